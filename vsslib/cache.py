@@ -1,0 +1,112 @@
+"""Per-video cache of expensive products, keyed by a hash of their inputs and every setting that shapes them.
+
+Layout: ``<root>/<kind>/<key>/settings.json`` records the resolved settings the key was made from, and
+``<root>/<kind>/<key>/<video>.npz`` holds one video's arrays. A product file appears only complete
+(atomic rename, see :mod:`vsslib._io`), so its presence is its completion marker; a run killed part-way
+recomputes exactly the videos whose file is missing. Changing a setting changes the key, so it invalidates
+exactly the products that depend on it, and nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._io import save_npz_atomic, write_json_atomic
+
+__all__ = ["stable_hash", "fingerprint_files", "ProductCache", "default_cache_root"]
+
+
+def _canonical(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {"__type__": type(obj).__name__, **{k: _canonical(v) for k, v in dataclasses.asdict(obj).items()}}
+    if isinstance(obj, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(v) for v in obj]
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, np.ndarray):
+        return {"__ndarray__": hashlib.sha256(np.ascontiguousarray(obj).tobytes()).hexdigest(),
+                "shape": list(obj.shape), "dtype": str(obj.dtype)}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and obj != obj:  # NaN
+        return "nan"
+    return obj
+
+
+def stable_hash(obj: Any, *, length: int = 16) -> str:
+    """Hex digest of ``obj`` that is the same on every run and machine (canonical, key-sorted JSON)."""
+    text = json.dumps(_canonical(obj), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def fingerprint_files(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """Hash of the names and bytes of ``paths`` (in the given order): the identity of a video's inputs."""
+    digest = hashlib.sha256()
+    for path in paths:
+        path = Path(path)
+        digest.update(path.name.encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def default_cache_root() -> Path:
+    """``$VSSLIB_CACHE`` if set, else ``.cache`` in the current folder."""
+    return Path(os.environ.get("VSSLIB_CACHE", ".cache"))
+
+
+class ProductCache:
+    """One kind of per-video product (e.g. ``"masklets"``) under one set of settings.
+
+    Parameters
+    ----------
+    root : cache root folder.
+    kind : product name, used as a folder name.
+    settings : everything that shapes the product (JSON-able, dataclasses allowed); hashed into the key.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], kind: str, settings: Mapping[str, Any]) -> None:
+        self.key = stable_hash({"kind": kind, "settings": settings})
+        self.folder = Path(root) / kind / self.key
+        self.settings = _canonical(settings)
+        self._settings_written = False
+
+    def path(self, video: str) -> Path:
+        """File of one video's product."""
+        return self.folder / f"{video}.npz"
+
+    def has(self, video: str) -> bool:
+        """Whether a complete product exists for ``video``."""
+        return self.path(video).is_file()
+
+    def load(self, video: str) -> dict[str, np.ndarray] | None:
+        """The cached arrays of ``video``, or ``None`` if absent or unreadable (then it is recomputed)."""
+        path = self.path(video)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {name: data[name] for name in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+            path.unlink(missing_ok=True)
+            return None
+
+    def save(self, video: str, **arrays: np.ndarray) -> Path:
+        """Store ``arrays`` for ``video`` atomically; records the settings beside them on first use."""
+        if not self._settings_written:
+            write_json_atomic(self.folder / "settings.json", self.settings)
+            self._settings_written = True
+        return save_npz_atomic(self.path(video), **arrays)
