@@ -98,7 +98,7 @@ class ProductCache:
         if not path.is_file():
             return None
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
                 return {name: data[name] for name in data.files}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError):
             path.unlink(missing_ok=True)

@@ -1,0 +1,48 @@
+"""The pinned environment: pyproject.toml and environment.yml must list the same packages and versions."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _normalise(requirement: str) -> tuple[str, str]:
+    name, version = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*", requirement).groups()
+    return re.sub(r"[-_.]+", "-", name).lower(), version
+
+
+def test_pyproject_and_environment_yml_pin_the_same_packages() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pinned = dict(_normalise(r) for r in pyproject["project"]["dependencies"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_python = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python=")]
+    assert conda_python == ["python=3.11"]
+    pip_lines = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip_lines, "environment.yml must install vsslib itself, editable"
+    listed = dict(_normalise(line) for line in pip_lines if line != "-e .")
+    assert listed == pinned
+
+
+def test_every_dependency_is_pinned_exactly_and_constraints_agree() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    constraints = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = _normalise(line)
+            constraints[name] = version
+    for requirement in pyproject["project"]["dependencies"]:
+        name, version = _normalise(requirement)  # raises (AttributeError) if not an exact pin
+        assert constraints.get(name) == version, f"{name}: pyproject pins {version}, constraints.txt has {constraints.get(name)}"
+
+
+def test_no_top_level_training_module() -> None:
+    """sam2 installs a top-level package named `training`; vsslib must not shadow or clash with it."""
+    assert not (ROOT / "training").exists() and not (ROOT / "training.py").exists()
+    import training  # the one sam2 installs
+
+    assert "site-packages" in str(Path(training.__file__))

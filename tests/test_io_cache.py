@@ -1,0 +1,68 @@
+"""Atomic writes and the per-video product cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vsslib._io import atomic_path, read_image, save_png_atomic, write_json_atomic
+from vsslib.cache import ProductCache, fingerprint_files, stable_hash
+from vsslib.errors import DataError
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    write_json_atomic(target, {"a": 1})
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == '{\n  "a": 1\n}\n'  # the earlier, complete file survives
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_png_round_trip_uint8_and_uint16(tmp_path: Path) -> None:
+    labels = np.array([[0, 1, 255], [7, 7, 3]], dtype=np.uint8)
+    save_png_atomic(tmp_path / "l.png", labels)
+    np.testing.assert_array_equal(read_image(tmp_path / "l.png"), labels)
+    ids = np.array([[0, 300], [65535, 2]], dtype=np.uint16)
+    save_png_atomic(tmp_path / "i.png", ids)
+    np.testing.assert_array_equal(read_image(tmp_path / "i.png").astype(np.uint16), ids)
+
+
+def test_read_image_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="missing.png: file not found"):
+        read_image(tmp_path / "missing.png")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    with pytest.raises(DataError, match="broken.jpg: not a readable image"):
+        read_image(broken)
+
+
+def test_stable_hash_is_order_independent_and_value_sensitive() -> None:
+    assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
+    assert stable_hash({"a": 1}) != stable_hash({"a": 2})
+    assert stable_hash({"x": np.arange(3)}) != stable_hash({"x": np.arange(4)})
+
+
+def test_fingerprint_changes_with_bytes(tmp_path: Path) -> None:
+    a = tmp_path / "a.bin"
+    a.write_bytes(b"123")
+    first = fingerprint_files([a])
+    a.write_bytes(b"124")
+    assert fingerprint_files([a]) != first
+
+
+def test_product_cache_round_trip_and_invalidation(tmp_path: Path) -> None:
+    cache = ProductCache(tmp_path, "masklets", {"window": 32})
+    assert cache.load("v1") is None and not cache.has("v1")
+    cache.save("v1", ids=np.arange(6, dtype=np.int32).reshape(2, 3))
+    np.testing.assert_array_equal(cache.load("v1")["ids"], np.arange(6).reshape(2, 3))
+    assert (cache.folder / "settings.json").is_file()
+    other = ProductCache(tmp_path, "masklets", {"window": 16})
+    assert other.folder != cache.folder and other.load("v1") is None
+    # A truncated product (a crash outside our atomic writer) is treated as absent and removed.
+    cache.path("v2").write_bytes(b"PK\x03\x04garbage")
+    assert cache.load("v2") is None and not cache.path("v2").exists()
