@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): vectorised metrics and refiner against plain loops. Not tests: they time."""
