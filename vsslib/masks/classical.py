@@ -4,9 +4,8 @@ Needs nothing from outside. On each window's key frame, Felzenszwalb and Huttenl
 segmentation (``skimage.segmentation.felzenszwalb``) proposes regions; regions smaller than ``min_area``
 are dropped. The painted id map is carried to each next frame by backward dense optical flow
 (Farneback, OpenCV): for every pixel of frame t+1 the flow to frame t says where it came from, and the
-id found there (nearest neighbour) is copied, so every pixel of the new frame gets an id and none is
-left as a hole by forward splatting; pixels whose source lies outside the image get -1 (new area at the
-border). The window, linking and discovery logic is :mod:`vsslib.masks.windows`, shared with SAM2.
+id found there (nearest neighbour) is copied, combined with a whole-masklet similarity motion fitted to the flow (see :func:`warp_ids`); pixels whose
+source lies outside the image get -1 (new area at the border). The window, linking and discovery logic is :mod:`vsslib.masks.windows`, shared with SAM2.
 
 It is a stand-in for SAM2, not an imitation: its regions follow colour and texture edges, not objects,
 so it over-segments textured things and merges similar neighbours. Tables name it "classical".
@@ -36,10 +35,11 @@ class FlowSettings:
 
     pyr_scale: float = 0.5
     levels: int = 3
-    winsize: int = 15
+    winsize: int = 9
     iterations: int = 3
     poly_n: int = 5
     poly_sigma: float = 1.2
+    max_scale_change: float = 0.006  # cap on a masklet's fitted scale change per frame
 
 
 @dataclass(frozen=True)
@@ -76,20 +76,77 @@ def propose_regions(frame: np.ndarray, settings: ClassicalSettings) -> np.ndarra
     return segments[None] == keep[:, None, None]
 
 
+def _flow(frame: np.ndarray, other: np.ndarray, flow: FlowSettings) -> np.ndarray:
+    """Dense Farneback flow from ``frame`` to ``other``: (H, W, 2) float32 (dx, dy)."""
+    a = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    b = cv2.cvtColor(other, cv2.COLOR_RGB2GRAY)
+    return cv2.calcOpticalFlowFarneback(a, b, None, flow.pyr_scale, flow.levels, flow.winsize, flow.iterations,
+                                        flow.poly_n, flow.poly_sigma, 0)
+
+
 def warp_ids(ids: np.ndarray, frame: np.ndarray, next_frame: np.ndarray, flow: FlowSettings) -> np.ndarray:
-    """Carry an (H, W) int32 id map from ``frame`` to ``next_frame`` by backward Farneback flow."""
-    gray_now = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    gray_next = cv2.cvtColor(next_frame, cv2.COLOR_RGB2GRAY)
-    backward = cv2.calcOpticalFlowFarneback(gray_next, gray_now, None, flow.pyr_scale, flow.levels, flow.winsize,
-                                            flow.iterations, flow.poly_n, flow.poly_sigma, 0)
+    """Carry an (H, W) int32 id map from ``frame`` to ``next_frame``.
+
+    Each masklet moves as a whole by the similarity motion (translation + isotropic scale) that best fits
+    the forward flow inside its eroded interior in the least-squares sense (all masklets at once, with
+    ``np.bincount`` moments); its pixels are splatted to their new places, larger masklets first and
+    smaller on top. Flow is smooth across motion boundaries, so moving whole masklets keeps their
+    outlines sharp where per-pixel warping would smear them. Pixels no masklet lands on (newly revealed
+    area, gaps from zoom) take the id that backward per-pixel flow points to, or -1 outside the image.
+    """
     h, w = ids.shape
+    forward = _flow(frame, next_frame, flow)
+    backward = _flow(next_frame, frame, flow)
     grid_y, grid_x = np.mgrid[0:h, 0:w].astype(np.float32)
-    map_x = grid_x + backward[..., 0]
-    map_y = grid_y + backward[..., 1]
-    # remap on float32 is exact for integer ids below 2**24
-    warped = cv2.remap(ids.astype(np.float32), map_x, map_y, interpolation=cv2.INTER_NEAREST,
-                       borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
-    return warped.astype(np.int32)
+    fallback = cv2.remap(ids.astype(np.float32), grid_x + backward[..., 0], grid_y + backward[..., 1],
+                         interpolation=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=-1.0).astype(np.int32)
+    values, inverse = np.unique(ids, return_inverse=True)
+    inverse = inverse.reshape(h, w)
+    k = len(values)
+    # interior: pixels whose 3x3 neighbourhood holds one id (flow there is not mixed across boundaries)
+    low = cv2.erode(inverse.astype(np.float32), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    high = cv2.dilate(inverse.astype(np.float32), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    interior = (low == high).ravel()
+    idx = inverse.ravel()
+    y, x = grid_y.ravel(), grid_x.ravel()
+    u, v = forward[..., 0].ravel(), forward[..., 1].ravel()
+    weight = interior.astype(np.float64)
+    n = np.bincount(idx, weights=weight, minlength=k)
+    use_all = n < 3  # tiny masklets: use every pixel
+    weight = np.where(use_all[idx], 1.0, weight)
+    n = np.bincount(idx, weights=weight, minlength=k)
+    def mean(a: np.ndarray) -> np.ndarray:
+        return np.bincount(idx, weights=weight * a, minlength=k) / np.maximum(n, 1e-9)
+    cy, cx, ty, tx = mean(y), mean(x), mean(v), mean(u)
+    dy, dx = y - cy[idx], x - cx[idx]
+    num = np.bincount(idx, weights=weight * (dy * (v - ty[idx]) + dx * (u - tx[idx])), minlength=k)
+    den = np.bincount(idx, weights=weight * (dy * dy + dx * dx), minlength=k)
+    # Flow smoothed across a masklet's edges overstates its divergence, so the fitted scale change is
+    # capped at max_scale_change a frame (camera zoom in the generated benchmark: at most 0.5 % a frame).
+    scale = np.clip(np.where(den > 0, num / np.maximum(den, 1e-9), 0.0), -flow.max_scale_change,
+                    flow.max_scale_change)
+    new_y = np.rint(cy[idx] + ty[idx] + (1 + scale[idx]) * dy).astype(np.int64)
+    new_x = np.rint(cx[idx] + tx[idx] + (1 + scale[idx]) * dx).astype(np.int64)
+    area = np.bincount(idx, minlength=k)
+    valid = (values[idx] >= 0) & (new_y >= 0) & (new_y < h) & (new_x >= 0) & (new_x < w)
+    order = np.argsort(-area[idx[valid]], kind="stable")  # larger first: smaller ones overwrite them
+    # Splat area ranks (0 = largest masklet), then fill the holes: area revealed behind a moving masklet
+    # belongs to what lies behind it, so a hole takes the largest neighbouring masklet (repeated 3x3 max
+    # filter on the negated rank); holes still open after a few pixels take the backward-flow id.
+    rank_of = np.empty(k, np.float32)
+    rank_of[np.argsort(-area, kind="stable")] = np.arange(k, dtype=np.float32)
+    ranks = np.full((h, w), -1.0, np.float32)
+    target = (new_y[valid] * w + new_x[valid])[order]
+    ranks.ravel()[target] = rank_of[idx[valid]][order]
+    holes = ranks < 0
+    splatted = np.where(holes, -np.inf, -ranks).astype(np.float32)
+    filled = splatted
+    for _ in range(6):  # flood each hole (up to 6 px deep) with the largest masklet that reaches it
+        filled = np.where(holes, cv2.dilate(filled, np.ones((3, 3), np.uint8)), splatted)
+    by_rank = values[np.argsort(-area, kind="stable")]
+    out = np.where(np.isinf(filled), fallback, by_rank[np.clip(-filled, 0, k - 1).astype(np.int64)])
+    return out.astype(np.int32)
 
 
 @register_masklet_source("classical")

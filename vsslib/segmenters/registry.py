@@ -78,9 +78,9 @@ def segmenter_spec(name: str, **overrides: Any) -> SegmenterSpec:
     return SegmenterSpec(network=network, train=train)
 
 
-def create_segmenter(name: str, *, dataset_root: str | os.PathLike[str], cache_root: str | os.PathLike[str] | None = None,
-                     seed: int = 0, epochs: int | None = None, progress: bool = True,
-                     **overrides: Any) -> FCNSegmenter:
+def create_segmenter(name: str, *, dataset_root: str | os.PathLike[str],
+                     cache_root: str | os.PathLike[str] | None = None, seed: int = 0, epochs: int | None = None,
+                     progress: bool = True, **overrides: Any) -> FCNSegmenter:
     """The network ``name`` trained on the train split of ``dataset_root``: from the cache, or trained now.
 
     Parameters
@@ -98,7 +98,7 @@ def create_segmenter(name: str, *, dataset_root: str | os.PathLike[str], cache_r
     -------
     FCNSegmenter : in eval mode; ``.history`` holds the loss history of its training.
     """
-    from ..data import VSPWDataset
+    from ..data import VSPWDataset  # deferred: the data layer is not needed to build or load a network
 
     if epochs is not None:
         overrides["epochs"] = epochs

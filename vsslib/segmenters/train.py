@@ -266,7 +266,7 @@ def dataset_fingerprint(dataset: VSPWDataset) -> str:
         record["benchmark"] = manifest.read_text()
     files = []
     for name in dataset.videos:
-        for path in [*dataset.frame_paths(name), *dataset.mask_paths(name)]:
+        for path in [*dataset.frame_paths(name), *(dataset.mask_paths(name) or [])]:
             path = Path(path)
             files.append([os.fspath(path.relative_to(root)), path.stat().st_size])
     record["files"] = files
