@@ -1,16 +1,32 @@
-"""Metrics: pure functions on numpy arrays, split into counts (which add over frames and videos) and scores.
+"""Metrics of video semantic segmentation: pure functions on numpy label maps.
 
-- :mod:`.iou`: mIoU (mmsegmentation convention; VSPW's "present classes" as an option).
-- :mod:`.boundary`: Boundary IoU per class (Cheng et al., CVPR 2021).
-- :mod:`.consistency`: VSPW's video consistency VC_n.
-- :mod:`.accumulator`: all of them accumulated exactly over videos.
+Each metric is split into counts, which add over frames and videos, and a score computed from the summed
+counts (scores never add):
+
+- :mod:`.iou`: mIoU (mmsegmentation convention; VSPW's "classes present in the ground truth" as an option);
+- :mod:`.boundary`: Boundary IoU per class (Cheng et al., CVPR 2021), all classes in one min/max filter pass;
+- :mod:`.consistency`: VSPW's video consistency VC_n;
+- :mod:`.accumulator`: all of them over many videos, exact and mergeable in any order.
 """
 
 from .accumulator import MetricAccumulator
-from .boundary import band_width, biou_from_counts, boundary_band, boundary_counts, label_bands, mean_boundary_iou
+from .boundary import (band_width, biou_from_counts, boundary_band, boundary_counts, label_bands,
+                       mean_boundary_iou)
 from .consistency import consistency_counts, video_consistency
-from .iou import confusion_matrix, iou_from_confusion, mean_iou
+from .iou import Average, confusion_matrix, iou_from_confusion, mean_iou
 
-__all__ = ["confusion_matrix", "iou_from_confusion", "mean_iou", "band_width", "boundary_band", "label_bands",
-           "boundary_counts", "biou_from_counts", "mean_boundary_iou", "consistency_counts", "video_consistency",
-           "MetricAccumulator"]
+__all__ = [
+    "Average",
+    "confusion_matrix",
+    "iou_from_confusion",
+    "mean_iou",
+    "band_width",
+    "boundary_band",
+    "label_bands",
+    "boundary_counts",
+    "biou_from_counts",
+    "mean_boundary_iou",
+    "consistency_counts",
+    "video_consistency",
+    "MetricAccumulator",
+]

@@ -1,118 +1,217 @@
-"""Counts of every metric for a set of videos, mergeable and exact (for per-video caching and executors).
+"""Every metric of a set of videos, accumulated as exact counts (for per-video caching and parallel runs).
 
-A :class:`MetricAccumulator` keeps only integers: the confusion table, the band intersections and unions,
-and each VC window's numerator and denominator. Merging adds tables and concatenates window lists, and
-:meth:`result` averages the windows with ``math.fsum`` (exactly rounded), so the result is identical to
-the last digit whatever the order in which videos were merged or which executor computed them.
+A :class:`MetricAccumulator` holds integers only: the confusion table (mIoU), the per-class band
+intersections and unions (Boundary IoU) and each VC_n window's numerator and denominator. Merging adds the
+tables and pools the window lists; :meth:`MetricAccumulator.result` averages the window scores with
+``math.fsum``, which rounds the exact sum once, so the result is the same to the last digit whatever the order
+in which videos were added or merged and whichever executor counted them. Definitions: :mod:`.iou`,
+:mod:`.boundary`, :mod:`.consistency`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .boundary import biou_from_counts, boundary_counts
-from .consistency import consistency_counts
-from .iou import confusion_matrix, iou_from_confusion
+from ..errors import DataError, ParameterError
+from .boundary import _check_ratio, _count_bands, biou_from_counts
+from .consistency import _check_lengths, consistency_counts
+from .iou import (Average, _check_ground_truth, _check_integer, _check_num_classes, _check_same_shape,
+                  _count_confusion, iou_from_confusion)
 
 __all__ = ["MetricAccumulator"]
 
 
 class MetricAccumulator:
-    """Accumulates mIoU, mBIoU and mVC_n counts over videos.
+    """Exact, mergeable counts of mIoU, mBIoU and mVC_n over videos.
 
     Parameters
     ----------
-    num_classes : C.
-    dilation_ratio : Boundary IoU band ratio.
-    vc_lengths : window lengths n of the VC_n metrics.
-    ignore_index : ignored ground-truth value.
+    num_classes : int
+        C.
+    dilation_ratio : float
+        Boundary IoU band width as a ratio of the frame diagonal.
+    vc_lengths : sequence of int
+        Window lengths n of the reported mVC_n.
+    ignore_index : int
+        Ground-truth value left out of mIoU and Boundary IoU (VC compares raw values, ignore included).
+
+    Examples
+    --------
+    >>> total = MetricAccumulator(124)
+    >>> for gt, pred in videos:                      # doctest: +SKIP
+    ...     total.update(gt, pred)                   # (T, H, W) label maps of one video
+    >>> total.result()["miou"]                       # doctest: +SKIP
     """
 
-    def __init__(self, num_classes: int, *, dilation_ratio: float = 0.02, vc_lengths: tuple[int, ...] = (8, 16),
+    def __init__(self, num_classes: int, *, dilation_ratio: float = 0.02, vc_lengths: Sequence[int] = (8, 16),
                  ignore_index: int = 255) -> None:
-        self.num_classes = num_classes
-        self.dilation_ratio = dilation_ratio
-        self.vc_lengths = tuple(vc_lengths)
-        self.ignore_index = ignore_index
-        self.confusion = np.zeros((num_classes, num_classes + 1), np.int64)
-        self.band_inter = np.zeros(num_classes, np.int64)
-        self.band_union = np.zeros(num_classes, np.int64)
-        self.vc_num = {n: np.zeros(0, np.int64) for n in self.vc_lengths}
-        self.vc_den = {n: np.zeros(0, np.int64) for n in self.vc_lengths}
+        self.num_classes = _check_num_classes(num_classes)
+        _check_ratio(dilation_ratio)
+        self.dilation_ratio = float(dilation_ratio)
+        self.vc_lengths = _check_lengths(vc_lengths)
+        self.ignore_index = int(ignore_index)
+        self.confusion = np.zeros((self.num_classes, self.num_classes + 1), np.int64)  # see confusion_matrix
+        self.band_intersection = np.zeros(self.num_classes, np.int64)
+        self.band_union = np.zeros(self.num_classes, np.int64)
         self.frames = 0
+        # per window length: the numerator and denominator arrays of each added video, pooled at the end
+        self._windows: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {n: [] for n in self.vc_lengths}
 
+    # ------------------------------------------------------------------------------------------ adding
     def update(self, gt: np.ndarray, pred: np.ndarray) -> MetricAccumulator:
-        """Add one video: gt and pred are (T, H, W) label maps (255 = ignore in gt)."""
-        self.confusion += confusion_matrix(gt, pred, self.num_classes, self.ignore_index)
-        inter, union = boundary_counts(gt, pred, self.num_classes, self.dilation_ratio, self.ignore_index)
-        self.band_inter += inter
+        """Add one video.
+
+        Parameters
+        ----------
+        gt : (T, H, W) integer array
+            Ground truth, classes ``0..C-1`` and ``ignore_index``.
+        pred : (T, H, W) integer array
+            Prediction; values outside ``0..C-1`` are misses.
+
+        Returns
+        -------
+        MetricAccumulator
+            ``self``, so that ``MetricAccumulator(C).update(gt, pred).to_arrays()`` reads as one line.
+        """
+        gt, pred = np.asarray(gt), np.asarray(pred)
+        _check_same_shape(gt, pred, "MetricAccumulator.update")
+        if gt.ndim != 3:
+            raise ParameterError(f"MetricAccumulator.update takes one video's (T, H, W) label maps, got shape "
+                                 f"{gt.shape}; add a frame as gt[None]")
+        _check_integer(gt, "MetricAccumulator.update")
+        _check_integer(pred, "MetricAccumulator.update")
+        _check_ground_truth(gt, self.num_classes, self.ignore_index, "MetricAccumulator.update")
+        self.confusion += _count_confusion(gt, pred, self.num_classes, self.ignore_index)
+        intersection, union = _count_bands(gt, pred, self.num_classes, self.dilation_ratio, self.ignore_index)
+        self.band_intersection += intersection
         self.band_union += union
-        for n in self.vc_lengths:
-            num, den = consistency_counts(gt, pred, n)
-            self.vc_num[n] = np.concatenate([self.vc_num[n], num])
-            self.vc_den[n] = np.concatenate([self.vc_den[n], den])
-        self.frames += int(np.asarray(gt).shape[0])
+        for n, window_counts in consistency_counts(gt, pred, self.vc_lengths).items():
+            self._windows[n].append(window_counts)
+        self.frames += gt.shape[0]
         return self
 
     def merge(self, other: MetricAccumulator) -> MetricAccumulator:
-        """Add ``other``'s counts (same settings) to this accumulator and return it."""
-        if (other.num_classes, other.dilation_ratio, other.vc_lengths, other.ignore_index) != (
-                self.num_classes, self.dilation_ratio, self.vc_lengths, self.ignore_index):
-            raise ValueError("cannot merge accumulators made with different settings")
+        """Add the counts of ``other`` (made with the same settings) to this accumulator; returns ``self``."""
+        if not isinstance(other, MetricAccumulator):
+            raise ParameterError(f"can only merge a MetricAccumulator, got {type(other).__name__}")
+        if other.settings != self.settings:
+            raise ParameterError(f"cannot merge counts made with {other.settings} into counts made with "
+                                 f"{self.settings}")
         self.confusion += other.confusion
-        self.band_inter += other.band_inter
+        self.band_intersection += other.band_intersection
         self.band_union += other.band_union
         for n in self.vc_lengths:
-            self.vc_num[n] = np.concatenate([self.vc_num[n], other.vc_num[n]])
-            self.vc_den[n] = np.concatenate([self.vc_den[n], other.vc_den[n]])
+            self._windows[n].extend(other._windows[n])
         self.frames += other.frames
         return self
 
+    @property
+    def settings(self) -> dict[str, object]:
+        """The constructor arguments."""
+        return {"num_classes": self.num_classes, "dilation_ratio": self.dilation_ratio,
+                "vc_lengths": self.vc_lengths, "ignore_index": self.ignore_index}
+
+    def windows(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pooled VC_n window counts: (numerators, denominators), each (number of windows,) int64."""
+        if n not in self._windows:
+            raise ParameterError(f"n={n!r} is not one of the accumulated window lengths {self.vc_lengths}")
+        parts = self._windows[n]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return (np.concatenate([numerators for numerators, _ in parts]),
+                np.concatenate([denominators for _, denominators in parts]))
+
+    # ---------------------------------------------------------------------------------------- caching
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """The counts as a dict of integer arrays (``np.savez``-able)."""
-        out = {"confusion": self.confusion, "band_inter": self.band_inter, "band_union": self.band_union,
-               "frames": np.array(self.frames, np.int64),
-               "settings": np.array([self.num_classes, self.ignore_index], np.int64),
-               "dilation_ratio": np.array(self.dilation_ratio, np.float64),
-               "vc_lengths": np.array(self.vc_lengths, np.int64)}
+        """Settings and counts as a flat dict of arrays, for ``np.savez`` and :meth:`from_arrays`."""
+        arrays = {"num_classes": np.array(self.num_classes, np.int64),
+                  "dilation_ratio": np.array(self.dilation_ratio, np.float64),
+                  "vc_lengths": np.array(self.vc_lengths, np.int64).reshape(-1),
+                  "ignore_index": np.array(self.ignore_index, np.int64),
+                  "frames": np.array(self.frames, np.int64),
+                  "confusion": self.confusion.copy(),
+                  "band_intersection": self.band_intersection.copy(),
+                  "band_union": self.band_union.copy()}
         for n in self.vc_lengths:
-            out[f"vc{n}_num"] = self.vc_num[n]
-            out[f"vc{n}_den"] = self.vc_den[n]
-        return out
+            arrays[f"vc{n}_numerators"], arrays[f"vc{n}_denominators"] = self.windows(n)
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> MetricAccumulator:
-        """Inverse of :meth:`to_arrays`."""
-        num_classes, ignore_index = (int(v) for v in arrays["settings"])
-        acc = cls(num_classes, dilation_ratio=float(arrays["dilation_ratio"]),
-                  vc_lengths=tuple(int(n) for n in arrays["vc_lengths"]), ignore_index=ignore_index)
-        acc.confusion = np.array(arrays["confusion"], np.int64)
-        acc.band_inter = np.array(arrays["band_inter"], np.int64)
-        acc.band_union = np.array(arrays["band_union"], np.int64)
-        acc.frames = int(arrays["frames"])
-        for n in acc.vc_lengths:
-            acc.vc_num[n] = np.array(arrays[f"vc{n}_num"], np.int64)
-            acc.vc_den[n] = np.array(arrays[f"vc{n}_den"], np.int64)
-        return acc
+        """Rebuild an accumulator from :meth:`to_arrays` output (for example a loaded ``.npz``).
 
-    def mean_vc(self, n: int) -> float:
-        """mVC_n: the mean over all windows (NaN windows left out), exactly rounded."""
-        num, den = self.vc_num[n], self.vc_den[n]
-        keep = den > 0
-        if not keep.any():
+        Raises
+        ------
+        DataError
+            A key is missing or an array has the wrong shape (counts written by another version: delete
+            that cache entry).
+        """
+        def get(key: str) -> np.ndarray:
+            if key not in arrays:
+                raise DataError(f"metric counts lack the key {key!r} (present: {sorted(arrays)}); they were not "
+                                "written by MetricAccumulator.to_arrays: delete that cache entry")
+            return np.asarray(arrays[key])
+
+        def scalar(key: str) -> float | int:
+            value = get(key)
+            if value.size != 1:
+                raise DataError(f"metric counts: {key!r} should hold one value, got shape {value.shape}")
+            return value.reshape(()).item()
+
+        accumulator = cls(int(scalar("num_classes")), dilation_ratio=float(scalar("dilation_ratio")),
+                          vc_lengths=tuple(int(n) for n in get("vc_lengths").reshape(-1)),
+                          ignore_index=int(scalar("ignore_index")))
+        c = accumulator.num_classes
+        expected = {"confusion": (c, c + 1), "band_intersection": (c,), "band_union": (c,)}
+        for key, shape in expected.items():
+            if get(key).shape != shape:
+                raise DataError(f"metric counts: {key!r} has shape {get(key).shape}, expected {shape} for {c} "
+                                "classes")
+        accumulator.confusion = get("confusion").astype(np.int64)
+        accumulator.band_intersection = get("band_intersection").astype(np.int64)
+        accumulator.band_union = get("band_union").astype(np.int64)
+        accumulator.frames = int(scalar("frames"))
+        for n in accumulator.vc_lengths:
+            numerators = get(f"vc{n}_numerators").astype(np.int64).reshape(-1)
+            denominators = get(f"vc{n}_denominators").astype(np.int64).reshape(-1)
+            if numerators.shape != denominators.shape:
+                raise DataError(f"metric counts: vc{n} has {numerators.size} numerators but {denominators.size} "
+                                "denominators")
+            accumulator._windows[n] = [(numerators, denominators)]
+        return accumulator
+
+    # ---------------------------------------------------------------------------------------- scoring
+    def mean_consistency(self, n: int) -> float:
+        """mVC_n: the mean score over all windows of all videos (NaN windows left out), exactly rounded."""
+        numerators, denominators = self.windows(n)
+        defined = denominators > 0
+        if not defined.any():
             return float("nan")
-        return math.fsum((num[keep] / den[keep]).tolist()) / int(keep.sum())
+        scores = numerators[defined] / denominators[defined]
+        return math.fsum(scores.tolist()) / int(defined.sum())
 
     def result(self) -> dict[str, object]:
-        """``miou`` (mmseg convention), ``miou_present`` (VSPW's), ``mbiou``, ``mvc<n>`` and per-class lists."""
-        miou, iou = iou_from_confusion(self.confusion, average="union")
-        miou_present, _ = iou_from_confusion(self.confusion, average="present")
-        boundary = biou_from_counts(self.band_inter, self.band_union)
-        out: dict[str, object] = {"miou": miou, "miou_present": miou_present, "mbiou": boundary["mbiou"],
-                                  "iou": iou.tolist(), "biou": boundary["biou"].tolist(), "frames": self.frames}
-        for n in self.vc_lengths:
-            out[f"mvc{n}"] = self.mean_vc(n)
-        return out
+        """The scores.
+
+        Returns
+        -------
+        dict
+            ``"miou"`` (mmsegmentation mean), ``"miou_present"`` (VSPW's evaluator mean), ``"mbiou"``,
+            ``"mvc<n>"`` for each window length (``"mvc8"``, ``"mvc16"``), floats (NaN where undefined);
+            ``"iou"`` and ``"biou"``, per-class lists of floats (NaN where undefined); ``"frames"``, int.
+        """
+        miou, iou = iou_from_confusion(self.confusion, average=Average.UNION)
+        miou_present, _ = iou_from_confusion(self.confusion, average=Average.PRESENT)
+        mbiou, biou = biou_from_counts(self.band_intersection, self.band_union)
+        scores: dict[str, object] = {"miou": miou, "mbiou": mbiou}
+        scores.update({f"mvc{n}": self.mean_consistency(n) for n in self.vc_lengths})
+        scores.update({"miou_present": miou_present, "iou": iou.tolist(), "biou": biou.tolist(),
+                       "frames": self.frames})
+        return scores
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{key}={value!r}" for key, value in self.settings.items())
+        return f"MetricAccumulator({settings}, frames={self.frames})"

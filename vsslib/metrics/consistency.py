@@ -1,15 +1,25 @@
-"""Video consistency VC_n (Miao et al., VSPW, CVPR 2021; VSPW_code ``VC_perclip.py``).
+"""Video consistency VC_n (Miao et al., "VSPW: A Large-scale Dataset for Video Scene Parsing in the Wild",
+CVPR 2021; VSPW-dataset/VSPW_code ``VC_perclip.py``, function ``get_common``).
 
-For a window of n consecutive frames, let G be the pixels whose ground truth is the same in all n frames
-and P the pixels whose prediction is the same in all n frames; the window's score is |G and P| / |G|.
-Raw values are compared, as in VSPW's script, so a pixel that stays ignore (255) counts in G.
-mVC_n of a dataset is the mean over all windows of all its videos (windows pooled, not per video).
+For a window of n consecutive frames i .. i+n-1, let G be the pixels whose ground truth is the same in all n
+frames and P the pixels whose prediction is the same in all n frames; the window scores ``|G & P| / |G|``
+(NaN when G is empty). Raw values are compared, as in VSPW's script, so a pixel that stays ignore (255)
+counts in G. mVC_n of a dataset is the NaN-mean over all windows of all its videos, pooled (not averaged per
+video first); :class:`vsslib.metrics.MetricAccumulator` computes it.
 
 Difference from VSPW's script, on purpose: its loop ``for i in range(T - n)`` leaves out the last window
-(start T - n); we keep it, so a video of T frames has T - n + 1 windows (none when T < n).
+(start T - n) and skips videos of exactly n frames; we keep that window, so a video of T frames has
+T - n + 1 windows, none when T < n.
+
+Vectorised over pixels: one pass over the frames keeps, per pixel, the length of the run of equal ground-truth
+values ending at frame j, and the length of the run where ground truth and prediction are both unchanged
+(the shorter of the two runs). A window ending at frame j has the pixel in G iff the first run is at least
+n, and in G & P iff the second is, so every window length is counted in the same pass.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,50 +28,88 @@ from ..errors import ParameterError
 __all__ = ["consistency_counts", "video_consistency"]
 
 
-def _constant_windows(maps: np.ndarray, n: int) -> np.ndarray:
-    """(T-n+1, H, W) bool: whether each pixel's value is the same over frames i..i+n-1."""
-    changes = np.zeros((maps.shape[0],) + maps.shape[1:], np.int32)
-    changes[1:] = maps[1:] != maps[:-1]
-    cumulative = np.cumsum(changes, axis=0, dtype=np.int32)
-    # changes inside window i are those at frames i+1 .. i+n-1
-    return (cumulative[n - 1 :] - cumulative[: maps.shape[0] - n + 1]) == 0
-
-
-def consistency_counts(gt_frames: np.ndarray, pred_frames: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Integer numerator |G and P| and denominator |G| of every window.
+def consistency_counts(gt_frames: np.ndarray, pred_frames: np.ndarray,
+                       lengths: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Integer numerators ``|G & P|`` and denominators ``|G|`` of every window, for several window lengths.
 
     Parameters
     ----------
-    gt_frames, pred_frames : (T, H, W) integer label maps.
-    n : window length in frames (8 or 16 in VSPW).
+    gt_frames : (T, H, W) array
+        Ground truth of one video (raw values are compared, ignore included).
+    pred_frames : (T, H, W) array
+        Prediction of the same video.
+    lengths : sequence of int
+        Window lengths n (VSPW: 8 and 16), each at least 1.
 
     Returns
     -------
-    (numerators, denominators), each (max(T-n+1, 0),) int64.
+    dict
+        ``{n: (numerators, denominators)}``, each a (max(T - n + 1, 0),) int64 array indexed by the
+        window's first frame. Counts, so windows of several videos can be pooled exactly.
     """
-    gt = np.asarray(gt_frames)
-    pred = np.asarray(pred_frames)
+    gt, pred = np.asarray(gt_frames), np.asarray(pred_frames)
     if gt.shape != pred.shape or gt.ndim != 3:
-        raise ParameterError(f"video_consistency: expected two (T, H, W) arrays of one shape, got {gt.shape} "
-                             f"and {pred.shape}")
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParameterError(f"n={n!r} must be a positive integer window length")
-    if gt.shape[0] < n:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    g = _constant_windows(gt, n)
-    p = _constant_windows(pred, n)
-    den = g.reshape(g.shape[0], -1).sum(axis=1, dtype=np.int64)
-    num = (g & p).reshape(g.shape[0], -1).sum(axis=1, dtype=np.int64)
-    return num, den
+        raise ParameterError(f"video consistency: expected ground truth and prediction as (T, H, W) arrays of "
+                             f"one shape, got {gt.shape} and {pred.shape}")
+    lengths = _check_lengths(lengths)
+    num_frames = gt.shape[0]
+    counts = {n: (np.zeros(max(num_frames - n + 1, 0), np.int64), np.zeros(max(num_frames - n + 1, 0), np.int64))
+              for n in lengths}
+    if num_frames == 0:
+        return counts
+    gt_run = np.ones(gt.shape[1:], np.int32)  # frames of unchanged ground truth ending at frame j
+    both_run = np.ones(gt.shape[1:], np.int32)  # frames of unchanged ground truth and prediction
+    for j in range(num_frames):
+        if j > 0:
+            gt_same = gt[j] == gt[j - 1]
+            both_same = gt_same & (pred[j] == pred[j - 1])
+            gt_run = np.where(gt_same, gt_run + 1, 1)
+            both_run = np.where(both_same, both_run + 1, 1)
+        for n, (numerators, denominators) in counts.items():
+            if j >= n - 1:  # the window of frames j-n+1 .. j
+                denominators[j - n + 1] = np.count_nonzero(gt_run >= n)
+                numerators[j - n + 1] = np.count_nonzero(both_run >= n)
+    return counts
 
 
 def video_consistency(gt_frames: np.ndarray, pred_frames: np.ndarray, n: int) -> np.ndarray:
     """VC_n of every window of one video.
 
+    Parameters
+    ----------
+    gt_frames, pred_frames : (T, H, W) arrays
+        Ground truth and prediction of one video.
+    n : int
+        Window length in frames.
+
     Returns
     -------
-    (max(T-n+1, 0),) float64 scores; NaN for a window where no pixel has a constant ground truth.
+    (max(T - n + 1, 0),) float64
+        Window i (frames i .. i+n-1) scores ``|G & P| / |G|``; NaN where no pixel has a constant ground truth.
+        Windows i = 0 .. T-n: VSPW's script stops at T-n-1, leaving the last window out; we keep it.
+
+    Examples
+    --------
+    >>> gt = np.array([[[0, 1]], [[0, 1]], [[0, 2]]])      # (3, 1, 2): pixel 1 changes at frame 2
+    >>> pred = np.array([[[5, 5]], [[6, 5]], [[6, 5]]])    # pixel 0 changes at frame 1
+    >>> video_consistency(gt, pred, 2).tolist()
+    [0.5, 1.0]
     """
-    num, den = consistency_counts(gt_frames, pred_frames, n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    (n,) = _check_lengths((n,))
+    numerators, denominators = consistency_counts(gt_frames, pred_frames, (n,))[n]
+    scores = np.full(denominators.shape, np.nan)
+    np.divide(numerators, denominators, out=scores, where=denominators > 0)
+    return scores
+
+
+def _check_lengths(lengths: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(lengths, (int, np.integer)):
+        raise ParameterError(f"lengths={lengths!r} must be a sequence of window lengths, e.g. ({lengths},)")
+    checked = []
+    for n in lengths:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ParameterError(f"window length n={n!r} must be a positive integer (VSPW reports n = 8 and 16)")
+        checked.append(int(n))
+    if len(set(checked)) != len(checked):
+        raise ParameterError(f"window lengths {tuple(checked)} repeat a value")
+    return tuple(checked)

@@ -1,133 +1,235 @@
-"""Mean intersection over union, counted over a whole dataset.
+"""Mean intersection over union of semantic label maps, counted over a whole dataset.
 
-Definition (the convention of mmsegmentation's ``IoUMetric``, which CFFM, MRCFA and TV3S report with):
-per class, IoU = TP / (TP + FP + FN) with the counts summed over every frame of the dataset before
-dividing; pixels whose ground truth is ``ignore_index`` are left out; a predicted value outside 0..C-1 is a
-miss (false negative) for the ground-truth class and no class's false positive; classes whose union is 0
-get NaN and are left out of the mean. VSPW's own evaluator (VSPW_code ``utils.py``) instead averages only
-over the classes present in the ground truth: ``average="present"``. A table says which it uses.
+Definition (mmsegmentation ``IoUMetric``, ``mmseg/evaluation/metrics/iou_metric.py``, the convention CFFM,
+MRCFA and TV3S report VSPW numbers with): per class c, ``IoU_c = TP_c / (TP_c + FP_c + FN_c)``, the three
+counts summed over every frame of the dataset before dividing.
+
+- Pixels whose ground truth is ``ignore_index`` are left out.
+- A predicted value outside ``0..C-1`` (for example 255, "no class") is a false negative of the ground-truth
+  class and no class's false positive.
+- A class whose union is 0 has no IoU (NaN).
+
+Two means over classes (:class:`Average`):
+
+- ``"union"`` (mmsegmentation): over the classes with a non-zero union, so a class that is predicted but
+  never in the ground truth counts as 0;
+- ``"present"`` (VSPW's ``evaluator_test.py``, ``Evaluator`` in VSPW_code ``utils.py``): over the classes
+  present in the ground truth only.
+
+Counts add over frames and videos, scores do not: :func:`confusion_matrix` counts (one ``np.bincount``),
+:func:`iou_from_confusion` scores, :func:`mean_iou` chains the two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Iterable
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 
-__all__ = ["confusion_matrix", "iou_from_confusion", "mean_iou", "as_frames"]
+__all__ = ["Average", "confusion_matrix", "iou_from_confusion", "mean_iou"]
 
-AVERAGES = ("union", "present")
-
-
-def as_frames(maps: np.ndarray | Sequence[np.ndarray], *, name: str) -> list[np.ndarray]:
-    """Normalise a (T,H,W)/(H,W) array or a sequence of them into a list of (H,W) or (T,H,W) arrays."""
-    if isinstance(maps, np.ndarray):
-        if maps.ndim not in (2, 3):
-            raise ParameterError(f"{name}: expected (H, W) or (T, H, W) label maps, got shape {maps.shape}")
-        return [maps]
-    out = []
-    for k, item in enumerate(maps):
-        item = np.asarray(item)
-        if item.ndim not in (2, 3):
-            raise ParameterError(f"{name}[{k}]: expected (H, W) or (T, H, W), got shape {item.shape}")
-        out.append(item)
-    return out
+LabelMaps = np.ndarray | Iterable[np.ndarray]
 
 
-def _check_pair(gt: np.ndarray, pred: np.ndarray, where: str) -> None:
+class Average(enum.StrEnum):
+    """Which classes the mean IoU averages over."""
+
+    UNION = "union"  # classes with a non-zero union (mmsegmentation)
+    PRESENT = "present"  # classes present in the ground truth (VSPW's evaluator)
+
+
+# ---------------------------------------------------------------------------------------- input checks
+# Shared by the sibling metric modules (boundary, consistency, accumulator).
+def _check_num_classes(num_classes: int) -> int:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ParameterError(f"num_classes={num_classes!r} must be a positive integer (VSPW: 124)")
+    return int(num_classes)
+
+
+def _check_integer(labels: np.ndarray, what: str) -> None:
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ParameterError(f"{what}: label maps must hold integers, got dtype {labels.dtype}; "
+                             "convert class ids with .astype(np.uint8)")
+
+
+def _check_same_shape(gt: np.ndarray, pred: np.ndarray, what: str) -> None:
     if gt.shape != pred.shape:
-        raise ParameterError(f"{where}: ground truth of shape {gt.shape} and prediction of shape {pred.shape} "
-                             "differ")
+        raise ParameterError(f"{what}: ground truth of shape {gt.shape} and prediction of shape {pred.shape} "
+                             "differ; resize the prediction to the ground truth (nearest neighbour)")
 
 
+def _outside_classes(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Bool array of the shape of ``labels``: values outside ``0..num_classes-1``."""
+    outside = labels >= num_classes
+    if np.issubdtype(labels.dtype, np.signedinteger):
+        outside |= labels < 0
+    return outside
+
+
+def _check_ground_truth(gt: np.ndarray, num_classes: int, ignore_index: int, what: str) -> None:
+    """Every ground-truth value is a class ``0..C-1`` or ``ignore_index``; else DataError naming the values."""
+    bad = _outside_classes(gt, num_classes) & (gt != ignore_index)
+    if bad.any():
+        values = np.unique(gt[bad])
+        raise DataError(f"{what}: ground truth holds {values.size} value(s) outside the classes 0..{num_classes - 1} "
+                        f"and the ignore index {ignore_index}: {values[:8].tolist()}; map raw labels first "
+                        "(VSPW: raw 0 and 255 -> 255, raw k -> k-1, as vsslib.data.VSPWDataset does)")
+
+
+def _label_pairs(gts: LabelMaps, preds: LabelMaps) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pair up one array or a sequence of arrays, each ``(H, W)`` or ``(T, H, W)``, checking shapes."""
+    gt_list = [gts] if isinstance(gts, np.ndarray) else list(gts)
+    pred_list = [preds] if isinstance(preds, np.ndarray) else list(preds)
+    if len(gt_list) != len(pred_list):
+        raise ParameterError(f"{len(gt_list)} ground-truth arrays but {len(pred_list)} predictions; pass one "
+                             "prediction per ground-truth array (a (T, H, W) array or a list of them)")
+    pairs = []
+    for k, (gt, pred) in enumerate(zip(gt_list, pred_list, strict=True)):
+        gt, pred = np.asarray(gt), np.asarray(pred)
+        what = f"pair {k}"
+        if gt.ndim not in (2, 3):
+            raise ParameterError(f"{what}: expected (H, W) or (T, H, W) label maps, got shape {gt.shape}")
+        _check_same_shape(gt, pred, what)
+        _check_integer(gt, what)
+        _check_integer(pred, what)
+        pairs.append((gt, pred))
+    return pairs
+
+
+# ------------------------------------------------------------------------------------------- counting
 def confusion_matrix(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int = 255) -> np.ndarray:
-    """(C, C) int64 counts, rows = ground truth, columns = prediction, in one ``np.bincount``.
+    """Pixel counts per (ground-truth class, predicted class), in one ``np.bincount``.
 
     Parameters
     ----------
-    gt, pred : integer label maps of the same shape (any number of dimensions).
-    num_classes : C.
-    ignore_index : ground-truth value left out.
+    gt : (...) integer array, classes ``0..C-1`` or ``ignore_index``
+        Ground-truth label maps of any shape, e.g. (H, W) or (T, H, W).
+    pred : (...) integer array, same shape as ``gt``
+        Predicted label maps; values outside ``0..C-1`` mean "no class".
+    num_classes : int
+        C.
+    ignore_index : int
+        Ground-truth value whose pixels are left out.
 
-    Notes
-    -----
-    Ground-truth values outside 0..C-1 other than ``ignore_index`` are left out as well. Predicted values
-    outside 0..C-1 are not counted in the table; :func:`iou_from_confusion` still sees them as misses
-    because the row sums are taken from the ground truth (pass ``gt_counts``), see :func:`_counts`.
+    Returns
+    -------
+    (C, C + 1) int64
+        Row = ground-truth class, column = predicted class; the last column counts the pixels predicted
+        outside ``0..C-1`` (misses of the row's class, false positives of no class). Tables of frames and
+        videos add.
+
+    Raises
+    ------
+    ParameterError
+        Shapes differ, non-integer dtypes, or ``num_classes < 1``.
+    DataError
+        The ground truth holds a value that is neither a class nor ``ignore_index``.
     """
-    gt = np.asarray(gt)
-    pred = np.asarray(pred)
-    _check_pair(gt, pred, "confusion_matrix")
-    if num_classes < 1:
-        raise ParameterError(f"num_classes={num_classes} must be at least 1")
-    gt_flat = gt.reshape(-1).astype(np.int64)
-    pred_flat = pred.reshape(-1).astype(np.int64)
-    valid = (gt_flat != ignore_index) & (gt_flat >= 0) & (gt_flat < num_classes)
-    gt_flat = gt_flat[valid]
-    pred_flat = pred_flat[valid]
-    # Out-of-range predictions go to an extra column C ("no class"), dropped after counting.
-    pred_flat = np.where((pred_flat >= 0) & (pred_flat < num_classes), pred_flat, num_classes)
-    table = np.bincount(gt_flat * (num_classes + 1) + pred_flat, minlength=num_classes * (num_classes + 1))
-    return table.reshape(num_classes, num_classes + 1).astype(np.int64)
+    num_classes = _check_num_classes(num_classes)
+    gt, pred = np.asarray(gt), np.asarray(pred)
+    _check_same_shape(gt, pred, "confusion_matrix")
+    _check_integer(gt, "confusion_matrix")
+    _check_integer(pred, "confusion_matrix")
+    _check_ground_truth(gt, num_classes, ignore_index, "confusion_matrix")
+    return _count_confusion(gt, pred, num_classes, ignore_index)
 
 
-def iou_from_confusion(table: np.ndarray, *, average: str = "union") -> tuple[float, np.ndarray]:
+def _count_confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int) -> np.ndarray:
+    """:func:`confusion_matrix` on inputs already checked."""
+    side = num_classes + 1
+    # Ignored pixels go to an extra row and out-of-range predictions to an extra column; the extra row is
+    # dropped after the single bincount, the extra column kept.
+    codes = gt.astype(np.intp).reshape(-1)
+    codes[(gt == ignore_index).reshape(-1)] = num_classes
+    codes *= side
+    columns = pred.astype(np.intp).reshape(-1)
+    columns[_outside_classes(pred, num_classes).reshape(-1)] = num_classes
+    codes += columns
+    counts = np.bincount(codes, minlength=side * side).reshape(side, side)
+    return counts[:num_classes].astype(np.int64)
+
+
+# -------------------------------------------------------------------------------------------- scoring
+def iou_from_confusion(table: np.ndarray, *, average: Average | str = Average.UNION) -> tuple[float, np.ndarray]:
     """Per-class IoU and its mean from a confusion table.
 
     Parameters
     ----------
-    table : (C, C) or (C, C+1) int counts from :func:`confusion_matrix` (the optional last column counts
-        out-of-range predictions: misses for the row's class).
-    average : ``"union"`` (mean over classes with a non-zero union; mmsegmentation) or ``"present"``
-        (mean over classes present in the ground truth; VSPW's script).
+    table : (C, C + 1) or (C, C) integer array
+        Counts from :func:`confusion_matrix` (summed over any number of frames); a square table has no
+        "predicted outside the classes" column.
+    average : {"union", "present"}
+        Mean over the classes with a non-zero union (mmsegmentation) or over the classes present in the
+        ground truth (VSPW's evaluator).
 
     Returns
     -------
-    (miou, iou) with iou (C,) float64, NaN where the union is 0.
+    miou : float
+        NaN when no class qualifies.
+    iou : (C,) float64
+        NaN where a class's union is 0.
     """
-    if average not in AVERAGES:
-        raise ParameterError(f"average={average!r} is not one of {', '.join(AVERAGES)}")
-    table = np.asarray(table, dtype=np.int64)
+    average = _parse_average(average)
+    table = np.asarray(table)
+    if table.ndim != 2 or table.shape[1] not in (table.shape[0], table.shape[0] + 1) or table.shape[0] < 1:
+        raise ParameterError(f"confusion table of shape {table.shape} is neither (C, C) nor (C, C + 1)")
     num_classes = table.shape[0]
-    if table.shape not in ((num_classes, num_classes), (num_classes, num_classes + 1)):
-        raise ParameterError(f"confusion table of shape {table.shape} is neither (C, C) nor (C, C+1)")
-    square = table[:, :num_classes]
-    tp = np.diag(square).astype(np.float64)
-    gt_total = table.sum(axis=1).astype(np.float64)  # includes out-of-range predictions: misses
-    pred_total = square.sum(axis=0).astype(np.float64)
-    union = gt_total + pred_total - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou = np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
-    keep = union > 0 if average == "union" else gt_total > 0
-    miou = float(np.mean(iou[keep])) if keep.any() else float("nan")
+    hits = np.diag(table[:, :num_classes]).astype(np.int64)
+    gt_total = table.sum(axis=1, dtype=np.int64)  # includes the misses of the last column
+    pred_total = table[:, :num_classes].sum(axis=0, dtype=np.int64)
+    union = gt_total + pred_total - hits
+    iou = np.full(num_classes, np.nan)
+    np.divide(hits, union, out=iou, where=union > 0)
+    averaged = union > 0 if average is Average.UNION else gt_total > 0
+    miou = float(iou[averaged].mean()) if averaged.any() else float("nan")
     return miou, iou
 
 
-def mean_iou(gts: np.ndarray | Sequence[np.ndarray], preds: np.ndarray | Sequence[np.ndarray], num_classes: int,
-             ignore_index: int = 255, *, average: str = "union") -> dict[str, object]:
-    """Dataset mIoU.
+def mean_iou(gts: LabelMaps, preds: LabelMaps, num_classes: int, ignore_index: int = 255, *,
+             average: Average | str = Average.UNION) -> dict[str, float | np.ndarray]:
+    """Dataset mIoU: counts summed over every frame, then divided.
 
     Parameters
     ----------
-    gts, preds : a (T, H, W) or (H, W) integer array, or sequences of them (one per video or frame), same
-        shapes pairwise.
-    num_classes : C.
-    ignore_index : ground-truth value left out (255).
-    average : ``"union"`` (default, mmsegmentation) or ``"present"`` (VSPW's script).
+    gts : (T, H, W) or (H, W) integer array, or a sequence of them (one per video or frame)
+        Ground truth, classes ``0..C-1`` and ``ignore_index``.
+    preds : same structure and shapes as ``gts``
+        Predictions; values outside ``0..C-1`` are misses.
+    num_classes : int
+        C.
+    ignore_index : int
+        Ground-truth value left out (VSPW: 255).
+    average : {"union", "present"}
+        See :class:`Average`.
 
     Returns
     -------
-    ``{"miou": float, "iou": (C,) float64 array (NaN where undefined)}``.
+    dict
+        ``"miou"``: float; ``"iou"``: (C,) float64, NaN where a class's union is 0.
+
+    Examples
+    --------
+    >>> gt = np.array([[0, 0], [1, 255]])
+    >>> pred = np.array([[0, 1], [1, 1]])
+    >>> mean_iou(gt, pred, 2)["iou"].tolist()
+    [0.5, 0.5]
     """
-    gts_list = as_frames(gts, name="gts")
-    preds_list = as_frames(preds, name="preds")
-    if len(gts_list) != len(preds_list):
-        raise ParameterError(f"{len(gts_list)} ground-truth arrays but {len(preds_list)} predictions")
+    num_classes = _check_num_classes(num_classes)
+    average = _parse_average(average)
     table = np.zeros((num_classes, num_classes + 1), np.int64)
-    for k, (gt, pred) in enumerate(zip(gts_list, preds_list, strict=True)):
-        _check_pair(gt, pred, f"pair {k}")
-        table += confusion_matrix(gt, pred, num_classes, ignore_index)
+    for k, (gt, pred) in enumerate(_label_pairs(gts, preds)):
+        _check_ground_truth(gt, num_classes, ignore_index, f"pair {k}")
+        table += _count_confusion(gt, pred, num_classes, ignore_index)
     miou, iou = iou_from_confusion(table, average=average)
     return {"miou": miou, "iou": iou}
+
+
+def _parse_average(average: Average | str) -> Average:
+    try:
+        return Average(average)
+    except ValueError:
+        raise ParameterError(f"average={average!r} is not one of {', '.join(repr(a.value) for a in Average)}") \
+            from None
