@@ -120,7 +120,8 @@ class Study:
 
         spec = self.refine_spec(baseline, source, vote=vote, **mask_overrides)
         spec = type(spec)(**{**spec.__dict__, "out": self.run_dir(spec)})
-        return run_refine(spec, executor=create_executor(workers=self.params.workers), progress=self.progress)
+        metrics = run_refine(spec, executor=create_executor(workers=self.params.workers), progress=self.progress)
+        return {**metrics, "out": spec.out}
 
     def classify(self, features: str, source: str, *, baseline: str | None = None, **mask_overrides: Any) -> dict[str, Any]:
         """Run approach 2 (cached); predictions and metrics.json under ``<cache>/runs/``."""
@@ -137,7 +138,8 @@ class Study:
                             train_seed=p.train_seed, max_videos=p.max_videos)
         out = str(p.cache / "runs" / stable_hash({**spec.__dict__, "kind": "classify"}))
         spec = ClassifySpec(**{**spec.__dict__, "out": out})
-        return run_classify(spec, executor=create_executor(workers=p.workers), progress=self.progress)
+        metrics = run_classify(spec, executor=create_executor(workers=p.workers), progress=self.progress)
+        return {**metrics, "out": out}
 
     # ---------------------------------------------------------------------------------------- tables
     @staticmethod

@@ -47,7 +47,7 @@ class StudyParams:
     frame_width: int = 224  # generated benchmark: frame width in pixels
     data_seed: int = 0  # generated benchmark: seed
     eval_split: str = "val"  # split the tables are computed on
-    max_videos: int = 0  # evaluate on the first N videos of the split (0 = all)
+    max_videos: int = 0  # evaluate on the first N videos of the split (0: all)
     # --- baseline networks ------------------------------------------------------------------------
     segmenters: tuple[str, ...] = KNOWN_SEGMENTERS  # baseline networks trained on the train split
     predictions_dir: str = ""  # optional folder of your own model's predictions (<video>/<frame>.png)
@@ -55,7 +55,7 @@ class StudyParams:
     # --- masklets ----------------------------------------------------------------------------------
     masklet_sources: tuple[str, ...] = ("classical", "oracle")  # masklet sources compared in the tables
     sam2_config: str = "tiny"  # SAM2.1 Hiera size: tiny, small, base_plus, large (or a config path)
-    sam2_checkpoint: str = ""  # path of the matching SAM2.1 checkpoint ("" = none: sam2 rows are left out)
+    sam2_checkpoint: str = ""  # path of the matching SAM2.1 checkpoint (empty: no sam2 rows)
     device: str = "cpu"  # "cpu" or "cuda"
     points_per_side: int = 16  # SAM2 automatic generator prompt grid (paper: 16)
     pred_iou_thresh: float = 0.6  # SAM2 mask filter on predicted IoU (paper: 0.6)
@@ -63,7 +63,7 @@ class StudyParams:
     stability_score_offset: float = 0.9  # SAM2 stability score offset (paper: 0.9)
     window: int = 32  # frames per masklet window: key frame + propagation (paper: 32)
     link_iou: float = 0.5  # mask IoU above which a key-frame mask continues a masklet of the last window
-    discover_every: int = 0  # add masklets for uncovered objects every k frames (0 = off, paper setting)
+    discover_every: int = 0  # add masklets for uncovered objects every k frames (0: off, the paper)
     oracle_strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)  # oracle corruption sweep
     # --- refiner / classifier -----------------------------------------------------------------------
     vote: str = "masklet"  # "masklet" (whole-masklet majority) or "frame" (per-frame majority)
@@ -112,6 +112,22 @@ class StudyParams:
         params = cls(**kwargs)
         params._validate(source)
         return params
+
+    @classmethod
+    def from_notebook(cls, namespace: Mapping[str, Any], declared: list[str]) -> StudyParams:
+        """Validate a notebook's parameters: the ``declared`` names read from ``namespace`` (its globals).
+
+        Any other public name in the namespace was injected by papermill (``-p NAME VALUE``) for a
+        parameter this notebook does not have: that is a typo or a knob of another notebook, and it stops
+        the notebook with the list of the known ones.
+        """
+        ipython = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+        injected = sorted(k for k, v in namespace.items() if not k.startswith("_") and k not in declared
+                          and k not in ipython and not callable(v) and type(v).__name__ != "module")
+        if injected:
+            raise ParameterError(f"notebook parameters: unknown parameter(s) {', '.join(map(repr, injected))}; this "
+                                 f"notebook's parameters: {', '.join(declared)}")
+        return cls.from_mapping({k: namespace[k] for k in declared}, source="notebook parameters")
 
     def _validate(self, source: str) -> None:
         def fail(key: str, why: str) -> None:

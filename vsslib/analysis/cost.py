@@ -87,9 +87,9 @@ def sam2_cost_grid(source_factory: Callable[..., Any], frames: np.ndarray, *, gr
     DataFrame[stage, setting, seconds, seconds_per_frame, measured].
     """
     rows = []
+    source_factory(points_per_side=min(grids)).propose(frames[0])  # warm-up: first-call allocations
     for grid in grids:
         source = source_factory(points_per_side=grid)
-        source.propose(frames[0])  # warm-up (first-call allocations)
         seconds = median_seconds(lambda: source.propose(frames[0]), repeat=1)
         rows.append({"stage": "generator (key frame)", "setting": f"{grid}x{grid} points", "seconds": seconds,
                      "seconds_per_frame": seconds, "measured": "1 key frame"})

@@ -20,7 +20,8 @@ import pandas as pd  # noqa: E402
 
 from .._io import atomic_path, write_json_atomic, write_text_atomic  # noqa: E402
 
-__all__ = ["set_style", "colorize", "overlay", "save_figure", "save_table", "results_dir"]
+__all__ = ["set_style", "colorize", "overlay", "save_figure", "save_table", "results_dir", "use_results",
+           "record_file"]
 
 _DPI = 110
 
@@ -42,8 +43,21 @@ def set_style() -> None:
     })
 
 
+_RESULTS: Path | None = None
+
+
+def use_results(path: str | os.PathLike[str]) -> Path:
+    """Make ``path`` the results root of :func:`save_figure` and :func:`save_table` (notebooks pass
+    ``StudyParams.results``, resolved against the repository root)."""
+    global _RESULTS
+    _RESULTS = Path(path)
+    return _RESULTS
+
+
 def results_dir(root: str | os.PathLike[str] = "results") -> Path:
-    """The results root (``results/`` by default, ``$VSSLIB_RESULTS`` if set)."""
+    """The results root: set by :func:`use_results`, else ``$VSSLIB_RESULTS``, else ``root``."""
+    if _RESULTS is not None:
+        return _RESULTS
     return Path(os.environ.get("VSSLIB_RESULTS", root))
 
 
@@ -111,6 +125,14 @@ def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.P
     _record(base, "tables", name, {"file": f"tables/{name}.csv", "caption": caption,
                                    "machine_dependent_columns": list(machine_dependent_columns)})
     return csv_path
+
+
+def record_file(path: Path, *, caption: str, root: str | os.PathLike[str] | None = None) -> Path:
+    """Index a file written by other means (an animation) under ``figures`` in ``index.json``."""
+    base = results_dir() if root is None else Path(root)
+    _record(base, "figures", Path(path).name, {"file": str(Path(path).relative_to(base)), "caption": caption,
+                                               "machine_dependent": False})
+    return Path(path)
 
 
 def _record(base: Path, kind: str, name: str, entry: dict) -> None:

@@ -1,0 +1,139 @@
+"""MetricAccumulator: equal to the pure functions, exact whatever the merge order, and cacheable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vsslib.errors import DataError, ParameterError
+from vsslib.metrics import MetricAccumulator, mean_boundary_iou, mean_iou, video_consistency
+
+
+def _random_video(rng: np.random.Generator, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Blocky (T, 20, 25) ground truth whose blocks change class now and then, and a noisy prediction."""
+    blocks = np.repeat(rng.integers(0, 5, size=(1, 4, 5)), frames, axis=0)
+    changes = rng.random(blocks.shape) < 0.05
+    blocks[changes] = rng.integers(0, 5, size=int(changes.sum()))
+    gt = np.kron(blocks, np.ones((1, 5, 5), np.int64)).astype(np.uint8)
+    gt[:, :, :2] = 255
+    pred = np.where(rng.random(gt.shape) < 0.1, rng.integers(0, 7, gt.shape), gt).astype(np.uint8)
+    return gt, pred
+
+
+@pytest.fixture(scope="module")
+def videos() -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(3)
+    return [_random_video(rng, frames) for frames in (10, 12, 9, 20, 17)]
+
+
+def test_equals_the_pure_functions(videos: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    total = MetricAccumulator(5)
+    for gt, pred in videos:
+        total.update(gt, pred)
+    result = total.result()
+    gts = [gt for gt, _ in videos]
+    preds = [pred for _, pred in videos]
+    miou = mean_iou(gts, preds, 5)
+    assert result["miou"] == miou["miou"]
+    np.testing.assert_array_equal(result["iou"], miou["iou"])
+    assert result["miou_present"] == mean_iou(gts, preds, 5, average="present")["miou"]
+    boundary = mean_boundary_iou(gts, preds, 5)
+    assert result["mbiou"] == boundary["mbiou"]
+    np.testing.assert_array_equal(result["biou"], boundary["biou"])
+    for n in (8, 16):  # windows of all videos pooled (the 9- and 12-frame videos have no 16-frame window)
+        windows = np.concatenate([video_consistency(gt, pred, n) for gt, pred in videos])
+        assert windows.size == sum(max(gt.shape[0] - n + 1, 0) for gt in gts)
+        assert result[f"mvc{n}"] == pytest.approx(np.nanmean(windows), rel=1e-15)
+    assert result["frames"] == 68
+    assert set(result) == {"miou", "mbiou", "mvc8", "mvc16", "iou", "biou", "miou_present", "frames"}
+    assert isinstance(result["iou"], list) and isinstance(result["miou"], float)
+
+
+def test_merge_order_never_changes_the_result(videos: list[tuple[np.ndarray, np.ndarray]], tmp_path) -> None:
+    parts = [MetricAccumulator(5).update(gt, pred) for gt, pred in videos]
+    forward = MetricAccumulator(5)
+    for part in parts:
+        forward.merge(part)
+    backward = MetricAccumulator(5)
+    for k in (3, 1, 4, 0, 2):  # another order, each part through an .npz file as a per-video cache would
+        np.savez(tmp_path / f"{k}.npz", **parts[k].to_arrays())
+        with np.load(tmp_path / f"{k}.npz") as arrays:
+            backward.merge(MetricAccumulator.from_arrays(dict(arrays)))
+    tree = MetricAccumulator(5).merge(MetricAccumulator(5).merge(parts[4]).merge(parts[0]))
+    tree.merge(MetricAccumulator(5).merge(parts[2]).merge(parts[3]).merge(parts[1]))
+    a, b, c = forward.result(), backward.result(), tree.result()
+    assert repr(a) == repr(b) == repr(c)  # identical to the last digit (repr: NaN-safe, lists included)
+
+
+def test_window_scores_are_summed_exactly() -> None:
+    """Scores 1/10, 2/10, 3/10: float addition from the left gives 0.6000000000000001 in one order and 0.6 in
+    the other; the accumulator rounds the exact sum once (0.6), in either order."""
+    assert (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1
+
+    def one_window(numerator: int) -> MetricAccumulator:
+        accumulator = MetricAccumulator(2, vc_lengths=(2,))
+        arrays = accumulator.to_arrays()
+        arrays["vc2_numerators"] = np.array([numerator])
+        arrays["vc2_denominators"] = np.array([10])
+        return MetricAccumulator.from_arrays(arrays)
+
+    up = MetricAccumulator(2, vc_lengths=(2,))
+    down = MetricAccumulator(2, vc_lengths=(2,))
+    for numerator in (1, 2, 3):
+        up.merge(one_window(numerator))
+    for numerator in (3, 2, 1):
+        down.merge(one_window(numerator))
+    assert up.result()["mvc2"] == down.result()["mvc2"] == 0.6 / 3
+
+
+def test_windows_are_pooled_not_averaged_per_video() -> None:
+    gt = np.array([[[0, 1]], [[0, 1]], [[0, 2]]], np.uint8)  # windows of n = 2: [1/2, 1]
+    pred = np.array([[[5, 5]], [[6, 5]], [[6, 5]]], np.uint8)
+    still = np.zeros((2, 1, 2), np.uint8)  # one window: G = both pixels, P = neither -> 0
+    moving = np.array([[[0, 0]], [[1, 1]]], np.uint8)
+    total = MetricAccumulator(7, vc_lengths=(2,)).update(gt, pred).update(still, moving)
+    # pooled: (1/2 + 1 + 0) / 3 = 1/2; the mean of per-video means would be (3/4 + 0) / 2 = 3/8
+    assert total.result()["mvc2"] == 0.5
+
+
+def test_empty_accumulator() -> None:
+    result = MetricAccumulator(3).result()
+    assert np.isnan(result["miou"]) and np.isnan(result["mbiou"]) and np.isnan(result["mvc8"])
+    assert result["frames"] == 0 and all(np.isnan(result["iou"]))
+
+
+def test_same_input_gives_byte_identical_counts(videos: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    gt, pred = videos[3]
+    a = MetricAccumulator(5).update(gt, pred).to_arrays()
+    b = MetricAccumulator(5).update(gt.copy(), pred.copy()).to_arrays()
+    assert list(a) == list(b)
+    assert all(a[key].tobytes() == b[key].tobytes() and a[key].dtype == b[key].dtype for key in a)
+
+
+def test_settings_travel_with_the_arrays() -> None:
+    accumulator = MetricAccumulator(4, dilation_ratio=0.05, vc_lengths=(3,), ignore_index=9)
+    accumulator.update(np.zeros((4, 6, 6), np.uint8), np.zeros((4, 6, 6), np.uint8))
+    restored = MetricAccumulator.from_arrays(accumulator.to_arrays())
+    assert restored.settings == {"num_classes": 4, "dilation_ratio": 0.05, "vc_lengths": (3,), "ignore_index": 9}
+    assert repr(restored.result()) == repr(accumulator.result())
+
+
+def test_errors_name_the_fault() -> None:
+    with pytest.raises(ParameterError, match=r"cannot merge counts made with .*'num_classes': 4"):
+        MetricAccumulator(5).merge(MetricAccumulator(4))
+    with pytest.raises(ParameterError, match=r"'vc_lengths': \(8,\)"):
+        MetricAccumulator(5).merge(MetricAccumulator(5, vc_lengths=(8,)))
+    arrays = MetricAccumulator(5).to_arrays()
+    del arrays["confusion"]
+    with pytest.raises(DataError, match="lack the key 'confusion'"):
+        MetricAccumulator.from_arrays(arrays)
+    arrays = MetricAccumulator(5).to_arrays()
+    arrays["band_union"] = np.zeros(4, np.int64)
+    with pytest.raises(DataError, match=r"'band_union' has shape \(4,\), expected \(5,\)"):
+        MetricAccumulator.from_arrays(arrays)
+    with pytest.raises(ParameterError, match=r"one video's \(T, H, W\) label maps, got shape \(6, 6\)"):
+        MetricAccumulator(5).update(np.zeros((6, 6), np.uint8), np.zeros((6, 6), np.uint8))
+    with pytest.raises(ParameterError, match="dilation_ratio=0 must be a positive number"):
+        MetricAccumulator(5, dilation_ratio=0)
+    with pytest.raises(DataError, match=r"\[7\]"):
+        MetricAccumulator(5).update(np.full((2, 3, 3), 7, np.uint8), np.zeros((2, 3, 3), np.uint8))
