@@ -12,7 +12,7 @@ export MKL_NUM_THREADS ?= 2
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv test test-unit test-notebooks figures verify bench clean-cache
+.PHONY: help venv test test-unit test-notebooks figures verify bench notebooks clean-cache
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -35,8 +35,8 @@ test-unit: $(STAMP)  ## unit tests only
 	$(PY) -m pytest tests
 
 test-notebooks: $(STAMP)  ## execute every notebook with nbval (--nbval-lax: fails on any error)
-	$(PY) -m pytest -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 \
-		-o addopts="-ra" -o testpaths=notebooks notebooks
+	VSSLIB_RESULTS=$(CURDIR)/.cache/nbval-results $(PY) -m pytest -p no:python --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=1800 -o addopts="-ra" -o testpaths=notebooks notebooks
 
 figures: $(STAMP)  ## run every notebook with papermill into results/ (PARAMS=params/default.yaml)
 	$(PY) -m vsslib.study figures --params $(PARAMS)
@@ -46,6 +46,9 @@ verify: $(STAMP)  ## re-run the default study into a scratch folder and compare 
 
 bench: $(STAMP)  ## time the metrics and the refiner against plain loops (prints ratios)
 	$(PY) -m vsslib.bench
+
+notebooks: $(STAMP)  ## rewrite notebooks/*.ipynb from tools/notebook_cells.py (stored without outputs)
+	cd tools && ../$(PY) make_notebooks.py
 
 clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 	rm -rf .cache

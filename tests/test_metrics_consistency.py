@@ -64,6 +64,16 @@ def test_matches_a_per_pixel_loop() -> None:
         np.testing.assert_array_equal(video_consistency(gt, pred, n), _reference_vc(gt, pred, n), err_msg=f"n={n}")
 
 
+def test_long_videos_use_wider_frame_stamps() -> None:
+    """More than 256 frames: the last-change frame no longer fits a uint8."""
+    rng = np.random.default_rng(9)
+    gt = (rng.random((300, 2, 3)) < 0.01).cumsum(axis=0)
+    pred = (rng.random((300, 2, 3)) < 0.005).cumsum(axis=0)
+    pred[280:, 0, 0] = 7  # one change after frame 256
+    for n in (2, 40, 290):
+        np.testing.assert_array_equal(video_consistency(gt, pred, n), _reference_vc(gt, pred, n), err_msg=f"n={n}")
+
+
 def test_lengths_share_one_pass_and_the_last_window_is_kept() -> None:
     rng = np.random.default_rng(3)
     gt = (rng.random((20, 6, 7)) < 0.05).cumsum(axis=0).astype(np.uint8)

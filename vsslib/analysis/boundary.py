@@ -126,8 +126,8 @@ def consistency_over_time(videos: Sequence[str], gts: Sequence[np.ndarray], base
     """VC_n of every window: DataFrame[video, window_start, vc_baseline, vc_refined]."""
     rows = []
     for name, gt, base, ref in zip(videos, gts, baselines, refined, strict=True):
-        nb, db = consistency_counts(gt, base, n)
-        nr, dr = consistency_counts(gt, ref, n)
+        nb, db = consistency_counts(gt, base, (n,))[n]
+        nr, dr = consistency_counts(gt, ref, (n,))[n]
         for start in range(len(db)):
             rows.append({"video": name, "window_start": start,
                          "vc_baseline": nb[start] / db[start] if db[start] else np.nan,

@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"(counts checked equal before timing)")
     print(f"{'metric':<32}{'vectorised s':>13}{'loop s':>10}{'ratio':>9}")
     for name, fast, slow in rows:
-        print(f"{name:<32}{fast:>13.3f}{slow:>10.2f}{slow / fast:>8.0f}x")
+        print(f"{name:<32}{fast:>13.3f}{slow:>10.3f}{slow / fast:>8.1f}x")
 
 
 if __name__ == "__main__":

@@ -154,3 +154,6 @@ def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
     rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
+
+
+from . import study, training  # noqa: E402  (topic modules use the helpers above)
