@@ -7,7 +7,7 @@ import pytest
 
 from vsslib.data import Video
 from vsslib.errors import ParameterError
-from vsslib.masks.classical import FlowSettings, warp_ids
+from vsslib.masks.classical import FlowSettings, propagate_ids
 from vsslib.masks import (ClassicalMasklets, OracleMasklets, WindowSettings, components_in_time,
                           create_masklet_source, link_ids, list_masklet_sources, paint, run_windows)
 
@@ -88,11 +88,24 @@ def _textured_scene(num_frames: int, shift: tuple[int, int], *, square_noise: fl
 
 def test_flow_propagation_follows_a_known_translation() -> None:
     frames, truth = _textured_scene(7, (1, 2), square_noise=40.0)
-    ids = np.where(truth[0], 1, 0).astype(np.int32)  # square = 1, background = 0
+    ids = propagate_ids(frames, np.where(truth[0], 1, 0).astype(np.int32), FlowSettings())
+    # Farneback measures about 1.9 px for this 2 px a frame motion, so the mask lags ~0.1 px a frame.
     for t in range(1, 7):
-        ids = warp_ids(ids, frames[t - 1], frames[t], FlowSettings())
-        got = ids == 1
-        assert (got & truth[t]).sum() / (got | truth[t]).sum() > 0.9, t
+        got = ids[t] == 1
+        assert (got & truth[t]).sum() / (got | truth[t]).sum() > 0.85, t
+
+
+def test_sub_pixel_motion_is_not_lost_to_rounding() -> None:
+    """An object moving half a pixel a frame must move, not stay put (per-frame rounding would freeze it)."""
+    frames, truth = _textured_scene(13, (0, 1), square_noise=40.0)
+    slow_frames, slow_truth = frames[[t // 2 for t in range(13)]], truth[[t // 2 for t in range(13)]]
+    # interpolate the in-between frames so the motion really is sub-pixel: blend neighbours
+    blended = slow_frames.astype(np.float32)
+    for t in range(1, 13, 2):
+        blended[t] = 0.5 * frames[t // 2] + 0.5 * frames[t // 2 + 1]
+    ids = propagate_ids(blended.round().astype(np.uint8), np.where(truth[0], 1, 0).astype(np.int32), FlowSettings())
+    got = ids[12] == 1
+    assert (got & slow_truth[12]).sum() / (got | slow_truth[12]).sum() > 0.85
 
 
 def test_classical_masklet_keeps_its_object_across_windows() -> None:

@@ -28,7 +28,8 @@ def biou_by_dilation(gts: Sequence[np.ndarray], preds: Sequence[np.ndarray], num
             i, u = boundary_counts(gt, pred, num_classes, ratio)
             inter += i
             union += u
-        rows.append({"ratio": float(ratio), "mbiou": biou_from_counts(inter, union)["mbiou"]})
+        mbiou, _ = biou_from_counts(inter, union)
+        rows.append({"ratio": float(ratio), "mbiou": mbiou})
     return pd.DataFrame(rows)
 
 

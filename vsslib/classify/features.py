@@ -1,131 +1,380 @@
-"""Feature sources of approach 2: what each masklet's vector is pooled from.
+"""Feature sources of approach 2: the maps each masklet's vector is pooled from.
 
-- ``"appearance"``: a plain colour-and-texture baseline, so the reader sees what learned features add.
-  Per cell of a stride-4 grid: Lab mean (3) and standard deviation (3), gradient magnitude mean (1),
-  oriented gradient energy in 4 directions (4), and local variance of the lightness at a coarser scale
-  (1): 12 channels, all from box filters over the whole frame (no loop over cells).
-- ``"segmenter:<name>"``: the penultimate features of a baseline network (stride 8 or 16).
-- ``"sam2"``: the SAM2 image encoder's ``image_embed``: 256 channels at 64 x 64, stride 16 of the 1024 x 1024
-  input. The frame is resized to 1024 x 1024 without keeping its aspect ratio, so a 128 x 224 frame maps
-  anisotropically (one cell covers 2 x 3.5 frame pixels); :func:`vsslib.classify.pool` maps pixels to
-  cells with the same squeeze, so the correspondence is right.
+A feature source is a callable ``source(video) -> (T, C, h, w) float32`` with ``.name``, ``.channels`` (C),
+``.stride`` (nominal pixels of the model's input per cell) and ``.cell_size(height, width)`` (frame pixels
+per cell along rows and columns, for a frame of that size). In every source the h x w grid spans the whole
+frame, which is the correspondence :func:`vsslib.classify.pool` assumes.
 
-Each source is ``source(video) -> (T, C, h, w) float32`` with ``.name``, ``.channels`` and ``.stride``.
+- ``"appearance"`` (:class:`AppearanceFeatures`): a plain colour-and-texture baseline, so the reader sees
+  what learned features add. Statistics of the pixels of each cell of a stride-4 grid, 12 channels
+  (:data:`APPEARANCE_CHANNELS`):
+
+  ====  ==================  ==========================================================================
+  0-2   L, a, b mean        CIE Lab of the pixels (L in 0..100, a and b about -128..127; OpenCV's
+                            float conversion of RGB / 255, D65 white)
+  3-5   L, a, b std         standard deviation of each Lab channel over the cell's pixels
+  6     gradient magnitude  mean |grad L| (3x3 Sobel / 8: lightness units per pixel)
+  7-10  energy 0/45/90/135  root mean square of the directional derivative of L along 0, 45, 90 and
+                            135 degrees (0 = along columns, 90 = down the rows): strong for edges across
+                            that direction; the four squares sum to twice the mean squared magnitude
+  11    roughness           square root of the mean 3x3 local variance of L: fine texture that the
+                            cell's own std (3) mixes with smooth shading
+  ====  ==================  ==========================================================================
+
+  Per-pixel quantities come from OpenCV filters over the whole frame; per-cell means come from
+  ``np.add.reduceat`` over the cell boundaries along rows then columns (no loop over cells). Cells are
+  ``ceil(H / 4) x ceil(W / 4)``; when 4 does not divide the frame they are slightly smaller than 4 pixels
+  and spread evenly, so the grid spans the frame.
+- ``"segmenter:<name>"`` (:class:`SegmenterFeatures`): the penultimate features of a baseline network of
+  :mod:`vsslib.segmenters` (stride 8 or 16, ``ceil(H / stride) x ceil(W / stride)`` cells). The network is
+  trained or loaded on first use.
+- ``"sam2"`` (:class:`SAM2Features`): the SAM2 image encoder's embedding, ``predictor._features
+  ["image_embed"]`` after ``SAM2ImagePredictor.set_image``: 256 channels on a 64 x 64 grid, stride 16 of the
+  1024 x 1024 model input. ``set_image`` resizes the frame to 1024 x 1024 **without keeping the aspect
+  ratio**, so the grid is anisotropic in frame pixels: on a 128 x 224 frame a cell covers 2 rows x 3.5
+  columns (``cell_size(128, 224) == (2.0, 3.5)``); on a 480 x 853 VSPW frame, 7.5 x 13.3. The image
+  encoder runs once per frame (no temporal memory).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import warnings
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
+from .pooling import pixel_cells
 
-__all__ = ["AppearanceFeatures", "SegmenterFeatures", "SAM2Features", "create_feature_source",
-           "list_feature_sources"]
+if TYPE_CHECKING:
+    from ..data import Video
+
+__all__ = ["FeatureSource", "APPEARANCE_CHANNELS", "AppearanceSettings", "AppearanceFeatures",
+           "SegmenterFeatureSettings", "SegmenterFeatures", "SAM2FeatureSettings", "SAM2Features",
+           "create_feature_source", "list_feature_sources"]
+
+APPEARANCE_CHANNELS: tuple[str, ...] = (
+    "L mean", "a mean", "b mean", "L std", "a std", "b std", "gradient magnitude",
+    "energy 0", "energy 45", "energy 90", "energy 135", "roughness",
+)
+_SAM2_GRID = 64  # image_embed is 64 x 64 for the 1024 x 1024 input of every SAM2 / SAM2.1 config
+_SAM2_INPUT = 1024
+
+
+class FeatureSource(Protocol):
+    """What approach 2 needs of a feature source."""
+
+    name: str
+    channels: int
+    stride: float
+
+    def __call__(self, video: Video) -> np.ndarray: ...
+
+    def cell_size(self, height: int, width: int) -> tuple[float, float]: ...
+
+
+def _check_frames(frames: np.ndarray, where: str) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise DataError(f"{where}: frames must be (T, H, W, 3) uint8 RGB, got shape {frames.shape} and dtype "
+                        f"{frames.dtype}")
+    return frames
+
+
+def _grid_cell_size(height: int, width: int, grid: tuple[int, int]) -> tuple[float, float]:
+    return height / grid[0], width / grid[1]
+
+
+# --- appearance ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AppearanceSettings:
+    """Settings of :class:`AppearanceFeatures`."""
+
+    stride: int = 4  # nominal cell size in pixels; the grid is ceil(H / stride) x ceil(W / stride)
+    roughness_window: int = 3  # side of the window of the local variance (channel 11), odd
+
+    def __post_init__(self) -> None:
+        if self.stride < 1:
+            raise ParameterError(f"stride={self.stride} must be at least 1")
+        if self.roughness_window < 3 or self.roughness_window % 2 == 0:
+            raise ParameterError(f"roughness_window={self.roughness_window} must be odd and at least 3")
 
 
 class AppearanceFeatures:
-    """Colour and texture statistics on a stride-4 grid (12 channels; see the module docstring)."""
+    """Colour and texture statistics per cell of a stride-4 grid: 12 channels (see the module docstring).
+
+    Parameters
+    ----------
+    settings : :class:`AppearanceSettings`.
+    """
 
     name = "appearance"
-    channels = 12
+    channels = len(APPEARANCE_CHANNELS)
 
-    def __init__(self, stride: int = 4) -> None:
-        if stride < 1:
-            raise ParameterError(f"stride={stride} must be at least 1")
-        self.stride = stride
+    def __init__(self, settings: AppearanceSettings = AppearanceSettings()) -> None:
+        self.settings = settings
 
-    def frame_features(self, frame: np.ndarray) -> np.ndarray:
-        """(12, ceil(H/s), ceil(W/s)) float32 features of one (H, W, 3) uint8 frame."""
-        lab = cv2.cvtColor(frame, cv2.COLOR_RGB2LAB).astype(np.float32)
-        k = (self.stride * 2 + 1, self.stride * 2 + 1)
-        mean = cv2.blur(lab, k)
-        std = np.sqrt(np.maximum(cv2.blur(lab * lab, k) - mean * mean, 0))
-        light = lab[..., 0]
-        gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3)
-        magnitude = cv2.blur(np.hypot(gx, gy), k)
-        angle = np.arctan2(gy, gx)
-        energy = [cv2.blur(np.hypot(gx, gy) * np.cos(angle - a) ** 2, k) for a in np.arange(4) * np.pi / 4]
-        big = (4 * self.stride + 1,) * 2
-        coarse_var = cv2.blur(light * light, big) - cv2.blur(light, big) ** 2
-        stack = np.dstack([mean, std, magnitude, *energy, np.sqrt(np.maximum(coarse_var, 0))])
-        return stack[self.stride // 2 :: self.stride, self.stride // 2 :: self.stride].transpose(2, 0, 1).astype(np.float32)
+    def __repr__(self) -> str:
+        return f"AppearanceFeatures(stride={self.stride})"
 
-    def __call__(self, video: Any) -> np.ndarray:
-        return np.stack([self.frame_features(f) for f in video.frames])
+    @property
+    def stride(self) -> float:
+        return float(self.settings.stride)
+
+    def grid(self, height: int, width: int) -> tuple[int, int]:
+        """(h, w) = (ceil(H / stride), ceil(W / stride))."""
+        return math.ceil(height / self.settings.stride), math.ceil(width / self.settings.stride)
+
+    def cell_size(self, height: int, width: int) -> tuple[float, float]:
+        """Frame pixels per cell along rows and columns: (H / h, W / w)."""
+        return _grid_cell_size(height, width, self.grid(height, width))
+
+    def pixel_features(self, frames: np.ndarray) -> np.ndarray:
+        """The per-pixel quantities whose cell means make the features.
+
+        Parameters
+        ----------
+        frames : (T, H, W, 3) uint8 RGB.
+
+        Returns
+        -------
+        (T, H, W, 12) float32: L, a, b, L^2, a^2, b^2, |grad L|, the four squared directional derivatives,
+        and the local variance of L. Cell means of these give the features: channels 0-2 and 6 directly,
+        3-5 as sqrt(mean of squares - squared mean), 7-11 as square roots.
+        """
+        frames = _check_frames(frames, "appearance features")
+        win = (self.settings.roughness_window,) * 2
+        out = np.empty((*frames.shape[:3], 12), np.float32)
+        for t, frame in enumerate(frames):  # OpenCV filters work frame by frame
+            lab = cv2.cvtColor(frame.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+            light = np.ascontiguousarray(lab[..., 0])
+            gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3) / 8.0  # d/dcolumn
+            gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3) / 8.0  # d/drow
+            out[t, ..., 0:3] = lab
+            out[t, ..., 3:6] = lab * lab
+            out[t, ..., 6] = np.hypot(gx, gy)
+            for k, angle in enumerate(np.deg2rad([0.0, 45.0, 90.0, 135.0])):
+                out[t, ..., 7 + k] = (gx * np.cos(angle) + gy * np.sin(angle)) ** 2
+            local_mean = cv2.blur(light, win, borderType=cv2.BORDER_REFLECT)
+            out[t, ..., 11] = cv2.blur(light * light, win, borderType=cv2.BORDER_REFLECT) - local_mean**2
+        return out
+
+    def __call__(self, video: Video) -> np.ndarray:
+        """Features of every frame of ``video``.
+
+        Returns
+        -------
+        (T, 12, ceil(H / 4), ceil(W / 4)) float32, channels as :data:`APPEARANCE_CHANNELS`.
+        """
+        frames = _check_frames(video.frames, f"video {video.name}")
+        return self.frame_features(frames)
+
+    def frame_features(self, frames: np.ndarray) -> np.ndarray:
+        """Features of (T, H, W, 3) uint8 RGB ``frames``: (T, 12, h, w) float32 (see :meth:`__call__`)."""
+        frames = _check_frames(frames, "appearance features")
+        num_frames, height, width = frames.shape[:3]
+        grid_h, grid_w = self.grid(height, width)
+        # first pixel of every cell along each axis (every cell holds at least one pixel since h <= H)
+        row_starts = np.searchsorted(pixel_cells(height, grid_h), np.arange(grid_h))
+        col_starts = np.searchsorted(pixel_cells(width, grid_w), np.arange(grid_w))
+        area = np.diff(np.append(row_starts, height))[:, None] * np.diff(np.append(col_starts, width))[None, :]
+        pixels = self.pixel_features(frames).astype(np.float64)
+        sums = np.add.reduceat(np.add.reduceat(pixels, row_starts, axis=1), col_starts, axis=2)
+        means = sums / area[None, :, :, None]  # (T, h, w, 12)
+        features = np.empty((num_frames, grid_h, grid_w, self.channels), np.float64)
+        features[..., 0:3] = means[..., 0:3]
+        features[..., 3:6] = np.sqrt(np.maximum(means[..., 3:6] - means[..., 0:3] ** 2, 0.0))
+        features[..., 6] = means[..., 6]
+        features[..., 7:11] = np.sqrt(means[..., 7:11])
+        features[..., 11] = np.sqrt(np.maximum(means[..., 11], 0.0))
+        return np.ascontiguousarray(features.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+# --- baseline networks --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SegmenterFeatureSettings:
+    """Settings of :class:`SegmenterFeatures`: which network, trained on which dataset."""
+
+    segmenter: str = "fcn16-wide"  # one of vsslib.segmenters.list_segmenters()
+    dataset_root: str = ""  # VSPW-layout dataset whose train split the network is trained on
+    cache_root: str | None = None  # weight cache (default: vsslib.cache.default_cache_root())
+    seed: int = 0  # training seed of the network
 
 
 class SegmenterFeatures:
-    """Penultimate features of a baseline network (see :mod:`vsslib.segmenters`)."""
+    """Penultimate features of a baseline network (:meth:`vsslib.segmenters.FCNSegmenter.features`).
 
-    def __init__(self, network: Any) -> None:
-        self.network = network
-        self.name = f"segmenter:{network.name}"
-        self.stride = network.stride
-        self.channels = None
+    Parameters
+    ----------
+    settings : :class:`SegmenterFeatureSettings`; the network is created (trained, or loaded from the
+        cache) on first use, with :func:`vsslib.segmenters.create_segmenter`.
+    network : an already created network to use instead (then ``settings.dataset_root`` is not needed).
+    """
 
-    def __call__(self, video: Any) -> np.ndarray:
-        features = self.network.features(video)
-        self.channels = features.shape[1]
-        return features
+    def __init__(self, settings: SegmenterFeatureSettings, *, network: Any = None) -> None:
+        from ..segmenters import segmenter_spec
+
+        spec = segmenter_spec(settings.segmenter)  # ParameterError for an unknown name, before any training
+        if network is None and not settings.dataset_root:
+            raise ParameterError(f"feature source 'segmenter:{settings.segmenter}' needs dataset_root: the network "
+                                 f"is trained on that dataset's train split")
+        self.settings = settings
+        self.name = f"segmenter:{settings.segmenter}"
+        self.channels = int(spec.network.head_width) if network is None else int(network.settings.head_width)
+        self.stride = float(spec.network.stride if network is None else network.stride)
+        self._network = network
+
+    def __repr__(self) -> str:
+        return f"SegmenterFeatures({self.name!r}, stride={self.stride:g}, channels={self.channels})"
+
+    @property
+    def network(self) -> Any:
+        """The network, created on first access."""
+        if self._network is None:
+            from ..segmenters import create_segmenter
+
+            s = self.settings
+            self._network = create_segmenter(s.segmenter, dataset_root=s.dataset_root, cache_root=s.cache_root,
+                                             seed=s.seed, progress=False)
+        return self._network
+
+    def grid(self, height: int, width: int) -> tuple[int, int]:
+        """(h, w) = (ceil(H / stride), ceil(W / stride))."""
+        return math.ceil(height / self.stride), math.ceil(width / self.stride)
+
+    def cell_size(self, height: int, width: int) -> tuple[float, float]:
+        """Frame pixels per cell along rows and columns: (H / h, W / w)."""
+        return _grid_cell_size(height, width, self.grid(height, width))
+
+    def __call__(self, video: Video) -> np.ndarray:
+        """(T, channels, ceil(H / stride), ceil(W / stride)) float32 penultimate features."""
+        return np.asarray(self.network.features(video), dtype=np.float32)
+
+
+# --- SAM2 ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SAM2FeatureSettings:
+    """Settings of :class:`SAM2Features` (the same meaning as in :class:`vsslib.masks.SAM2Settings`)."""
+
+    config: str = "tiny"  # tiny, small, base_plus, large, or a package config name
+    checkpoint: str | None = None  # path of the matching SAM2.1 checkpoint
+    random_weights: bool = False  # allow running without a checkpoint (tests, cost measurements)
+    device: str = "cpu"  # "cpu" or "cuda"
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda"):
+            raise ParameterError(f"device={self.device!r} is not one of cpu, cuda")
 
 
 class SAM2Features:
-    """SAM2's image encoder embedding (256 x 64 x 64 per frame)."""
+    """SAM2's image-encoder embedding of every frame: (T, 256, 64, 64) float32.
+
+    Parameters
+    ----------
+    settings : :class:`SAM2FeatureSettings`. The model is built once, here.
+
+    Raises
+    ------
+    CheckpointError : no checkpoint and ``random_weights`` is False, a missing file, or weights that do
+        not match the config.
+    """
 
     name = "sam2"
     channels = 256
+    stride = float(_SAM2_INPUT // _SAM2_GRID)  # of the 1024 x 1024 input; see cell_size for frame pixels
 
-    def __init__(self, *, config: str = "tiny", checkpoint: str | None = None, device: str = "cpu",
-                 random_weights: bool = False) -> None:
+    def __init__(self, settings: SAM2FeatureSettings = SAM2FeatureSettings()) -> None:
         from ..masks.sam2_masklets import build_sam2_model
 
-        self.model = build_sam2_model(config, checkpoint, device=device, random_weights=random_weights)
-        self.device = device
-        self.stride = None  # anisotropic: 1024 / 64 = 16 pixels of the squeezed 1024 x 1024 input
-        self._predictor = None
+        self.settings = settings
+        model = build_sam2_model(settings.config, settings.checkpoint, device=settings.device,
+                                 random_weights=settings.random_weights)
+        from sam2.sam2_image_predictor import SAM2ImagePredictor
 
-    @property
-    def predictor(self) -> Any:
-        if self._predictor is None:
-            from sam2.sam2_image_predictor import SAM2ImagePredictor
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
+            self.predictor = SAM2ImagePredictor(model)
 
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
-                self._predictor = SAM2ImagePredictor(self.model)
-        return self._predictor
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"SAM2Features(config={s.config!r}, device={s.device!r}, random_weights={s.random_weights})"
 
-    def __call__(self, video: Any) -> np.ndarray:
+    def cell_size(self, height: int, width: int) -> tuple[float, float]:
+        """Frame pixels per cell along rows and columns, (H / 64, W / 64): the frame is squeezed to a square."""
+        return _grid_cell_size(height, width, (_SAM2_GRID, _SAM2_GRID))
+
+    def frame_features(self, frames: np.ndarray) -> np.ndarray:
+        """Embeddings of (T, H, W, 3) uint8 RGB ``frames``: (T, 256, 64, 64) float32."""
         import torch
 
-        out = []
+        frames = _check_frames(frames, "SAM2 features")
+        out = np.empty((len(frames), self.channels, _SAM2_GRID, _SAM2_GRID), np.float32)
         with torch.inference_mode():
-            for frame in video.frames:
+            for t, frame in enumerate(frames):
                 self.predictor.set_image(np.ascontiguousarray(frame))
-                out.append(self.predictor.get_image_embedding()[0].float().cpu().numpy())
-        return np.stack(out).astype(np.float32)
+                out[t] = self.predictor._features["image_embed"][0].float().cpu().numpy()
+        self.predictor.reset_predictor()
+        return out
+
+    def __call__(self, video: Video) -> np.ndarray:
+        """(T, 256, 64, 64) float32 image embeddings of every frame of ``video``."""
+        return self.frame_features(_check_frames(video.frames, f"video {video.name}"))
 
 
+# --- registry -----------------------------------------------------------------------------------------
 def list_feature_sources() -> list[str]:
-    return ["appearance", "sam2", "segmenter:<name>"]
+    """Names accepted by :func:`create_feature_source`."""
+    from ..segmenters import list_segmenters
+
+    return ["appearance", "sam2", *(f"segmenter:{name}" for name in list_segmenters())]
 
 
-def create_feature_source(name: str, *, dataset_root: str | None = None, cache_root: str | None = None,
-                          seed: int = 0, **sam2_settings: Any) -> Any:
-    """A feature source by name: ``appearance``, ``segmenter:<network>`` or ``sam2``."""
+def create_feature_source(name: str, **settings: Any) -> FeatureSource:
+    """A feature source by name.
+
+    Parameters
+    ----------
+    name : ``"appearance"``, ``"sam2"`` or ``"segmenter:<network>"`` (see :func:`list_feature_sources`).
+    **settings : fields of the source's settings: :class:`AppearanceSettings` (``stride``,
+        ``roughness_window``); :class:`SAM2FeatureSettings` (``config``, ``checkpoint``,
+        ``random_weights``, ``device``); :class:`SegmenterFeatureSettings` (``dataset_root``, ``cache_root``,
+        ``seed``), or ``network=`` an existing network.
+
+    Raises
+    ------
+    ParameterError : an unknown name or setting (the message lists the valid ones).
+    CheckpointError : ``"sam2"`` without a checkpoint and without ``random_weights=True``.
+    """
+    settings = dict(settings)
+    factory: Callable[[Any], FeatureSource]
     if name == "appearance":
-        return AppearanceFeatures()
-    if name.startswith("segmenter:"):
-        from ..segmenters import create_segmenter
+        settings_type: type = AppearanceSettings
+        factory = AppearanceFeatures
+    elif name == "sam2":
+        settings_type, factory = SAM2FeatureSettings, SAM2Features
+    elif name.startswith("segmenter:"):
+        network = settings.pop("network", None)
+        settings_type = SegmenterFeatureSettings
+        if "segmenter" in settings:
+            raise ParameterError(f"feature source {name!r}: the network is named in the source name, not by "
+                                 f"segmenter={settings['segmenter']!r}")
+        settings["segmenter"] = name.split(":", 1)[1]
+        if settings.get("dataset_root") is not None:
+            settings["dataset_root"] = os.fspath(settings["dataset_root"])
 
-        if dataset_root is None:
-            raise ParameterError(f"feature source {name!r} needs dataset_root (the network trains on its train split)")
-        return SegmenterFeatures(create_segmenter(name.split(":", 1)[1], dataset_root=dataset_root,
-                                                  cache_root=cache_root, seed=seed, progress=False))
-    if name == "sam2":
-        return SAM2Features(**sam2_settings)
-    raise ParameterError(f"unknown feature source {name!r}; valid: {', '.join(list_feature_sources())}")
+        def factory(s: SegmenterFeatureSettings) -> FeatureSource:
+            return SegmenterFeatures(s, network=network)
+    else:
+        raise ParameterError(f"unknown feature source {name!r}; valid: appearance, sam2, segmenter:<network> with "
+                             f"<network> one of the baseline networks (see list_feature_sources())")
+    valid = set(settings_type.__dataclass_fields__) - {"segmenter"}
+    unknown = sorted(set(settings) - valid - {"segmenter"})
+    if unknown:
+        raise ParameterError(f"feature source {name!r}: unknown setting(s) {unknown}; valid: "
+                             f"{', '.join(sorted(valid | ({'network'} if name.startswith('segmenter:') else set())))}")
+    return factory(settings_type(**settings))

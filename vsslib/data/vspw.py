@@ -1,16 +1,17 @@
-"""Reader of the VSPW release layout (Miao et al., CVPR 2021), used for real VSPW and the generated benchmark.
+"""Reader of the VSPW release layout (Miao et al., CVPR 2021), for real VSPW and for the generated benchmark.
 
 Layout::
 
-    root/train.txt, root/val.txt, root/test.txt      one video name a line
-    root/classes.txt                                 optional: one class name a line (else VSPW's 124)
-    root/data/<video>/origin/<frame>.jpg             RGB frames
-    root/data/<video>/mask/<frame>.png               raw labels: 0 = "others", 1..C classes, 255 = void
-    root/data/<video>/instance/<frame>.png           optional 16-bit instance ids, 0 = none
+    root/train.txt, root/val.txt, root/test.txt   one video name a line
+    root/classes.txt                              optional: one class name a line (else VSPW's 124)
+    root/data/<video>/origin/<frame>.jpg          RGB frames (SAM2 reads JPEG folders with integer stems)
+    root/data/<video>/mask/<frame>.png            raw labels: 0 = "others", 1..C classes, 255 = void
+    root/data/<video>/instance/<frame>.png        optional 8- or 16-bit instance ids, 0 = none
 
-Label remap ("reduce zero label", as the VSPW baselines CFFM, MRCFA and TV3S train and evaluate): raw 0 and
-raw 255 become 255 (ignored), raw k in 1..C becomes k-1. Models and metrics therefore see classes 0..C-1
-and 255 = ignore. Any other raw value is an error that names the file, the value and its pixel count.
+Label remap, the "reduce zero label" convention with which the VSPW baselines (CFFM, MRCFA, TV3S) train and
+evaluate, and the one VSPW's README recommends: raw 0 ("others") and raw 255 (void) become 255 = ignore, raw
+k in 1..C becomes class k-1. Models and metrics therefore see classes 0..C-1 and 255. Any other raw value is
+an error naming the file, the value and its pixel count. Only the test split may come without masks.
 """
 
 from __future__ import annotations
@@ -24,25 +25,26 @@ import numpy as np
 
 from .._io import read_image
 from ..errors import DataError
-from .vspw_classes import VSPW_CLASSES, make_palette
+from .vspw_classes import VSPW_CLASSES, class_palette
 
 __all__ = ["Video", "VSPWDataset", "IGNORE_INDEX", "SPLITS", "remap_labels"]
 
 IGNORE_INDEX = 255
 SPLITS = ("train", "val", "test")
+_FRAME_SUFFIXES = (".jpg", ".jpeg")
 
 
 @dataclass(frozen=True, eq=False)
 class Video:
-    """One video clip.
+    """One video clip in memory.
 
     Attributes
     ----------
-    name : video name (folder under ``root/data``).
-    frame_ids : sorted frame stems, e.g. ``["00000000", "00000001", ...]``.
+    name : video name (its folder under ``root/data``).
+    frame_ids : sorted frame stems, e.g. ``["00000000", "00000001", ...]``; T entries.
     frames : (T, H, W, 3) uint8 RGB.
     labels : (T, H, W) uint8, classes 0..C-1, 255 = ignore; ``None`` where the split has no masks.
-    instances : (T, H, W) int32, 0 = none; ``None`` where the dataset has no instance maps.
+    instances : (T, H, W) int32 instance ids, 0 = none; ``None`` where the dataset has no instance maps.
     """
 
     name: str
@@ -51,8 +53,21 @@ class Video:
     labels: np.ndarray | None = None
     instances: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        frames = self.frames
+        if frames.ndim != 4 or frames.shape[-1] != 3:
+            raise DataError(f"video {self.name!r}: frames must be (T, H, W, 3), got shape {frames.shape}")
+        if len(self.frame_ids) != frames.shape[0]:
+            raise DataError(f"video {self.name!r}: {len(self.frame_ids)} frame ids for {frames.shape[0]} frames")
+        for key in ("labels", "instances"):
+            array = getattr(self, key)
+            if array is not None and array.shape != frames.shape[:3]:
+                raise DataError(f"video {self.name!r}: {key} of shape {array.shape} do not match frames "
+                                f"{frames.shape[:3]}")
+
     @property
     def num_frames(self) -> int:
+        """T, the number of frames."""
         return len(self.frame_ids)
 
     @property
@@ -62,50 +77,62 @@ class Video:
 
 
 def remap_labels(raw: np.ndarray, num_classes: int, *, where: str = "mask") -> np.ndarray:
-    """Map raw VSPW mask values to training ids: 0 and 255 -> 255, k in 1..C -> k-1.
+    """Map raw VSPW mask values to class ids: 0 and 255 -> 255 (ignore), k in 1..C -> k-1.
 
     Parameters
     ----------
-    raw : integer array of raw mask values.
-    num_classes : C.
-    where : file name used in the error message.
+    raw : (...) integer array of raw mask values (uint8, or wider as read from a 16-bit PNG).
+    num_classes : C, the number of classes (raw values 1..C are classes).
+    where : what the values came from (a file name), for the error message.
+
+    Returns
+    -------
+    (...) uint8 array of class ids 0..C-1 and 255.
 
     Raises
     ------
-    DataError : a value that is neither 0, 1..C nor 255 (names the value and its pixel count).
+    DataError : a value that is neither a class nor void; names ``where``, the value and its pixel count.
     """
     raw = np.asarray(raw)
-    if raw.dtype != np.uint8:
-        if raw.size and (raw.min() < 0 or raw.max() > 255):
-            bad = int(raw.max() if raw.max() > 255 else raw.min())
-            raise DataError(f"{where}: label value {bad} is neither a class (1..{num_classes}) nor void "
-                            f"(0 or 255)")
-        raw = raw.astype(np.uint8)
-    counts = np.bincount(raw.ravel(), minlength=256)
-    valid = np.zeros(256, dtype=bool)
-    valid[[0, 255]] = True
-    valid[1 : num_classes + 1] = True
-    invalid = np.flatnonzero((counts > 0) & ~valid)
-    if invalid.size:
-        value = int(invalid[0])
-        raise DataError(f"{where}: label value {value} ({int(counts[value])} pixels) is neither a class "
-                        f"(1..{num_classes}) nor void (0 or 255)")
+    if raw.dtype.kind not in "ui":
+        raise DataError(f"{where}: label values must be integers, got dtype {raw.dtype}")
+    if raw.dtype == np.uint8:  # the usual case: one bincount
+        counts = np.bincount(raw.ravel(), minlength=256)
+        values = np.flatnonzero(counts)
+        counts = counts[values]
+    else:  # 16-bit PNGs: values may exceed 255
+        values, counts = np.unique(raw, return_counts=True)
+    valid = (values == 0) | (values == IGNORE_INDEX) | ((values >= 1) & (values <= num_classes))
+    if not valid.all():
+        bad = np.flatnonzero(~valid)
+        listing = ", ".join(f"{int(values[i])} ({int(counts[i])} pixels)" for i in bad[:5])
+        raise DataError(f"{where}: label value {listing} is neither a class (1..{num_classes}) nor void "
+                        f"(0 or 255); fix the mask or list the classes in classes.txt")
     lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
     lut[1 : num_classes + 1] = np.arange(num_classes, dtype=np.uint8)
-    return lut[raw]
+    return lut[raw.astype(np.uint8, copy=False)]
 
 
 class VSPWDataset:
-    """A split of a dataset in the VSPW layout.
+    """One split of a dataset in the VSPW layout.
 
     Parameters
     ----------
     root : dataset root (holds ``data/`` and the split files).
     split : ``"train"``, ``"val"`` or ``"test"``.
 
+    Attributes
+    ----------
+    root, split : as given (``root`` as a Path).
+    videos : video names in split-file order.
+    class_names : C names, from ``root/classes.txt`` if present, else VSPW's 124.
+    num_classes : C.
+    palette : (C, 3) uint8 RGB colour of each class (see :func:`vsslib.data.vspw_classes.class_palette`).
+
     Raises
     ------
-    DataError : a missing root, split file, or a split naming a video folder that does not exist.
+    DataError : a missing root or split file, a split naming a video folder that does not exist, an unknown
+        split, or a ``classes.txt`` with duplicate names or more than 254 classes.
     """
 
     def __init__(self, root: str | os.PathLike[str], split: str = "val") -> None:
@@ -114,28 +141,33 @@ class VSPWDataset:
             raise DataError(f"split {split!r} is not one of {', '.join(SPLITS)}")
         self.split = split
         if not self.root.is_dir():
-            raise DataError(f"{self.root}: dataset root not found (expected data/ and {split}.txt inside; "
-                            "generate the embedded benchmark with `python -m vsslib generate --out ROOT`)")
+            raise DataError(f"{self.root}: dataset root not found (expected data/ and {split}.txt inside); "
+                            "generate the benchmark with `python -m vsslib generate --out ROOT`")
         split_file = self.root / f"{split}.txt"
         if not split_file.is_file():
-            raise DataError(f"{split_file}: split file not found")
+            raise DataError(f"{split_file}: split file not found (one video name a line)")
         self.videos: list[str] = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
         for name in self.videos:
-            if not (self.root / "data" / name / "origin").is_dir():
-                raise DataError(f"{split_file}: names video {name!r}, but {self.root / 'data' / name / 'origin'} "
-                                "does not exist")
-        classes_file = self.root / "classes.txt"
-        if classes_file.is_file():
-            names = [line.strip() for line in classes_file.read_text().splitlines() if line.strip()]
-            if not names or len(names) > 254:
-                raise DataError(f"{classes_file}: expected 1..254 class names, found {len(names)}")
-            self.class_names: tuple[str, ...] = tuple(names)
-        else:
-            self.class_names = VSPW_CLASSES
+            folder = self.root / "data" / name / "origin"
+            if not folder.is_dir():
+                raise DataError(f"{split_file}: names video {name!r}, but {folder} does not exist")
+        self.class_names: tuple[str, ...] = self._read_class_names()
         self.num_classes = len(self.class_names)
-        self.palette = make_palette(self.num_classes)
+        self.palette: np.ndarray = class_palette(self.class_names)
 
-    # ------------------------------------------------------------------------------------------------
+    def _read_class_names(self) -> tuple[str, ...]:
+        path = self.root / "classes.txt"
+        if not path.is_file():
+            return VSPW_CLASSES
+        names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        if not 1 <= len(names) <= 254:
+            raise DataError(f"{path}: expected 1..254 class names (raw values 1..C, 255 is void), found "
+                            f"{len(names)}")
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise DataError(f"{path}: class names must be unique; repeated: {', '.join(duplicates)}")
+        return tuple(names)
+
     def __repr__(self) -> str:
         return f"VSPWDataset(root={str(self.root)!r}, split={self.split!r}, videos={len(self.videos)})"
 
@@ -148,88 +180,112 @@ class VSPWDataset:
 
     @property
     def name(self) -> str:
-        """Short description for titles: "generated benchmark (not VSPW)" or "VSPW"."""
+        """How titles name the data: ``"generated benchmark (not VSPW)"`` or ``"VSPW"``."""
         if (self.root / "benchmark.json").is_file():
             return "generated benchmark (not VSPW)"
         return "VSPW"
 
+    # ------------------------------------------------------------------------------------------ files
+    def _folder(self, video: str, kind: str) -> Path:
+        return self.root / "data" / video / kind
+
     def frame_paths(self, video: str) -> list[Path]:
-        """Sorted JPEG frame files of ``video``."""
-        folder = self.root / "data" / video / "origin"
+        """Sorted JPEG frame files of ``video`` (``root/data/<video>/origin/*.jpg``)."""
+        folder = self._folder(video, "origin")
         if not folder.is_dir():
             raise DataError(f"{folder}: frame folder of video {video!r} not found")
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in _FRAME_SUFFIXES)
         if not paths:
-            raise DataError(f"{folder}: no JPEG frames (SAM2 and this reader expect .jpg frames; convert PNG "
-                            "frames with e.g. `mogrify -format jpg *.png`)")
+            raise DataError(f"{folder}: no JPEG frames; SAM2 and this reader expect <integer>.jpg frames "
+                            "(convert PNG frames with e.g. `mogrify -format jpg -quality 95 *.png`)")
         return paths
 
     def mask_paths(self, video: str) -> list[Path] | None:
-        """Mask files matching the frames of ``video``, or ``None`` if the video has no mask folder."""
-        folder = self.root / "data" / video / "mask"
-        if not folder.is_dir():
-            return None
-        paths = []
-        for frame in self.frame_paths(video):
-            mask = folder / f"{frame.stem}.png"
-            if not mask.is_file():
-                raise DataError(f"{frame}: frame has no mask (expected {mask})")
-            paths.append(mask)
-        return paths
-
-    def input_paths(self, video: str) -> list[Path]:
-        """Every file that defines ``video`` (frames, masks, instances): what a cache key fingerprints."""
-        paths = list(self.frame_paths(video))
-        paths += self.mask_paths(video) or []
-        folder = self.root / "data" / video / "instance"
-        if folder.is_dir():
-            paths += sorted(folder.glob("*.png"))
-        return paths
-
-    def load(self, video: str) -> Video:
-        """Read one video.
+        """Mask file of each frame of ``video``, in frame order; ``None`` for a test video without masks.
 
         Raises
         ------
-        DataError : an unreadable image, a frame without its mask, a mask whose size differs from its
-            frame, or a label value that is neither a class nor void.
+        DataError : a frame without its mask, or a train/val video without a mask folder.
+        """
+        return self._paired_paths(video, "mask", optional=self.split == "test")
+
+    def instance_paths(self, video: str) -> list[Path] | None:
+        """Instance map of each frame of ``video``, or ``None`` where the video has no instance folder."""
+        return self._paired_paths(video, "instance", optional=True)
+
+    def _paired_paths(self, video: str, kind: str, *, optional: bool) -> list[Path] | None:
+        folder = self._folder(video, kind)
+        if not folder.is_dir():
+            if optional:
+                return None
+            raise DataError(f"{folder}: video {video!r} of the {self.split} split has no {kind} folder (only "
+                            "the test split may come without masks)")
+        paths = []
+        for frame in self.frame_paths(video):
+            path = folder / f"{frame.stem}.png"
+            if not path.is_file():
+                raise DataError(f"{frame}: frame has no {kind} (expected {path})")
+            paths.append(path)
+        return paths
+
+    def input_paths(self, video: str) -> list[Path]:
+        """Every file that defines ``video`` (frames, masks, instance maps): what a cache key fingerprints."""
+        return (self.frame_paths(video) + (self.mask_paths(video) or [])
+                + (self.instance_paths(video) or []))
+
+    # ------------------------------------------------------------------------------------------- load
+    def load(self, video: str) -> Video:
+        """Read one video of the split.
+
+        Returns
+        -------
+        The :class:`Video`: frames (T, H, W, 3) uint8, labels (T, H, W) uint8 remapped (``None`` for a test
+        video without masks), instances (T, H, W) int32 (``None`` without instance maps).
+
+        Raises
+        ------
+        DataError : a video not in the split, an unreadable image, frames of different sizes, a frame
+            without its mask, a mask or instance map whose size differs from its frame, or a label value
+            that is neither a class nor void.
         """
         if video not in self.videos:
             raise DataError(f"video {video!r} is not in {self.root / (self.split + '.txt')}")
         frame_paths = self.frame_paths(video)
-        frames = np.stack([self._read_frame(p) for p in frame_paths])
-        if len({f.shape for f in frames}) > 1:  # np.stack already fails; kept for clarity
-            raise DataError(f"{video}: frames differ in size")
-        labels = None
+        first = read_image(frame_paths[0], mode="RGB")
+        frames = np.empty((len(frame_paths), *first.shape), dtype=np.uint8)
+        frames[0] = first
+        for t, path in enumerate(frame_paths[1:], start=1):
+            frame = read_image(path, mode="RGB")
+            if frame.shape != first.shape:
+                raise DataError(f"{path}: frame of size {_size(frame)} differs from the first frame "
+                                f"{frame_paths[0]} ({_size(first)}); all frames of a video must share a size")
+            frames[t] = frame
+        labels = instances = None
         mask_paths = self.mask_paths(video)
         if mask_paths is not None:
-            labels = np.stack([self._read_mask(p, frames.shape[1:3], frame) for p, frame
-                               in zip(mask_paths, frame_paths, strict=True)])
-        instances = None
-        instance_folder = self.root / "data" / video / "instance"
-        if instance_folder.is_dir():
-            maps = []
-            for frame in frame_paths:
-                path = instance_folder / f"{frame.stem}.png"
-                ids = read_image(path)
-                if ids.shape != frames.shape[1:3]:
-                    raise DataError(f"{path}: instance map of size {ids.shape[1]}x{ids.shape[0]} differs from "
-                                    f"its frame {frame} ({frames.shape[2]}x{frames.shape[1]})")
-                maps.append(ids.astype(np.int32))
-            instances = np.stack(maps)
+            labels = np.stack([remap_labels(self._read_map(path, frame, first, "mask"), self.num_classes,
+                                            where=str(path))
+                               for path, frame in zip(mask_paths, frame_paths, strict=True)])
+        instance_paths = self.instance_paths(video)
+        if instance_paths is not None:
+            instances = np.stack([self._read_map(path, frame, first, "instance map").astype(np.int32)
+                                  for path, frame in zip(instance_paths, frame_paths, strict=True)])
         return Video(name=video, frame_ids=[p.stem for p in frame_paths], frames=frames, labels=labels,
                      instances=instances)
 
     @staticmethod
-    def _read_frame(path: Path) -> np.ndarray:
-        frame = read_image(path, mode="RGB")
-        return frame
+    def _read_map(path: Path, frame_path: Path, frame: np.ndarray, kind: str) -> np.ndarray:
+        """A single-channel PNG (mask or instance map) checked against the size of its frame."""
+        array = read_image(path)
+        if array.ndim != 2 or array.dtype.kind not in "ui":
+            raise DataError(f"{path}: expected a single-channel integer PNG, got shape {array.shape} and dtype "
+                            f"{array.dtype} (colour-coded masks must be converted to class ids)")
+        if array.shape != frame.shape[:2]:
+            raise DataError(f"{path}: {kind} of size {_size(array)} differs from its frame {frame_path} "
+                            f"({_size(frame)})")
+        return array
 
-    def _read_mask(self, path: Path, frame_shape: tuple[int, int], frame_path: Path) -> np.ndarray:
-        raw = read_image(path)
-        if raw.ndim != 2:
-            raise DataError(f"{path}: expected a single-channel label PNG, got shape {raw.shape}")
-        if raw.shape != tuple(frame_shape):
-            raise DataError(f"{path}: mask of size {raw.shape[1]}x{raw.shape[0]} differs from its frame "
-                            f"{frame_path} ({frame_shape[1]}x{frame_shape[0]})")
-        return remap_labels(raw, self.num_classes, where=str(path))
+
+def _size(image: np.ndarray) -> str:
+    """``"WxH"`` of an image array, the way image viewers print sizes."""
+    return f"{image.shape[1]}x{image.shape[0]}"

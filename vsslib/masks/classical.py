@@ -26,7 +26,8 @@ from .windows import WindowSettings, run_windows
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["ClassicalSettings", "FlowSettings", "ClassicalMasklets", "propose_regions", "warp_ids"]
+__all__ = ["ClassicalSettings", "FlowSettings", "ClassicalMasklets", "propose_regions", "propagate_ids",
+           "fit_motion"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class FlowSettings:
 
     pyr_scale: float = 0.5
     levels: int = 3
-    winsize: int = 9
+    winsize: int = 5
     iterations: int = 3
     poly_n: int = 5
     poly_sigma: float = 1.2
@@ -84,69 +85,110 @@ def _flow(frame: np.ndarray, other: np.ndarray, flow: FlowSettings) -> np.ndarra
                                         flow.poly_n, flow.poly_sigma, 0)
 
 
-def warp_ids(ids: np.ndarray, frame: np.ndarray, next_frame: np.ndarray, flow: FlowSettings) -> np.ndarray:
-    """Carry an (H, W) int32 id map from ``frame`` to ``next_frame``.
+def fit_motion(ids: np.ndarray, forward: np.ndarray, max_scale_change: float) -> tuple[np.ndarray, ...]:
+    """Per masklet of an (H, W) id map, the similarity motion that best fits the forward flow.
 
-    Each masklet moves as a whole by the similarity motion (translation + isotropic scale) that best fits
-    the forward flow inside its eroded interior in the least-squares sense (all masklets at once, with
-    ``np.bincount`` moments); its pixels are splatted to their new places, larger masklets first and
-    smaller on top. Flow is smooth across motion boundaries, so moving whole masklets keeps their
-    outlines sharp where per-pixel warping would smear them. Pixels no masklet lands on (newly revealed
-    area, gaps from zoom) take the id that backward per-pixel flow points to, or -1 outside the image.
+    The fit uses each masklet's interior (pixels whose 5x5 neighbourhood holds one id: flow there is not
+    mixed across boundaries) and is least-squares, for all masklets at once with ``np.bincount`` moments.
+
+    Returns
+    -------
+    (values, dy, dx, ds): ids present (ascending, -1 included if present), centroid translation (rows,
+    columns) and relative scale change, each (K,) float64.
     """
     h, w = ids.shape
-    forward = _flow(frame, next_frame, flow)
-    backward = _flow(next_frame, frame, flow)
-    grid_y, grid_x = np.mgrid[0:h, 0:w].astype(np.float32)
-    fallback = cv2.remap(ids.astype(np.float32), grid_x + backward[..., 0], grid_y + backward[..., 1],
-                         interpolation=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
-                         borderValue=-1.0).astype(np.int32)
     values, inverse = np.unique(ids, return_inverse=True)
     inverse = inverse.reshape(h, w)
     k = len(values)
-    # interior: pixels whose 3x3 neighbourhood holds one id (flow there is not mixed across boundaries)
-    low = cv2.erode(inverse.astype(np.float32), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
-    high = cv2.dilate(inverse.astype(np.float32), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
-    interior = (low == high).ravel()
+    low = cv2.erode(inverse.astype(np.float32), np.ones((5, 5), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    high = cv2.dilate(inverse.astype(np.float32), np.ones((5, 5), np.uint8), borderType=cv2.BORDER_REPLICATE)
     idx = inverse.ravel()
-    y, x = grid_y.ravel(), grid_x.ravel()
-    u, v = forward[..., 0].ravel(), forward[..., 1].ravel()
-    weight = interior.astype(np.float64)
-    n = np.bincount(idx, weights=weight, minlength=k)
-    use_all = n < 3  # tiny masklets: use every pixel
-    weight = np.where(use_all[idx], 1.0, weight)
-    n = np.bincount(idx, weights=weight, minlength=k)
+    weight = (low == high).ravel().astype(np.float64)
+    count = np.bincount(idx, weights=weight, minlength=k)
+    weight = np.where((count < 3)[idx], 1.0, weight)  # tiny masklets: use every pixel
+    count = np.bincount(idx, weights=weight, minlength=k)
+    y, x = np.divmod(np.arange(h * w, dtype=np.float64), w)
+    u, v = forward[..., 0].ravel().astype(np.float64), forward[..., 1].ravel().astype(np.float64)
+
     def mean(a: np.ndarray) -> np.ndarray:
-        return np.bincount(idx, weights=weight * a, minlength=k) / np.maximum(n, 1e-9)
+        return np.bincount(idx, weights=weight * a, minlength=k) / np.maximum(count, 1e-9)
+
     cy, cx, ty, tx = mean(y), mean(x), mean(v), mean(u)
-    dy, dx = y - cy[idx], x - cx[idx]
-    num = np.bincount(idx, weights=weight * (dy * (v - ty[idx]) + dx * (u - tx[idx])), minlength=k)
-    den = np.bincount(idx, weights=weight * (dy * dy + dx * dx), minlength=k)
+    ry, rx = y - cy[idx], x - cx[idx]
+    num = np.bincount(idx, weights=weight * (ry * (v - ty[idx]) + rx * (u - tx[idx])), minlength=k)
+    den = np.bincount(idx, weights=weight * (ry * ry + rx * rx), minlength=k)
     # Flow smoothed across a masklet's edges overstates its divergence, so the fitted scale change is
     # capped at max_scale_change a frame (camera zoom in the generated benchmark: at most 0.5 % a frame).
-    scale = np.clip(np.where(den > 0, num / np.maximum(den, 1e-9), 0.0), -flow.max_scale_change,
-                    flow.max_scale_change)
-    new_y = np.rint(cy[idx] + ty[idx] + (1 + scale[idx]) * dy).astype(np.int64)
-    new_x = np.rint(cx[idx] + tx[idx] + (1 + scale[idx]) * dx).astype(np.int64)
-    area = np.bincount(idx, minlength=k)
-    valid = (values[idx] >= 0) & (new_y >= 0) & (new_y < h) & (new_x >= 0) & (new_x < w)
-    order = np.argsort(-area[idx[valid]], kind="stable")  # larger first: smaller ones overwrite them
+    ds = np.clip(np.where(den > 0, num / np.maximum(den, 1e-9), 0.0), -max_scale_change, max_scale_change)
+    return values, ty, tx, ds
+
+
+def _render(key_idx: np.ndarray, key_values: np.ndarray, new_y: np.ndarray, new_x: np.ndarray, area: np.ndarray,
+            shape: tuple[int, int], fallback: np.ndarray) -> np.ndarray:
+    """Splat key-frame pixels to their new places (larger masklets first, smaller on top) and fill holes."""
+    h, w = shape
+    k = len(key_values)
+    iy, ix = np.rint(new_y).astype(np.int64), np.rint(new_x).astype(np.int64)
+    valid = (key_values[key_idx] >= 0) & (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
+    order = np.argsort(-area[key_idx[valid]], kind="stable")
     # Splat area ranks (0 = largest masklet), then fill the holes: area revealed behind a moving masklet
     # belongs to what lies behind it, so a hole takes the largest neighbouring masklet (repeated 3x3 max
     # filter on the negated rank); holes still open after a few pixels take the backward-flow id.
+    by_area = np.argsort(-area, kind="stable")
     rank_of = np.empty(k, np.float32)
-    rank_of[np.argsort(-area, kind="stable")] = np.arange(k, dtype=np.float32)
+    rank_of[by_area] = np.arange(k, dtype=np.float32)
     ranks = np.full((h, w), -1.0, np.float32)
-    target = (new_y[valid] * w + new_x[valid])[order]
-    ranks.ravel()[target] = rank_of[idx[valid]][order]
+    ranks.ravel()[(iy[valid] * w + ix[valid])[order]] = rank_of[key_idx[valid]][order]
     holes = ranks < 0
     splatted = np.where(holes, -np.inf, -ranks).astype(np.float32)
     filled = splatted
     for _ in range(6):  # flood each hole (up to 6 px deep) with the largest masklet that reaches it
         filled = np.where(holes, cv2.dilate(filled, np.ones((3, 3), np.uint8)), splatted)
-    by_rank = values[np.argsort(-area, kind="stable")]
-    out = np.where(np.isinf(filled), fallback, by_rank[np.clip(-filled, 0, k - 1).astype(np.int64)])
+    out = np.where(np.isinf(filled), fallback, key_values[by_area][np.clip(-filled, 0, k - 1).astype(np.int64)])
     return out.astype(np.int32)
+
+
+def propagate_ids(frames: np.ndarray, key_ids: np.ndarray, flow: FlowSettings) -> np.ndarray:
+    """Carry a key-frame (H, W) int32 id map through ``frames`` (``frames[0]`` is the key frame).
+
+    Each masklet moves as a whole: its similarity motion (translation + isotropic scale) is fitted to the
+    dense forward flow between consecutive frames (:func:`fit_motion`) and accumulated in floating point
+    from the key frame, and every frame is rendered from the key-frame shape, so sub-pixel motion is not
+    lost to rounding and outlines stay sharp where per-pixel warping would smear them. Pixels no masklet
+    lands on (revealed area) take the largest neighbouring masklet, or what backward per-pixel flow points
+    to, or -1 outside the image.
+
+    Returns
+    -------
+    (L, H, W) int32.
+    """
+    length, h, w = frames.shape[:3]
+    out = np.empty((length, h, w), np.int32)
+    out[0] = key_ids
+    key_values, key_inverse = np.unique(key_ids, return_inverse=True)
+    key_idx = key_inverse.ravel()
+    k = len(key_values)
+    area = np.bincount(key_idx, minlength=k)
+    y0, x0 = np.divmod(np.arange(h * w, dtype=np.float64), w)
+    c0y = np.bincount(key_idx, weights=y0, minlength=k) / np.maximum(area, 1)
+    c0x = np.bincount(key_idx, weights=x0, minlength=k) / np.maximum(area, 1)
+    shift_y, shift_x, scale = np.zeros(k), np.zeros(k), np.ones(k)
+    grid_y, grid_x = np.mgrid[0:h, 0:w].astype(np.float32)
+    for t in range(1, length):
+        forward = _flow(frames[t - 1], frames[t], flow)
+        backward = _flow(frames[t], frames[t - 1], flow)
+        values, dy, dx, ds = fit_motion(out[t - 1], forward, flow.max_scale_change)
+        where = np.searchsorted(key_values, values)
+        shift_y[where] += dy
+        shift_x[where] += dx
+        scale[where] *= 1.0 + ds
+        new_y = c0y[key_idx] + shift_y[key_idx] + scale[key_idx] * (y0 - c0y[key_idx])
+        new_x = c0x[key_idx] + shift_x[key_idx] + scale[key_idx] * (x0 - c0x[key_idx])
+        fallback = cv2.remap(out[t - 1].astype(np.float32), grid_x + backward[..., 0], grid_y + backward[..., 1],
+                             interpolation=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=-1.0).astype(np.int32)
+        out[t] = _render(key_idx, key_values, new_y, new_x, area, (h, w), fallback)
+    return out
 
 
 @register_masklet_source("classical")
@@ -188,8 +230,5 @@ class ClassicalMasklets:
         return propose_regions(frame, self.settings)
 
     def _propagate(self, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        out = np.empty(frames.shape[:3], np.int32)
-        out[0] = paint(masks, ids) if len(masks) else -1
-        for t in range(1, len(frames)):
-            out[t] = warp_ids(out[t - 1], frames[t - 1], frames[t], self.settings.flow)
-        return out
+        key = paint(masks, ids) if len(masks) else np.full(frames.shape[1:3], -1, np.int32)
+        return propagate_ids(frames, key, self.settings.flow)
