@@ -32,8 +32,9 @@ def test_pixel_cells_by_hand() -> None:
     assert pixel_cells(8, 2).tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
     # 7 pixels onto 2 cells: centres 0.5..6.5 scaled by 2/7 -> 0.14, 0.43, 0.71, 1.0, 1.29, 1.57, 1.86
     assert pixel_cells(7, 2).tolist() == [0, 0, 0, 1, 1, 1, 1]
-    # 224 columns onto SAM2's 64 cells: 3.5 pixels a cell, so cells alternate 4 and 3 pixels wide
-    assert np.bincount(pixel_cells(224, 64))[:4].tolist() == [4, 3, 4, 3]
+    # 224 columns onto SAM2's 64 cells, 3.5 pixels a cell: centres 0.5, 1.5, 2.5 fall in cell 0, 3.5..6.5 in
+    # cell 1 (boundary 7.0), so cells alternate 3 and 4 pixels wide
+    assert np.bincount(pixel_cells(224, 64))[:4].tolist() == [3, 4, 3, 4]
     assert pixel_cells(3, 3).tolist() == [0, 1, 2]
 
 

@@ -4,4 +4,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # spawned worker processes import this module too; they must not run main
+    sys.exit(main())

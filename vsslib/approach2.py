@@ -71,13 +71,14 @@ def feature_source(spec: ClassifySpec) -> Any:
     if key not in _MEMO:
         from .classify import create_feature_source
 
-        sam2 = {}
+        settings: dict[str, Any] = {}
         if spec.features == "sam2":
-            settings = dict(spec.mask_settings)
-            sam2 = {"config": settings.get("config", "tiny"), "checkpoint": settings.get("checkpoint"),
-                    "device": settings.get("device", "cpu"), "random_weights": settings.get("random_weights", False)}
-        _MEMO[key] = create_feature_source(spec.features, dataset_root=spec.data_root, cache_root=spec.cache_root,
-                                           seed=spec.train_seed, **sam2)
+            masks = dict(spec.mask_settings)
+            settings = {"config": masks.get("config", "tiny"), "checkpoint": masks.get("checkpoint"),
+                        "device": masks.get("device", "cpu"), "random_weights": masks.get("random_weights", False)}
+        elif spec.features.startswith("segmenter:"):
+            settings = {"dataset_root": spec.data_root, "cache_root": spec.cache_root, "seed": spec.train_seed}
+        _MEMO[key] = create_feature_source(spec.features, **settings)
     return _MEMO[key]
 
 
@@ -120,7 +121,7 @@ class _EvalTask:
         self.spec, self.model_path = spec, model_path
 
     def __call__(self, name: str) -> dict[str, Any]:
-        from .classify import MaskletClassifier, MLPSettings, combine, fuse
+        from .classify import MaskletClassifier, combine, fuse
         from .metrics import MetricAccumulator
 
         spec = self.spec
@@ -131,7 +132,7 @@ class _EvalTask:
         base = baseline_for(spec.refine_spec(spec.split), video, fingerprint)
         key = f"mlp:{self.model_path}"
         if key not in _MEMO:
-            _MEMO[key] = MaskletClassifier.load(self.model_path, MLPSettings(hidden=spec.hidden))
+            _MEMO[key] = MaskletClassifier.load(self.model_path)
         started = time.perf_counter()
         probabilities = _MEMO[key].predict_proba(pooled["vectors"])
         classes = probabilities.argmax(axis=1)
@@ -164,16 +165,17 @@ def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: bool =
     parts = executor.map(_PoolTask(spec, "train"), list(train.videos), desc="pool train masklets", progress=progress)
     vectors = np.concatenate([p["vectors"] for p in parts])
     targets = np.concatenate([p["targets"] for p in parts])
-    settings = MLPSettings(hidden=spec.hidden, epochs=spec.epochs, class_weighting=spec.class_weighting,
-                           seed=spec.train_seed)
-    key = stable_hash({"vectors": vectors, "targets": targets, "settings": settings})
+    settings = MLPSettings(hidden=spec.hidden, epochs=spec.epochs)
+    key = stable_hash({"vectors": vectors, "targets": targets, "settings": settings,
+                       "class_weighting": spec.class_weighting, "seed": spec.train_seed})
     path = Path(spec.cache_root) / "classifiers" / f"{key}.pt"
     if path.is_file():
-        return path, MaskletClassifier.load(path, settings).log.epoch_loss
-    model = MaskletClassifier(vectors.shape[1], train.num_classes, settings)
-    log = model.fit(vectors, targets, progress=progress)
+        return path, list(MaskletClassifier.load(path).history.epoch_loss)
+    model = MaskletClassifier(vectors.shape[1], train.num_classes, settings=settings)
+    history = model.fit(vectors, targets, class_weighting=spec.class_weighting, seed=spec.train_seed,
+                        progress=progress)
     model.save(path)
-    return path, log.epoch_loss
+    return path, list(history.epoch_loss)
 
 
 def run_classify(spec: ClassifySpec, *, executor: Executor | None = None, progress: bool = True) -> dict[str, Any]:

@@ -2,14 +2,21 @@
 
 Videos are independent units of work. Every executor has one method, ``map(fn, items)``, that returns the
 results in input order, so whatever merges them (metric accumulators, in video order) gives the same
-result, to the last digit, whichever executor ran the work.
+result, to the last digit, whichever executor ran the work. ``fn`` must be picklable (a top-level function
+or an instance of a top-level class) for the process pool and Dask; heavy objects belong in a per-process
+memo inside ``fn`` (see :mod:`vsslib.pipeline`), not in its arguments. A progress bar (tqdm) advances as
+results complete. If a task fails, the tasks not yet started are cancelled and its exception is raised.
 
-On a SLURM cluster, start a scheduler with dask-jobqueue and pass its address::
+On a SLURM cluster, start workers with dask-jobqueue and pass the scheduler's address::
 
     from dask_jobqueue import SLURMCluster
-    cluster = SLURMCluster(cores=8, memory="32GB", processes=1, job_extra_directives=["--gres=gpu:1"])
-    cluster.scale(jobs=16)
+    cluster = SLURMCluster(cores=8, memory="32GB", processes=1, walltime="04:00:00",
+                           job_extra_directives=["--gres=gpu:1"])
+    cluster.scale(jobs=16)             # 16 SLURM jobs, one worker process each
     print(cluster.scheduler_address)   # then: python -m vsslib refine ... --dask tcp://HOST:PORT
+
+Every worker must see the dataset, the cache folder and the output folder at the same paths (a shared
+file system); products are written atomically, so workers never read each other's half-written files.
 """
 
 from __future__ import annotations
@@ -30,7 +37,20 @@ R = TypeVar("R")
 class Executor(Protocol):
     """Runs a function over items and returns the results in input order."""
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos", progress: bool = True) -> list[R]: ...
+    name: str
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
+            progress: bool = True) -> list[R]:
+        """``[fn(item) for item in items]``, computed wherever this executor runs work.
+
+        Parameters
+        ----------
+        fn : picklable callable of one item.
+        items : the units of work (video names).
+        desc : label of the progress bar.
+        progress : show the progress bar.
+        """
+        ...
 
 
 def _bar(total: int, desc: str, progress: bool) -> Any:
@@ -44,7 +64,11 @@ class SerialExecutor:
 
     name = "serial"
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos", progress: bool = True) -> list[R]:
+    def __repr__(self) -> str:
+        return "SerialExecutor()"
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
+            progress: bool = True) -> list[R]:
         results = []
         with _bar(len(items), desc, progress) as bar:
             for item in items:
@@ -54,38 +78,67 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """A local pool of ``workers`` processes (spawned, which is safe with torch and OpenCV threads)."""
+    """A local pool of ``workers`` processes, started with "spawn" (safe with torch and OpenCV threads).
+
+    Parameters
+    ----------
+    workers : number of processes (at least 1).
+    """
 
     name = "processes"
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ParameterError(f"workers={workers} must be at least 1")
-        self.workers = workers
+        self.workers = int(workers)
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos", progress: bool = True) -> list[R]:
+    def __repr__(self) -> str:
+        return f"ProcessExecutor({self.workers})"
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
+            progress: bool = True) -> list[R]:
         results: list[Any] = [None] * len(items)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool, \
-                _bar(len(items), desc, progress) as bar:
-            futures = {pool.submit(fn, item): k for k, item in enumerate(items)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                bar.update(1)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            with _bar(len(items), desc, progress) as bar:
+                futures = {pool.submit(fn, item): k for k, item in enumerate(items)}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.update(1)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return results
 
 
 class DaskExecutor:
-    """A ``dask.distributed`` cluster: an existing scheduler's address, or ``"local"`` for a LocalCluster."""
+    """A ``dask.distributed`` cluster: an existing scheduler's address, or ``"local"`` for a LocalCluster.
+
+    Parameters
+    ----------
+    address : ``"tcp://HOST:PORT"`` of a running scheduler, or ``"local"`` to start a
+        ``LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True)`` for this map.
+    local_workers : worker processes of the local cluster.
+    """
 
     name = "dask"
 
     def __init__(self, address: str, *, local_workers: int = 2) -> None:
+        if not address:
+            raise ParameterError("--dask needs a scheduler address (tcp://HOST:PORT) or 'local'")
+        if local_workers < 1:
+            raise ParameterError(f"local_workers={local_workers} must be at least 1")
         self.address = address
-        self.local_workers = local_workers
+        self.local_workers = int(local_workers)
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos", progress: bool = True) -> list[R]:
-        from distributed import Client, LocalCluster, as_completed as dask_completed
+    def __repr__(self) -> str:
+        return f"DaskExecutor({self.address!r})"
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
+            progress: bool = True) -> list[R]:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
 
         cluster = None
         if self.address == "local":
@@ -98,10 +151,14 @@ class DaskExecutor:
             futures = client.map(fn, list(items), pure=False)
             index = {future.key: k for k, future in enumerate(futures)}
             results: list[Any] = [None] * len(items)
-            with _bar(len(items), desc, progress) as bar:
-                for future in dask_completed(futures):
-                    results[index[future.key]] = future.result()
-                    bar.update(1)
+            try:
+                with _bar(len(items), desc, progress) as bar:
+                    for future in dask_completed(futures):
+                        results[index[future.key]] = future.result()
+                        bar.update(1)
+            except BaseException:
+                client.cancel(futures)
+                raise
             return results
         finally:
             client.close()
@@ -110,13 +167,17 @@ class DaskExecutor:
 
 
 def create_executor(*, workers: int = 1, dask: str | None = None) -> Executor:
-    """The executor for the command-line options ``--workers N`` and ``--dask ADDRESS|local``."""
+    """The executor for the command-line options ``--workers N`` and ``--dask ADDRESS|local``.
+
+    ``workers=1`` without ``dask`` runs in process; ``workers > 1`` a local process pool; ``dask`` a Dask
+    cluster (which sets its own workers, so ``workers`` must stay 1).
+    """
+    if workers < 1:
+        raise ParameterError(f"workers={workers} must be at least 1")
     if dask and workers > 1:
         raise ParameterError("--workers and --dask are exclusive: a Dask cluster sets its own workers")
     if dask:
         return DaskExecutor(dask)
     if workers > 1:
         return ProcessExecutor(workers)
-    if workers < 1:
-        raise ParameterError(f"workers={workers} must be at least 1")
     return SerialExecutor()

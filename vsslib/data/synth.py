@@ -1,337 +1,803 @@
-"""The embedded benchmark: procedurally generated street-scene videos written in the VSPW layout.
+"""The generated benchmark: procedural street-scene videos written in the VSPW layout.
 
-What it is: a stand-in that needs nothing from outside, so every part of the study runs anywhere. Each
-video is a camera that pans and zooms over a street: sky, a skyline of buildings, trees, a sidewalk and a
-road; poles and traffic signs (thin structures and small objects); parked and moving cars, walking
-people and cyclists that touch and occlude each other and enter and leave the view mid-video. Every class
-has a procedural texture (noise, bricks and windows, tiles, lane markings, leaves) fixed to the object it
-belongs to, with overlapping colour statistics between classes (grey road, grey poles, grey buildings),
-a global lighting drift and sensor noise; frames are JPEG-compressed. Labels and instance maps are
-rendered from the same geometry as the pixels, so the ground truth is exact.
+What it is
+    A stand-in for street-scene video that needs nothing from outside, so every part of the study runs
+    anywhere, deterministically. Each video is a camera looking sideways across a street, panning
+    along it and zooming: a near sidewalk, a two-lane road with markings (sometimes a zebra crossing), a far
+    sidewalk, a row of buildings with a second row behind, and sky. In front of them are trees, poles
+    (thin, a few pixels wide, some street lamps with a thin arm) carrying small traffic signs, parked
+    and moving cars, walking people (alone or in touching groups) and cyclists (a bicycle instance with a
+    person instance on it). Everything is placed in metres and seen through one pinhole camera, so near
+    things are large and move fast (parallax), far things are small and slow, and the depth order
+    decides who occludes whom. Moving things enter and leave the view mid-video. Every class has
+    procedural textures (multi-scale noise, bricks, tiles, stripes, glass reflections, lane paint) that
+    differ between classes but overlap in colour: grey road, poles, concrete and silver cars, green cars
+    and trees, dark tyres, bicycles and windows. Lighting drifts over the clip, cloud shadows move across
+    the view, the camera shakes slightly, sensor noise is added and frames are stored as JPEG.
+    The label and instance maps are the paint buffers the pixels are coloured from, so the ground truth
+    is exact to the pixel (before JPEG compression).
 
-What it is not: VSPW. Its 10 classes, 128x224 frames and simple shapes make absolute numbers
-incomparable with the paper's; every table and figure made from it says so in its title.
+What it is not
+    VSPW, or any real data. Ten classes, 128x224 frames by default and simple geometry make absolute
+    numbers incomparable with the paper's; every table and figure made from it says "generated benchmark
+    (not VSPW)". It is meant to show how methods behave and compare on the same footing, not how good
+    they are on real video.
 
 Files (the layout of :mod:`vsslib.data.vspw`): ``classes.txt``, ``train.txt``/``val.txt``/``test.txt``,
-``data/<video>/origin/<8-digit>.jpg``, ``data/<video>/mask/<8-digit>.png`` (raw: class k stored as k+1,
-0 never used, 255 void never used) and ``data/<video>/instance/<8-digit>.png`` (16-bit, 0 = none), and
-``benchmark.json`` with the settings. The same settings give byte-identical files.
+``data/<video>/origin/<8-digit>.jpg`` (Pillow, quality 90, 4:2:0), ``data/<video>/mask/<8-digit>.png``
+(raw values: class k stored as k+1; 0 and 255 never occur), ``data/<video>/instance/<8-digit>.png``
+(16-bit ids; every pixel belongs to one instance: sky, road, each sidewalk and each building are
+instances too, so 0 never occurs) and ``benchmark.json`` (the settings). A dataset is written into a
+temporary folder beside ``root`` and renamed into place when complete. The same settings give
+byte-identical files on the same platform.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import math
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image
 
+from .._io import atomic_path, save_png_atomic, write_json_atomic, write_text_atomic
 from ..errors import ParameterError
 
 __all__ = ["SYNTH_CLASSES", "BenchmarkSettings", "generate", "ensure_benchmark", "render_video"]
 
 SYNTH_CLASSES: tuple[str, ...] = ("sky", "building", "road", "sidewalk", "vegetation", "pole", "traffic_sign",
                                   "car", "person", "bicycle")
-SKY, BUILDING, ROAD, SIDEWALK, VEGETATION, POLE, SIGN, CAR, PERSON, BICYCLE = range(10)
-_FORMAT_VERSION = 1
+SKY, BUILDING, ROAD, SIDEWALK, VEGETATION, POLE, SIGN, CAR, PERSON, BICYCLE = range(len(SYNTH_CLASSES))
+FORMAT_VERSION = 2  # bump when the rendering changes: ensure_benchmark then regenerates
+
+# Instance ids of the stuff regions; buildings and things follow from _FIRST_OBJECT_ID.
+_SKY_ID, _ROAD_ID, _NEAR_WALK_ID, _FAR_WALK_ID, _FIRST_OBJECT_ID = 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
 class BenchmarkSettings:
-    """Settings of a generated benchmark (all recorded in ``benchmark.json``)."""
+    """Everything that shapes a generated benchmark (recorded in ``benchmark.json``).
 
-    n_videos: int = 20
-    n_frames: int = 48
-    height: int = 128
-    width: int = 224
-    seed: int = 0
-    split_counts: tuple[int, int, int] | None = None  # train/val/test; None = 60% / 30% / rest
+    The defaults are the profile the notebooks use: 20 videos (12 train / 6 val / 2 test) of 48 frames
+    of 128x224 pixels.
+    """
+
+    n_videos: int = 20  # number of videos
+    n_frames: int = 48  # frames per video
+    height: int = 128  # frame height in pixels (at least 32)
+    width: int = 224  # frame width in pixels (at least 32)
+    seed: int = 0  # video k is drawn from numpy.random.default_rng([seed, k])
+    split_counts: tuple[int, int, int] | None = None  # train/val/test videos; None = 60% / 30% / rest
 
     def __post_init__(self) -> None:
         for key in ("n_videos", "n_frames", "height", "width"):
-            if getattr(self, key) < 1:
-                raise ParameterError(f"{key}={getattr(self, key)} must be at least 1")
+            value = getattr(self, key)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ParameterError(f"{key}={value!r} must be an integer of at least 1")
         if self.height < 32 or self.width < 32:
-            raise ParameterError(f"frames of {self.width}x{self.height} are too small; use at least 32x32")
+            raise ParameterError(f"frames of {self.width}x{self.height} pixels are too small; use at least 32x32")
         if self.n_videos < 3:
-            raise ParameterError(f"n_videos={self.n_videos}: need at least 3 (one per split)")
-        counts = self.splits()
-        if sum(counts) != self.n_videos or min(counts) < 1:
-            raise ParameterError(f"split_counts={self.split_counts} must be three positive counts summing to "
-                                 f"n_videos={self.n_videos}")
+            raise ParameterError(f"n_videos={self.n_videos}: need at least 3 (one video per split)")
+        if self.split_counts is not None:
+            counts = tuple(self.split_counts)
+            if len(counts) != 3 or sum(counts) != self.n_videos or min(counts) < 1:
+                raise ParameterError(f"split_counts={self.split_counts!r} must be three positive counts "
+                                     f"(train, val, test) summing to n_videos={self.n_videos}")
+            object.__setattr__(self, "split_counts", tuple(int(c) for c in counts))
 
     def splits(self) -> tuple[int, int, int]:
+        """Videos per split (train, val, test)."""
         if self.split_counts is not None:
-            return tuple(int(c) for c in self.split_counts)  # type: ignore[return-value]
-        train = max(1, round(0.6 * self.n_videos))
+            return self.split_counts
         val = max(1, round(0.3 * self.n_videos))
-        train = min(train, self.n_videos - val - 1)
+        train = max(1, min(round(0.6 * self.n_videos), self.n_videos - val - 1))
         return train, val, self.n_videos - train - val
 
-    def to_json(self) -> dict:
-        out = asdict(self)
-        out["split_counts"] = list(self.splits())
-        out["format_version"] = _FORMAT_VERSION
-        out["classes"] = list(SYNTH_CLASSES)
+    def to_json(self) -> dict[str, Any]:
+        """The record written to ``benchmark.json`` (and compared by :func:`ensure_benchmark`)."""
+        record = asdict(self)
+        record["split_counts"] = list(self.splits())
+        record["format_version"] = FORMAT_VERSION
+        record["classes"] = list(SYNTH_CLASSES)
+        return record
+
+
+# ------------------------------------------------------------------------------------------------------
+# Materials: tileable textures (S x S texels, RGB in 0..255) with a few pre-blurred levels (a cheap mip
+# map) so far, minified surfaces do not sparkle. Colours of things come from a per-instance tint.
+_S = 64
+_LEVELS = 4
+(M_SKY, M_BRICK, M_PLASTER, M_CONCRETE, M_GLASS, M_TRIM, M_ASPHALT, M_PAINT, M_PAVING, M_KERB, M_FOLIAGE,
+ M_BARK, M_METAL, M_SIGN, M_CARPAINT, M_RUBBER, M_CLOTH, M_STRIPES, M_SKIN, M_HAIR, M_LAMP) = range(21)
+# Texels per metre of each material (the sky: texels per radian).
+_DENSITY = np.array([40, 48, 32, 24, 32, 48, 40, 40, 40, 48, 56, 64, 64, 64, 40, 64, 64, 64, 64, 64, 64],
+                    np.float32)
+
+
+def _spectral_filter(size: int, sigma: float) -> np.ndarray:
+    """Fourier-domain Gaussian of spatial std ``sigma`` texels on a periodic size x size grid."""
+    f = np.fft.fftfreq(size).astype(np.float32)
+    return np.exp(-2 * np.pi**2 * sigma**2 * (f[:, None] ** 2 + f[None, :] ** 2))
+
+
+def _periodic_noise(rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Tileable smooth noise, (S, S) float32 with zero mean and unit std; ``sigma`` sets the feature size."""
+    white = rng.standard_normal((_S, _S))
+    smooth = np.fft.ifft2(np.fft.fft2(white) * _spectral_filter(_S, sigma)).real
+    return ((smooth - smooth.mean()) / smooth.std()).astype(np.float32)
+
+
+def _material_bank(rng: np.random.Generator) -> np.ndarray:
+    """(LEVELS, M, S, S, 3) float32 textures; level l is level 0 blurred by about 2**l texels."""
+    yy, xx = np.mgrid[0:_S, 0:_S].astype(np.float32)
+    fine, mid, coarse = (_periodic_noise(rng, s) for s in (0.7, 2.5, 8.0))
+    fine2, mid2 = _periodic_noise(rng, 0.7), _periodic_noise(rng, 2.5)
+
+    def colour(rgb: tuple[float, float, float], *noise: tuple[float, np.ndarray]) -> np.ndarray:
+        out = np.broadcast_to(np.asarray(rgb, np.float32), (_S, _S, 3)).copy()
+        for amplitude, field_ in noise:
+            out += amplitude * field_[..., None]
         return out
 
+    bank = np.zeros((21, _S, _S, 3), np.float32)
+    cloud = np.clip(0.5 + 0.45 * coarse + 0.15 * mid, 0, 1)[..., None]
+    bank[M_SKY] = (1 - cloud) * np.array([105, 155, 220], np.float32) + cloud * np.array([232, 236, 242])
+    # Bricks: 0.25 x 0.0625 m courses (S = 64 texels = 1.33 m), staggered, with per-brick colour jitter.
+    course = (yy // 4).astype(int)
+    brick_x = ((xx + 6 * (course % 2)) // 12).astype(int)
+    jitter = rng.normal(0, 12, (course.max() + 1, brick_x.max() + 1)).astype(np.float32)
+    mortar = ((yy % 4) < 1) | (((xx + 6 * (course % 2)) % 12) < 1)
+    bank[M_BRICK] = colour((150, 88, 70), (8, fine), (6, mid)) + jitter[course, brick_x][..., None]
+    bank[M_BRICK][mortar] = colour((175, 170, 160), (6, fine))[mortar]
+    bank[M_PLASTER] = colour((200, 188, 165), (6, fine), (10, mid), (12, coarse))
+    bank[M_CONCRETE] = colour((150, 150, 148), (7, fine), (9, mid), (8, coarse))
+    bank[M_CONCRETE][(xx % 32) < 1] *= 0.8  # panel joints
+    reflection = 0.5 + 0.5 * np.sin((xx + yy) * 0.35)[..., None]
+    bank[M_GLASS] = colour((55, 70, 90), (6, mid), (10, coarse)) + 35 * reflection
+    bank[M_TRIM] = colour((215, 212, 205), (5, fine))
+    bank[M_ASPHALT] = colour((100, 100, 103), (10, fine), (5, fine2), (9, coarse))
+    bank[M_PAINT] = colour((226, 224, 214), (8, fine), (6, mid))
+    bank[M_PAVING] = colour((168, 160, 150), (7, fine), (6, coarse))
+    bank[M_PAVING][((yy % 16) < 1) | ((xx % 16) < 1)] *= 0.72  # 0.33 m tiles
+    bank[M_KERB] = colour((185, 183, 178), (6, fine))
+    leaves = np.clip(0.5 + 0.6 * fine + 0.4 * mid2, 0, 1)[..., None]
+    bank[M_FOLIAGE] = leaves * np.array([75, 125, 45], np.float32) + (1 - leaves) * np.array([25, 48, 22])
+    bank[M_FOLIAGE] += 8 * coarse[..., None]
+    bank[M_BARK] = colour((95, 75, 58), (12, _periodic_noise(rng, 0.6)), (8, mid))
+    bank[M_BARK][(xx % 6) < 1] *= 0.7  # vertical furrows
+    bank[M_METAL] = colour((160, 162, 166), (5, fine), (6, mid))
+    bank[M_SIGN] = colour((235, 235, 235), (4, fine))
+    bank[M_CARPAINT] = colour((228, 228, 230), (3, fine), (4, mid))
+    bank[M_RUBBER] = colour((40, 40, 42), (6, fine))
+    bank[M_CLOTH] = colour((205, 205, 205), (10, fine), (8, mid))
+    bank[M_STRIPES] = colour((215, 215, 215), (8, fine))
+    bank[M_STRIPES][(yy % 8) < 3] *= 0.55
+    bank[M_SKIN] = colour((225, 180, 150), (5, mid))
+    bank[M_HAIR] = colour((55, 42, 35), (10, fine))
+    bank[M_LAMP] = colour((250, 245, 230), (3, fine))
+    bank = np.clip(bank, 0, 255)
+    levels = np.empty((_LEVELS, *bank.shape), np.float32)
+    spectrum = np.fft.fft2(bank, axes=(1, 2))
+    for level in range(_LEVELS):
+        kernel = _spectral_filter(_S, 0.0 if level == 0 else 0.6 * 2**level)[None, :, :, None]
+        levels[level] = np.fft.ifft2(spectrum * kernel, axes=(1, 2)).real
+    return levels
+
+
+def _sample(bank: np.ndarray, material: np.ndarray, su: np.ndarray, sv: np.ndarray,
+            metres_per_pixel: np.ndarray) -> np.ndarray:
+    """Bilinear, wrapped texture lookup; all inputs (H, W); returns (H, W, 3) float32."""
+    density = _DENSITY[material]
+    level = np.clip(np.floor(np.log2(np.maximum(metres_per_pixel * density, 1e-6))), 0, _LEVELS - 1)
+    tu, tv = su * density, sv * density
+    u0, v0 = np.floor(tu), np.floor(tv)
+    fu, fv = (tu - u0)[..., None], (tv - v0)[..., None]
+    base = (level.astype(np.int64) * bank.shape[1] + material) * (_S * _S)
+    flat = bank.reshape(-1, 3)
+    u0i, v0i = u0.astype(np.int64) % _S, v0.astype(np.int64) % _S
+    u1i, v1i = (u0i + 1) % _S, (v0i + 1) % _S
+    top = flat[base + v0i * _S + u0i] * (1 - fu) + flat[base + v0i * _S + u1i] * fu
+    bottom = flat[base + v1i * _S + u0i] * (1 - fu) + flat[base + v1i * _S + u1i] * fu
+    return top * (1 - fv) + bottom * fv
+
 
 # ------------------------------------------------------------------------------------------------------
-# Textures: each class (and each thing instance, through a tint) has a texture in its own coordinates.
-def _value_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -> np.ndarray:
-    """Smooth noise in [-1, 1] of ``shape``: random values on a coarse grid, bicubic upsampling."""
-    coarse = rng.uniform(-1, 1, (shape[0] // cell + 2, shape[1] // cell + 2)).astype(np.float32)
-    big = cv2.resize(coarse, (coarse.shape[1] * cell, coarse.shape[0] * cell), interpolation=cv2.INTER_CUBIC)
-    return np.clip(big[: shape[0], : shape[1]], -1, 1)
+# Camera: a pinhole at height `height_m` looking horizontally along +z (depth); the image row of the
+# horizon is `horizon`; it pans along world x, zooms (focal length) and shakes slightly.
+@dataclass(frozen=True)
+class _Camera:
+    width: int
+    height: int
+    focal0: float  # focal length at frame 0 (pixels)
+    zoom: float  # log focal-length change over the clip
+    horizon0: float  # image row of the horizon
+    height_m: float  # camera height above the ground (m)
+    x0: float  # world x of the optical axis at frame 0 (m)
+    pan: float  # m per frame
+    shake: float  # amplitude of the vertical shake (pixels)
+    shake_phase: float
+    n_frames: int
+
+    def at(self, t: int) -> tuple[float, float, float]:
+        """(focal, horizon row, camera x) at frame t."""
+        s = t / max(self.n_frames - 1, 1)
+        focal = self.focal0 * math.exp(self.zoom * s)
+        horizon = self.horizon0 + self.shake * math.sin(self.shake_phase + 0.9 * t)
+        return focal, horizon, self.x0 + self.pan * t
 
 
-def _texture_bank(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """(10, Hw, Ww, 3) float32 textures in [0, 255] for each class, in texture coordinates."""
-    hw, ww = shape
-    yy, xx = np.mgrid[0:hw, 0:ww].astype(np.float32)
-    bank = np.zeros((len(SYNTH_CLASSES), hw, ww, 3), np.float32)
-    fine = [_value_noise(rng, shape, 2) for _ in range(3)]
-    mid = [_value_noise(rng, shape, 6) for _ in range(3)]
-    coarse = [_value_noise(rng, shape, 24) for _ in range(2)]
+@dataclass(frozen=True)
+class _Street:
+    """Depths (m) of the street's bands, from the camera: near sidewalk < near_kerb <= road < far_kerb
+    <= far sidewalk < facade (front buildings) < back (second row)."""
 
-    def base(colour: tuple[float, float, float]) -> np.ndarray:
-        return np.broadcast_to(np.asarray(colour, np.float32), (hw, ww, 3)).copy()
-
-    sky = base((150, 185, 225)) + (yy / hw * -60)[..., None] + 18 * coarse[0][..., None]
-    bank[SKY] = sky
-    bricks = ((yy % 6) < 1) | (((xx + 5 * ((yy // 6) % 2)) % 10) < 1)
-    windows = ((yy % 14) > 4) & ((yy % 14) < 11) & ((xx % 16) > 4) & ((xx % 16) < 12)
-    building = base((135, 128, 120)) + 14 * mid[0][..., None] + 10 * fine[0][..., None]
-    building[bricks] *= 0.8
-    building[windows] = building[windows] * 0.35 + np.array([40, 60, 90], np.float32)
-    bank[BUILDING] = building
-    road = base((105, 105, 108)) + 12 * fine[1][..., None] + 10 * coarse[1][..., None]
-    lane = ((xx % 40) < 20) & (np.abs(yy - hw * 0.78) < 1.5)
-    road[lane] = (215, 215, 200)
-    bank[ROAD] = road
-    tiles = ((yy % 9) < 1) | ((xx % 9) < 1)
-    sidewalk = base((160, 152, 140)) + 10 * fine[2][..., None]
-    sidewalk[tiles] *= 0.75
-    bank[SIDEWALK] = sidewalk
-    leaves = np.stack([40 + 25 * mid[1], 110 + 45 * fine[0] + 20 * mid[2], 35 + 20 * fine[1]], axis=-1)
-    bank[VEGETATION] = leaves
-    bank[POLE] = base((120, 120, 125)) + (20 * np.sin(xx * 1.3))[..., None] + 8 * fine[2][..., None]
-    bank[SIGN] = base((200, 40, 40)) + 15 * fine[0][..., None]
-    bank[CAR] = base((170, 170, 170)) + 10 * mid[0][..., None] + 6 * fine[1][..., None]
-    bank[PERSON] = base((150, 120, 110)) + 20 * mid[2][..., None] + 8 * fine[2][..., None]
-    bank[BICYCLE] = base((60, 60, 70)) + 15 * fine[0][..., None]
-    return np.clip(bank, 0, 255)
+    near_kerb: float
+    far_kerb: float
+    facade: float
+    back: float
+    crossing_x: float | None  # world x of a zebra crossing, if any
 
 
-# ------------------------------------------------------------------------------------------------------
-# Scene: everything in world coordinates (pixels at zoom 1), things may move (velocity in world px/frame).
 @dataclass
 class _Thing:
+    """A flat, camera-facing object standing at depth ``z``; parts drawn by ``shape`` in local metres."""
+
     cls: int
-    shape: str  # "rect", "ellipse", "person", "bicycle", "sign"
-    y0: float  # centre
-    x0: float
-    hh: float  # half height
-    hw: float  # half width
-    vy: float = 0.0
-    vx: float = 0.0
-    tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    instance: int
+    shape: Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray | None]]
+    extent: tuple[float, float, float, float]  # local x_lo, x_hi, y_lo, y_hi (m)
+    z: float
+    x0: float  # world x at frame 0 (m)
+    vx: float = 0.0  # m per frame
+    materials: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int16))  # part -> material
+    tints: np.ndarray = field(default_factory=lambda: np.ones((1, 3), np.float32))  # part -> RGB tint
+    shadow: float = 0.0  # half-length (m) of the contact shadow on the ground; 0 = none
+    texture_offset: float = 0.0
+
+    def x(self, t: int) -> float:
+        return self.x0 + self.vx * t
 
 
-def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> dict:
-    h, w, t = settings.height, settings.width, settings.n_frames
-    pan = rng.uniform(-1.2, 1.2) * w / 64  # camera pan, world px per frame
-    zoom = rng.uniform(0.0, 0.25)  # total relative zoom over the video
-    world_w = int(w * 1.6 + abs(pan) * t + 40)
-    horizon = h * rng.uniform(0.42, 0.55)
-    road_top = horizon + h * rng.uniform(0.12, 0.18)
-    scene: dict = {"pan": pan, "zoom": zoom, "world_w": world_w, "horizon": horizon, "road_top": road_top,
-                   "cam_x0": world_w / 2 - pan * t / 2, "things": []}
-    buildings = []
-    x = -10.0
-    while x < world_w + 10:
-        width_b = rng.uniform(0.15, 0.35) * w
-        top = horizon - rng.uniform(0.15, 0.4) * h
-        buildings.append((x, x + width_b, top))
-        x += width_b + rng.uniform(-4, 6)  # touching, sometimes overlapping, sometimes a gap of sky
-    scene["buildings"] = buildings
+# Shapes: functions of local coordinates x (1, w) and y (h, 1) in metres (y up from the ground) and the
+# frame index; they return (part (h, w) int, 0 = outside) and an optional (h, w) shading factor.
+def _segment_distance(x: np.ndarray, y: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
+    """Distance from each (x, y) to the segment a-b."""
+    ax, ay = a
+    dx, dy = b[0] - ax, b[1] - ay
+    s = np.clip(((x - ax) * dx + (y - ay) * dy) / max(dx * dx + dy * dy, 1e-9), 0, 1)
+    return np.hypot(x - ax - s * dx, y - ay - s * dy)
+
+
+def _car_shape(length: float, body_top: float, roof: float, wheel: float, facing: int):
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        xs = x * facing
+        half = length / 2
+        centre, half_h = (0.18 + body_top) / 2, (body_top - 0.18) / 2
+        body = (np.abs(xs / half) ** 6 + np.abs((y - centre) / half_h) ** 6) <= 1
+        rise = np.clip((y - body_top) / (roof - body_top), 0, 1)
+        back, front = -0.4 * length + 0.12 * length * rise, 0.22 * length - 0.24 * length * rise
+        cabin = (y >= body_top - 0.05) & (y <= roof) & (xs >= back) & (xs <= front)
+        glass = ((y >= body_top + 0.05) & (y <= roof - 0.06) & (xs >= back + 0.08) & (xs <= front - 0.08)
+                 & (np.abs(xs + 0.06 * length) > 0.05))
+        part = np.where(body | cabin, 1, 0)
+        part = np.where(body & (y < 0.34), 6, part)  # dark lower trim
+        part = np.where(glass, 2, part)
+        lamp_y = np.abs(y - (body_top - 0.18)) < 0.07
+        part = np.where(body & lamp_y & (xs > half - 0.14), 5, part)
+        part = np.where(body & lamp_y & (xs < -half + 0.1), 7, part)
+        for axle in (-0.3 * length, 0.3 * length):
+            r = np.hypot(xs - axle, y - wheel)
+            part = np.where(r <= wheel, np.where(r <= 0.45 * wheel, 4, 3), part)
+        shade = 1.08 - 0.35 * np.clip((body_top - y) / body_top, 0, 1)  # darker towards the sills
+        return part, np.broadcast_to(shade, part.shape)
+
+    return shape
+
+
+def _person_shape(height: float, facing: int, stride_phase: float, step: float, amplitude: float):
+    s = height / 1.75
+
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        xs = x * facing
+        swing = amplitude * math.sin(stride_phase + step * t)
+        hip, shoulder = (0.0, 0.93 * s), (0.02 * s, 1.45 * s)
+        part = np.zeros(np.broadcast_shapes(x.shape, y.shape), np.int8)
+        for sign in (1, -1):  # legs and feet
+            foot = (hip[0] + 0.9 * s * math.sin(sign * swing), hip[1] - 0.9 * s * math.cos(swing))
+            part[_segment_distance(xs, y, hip, foot) <= 0.07 * s] = 2
+            part[_segment_distance(xs, y, foot, (foot[0] + 0.12 * s, foot[1])) <= 0.04 * s] = 4
+        torso = (np.abs(xs - 0.02 * s) <= 0.17 * s) & (y >= 0.9 * s) & (y <= 1.47 * s)
+        part[torso | (np.hypot(xs - shoulder[0], (y - shoulder[1]) * 1.6) <= 0.17 * s)] = 1
+        for sign in (-1, 1):  # arms swing against the legs
+            hand = (shoulder[0] + 0.6 * s * math.sin(-sign * swing), shoulder[1] - 0.6 * s * math.cos(swing))
+            arm = _segment_distance(xs, y, shoulder, hand)
+            part[arm <= 0.05 * s] = 1
+            part[np.hypot(xs - hand[0], y - hand[1]) <= 0.05 * s] = 3
+        head = np.hypot((xs - 0.03 * s) / 0.1, (y - 1.64 * s) / 0.12) <= s
+        part[head] = 3
+        part[head & ((y > 1.68 * s) | (xs < -0.02 * s))] = 4  # hair
+        return part, None
+
+    return shape
+
+
+def _bicycle_shape(facing: int, wheel: float = 0.34):
+    rear, front, crank = (-0.52, wheel), (0.52, wheel), (-0.05, 0.3)
+    seat, head = (-0.2, 0.86), (0.4, 0.9)
+    tubes = ((rear, crank), (crank, seat), (seat, rear), (crank, head), (head, front), (seat, head))
+
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        xs = x * facing
+        part = np.zeros(np.broadcast_shapes(x.shape, y.shape), np.int8)
+        for hub in (rear, front):
+            r = np.hypot(xs - hub[0], y - hub[1])
+            part[(r <= wheel) & (r >= wheel - 0.05)] = 2
+            part[r <= 0.04] = 3
+        for a, b in tubes:
+            part[_segment_distance(xs, y, a, b) <= 0.025] = 1
+        part[_segment_distance(xs, y, (seat[0] - 0.1, seat[1] + 0.05), (seat[0] + 0.08, seat[1] + 0.05)) <= 0.03] = 3
+        part[_segment_distance(xs, y, head, (head[0] - 0.05, head[1] + 0.15)) <= 0.022] = 3  # handlebar
+        return part, None
+
+    return shape
+
+
+def _rider_shape(facing: int, pedal_phase: float, cadence: float):
+    hip, shoulder, crank = (-0.2, 0.95), (0.12, 1.45), (-0.05, 0.3)
+
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        xs = x * facing
+        part = np.zeros(np.broadcast_shapes(x.shape, y.shape), np.int8)
+        for offset in (0.0, math.pi):
+            angle = pedal_phase + cadence * t + offset
+            pedal = (crank[0] + 0.17 * math.cos(angle), crank[1] + 0.17 * math.sin(angle))
+            knee = ((hip[0] + pedal[0]) / 2 + 0.2, (hip[1] + pedal[1]) / 2 + 0.08)
+            leg = np.minimum(_segment_distance(xs, y, hip, knee), _segment_distance(xs, y, knee, pedal))
+            part[leg <= 0.065] = 2
+        part[_segment_distance(xs, y, hip, shoulder) <= 0.15] = 1
+        part[_segment_distance(xs, y, shoulder, (0.4, 1.05)) <= 0.045] = 1
+        head = np.hypot(xs - 0.2, y - 1.66) <= 0.115
+        part[head] = 3
+        part[head & ((y > 1.7) | (xs < 0.17))] = 4
+        return part, None
+
+    return shape
+
+
+def _pole_shape(width: float, height: float, arm: float):
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        mast = (np.abs(x) <= width / 2) & (y <= height)
+        part = np.where(mast, 1, 0)
+        if arm:
+            lo, hi = min(0.0, arm), max(0.0, arm)
+            beam = (y >= height - 0.09) & (y <= height) & (x >= lo) & (x <= hi)
+            lamp = (np.abs(x - arm) <= 0.22) & (y >= height - 0.16) & (y <= height + 0.02)
+            part = np.where(beam | lamp, 1, part)
+        shade = 0.7 + 0.4 * np.cos(np.clip(x / max(width, 1e-3), -0.5, 0.5) * np.pi)  # a lit cylinder
+        return part, np.broadcast_to(shade, part.shape)
+
+    return shape
+
+
+def _sign_shape(kind: str, size: float, centre: float):
+    r = size / 2
+
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        dy = y - centre
+        if kind == "triangle":  # pointing up: |x| <= (r - dy) / sqrt(3) within -r/2 <= dy <= r
+            outer = (dy >= -0.5 * r) & (np.abs(x) * 1.732 <= r - dy)
+            inner = (dy >= -0.5 * r + 0.1 * r) & (np.abs(x) * 1.732 <= 0.72 * r - dy)
+        elif kind == "square":
+            outer = (np.abs(x) <= r) & (np.abs(dy) <= r)
+            inner = (np.abs(x) <= 0.82 * r) & (np.abs(dy) <= 0.82 * r)
+        else:  # round
+            rho = np.hypot(x, dy)
+            outer, inner = rho <= r, rho <= 0.72 * r
+        return np.where(inner, 1, np.where(outer, 2, 0)), None
+
+    return shape
+
+
+def _tree_shape(trunk: float, crown_y: float, radius: float, rng: np.random.Generator):
+    lobes = rng.integers(3, 8, 3)
+    phases = rng.uniform(0, 2 * np.pi, 3)
+    wobble = rng.uniform(0.06, 0.14, 3)
+
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        theta = np.arctan2(y - crown_y, x)
+        edge = radius * (1 + sum(w * np.sin(k * theta + p + 0.03 * t) for k, p, w in zip(lobes, phases, wobble)))
+        crown = np.hypot(x, (y - crown_y) * 1.15) <= edge
+        stem = (np.abs(x) <= trunk / 2 + 0.04 * np.maximum(0.6 - y, 0)) & (y <= crown_y)
+        part = np.where(crown, 2, np.where(stem, 1, 0))
+        shade = 0.8 + 0.3 * np.clip((y - crown_y) / radius, -1, 1)  # lit from above
+        return part, np.broadcast_to(shade, part.shape)
+
+    return shape
+
+
+def _building_shape(width: float, height: float, floor: float, bay: float, window: tuple[float, float],
+                    shop: bool, offset: float):
+    def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+        wall = (np.abs(x) <= width / 2) & (y <= height)
+        level = y - 0.4 * floor
+        in_bay = np.mod(x + offset, bay) < window[0]
+        in_row = (np.mod(level, floor) > 0.35 * floor) & (np.mod(level, floor) < 0.35 * floor + window[1])
+        windows = wall & in_bay & in_row & (y > floor) & (y < height - 0.6)
+        sill = wall & in_bay & (np.abs(np.mod(level, floor) - 0.32 * floor) < 0.07) & (y > floor) & (y < height - 0.6)
+        part = np.where(wall, 1, 0)
+        part = np.where(windows, 2, np.where(sill | (wall & (y > height - 0.35)), 3, part))
+        if shop:
+            part = np.where(wall & (y > 0.3) & (y < 0.8 * floor) & (np.abs(x) < width / 2 - 0.5), 2, part)
+        else:
+            door = wall & (np.abs(x - 0.2 * width) < 0.55) & (y < 2.2)
+            part = np.where(door, 4, part)
+        return part, None
+
+    return shape
+
+
+# ------------------------------------------------------------------------------------------------------
+# Scene: the street, the camera and everything standing on it, drawn from one random generator.
+_CAR_COLOURS = np.array([[1.0, 1.0, 1.0], [0.75, 0.76, 0.78], [0.45, 0.46, 0.48], [0.16, 0.16, 0.18],
+                         [0.75, 0.15, 0.12], [0.16, 0.3, 0.65], [0.2, 0.42, 0.25], [0.85, 0.7, 0.35]],
+                        np.float32)
+_SIGN_TINTS = {"round": ([1.0, 1.0, 1.0], [0.85, 0.12, 0.1]), "triangle": ([1.0, 1.0, 0.95], [0.85, 0.12, 0.1]),
+               "square": ([0.15, 0.35, 0.8], [1.0, 1.0, 1.0])}
+
+
+def _tints(*rgb: Any) -> np.ndarray:
+    """(P, 3) tints with index 0 unused (part 0 = outside)."""
+    return np.asarray([[1.0, 1.0, 1.0], *rgb], np.float32)
+
+
+def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> tuple[_Camera, _Street, list[_Thing]]:
+    h, w, n = settings.height, settings.width, settings.n_frames
+    camera = _Camera(width=w, height=h, focal0=w * rng.uniform(0.8, 1.0), zoom=rng.uniform(-0.15, 0.3),
+                     horizon0=h * rng.uniform(0.36, 0.46), height_m=rng.uniform(1.4, 1.8), x0=0.0,
+                     pan=rng.choice([-1, 1]) * rng.uniform(0.03, 0.2), shake=rng.uniform(0.0, 1.2),
+                     shake_phase=rng.uniform(0, 2 * np.pi), n_frames=n)
+    near = rng.uniform(4.6, 5.4)
+    far = near + rng.uniform(6.5, 7.5)
+    facade = far + rng.uniform(2.5, 3.8)
+    street = _Street(near_kerb=near, far_kerb=far, facade=facade, back=facade + rng.uniform(7, 11),
+                     crossing_x=(camera.pan * n * rng.uniform(0.2, 0.8)) if rng.random() < 0.4 else None)
+    focal_min = camera.focal0 * min(1.0, math.exp(camera.zoom))
+    span = (min(0.0, camera.pan * n), max(0.0, camera.pan * n))  # camera x over the clip
+
+    def x_range(z: float, margin: float = 2.0) -> tuple[float, float]:
+        half = (w / 2) * z / focal_min + margin
+        return span[0] - half, span[1] + half
+
+    def crossing_x0(speed: float) -> float:
+        """x at frame 0 so that the thing passes the middle of the view at a random time (entries, exits)."""
+        t_cross = rng.uniform(-0.3, 1.3) * n
+        return camera.pan * t_cross - speed * t_cross
+
     things: list[_Thing] = []
-    for _ in range(rng.integers(2, 5)):  # trees in front of the buildings
-        things.append(_Thing(VEGETATION, "ellipse", horizon - rng.uniform(0.02, 0.12) * h, rng.uniform(0, world_w),
-                             rng.uniform(0.08, 0.16) * h, rng.uniform(0.08, 0.18) * w))
-    for _ in range(rng.integers(2, 5)):  # poles, some carrying a sign: thin structures and small objects
-        px = rng.uniform(0, world_w)
-        pole_top = horizon - rng.uniform(0.1, 0.3) * h
-        pole_bottom = road_top + 1
-        things.append(_Thing(POLE, "rect", (pole_top + pole_bottom) / 2, px, (pole_bottom - pole_top) / 2,
-                             rng.uniform(0.6, 1.4)))
-        if rng.random() < 0.7:
-            things.append(_Thing(SIGN, "sign", pole_top + 3, px, rng.uniform(2.5, 4.5), rng.uniform(2.5, 4.5),
-                                 tint=tuple(rng.choice([[1.0, 1.0, 1.0], [0.3, 0.6, 1.6], [1.2, 1.1, 0.3]]))))
-    lane_y = [road_top + (h - road_top) * f for f in (0.3, 0.7)]
-    for _ in range(rng.integers(3, 7)):  # cars: parked and moving, entering and leaving, occluding each other
-        lane = int(rng.integers(0, 2))
-        moving = rng.random() < 0.7
-        speed = rng.uniform(1.0, 3.0) * (1 if lane else -1) * (w / 224) if moving else 0.0
-        start_x = rng.uniform(0, world_w)
-        if moving and rng.random() < 0.5:  # enters mid-video from outside the view
-            start_x = scene["cam_x0"] - np.sign(speed) * (w * 0.7 + rng.uniform(0, t * abs(speed) * 0.5))
-        things.append(_Thing(CAR, "rect", lane_y[lane] - rng.uniform(0, 4), start_x, rng.uniform(0.07, 0.1) * h,
-                             rng.uniform(0.09, 0.15) * w, 0.0, speed, tuple(rng.uniform(0.4, 1.4, 3))))
-    for _ in range(rng.integers(2, 6)):  # people on the sidewalk, walking, often in groups that touch
-        cy = road_top - rng.uniform(0.05, 0.09) * h
-        speed = rng.uniform(-0.6, 0.6) * (w / 224)
-        things.append(_Thing(PERSON, "person", cy, rng.uniform(0, world_w), rng.uniform(0.08, 0.12) * h,
-                             rng.uniform(0.015, 0.025) * w, 0.0, speed, tuple(rng.uniform(0.5, 1.5, 3))))
-    for _ in range(rng.integers(0, 3)):  # cyclists on the road edge
-        cy = road_top + rng.uniform(0.02, 0.06) * h
-        speed = rng.uniform(0.8, 1.8) * rng.choice([-1, 1]) * (w / 224)
-        things.append(_Thing(BICYCLE, "bicycle", cy, rng.uniform(0, world_w), rng.uniform(0.035, 0.05) * h,
-                             rng.uniform(0.035, 0.05) * w, 0.0, speed, tuple(rng.uniform(0.7, 1.3, 3))))
-    # Painting order = depth: trees, poles, signs, then moving things sorted by their y (lower = nearer).
-    order = {VEGETATION: 0, POLE: 1, SIGN: 2}
-    things.sort(key=lambda th: (order.get(th.cls, 3), th.y0 if th.cls not in order else 0))
-    scene["things"] = things
-    return scene
+
+    def add(cls: int, shape: Any, extent: tuple[float, float, float, float], z: float, x0: float, *,
+            vx: float = 0.0, materials: list[int], tints: np.ndarray, shadow: float = 0.0) -> None:
+        things.append(_Thing(cls=cls, instance=_FIRST_OBJECT_ID + len(things), shape=shape, extent=extent, z=z,
+                             x0=x0, vx=vx, materials=np.asarray([0, *materials], np.int16), tints=tints,
+                             shadow=shadow, texture_offset=float(rng.uniform(0, 50))))
+
+    # Buildings: a contiguous back row and a front row with gaps (parallax and occlusion between them).
+    for row, z in (("back", street.back), ("front", street.facade)):
+        lo, hi = x_range(z, 6.0)
+        x = lo
+        while x < hi:
+            width = rng.uniform(6, 13) if row == "back" else rng.uniform(5, 11)
+            height = rng.uniform(5, 11) if row == "back" else rng.uniform(3.5, 10)
+            wall = int(rng.choice([M_BRICK, M_PLASTER, M_CONCRETE]))
+            tint = rng.uniform(0.75, 1.2, 3) * (0.8 if row == "back" else 1.0)
+            shape = _building_shape(width, height, rng.uniform(2.8, 3.4), rng.uniform(1.3, 2.2),
+                                    (rng.uniform(0.6, 1.0), rng.uniform(1.0, 1.5)), bool(rng.random() < 0.4),
+                                    rng.uniform(0, 2))
+            add(BUILDING, shape, (-width / 2, width / 2, 0.0, height), z + rng.uniform(0, 0.4), x + width / 2,
+                materials=[wall, M_GLASS, M_TRIM, M_RUBBER], tints=_tints(tint, [1, 1, 1], tint * 0.9 + 0.1,
+                                                                          [1.2, 1.0, 0.9]))
+            x += width + (rng.uniform(-0.5, 0.5) if row == "back" else rng.uniform(-0.3, 4.0))
+    # Trees on the far sidewalk, in front of the facades.
+    for _ in range(rng.integers(1, 4)):
+        radius, crown_y = rng.uniform(1.3, 2.4), rng.uniform(3.2, 4.5)
+        add(VEGETATION, _tree_shape(rng.uniform(0.2, 0.35), crown_y, radius, rng),
+            (-radius * 1.45, radius * 1.45, 0.0, crown_y + radius * 1.3), street.facade - rng.uniform(0.8, 1.6),
+            rng.uniform(*x_range(street.facade)), materials=[M_BARK, M_FOLIAGE],
+            tints=_tints(rng.uniform(0.85, 1.15, 3), rng.uniform([0.8, 0.85, 0.7], [1.25, 1.2, 1.2])))
+    # Poles along both kerbs (thin structures), some street lamps, many carrying a small sign.
+    for kerb_z, count in ((street.far_kerb + 0.4, rng.integers(2, 6)), (street.near_kerb - 0.4, rng.integers(0, 2))):
+        for _ in range(count):
+            x0 = rng.uniform(*x_range(kerb_z))
+            width, height = rng.uniform(0.08, 0.16), rng.uniform(3.0, 6.0)
+            arm = rng.choice([-1, 1]) * rng.uniform(0.8, 1.6) if rng.random() < 0.3 else 0.0
+            add(POLE, _pole_shape(width, height, arm), (min(-width, arm - 0.25), max(width, arm + 0.25), 0.0,
+                                                          height + 0.05),
+                kerb_z, x0, materials=[M_METAL], tints=_tints(rng.uniform(0.7, 1.05, 3)))
+            if rng.random() < 0.7:
+                kind = str(rng.choice(["round", "triangle", "square"]))
+                size, centre = rng.uniform(0.45, 0.75), rng.uniform(2.1, min(height - 0.4, 3.0))
+                face, border = _SIGN_TINTS[kind]
+                add(SIGN, _sign_shape(kind, size, centre), (-size, size, centre - size, centre + size),
+                    kerb_z - 0.05, x0, materials=[M_SIGN, M_SIGN], tints=_tints(face, border))
+    # Cars: a parked row along the far kerb (touching, overlapping) and traffic in both lanes.
+    x = x_range(street.far_kerb)[0]
+    while x < x_range(street.far_kerb)[1]:
+        x += rng.uniform(1.0, 9.0)
+        _add_car(add, rng, street.far_kerb - 1.1 + rng.uniform(-0.15, 0.15), x, 0.0)
+        x += rng.uniform(3.6, 4.6)
+    for lane_z, direction in ((near + 1.8, 1), (near + 5.0, -1)):
+        for _ in range(rng.integers(1, 4)):
+            speed = direction * rng.uniform(0.15, 0.6)
+            _add_car(add, rng, lane_z + rng.uniform(-0.3, 0.3), crossing_x0(speed), speed)
+    # People: on the far sidewalk, alone or in touching groups; sometimes one close to the camera.
+    for _ in range(rng.integers(2, 6)):
+        group = int(rng.integers(1, 4))
+        speed = rng.choice([-1, 1]) * rng.uniform(0.04, 0.12) if rng.random() < 0.8 else 0.0
+        x0 = crossing_x0(speed) if speed else rng.uniform(*x_range(street.far_kerb))
+        z0 = rng.uniform(street.far_kerb + 0.6, street.facade - 0.5)
+        for k in range(group):
+            _add_person(add, rng, z0 + rng.uniform(-0.25, 0.25), x0 + k * rng.uniform(0.35, 0.6), speed)
+    if rng.random() < 0.5:
+        speed = rng.choice([-1, 1]) * rng.uniform(0.06, 0.12)
+        _add_person(add, rng, rng.uniform(3.0, near - 0.6), crossing_x0(speed), speed)
+    # Cyclists on the road edges: a bicycle and its rider, two touching instances of different classes.
+    for _ in range(rng.integers(0, 3)):
+        direction = int(rng.choice([-1, 1]))
+        speed = direction * rng.uniform(0.18, 0.35)
+        z = near + 0.7 if direction > 0 else far - 0.8
+        x0 = crossing_x0(speed)
+        add(BICYCLE, _bicycle_shape(direction), (-0.9, 0.9, 0.0, 1.1), z + 0.02, x0, vx=speed,
+            materials=[M_CARPAINT, M_RUBBER, M_RUBBER], tints=_tints(_CAR_COLOURS[rng.integers(0, 8)],
+                                                                    [1, 1, 1], [1, 1, 1]), shadow=0.8)
+        add(PERSON, _rider_shape(direction, rng.uniform(0, 2 * np.pi), abs(speed) * 2.2), (-0.6, 0.6, 0.1, 1.85),
+            z, x0, vx=speed, materials=[M_CLOTH, M_CLOTH, M_SKIN, M_HAIR],
+            tints=_tints(rng.uniform(0.2, 1.0, 3), rng.uniform(0.15, 0.6, 3), rng.uniform(0.55, 1.05) * np.ones(3),
+                         [1, 1, 1]))
+    things.sort(key=lambda thing: -thing.z)  # painter's order: far to near
+    return camera, street, things
 
 
-def _thing_mask(th: _Thing, wy: np.ndarray, wx: np.ndarray, t: int) -> np.ndarray:
-    cy = th.y0 + th.vy * t
-    cx = th.x0 + th.vx * t
-    dy = (wy - cy) / th.hh
-    dx = (wx - cx) / th.hw
-    if th.shape == "rect":
-        return (np.abs(dy) <= 1) & (np.abs(dx) <= 1)
-    if th.shape in ("ellipse", "sign"):
-        return dy * dy + dx * dx <= 1
-    if th.shape == "person":
-        body = (np.abs(dx) <= 1) & (dy >= -0.55) & (dy <= 1)
-        head = ((dy + 0.78) / 0.22) ** 2 + (dx / 0.8) ** 2 <= 1
-        return body | head
-    if th.shape == "bicycle":
-        wheel_l = ((dy - 0.4) / 0.6) ** 2 + ((dx + 0.6) / 0.4) ** 2 <= 1
-        wheel_r = ((dy - 0.4) / 0.6) ** 2 + ((dx - 0.6) / 0.4) ** 2 <= 1
-        frame = (np.abs(dy) <= 0.2) & (np.abs(dx) <= 0.7)
-        return wheel_l | wheel_r | frame
-    raise ValueError(th.shape)
+def _add_car(add: Callable[..., None], rng: np.random.Generator, z: float, x0: float, speed: float) -> None:
+    van = rng.random() < 0.2
+    length = rng.uniform(4.6, 5.2) if van else rng.uniform(3.8, 4.7)
+    body_top = rng.uniform(1.0, 1.1) if van else rng.uniform(0.9, 1.0)
+    roof = rng.uniform(1.85, 2.0) if van else rng.uniform(1.38, 1.52)
+    facing = int(np.sign(speed)) if speed else int(rng.choice([-1, 1]))
+    paint = _CAR_COLOURS[rng.integers(0, len(_CAR_COLOURS))] * rng.uniform(0.92, 1.05, 3)
+    add(CAR, _car_shape(length, body_top, roof, rng.uniform(0.3, 0.34), facing),
+        (-length / 2, length / 2, 0.0, roof), z, x0, vx=speed,
+        materials=[M_CARPAINT, M_GLASS, M_RUBBER, M_METAL, M_LAMP, M_RUBBER, M_LAMP],
+        tints=_tints(paint, [0.8, 0.85, 0.9], [1, 1, 1], [1, 1, 1], [1, 1, 0.9], [1.1, 1.1, 1.1],
+                     [1.0, 0.25, 0.2]),
+        shadow=length / 2 + 0.2)
+
+
+def _add_person(add: Callable[..., None], rng: np.random.Generator, z: float, x0: float, speed: float) -> None:
+    height = rng.uniform(1.55, 1.9)
+    facing = int(np.sign(speed)) if speed else int(rng.choice([-1, 1]))
+    step = 2 * np.pi * abs(speed) / 1.3  # one stride cycle per 1.3 m
+    add(PERSON, _person_shape(height, facing, rng.uniform(0, 2 * np.pi), step, 0.35 if speed else 0.04),
+        (-0.5 * height / 1.75, 0.5 * height / 1.75, 0.0, height), z, x0, vx=speed,
+        materials=[int(rng.choice([M_CLOTH, M_STRIPES])), M_CLOTH, M_SKIN, M_HAIR],
+        tints=_tints(rng.uniform(0.15, 1.1, 3), rng.uniform(0.12, 0.7, 3) * [1, 1, 1.2],
+                     rng.uniform(0.5, 1.05) * np.ones(3), rng.uniform(0.5, 1.4) * np.ones(3)),
+        shadow=0.35)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Rendering: per frame, paint buffers (label, instance, material, texture coordinates in metres, tint,
+# shade, pixel footprint) are filled far to near; the image is then one vectorised texture lookup.
+class _Canvas:
+    def __init__(self, h: int, w: int) -> None:
+        self.label = np.zeros((h, w), np.uint8)
+        self.instance = np.zeros((h, w), np.int32)
+        self.material = np.zeros((h, w), np.int16)
+        self.su = np.zeros((h, w), np.float32)
+        self.sv = np.zeros((h, w), np.float32)
+        self.tint = np.ones((h, w, 3), np.float32)
+        self.shade = np.ones((h, w), np.float32)
+        self.footprint = np.ones((h, w), np.float32)
+        self.ground_depth = np.zeros((h, w), np.float32)  # depth of the ground under each pixel, 0 = no ground
+
+
+def _paint_sky_and_ground(canvas: _Canvas, camera: _Camera, street: _Street, t: int) -> tuple[np.ndarray, np.ndarray]:
+    h, w = canvas.label.shape
+    focal, horizon, cam_x = camera.at(t)
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    cols = np.arange(w, dtype=np.float32)[None, :]
+    # Sky: everything at first; cloud texture in angular coordinates, drifting slowly.
+    elevation = np.broadcast_to((horizon - rows) / focal, (h, w))
+    canvas.label[:] = SKY
+    canvas.instance[:] = _SKY_ID
+    canvas.material[:] = M_SKY
+    canvas.su[:] = (cols - w / 2) / focal + 0.004 * t
+    canvas.sv[:] = elevation * 2.5
+    canvas.footprint[:] = 1 / focal
+    warm = np.clip(1 - elevation / 0.5, 0, 1)[..., None]
+    canvas.tint[:] = warm * np.array([1.08, 1.06, 1.02], np.float32) + (1 - warm) * np.array([0.8, 0.88, 1.0])
+    # Ground: rows below the horizon, at depth z = f * camera height / (row - horizon).
+    below = rows[:, 0] > horizon + 0.5
+    if not below.any():
+        return rows, cols
+    r0 = int(np.argmax(below))
+    z = (focal * camera.height_m / (rows[r0:] - horizon)).astype(np.float32)  # (h', 1)
+    x = cam_x + (cols - w / 2) * z / focal  # (h', w)
+    z_full = np.broadcast_to(z, x.shape)
+    near_walk, far_walk = z_full < street.near_kerb, z_full >= street.far_kerb
+    road = ~near_walk & ~far_walk
+    label = np.where(road, ROAD, SIDEWALK).astype(np.uint8)
+    instance = np.where(road, _ROAD_ID, np.where(near_walk, _NEAR_WALK_ID, _FAR_WALK_ID)).astype(np.int32)
+    material = np.where(road, M_ASPHALT, M_PAVING).astype(np.int16)
+    kerb = ((z_full >= street.near_kerb - 0.25) & near_walk) | (far_walk & (z_full < street.far_kerb + 0.25))
+    material[kerb] = M_KERB
+    middle = (street.near_kerb + street.far_kerb) / 2
+    paint = (np.abs(z_full - middle) < 0.1) & (np.mod(x, 6.0) < 3.0)  # dashed centre line
+    paint |= (np.abs(z_full - street.near_kerb - 0.35) < 0.08) | (np.abs(z_full - street.far_kerb + 0.35) < 0.08)
+    if street.crossing_x is not None:
+        paint |= (np.abs(x - street.crossing_x) < 2.0) & (np.mod(x, 1.0) < 0.5) & (np.abs(z_full - middle) < 3.0)
+    material[road & paint] = M_PAINT
+    canvas.label[r0:] = label
+    canvas.instance[r0:] = instance
+    canvas.material[r0:] = material
+    canvas.su[r0:] = x
+    canvas.sv[r0:] = z_full
+    canvas.tint[r0:] = 1.0
+    canvas.footprint[r0:] = np.maximum(z / focal, z * z / (focal * camera.height_m))
+    canvas.ground_depth[r0:] = z_full
+    return rows, cols
+
+
+def _paint_thing(canvas: _Canvas, camera: _Camera, thing: _Thing, t: int) -> None:
+    h, w = canvas.label.shape
+    focal, horizon, cam_x = camera.at(t)
+    x_lo, x_hi, y_lo, y_hi = thing.extent
+    centre = thing.x(t)
+    scale = focal / thing.z
+    u0 = max(0, math.floor(w / 2 + (centre + x_lo - cam_x) * scale))
+    u1 = min(w, math.ceil(w / 2 + (centre + x_hi - cam_x) * scale) + 1)
+    v0 = max(0, math.floor(horizon + (camera.height_m - y_hi) * scale))
+    v1 = min(h, math.ceil(horizon + (camera.height_m - y_lo) * scale) + 1)
+    if thing.shadow:
+        _cast_shadow(canvas, camera, thing, t)
+    if u1 <= u0 or v1 <= v0:
+        return
+    x = (cam_x + (np.arange(u0, u1, dtype=np.float32)[None, :] - w / 2) / scale - centre).astype(np.float32)
+    y = (camera.height_m - (np.arange(v0, v1, dtype=np.float32)[:, None] - horizon) / scale).astype(np.float32)
+    part, shade = thing.shape(x, y, t)
+    inside = part > 0
+    if not inside.any():
+        return
+    box = (slice(v0, v1), slice(u0, u1))
+    canvas.label[box][inside] = thing.cls
+    canvas.instance[box][inside] = thing.instance
+    canvas.material[box][inside] = thing.materials[part[inside]]
+    canvas.su[box][inside] = np.broadcast_to(x + thing.texture_offset, part.shape)[inside]
+    canvas.sv[box][inside] = np.broadcast_to(y, part.shape)[inside]
+    canvas.tint[box][inside] = thing.tints[part[inside]]
+    canvas.shade[box][inside] = 1.0 if shade is None else shade[inside]
+    canvas.footprint[box][inside] = 1 / scale
+    canvas.ground_depth[box][inside] = 0.0
+
+
+def _cast_shadow(canvas: _Canvas, camera: _Camera, thing: _Thing, t: int) -> None:
+    """Darken the ground under a thing (an ellipse in the ground plane); labels do not change."""
+    h, w = canvas.label.shape
+    focal, horizon, cam_x = camera.at(t)
+    depth_radius = 0.9 if thing.cls == CAR else 0.35
+    near, far = thing.z - depth_radius, thing.z + depth_radius
+    v0 = max(0, math.floor(horizon + focal * camera.height_m / far))
+    v1 = min(h, math.ceil(horizon + focal * camera.height_m / max(near, 0.5)) + 1)
+    if v1 <= v0:
+        return
+    ground = canvas.ground_depth[v0:v1]
+    x = cam_x + (np.arange(w, dtype=np.float32)[None, :] - w / 2) * ground / focal - thing.x(t)
+    r2 = (x / thing.shadow) ** 2 + ((ground - thing.z) / depth_radius) ** 2
+    darkening = np.where(ground > 0, 0.5 * np.sqrt(np.clip(1 - r2, 0, 1)), 0.0)
+    canvas.shade[v0:v1] *= (1 - darkening).astype(np.float32)
 
 
 def render_video(settings: BenchmarkSettings, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Render one video of the benchmark.
+    """Render video ``index`` of the benchmark described by ``settings``.
 
     Returns
     -------
-    frames : (T, H, W, 3) uint8 RGB (before JPEG compression).
-    labels : (T, H, W) uint8 class ids 0..9.
-    instances : (T, H, W) int32 instance ids 1.. (every pixel belongs to one: stuff regions too).
+    frames : (T, H, W, 3) uint8 RGB, before JPEG compression.
+    labels : (T, H, W) uint8 class ids 0..9 (``SYNTH_CLASSES``); no pixel is void.
+    instances : (T, H, W) int32 instance ids >= 1; stuff regions are instances too. Ids are stable over
+        time and unique within the video.
     """
     rng = np.random.default_rng([settings.seed, index])
+    camera, street, things = _make_scene(rng, settings)
+    bank = _material_bank(rng)
     h, w, n = settings.height, settings.width, settings.n_frames
-    scene = _make_scene(rng, settings)
-    tex_shape = (int(h * 1.5) + 8, scene["world_w"] + 8)
-    bank = _texture_bank(rng, tex_shape)
-    things = scene["things"]
-    n_b = len(scene["buildings"])
-    # Instance ids: 1 sky, 2 road, 3 sidewalk, 4.. buildings, then things.
-    inst_building0 = 4
-    inst_thing0 = inst_building0 + n_b
-    n_inst = inst_thing0 + len(things)
-    tints = np.ones((n_inst, 3), np.float32)
-    for k in range(n_b):
-        tints[inst_building0 + k] = rng.uniform(0.75, 1.25, 3)
-    for k, th in enumerate(things):
-        tints[inst_thing0 + k] = th.tint
-    vel = np.zeros((n_inst, 2), np.float32)
-    for k, th in enumerate(things):
-        vel[inst_thing0 + k] = (th.vy, th.vx)
-    light_phase = rng.uniform(0, 2 * np.pi)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light_phase, light_amplitude = rng.uniform(0, 2 * np.pi), rng.uniform(0.04, 0.12)
+    white_balance = rng.uniform(0.94, 1.06, 3).astype(np.float32)
+    clouds = _periodic_noise(rng, 10.0)
+    cloud_depth, cloud_speed = rng.uniform(0.0, 0.22), rng.uniform(0.3, 1.2)
     frames = np.empty((n, h, w, 3), np.uint8)
     labels = np.empty((n, h, w), np.uint8)
     instances = np.empty((n, h, w), np.int32)
-    b_left = np.array([b[0] for b in scene["buildings"]], np.float32)
-    b_right = np.array([b[1] for b in scene["buildings"]], np.float32)
-    b_top = np.array([b[2] for b in scene["buildings"]], np.float32)
     for t in range(n):
-        scale = 1.0 + scene["zoom"] * t / max(n - 1, 1)
-        cam_x = scene["cam_x0"] + scene["pan"] * t
-        wy = (yy - h / 2) / scale + h / 2
-        wx = (xx - w / 2) / scale + cam_x
-        lab = np.full((h, w), SKY, np.uint8)
-        ins = np.full((h, w), 1, np.int32)
-        # Skyline: the building column under each pixel (first building containing wx, painted left to right).
-        for k in range(n_b):
-            m = (wx >= b_left[k]) & (wx < b_right[k]) & (wy >= b_top[k]) & (wy < scene["horizon"] + 2)
-            lab[m] = BUILDING
-            ins[m] = inst_building0 + k
-        ground = wy >= scene["horizon"] + 2
-        lab[ground] = SIDEWALK
-        ins[ground] = 3
-        road = wy >= scene["road_top"]
-        lab[road] = ROAD
-        ins[road] = 2
-        for k, th in enumerate(things):
-            m = _thing_mask(th, wy, wx, t)
-            lab[m] = th.cls
-            ins[m] = inst_thing0 + k
-        # Texture coordinates move with each thing: offset by its displacement at time t.
-        ty = np.clip(wy - vel[ins, 0] * t + 4, 0, tex_shape[0] - 1).astype(np.int32)
-        tx = np.clip(wx - vel[ins, 1] * t + 4, 0, tex_shape[1] - 1).astype(np.int32)
-        image = bank[lab, ty, tx] * tints[ins]
-        light = 1.0 + 0.12 * np.sin(light_phase + 2 * np.pi * t / max(n, 8))
-        image = image * light + rng.normal(0, 4.0, image.shape).astype(np.float32)
-        frames[t] = np.clip(image, 0, 255).astype(np.uint8)
-        labels[t] = lab
-        instances[t] = ins
+        canvas = _Canvas(h, w)
+        rows, cols = _paint_sky_and_ground(canvas, camera, street, t)
+        for thing in things:
+            _paint_thing(canvas, camera, thing, t)
+        image = _sample(bank, canvas.material, canvas.su, canvas.sv, canvas.footprint)
+        image *= canvas.tint * canvas.shade[..., None]
+        # Cloud shadows drift across the view (not on the sky); global light drifts over the clip.
+        cu = ((cols * 48 / w + cloud_speed * t).astype(np.int64)) % _S
+        cv = ((rows * 32 / h).astype(np.int64)) % _S
+        shadow = 1 - cloud_depth * np.clip(clouds[cv, cu] + 0.3, 0, 1.5) / 1.5
+        image *= np.where(canvas.label == SKY, 1.0, shadow)[..., None]
+        gain = 1 + light_amplitude * math.sin(light_phase + 2 * math.pi * t / max(n, 16))
+        image *= gain * white_balance
+        image += rng.normal(0.0, 2.5, image.shape).astype(np.float32)
+        frames[t] = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+        labels[t] = canvas.label
+        instances[t] = canvas.instance
     return frames, labels, instances
 
 
-def _png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG", compress_level=6)
-    return buffer.getvalue()
+# ------------------------------------------------------------------------------------------------------
+# Writing: a complete dataset appears under `root` only by one rename of a finished temporary folder.
+def _video_names(settings: BenchmarkSettings) -> dict[str, list[str]]:
+    names = [f"synth_{k:03d}" for k in range(settings.n_videos)]
+    n_train, n_val, _ = settings.splits()
+    return {"train": names[:n_train], "val": names[n_train : n_train + n_val], "test": names[n_train + n_val :]}
 
 
-def _jpeg_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="JPEG", quality=90, subsampling=0)
-    return buffer.getvalue()
+def _save_jpeg(path: Path, frame: np.ndarray) -> None:
+    with atomic_path(path) as tmp:
+        Image.fromarray(frame).save(tmp, format="JPEG", quality=90, subsampling="4:2:0", optimize=False)
 
 
 def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int = 48, height: int = 128,
              width: int = 224, seed: int = 0, split_counts: tuple[int, int, int] | None = None,
              progress: bool = False) -> Path:
-    """Write the benchmark to ``root`` (which must not exist yet or be empty).
+    """Write a generated benchmark to ``root``, which must not exist or be an empty folder.
 
-    Generation happens in a temporary folder beside ``root`` that is renamed into place at the end, so
-    an interrupted generation never leaves a half-written dataset under ``root``.
+    Parameters
+    ----------
+    root : the new dataset root.
+    n_videos, n_frames, height, width, seed, split_counts : see :class:`BenchmarkSettings`.
+    progress : show a progress bar (tqdm) over videos.
 
     Returns
     -------
-    The dataset root.
+    ``root`` as a Path.
+
+    Raises
+    ------
+    ParameterError : impossible settings, or ``root`` exists and is not empty.
+
+    Notes
+    -----
+    Everything is written into a temporary folder beside ``root`` (``benchmark.json`` last) and renamed
+    onto ``root`` at the end, so a killed generation never leaves a half-dataset under ``root``; at most
+    a ``.<name>.*.tmp`` folder beside it, which may be deleted.
     """
     settings = BenchmarkSettings(n_videos=n_videos, n_frames=n_frames, height=height, width=width, seed=seed,
                                  split_counts=split_counts)
     root = Path(root)
-    if root.exists() and any(root.iterdir()):
-        raise ParameterError(f"{root}: exists and is not empty; generate into a new folder")
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise ParameterError(f"{root}: exists and is not empty; generate into a new folder, or call "
+                             "ensure_benchmark to reuse or replace a generated benchmark")
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
     try:
-        names = [f"synth_{k:03d}" for k in range(settings.n_videos)]
-        n_train, n_val, _ = settings.splits()
-        split_names = {"train": names[:n_train], "val": names[n_train : n_train + n_val],
-                       "test": names[n_train + n_val :]}
-        (tmp / "classes.txt").write_text("\n".join(SYNTH_CLASSES) + "\n")
-        for split, members in split_names.items():
-            (tmp / f"{split}.txt").write_text("\n".join(members) + "\n")
-        iterator = range(settings.n_videos)
+        splits = _video_names(settings)
+        write_text_atomic(tmp / "classes.txt", "\n".join(SYNTH_CLASSES) + "\n")
+        for split, members in splits.items():
+            write_text_atomic(tmp / f"{split}.txt", "\n".join(members) + "\n")
+        names = [name for members in splits.values() for name in members]
+        iterator: Any = range(settings.n_videos)
         if progress:
             from tqdm.auto import tqdm
 
@@ -339,14 +805,12 @@ def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int 
         for k in iterator:
             frames, labels, instances = render_video(settings, k)
             folder = tmp / "data" / names[k]
-            for sub in ("origin", "mask", "instance"):
-                (folder / sub).mkdir(parents=True)
             for t in range(settings.n_frames):
                 stem = f"{t:08d}"
-                (folder / "origin" / f"{stem}.jpg").write_bytes(_jpeg_bytes(frames[t]))
-                (folder / "mask" / f"{stem}.png").write_bytes(_png_bytes(labels[t] + 1))
-                (folder / "instance" / f"{stem}.png").write_bytes(_png_bytes(instances[t].astype(np.uint16)))
-        (tmp / "benchmark.json").write_text(json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n")
+                _save_jpeg(folder / "origin" / f"{stem}.jpg", frames[t])
+                save_png_atomic(folder / "mask" / f"{stem}.png", labels[t] + np.uint8(1))
+                save_png_atomic(folder / "instance" / f"{stem}.png", instances[t].astype(np.uint16))
+        write_json_atomic(tmp / "benchmark.json", settings.to_json())
         if root.exists():
             root.rmdir()
         os.replace(tmp, root)
@@ -356,26 +820,60 @@ def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int 
     return root
 
 
-def ensure_benchmark(root: str | os.PathLike[str], *, progress: bool = False, **settings: int) -> Path:
-    """Generate the benchmark at ``root`` unless it is already there with the same settings.
+def ensure_benchmark(root: str | os.PathLike[str], *, progress: bool = False, **settings: Any) -> Path:
+    """Return ``root``, generating the benchmark there first unless it exists with the same settings.
 
-    A folder made with other settings (or an older format) is replaced: it is moved aside first and
-    deleted only once the new one is complete.
+    Parameters
+    ----------
+    root : dataset root.
+    progress : show a progress bar while generating.
+    **settings : fields of :class:`BenchmarkSettings` (``n_videos``, ``n_frames``, ``height``, ``width``,
+        ``seed``, ``split_counts``); missing ones take the defaults.
+
+    Raises
+    ------
+    ParameterError : an unknown setting, or ``root`` is a non-empty folder that is not a generated
+        benchmark (no ``benchmark.json``); it is never deleted.
+
+    Notes
+    -----
+    A benchmark made with other settings (or by an older generator version) is replaced: the new one is
+    generated beside it and the old one deleted only once the new one is complete.
     """
+    known = [f.name for f in fields(BenchmarkSettings)]
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise ParameterError(f"unknown benchmark setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    wanted = BenchmarkSettings(**settings)
     root = Path(root)
-    wanted = BenchmarkSettings(**settings).to_json()
     record = root / "benchmark.json"
-    if record.is_file():
-        try:
-            if json.loads(record.read_text()) == wanted:
-                return root
-        except json.JSONDecodeError:
-            pass
-    if root.exists():
-        old = root.with_name(f".{root.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(root, old)
-        generate(root, progress=progress, **settings)
-        shutil.rmtree(old, ignore_errors=True)
+    if _recorded(record) == wanted.to_json():
         return root
-    return generate(root, progress=progress, **settings)
+    if root.exists() and not record.is_file() and (not root.is_dir() or any(root.iterdir())):
+        raise ParameterError(f"{root}: exists but is not a generated benchmark (no benchmark.json); refusing to "
+                             "replace it. Point the data root elsewhere or delete the folder yourself")
+    if not root.exists() or not any(root.iterdir()):
+        try:
+            return generate(root, progress=progress, **asdict(wanted))
+        except (OSError, ParameterError):
+            if _recorded(record) == wanted.to_json():  # another process finished the same benchmark first
+                return root
+            raise
+    fresh = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".new", dir=root.parent)) / "benchmark"
+    try:
+        generate(fresh, progress=progress, **asdict(wanted))
+        stale = root.with_name(f".{root.name}.{os.getpid()}.old")
+        os.replace(root, stale)
+        os.replace(fresh, root)
+        shutil.rmtree(stale, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+    return root
+
+
+def _recorded(record: Path) -> dict[str, Any] | None:
+    """The settings a benchmark was generated with, or None if absent or unreadable."""
+    try:
+        return json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
