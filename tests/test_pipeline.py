@@ -1,13 +1,10 @@
-"""Cached runs: metrics equal the pure functions on the written PNGs, every executor agrees, runs resume."""
+"""Cached per-video runs of approach 1: what metrics.json says equals what the written PNGs score, and every
+setting invalidates exactly the products it shapes."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,160 +12,184 @@ import pytest
 
 from vsslib._io import read_image
 from vsslib.data import VSPWDataset, generate
-from vsslib.errors import DataError
-from vsslib.executor import DaskExecutor, ProcessExecutor, SerialExecutor
-from vsslib.metrics import mean_boundary_iou, mean_iou, video_consistency
-from vsslib.pipeline import RefineSpec, run_refine
+from vsslib.errors import DataError, ParameterError
+from vsslib.masks import create_masklet_source
+from vsslib.metrics import mean_boundary_iou, video_consistency
+from vsslib.pipeline import RefineSpec, run_refine, write_predictions
+from vsslib.refine import refine
 from vsslib.segmenters import save_predictions
 
-ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("baseline", "masklets", "refined", "metrics")
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """5 videos (1 train / 3 val / 1 test) of 10 frames, and damaged ground truth as 'predictions'."""
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """4 val videos x 16 frames x 32x48 (plus 1 train, 1 test) and damaged ground truth as 'predictions'.
+
+    The damage: labels sampled on an 8-pixel grid and blown up (a coarse network's blocky boundaries), plus
+    2% of pixels set to class 3.
+    """
     base = tmp_path_factory.mktemp("pipeline")
-    root = generate(base / "data", n_videos=5, n_frames=10, height=48, width=80, seed=1, split_counts=(1, 3, 1))
+    root = generate(base / "data", n_videos=6, n_frames=16, height=32, width=48, seed=1, split_counts=(1, 4, 1))
     preds = base / "preds"
     rng = np.random.default_rng(0)
-    ds = VSPWDataset(root, "val")
-    for name in ds.videos:
-        video = ds.load(name)
-        damaged = video.labels.copy()
-        coarse = damaged[:, ::8, ::8]  # a coarse network: blocky boundaries
-        damaged = np.repeat(np.repeat(coarse, 8, axis=1), 8, axis=2)[:, :48, :80]
+    dataset = VSPWDataset(root, "val")
+    for name in dataset.videos:
+        video = dataset.load(name)
+        damaged = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
         damaged[rng.random(damaged.shape) < 0.02] = 3
         save_predictions(preds, name, video.frame_ids, damaged)
     return root, preds
 
 
-def _strip_times(metrics: dict) -> dict:
-    out = json.loads(json.dumps(metrics))
-    for key in ("baseline", "refined"):
-        out[key].pop("seconds_per_frame")
-        out[key].pop("fps")
-    return out
+def _plain_miou(gts: list[np.ndarray], preds: list[np.ndarray], num_classes: int) -> float:
+    """mIoU by a plain loop over classes (mmsegmentation mean: classes with a non-zero union)."""
+    gt, pred = np.concatenate([g.ravel() for g in gts]), np.concatenate([p.ravel() for p in preds])
+    valid = gt != 255
+    ious = []
+    for c in range(num_classes):
+        union = np.sum(((gt == c) | (pred == c)) & valid)
+        if union:
+            ious.append(np.sum((gt == c) & (pred == c) & valid) / union)
+    return float(np.mean(ious))
 
 
-def test_metrics_json_equals_metrics_of_the_written_predictions(dataset, tmp_path: Path) -> None:
-    root, preds = dataset
+def _product_times(cache: Path) -> dict[str, dict[Path, int]]:
+    return {kind: {p: p.stat().st_mtime_ns for p in (cache / kind).rglob("*.npz")} for kind in KINDS}
+
+
+@pytest.mark.parametrize(("source", "settings"), [("oracle", {}), ("classical", {"window": 4})])
+def test_metrics_json_equals_the_metrics_of_the_written_predictions(bench, tmp_path: Path, source: str,
+                                                                     settings: dict) -> None:
+    root, preds = bench
+    out = tmp_path / "out"
+    spec = RefineSpec(data_root=str(root), predictions=str(preds), masks=source,
+                      mask_settings=RefineSpec.settings_tuple(settings), cache_root=str(tmp_path / "c"), out=str(out))
+    returned = run_refine(spec, progress=False)
+    written = json.loads((out / "metrics.json").read_text())
+    dataset = VSPWDataset(root, "val")
+    masklets = create_masklet_source(source, **settings)
+    gts, refined, baseline = [], [], []
+    for name in dataset.videos:
+        video = dataset.load(name)
+        gts.append(video.labels)
+        refined.append(np.stack([read_image(out / "pred" / name / f"{f}.png") for f in video.frame_ids]))
+        baseline.append(np.stack([read_image(preds / name / f"{f}.png") for f in video.frame_ids]))
+        # the written maps are the refiner applied to the baseline and the source's masklets
+        expected = refine(baseline[-1], masklets(video.frames, video), dataset.num_classes)
+        np.testing.assert_array_equal(refined[-1], expected)
+    for key, maps in (("refined", refined), ("baseline", baseline)):
+        assert written[key]["miou"] == pytest.approx(_plain_miou(gts, maps, dataset.num_classes), rel=1e-12)
+        assert written[key]["mbiou"] == pytest.approx(
+            mean_boundary_iou(gts, maps, dataset.num_classes)["mbiou"], rel=1e-12)
+        for n in (8, 16):
+            windows = np.concatenate([video_consistency(g, p, n) for g, p in zip(gts, maps, strict=True)])
+            assert len(windows) == 4 * (16 - n + 1)
+            assert written[key][f"mvc{n}"] == pytest.approx(np.nanmean(windows), rel=1e-12)
+    assert set(written["refined"]["seconds_per_frame"]) == {"baseline", "masklets", "refinement"}
+    assert set(written["baseline"]["seconds_per_frame"]) == {"baseline"}
+    assert all(v >= 0 for v in written["refined"]["seconds_per_frame"].values())
+    assert written["masklet_source"] == source and written["dataset"] == dataset.name
+    assert written["videos"] == dataset.videos and written["frames"] == 64
+    assert written["settings"]["vote"] == "masklet" and written["settings"]["predictions"] == str(preds)
+    assert [None if v != v else v for v in returned["refined"]["iou"]] == written["refined"]["iou"]  # NaN: null
+    if source == "oracle":  # exact objects on blocky predictions fix the boundaries
+        assert written["refined"]["mbiou"] > written["baseline"]["mbiou"] + 0.05
+
+
+def test_a_rerun_skips_finished_videos_and_writes_the_same_bytes(bench, tmp_path: Path) -> None:
+    root, preds = bench
     spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle", cache_root=str(tmp_path / "c"),
                       out=str(tmp_path / "out"))
-    metrics = run_refine(spec, progress=False)
-    written = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    ds = VSPWDataset(root, "val")
-    gts, refined, base = [], [], []
-    for name in ds.videos:
-        video = ds.load(name)
-        gts.append(video.labels)
-        refined.append(np.stack([read_image(tmp_path / "out" / "pred" / name / f"{f}.png") for f in video.frame_ids]))
-        base.append(np.stack([read_image(preds / name / f"{f}.png") for f in video.frame_ids]))
-    for key, maps in (("refined", refined), ("baseline", base)):
-        assert written[key]["miou"] == pytest.approx(mean_iou(gts, maps, ds.num_classes)["miou"], rel=1e-12)
-        assert written[key]["mbiou"] == pytest.approx(mean_boundary_iou(gts, maps, ds.num_classes)["mbiou"], rel=1e-12)
-        vc8 = np.concatenate([video_consistency(g, p, 8) for g, p in zip(gts, maps)])
-        assert written[key]["mvc8"] == pytest.approx(np.nanmean(vc8), rel=1e-12)
-    # oracle masklets on blocky predictions fix boundaries: the refiner must help here
-    assert metrics["refined"]["mbiou"] > metrics["baseline"]["mbiou"]
-    assert written["masklet_source"] == "oracle" and written["dataset"] == "generated benchmark (not VSPW)"
-
-
-def test_serial_process_pool_and_dask_agree(dataset, tmp_path: Path) -> None:
-    root, preds = dataset
-    results = {}
-    for name, executor in (("serial", SerialExecutor()), ("pool", ProcessExecutor(2)), ("dask", DaskExecutor("local"))):
-        spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="classical",
-                          mask_settings=RefineSpec.settings_tuple({"window": 4}),
-                          cache_root=str(tmp_path / name / "cache"), out=str(tmp_path / name / "out"))
-        results[name] = _strip_times(run_refine(spec, executor=executor, progress=False))
-    assert results["serial"] == results["pool"] == results["dask"]
-    for name in ("pool", "dask"):
-        for png in sorted((tmp_path / "serial" / "out" / "pred").rglob("*.png")):
-            other = tmp_path / name / "out" / png.relative_to(tmp_path / "serial" / "out")
-            assert png.read_bytes() == other.read_bytes()
-
-
-def test_changing_the_vote_reuses_masklets_and_recomputes_refinement(dataset, tmp_path: Path) -> None:
-    root, preds = dataset
-    spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle", cache_root=str(tmp_path / "c"))
     run_refine(spec, progress=False)
-    masklet_files = {p: p.stat().st_mtime_ns for p in (tmp_path / "c" / "masklets").rglob("*.npz")}
-    refined_before = set((tmp_path / "c" / "refined").rglob("*.npz"))
-    run_refine(RefineSpec(**{**spec.__dict__, "vote": "frame"}), progress=False)
-    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "c" / "masklets").rglob("*.npz")} == masklet_files
-    assert len(set((tmp_path / "c" / "refined").rglob("*.npz")) - refined_before) == 3  # one per val video
+    products = _product_times(tmp_path / "c")
+    pngs = {p: p.stat().st_mtime_ns for p in (tmp_path / "out" / "pred").rglob("*.png")}
+    first = (tmp_path / "out" / "metrics.json").read_bytes()
+    assert [len(products[k]) for k in KINDS] == [4, 4, 4, 4] and len(pngs) == 64
+    run_refine(spec, progress=False)
+    assert _product_times(tmp_path / "c") == products  # nothing recomputed
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "out" / "pred").rglob("*.png")} == pngs  # nor rewritten
+    assert (tmp_path / "out" / "metrics.json").read_bytes() == first  # times come from the products
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "vsslib", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def test_changing_the_vote_reuses_baselines_and_masklets_and_recomputes_refinement(bench, tmp_path: Path) -> None:
+    root, preds = bench
+    spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle",
+                      mask_settings=RefineSpec.settings_tuple({"strength": 0.6}), cache_root=str(tmp_path / "c"))
+    masklet_vote = run_refine(spec, progress=False)
+    before = _product_times(tmp_path / "c")
+    frame_vote = run_refine(spec.replace(vote="frame"), progress=False)
+    after = _product_times(tmp_path / "c")
+    assert after["baseline"] == before["baseline"] and after["masklets"] == before["masklets"]
+    for kind in ("refined", "metrics"):  # four new products, the old ones kept for the first setting
+        assert set(before[kind]) < set(after[kind]) and len(set(after[kind]) - set(before[kind])) == 4
+    assert frame_vote["baseline"] == masklet_vote["baseline"]  # same products, same times
+    assert frame_vote["refined"]["miou"] != masklet_vote["refined"]["miou"]  # corrupted masklets: votes differ
 
 
-def test_a_run_killed_part_way_resumes_to_the_same_bytes(dataset, tmp_path: Path) -> None:
-    root, preds = dataset
-    common = ["refine", "--data", str(root), "--predictions", str(preds), "--masks", "classical", "--window", "4",
-              "--no-progress"]
-    reference = _cli(*common, "--out", str(tmp_path / "ref"), "--cache", str(tmp_path / "ref-cache"), cwd=tmp_path)
-    _, stderr = reference.communicate(timeout=300)
-    assert reference.returncode == 0, stderr
-    # Kill -9 as soon as the first video's masklets are cached, then run the same command again.
-    victim = _cli(*common, "--out", str(tmp_path / "run"), "--cache", str(tmp_path / "cache"), cwd=tmp_path)
-    deadline = time.time() + 120
-    while not list((tmp_path / "cache" / "masklets").rglob("*.npz")) and time.time() < deadline:
-        time.sleep(0.01)
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate()
-    assert not (tmp_path / "run" / "metrics.json").exists()  # metrics.json is written last
-    resumed = _cli(*common, "--out", str(tmp_path / "run"), "--cache", str(tmp_path / "cache"), cwd=tmp_path)
-    _, stderr = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, stderr
-    # kill -9 can leave a temporary file behind, but never under a final name: every product loads
-    leftovers = list(tmp_path.rglob("*.tmp*"))
-    assert all(p.name.startswith(".") for p in leftovers)
-    for npz in (tmp_path / "cache").rglob("*.npz"):
-        if not npz.name.startswith("."):
-            np.load(npz).close()
-    ref_files = sorted(p.relative_to(tmp_path / "ref") for p in (tmp_path / "ref" / "pred").rglob("*.png"))
-    run_files = sorted(p.relative_to(tmp_path / "run") for p in (tmp_path / "run" / "pred").rglob("*.png"))
-    assert ref_files == run_files and len(ref_files) == 30
-    for rel in ref_files:
-        assert (tmp_path / "ref" / rel).read_bytes() == (tmp_path / "run" / rel).read_bytes()
-    a = json.loads((tmp_path / "ref" / "metrics.json").read_text())
-    b = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert _strip_times(a) == _strip_times(b)
+def test_changing_one_input_recomputes_only_what_depends_on_it(bench, tmp_path: Path) -> None:
+    root, preds = bench
+    mine = tmp_path / "preds"
+    shutil.copytree(preds, mine)
+    spec = RefineSpec(data_root=str(root), predictions=str(mine), masks="oracle", cache_root=str(tmp_path / "c"))
+    run_refine(spec, progress=False)
+    before = _product_times(tmp_path / "c")
+    # A new Boundary IoU band: only the metric counts change.
+    run_refine(spec.replace(dilation_ratio=0.05), progress=False)
+    after = _product_times(tmp_path / "c")
+    assert all(after[k] == before[k] for k in ("baseline", "masklets", "refined"))
+    assert len(after["metrics"]) == 8
+    # One prediction file of the third video changes: its baseline (same key, new fingerprint) is recomputed.
+    video = VSPWDataset(root, "val").videos[2]
+    labels = read_image(mine / video / "00000003.png")
+    save_predictions(mine, video, ["00000003"], (labels[None] + 1) % 10)
+    run_refine(spec, progress=False)
+    final = _product_times(tmp_path / "c")
+    changed = {p.stem for kind in KINDS for p in final[kind] if final[kind][p] != after[kind].get(p)}
+    assert changed == {video}
+    assert final["masklets"] == after["masklets"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--masks", "sam3"], "--masks 'sam3' is not a masklet source; valid: classical, oracle, sam2"),
-    (["--masks", "classical", "--window", "0"], "--window 0: a window must hold at least 1 frame"),
-    (["--masks", "sam2", "--points-per-side", "0"], "--points-per-side 0"),
-    (["--masks", "classical", "--dilation-ratio", "-0.1"], "--dilation-ratio -0.1"),
-    (["--masks", "sam2"], "no SAM2 checkpoint given.*sam2.1_hiera_tiny.pt"),
-])
-def test_cli_errors_are_one_clear_line(dataset, tmp_path: Path, args: list[str], message: str) -> None:
-    root, preds = dataset
-    proc = _cli("refine", "--data", str(root), "--predictions", str(preds), "--out", str(tmp_path / "o"),
-                "--cache", str(tmp_path / "c"), *args, cwd=tmp_path)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 2, stderr
-    assert stderr.startswith("error: ") and "Traceback" not in stderr
-    import re
-
-    assert re.search(message, stderr), stderr
-
-
-def test_prediction_folder_missing_a_frame_and_wrong_size(dataset, tmp_path: Path) -> None:
-    root, preds = dataset
+def test_prediction_folder_missing_a_frame_or_of_another_size(bench, tmp_path: Path) -> None:
+    root, preds = bench
     broken = tmp_path / "broken"
-    import shutil
-
     shutil.copytree(preds, broken)
     video = VSPWDataset(root, "val").videos[1]
     (broken / video / "00000004.png").unlink()
-    spec = RefineSpec(data_root=str(root), predictions=str(broken), masks="oracle", cache_root=str(tmp_path / "c"))
-    with pytest.raises(DataError, match=rf"00000004.png: prediction of video '{video}' frame 00000004 not found"):
+    spec = RefineSpec(data_root=str(root), predictions=str(broken), masks="oracle", cache_root=str(tmp_path / "c"),
+                      out=str(tmp_path / "out"))
+    with pytest.raises(DataError, match=rf"00000004.png: prediction of video '{video}' frame 00000004 not found "
+                                        r"\(1 of 16 frames missing\)"):
         run_refine(spec, progress=False)
-    save_predictions(broken, video, ["00000004"], np.zeros((1, 40, 80), np.uint8))
-    with pytest.raises(DataError, match=r"00000004.png.*40.*48|48.*40"):
+    save_predictions(broken, video, ["00000004"], np.zeros((1, 24, 48), np.uint8))
+    with pytest.raises(DataError, match=r"00000004.png: prediction of shape \(24, 48\) but frame 00000004 of "
+                                        rf"video '{video}' has shape \(32, 48\)"):
         run_refine(spec, progress=False)
+    assert not (tmp_path / "out" / "metrics.json").exists()
+    with pytest.raises(DataError, match=r"nowhere: prediction folder not found"):
+        run_refine(spec.replace(predictions=str(tmp_path / "nowhere")), progress=False)
+
+
+def test_spec_rejects_impossible_settings(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="exactly one baseline"):
+        RefineSpec(data_root=str(tmp_path), masks="oracle")
+    with pytest.raises(ParameterError, match="exactly one baseline"):
+        RefineSpec(data_root=str(tmp_path), segmenter="fcn8-small", predictions=str(tmp_path))
+    with pytest.raises(ParameterError, match=r"vote='pixel' is not one of masklet, frame"):
+        RefineSpec(data_root=str(tmp_path), segmenter="fcn8-small", vote="pixel")
+    with pytest.raises(ParameterError, match=r"dilation_ratio=-0.1 must be a positive"):
+        RefineSpec(data_root=str(tmp_path), segmenter="fcn8-small", dilation_ratio=-0.1)
+    spec = RefineSpec(data_root=str(tmp_path), segmenter="fcn8-small",
+                      mask_settings=RefineSpec.settings_tuple({"window": 8, "b": [1, 2]}))
+    assert spec.mask_settings == (("b", (1, 2)), ("window", 8)) and hash(spec) == hash(spec.replace())
+
+
+def test_write_predictions_leaves_identical_files_and_replaces_others(tmp_path: Path) -> None:
+    labels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    assert write_predictions(tmp_path, ["a", "b"], labels) == 2
+    assert write_predictions(tmp_path, ["a", "b"], labels) == 0
+    (tmp_path / "b.png").write_bytes(b"not a png")
+    labels[0, 0, 0] = 255
+    assert write_predictions(tmp_path, ["a", "b"], labels) == 2
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), labels[0])
+    np.testing.assert_array_equal(read_image(tmp_path / "b.png"), labels[1])

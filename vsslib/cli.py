@@ -172,10 +172,16 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         return {"generated": str(root)}
 
     from .executor import create_executor
-    from .pipeline import RefineSpec, run_refine
+    from .pipeline import RefineSpec
 
     settings = RefineSpec.settings_tuple(mask_settings(args))
-    executor = create_executor(workers=args.workers, dask=args.dask)
+    with create_executor(workers=args.workers, dask=args.dask) as executor:
+        return _run_on(args, executor, settings)
+
+
+def _run_on(args: argparse.Namespace, executor: Any, settings: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    from .pipeline import RefineSpec, run_refine
+
     common = {"data_root": args.data, "split": args.split, "masks": args.masks, "mask_settings": settings,
               "dilation_ratio": args.dilation_ratio, "cache_root": args.cache, "out": args.out,
               "train_seed": args.seed, "max_videos": args.max_videos}
@@ -183,7 +189,11 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         spec = RefineSpec(segmenter=args.segmenter, predictions=args.predictions, vote=args.vote, **common)
         return run_refine(spec, executor=executor, progress=not args.no_progress)
     from .approach2 import ClassifySpec, run_classify
+    from .classify import list_feature_sources
 
+    if args.features not in list_feature_sources():
+        raise ParameterError(f"--features {args.features!r} is not a feature source; valid: "
+                             f"{', '.join(list_feature_sources())}")
     spec = ClassifySpec(segmenter=args.segmenter, features=args.features, epochs=args.epochs, **common)
     return run_classify(spec, executor=executor, progress=not args.no_progress)
 

@@ -1,7 +1,8 @@
 """Where per-video work runs: in process, in a local process pool, or on a Dask cluster.
 
 Videos are independent units of work. Every executor has one method, ``map(fn, items)``, that returns the
-results in input order, so whatever merges them (metric accumulators, in video order) gives the same
+results in input order (plus ``close()``; executors are context managers that keep their workers, and the
+workers' memo of loaded models, from one ``map`` to the next until closed), so whatever merges them (metric accumulators, in video order) gives the same
 result, to the last digit, whichever executor ran the work. ``fn`` must be picklable (a top-level function
 or an instance of a top-level class) for the process pool and Dask; heavy objects belong in a per-process
 memo inside ``fn`` (see :mod:`vsslib.pipeline`), not in its arguments. A progress bar (tqdm) advances as
@@ -22,6 +23,7 @@ file system); products are written atomically, so workers never read each other'
 from __future__ import annotations
 
 import multiprocessing
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol, TypeVar
@@ -35,7 +37,11 @@ R = TypeVar("R")
 
 
 class Executor(Protocol):
-    """Runs a function over items and returns the results in input order."""
+    """Runs a function over items and returns the results in input order.
+
+    An executor may hold workers between calls of :meth:`map` (their per-process memo of heavy objects
+    survives from one map to the next); :meth:`close`, or leaving a ``with`` block, releases them.
+    """
 
     name: str
 
@@ -52,6 +58,14 @@ class Executor(Protocol):
         """
         ...
 
+    def close(self) -> None:
+        """Release the workers (a later :meth:`map` starts new ones)."""
+        ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 def _bar(total: int, desc: str, progress: bool) -> Any:
     from tqdm.auto import tqdm
@@ -59,7 +73,20 @@ def _bar(total: int, desc: str, progress: bool) -> Any:
     return tqdm(total=total, desc=desc, unit="video", disable=not progress)
 
 
-class SerialExecutor:
+class _Closing:
+    """``with executor:`` closes it on exit."""
+
+    def close(self) -> None:
+        """Release the workers (a later ``map`` starts new ones)."""
+
+    def __enter__(self: Any) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(_Closing):
     """One item after the other, in this process."""
 
     name = "serial"
@@ -77,8 +104,11 @@ class SerialExecutor:
         return results
 
 
-class ProcessExecutor:
+class ProcessExecutor(_Closing):
     """A local pool of ``workers`` processes, started with "spawn" (safe with torch and OpenCV threads).
+
+    The pool starts on the first :meth:`map` and serves every later one until :meth:`close` (or until the
+    executor is garbage-collected).
 
     Parameters
     ----------
@@ -91,14 +121,23 @@ class ProcessExecutor:
         if workers < 1:
             raise ParameterError(f"workers={workers} must be at least 1")
         self.workers = int(workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._finalizer: weakref.finalize | None = None
 
     def __repr__(self) -> str:
         return f"ProcessExecutor({self.workers})"
 
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("spawn"))
+            self._finalizer = weakref.finalize(self, self._pool.shutdown, wait=True, cancel_futures=True)
+        return self._pool
+
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
             progress: bool = True) -> list[R]:
+        pool = self._started()
         results: list[Any] = [None] * len(items)
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
         try:
             with _bar(len(items), desc, progress) as bar:
                 futures = {pool.submit(fn, item): k for k, item in enumerate(items)}
@@ -106,19 +145,26 @@ class ProcessExecutor:
                     results[futures[future]] = future.result()
                     bar.update(1)
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self.close()  # cancels what has not started; a later map starts a fresh pool
             raise
-        pool.shutdown(wait=True)
         return results
 
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()  # shuts the pool down, once
+        self._pool, self._finalizer = None, None
 
-class DaskExecutor:
+
+class DaskExecutor(_Closing):
     """A ``dask.distributed`` cluster: an existing scheduler's address, or ``"local"`` for a LocalCluster.
+
+    The client (and the local cluster) start on the first :meth:`map` and serve every later one until
+    :meth:`close` (or until the executor is garbage-collected).
 
     Parameters
     ----------
     address : ``"tcp://HOST:PORT"`` of a running scheduler, or ``"local"`` to start a
-        ``LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True)`` for this map.
+        ``LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True)``.
     local_workers : worker processes of the local cluster.
     """
 
@@ -131,43 +177,59 @@ class DaskExecutor:
             raise ParameterError(f"local_workers={local_workers} must be at least 1")
         self.address = address
         self.local_workers = int(local_workers)
+        self._client: Any = None
+        self._finalizer: weakref.finalize | None = None
 
     def __repr__(self) -> str:
         return f"DaskExecutor({self.address!r})"
 
+    def _started(self) -> Any:
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            cluster = None
+            if self.address == "local":
+                cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+            self._client = Client(cluster if cluster is not None else self.address)
+            self._finalizer = weakref.finalize(self, _close_dask, self._client, cluster)
+        return self._client
+
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
             progress: bool = True) -> list[R]:
-        from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
 
-        cluster = None
-        if self.address == "local":
-            cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        else:
-            client = Client(self.address)
+        client = self._started()
+        futures = client.map(fn, list(items), pure=False)
+        index = {future.key: k for k, future in enumerate(futures)}
+        results: list[Any] = [None] * len(items)
         try:
-            futures = client.map(fn, list(items), pure=False)
-            index = {future.key: k for k, future in enumerate(futures)}
-            results: list[Any] = [None] * len(items)
-            try:
-                with _bar(len(items), desc, progress) as bar:
-                    for future in dask_completed(futures):
-                        results[index[future.key]] = future.result()
-                        bar.update(1)
-            except BaseException:
-                client.cancel(futures)
-                raise
-            return results
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            with _bar(len(items), desc, progress) as bar:
+                for future in dask_completed(futures):
+                    results[index[future.key]] = future.result()
+                    bar.update(1)
+        except BaseException:
+            client.cancel(futures)
+            raise
+        return results
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+        self._client, self._finalizer = None, None
+
+
+def _close_dask(client: Any, cluster: Any) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def create_executor(*, workers: int = 1, dask: str | None = None) -> Executor:
     """The executor for the command-line options ``--workers N`` and ``--dask ADDRESS|local``.
+
+    Use it as a context manager (``with create_executor(workers=4) as executor: ...``) to release its
+    workers as soon as the work is done.
 
     ``workers=1`` without ``dask`` runs in process; ``workers > 1`` a local process pool; ``dask`` a Dask
     cluster (which sets its own workers, so ``workers`` must stay 1).

@@ -7,12 +7,14 @@ masklet (refinement changes nothing elsewhere) and gets one cause, tested in thi
    mid-window), so no masklet was proposed for it and another object's masklet swallowed it until the
    next key frame.
 2. ``small_or_thin``: its object is small (fewer than ``small_area`` pixels in the frame) or thin (no pixel
-   farther than ``thin_width`` from its edge): it fell between the proposals and a larger masklet absorbed it.
+   farther than ``thin_width`` from its edge), and it lies in the masklet of another object: it fell
+   between the proposals and a larger masklet absorbed it.
 3. ``drift``: its masklet covered one object at the key frame (more than half of the masklet on it) and
    has slid off it since (less than ``drift_overlap`` of the masklet on that object now).
 4. ``spanning``: its masklet covers several classes (gt purity over the window below ``purity``), so the
    majority vote overwrote the minority class.
-5. ``other``.
+5. ``wrong_majority``: the masklet sits on one class, but the network got most of it wrong, so the vote
+   spread the network's mistake over the pixels it had right.
 
 The mIoU a cause costs is mIoU(refined, with that cause's damaged pixels set back to the baseline) minus
 mIoU(refined), computed exactly from confusion tables accumulated over every video.
@@ -30,7 +32,7 @@ from ..metrics import confusion_matrix, iou_from_confusion
 
 __all__ = ["CAUSES", "FailureSettings", "FailureReport", "diagnose_video", "summarise_failures"]
 
-CAUSES = ("late_entry", "small_or_thin", "drift", "spanning", "other")
+CAUSES = ("late_entry", "small_or_thin", "drift", "spanning", "wrong_majority")
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,10 @@ def diagnose_video(name: str, gt: np.ndarray, instances: np.ndarray, baseline: n
     first_px = first[np.searchsorted(inst_ids, instances)]
     late = (first_px > key_of[:, None, None]) & (instances > 0)
     # 2. small or thin objects
-    small = _object_stats(instances, settings) & (instances > 0)
     # 3. drift and 4. spanning: per (masklet, window) statistics
     drift = np.zeros(gt.shape, bool)
     spanning = np.zeros(gt.shape, bool)
+    foreign = np.zeros(gt.shape, bool)  # the pixel's masklet belongs to another object (at its key frame)
     for start in range(0, t, settings.window):
         sl = slice(start, min(start + settings.window, t))
         m, g, inst = masklets[sl], gt[sl], instances[sl]
@@ -134,6 +136,9 @@ def diagnose_video(name: str, gt: np.ndarray, instances: np.ndarray, baseline: n
         share = np.where(area > 0, hit / np.maximum(area, 1), 1.0)
         drifted = (share < settings.drift_overlap) & (owner[np.arange(m.shape[0] * n) % n] >= 0)
         drift[sl][valid] = drifted[pair]
+        foreign[sl][valid] = owner[minv] != inst[valid]
+    late &= foreign
+    small = _object_stats(instances, settings) & (instances > 0) & foreign
     cause_index = np.full(gt.shape, len(CAUSES) - 1, np.int64)
     for k, flag in reversed(list(enumerate([late, small, drift, spanning]))):
         cause_index = np.where(flag, k, cause_index)

@@ -62,8 +62,7 @@ APPEARANCE_CHANNELS: tuple[str, ...] = (
     "L mean", "a mean", "b mean", "L std", "a std", "b std", "gradient magnitude",
     "energy 0", "energy 45", "energy 90", "energy 135", "roughness",
 )
-_SAM2_GRID = 64  # image_embed is 64 x 64 for the 1024 x 1024 input of every SAM2 / SAM2.1 config
-_SAM2_INPUT = 1024
+_SAM2_STRIDE = 16  # image_embed has one cell per 16 x 16 pixels of the square model input (64 x 64 for 1024)
 
 
 class FeatureSource(Protocol):
@@ -134,34 +133,33 @@ class AppearanceFeatures:
         """Frame pixels per cell along rows and columns: (H / h, W / w)."""
         return _grid_cell_size(height, width, self.grid(height, width))
 
-    def pixel_features(self, frames: np.ndarray) -> np.ndarray:
-        """The per-pixel quantities whose cell means make the features.
+    def pixel_features(self, frame: np.ndarray) -> np.ndarray:
+        """The per-pixel quantities whose cell means make the features of one frame.
 
         Parameters
         ----------
-        frames : (T, H, W, 3) uint8 RGB.
+        frame : (H, W, 3) uint8 RGB.
 
         Returns
         -------
-        (T, H, W, 12) float32: L, a, b, L^2, a^2, b^2, |grad L|, the four squared directional derivatives,
-        and the local variance of L. Cell means of these give the features: channels 0-2 and 6 directly,
-        3-5 as sqrt(mean of squares - squared mean), 7-11 as square roots.
+        (H, W, 12) float64: L, a, b, L^2, a^2, b^2, |grad L|, the four squared directional derivatives,
+        and the 3x3 local variance of L. Cell means of these give the features: channels 0-2 and 6
+        directly, 3-5 as sqrt(mean of squares - squared mean), 7-11 as square roots. (float64, so that
+        mean-of-squares differences do not cancel badly.)
         """
-        frames = _check_frames(frames, "appearance features")
         win = (self.settings.roughness_window,) * 2
-        out = np.empty((*frames.shape[:3], 12), np.float32)
-        for t, frame in enumerate(frames):  # OpenCV filters work frame by frame
-            lab = cv2.cvtColor(frame.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-            light = np.ascontiguousarray(lab[..., 0])
-            gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3) / 8.0  # d/dcolumn
-            gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3) / 8.0  # d/drow
-            out[t, ..., 0:3] = lab
-            out[t, ..., 3:6] = lab * lab
-            out[t, ..., 6] = np.hypot(gx, gy)
-            for k, angle in enumerate(np.deg2rad([0.0, 45.0, 90.0, 135.0])):
-                out[t, ..., 7 + k] = (gx * np.cos(angle) + gy * np.sin(angle)) ** 2
-            local_mean = cv2.blur(light, win, borderType=cv2.BORDER_REFLECT)
-            out[t, ..., 11] = cv2.blur(light * light, win, borderType=cv2.BORDER_REFLECT) - local_mean**2
+        lab = cv2.cvtColor(frame.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab).astype(np.float64)
+        light = np.ascontiguousarray(lab[..., 0])
+        gx = cv2.Sobel(light, cv2.CV_64F, 1, 0, ksize=3) / 8.0  # d/dcolumn
+        gy = cv2.Sobel(light, cv2.CV_64F, 0, 1, ksize=3) / 8.0  # d/drow
+        out = np.empty((*frame.shape[:2], 12), np.float64)
+        out[..., 0:3] = lab
+        out[..., 3:6] = lab * lab
+        out[..., 6] = np.hypot(gx, gy)
+        for k, angle in enumerate(np.deg2rad([0.0, 45.0, 90.0, 135.0])):
+            out[..., 7 + k] = (gx * np.cos(angle) + gy * np.sin(angle)) ** 2
+        local_mean = cv2.blur(light, win, borderType=cv2.BORDER_REFLECT)
+        out[..., 11] = cv2.blur(light * light, win, borderType=cv2.BORDER_REFLECT) - local_mean**2
         return out
 
     def __call__(self, video: Video) -> np.ndarray:
@@ -171,8 +169,7 @@ class AppearanceFeatures:
         -------
         (T, 12, ceil(H / 4), ceil(W / 4)) float32, channels as :data:`APPEARANCE_CHANNELS`.
         """
-        frames = _check_frames(video.frames, f"video {video.name}")
-        return self.frame_features(frames)
+        return self.frame_features(_check_frames(video.frames, f"video {video.name}"))
 
     def frame_features(self, frames: np.ndarray) -> np.ndarray:
         """Features of (T, H, W, 3) uint8 RGB ``frames``: (T, 12, h, w) float32 (see :meth:`__call__`)."""
@@ -183,16 +180,19 @@ class AppearanceFeatures:
         row_starts = np.searchsorted(pixel_cells(height, grid_h), np.arange(grid_h))
         col_starts = np.searchsorted(pixel_cells(width, grid_w), np.arange(grid_w))
         area = np.diff(np.append(row_starts, height))[:, None] * np.diff(np.append(col_starts, width))[None, :]
-        pixels = self.pixel_features(frames).astype(np.float64)
-        sums = np.add.reduceat(np.add.reduceat(pixels, row_starts, axis=1), col_starts, axis=2)
-        means = sums / area[None, :, :, None]  # (T, h, w, 12)
-        features = np.empty((num_frames, grid_h, grid_w, self.channels), np.float64)
-        features[..., 0:3] = means[..., 0:3]
-        features[..., 3:6] = np.sqrt(np.maximum(means[..., 3:6] - means[..., 0:3] ** 2, 0.0))
-        features[..., 6] = means[..., 6]
-        features[..., 7:11] = np.sqrt(means[..., 7:11])
-        features[..., 11] = np.sqrt(np.maximum(means[..., 11], 0.0))
-        return np.ascontiguousarray(features.transpose(0, 3, 1, 2), dtype=np.float32)
+        features = np.empty((num_frames, self.channels, grid_h, grid_w), np.float32)
+        for t, frame in enumerate(frames):  # OpenCV filters work frame by frame; cells are never looped over
+            sums = np.add.reduceat(np.add.reduceat(self.pixel_features(frame), row_starts, axis=0), col_starts,
+                                   axis=1)
+            means = sums / area[:, :, None]  # (h, w, 12)
+            out = np.empty_like(means)
+            out[..., 0:3] = means[..., 0:3]
+            out[..., 3:6] = np.sqrt(np.maximum(means[..., 3:6] - means[..., 0:3] ** 2, 0.0))
+            out[..., 6] = means[..., 6]
+            out[..., 7:11] = np.sqrt(means[..., 7:11])
+            out[..., 11] = np.sqrt(np.maximum(means[..., 11], 0.0))
+            features[t] = out.transpose(2, 0, 1)
+        return features
 
 
 # --- baseline networks --------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ class SAM2Features:
 
     name = "sam2"
     channels = 256
-    stride = float(_SAM2_INPUT // _SAM2_GRID)  # of the 1024 x 1024 input; see cell_size for frame pixels
+    stride = float(_SAM2_STRIDE)  # pixels of the 1024 x 1024 model input; see cell_size for frame pixels
 
     def __init__(self, settings: SAM2FeatureSettings = SAM2FeatureSettings()) -> None:
         from ..masks.sam2_masklets import build_sam2_model
@@ -299,6 +299,7 @@ class SAM2Features:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
             self.predictor = SAM2ImagePredictor(model)
+        self.grid_size = int(model.image_size) // _SAM2_STRIDE  # 64 for every released config (1024 input)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -306,14 +307,14 @@ class SAM2Features:
 
     def cell_size(self, height: int, width: int) -> tuple[float, float]:
         """Frame pixels per cell along rows and columns, (H / 64, W / 64): the frame is squeezed to a square."""
-        return _grid_cell_size(height, width, (_SAM2_GRID, _SAM2_GRID))
+        return _grid_cell_size(height, width, (self.grid_size, self.grid_size))
 
     def frame_features(self, frames: np.ndarray) -> np.ndarray:
         """Embeddings of (T, H, W, 3) uint8 RGB ``frames``: (T, 256, 64, 64) float32."""
         import torch
 
         frames = _check_frames(frames, "SAM2 features")
-        out = np.empty((len(frames), self.channels, _SAM2_GRID, _SAM2_GRID), np.float32)
+        out = np.empty((len(frames), self.channels, self.grid_size, self.grid_size), np.float32)
         with torch.inference_mode():
             for t, frame in enumerate(frames):
                 self.predictor.set_image(np.ascontiguousarray(frame))

@@ -156,7 +156,7 @@ def _material_bank(rng: np.random.Generator) -> np.ndarray:
     mortar = ((yy % 4) < 1) | (((xx + 6 * (course % 2)) % 12) < 1)
     bank[M_BRICK] = colour((150, 88, 70), (8, fine), (6, mid)) + jitter[course, brick_x][..., None]
     bank[M_BRICK][mortar] = colour((175, 170, 160), (6, fine))[mortar]
-    bank[M_PLASTER] = colour((200, 188, 165), (6, fine), (10, mid), (12, coarse))
+    bank[M_PLASTER] = colour((200, 192, 175), (5, fine), (6, mid), (6, coarse))
     bank[M_CONCRETE] = colour((150, 150, 148), (7, fine), (9, mid), (8, coarse))
     bank[M_CONCRETE][(xx % 32) < 1] *= 0.8  # panel joints
     reflection = 0.5 + 0.5 * np.sin((xx + yy) * 0.35)[..., None]
@@ -406,14 +406,20 @@ def _sign_shape(kind: str, size: float, centre: float):
 
 
 def _tree_shape(trunk: float, crown_y: float, radius: float, rng: np.random.Generator):
-    lobes = rng.integers(3, 8, 3)
+    """A trunk under a crown made of overlapping puffs with ragged edges (swaying slightly over time)."""
+    puffs = [(0.0, 0.0, 1.0)] + [(rng.uniform(-0.6, 0.6), rng.uniform(-0.35, 0.35), rng.uniform(0.45, 0.7))
+                                 for _ in range(rng.integers(2, 5))]
+    lobes = rng.integers(7, 16, 3)
     phases = rng.uniform(0, 2 * np.pi, 3)
-    wobble = rng.uniform(0.06, 0.14, 3)
+    wobble = rng.uniform(0.03, 0.07, 3)
 
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
-        theta = np.arctan2(y - crown_y, x)
-        edge = radius * (1 + sum(w * np.sin(k * theta + p + 0.03 * t) for k, p, w in zip(lobes, phases, wobble)))
-        crown = np.hypot(x, (y - crown_y) * 1.15) <= edge
+        crown = np.zeros(np.broadcast_shapes(x.shape, y.shape), bool)
+        for px, py, scale in puffs:
+            dx, dy = x - px * radius, (y - crown_y - py * radius) * 1.15
+            theta = np.arctan2(dy, dx)
+            ragged = 1 + sum(a * np.sin(k * theta + p + 0.04 * t) for k, p, a in zip(lobes, phases, wobble))
+            crown |= np.hypot(dx, dy) <= scale * radius * ragged
         stem = (np.abs(x) <= trunk / 2 + 0.04 * np.maximum(0.6 - y, 0)) & (y <= crown_y)
         part = np.where(crown, 2, np.where(stem, 1, 0))
         shade = 0.8 + 0.3 * np.clip((y - crown_y) / radius, -1, 1)  # lit from above
@@ -448,6 +454,8 @@ def _building_shape(width: float, height: float, floor: float, bay: float, windo
 _CAR_COLOURS = np.array([[1.0, 1.0, 1.0], [0.75, 0.76, 0.78], [0.45, 0.46, 0.48], [0.16, 0.16, 0.18],
                          [0.75, 0.15, 0.12], [0.16, 0.3, 0.65], [0.2, 0.42, 0.25], [0.85, 0.7, 0.35]],
                         np.float32)
+_FACADE_TINTS = np.array([[1.05, 1.0, 0.88], [1.1, 1.1, 1.1], [0.85, 0.85, 0.88], [1.1, 0.92, 0.7],
+                          [1.05, 0.75, 0.62], [0.85, 0.95, 1.1], [0.9, 1.03, 0.9], [1.1, 0.88, 0.88]], np.float32)
 _SIGN_TINTS = {"round": ([1.0, 1.0, 1.0], [0.85, 0.12, 0.1]), "triangle": ([1.0, 1.0, 0.95], [0.85, 0.12, 0.1]),
                "square": ([0.15, 0.35, 0.8], [1.0, 1.0, 1.0])}
 
@@ -459,8 +467,8 @@ def _tints(*rgb: Any) -> np.ndarray:
 
 def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> tuple[_Camera, _Street, list[_Thing]]:
     h, w, n = settings.height, settings.width, settings.n_frames
-    camera = _Camera(width=w, height=h, focal0=w * rng.uniform(0.8, 1.0), zoom=rng.uniform(-0.15, 0.3),
-                     horizon0=h * rng.uniform(0.36, 0.46), height_m=rng.uniform(1.4, 1.8), x0=0.0,
+    camera = _Camera(width=w, height=h, focal0=w * rng.uniform(0.75, 0.95), zoom=rng.uniform(-0.15, 0.3),
+                     horizon0=h * rng.uniform(0.4, 0.5), height_m=rng.uniform(1.4, 1.8), x0=0.0,
                      pan=rng.choice([-1, 1]) * rng.uniform(0.03, 0.2), shake=rng.uniform(0.0, 1.2),
                      shake_phase=rng.uniform(0, 2 * np.pi), n_frames=n)
     near = rng.uniform(4.6, 5.4)
@@ -494,9 +502,10 @@ def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> tuple[
         x = lo
         while x < hi:
             width = rng.uniform(6, 13) if row == "back" else rng.uniform(5, 11)
-            height = rng.uniform(5, 11) if row == "back" else rng.uniform(3.5, 10)
-            wall = int(rng.choice([M_BRICK, M_PLASTER, M_CONCRETE]))
-            tint = rng.uniform(0.75, 1.2, 3) * (0.8 if row == "back" else 1.0)
+            height = rng.uniform(5, 10) if row == "back" else rng.uniform(3.5, 8)
+            wall = int(rng.choice([M_BRICK, M_PLASTER, M_PLASTER, M_CONCRETE]))
+            tint = (_FACADE_TINTS[rng.integers(0, len(_FACADE_TINTS))] * rng.uniform(0.96, 1.04, 3)
+                    * rng.uniform(0.8, 1.1) * (0.85 if row == "back" else 1.0))
             shape = _building_shape(width, height, rng.uniform(2.8, 3.4), rng.uniform(1.3, 2.2),
                                     (rng.uniform(0.6, 1.0), rng.uniform(1.0, 1.5)), bool(rng.random() < 0.4),
                                     rng.uniform(0, 2))
@@ -508,7 +517,7 @@ def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> tuple[
     for _ in range(rng.integers(1, 4)):
         radius, crown_y = rng.uniform(1.3, 2.4), rng.uniform(3.2, 4.5)
         add(VEGETATION, _tree_shape(rng.uniform(0.2, 0.35), crown_y, radius, rng),
-            (-radius * 1.45, radius * 1.45, 0.0, crown_y + radius * 1.3), street.facade - rng.uniform(0.8, 1.6),
+            (-radius * 1.55, radius * 1.55, 0.0, crown_y + radius * 1.3), street.facade - rng.uniform(0.8, 1.6),
             rng.uniform(*x_range(street.facade)), materials=[M_BARK, M_FOLIAGE],
             tints=_tints(rng.uniform(0.85, 1.15, 3), rng.uniform([0.8, 0.85, 0.7], [1.25, 1.2, 1.2])))
     # Poles along both kerbs (thin structures), some street lamps, many carrying a small sign.

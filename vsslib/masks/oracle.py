@@ -1,151 +1,243 @@
-"""Oracle masklets: the dataset's own objects, optionally corrupted by a controlled amount.
+"""Oracle masklets: the dataset's own objects, optionally corrupted by a controlled, seeded amount.
 
 Without corruption they are the best masklets any generator could give: the instance maps of the
-dataset, or, where a dataset has none, the connected components of each ground-truth class in space and
-time (one 3-D labelling of the label volume, so ids persist over frames). Ignored pixels (255) are no
-masklet. Corruption, seeded, shows how the refiner's gain depends on mask quality:
+dataset (``Video.instances``) where it has them, and elsewhere the connected components of each
+ground-truth class in space and time (one labelling of the (T, H, W) label volume, 6-connected, so ids
+persist over frames). Ignored pixels (255) are no masklet. Where a dataset has instance maps but leaves
+some labelled pixels without an instance (stuff classes), those pixels get class components too.
 
-- ``jitter``: boundaries displaced by up to ``jitter`` pixels by a smooth random field (the id map is
-  resampled through a displacement made of low-frequency noise, one field per frame);
-- ``split``: each masklet is, with this probability, cut in two by a random line through its centre;
-- ``merge``: each masklet is, with this probability, merged into the neighbour of another class with which
-  it shares the longest boundary (a masklet spanning two classes);
-- ``drop_below``: masks with fewer pixels than this in a frame are dropped there (small objects lost).
+Corruptions, applied in this order, show how the refiner's gain depends on mask quality:
+
+- ``merge``: each masklet is, with this probability, merged with the neighbour of another (majority)
+  class with which it shares the longest boundary over the video: a masklet that spans two classes.
+  Chains (a into b, b into c) become one masklet.
+- ``split``: each masklet is, with this probability, cut in two by a line through its centroid in every
+  frame, at a random angle fixed for the masklet: an object in two masklets.
+- ``jitter``: boundaries displaced by up to ``jitter`` pixels: each frame's id map is resampled through a
+  smooth random displacement field (uniform noise on a grid of ``jitter_scale`` px, bicubically
+  interpolated, times ``jitter``), drawn anew for every frame, so outlines also flicker in time.
+- ``drop_below``: a masklet with fewer than this many pixels in a frame is dropped in that frame (small
+  objects lost).
 
 ``strength`` in [0, 1] sets all four at once: jitter 4 s px, split 0.3 s, merge 0.3 s, drop_below 40 s px.
+The random draws depend on ``seed`` and the video's name only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .base import check_frames, register_masklet_source
+from .base import check_frames, merge_settings, register_masklet_source
 
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["OracleSettings", "OracleMasklets", "components_in_time"]
+__all__ = ["OracleSettings", "OracleMasklets", "components_in_time", "oracle_ids", "corrupt_masklets"]
+
+IGNORE_INDEX = 255
 
 
 @dataclass(frozen=True)
 class OracleSettings:
-    """Corruption of the oracle masklets (all zero = exact ground-truth objects)."""
+    """Corruption of the oracle masklets (all zero: the exact ground-truth objects). Validated on construction."""
 
     jitter: float = 0.0  # boundary displacement amplitude (px)
+    jitter_scale: int = 8  # spacing of the displacement field's random grid (px): larger = smoother outlines
     split: float = 0.0  # probability that a masklet is split in two
-    merge: float = 0.0  # probability that a masklet is merged into a touching neighbour of another class
-    drop_below: int = 0  # masks smaller than this many px in a frame are dropped there
-    seed: int = 0  # seed of the corruption (combined with the video name)
-    use_instances: bool = True  # use instance maps when the dataset has them
+    merge: float = 0.0  # probability that a masklet is merged with a touching neighbour of another class
+    drop_below: int = 0  # a masklet with fewer pixels than this in a frame is dropped in that frame
+    seed: int = 0  # seed of the corruption, combined with the video's name
+    use_instances: bool = True  # use the dataset's instance maps when it has them (else class components)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.jitter, (int, float)) or not 0.0 <= self.jitter <= 1e4:
+            raise ParameterError(f"jitter={self.jitter!r} must be a displacement in px >= 0")
+        for key in ("split", "merge"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ParameterError(f"{key}={value!r} must be a probability in [0, 1]")
+        for key, low in (("jitter_scale", 1), ("drop_below", 0), ("seed", 0)):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ParameterError(f"{key}={value!r} must be an integer >= {low}")
 
     @classmethod
-    def from_strength(cls, strength: float, *, seed: int = 0) -> OracleSettings:
-        """One knob for all four corruptions."""
-        if not 0.0 <= strength <= 1.0:
+    def from_strength(cls, strength: float, *, seed: int = 0, **overrides: Any) -> OracleSettings:
+        """One knob for all four corruptions: jitter 4 s px, split 0.3 s, merge 0.3 s, drop_below round(40 s) px."""
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
             raise ParameterError(f"strength={strength!r} must lie in [0, 1]")
-        return cls(jitter=4.0 * strength, split=0.3 * strength, merge=0.3 * strength,
-                   drop_below=int(round(40 * strength)), seed=seed)
+        return cls(**{"jitter": 4.0 * strength, "split": 0.3 * strength, "merge": 0.3 * strength,
+                      "drop_below": int(round(40 * strength)), "seed": seed, **overrides})
 
     def validate(self) -> None:
-        if self.jitter < 0 or self.drop_below < 0:
-            raise ParameterError(f"jitter={self.jitter} and drop_below={self.drop_below} must be >= 0")
-        for key in ("split", "merge"):
-            if not 0.0 <= getattr(self, key) <= 1.0:
-                raise ParameterError(f"{key}={getattr(self, key)} must be a probability in [0, 1]")
+        """Kept for callers that validate explicitly; construction already validated."""
+        self.__post_init__()
 
 
-def components_in_time(labels: np.ndarray, ignore_index: int = 255) -> np.ndarray:
-    """Connected components of each class in the (T, H, W) label volume (6-connectivity), -1 on ignore."""
+def components_in_time(labels: np.ndarray, ignore_index: int = IGNORE_INDEX) -> np.ndarray:
+    """Connected components of each class in a label volume, in space and time.
+
+    One ``skimage.measure.label`` pass over the whole volume: neighbouring voxels (6-connectivity: up,
+    down, left, right, previous and next frame) with the same class join, so every class gets its own
+    components at once and a component's id persists over frames.
+
+    Parameters
+    ----------
+    labels : (T, H, W) integer class map.
+    ignore_index : class value that is no masklet.
+
+    Returns
+    -------
+    (T, H, W) int32 ids 0..K-1, -1 on ``ignore_index``.
+    """
     from skimage.measure import label
 
-    comps = label(labels.astype(np.int32), background=ignore_index, connectivity=1)
-    return (comps - 1).astype(np.int32)
+    labels = np.asarray(labels)
+    if labels.ndim != 3:
+        raise ParameterError(f"labels must be (T, H, W), got shape {labels.shape}")
+    components = label(labels.astype(np.int32), background=ignore_index, connectivity=1)
+    return (components - 1).astype(np.int32)
 
 
-def _stable_seed(seed: int, name: str) -> np.random.Generator:
-    return np.random.default_rng([seed, *name.encode("utf-8")])
+def oracle_ids(labels: np.ndarray, instances: np.ndarray | None = None, *,
+               ignore_index: int = IGNORE_INDEX) -> np.ndarray:
+    """Ground-truth masklets: instances where given, class components on the remaining labelled pixels.
+
+    Parameters
+    ----------
+    labels : (T, H, W) uint8 classes, ``ignore_index`` = ignore.
+    instances : (T, H, W) int instance ids, 0 = none; or None.
+
+    Returns
+    -------
+    (T, H, W) int32 ids, -1 on ignored pixels.
+    """
+    if instances is None:
+        return components_in_time(labels, ignore_index)
+    valid = labels != ignore_index
+    ids = np.where(valid & (instances > 0), instances, -1).astype(np.int32)
+    rest = valid & (ids < 0)
+    if rest.any():
+        components = components_in_time(np.where(rest, labels, ignore_index), ignore_index)
+        ids = np.where(rest, components + int(ids.max()) + 1, ids).astype(np.int32)
+    return ids
+
+
+def _rng(rng: int | np.random.Generator) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def corrupt_masklets(ids: np.ndarray, labels: np.ndarray, settings: OracleSettings,
+                     rng: int | np.random.Generator) -> np.ndarray:
+    """Apply ``settings``' corruptions (merge, split, jitter, drop, in that order) to an id map.
+
+    Parameters
+    ----------
+    ids : (T, H, W) int masklet ids, -1 = none.
+    labels : (T, H, W) uint8 classes (255 = ignore), for the class of each masklet (merge).
+    settings : the corruption amounts.
+    rng : seed or generator; the same one gives the same output.
+
+    Returns
+    -------
+    (T, H, W) int32 ids, -1 = none.
+    """
+    rng = _rng(rng)
+    ids = np.asarray(ids).astype(np.int32, copy=True)
+    if settings.merge > 0:
+        ids = _merge(ids, labels, settings.merge, rng)
+    if settings.split > 0:
+        ids = _split(ids, settings.split, rng)
+    if settings.jitter > 0:
+        ids = _jitter(ids, settings.jitter, settings.jitter_scale, rng)
+    if settings.drop_below > 0:
+        ids = _drop_small(ids, settings.drop_below)
+    return ids
 
 
 @register_masklet_source("oracle")
 class OracleMasklets:
-    """Masklets from the ground truth of the video passed with the frames."""
+    """Masklets from the ground truth of the video passed with the frames.
+
+    Parameters
+    ----------
+    settings : OracleSettings, optional
+        Default: no corruption.
+    strength : float, optional
+        Shortcut for all four corruptions (:meth:`OracleSettings.from_strength`); explicit keywords such as
+        ``jitter=`` still win.
+    progress : bool
+        Accepted for a uniform interface; the oracle is fast and shows no bar.
+    **overrides
+        Fields of :class:`OracleSettings`.
+    """
 
     name = "oracle"
 
     def __init__(self, settings: OracleSettings | None = None, *, strength: float | None = None,
-                 progress: bool = False, **overrides: object) -> None:
+                 progress: bool = False, **overrides: Any) -> None:
+        base = settings or OracleSettings()
         if strength is not None:
-            base = OracleSettings.from_strength(strength, seed=int(overrides.pop("seed", 0)))
-        else:
-            base = settings or OracleSettings()
-        unknown = sorted(set(overrides) - set(OracleSettings.__dataclass_fields__))
-        if unknown:
-            raise ParameterError(f"unknown oracle setting(s) {unknown}; known: "
-                                 f"{sorted(OracleSettings.__dataclass_fields__)} and strength")
-        self.settings = OracleSettings(**{**base.__dict__, **overrides})
-        self.settings.validate()
+            base = OracleSettings.from_strength(strength, seed=base.seed, jitter_scale=base.jitter_scale,
+                                                use_instances=base.use_instances)
+        self.settings = merge_settings(base, overrides, source="oracle", extra=("strength", "progress"))
+        self.progress = progress
 
     def __repr__(self) -> str:
         return f"OracleMasklets({self.settings})"
 
     def __call__(self, frames: np.ndarray, video: Video | None = None) -> np.ndarray:
-        """(T, H, W, 3) frames and their ``Video`` (with labels) -> (T, H, W) int32 ids, -1 = none."""
+        """Oracle masklets of a video.
+
+        Parameters
+        ----------
+        frames : (T, H, W, 3) uint8 RGB (only their shape is used).
+        video : the ``Video`` the frames come from, with ``labels`` (and ``instances`` where the dataset has them).
+
+        Returns
+        -------
+        (T, H, W) int32 masklet ids, -1 = no masklet.
+        """
         frames = check_frames(frames)
         if video is None or video.labels is None:
-            raise ParameterError("oracle masklets need the video's ground truth: call source(frames, video) "
-                                 "with a Video that has labels")
-        labels = video.labels
+            raise ParameterError("oracle masklets need the video's ground truth: call source(frames, video) with a "
+                                 "Video that has labels (a split with masks)")
+        labels = np.asarray(video.labels)
         if labels.shape != frames.shape[:3]:
-            raise ParameterError(f"video {video.name}: labels of shape {labels.shape} do not match frames "
+            raise ParameterError(f"video {video.name!r}: labels of shape {labels.shape} do not match frames "
                                  f"{frames.shape[:3]}")
-        if self.settings.use_instances and video.instances is not None:
-            ids = np.where(labels == 255, -1, video.instances.astype(np.int32))
-            ids = np.where(ids == 0, -1, ids)
-        else:
-            ids = components_in_time(labels)
-        return self.corrupt(ids, labels, _stable_seed(self.settings.seed, video.name))
-
-    def corrupt(self, ids: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Apply the configured corruptions to a (T, H, W) id map (ids >= 0)."""
-        s = self.settings
-        ids = ids.astype(np.int32, copy=True)
-        if s.merge > 0:
-            ids = _merge(ids, labels, s.merge, rng)
-        if s.split > 0:
-            ids = _split(ids, s.split, rng)
-        if s.jitter > 0:
-            ids = _jitter(ids, s.jitter, rng)
-        if s.drop_below > 0:
-            ids = _drop_small(ids, s.drop_below)
-        return ids
+        instances = video.instances if self.settings.use_instances else None
+        ids = oracle_ids(labels, instances)
+        seed = np.random.default_rng([self.settings.seed, *video.name.encode("utf-8")])
+        return corrupt_masklets(ids, labels, self.settings, seed)
 
 
 def _merge(ids: np.ndarray, labels: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
-    values = np.unique(ids[ids >= 0])
-    if len(values) < 2:
+    values, inverse = np.unique(ids, return_inverse=True)
+    inverse = inverse.reshape(ids.shape)
+    offset = int(values[0] < 0)  # index 0 is -1 when some pixel has no masklet
+    k = len(values) - offset
+    if k < 2:
         return ids
-    index = np.searchsorted(values, np.where(ids >= 0, ids, values[0]))
-    index = np.where(ids >= 0, index, -1)
-    k = len(values)
-    # majority class per masklet
-    cls = np.where(labels == 255, 0, labels).astype(np.int64)
-    votes = np.bincount((index[ids >= 0] * 256 + cls[ids >= 0]), minlength=k * 256).reshape(k, 256)
+    index = inverse - offset  # -1 = none, else 0..k-1
+    inside = index >= 0
+    # majority class of each masklet, ignore (255) pixels not counted
+    counted = inside & (labels != IGNORE_INDEX)
+    votes = np.bincount(index[counted] * 256 + labels[counted].astype(np.int64), minlength=k * 256).reshape(k, 256)
     majority = votes.argmax(axis=1)
-    # shared boundary lengths between horizontally/vertically adjacent pixels of different masklets
+    # boundary length shared by each pair of masklets: horizontally and vertically adjacent pixel pairs
     a = np.concatenate([index[:, :, :-1].ravel(), index[:, :-1, :].ravel()])
     b = np.concatenate([index[:, :, 1:].ravel(), index[:, 1:, :].ravel()])
-    ok = (a >= 0) & (b >= 0) & (a != b)
-    a, b = a[ok], b[ok]
+    touching = (a >= 0) & (b >= 0) & (a != b)
+    a, b = a[touching], b[touching]
     shared = np.bincount(np.concatenate([a * k + b, b * k + a]), minlength=k * k).reshape(k, k)
     shared[majority[:, None] == majority[None, :]] = 0  # only neighbours of another class
     chosen = (rng.random(k) < probability) & (shared.max(axis=1) > 0)
-    # Merges chain (a into b, b into c): resolve them as connected components of the merge graph, each
-    # component taking the id of its smallest member.
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -153,9 +245,9 @@ def _merge(ids: np.ndarray, labels: np.ndarray, probability: float, rng: np.rand
     graph = coo_matrix((np.ones(len(rows)), (rows, shared.argmax(axis=1)[rows])), shape=(k, k))
     _, component = connected_components(graph, directed=False)
     smallest = np.full(component.max() + 1, k)
-    np.minimum.at(smallest, component, np.arange(k))
-    merged = values[smallest[component]]
-    return np.where(ids >= 0, merged[np.maximum(index, 0)], -1).astype(np.int32)
+    np.minimum.at(smallest, component, np.arange(k))  # each merged group takes its smallest member's id
+    merged = values[offset:][smallest[component]]
+    return np.where(inside, merged[np.maximum(index, 0)], -1).astype(np.int32)
 
 
 def _split(ids: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
@@ -166,34 +258,33 @@ def _split(ids: np.ndarray, probability: float, rng: np.random.Generator) -> np.
     if not len(chosen):
         return ids
     angles = rng.uniform(0, np.pi, len(chosen))
-    next_id = int(values.max()) + 1
+    normal_y, normal_x = np.cos(angles), np.sin(angles)
+    next_id = int(values.max()) + 1  # the second half of chosen[i] gets next_id + i
     t, h, w = ids.shape
-    yy, xx = np.mgrid[0:h, 0:w]
+    rows, cols = np.mgrid[0:h, 0:w]
     out = ids.copy()
-    for frame in range(t):
+    n = len(chosen)
+    for frame in range(t):  # vectorised over pixels and masklets; a loop over frames only
         frame_ids = ids[frame]
-        present = np.intersect1d(np.unique(frame_ids), chosen)
-        if not len(present):
+        where = np.searchsorted(chosen, frame_ids).clip(0, n - 1)
+        inside = chosen[where] == frame_ids
+        if not inside.any():
             continue
-        # centroids of the present chosen masklets in this frame, in one bincount pass
-        idx = np.minimum(np.searchsorted(chosen, frame_ids), len(chosen) - 1)
-        inside = np.isin(frame_ids, present)
-        count = np.bincount(idx[inside], minlength=len(chosen)).astype(np.float64)
-        cy = np.bincount(idx[inside], weights=yy[inside], minlength=len(chosen)) / np.maximum(count, 1)
-        cx = np.bincount(idx[inside], weights=xx[inside], minlength=len(chosen)) / np.maximum(count, 1)
-        side = (np.cos(angles[idx]) * (yy - cy[idx]) + np.sin(angles[idx]) * (xx - cx[idx])) > 0
-        second = inside & side
-        out[frame][second] = next_id + idx[second]
+        idx, y, x = where[inside], rows[inside], cols[inside]
+        count = np.bincount(idx, minlength=n)
+        cy = np.bincount(idx, weights=y, minlength=n) / np.maximum(count, 1)
+        cx = np.bincount(idx, weights=x, minlength=n) / np.maximum(count, 1)
+        second = normal_y[idx] * (y - cy[idx]) + normal_x[idx] * (x - cx[idx]) > 0
+        out[frame][inside] = np.where(second, next_id + idx, frame_ids[inside])
     return out
 
 
-def _jitter(ids: np.ndarray, amplitude: float, rng: np.random.Generator) -> np.ndarray:
+def _jitter(ids: np.ndarray, amplitude: float, scale: int, rng: np.random.Generator) -> np.ndarray:
     t, h, w = ids.shape
     out = np.empty_like(ids)
     grid_y, grid_x = np.mgrid[0:h, 0:w].astype(np.float32)
-    cell = 8
     for frame in range(t):
-        coarse = rng.uniform(-1, 1, (2, h // cell + 2, w // cell + 2)).astype(np.float32)
+        coarse = rng.uniform(-1, 1, (2, h // scale + 2, w // scale + 2)).astype(np.float32)
         dy = cv2.resize(coarse[0], (w, h), interpolation=cv2.INTER_CUBIC) * amplitude
         dx = cv2.resize(coarse[1], (w, h), interpolation=cv2.INTER_CUBIC) * amplitude
         out[frame] = cv2.remap(ids[frame].astype(np.float32), grid_x + dx, grid_y + dy, cv2.INTER_NEAREST,
@@ -206,8 +297,8 @@ def _drop_small(ids: np.ndarray, threshold: int) -> np.ndarray:
     values, inverse = np.unique(ids, return_inverse=True)
     inverse = inverse.reshape(t, -1)
     k = len(values)
-    frame_offset = np.arange(t)[:, None] * k
-    counts = np.bincount((inverse + frame_offset).ravel(), minlength=t * k).reshape(t, k)  # (T, K)
-    small = (counts < threshold) & (values[None, :] >= 0)
+    counts = np.bincount((inverse + np.arange(t)[:, None] * k).ravel(), minlength=t * k).reshape(t, k)
+    small = (counts < threshold) & (values[None, :] >= 0)  # (T, K): masklet k is small in frame t
     drop = np.take_along_axis(small, inverse, axis=1).reshape(ids.shape)
     return np.where(drop, -1, ids).astype(np.int32)
+

@@ -1,18 +1,25 @@
-"""The window logic shared by the SAM2 and classical generators.
+"""The window logic shared by the SAM2 and classical masklet sources: key frames, linking, discovery.
 
-A video is cut into windows of ``window`` frames. On the first frame of each window (the key frame) the
-generator proposes masks; they are propagated through the window. Ids continue across windows by
-overlap: the previous window's masklets are propagated one frame further, onto the next key frame, and
-each new key-frame mask takes the id of the previous masklet it overlaps most when their mask IoU exceeds
-``link_iou``. Matching is greedy by decreasing IoU, one-to-one. Greedy equals the optimal assignment
-whenever ``link_iou`` >= 0.5, because two masks with IoU > 0.5 to the same mask cannot exist among
-non-overlapping masks; we default to 0.5 rather than Grounded-SAM-2's 0.8 because classical proposals
-re-segment the same object slightly differently at each key frame. Unmatched masks get fresh ids.
+A video is cut into windows of ``window`` frames (the paper: 32). On the first frame of each window, the
+key frame, the generator proposes masks; they are painted (larger first, smaller on top) and propagated
+through the window.
 
-Discovery (beyond the paper, off by default): every ``discover_every`` frames inside a window, the
-generator proposes on that frame again and keeps the masks that lie mostly (> 50 %) on area no masklet
-covers and cover at least ``discover_min_area`` uncovered pixels; they are propagated to the end of the
-window and fill only uncovered pixels (as DEVA and AutoSeg-SAM2 prompt only unsegmented area).
+Linking across windows. Each window's masklets are propagated one frame further, onto the next key
+frame, and matched to the new key-frame proposals by mask IoU; a matched proposal inherits the old id,
+the others get fresh ids, and unmatched old masklets end. Both sides are compared as painted, visible
+regions (what the id map shows), so both are partitions of the frame. Matching is the optimal one-to-one
+assignment (Hungarian, maximum total IoU) among pairs with IoU > ``link_iou``. With ``link_iou`` >= 0.5
+the choice of algorithm does not matter: IoU > 0.5 means the two regions share more than half of each,
+so within two partitions every region has at most one such partner and the match is unique (greedy and
+Hungarian agree). The default 0.5 is the lowest threshold with that guarantee, and it tolerates the
+slightly different outline a re-proposal of the same object has after 32 frames (Grounded-SAM-2 uses 0.8
+with one overlap frame, on re-detections of the same text-prompted boxes).
+
+Discovery (beyond the paper; off by default, ``discover_every=0``): every ``discover_every`` frames inside
+a window, the generator proposes again on that frame; a proposal whose part on area no masklet covers has
+more than ``discover_min_area`` pixels and is more than half of it (mostly uncovered) becomes a new masklet
+(its uncovered part), propagated to the end of the window, where it fills only pixels no older masklet
+covers. DEVA and AutoSeg-SAM2 add objects on unsegmented area the same way.
 """
 
 from __future__ import annotations
@@ -21,39 +28,75 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from ..errors import ParameterError
+from .base import paint
 
-__all__ = ["WindowSettings", "run_windows", "link_ids", "mask_iou_matrix"]
+__all__ = ["WindowSettings", "Proposer", "Propagator", "run_windows", "link_ids", "region_iou", "mask_iou_matrix",
+           "window_starts"]
 
-# propose(frame (H,W,3) uint8) -> (N,H,W) bool masks
 Proposer = Callable[[np.ndarray], np.ndarray]
-# propagate(frames (L,H,W,3), masks (N,H,W) bool on frames[0], ids (N,)) -> (L,H,W) int32 id map
+"""``propose(frame (H, W, 3) uint8) -> (N, H, W) bool`` masks, possibly overlapping."""
+
 Propagator = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+"""``propagate(frames (L, H, W, 3) uint8, masks (N, H, W) bool on frames[0], ids (N,) int) -> (L, H, W) int32``."""
 
 
 @dataclass(frozen=True)
 class WindowSettings:
-    """How masklets are carried through time."""
+    """How masklets are carried through time (validated on construction)."""
 
     window: int = 32  # frames per window: key frame + propagation (paper: 32)
-    link_iou: float = 0.5  # mask IoU above which a key-frame mask continues a masklet of the last window
-    discover_every: int = 0  # propose again on uncovered area every k frames (0 = off, the paper's setting)
-    discover_min_area: int = 64  # uncovered pixels a discovered mask must cover
+    link_iou: float = 0.5  # mask IoU above which a key-frame mask continues a masklet of the previous window
+    discover_every: int = 0  # propose again on uncovered area every k frames inside a window (0 = off: the paper)
+    discover_min_area: int = 64  # uncovered pixels (more than) a discovered mask must cover
+
+    def __post_init__(self) -> None:
+        for key, low, meaning in (("window", 1, "a positive number of frames"),
+                                  ("discover_every", 0, "0 (off) or a positive number of frames"),
+                                  ("discover_min_area", 0, "a number of pixels >= 0")):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ParameterError(f"{key}={value!r} must be {meaning}")
+        if not isinstance(self.link_iou, (int, float)) or not 0.0 <= self.link_iou <= 1.0:
+            raise ParameterError(f"link_iou={self.link_iou!r} must lie in [0, 1]")
 
     def validate(self) -> None:
-        if not isinstance(self.window, int) or self.window < 1:
-            raise ParameterError(f"window={self.window!r} must be a positive number of frames")
-        if not 0.0 <= self.link_iou <= 1.0:
-            raise ParameterError(f"link_iou={self.link_iou!r} must lie in [0, 1]")
-        if self.discover_every < 0:
-            raise ParameterError(f"discover_every={self.discover_every!r} must be 0 (off) or positive")
-        if self.discover_min_area < 1:
-            raise ParameterError(f"discover_min_area={self.discover_min_area!r} must be at least 1")
+        """Kept for callers that validate explicitly; construction already validated."""
+        self.__post_init__()
+
+
+def window_starts(num_frames: int, window: int) -> range:
+    """Key-frame indices: 0, window, 2 window, ... below ``num_frames``."""
+    return range(0, num_frames, window)
+
+
+def region_iou(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IoU of every region of one id map with every region of another, from one contingency table.
+
+    Parameters
+    ----------
+    a, b : (H, W) int id maps on the same frame, -1 = none.
+
+    Returns
+    -------
+    a_ids : (K,) ascending ids of ``a`` (>= 0).
+    b_ids : (M,) ascending ids of ``b`` (>= 0).
+    iou : (K, M) float64.
+    """
+    a_values, a_index = np.unique(a, return_inverse=True)
+    b_values, b_index = np.unique(b, return_inverse=True)
+    k, m = len(a_values), len(b_values)
+    table = np.bincount(a_index.ravel() * m + b_index.ravel(), minlength=k * m).reshape(k, m)
+    union = table.sum(axis=1)[:, None] + table.sum(axis=0)[None, :] - table
+    iou = table / np.maximum(union, 1)
+    keep_a, keep_b = a_values >= 0, b_values >= 0
+    return a_values[keep_a], b_values[keep_b], iou[np.ix_(keep_a, keep_b)]
 
 
 def mask_iou_matrix(masks: np.ndarray, id_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """IoU of each binary mask with each region of an id map.
+    """IoU of each (possibly overlapping) binary mask with each region of an id map.
 
     Parameters
     ----------
@@ -62,82 +105,107 @@ def mask_iou_matrix(masks: np.ndarray, id_map: np.ndarray) -> tuple[np.ndarray, 
 
     Returns
     -------
-    (region_ids (K,), iou (N, K) float64).
+    region_ids : (K,) ascending ids of ``id_map`` (>= 0).
+    iou : (N, K) float64.
     """
     region_ids, inverse = np.unique(id_map, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    keep = region_ids >= 0
+    inverse = inverse.ravel()
     k = len(region_ids)
     flat = masks.reshape(len(masks), -1)
-    mask_index, pixel = np.nonzero(flat)  # one pass over every (mask, pixel) pair
+    mask_index, pixel = np.nonzero(flat)  # every (mask, pixel) pair once
     inter = np.bincount(mask_index * k + inverse[pixel], minlength=len(masks) * k).reshape(len(masks), k)
-    region_area = np.bincount(inverse, minlength=k)
-    mask_area = flat.sum(axis=1)
-    union = mask_area[:, None] + region_area[None, :] - inter
-    iou = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    union = flat.sum(axis=1)[:, None] + np.bincount(inverse, minlength=k)[None, :] - inter
+    iou = inter / np.maximum(union, 1)
+    keep = region_ids >= 0
     return region_ids[keep], iou[:, keep]
 
 
 def link_ids(masks: np.ndarray, previous: np.ndarray | None, next_id: int, link_iou: float) -> tuple[np.ndarray, int]:
-    """Ids for key-frame masks: inherited from ``previous`` (id map on the same frame) by IoU, else fresh."""
+    """Ids of new key-frame masks: inherited from the previous window's masklets by IoU, else fresh.
+
+    Parameters
+    ----------
+    masks : (N, H, W) bool
+        Key-frame proposals; compared by their visible part after painting (larger first).
+    previous : (H, W) int or None
+        The previous window's masklets propagated onto this key frame, -1 = none; None on the first window.
+    next_id : int
+        The first unused id.
+    link_iou : float
+        A pair is linked only if its IoU is greater than this.
+
+    Returns
+    -------
+    ids : (N,) int64, one per mask, unique.
+    next_id : int, the first id still unused.
+    """
     ids = np.full(len(masks), -1, np.int64)
     if previous is not None and len(masks):
-        region_ids, iou = mask_iou_matrix(masks, previous)
+        visible = paint(masks, np.arange(len(masks)))
+        mask_ids, region_ids, iou = region_iou(visible, previous)
         if iou.size:
-            pairs = np.argwhere(iou > link_iou)
-            order = np.argsort(-iou[pairs[:, 0], pairs[:, 1]], kind="stable")
-            used_masks: set[int] = set()
-            used_regions: set[int] = set()
-            for m, r in pairs[order]:
-                if m in used_masks or r in used_regions:
-                    continue
-                ids[m] = region_ids[r]
-                used_masks.add(int(m))
-                used_regions.add(int(r))
+            gain = np.where(iou > link_iou, iou, 0.0)
+            rows, cols = linear_sum_assignment(gain, maximize=True)
+            linked = gain[rows, cols] > 0
+            ids[mask_ids[rows[linked]]] = region_ids[cols[linked]]
     fresh = ids < 0
     ids[fresh] = np.arange(next_id, next_id + int(fresh.sum()))
     return ids, next_id + int(fresh.sum())
+
+
+def _discover(found: np.ndarray, uncovered: np.ndarray, min_area: int) -> np.ndarray:
+    """(M, H, W) bool: the uncovered parts of the proposals that lie mostly on uncovered area."""
+    if not len(found):
+        return found
+    on_free = (found & uncovered).reshape(len(found), -1).sum(axis=1)
+    area = found.reshape(len(found), -1).sum(axis=1)
+    keep = (on_free > min_area) & (2 * on_free > area)
+    return found[keep] & uncovered
 
 
 def run_windows(frames: np.ndarray, settings: WindowSettings, propose: Proposer, propagate: Propagator, *,
                 progress: bool = False, desc: str = "windows") -> np.ndarray:
     """Drive proposal, propagation, linking and discovery over a whole video.
 
+    Parameters
+    ----------
+    frames : (T, H, W, 3) uint8.
+    settings : window, linking and discovery settings.
+    propose : key-frame proposer, see :data:`Proposer`.
+    propagate : propagator, see :data:`Propagator`; it is given the window plus one frame (the next key
+        frame) whenever one exists.
+    progress : show a tqdm bar over windows.
+    desc : the bar's label.
+
     Returns
     -------
-    (T, H, W) int32 id map, -1 = no masklet.
+    (T, H, W) int32 masklet ids, -1 = no masklet; ids unique within the video.
     """
-    settings.validate()
-    num_frames = len(frames)
-    out = np.full(frames.shape[:3], -1, np.int32)
+    num_frames, height, width = frames.shape[:3]
+    out = np.full((num_frames, height, width), -1, np.int32)
     previous: np.ndarray | None = None
     next_id = 0
-    starts = range(0, num_frames, settings.window)
+    starts = window_starts(num_frames, settings.window)
     if progress:
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, desc=desc, unit="window", leave=False)
     for start in starts:
         end = min(start + settings.window, num_frames)
-        stop = min(end + 1, num_frames)  # one extra frame, for linking with the next window
-        masks = np.asarray(propose(frames[start]), dtype=bool).reshape(-1, *frames.shape[1:3])
+        stop = min(end + 1, num_frames)  # one extra frame, onto which the next window links
+        masks = np.asarray(propose(frames[start]), dtype=bool).reshape(-1, height, width)
         ids, next_id = link_ids(masks, previous, next_id, settings.link_iou)
         segment = propagate(frames[start:stop], masks, ids)
         if settings.discover_every > 0:
             for frame in range(start + settings.discover_every, end, settings.discover_every):
                 local = frame - start
                 uncovered = segment[local] < 0
-                if uncovered.sum() < settings.discover_min_area:
+                if uncovered.sum() <= settings.discover_min_area:
                     continue
-                found = np.asarray(propose(frames[frame]), dtype=bool).reshape(-1, *frames.shape[1:3])
-                if not len(found):
+                found = np.asarray(propose(frames[frame]), dtype=bool).reshape(-1, height, width)
+                new_masks = _discover(found, uncovered, settings.discover_min_area)
+                if not len(new_masks):
                     continue
-                on_free = (found & uncovered).reshape(len(found), -1).sum(axis=1)
-                area = found.reshape(len(found), -1).sum(axis=1)
-                keep = (on_free >= settings.discover_min_area) & (on_free > 0.5 * np.maximum(area, 1))
-                if not keep.any():
-                    continue
-                new_masks = found[keep] & uncovered
                 new_ids = np.arange(next_id, next_id + len(new_masks))
                 next_id += len(new_masks)
                 added = propagate(frames[frame:stop], new_masks, new_ids)

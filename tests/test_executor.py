@@ -1,0 +1,104 @@
+"""Executors return results in input order, raise a task's error, and give the same run, to the byte."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vsslib.data import VSPWDataset, generate
+from vsslib.errors import ParameterError
+from vsslib.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
+from vsslib.pipeline import RefineSpec, run_refine
+from vsslib.segmenters import save_predictions
+
+# math.factorial is importable in any worker (spawned processes, Dask workers); its cost varies with the
+# argument, so a pool completes these out of order.
+ITEMS = [2500, 3, 1800, 0, 7, 1200]
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """4 val videos x 10 frames x 32x48 and blocky ground truth as 'predictions'."""
+    base = tmp_path_factory.mktemp("executor")
+    root = generate(base / "data", n_videos=6, n_frames=10, height=32, width=48, seed=2, split_counts=(1, 4, 1))
+    dataset = VSPWDataset(root, "val")
+    for name in dataset.videos:
+        video = dataset.load(name)
+        blocky = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
+        save_predictions(base / "preds", name, video.frame_ids, blocky)
+    return root, base / "preds"
+
+
+def test_serial_and_process_pool_return_results_in_input_order() -> None:
+    expected = [math.factorial(n) for n in ITEMS]
+    assert SerialExecutor().map(math.factorial, ITEMS, progress=False) == expected
+    assert SerialExecutor().map(math.factorial, [], progress=False) == []
+    with ProcessExecutor(2) as pool:
+        assert pool.map(math.factorial, ITEMS, progress=False) == expected
+        started = pool._pool
+        assert pool.map(math.factorial, ITEMS[::-1], progress=False) == expected[::-1]
+        assert pool._pool is started  # one pool (and its workers' memo) serves every map until closed
+    assert pool._pool is None
+
+
+def test_a_failing_task_raises_its_error() -> None:
+    with pytest.raises(ValueError, match="math domain error"):
+        SerialExecutor().map(math.sqrt, [4.0, -1.0, 9.0], progress=False)
+    with ProcessExecutor(2) as pool:
+        with pytest.raises(ValueError, match="math domain error"):
+            pool.map(math.sqrt, [4.0, -1.0, 9.0, 16.0], progress=False)
+        assert pool._pool is None  # closed on error; the next map starts afresh
+        assert pool.map(math.sqrt, [4.0, 9.0], progress=False) == [2.0, 3.0]
+
+
+def test_create_executor_follows_the_command_line_options() -> None:
+    assert isinstance(create_executor(), SerialExecutor)
+    pool = create_executor(workers=3)
+    assert isinstance(pool, ProcessExecutor) and pool.workers == 3
+    dask = create_executor(dask="tcp://127.0.0.1:8786")
+    assert isinstance(dask, DaskExecutor) and dask.address == "tcp://127.0.0.1:8786"
+    with pytest.raises(ParameterError, match="--workers and --dask are exclusive"):
+        create_executor(workers=2, dask="local")
+    with pytest.raises(ParameterError, match="workers=0 must be at least 1"):
+        create_executor(workers=0)
+    with pytest.raises(ParameterError, match="workers=0 must be at least 1"):
+        ProcessExecutor(0)
+
+
+def _without_times(path: Path) -> str:
+    metrics = json.loads(path.read_text())
+    for key in ("baseline", "refined"):
+        del metrics[key]["seconds_per_frame"], metrics[key]["fps"]
+    return json.dumps(metrics, indent=2, sort_keys=True)
+
+
+def test_serial_process_pool_and_dask_give_the_same_run(bench, tmp_path: Path) -> None:
+    """Fresh caches: the same predictions and metrics (times aside); a finished cache: the same bytes."""
+    root, preds = bench
+    executors = {"serial": SerialExecutor(), "pool": ProcessExecutor(2), "dask": DaskExecutor("local")}
+    specs = {name: RefineSpec(data_root=str(root), predictions=str(preds), masks="classical",
+                              mask_settings=RefineSpec.settings_tuple({"window": 4}),
+                              cache_root=str(tmp_path / name / "cache"), out=str(tmp_path / name / "out"))
+             for name in executors}
+    reference = tmp_path / "serial" / "out"
+    for name, executor in executors.items():
+        with executor:
+            run_refine(specs[name], executor=executor, progress=False)
+            if name != "serial":
+                # From one finished cache, every executor merges the same stored counts and times.
+                warm = specs["serial"].replace(out=str(tmp_path / f"{name}-warm"))
+                run_refine(warm, executor=executor, progress=False)
+                assert (tmp_path / f"{name}-warm" / "metrics.json").read_bytes() == (
+                    reference / "metrics.json").read_bytes()
+    pngs = sorted(p.relative_to(reference) for p in (reference / "pred").rglob("*.png"))
+    assert len(pngs) == 40
+    for name in ("pool", "dask"):  # computed afresh: the same predictions and metrics (times aside)
+        assert _without_times(tmp_path / name / "out" / "metrics.json") == _without_times(reference / "metrics.json")
+        assert sorted(p.relative_to(tmp_path / name / "out") for p in (tmp_path / name / "out" / "pred").rglob(
+            "*.png")) == pngs
+        for rel in pngs:
+            assert (tmp_path / name / "out" / rel).read_bytes() == (reference / rel).read_bytes()

@@ -1,0 +1,128 @@
+"""A command-line run killed with SIGKILL part-way resumes to the same bytes, and leaves no half-written file.
+
+The kill point is deterministic: ``$VSSLIB_STALL_AFTER="<kind>:<n>"`` makes the run stall right after it stores
+its n-th product of that kind (or, for ``video``, writes its n-th video's predictions); the test waits for that
+product to appear and kills the process there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vsslib.data import VSPWDataset, generate
+from vsslib.pipeline import STALL_ENV
+from vsslib.segmenters import save_predictions
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("baseline", "masklets", "refined", "metrics")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """4 val videos x 10 frames x 32x48 and blocky ground truth as 'predictions'."""
+    base = tmp_path_factory.mktemp("resume")
+    root = generate(base / "data", n_videos=6, n_frames=10, height=32, width=48, seed=3, split_counts=(1, 4, 1))
+    dataset = VSPWDataset(root, "val")
+    for name in dataset.videos:
+        video = dataset.load(name)
+        blocky = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
+        save_predictions(base / "preds", name, video.frame_ids, blocky)
+    return root, base / "preds"
+
+
+def _refine(bench: tuple[Path, Path], out: Path, cache: Path, *, stall: str | None = None) -> subprocess.Popen:
+    root, preds = bench
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env.pop(STALL_ENV, None)
+    if stall:
+        env[STALL_ENV] = stall
+    return subprocess.Popen(
+        [sys.executable, "-m", "vsslib", "refine", "--data", str(root), "--predictions", str(preds), "--masks",
+         "classical", "--window", "4", "--no-progress", "--out", str(out), "--cache", str(cache)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+
+
+def _files(folder: Path, pattern: str) -> list[Path]:
+    """Files under their final names (temporary files of atomic writes start with a dot)."""
+    return [p for p in folder.glob(pattern) if not p.name.startswith(".")]
+
+
+def _products(cache: Path) -> dict[str, dict[str, int]]:
+    """Per kind, each video's product file and its modification time."""
+    return {kind: {p.stem: p.stat().st_mtime_ns for p in _files(cache / kind, "*/*.npz")} for kind in KINDS}
+
+
+def _without_times(path: Path) -> dict:
+    metrics = json.loads(path.read_text())
+    for key in ("baseline", "refined"):
+        del metrics[key]["seconds_per_frame"], metrics[key]["fps"]
+    return metrics
+
+
+@pytest.fixture(scope="module")
+def reference(bench, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run."""
+    out = tmp_path_factory.mktemp("reference")
+    _finish(_refine(bench, out / "out", out / "cache"))
+    return out / "out"
+
+
+@pytest.mark.parametrize(("stall", "kill_at", "done"), [
+    # mid-video: the second video has its baseline and masklets, not yet its refined map or predictions
+    ("masklets:2", {"baseline": 2, "masklets": 2, "refined": 1, "metrics": 1}, 1),
+    # between videos: three videos finished, predictions written, metrics.json not yet
+    ("video:3", {"baseline": 3, "masklets": 3, "refined": 3, "metrics": 3}, 3),
+])
+def test_a_killed_run_resumes_to_the_same_bytes(bench, reference: Path, tmp_path: Path, stall: str,
+                                                kill_at: dict[str, int], done: int) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    victim = _refine(bench, out, cache, stall=stall)
+    kind, count = stall.split(":")
+    target = (lambda: len(_files(out / "pred", "*/*.png")) >= 10 * int(count)) if kind == "video" else (
+        lambda: len(_files(cache / kind, "*/*.npz")) >= int(count))
+    try:
+        deadline = time.monotonic() + 120
+        while not target():
+            assert victim.poll() is None, victim.communicate()[1]
+            assert time.monotonic() < deadline, "the run never reached the kill point"
+            time.sleep(0.02)
+        time.sleep(0.2)  # let it reach the stall (nothing more is written after the product appears)
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.communicate()
+    assert victim.returncode == -signal.SIGKILL
+
+    # What the killed run left: complete products and predictions only, no metrics.json.
+    videos = VSPWDataset(bench[0], "val").videos
+    killed = _products(cache)
+    assert {k: len(v) for k, v in killed.items()} == kill_at
+    assert sorted(p.parent.name for p in _files(out / "pred", "*/*.png")) == sorted(videos[:done] * 10)
+    assert not (out / "metrics.json").exists()
+    assert not [p for p in tmp_path.rglob("*") if ".tmp" in p.name]
+    # A kill during a write would leave a temporary file beside the product: it must never be read.
+    (next((cache / "masklets").iterdir()) / f".{videos[1]}.npz.x1y2.tmp.npz").write_bytes(b"half a zip")
+
+    _finish(_refine(bench, out, cache))
+    resumed = _products(cache)
+    for kind in KINDS:  # finished products were reused, not recomputed
+        assert {v: t for v, t in resumed[kind].items() if v in killed[kind]} == killed[kind]
+        assert sorted(resumed[kind]) == sorted(videos)
+    ref_pngs = sorted(p.relative_to(reference) for p in (reference / "pred").rglob("*.png"))
+    assert sorted(p.relative_to(out) for p in (out / "pred").rglob("*.png")) == ref_pngs and len(ref_pngs) == 40
+    for rel in ref_pngs:
+        assert (out / rel).read_bytes() == (reference / rel).read_bytes()
+    assert _without_times(out / "metrics.json") == _without_times(reference / "metrics.json")

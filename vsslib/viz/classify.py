@@ -1,0 +1,215 @@
+"""Plots of approach 2 (classifying pooled masklet features): confusion matrix, per-class IoU, pooled masks.
+
+No algorithm here: the confusion matrix comes from :func:`vsslib.metrics.confusion_matrix`, the IoUs from
+the metrics, the masklet classes from :class:`vsslib.classify.MaskletClassifier`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from ..errors import ParameterError
+from . import overlay
+
+__all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks", "masklet_outlines"]
+
+_MAX_ANNOTATED = 25  # classes up to which every confusion cell is written out
+
+
+def plot_confusion(cm: np.ndarray, class_names: Sequence[str], title: str, *,
+                   annotate: bool | None = None) -> plt.Figure:
+    """Row-normalised confusion matrix: where each ground-truth class's pixels went.
+
+    Parameters
+    ----------
+    cm : (C, C) or (C, C + 1) integer pixel counts, rows = ground truth, columns = prediction; an extra last
+        column counts pixels predicted as no class (255), as :func:`vsslib.metrics.confusion_matrix` returns.
+    class_names : C names.
+    title : figure title (name the dataset, masklet source and feature source).
+    annotate : write each non-zero share in its cell (as a percentage); default: when C <= 25.
+
+    Returns
+    -------
+    matplotlib Figure. Rows without ground-truth pixels are left blank; the diagonal is the per-class
+    recall, the "none" column the share left unlabelled (pixels outside every masklet), and the row label
+    carries the row's pixel count.
+    """
+    cm = np.asarray(cm)
+    num_classes = len(class_names)
+    if cm.ndim != 2 or cm.shape[0] != num_classes or cm.shape[1] not in (num_classes, num_classes + 1):
+        raise ParameterError(f"plot_confusion: cm of shape {cm.shape} does not match {num_classes} class names; "
+                             f"expected ({num_classes}, {num_classes}) or ({num_classes}, {num_classes + 1})")
+    columns = list(class_names) + (["none"] if cm.shape[1] > num_classes else [])
+    totals = cm.sum(axis=1)
+    share = np.full(cm.shape, np.nan)
+    np.divide(cm, totals[:, None], out=share, where=totals[:, None] > 0)
+    annotate = num_classes <= _MAX_ANNOTATED if annotate is None else annotate
+    side = float(np.clip(0.42 * num_classes + 2.5, 4.5, 16.0))
+    fig, ax = plt.subplots(figsize=(side + 1.0, side))
+    image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+    colorbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
+    colorbar.set_label("share of the ground-truth class's pixels")
+    fontsize = float(np.clip(120 / max(num_classes, 1), 4, 9))
+    if annotate:
+        rows, cols = np.nonzero(cm)
+        for r, c in zip(rows, cols):
+            value = share[r, c]
+            ax.text(c, r, f"{100 * value:.0f}" if value >= 0.005 else "<1", ha="center", va="center",
+                    fontsize=fontsize, color="white" if value > 0.55 else "black")
+    if len(columns) > num_classes:
+        ax.axvline(num_classes - 0.5, color="0.3", linewidth=0.8)
+    ax.set_xticks(np.arange(len(columns)), labels=columns, rotation=90, fontsize=fontsize)
+    ax.set_yticks(np.arange(num_classes), labels=[f"{name} ({_count(n)})" for name, n in zip(class_names, totals)],
+                  fontsize=fontsize)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("ground-truth class (pixels)")
+    ax.grid(False)
+    ax.set_title(f"{title}\nrow-normalised (%)" if annotate else f"{title}\nrow-normalised")
+    fig.tight_layout()
+    return fig
+
+
+def _count(n: int) -> str:
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(int(n))
+
+
+def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
+    """Per-class IoU of several methods side by side (horizontal grouped bars).
+
+    Parameters
+    ----------
+    table : long table with columns ``class``, ``method`` and ``iou`` (in [0, 1]; NaN = class absent,
+        written "n/a"). Classes and methods appear in the order of their first row.
+    title : figure title (name the dataset and masklet source).
+
+    Returns
+    -------
+    matplotlib Figure; the legend gives each method's mean over the classes with an IoU.
+    """
+    missing = [c for c in ("class", "method", "iou") if c not in table.columns]
+    if missing:
+        raise ParameterError(f"plot_per_class_iou: the table lacks column(s) {missing}; it has "
+                             f"{list(table.columns)}")
+    classes = list(pd.unique(table["class"]))
+    methods = list(pd.unique(table["method"]))
+    wide = table.pivot_table(index="class", columns="method", values="iou", aggfunc="mean", dropna=False)
+    wide = wide.reindex(index=classes, columns=methods)
+    bar = 0.8 / max(len(methods), 1)
+    height = float(np.clip(0.22 * len(classes) * max(len(methods), 1) + 1.6, 3.0, 40.0))
+    fig, ax = plt.subplots(figsize=(6.5, height))
+    positions = np.arange(len(classes))
+    colours = plt.get_cmap("tab10")
+    for k, method in enumerate(methods):
+        values = wide[method].to_numpy(dtype=np.float64)
+        offset = (k - (len(methods) - 1) / 2) * bar
+        mean = np.nanmean(values) if np.isfinite(values).any() else np.nan
+        ax.barh(positions + offset, np.nan_to_num(values, nan=0.0), height=bar, color=colours(k % 10),
+                label=f"{method} (mean {mean:.3f})")
+        for position in positions[np.isnan(values)] + offset:
+            ax.text(0.005, position, "n/a", va="center", ha="left", fontsize=7, color="0.45")
+    ax.set_yticks(positions, labels=[str(c) for c in classes])
+    ax.invert_yaxis()  # first class on top
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("IoU (n/a: class absent from both ground truth and prediction)")
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    legend_rows = -(-len(methods) // 2)
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=min(len(methods), 2), frameon=False,
+               fontsize=8)
+    fig.tight_layout(rect=(0, (0.25 * legend_rows + 0.1) / height, 1, 1))
+    return fig
+
+
+def masklet_outlines(masklets: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels whose right or lower neighbour belongs to another masklet (or to none)."""
+    masklets = np.asarray(masklets)
+    edges = np.zeros(masklets.shape, bool)
+    edges[:, :-1] |= masklets[:, :-1] != masklets[:, 1:]
+    edges[:-1, :] |= masklets[:-1, :] != masklets[1:, :]
+    return edges
+
+
+def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, classes: np.ndarray,
+                      palette: np.ndarray, title: str, *, class_names: Sequence[str] | None = None,
+                      gt: np.ndarray | None = None, alpha: float = 0.6) -> plt.Figure:
+    """One frame's masklets, then the same masklets painted with the class the classifier gave them.
+
+    Parameters
+    ----------
+    frame : (H, W, 3) uint8 RGB.
+    masklets : (H, W) int32 masklet ids of this frame, -1 = none.
+    ids : (N,) masklet ids, strictly ascending; classes : (N,) their predicted classes (-1 = none).
+    palette : (C, 3) uint8 class colours.
+    title : figure title (name the dataset, video, frame, masklet and feature sources).
+    class_names : C names for the legend (classes shown in the frame only).
+    gt : (H, W) uint8 ground truth to show as a third panel, 255 = ignore.
+    alpha : opacity of the class colours over the frame.
+
+    Returns
+    -------
+    matplotlib Figure. Masklet outlines are drawn in white; pixels outside every masklet keep the frame.
+    """
+    from ..classify import combine
+
+    frame = np.asarray(frame)
+    masklets = np.asarray(masklets)
+    if frame.ndim != 3 or frame.shape[2] != 3 or masklets.shape != frame.shape[:2]:
+        raise ParameterError(f"plot_pooled_masks: frame {frame.shape} must be (H, W, 3) and masklets "
+                             f"{masklets.shape} (H, W)")
+    if gt is not None and np.shape(gt) != masklets.shape:
+        raise ParameterError(f"plot_pooled_masks: gt of shape {np.shape(gt)} and masklets {masklets.shape} differ")
+    painted = combine(masklets[None], ids, classes)[0]
+    outlines = masklet_outlines(masklets)
+    ids_here = np.unique(masklets[masklets >= 0])
+    rng_colours = _id_colours(ids_here)
+    index = np.searchsorted(ids_here, masklets)
+    id_image = np.where((masklets >= 0)[..., None], rng_colours[np.minimum(index, max(len(ids_here) - 1, 0))],
+                        frame).astype(np.uint8) if len(ids_here) else frame.copy()
+    panels = {f"masklets ({len(ids_here)})": _blend(frame, id_image, masklets >= 0, alpha),
+              "classified masklets": overlay(frame, painted, palette, alpha=alpha)}
+    if gt is not None:
+        panels["ground truth"] = overlay(frame, np.asarray(gt), palette, alpha=alpha)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.6 * frame.shape[0] / frame.shape[1] + 1.0))
+    for ax, (name, image) in zip(np.atleast_1d(axes), panels.items()):
+        image = image.copy()
+        if name != "ground truth":
+            image[outlines] = 255
+        ax.imshow(image)
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    shown = np.unique(painted[painted != 255])
+    if gt is not None:
+        shown = np.union1d(shown, np.unique(np.asarray(gt)[np.asarray(gt) != 255]))
+    if class_names is not None and shown.size:
+        handles = [Patch(facecolor=np.asarray(palette[c]) / 255.0, edgecolor="none",
+                         label=str(class_names[c])) for c in shown if c < len(class_names)]
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), frameon=False, fontsize=8,
+                   bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.08 if class_names is not None and shown.size else 0, 1, 1))
+    return fig
+
+
+def _id_colours(ids: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 colours for masklet ids, a fixed function of the id (so a masklet keeps its colour)."""
+    hue = (np.asarray(ids, np.float64) * 0.618033988749895) % 1.0
+    hsv = np.stack([hue * 179, np.full_like(hue, 200), np.full_like(hue, 230)], axis=-1).astype(np.uint8)
+    return cv2.cvtColor(hsv[None], cv2.COLOR_HSV2RGB)[0] if len(hsv) else np.zeros((0, 3), np.uint8)
+
+
+def _blend(frame: np.ndarray, colour: np.ndarray, where: np.ndarray, alpha: float) -> np.ndarray:
+    out = np.where(where[..., None], (1 - alpha) * frame.astype(np.float32) + alpha * colour.astype(np.float32),
+                   frame.astype(np.float32))
+    return out.round().astype(np.uint8)
+
