@@ -245,13 +245,18 @@ class _Street:
     crossing_x: float | None  # world x of a zebra crossing, if any
 
 
-@dataclass
+# A shape maps local coordinates x (1, w) and y (h, 1) in metres (y up from the ground) and the frame
+# index to (part (h, w) int, 0 = outside) and an optional (h, w) shading factor.
+_Shape = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray | None]]
+
+
+@dataclass(frozen=True, eq=False)
 class _Thing:
     """A flat, camera-facing object standing at depth ``z``; parts drawn by ``shape`` in local metres."""
 
     cls: int
     instance: int
-    shape: Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray | None]]
+    shape: _Shape
     extent: tuple[float, float, float, float]  # local x_lo, x_hi, y_lo, y_hi (m)
     z: float
     x0: float  # world x at frame 0 (m)
@@ -265,8 +270,7 @@ class _Thing:
         return self.x0 + self.vx * t
 
 
-# Shapes: functions of local coordinates x (1, w) and y (h, 1) in metres (y up from the ground) and the
-# frame index; they return (part (h, w) int, 0 = outside) and an optional (h, w) shading factor.
+# Shapes (see _Shape): each factory fixes an object's proportions and returns its drawing function.
 def _segment_distance(x: np.ndarray, y: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
     """Distance from each (x, y) to the segment a-b."""
     ax, ay = a
@@ -275,7 +279,7 @@ def _segment_distance(x: np.ndarray, y: np.ndarray, a: tuple[float, float], b: t
     return np.hypot(x - ax - s * dx, y - ay - s * dy)
 
 
-def _car_shape(length: float, body_top: float, roof: float, wheel: float, facing: int):
+def _car_shape(length: float, body_top: float, roof: float, wheel: float, facing: int) -> _Shape:
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
         xs = x * facing
         half = length / 2
@@ -301,7 +305,7 @@ def _car_shape(length: float, body_top: float, roof: float, wheel: float, facing
     return shape
 
 
-def _person_shape(height: float, facing: int, stride_phase: float, step: float, amplitude: float):
+def _person_shape(height: float, facing: int, stride_phase: float, step: float, amplitude: float) -> _Shape:
     s = height / 1.75
 
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -328,7 +332,7 @@ def _person_shape(height: float, facing: int, stride_phase: float, step: float, 
     return shape
 
 
-def _bicycle_shape(facing: int, wheel: float = 0.34):
+def _bicycle_shape(facing: int, wheel: float = 0.34) -> _Shape:
     rear, front, crank = (-0.52, wheel), (0.52, wheel), (-0.05, 0.3)
     seat, head = (-0.2, 0.86), (0.4, 0.9)
     tubes = ((rear, crank), (crank, seat), (seat, rear), (crank, head), (head, front), (seat, head))
@@ -349,7 +353,7 @@ def _bicycle_shape(facing: int, wheel: float = 0.34):
     return shape
 
 
-def _rider_shape(facing: int, pedal_phase: float, cadence: float):
+def _rider_shape(facing: int, pedal_phase: float, cadence: float) -> _Shape:
     hip, shoulder, crank = (-0.2, 0.95), (0.12, 1.45), (-0.05, 0.3)
 
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -371,7 +375,7 @@ def _rider_shape(facing: int, pedal_phase: float, cadence: float):
     return shape
 
 
-def _pole_shape(width: float, height: float, arm: float):
+def _pole_shape(width: float, height: float, arm: float) -> _Shape:
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
         mast = (np.abs(x) <= width / 2) & (y <= height)
         part = np.where(mast, 1, 0)
@@ -386,7 +390,7 @@ def _pole_shape(width: float, height: float, arm: float):
     return shape
 
 
-def _sign_shape(kind: str, size: float, centre: float):
+def _sign_shape(kind: str, size: float, centre: float) -> _Shape:
     r = size / 2
 
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -405,7 +409,7 @@ def _sign_shape(kind: str, size: float, centre: float):
     return shape
 
 
-def _tree_shape(trunk: float, crown_y: float, radius: float, rng: np.random.Generator):
+def _tree_shape(trunk: float, crown_y: float, radius: float, rng: np.random.Generator) -> _Shape:
     """A trunk under a crown made of overlapping puffs with ragged edges (swaying slightly over time)."""
     puffs = [(0.0, 0.0, 1.0)] + [(rng.uniform(-0.6, 0.6), rng.uniform(-0.35, 0.35), rng.uniform(0.45, 0.7))
                                  for _ in range(rng.integers(2, 5))]
@@ -429,7 +433,7 @@ def _tree_shape(trunk: float, crown_y: float, radius: float, rng: np.random.Gene
 
 
 def _building_shape(width: float, height: float, floor: float, bay: float, window: tuple[float, float],
-                    shop: bool, offset: float):
+                    shop: bool, offset: float) -> _Shape:
     def shape(x: np.ndarray, y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray | None]:
         wall = (np.abs(x) <= width / 2) & (y <= height)
         level = y - 0.4 * floor
@@ -466,6 +470,7 @@ def _tints(*rgb: Any) -> np.ndarray:
 
 
 def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> tuple[_Camera, _Street, list[_Thing]]:
+    """Draw one video's camera path, street and objects; objects come back in painting order (far first)."""
     h, w, n = settings.height, settings.width, settings.n_frames
     camera = _Camera(width=w, height=h, focal0=w * rng.uniform(0.75, 0.95), zoom=rng.uniform(-0.15, 0.3),
                      horizon0=h * rng.uniform(0.4, 0.5), height_m=rng.uniform(1.4, 1.8), x0=0.0,
@@ -563,7 +568,7 @@ def _make_scene(rng: np.random.Generator, settings: BenchmarkSettings) -> tuple[
         z = near + 0.7 if direction > 0 else far - 0.8
         x0 = crossing_x0(speed)
         add(BICYCLE, _bicycle_shape(direction), (-0.9, 0.9, 0.0, 1.1), z + 0.02, x0, vx=speed,
-            materials=[M_CARPAINT, M_RUBBER, M_RUBBER], tints=_tints(_CAR_COLOURS[rng.integers(0, 8)],
+            materials=[M_CARPAINT, M_RUBBER, M_RUBBER], tints=_tints(_CAR_COLOURS[rng.integers(0, len(_CAR_COLOURS))],
                                                                     [1, 1, 1], [1, 1, 1]), shadow=0.8)
         add(PERSON, _rider_shape(direction, rng.uniform(0, 2 * np.pi), abs(speed) * 2.2), (-0.6, 0.6, 0.1, 1.85),
             z, x0, vx=speed, materials=[M_CLOTH, M_CLOTH, M_SKIN, M_HAIR],
