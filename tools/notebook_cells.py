@@ -562,7 +562,7 @@ viz.save_figure(fig, "cost_seconds_per_frame", caption="Seconds per frame of eve
 display(sam2_cost)'''),
     ("md", "## Peak memory against the number of frames in one predictor state\nWindows keep one state each, so the peak of a whole video is that of its longest window."),
     ("code", '''# NBVAL_IGNORE_OUTPUT
-memory = sam2_memory_by_length(factory(min(P.cost_grids)), frames, [1, 2, 3])
+memory = sam2_memory_by_length(factory(min(P.cost_grids)), frames, [1, 2, 4], n_objects=1)
 viz.save_table(memory, "cost_sam2_memory", caption="Peak resident memory (MiB) of one SAM2 propagation by frames",
                machine_dependent_columns=("peak_mib",))
 import matplotlib.pyplot as plt
