@@ -65,8 +65,10 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
      "error: SAM2 checkpoint /nowhere/sam2.1_hiera_tiny.pt not found"),
     (["--masks", "oracle", "--workers", "2", "--dask", "local"],
      "error: --workers and --dask are exclusive"),
-    (["--masks", "oracle", "--workers", "0"], "error: python -m vsslib refine: argument --workers: 0 must be at least 1"),
-    (["--masks", "oracle", "--vote", "pixel"], "error: python -m vsslib refine: argument --vote: invalid choice: 'pixel'"),
+    (["--masks", "oracle", "--workers", "0"],
+     "error: python -m vsslib refine: argument --workers: 0 must be at least 1"),
+    (["--masks", "oracle", "--vote", "pixel"],
+     "error: python -m vsslib refine: argument --vote: invalid choice: 'pixel'"),
 ])
 def test_bad_options_stop_with_one_line_naming_the_fault(bench, tmp_path: Path, capsys, extra: list[str],
                                                          message: str) -> None:

@@ -77,7 +77,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                        help="output folder: OUT/pred/<video>/<frame>.png and, last, OUT/metrics.json (required)")
     group.add_argument("--cache", default=str(default_cache_root()), metavar="DIR",
                        help="per-video cache; re-runs skip finished videos (default: $VSSLIB_CACHE or .cache)")
-    group.add_argument("--max-videos", type=int, default=0, metavar="N", help="only the first N videos (default: 0 = all)")
+    group.add_argument("--max-videos", type=int, default=0, metavar="N",
+                       help="only the first N videos (default: 0 = all)")
     group.add_argument("--dilation-ratio", type=float, default=0.02, metavar="R",
                        help="Boundary IoU band width as a ratio of the image diagonal (default: 0.02)")
     group.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -116,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "(required)")
     classify.add_argument("--segmenter", default="fcn16-wide", metavar="NAME",
                           help="baseline network for the fallback and fused combinations (default: fcn16-wide)")
-    classify.add_argument("--epochs", type=_positive_int, default=60, metavar="N", help="MLP training epochs (default: 60)")
+    classify.add_argument("--epochs", type=_positive_int, default=60, metavar="N",
+                          help="MLP training epochs (default: 60)")
     _add_masklet_options(classify)
     _add_run_options(classify)
 
@@ -175,11 +177,18 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     from .pipeline import RefineSpec
 
     settings = RefineSpec.settings_tuple(mask_settings(args))
+    if args.command == "classify":
+        from .classify import list_feature_sources
+
+        if args.features not in list_feature_sources():
+            raise ParameterError(f"--features {args.features!r} is not a feature source; valid: "
+                                 f"{', '.join(list_feature_sources())}")
     with create_executor(workers=args.workers, dask=args.dask) as executor:
         return _run_on(args, executor, settings)
 
 
 def _run_on(args: argparse.Namespace, executor: Any, settings: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """Build the run's spec from the options and run it on ``executor``."""
     from .pipeline import RefineSpec, run_refine
 
     common = {"data_root": args.data, "split": args.split, "masks": args.masks, "mask_settings": settings,
@@ -189,11 +198,7 @@ def _run_on(args: argparse.Namespace, executor: Any, settings: tuple[tuple[str, 
         spec = RefineSpec(segmenter=args.segmenter, predictions=args.predictions, vote=args.vote, **common)
         return run_refine(spec, executor=executor, progress=not args.no_progress)
     from .approach2 import ClassifySpec, run_classify
-    from .classify import list_feature_sources
 
-    if args.features not in list_feature_sources():
-        raise ParameterError(f"--features {args.features!r} is not a feature source; valid: "
-                             f"{', '.join(list_feature_sources())}")
     spec = ClassifySpec(segmenter=args.segmenter, features=args.features, epochs=args.epochs, **common)
     return run_classify(spec, executor=executor, progress=not args.no_progress)
 

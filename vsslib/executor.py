@@ -1,11 +1,13 @@
 """Where per-video work runs: in process, in a local process pool, or on a Dask cluster.
 
 Videos are independent units of work. Every executor has one method, ``map(fn, items)``, that returns the
-results in input order (plus ``close()``; executors are context managers that keep their workers, and the
-workers' memo of loaded models, from one ``map`` to the next until closed), so whatever merges them (metric accumulators, in video order) gives the same
-result, to the last digit, whichever executor ran the work. ``fn`` must be picklable (a top-level function
-or an instance of a top-level class) for the process pool and Dask; heavy objects belong in a per-process
-memo inside ``fn`` (see :mod:`vsslib.pipeline`), not in its arguments. A progress bar (tqdm) advances as
+results in input order, so whatever merges them (metric accumulators, in video order) gives the same
+result, to the last digit, whichever executor ran the work. Executors are context managers: they keep their
+workers, and the workers' memo of loaded models, from one ``map`` to the next until ``close()``.
+
+``fn`` must be picklable (a top-level function or an instance of a top-level class) for the process pool
+and Dask; heavy objects belong in a per-process memo inside ``fn`` (see :mod:`vsslib.pipeline`), not in
+its arguments. A progress bar (tqdm) advances as
 results complete. If a task fails, the tasks not yet started are cancelled and its exception is raised.
 
 On a SLURM cluster, start workers with dask-jobqueue and pass the scheduler's address::

@@ -311,7 +311,8 @@ def refine_video(spec: RefineSpec, name: str) -> VideoResult:
     def counts() -> dict[str, np.ndarray]:
         out = {}
         for prefix, labels in (("baseline", base["labels"]), ("refined", refined["labels"])):
-            acc = MetricAccumulator(dataset.num_classes, dilation_ratio=spec.dilation_ratio).update(video.labels, labels)
+            acc = MetricAccumulator(dataset.num_classes, dilation_ratio=spec.dilation_ratio)
+            acc.update(video.labels, labels)
             out.update({f"{prefix}.{k}": v for k, v in acc.to_arrays().items()})
         return out
 
@@ -378,7 +379,7 @@ def run_refine(spec: RefineSpec, *, executor: Executor | None = None, progress: 
     Parameters
     ----------
     spec : the run.
-    executor : where videos run (:mod:`vsslib.executor`); default in process.
+    executor : where videos run (:mod:`vsslib.executor`; the caller closes it); default in process.
     progress : show a per-video progress bar.
 
     Returns

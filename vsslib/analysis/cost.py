@@ -1,118 +1,534 @@
-"""What the refiner costs: time per stage, how SAM2's cost grows with the grid and window, peak memory.
+"""What the refiner costs: seconds per frame of every stage, how SAM2's cost grows, and peak memory.
 
-SAM2 timings here use the real package with a randomly initialised model when no checkpoint is given:
-the compute of the image encoder, the prompt decoder and the memory attention does not depend on the
-weights, but how many masks the generator keeps does, so propagation is timed with a fixed number of
-seeded masks (``n_objects``) and every label says so.
+Three measurements:
+
+- :func:`time_stages` times any named stages (median of a few repeats, ``time.perf_counter``) and
+  :func:`refiner_stages` builds the stages of one refiner run on one video: baseline network, masklet
+  proposal on the key frames, masklet propagation through the windows, the refinement vote, the metrics.
+- :func:`sam2_cost_grid` times the real ``sam2`` package (hiera-tiny with random weights unless a
+  checkpoint is given): the automatic mask generator on one key frame for each point grid, and the video
+  predictor's propagation of ``n_objects`` *seeded* masks for each window length. Compute does not depend on
+  the weights, but the number of masks the generator keeps does (a random model keeps few or none), so
+  propagation is timed with a fixed number of seeded masks rather than with the generator's masks; every
+  label says so. SAM2 resizes every frame to 1024 x 1024, so neither cost depends on the frame size.
+- :func:`peak_memory` (peak resident memory during a call) and :func:`sam2_memory_by_length` (peak of one
+  SAM2 predictor state against the number of frames it holds).
+
+Why propagation is timed frame by frame: SAM2's memory bank holds the conditioning frame plus up to
+``num_maskmem - 1 = 6`` previous frames, so the cost of a frame grows over the first frames of a window and
+is flat afterwards. One propagation over the longest window therefore gives every shorter window as a
+prefix (propagation is causal: frame t's work depends on frames up to t only), and a propagation stopped
+after ``measured_frames`` frames can be extended at the flat rate (the median of its last frames): rows
+so computed are marked ``extrapolated``. Measure at least 8 frames before extrapolating, so that the memory
+bank is full.
 """
 
 from __future__ import annotations
 
+import os
 import resource
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["median_seconds", "peak_memory_mib", "sam2_cost_grid", "sam2_memory_by_length"]
+from ..errors import ParameterError
+
+if TYPE_CHECKING:
+    from ..data import Video
+
+__all__ = ["STAGES", "PeakMemory", "SAM2Cost", "peak_memory", "measure_seconds", "time_stages", "refiner_stages",
+           "sam2_cost_grid", "sam2_memory_by_length"]
+
+STAGES = ("baseline", "proposal", "propagation", "refinement", "metrics")
+"""Stage names of :func:`refiner_stages`, in pipeline order."""
+
+_STEADY_FRAMES = 3  # frames whose median time extends a propagation stopped early
 
 
-def median_seconds(fn: Callable[[], Any], *, repeat: int = 3) -> float:
-    """Median wall-clock seconds of ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
+# ------------------------------------------------------------------------------------------ memory
+class PeakMemory(NamedTuple):
+    """What :func:`peak_memory` saw.
+
+    Attributes
+    ----------
+    result : the value the call returned.
+    peak_mib : highest resident set size during the call, MiB.
+    start_mib : resident set size just before the call, MiB.
+    method : ``"VmHWM"`` (Linux: the high-water mark, reset before the call, so the peak is the call's
+        own) or ``"ru_maxrss"`` (elsewhere: the process's peak so far, which may predate the call).
+    """
+
+    result: Any
+    peak_mib: float
+    start_mib: float
+    method: str
+
+    @property
+    def increase_mib(self) -> float:
+        """Peak minus start: the memory the call added at its peak, MiB."""
+        return self.peak_mib - self.start_mib
 
 
-def _reset_peak() -> bool:
+def _status_kib(field: str) -> int | None:
+    """A ``kB`` field of ``/proc/self/status`` (``VmRSS``, ``VmHWM``), or None off Linux."""
     try:
-        Path("/proc/self/clear_refs").write_text("5")
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_high_water_mark() -> bool:
+    """Reset VmHWM to the current RSS (``echo 5 > /proc/self/clear_refs``); False where not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
         return True
     except OSError:
         return False
 
 
-def _peak_kib() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _maxrss_kib() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB on Linux
 
 
-def peak_memory_mib(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """Run ``fn`` and return (its result, peak resident memory in MiB during the call).
-
-    On Linux the high-water mark is reset first (``/proc/self/clear_refs``), so the figure is the call's
-    own peak; elsewhere it is the process's peak so far.
-    """
-    _reset_peak()
-    result = fn()
-    return result, _peak_kib() / 1024.0
-
-
-def _seed_masks(n_objects: int, shape: tuple[int, int]) -> np.ndarray:
-    h, w = shape
-    masks = np.zeros((n_objects, h, w), bool)
-    for k in range(n_objects):
-        y = (k * h) // max(n_objects, 1)
-        x = (k * w) // max(n_objects, 1)
-        masks[k, y : y + max(h // 4, 2), x : x + max(w // 4, 2)] = True
-    return masks
-
-
-def sam2_cost_grid(source_factory: Callable[..., Any], frames: np.ndarray, *, grids: Sequence[int],
-                   windows: Sequence[int], n_objects: int = 4, propagation_frames: int = 4) -> pd.DataFrame:
-    """SAM2 seconds for the automatic generator at each grid and propagation at each window length.
+def peak_memory(fn: Callable[[], Any]) -> PeakMemory:
+    """Run ``fn()`` and report the peak resident memory of the process during the call.
 
     Parameters
     ----------
-    source_factory : ``f(points_per_side=...) -> SAM2Masklets`` (sharing one model).
-    frames : (T, H, W, 3) uint8, T >= propagation_frames.
-    grids : points per side to time the generator with (one key frame each).
-    windows : window lengths; propagation of ``n_objects`` seeded masks is timed over
-        ``propagation_frames`` frames and scaled linearly to the window (propagation cost per frame is
-        constant), which the ``measured`` column says.
+    fn : callable without arguments.
 
     Returns
     -------
-    DataFrame[stage, setting, seconds, seconds_per_frame, measured].
+    PeakMemory
+        ``(result, peak_mib, start_mib, method)``; ``.increase_mib`` is the call's own addition.
+
+    Notes
+    -----
+    On Linux the kernel's high-water mark ``VmHWM`` is reset to the current RSS by writing ``5`` to
+    ``/proc/self/clear_refs`` and read back from ``/proc/self/status`` after the call. Elsewhere (or where
+    ``clear_refs`` is not writable) it falls back to ``resource.getrusage(...).ru_maxrss``, the process's
+    lifetime peak, which over-states a call that follows a bigger one; ``method`` says which was used.
+    Memory is that of the whole process, threads included; GPU memory is not resident memory.
     """
+    start = _status_kib("VmRSS")
+    if start is not None and _reset_high_water_mark():
+        result = fn()
+        peak = _status_kib("VmHWM")
+        if peak is not None:
+            return PeakMemory(result, peak / 1024.0, start / 1024.0, "VmHWM")
+    else:
+        result = fn()
+    return PeakMemory(result, _maxrss_kib() / 1024.0, (start or 0) / 1024.0, "ru_maxrss")
+
+
+# ------------------------------------------------------------------------------------------ timing
+def measure_seconds(fn: Callable[[], Any], *, repeats: int = 3, warmup: int = 1) -> np.ndarray:
+    """Wall-clock seconds of ``repeats`` calls of ``fn()`` after ``warmup`` untimed calls.
+
+    Returns
+    -------
+    (repeats,) float64 seconds, in call order.
+    """
+    _check_count(repeats, "repeats", minimum=1)
+    _check_count(warmup, "warmup", minimum=0)
+    for _ in range(warmup):
+        fn()
+    seconds = np.empty(repeats)
+    for k in range(repeats):
+        started = time.perf_counter()
+        fn()
+        seconds[k] = time.perf_counter() - started
+    return seconds
+
+
+def time_stages(stages: Mapping[str, Callable[[], Any]], *, num_frames: int | Mapping[str, int], repeats: int = 3,
+                warmup: int = 1) -> pd.DataFrame:
+    """Median wall-clock time of each stage, per call and per frame.
+
+    Parameters
+    ----------
+    stages : ``{name: fn}``; each ``fn()`` runs its stage once (on one video, say), in the given order.
+    num_frames : frames one call processes: one number for every stage, or one per stage name.
+    repeats : timed calls per stage; the median is reported (and the spread as min and max).
+    warmup : untimed calls before the timed ones (first calls pay for lazy set-up and allocation).
+
+    Returns
+    -------
+    DataFrame[stage, frames, seconds, seconds_per_frame, min_seconds, max_seconds, repeats]
+        One row per stage, in the order of ``stages``; ``seconds`` is the median per call.
+
+    Examples
+    --------
+    >>> table = time_stages({"sleep": lambda: time.sleep(0.01)}, num_frames=2, repeats=3, warmup=0)
+    >>> table.columns.tolist()
+    ['stage', 'frames', 'seconds', 'seconds_per_frame', 'min_seconds', 'max_seconds', 'repeats']
+    """
+    if not stages:
+        raise ParameterError("time_stages needs at least one stage, as {name: callable}")
+    frames = num_frames if isinstance(num_frames, Mapping) else {name: num_frames for name in stages}
+    missing = [name for name in stages if name not in frames]
+    if missing:
+        raise ParameterError(f"num_frames names no frame count for stage(s) {missing}; give "
+                             f"{{{', '.join(repr(n) for n in stages)}}} or one number")
     rows = []
-    source_factory(points_per_side=min(grids)).propose(frames[0])  # warm-up: first-call allocations
-    for grid in grids:
-        source = source_factory(points_per_side=grid)
-        seconds = median_seconds(lambda: source.propose(frames[0]), repeat=1)
-        rows.append({"stage": "generator (key frame)", "setting": f"{grid}x{grid} points", "seconds": seconds,
-                     "seconds_per_frame": seconds, "measured": "1 key frame"})
-    source = source_factory(points_per_side=min(grids))
-    masks = _seed_masks(n_objects, frames.shape[1:3])
-    length = min(propagation_frames, len(frames))
-    per_frame = median_seconds(lambda: source.propagate(frames[:length], masks, np.arange(n_objects)), repeat=1) / length
-    for window in windows:
-        rows.append({"stage": f"propagation ({n_objects} objects)", "setting": f"window {window}",
-                     "seconds": per_frame * window, "seconds_per_frame": per_frame,
-                     "measured": f"{length} frames, scaled to {window}"})
+    for name, fn in stages.items():
+        if not callable(fn):
+            raise ParameterError(f"stage {name!r} is a {type(fn).__name__}, not a callable without arguments")
+        count = _check_count(frames[name], f"num_frames[{name!r}]", minimum=1)
+        seconds = measure_seconds(fn, repeats=repeats, warmup=warmup)
+        median = float(np.median(seconds))
+        rows.append({"stage": name, "frames": count, "seconds": median, "seconds_per_frame": median / count,
+                     "min_seconds": float(seconds.min()), "max_seconds": float(seconds.max()), "repeats": repeats})
     return pd.DataFrame(rows)
 
 
-def sam2_memory_by_length(source: Any, frames: np.ndarray, lengths: Sequence[int], *, n_objects: int = 4) -> pd.DataFrame:
-    """Peak resident memory of one SAM2 propagation call over each number of frames.
+def refiner_stages(video: Video, segmenter: Any, source: Any, num_classes: int, *, vote: str = "masklet",
+                   dilation_ratio: float = 0.02) -> dict[str, Callable[[], Any]]:
+    """The stages of one refiner run on one video, as callables for :func:`time_stages`.
 
-    Windows hold one state each, so a video's peak is that of its longest window; this shows how the
-    peak of a single state grows with its length (the predictor keeps every frame at 1024 x 1024).
+    Parameters
+    ----------
+    video : the :class:`vsslib.data.Video` (frames and, for the metrics stage, labels).
+    segmenter : anything with ``.predict(video) -> (T, H, W) uint8`` (a network or predictions on disk).
+    source : a masklet source. Where it has public ``propose(frame)`` and ``propagate(frames, masks, ids)``
+        and ``settings.windows.window`` (SAM2), proposal on the key frames and propagation through the
+        windows are separate stages; otherwise one ``"masklets"`` stage times the whole ``source(frames,
+        video)`` call.
+    num_classes : C.
+    vote : the refiner's vote scope.
+    dilation_ratio : Boundary IoU band ratio of the metrics stage.
+
+    Returns
+    -------
+    dict
+        ``{"baseline", "proposal", "propagation", "refinement", "metrics"}`` (or ``"masklets"`` in place of
+        the middle two), each a callable without arguments over the whole video; divide by
+        ``video.num_frames`` (``time_stages(..., num_frames=video.num_frames)``) for seconds per frame,
+        which spreads the key-frame proposals over every frame. The inputs a stage needs (baseline labels,
+        key-frame masks, masklets) are computed once here, outside any timing.
+
+    Notes
+    -----
+    Propagation runs each window from its key frame over the window's frames only (the id linking of
+    :func:`vsslib.masks.run_windows` costs one extra frame per window and is left out).
     """
-    masks = _seed_masks(n_objects, frames.shape[1:3])
+    from ..metrics import MetricAccumulator
+    from ..refine import refine
+
+    frames = video.frames
+    baseline = segmenter.predict(video)
+    stages: dict[str, Callable[[], Any]] = {"baseline": lambda: segmenter.predict(video)}
+    window = getattr(getattr(getattr(source, "settings", None), "windows", None), "window", None)
+    if callable(getattr(source, "propose", None)) and callable(getattr(source, "propagate", None)) and window:
+        starts = range(0, len(frames), window)
+        key_masks = [np.asarray(source.propose(frames[s]), bool) for s in starts]
+        stages["proposal"] = lambda: [source.propose(frames[s]) for s in starts]
+
+        def propagate() -> list[np.ndarray]:
+            return [source.propagate(frames[s:s + window], masks, np.arange(len(masks)))
+                    for s, masks in zip(starts, key_masks, strict=True)]
+
+        stages["propagation"] = propagate
+    else:
+        stages["masklets"] = lambda: source(frames, video)
+    masklets = source(frames, video)
+    stages["refinement"] = lambda: refine(baseline, masklets, num_classes, vote=vote)
+    if video.labels is not None:
+        refined = refine(baseline, masklets, num_classes, vote=vote)
+        stages["metrics"] = lambda: MetricAccumulator(num_classes, dilation_ratio=dilation_ratio).update(
+            video.labels, refined)
+    return stages
+
+
+# -------------------------------------------------------------------------------------------- SAM2
+@dataclass(frozen=True)
+class SAM2Cost:
+    """SAM2's measured cost (:func:`sam2_cost_grid`).
+
+    Attributes
+    ----------
+    generator : DataFrame[points_per_side, candidates, seconds, masks_kept, label]
+        Automatic mask generator on one key frame (median of the repeats); ``candidates`` = 3 per point.
+    propagation : DataFrame[window, n_objects, seconds, seconds_per_frame, frames_measured, extrapolated, label]
+        One predictor state per window, seeded with ``n_objects`` masks on its first frame: set-up
+        (``init_state`` + ``add_new_mask``) plus every frame's propagation.
+    frames : DataFrame[frame, seconds, measured]
+        Seconds of each propagated frame of the longest window (``measured`` False where extended at the
+        flat rate); frame 0 is the seeded frame.
+    setup_seconds : float
+        ``init_state`` (frame loading, frame-0 encoding) plus ``add_new_mask`` of every seed, seconds.
+    settings : dict
+        config, device, frame shape, n_objects, measured_frames, repeats, torch threads.
+    """
+
+    generator: pd.DataFrame
+    propagation: pd.DataFrame
+    frames: pd.DataFrame
+    setup_seconds: float
+    settings: dict[str, Any]
+
+    def per_video_frame(self) -> pd.DataFrame:
+        """Seconds of SAM2 per video frame for every (grid, window): ``(generator + propagation) / window``.
+
+        Returns
+        -------
+        DataFrame[points_per_side, window, seconds_per_frame, extrapolated]
+        """
+        rows = []
+        for gen in self.generator.itertuples(index=False):
+            for prop in self.propagation.itertuples(index=False):
+                rows.append({"points_per_side": gen.points_per_side, "window": prop.window,
+                             "seconds_per_frame": (gen.seconds + prop.seconds) / prop.window,
+                             "extrapolated": prop.extrapolated})
+        return pd.DataFrame(rows)
+
+
+def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[int],
+                   frame_shape: tuple[int, int] = (128, 224), n_objects: int = 4, device: str = "cpu", *,
+                   config: str = "tiny", checkpoint: str | None = None, measured_frames: int | None = None,
+                   repeats: int = 1, seed: int = 0) -> SAM2Cost:
+    """Time SAM2's generator against the point grid and its propagation against the window length.
+
+    Parameters
+    ----------
+    points_per_side_list : point grids to time the automatic generator with (one key frame each; the
+        paper's thresholds 0.6 / 0.8 / 0.9 of :class:`vsslib.masks.sam2_masklets.GeneratorSettings`).
+    window_list : window lengths (frames per predictor state) to time propagation over.
+    frame_shape : (H, W) of the generated test frames (smooth random colour fields; SAM2 resizes them to
+        1024 x 1024, so the cost hardly depends on it).
+    n_objects : masks seeded with ``add_new_mask`` on the first frame (disjoint boxes); propagation cost is
+        linear in it, since the predictor tracks objects one at a time.
+    device : ``"cpu"`` or ``"cuda"``.
+    config, checkpoint : SAM2 model; no checkpoint = random weights (seeded with ``seed``).
+    measured_frames : propagate only this many frames of the longest window and extend the rest at the
+        flat rate (median of the last 3 measured frames); None measures every frame. Use >= 8 so that the
+        memory bank (7 frames) is full.
+    repeats : generator calls per grid (median); one untimed 1 x 1-grid call warms the model up first.
+    seed : torch seed of the random weights and numpy seed of the test frames.
+
+    Returns
+    -------
+    SAM2Cost
+        Tables of generator and propagation seconds, the per-frame propagation times and the set-up time.
+    """
+    import torch
+
+    from ..masks import SAM2Masklets
+
+    grids = [_check_count(g, "points_per_side", minimum=1) for g in points_per_side_list]
+    windows = [_check_count(w, "window", minimum=1) for w in window_list]
+    n_objects = _check_count(n_objects, "n_objects", minimum=1)
+    longest = max(windows, default=0)
+    if measured_frames is not None:
+        _check_count(measured_frames, "measured_frames", minimum=2)
+    to_measure = longest if measured_frames is None else min(measured_frames, longest)
+
+    torch.manual_seed(seed)
+    source = SAM2Masklets(config=config, checkpoint=checkpoint, random_weights=checkpoint is None, device=device)
+    model = source.model
+    frames = _test_frames(max(longest, 1), frame_shape, seed=seed)
+
+    rows = []
+    if grids:
+        _generator(model, source, 1).generate(frames[0])  # warm-up: first-call allocations and lazy set-up
+    for grid in grids:
+        generator = _generator(model, source, grid)
+        kept: list[int] = []
+
+        def generate(gen: Any = generator, kept: list[int] = kept) -> None:
+            with torch.inference_mode(), _autocast(device):
+                kept.append(len(gen.generate(frames[0])))
+
+        seconds = measure_seconds(generate, repeats=repeats, warmup=0)
+        rows.append({"points_per_side": grid, "candidates": 3 * grid * grid, "seconds": float(np.median(seconds)),
+                     "masks_kept": kept[-1],
+                     "label": f"generator, {grid}x{grid} points, 1 key frame"})
+    generator_table = pd.DataFrame(rows, columns=["points_per_side", "candidates", "seconds", "masks_kept", "label"])
+
+    setup, measured = (0.0, np.zeros(0))
+    if windows:
+        seeds = _seed_masks(n_objects, frame_shape)
+        setup, measured = _timed_propagation(model, frames[:to_measure], seeds, device=device,
+                                             offload=source.settings.offload_video_to_cpu)
+    flat = float(np.median(measured[-_STEADY_FRAMES:])) if measured.size else 0.0
+    per_frame = np.concatenate([measured, np.full(longest - measured.size, flat)])
+    frame_table = pd.DataFrame({"frame": np.arange(longest), "seconds": per_frame,
+                                "measured": np.arange(longest) < measured.size})
+    rows = []
+    for window in windows:
+        extrapolated = window > measured.size
+        seconds = setup + float(per_frame[:window].sum())
+        note = f" (extrapolated beyond {measured.size} measured frames)" if extrapolated else ""
+        rows.append({"window": window, "n_objects": n_objects, "seconds": seconds,
+                     "seconds_per_frame": seconds / window, "frames_measured": min(window, measured.size),
+                     "extrapolated": extrapolated,
+                     "label": f"propagation, {_plural(n_objects, 'seeded mask')}, window {window}{note}"})
+    propagation_table = pd.DataFrame(rows, columns=["window", "n_objects", "seconds", "seconds_per_frame",
+                                                    "frames_measured", "extrapolated", "label"])
+    settings = {"config": config, "checkpoint": checkpoint, "device": device, "frame_shape": tuple(frame_shape),
+                "n_objects": n_objects, "measured_frames": measured_frames, "repeats": repeats,
+                "torch_threads": torch.get_num_threads()}
+    return SAM2Cost(generator_table, propagation_table, frame_table, setup, settings)
+
+
+def sam2_memory_by_length(lengths: Sequence[int], frame_shape: tuple[int, int] = (128, 224), n_objects: int = 4,
+                          device: str = "cpu", *, config: str = "tiny", checkpoint: str | None = None,
+                          tracked_frames: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """Peak memory of one SAM2 predictor state against the number of frames it holds.
+
+    ``init_state`` loads every frame of the state at 1024 x 1024 float32 (12 MiB a frame) and each tracked
+    frame adds its memory features and masks, so the peak grows linearly with the state's length.
+    :class:`vsslib.masks.SAM2Masklets` gives the predictor one window at a time, so a video's peak is that
+    of its window, however long the video; without windowing, the state is the whole video.
+
+    Parameters
+    ----------
+    lengths : frames per state.
+    frame_shape, n_objects, device, config, checkpoint, seed : as in :func:`sam2_cost_grid`.
+    tracked_frames : propagate only this many frames of each state (frames are still all loaded); None
+        propagates all. On a CPU, propagation costs tens of seconds a frame, and the loaded frames
+        dominate the peak.
+
+    Returns
+    -------
+    DataFrame[frames, tracked_frames, peak_mib, start_mib, increase_mib, device, method, label]
+        On CPU: resident memory (``peak_memory``); on CUDA: ``torch.cuda.max_memory_allocated``.
+    """
+    import torch
+
+    from ..masks import SAM2Masklets
+
+    lengths = [_check_count(n, "length", minimum=1) for n in lengths]
+    if tracked_frames is not None:
+        _check_count(tracked_frames, "tracked_frames", minimum=1)
+    torch.manual_seed(seed)
+    source = SAM2Masklets(config=config, checkpoint=checkpoint, random_weights=checkpoint is None, device=device)
+    model = source.model
+    frames = _test_frames(max(lengths, default=1), frame_shape, seed=seed)
+    seeds = _seed_masks(n_objects, frame_shape)
     rows = []
     for length in lengths:
-        _, mib = peak_memory_mib(lambda: source.propagate(frames[:length], masks, np.arange(n_objects)))
-        rows.append({"frames": int(length), "peak_mib": mib})
+        tracked = length if tracked_frames is None else min(tracked_frames, length)
+
+        def run(length: int = length, tracked: int = tracked) -> None:
+            _timed_propagation(model, frames[:length], seeds, device=device,
+                               offload=source.settings.offload_video_to_cpu, track=tracked)
+
+        if device == "cuda":
+            torch.cuda.synchronize()
+            start = torch.cuda.memory_allocated() / 2**20
+            torch.cuda.reset_peak_memory_stats()
+            run()
+            torch.cuda.synchronize()
+            peak, method = torch.cuda.max_memory_allocated() / 2**20, "cuda max_memory_allocated"
+        else:
+            seen = peak_memory(run)
+            peak, start, method = seen.peak_mib, seen.start_mib, seen.method
+        rows.append({"frames": length, "tracked_frames": tracked, "peak_mib": peak, "start_mib": start,
+                     "increase_mib": peak - start, "device": device, "method": method,
+                     "label": f"one SAM2 state of {length} frames, {_plural(n_objects, 'seeded mask')}, "
+                              f"{tracked} tracked"})
     return pd.DataFrame(rows)
+
+
+def _generator(model: Any, source: Any, points_per_side: int) -> Any:
+    """The study's automatic generator settings at another grid, sharing ``model``."""
+    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+
+    settings = replace(source.settings.generator, points_per_side=points_per_side)
+    with warnings.catch_warnings():
+        # sam2 1.1.0 scripts its transforms with torch.jit.script, deprecated in recent torch.
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
+        return SAM2AutomaticMaskGenerator(model, output_mode="binary_mask", **asdict(settings))
+
+
+def _autocast(device: str) -> Any:
+    import torch
+
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else nullcontext()
+
+
+def _timed_propagation(predictor: Any, frames: np.ndarray, masks: np.ndarray, *, device: str, offload: bool,
+                       track: int | None = None) -> tuple[float, np.ndarray]:
+    """Seeded propagation with the calls of :meth:`SAM2Masklets.propagate`, timed frame by frame.
+
+    Returns
+    -------
+    setup : seconds of writing the JPEGs, ``init_state`` and ``add_new_mask`` of every mask.
+    per_frame : (track,) float64 seconds between consecutive frames yielded by ``propagate_in_video``.
+    """
+    import torch
+    from PIL import Image
+
+    track = len(frames) if track is None else track
+    with tempfile.TemporaryDirectory(prefix="vsslib-cost-") as folder:
+        started = time.perf_counter()
+        for t, frame in enumerate(frames):
+            Image.fromarray(frame).save(os.path.join(folder, f"{t:08d}.jpg"), quality=95)
+        seconds = []
+        with torch.inference_mode(), _autocast(device):
+            state = predictor.init_state(video_path=folder, offload_video_to_cpu=offload)
+            for obj_id, mask in enumerate(masks):
+                predictor.add_new_mask(state, frame_idx=0, obj_id=obj_id, mask=mask)
+            setup = time.perf_counter() - started
+            last = time.perf_counter()
+            for _, _, logits in predictor.propagate_in_video(state, start_frame_idx=0,
+                                                             max_frame_num_to_track=track - 1):
+                (logits > 0).cpu()  # waits for the device, as the masklet source does
+                now = time.perf_counter()
+                seconds.append(now - last)
+                last = now
+            predictor.reset_state(state)
+            del state
+    return setup, np.asarray(seconds)
+
+
+def _test_frames(num_frames: int, frame_shape: tuple[int, int], *, seed: int) -> np.ndarray:
+    """(T, H, W, 3) uint8 smooth random colour fields drifting one pixel a frame (deterministic)."""
+    import cv2
+
+    h, w = frame_shape
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, (max(h // 16, 2), max((w + num_frames) // 16, 2), 3), dtype=np.uint8)
+    field = cv2.resize(coarse, (w + num_frames, h), interpolation=cv2.INTER_CUBIC)
+    return np.stack([field[:, t:t + w] for t in range(num_frames)])
+
+
+def _seed_masks(n_objects: int, frame_shape: tuple[int, int]) -> np.ndarray:
+    """(n_objects, H, W) bool disjoint boxes on a grid over the frame."""
+    h, w = frame_shape
+    cols = int(np.ceil(np.sqrt(n_objects)))
+    rows = int(np.ceil(n_objects / cols))
+    masks = np.zeros((n_objects, h, w), bool)
+    for k in range(n_objects):
+        r, c = divmod(k, cols)
+        top, left = r * h // rows, c * w // cols
+        bottom, right = (r + 1) * h // rows, (c + 1) * w // cols
+        dh, dw = max((bottom - top) // 4, 1), max((right - left) // 4, 1)
+        masks[k, top + dh:bottom - dh, left + dw:right - dw] = True
+    return masks
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _check_count(value: Any, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{name}={value!r} must be an integer >= {minimum}")
+    return int(value)
+

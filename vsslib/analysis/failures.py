@@ -1,169 +1,460 @@
-"""Failure cases of the refiner, found automatically and sorted into causes the code detects.
+"""Where the refiner hurts, and why: damaged pixels sorted into causes the code can detect.
 
-A damaged pixel is one the baseline got right and the refinement got wrong. Each damaged pixel lies in a
-masklet (refinement changes nothing elsewhere) and gets one cause, tested in this order:
+A pixel is **damaged** when the baseline got it right and the refined map got it wrong (ground truth not
+ignored). A frame **hurts** when its refined mIoU (or pixel accuracy) falls below the baseline's by more than
+a margin. Every damaged pixel gets exactly one cause, the first that applies in this fixed priority (the
+causes of the damaged *object* come before those of the *masklet* that overwrote it, and the generic
+``spanning`` comes last because the other three usually show up as spanning too):
 
-1. ``late_entry``: its ground-truth object was not in view at the window's key frame (it entered
-   mid-window), so no masklet was proposed for it and another object's masklet swallowed it until the
-   next key frame.
-2. ``small_or_thin``: its object is small (fewer than ``small_area`` pixels in the frame) or thin (no pixel
-   farther than ``thin_width`` from its edge), and it lies in the masklet of another object: it fell
-   between the proposals and a larger masklet absorbed it.
-3. ``drift``: its masklet covered one object at the key frame (more than half of the masklet on it) and
-   has slid off it since (less than ``drift_overlap`` of the masklet on that object now).
-4. ``spanning``: its masklet covers several classes (gt purity over the window below ``purity``), so the
-   majority vote overwrote the minority class.
-5. ``wrong_majority``: the masklet sits on one class, but the network got most of it wrong, so the vote
-   spread the network's mistake over the pixels it had right.
+1. ``late_entry``: the pixel's ground-truth instance first appears at a frame that is not a window key frame
+   (``frame % window != 0``), and the pixel lies between that frame and the next key frame: no masklet was
+   proposed for the object, so another object's masklet, or none, decided its pixels.
+2. ``small_or_thin``: the pixel's instance, in this frame, is small (area < ``small_area`` pixels) or thin
+   (inscribed radius <= ``thin_radius``) and the pixel lies in a masklet larger than the instance in this
+   frame: the object fell between the grid points and a larger masklet absorbed it. The inscribed radius is
+   1 + the largest Euclidean distance from a pixel of the instance to the nearest *edge* pixel (a pixel with
+   a 4-neighbour of another instance id, or on the image border), via ``cv2.distanceTransform``: a 1-pixel
+   pole has radius 1, a bar of width w has radius ceil(w / 2).
+3. ``drift``: the pixel's masklet slid off its object. In each window, a masklet's reference frame is the
+   first frame of the window where it exists (the key frame for proposed masklets); the instance holding
+   more than ``owner_share`` of the masklet there is its object. The masklet drifts in a later frame of
+   the window where less than ``drift_overlap`` of it lies on that object. With ``vote="masklet"`` a
+   masklet that drifts in any frame carries the cause on all its frames (its one vote mixes them); with
+   ``vote="frame"`` only the drifting frames do.
+4. ``spanning``: the pixel's masklet covers several ground-truth classes: within the vote's scope (the whole
+   masklet, or the masklet in one frame) the majority class holds less than ``purity`` of the labelled
+   pixels, so the vote overwrote the minority.
+5. ``other``: none of the above (for example a pure masklet whose vote followed a wrong baseline majority).
 
-The mIoU a cause costs is mIoU(refined, with that cause's damaged pixels set back to the baseline) minus
-mIoU(refined), computed exactly from confusion tables accumulated over every video.
+The mIoU a cause costs is ``mIoU(refined with that cause's damaged pixels set back to the baseline) -
+mIoU(refined)``, exact: per video, a (cause, ground-truth class, refined class) count table of the damaged
+pixels (one ``np.bincount``) gives each cause's change of the refined confusion table; tables add over
+videos and :func:`vsslib.metrics.iou_from_confusion` scores them. Costs of several causes do not add up to
+the cost of all damage (mIoU is not linear in the counts).
+
+Key frames are ``0, window, 2 window, ...``, as :func:`vsslib.masks.run_windows` places them; masklets
+found by its optional discovery are judged from the first frame where they appear.
 """
 
 from __future__ import annotations
 
+import enum
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from ..metrics import confusion_matrix, iou_from_confusion
 
-__all__ = ["CAUSES", "FailureSettings", "FailureReport", "diagnose_video", "summarise_failures"]
+__all__ = ["CAUSES", "FrameMetric", "FailureSettings", "FailureReport", "damage_causes", "diagnose", "merge_reports"]
 
-CAUSES = ("late_entry", "small_or_thin", "drift", "spanning", "wrong_majority")
+CAUSES = ("late_entry", "small_or_thin", "drift", "spanning", "other")
+"""Causes in priority order; :func:`damage_causes` returns indices into this tuple."""
+
+_EXAMPLE_COLUMNS = ["video", "frame", "cause", "masklet", "pixels", "frame_hurt"]
+
+
+class FrameMetric(enum.StrEnum):
+    """How a frame is judged to hurt."""
+
+    MIOU = "miou"  # the frame's own mIoU (classes with a non-zero union in the frame)
+    ACCURACY = "accuracy"  # pixel accuracy over the frame's labelled pixels
 
 
 @dataclass(frozen=True)
 class FailureSettings:
-    window: int = 32  # the masklet window of the run
-    small_area: int = 150  # px: objects smaller than this in a frame are "small"
-    thin_width: float = 2.0  # px: objects whose inscribed radius is at most this are "thin"
-    drift_overlap: float = 0.5
-    purity: float = 0.8
+    """Thresholds of the failure analysis (see the module docstring for each cause)."""
+
+    purity: float = 0.8  # spanning: majority-class share of a masklet's labelled pixels below this
+    small_area: int = 64  # px: an instance smaller than this in a frame is small (64 px ~ 0.2% of 128 x 224)
+    thin_radius: float = 2.0  # px: an instance whose inscribed radius is at most this is thin (<= 4 px wide)
+    owner_share: float = 0.5  # drift: an instance owns a masklet holding more than this share of it
+    drift_overlap: float = 0.5  # drift: share of the masklet on its object below this
+    vote: str = "masklet"  # the refiner's vote scope: "masklet" or "frame"
+    frame_metric: FrameMetric | str = FrameMetric.MIOU  # how a hurting frame is found
+    margin: float = 0.01  # a frame hurts when refined < baseline - margin (scores in 0..1)
+    only_hurt_frames: bool = False  # attribute damage in hurting frames only (default: in every frame)
+    max_examples: int = 3  # examples kept per cause and video, largest damage first
+    ignore_index: int = 255
+
+    def __post_init__(self) -> None:
+        for name in ("purity", "owner_share", "drift_overlap"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ParameterError(f"{name}={value!r} must lie in [0, 1]")
+        if self.small_area < 0 or self.thin_radius < 0 or self.margin < 0 or self.max_examples < 0:
+            raise ParameterError(f"small_area={self.small_area}, thin_radius={self.thin_radius}, "
+                                 f"margin={self.margin} and max_examples={self.max_examples} must be >= 0")
+        if self.vote not in ("masklet", "frame"):
+            raise ParameterError(f"vote={self.vote!r} is not one of 'masklet', 'frame'")
+        try:
+            object.__setattr__(self, "frame_metric", FrameMetric(self.frame_metric))
+        except ValueError:
+            raise ParameterError(f"frame_metric={self.frame_metric!r} is not one of "
+                                 f"{', '.join(repr(m.value) for m in FrameMetric)}") from None
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class FailureReport:
-    """Per-video findings, mergeable."""
+    """What :func:`diagnose` found in one or more videos; reports of several videos merge exactly.
+
+    Attributes
+    ----------
+    num_classes : C.
+    videos : names of the videos counted.
+    confusion_baseline, confusion_refined : (C, C + 1) int64
+        Confusion tables (:func:`vsslib.metrics.confusion_matrix`) of the two predictions.
+    restore : (len(CAUSES), C, C + 1) int64
+        Change of ``confusion_refined`` when each cause's damaged pixels get the baseline's label back.
+    pixels : (len(CAUSES),) int64
+        Damaged pixels per cause.
+    events : (len(CAUSES),) int64
+        (masklet, frame) pairs holding damaged pixels of the cause (pixels outside every masklet form one
+        pair per frame with masklet -1).
+    frames : DataFrame[video, frame, acc_baseline, acc_refined, miou_baseline, miou_refined, hurt, damaged,
+        <one column of damaged pixels per cause>]
+    examples : DataFrame[video, frame, cause, masklet, pixels, frame_hurt]
+        The largest (frame, masklet) damages of each cause, ``settings.max_examples`` per cause and video.
+    settings : the :class:`FailureSettings` used.
+    """
 
     num_classes: int
-    confusion: np.ndarray  # refined confusion (C, C+1)
-    delta: dict[str, np.ndarray]  # per cause: confusion change when its damaged pixels get the baseline back
-    pixels: dict[str, int]
-    events: dict[str, int]  # (masklet, frame) pairs with damage of this cause
-    examples: list[dict] = field(default_factory=list)  # video, frame, cause, masklet, damaged pixels
+    videos: tuple[str, ...]
+    confusion_baseline: np.ndarray
+    confusion_refined: np.ndarray
+    restore: np.ndarray
+    pixels: np.ndarray
+    events: np.ndarray
+    frames: pd.DataFrame
+    examples: pd.DataFrame
+    settings: FailureSettings = field(default_factory=FailureSettings)
 
     def merge(self, other: FailureReport) -> FailureReport:
-        self.confusion = self.confusion + other.confusion
-        for cause in CAUSES:
-            self.delta[cause] = self.delta[cause] + other.delta[cause]
-            self.pixels[cause] += other.pixels[cause]
-            self.events[cause] += other.events[cause]
-        self.examples += other.examples
-        return self
+        """The report of both sets of videos (counts add, tables concatenate)."""
+        if not isinstance(other, FailureReport):
+            raise ParameterError(f"can only merge a FailureReport, got {type(other).__name__}")
+        if other.num_classes != self.num_classes or other.settings != self.settings:
+            raise ParameterError(f"cannot merge a report of {other.num_classes} classes with settings "
+                                 f"{other.settings} into one of {self.num_classes} classes with {self.settings}")
+        return FailureReport(
+            self.num_classes, self.videos + other.videos, self.confusion_baseline + other.confusion_baseline,
+            self.confusion_refined + other.confusion_refined, self.restore + other.restore,
+            self.pixels + other.pixels, self.events + other.events,
+            pd.concat([self.frames, other.frames], ignore_index=True),
+            _rank(pd.concat([self.examples, other.examples], ignore_index=True)), self.settings)
+
+    def scores(self, *, average: str = "union") -> dict[str, float]:
+        """mIoU of the baseline, of the refined maps, and of the refined maps with all damage undone."""
+        restored = self.confusion_refined + self.restore.sum(axis=0)
+        return {"miou_baseline": iou_from_confusion(self.confusion_baseline, average=average)[0],
+                "miou_refined": iou_from_confusion(self.confusion_refined, average=average)[0],
+                "miou_all_restored": iou_from_confusion(restored, average=average)[0]}
+
+    def summary(self, *, average: str = "union") -> pd.DataFrame:
+        """One row per cause.
+
+        Returns
+        -------
+        DataFrame[cause, events, pixels, pixel_share, miou_cost]
+            ``pixel_share``: the cause's share of all damaged pixels; ``miou_cost``: mIoU (0..1) gained by
+            restoring the cause's damaged pixels to the baseline, over all counted videos.
+        """
+        refined = iou_from_confusion(self.confusion_refined, average=average)[0]
+        costs = [iou_from_confusion(self.confusion_refined + delta, average=average)[0] - refined
+                 for delta in self.restore]
+        total = int(self.pixels.sum())
+        return pd.DataFrame({"cause": list(CAUSES), "events": self.events, "pixels": self.pixels,
+                             "pixel_share": self.pixels / total if total else np.zeros(len(CAUSES)),
+                             "miou_cost": costs})
+
+    def hurt_frames(self) -> pd.DataFrame:
+        """The rows of :attr:`frames` that hurt, worst first."""
+        hurt = self.frames[self.frames["hurt"]].copy()
+        key = "miou" if self.settings.frame_metric is FrameMetric.MIOU else "acc"
+        hurt["drop"] = hurt[f"{key}_baseline"] - hurt[f"{key}_refined"]
+        return hurt.sort_values(["drop", "video", "frame"], ascending=[False, True, True], kind="stable")
 
 
-def _object_stats(instances: np.ndarray, settings: FailureSettings) -> np.ndarray:
-    """(T, H, W) bool: whether the object (instance, frame) under each pixel is small or thin."""
-    t = instances.shape[0]
-    small_or_thin = np.zeros(instances.shape, bool)
-    for f in range(t):
-        ids, inverse, counts = np.unique(instances[f], return_inverse=True, return_counts=True)
-        inverse = inverse.reshape(instances.shape[1:])
-        # inscribed radius per object: max of the distance to its own edge
-        edge = np.ones(instances.shape[1:], np.uint8)
-        frame_ids = instances[f]
-        edge[:, 1:] &= (frame_ids[:, 1:] == frame_ids[:, :-1])
-        edge[1:, :] &= (frame_ids[1:, :] == frame_ids[:-1, :])
-        distance = cv2.distanceTransform(edge, cv2.DIST_L2, 3)
-        radius = np.zeros(len(ids), np.float32)
-        np.maximum.at(radius, inverse.ravel(), distance.ravel())
-        small_or_thin[f] = ((counts < settings.small_area) | (radius <= settings.thin_width))[inverse]
-    return small_or_thin
+def merge_reports(reports: Iterable[FailureReport]) -> FailureReport:
+    """Merge the reports of several videos into one (in the given order)."""
+    merged = None
+    for report in reports:
+        merged = report if merged is None else merged.merge(report)
+    if merged is None:
+        raise ParameterError("merge_reports needs at least one report")
+    return merged
 
 
-def diagnose_video(name: str, gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined: np.ndarray,
-                   masklets: np.ndarray, num_classes: int, settings: FailureSettings = FailureSettings(),
-                   *, max_examples: int = 3) -> FailureReport:
-    """Sort one video's damaged pixels into causes (arrays: (T, H, W); instances 0 = none)."""
-    t = gt.shape[0]
-    known = gt != 255
-    damaged = known & (baseline == gt) & (refined != gt) & (masklets >= 0)
-    key_of = (np.arange(t) // settings.window) * settings.window
-    # 1. late entry: the object's first frame comes after the key frame of the window it is seen in
-    first_seen = {}
-    for f in range(t):
-        for i in np.unique(instances[f]):
-            first_seen.setdefault(int(i), f)
-    inst_ids = np.array(sorted(first_seen), np.int64)
-    first = np.array([first_seen[i] for i in inst_ids], np.int64)
-    first_px = first[np.searchsorted(inst_ids, instances)]
-    late = (first_px > key_of[:, None, None]) & (instances > 0)
-    # 2. small or thin objects
-    # 3. drift and 4. spanning: per (masklet, window) statistics
+# ---------------------------------------------------------------------------------------- diagnose
+def diagnose(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined: np.ndarray, masklets: np.ndarray,
+             num_classes: int, window: int, *, video: str = "video", settings: FailureSettings | None = None) \
+        -> FailureReport:
+    """Find the frames of one video where refinement hurts and sort its damaged pixels into causes.
+
+    Parameters
+    ----------
+    gt : (T, H, W) uint8
+        Ground truth, classes ``0..C-1`` and ``settings.ignore_index``.
+    instances : (T, H, W) int32
+        Ground-truth instance ids, 0 = none (stuff); ids unique within the video.
+    baseline, refined : (T, H, W) uint8
+        The baseline's labels and the refined labels (``refine(baseline, masklets, ...)``).
+    masklets : (T, H, W) int32
+        The masklet id map the refinement used, -1 = none.
+    num_classes : int
+        C.
+    window : int
+        The masklet window length (key frames at multiples of it).
+    video : str
+        Name recorded in the frame and example tables.
+    settings : FailureSettings, optional
+        Thresholds; the defaults of :class:`FailureSettings` when omitted.
+
+    Returns
+    -------
+    FailureReport
+        Merge the reports of all evaluated videos (:func:`merge_reports`) before reading costs.
+    """
+    settings = settings or FailureSettings()
+    gt, instances, baseline, refined, masklets = _check(gt, instances, baseline, refined, masklets, num_classes,
+                                                        window)
+    frames, hurt = _frame_table(gt, baseline, refined, num_classes, settings, video)
+    cause = _assign(gt, instances, baseline, refined, masklets, num_classes, window, settings,
+                    hurt if settings.only_hurt_frames else None)
+    damaged = cause >= 0
+    n_causes = len(CAUSES)
+    num_frames = gt.shape[0]
+
+    # One count table of the damaged pixels: (cause, gt class, refined class incl. "no class" column C).
+    side = num_classes + 1
+    truth = gt[damaged].astype(np.intp)
+    pred = refined[damaged].astype(np.intp)
+    pred[pred >= num_classes] = num_classes
+    codes = (cause[damaged].astype(np.intp) * num_classes + truth) * side + pred
+    wrong = np.bincount(codes, minlength=n_causes * num_classes * side).reshape(n_causes, num_classes, side)
+    restore = -wrong
+    # Restored pixels take the baseline's label, which is their ground truth: the diagonal.
+    diagonal = np.arange(num_classes)
+    restore[:, diagonal, diagonal] += wrong.sum(axis=2)
+
+    # (cause, frame, masklet) groups of damaged pixels: events and examples.
+    frame_of = np.nonzero(damaged)[0].astype(np.int64)
+    masklet_of = masklets[damaged].astype(np.int64)
+    top = int(masklet_of.max()) + 2 if masklet_of.size else 1
+    group = (cause[damaged].astype(np.int64) * num_frames + frame_of) * top + masklet_of + 1
+    keys, sizes = np.unique(group, return_counts=True)
+    group_masklet = keys % top - 1
+    group_frame = (keys // top) % num_frames
+    group_cause = keys // top // num_frames
+    events = np.bincount(group_cause, minlength=n_causes).astype(np.int64)
+    pixels = np.bincount(cause[damaged], minlength=n_causes).astype(np.int64)
+    per_frame = np.bincount(frame_of * n_causes + cause[damaged], minlength=num_frames * n_causes)
+    per_frame = per_frame.reshape(num_frames, n_causes)
+    frames["damaged"] = per_frame.sum(axis=1)
+    for k, name in enumerate(CAUSES):
+        frames[name] = per_frame[:, k]
+
+    examples = pd.DataFrame({"video": video, "frame": group_frame, "cause": np.asarray(CAUSES)[group_cause],
+                             "masklet": group_masklet, "pixels": sizes, "frame_hurt": hurt[group_frame]},
+                            columns=_EXAMPLE_COLUMNS)
+    examples = _rank(examples).groupby("cause", sort=False).head(settings.max_examples)
+    return FailureReport(num_classes, (video,), confusion_matrix(gt, baseline, num_classes, settings.ignore_index),
+                         confusion_matrix(gt, refined, num_classes, settings.ignore_index), restore, pixels, events,
+                         frames, _rank(examples), settings)
+
+
+def damage_causes(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined: np.ndarray,
+                  masklets: np.ndarray, num_classes: int, window: int, *,
+                  settings: FailureSettings | None = None) -> np.ndarray:
+    """The cause of every damaged pixel of one video.
+
+    Parameters
+    ----------
+    gt, instances, baseline, refined, masklets, num_classes, window, settings : as in :func:`diagnose`.
+
+    Returns
+    -------
+    (T, H, W) int8
+        Index into :data:`CAUSES` for damaged pixels (baseline right, refined wrong), -1 elsewhere.
+    """
+    settings = settings or FailureSettings()
+    arrays = _check(gt, instances, baseline, refined, masklets, num_classes, window)
+    hurt = None
+    if settings.only_hurt_frames:
+        _, hurt = _frame_table(arrays[0], arrays[2], arrays[3], num_classes, settings, "")
+    return _assign(*arrays, num_classes, window, settings, hurt)
+
+
+# ----------------------------------------------------------------------------------------- helpers
+def _check(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined: np.ndarray, masklets: np.ndarray,
+           num_classes: int, window: int) -> tuple[np.ndarray, ...]:
+    arrays = {"gt": gt, "instances": instances, "baseline": baseline, "refined": refined, "masklets": masklets}
+    arrays = {name: np.asarray(a) for name, a in arrays.items()}
+    shapes = {name: a.shape for name, a in arrays.items()}
+    if len(set(shapes.values())) != 1 or arrays["gt"].ndim != 3:
+        raise ParameterError(f"diagnose: every array must be the same (T, H, W) shape, got {shapes}")
+    for name, a in arrays.items():
+        if not np.issubdtype(a.dtype, np.integer):
+            raise ParameterError(f"diagnose: {name} must hold integers, got dtype {a.dtype}")
+    if arrays["masklets"].size and arrays["masklets"].min() < -1:
+        raise ParameterError(f"diagnose: masklet id {arrays['masklets'].min()} is below -1 (-1 = no masklet)")
+    if arrays["instances"].size and arrays["instances"].min() < 0:
+        raise ParameterError(f"diagnose: instance id {arrays['instances'].min()} is negative (0 = none)")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ParameterError(f"window={window!r} must be a positive number of frames (the masklet window)")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ParameterError(f"num_classes={num_classes!r} must be a positive integer")
+    return tuple(arrays.values())
+
+
+def _frame_table(gt: np.ndarray, baseline: np.ndarray, refined: np.ndarray, num_classes: int,
+                 settings: FailureSettings, video: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-frame accuracy and mIoU of both maps, and which frames hurt."""
+    columns: dict[str, list[float]] = {"acc_baseline": [], "acc_refined": [], "miou_baseline": [], "miou_refined": []}
+    for t in range(gt.shape[0]):
+        for name, pred in (("baseline", baseline), ("refined", refined)):
+            table = confusion_matrix(gt[t], pred[t], num_classes, settings.ignore_index)
+            labelled = table.sum()
+            columns[f"acc_{name}"].append(np.trace(table[:, :num_classes]) / labelled if labelled else math.nan)
+            columns[f"miou_{name}"].append(iou_from_confusion(table)[0])
+    frames = pd.DataFrame({"video": video, "frame": np.arange(gt.shape[0]), **columns})
+    key = "miou" if settings.frame_metric is FrameMetric.MIOU else "acc"
+    with np.errstate(invalid="ignore"):
+        hurt = (frames[f"{key}_refined"] < frames[f"{key}_baseline"] - settings.margin).to_numpy()
+    frames["hurt"] = hurt
+    return frames, hurt
+
+
+def _inscribed_radius(instances: np.ndarray) -> np.ndarray:
+    """(T, H, W) float32: 1 + distance to the nearest edge pixel of any instance (see the module docstring)."""
+    radius = np.empty(instances.shape, np.float32)
+    for t, ids in enumerate(instances):
+        inner = np.zeros(ids.shape, bool)
+        inner[1:-1, 1:-1] = ((ids[1:-1, 1:-1] == ids[:-2, 1:-1]) & (ids[1:-1, 1:-1] == ids[2:, 1:-1])
+                             & (ids[1:-1, 1:-1] == ids[1:-1, :-2]) & (ids[1:-1, 1:-1] == ids[1:-1, 2:]))
+        radius[t] = cv2.distanceTransform(inner.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) + 1.0
+    return radius
+
+
+def _per_pixel(keys: np.ndarray, values: np.ndarray | None = None, *, reduce: str = "count") -> np.ndarray:
+    """For each element, the count (or max of ``values``) over the elements sharing its key."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    if reduce == "count":
+        return np.bincount(inverse, minlength=unique.size)[inverse]
+    top = np.full(unique.size, -np.inf)
+    np.maximum.at(top, inverse, values)
+    return top[inverse]
+
+
+def _assign(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined: np.ndarray, masklets: np.ndarray,
+            num_classes: int, window: int, settings: FailureSettings, hurt: np.ndarray | None) -> np.ndarray:
+    """(T, H, W) int8 cause index of every damaged pixel, -1 elsewhere (the priority of the module docstring)."""
+    num_frames = gt.shape[0]
+    damaged = (gt != settings.ignore_index) & (baseline == gt) & (refined != gt)
+    if hurt is not None:
+        damaged &= hurt[:, None, None]
+    frame = np.broadcast_to(np.arange(num_frames, dtype=np.int64)[:, None, None], gt.shape)
+    in_object = instances > 0
+
+    # 1. late entry: first frame of each instance (flat C order is frame order) and its next key frame
+    ids = instances[in_object].astype(np.int64)
+    object_frame = frame[in_object]
+    unique_ids, first_index, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    entry = object_frame[first_index]
+    next_key = (entry // window + 1) * window
+    late = np.zeros(gt.shape, bool)
+    late[in_object] = (entry % window != 0)[inverse] & (object_frame < next_key[inverse])
+
+    # 2. small or thin instances absorbed by a larger masklet
+    in_masklet = masklets >= 0
+    span = int(instances.max()) + 1 if instances.size else 1
+    object_key = frame[in_object] * span + ids
+    object_area = np.zeros(gt.shape, np.int64)
+    object_area[in_object] = _per_pixel(object_key)
+    radius = np.full(gt.shape, np.inf)
+    radius[in_object] = _per_pixel(object_key, _inscribed_radius(instances)[in_object], reduce="max")
+    masklet_span = int(masklets.max()) + 2 if masklets.size else 1
+    masklet_area = np.zeros(gt.shape, np.int64)
+    masklet_area[in_masklet] = _per_pixel(frame[in_masklet] * masklet_span + masklets[in_masklet])
+    small = (in_object & in_masklet & (masklet_area > object_area)
+             & ((object_area < settings.small_area) | (radius <= settings.thin_radius)))
+
+    # 3. drift and 4. spanning, per vote row (masklet, or masklet-frame)
+    drift, spanning = _masklet_flags(gt, instances, masklets, num_classes, window, settings)
+
+    cause = np.full(gt.shape, len(CAUSES) - 1, np.int8)
+    for k, flag in reversed(list(enumerate((late, small, drift, spanning)))):
+        cause[flag] = k
+    cause[~damaged] = -1
+    return cause
+
+
+def _masklet_flags(gt: np.ndarray, instances: np.ndarray, masklets: np.ndarray, num_classes: int, window: int,
+                   settings: FailureSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(T, H, W) bool maps: pixels of drifting masklets and of spanning masklets (within the vote's scope)."""
+    num_frames = gt.shape[0]
     drift = np.zeros(gt.shape, bool)
     spanning = np.zeros(gt.shape, bool)
-    foreign = np.zeros(gt.shape, bool)  # the pixel's masklet belongs to another object (at its key frame)
-    for start in range(0, t, settings.window):
-        sl = slice(start, min(start + settings.window, t))
-        m, g, inst = masklets[sl], gt[sl], instances[sl]
-        valid = m >= 0
-        mids, minv = np.unique(m[valid], return_inverse=True)
-        if not len(mids):
-            continue
-        n = len(mids)
-        cls = np.where(g[valid] == 255, num_classes, g[valid]).astype(np.int64)
-        table = np.bincount(minv * (num_classes + 1) + cls, minlength=n * (num_classes + 1)).reshape(n, -1)
-        labelled = table[:, :num_classes].sum(axis=1)
-        purity = np.where(labelled > 0, table[:, :num_classes].max(axis=1) / np.maximum(labelled, 1), 1.0)
-        spanning[sl][valid] = (purity < settings.purity)[minv]
-        # the instance each masklet covered at the key frame
-        key_valid = m[0] >= 0
-        kidx = np.searchsorted(mids, m[0][key_valid])
-        kinst = inst[0][key_valid].astype(np.int64)
-        iids, iinv = np.unique(kinst, return_inverse=True)
-        cover = np.bincount(kidx * len(iids) + iinv, minlength=n * len(iids)).reshape(n, len(iids))
-        key_area = np.bincount(kidx, minlength=n)
-        owner = np.where(cover.max(axis=1) > 0.5 * np.maximum(key_area, 1), iids[cover.argmax(axis=1)], -1)
-        # share of the masklet on its key-frame object in each frame
-        frames_idx = np.broadcast_to(np.arange(m.shape[0])[:, None, None], m.shape)[valid]
-        on_owner = (inst[valid] == owner[minv]) & (owner[minv] >= 0)
-        pair = frames_idx * n + minv
-        area = np.bincount(pair, minlength=m.shape[0] * n)
-        hit = np.bincount(pair, weights=on_owner, minlength=m.shape[0] * n)
-        share = np.where(area > 0, hit / np.maximum(area, 1), 1.0)
-        drifted = (share < settings.drift_overlap) & (owner[np.arange(m.shape[0] * n) % n] >= 0)
-        drift[sl][valid] = drifted[pair]
-        foreign[sl][valid] = owner[minv] != inst[valid]
-    late &= foreign
-    small = _object_stats(instances, settings) & (instances > 0) & foreign
-    cause_index = np.full(gt.shape, len(CAUSES) - 1, np.int64)
-    for k, flag in reversed(list(enumerate([late, small, drift, spanning]))):
-        cause_index = np.where(flag, k, cause_index)
-    confusion = confusion_matrix(gt, refined, num_classes)
-    delta, pixels, events, examples = {}, {}, {}, []
-    frame_of = np.broadcast_to(np.arange(t)[:, None, None], gt.shape)
-    for k, cause in enumerate(CAUSES):
-        sel = damaged & (cause_index == k)
-        pixels[cause] = int(sel.sum())
-        delta[cause] = (confusion_matrix(gt[sel], baseline[sel], num_classes)
-                        - confusion_matrix(gt[sel], refined[sel], num_classes))
-        pairs, counts = np.unique(np.stack([frame_of[sel], masklets[sel]]), axis=1, return_counts=True)
-        events[cause] = int(pairs.shape[1])
-        for j in np.argsort(-counts, kind="stable")[:max_examples]:
-            examples.append({"video": name, "frame": int(pairs[0, j]), "cause": cause, "masklet": int(pairs[1, j]),
-                             "pixels": int(counts[j])})
-    return FailureReport(num_classes, confusion, delta, pixels, events, examples)
+    inside = masklets >= 0
+    if not inside.any():
+        return drift, spanning
+    _, m = np.unique(masklets[inside], return_inverse=True)  # compact masklet index per pixel
+    m = m.astype(np.int64)
+    n_masklets = int(m.max()) + 1
+    t = np.nonzero(inside)[0].astype(np.int64)
+    n_windows = -(-num_frames // window)
+    w = t // window
+    inst = instances[inside].astype(np.int64)
+    pair = m * num_frames + t  # (masklet, frame)
+    area = np.bincount(pair, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
+
+    # Reference frame of each (masklet, window): its first frame there; its owner: the instance holding
+    # more than owner_share of the masklet on that frame.
+    present = (area > 0).reshape(n_masklets, -1)
+    padded = np.zeros((n_masklets, n_windows * window), bool)
+    padded[:, :num_frames] = present
+    by_window = padded.reshape(n_masklets, n_windows, window)
+    reference = by_window.argmax(axis=2) + np.arange(n_windows) * window  # (M, W) frame index
+    at_reference = (t == reference[m, w]) & (inst > 0)
+    owner = np.zeros((n_masklets, n_windows), np.int64)
+    if at_reference.any():
+        slot = m[at_reference] * n_windows + w[at_reference]
+        keys, counts = np.unique(np.stack([slot, inst[at_reference]]), axis=1, return_counts=True)
+        order = np.lexsort((-counts, keys[0]))  # per slot, the largest count first
+        first = order[np.r_[True, keys[0][order][1:] != keys[0][order][:-1]]]
+        best_slot, best_inst, best_count = keys[0][first], keys[1][first], counts[first]
+        ref_area = area.reshape(-1)[(best_slot // n_windows) * num_frames
+                                    + reference.reshape(-1)[best_slot]]
+        owned = best_count > settings.owner_share * ref_area
+        owner.reshape(-1)[best_slot[owned]] = best_inst[owned]
+    pixel_owner = owner[m, w]
+    on_owner = (pixel_owner > 0) & (inst == pixel_owner)
+    hits = np.bincount(pair, weights=on_owner, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
+    owned_frame = owner[:, np.arange(num_frames) // window] > 0  # (M, T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drifting = owned_frame & (area > 0) & (hits / area < settings.drift_overlap)
+
+    # Purity of each vote row over its labelled pixels.
+    labelled = gt[inside] != settings.ignore_index
+    row = pair if settings.vote == "frame" else m
+    n_rows = n_masklets * num_frames if settings.vote == "frame" else n_masklets
+    table = np.bincount(row[labelled] * num_classes + gt[inside][labelled].astype(np.int64),
+                        minlength=n_rows * num_classes).reshape(n_rows, num_classes)
+    total = table.sum(axis=1)
+    impure = (total > 0) & (table.max(axis=1) < settings.purity * total)
+    row_drift = drifting.reshape(-1) if settings.vote == "frame" else drifting.any(axis=1)
+    drift[inside] = row_drift[row]
+    spanning[inside] = impure[row]
+    return drift, spanning
 
 
-def summarise_failures(report: FailureReport) -> pd.DataFrame:
-    """DataFrame[cause, events, damaged_pixels, miou_cost] (mIoU points lost to each cause)."""
-    base_miou, _ = iou_from_confusion(report.confusion)
-    rows = []
-    for cause in CAUSES:
-        restored, _ = iou_from_confusion(report.confusion + report.delta[cause])
-        rows.append({"cause": cause, "events": report.events[cause], "damaged_pixels": report.pixels[cause],
-                     "miou_cost": 100 * (restored - base_miou)})
-    return pd.DataFrame(rows)
+def _rank(examples: pd.DataFrame) -> pd.DataFrame:
+    """Examples ordered by cause priority, then damaged pixels (largest first), then video and frame."""
+    order = examples.assign(_priority=examples["cause"].map({c: k for k, c in enumerate(CAUSES)}))
+    order = order.sort_values(["_priority", "pixels", "video", "frame", "masklet"],
+                              ascending=[True, False, True, True, True], kind="stable")
+    return order.drop(columns="_priority").reset_index(drop=True)

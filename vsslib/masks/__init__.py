@@ -1,17 +1,22 @@
-"""Masklet sources: class-agnostic object masks carried through time, as (T, H, W) int32 id maps.
+"""Masklet sources: class-agnostic object masks carried through time, as (T, H, W) int32 id maps (-1 = none).
 
 - ``"sam2"``: :class:`SAM2Masklets`, the real SAM2 automatic mask generator and video predictor.
 - ``"classical"``: :class:`ClassicalMasklets`, the embedded default (graph-based regions + optical flow).
 - ``"oracle"``: :class:`OracleMasklets`, the dataset's own objects with controlled corruption.
+
+Create one by name with :func:`create_masklet_source`; the window, linking and discovery logic the first
+two share lives in :mod:`vsslib.masks.windows`, the contract and painting order in :mod:`vsslib.masks.base`.
 """
 
-from .base import MaskletSource, create_masklet_source, list_masklet_sources, paint, relabel_sequential
-from .classical import ClassicalMasklets, ClassicalSettings, FlowSettings
-from .oracle import OracleMasklets, OracleSettings, components_in_time
-from .sam2_masklets import SAM2Masklets, SAM2Settings
-from .windows import WindowSettings, link_ids, mask_iou_matrix, run_windows
+from .base import (MaskletSource, check_frames, create_masklet_source, list_masklet_sources, merge_settings, paint,
+                   relabel_sequential)
+from .classical import ClassicalMasklets, ClassicalSettings, FlowSettings, propagate_ids, propose_regions
+from .oracle import OracleMasklets, OracleSettings, components_in_time, corrupt_masklets, oracle_ids
+from .sam2_masklets import GeneratorSettings, SAM2Masklets, SAM2Settings, build_sam2_model
+from .windows import WindowSettings, link_ids, mask_iou_matrix, region_iou, run_windows
 
-__all__ = ["MaskletSource", "create_masklet_source", "list_masklet_sources", "paint", "relabel_sequential",
-           "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "OracleMasklets", "OracleSettings",
-           "components_in_time", "SAM2Masklets", "SAM2Settings", "WindowSettings", "link_ids", "mask_iou_matrix",
-           "run_windows"]
+__all__ = ["MaskletSource", "check_frames", "create_masklet_source", "list_masklet_sources", "merge_settings", "paint",
+           "relabel_sequential", "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "propagate_ids",
+           "propose_regions", "OracleMasklets", "OracleSettings", "components_in_time", "corrupt_masklets",
+           "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowSettings",
+           "link_ids", "mask_iou_matrix", "region_iou", "run_windows"]

@@ -131,6 +131,7 @@ def merge_settings(settings: SettingsT, overrides: Mapping[str, Any], *, source:
     nested = {name: getattr(settings, name) for name in fields if dataclasses.is_dataclass(getattr(settings, name))}
     top: dict[str, Any] = {}
     inner: dict[str, dict[str, Any]] = {name: {} for name in nested}
+    unknown = []
     for key, value in overrides.items():
         if key in fields:
             if key in nested and isinstance(value, Mapping):
@@ -139,11 +140,14 @@ def merge_settings(settings: SettingsT, overrides: Mapping[str, Any], *, source:
                 top[key] = value
             continue
         owners = [name for name, sub in nested.items() if key in {f.name for f in dataclasses.fields(sub)}]
-        if len(owners) != 1:
-            valid = sorted((fields - set(nested)) | {f.name for sub in nested.values() for f in dataclasses.fields(sub)}
-                           | set(extra))
-            raise ParameterError(f"unknown {source} masklet setting {key!r}={value!r}; valid: {', '.join(valid)}")
-        inner[owners[0]][key] = value
+        if len(owners) == 1:
+            inner[owners[0]][key] = value
+        else:
+            unknown.append(key)
+    if unknown:
+        valid = sorted((fields - set(nested)) | {f.name for sub in nested.values() for f in dataclasses.fields(sub)}
+                       | set(extra))
+        raise ParameterError(f"unknown {source} masklet setting(s) {sorted(unknown)}; valid: {', '.join(valid)}")
     for name, changes in inner.items():
         if changes:
             top[name] = dataclasses.replace(top.get(name, nested[name]), **changes)

@@ -1,0 +1,190 @@
+"""Boundary analyses: trimap accuracy, mBIoU by dilation, per-class gains, object sizes, VC over time.
+
+Hand-worked values on tiny arrays, plus plain-loop reference implementations written here independently
+of the vectorised code (brute-force distances, per-object loops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vsslib.analysis import (biou_by_dilation, boundary_distance, consistency_over_time, gain_by_object_size,
+                             per_class_gain, trimap_accuracy)
+from vsslib.errors import ParameterError
+from vsslib.metrics import MetricAccumulator, mean_boundary_iou, video_consistency
+
+
+def _brute_distance(labels: np.ndarray) -> np.ndarray:
+    """Chebyshev distance to the nearest pixel of another value, by looking at every pair of pixels."""
+    h, w = labels.shape
+    out = np.full((h, w), np.inf)
+    for r in range(h):
+        for c in range(w):
+            for rr in range(h):
+                for cc in range(w):
+                    if labels[rr, cc] != labels[r, c]:
+                        out[r, c] = min(out[r, c], max(abs(rr - r), abs(cc - c)))
+    return out
+
+
+def _brute_trimap(gts, preds, widths, ignore_index=255):
+    rows = []
+    for width in widths:
+        correct = total = 0
+        for gt_video, pred_video in zip(gts, preds):
+            for gt, pred in zip(gt_video, pred_video):
+                distance = _brute_distance(gt)
+                for r in range(gt.shape[0]):
+                    for c in range(gt.shape[1]):
+                        if gt[r, c] != ignore_index and distance[r, c] <= width:
+                            total += 1
+                            correct += int(pred[r, c] == gt[r, c])
+        rows.append((correct / total if total else np.nan, total))
+    return rows
+
+
+def test_one_pixel_wrong_boundary_by_hand() -> None:
+    # 4 x 8: class 0 in columns 0-3, class 1 in 4-7; the prediction moves the edge one column right.
+    gt = np.zeros((1, 4, 8), np.uint8)
+    gt[..., 4:] = 1
+    pred = gt.copy()
+    pred[..., 4] = 0
+    table = trimap_accuracy(gt, pred, [1, 2, 3, 4, 5])
+    # w=1: columns 3-4 (8 px, 4 wrong); w=2: columns 2-5 (16 px); w=3: 24 px; w>=4: all 32 px
+    assert table["pixels"].tolist() == [8, 16, 24, 32, 32]
+    assert table["accuracy"].tolist() == pytest.approx([4 / 8, 12 / 16, 20 / 24, 28 / 32, 28 / 32])
+    assert table.columns.tolist() == ["width", "accuracy", "pixels"]
+
+
+def test_ignored_pixels_are_a_boundary_but_not_scored() -> None:
+    gt = np.zeros((1, 1, 6), np.uint8)
+    gt[0, 0, 5] = 255
+    pred = np.zeros_like(gt)
+    table = trimap_accuracy(gt, pred, [1, 2])
+    assert table["pixels"].tolist() == [1, 2]  # column 4, then 3-4; column 5 itself is not scored
+    assert boundary_distance(gt[0], 9).tolist() == [[5, 4, 3, 2, 1, 1]]
+    assert boundary_distance(np.zeros((2, 3), np.uint8), 4).tolist() == [[5, 5, 5], [5, 5, 5]]  # no boundary
+
+
+def test_trimap_agrees_with_a_brute_force_loop() -> None:
+    rng = np.random.default_rng(1)
+    gts = [rng.integers(0, 3, (2, 6, 7)).astype(np.uint8), rng.integers(0, 2, (1, 5, 9)).astype(np.uint8)]
+    gts[0][0, 0, :3] = 255
+    preds = [np.where(rng.random(g.shape) < 0.7, g, rng.integers(0, 3, g.shape)).astype(np.uint8) for g in gts]
+    for gt in gts:
+        for frame in gt:
+            brute = _brute_distance(frame)
+            np.testing.assert_array_equal(boundary_distance(frame, 20), np.where(np.isinf(brute), 21, brute))
+    widths = [1, 2, 3, 6]
+    table = trimap_accuracy(gts, preds, widths)
+    expected = _brute_trimap(gts, preds, widths)
+    assert table["accuracy"].tolist() == pytest.approx([a for a, _ in expected])
+    assert table["pixels"].tolist() == [n for _, n in expected]
+
+
+def test_biou_by_dilation_sums_counts_over_videos() -> None:
+    rng = np.random.default_rng(2)
+    gts = [rng.integers(0, 3, (2, 20, 30)).astype(np.uint8),
+           np.kron(rng.integers(0, 3, (1, 4, 5)), np.ones((1, 6, 6))).astype(np.uint8)]
+    preds = [np.where(rng.random(g.shape) < 0.8, g, 0).astype(np.uint8) for g in gts]
+    ratios = [0.01, 0.05, 0.2]
+    table = biou_by_dilation(gts, preds, 3, ratios)
+    assert table["ratio"].tolist() == ratios
+    for ratio, mbiou in zip(ratios, table["mbiou"]):
+        assert mbiou == pytest.approx(mean_boundary_iou(gts, preds, 3, ratio)["mbiou"])
+    assert biou_by_dilation(gts, gts, 3, ratios)["mbiou"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_per_class_gain_by_hand() -> None:
+    gt = np.array([[[0, 0], [1, 1]]], np.uint8)
+    baseline = np.array([[[0, 1], [1, 1]]], np.uint8)
+    acc_b = MetricAccumulator(2, vc_lengths=(1,)).update(gt, baseline)
+    acc_r = MetricAccumulator(2, vc_lengths=(1,)).update(gt, gt)
+    table = per_class_gain(acc_b, acc_r, ["road", "car"])
+    # baseline: IoU0 = 1/2, IoU1 = 2/3; on a 2x2 frame every mask pixel is in its band, so BIoU = IoU
+    assert table["class"].tolist() == ["road", "car"]
+    assert table["iou_baseline"].tolist() == pytest.approx([1 / 2, 2 / 3])
+    assert table["iou_gain"].tolist() == pytest.approx([1 / 2, 1 / 3])
+    assert table["biou_baseline"].tolist() == pytest.approx([1 / 2, 2 / 3])
+    assert table["biou_gain"].tolist() == pytest.approx([1 / 2, 1 / 3])
+    from_dicts = per_class_gain(acc_b.result(), acc_r.result(), ["road", "car"])
+    assert from_dicts.equals(table)
+    with pytest.raises(ParameterError, match="3 class names, but 2"):
+        per_class_gain(acc_b, acc_r, ["road", "car", "sky"])
+
+
+def test_gain_by_object_size_by_hand() -> None:
+    gt = np.zeros((1, 4, 5), np.uint8)
+    instances = np.zeros((1, 4, 5), np.int32)
+    instances[0, 0, :3] = 1  # area 3
+    instances[0, 2:, :] = 2  # area 10
+    gt[0, 2:, :] = 1
+    baseline = gt.copy()
+    refined = gt.copy()
+    refined[0, 0, :2] = 1  # object 1: 1 of 3 right after refinement
+    baseline[0, 2, :] = 0  # object 2: 5 of 10 right before refinement
+    table = gain_by_object_size(instances, gt, baseline, refined, [5])
+    assert table["size_bin"].tolist() == ["< 5", ">= 5"]
+    assert table["n_objects"].tolist() == [1, 1]
+    assert table["acc_baseline"].tolist() == pytest.approx([1.0, 0.5])
+    assert table["acc_refined"].tolist() == pytest.approx([1 / 3, 1.0])
+    assert table["gain"].tolist() == pytest.approx([-2 / 3, 0.5])
+
+
+def test_gain_by_object_size_agrees_with_a_loop() -> None:
+    rng = np.random.default_rng(3)
+    videos = []
+    for _ in range(2):
+        inst = rng.integers(0, 6, (3, 8, 9)).astype(np.int32)
+        gt = rng.integers(0, 3, inst.shape).astype(np.uint8)
+        gt[rng.random(gt.shape) < 0.1] = 255
+        base = rng.integers(0, 3, inst.shape).astype(np.uint8)
+        ref = rng.integers(0, 3, inst.shape).astype(np.uint8)
+        videos.append((inst, gt, base, ref))
+    bins = [10, 13]
+    table = gain_by_object_size(*[[v[k] for v in videos] for k in range(4)], bins)
+    objects = {0: [], 1: [], 2: []}
+    for inst, gt, base, ref in videos:
+        for t in range(inst.shape[0]):
+            for i in range(1, 6):
+                sel = (inst[t] == i) & (gt[t] != 255)
+                if sel.sum() == 0:
+                    continue
+                area = int(sel.sum())
+                b = 0 if area < 10 else (1 if area < 13 else 2)
+                objects[b].append(((base[t][sel] == gt[t][sel]).mean(), (ref[t][sel] == gt[t][sel]).mean()))
+    assert table["size_bin"].tolist() == ["< 10", "10-12", ">= 13"]
+    assert table["n_objects"].tolist() == [len(objects[b]) for b in range(3)]
+    for b in range(3):
+        if objects[b]:
+            assert table["acc_baseline"][b] == pytest.approx(np.mean([o[0] for o in objects[b]]))
+            assert table["acc_refined"][b] == pytest.approx(np.mean([o[1] for o in objects[b]]))
+        else:
+            assert np.isnan(table["acc_baseline"][b])
+
+
+def test_consistency_over_time_by_hand_and_against_the_metric() -> None:
+    gt = np.zeros((3, 1, 2), np.uint8)
+    gt[2, 0, 1] = 2  # pixel 1 changes at frame 2
+    baseline = np.array([[[5, 5]], [[6, 5]], [[6, 5]]], np.uint8)  # pixel 0 flickers at frame 1
+    refined = np.full_like(baseline, 5)
+    table = consistency_over_time([gt, gt[:1]], [baseline, baseline[:1]], [refined, refined[:1]], 2,
+                                  videos=["a", "b"])
+    assert table["video"].tolist() == ["a", "a"]  # video b (1 frame) has no window of 2
+    assert table["window_start"].tolist() == [0, 1]
+    assert table["vc_baseline"].tolist() == pytest.approx([0.5, 1.0])
+    assert table["vc_refined"].tolist() == pytest.approx([1.0, 1.0])
+    assert table["vc_baseline"].tolist() == pytest.approx(video_consistency(gt, baseline, 2).tolist())
+
+
+def test_bad_inputs_are_named() -> None:
+    gt = np.zeros((1, 4, 4), np.uint8)
+    with pytest.raises(ParameterError, match="width=0"):
+        trimap_accuracy(gt, gt, [0])
+    with pytest.raises(ParameterError, match=r"bins=\[8, 4\] must increase"):
+        gain_by_object_size(gt.astype(np.int32), gt, gt, gt, [8, 4])
+    with pytest.raises(ParameterError, match=r"shapes differ"):
+        trimap_accuracy(gt, gt[:, :3], [1])
+    with pytest.raises(ParameterError, match=r"\(T, H, W\) integer array, got shape \(4, 4\)"):
+        biou_by_dilation([gt[0]], [gt[0]], 2, [0.02])

@@ -1,0 +1,119 @@
+"""Cost measurements: stage timing, peak memory, and one tiny real-SAM2 timing with random weights."""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from vsslib.analysis import STAGES, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid, time_stages
+from vsslib.errors import ParameterError
+from vsslib.refine import refine
+
+
+def test_time_stages_measures_a_sleep() -> None:
+    table = time_stages({"sleep": lambda: time.sleep(0.05), "noop": lambda: None},
+                        num_frames={"sleep": 5, "noop": 1}, repeats=3, warmup=0)
+    assert table["stage"].tolist() == ["sleep", "noop"]
+    assert table["frames"].tolist() == [5, 1]
+    assert table["repeats"].tolist() == [3, 3]
+    sleep = table.iloc[0]
+    assert 0.05 <= sleep["seconds"] < 0.15  # a sleep never returns early; a busy machine may add a little
+    assert sleep["seconds_per_frame"] == pytest.approx(sleep["seconds"] / 5)
+    assert sleep["min_seconds"] <= sleep["seconds"] <= sleep["max_seconds"]
+    assert (table["seconds"] > 0).all()
+    assert table.iloc[1]["seconds"] < 0.01
+
+
+def test_measure_seconds_warms_up_then_times_each_repeat() -> None:
+    calls = []
+    seconds = measure_seconds(lambda: calls.append(1), repeats=4, warmup=2)
+    assert len(calls) == 6 and seconds.shape == (4,) and (seconds >= 0).all()
+    with pytest.raises(ParameterError, match="repeats=0"):
+        measure_seconds(lambda: None, repeats=0)
+    with pytest.raises(ParameterError, match=r"no frame count for stage\(s\) \['b'\]"):
+        time_stages({"a": lambda: None, "b": lambda: None}, num_frames={"a": 1})
+
+
+def test_peak_memory_sees_a_200_mib_allocation() -> None:
+    size = 200 * 2**20
+
+    def allocate() -> float:
+        block = np.ones(size, np.uint8)  # np.ones writes every page, so all of it is resident
+        return float(block[::4096].sum())
+
+    seen = peak_memory(allocate)
+    assert seen.result == size / 4096
+    if sys.platform.startswith("linux"):
+        assert seen.method == "VmHWM"
+        assert 195 <= seen.increase_mib < 400
+    else:
+        assert seen.peak_mib >= 200
+    small = peak_memory(lambda: None)  # the high-water mark was reset: the earlier peak is not seen again
+    if small.method == "VmHWM":
+        assert small.increase_mib < 20
+
+
+class _BoxSource:
+    """A masklet source with the SAM2 interface: one box per key frame, carried unchanged."""
+
+    def __init__(self, window: int) -> None:
+        self.settings = SimpleNamespace(windows=SimpleNamespace(window=window))
+        self.calls = {"propose": 0, "propagate": 0}
+
+    def propose(self, frame: np.ndarray) -> np.ndarray:
+        self.calls["propose"] += 1
+        masks = np.zeros((1,) + frame.shape[:2], bool)
+        masks[0, :2, :2] = True
+        return masks
+
+    def propagate(self, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        self.calls["propagate"] += 1
+        return np.where(masks[0], ids[0], -1).astype(np.int32)[None].repeat(len(frames), axis=0)
+
+    def __call__(self, frames: np.ndarray, video=None) -> np.ndarray:
+        ids = np.full(frames.shape[:3], -1, np.int32)
+        ids[:, :2, :2] = 0
+        return ids
+
+
+def test_refiner_stages_cover_every_stage_and_compute_the_real_outputs() -> None:
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, (5, 4, 6)).astype(np.uint8)
+    video = SimpleNamespace(frames=rng.integers(0, 255, (5, 4, 6, 3), dtype=np.uint8), labels=labels,
+                            num_frames=5)
+    segmenter = SimpleNamespace(predict=lambda v: labels[::-1].copy())
+    source = _BoxSource(window=2)
+    stages = refiner_stages(video, segmenter, source, 3)
+    assert tuple(stages) == STAGES
+    before = dict(source.calls)
+    assert len(stages["proposal"]()) == 3  # key frames 0, 2, 4
+    assert len(stages["propagation"]()) == 3
+    assert source.calls == {"propose": before["propose"] + 3, "propagate": before["propagate"] + 3}
+    np.testing.assert_array_equal(stages["refinement"](), refine(labels[::-1], source(video.frames), 3))
+    assert stages["metrics"]().frames == 5
+    table = time_stages(stages, num_frames=5, repeats=1, warmup=0)
+    assert table["stage"].tolist() == list(STAGES) and (table["seconds"] > 0).all()
+    # a source without propose/propagate is timed as one stage
+    whole = refiner_stages(video, segmenter, lambda frames, v=None: np.zeros(frames.shape[:3], np.int32), 3)
+    assert tuple(whole) == ("baseline", "masklets", "refinement", "metrics")
+
+
+@pytest.mark.sam2
+def test_sam2_propagation_timing_with_random_weights() -> None:
+    """Real sam2, random hiera-tiny: 2 propagated frames measured, a window of 3 extends at the flat rate."""
+    cost = sam2_cost_grid([], [2, 3], frame_shape=(32, 48), n_objects=1, measured_frames=2)
+    assert cost.generator.empty
+    frames = cost.frames
+    assert frames["frame"].tolist() == [0, 1, 2] and frames["measured"].tolist() == [True, True, False]
+    assert (frames["seconds"] > 0).all() and cost.setup_seconds > 0
+    # the unmeasured frame takes the median of the measured ones (fewer than 3 measured)
+    assert frames["seconds"][2] == pytest.approx(np.median(frames["seconds"][:2]))
+    rows = cost.propagation.set_index("window")
+    assert rows.loc[2, "seconds"] == pytest.approx(cost.setup_seconds + frames["seconds"][:2].sum())
+    assert rows.loc[3, "seconds"] == pytest.approx(cost.setup_seconds + frames["seconds"].sum())
+    assert rows["extrapolated"].tolist() == [False, True]
+    assert "1 seeded mask, window 3 (extrapolated beyond 2 measured frames)" in rows.loc[3, "label"]
