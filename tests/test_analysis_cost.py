@@ -103,17 +103,31 @@ def test_refiner_stages_cover_every_stage_and_compute_the_real_outputs() -> None
 
 
 @pytest.mark.sam2
-def test_sam2_propagation_timing_with_random_weights() -> None:
-    """Real sam2, random hiera-tiny: 2 propagated frames measured, a window of 3 extends at the flat rate."""
-    cost = sam2_cost_grid([], [2, 3], frame_shape=(32, 48), n_objects=1, measured_frames=2)
-    assert cost.generator.empty
+def test_sam2_cost_grid_with_random_weights() -> None:
+    """Real sam2, random hiera-tiny, tiny frames: grids 1 and 2 timed, grid 4 predicted from them; two
+    propagated frames measured, a window of 3 extended at the flat rate."""
+    cost = sam2_cost_grid([1, 2, 4], [2, 3], frame_shape=(32, 48), n_objects=1, measured_frames=2,
+                          max_measured_grid=2)
+    gen = cost.generator.set_index("points_per_side")
+    assert gen["candidates"].tolist() == [3, 12, 48]
+    assert gen["extrapolated"].tolist() == [False, False, True]
+    assert (gen["seconds"] > 0).all() and gen.loc[4, "masks_kept"] == -1
+    # the line through the two measured grids, in seconds per candidate
+    slope = (gen.loc[2, "seconds"] - gen.loc[1, "seconds"]) / (12 - 3)
+    assert gen.loc[4, "seconds"] == pytest.approx(gen.loc[1, "seconds"] + slope * (48 - 3))
+    assert gen.loc[4, "label"] == "generator, 4x4 points, 1 key frame (extrapolated from 1x1, 2x2)"
+
     frames = cost.frames
     assert frames["frame"].tolist() == [0, 1, 2] and frames["measured"].tolist() == [True, True, False]
     assert (frames["seconds"] > 0).all() and cost.setup_seconds > 0
-    # the unmeasured frame takes the median of the measured ones (fewer than 3 measured)
+    # the unmeasured frame takes the median of the last measured ones (here both)
     assert frames["seconds"][2] == pytest.approx(np.median(frames["seconds"][:2]))
     rows = cost.propagation.set_index("window")
     assert rows.loc[2, "seconds"] == pytest.approx(cost.setup_seconds + frames["seconds"][:2].sum())
     assert rows.loc[3, "seconds"] == pytest.approx(cost.setup_seconds + frames["seconds"].sum())
     assert rows["extrapolated"].tolist() == [False, True]
-    assert "1 seeded mask, window 3 (extrapolated beyond 2 measured frames)" in rows.loc[3, "label"]
+    assert rows.loc[3, "label"] == "propagation, 1 seeded mask, window 3 (extrapolated beyond 2 measured frames)"
+    per_frame = cost.per_video_frame().set_index(["points_per_side", "window"])["seconds_per_frame"]
+    assert per_frame[(2, 3)] == pytest.approx((gen.loc[2, "seconds"] + rows.loc[3, "seconds"]) / 3)
+    with pytest.raises(ParameterError, match="predicting \\[4\\] needs two"):
+        sam2_cost_grid([1, 4], [], max_measured_grid=2)

@@ -30,6 +30,7 @@ def test_random_weight_sam2_gives_a_valid_masklet_map(source: SAM2Masklets) -> N
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, (2, 64, 96, 3), dtype=np.uint8)
     frames[:, 16:48, 24:72] = (220, 120, 40)
+    frames.setflags(write=False)  # frames read from disk may be read-only; sam2 must not warn about it
     key_masks = source.propose(frames[0])
     assert key_masks.dtype == bool and key_masks.shape[1:] == (64, 96)
     assert 1 <= len(key_masks) <= 3

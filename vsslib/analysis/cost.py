@@ -21,6 +21,11 @@ prefix (propagation is causal: frame t's work depends on frames up to t only), a
 after ``measured_frames`` frames can be extended at the flat rate (the median of its last frames): rows
 so computed are marked ``extrapolated``. Measure at least 8 frames before extrapolating, so that the memory
 bank is full.
+
+The generator's time is an image encoding plus a mask-decoder pass per batch of prompts, so it grows
+linearly with the number of candidates (3 per grid point): grids above ``max_measured_grid`` are predicted
+from a least-squares line through the measured grids (``extrapolated`` rows). In one run on 2 shared CPU
+cores, the line through 8 x 8 and 16 x 16 predicted 234 s for 32 x 32; 262 s were measured.
 """
 
 from __future__ import annotations
@@ -261,8 +266,9 @@ class SAM2Cost:
 
     Attributes
     ----------
-    generator : DataFrame[points_per_side, candidates, seconds, masks_kept, label]
-        Automatic mask generator on one key frame (median of the repeats); ``candidates`` = 3 per point.
+    generator : DataFrame[points_per_side, candidates, seconds, masks_kept, extrapolated, label]
+        Automatic mask generator on one key frame (median of the repeats); ``candidates`` = 3 per point;
+        ``masks_kept`` is -1 on extrapolated rows.
     propagation : DataFrame[window, n_objects, seconds, seconds_per_frame, frames_measured, extrapolated, label]
         One predictor state per window, seeded with ``n_objects`` masks on its first frame: set-up
         (``init_state`` + ``add_new_mask``) plus every frame's propagation.
@@ -272,7 +278,7 @@ class SAM2Cost:
     setup_seconds : float
         ``init_state`` (frame loading, frame-0 encoding) plus ``add_new_mask`` of every seed, seconds.
     settings : dict
-        config, device, frame shape, n_objects, measured_frames, repeats, torch threads.
+        config, device, frame shape, n_objects, measured_frames, max_measured_grid, repeats, torch threads.
     """
 
     generator: pd.DataFrame
@@ -293,14 +299,14 @@ class SAM2Cost:
             for prop in self.propagation.itertuples(index=False):
                 rows.append({"points_per_side": gen.points_per_side, "window": prop.window,
                              "seconds_per_frame": (gen.seconds + prop.seconds) / prop.window,
-                             "extrapolated": prop.extrapolated})
+                             "extrapolated": bool(gen.extrapolated or prop.extrapolated)})
         return pd.DataFrame(rows)
 
 
 def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[int],
                    frame_shape: tuple[int, int] = (128, 224), n_objects: int = 4, device: str = "cpu", *,
                    config: str = "tiny", checkpoint: str | None = None, measured_frames: int | None = None,
-                   repeats: int = 1, seed: int = 0) -> SAM2Cost:
+                   max_measured_grid: int | None = None, repeats: int = 1, seed: int = 0) -> SAM2Cost:
     """Time SAM2's generator against the point grid and its propagation against the window length.
 
     Parameters
@@ -317,6 +323,8 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     measured_frames : propagate only this many frames of the longest window and extend the rest at the
         flat rate (median of the last 3 measured frames); None measures every frame. Use >= 8 so that the
         memory bank (7 frames) is full.
+    max_measured_grid : time the generator only for grids up to this many points per side and predict the
+        larger ones linearly in the number of candidates (needs two measured grids); None times all.
     repeats : generator calls per grid (median); one untimed 1 x 1-grid call warms the model up first.
     seed : torch seed of the random weights and numpy seed of the test frames.
 
@@ -337,15 +345,21 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
         _check_count(measured_frames, "measured_frames", minimum=2)
     to_measure = longest if measured_frames is None else min(measured_frames, longest)
 
+    measured_grids = [g for g in grids if max_measured_grid is None or g <= max_measured_grid]
+    predicted_grids = [g for g in grids if g not in measured_grids]
+    if predicted_grids and len(set(measured_grids)) < 2:
+        raise ParameterError(f"max_measured_grid={max_measured_grid} leaves {len(set(measured_grids))} measured "
+                             f"grid(s) among {grids}; predicting {predicted_grids} needs two")
+
     torch.manual_seed(seed)
     source = SAM2Masklets(config=config, checkpoint=checkpoint, random_weights=checkpoint is None, device=device)
     model = source.model
     frames = _test_frames(max(longest, 1), frame_shape, seed=seed)
 
     rows = []
-    if grids:
+    if measured_grids:
         _generator(model, source, 1).generate(frames[0])  # warm-up: first-call allocations and lazy set-up
-    for grid in grids:
+    for grid in measured_grids:
         generator = _generator(model, source, grid)
         kept: list[int] = []
 
@@ -355,9 +369,19 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
 
         seconds = measure_seconds(generate, repeats=repeats, warmup=0)
         rows.append({"points_per_side": grid, "candidates": 3 * grid * grid, "seconds": float(np.median(seconds)),
-                     "masks_kept": kept[-1],
-                     "label": f"generator, {grid}x{grid} points, 1 key frame"})
-    generator_table = pd.DataFrame(rows, columns=["points_per_side", "candidates", "seconds", "masks_kept", "label"])
+                     "masks_kept": kept[-1], "extrapolated": False,
+                     "label": f"generator, {grid}x{grid} points, 1 key frame, {_plural(kept[-1], 'mask')} kept"})
+    if predicted_grids:
+        slope, intercept = np.polyfit([r["candidates"] for r in rows], [r["seconds"] for r in rows], 1)
+        basis = ", ".join(f"{g}x{g}" for g in measured_grids)
+        for grid in predicted_grids:
+            rows.append({"points_per_side": grid, "candidates": 3 * grid * grid,
+                         "seconds": float(intercept + slope * 3 * grid * grid), "masks_kept": -1,
+                         "extrapolated": True,
+                         "label": f"generator, {grid}x{grid} points, 1 key frame (extrapolated from {basis})"})
+    rows.sort(key=lambda r: grids.index(r["points_per_side"]))
+    generator_table = pd.DataFrame(rows, columns=["points_per_side", "candidates", "seconds", "masks_kept",
+                                                  "extrapolated", "label"])
 
     setup, measured = (0.0, np.zeros(0))
     if windows:
@@ -368,19 +392,20 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     per_frame = np.concatenate([measured, np.full(longest - measured.size, flat)])
     frame_table = pd.DataFrame({"frame": np.arange(longest), "seconds": per_frame,
                                 "measured": np.arange(longest) < measured.size})
-    rows = []
+    prop_rows = []
     for window in windows:
         extrapolated = window > measured.size
         seconds = setup + float(per_frame[:window].sum())
         note = f" (extrapolated beyond {measured.size} measured frames)" if extrapolated else ""
-        rows.append({"window": window, "n_objects": n_objects, "seconds": seconds,
+        prop_rows.append({"window": window, "n_objects": n_objects, "seconds": seconds,
                      "seconds_per_frame": seconds / window, "frames_measured": min(window, measured.size),
                      "extrapolated": extrapolated,
-                     "label": f"propagation, {_plural(n_objects, 'seeded mask')}, window {window}{note}"})
-    propagation_table = pd.DataFrame(rows, columns=["window", "n_objects", "seconds", "seconds_per_frame",
+                          "label": f"propagation, {_plural(n_objects, 'seeded mask')}, window {window}{note}"})
+    propagation_table = pd.DataFrame(prop_rows, columns=["window", "n_objects", "seconds", "seconds_per_frame",
                                                     "frames_measured", "extrapolated", "label"])
     settings = {"config": config, "checkpoint": checkpoint, "device": device, "frame_shape": tuple(frame_shape),
-                "n_objects": n_objects, "measured_frames": measured_frames, "repeats": repeats,
+                "n_objects": n_objects, "measured_frames": measured_frames, "max_measured_grid": max_measured_grid,
+                "repeats": repeats,
                 "torch_threads": torch.get_num_threads()}
     return SAM2Cost(generator_table, propagation_table, frame_table, setup, settings)
 
@@ -406,43 +431,73 @@ def sam2_memory_by_length(lengths: Sequence[int], frame_shape: tuple[int, int] =
     Returns
     -------
     DataFrame[frames, tracked_frames, peak_mib, start_mib, increase_mib, device, method, label]
-        On CPU: resident memory (``peak_memory``); on CUDA: ``torch.cuda.max_memory_allocated``.
+        ``start_mib``: memory after the model is built, just before the call; ``increase_mib``: the call's
+        own peak above it (the model's weights are not included).
+
+    Notes
+    -----
+    On CPU each length runs in a fresh process (``spawn``), measured with :func:`peak_memory`: in one
+    process, memory freed by an earlier call stays with the allocator and is reused without raising the
+    resident size, which hides growth. On CUDA the lengths share a process and
+    ``torch.cuda.max_memory_allocated`` (reset before each call) counts allocated, not cached, memory.
+    A script that calls this on CPU needs the ``if __name__ == "__main__":`` guard that spawned processes
+    require; a notebook does not.
     """
+    lengths = [_check_count(n, "length", minimum=1) for n in lengths]
+    if tracked_frames is not None:
+        _check_count(tracked_frames, "tracked_frames", minimum=1)
+    jobs = [dict(length=n, tracked=n if tracked_frames is None else min(tracked_frames, n), frame_shape=frame_shape,
+                 n_objects=n_objects, device=device, config=config, checkpoint=checkpoint, seed=seed)
+            for n in lengths]
+    if device == "cuda":
+        measured = _state_peaks(jobs)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        measured = []
+        for job in jobs:
+            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                measured.extend(pool.submit(_state_peaks, [job]).result())
+    rows = []
+    for job, (start, peak, method) in zip(jobs, measured, strict=True):
+        rows.append({"frames": job["length"], "tracked_frames": job["tracked"], "peak_mib": peak, "start_mib": start,
+                     "increase_mib": peak - start, "device": device, "method": method,
+                     "label": f"one SAM2 state of {job['length']} frames, {_plural(n_objects, 'seeded mask')}, "
+                              f"{job['tracked']} tracked"})
+    return pd.DataFrame(rows)
+
+
+def _state_peaks(jobs: Sequence[dict[str, Any]]) -> list[tuple[float, float, str]]:
+    """(start MiB, peak MiB, method) of one seeded SAM2 state per job, in this process (one shared model)."""
     import torch
 
     from ..masks import SAM2Masklets
 
-    lengths = [_check_count(n, "length", minimum=1) for n in lengths]
-    if tracked_frames is not None:
-        _check_count(tracked_frames, "tracked_frames", minimum=1)
-    torch.manual_seed(seed)
-    source = SAM2Masklets(config=config, checkpoint=checkpoint, random_weights=checkpoint is None, device=device)
+    first = jobs[0]
+    torch.manual_seed(first["seed"])
+    source = SAM2Masklets(config=first["config"], checkpoint=first["checkpoint"],
+                          random_weights=first["checkpoint"] is None, device=first["device"])
     model = source.model
-    frames = _test_frames(max(lengths, default=1), frame_shape, seed=seed)
-    seeds = _seed_masks(n_objects, frame_shape)
-    rows = []
-    for length in lengths:
-        tracked = length if tracked_frames is None else min(tracked_frames, length)
+    frames = _test_frames(max(job["length"] for job in jobs), first["frame_shape"], seed=first["seed"])
+    seeds = _seed_masks(first["n_objects"], first["frame_shape"])
+    results = []
+    for job in jobs:
+        def run(job: dict[str, Any] = job) -> None:
+            _timed_propagation(model, frames[:job["length"]], seeds, device=job["device"],
+                               offload=source.settings.offload_video_to_cpu, track=job["tracked"])
 
-        def run(length: int = length, tracked: int = tracked) -> None:
-            _timed_propagation(model, frames[:length], seeds, device=device,
-                               offload=source.settings.offload_video_to_cpu, track=tracked)
-
-        if device == "cuda":
+        if job["device"] == "cuda":
             torch.cuda.synchronize()
             start = torch.cuda.memory_allocated() / 2**20
             torch.cuda.reset_peak_memory_stats()
             run()
             torch.cuda.synchronize()
-            peak, method = torch.cuda.max_memory_allocated() / 2**20, "cuda max_memory_allocated"
+            results.append((start, torch.cuda.max_memory_allocated() / 2**20, "cuda max_memory_allocated"))
         else:
             seen = peak_memory(run)
-            peak, start, method = seen.peak_mib, seen.start_mib, seen.method
-        rows.append({"frames": length, "tracked_frames": tracked, "peak_mib": peak, "start_mib": start,
-                     "increase_mib": peak - start, "device": device, "method": method,
-                     "label": f"one SAM2 state of {length} frames, {_plural(n_objects, 'seeded mask')}, "
-                              f"{tracked} tracked"})
-    return pd.DataFrame(rows)
+            results.append((seen.start_mib, seen.peak_mib, seen.method))
+    return results
 
 
 def _generator(model: Any, source: Any, points_per_side: int) -> Any:

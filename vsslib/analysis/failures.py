@@ -17,10 +17,12 @@ causes of the damaged *object* come before those of the *masklet* that overwrote
    pole has radius 1, a bar of width w has radius ceil(w / 2).
 3. ``drift``: the pixel's masklet slid off its object. In each window, a masklet's reference frame is the
    first frame of the window where it exists (the key frame for proposed masklets); the instance holding
-   more than ``owner_share`` of the masklet there is its object. The masklet drifts in a later frame of
-   the window where less than ``drift_overlap`` of it lies on that object. With ``vote="masklet"`` a
-   masklet that drifts in any frame carries the cause on all its frames (its one vote mixes them); with
-   ``vote="frame"`` only the drifting frames do.
+   more than ``owner_share`` of the masklet there is its object. The masklet drifts in a later frame of the
+   window where the share of the masklet on that object has fallen below ``drift_overlap`` times its share
+   at the reference frame (with the default 0.5: it kept less than half its overlap). The test is relative
+   so that a masklet merging two objects of changing sizes is not drift (it is ``spanning``). With
+   ``vote="masklet"`` a masklet that drifts in any frame carries the cause on all its frames (its one vote
+   mixes them); with ``vote="frame"`` only the drifting frames do.
 4. ``spanning``: the pixel's masklet covers several ground-truth classes: within the vote's scope (the whole
    masklet, or the masklet in one frame) the majority class holds less than ``purity`` of the labelled
    pixels, so the vote overwrote the minority.
@@ -73,7 +75,7 @@ class FailureSettings:
     small_area: int = 64  # px: an instance smaller than this in a frame is small (64 px ~ 0.2% of 128 x 224)
     thin_radius: float = 2.0  # px: an instance whose inscribed radius is at most this is thin (<= 4 px wide)
     owner_share: float = 0.5  # drift: an instance owns a masklet holding more than this share of it
-    drift_overlap: float = 0.5  # drift: share of the masklet on its object below this
+    drift_overlap: float = 0.5  # drift: share on its object below this times the share at the reference
     vote: str = "masklet"  # the refiner's vote scope: "masklet" or "frame"
     frame_metric: FrameMetric | str = FrameMetric.MIOU  # how a hurting frame is found
     margin: float = 0.01  # a frame hurts when refined < baseline - margin (scores in 0..1)
@@ -233,7 +235,7 @@ def diagnose(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refine
     side = num_classes + 1
     truth = gt[damaged].astype(np.intp)
     pred = refined[damaged].astype(np.intp)
-    pred[pred >= num_classes] = num_classes
+    pred[(pred >= num_classes) | (pred < 0)] = num_classes
     codes = (cause[damaged].astype(np.intp) * num_classes + truth) * side + pred
     wrong = np.bincount(codes, minlength=n_causes * num_classes * side).reshape(n_causes, num_classes, side)
     restore = -wrong
@@ -341,11 +343,16 @@ def _inscribed_radius(instances: np.ndarray) -> np.ndarray:
 
 
 def _per_pixel(keys: np.ndarray, values: np.ndarray | None = None, *, reduce: str = "count") -> np.ndarray:
-    """For each element, the count (or max of ``values``) over the elements sharing its key."""
-    unique, inverse = np.unique(keys, return_inverse=True)
+    """For each element, the count (or max of ``values``) over the elements sharing its key (keys >= 0)."""
+    size = int(keys.max()) + 1 if keys.size else 0
+    if size <= max(4 * keys.size, 1 << 16):  # small keys (the usual case) index the groups directly
+        inverse = keys
+    else:
+        unique, inverse = np.unique(keys, return_inverse=True)
+        size = unique.size
     if reduce == "count":
-        return np.bincount(inverse, minlength=unique.size)[inverse]
-    top = np.full(unique.size, -np.inf)
+        return np.bincount(inverse, minlength=size)[inverse]
+    top = np.full(size, -np.inf)
     np.maximum.at(top, inverse, values)
     return top[inverse]
 
@@ -434,9 +441,12 @@ def _masklet_flags(gt: np.ndarray, instances: np.ndarray, masklets: np.ndarray, 
     pixel_owner = owner[m, w]
     on_owner = (pixel_owner > 0) & (inst == pixel_owner)
     hits = np.bincount(pair, weights=on_owner, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
-    owned_frame = owner[:, np.arange(num_frames) // window] > 0  # (M, T)
+    frame_window = np.arange(num_frames) // window
+    owned_frame = owner[:, frame_window] > 0  # (M, T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        drifting = owned_frame & (area > 0) & (hits / area < settings.drift_overlap)
+        share = hits / area  # (M, T) share of the masklet on its object, NaN where absent
+    reference_share = share[np.arange(n_masklets)[:, None], reference[:, frame_window]]
+    drifting = owned_frame & (area > 0) & (share < settings.drift_overlap * reference_share)
 
     # Purity of each vote row over its labelled pixels.
     labelled = gt[inside] != settings.ignore_index

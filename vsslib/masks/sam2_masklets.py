@@ -73,7 +73,8 @@ _KNOWN_CONFIGS: dict[str, tuple[str, str]] = {
 # short name -> (package config name, checkpoint file): the SAM 2.1 Hiera sizes
 SAM2_CONFIGS: dict[str, tuple[str, str]] = {
     short: (config, _KNOWN_CONFIGS[config][0])
-    for short, config in (("tiny", "configs/sam2.1/sam2.1_hiera_t.yaml"), ("small", "configs/sam2.1/sam2.1_hiera_s.yaml"),
+    for short, config in (("tiny", "configs/sam2.1/sam2.1_hiera_t.yaml"),
+                          ("small", "configs/sam2.1/sam2.1_hiera_s.yaml"),
                           ("base_plus", "configs/sam2.1/sam2.1_hiera_b+.yaml"),
                           ("large", "configs/sam2.1/sam2.1_hiera_l.yaml"))
 }
@@ -91,7 +92,8 @@ def _number(key: str, value: Any, *, low: float = -math.inf, high: float = math.
             integer: bool = False) -> None:
     """Raise ParameterError unless ``value`` is a number in the range (``integer``: an int)."""
     kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kinds) and not isinstance(value, bool) and not (isinstance(value, float) and math.isnan(value))
+    ok = isinstance(value, kinds) and not isinstance(value, bool)
+    ok = ok and not (isinstance(value, float) and math.isnan(value))
     if ok:
         ok = (value > low if low_open else value >= low) and value <= high
     if not ok:
@@ -217,7 +219,8 @@ def _load_weights(model: Any, checkpoint: str, config: str) -> None:
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises RuntimeError, pickle.UnpicklingError, EOFError... for a bad file
         raise CheckpointError(f"SAM2 checkpoint {checkpoint} cannot be read as a torch checkpoint "
-                              f"({type(exc).__name__}: {str(exc)[:200]}); get {name} from {checkpoint_url(config)}") from exc
+                              f"({type(exc).__name__}: {str(exc)[:200]}); get {name} from "
+                              f"{checkpoint_url(config)}") from exc
     if not isinstance(state, dict) or "model" not in state:
         raise CheckpointError(f"SAM2 checkpoint {checkpoint} has no 'model' entry; get {name} from "
                               f"{checkpoint_url(config)}")
@@ -238,7 +241,8 @@ def _load_weights(model: Any, checkpoint: str, config: str) -> None:
     model.load_state_dict(weights, strict=True)
 
 
-def check_checkpoint(config: str, checkpoint: str | os.PathLike[str] | None, *, random_weights: bool = False) -> str | None:
+def check_checkpoint(config: str, checkpoint: str | os.PathLike[str] | None, *,
+                     random_weights: bool = False) -> str | None:
     """The checkpoint path to load (None: random weights), after checking it is given and exists.
 
     Raises
@@ -407,8 +411,9 @@ class SAM2Masklets:
 
         generator = self.generator
         started = time.perf_counter()
+        frame = np.array(frame, dtype=np.uint8, order="C")  # a writable copy: torchvision warns on read-only arrays
         with torch.inference_mode(), self._autocast():
-            records = generator.generate(np.ascontiguousarray(frame))
+            records = generator.generate(frame)
         self.timings["generate"] += time.perf_counter() - started
         self.timings["generate_frames"] += 1
         if not records:

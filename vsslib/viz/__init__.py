@@ -156,4 +156,4 @@ def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
     return "\n".join([header, rule, *rows])
 
 
-from . import classify, study, training  # noqa: E402  (topic modules use the helpers above)
+from . import classify, masks, study, training  # noqa: E402  (topic modules use the helpers above)

@@ -92,7 +92,8 @@ def overlay_masklets(frame: np.ndarray, ids: np.ndarray, *, alpha: float = 0.55,
     frame = np.asarray(frame)
     ids = np.asarray(ids)
     if frame.shape[:2] != ids.shape or frame.ndim != 3:
-        raise ParameterError(f"frame {frame.shape} and masklet ids {ids.shape} do not match: expected (H, W, 3) and (H, W)")
+        raise ParameterError(f"frame {frame.shape} and masklet ids {ids.shape} do not match: expected (H, W, 3) "
+                             "and (H, W)")
     colour = masklet_colors(ids, seed=seed).astype(np.float32)
     blended = (1 - alpha) * frame.astype(np.float32) + alpha * colour
     out = np.where((ids < 0)[..., None], frame.astype(np.float32), blended).round().astype(np.uint8)
