@@ -105,7 +105,7 @@ def test_refiner_stages_cover_every_stage_and_compute_the_real_outputs() -> None
 @pytest.mark.sam2
 def test_sam2_cost_grid_with_random_weights() -> None:
     """Real sam2, random hiera-tiny, tiny frames: grids 1 and 2 timed, grid 4 predicted from them; two
-    propagated frames measured, a window of 3 extended at the flat rate."""
+    propagated frames measured, a window of 3 extended by repeating the last one."""
     cost = sam2_cost_grid([1, 2, 4], [2, 3], frame_shape=(32, 48), n_objects=1, measured_frames=2,
                           max_measured_grid=2)
     gen = cost.generator.set_index("points_per_side")
@@ -120,13 +120,14 @@ def test_sam2_cost_grid_with_random_weights() -> None:
     frames = cost.frames
     assert frames["frame"].tolist() == [0, 1, 2] and frames["measured"].tolist() == [True, True, False]
     assert (frames["seconds"] > 0).all() and cost.setup_seconds > 0
-    # the unmeasured frame takes the median of the last measured ones (here both)
-    assert frames["seconds"][2] == pytest.approx(np.median(frames["seconds"][:2]))
+    # stopped before the memory bank filled (7 frames): the unmeasured frame repeats the last measured one
+    assert frames["seconds"][2] == frames["seconds"][1]
     rows = cost.propagation.set_index("window")
     assert rows.loc[2, "seconds"] == pytest.approx(cost.setup_seconds + frames["seconds"][:2].sum())
     assert rows.loc[3, "seconds"] == pytest.approx(cost.setup_seconds + frames["seconds"].sum())
     assert rows["extrapolated"].tolist() == [False, True]
-    assert rows.loc[3, "label"] == "propagation, 1 seeded mask, window 3 (extrapolated beyond 2 measured frames)"
+    assert rows.loc[3, "label"] == ("propagation, 1 seeded mask, window 3 (extrapolated beyond 2 measured "
+                                    "frames, before the memory bank filled: a lower bound)")
     per_frame = cost.per_video_frame().set_index(["points_per_side", "window"])["seconds_per_frame"]
     assert per_frame[(2, 3)] == pytest.approx((gen.loc[2, "seconds"] + rows.loc[3, "seconds"]) / 3)
     with pytest.raises(ParameterError, match="predicting \\[4\\] needs two"):

@@ -393,7 +393,7 @@ as the boundary band widens (mBIoU against the dilation ratio), accuracy inside 
 around ground-truth boundaries (trimap curves), per class, against object size, and over time.
 """),
     PARAMS_MD, ("params", ""),
-    ("code", setup(BA, "from vsslib.analysis import (biou_by_dilation, consistency_over_time, gain_by_object_size,\n                             per_class_table, trimap_accuracy)")),
+    ("code", setup(BA, "from vsslib.analysis import (biou_by_dilation, consistency_over_time, gain_by_object_size,\n                             per_class_gain, trimap_accuracy)")),
     ("code", '''dataset = study.dataset()
 baseline = P.segmenters[-1]
 runs = {source: [load_run(study, baseline, source, v) for v in study.videos()] for source in P.masklet_sources}
@@ -412,7 +412,7 @@ viz.save_table(curve, "boundary_biou_by_dilation", caption="mBIoU (%) against th
 fig = viz.study.plot_lines(curve, x="ratio", y="mbiou", hue="method", xlabel="dilation ratio (of the image diagonal)",
                            ylabel="mBIoU (%)", title=f"mBIoU vs band width | {baseline} | {study.data_name}")
 viz.save_figure(fig, "boundary_biou_by_dilation", caption="mBIoU against the dilation ratio, baseline and refined")'''),
-    ("md", "## Trimap curves\nPixel accuracy inside the band of pixels within w pixels of a ground-truth boundary."),
+    ("md", "## Trimap curves\nPixel accuracy inside the band of pixels within w pixels (Chebyshev distance) of a ground-truth boundary."),
     ("code", '''widths = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 frames = [trimap_accuracy(gts, base, widths).assign(method="baseline")]
 for source, rs in runs.items():
@@ -425,7 +425,7 @@ fig = viz.study.plot_lines(trimap, x="width", y="accuracy", hue="method", xlabel
 viz.save_figure(fig, "boundary_trimap", caption="Trimap curves: accuracy near boundaries as the band widens")'''),
     ("md", "## Per class"),
     ("code", '''metrics = study.refine(baseline, first)
-per_class = per_class_table(metrics["baseline"], metrics["refined"], dataset.class_names)
+per_class = per_class_gain(metrics["baseline"], metrics["refined"], dataset.class_names)
 viz.save_table(per_class, f"boundary_per_class_{first}", caption=f"IoU and BIoU per class, baseline vs refined ({first} masklets)")
 fig = viz.study.plot_per_class_gain(per_class, title=f"Per-class gain | {baseline} + {first} masklets | {study.data_name}")
 viz.save_figure(fig, f"boundary_per_class_gain_{first}", caption="IoU and Boundary IoU gain per class")
@@ -445,7 +445,7 @@ fig = viz.study.plot_size_gain(sizes[sizes["masklets"] == first], title=f"Accura
 viz.save_figure(fig, "boundary_gain_by_object_size", caption="Accuracy on objects binned by area, baseline vs refined")
 display(sizes.round(3))'''),
     ("md", "## Consistency over time\nVC8 of every window of every video."),
-    ("code", '''vc = consistency_over_time([r["video"] for r in runs[first]], gts, base, [r["refined"] for r in runs[first]], 8)
+    ("code", '''vc = consistency_over_time(gts, base, [r["refined"] for r in runs[first]], 8, videos=[r["video"] for r in runs[first]])
 viz.save_table(vc, "boundary_vc8_over_time", caption=f"VC8 per window, baseline vs refined ({first} masklets)")
 fig = viz.study.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklets | {study.data_name}", n=8)
 viz.save_figure(fig, "boundary_vc8_over_time", caption="Video consistency VC8 per window start, per video")'''),
@@ -464,47 +464,44 @@ off its object (`drift`), a masklet spanning several classes (`spanning`), or `o
 count, the mIoU it costs, and examples.
 """),
     PARAMS_MD, ("params", ""),
-    ("code", setup(FC, "from vsslib.analysis import FailureSettings, diagnose_video, summarise_failures")),
+    ("code", setup(FC, "from vsslib.analysis import FailureSettings, diagnose, merge_reports\nfrom vsslib.masks import components_in_time")),
     ("code", '''dataset = study.dataset()
 baseline = P.segmenters[-1]
-settings = FailureSettings(window=P.window)
-tables, panels = [], []
+tables, reports, runs = [], {}, {}
 for source in P.masklet_sources:
-    report = None
-    runs = {}
+    parts = []
     for video_name in study.videos():
         run = load_run(study, baseline, source, video_name)
-        runs[video_name] = run
-        instances = run["instances"]
-        if instances is None:
-            from vsslib.masks import components_in_time
-            instances = components_in_time(run["gt"]) + 1
-        part = diagnose_video(video_name, run["gt"], instances, run["baseline"], run["refined"], run["masklets"],
-                              dataset.num_classes, settings)
-        report = part if report is None else report.merge(part)
-    summary = summarise_failures(report).assign(masklets=source)
+        runs[(source, video_name)] = run
+        instances = run["instances"] if run["instances"] is not None else components_in_time(run["gt"]) + 1
+        parts.append(diagnose(run["gt"], instances, run["baseline"], run["refined"], run["masklets"],
+                              dataset.num_classes, P.window, video=video_name))
+    reports[source] = merge_reports(parts)
+    summary = reports[source].summary().assign(masklets=source)
     tables.append(summary)
     fig = viz.study.plot_failure_causes(summary, title=f"Failure causes | {baseline} + {source} masklets | {study.data_name}")
     viz.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} masklets)")
-    examples = sorted(report.examples, key=lambda e: -e["pixels"])
-    chosen, seen = [], set()
-    for example in examples:
-        if example["cause"] not in seen:
-            seen.add(example["cause"])
-            chosen.append(example)
-    rows = []
-    for example in chosen[:4]:
-        run = runs[example["video"]]
-        f = example["frame"]
-        rows.append({"frame": run["frames"][f], "gt": run["gt"][f], "baseline": run["baseline"][f],
-                     "masklets": run["masklets"][f], "refined": run["refined"][f], "masklet": example["masklet"],
-                     "cause": example["cause"], "video": example["video"], "frame_index": f})
-    if rows:
-        fig = viz.study.plot_failure_panel(rows, dataset.palette, title=f"Worst example of each cause | {source} masklets")
-        viz.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause ({source} masklets)")
 causes = pd.concat(tables, ignore_index=True)
 viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline})")
-display(causes.round(3))'''),
+display(causes.round(4))'''),
+    ("md", "## Frames where refinement hurts\nPer frame, the accuracy of the baseline and of the refined map; a frame is *hurt* when refinement lowers it."),
+    ("code", '''hurt = pd.DataFrame([{"masklets": source, "frames": len(report.frames), "hurt_frames": int(report.frames["hurt"].sum())}
+                     for source, report in reports.items()])
+viz.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement lowers the frame's accuracy, per masklet source")
+display(hurt)'''),
+    ("md", "## The worst example of each cause"),
+    ("code", '''for source, report in reports.items():
+    rows = []
+    worst = report.examples.sort_values("pixels", ascending=False).drop_duplicates("cause")
+    for example in worst.head(4).to_dict("records"):
+        run = runs[(source, example["video"])]
+        f = int(example["frame"])
+        rows.append({**example, "image": run["frames"][f], "gt": run["gt"][f], "baseline": run["baseline"][f],
+                     "masklets": run["masklets"][f], "refined": run["refined"][f]})
+    if rows:
+        fig = viz.study.plot_failure_panel(rows, dataset.palette, title=f"Worst example of each cause | {source} masklets | {study.data_name}")
+        viz.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause ({source} masklets)")
+print("panels written")'''),
 ]}
 
 # ---------------------------------------------------------------------------------------------------- 07
@@ -521,58 +518,53 @@ weights, but the number of masks kept does, so propagation is timed with a fixed
 Every cell that prints a time is machine-dependent (`make verify` does not compare them).
 """),
     PARAMS_MD, ("params", ""),
-    ("code", setup(CO, "from vsslib.analysis import sam2_cost_grid, sam2_memory_by_length\nfrom vsslib.masks import SAM2Masklets")),
-    ("md", "## Time per frame of every stage"),
+    ("code", setup(CO, "from vsslib.analysis import refiner_stages, sam2_cost_grid, sam2_memory_by_length, time_stages")),
+    ("md", "## Time per frame of every stage\nEach stage timed over one whole video (median of 3 runs after a warm-up), divided by its frames."),
     ("code", '''# NBVAL_IGNORE_OUTPUT
-rows = []
+dataset = study.dataset()
+video = dataset.load(study.videos()[0])
+tables = []
 for baseline in P.segmenters:
     for source in P.masklet_sources:
-        metrics = study.refine(baseline, source)
-        for stage, seconds in metrics["refined"]["seconds_per_frame"].items():
-            name = {"baseline": f"baseline network ({baseline})", "masklets": f"masklets ({source})",
-                    "refinement": "refinement vote"}[stage]
-            rows.append({"stage": name, "setting": "", "seconds_per_frame": seconds})
-stages = pd.DataFrame(rows).drop_duplicates("stage").reset_index(drop=True)
+        stages = refiner_stages(video, study.segmenter(baseline), study.masklet_source(source), dataset.num_classes,
+                                vote=P.vote, dilation_ratio=P.dilation_ratio)
+        tables.append(time_stages(stages, num_frames=video.num_frames).assign(baseline=baseline, masklets=source))
+stage_times = pd.concat(tables, ignore_index=True)
+viz.save_table(stage_times[["baseline", "masklets", "stage", "seconds_per_frame"]], "cost_stages",
+               caption="Seconds per frame of each stage (this machine)", machine_dependent_columns=("seconds_per_frame",))
 fps = pd.DataFrame([Study.metric_row(study.refine(b, s)[k], baseline=b, masklets=s if k == "refined" else "-", method=k)
                     for b in P.segmenters for s in P.masklet_sources for k in ("baseline", "refined")]).drop_duplicates()
-viz.save_table(stages, "cost_stages", caption="Seconds per frame of each stage (this machine)",
-               machine_dependent_columns=("seconds_per_frame",))
-viz.save_table(fps[["baseline", "masklets", "method", "fps"]], "cost_fps", caption="Frames per second, baseline and baseline + refiner",
+viz.save_table(fps[["baseline", "masklets", "method", "fps"]], "cost_fps",
+               caption="Frames per second of the whole split, baseline and baseline + refiner",
                machine_dependent_columns=("fps",))
-display(stages, fps[["baseline", "masklets", "method", "fps"]])'''),
-    ("md", "## SAM2: the point grid and the window"),
+view = stage_times.assign(stage=stage_times["stage"] + " (" + stage_times["baseline"] + ", " + stage_times["masklets"] + ")")
+fig = viz.study.plot_stage_times(view, title=f"Seconds per frame of each stage | {study.data_name} | CPU")
+viz.save_figure(fig, "cost_stage_times", caption="Seconds per frame of every stage", machine_dependent=True)
+display(stage_times.round(4), fps)'''),
+    ("md", """
+## SAM2: the point grid and the window
+The automatic generator on one key frame for each grid, and propagation of 4 seeded masks for each window
+length (a few frames measured, the rest extended at the measured rate; the labels say which).
+"""),
     ("code", '''# NBVAL_IGNORE_OUTPUT
-frames = study.dataset().load(study.videos()[0]).frames
 checkpoint = str(P.path("sam2_checkpoint")) if P.sam2_checkpoint else None
-shared = SAM2Masklets(config=P.sam2_config, checkpoint=checkpoint, random_weights=checkpoint is None, device=P.device)
-def factory(points_per_side):
-    source = SAM2Masklets(config=P.sam2_config, checkpoint=checkpoint, random_weights=checkpoint is None,
-                          device=P.device, points_per_side=points_per_side)
-    source._model = shared.model  # one model for every grid
-    return source
-weights = "trained" if checkpoint else "random weights"
-sam2_cost = sam2_cost_grid(factory, frames, grids=P.cost_grids, windows=P.cost_windows, n_objects=4, propagation_frames=2)
-sam2_cost["weights"] = weights
-viz.save_table(sam2_cost, "cost_sam2_grid_and_window", caption=f"SAM2 {P.sam2_config} seconds by grid and window ({weights}, {P.device})",
+cost = sam2_cost_grid(P.cost_grids, P.cost_windows, (P.frame_height, P.frame_width), 4, P.device, config=P.sam2_config,
+                      checkpoint=checkpoint, measured_frames=2, max_measured_grid=max(P.cost_grids))
+viz.save_table(cost.generator, "cost_sam2_generator", caption="SAM2 automatic generator seconds per key frame by grid",
+               machine_dependent_columns=("seconds",))
+viz.save_table(cost.propagation, "cost_sam2_propagation", caption="SAM2 propagation seconds by window length",
                machine_dependent_columns=("seconds", "seconds_per_frame"))
-fig = viz.study.plot_cost(pd.concat([stages, sam2_cost[["stage", "setting", "seconds_per_frame"]]], ignore_index=True),
-                          title=f"Seconds per frame | {P.device} | SAM2 {P.sam2_config} ({weights})")
-viz.save_figure(fig, "cost_seconds_per_frame", caption="Seconds per frame of every stage, SAM2 by grid and window",
-                machine_dependent=True)
-display(sam2_cost)'''),
-    ("md", "## Peak memory against the number of frames in one predictor state\nWindows keep one state each, so the peak of a whole video is that of its longest window."),
+fig = viz.study.plot_sam2_cost(cost, title=f"SAM2 {P.sam2_config} cost | {P.device} | {'checkpoint' if checkpoint else 'random weights'}")
+viz.save_figure(fig, "cost_sam2_grid_and_window", caption="SAM2 seconds by point grid and by window length", machine_dependent=True)
+display(cost.generator, cost.propagation)'''),
+    ("md", "## Peak memory against the length of one predictor state\nWindows keep one state each, so a video's peak is that of its longest window, however long the video."),
     ("code", '''# NBVAL_IGNORE_OUTPUT
-memory = sam2_memory_by_length(factory(min(P.cost_grids)), frames, [1, 2, 4], n_objects=1)
-viz.save_table(memory, "cost_sam2_memory", caption="Peak resident memory (MiB) of one SAM2 propagation by frames",
-               machine_dependent_columns=("peak_mib",))
-import matplotlib.pyplot as plt
-fig, ax = plt.subplots(figsize=(5, 3.4))
-ax.plot(memory["frames"], memory["peak_mib"], marker="o")
-ax.set_xlabel("frames in the predictor state")
-ax.set_ylabel("peak resident memory (MiB)")
-ax.set_title(f"SAM2 {P.sam2_config} memory | {P.device}")
-fig.tight_layout()
-viz.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames", machine_dependent=True)
+memory = sam2_memory_by_length([1, 2, 4], (P.frame_height, P.frame_width), 1, P.device, config=P.sam2_config,
+                               checkpoint=checkpoint)
+viz.save_table(memory, "cost_sam2_memory", caption="Peak memory (MiB) of one SAM2 predictor state by its number of frames",
+               machine_dependent_columns=("peak_mib", "start_mib", "increase_mib"))
+fig = viz.study.plot_memory_by_length(memory, title=f"SAM2 {P.sam2_config} memory by state length | {P.device}")
+viz.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames in the state", machine_dependent=True)
 display(memory)'''),
 ]}
 

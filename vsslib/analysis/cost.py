@@ -15,12 +15,13 @@ Three measurements:
   SAM2 predictor state against the number of frames it holds).
 
 Why propagation is timed frame by frame: SAM2's memory bank holds the conditioning frame plus up to
-``num_maskmem - 1 = 6`` previous frames, so the cost of a frame grows over the first frames of a window and
-is flat afterwards. One propagation over the longest window therefore gives every shorter window as a
+``num_maskmem - 1 = 6`` previous frames, so the cost of a frame grows over the first ``num_maskmem`` frames
+of a window (linearly, on a CPU: 11 s at frame 1 to 27 s at frame 7 with 4 objects) and is flat from frame
+``num_maskmem`` on. One propagation over the longest window therefore gives every shorter window as a
 prefix (propagation is causal: frame t's work depends on frames up to t only), and a propagation stopped
-after ``measured_frames`` frames can be extended at the flat rate (the median of its last frames): rows
-so computed are marked ``extrapolated``. Measure at least 8 frames before extrapolating, so that the memory
-bank is full.
+after ``measured_frames`` frames is extended at the flat rate, the median of its measured frames from
+frame ``num_maskmem`` on (or, if it stopped earlier, its last frame, a lower bound): rows so computed are
+marked ``extrapolated``. Measure at least ``num_maskmem + 1 = 8`` frames before extrapolating.
 
 The generator's time is an image encoding plus a mask-decoder pass per batch of prompts, so it grows
 linearly with the number of candidates (3 per grid point): grids above ``max_measured_grid`` are predicted
@@ -55,7 +56,6 @@ __all__ = ["STAGES", "PeakMemory", "SAM2Cost", "peak_memory", "measure_seconds",
 STAGES = ("baseline", "proposal", "propagation", "refinement", "metrics")
 """Stage names of :func:`refiner_stages`, in pipeline order."""
 
-_STEADY_FRAMES = 3  # frames whose median time extends a propagation stopped early
 
 
 # ------------------------------------------------------------------------------------------ memory
@@ -321,8 +321,8 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     device : ``"cpu"`` or ``"cuda"``.
     config, checkpoint : SAM2 model; no checkpoint = random weights (seeded with ``seed``).
     measured_frames : propagate only this many frames of the longest window and extend the rest at the
-        flat rate (median of the last 3 measured frames); None measures every frame. Use >= 8 so that the
-        memory bank (7 frames) is full.
+        flat rate (the median of the measured frames from frame ``num_maskmem`` = 7 on); None measures every
+        frame. Use >= 8 so that the memory bank is full in at least one measured frame.
     max_measured_grid : time the generator only for grids up to this many points per side and predict the
         larger ones linearly in the number of candidates (needs two measured grids); None times all.
     repeats : generator calls per grid (median); one untimed 1 x 1-grid call warms the model up first.
@@ -388,7 +388,11 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
         seeds = _seed_masks(n_objects, frame_shape)
         setup, measured = _timed_propagation(model, frames[:to_measure], seeds, device=device,
                                              offload=source.settings.offload_video_to_cpu)
-    flat = float(np.median(measured[-_STEADY_FRAMES:])) if measured.size else 0.0
+    full = int(getattr(model, "num_maskmem", 7))  # first frame with a full memory bank
+    if measured.size > full:
+        flat, caveat = float(np.median(measured[full:])), ""
+    else:
+        flat, caveat = (float(measured[-1]) if measured.size else 0.0), ", before the memory bank filled: a lower bound"
     per_frame = np.concatenate([measured, np.full(longest - measured.size, flat)])
     frame_table = pd.DataFrame({"frame": np.arange(longest), "seconds": per_frame,
                                 "measured": np.arange(longest) < measured.size})
@@ -396,10 +400,10 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     for window in windows:
         extrapolated = window > measured.size
         seconds = setup + float(per_frame[:window].sum())
-        note = f" (extrapolated beyond {measured.size} measured frames)" if extrapolated else ""
+        note = f" (extrapolated beyond {measured.size} measured frames{caveat})" if extrapolated else ""
         prop_rows.append({"window": window, "n_objects": n_objects, "seconds": seconds,
-                     "seconds_per_frame": seconds / window, "frames_measured": min(window, measured.size),
-                     "extrapolated": extrapolated,
+                          "seconds_per_frame": seconds / window, "frames_measured": min(window, measured.size),
+                          "extrapolated": extrapolated,
                           "label": f"propagation, {_plural(n_objects, 'seeded mask')}, window {window}{note}"})
     propagation_table = pd.DataFrame(prop_rows, columns=["window", "n_objects", "seconds", "seconds_per_frame",
                                                     "frames_measured", "extrapolated", "label"])

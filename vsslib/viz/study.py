@@ -4,7 +4,7 @@ Every function draws numbers computed elsewhere (:mod:`vsslib.analysis`, :mod:`v
 returns a Matplotlib figure, except :func:`write_animation`, which writes a GIF. Titles are passed in by the
 caller and should name the data and the masklet source, e.g. ``"Trimap accuracy | fcn8-small + sam2
 masklets | synth, val"``. Colours: the baseline is always slate grey, the refined map teal, and masklets
-get a fixed pseudo-random colour per id, so figures of different notebooks read alike.
+are drawn by :mod:`vsslib.viz.masks` (a fixed colour per id), so figures of different notebooks read alike.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ from matplotlib.patches import Patch
 from .._io import write_bytes_atomic
 from ..errors import ParameterError
 from . import colorize, overlay, set_style
-from .masks import masklet_outlines as outline
-from .masks import overlay_masklets
+from .masks import masklet_outlines, overlay_masklets
 
-__all__ = ["METHOD_COLOURS", "masklet_colors", "outline", "show_masklets", "legend_patches", "plot_steps",
+__all__ = ["METHOD_COLOURS", "legend_patches", "plot_steps",
            "plot_gains", "plot_lines", "plot_biou_by_dilation", "plot_trimap", "plot_per_class_gain",
            "plot_size_gain", "plot_vc_over_time", "plot_failure_causes", "plot_failure_panel", "plot_stage_times",
            "plot_sam2_cost", "plot_memory_by_length", "write_animation"]
@@ -42,11 +41,6 @@ _CULPRIT = (255, 40, 40)  # red: the masklet blamed
 
 
 # ------------------------------------------------------------------------------------ image helpers
-def show_masklets(frame: np.ndarray, ids: np.ndarray, *, alpha: float = 0.55) -> np.ndarray:
-    """Frame blended with masklet colours and white outlines: (H, W, 3) uint8."""
-    return overlay_masklets(frame, ids, alpha=alpha)
-
-
 def legend_patches(class_names: Sequence[str], palette: np.ndarray, present: Sequence[int]) -> list[Patch]:
     """Legend handles for the classes ``present``, in their palette colours."""
     return [Patch(facecolor=np.asarray(palette[c]) / 255.0, edgecolor="0.3", label=class_names[c]) for c in present]
@@ -99,10 +93,11 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
     palette : (C, 3) uint8. class_names : C names (the legend lists the classes in the ground truth).
     """
     set_style()
-    fig, axes = plt.subplots(1, 5, figsize=(17, 3.6))
+    height, width = np.asarray(gt).shape
+    fig, axes = plt.subplots(1, 5, figsize=(17, 3.3 * height / width + 1.3))
     panels = [("frame", frame), ("ground truth", overlay(frame, gt, palette, alpha=0.7)),
               ("baseline (errors in red)", _errors(overlay(frame, baseline, palette, alpha=0.7), baseline, gt)),
-              (f"masklets ({len(np.unique(masklets[masklets >= 0]))})", show_masklets(frame, masklets)),
+              (f"masklets ({len(np.unique(masklets[masklets >= 0]))})", overlay_masklets(frame, masklets)),
               ("refined (errors in red)", _errors(overlay(frame, refined, palette, alpha=0.7), refined, gt))]
     for ax, (name, image) in zip(axes, panels, strict=True):
         ax.imshow(image)
@@ -110,9 +105,9 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
         ax.axis("off")
     present = sorted(set(np.unique(gt).tolist()) - {255})
     fig.legend(handles=legend_patches(class_names, palette, present), loc="lower center",
-               ncol=min(len(present), 8), frameon=False, bbox_to_anchor=(0.5, -0.1))
+               ncol=min(len(present), 10), frameon=False, bbox_to_anchor=(0.5, 0.0))
     _title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1 * (1 + (len(present) - 1) // 10), 1, 1))
     return fig
 
 
@@ -432,7 +427,7 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
         gt, base, ref, ids = (np.asarray(ex[k]) for k in ("gt", "baseline", "refined", "masklets"))
         damaged = (gt != 255) & (base == gt) & (ref != gt)
         blamed = ids == ex["masklet"] if ex["masklet"] >= 0 else np.zeros(ids.shape, bool)
-        masks = show_masklets(ex["image"], ids)
+        masks = overlay_masklets(ex["image"], ids)
         masks = np.where(blamed[..., None] | (ids < 0)[..., None], masks, _fade(masks, 0.45))
         masks = _mark(masks, blamed, _CULPRIT, thickness=2)
         focus = damaged & blamed if ex["masklet"] >= 0 else damaged
@@ -535,7 +530,7 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     if (~frames["measured"]).any():
         rest = frames[frames["frame"] >= measured["frame"].max()]
         ax.plot(rest["frame"], rest["seconds"], ls="--", color="#1d3557", alpha=0.6,
-                label="extrapolated (median of the last measured frames)")
+                label="extrapolated at the flat rate (full memory bank)")
     for window in prop["window"]:
         ax.axvline(window - 0.5, color="0.6", ls=":", lw=1)
         ax.text(window - 0.5, 0.02, f"window {window} ", transform=ax.get_xaxis_transform(), fontsize=7,
@@ -638,7 +633,7 @@ def write_animation(path: str | os.PathLike[str], frames: np.ndarray, left_label
         panels = []
         for labels, name in ((arrays["left_labels"], titles[0]), (arrays["right_labels"], titles[1])):
             image = overlay(frames[t], labels[t], palette, alpha=alpha)
-            image[outline(arrays["masklets"][t])] = 255
+            image[masklet_outlines(arrays["masklets"][t])] = 255
             if scale > 1:
                 image = image.repeat(scale, axis=0).repeat(scale, axis=1)
             canvas = Image.new("RGB", (image.shape[1], image.shape[0] + header), (255, 255, 255))
