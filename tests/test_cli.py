@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import blocky_benchmark
 
 from vsslib._io import read_image
 from vsslib.cli import build_parser, main
@@ -25,14 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """3 val videos x 10 frames x 32x48 and blocky ground truth as 'predictions'."""
-    base = tmp_path_factory.mktemp("cli")
-    root = generate(base / "data", n_videos=5, n_frames=10, height=32, width=48, seed=4, split_counts=(1, 3, 1))
-    dataset = VSPWDataset(root, "val")
-    for name in dataset.videos:
-        video = dataset.load(name)
-        blocky = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
-        save_predictions(base / "preds", name, video.frame_ids, blocky)
-    return root, base / "preds"
+    return blocky_benchmark(tmp_path_factory.mktemp("cli"), n_val=3, seed=4)
 
 
 def _refine_args(bench: tuple[Path, Path], tmp_path: Path, *extra: str, predictions: Path | None = None) -> list[str]:

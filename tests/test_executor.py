@@ -6,14 +6,12 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import blocky_benchmark
 
-from vsslib.data import VSPWDataset, generate
 from vsslib.errors import ParameterError
 from vsslib.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
 from vsslib.pipeline import RefineSpec, run_refine
-from vsslib.segmenters import save_predictions
 
 # math.factorial is importable in any worker (spawned processes, Dask workers); its cost varies with the
 # argument, so a pool completes these out of order.
@@ -23,14 +21,7 @@ ITEMS = [2500, 3, 1800, 0, 7, 1200]
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """4 val videos x 10 frames x 32x48 and blocky ground truth as 'predictions'."""
-    base = tmp_path_factory.mktemp("executor")
-    root = generate(base / "data", n_videos=6, n_frames=10, height=32, width=48, seed=2, split_counts=(1, 4, 1))
-    dataset = VSPWDataset(root, "val")
-    for name in dataset.videos:
-        video = dataset.load(name)
-        blocky = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
-        save_predictions(base / "preds", name, video.frame_ids, blocky)
-    return root, base / "preds"
+    return blocky_benchmark(tmp_path_factory.mktemp("executor"), n_val=4, seed=2)
 
 
 def test_serial_and_process_pool_return_results_in_input_order() -> None:

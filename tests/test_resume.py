@@ -15,12 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import blocky_benchmark
 
-from vsslib.data import VSPWDataset, generate
+from vsslib.data import VSPWDataset
 from vsslib.pipeline import STALL_ENV
-from vsslib.segmenters import save_predictions
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("baseline", "masklets", "refined", "metrics")
@@ -29,14 +28,7 @@ KINDS = ("baseline", "masklets", "refined", "metrics")
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """4 val videos x 10 frames x 32x48 and blocky ground truth as 'predictions'."""
-    base = tmp_path_factory.mktemp("resume")
-    root = generate(base / "data", n_videos=6, n_frames=10, height=32, width=48, seed=3, split_counts=(1, 4, 1))
-    dataset = VSPWDataset(root, "val")
-    for name in dataset.videos:
-        video = dataset.load(name)
-        blocky = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
-        save_predictions(base / "preds", name, video.frame_ids, blocky)
-    return root, base / "preds"
+    return blocky_benchmark(tmp_path_factory.mktemp("resume"), n_val=4, seed=3)
 
 
 def _refine(bench: tuple[Path, Path], out: Path, cache: Path, *, stall: str | None = None) -> subprocess.Popen:
