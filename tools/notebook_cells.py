@@ -237,6 +237,13 @@ fig = viz.study.plot_steps(run["frames"][t], run["gt"][t], run["baseline"][t], r
                           dataset.palette, dataset.class_names,
                           title=f"{study.data_name} | {name} frame {t} | {study.baselines()[0]} + {source} masklets")
 viz.save_figure(fig, f"refiner_steps_{source}", caption=f"The refiner on one frame with {source} masklets")'''),
+    ("md", "The votes behind it: the largest masklets of this video, the class they voted for and by how much."),
+    ("code", '''from vsslib.refine import masklet_votes
+votes = masklet_votes(run["baseline"], run["masklets"], dataset.num_classes, vote=P.vote)
+table_votes = pd.DataFrame({"masklet": votes.ids, "pixels": votes.votes.sum(axis=1),
+                            "winner": [dataset.class_names[w] if w >= 0 else "-" for w in votes.winners],
+                            "winner_share": votes.votes.max(axis=1) / np.maximum(votes.votes.sum(axis=1), 1)})
+display(table_votes.sort_values("pixels", ascending=False).head(8).round(3))'''),
     ("md", """
 ## The whole split: every baseline x masklet source
 `fps` counts the baseline network plus masklet generation plus the vote, measured on this machine.
@@ -343,6 +350,22 @@ table = pd.DataFrame(rows)
 viz.save_table(table, "mask_classifier", caption=f"Baseline, approach 1 and approach 2 variants, {source} masklets | {study.data_name}",
                machine_dependent_columns=("fps",))
 display(table)'''),
+    ("md", """
+## One frame: masklets and the classes the MLP gave them
+Left the masklets, middle each masklet painted with its predicted class (first feature source), right the
+ground truth.
+"""),
+    ("code", '''name = study.videos()[0]
+run = load_run(study, baseline, source, name)
+t = run["frames"].shape[0] // 2
+painted = read_image(f"{runs[P.features[0]]['out']}/pred-none/{name}/{run['frame_ids'][t]}.png")
+ids, first = np.unique(run["masklets"][t].ravel(), return_index=True)
+keep = ids >= 0
+ids, classes = ids[keep], painted.ravel()[first[keep]].astype(np.int64)
+fig = viz.classify.plot_pooled_masks(run["frames"][t], run["masklets"][t], ids, np.where(classes == 255, -1, classes),
+                                     dataset.palette, f"{study.data_name} | {name} frame {t} | {source} masklets, "
+                                     f"{P.features[0]} features", class_names=dataset.class_names, gt=run["gt"][t])
+viz.save_figure(fig, "mask_classifier_pooled_masks", caption="Masklets of one frame and the class the MLP gave each")'''),
     ("md", "## The classifier's training loss"),
     ("code", '''fig = viz.training.plot_loss_curves({f: r["classifier_loss"] for f, r in runs.items()},
                                     f"MLP training loss | {source} masklets | {study.dataset('train').name}, train")
