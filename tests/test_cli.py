@@ -17,7 +17,7 @@ from conftest import blocky_benchmark
 from vsslib._io import read_image
 from vsslib.cli import build_parser, main
 from vsslib.data import VSPWDataset, generate
-from vsslib.pipeline import RefineSpec, run_refine
+from vsslib.runs import RefineSpec, run_refine
 from vsslib.segmenters import save_predictions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,12 +49,10 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--masks", "sam3"], "error: --masks 'sam3' is not a masklet source; valid: classical, oracle, sam2"),
-    (["--masks", "classical", "--window", "0"], "error: --window 0: a window must hold at least 1 frame"),
-    (["--masks", "sam2", "--points-per-side", "0"],
-     "error: --points-per-side 0: the grid needs at least 1 point per side"),
-    (["--masks", "classical", "--dilation-ratio", "-0.1"],
-     "error: --dilation-ratio -0.1: must be a positive ratio of the diagonal"),
-    (["--masks", "sam2"], "error: no SAM2 checkpoint given for config 'tiny'. Download sam2.1_hiera_tiny.pt"),
+    (["--masks", "classical", "--window", "0"], "error: --window 0: must be at least 1"),
+    (["--masks", "sam2", "--points-per-side", "0"], "error: --points-per-side 0: must be at least 1"),
+    (["--masks", "classical", "--dilation-ratio", "-0.1"], "error: --dilation-ratio -0.1: must lie in (0, 1)"),
+    (["--masks", "sam2"], "error: --masks sam2 needs --sam2-checkpoint PATH (and the matching --sam2-config)"),
     (["--masks", "sam2", "--sam2-checkpoint", "/nowhere/sam2.1_hiera_tiny.pt"],
      "error: SAM2 checkpoint /nowhere/sam2.1_hiera_tiny.pt not found"),
     (["--masks", "oracle", "--workers", "2", "--dask", "local"],
@@ -106,6 +104,27 @@ def test_every_option_documents_its_default(capsys) -> None:
         assert exc.value.code == 0 and "--out" in capsys.readouterr().out
 
 
+def test_option_defaults_are_the_settings_defaults() -> None:
+    from vsslib.cli import OPTION_KEYS
+    from vsslib.settings import StudySettings
+
+    defaults = StudySettings().to_dict()
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    checked = 0
+    for name in ("refine", "classify"):
+        options = {a.dest: a.default for a in commands[name]._actions}
+        for dest, key in OPTION_KEYS.items():
+            if dest not in options:
+                continue
+            node = defaults
+            for part in key.split("."):
+                node = node[part]
+            assert options[dest] == node, (name, dest, key)
+            checked += 1
+    assert checked >= 2 * len(OPTION_KEYS) - 2  # --vote only in refine, --epochs only in classify
+
+
 def test_a_command_line_run_on_two_workers_writes_what_the_api_computes(bench, tmp_path: Path) -> None:
     root, preds = bench
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
@@ -122,8 +141,8 @@ def test_a_command_line_run_on_two_workers_writes_what_the_api_computes(bench, t
                                 cache_root=str(tmp_path / "api")), progress=False)
     for key in ("baseline", "refined"):
         for metric in ("miou", "mbiou", "mvc8"):
-            assert written[key][metric] == api[key][metric]
-        assert lines[1 + (key == "refined")].split()[1] == f"{100 * api[key]['miou']:.2f}"
+            assert written[key][metric] == getattr(api.scores[key], metric)
+        assert lines[1 + (key == "refined")].split()[1] == f"{100 * api.scores[key].miou:.2f}"
     assert written["settings"]["vote"] == "frame" and written["masklet_source"] == "oracle"
     assert len(list((tmp_path / "o" / "pred").rglob("*.png"))) == 30
     bad = subprocess.run([sys.executable, "-m", "vsslib", *_refine_args(bench, tmp_path, "--masks", "sam3")],
@@ -160,7 +179,7 @@ def test_classify_writes_every_combination_and_the_baseline(tmp_path: Path, caps
     assert _error_line(capsys, [*base, "--features", "colour"]).startswith(
         "error: --features 'colour' is not a feature source; valid: appearance, sam2, segmenter:")
     assert _error_line(capsys, [*base, "--features", "appearance", "--split", "train"]) == (
-        "error: approach 2 trains its classifier on the train split: evaluate on val or test")
+        "error: the classifier trains on split 'train': evaluate on another split")
     assert main([*base, "--features", "appearance"]) == 0
     written = json.loads((tmp_path / "o" / "metrics.json").read_text())
     dataset = VSPWDataset(root, "val")

@@ -11,7 +11,7 @@ from conftest import blocky_benchmark
 
 from vsslib.errors import ParameterError
 from vsslib.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
-from vsslib.pipeline import RefineSpec, run_refine
+from vsslib.runs import RefineSpec, run_refine
 
 # math.factorial is importable in any worker (spawned processes, Dask workers); its cost varies with the
 # argument, so a pool completes these out of order.

@@ -1,0 +1,106 @@
+"""The settings tree: defaults, YAML files, overrides, notebook knobs and impossible values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vsslib.errors import ParameterError
+from vsslib.settings import NOTEBOOK_KNOBS, StudySettings, load_settings, repo_root, setting_keys
+from vsslib.specs import baseline_names, masklet_settings, refine_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _leaves(tree: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in tree.items():
+        out.extend(_leaves(value, f"{prefix}{key}.") if isinstance(value, dict) else [prefix + key])
+    return out
+
+
+def test_default_yaml_names_every_key_with_the_declared_default() -> None:
+    text = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
+    assert sorted(_leaves(text)) == sorted(setting_keys())
+    assert load_settings(ROOT / "params" / "default.yaml") == StudySettings()
+
+
+def test_paper_setting_loads_and_refines_named_predictions() -> None:
+    settings = load_settings(ROOT / "params" / "sam2-vspw.yaml")
+    assert settings.data.dataset == "vspw" and settings.masklets.sources == ("sam2",)
+    sam2 = settings.masklets.sam2
+    assert (sam2.points_per_side, sam2.pred_iou_thresh, sam2.stability_score_thresh, sam2.stability_score_offset,
+            settings.masklets.window, sam2.device) == (16, 0.6, 0.8, 0.9, 32, "cuda")
+    assert baseline_names(settings) == ["predictions:cffm", "predictions:mrcfa", "predictions:tv3s"]
+    spec = refine_spec(settings, "predictions:tv3s", "sam2")
+    assert spec.predictions == str(ROOT / "predictions" / "tv3s") and spec.segmenter is None
+    assert dict(spec.mask_settings)["checkpoint"] == str(ROOT / "checkpoints" / "sam2.1_hiera_large.pt")
+
+
+def test_one_translation_to_masklet_settings() -> None:
+    settings = StudySettings().replace({"masklets.window": 8, "masklets.oracle.seeds": [4, 5]})
+    assert masklet_settings(settings, "classical") == {"window": 8, "link_iou": 0.5, "discover_every": 0}
+    assert masklet_settings(settings, "oracle", strength=0.5) == {"strength": 0.5, "seed": 4}
+    sam2 = masklet_settings(settings, "sam2")
+    assert (sam2["points_per_side"], sam2["pred_iou_thresh"], sam2["stability_score_thresh"],
+            sam2["stability_score_offset"], sam2["window"], sam2["config"]) == (16, 0.6, 0.8, 0.9, 8, "tiny")
+
+
+def test_overrides_are_dotted_keys_and_typos_list_the_valid_ones() -> None:
+    settings = StudySettings().replace({"data.max_videos": 2, "refiner.vote": "frame"})
+    assert settings.data.max_videos == 2 and settings.refiner.vote == "frame"
+    assert StudySettings().data.max_videos == 0
+    with pytest.raises(ParameterError, match=r"'data.max_video' is not a settings key; valid: .*data.max_videos"):
+        StudySettings().replace({"data.max_video": 2})
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"masklets.window": 0}, "masklets.window=0 must be at least 1"),
+    ({"masklets.sam2.points_per_side": 0}, "masklets.sam2.points_per_side=0 must be at least 1"),
+    ({"metrics.dilation_ratio": -0.01}, r"metrics.dilation_ratio=-0.01 must lie in \(0, 1\)"),
+    ({"masklets.sources": ["classical", "sam3"]}, "masklets.sources='sam3' is not one of classical, oracle, sam2"),
+    ({"refiner.vote": "mode"}, "refiner.vote='mode' is not one of masklet, frame"),
+    ({"masklets.window": 2.5}, "masklets.window=2.5 must be an integer"),
+    ({"baselines.networks": "fcn8-small"}, "must be a list"),
+    ({"masklets.sam2.device": "gpu"}, "masklets.sam2.device='gpu' is not one of cpu, cuda, cuda:N"),
+    ({"masklets.sources": ["sam2"]}, "masklets.sam2.checkpoint is empty"),
+    ({"baselines.train_seeds": []}, "must name at least one seed"),
+])
+def test_impossible_values_are_named(changes: dict, message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        StudySettings().replace(changes)
+
+
+def test_cuda_devices_are_accepted_in_settings() -> None:
+    assert StudySettings().replace({"masklets.sam2.device": "cuda:1"}).masklets.sam2.device == "cuda:1"
+
+
+def test_bad_yaml_files_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="settings file not found"):
+        load_settings(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- 1\n- 2\n")
+    with pytest.raises(ParameterError, match="expected a mapping"):
+        load_settings(bad)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("masklets:\n  widow: 8\n")
+    with pytest.raises(ParameterError, match=rf"{typo}: unknown key\(s\) 'masklets.widow'; valid in this section"):
+        load_settings(typo)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("masklets:\n  window: 0\n")
+    with pytest.raises(ParameterError, match=rf"{wrong}: masklets.window=0 must be at least 1"):
+        load_settings(wrong)
+
+
+def test_folders_resolve_against_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "notebooks")
+    assert repo_root() == ROOT
+    assert StudySettings().results == ROOT / "results"
+    assert StudySettings().replace({"run.results_dir": "/tmp/elsewhere"}).results == Path("/tmp/elsewhere")
+
+
+def test_notebook_knobs_name_settings_keys() -> None:
+    keys = set(setting_keys())
+    assert all(key in keys for key in NOTEBOOK_KNOBS.values())

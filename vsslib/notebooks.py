@@ -1,0 +1,492 @@
+"""Run the study's notebooks: keep the paired sources in sync, execute them, summarise, render, verify.
+
+Each notebook is edited as a jupytext ``py:percent`` file ``notebooks/NN_name.py``, paired with
+``notebooks/NN_name.ipynb`` (stored without outputs; :func:`sync_notebooks`, ``make notebooks``, writes it).
+``python -m vsslib.notebooks figures --params params/default.yaml`` (``make figures``) executes the notebooks
+in order with papermill into ``<results>/notebooks/``, passing ``params_file`` and ``results_dir`` as
+parameters (a notebook run by hand writes to ``scratch/results`` instead). A notebook is re-run only when its
+inputs changed: its source, the settings file, or the vsslib sources (their hashes are kept in
+``<results>/notebooks/stamps.json``); otherwise the command says that nothing needed running and how to force
+it. ``html`` renders the executed notebooks as self-contained pages under ``<results>/html/``. ``verify``
+re-runs the whole study into ``scratch/verify/`` with a cold cache and compares it with the committed results:
+every table cell for cell and every figure pixel for pixel, except the cells and figures of measured times,
+which it lists as machine-dependent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ._io import write_json_atomic, write_text_atomic
+from .cache import stable_hash
+from .errors import ParameterError
+from .settings import StudySettings, load_settings, repo_root
+
+__all__ = ["list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
+           "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html", "compare_results",
+           "verify", "FORCE_HINT"]
+
+FORCE_HINT = "make figures FORCE=1"
+"""How a reader forces a re-run of every notebook."""
+RUNNER_PARAMETERS = ("params_file", "results_dir")
+"""The parameters ``make figures`` passes to every notebook that declares them."""
+
+
+def list_notebooks(root: Path | None = None) -> list[Path]:
+    """The study's notebooks in run order (``notebooks/NN_*.ipynb``)."""
+    root = root or repo_root()
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def list_sources(root: Path | None = None) -> list[Path]:
+    """The notebooks' paired text sources in run order (``notebooks/NN_*.py``, jupytext py:percent)."""
+    root = root or repo_root()
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.py"))
+
+
+def notebook_parameters(path: Path) -> dict[str, object]:
+    """Names and default values (source text) of the parameters a notebook declares in its ``parameters`` cell."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    return {name: info["default"] for name, info in declared.items()}
+
+
+# ------------------------------------------------------------------------------------------ pairing
+def paired_notebook(source: Path):  # -> nbformat.NotebookNode
+    """The notebook a ``py:percent`` source stands for: its cells, no outputs, ids ``NN-00``, ``NN-01``, ...
+
+    Cell ids are numbered rather than random, so rewriting an unchanged source gives the same bytes.
+    """
+    import jupytext
+
+    nb = jupytext.read(source, fmt="py:percent")
+    nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
+    nb.metadata["jupytext"].pop("text_representation", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    for k, cell in enumerate(nb.cells):
+        cell["id"] = f"{source.stem[:2]}-{k:02d}"
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def sync_notebooks(root: Path | None = None) -> list[Path]:
+    """Write every ``notebooks/NN_*.ipynb`` from its paired ``.py`` source (stored without outputs).
+
+    Returns the notebooks whose bytes changed.
+    """
+    import nbformat
+
+    changed = []
+    for source in list_sources(root):
+        target = source.with_suffix(".ipynb")
+        text = nbformat.writes(paired_notebook(source)) + "\n"
+        if not target.is_file() or target.read_text() != text:
+            write_text_atomic(target, text)
+            changed.append(target)
+    return changed
+
+
+def pair_differences(source: Path) -> list[str]:
+    """How ``source`` (``.py``) and its paired ``.ipynb`` disagree: cells, kinds, sources, tags, outputs.
+
+    An empty list means the pair is in sync and the notebook is stored without outputs.
+    """
+    import nbformat
+
+    target = source.with_suffix(".ipynb")
+    if not target.is_file():
+        return [f"{target.name}: missing (run `make notebooks`)"]
+    expected = paired_notebook(source).cells
+    stored = nbformat.read(target, as_version=4).cells
+    problems = []
+    if len(expected) != len(stored):
+        problems.append(f"{target.name}: {len(stored)} cells, but {source.name} has {len(expected)}")
+    for k, (a, b) in enumerate(zip(expected, stored)):
+        where = f"{target.name} cell {k}"
+        if a.cell_type != b.cell_type:
+            problems.append(f"{where}: {b.cell_type} cell, but {a.cell_type} in {source.name}")
+        elif a.source != b.source:
+            problems.append(f"{where}: source differs from {source.name} (first line {b.source.splitlines()[:1]})")
+        elif a.get("metadata", {}).get("tags", []) != b.get("metadata", {}).get("tags", []):
+            problems.append(f"{where}: tags {b.metadata.get('tags', [])}, but {a.metadata.get('tags', [])} in {source.name}")
+        if b.cell_type == "code" and b.get("outputs"):
+            problems.append(f"{where}: stored with outputs (notebooks are stored without; run `make notebooks`)")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------- outputs
+_CARRIAGE = re.compile(r"[^\n]*\r(?!\n)")
+
+
+def tidy_outputs(nb, root: Path) -> None:  # nb: nbformat.NotebookNode, changed in place
+    """Make an executed notebook's outputs read as a terminal would show them, with no machine paths.
+
+    Consecutive stream outputs of one cell are merged and carriage returns applied (a progress bar keeps
+    only its final state: one line per bar); ``root`` (the repository's absolute path) is removed from
+    stream text and tracebacks, and papermill's input and output paths are made relative to it.
+    """
+    prefix = str(root).rstrip("/") + "/"
+
+    def strip(text: str) -> str:
+        return text.replace(prefix, "").replace(str(root), ".")
+
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.get("outputs", []):
+            if (output.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == output.name):
+                merged[-1].text += output.text
+                continue
+            merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = strip(_CARRIAGE.sub("", output.text))
+            elif output.output_type == "error":
+                output.traceback = [strip(line) for line in output.traceback]
+        cell.outputs = merged
+    info = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if isinstance(info.get(key), str):
+            info[key] = strip(info[key])
+
+
+# ---------------------------------------------------------------------------------------- running
+def _source_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((root / "vsslib").rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when inside it (so no machine path reaches a notebook), else absolute."""
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path.resolve())
+
+
+def run_figures(params_file: Path, *, force: bool = False, only: list[str] | None = None,
+                progress: bool = True) -> list[str]:
+    """Execute the notebooks whose inputs changed into ``<results>/notebooks/``; return the names that ran.
+
+    Every notebook gets ``params_file`` and ``results_dir`` (the settings' results folder) as papermill
+    parameters when it declares them. Inputs of a notebook: its bytes, those two values, the settings file's
+    bytes and the vsslib sources; unchanged inputs and an existing executed copy skip it unless ``force``.
+
+    Raises
+    ------
+    ParameterError : the settings file is invalid, or ``only`` names no notebook.
+    papermill.PapermillExecutionError : a notebook failed (its executed copy, ``NN_name.FAILED.ipynb``,
+        shows the failing cell).
+    """
+    import nbformat
+    import papermill
+
+    root = repo_root()
+    params_file = Path(params_file)
+    settings = load_settings(params_file)
+    params_path = params_file if params_file.is_absolute() or params_file.is_file() else root / params_file
+    results = settings.results
+    out_dir = results / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamps_path = out_dir / "stamps.json"
+    stamps = json.loads(stamps_path.read_text()) if stamps_path.is_file() else {}
+    values = {"params_file": _relative(params_path, root), "results_dir": _relative(results, root)}
+    code_hash = _source_hash(root)
+    settings_hash = hashlib.sha256(params_path.read_bytes()).hexdigest()
+    notebooks = [nb for nb in list_notebooks(root) if not only or nb.stem in only or nb.name in only]
+    if only and not notebooks:
+        raise ParameterError(f"--only {only}: no such notebook; known: {[nb.stem for nb in list_notebooks(root)]}")
+    ran = []
+    for number, nb in enumerate(notebooks, start=1):
+        declared = notebook_parameters(nb)
+        injected = {name: values[name] for name in RUNNER_PARAMETERS if name in declared}
+        stamp = stable_hash({"notebook": hashlib.sha256(nb.read_bytes()).hexdigest(), "params": injected,
+                             "settings": settings_hash, "code": code_hash})
+        out = out_dir / nb.name
+        if not force and stamps.get(nb.name) == stamp and out.is_file():
+            continue
+        if progress:
+            print(f"[{number}/{len(notebooks)}] {nb.stem} ...", end="", flush=True)
+        os.environ["VSSLIB_NOTEBOOK"] = nb.name
+        tmp = out.with_name(f".{out.name}.running.ipynb")
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(str(nb), str(tmp), parameters=injected, cwd=str(nb.parent),
+                                       kernel_name="python3", progress_bar=False, log_output=False)
+        except BaseException:
+            if tmp.is_file():  # keep the failed copy for inspection, under a name that says so
+                os.replace(tmp, out.with_name(f"{out.stem}.FAILED.ipynb"))
+            if progress:
+                print(" failed")
+            raise
+        finally:
+            os.environ.pop("VSSLIB_NOTEBOOK", None)
+        executed = nbformat.read(tmp, as_version=4)
+        tidy_outputs(executed, root)
+        write_text_atomic(out, nbformat.writes(executed) + "\n")
+        tmp.unlink()
+        out.with_name(f"{out.stem}.FAILED.ipynb").unlink(missing_ok=True)
+        stamps[nb.name] = stamp
+        write_json_atomic(stamps_path, stamps)
+        ran.append(nb.name)
+        if progress:
+            print(f" {time.perf_counter() - started:.0f} s")
+    write_summary(settings)
+    return ran
+
+
+def write_summary(settings: StudySettings) -> Path:
+    """Write ``<results>/summary.md``: headline tables and an index of every figure and table."""
+    results = settings.results
+    index_path = results / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
+    data_name = ("generated benchmark (VSPW layout, not VSPW)" if settings.data.dataset == "generated" else "VSPW")
+    lines = ["# Results summary", "",
+             f"Data: {data_name}; masklet sources: {', '.join(settings.masklets.sources)}; "
+             f"baselines: {', '.join(settings.baselines.networks)}.",
+             "Regenerate with `make figures` (see README); every number below is read from the tables.", ""]
+    for name, title in (("refiner", "Approach 1: SAM2-style masklets refine a baseline network"),
+                        ("mask_classifier", "Approach 2: classifying pooled masklet features"),
+                        ("failure_causes", "Failure cases of the refiner, by detected cause"),
+                        ("cost_stages", "Cost per stage")):
+        md = results / "tables" / f"{name}.md"
+        if md.is_file():
+            lines += [f"## {title}", "", md.read_text().strip(), ""]
+    for kind in ("figures", "tables"):
+        entries = index.get(kind, {})
+        if not entries:
+            continue
+        lines += [f"## All {kind}", "", "| file | what it shows | notebook |", "|---|---|---|"]
+        for name in sorted(entries):
+            entry = entries[name]
+            lines.append(f"| [{entry['file']}]({entry['file']}) | {entry['caption']} | {entry['notebook']} |")
+        lines.append("")
+    return write_text_atomic(results / "summary.md", "\n".join(lines))
+
+
+# ------------------------------------------------------------------------------------------- html
+def _notebook_title(nb) -> tuple[str, str]:
+    """The first markdown heading of a notebook and the first paragraph after it."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            head, _, rest = cell.source.strip().partition("\n")
+            paragraph = rest.strip().split("\n\n")[0].replace("\n", " ")
+            return head.lstrip("# ").strip(), paragraph
+    return "", ""
+
+
+def write_html(results: Path) -> Path:
+    """Render every executed notebook in ``<results>/notebooks/`` as a self-contained HTML page.
+
+    Pages go to ``<results>/html/NN_name.html`` with every image embedded (animations as ``data:`` GIFs);
+    ``<results>/html/index.html`` links them in reading order with each notebook's title and summary.
+
+    Raises
+    ------
+    ParameterError : no executed notebook in ``<results>/notebooks/`` (run ``make figures`` first).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    executed = sorted((Path(results) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    executed = [p for p in executed if not p.stem.endswith(".FAILED")]
+    if not executed:
+        raise ParameterError(f"{Path(results) / 'notebooks'}: no executed notebook to render; run `make figures` first")
+    out_dir = Path(results) / "html"
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    entries = []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:  # nbconvert's templates have no GIF block: show animations as <img> data URLs
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "image/gif" in data:
+                    width = output.get("metadata", {}).get("image/gif", {}).get("width")
+                    size = f' width="{width}"' if width else ""
+                    data["text/html"] = (f'<img src="data:image/gif;base64,{data["image/gif"].strip()}"{size} '
+                                         f'alt="{html.escape(str(data.get("text/plain", "animation")))}">')
+                    del data["image/gif"]
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        write_text_atomic(out_dir / f"{path.stem}.html", body)
+        title, summary = _notebook_title(nb)
+        entries.append((path.stem, title or path.stem, summary))
+    items = "\n".join(f'<li><a href="{stem}.html"><b>{html.escape(stem)}</b>: {html.escape(title)}</a>'
+                      f"<p>{html.escape(summary)}</p></li>" for stem, title, summary in entries)
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>The study's notebooks</title>"
+            "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.45}li{margin-bottom:1em}"
+            "p{margin:0.2em 0 0 0;color:#444}</style></head><body>\n<h1>The study's notebooks, executed</h1>\n"
+            "<p>Each page is one executed notebook with its figures embedded; read them in this order. "
+            "Regenerate with <code>make figures</code>, then <code>make html</code>.</p>\n"
+            f"<ol>\n{items}\n</ol>\n</body></html>\n")
+    return write_text_atomic(out_dir / "index.html", page)
+
+
+# ------------------------------------------------------------------------------------------ verify
+@dataclass
+class Comparison:
+    """What ``compare_results`` found."""
+
+    differences: list[str] = field(default_factory=list)
+    machine_dependent: list[str] = field(default_factory=list)
+    compared: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def compare_results(committed: Path, fresh: Path) -> Comparison:
+    """Compare two results folders: tables cell for cell, figures pixel for pixel.
+
+    Cells of columns listed as machine-dependent (measured times) in ``index.json`` and figures marked
+    machine-dependent are listed in ``machine_dependent`` rather than compared.
+    """
+    from PIL import Image
+
+    report = Comparison()
+    index_path = committed / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
+    timing_columns = {f"tables/{n}.csv": set(e.get("machine_dependent_columns", []))
+                      for n, e in index.get("tables", {}).items()}
+    timing_figures = {f"figures/{n}.png" for n, e in index.get("figures", {}).items()
+                      if e.get("machine_dependent")}
+    for sub, pattern in (("tables", "*.csv"), ("figures", "*.png")):
+        old = {p.name for p in (committed / sub).glob(pattern)}
+        new = {p.name for p in (fresh / sub).glob(pattern)}
+        for name in sorted(old - new):
+            report.differences.append(f"{sub}/{name}: committed but not produced by the re-run")
+        for name in sorted(new - old):
+            report.differences.append(f"{sub}/{name}: produced by the re-run but not committed")
+        for name in sorted(old & new):
+            rel = f"{sub}/{name}"
+            report.compared += 1
+            if sub == "tables":
+                _compare_table(committed / rel, fresh / rel, rel, timing_columns.get(rel, set()), report)
+            elif rel in timing_figures:
+                report.machine_dependent.append(f"{rel}: a figure of measured times (not compared)")
+            else:
+                a = np.asarray(Image.open(committed / rel).convert("RGBA"))
+                b = np.asarray(Image.open(fresh / rel).convert("RGBA"))
+                if a.shape != b.shape:
+                    report.differences.append(f"{rel}: size {a.shape[1]}x{a.shape[0]} committed, "
+                                              f"{b.shape[1]}x{b.shape[0]} re-run")
+                elif not np.array_equal(a, b):
+                    n = int(np.any(a != b, axis=-1).sum())
+                    report.differences.append(f"{rel}: {n} of {a.shape[0] * a.shape[1]} pixels differ")
+    return report
+
+
+def _compare_table(a_path: Path, b_path: Path, rel: str, timing: set[str], report: Comparison) -> None:
+    a = pd.read_csv(a_path, dtype=str, keep_default_na=False)
+    b = pd.read_csv(b_path, dtype=str, keep_default_na=False)
+    if list(a.columns) != list(b.columns) or a.shape != b.shape:
+        report.differences.append(f"{rel}: columns/shape differ: committed {list(a.columns)} {a.shape}, "
+                                  f"re-run {list(b.columns)} {b.shape}")
+        return
+    for column in a.columns:
+        if column in timing:
+            report.machine_dependent.append(f"{rel}: column '{column}' holds measured times (not compared)")
+            continue
+        for row in np.flatnonzero(a[column].to_numpy() != b[column].to_numpy()):
+            report.differences.append(f"{rel}: row {row}, column '{column}': committed {a[column][row]!r}, "
+                                      f"re-run {b[column][row]!r}")
+
+
+def verify(params_file: Path, *, scratch: Path | None = None) -> Comparison:
+    """Re-run the whole study into a scratch folder with a cold cache and compare with committed results."""
+    root = repo_root()
+    settings = load_settings(params_file)
+    scratch = scratch or root / "scratch" / "verify"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    tree = settings.to_dict()
+    tree["run"]["results_dir"] = str(scratch / "results")
+    tree["run"]["cache_dir"] = str(scratch / "cache")
+    if settings.data.dataset == "generated":
+        tree["data"]["root"] = str(scratch / "cache" / "benchmark")
+    fresh = scratch / "params.yaml"
+    write_text_atomic(fresh, yaml.safe_dump(tree, sort_keys=False))
+    run_figures(fresh, force=True)
+    return compare_results(settings.results, scratch / "results")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vsslib.notebooks", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    fig = sub.add_parser("figures", help="run the notebooks whose inputs changed into results/")
+    fig.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
+    fig.add_argument("--force", action="store_true", help="re-run every notebook")
+    fig.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 03_refiner)")
+    sub.add_parser("sync", help="write notebooks/*.ipynb from their paired .py sources")
+    page = sub.add_parser("html", help="render the executed notebooks as self-contained HTML pages")
+    page.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
+    ver = sub.add_parser("verify", help="re-run the default study into scratch/ and compare with results/")
+    ver.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
+    summ = sub.add_parser("summary", help="rewrite results/summary.md from the tables and index")
+    summ.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
+    args = parser.parse_args(argv)
+    root = repo_root()
+    try:
+        if args.command == "figures":
+            started = time.perf_counter()
+            ran = run_figures(args.params, force=args.force, only=args.only)
+            results = _relative(load_settings(args.params).results, root)
+            if ran:
+                print(f"ran {len(ran)} notebook(s) in {time.perf_counter() - started:.0f} s into {results}/: "
+                      f"{', '.join(ran)}")
+            else:
+                print(f"nothing to run: the executed notebooks in {results}/notebooks/ are up to date with the "
+                      f"notebooks, {args.params} and the vsslib sources (stamps in {results}/notebooks/stamps.json).\n"
+                      f"To re-run every notebook anyway: {FORCE_HINT}")
+            return 0
+        if args.command == "sync":
+            changed = sync_notebooks(root)
+            print(f"wrote {len(changed)} notebook(s) from their .py sources: "
+                  f"{', '.join(_relative(p, root) for p in changed) or 'all were in sync'}")
+            return 0
+        if args.command == "html":
+            index = write_html(load_settings(args.params).results)
+            print(f"wrote {_relative(index, root)} (open it in a browser)")
+            return 0
+        if args.command == "summary":
+            print(_relative(write_summary(load_settings(args.params)), root))
+            return 0
+        started = time.perf_counter()
+        report = verify(args.params)
+        for line in report.machine_dependent:
+            print(f"  machine-dependent  {line}")
+        for line in report.differences:
+            print(f"  DIFFERS            {line}")
+        verdict = "reproduced" if report.ok else f"{len(report.differences)} difference(s)"
+        print(f"verify: {report.compared} files compared in {time.perf_counter() - started:.0f} s: {verdict}")
+        return 0 if report.ok else 1
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The per-video products both approaches share, each built once and cached: the skeleton of every run.
+
+A run is a frozen, picklable :class:`RunSpec` (approach 1 and 2 extend it). For one video it needs:
+
+- the **inputs**: the loaded :class:`~vsslib.data.Video` and the fingerprint of its files (:func:`load_video`);
+- the **baseline** label map S (:func:`baseline_labels`): a trained network's prediction or a folder of
+  predictions;
+- the **masklets** (:func:`masklet_ids`), keyed by the source's name and resolved settings only, so runs
+  that differ in anything else share them.
+
+Each product is stored per video in a :class:`~vsslib.cache.ProductCache` together with the seconds its
+computation took and the fingerprint of the inputs it was made from (:func:`cached_product`); a product whose
+inputs changed is recomputed. Heavy objects (datasets, networks, the SAM2 model, feature sources) are built
+once per worker process by :func:`memoised`, so a task carries only a spec and a video name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .._io import read_image, save_png_atomic
+from ..cache import ProductCache, fingerprint_files, stable_hash
+from ..errors import DataError, ParameterError
+
+__all__ = ["RunSpec", "Product", "memoised", "open_split", "baseline_model", "masklet_source", "load_video",
+           "cached_product", "baseline_labels", "masklet_ids", "write_predictions", "flatten_counts",
+           "unflatten_counts", "baseline_identity", "stall_point", "STALL_ENV"]
+
+T = TypeVar("T")
+
+STALL_ENV = "VSSLIB_STALL_AFTER"
+"""Test hook: ``"<kind>:<n>"`` makes a process stall after storing its n-th product of ``kind`` (a cache kind,
+or ``"video"`` once a video's predictions are written), so a test can kill a run at a known point."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What every run over a split needs: the data, the baseline, the masklets, scoring and folders.
+
+    Exactly one baseline: ``segmenter`` (a network trained on the train split, weights cached) or
+    ``predictions`` (a folder ``<video>/<frame>.png`` of any model's predictions).
+    """
+
+    data_root: str  # dataset root in the VSPW layout
+    cache_root: str  # per-video products, trained networks
+    split: str = "val"  # evaluated split
+    segmenter: str | None = None  # baseline network name (see vsslib.segmenters.list_segmenters)
+    predictions: str | None = None  # or a folder of predictions <video>/<frame>.png
+    train_seed: int = 0  # seed of baseline training
+    masks: str = "classical"  # masklet source name (see vsslib.masks.list_masklet_sources)
+    mask_settings: tuple[tuple[str, Any], ...] = ()  # keyword settings of the source, as sorted pairs
+    dilation_ratio: float = 0.02  # Boundary IoU band width, ratio of the image diagonal
+    max_videos: int = 0  # only the first N videos of the split (0 = all)
+    out: str | None = None  # OUT/pred/<video>/<frame>.png and OUT/metrics.json (None: nothing written)
+    write_predictions: bool = True  # write OUT/pred/ (metrics.json is written whenever out is set)
+
+    def __post_init__(self) -> None:
+        if (self.segmenter is None) == (self.predictions is None):
+            raise ParameterError("give exactly one baseline: a segmenter name or a predictions folder "
+                                 f"(got segmenter={self.segmenter!r}, predictions={self.predictions!r})")
+        if not self.dilation_ratio > 0:
+            raise ParameterError(f"dilation_ratio={self.dilation_ratio!r} must be a positive ratio of the diagonal")
+        if self.max_videos < 0:
+            raise ParameterError(f"max_videos={self.max_videos} must be 0 (all) or positive")
+
+    @staticmethod
+    def settings_tuple(settings: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+        """Keyword settings as the sorted, hashable tuple :attr:`mask_settings` stores (lists become tuples)."""
+        return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
+
+    @property
+    def baseline_name(self) -> str:
+        """How outputs name the baseline: the network's name or ``predictions:<folder name>``."""
+        return self.segmenter if self.segmenter is not None else f"predictions:{Path(self.predictions).name}"
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def videos(self) -> list[str]:
+        """The videos this run covers, in the split's order."""
+        names = list(open_split(self.data_root, self.split).videos)
+        return names[: self.max_videos] if self.max_videos else names
+
+    def public_settings(self) -> dict[str, Any]:
+        """The spec as plain values for ``metrics.json`` (folders of this machine left out)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()
+                if k not in ("out", "cache_root", "data_root")}
+
+
+@dataclass(frozen=True)
+class Product:
+    """One video's cached product: its arrays, the seconds its computation took, and its input fingerprint."""
+
+    arrays: dict[str, np.ndarray]
+    seconds: float
+    fingerprint: str
+
+
+# ------------------------------------------------------------------------- heavy objects, once per process
+_memo: dict[str, Any] = {}
+_stored: Counter[str] = Counter()
+
+
+def memoised(key: str, build: Callable[[], T]) -> T:
+    """``build()``, called once per process for each ``key`` (datasets, networks, models)."""
+    if key not in _memo:
+        _memo[key] = build()
+    return _memo[key]
+
+
+def open_split(data_root: str, split: str) -> Any:
+    """The :class:`~vsslib.data.VSPWDataset` of a split (once per process)."""
+    from ..data import VSPWDataset
+
+    return memoised(f"dataset:{data_root}:{split}", lambda: VSPWDataset(data_root, split))
+
+
+def baseline_model(spec: RunSpec) -> Any:
+    """The baseline of ``spec``: a trained network or a :class:`PredictionsOnDisk` (once per process).
+
+    Raises
+    ------
+    DataError : the predictions folder does not exist.
+    ParameterError : unknown segmenter name.
+    """
+    def build() -> Any:
+        from ..segmenters import PredictionsOnDisk, create_segmenter
+
+        if spec.segmenter is not None:
+            return create_segmenter(spec.segmenter, dataset_root=spec.data_root, cache_root=spec.cache_root,
+                                    seed=spec.train_seed, progress=False)
+        folder = Path(spec.predictions)
+        if not folder.is_dir():
+            raise DataError(f"{folder}: prediction folder not found (expected <video>/<frame>.png inside)")
+        return PredictionsOnDisk(folder, open_split(spec.data_root, spec.split).num_classes)
+
+    return memoised(f"segmenter:{spec.data_root}:{spec.segmenter}:{spec.predictions}:{spec.train_seed}:"
+                    f"{spec.cache_root}", build)
+
+
+def baseline_identity(spec: RunSpec) -> str:
+    """What baseline products are keyed by: the network's name and a digest of its weights, or the folder."""
+    def build() -> str:
+        if spec.segmenter is None:
+            return f"predictions:{os.path.abspath(spec.predictions)}"
+        import torch
+
+        state = baseline_model(spec).state_dict()
+        digest = stable_hash({name: tensor.detach().cpu().numpy() for name, tensor in state.items()
+                              if isinstance(tensor, torch.Tensor)})
+        return f"{spec.segmenter}:{digest}"
+
+    return memoised(f"identity:{spec.data_root}:{spec.segmenter}:{spec.predictions}:{spec.train_seed}:"
+                    f"{spec.cache_root}", build)
+
+
+def masklet_source(name: str, settings: tuple[tuple[str, Any], ...]) -> Any:
+    """The masklet source ``name`` with keyword ``settings`` (once per process: SAM2 loads once)."""
+    from ..masks import create_masklet_source
+
+    return memoised(f"masks:{name}:{settings!r}", lambda: create_masklet_source(name, **dict(settings)))
+
+
+# ------------------------------------------------------------------------------------------------ products
+def load_video(spec: RunSpec, name: str, split: str | None = None) -> tuple[Any, str]:
+    """A video of the split and the fingerprint of its input files.
+
+    Raises
+    ------
+    DataError : the video has no ground truth (every run scores or trains against it).
+    """
+    split = split or spec.split
+    dataset = open_split(spec.data_root, split)
+    video = dataset.load(name)
+    if video.labels is None:
+        raise DataError(f"video {name!r} of split {split!r} has no ground truth: metrics need masks")
+    return video, fingerprint_files(dataset.input_paths(name))
+
+
+def stall_point(kind: str) -> None:
+    """Stall this process after its n-th ``kind`` when ``$VSSLIB_STALL_AFTER`` is ``"<kind>:<n>"`` (tests)."""
+    rule = os.environ.get(STALL_ENV)
+    if not rule:
+        return
+    _stored[kind] += 1
+    wanted, _, count = rule.partition(":")
+    if wanted == kind and _stored[kind] == int(count):
+        time.sleep(3600)  # the test kills the process here
+
+
+def cached_product(cache: ProductCache, video: str, fingerprint: str,
+                   compute: Callable[[], dict[str, np.ndarray]]) -> Product:
+    """``video``'s product from ``cache`` if it was made from the same inputs, else computed, timed and stored."""
+    found = cache.load(video)
+    if found is not None and str(found.get("fingerprint")) == fingerprint:
+        seconds = float(found.pop("seconds"))
+        found.pop("fingerprint")
+        return Product(found, seconds, fingerprint)
+    started = time.perf_counter()
+    arrays = compute()
+    seconds = time.perf_counter() - started
+    cache.save(video, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
+    stall_point(cache.folder.parent.name)
+    return Product(arrays, seconds, fingerprint)
+
+
+def baseline_labels(spec: RunSpec, video: Any, fingerprint: str) -> Product:
+    """The baseline prediction of one video: ``arrays["labels"]`` (T, H, W) uint8, 255 = none.
+
+    Raises
+    ------
+    DataError : a prediction file is missing (names the first one and how many are), or its shape differs
+        from the frames'.
+    """
+    model = baseline_model(spec)
+    cache = ProductCache(spec.cache_root, "baseline", {"segmenter": baseline_identity(spec)})
+    if spec.predictions is not None:  # the prediction files are inputs too
+        files = [model.path(video.name, f) for f in video.frame_ids]
+        missing = [p for p in files if not p.is_file()]
+        if missing:
+            raise DataError(f"{missing[0]}: prediction of video {video.name!r} frame {missing[0].stem} not found "
+                            f"({len(missing)} of {len(files)} frames missing)")
+        fingerprint = stable_hash([fingerprint, fingerprint_files(files)])
+    product = cached_product(cache, video.name, fingerprint, lambda: {"labels": model.predict(video)})
+    if product.arrays["labels"].shape != video.labels.shape:
+        raise DataError(f"video {video.name!r}: baseline predictions of shape {product.arrays['labels'].shape} differ "
+                        f"from the frames {video.labels.shape} (T, H, W)")
+    return product
+
+
+def masklet_ids(spec: RunSpec, video: Any, fingerprint: str) -> Product:
+    """The masklets of one video: ``arrays["ids"]`` (T, H, W) int32, -1 = none."""
+    source = masklet_source(spec.masks, spec.mask_settings)
+    cache = ProductCache(spec.cache_root, "masklets", {"source": spec.masks, "settings": source.settings})
+    return cached_product(cache, video.name, fingerprint, lambda: {"ids": source(video.frames, video)})
+
+
+def write_predictions(folder: str | os.PathLike[str], frame_ids: Sequence[str], labels: np.ndarray) -> int:
+    """Write ``folder/<frame>.png`` for each frame atomically, leaving files that already hold these labels.
+
+    Parameters
+    ----------
+    folder : the video's prediction folder.
+    frame_ids : T frame names.
+    labels : (T, H, W) uint8 class ids, 255 = none.
+
+    Returns
+    -------
+    Number of files written (0 on a re-run of a finished video: their times stay unchanged).
+    """
+    written = 0
+    for frame_id, frame in zip(frame_ids, labels, strict=True):
+        path = Path(folder) / f"{frame_id}.png"
+        if path.is_file():
+            try:
+                if np.array_equal(read_image(path), frame):
+                    continue
+            except DataError:  # unreadable: overwrite it
+                pass
+        save_png_atomic(path, frame)
+        written += 1
+    return written
+
+
+def flatten_counts(counts: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Metric counts of several variants as one flat dict (``"<variant>.<key>"``) for one ``.npz`` file."""
+    return {f"{variant}.{key}": value for variant, arrays in counts.items() for key, value in arrays.items()}
+
+
+def unflatten_counts(arrays: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """The inverse of :func:`flatten_counts`."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, value in arrays.items():
+        variant, _, key = name.partition(".")
+        out.setdefault(variant, {})[key] = value
+    return out

@@ -1,0 +1,380 @@
+"""The study's settings, declared once: one tree of frozen dataclasses, loaded from ``params/*.yaml``.
+
+``params/default.yaml`` is the embedded default (the generated benchmark), ``params/sam2-vspw.yaml`` the
+paper's setting. A YAML file holds one mapping per section (``data``, ``baselines``, ``masklets``, ...); a
+key it leaves out keeps the default declared here, and an unknown key or an impossible value stops with a
+:class:`~vsslib.errors.ParameterError` that names the file, the dotted key and the valid choices.
+
+Every consumer reads these objects: the notebooks (through :class:`vsslib.study.Study`), the command line
+(its option defaults are these defaults; a test keeps them equal) and the run layer (through the one
+translation :func:`vsslib.components.masklet_settings`). Folders are plain settings, resolved against the
+repository root by :meth:`StudySettings.folder`; nothing is read from environment variables here.
+
+Notebook parameter cells hold ``params_file``, ``results_dir`` and a few knobs a reader turns; those knobs
+are named in :data:`NOTEBOOK_KNOBS`, each mapped to its dotted settings key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ParameterError
+
+__all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Knobs", "MaskletSettings", "RefinerSettings",
+           "ClassifierSettings", "MetricSettings", "CostSettings", "RunSettings", "StudySettings",
+           "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "MASKLET_SOURCES", "SEGMENTERS", "VOTES",
+           "DATASETS", "SPLITS"]
+
+DATASETS = ("generated", "vspw")
+SPLITS = ("train", "val", "test")
+SEGMENTERS = ("fcn8-small", "fcn16-wide")
+MASKLET_SOURCES = ("classical", "oracle", "sam2", "sam2-mini")
+VOTES = ("masklet", "frame")
+"""``"masklet"``: one majority class per masklet over all its frames; ``"frame"``: one per masklet and frame."""
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Which videos are evaluated, and the generated benchmark's shape."""
+
+    dataset: str = "generated"  # "generated" (the embedded benchmark, VSPW layout) or "vspw" (a real copy)
+    root: str = ".cache/benchmark"  # dataset root; the generated benchmark is written there on first use
+    videos: int = 20  # generated benchmark: number of videos (60 % train, 30 % val, the rest test)
+    frames: int = 48  # generated benchmark: frames per video
+    height: int = 128  # generated benchmark: frame height (px)
+    width: int = 224  # generated benchmark: frame width (px)
+    seed: int = 0  # generated benchmark: seed
+    split: str = "val"  # the split every table is computed on
+    max_videos: int = 0  # evaluate the first N videos of the split only (0: all)
+
+
+@dataclass(frozen=True)
+class BaselineSettings:
+    """The label maps S that the refiner and the classifier start from."""
+
+    networks: tuple[str, ...] = SEGMENTERS  # small CNNs trained here on the train split
+    train_seeds: tuple[int, ...] = (0,)  # one trained network per seed
+    predictions: tuple[str, ...] = ()  # folders of your own models' predictions, <video>/<frame>.png each
+
+
+@dataclass(frozen=True)
+class OracleKnobs:
+    """The oracle masklets (the dataset's own objects) and their corruption sweep."""
+
+    strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)  # corruption strengths in [0, 1]
+    seeds: tuple[int, ...] = (0,)  # corruption seeds
+
+
+@dataclass(frozen=True)
+class SAM2Knobs:
+    """The real SAM2 masklet source (the paper's automatic generator settings by default)."""
+
+    config: str = "tiny"  # SAM2.1 Hiera size: tiny, small, base_plus, large (or a package config name)
+    checkpoint: str = ""  # the matching checkpoint file (empty: no sam2 rows)
+    device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
+    points_per_side: int = 16  # automatic generator point grid per side (paper: 16)
+    pred_iou_thresh: float = 0.6  # keep masks with predicted IoU above this (paper: 0.6)
+    stability_score_thresh: float = 0.8  # keep masks with stability at least this (paper: 0.8)
+    stability_score_offset: float = 0.9  # logit offset of the stability score (paper: 0.9)
+
+
+@dataclass(frozen=True)
+class MaskletSettings:
+    """Masklet sources and the window/linking logic they share."""
+
+    sources: tuple[str, ...] = ("classical", "oracle")  # sources compared in the tables
+    window: int = 32  # frames per window: key frame + propagation (paper: 32)
+    link_iou: float = 0.5  # mask IoU above which a key-frame mask continues a masklet of the last window
+    discover_every: int = 0  # prompt on uncovered area every k frames (0: off, the paper)
+    oracle: OracleKnobs = field(default_factory=OracleKnobs)
+    sam2: SAM2Knobs = field(default_factory=SAM2Knobs)
+
+
+@dataclass(frozen=True)
+class RefinerSettings:
+    """Approach 1."""
+
+    vote: str = "masklet"  # see VOTES
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    """Approach 2."""
+
+    features: tuple[str, ...] = ("appearance", "segmenter:fcn16-wide")  # feature sources compared
+    epochs: int = 60  # MLP training epochs
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """How predictions are scored."""
+
+    dilation_ratio: float = 0.02  # Boundary IoU band width, ratio of the image diagonal (Cheng et al.: 0.02)
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """The cost study's SAM2 measurements."""
+
+    grids: tuple[int, ...] = (4, 8)  # points per side timed (GPU: 8, 16, 32)
+    windows: tuple[int, ...] = (8, 16, 32)  # window lengths timed
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Where products go and how work runs."""
+
+    cache_dir: str = ".cache"  # per-video products, trained networks, generated data
+    results_dir: str = "results"  # figures/ and tables/ (a notebook run by hand writes to scratch/results)
+    workers: int = 1  # worker processes for per-video work
+    seed: int = 0  # seed of everything else (sampling, bootstrap)
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Every setting of the study."""
+
+    data: DataSettings = field(default_factory=DataSettings)
+    baselines: BaselineSettings = field(default_factory=BaselineSettings)
+    masklets: MaskletSettings = field(default_factory=MaskletSettings)
+    refiner: RefinerSettings = field(default_factory=RefinerSettings)
+    classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+    metrics: MetricSettings = field(default_factory=MetricSettings)
+    cost: CostSettings = field(default_factory=CostSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, source: str = "settings") -> StudySettings:
+        """Build from a nested mapping (a parsed YAML file); missing keys keep their defaults.
+
+        Raises
+        ------
+        ParameterError : an unknown key (the message lists the valid ones) or a value of the wrong type.
+        """
+        try:
+            return _build(cls, values, source, "")
+        except ParameterError as exc:
+            if str(exc).startswith(source):
+                raise
+            raise ParameterError(f"{source}: {exc}") from None
+
+    def replace(self, changes: Mapping[str, Any], *, source: str = "overrides") -> StudySettings:
+        """A copy with dotted-key ``changes`` applied, e.g. ``{"data.max_videos": 2}`` (validated again)."""
+        tree = self.to_dict()
+        for dotted, value in changes.items():
+            node = tree
+            *parents, leaf = dotted.split(".")
+            for part in parents:
+                if not isinstance(node.get(part), dict):
+                    raise ParameterError(f"{source}: {dotted!r} is not a settings key; valid: {', '.join(setting_keys())}")
+                node = node[part]
+            if leaf not in node:
+                raise ParameterError(f"{source}: {dotted!r} is not a settings key; valid: {', '.join(setting_keys())}")
+            node[leaf] = value
+        return StudySettings.from_mapping(tree, source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as nested plain YAML-able values (tuples as lists)."""
+        return _plain(dataclasses.asdict(self))
+
+    def folder(self, path: str) -> Path:
+        """``path`` (a folder setting) resolved against the repository root when relative."""
+        resolved = Path(path)
+        return resolved if resolved.is_absolute() else repo_root() / resolved
+
+    @property
+    def cache(self) -> Path:
+        """The resolved cache folder."""
+        return self.folder(self.run.cache_dir)
+
+    @property
+    def results(self) -> Path:
+        """The resolved results folder."""
+        return self.folder(self.run.results_dir)
+
+    @property
+    def data_root(self) -> Path:
+        """The resolved dataset root."""
+        return self.folder(self.data.root)
+
+
+NOTEBOOK_KNOBS: dict[str, str] = {
+    "max_videos": "data.max_videos",
+    "workers": "run.workers",
+    "vote": "refiner.vote",
+    "device": "masklets.sam2.device",
+    "sam2_checkpoint": "masklets.sam2.checkpoint",
+}
+"""Notebook parameter names (besides ``params_file`` and ``results_dir``) and the settings they set."""
+
+
+def setting_keys(cls: type = StudySettings, prefix: str = "") -> list[str]:
+    """Every dotted leaf key of the settings tree."""
+    out = []
+    for f in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls)[f.name]
+        if dataclasses.is_dataclass(hint):
+            out.extend(setting_keys(hint, f"{prefix}{f.name}."))
+        else:
+            out.append(prefix + f.name)
+    return out
+
+
+def load_settings(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> StudySettings:
+    """Read and validate a ``params/*.yaml`` file, then apply dotted-key ``overrides``.
+
+    Raises
+    ------
+    ParameterError : the file is missing or not a YAML mapping, or holds an unknown key or an impossible value.
+    """
+    path = Path(path)
+    if not path.is_absolute() and not path.is_file():
+        path = repo_root() / path
+    if not path.is_file():
+        raise ParameterError(f"{path}: settings file not found (see params/default.yaml)")
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(values, dict):
+        raise ParameterError(f"{path}: expected a mapping of sections (data, baselines, masklets, ...)")
+    settings = StudySettings.from_mapping(values, source=str(path))
+    return settings.replace(overrides, source=f"{path} + overrides") if overrides else settings
+
+
+def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The repository root: the nearest folder at or above ``start`` (default: cwd) holding pyproject.toml
+    and vsslib/; falls back to the folder above this package."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "vsslib").is_dir():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------------------------- building
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _build(cls: type, values: Any, source: str, prefix: str) -> Any:
+    if not isinstance(values, Mapping):
+        raise ParameterError(f"{source}: {prefix.rstrip('.') or 'the file'} must be a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ParameterError(f"{source}: unknown key(s) {', '.join(repr(prefix + k) for k in unknown)}; valid in "
+                             f"this section: {', '.join(names)}")
+    kwargs = {}
+    for name in names:
+        if name not in values:
+            continue
+        hint, key = hints[name], prefix + name
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, values[name], source, key + ".")
+        else:
+            kwargs[name] = _coerce(key, values[name], hint, source)
+    return cls(**kwargs)
+
+
+def _coerce(key: str, value: Any, hint: Any, source: str) -> Any:
+    """``value`` checked against the annotation ``hint`` (int, float, str, bool or tuple[X, ...])."""
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if value is None:
+            return ()
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise ParameterError(f"{source}: {key}={value!r} must be a list")
+        return tuple(_coerce(f"{key}[{i}]", v, item, source) for i, v in enumerate(value))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ParameterError(f"{source}: {key}={value!r} must be true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParameterError(f"{source}: {key}={value!r} must be an integer")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{source}: {key}={value!r} must be a number")
+        return float(value)
+    if hint is str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ParameterError(f"{source}: {key}={value!r} must be a string")
+        return value
+    raise TypeError(f"settings field {key} has an annotation this loader does not know: {hint!r}")
+
+
+def _validate(s: StudySettings) -> None:
+    def fail(key: str, value: Any, why: str) -> None:
+        raise ParameterError(f"{key}={value!r} {why}")
+
+    def one_of(key: str, value: str, valid: tuple[str, ...]) -> None:
+        if value not in valid:
+            fail(key, value, f"is not one of {', '.join(valid)}")
+
+    one_of("data.dataset", s.data.dataset, DATASETS)
+    one_of("data.split", s.data.split, SPLITS)
+    one_of("refiner.vote", s.refiner.vote, VOTES)
+    for key, value in (("data.videos", s.data.videos), ("data.frames", s.data.frames),
+                       ("data.height", s.data.height), ("data.width", s.data.width),
+                       ("masklets.window", s.masklets.window), ("run.workers", s.run.workers),
+                       ("masklets.sam2.points_per_side", s.masklets.sam2.points_per_side),
+                       ("classifier.epochs", s.classifier.epochs)):
+        if value < 1:
+            fail(key, value, "must be at least 1")
+    if s.data.dataset == "generated" and s.data.videos < 3:
+        fail("data.videos", s.data.videos, "must be at least 3 (one video per split)")
+    for key, value in (("data.max_videos", s.data.max_videos), ("masklets.discover_every", s.masklets.discover_every)):
+        if value < 0:
+            fail(key, value, "must be 0 or positive")
+    if not 0 < s.metrics.dilation_ratio < 1:
+        fail("metrics.dilation_ratio", s.metrics.dilation_ratio,
+             "must lie in (0, 1): the band width as a ratio of the image diagonal")
+    for key, value in (("masklets.link_iou", s.masklets.link_iou),
+                       ("masklets.sam2.pred_iou_thresh", s.masklets.sam2.pred_iou_thresh),
+                       ("masklets.sam2.stability_score_thresh", s.masklets.sam2.stability_score_thresh)):
+        if not 0.0 <= value <= 1.0:
+            fail(key, value, "must lie in [0, 1]")
+    for name in s.masklets.sources:
+        one_of("masklets.sources", name, MASKLET_SOURCES)
+    for name in s.baselines.networks:
+        one_of("baselines.networks", name, SEGMENTERS)
+    if not s.baselines.networks and not s.baselines.predictions:
+        fail("baselines.networks", [], "is empty and baselines.predictions names no folder: nothing to refine")
+    if not s.baselines.train_seeds:
+        fail("baselines.train_seeds", [], "must name at least one seed")
+    if not s.masklets.oracle.seeds:
+        fail("masklets.oracle.seeds", [], "must name at least one seed")
+    for strength in s.masklets.oracle.strengths:
+        if not 0.0 <= strength <= 1.0:
+            fail("masklets.oracle.strengths", list(s.masklets.oracle.strengths), "must hold values in [0, 1]")
+    for key, values in (("cost.grids", s.cost.grids), ("cost.windows", s.cost.windows)):
+        if any(v < 1 for v in values):
+            fail(key, list(values), "must hold values of at least 1")
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", s.masklets.sam2.device):
+        fail("masklets.sam2.device", s.masklets.sam2.device, "is not one of cpu, cuda, cuda:N")
+    if "sam2" in s.masklets.sources and not s.masklets.sam2.checkpoint:
+        fail("masklets.sources", list(s.masklets.sources), "names 'sam2' but masklets.sam2.checkpoint is empty: "
+             "give the checkpoint path (python -m vsslib sam2-checkpoint downloads one)")

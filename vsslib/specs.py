@@ -1,0 +1,115 @@
+"""From settings to runs: the one place where a setting becomes a masklet source's keyword, a baseline or a
+classifier option.
+
+The notebooks (through :class:`vsslib.study.Study`), the command line (:mod:`vsslib.cli`) and the cost study
+all call these functions, so a knob of ``params/*.yaml`` reaches a masklet source, a network or the
+classifier the same way from every entry point.
+
+Baselines are named ``"<network>"`` (trained here; one per training seed) or ``"predictions:<folder name>"``
+(a folder of ``baselines.predictions``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError
+from .runs import ClassifySpec, RefineSpec
+from .settings import StudySettings
+
+__all__ = ["masklet_settings", "baseline_names", "refine_spec", "classify_spec", "PREDICTIONS_PREFIX"]
+
+PREDICTIONS_PREFIX = "predictions:"
+
+
+def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> dict[str, Any]:
+    """Keyword settings of :func:`vsslib.masks.create_masklet_source` for ``source``, from the study's settings.
+
+    Parameters
+    ----------
+    settings : the study's settings.
+    source : ``"classical"``, ``"oracle"``, ``"sam2"`` or ``"sam2-mini"``.
+    **overrides : settings of the source to change (e.g. ``strength=0.5, seed=3`` for the oracle,
+        ``window=8``).
+    """
+    m = settings.masklets
+    if source == "oracle":
+        return {"strength": 0.0, "seed": m.oracle.seeds[0], **overrides}
+    result: dict[str, Any] = {"window": m.window, "link_iou": m.link_iou, "discover_every": m.discover_every}
+    if source in ("sam2", "sam2-mini"):
+        result.update(device=m.sam2.device, points_per_side=m.sam2.points_per_side,
+                      pred_iou_thresh=m.sam2.pred_iou_thresh, stability_score_thresh=m.sam2.stability_score_thresh,
+                      stability_score_offset=m.sam2.stability_score_offset)
+    if source == "sam2":
+        result.update(config=m.sam2.config, checkpoint=str(settings.folder(m.sam2.checkpoint)))
+    result.update(overrides)
+    return result
+
+
+def baseline_names(settings: StudySettings) -> list[str]:
+    """The baselines of a study: its networks, then ``predictions:<folder name>`` for each predictions folder."""
+    return [*settings.baselines.networks,
+            *(PREDICTIONS_PREFIX + Path(folder).name for folder in settings.baselines.predictions)]
+
+
+def _baseline_fields(settings: StudySettings, baseline: str, seed: int | None) -> dict[str, Any]:
+    if baseline.startswith(PREDICTIONS_PREFIX):
+        wanted = baseline[len(PREDICTIONS_PREFIX):]
+        for folder in settings.baselines.predictions:
+            if Path(folder).name == wanted:
+                return {"predictions": str(settings.folder(folder))}
+        raise ParameterError(f"baseline {baseline!r} names no folder of baselines.predictions "
+                             f"{list(settings.baselines.predictions)}")
+    return {"segmenter": baseline, "train_seed": settings.baselines.train_seeds[0] if seed is None else seed}
+
+
+def _common(settings: StudySettings, baseline: str, source: str, seed: int | None, out: str | None,
+            mask_overrides: dict[str, Any]) -> dict[str, Any]:
+    return {"data_root": str(settings.data_root), "cache_root": str(settings.cache), "split": settings.data.split,
+            "masks": source,
+            "mask_settings": RefineSpec.settings_tuple(masklet_settings(settings, source, **mask_overrides)),
+            "dilation_ratio": settings.metrics.dilation_ratio, "max_videos": settings.data.max_videos, "out": out,
+            **_baseline_fields(settings, baseline, seed)}
+
+
+def refine_spec(settings: StudySettings, baseline: str, source: str, *, seed: int | None = None,
+                vote: str | None = None, out: str | None = None, **mask_overrides: Any) -> RefineSpec:
+    """The approach-1 run of ``baseline`` refined by ``source`` masklets.
+
+    Parameters
+    ----------
+    settings : the study's settings.
+    baseline : a name of :func:`baseline_names`.
+    source : a masklet source name.
+    seed : training seed of a network baseline (default: the first of ``baselines.train_seeds``).
+    vote : ``"masklet"`` or ``"frame"`` (default: ``refiner.vote``).
+    out : folder for predictions and ``metrics.json`` (None: nothing written).
+    **mask_overrides : see :func:`masklet_settings`.
+    """
+    return RefineSpec(vote=vote or settings.refiner.vote,
+                      **_common(settings, baseline, source, seed, out, mask_overrides))
+
+
+def classify_spec(settings: StudySettings, features: str, source: str, *, baseline: str | None = None,
+                  seed: int | None = None, classifier_split: str = "train", out: str | None = None,
+                  **mask_overrides: Any) -> ClassifySpec:
+    """The approach-2 run classifying ``source`` masklets from ``features``.
+
+    Parameters
+    ----------
+    features : a feature source name (``"appearance"``, ``"segmenter:<network>"``, ``"sam2"``).
+    baseline : the network whose labels feed the ``fallback`` and ``fused`` variants (default: the last
+        network of ``baselines.networks``).
+    classifier_split : the split whose masklets train the MLP.
+    Other parameters as :func:`refine_spec`.
+    """
+    feature_settings: dict[str, Any] = {}
+    if features == "sam2":
+        sam2 = settings.masklets.sam2
+        feature_settings = {"config": sam2.config, "checkpoint": str(settings.folder(sam2.checkpoint)),
+                            "device": sam2.device}
+    return ClassifySpec(features=features, feature_settings=RefineSpec.settings_tuple(feature_settings),
+                        classifier_split=classifier_split, epochs=settings.classifier.epochs,
+                        **_common(settings, baseline or baseline_names(settings)[-1], source, seed, out,
+                                  mask_overrides))
