@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from .data.vspw import SPLITS
 from .errors import ParameterError
 
 __all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Knobs", "MaskletSettings", "RefinerSettings",
@@ -35,7 +36,6 @@ __all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Knobs", "Mask
            "DATASETS", "SPLITS"]
 
 DATASETS = ("generated", "vspw")
-SPLITS = ("train", "val", "test")
 SEGMENTERS = ("fcn8-small", "fcn16-wide")
 MASKLET_SOURCES = ("classical", "oracle", "sam2", "sam2-mini")
 VOTES = ("masklet", "frame")

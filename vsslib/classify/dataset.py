@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import DataError, ParameterError
+from ..data.vspw import IGNORE_INDEX
 from .pooling import pool
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["masklet_targets", "PooledMasklets", "pool_video", "build_training_set"]
 
-IGNORE_INDEX = 255
 
 
 def masklet_targets(labels: np.ndarray, masklets: np.ndarray, num_classes: int, *, max_void: float = 0.5,
@@ -155,7 +155,7 @@ def build_training_set(videos: Iterable[Video | Callable[[], Video]], masklet_so
     ------
     DataError : no video, or no masklet with a target in any video.
     """
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
     vectors: list[np.ndarray] = []
     targets: list[np.ndarray] = []

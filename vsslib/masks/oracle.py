@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
+from ..data.vspw import IGNORE_INDEX
 from .base import check_frames, merge_settings, register_masklet_source
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OracleSettings", "OracleMasklets", "components_in_time", "oracle_ids", "corrupt_masklets"]
 
-IGNORE_INDEX = 255
 
 
 @dataclass(frozen=True)
