@@ -109,9 +109,6 @@ class ClassicalSettings:
         if self.motion not in MOTIONS:
             raise ParameterError(f"motion={self.motion!r} is not one of {', '.join(MOTIONS)}")
 
-    def validate(self) -> None:
-        """Kept for callers that validate explicitly; construction already validated."""
-        self.__post_init__()
 
 
 def propose_regions(frame: np.ndarray, settings: ClassicalSettings) -> np.ndarray:

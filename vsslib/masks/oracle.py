@@ -74,9 +74,6 @@ class OracleSettings:
         return cls(**{"jitter": 4.0 * strength, "split": 0.3 * strength, "merge": 0.3 * strength,
                       "drop_below": int(round(40 * strength)), "seed": seed, **overrides})
 
-    def validate(self) -> None:
-        """Kept for callers that validate explicitly; construction already validated."""
-        self.__post_init__()
 
 
 def components_in_time(labels: np.ndarray, ignore_index: int = IGNORE_INDEX) -> np.ndarray:

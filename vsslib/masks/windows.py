@@ -62,9 +62,6 @@ class WindowSettings:
         if not isinstance(self.link_iou, (int, float)) or not 0.0 <= self.link_iou <= 1.0:
             raise ParameterError(f"link_iou={self.link_iou!r} must lie in [0, 1]")
 
-    def validate(self) -> None:
-        """Kept for callers that validate explicitly; construction already validated."""
-        self.__post_init__()
 
 
 def window_starts(num_frames: int, window: int) -> range:
@@ -187,7 +184,7 @@ def run_windows(frames: np.ndarray, settings: WindowSettings, propose: Proposer,
     next_id = 0
     starts = window_starts(num_frames, settings.window)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
         starts = tqdm(starts, desc=desc, unit="window", leave=False)
     for start in starts:

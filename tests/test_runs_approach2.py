@@ -1,0 +1,61 @@
+"""Approach-2 runs: every setting that shapes the pooled vectors is in their cache key, and the run's
+classifier never trains on the evaluated split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import blocky_benchmark
+
+from vsslib.errors import ParameterError
+from vsslib.runs import ClassifySpec, RefineSpec, run_classify
+from vsslib.runs.approach2 import pooled_vectors
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return blocky_benchmark(tmp_path_factory.mktemp("approach2"), n_val=2, seed=6)
+
+
+def _pooled_files(cache: Path) -> set[Path]:
+    return set((cache / "pooled").rglob("*.npz"))
+
+
+@pytest.mark.parametrize(("change", "expect_new"), [
+    ({"feature_settings": RefineSpec.settings_tuple({"stride": 8})}, True),  # a setting of the feature source
+    ({"mask_settings": RefineSpec.settings_tuple({"strength": 0.5})}, True),  # other masklets
+    ({"epochs": 3}, False),  # the classifier's settings do not shape the pooled vectors
+])
+def test_a_changed_setting_recomputes_the_pooled_vectors_it_shapes(bench, tmp_path: Path, change: dict,
+                                                                   expect_new: bool) -> None:
+    root, preds = bench
+    spec = ClassifySpec(data_root=str(root), cache_root=str(tmp_path / "c"), predictions=str(preds), masks="oracle",
+                        features="appearance")
+    video = spec.videos()[0]
+    first, _, _ = pooled_vectors(spec, "val", video)
+    before = _pooled_files(tmp_path / "c")
+    assert len(before) == 1
+    second, _, _ = pooled_vectors(spec.replace(**change), "val", video)
+    after = _pooled_files(tmp_path / "c")
+    assert (len(after) == 2) == expect_new
+    if "feature_settings" in change:  # stride 8 instead of 4: the same masklets, other vectors
+        np.testing.assert_array_equal(first["ids"], second["ids"])
+        assert not np.array_equal(first["vectors"], second["vectors"])
+    if not expect_new:
+        np.testing.assert_array_equal(first["vectors"], second["vectors"])
+
+
+def test_the_classifier_trains_on_another_split_and_every_variant_is_scored(bench, tmp_path: Path) -> None:
+    root, preds = bench
+    with pytest.raises(ParameterError, match="the classifier trains on split 'val': evaluate on another split"):
+        ClassifySpec(data_root=str(root), cache_root=str(tmp_path), predictions=str(preds), classifier_split="val")
+    spec = ClassifySpec(data_root=str(root), cache_root=str(tmp_path / "c"), predictions=str(preds), masks="oracle",
+                        features="appearance", classifier_split="test", epochs=2, out=str(tmp_path / "o"))
+    result = run_classify(spec, progress=False)
+    assert set(result.scores) == {"baseline", "none", "fallback", "fused"}
+    assert result.videos == spec.videos() and result.approach == "classify" and len(result.classifier_loss) == 2
+    # the baseline variant is the predictions themselves; the fallback fills uncovered pixels from them
+    assert set(result.scores["baseline"].seconds_per_frame) == {"baseline"}
+    assert (tmp_path / "o" / "metrics.json").is_file()
