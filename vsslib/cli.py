@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate = sub.add_parser("generate", help="write the embedded benchmark (VSPW layout) to a new folder",
                               description="Write the generated street-scene benchmark in the VSPW layout.")
     generate.add_argument("--out", required=True, metavar="ROOT", help="new (or empty) folder for the dataset")
-    generate.add_argument("--videos", type=_positive_int, default=DEFAULTS.data.videos,
-                          help=f"videos (default: {DEFAULTS.data.videos})")
+    generate.add_argument("--videos", type=_positive_int, default=sum(DEFAULTS.data.splits),
+                          help=f"videos (default: {sum(DEFAULTS.data.splits)})")
     generate.add_argument("--frames", type=_positive_int, default=DEFAULTS.data.frames,
                           help=f"frames per video (default: {DEFAULTS.data.frames})")
     generate.add_argument("--height", type=_positive_int, default=DEFAULTS.data.height,
@@ -162,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help="videos per split (default: 60%% / 30%% / the rest)")
     generate.add_argument("--seed", type=int, default=DEFAULTS.data.seed, help="seed (default: 0)")
     generate.add_argument("--no-progress", action="store_true", help="hide the progress bar (default: shown)")
+
+    from .checkpoints import SAM2_SIZES  # sam2-checkpoint: the logic is vsslib.checkpoints.fetch_checkpoint
+    fetch = sub.add_parser("sam2-checkpoint", help="download and verify an official SAM2.1 checkpoint",
+                           description="Download an official SAM2.1 checkpoint (resuming a broken transfer), verify "
+                                       "its SHA-256 and size, and only then write it under its official name.")
+    fetch.add_argument("--size", required=True, choices=SAM2_SIZES, help="SAM2.1 Hiera size")
+    fetch.add_argument("--dir", default="checkpoints", metavar="DIR", help="destination folder (default: checkpoints)")
+    fetch.add_argument("--url", default=None, help="a mirror of the same file, held to the same checks "
+                                                   "(default: the official address)")
+    fetch.add_argument("--sha256", default=None, metavar="HEX",
+                       help="expected SHA-256 (default: the package's table, vsslib.checkpoints)")
+    fetch.add_argument("--no-progress", action="store_true", help="hide the progress bar (default: shown)")
     return parser
 
 
@@ -209,6 +221,11 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
 
 
 def _run(args: argparse.Namespace) -> Any:
+    if args.command == "sam2-checkpoint":
+        from .checkpoints import fetch_checkpoint
+
+        return fetch_checkpoint(args.size, folder=args.dir, url=args.url, sha256=args.sha256,
+                                progress=not args.no_progress)
     if args.command == "generate":
         from .data import generate
 
@@ -264,7 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished videos are cached; run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if args.command == "generate":
+    if args.command == "sam2-checkpoint":
+        print(f"verified {result}")
+    elif args.command == "generate":
         print(f"wrote {result}")
     else:
         _print_table(result)

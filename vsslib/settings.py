@@ -48,7 +48,7 @@ class DataSettings:
 
     dataset: str = "generated"  # "generated" (the embedded benchmark, VSPW layout) or "vspw" (a real copy)
     root: str = ".cache/benchmark"  # dataset root; the generated benchmark is written there on first use
-    videos: int = 20  # generated benchmark: number of videos (60 % train, 30 % val, the rest test)
+    splits: tuple[int, ...] = (12, 20, 8)  # generated benchmark: train, val and test videos
     frames: int = 48  # generated benchmark: frames per video
     height: int = 128  # generated benchmark: frame height (px)
     width: int = 224  # generated benchmark: frame width (px)
@@ -337,15 +337,15 @@ def _validate(s: StudySettings) -> None:
     one_of("data.dataset", s.data.dataset, DATASETS)
     one_of("data.split", s.data.split, SPLITS)
     one_of("refiner.vote", s.refiner.vote, VOTES)
-    for key, value in (("data.videos", s.data.videos), ("data.frames", s.data.frames),
+    if len(s.data.splits) != 3 or min(s.data.splits) < 1:
+        fail("data.splits", list(s.data.splits), "must hold three video counts of at least 1 (train, val, test)")
+    for key, value in (("data.frames", s.data.frames),
                        ("data.height", s.data.height), ("data.width", s.data.width),
                        ("masklets.window", s.masklets.window), ("run.workers", s.run.workers),
                        ("masklets.sam2.points_per_side", s.masklets.sam2.points_per_side),
                        ("classifier.epochs", s.classifier.epochs)):
         if value < 1:
             fail(key, value, "must be at least 1")
-    if s.data.dataset == "generated" and s.data.videos < 3:
-        fail("data.videos", s.data.videos, "must be at least 3 (one video per split)")
     for key, value in (("data.max_videos", s.data.max_videos), ("masklets.discover_every", s.masklets.discover_every)):
         if value < 0:
             fail(key, value, "must be 0 or positive")

@@ -53,7 +53,7 @@ def baseline_names(settings: StudySettings) -> list[str]:
             *(PREDICTIONS_PREFIX + Path(folder).name for folder in settings.baselines.predictions)]
 
 
-def _baseline_fields(settings: StudySettings, baseline: str, seed: int | None) -> dict[str, Any]:
+def _baseline_fields(settings: StudySettings, baseline: str, train_seed: int | None) -> dict[str, Any]:
     if baseline.startswith(PREDICTIONS_PREFIX):
         wanted = baseline[len(PREDICTIONS_PREFIX):]
         for folder in settings.baselines.predictions:
@@ -61,19 +61,20 @@ def _baseline_fields(settings: StudySettings, baseline: str, seed: int | None) -
                 return {"predictions": str(settings.folder(folder))}
         raise ParameterError(f"baseline {baseline!r} names no folder of baselines.predictions "
                              f"{list(settings.baselines.predictions)}")
-    return {"segmenter": baseline, "train_seed": settings.baselines.train_seeds[0] if seed is None else seed}
+    return {"segmenter": baseline,
+            "train_seed": settings.baselines.train_seeds[0] if train_seed is None else train_seed}
 
 
-def _common(settings: StudySettings, baseline: str, source: str, seed: int | None, out: str | None,
+def _common(settings: StudySettings, baseline: str, source: str, train_seed: int | None, out: str | None,
             mask_overrides: dict[str, Any]) -> dict[str, Any]:
     return {"data_root": str(settings.data_root), "cache_root": str(settings.cache), "split": settings.data.split,
             "masks": source,
             "mask_settings": RefineSpec.settings_tuple(masklet_settings(settings, source, **mask_overrides)),
             "dilation_ratio": settings.metrics.dilation_ratio, "max_videos": settings.data.max_videos, "out": out,
-            **_baseline_fields(settings, baseline, seed)}
+            **_baseline_fields(settings, baseline, train_seed)}
 
 
-def refine_spec(settings: StudySettings, baseline: str, source: str, *, seed: int | None = None,
+def refine_spec(settings: StudySettings, baseline: str, source: str, *, train_seed: int | None = None,
                 vote: str | None = None, out: str | None = None, **mask_overrides: Any) -> RefineSpec:
     """The approach-1 run of ``baseline`` refined by ``source`` masklets.
 
@@ -82,17 +83,17 @@ def refine_spec(settings: StudySettings, baseline: str, source: str, *, seed: in
     settings : the study's settings.
     baseline : a name of :func:`baseline_names`.
     source : a masklet source name.
-    seed : training seed of a network baseline (default: the first of ``baselines.train_seeds``).
+    train_seed : training seed of a network baseline (default: the first of ``baselines.train_seeds``).
     vote : ``"masklet"`` or ``"frame"`` (default: ``refiner.vote``).
     out : folder for predictions and ``metrics.json`` (None: nothing written).
     **mask_overrides : see :func:`masklet_settings`.
     """
     return RefineSpec(vote=vote or settings.refiner.vote,
-                      **_common(settings, baseline, source, seed, out, mask_overrides))
+                      **_common(settings, baseline, source, train_seed, out, mask_overrides))
 
 
 def classify_spec(settings: StudySettings, features: str, source: str, *, baseline: str | None = None,
-                  seed: int | None = None, classifier_split: str = "train", out: str | None = None,
+                  train_seed: int | None = None, classifier_split: str = "train", out: str | None = None,
                   **mask_overrides: Any) -> ClassifySpec:
     """The approach-2 run classifying ``source`` masklets from ``features``.
 
@@ -111,5 +112,5 @@ def classify_spec(settings: StudySettings, features: str, source: str, *, baseli
                             "device": sam2.device}
     return ClassifySpec(features=features, feature_settings=RefineSpec.settings_tuple(feature_settings),
                         classifier_split=classifier_split, epochs=settings.classifier.epochs,
-                        **_common(settings, baseline or baseline_names(settings)[-1], source, seed, out,
+                        **_common(settings, baseline or baseline_names(settings)[-1], source, train_seed, out,
                                   mask_overrides))

@@ -20,7 +20,7 @@ from .runs import ClassifySpec, RefineSpec, RunResult, run_classify, run_refine
 from .runs.products import (baseline_labels, baseline_model, load_video, masklet_ids, masklet_source,
                             open_split)
 from .settings import NOTEBOOK_KNOBS, StudySettings, load_settings
-from .specs import baseline_names, classify_spec, refine_spec
+from .specs import PREDICTIONS_PREFIX, baseline_names, classify_spec, refine_spec
 
 __all__ = ["Study", "VideoRun"]
 
@@ -86,8 +86,9 @@ class Study:
         if data.dataset == "generated":
             from .data import ensure_benchmark
 
-            ensure_benchmark(self.settings.data_root, n_videos=data.videos, n_frames=data.frames, height=data.height,
-                             width=data.width, seed=data.seed, progress=self.progress)
+            ensure_benchmark(self.settings.data_root, n_videos=sum(data.splits), split_counts=data.splits,
+                             n_frames=data.frames, height=data.height, width=data.width, seed=data.seed,
+                             progress=self.progress)
         return self.settings.data_root
 
     def dataset(self, split: str | None = None) -> Any:
@@ -110,9 +111,9 @@ class Study:
         """Baseline names: the networks, then ``predictions:<folder>`` for each predictions folder."""
         return baseline_names(self.settings)
 
-    def segmenter(self, name: str, *, seed: int | None = None) -> Any:
+    def segmenter(self, name: str, *, train_seed: int | None = None) -> Any:
         """A baseline network, trained on the train split on first use (cached)."""
-        return baseline_model(self.refine_spec(name, "oracle", seed=seed))
+        return baseline_model(self.refine_spec(name, "oracle", train_seed=train_seed))
 
     def masklet_source(self, source: str, **overrides: Any) -> Any:
         """A masklet source built from the settings (plus overrides of its own settings)."""
@@ -130,28 +131,43 @@ class Study:
         return str(self.settings.cache / "runs" / stable_hash({"kind": type(spec).__name__,
                                                                 **spec.replace(out=None).__dict__}))
 
-    def refine(self, baseline: str, source: str, *, seed: int | None = None, vote: str | None = None,
+    def refine(self, baseline: str, source: str, *, train_seed: int | None = None, vote: str | None = None,
                **mask_overrides: Any) -> RunResult:
-        """Approach 1 on the evaluated split (cached)."""
-        spec = self.refine_spec(baseline, source, seed=seed, vote=vote, **mask_overrides)
+        """Approach 1 on the evaluated split (cached); ``mask_overrides`` set the masklet source's own settings
+        (for the oracle: ``strength``, ``seed`` of the corruption)."""
+        spec = self.refine_spec(baseline, source, train_seed=train_seed, vote=vote, **mask_overrides)
         with create_executor(workers=self.settings.run.workers) as executor:
             return run_refine(spec.replace(out=self.run_dir(spec)), executor=executor, progress=self.progress)
 
-    def classify(self, features: str, source: str, *, baseline: str | None = None, seed: int | None = None,
+    def seeds(self, baseline: str) -> tuple[int, ...]:
+        """Training seeds of a baseline: ``baselines.train_seeds`` for a network, one for a predictions folder."""
+        return (0,) if baseline.startswith(PREDICTIONS_PREFIX) else self.settings.baselines.train_seeds
+
+    def refine_seeds(self, baseline: str, source: str, **options: Any) -> list[RunResult]:
+        """Approach 1 once per training seed of ``baseline`` (see :meth:`refine` for the options)."""
+        return [self.refine(baseline, source, train_seed=seed, **options) for seed in self.seeds(baseline)]
+
+    def refine_corruptions(self, baseline: str, strength: float, **options: Any) -> list[RunResult]:
+        """Approach 1 with oracle masklets corrupted at ``strength``, once per ``masklets.oracle.seeds`` seed
+        (the baseline's first training seed)."""
+        return [self.refine(baseline, "oracle", strength=strength, seed=seed, **options)
+                for seed in self.settings.masklets.oracle.seeds]
+
+    def classify(self, features: str, source: str, *, baseline: str | None = None, train_seed: int | None = None,
                  classifier_split: str = "train", **mask_overrides: Any) -> RunResult:
         """Approach 2 on the evaluated split (cached)."""
         self.data_root  # noqa: B018 - generates the benchmark on first use
-        spec = classify_spec(self.settings, features, source, baseline=baseline, seed=seed,
+        spec = classify_spec(self.settings, features, source, baseline=baseline, train_seed=train_seed,
                              classifier_split=classifier_split, **mask_overrides)
         with create_executor(workers=self.settings.run.workers) as executor:
             return run_classify(spec.replace(out=self.run_dir(spec)), executor=executor, progress=self.progress)
 
-    def video_run(self, baseline: str, source: str, video: str, *, seed: int | None = None,
+    def video_run(self, baseline: str, source: str, video: str, *, train_seed: int | None = None,
                   vote: str | None = None, **mask_overrides: Any) -> VideoRun:
         """Every array of one video of an approach-1 run, from the cache."""
         from .refine import refine
 
-        spec = self.refine_spec(baseline, source, seed=seed, vote=vote, **mask_overrides)
+        spec = self.refine_spec(baseline, source, train_seed=train_seed, vote=vote, **mask_overrides)
         data, fingerprint = load_video(spec, video)
         base = baseline_labels(spec, data, fingerprint).arrays["labels"]
         ids = masklet_ids(spec, data, fingerprint).arrays["ids"]

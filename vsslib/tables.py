@@ -1,0 +1,91 @@
+"""The study's table rows: metrics in percent with their spread over seeds and intervals over videos.
+
+A row summarises one method over several runs that differ only in a seed (a network's training seed, or a
+corruption seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``,
+``mVC16`` (see :func:`vsslib.statistics.summarize_runs` for the construction):
+
+- ``m``, ``m_sd``: mean over seeds and sample standard deviation over seeds;
+- ``m_ci_low``, ``m_ci_high``: 95 % video-bootstrap interval of the seed-averaged metric;
+- for a row compared with a reference variant (a refined map against its baseline): ``gain_m``,
+  ``gain_m_sd``, ``gain_m_ci_low``, ``gain_m_ci_high``, the same for the paired difference;
+- ``n_seeds``, ``n_videos``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .runs import RunResult
+from .statistics import VideoCounts, table_columns
+
+__all__ = ["video_counts", "stats_row", "readable", "gain_supported", "HEADLINE_METRICS"]
+
+HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16")
+"""Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16)."""
+
+
+def video_counts(result: RunResult, variant: str) -> VideoCounts:
+    """The per-video counts of one variant of a run, stacked for :mod:`vsslib.statistics`."""
+    if variant not in result.scores:
+        raise ParameterError(f"variant {variant!r} is not one of the run's {sorted(result.scores)}")
+    return VideoCounts.from_arrays({r.video: r.counts[variant] for r in result.records})
+
+
+def stats_row(runs: Sequence[RunResult], variant: str, *, against: str | None = None, seed: int = 0,
+              **labels: Any) -> dict[str, Any]:
+    """One table row: ``labels`` and the statistics columns of ``variant`` over ``runs`` (one run per seed).
+
+    Parameters
+    ----------
+    runs : runs on the same videos, one per seed.
+    variant : the scored map (``"baseline"``, ``"refined"``, ``"fused"``, ...).
+    against : a reference variant of the same runs; adds the ``gain_*`` columns (paired bootstrap).
+    seed : seed of the bootstrap draws.
+    """
+    runs = list(runs)
+    if not runs:
+        raise ParameterError("stats_row needs at least one run")
+    counts = [video_counts(r, variant) for r in runs]
+    row: dict[str, Any] = {**labels, **table_columns(counts, metrics=HEADLINE_METRICS, seed=seed)}
+    if against is not None:
+        reference = [video_counts(r, against) for r in runs]
+        gains = table_columns(counts, reference, metrics=HEADLINE_METRICS, seed=seed)
+        row.update({f"gain_{k}": v for k, v in gains.items() if k not in ("n_seeds", "n_videos")})
+    row["fps"] = float(np.mean([r.scores[variant].fps for r in runs]))
+    return row
+
+
+def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
+    """A table for reading: each metric as ``mean ± sd [ci_low, ci_high]``, other columns as they are."""
+    out = pd.DataFrame(index=table.index)
+    done: set[str] = set()
+    for column in table.columns:
+        if column in done:
+            continue
+        low, high, sd = f"{column}_ci_low", f"{column}_ci_high", f"{column}_sd"
+        if low in table.columns and high in table.columns:
+            def cell(row: pd.Series, c: str = column) -> str:
+                spread = f" ± {row[f'{c}_sd']:.{digits}f}" if row[f"{c}_sd"] == row[f"{c}_sd"] else ""
+                return f"{row[c]:.{digits}f}{spread} [{row[f'{c}_ci_low']:.{digits}f}, {row[f'{c}_ci_high']:.{digits}f}]"
+
+            out[column] = table.apply(cell, axis=1)
+            done.update({column, low, high, sd})
+        else:
+            out[column] = table[column].round(2) if table[column].dtype.kind == "f" else table[column]
+            done.add(column)
+    return out
+
+
+def gain_supported(row: pd.Series | dict[str, Any], metric: str = "mIoU") -> str:
+    """``"gain"``, ``"loss"`` or ``"unclear"``: whether a row's gain interval excludes zero, and on which side."""
+    low, high = row[f"gain_{metric}_ci_low"], row[f"gain_{metric}_ci_high"]
+    if low > 0:
+        return "gain"
+    if high < 0:
+        return "loss"
+    return "unclear"
