@@ -92,7 +92,7 @@ def test_bad_data_stops_with_one_line_naming_the_file(bench, tmp_path: Path, cap
 def test_every_option_documents_its_default(capsys) -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
-    assert sorted(commands) == ["classify", "generate", "refine"]
+    assert sorted(commands) == ["classify", "generate", "refine", "sam2-checkpoint"]
     for name, command in commands.items():
         exclusive = {a for group in command._mutually_exclusive_groups for a in group._group_actions}
         for action in command._actions:
@@ -101,7 +101,7 @@ def test_every_option_documents_its_default(capsys) -> None:
             assert "default" in action.help or action.required, (name, action.option_strings)
         with pytest.raises(SystemExit) as exc:
             main([name, "--help"])
-        assert exc.value.code == 0 and "--out" in capsys.readouterr().out
+        assert exc.value.code == 0 and ("--dir" if name == "sam2-checkpoint" else "--out") in capsys.readouterr().out
 
 
 def test_option_defaults_are_the_settings_defaults() -> None:

@@ -198,3 +198,34 @@ def test_write_predictions_leaves_identical_files_and_replaces_others(tmp_path: 
     assert write_predictions(tmp_path, ["a", "b"], labels) == 2
     np.testing.assert_array_equal(read_image(tmp_path / "a.png"), labels[0])
     np.testing.assert_array_equal(read_image(tmp_path / "b.png"), labels[1])
+
+
+def test_peak_memory_of_each_propagated_window_reaches_metrics_json(bench, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source that measures device memory per window (as SAM2Masklets does) has it written per video."""
+    from vsslib.runs import approach1, products
+
+    class MeasuringSource:
+        settings = {"kind": "measuring"}
+        name = "measuring"
+
+        def __init__(self) -> None:
+            self.peak_memory_mib: list[float] = []
+            self.oracle = create_masklet_source("oracle")
+
+        def __call__(self, frames: np.ndarray, video) -> np.ndarray:
+            self.peak_memory_mib += [100.0 + len(self.peak_memory_mib), 50.0]  # two windows a video
+            return self.oracle(frames, video)
+
+    source = MeasuringSource()
+    monkeypatch.setattr(products, "masklet_source", lambda name, settings: source)
+    monkeypatch.setattr(approach1, "masklet_source", lambda name, settings: source)
+    root, preds = bench
+    spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle", cache_root=str(tmp_path / "c"),
+                      out=str(tmp_path / "out"))
+    result = run_refine(spec, progress=False)
+    written = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    videos = VSPWDataset(root, "val").videos
+    expected = {v: [100.0 + 2 * i, 50.0] for i, v in enumerate(videos)}
+    assert written["peak_memory_mib"] == {"max": 100.0 + 2 * (len(videos) - 1), "per_window": expected}
+    assert [r.peak_memory_mib for r in result.records] == list(expected.values())

@@ -45,7 +45,8 @@ def test_one_translation_to_masklet_settings() -> None:
     assert masklet_settings(settings, "oracle", strength=0.5) == {"strength": 0.5, "seed": 4}
     sam2 = masklet_settings(settings, "sam2")
     assert (sam2["points_per_side"], sam2["pred_iou_thresh"], sam2["stability_score_thresh"],
-            sam2["stability_score_offset"], sam2["window"], sam2["config"]) == (16, 0.6, 0.8, 0.9, 8, "tiny")
+            sam2["stability_score_offset"], sam2["window"], sam2["config"]) == (16, 0.6, 0.8, 0.9, 8, None)
+    assert sam2["max_objects_per_batch"] == 32 and sam2["autocast"] is True and sam2["vos_optimized"] is False
 
 
 def test_overrides_are_dotted_keys_and_typos_list_the_valid_ones() -> None:

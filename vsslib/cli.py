@@ -60,14 +60,21 @@ def _add_masklet_options(parser: argparse.ArgumentParser) -> None:
                             "here on the generated benchmark), classical (graph-based regions + optical flow), "
                             "oracle (the dataset's own objects)")
     group.add_argument("--sam2-config", default=m.sam2.config, metavar="SIZE",
-                       help=f"SAM2.1 Hiera size of the checkpoint: tiny, small, base_plus, large (default: "
-                            f"{m.sam2.config}); must match --sam2-checkpoint")
+                       help="SAM2.1 Hiera size of the checkpoint: tiny, small, base_plus, large (default: taken from "
+                            "the checkpoint's official file name); must match --sam2-checkpoint")
     group.add_argument("--sam2-checkpoint", default=m.sam2.checkpoint, metavar="PATH",
                        help="checkpoint matching --sam2-config, e.g. checkpoints/sam2.1_hiera_large.pt with "
                             "--sam2-config large (default: none; required with --masks sam2; python -m vsslib sam2-checkpoint "
                             "downloads one)")
     group.add_argument("--device", default=m.sam2.device, metavar="DEVICE",
                        help=f"device for SAM2: cpu, cuda or cuda:N (default: {m.sam2.device})")
+    group.add_argument("--max-objects-per-batch", type=int, default=m.sam2.max_objects_per_batch, metavar="K",
+                       help="SAM2: propagate at most K masklets at a time, each batch its own predictor state (bounds "
+                            f"GPU memory; the masklets do not change; default: {m.sam2.max_objects_per_batch}, 0 = all)")
+    group.add_argument("--no-autocast", dest="autocast", action="store_false", default=m.sam2.autocast,
+                       help="SAM2 on CUDA: run in float32 instead of bfloat16 autocast (default: autocast on CUDA)")
+    group.add_argument("--vos-optimized", action="store_true", default=m.sam2.vos_optimized,
+                       help="SAM2 on CUDA: sam2's torch.compile'd video predictor (default: off; slow first frames)")
     group.add_argument("--points-per-side", type=int, default=m.sam2.points_per_side, metavar="N",
                        help=f"SAM2 automatic generator point grid per side (default: {m.sam2.points_per_side}, "
                             "the paper's)")
@@ -185,6 +192,8 @@ OPTION_KEYS: dict[str, str] = {
     "pred_iou_thresh": "masklets.sam2.pred_iou_thresh",
     "stability_score_thresh": "masklets.sam2.stability_score_thresh",
     "stability_score_offset": "masklets.sam2.stability_score_offset", "vote": "refiner.vote",
+    "max_objects_per_batch": "masklets.sam2.max_objects_per_batch", "autocast": "masklets.sam2.autocast",
+    "vos_optimized": "masklets.sam2.vos_optimized",
     "epochs": "classifier.epochs"}
 """Options of ``refine``/``classify`` that set one settings key each (their defaults are those settings')."""
 

@@ -62,7 +62,7 @@ class BaselineSettings:
     """The label maps S that the refiner and the classifier start from."""
 
     networks: tuple[str, ...] = SEGMENTERS  # small CNNs trained here on the train split
-    train_seeds: tuple[int, ...] = (0,)  # one trained network per seed
+    train_seeds: tuple[int, ...] = (0, 1, 2)  # one trained network per seed
     predictions: tuple[str, ...] = ()  # folders of your own models' predictions, <video>/<frame>.png each
 
 
@@ -71,16 +71,20 @@ class OracleKnobs:
     """The oracle masklets (the dataset's own objects) and their corruption sweep."""
 
     strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)  # corruption strengths in [0, 1]
-    seeds: tuple[int, ...] = (0,)  # corruption seeds
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # corruption seeds
 
 
 @dataclass(frozen=True)
 class SAM2Knobs:
     """The real SAM2 masklet source (the paper's automatic generator settings by default)."""
 
-    config: str = "tiny"  # SAM2.1 Hiera size: tiny, small, base_plus, large (or a package config name)
+    config: str = ""  # SAM2.1 Hiera size: tiny, small, base_plus, large, a package config name, or "" (from
+    #                   the checkpoint's official file name)
     checkpoint: str = ""  # the matching checkpoint file (empty: no sam2 rows)
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
+    autocast: bool = True  # bfloat16 autocast on CUDA, as sam2's own examples (the CPU runs float32)
+    vos_optimized: bool = False  # sam2's torch.compile'd video predictor (CUDA only)
+    max_objects_per_batch: int = 32  # objects propagated together (0: all); bounds memory, same masklets
     points_per_side: int = 16  # automatic generator point grid per side (paper: 16)
     pred_iou_thresh: float = 0.6  # keep masks with predicted IoU above this (paper: 0.6)
     stability_score_thresh: float = 0.8  # keep masks with stability at least this (paper: 0.8)
@@ -346,7 +350,8 @@ def _validate(s: StudySettings) -> None:
                        ("classifier.epochs", s.classifier.epochs)):
         if value < 1:
             fail(key, value, "must be at least 1")
-    for key, value in (("data.max_videos", s.data.max_videos), ("masklets.discover_every", s.masklets.discover_every)):
+    for key, value in (("data.max_videos", s.data.max_videos), ("masklets.discover_every", s.masklets.discover_every),
+                       ("masklets.sam2.max_objects_per_batch", s.masklets.sam2.max_objects_per_batch)):
         if value < 0:
             fail(key, value, "must be 0 or positive")
     if not 0 < s.metrics.dilation_ratio < 1:

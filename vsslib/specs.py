@@ -38,11 +38,12 @@ def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> 
         return {"strength": 0.0, "seed": m.oracle.seeds[0], **overrides}
     result: dict[str, Any] = {"window": m.window, "link_iou": m.link_iou, "discover_every": m.discover_every}
     if source in ("sam2", "sam2-mini"):
-        result.update(device=m.sam2.device, points_per_side=m.sam2.points_per_side,
+        result.update(device=m.sam2.device, autocast=m.sam2.autocast, vos_optimized=m.sam2.vos_optimized,
+                      max_objects_per_batch=m.sam2.max_objects_per_batch, points_per_side=m.sam2.points_per_side,
                       pred_iou_thresh=m.sam2.pred_iou_thresh, stability_score_thresh=m.sam2.stability_score_thresh,
                       stability_score_offset=m.sam2.stability_score_offset)
     if source == "sam2":
-        result.update(config=m.sam2.config, checkpoint=str(settings.folder(m.sam2.checkpoint)))
+        result.update(config=m.sam2.config or None, checkpoint=str(settings.folder(m.sam2.checkpoint)))
     result.update(overrides)
     return result
 
@@ -108,7 +109,7 @@ def classify_spec(settings: StudySettings, features: str, source: str, *, baseli
     feature_settings: dict[str, Any] = {}
     if features == "sam2":
         sam2 = settings.masklets.sam2
-        feature_settings = {"config": sam2.config, "checkpoint": str(settings.folder(sam2.checkpoint)),
+        feature_settings = {"config": sam2.config or None, "checkpoint": str(settings.folder(sam2.checkpoint)),
                             "device": sam2.device}
     return ClassifySpec(features=features, feature_settings=RefineSpec.settings_tuple(feature_settings),
                         classifier_split=classifier_split, epochs=settings.classifier.epochs,

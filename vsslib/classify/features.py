@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -48,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy as np
 
+from ..devices import check_device_name
 from ..errors import DataError, ParameterError
 from .pooling import pixel_cells
 
@@ -261,14 +261,14 @@ class SegmenterFeatures:
 class SAM2FeatureSettings:
     """Settings of :class:`SAM2Features` (the same meaning as in :class:`vsslib.masks.SAM2Settings`)."""
 
-    config: str = "tiny"  # tiny, small, base_plus, large, or a package config name
+    config: str | None = None  # tiny, small, base_plus, large, a package config name, or None (from the
+    #                            checkpoint's official file name; tiny without one)
     checkpoint: str | None = None  # path of the matching SAM2.1 checkpoint
     random_weights: bool = False  # allow running without a checkpoint (tests, cost measurements)
-    device: str = "cpu"  # "cpu" or "cuda"
+    device: str = "cpu"  # "cpu", "cuda" or "cuda:<index>" (the encoder runs under bfloat16 autocast on CUDA)
 
     def __post_init__(self) -> None:
-        if self.device not in ("cpu", "cuda"):
-            raise ParameterError(f"device={self.device!r} is not one of cpu, cuda")
+        check_device_name(self.device)
 
 
 class SAM2Features:
@@ -289,16 +289,12 @@ class SAM2Features:
     stride = float(_SAM2_STRIDE)  # pixels of the 1024 x 1024 model input; see cell_size for frame pixels
 
     def __init__(self, settings: SAM2FeatureSettings = SAM2FeatureSettings()) -> None:
-        from ..masks.sam2_masklets import build_sam2_model
+        from ..masks.sam2_model import build_image_predictor, build_sam2_model
 
         self.settings = settings
         model = build_sam2_model(settings.config, settings.checkpoint, device=settings.device,
                                  random_weights=settings.random_weights)
-        from sam2.sam2_image_predictor import SAM2ImagePredictor
-
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
-            self.predictor = SAM2ImagePredictor(model)
+        self.predictor = build_image_predictor(model)
         self.grid_size = int(model.image_size) // _SAM2_STRIDE  # 64 for every released config (1024 input)
 
     def __repr__(self) -> str:
@@ -311,11 +307,11 @@ class SAM2Features:
 
     def frame_features(self, frames: np.ndarray) -> np.ndarray:
         """Embeddings of (T, H, W, 3) uint8 RGB ``frames``: (T, 256, 64, 64) float32."""
-        import torch
+        from ..masks.sam2_model import inference
 
         frames = _check_frames(frames, "SAM2 features")
         out = np.empty((len(frames), self.channels, self.grid_size, self.grid_size), np.float32)
-        with torch.inference_mode():
+        with inference(self.predictor.device):
             for t, frame in enumerate(frames):
                 self.predictor.set_image(np.ascontiguousarray(frame))
                 out[t] = self.predictor._features["image_embed"][0].float().cpu().numpy()

@@ -80,7 +80,8 @@ def refine_video(spec: RefineSpec, name: str) -> VideoRecord:
         write_predictions(Path(spec.out) / "pred" / name, video.frame_ids, refined.arrays["labels"])
     stall_point("video")
     return VideoRecord(video=name, frames=video.num_frames, counts=unflatten_counts(metric_counts.arrays),
-                       seconds={"baseline": base.seconds, "masklets": masks.seconds, "refinement": refined.seconds})
+                       seconds={"baseline": base.seconds, "masklets": masks.seconds, "refinement": refined.seconds},
+                       peak_memory_mib=[float(v) for v in masks.arrays.get("peak_memory_mib", ())])
 
 
 class _RefineTask:

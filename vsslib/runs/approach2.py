@@ -166,7 +166,7 @@ class _ClassifyTask:
                 "fused": fuse(ids, pooled["ids"], probabilities, labels, num_classes, weight=spec.fuse_weight)}
         classify_seconds = time.perf_counter() - started
         counts = {variant: MetricAccumulator(num_classes, dilation_ratio=spec.dilation_ratio)
-                  .update(video.labels, prediction).to_arrays()
+                  .update(video.labels, prediction, raw_gt=video.raw_labels).to_arrays()
                   for variant, prediction in {"baseline": labels, **maps}.items()}
         if spec.out is not None and spec.write_predictions:
             for variant, prediction in maps.items():

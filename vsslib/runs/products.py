@@ -239,10 +239,19 @@ def baseline_labels(spec: RunSpec, video: Any, fingerprint: str) -> Product:
 
 
 def masklet_ids(spec: RunSpec, video: Any, fingerprint: str) -> Product:
-    """The masklets of one video: ``arrays["ids"]`` (T, H, W) int32, -1 = none."""
+    """The masklets of one video: ``arrays["ids"]`` (T, H, W) int32, -1 = none, and ``arrays["peak_memory_mib"]``
+    (W,) float64, the peak device memory of each propagated window (empty for sources that do not measure it)."""
     source = masklet_source(spec.masks, spec.mask_settings)
     cache = ProductCache(spec.cache_root, "masklets", {"source": spec.masks, "settings": source.settings})
-    return cached_product(cache, video.name, fingerprint, lambda: {"ids": source(video.frames, video)})
+
+    def compute() -> dict[str, np.ndarray]:
+        peaks = getattr(source, "peak_memory_mib", None)  # SAM2 sources measure each propagated window
+        before = len(peaks) if peaks is not None else 0
+        ids = source(video.frames, video)
+        window_peaks = np.array(peaks[before:] if peaks is not None else [], np.float64)
+        return {"ids": ids, "peak_memory_mib": window_peaks}
+
+    return cached_product(cache, video.name, fingerprint, compute)
 
 
 def write_predictions(folder: str | os.PathLike[str], frame_ids: Sequence[str], labels: np.ndarray) -> int:

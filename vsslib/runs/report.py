@@ -62,6 +62,7 @@ class VideoRecord:
     frames: int
     counts: dict[str, dict[str, np.ndarray]]  # variant -> MetricAccumulator.to_arrays()
     seconds: dict[str, float]  # stage -> seconds
+    peak_memory_mib: list[float] = field(default_factory=list)  # per propagated masklet window (SAM2 sources)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,9 @@ def write_metrics(result: RunResult) -> Path | None:
         document.update(features=result.features, classifier_loss=result.classifier_loss)
     for variant, scores in result.scores.items():
         document[variant] = {**asdict(scores), "fps": scores.fps}
+    peaks = {r.video: r.peak_memory_mib for r in result.records if r.peak_memory_mib}
+    if peaks:  # device memory of masklet propagation, per window, as measured when the masklets were made
+        document["peak_memory_mib"] = {"max": max(max(v) for v in peaks.values()), "per_window": peaks}
     path = Path(result.out) / "metrics.json"
     write_json_atomic(path, jsonable(document))
     return path
