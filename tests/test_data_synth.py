@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from vsslib.data import SYNTH_CLASSES, VSPWDataset, ensure_benchmark, generate
-from vsslib.data import synth
+from vsslib.data import synth, synth_scene
 from vsslib.data.synth import BenchmarkSettings, render_video
 from vsslib.errors import ParameterError
 
@@ -141,7 +141,7 @@ def test_ensure_benchmark_regenerates_only_on_other_settings(tmp_path: Path) -> 
     record = json.loads((root / "benchmark.json").read_text())
     (root / "benchmark.json").write_text(json.dumps({**record, "format_version": 1}))  # an older generator
     ensure_benchmark(tmp_path / "b", **{**SMALL, "n_frames": 5})
-    assert json.loads((root / "benchmark.json").read_text())["format_version"] == synth.FORMAT_VERSION
+    assert json.loads((root / "benchmark.json").read_text())["format_version"] == synth_scene.FORMAT_VERSION
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]  # nothing left beside it
 
 
