@@ -109,8 +109,8 @@ def run_refine(spec: RefineSpec, *, executor: Executor | None = None, progress: 
         in this process before any worker starts where they can be detected up front.
     """
     dataset = open_split(spec.data_root, spec.split)
+    masklet_source(spec.masks, spec.mask_settings)  # a missing checkpoint stops before any network trains
     baseline_model(spec)
-    masklet_source(spec.masks, spec.mask_settings)
     executor = executor or SerialExecutor()
     records = executor.map(_RefineTask(spec), spec.videos(), desc=f"refine ({spec.masks})", progress=progress)
     result = RunResult(approach="refine", dataset=dataset.name, split=spec.split, baseline_name=spec.baseline_name,
