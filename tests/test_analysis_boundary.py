@@ -169,12 +169,13 @@ def test_consistency_over_time_by_hand_and_against_the_metric() -> None:
     gt[2, 0, 1] = 2  # pixel 1 changes at frame 2
     baseline = np.array([[[5, 5]], [[6, 5]], [[6, 5]]], np.uint8)  # pixel 0 flickers at frame 1
     refined = np.full_like(baseline, 5)
-    table = consistency_over_time([gt, gt[:1]], [baseline, baseline[:1]], [refined, refined[:1]], 2,
+    table = consistency_over_time([gt, gt[:2]], [baseline, baseline[:2]], [refined, refined[:2]], 2,
                                   videos=["a", "b"])
-    assert table["video"].tolist() == ["a", "a"]  # video b (1 frame) has no window of 2
-    assert table["window_start"].tolist() == [0, 1]
-    assert table["vc_baseline"].tolist() == pytest.approx([0.5, 1.0])
-    assert table["vc_refined"].tolist() == pytest.approx([1.0, 1.0])
+    # VSPW's windows (starts 0 .. T-n-1): video a has the window at 0 only, video b (T = n) none
+    assert table["video"].tolist() == ["a"]
+    assert table["window_start"].tolist() == [0]
+    assert table["vc_baseline"].tolist() == pytest.approx([0.5])
+    assert table["vc_refined"].tolist() == pytest.approx([1.0])
     assert table["vc_baseline"].tolist() == pytest.approx(video_consistency(gt, baseline, 2).tolist())
 
 

@@ -132,3 +132,17 @@ def test_sam2_cost_grid_with_random_weights() -> None:
     assert per_frame[(2, 3)] == pytest.approx((gen.loc[2, "seconds"] + rows.loc[3, "seconds"]) / 3)
     with pytest.raises(ParameterError, match="predicting \\[4\\] needs two"):
         sam2_cost_grid([1, 4], [], max_measured_grid=2)
+
+
+def test_synthetic_frames_drift_one_pixel_a_frame_and_seeds_are_disjoint_boxes() -> None:
+    from vsslib.analysis.cost import seed_masks, synthetic_frames
+
+    frames = synthetic_frames(3, (32, 48), seed=0)
+    assert frames.shape == (3, 32, 48, 3) and frames.dtype == np.uint8
+    np.testing.assert_array_equal(frames[1][:, :-1], frames[0][:, 1:])  # the field moves left by one column
+    np.testing.assert_array_equal(synthetic_frames(3, (32, 48), seed=0), frames)  # deterministic
+    masks = seed_masks(5, (32, 48))  # a 3 x 2 grid of cells, 5 used, each box the middle half of its cell
+    assert masks.shape == (5, 32, 48) and masks.sum(axis=0).max() == 1
+    cell = np.zeros((32, 48), bool)
+    cell[4:12, 4:12] = True  # rows 0..16 -> 4..12, columns 0..16 -> 4..12
+    np.testing.assert_array_equal(masks[0], cell)

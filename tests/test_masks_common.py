@@ -65,7 +65,7 @@ def test_check_frames_names_the_problem() -> None:
 
 # ----------------------------------------------------------------------------------- settings, registry
 def test_registry_lists_the_three_sources_and_rejects_unknown_names() -> None:
-    assert list_masklet_sources() == ["classical", "oracle", "sam2"]
+    assert list_masklet_sources() == ["classical", "oracle", "sam2", "sam2-mini"]
     with pytest.raises(ParameterError, match="unknown masklet source 'sam3'; valid: classical, oracle, sam2"):
         create_masklet_source("sam3")
     source = create_masklet_source("classical", window=8, winsize=5, scale=50.0)

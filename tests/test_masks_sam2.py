@@ -3,26 +3,36 @@
 Random weights make the masks meaningless, but every call a checkpoint run makes is exercised: the
 automatic generator, ``add_new_mask``, ``propagate_in_video`` over two windows and the linking between
 them. The generator's filters are opened (a random model rarely passes the paper's thresholds), the grid
-is 2 x 2 and the video two 64 x 96 frames, so this runs in about 20-40 s on 2 shared cores.
+is 2 x 2 and the video two 64 x 96 frames. Batched propagation is compared with unbatched propagation on
+a hiera-tiny built at a 256 px input (``image_size=256``), which makes memory attention about 250 times
+cheaper than at 1024 px; batching logic does not depend on the input size.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from vsslib.errors import CheckpointError, ParameterError
 from vsslib.masks import SAM2Masklets, SAM2Settings, create_masklet_source, paint
-from vsslib.masks.sam2_masklets import checkpoint_url, resolve_config
+from vsslib.masks.sam2_model import (build_sam2_model, checkpoint_url, config_of_checkpoint, paint_over,
+                                     propagate_masks, resolve_config)
 
 
 @pytest.fixture(scope="module")
 def source() -> SAM2Masklets:
     return SAM2Masklets(random_weights=True, points_per_side=2, pred_iou_thresh=-math.inf,
                         stability_score_thresh=0.0, window=1, max_masklets=3)
+
+
+@pytest.fixture
+def no_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
 
 
 @pytest.mark.sam2
@@ -51,23 +61,102 @@ def test_random_weight_sam2_gives_a_valid_masklet_map(source: SAM2Masklets) -> N
     assert source.timings["generate_frames"] == 3  # one proposal here, one per window in the call
     assert source.timings["propagate_frames"] == 3  # window 0 with the link frame, then window 1
     assert source.timings["build"] > 0
+    # one peak per propagation; at least the 2 frames loaded at 1024 x 1024 float32 (12 MiB each) are resident
+    assert len(source.peak_memory_mib) == 2
+    if sys.platform.startswith("linux"):
+        assert source.memory_method == "VmHWM"
 
 
-def test_missing_checkpoint_says_what_to_get_and_where_to_put_it(tmp_path: Path) -> None:
-    with pytest.raises(CheckpointError, match=r"no SAM2 checkpoint given for config 'tiny'\. Download "
-                                              r"sam2\.1_hiera_tiny\.pt from https://dl\.fbaipublicfiles\.com/"
-                                              r"segment_anything_2/092824/sam2\.1_hiera_tiny\.pt into checkpoints/"
+def test_painting_in_batches_gives_the_map_painted_at_once() -> None:
+    """Masks painted batch by batch with ``paint_over`` give :func:`paint`'s map of all of them, ties included."""
+    masks = np.zeros((4, 3, 4), bool)
+    masks[0, :, :] = True  # area 12: the background
+    masks[1, 0:2, 0:2] = True  # area 4
+    masks[2, 1:3, 1:3] = True  # area 4, ties with mask 1 at (1, 1): the earlier mask (1) wins
+    masks[3, 2, 3] = True  # area 1
+    ids = np.array([7, 8, 9, 5])
+    expected = np.array([[8, 8, 7, 7],
+                         [8, 8, 9, 7],
+                         [7, 9, 9, 5]])
+    np.testing.assert_array_equal(paint(masks, ids), expected)
+    for batch in (1, 2, 3):
+        out = np.full((3, 4), -1, np.int32)
+        area = np.full((3, 4), np.iinfo(np.int64).max, np.int64)
+        for first in range(0, 4, batch):
+            paint_over(out, area, masks[first:first + batch], ids[first:first + batch])
+        np.testing.assert_array_equal(out, expected)
+
+    rng = np.random.default_rng(1)  # random overlapping boxes, many ties
+    boxes = np.zeros((9, 20, 30), bool)
+    for k in range(9):
+        top, left = rng.integers(0, 15), rng.integers(0, 25)
+        boxes[k, top:top + rng.integers(2, 6), left:left + rng.integers(2, 6)] = True
+    out = np.full((20, 30), -1, np.int32)
+    area = np.full((20, 30), np.iinfo(np.int64).max, np.int64)
+    for first in range(0, 9, 4):
+        paint_over(out, area, boxes[first:first + 4], np.arange(first, min(first + 4, 9)))
+    np.testing.assert_array_equal(out, paint(boxes, np.arange(9)))
+
+
+@pytest.mark.sam2
+def test_batched_propagation_equals_unbatched_whatever_the_batch_size() -> None:
+    torch.manual_seed(0)
+    model = build_sam2_model("tiny", None, random_weights=True, image_size=256)
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (3, 48, 64, 3), dtype=np.uint8)
+    for t in range(3):  # a bright block that moves two pixels a frame
+        frames[t, 10:30, 8 + 2 * t:28 + 2 * t] = (230, 200, 40)
+    masks = np.zeros((5, 48, 64), bool)
+    masks[0, :30, :40] = True
+    masks[1, 10:40, 20:60] = True
+    masks[2, 5:20, 5:20] = True
+    masks[3, 25:45, 30:62] = True
+    masks[4, 10:30, 8:28] = True
+    ids = np.array([40, 41, 42, 43, 44])
+    whole = propagate_masks(model, frames, masks, ids, max_objects_per_batch=0)
+    assert whole.shape == (3, 48, 64) and whole.dtype == np.int32
+    # frame 0 gives back the seeds (resized to 256 px and back: up to a few boundary pixels differ)
+    assert (whole[0] == paint(masks, ids)).mean() > 0.95
+    # not a trivial map: several masklets survive to the last frame
+    assert len(np.unique(whole[-1][whole[-1] >= 0])) >= 3
+    for batch in (1, 2):  # five batches of one; batches of 2, 2 and 1
+        np.testing.assert_array_equal(propagate_masks(model, frames, masks, ids, max_objects_per_batch=batch), whole,
+                                      err_msg=f"max_objects_per_batch={batch}")
+
+
+def test_missing_checkpoint_says_what_to_get_and_how() -> None:
+    with pytest.raises(CheckpointError, match=r"no SAM2 checkpoint given for config 'tiny': `python -m vsslib "
+                                              r"sam2-checkpoint --size tiny --dir checkpoints` downloads and verifies "
+                                              r"sam2\.1_hiera_tiny\.pt \(from https://dl\.fbaipublicfiles\.com/"
+                                              r"segment_anything_2/092824/sam2\.1_hiera_tiny\.pt\) into checkpoints/"
                                               r".*--sam2-checkpoint.*random_weights=True"):
         create_masklet_source("sam2")
+
+
+def test_the_config_follows_the_checkpoints_official_name(tmp_path: Path) -> None:
+    large = tmp_path / "sam2.1_hiera_large.pt"
+    # the README's call: a large checkpoint without a config is the large config, and a missing file names it
+    with pytest.raises(CheckpointError, match=r"sam2\.1_hiera_large\.pt not found \(config 'large' expects "
+                                              r"sam2\.1_hiera_large\.pt\): `python -m vsslib sam2-checkpoint --size "
+                                              r"large --dir checkpoints`"):
+        SAM2Masklets(checkpoint=str(large))
+    large.write_bytes(b"")
+    assert SAM2Settings(checkpoint=str(large)).resolved_config == "large"
+    full = "configs/sam2.1/sam2.1_hiera_l.yaml"
+    assert SAM2Settings(checkpoint=str(large), config=full).resolved_config == full
+    assert SAM2Settings().resolved_config == "tiny" and SAM2Settings(checkpoint="mine.pt").resolved_config == "tiny"
+    assert SAM2Masklets(checkpoint=str(large)).settings.resolved_config == "large"
+    with pytest.raises(ParameterError, match=r"sam2\.1_hiera_large\.pt is the official file of config 'large', but "
+                                             r"config='tiny' .*--sam2-config large"):
+        SAM2Settings(checkpoint=str(large), config="tiny")
     missing = tmp_path / "nowhere.pt"
-    with pytest.raises(CheckpointError, match=r"nowhere\.pt not found\. Download sam2\.1_hiera_small\.pt"):
+    with pytest.raises(CheckpointError, match=r"nowhere\.pt not found \(config 'small' expects sam2\.1_hiera_small\.pt"):
         SAM2Masklets(config="small", checkpoint=str(missing))
+    assert config_of_checkpoint("x/sam2_hiera_tiny.pt") == "configs/sam2/sam2_hiera_t.yaml"
 
 
 @pytest.mark.sam2
 def test_checkpoint_that_does_not_match_its_config_names_both(tmp_path: Path) -> None:
-    import torch
-
     empty = tmp_path / "sam2.1_hiera_tiny.pt"
     torch.save({"model": {}}, empty)
     with pytest.raises(CheckpointError, match=r"sam2\.1_hiera_tiny\.pt does not match config "
@@ -89,17 +178,35 @@ def test_configs_resolve_by_short_and_full_name() -> None:
     assert checkpoint_url("configs/sam2/sam2_hiera_t.yaml").endswith("/072824/sam2_hiera_tiny.pt")
 
 
+def test_cuda_devices_without_a_gpu_fail_at_construction(no_cuda: None) -> None:
+    for device in ("cuda", "cuda:0"):
+        with pytest.raises(ParameterError, match=rf"device='{device}' asks for CUDA, but torch"):
+            SAM2Masklets(random_weights=True, device=device)
+        with pytest.raises(ParameterError, match=rf"device='{device}' asks for CUDA"):
+            build_sam2_model("tiny", None, random_weights=True, device=device)
+    from vsslib.classify.features import SAM2FeatureSettings, SAM2Features
+
+    assert SAM2FeatureSettings(device="cuda:0").device == "cuda:0"  # spelt right; its absence shows on building
+    with pytest.raises(ParameterError, match=r"device='cuda:0' asks for CUDA"):
+        SAM2Features(SAM2FeatureSettings(random_weights=True, device="cuda:0"))
+
+
 def test_settings_are_the_papers_and_impossible_ones_are_named() -> None:
-    generator = SAM2Settings().generator
+    settings = SAM2Settings()
+    generator = settings.generator
     assert (generator.points_per_side, generator.pred_iou_thresh, generator.stability_score_thresh,
             generator.stability_score_offset) == (16, 0.6, 0.8, 0.9)
-    assert SAM2Settings().windows.window == 32
+    assert settings.windows.window == 32
+    assert (settings.max_objects_per_batch, settings.autocast, settings.vos_optimized) == (32, True, False)
     for kwargs, message in [({"points_per_side": 0}, "points_per_side=0 must be an integer"),
                             ({"stability_score_thresh": 1.5}, "stability_score_thresh=1.5"),
                             ({"box_nms_thresh": 0.0}, "box_nms_thresh=0.0"),
                             ({"config": "huge"}, "unknown SAM2 config 'huge'; valid: tiny, small, base_plus, large"),
-                            ({"device": "tpu"}, "device='tpu' must be 'cpu', 'cuda'"),
+                            ({"device": "tpu"}, r"device='tpu' must be 'cpu', 'cuda' or 'cuda:<index>'"),
                             ({"window": 0}, "window=0 must be a positive number of frames"),
+                            ({"max_objects_per_batch": -1}, r"max_objects_per_batch=-1 must be an integer"),
+                            ({"autocast": "yes"}, "autocast='yes' must be true or false"),
+                            ({"vos_optimized": True}, "vos_optimized=True compiles SAM2 with torch.compile for CUDA"),
                             ({"fill_hole_area": 8}, "fill_hole_area=8 needs sam2's compiled _C extension"),
                             ({"min_mask_region_area": 25}, "min_mask_region_area=25 needs"),
                             ({"points_per_sid": 4}, r"unknown sam2 masklet setting\(s\) \['points_per_sid'\]")]:
@@ -107,3 +214,31 @@ def test_settings_are_the_papers_and_impossible_ones_are_named() -> None:
             SAM2Masklets(random_weights=True, **kwargs)
     with pytest.raises(ParameterError, match="random_weights=True and checkpoint='x.pt' contradict"):
         SAM2Masklets(random_weights=True, checkpoint="x.pt")
+    with pytest.raises(ParameterError, match=r"image_size=100 must be a multiple of 32"):
+        build_sam2_model("tiny", None, random_weights=True, image_size=100)
+
+
+def test_gpu_check_without_cuda_says_so_in_one_line(no_cuda: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from vsslib.gpu_check import main as gpu_check
+
+    assert gpu_check([]) == 2  # make gpu-check's call: CUDA by default
+    err = capsys.readouterr().err
+    assert err.startswith("error: device='cuda' asks for CUDA, but torch") and err.count("\n") == 1
+
+
+@pytest.mark.sam2
+def test_gpu_check_runs_every_stage_on_the_cpu_at_a_small_input() -> None:
+    from vsslib.gpu_check import format_report, run_gpu_check
+
+    report = run_gpu_check(device="cpu", frames=2, height=40, width=56, objects=3, grid=1, max_objects_per_batch=2,
+                           image_size=256)
+    stages = {row["stage"]: row for row in report["stages"]}
+    assert list(stages) == ["encoder", "generator (1x1 points)", "propagation (3 objects, batches of 2)",
+                            "propagation per object"]
+    assert all(row["seconds"] > 0 and row["peak_mib"] > 0 for row in report["stages"])
+    assert stages["encoder"]["seconds_per"] == pytest.approx(stages["encoder"]["seconds"] / 2)
+    whole = stages["propagation (3 objects, batches of 2)"]
+    assert stages["propagation per object"]["seconds_per"] == pytest.approx(whole["seconds"] / 6)  # 3 objects x 2
+    assert report["setup"]["precision"] == "float32" and report["setup"]["video"] == [2, 40, 56, 3]
+    text = format_report(report)
+    assert text.startswith("SAM2 GPU check on cpu") and "propagation per object" in text

@@ -40,9 +40,9 @@ def test_equals_the_pure_functions(videos: list[tuple[np.ndarray, np.ndarray]]) 
     boundary = mean_boundary_iou(gts, preds, 5)
     assert result["mbiou"] == boundary["mbiou"]
     np.testing.assert_array_equal(result["biou"], boundary["biou"])
-    for n in (8, 16):  # windows of all videos pooled (the 9- and 12-frame videos have no 16-frame window)
+    for n in (8, 16):  # windows of all videos pooled (only the 17- and 20-frame videos have a 16-frame window)
         windows = np.concatenate([video_consistency(gt, pred, n) for gt, pred in videos])
-        assert windows.size == sum(max(gt.shape[0] - n + 1, 0) for gt in gts)
+        assert windows.size == sum(max(gt.shape[0] - n, 0) for gt in gts)  # VC_perclip.py: starts 0 .. T-n-1
         assert result[f"mvc{n}"] == pytest.approx(np.nanmean(windows), rel=1e-15)
     assert result["frames"] == 68
     assert set(result) == {"miou", "mbiou", "mvc8", "mvc16", "iou", "biou", "miou_present", "frames"}
@@ -87,13 +87,18 @@ def test_window_scores_are_summed_exactly() -> None:
 
 
 def test_windows_are_pooled_not_averaged_per_video() -> None:
-    gt = np.array([[[0, 1]], [[0, 1]], [[0, 2]]], np.uint8)  # windows of n = 2: [1/2, 1]
+    gt = np.array([[[0, 1]], [[0, 1]], [[0, 2]]], np.uint8)  # all windows of n = 2: [1/2, 1]
     pred = np.array([[[5, 5]], [[6, 5]], [[6, 5]]], np.uint8)
     still = np.zeros((2, 1, 2), np.uint8)  # one window: G = both pixels, P = neither -> 0
     moving = np.array([[[0, 0]], [[1, 1]]], np.uint8)
-    total = MetricAccumulator(7, vc_lengths=(2,)).update(gt, pred).update(still, moving)
+    total = MetricAccumulator(7, vc_lengths=(2,), vc_windows="all").update(gt, pred).update(still, moving)
     # pooled: (1/2 + 1 + 0) / 3 = 1/2; the mean of per-video means would be (3/4 + 0) / 2 = 3/8
     assert total.result()["mvc2"] == 0.5
+    # VSPW's windows: only the first window of the 3-frame video; the 2-frame video (T = n) is skipped
+    official = MetricAccumulator(7, vc_lengths=(2,)).update(gt, pred).update(still, moving)
+    assert official.result()["mvc2"] == 0.5
+    np.testing.assert_array_equal(official.windows(2)[0], [1])
+    np.testing.assert_array_equal(official.windows(2)[1], [2])
 
 
 def test_empty_accumulator() -> None:
@@ -110,12 +115,43 @@ def test_same_input_gives_byte_identical_counts(videos: list[tuple[np.ndarray, n
     assert all(a[key].tobytes() == b[key].tobytes() and a[key].dtype == b[key].dtype for key in a)
 
 
-def test_settings_travel_with_the_arrays() -> None:
-    accumulator = MetricAccumulator(4, dilation_ratio=0.05, vc_lengths=(3,), ignore_index=9)
-    accumulator.update(np.zeros((4, 6, 6), np.uint8), np.zeros((4, 6, 6), np.uint8))
-    restored = MetricAccumulator.from_arrays(accumulator.to_arrays())
-    assert restored.settings == {"num_classes": 4, "dilation_ratio": 0.05, "vc_lengths": (3,), "ignore_index": 9}
-    assert repr(restored.result()) == repr(accumulator.result())
+def test_settings_travel_with_the_arrays(tmp_path) -> None:
+    for windows, expected_windows in (("all", 2), ("vspw", 1)):
+        accumulator = MetricAccumulator(4, dilation_ratio=0.05, vc_lengths=(3,), vc_windows=windows, ignore_index=9)
+        accumulator.update(np.zeros((4, 6, 6), np.uint8), np.zeros((4, 6, 6), np.uint8))
+        np.savez(tmp_path / "counts.npz", **accumulator.to_arrays())
+        with np.load(tmp_path / "counts.npz") as arrays:  # the string setting loads without pickle
+            restored = MetricAccumulator.from_arrays(dict(arrays))
+        assert restored.settings == {"num_classes": 4, "dilation_ratio": 0.05, "vc_lengths": (3,),
+                                     "vc_windows": windows, "ignore_index": 9}
+        assert restored.windows(3)[1].tolist() == [36] * expected_windows
+        assert repr(restored.result()) == repr(accumulator.result())
+
+
+def test_the_keys_of_the_arrays_stay() -> None:
+    """Other modules (the per-video cache, the bootstrap over videos) read these keys."""
+    assert set(MetricAccumulator(3).to_arrays()) == {
+        "num_classes", "dilation_ratio", "vc_lengths", "vc_windows", "ignore_index", "frames", "confusion",
+        "band_intersection", "band_union", "vc8_numerators", "vc8_denominators", "vc16_numerators",
+        "vc16_denominators"}
+
+
+def test_raw_ground_truth_drives_consistency_only() -> None:
+    """Raw VSPW values 0 ("others") and 255 (void) both become 255: VC_perclip.py, reading the raw masks, sees
+    a pixel switching between them as a changing ground truth; the remapped labels do not."""
+    raw = np.array([[[0, 3]], [[255, 3]], [[0, 3]]], np.uint8)  # pixel 0 alternates others / void
+    gt = np.array([[[255, 2]], [[255, 2]], [[255, 2]]], np.uint8)  # remapped: 0, 255 -> 255; 3 -> 2
+    pred = np.array([[[1, 2]], [[2, 2]], [[1, 2]]], np.uint8)  # pixel 0 flickers
+    remapped = MetricAccumulator(4, vc_lengths=(2,)).update(gt, pred)
+    official = MetricAccumulator(4, vc_lengths=(2,)).update(gt, pred, raw_gt=raw)
+    # window 0 (frames 0-1): remapped G = both pixels, P = pixel 1 -> 1/2; raw G = pixel 1 only -> 1/1
+    assert remapped.windows(2)[0].tolist() == [1] and remapped.windows(2)[1].tolist() == [2]
+    assert official.windows(2)[0].tolist() == [1] and official.windows(2)[1].tolist() == [1]
+    assert remapped.result()["mvc2"] == 0.5 and official.result()["mvc2"] == 1.0
+    np.testing.assert_array_equal(official.confusion, remapped.confusion)  # mIoU and mBIoU use gt
+    np.testing.assert_array_equal(official.band_union, remapped.band_union)
+    with pytest.raises(ParameterError, match=r"raw ground truth of shape \(2, 1, 2\) differs"):
+        MetricAccumulator(4).update(gt, pred, raw_gt=raw[:2])
 
 
 def test_errors_name_the_fault() -> None:
@@ -123,6 +159,17 @@ def test_errors_name_the_fault() -> None:
         MetricAccumulator(5).merge(MetricAccumulator(4))
     with pytest.raises(ParameterError, match=r"'vc_lengths': \(8,\)"):
         MetricAccumulator(5).merge(MetricAccumulator(5, vc_lengths=(8,)))
+    with pytest.raises(ParameterError, match=r"cannot merge counts made with .*'vc_windows': 'all'"):
+        MetricAccumulator(5).merge(MetricAccumulator(5, vc_windows="all"))
+    with pytest.raises(ParameterError, match=r"windows='last' is not one of 'vspw', 'all'"):
+        MetricAccumulator(5, vc_windows="last")
+    arrays = MetricAccumulator(5).to_arrays()
+    del arrays["vc_windows"]  # counts cached before the setting existed are not reused
+    with pytest.raises(DataError, match="lack the key 'vc_windows'"):
+        MetricAccumulator.from_arrays(arrays)
+    arrays["vc_windows"] = np.array("last")
+    with pytest.raises(DataError, match="'vc_windows' is 'last'"):
+        MetricAccumulator.from_arrays(arrays)
     arrays = MetricAccumulator(5).to_arrays()
     del arrays["confusion"]
     with pytest.raises(DataError, match="lack the key 'confusion'"):

@@ -120,6 +120,33 @@ def test_ignored_ground_truth_by_hand() -> None:
     assert (inter[0], union[0]) == (26, 26)
 
 
+def test_class_and_ignore_borders_by_hand() -> None:
+    """The rule of the boundary-iou-api's panoptic evaluation: an ignored region is background to the
+    ground-truth mask (its border is an edge of the class), the prediction's band is its own, and predicted band
+    pixels on ignored ground truth are dropped."""
+    gt = np.zeros((6, 6), np.uint8)
+    gt[:, 3] = 255  # columns 0-2 class 0, column 3 ignored, columns 4-5 class 1
+    gt[:, 4:] = 1
+    pred = np.zeros((6, 6), np.uint8)
+    pred[:, 4:] = 1  # right on every counted pixel; says class 0 on the ignored column
+    inter, union = boundary_counts(gt, pred, 2, D1)
+    # class 0, gt band: column 0 (image border, 6), column 2 (next to the ignored column, 6), column 1 rows 0
+    # and 5 (2): 14. pred band of columns 0-3: columns 0 and 3 and rows 0, 5 of columns 1-2: 16, less the 6 on
+    # the ignored column: 10, all in the gt band. The 4 gt band pixels along the ignore border (column 2, rows
+    # 1-4) have no predicted band: 10 / 14.
+    assert (inter[0], union[0]) == (10, 14)
+    # class 1 (columns 4-5): every pixel is within 1 of the ignored column or the image border: 12 / 12
+    assert (inter[1], union[1]) == (12, 12)
+    # column 3 of class 1 instead of ignored: the same prediction is now wrong there, and nothing is dropped.
+    gt[:, 3] = 1
+    inter, union = boundary_counts(gt, pred, 2, D1)
+    # class 0: gt band 14 as above, pred band 16 (its 6 pixels of column 3 now count), sharing 10: 10 / 20
+    assert (inter[0], union[0]) == (10, 20)
+    # class 1: gt band of columns 3-5: columns 3 and 5 and rows 0, 5 of column 4: 14; pred band of columns 4-5:
+    # 12; sharing column 5 and rows 0, 5 of column 4: 8 -> 8 / 18
+    assert (inter[1], union[1]) == (8, 18)
+
+
 def _reference_boundary_counts(gts, preds, num_classes, ratio, ignore_index=255):
     """Per class and frame: the boundary-iou-api band (pad with zeros, erode d times by 3x3, crop, subtract)."""
     inter = np.zeros(num_classes, np.int64)

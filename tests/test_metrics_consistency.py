@@ -1,4 +1,6 @@
-"""Video consistency VC_n: a 3-frame toy worked out by hand, and VSPW's definition as a per-pixel loop."""
+"""Video consistency VC_n: a 3-frame toy worked out by hand, and VSPW's definition as a per-pixel loop.
+
+The literal transcription of ``VC_perclip.py`` is compared in ``tests/test_official_agreement.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 import pytest
 
 from vsslib.errors import ParameterError
-from vsslib.metrics import consistency_counts, video_consistency
+from vsslib.metrics import ConsistencyWindows, consistency_counts, video_consistency, window_count
 
 # Three frames of 1 x 3 pixels.
 #   pixel 0: gt 0 0 0 (constant)            pred 5 6 6 (changes at frame 1)
@@ -19,26 +21,42 @@ PRED = np.array([[[5, 5, 3]], [[6, 5, 3]], [[6, 5, 3]]], np.uint8)
 
 
 def test_three_frame_toy_by_hand() -> None:
+    # every window, starts 0 .. T-n ("all")
     # n = 1: every pixel is constant over one frame: three windows of 3/3
-    np.testing.assert_array_equal(video_consistency(GT, PRED, 1), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(video_consistency(GT, PRED, 1, windows="all"), [1.0, 1.0, 1.0])
     # n = 2, window 0 (frames 0-1): G = {0, 1, 2} (ignore staying ignore counts), P = {1, 2} -> 2/3
     #        window 1 (frames 1-2): G = {0, 2}, P = {0, 1, 2} -> 2/2
-    np.testing.assert_allclose(video_consistency(GT, PRED, 2), [2 / 3, 1.0])
-    # n = 3: one window, the last one, which VSPW's range(T - n) would leave out: G = {0, 2}, P = {1, 2} -> 1/2
-    np.testing.assert_allclose(video_consistency(GT, PRED, 3), [1 / 2])
-    assert video_consistency(GT, PRED, 4).shape == (0,)  # T < n: no window
-    counts = consistency_counts(GT, PRED, (2, 3))
+    np.testing.assert_allclose(video_consistency(GT, PRED, 2, windows="all"), [2 / 3, 1.0])
+    # n = 3: one window: G = {0, 2}, P = {1, 2} -> 1/2
+    np.testing.assert_allclose(video_consistency(GT, PRED, 3, windows="all"), [1 / 2])
+    assert video_consistency(GT, PRED, 4, windows="all").shape == (0,)  # T < n: no window
+    # VSPW's windows (the default), starts 0 .. T-n-1: the last window is left out, T <= n has none
+    np.testing.assert_array_equal(video_consistency(GT, PRED, 1), [1.0, 1.0])
+    np.testing.assert_allclose(video_consistency(GT, PRED, 2), [2 / 3])
+    assert video_consistency(GT, PRED, 3).shape == (0,)  # T = n: VC_perclip.py skips the video
+    assert video_consistency(GT, PRED, 4).shape == (0,)
+    counts = consistency_counts(GT, PRED, (2, 3), windows="all")
     np.testing.assert_array_equal(counts[2][0], [2, 2])  # |G & P|
     np.testing.assert_array_equal(counts[2][1], [3, 2])  # |G|
     np.testing.assert_array_equal(counts[3][0], [1])
     np.testing.assert_array_equal(counts[3][1], [2])
     assert counts[2][0].dtype == np.int64
+    counts = consistency_counts(GT, PRED, (2, 3))
+    np.testing.assert_array_equal(counts[2][0], [2])
+    np.testing.assert_array_equal(counts[2][1], [3])
+    assert counts[3][0].shape == counts[3][1].shape == (0,) and counts[3][0].dtype == np.int64
+
+
+def test_window_count() -> None:
+    assert [window_count(t, 8) for t in (0, 7, 8, 9, 48)] == [0, 0, 0, 1, 40]
+    assert [window_count(t, 8, "all") for t in (0, 7, 8, 9, 48)] == [0, 0, 1, 2, 41]
+    assert window_count(10, 3, ConsistencyWindows.VSPW) == 7
 
 
 def test_window_without_constant_ground_truth_is_nan() -> None:
     gt = np.array([[[0, 1]], [[1, 0]], [[1, 0]]])  # both pixels change at frame 1
     pred = np.zeros_like(gt)
-    scores = video_consistency(gt, pred, 2)
+    scores = video_consistency(gt, pred, 2, windows="all")
     assert np.isnan(scores[0]) and scores[1] == 1.0
 
 
@@ -61,7 +79,10 @@ def test_matches_a_per_pixel_loop() -> None:
     gt[:, 0, 0] = 255
     pred = (rng.random((14, 5, 6)) < 0.2).cumsum(axis=0) % 4
     for n in (1, 2, 3, 8, 14, 15):
-        np.testing.assert_array_equal(video_consistency(gt, pred, n), _reference_vc(gt, pred, n), err_msg=f"n={n}")
+        np.testing.assert_array_equal(video_consistency(gt, pred, n, windows="all"), _reference_vc(gt, pred, n),
+                                      err_msg=f"n={n}")
+        np.testing.assert_array_equal(video_consistency(gt, pred, n), _reference_vc(gt, pred, n)[: max(14 - n, 0)],
+                                      err_msg=f"n={n}")
 
 
 def test_long_videos_use_wider_frame_stamps() -> None:
@@ -71,23 +92,25 @@ def test_long_videos_use_wider_frame_stamps() -> None:
     pred = (rng.random((300, 2, 3)) < 0.005).cumsum(axis=0)
     pred[280:, 0, 0] = 7  # one change after frame 256
     for n in (2, 40, 290):
-        np.testing.assert_array_equal(video_consistency(gt, pred, n), _reference_vc(gt, pred, n), err_msg=f"n={n}")
+        np.testing.assert_array_equal(video_consistency(gt, pred, n, windows="all"), _reference_vc(gt, pred, n),
+                                      err_msg=f"n={n}")
 
 
-def test_lengths_share_one_pass_and_the_last_window_is_kept() -> None:
+def test_lengths_share_one_pass_and_the_last_window_is_optional() -> None:
     rng = np.random.default_rng(3)
     gt = (rng.random((20, 6, 7)) < 0.05).cumsum(axis=0).astype(np.uint8)
     pred = (rng.random((20, 6, 7)) < 0.08).cumsum(axis=0).astype(np.uint8)
-    together = consistency_counts(gt, pred, (16, 8, 3))
-    assert list(together) == [16, 8, 3]
-    for n in (16, 8, 3):
-        alone = consistency_counts(gt, pred, (n,))[n]
-        np.testing.assert_array_equal(together[n][0], alone[0])
-        np.testing.assert_array_equal(together[n][1], alone[1])
-        assert together[n][0].shape == (20 - n + 1,)
-        # VSPW's script stops one window earlier: its windows are ours without the last
-        vspw = _reference_vc(gt, pred, n)[: 20 - n]
-        np.testing.assert_array_equal(video_consistency(gt, pred, n)[:-1], vspw)
+    for windows in ConsistencyWindows:
+        together = consistency_counts(gt, pred, (16, 8, 3), windows=windows)
+        assert list(together) == [16, 8, 3]
+        for n in (16, 8, 3):
+            alone = consistency_counts(gt, pred, (n,), windows=windows)[n]
+            np.testing.assert_array_equal(together[n][0], alone[0])
+            np.testing.assert_array_equal(together[n][1], alone[1])
+            assert together[n][0].shape == (window_count(20, n, windows),)
+    for n in (16, 8, 3):  # VSPW's windows are all windows but the last
+        every = video_consistency(gt, pred, n, windows="all")
+        np.testing.assert_array_equal(video_consistency(gt, pred, n), every[:-1])
 
 
 def test_bad_inputs() -> None:
@@ -102,3 +125,5 @@ def test_bad_inputs() -> None:
         consistency_counts(GT, PRED, 8)
     with pytest.raises(ParameterError, match="repeat a value"):
         consistency_counts(GT, PRED, (8, 8))
+    with pytest.raises(ParameterError, match=r"windows='full' is not one of 'vspw', 'all'"):
+        video_consistency(GT, PRED, 2, windows="full")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +15,10 @@ import pytest
 import torch
 from PIL import Image
 
-from vsslib.data import Video
+from vsslib.data import Video, VSPWDataset
 from vsslib.errors import DataError, ParameterError
 from vsslib.segmenters import (NetworkSettings, PredictionsOnDisk, TrainSettings, build_network, create_segmenter,
-                               fit, list_segmenters, save_predictions, segmenter_spec)
+                               fit, list_segmenters, save_predictions, segmenter_spec, train_segmenter)
 from vsslib.segmenters import train as train_module
 from vsslib.viz.training import plot_boundary_closeup, plot_loss_curves
 
@@ -170,6 +174,50 @@ def test_weights_are_cached_and_reloaded(tmp_path: Path, monkeypatch: pytest.Mon
     again = create_segmenter("fcn8-small", **options)
     for key, value in trained.state_dict().items():
         assert torch.equal(value, again.state_dict()[key]), key
+
+
+def test_training_gives_the_same_weights_whatever_the_callers_cpu_settings(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two trainings in pinned interpreters, started from environments that emulate two other machines
+    (another ISA for ATen, oneDNN and MKL, one thread, one core), give bit-identical weights and losses."""
+    root = _write_dataset(tmp_path / "data")
+    dataset = VSPWDataset(root, "train")
+    options = dict(network_settings=NetworkSettings(**TINY), seed=5, progress=False,
+                   train_settings=TrainSettings(epochs=2, batch_size=2, crop=(16, 32)))
+    assert not train_module.environment_is_pinned()  # so both runs below start a pinned interpreter
+    first, first_history = train_segmenter("fcn8-small", dataset, **options)
+    for key, value in {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41",
+                       "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "OMP_NUM_THREADS": "1"}.items():
+        monkeypatch.setenv(key, value)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})  # the child inherits a one-core machine
+    try:
+        second, second_history = train_segmenter("fcn8-small", dataset, **options)
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert first_history.step_loss == second_history.step_loss
+    for key, value in first.state_dict().items():
+        assert torch.equal(value, second.state_dict()[key]), key
+    assert not first.training and first.history == first_history
+
+
+def test_pinned_interpreter_runs_under_the_training_environment(tmp_path: Path) -> None:
+    """The pinned interpreter's libraries see the pinned settings (ATen reports the AVX2 kernels)."""
+    environment = {**os.environ, **train_module.TRAINING_ENVIRONMENT}
+    shown = subprocess.run([sys.executable, "-c", "import torch; print(torch._C._get_cpu_capability(), "
+                            "torch.get_num_threads())"], env=environment, capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert shown == ["AVX2", str(train_module.TRAINING_THREADS)]
+    with pytest.raises(RuntimeError, match="runs only under TRAINING_ENVIRONMENT"):
+        train_module.run_training_request(tmp_path / "request.json")
+
+
+def test_bad_training_data_raises_the_same_error_through_the_pinned_interpreter(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "data")
+    shutil.rmtree(root / "data" / "video1" / "mask")
+    with pytest.raises(DataError, match="video 'video1' of the train split has no mask folder"):
+        train_segmenter("fcn8-small", VSPWDataset(root, "train"), network_settings=NetworkSettings(**TINY),
+                        progress=False)
 
 
 def test_unknown_names_and_settings_list_the_valid_ones(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ class Executor(Protocol):
 
 
 def _bar(total: int, desc: str, progress: bool) -> Any:
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
     return tqdm(total=total, desc=desc, unit="video", disable=not progress)
 

@@ -309,8 +309,8 @@ def consistency_over_time(gt: LabelVideos, baseline: LabelVideos, refined: Label
     Returns
     -------
     DataFrame[video, window_start, vc_baseline, vc_refined]
-        One row per window (starts ``0 .. T-n``; none for a video shorter than n), scores in 0..1 from
-        :func:`vsslib.metrics.video_consistency`, NaN where no pixel's ground truth is constant.
+        One row per window (VSPW's: starts ``0 .. T-n-1``; none for a video of n frames or fewer), scores in
+        0..1 from :func:`vsslib.metrics.video_consistency`, NaN where no pixel's ground truth is constant.
     """
     triples = _paired({"gt": gt, "baseline": baseline, "refined": refined})
     names = [str(k) for k in range(len(triples))] if videos is None else [str(v) for v in videos]

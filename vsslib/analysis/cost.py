@@ -31,27 +31,23 @@ cores, the line through 8 x 8 and 16 x 16 predicted 234 s for 32 x 32; 262 s wer
 
 from __future__ import annotations
 
-import os
-import resource
-import sys
-import tempfile
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from ..devices import PeakMemory as DevicePeak
+from ..devices import reset_resident_peak, resident_mib, resident_peak_mib, resolve_device
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
     from ..data import Video
 
 __all__ = ["STAGES", "PeakMemory", "SAM2Cost", "peak_memory", "measure_seconds", "time_stages", "refiner_stages",
-           "sam2_cost_grid", "sam2_memory_by_length"]
+           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks"]
 
 STAGES = ("baseline", "proposal", "propagation", "refinement", "metrics")
 """Stage names of :func:`refiner_stages`, in pipeline order."""
@@ -82,33 +78,6 @@ class PeakMemory(NamedTuple):
         return self.peak_mib - self.start_mib
 
 
-def _status_kib(field: str) -> int | None:
-    """A ``kB`` field of ``/proc/self/status`` (``VmRSS``, ``VmHWM``), or None off Linux."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_high_water_mark() -> bool:
-    """Reset VmHWM to the current RSS (``echo 5 > /proc/self/clear_refs``); False where not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _maxrss_kib() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB on Linux
-
-
 def peak_memory(fn: Callable[[], Any]) -> PeakMemory:
     """Run ``fn()`` and report the peak resident memory of the process during the call.
 
@@ -129,15 +98,11 @@ def peak_memory(fn: Callable[[], Any]) -> PeakMemory:
     lifetime peak, which over-states a call that follows a bigger one; ``method`` says which was used.
     Memory is that of the whole process, threads included; GPU memory is not resident memory.
     """
-    start = _status_kib("VmRSS")
-    if start is not None and _reset_high_water_mark():
-        result = fn()
-        peak = _status_kib("VmHWM")
-        if peak is not None:
-            return PeakMemory(result, peak / 1024.0, start / 1024.0, "VmHWM")
-    else:
-        result = fn()
-    return PeakMemory(result, _maxrss_kib() / 1024.0, (start or 0) / 1024.0, "ru_maxrss")
+    start = resident_mib()
+    since_reset = start is not None and reset_resident_peak()
+    result = fn()
+    peak, method = resident_peak_mib(since_reset=since_reset)
+    return PeakMemory(result, peak, start or 0.0, method)
 
 
 # ------------------------------------------------------------------------------------------ timing
@@ -318,7 +283,7 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
         1024 x 1024, so the cost hardly depends on it).
     n_objects : masks seeded with ``add_new_mask`` on the first frame (disjoint boxes); propagation cost is
         linear in it, since the predictor tracks objects one at a time.
-    device : ``"cpu"`` or ``"cuda"``.
+    device : ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"``; CUDA runs under bfloat16 autocast.
     config, checkpoint : SAM2 model; no checkpoint = random weights (seeded with ``seed``).
     measured_frames : propagate only this many frames of the longest window and extend the rest at the
         flat rate (the median of the measured frames from frame ``num_maskmem`` = 7 on); None measures every
@@ -336,6 +301,7 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     import torch
 
     from ..masks import SAM2Masklets
+    from ..masks.sam2_model import inference
 
     grids = [_check_count(g, "points_per_side", minimum=1) for g in points_per_side_list]
     windows = [_check_count(w, "window", minimum=1) for w in window_list]
@@ -354,7 +320,7 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     torch.manual_seed(seed)
     source = SAM2Masklets(config=config, checkpoint=checkpoint, random_weights=checkpoint is None, device=device)
     model = source.model
-    frames = _test_frames(max(longest, 1), frame_shape, seed=seed)
+    frames = synthetic_frames(max(longest, 1), frame_shape, seed=seed)
 
     rows = []
     if measured_grids:
@@ -364,7 +330,7 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
         kept: list[int] = []
 
         def generate(gen: Any = generator, kept: list[int] = kept) -> None:
-            with torch.inference_mode(), _autocast(device):
+            with inference(model.device):
                 kept.append(len(gen.generate(frames[0])))
 
         seconds = measure_seconds(generate, repeats=repeats, warmup=0)
@@ -385,8 +351,8 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
 
     setup, measured = (0.0, np.zeros(0))
     if windows:
-        seeds = _seed_masks(n_objects, frame_shape)
-        setup, measured = _timed_propagation(model, frames[:to_measure], seeds, device=device,
+        seeds = seed_masks(n_objects, frame_shape)
+        setup, measured = _timed_propagation(model, frames[:to_measure], seeds,
                                              offload=source.settings.offload_video_to_cpu)
     full = int(getattr(model, "num_maskmem", 7))  # first frame with a full memory bank
     if measured.size > full:
@@ -440,7 +406,7 @@ def sam2_memory_by_length(lengths: Sequence[int], frame_shape: tuple[int, int] =
 
     Notes
     -----
-    On CPU each length runs in a fresh process (``spawn``), measured with :func:`peak_memory`: in one
+    On CPU each length runs in a fresh process (``spawn``), measured by its resident high-water mark: in one
     process, memory freed by an earlier call stays with the allocator and is reused without raising the
     resident size, which hides growth. On CUDA the lengths share a process and
     ``torch.cuda.max_memory_allocated`` (reset before each call) counts allocated, not cached, memory.
@@ -453,7 +419,7 @@ def sam2_memory_by_length(lengths: Sequence[int], frame_shape: tuple[int, int] =
     jobs = [dict(length=n, tracked=n if tracked_frames is None else min(tracked_frames, n), frame_shape=frame_shape,
                  n_objects=n_objects, device=device, config=config, checkpoint=checkpoint, seed=seed)
             for n in lengths]
-    if device == "cuda":
+    if resolve_device(device).type == "cuda":
         measured = _state_peaks(jobs)
     else:
         import multiprocessing
@@ -483,80 +449,55 @@ def _state_peaks(jobs: Sequence[dict[str, Any]]) -> list[tuple[float, float, str
     source = SAM2Masklets(config=first["config"], checkpoint=first["checkpoint"],
                           random_weights=first["checkpoint"] is None, device=first["device"])
     model = source.model
-    frames = _test_frames(max(job["length"] for job in jobs), first["frame_shape"], seed=first["seed"])
-    seeds = _seed_masks(first["n_objects"], first["frame_shape"])
+    frames = synthetic_frames(max(job["length"] for job in jobs), first["frame_shape"], seed=first["seed"])
+    seeds = seed_masks(first["n_objects"], first["frame_shape"])
     results = []
     for job in jobs:
-        def run(job: dict[str, Any] = job) -> None:
-            _timed_propagation(model, frames[:job["length"]], seeds, device=job["device"],
-                               offload=source.settings.offload_video_to_cpu, track=job["tracked"])
-
-        if job["device"] == "cuda":
-            torch.cuda.synchronize()
-            start = torch.cuda.memory_allocated() / 2**20
-            torch.cuda.reset_peak_memory_stats()
-            run()
-            torch.cuda.synchronize()
-            results.append((start, torch.cuda.max_memory_allocated() / 2**20, "cuda max_memory_allocated"))
-        else:
-            seen = peak_memory(run)
-            results.append((seen.start_mib, seen.peak_mib, seen.method))
+        with DevicePeak(model.device) as seen:
+            _timed_propagation(model, frames[:job["length"]], seeds, offload=source.settings.offload_video_to_cpu,
+                               track=job["tracked"])
+        results.append((seen.start_mib, seen.peak_mib, seen.method))
     return results
 
 
 def _generator(model: Any, source: Any, points_per_side: int) -> Any:
     """The study's automatic generator settings at another grid, sharing ``model``."""
-    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+    from ..masks.sam2_model import build_mask_generator
 
-    settings = replace(source.settings.generator, points_per_side=points_per_side)
-    with warnings.catch_warnings():
-        # sam2 1.1.0 scripts its transforms with torch.jit.script, deprecated in recent torch.
-        warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=FutureWarning)
-        return SAM2AutomaticMaskGenerator(model, output_mode="binary_mask", **asdict(settings))
+    return build_mask_generator(model, replace(source.settings.generator, points_per_side=points_per_side))
 
 
-def _autocast(device: str) -> Any:
-    import torch
-
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else nullcontext()
-
-
-def _timed_propagation(predictor: Any, frames: np.ndarray, masks: np.ndarray, *, device: str, offload: bool,
+def _timed_propagation(model: Any, frames: np.ndarray, masks: np.ndarray, *, offload: bool,
                        track: int | None = None) -> tuple[float, np.ndarray]:
-    """Seeded propagation with the calls of :meth:`SAM2Masklets.propagate`, timed frame by frame.
+    """Seeded propagation through the shared SAM2 loop (:mod:`vsslib.masks.sam2_model`), timed frame by frame.
+
+    All ``masks`` are tracked in one state (one batch), as the masklet source does with
+    ``max_objects_per_batch=0``.
 
     Returns
     -------
     setup : seconds of writing the JPEGs, ``init_state`` and ``add_new_mask`` of every mask.
     per_frame : (track,) float64 seconds between consecutive frames yielded by ``propagate_in_video``.
     """
-    import torch
-    from PIL import Image
+    from ..masks.sam2_model import add_masks, inference, propagate_frames, video_state
 
     track = len(frames) if track is None else track
-    with tempfile.TemporaryDirectory(prefix="vsslib-cost-") as folder:
+    seconds = []
+    with inference(model.device):
         started = time.perf_counter()
-        for t, frame in enumerate(frames):
-            Image.fromarray(frame).save(os.path.join(folder, f"{t:08d}.jpg"), quality=95)
-        seconds = []
-        with torch.inference_mode(), _autocast(device):
-            state = predictor.init_state(video_path=folder, offload_video_to_cpu=offload)
-            for obj_id, mask in enumerate(masks):
-                predictor.add_new_mask(state, frame_idx=0, obj_id=obj_id, mask=mask)
+        with video_state(model, frames, offload_video=offload) as state:
+            add_masks(model, state, masks, range(len(masks)))
             setup = time.perf_counter() - started
             last = time.perf_counter()
-            for _, _, logits in predictor.propagate_in_video(state, start_frame_idx=0,
-                                                             max_frame_num_to_track=track - 1):
+            for _, _, logits in propagate_frames(model, state, track):
                 (logits > 0).cpu()  # waits for the device, as the masklet source does
                 now = time.perf_counter()
                 seconds.append(now - last)
                 last = now
-            predictor.reset_state(state)
-            del state
     return setup, np.asarray(seconds)
 
 
-def _test_frames(num_frames: int, frame_shape: tuple[int, int], *, seed: int) -> np.ndarray:
+def synthetic_frames(num_frames: int, frame_shape: tuple[int, int], *, seed: int) -> np.ndarray:
     """(T, H, W, 3) uint8 smooth random colour fields drifting one pixel a frame (deterministic)."""
     import cv2
 
@@ -567,7 +508,7 @@ def _test_frames(num_frames: int, frame_shape: tuple[int, int], *, seed: int) ->
     return np.stack([field[:, t:t + w] for t in range(num_frames)])
 
 
-def _seed_masks(n_objects: int, frame_shape: tuple[int, int]) -> np.ndarray:
+def seed_masks(n_objects: int, frame_shape: tuple[int, int]) -> np.ndarray:
     """(n_objects, H, W) bool disjoint boxes on a grid over the frame."""
     h, w = frame_shape
     cols = int(np.ceil(np.sqrt(n_objects)))

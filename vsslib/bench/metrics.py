@@ -10,8 +10,9 @@ obvious route to it:
 - Boundary IoU: :func:`vsslib.metrics.boundary_counts` (one min and one max filter per frame for all classes)
   against the boundary-iou-api band (pad, erode d times, crop, subtract) per class and frame, for the ground
   truth and the prediction;
-- VC_8 and VC_16: :func:`vsslib.metrics.consistency_counts` (one pass over the frames for both lengths)
-  against VSPW's ``get_common``: per window, an AND of frame-to-frame equalities;
+- VC_8 and VC_16: :func:`vsslib.metrics.consistency_counts` (one pass over the frames for both lengths,
+  VSPW's windows) against VSPW's ``get_common``: per window start 0 .. T-n-1, an AND of equalities with the
+  window's first frame;
 - everything at once: :meth:`vsslib.metrics.MetricAccumulator.update` against the sum of the loops.
 
 Each loop's counts are checked equal to the vectorised ones before anything is timed. Vectorised routes
@@ -111,14 +112,15 @@ def loop_boundary_counts(gt: np.ndarray, pred: np.ndarray, num_classes: int, dil
 
 
 def loop_consistency_counts(gt: np.ndarray, pred: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """VSPW's ``get_common`` per window (all windows 0 .. T-n): AND of frame-to-frame equalities."""
+    """VSPW's ``get_common``: per window start 0 .. T-n-1 (``range(T - n)``), the pixels equal to the window's
+    first frame in every frame of the window, for the ground truth and for the prediction."""
     numerators, denominators = [], []
-    for start in range(gt.shape[0] - n + 1):
+    for start in range(gt.shape[0] - n):
         gt_constant = np.ones(gt.shape[1:], bool)
         pred_constant = np.ones(gt.shape[1:], bool)
         for t in range(start + 1, start + n):
-            gt_constant &= gt[t] == gt[t - 1]
-            pred_constant &= pred[t] == pred[t - 1]
+            gt_constant &= gt[t] == gt[start]
+            pred_constant &= pred[t] == pred[start]
         numerators.append(np.count_nonzero(gt_constant & pred_constant))
         denominators.append(np.count_nonzero(gt_constant))
     return np.array(numerators, np.int64), np.array(denominators, np.int64)

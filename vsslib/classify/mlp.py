@@ -231,7 +231,7 @@ class MaskletClassifier:
         ------
         ParameterError : shapes disagree, a target is >= C, a vector is not finite, or no row has a target.
         """
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
         vectors = self._check(vectors)
         targets = np.asarray(targets)

@@ -45,6 +45,8 @@ class Video:
     frames : (T, H, W, 3) uint8 RGB.
     labels : (T, H, W) uint8, classes 0..C-1, 255 = ignore; ``None`` where the split has no masks.
     instances : (T, H, W) int32 instance ids, 0 = none; ``None`` where the dataset has no instance maps.
+    raw_labels : (T, H, W) the mask values as stored (0 = "others", 1..C, 255 = void), before the remap;
+        ``None`` where ``labels`` is. VSPW's ``VC_perclip.py`` compares these (0 and 255 stay distinct).
     """
 
     name: str
@@ -52,6 +54,7 @@ class Video:
     frames: np.ndarray
     labels: np.ndarray | None = None
     instances: np.ndarray | None = None
+    raw_labels: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         frames = self.frames
@@ -59,7 +62,7 @@ class Video:
             raise DataError(f"video {self.name!r}: frames must be (T, H, W, 3), got shape {frames.shape}")
         if len(self.frame_ids) != frames.shape[0]:
             raise DataError(f"video {self.name!r}: {len(self.frame_ids)} frame ids for {frames.shape[0]} frames")
-        for key in ("labels", "instances"):
+        for key in ("labels", "instances", "raw_labels"):
             array = getattr(self, key)
             if array is not None and array.shape != frames.shape[:3]:
                 raise DataError(f"video {self.name!r}: {key} of shape {array.shape} do not match frames "
@@ -260,18 +263,19 @@ class VSPWDataset:
                 raise DataError(f"{path}: frame of size {_size(frame)} differs from the first frame "
                                 f"{frame_paths[0]} ({_size(first)}); all frames of a video must share a size")
             frames[t] = frame
-        labels = instances = None
+        labels = instances = raw_labels = None
         mask_paths = self.mask_paths(video)
         if mask_paths is not None:
-            labels = np.stack([remap_labels(self._read_map(path, frame, first, "mask"), self.num_classes,
-                                            where=str(path))
-                               for path, frame in zip(mask_paths, frame_paths, strict=True)])
+            raw_labels = np.stack([self._read_map(path, frame, first, "mask")
+                                   for path, frame in zip(mask_paths, frame_paths, strict=True)])
+            labels = np.stack([remap_labels(raw, self.num_classes, where=str(path))
+                               for raw, path in zip(raw_labels, mask_paths, strict=True)])
         instance_paths = self.instance_paths(video)
         if instance_paths is not None:
             instances = np.stack([self._read_map(path, frame, first, "instance map").astype(np.int32)
                                   for path, frame in zip(instance_paths, frame_paths, strict=True)])
         return Video(name=video, frame_ids=[p.stem for p in frame_paths], frames=frames, labels=labels,
-                     instances=instances)
+                     instances=instances, raw_labels=raw_labels)
 
     @staticmethod
     def _read_map(path: Path, frame_path: Path, frame: np.ndarray, kind: str) -> np.ndarray:

@@ -3,16 +3,16 @@
 Each metric is split into counts, which add over frames and videos, and a score computed from the summed
 counts (scores never add):
 
-- :mod:`.iou`: mIoU (mmsegmentation convention; VSPW's "classes present in the ground truth" as an option);
+- :mod:`.iou`: mIoU, averaged as mmsegmentation does (``miou``) and as VSPW's evaluator does (``miou_present``);
 - :mod:`.boundary`: Boundary IoU per class (Cheng et al., CVPR 2021), all classes in one min/max filter pass;
-- :mod:`.consistency`: VSPW's video consistency VC_n;
+- :mod:`.consistency`: VSPW's video consistency VC_n (``VC_perclip.py``'s windows by default);
 - :mod:`.accumulator`: all of them over many videos, exact and mergeable in any order.
 """
 
 from .accumulator import MetricAccumulator
 from .boundary import (band_width, biou_from_counts, boundary_band, boundary_counts, label_bands,
                        mean_boundary_iou)
-from .consistency import consistency_counts, video_consistency
+from .consistency import ConsistencyWindows, consistency_counts, video_consistency, window_count
 from .iou import Average, confusion_matrix, iou_from_confusion, mean_iou
 
 __all__ = [
@@ -26,7 +26,9 @@ __all__ = [
     "boundary_counts",
     "biou_from_counts",
     "mean_boundary_iou",
+    "ConsistencyWindows",
     "consistency_counts",
     "video_consistency",
+    "window_count",
     "MetricAccumulator",
 ]

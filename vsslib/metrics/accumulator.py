@@ -6,6 +6,13 @@ tables and pools the window lists; :meth:`MetricAccumulator.result` averages the
 ``math.fsum``, which rounds the exact sum once, so the result is the same to the last digit whatever the order
 in which videos were added or merged and whichever executor counted them. Definitions: :mod:`.iou`,
 :mod:`.boundary`, :mod:`.consistency`.
+
+The window lists keep one entry per window, so a video's windows can be told apart when its counts are
+kept per video (``to_arrays`` of an accumulator that saw one video), for example for a bootstrap over videos.
+Every setting that shapes the counts (``num_classes``, ``dilation_ratio``, ``vc_lengths``, ``vc_windows``,
+``ignore_index``) is in :attr:`MetricAccumulator.settings` and in :meth:`MetricAccumulator.to_arrays`:
+counts made with other settings are never merged, and :meth:`MetricAccumulator.from_arrays` rejects arrays
+that lack a setting.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..errors import DataError, ParameterError
-from .boundary import _check_ratio, _count_bands, biou_from_counts
-from .consistency import _check_lengths, consistency_counts
-from .iou import (Average, _check_ground_truth, _check_integer, _check_num_classes, _check_same_shape,
-                  _count_confusion, iou_from_confusion)
+from ._checks import (check_ground_truth, check_integer, check_lengths, check_num_classes, check_ratio,
+                      check_same_shape)
+from .boundary import biou_from_counts, count_bands
+from .consistency import ConsistencyWindows, consistency_counts, parse_windows
+from .iou import Average, count_confusion, iou_from_confusion
 
 __all__ = ["MetricAccumulator"]
 
@@ -35,8 +43,13 @@ class MetricAccumulator:
         Boundary IoU band width as a ratio of the frame diagonal.
     vc_lengths : sequence of int
         Window lengths n of the reported mVC_n.
+    vc_windows : {"vspw", "all"}
+        Which windows VC_n scores: ``"vspw"`` (default) those of VSPW's ``VC_perclip.py`` (starts
+        0 .. T-n-1, no window in a video of T <= n frames), ``"all"`` every full window (starts 0 .. T-n);
+        see :mod:`vsslib.metrics.consistency`.
     ignore_index : int
-        Ground-truth value left out of mIoU and Boundary IoU (VC compares raw values, ignore included).
+        Ground-truth value left out of mIoU and Boundary IoU. VC leaves nothing out: it compares values,
+        ignore included (the raw mask values when :meth:`update` gets ``raw_gt``).
 
     Examples
     --------
@@ -47,11 +60,12 @@ class MetricAccumulator:
     """
 
     def __init__(self, num_classes: int, *, dilation_ratio: float = 0.02, vc_lengths: Sequence[int] = (8, 16),
-                 ignore_index: int = 255) -> None:
-        self.num_classes = _check_num_classes(num_classes)
-        _check_ratio(dilation_ratio)
+                 vc_windows: ConsistencyWindows | str = ConsistencyWindows.VSPW, ignore_index: int = 255) -> None:
+        self.num_classes = check_num_classes(num_classes)
+        check_ratio(dilation_ratio)
         self.dilation_ratio = float(dilation_ratio)
-        self.vc_lengths = _check_lengths(vc_lengths)
+        self.vc_lengths = check_lengths(vc_lengths)
+        self.vc_windows = parse_windows(vc_windows)
         self.ignore_index = int(ignore_index)
         self.confusion = np.zeros((self.num_classes, self.num_classes + 1), np.int64)  # see confusion_matrix
         self.band_intersection = np.zeros(self.num_classes, np.int64)
@@ -61,7 +75,7 @@ class MetricAccumulator:
         self._windows: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {n: [] for n in self.vc_lengths}
 
     # ------------------------------------------------------------------------------------------ adding
-    def update(self, gt: np.ndarray, pred: np.ndarray) -> MetricAccumulator:
+    def update(self, gt: np.ndarray, pred: np.ndarray, *, raw_gt: np.ndarray | None = None) -> MetricAccumulator:
         """Add one video.
 
         Parameters
@@ -70,6 +84,11 @@ class MetricAccumulator:
             Ground truth, classes ``0..C-1`` and ``ignore_index``.
         pred : (T, H, W) integer array
             Prediction; values outside ``0..C-1`` are misses.
+        raw_gt : (T, H, W) integer array, optional
+            The same video's ground truth as stored in the mask files, before any remap (VSPW: 0 "others",
+            1..C, 255 void). VC_n compares these values, as ``VC_perclip.py`` does; only mIoU and Boundary
+            IoU use ``gt``. Default ``gt``, which gives the same VC_n unless a pixel switches between two raw
+            values that the remap merges (VSPW: 0 and 255).
 
         Returns
         -------
@@ -77,18 +96,27 @@ class MetricAccumulator:
             ``self``, so that ``MetricAccumulator(C).update(gt, pred).to_arrays()`` reads as one line.
         """
         gt, pred = np.asarray(gt), np.asarray(pred)
-        _check_same_shape(gt, pred, "MetricAccumulator.update")
+        check_same_shape(gt, pred, "MetricAccumulator.update")
         if gt.ndim != 3:
             raise ParameterError(f"MetricAccumulator.update takes one video's (T, H, W) label maps, got shape "
                                  f"{gt.shape}; add a frame as gt[None]")
-        _check_integer(gt, "MetricAccumulator.update")
-        _check_integer(pred, "MetricAccumulator.update")
-        _check_ground_truth(gt, self.num_classes, self.ignore_index, "MetricAccumulator.update")
-        self.confusion += _count_confusion(gt, pred, self.num_classes, self.ignore_index)
-        intersection, union = _count_bands(gt, pred, self.num_classes, self.dilation_ratio, self.ignore_index)
+        check_integer(gt, "MetricAccumulator.update")
+        check_integer(pred, "MetricAccumulator.update")
+        check_ground_truth(gt, self.num_classes, self.ignore_index, "MetricAccumulator.update")
+        if raw_gt is None:
+            raw_gt = gt
+        else:
+            raw_gt = np.asarray(raw_gt)
+            if raw_gt.shape != gt.shape:
+                raise ParameterError(f"MetricAccumulator.update: raw ground truth of shape {raw_gt.shape} differs "
+                                     f"from the ground truth {gt.shape}; pass the same video's mask values")
+            check_integer(raw_gt, "MetricAccumulator.update (raw_gt)")
+        self.confusion += count_confusion(gt, pred, self.num_classes, self.ignore_index)
+        intersection, union = count_bands(gt, pred, self.num_classes, self.dilation_ratio, self.ignore_index)
         self.band_intersection += intersection
         self.band_union += union
-        for n, window_counts in consistency_counts(gt, pred, self.vc_lengths).items():
+        vc_counts = consistency_counts(raw_gt, pred, self.vc_lengths, windows=self.vc_windows)
+        for n, window_counts in vc_counts.items():
             self._windows[n].append(window_counts)
         self.frames += gt.shape[0]
         return self
@@ -111,8 +139,8 @@ class MetricAccumulator:
     @property
     def settings(self) -> dict[str, object]:
         """The constructor arguments."""
-        return {"num_classes": self.num_classes, "dilation_ratio": self.dilation_ratio,
-                "vc_lengths": self.vc_lengths, "ignore_index": self.ignore_index}
+        return {"num_classes": self.num_classes, "dilation_ratio": self.dilation_ratio, "vc_lengths": self.vc_lengths,
+                "vc_windows": self.vc_windows.value, "ignore_index": self.ignore_index}
 
     def windows(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Pooled VC_n window counts: (numerators, denominators), each (number of windows,) int64."""
@@ -130,6 +158,7 @@ class MetricAccumulator:
         arrays = {"num_classes": np.array(self.num_classes, np.int64),
                   "dilation_ratio": np.array(self.dilation_ratio, np.float64),
                   "vc_lengths": np.array(self.vc_lengths, np.int64).reshape(-1),
+                  "vc_windows": np.array(self.vc_windows.value),
                   "ignore_index": np.array(self.ignore_index, np.int64),
                   "frames": np.array(self.frames, np.int64),
                   "confusion": self.confusion.copy(),
@@ -155,14 +184,18 @@ class MetricAccumulator:
                                 "written by MetricAccumulator.to_arrays: delete that cache entry")
             return np.asarray(arrays[key])
 
-        def scalar(key: str) -> float | int:
+        def scalar(key: str) -> float | int | str:
             value = get(key)
             if value.size != 1:
                 raise DataError(f"metric counts: {key!r} should hold one value, got shape {value.shape}")
             return value.reshape(()).item()
 
+        vc_windows = str(scalar("vc_windows"))
+        if vc_windows not in {w.value for w in ConsistencyWindows}:
+            raise DataError(f"metric counts: 'vc_windows' is {vc_windows!r}, not one of "
+                            f"{[w.value for w in ConsistencyWindows]}; delete that cache entry")
         accumulator = cls(int(scalar("num_classes")), dilation_ratio=float(scalar("dilation_ratio")),
-                          vc_lengths=tuple(int(n) for n in get("vc_lengths").reshape(-1)),
+                          vc_lengths=tuple(int(n) for n in get("vc_lengths").reshape(-1)), vc_windows=vc_windows,
                           ignore_index=int(scalar("ignore_index")))
         c = accumulator.num_classes
         expected = {"confusion": (c, c + 1), "band_intersection": (c,), "band_union": (c,)}
@@ -185,7 +218,11 @@ class MetricAccumulator:
 
     # ---------------------------------------------------------------------------------------- scoring
     def mean_consistency(self, n: int) -> float:
-        """mVC_n: the mean score over all windows of all videos (NaN windows left out), exactly rounded."""
+        """mVC_n: the mean score over all windows of all videos (NaN windows left out), exactly rounded.
+
+        The mean ``VC_perclip.py`` takes (``np.nanmean`` of the pooled window list), with the sum rounded once
+        (``math.fsum``) so that it does not depend on the order of the windows; the two agree to about 1e-15.
+        """
         numerators, denominators = self.windows(n)
         defined = denominators > 0
         if not defined.any():

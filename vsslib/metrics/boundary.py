@@ -4,10 +4,27 @@ The band of a binary mask is ``mask_to_boundary`` of the boundary-iou-api (bowen
 ``boundary_iou/utils/boundary_utils.py``): the mask minus its erosion by a 3x3 square applied
 ``d = max(1, round(dilation_ratio x image diagonal))`` times, everything outside the image counting as
 background (pad with zeros, erode, crop), so a mask touching the image border has a band along it. The
-API has no semantic-segmentation entry point; per class c we take the bands of ``gt == c`` and
-``pred == c``, drop band pixels whose ground truth is ignored, sum the intersections and unions of the two
-bands over the dataset, and divide. mBIoU averages the classes with a non-zero union. A predicted value
-outside ``0..C-1`` is in no class's band (but it is "another class" for its neighbours).
+Boundary IoU of two masks is ``|band(gt) & band(pred)| / |band(gt) | band(pred)|``. The API has no
+semantic-segmentation entry point; per class c we take the bands of ``gt == c`` and ``pred == c``, sum the
+intersections and unions of the two bands over the dataset, and divide. mBIoU averages the classes with a
+non-zero union. A predicted value outside ``0..C-1`` is in no class's band (but it is "another class" for
+its neighbours).
+
+Ignored ground truth (``ignore_index``, VSPW's void), the rule of the API's panoptic evaluation
+(``cityscapes_panoptic_api/evalPanopticSemanticLabeling.py`` and ``coco_panoptic_api/evaluation.py``, where
+each segment's band comes from its own binary mask and the boundary union subtracts the predicted band
+pixels lying on VOID):
+
+- the ground-truth mask of class c is ``gt == c``, so ignored pixels are background to it: where class c
+  borders an ignored region, its ground-truth band runs along that border (an ignore border is an edge);
+- the predicted mask of class c is ``pred == c`` over the whole frame (a prediction knows no ignore), so
+  its band is not cut by the ignored region either;
+- predicted band pixels that lie on ignored ground truth are dropped (from the union; they cannot be in the
+  intersection, because no ground-truth band pixel is ignored).
+
+The border between two classes is an edge for both: each class's band runs along it on its own side.
+``tests/test_metrics_boundary.py`` and ``tests/test_official_agreement.py`` check these rules against a
+transcription of the API's loops.
 
 All classes at once: d erosions by a 3x3 square are one erosion by the (2d+1) x (2d+1) square, and a pixel
 of class c survives the erosion of ``labels == c`` iff that square around it lies inside the image and holds
@@ -25,8 +42,8 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .iou import (LabelMaps, _check_ground_truth, _check_integer, _check_num_classes, _check_same_shape,
-                  _label_pairs, _outside_classes)
+from ._checks import (LabelMaps, check_ground_truth, check_integer, check_num_classes, check_ratio,
+                      check_same_shape, label_pairs, outside_classes)
 
 __all__ = ["band_width", "boundary_band", "label_bands", "boundary_counts", "biou_from_counts",
            "mean_boundary_iou"]
@@ -42,7 +59,7 @@ def band_width(height: int, width: int, dilation_ratio: float) -> int:
     ParameterError
         ``dilation_ratio`` is not a positive finite number.
     """
-    _check_ratio(dilation_ratio)
+    check_ratio(dilation_ratio)
     return max(1, int(round(dilation_ratio * math.hypot(height, width))))
 
 
@@ -91,7 +108,7 @@ def label_bands(labels: np.ndarray, dilation_ratio: float = 0.02) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise ParameterError(f"label_bands: expected one (H, W) label map, got shape {labels.shape}")
-    _check_integer(labels, "label_bands")
+    check_integer(labels, "label_bands")
     if labels.size and (labels.min() < 0 or labels.max() > 65535):
         raise ParameterError(f"label_bands: labels must lie in 0..65535, got {labels.min()}..{labels.max()}")
     dtype = np.uint8 if labels.size == 0 or labels.max() <= 255 else np.uint16
@@ -133,21 +150,21 @@ def boundary_counts(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation
     union : (C,) int64
         Counts that add over frames and videos; see :func:`biou_from_counts`.
     """
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes)
     gt, pred = np.asarray(gt), np.asarray(pred)
-    _check_same_shape(gt, pred, "boundary_counts")
+    check_same_shape(gt, pred, "boundary_counts")
     if gt.ndim not in (2, 3):
         raise ParameterError(f"boundary_counts: expected (H, W) or (T, H, W) label maps, got shape {gt.shape}")
-    _check_integer(gt, "boundary_counts")
-    _check_integer(pred, "boundary_counts")
-    _check_ground_truth(gt, num_classes, ignore_index, "boundary_counts")
-    _check_ratio(dilation_ratio)
-    return _count_bands(gt, pred, num_classes, dilation_ratio, ignore_index)
+    check_integer(gt, "boundary_counts")
+    check_integer(pred, "boundary_counts")
+    check_ground_truth(gt, num_classes, ignore_index, "boundary_counts")
+    check_ratio(dilation_ratio)
+    return count_bands(gt, pred, num_classes, dilation_ratio, ignore_index)
 
 
-def _count_bands(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation_ratio: float,
+def count_bands(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation_ratio: float,
                  ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`boundary_counts` on inputs already checked."""
+    """:func:`boundary_counts` without its input checks, for callers that checked the inputs already."""
     if num_classes > 65535:
         raise ParameterError(f"num_classes={num_classes}: Boundary IoU supports at most 65535 classes")
     if gt.ndim == 2:
@@ -156,9 +173,9 @@ def _count_bands(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation_ra
     # becomes one extra code C, which is "another class" for its neighbours and in no class's band.
     dtype = np.uint8 if num_classes <= 254 else np.uint16
     gt_codes = gt.astype(dtype)
-    gt_codes[_outside_classes(gt, num_classes)] = num_classes
+    gt_codes[outside_classes(gt, num_classes)] = num_classes
     pred_codes = pred.astype(dtype)
-    pred_codes[_outside_classes(pred, num_classes)] = num_classes
+    pred_codes[outside_classes(pred, num_classes)] = num_classes
     counted = gt != ignore_index
     square = _square(band_width(gt.shape[1], gt.shape[2], dilation_ratio))
     side = num_classes + 1
@@ -226,21 +243,14 @@ def mean_boundary_iou(gts: LabelMaps, preds: LabelMaps, num_classes: int, dilati
     dict
         ``"mbiou"``: float; ``"biou"``: (C,) float64, NaN where a class's band union is 0.
     """
-    num_classes = _check_num_classes(num_classes)
-    _check_ratio(dilation_ratio)
+    num_classes = check_num_classes(num_classes)
+    check_ratio(dilation_ratio)
     intersection = np.zeros(num_classes, np.int64)
     union = np.zeros(num_classes, np.int64)
-    for k, (gt, pred) in enumerate(_label_pairs(gts, preds)):
-        _check_ground_truth(gt, num_classes, ignore_index, f"pair {k}")
-        pair_intersection, pair_union = _count_bands(gt, pred, num_classes, dilation_ratio, ignore_index)
+    for k, (gt, pred) in enumerate(label_pairs(gts, preds)):
+        check_ground_truth(gt, num_classes, ignore_index, f"pair {k}")
+        pair_intersection, pair_union = count_bands(gt, pred, num_classes, dilation_ratio, ignore_index)
         intersection += pair_intersection
         union += pair_union
     mbiou, biou = biou_from_counts(intersection, union)
     return {"mbiou": mbiou, "biou": biou}
-
-
-def _check_ratio(dilation_ratio: float) -> None:
-    if isinstance(dilation_ratio, bool) or not isinstance(dilation_ratio, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(dilation_ratio) or dilation_ratio <= 0:
-        raise ParameterError(f"dilation_ratio={dilation_ratio!r} must be a positive number (a ratio of the image "
-                             "diagonal; Boundary IoU uses 0.02)")

@@ -9,12 +9,25 @@ counts summed over every frame of the dataset before dividing.
   class and no class's false positive.
 - A class whose union is 0 has no IoU (NaN).
 
-Two means over classes (:class:`Average`):
+Two means over classes (:class:`Average`), from the same per-class IoU:
 
-- ``"union"`` (mmsegmentation): over the classes with a non-zero union, so a class that is predicted but
-  never in the ground truth counts as 0;
-- ``"present"`` (VSPW's ``evaluator_test.py``, ``Evaluator`` in VSPW_code ``utils.py``): over the classes
-  present in the ground truth only.
+- ``"union"`` (mmsegmentation; reported as ``miou``): over the classes with a non-zero union, so a class
+  that is predicted but never in the ground truth counts as 0;
+- ``"present"`` (VSPW's evaluator; reported as ``miou_present``): over the classes present in the ground
+  truth only. VSPW-dataset/VSPW_code ``evaluator_test.py`` fills ``Evaluator(124)`` from its ``utils.py``
+  (not shipped in that repository; the class as copied into GuoleiSun/VSS-CFFM ``VC_perclip.py``): one
+  confusion table over every val frame, ``IoU = diag / (row sum + column sum - diag)``, and the mean
+  ``nansum(IoU * present) / present.sum()`` with ``present = row sum > 0``. Its table keeps ground-truth
+  values in ``0..C-1`` only, so with VSPW's remap applied to the masks (raw 0 and 255 -> 255, raw k -> k-1;
+  ``evaluator_test.py`` expects remapped masks, the copies in CFFM and TV3S remap inside) raw 0 and 255
+  are left out, exactly as ``ignore_index=255`` leaves them out here.
+
+The two means differ only by the classes that are predicted but absent from the ground truth.
+
+Predicted values outside ``0..C-1``: VSPW's evaluator adds ``C * gt + pred`` to one bincount, so a predicted
+255 lands in an unrelated cell (or makes the table too long to reshape): it has no defined meaning there.
+Here it is a miss (see above). The predictions vsslib writes hold classes only, where the two agree;
+``tests/test_official_agreement.py`` checks the equality against a transcription of the official loop.
 
 Counts add over frames and videos, scores do not: :func:`confusion_matrix` counts (one ``np.bincount``),
 :func:`iou_from_confusion` scores, :func:`mean_iou` chains the two.
@@ -23,80 +36,20 @@ Counts add over frames and videos, scores do not: :func:`confusion_matrix` count
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..errors import ParameterError
+from ._checks import (LabelMaps, check_ground_truth, check_integer, check_num_classes, check_same_shape,
+                      label_pairs, outside_classes)
 
 __all__ = ["Average", "confusion_matrix", "iou_from_confusion", "mean_iou"]
-
-LabelMaps = np.ndarray | Iterable[np.ndarray]
-
 
 class Average(enum.StrEnum):
     """Which classes the mean IoU averages over."""
 
     UNION = "union"  # classes with a non-zero union (mmsegmentation)
     PRESENT = "present"  # classes present in the ground truth (VSPW's evaluator)
-
-
-# ---------------------------------------------------------------------------------------- input checks
-# Shared by the sibling metric modules (boundary, consistency, accumulator).
-def _check_num_classes(num_classes: int) -> int:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ParameterError(f"num_classes={num_classes!r} must be a positive integer (VSPW: 124)")
-    return int(num_classes)
-
-
-def _check_integer(labels: np.ndarray, what: str) -> None:
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise ParameterError(f"{what}: label maps must hold integers, got dtype {labels.dtype}; "
-                             "convert class ids with .astype(np.uint8)")
-
-
-def _check_same_shape(gt: np.ndarray, pred: np.ndarray, what: str) -> None:
-    if gt.shape != pred.shape:
-        raise ParameterError(f"{what}: ground truth of shape {gt.shape} and prediction of shape {pred.shape} "
-                             "differ; resize the prediction to the ground truth (nearest neighbour)")
-
-
-def _outside_classes(labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """Bool array of the shape of ``labels``: values outside ``0..num_classes-1``."""
-    outside = labels >= num_classes
-    if np.issubdtype(labels.dtype, np.signedinteger):
-        outside |= labels < 0
-    return outside
-
-
-def _check_ground_truth(gt: np.ndarray, num_classes: int, ignore_index: int, what: str) -> None:
-    """Every ground-truth value is a class ``0..C-1`` or ``ignore_index``; else DataError naming the values."""
-    bad = _outside_classes(gt, num_classes) & (gt != ignore_index)
-    if bad.any():
-        values = np.unique(gt[bad])
-        raise DataError(f"{what}: ground truth holds {values.size} value(s) outside the classes 0..{num_classes - 1} "
-                        f"and the ignore index {ignore_index}: {values[:8].tolist()}; map raw labels first "
-                        "(VSPW: raw 0 and 255 -> 255, raw k -> k-1, as vsslib.data.VSPWDataset does)")
-
-
-def _label_pairs(gts: LabelMaps, preds: LabelMaps) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Pair up one array or a sequence of arrays, each ``(H, W)`` or ``(T, H, W)``, checking shapes."""
-    gt_list = [gts] if isinstance(gts, np.ndarray) else list(gts)
-    pred_list = [preds] if isinstance(preds, np.ndarray) else list(preds)
-    if len(gt_list) != len(pred_list):
-        raise ParameterError(f"{len(gt_list)} ground-truth arrays but {len(pred_list)} predictions; pass one "
-                             "prediction per ground-truth array (a (T, H, W) array or a list of them)")
-    pairs = []
-    for k, (gt, pred) in enumerate(zip(gt_list, pred_list, strict=True)):
-        gt, pred = np.asarray(gt), np.asarray(pred)
-        what = f"pair {k}"
-        if gt.ndim not in (2, 3):
-            raise ParameterError(f"{what}: expected (H, W) or (T, H, W) label maps, got shape {gt.shape}")
-        _check_same_shape(gt, pred, what)
-        _check_integer(gt, what)
-        _check_integer(pred, what)
-        pairs.append((gt, pred))
-    return pairs
 
 
 # ------------------------------------------------------------------------------------------- counting
@@ -128,17 +81,17 @@ def confusion_matrix(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_
     DataError
         The ground truth holds a value that is neither a class nor ``ignore_index``.
     """
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes)
     gt, pred = np.asarray(gt), np.asarray(pred)
-    _check_same_shape(gt, pred, "confusion_matrix")
-    _check_integer(gt, "confusion_matrix")
-    _check_integer(pred, "confusion_matrix")
-    _check_ground_truth(gt, num_classes, ignore_index, "confusion_matrix")
-    return _count_confusion(gt, pred, num_classes, ignore_index)
+    check_same_shape(gt, pred, "confusion_matrix")
+    check_integer(gt, "confusion_matrix")
+    check_integer(pred, "confusion_matrix")
+    check_ground_truth(gt, num_classes, ignore_index, "confusion_matrix")
+    return count_confusion(gt, pred, num_classes, ignore_index)
 
 
-def _count_confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int) -> np.ndarray:
-    """:func:`confusion_matrix` on inputs already checked."""
+def count_confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int) -> np.ndarray:
+    """:func:`confusion_matrix` without its input checks, for callers that checked the inputs already."""
     side = num_classes + 1
     # Ignored pixels go to an extra row and out-of-range predictions to an extra column; the extra row is
     # dropped after the single bincount, the extra column kept.
@@ -146,7 +99,7 @@ def _count_confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_
     codes[(gt == ignore_index).reshape(-1)] = num_classes
     codes *= side
     columns = pred.astype(np.intp).reshape(-1)
-    columns[_outside_classes(pred, num_classes).reshape(-1)] = num_classes
+    columns[outside_classes(pred, num_classes).reshape(-1)] = num_classes
     codes += columns
     counts = np.bincount(codes, minlength=side * side).reshape(side, side)
     return counts[:num_classes].astype(np.int64)
@@ -217,12 +170,12 @@ def mean_iou(gts: LabelMaps, preds: LabelMaps, num_classes: int, ignore_index: i
     >>> mean_iou(gt, pred, 2)["iou"].tolist()
     [0.5, 0.5]
     """
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes)
     average = _parse_average(average)
     table = np.zeros((num_classes, num_classes + 1), np.int64)
-    for k, (gt, pred) in enumerate(_label_pairs(gts, preds)):
-        _check_ground_truth(gt, num_classes, ignore_index, f"pair {k}")
-        table += _count_confusion(gt, pred, num_classes, ignore_index)
+    for k, (gt, pred) in enumerate(label_pairs(gts, preds)):
+        check_ground_truth(gt, num_classes, ignore_index, f"pair {k}")
+        table += count_confusion(gt, pred, num_classes, ignore_index)
     miou, iou = iou_from_confusion(table, average=average)
     return {"miou": miou, "iou": iou}
 

@@ -3,14 +3,27 @@
 Training is plain supervised segmentation: pixel-wise cross-entropy with ``ignore_index=255``, Adam with a
 polynomial learning-rate decay (the schedule of DeepLab, Chen et al. 2017), random horizontal flips and
 optional random crops. Everything random is seeded (weight initialisation, shuffling, augmentation) and
-torch runs in deterministic mode, so the same seed gives bit-identical weights on the same machine and
-thread count.
+torch runs in deterministic mode on a fixed number of threads (:data:`TRAINING_THREADS`).
+
+Same weights on every x86-64 machine: the float results of a CPU training step depend on which kernels the
+libraries pick for the processor at hand, and those choices are fixed when each library first runs, so
+:func:`train_segmenter` trains in a fresh interpreter started with :data:`TRAINING_ENVIRONMENT` (unless this
+process already runs under it). Measured on a 2-core AMD EPYC with AVX-512 by emulating other processors
+through these variables (6 epochs of a small network; max abs weight difference against the same run):
+ATen's kernels gave identical weights for ``avx2`` and ``avx512`` but not for ``default`` (2e-4 at one
+thread); oneDNN's convolutions differed between its AVX-512 and AVX2 kernels (5e-3); MKL's matrix products
+changed with ``MKL_CBWR=COMPATIBLE`` (5e-5) and do not follow ``MKL_ENABLE_INSTRUCTIONS`` on this processor;
+1 against 2 threads differed (4e-4); ``torch.use_deterministic_algorithms`` changed nothing. Under the
+pinned environment every emulated variant (ATen ``avx2``/``avx512``, MKL ISA SSE4.2/AVX2/native,
+``OMP_NUM_THREADS=1``) gave bit-identical weights. Left open: processors without AVX2 (ATen falls back to
+its ``default`` kernels there), and any choice oneDNN makes from cache sizes rather than the ISA, which an
+emulation on one machine cannot reach.
 
 Weights are cached as ``<cache_root>/segmenters/<key>.pt`` beside ``<key>.json`` (the resolved settings
-and the loss history). The key hashes the network name, both settings, the seed and a fingerprint of the
-training data (``benchmark.json`` when present, plus the train split's file names and sizes), so a change
-to any of them trains afresh and nothing else does. The ``.pt`` file is written last and atomically: its
-presence marks a complete entry.
+and the loss history). The key hashes the network name, both settings, the seed, the training environment
+and a fingerprint of the training data (``benchmark.json`` when present, plus the train split's file names
+and sizes), so a change to any of them trains afresh and nothing else does. The ``.pt`` file is written last
+and atomically: its presence marks a complete entry.
 """
 
 from __future__ import annotations
@@ -18,6 +31,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +46,7 @@ import torch
 import torch.nn.functional as F
 
 from .._io import atomic_path, write_json_atomic
+from ..data.vspw import IGNORE_INDEX
 from ..cache import default_cache_root, stable_hash
 from ..errors import DataError, ParameterError
 from .networks import FCNSegmenter, NetworkSettings
@@ -38,9 +55,18 @@ if TYPE_CHECKING:
     from ..data import VSPWDataset
 
 __all__ = ["TrainSettings", "TrainingHistory", "build_network", "fit", "train_segmenter",
-           "dataset_fingerprint", "load_or_train"]
+           "dataset_fingerprint", "load_or_train", "TRAINING_ENVIRONMENT", "TRAINING_THREADS",
+           "environment_is_pinned", "run_training_request"]
 
-IGNORE_INDEX = 255
+TRAINING_THREADS = 2  # intra-op threads of every training run: the split of each reduction follows it
+# Read by each library when it first runs, so they are set on a fresh interpreter (see the module docstring).
+TRAINING_ENVIRONMENT: dict[str, str] = {
+    "ATEN_CPU_CAPABILITY": "avx2",  # ATen's vectorised kernels; any x86-64 server since 2013 has AVX2
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN's convolution kernels: AVX-512 ones sum in another order
+    "MKL_CBWR": "COMPATIBLE",  # MKL's conditional numerical reproducibility: one code path on every CPU
+    "OMP_NUM_THREADS": str(TRAINING_THREADS),
+    "MKL_NUM_THREADS": str(TRAINING_THREADS),
+}
 
 
 @dataclass(frozen=True)
@@ -115,7 +141,7 @@ def fit(network: FCNSegmenter, frames: np.ndarray, labels: np.ndarray, *, settin
     DataError : shapes or dtypes do not match, or labels hold values >= C other than 255.
     ParameterError : the crop is larger than the frames.
     """
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
     frames, labels = np.asarray(frames), np.asarray(labels)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -194,13 +220,16 @@ def _augment(images: torch.Tensor, targets: torch.Tensor, settings: TrainSetting
 
 @contextmanager
 def _deterministic() -> Iterator[None]:
-    """Run torch in deterministic mode, restoring the caller's setting afterwards."""
+    """Run torch in deterministic mode on :data:`TRAINING_THREADS` threads, restoring the caller's settings."""
     previous = torch.are_deterministic_algorithms_enabled()
+    previous_threads = torch.get_num_threads()
     torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(TRAINING_THREADS)
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(previous)
+        torch.set_num_threads(previous_threads)
 
 
 def build_network(name: str, num_classes: int, settings: NetworkSettings, *, seed: int = 0) -> FCNSegmenter:
@@ -235,22 +264,102 @@ def train_segmenter(name: str, dataset: VSPWDataset, *, network_settings: Networ
                     progress: bool = True) -> tuple[FCNSegmenter, TrainingHistory]:
     """Build a network and train it from scratch on every video of ``dataset`` (its train split).
 
+    Unless this process already runs under :data:`TRAINING_ENVIRONMENT`, the training runs in a fresh
+    interpreter started with it (a few seconds to start), so the weights are the same on every x86-64
+    machine with AVX2.
+
     Parameters
     ----------
     name : the network's name (recorded on it).
     dataset : a labelled split, usually ``VSPWDataset(root, split="train")``.
     network_settings, train_settings : architecture and training settings.
     seed : seeds initialisation, shuffling and augmentation.
-    progress : show a tqdm bar.
+    progress : show a tqdm bar (on the terminal's standard error when training runs in a fresh interpreter).
 
     Returns
     -------
     (network, history) : the trained network (eval mode, on the CPU) and its loss history.
+
+    Raises
+    ------
+    DataError : the split has no masks or its frames differ in size.
+    RuntimeError : the training interpreter failed (its error is printed on standard error).
     """
+    if not environment_is_pinned():
+        return _train_in_pinned_interpreter(name, dataset, network_settings=network_settings,
+                                            train_settings=train_settings, seed=seed, progress=progress)
     frames, labels = _training_arrays(dataset, train_settings.frame_step)
     network = build_network(name, dataset.num_classes, network_settings, seed=seed)
     history = fit(network, frames, labels, settings=train_settings, seed=seed, progress=progress)
     return network, history
+
+
+def environment_is_pinned() -> bool:
+    """Whether this process was started under :data:`TRAINING_ENVIRONMENT`."""
+    return all(os.environ.get(key) == value for key, value in TRAINING_ENVIRONMENT.items())
+
+
+def _train_in_pinned_interpreter(name: str, dataset: VSPWDataset, *, network_settings: NetworkSettings,
+                                 train_settings: TrainSettings, seed: int,
+                                 progress: bool) -> tuple[FCNSegmenter, TrainingHistory]:
+    with tempfile.TemporaryDirectory(prefix="vsslib-train-") as folder:
+        request = Path(folder) / "request.json"
+        write_json_atomic(request, {"name": name, "root": os.fspath(Path(dataset.root).resolve()),
+                                    "split": dataset.split, "network": dataclasses.asdict(network_settings),
+                                    "train": dataclasses.asdict(train_settings), "seed": seed,
+                                    "progress": progress, "out": folder})
+        command = [sys.executable, "-c", "import sys; from vsslib.segmenters.train import run_training_request; "
+                   "run_training_request(sys.argv[1])", os.fspath(request)]
+        # the child must import this vsslib, wherever the caller's working directory is
+        package_parent = os.fspath(Path(__file__).resolve().parents[2])
+        python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
+        environment = {**os.environ, **TRAINING_ENVIRONMENT, "PYTHONPATH": python_path}
+        finished = subprocess.run(command, env=environment, stdout=subprocess.DEVNULL, check=False)
+        error_path = Path(folder) / "error.json"
+        if error_path.is_file():  # bad data or settings: the same error as in this process
+            error = json.loads(error_path.read_text())
+            raise (DataError if error["type"] == "DataError" else ParameterError)(error["message"])
+        if finished.returncode != 0:
+            raise RuntimeError(f"training {name} (seed {seed}) on {dataset.root} ({dataset.split}) failed in its "
+                               f"pinned interpreter with exit status {finished.returncode}; its error is printed "
+                               "above on standard error")
+        history = TrainingHistory.from_dict(json.loads((Path(folder) / "history.json").read_text()))
+        state = torch.load(Path(folder) / "weights.pt", map_location="cpu", weights_only=True)
+    network = FCNSegmenter(name, dataset.num_classes, network_settings)
+    network.load_state_dict(state)
+    network.history = history
+    return network.eval(), history
+
+
+def run_training_request(path: str | os.PathLike[str]) -> None:
+    """Entry point of the pinned training interpreter: train as ``request.json`` says, write the results.
+
+    Writes ``weights.pt`` (state dict) and ``history.json`` into the request's ``out`` folder, or
+    ``error.json`` (the type and message of a DataError or ParameterError, raised again by the caller).
+
+    Raises
+    ------
+    RuntimeError : this interpreter does not run under :data:`TRAINING_ENVIRONMENT`.
+    """
+    from ..data import VSPWDataset
+
+    if not environment_is_pinned():
+        raise RuntimeError(f"run_training_request runs only under TRAINING_ENVIRONMENT {TRAINING_ENVIRONMENT}")
+    request = json.loads(Path(path).read_text())
+    network_settings = NetworkSettings(**request["network"])
+    train_settings = TrainSettings(**request["train"])
+    out = Path(request["out"])
+    try:
+        dataset = VSPWDataset(request["root"], request["split"])
+        network, history = train_segmenter(request["name"], dataset, network_settings=network_settings,
+                                           train_settings=train_settings, seed=request["seed"],
+                                           progress=request["progress"])
+    except (DataError, ParameterError) as exc:
+        write_json_atomic(out / "error.json", {"type": type(exc).__name__, "message": str(exc)})
+        raise
+    with atomic_path(out / "weights.pt") as tmp:
+        torch.save(network.state_dict(), tmp)
+    write_json_atomic(out / "history.json", history.to_dict())
 
 
 def dataset_fingerprint(dataset: VSPWDataset) -> str:
@@ -289,6 +398,7 @@ def load_or_train(name: str, dataset: VSPWDataset, *, network_settings: NetworkS
         "train": dataclasses.asdict(train_settings),
         "seed": seed,
         "dataset": dataset_fingerprint(dataset),
+        "environment": {**TRAINING_ENVIRONMENT, "torch": torch.__version__},
     }
     key = stable_hash(record)
     weights_path = root / "segmenters" / f"{key}.pt"

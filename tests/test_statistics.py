@@ -1,0 +1,201 @@
+"""Seed spread and video-bootstrap intervals (vsslib.statistics): hand-computed cases, the accumulator as an
+independent route, coverage on a case with a known truth, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vsslib.errors import DataError, ParameterError
+from vsslib.metrics import MetricAccumulator
+from vsslib.statistics import (VideoCounts, bootstrap_gain_interval, bootstrap_interval, resample_videos, seed_spread,
+                               summarize_runs, summary_columns, table_columns)
+
+SETTINGS = {"num_classes": np.array(2), "dilation_ratio": np.array(0.02), "vc_lengths": np.array([8]),
+            "vc_windows": np.array("vspw"), "ignore_index": np.array(255)}
+
+
+def _counts(confusion: list, band_intersection: list, band_union: list, numerators: list,
+            denominators: list) -> dict[str, np.ndarray]:
+    """A to_arrays()-style dict written by hand (two classes, one window length 8)."""
+    return {**SETTINGS, "frames": np.array(10), "confusion": np.array(confusion, np.int64),
+            "band_intersection": np.array(band_intersection, np.int64), "band_union": np.array(band_union, np.int64),
+            "vc8_numerators": np.array(numerators, np.int64), "vc8_denominators": np.array(denominators, np.int64)}
+
+
+# Video a: hits (3, 2), gt pixels (4, 2), predicted (3, 3): IoU 3/4, 2/3. Bands: class 0 1/2, class 1 none.
+# VC8: windows 3/4 and one without ground truth (left out).
+VIDEO_A = _counts([[3, 1, 0], [0, 2, 0]], [1, 0], [2, 0], [3, 0], [4, 0])
+# Video b: hits (1, 2), gt (2, 4) (one class-0 pixel predicted outside the classes), predicted (3, 2):
+# IoU 1/4, 2/4. Bands 0/1, 1/2. VC8 windows 1/2, 1/4.
+VIDEO_B = _counts([[1, 0, 1], [2, 2, 0]], [0, 1], [1, 2], [1, 1], [2, 4])
+# Video b after refinement: hits (2, 3), gt (2, 4), predicted (3, 3): IoU 2/3, 3/4. Bands 1/1, 2/2. VC8 2/2, 3/4.
+VIDEO_B_REFINED = _counts([[2, 0, 0], [1, 3, 0]], [1, 2], [1, 2], [2, 3], [2, 4])
+
+# Hand-computed scores for the pooling weights (2, 0), (1, 1), (0, 2) of videos (a, b)
+EXPECTED = {
+    "miou": [(3 / 4 + 2 / 3) / 2, (4 / 8 + 4 / 7) / 2, (1 / 4 + 2 / 4) / 2],  # (1,1): hits 4,4; unions 8,7
+    "miou_present": [(3 / 4 + 2 / 3) / 2, (4 / 8 + 4 / 7) / 2, (1 / 4 + 2 / 4) / 2],
+    "mbiou": [1 / 2, (1 / 3 + 1 / 2) / 2, (0 + 1 / 2) / 2],  # (1,1): intersections 1,1; unions 3,2
+    "mvc8": [3 / 4, (3 / 4 + 1 / 2 + 1 / 4) / 3, (1 / 2 + 1 / 4) / 2],
+}
+WEIGHTS = np.array([[2, 0], [1, 1], [0, 2]])
+
+
+def test_scores_of_pooled_videos_equal_hand_computed_values() -> None:
+    counts = VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B})
+    assert counts.metrics == ("miou", "miou_present", "mbiou", "mvc8")
+    for metric, expected in EXPECTED.items():
+        np.testing.assert_allclose(counts.score(metric, WEIGHTS), expected, rtol=0, atol=1e-15, err_msg=metric)
+    np.testing.assert_allclose(counts.score("miou"), [(4 / 8 + 4 / 7) / 2], atol=1e-15)  # every video once
+    np.testing.assert_array_equal(counts.hits, [[3, 2], [1, 2]])
+    np.testing.assert_array_equal(counts.gt_pixels, [[4, 2], [2, 4]])
+    np.testing.assert_array_equal(counts.window_counts[8], [1, 2])
+
+
+def test_gain_interval_of_two_videos_spans_the_three_possible_draws() -> None:
+    """With two videos a draw is (a, a), (a, b) or (b, b); at 95 % and 2000 draws the percentiles are the
+    smallest and largest of the three possible gains (each has probability 1/4 of being drawn)."""
+    baseline = VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B})
+    refined = VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B_REFINED})
+    refined_miou = [(3 / 4 + 2 / 3) / 2, 5 / 7, (2 / 3 + 3 / 4) / 2]  # (1,1): hits 5,5; unions 7,7
+    gains = np.array(refined_miou) - np.array(EXPECTED["miou"])
+    interval = bootstrap_gain_interval(baseline, refined, "miou", resamples=2000, seed=1)
+    assert interval.estimate == pytest.approx(gains[1], abs=1e-15)
+    assert interval.low == pytest.approx(gains.min(), abs=1e-15)
+    assert interval.high == pytest.approx(gains.max(), abs=1e-15)
+    assert interval.resamples == 2000 and interval.confidence == 0.95
+
+
+def test_fast_scores_equal_merged_accumulators_on_random_videos() -> None:
+    """The (B, V) matrix route gives what MetricAccumulator.merge + result() give for the same pooled videos."""
+    rng = np.random.default_rng(7)
+    num_classes, per_video, accumulators = 4, {}, []
+    for v in range(5):
+        frames = int(rng.integers(3, 12))  # some videos shorter than a window: no VC windows at all
+        gt = np.repeat(rng.integers(0, num_classes, (1, 9, 11)), frames, axis=0)  # still scene, some changes
+        gt = np.where(rng.random(gt.shape) < 0.05, rng.integers(0, num_classes, gt.shape), gt).astype(np.uint8)
+        gt[rng.random(gt.shape) < 0.1] = 255
+        pred = np.where(rng.random(gt.shape) < 0.7, gt, rng.integers(0, num_classes + 1, gt.shape)).astype(np.uint8)
+        pred[pred == 255] = 0
+        accumulator = MetricAccumulator(num_classes, dilation_ratio=0.1, vc_lengths=(2, 5)).update(gt, pred)
+        accumulators.append(accumulator.to_arrays())
+        per_video[f"v{v}"] = accumulators[-1]
+    counts = VideoCounts.from_arrays(per_video)
+    weights = np.vstack([resample_videos(5, resamples=6, seed=3), [[0, 0, 3, 0, 0]], [[1, 1, 1, 1, 1]]])
+    assert np.isfinite(counts.score("mvc2", weights)).all() and np.isfinite(counts.score("mvc5")).all()
+    for b, row in enumerate(weights):
+        merged = MetricAccumulator(num_classes, dilation_ratio=0.1, vc_lengths=(2, 5))
+        for v, times in enumerate(row):
+            for _ in range(times):
+                merged.merge(MetricAccumulator.from_arrays(accumulators[v]))
+        expected = merged.result()
+        for metric in counts.metrics:
+            got = counts.score(metric, row[None])[0]
+            if np.isnan(expected[metric]):
+                assert np.isnan(got), (b, metric)
+            else:
+                assert got == pytest.approx(expected[metric], rel=1e-13, abs=1e-15), (b, metric)
+
+
+def _vc_only_video(numerator: int, denominator: int = 100) -> dict[str, np.ndarray]:
+    """A video whose only defined number is one VC8 window of score numerator / denominator."""
+    return _counts([[1, 0, 0], [0, 1, 0]], [1, 1], [1, 1], [numerator], [denominator])
+
+
+def test_interval_covers_a_known_mean_about_95_percent_of_the_time() -> None:
+    """Per-video VC scores drawn with mean 0.6: mVC is their mean, and its 95 % percentile interval over 20
+    videos should cover 0.6 in about 93 % of simulated studies (the percentile bootstrap of a mean of 20 runs
+    narrow: its sd is biased by sqrt(19/20) and it uses z where t would apply); 0.90 for these 300 seeds."""
+    rng = np.random.default_rng(11)
+    covered = 0
+    for study in range(300):
+        numerators = rng.binomial(100, 0.6, size=20)
+        counts = VideoCounts.from_arrays({f"v{i}": _vc_only_video(int(k)) for i, k in enumerate(numerators)})
+        interval = bootstrap_interval(counts, "mvc8", resamples=400, seed=study)
+        covered += interval.low <= 0.6 <= interval.high
+    assert 0.88 <= covered / 300 <= 0.99
+
+
+def test_same_seed_same_interval_other_seed_other_draws() -> None:
+    counts = VideoCounts.from_arrays({f"v{i}": _vc_only_video(k) for i, k in enumerate([40, 55, 61, 70, 90])})
+    first = bootstrap_interval(counts, "mvc8", seed=4)
+    assert first == bootstrap_interval(counts, "mvc8", seed=4)
+    np.testing.assert_array_equal(resample_videos(5, resamples=50, seed=4), resample_videos(5, resamples=50, seed=4))
+    assert not np.array_equal(resample_videos(5, resamples=50, seed=4), resample_videos(5, resamples=50, seed=5))
+    assert resample_videos(5, resamples=50, seed=4).sum(axis=1).tolist() == [5] * 50
+    assert first.estimate == pytest.approx((0.40 + 0.55 + 0.61 + 0.70 + 0.90) / 5)
+    assert 0.40 <= first.low < first.estimate < first.high <= 0.90
+
+
+def test_summary_over_seeds_matches_a_plain_loop() -> None:
+    """mean and sd over seeds of the gain on all videos; interval from the seed-averaged gain of each draw,
+    recomputed here with accumulators and np.quantile."""
+    rng = np.random.default_rng(5)
+    seeds_base, seeds_refined, raw = [], [], []
+    for seed in range(3):
+        per_base, per_refined, videos = {}, {}, []
+        for v in range(4):
+            gt = np.repeat(rng.integers(0, 3, (1, 8, 8)), 10, axis=0)  # a still scene, some pixels change
+            gt = np.where(rng.random(gt.shape) < 0.1, rng.integers(0, 3, gt.shape), gt).astype(np.uint8)
+            base = np.where(rng.random(gt.shape) < 0.6, gt, rng.integers(0, 3, gt.shape)).astype(np.uint8)
+            refined = np.where(rng.random(gt.shape) < 0.5, gt, base).astype(np.uint8)
+            per_base[f"v{v}"] = MetricAccumulator(3, vc_lengths=(8,)).update(gt, base).to_arrays()
+            per_refined[f"v{v}"] = MetricAccumulator(3, vc_lengths=(8,)).update(gt, refined).to_arrays()
+            videos.append((per_base[f"v{v}"], per_refined[f"v{v}"]))
+        seeds_base.append(VideoCounts.from_arrays(per_base))
+        seeds_refined.append(VideoCounts.from_arrays(per_refined))
+        raw.append(videos)
+    summaries = summarize_runs(seeds_refined, seeds_base, resamples=200, seed=9)
+
+    def pooled(arrays_list: list, row: np.ndarray) -> dict:
+        merged = MetricAccumulator(3, vc_lengths=(8,))
+        for arrays, times in zip(arrays_list, row):
+            for _ in range(times):
+                merged.merge(MetricAccumulator.from_arrays(arrays))
+        return merged.result()
+
+    weights = resample_videos(4, resamples=200, seed=9)
+    for metric in ("miou", "mbiou", "mvc8"):
+        gains = [pooled([r for _, r in videos], np.ones(4, int))[metric]
+                 - pooled([b for b, _ in videos], np.ones(4, int))[metric] for videos in raw]
+        drawn = [np.mean([pooled([r for _, r in videos], row)[metric] - pooled([b for b, _ in videos], row)[metric]
+                          for videos in raw]) for row in weights]
+        summary = summaries[metric]
+        assert summary.gain and summary.n_seeds == 3 and summary.n_videos == 4
+        assert summary.mean == pytest.approx(100 * np.mean(gains), abs=1e-10)
+        assert summary.sd == pytest.approx(100 * np.std(gains, ddof=1), abs=1e-10)
+        low, high = np.quantile(drawn, [0.025, 0.975])
+        assert summary.ci_low == pytest.approx(100 * low, abs=1e-10)
+        assert summary.ci_high == pytest.approx(100 * high, abs=1e-10)
+    columns = summary_columns(summaries)
+    assert list(columns)[:4] == ["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high"]
+    assert columns["n_seeds"] == 3 and columns["n_videos"] == 4 and "mVC8_ci_high" in columns
+    assert table_columns(seeds_refined, seeds_base, resamples=200, seed=9) == columns
+    plain = table_columns(seeds_base, metrics=["miou"], resamples=200, seed=9)  # a metric, not a gain
+    assert list(plain) == ["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "n_seeds", "n_videos"]
+    assert plain["mIoU_ci_low"] < plain["mIoU"] < plain["mIoU_ci_high"]
+
+
+def test_seed_spread_is_mean_and_sample_sd() -> None:
+    assert seed_spread([1.0, 2.0, 4.0]) == pytest.approx((7 / 3, np.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2
+                                                                         + (4 - 7 / 3) ** 2) / 2)))
+    mean, sd = seed_spread([5.0])
+    assert mean == 5.0 and np.isnan(sd)
+
+
+def test_bad_input_names_what_is_wrong() -> None:
+    counts = VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B})
+    other = VideoCounts.from_arrays({"a": VIDEO_A, "c": VIDEO_B})
+    with pytest.raises(ParameterError, match="unknown metric 'fps'; valid: miou, miou_present, mbiou, mvc8"):
+        counts.score("fps")
+    with pytest.raises(ParameterError, match=r"weights must be \(B, 2\)"):
+        counts.score("miou", np.ones((3, 5), int))
+    with pytest.raises(ParameterError, match="runs cover different videos"):
+        bootstrap_gain_interval(counts, other, "miou")
+    with pytest.raises(ParameterError, match="2 runs but 1 baselines"):
+        summarize_runs([counts, counts], [counts])
+    with pytest.raises(DataError, match="video b: counts made with .*dilation_ratio.: 0.05"):
+        VideoCounts.from_arrays({"a": VIDEO_A, "b": {**VIDEO_B, "dilation_ratio": np.array(0.05)}})
+    with pytest.raises(DataError, match="video a: metric counts lack the key 'band_union'"):
+        VideoCounts.from_arrays({"a": {k: v for k, v in VIDEO_A.items() if k != "band_union"}})

@@ -1,0 +1,384 @@
+"""Uncertainty of the study's numbers: spread over seeds and bootstrap intervals over videos.
+
+Two sources of variation are reported separately:
+
+- **seeds** (training seeds of a network, or seeds of a randomised corruption): a number is computed on the
+  whole video set once per seed; the table gives their mean and sample standard deviation (``ddof=1``);
+- **videos**: the val videos are a sample of scenes, so an interval comes from the video bootstrap (Efron &
+  Tibshirani 1993, ch. 13, percentile interval): draw ``V`` of the ``V`` videos with replacement, pool the
+  drawn videos' exact counts (a video drawn twice counts twice), score the pooled counts, repeat.
+
+A gain (refined minus baseline) is bootstrapped *paired*: one draw of videos scores both sides, so the
+interval is that of the difference, not of two independent numbers. Over several seeds the same draw is
+used for every seed and the gain is averaged over seeds before the percentile is taken (the interval of the
+seed-averaged gain over videos; the seed spread itself is the ``_sd`` column). With few videos the
+percentile interval runs narrow: on a simulated mean of 20 videos the nominal 95 % interval covered the truth
+in 90 % of 300 studies (``tests/test_statistics.py``).
+
+Scores are computed from summed counts exactly as :meth:`vsslib.metrics.MetricAccumulator.result` does
+(mIoU over classes with a non-zero union, ``miou_present`` over classes present in the ground truth, mBIoU
+over classes with a non-zero band union, mVC_n as the mean of all defined windows), for all resamples at
+once: a ``(B, V)`` matrix of draw counts times ``(V, C)`` stacks of per-video counts. Window scores of a
+video are summed once with ``math.fsum``; pooled means may differ from the accumulator's in the last bits
+(about 1e-15).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import DataError, ParameterError
+
+__all__ = ["VideoCounts", "Interval", "MetricSummary", "resample_videos", "bootstrap_interval",
+           "bootstrap_gain_interval", "seed_spread", "summarize_runs", "summary_columns", "table_columns",
+           "COLUMN_NAMES",
+           "DEFAULT_RESAMPLES", "DEFAULT_CONFIDENCE"]
+
+DEFAULT_RESAMPLES = 1000  # bootstrap draws of the video set
+DEFAULT_CONFIDENCE = 0.95  # coverage of the percentile interval
+# metric key (as MetricAccumulator.result() names it) -> table column name
+COLUMN_NAMES: dict[str, str] = {"miou": "mIoU", "miou_present": "mIoU_present", "mbiou": "mBIoU",
+                                "mvc8": "mVC8", "mvc16": "mVC16"}
+
+_COUNT_KEYS = ("confusion", "band_intersection", "band_union", "frames")
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields, not objects
+class VideoCounts:
+    """The exact metric counts of one run, one row per video.
+
+    Attributes
+    ----------
+    videos : names of the V videos, in row order.
+    settings : the accumulator settings the counts were made with (equal for every video).
+    hits : (V, C) int64, pixels of class c predicted as c.
+    gt_pixels : (V, C) int64, ground-truth pixels of class c (ignore excluded).
+    pred_pixels : (V, C) int64, non-ignored pixels predicted as c.
+    band_intersection, band_union : (V, C) int64, Boundary IoU counts.
+    window_sums : {n: (V,) float64}, the sum (``math.fsum``) of the video's defined VC_n window scores.
+    window_counts : {n: (V,) int64}, the number of the video's defined VC_n windows.
+    """
+
+    videos: tuple[str, ...]
+    settings: Mapping[str, object]
+    hits: np.ndarray
+    gt_pixels: np.ndarray
+    pred_pixels: np.ndarray
+    band_intersection: np.ndarray
+    band_union: np.ndarray
+    window_sums: Mapping[int, np.ndarray]
+    window_counts: Mapping[int, np.ndarray]
+
+    @classmethod
+    def from_arrays(cls, per_video: Mapping[str, Mapping[str, np.ndarray]]) -> VideoCounts:
+        """Stack per-video :meth:`MetricAccumulator.to_arrays` dicts (``{video: arrays}``, in that order).
+
+        Raises
+        ------
+        DataError : a video's counts lack a key, have the wrong shape, or were made with other settings.
+        ParameterError : no videos were given.
+        """
+        if not per_video:
+            raise ParameterError("VideoCounts.from_arrays needs the counts of at least one video")
+        settings: dict[str, object] | None = None
+        rows: dict[str, list[np.ndarray]] = {key: [] for key in ("hits", "gt", "pred", "bi", "bu")}
+        sums: dict[int, list[float]] = {}
+        counts: dict[int, list[int]] = {}
+        for video, arrays in per_video.items():
+            these = _settings_of(arrays, video)
+            if settings is None:
+                settings = these
+                sums = {n: [] for n in these["vc_lengths"]}
+                counts = {n: [] for n in these["vc_lengths"]}
+            elif these != settings:
+                raise DataError(f"video {video}: counts made with {these}, but the first video's with {settings}")
+            c = int(settings["num_classes"])
+            confusion = _get(arrays, "confusion", video).astype(np.int64)
+            if confusion.shape != (c, c + 1):
+                raise DataError(f"video {video}: confusion has shape {confusion.shape}, expected {(c, c + 1)}")
+            rows["hits"].append(np.diag(confusion[:, :c]))
+            rows["gt"].append(confusion.sum(axis=1))
+            rows["pred"].append(confusion[:, :c].sum(axis=0))
+            for key, short in (("band_intersection", "bi"), ("band_union", "bu")):
+                band = _get(arrays, key, video).astype(np.int64).reshape(-1)
+                if band.shape != (c,):
+                    raise DataError(f"video {video}: {key} has shape {band.shape}, expected {(c,)}")
+                rows[short].append(band)
+            for n in settings["vc_lengths"]:
+                numerators = _get(arrays, f"vc{n}_numerators", video).astype(np.int64).reshape(-1)
+                denominators = _get(arrays, f"vc{n}_denominators", video).astype(np.int64).reshape(-1)
+                if numerators.shape != denominators.shape:
+                    raise DataError(f"video {video}: vc{n} has {numerators.size} numerators but "
+                                    f"{denominators.size} denominators")
+                defined = denominators > 0
+                sums[n].append(math.fsum((numerators[defined] / denominators[defined]).tolist()))
+                counts[n].append(int(defined.sum()))
+        assert settings is not None  # per_video is not empty
+        return cls(videos=tuple(per_video), settings=settings, hits=np.stack(rows["hits"]),
+                   gt_pixels=np.stack(rows["gt"]), pred_pixels=np.stack(rows["pred"]),
+                   band_intersection=np.stack(rows["bi"]), band_union=np.stack(rows["bu"]),
+                   window_sums={n: np.array(v, np.float64) for n, v in sums.items()},
+                   window_counts={n: np.array(v, np.int64) for n, v in counts.items()})
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Keys of the metrics these counts score: ``miou``, ``miou_present``, ``mbiou``, ``mvc<n>``."""
+        return ("miou", "miou_present", "mbiou", *(f"mvc{n}" for n in self.window_sums))
+
+    def score(self, metric: str, weights: np.ndarray | None = None) -> np.ndarray:
+        """A metric of the pooled counts, for each row of video weights.
+
+        Parameters
+        ----------
+        metric : one of :attr:`metrics`.
+        weights : (B, V) non-negative integer array, how many times each video is pooled in each of B
+            resamples; ``None`` pools every video once (B = 1).
+
+        Returns
+        -------
+        (B,) float64 : the metric as a fraction (NaN where undefined), as ``MetricAccumulator.result()``
+            gives it for the same pooled videos.
+        """
+        if metric not in self.metrics:
+            raise ParameterError(f"unknown metric {metric!r}; valid: {', '.join(self.metrics)}")
+        v = len(self.videos)
+        weights = np.ones((1, v), np.int64) if weights is None else np.asarray(weights)
+        if weights.ndim != 2 or weights.shape[1] != v:
+            raise ParameterError(f"weights must be (B, {v}) (one column per video), got shape {weights.shape}")
+        w = weights.astype(np.float64)  # exact: counts and their weighted sums stay far below 2**53
+
+        def pooled(stack: np.ndarray) -> np.ndarray:
+            return w @ stack.astype(np.float64)  # (B, C) or (B,)
+
+        if metric in ("miou", "miou_present"):
+            hits, gt, pred = pooled(self.hits), pooled(self.gt_pixels), pooled(self.pred_pixels)
+            union = gt + pred - hits
+            averaged = union > 0 if metric == "miou" else gt > 0
+            iou = np.divide(hits, union, out=np.zeros_like(hits), where=union > 0)
+            return _masked_mean(iou, averaged)
+        if metric == "mbiou":
+            intersection, union = pooled(self.band_intersection), pooled(self.band_union)
+            biou = np.divide(intersection, union, out=np.zeros_like(union), where=union > 0)
+            return _masked_mean(biou, union > 0)
+        n = int(metric[3:])
+        total, windows = pooled(self.window_sums[n]), pooled(self.window_counts[n])
+        return np.divide(total, windows, out=np.full_like(total, np.nan), where=windows > 0)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate and its bootstrap percentile interval, in the metric's units (fractions).
+
+    Attributes
+    ----------
+    estimate : the number on all videos (for a gain: refined minus baseline).
+    low, high : the interval's bounds.
+    confidence : its nominal coverage (0.95).
+    resamples : bootstrap draws whose value was defined (draws where the metric is NaN are left out).
+    """
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    resamples: int
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric (or gain) of a set of runs over seeds, in percent: what a table row reports for it.
+
+    Attributes
+    ----------
+    metric : the metric key (``"miou"``, ``"mbiou"``, ``"mvc8"``, ...).
+    gain : whether the numbers are refined minus baseline.
+    mean : mean over seeds of the number on all videos.
+    sd : sample standard deviation over seeds (NaN with one seed).
+    ci_low, ci_high : video-bootstrap percentile interval of the seed-averaged number.
+    n_seeds, n_videos : how many seeds and videos went in.
+    """
+
+    metric: str
+    gain: bool
+    mean: float
+    sd: float
+    ci_low: float
+    ci_high: float
+    n_seeds: int
+    n_videos: int
+
+
+# ---------------------------------------------------------------------------------------------- bootstrap
+def resample_videos(n_videos: int, *, resamples: int = DEFAULT_RESAMPLES,
+                    seed: int | np.random.Generator = 0) -> np.ndarray:
+    """Bootstrap draws of a video set as counts.
+
+    Returns
+    -------
+    (resamples, n_videos) int64 : row b says how often each video was drawn in draw b (each row sums to
+        ``n_videos``).
+    """
+    if n_videos < 1 or resamples < 1:
+        raise ParameterError(f"n_videos={n_videos} and resamples={resamples} must both be at least 1")
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, n_videos, size=(resamples, n_videos))
+    weights = np.zeros((resamples, n_videos), np.int64)
+    np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1)
+    return weights
+
+
+def bootstrap_interval(counts: VideoCounts, metric: str, *, resamples: int = DEFAULT_RESAMPLES,
+                       confidence: float = DEFAULT_CONFIDENCE,
+                       seed: int | np.random.Generator = 0) -> Interval:
+    """Video-bootstrap percentile interval of one run's metric."""
+    weights = resample_videos(len(counts.videos), resamples=resamples, seed=seed)
+    return _interval(float(counts.score(metric)[0]), counts.score(metric, weights), confidence)
+
+
+def bootstrap_gain_interval(baseline: VideoCounts, refined: VideoCounts, metric: str, *,
+                            resamples: int = DEFAULT_RESAMPLES, confidence: float = DEFAULT_CONFIDENCE,
+                            seed: int | np.random.Generator = 0) -> Interval:
+    """Paired video-bootstrap percentile interval of ``refined - baseline`` (same draws for both)."""
+    _check_same_videos([baseline, refined])
+    weights = resample_videos(len(baseline.videos), resamples=resamples, seed=seed)
+    estimate = float(refined.score(metric)[0] - baseline.score(metric)[0])
+    return _interval(estimate, refined.score(metric, weights) - baseline.score(metric, weights), confidence)
+
+
+# ------------------------------------------------------------------------------------------------- seeds
+def seed_spread(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``; NaN for one value) of a number over seeds."""
+    values = np.asarray(values, np.float64).reshape(-1)
+    if values.size == 0:
+        raise ParameterError("seed_spread needs at least one value")
+    sd = float(values.std(ddof=1)) if values.size > 1 else float("nan")
+    return float(values.mean()), sd
+
+
+def summarize_runs(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts] | None = None, *,
+                   metrics: Sequence[str] | None = None, resamples: int = DEFAULT_RESAMPLES,
+                   confidence: float = DEFAULT_CONFIDENCE,
+                   seed: int | np.random.Generator = 0) -> dict[str, MetricSummary]:
+    """Seed spread and video-bootstrap interval of each metric, or of each gain, of runs over seeds.
+
+    Construction, for S seeds (``runs[s]``, and ``baselines[s]`` for a gain) on the same V videos:
+
+    - ``mean``, ``sd``: x_s = metric of ``runs[s]`` on all videos (minus that of ``baselines[s]`` for a
+      gain); mean and sample sd (``ddof=1``) of x_1..x_S;
+    - ``ci_low``, ``ci_high``: B draws of V videos with replacement, the same for every seed and for both
+      sides of a gain; in draw b, x_b = mean over s of the metric of ``runs[s]`` pooled over the drawn
+      videos (minus ``baselines[s]``'s); the interval is the (1 - confidence)/2 and (1 + confidence)/2
+      percentiles of x_1..x_B (draws where x_b is NaN are left out).
+
+    Pass the same baseline for every seed when only the refined side varies (corruption seeds).
+
+    Returns
+    -------
+    dict : metric key -> :class:`MetricSummary` (percent).
+    """
+    runs = list(runs)
+    if not runs:
+        raise ParameterError("summarize_runs needs the counts of at least one seed")
+    if baselines is not None and len(baselines) != len(runs):
+        raise ParameterError(f"{len(runs)} runs but {len(baselines)} baselines: give one baseline per seed")
+    _check_same_videos([*runs, *(baselines or [])])
+    available = [m for m in runs[0].metrics if all(m in r.metrics for r in [*runs, *(baselines or [])])]
+    metrics = list(available if metrics is None else metrics)
+    unknown = [m for m in metrics if m not in available]
+    if unknown:
+        raise ParameterError(f"unknown metric(s) {unknown}; valid: {', '.join(available)}")
+    weights = resample_videos(len(runs[0].videos), resamples=resamples, seed=seed)
+    summaries = {}
+    for metric in metrics:
+        on_all = np.array([float(run.score(metric)[0]) for run in runs])
+        drawn = np.stack([run.score(metric, weights) for run in runs])  # (S, B)
+        if baselines is not None:
+            on_all = on_all - np.array([float(base.score(metric)[0]) for base in baselines])
+            drawn = drawn - np.stack([base.score(metric, weights) for base in baselines])
+        mean, sd = seed_spread(on_all)
+        interval = _interval(mean, drawn.mean(axis=0), confidence)
+        summaries[metric] = MetricSummary(metric=metric, gain=baselines is not None, mean=100 * mean,
+                                          sd=100 * sd, ci_low=100 * interval.low, ci_high=100 * interval.high,
+                                          n_seeds=len(runs), n_videos=len(runs[0].videos))
+    return summaries
+
+
+def summary_columns(summaries: Mapping[str, MetricSummary]) -> dict[str, float | int]:
+    """Table columns of :func:`summarize_runs` output, in percent.
+
+    For each metric ``<m>`` (``mIoU``, ``mBIoU``, ``mVC8``, ``mVC16``; see :data:`COLUMN_NAMES`): ``<m>``,
+    ``<m>_sd``, ``<m>_ci_low``, ``<m>_ci_high``; then ``n_seeds`` and ``n_videos``.
+    """
+    if not summaries:
+        raise ParameterError("summary_columns needs at least one metric summary")
+    columns: dict[str, float | int] = {}
+    for key, summary in summaries.items():
+        name = COLUMN_NAMES.get(key, key)
+        columns.update({name: summary.mean, f"{name}_sd": summary.sd, f"{name}_ci_low": summary.ci_low,
+                        f"{name}_ci_high": summary.ci_high})
+    first = next(iter(summaries.values()))
+    columns.update({"n_seeds": first.n_seeds, "n_videos": first.n_videos})
+    return columns
+
+
+def table_columns(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts] | None = None, *,
+                  metrics: Sequence[str] | None = None, resamples: int = DEFAULT_RESAMPLES,
+                  confidence: float = DEFAULT_CONFIDENCE,
+                  seed: int | np.random.Generator = 0) -> dict[str, float | int]:
+    """One table row's statistics columns: :func:`summary_columns` of :func:`summarize_runs` (same arguments)."""
+    return summary_columns(summarize_runs(runs, baselines, metrics=metrics, resamples=resamples,
+                                          confidence=confidence, seed=seed))
+
+
+# -------------------------------------------------------------------------------------------- internals
+def _interval(estimate: float, values: np.ndarray, confidence: float) -> Interval:
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence={confidence} must be between 0 and 1 (0.95 for a 95 % interval)")
+    values = np.asarray(values, np.float64)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return Interval(estimate, float("nan"), float("nan"), confidence, 0)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    return Interval(estimate, float(low), float(high), confidence, int(values.size))
+
+
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row means of ``values`` over ``mask`` (both (B, C)); NaN for a row with nothing selected."""
+    counted = mask.sum(axis=1)
+    total = np.where(mask, values, 0.0).sum(axis=1)
+    return np.divide(total, counted, out=np.full(total.shape, np.nan), where=counted > 0)
+
+
+def _get(arrays: Mapping[str, np.ndarray], key: str, video: str) -> np.ndarray:
+    if key not in arrays:
+        raise DataError(f"video {video}: metric counts lack the key {key!r} (present: {sorted(arrays)}); "
+                        "give MetricAccumulator.to_arrays() output")
+    return np.asarray(arrays[key])
+
+
+def _settings_of(arrays: Mapping[str, np.ndarray], video: str) -> dict[str, object]:
+    """The non-count entries of a to_arrays() dict (num_classes, dilation_ratio, vc_lengths, ...)."""
+    settings = {key: np.asarray(value).tolist() for key, value in arrays.items()
+                if key not in _COUNT_KEYS and not (key.startswith("vc") and key.endswith(("_numerators",
+                                                                                          "_denominators")))}
+    for key in ("num_classes", "vc_lengths"):
+        if key not in settings:
+            raise DataError(f"video {video}: metric counts lack the setting {key!r} (present: {sorted(arrays)})")
+    lengths = settings["vc_lengths"]
+    settings["vc_lengths"] = tuple(int(n) for n in (lengths if isinstance(lengths, list) else [lengths]))
+    return settings
+
+
+def _check_same_videos(runs: Sequence[VideoCounts]) -> None:
+    for run in runs[1:]:
+        if run.videos != runs[0].videos:
+            raise ParameterError(f"runs cover different videos: {list(runs[0].videos)[:4]}... and "
+                                 f"{list(run.videos)[:4]}...; a paired comparison needs the same videos in the "
+                                 "same order")
+        if run.settings != runs[0].settings:
+            raise ParameterError(f"runs were scored with different settings: {runs[0].settings} and {run.settings}")

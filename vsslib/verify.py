@@ -1,0 +1,431 @@
+"""Does a fresh run reproduce the committed results? Tables cell by cell, within tolerances from the seed spread.
+
+:func:`compare_results` compares a fresh ``results/`` folder with the committed one:
+
+- **settings**: both folders carry ``settings.json`` (the study's settings tree, :func:`record_settings`); every
+  setting except where files go and how many workers ran (:data:`UNCOMPARED_SETTINGS`) must be equal, so a
+  run with another Boundary IoU dilation ratio fails here whatever its tables say;
+- **tables** (``tables/*.csv``): same files, columns and rows; then each cell by the rule its table and column
+  have in :data:`TABLE_RULES` (the one place tolerances are declared):
+
+  - ``exact``: text, integer settings, data statistics, counts of given data: equal strings;
+  - ``machine``: measured times and memory (also any column ``index.json`` lists as machine-dependent):
+    reported, not compared;
+  - ``seeds``: a number that moves with the training (or corruption) seed. Its tolerance is
+    ``Z * sqrt(2 / n) * sd`` with :data:`Z` = 4: ``sd`` is the committed row's ``<column>_sd`` (the sample
+    standard deviation over the ``n`` = ``n_seeds`` seeds), and the difference of two means of ``n`` seeds
+    has standard deviation ``sqrt(2 / n) * sd`` if another machine acts like other seeds. An ``<m>_sd``
+    column gets ``Z * sd / sqrt(n - 1)`` (the spread of a difference of two sample sds, about), and
+    ``<m>_ci_low``/``<m>_ci_high`` the tolerance of ``<m>``;
+  - ``reference``: a number of one seed in a table without ``_sd`` columns: the same formula with ``n`` = 1
+    and ``sd`` the largest seed sd of a reference column (``baselines_metrics``' ``mIoU_sd`` and so on), times
+    a declared ``scale`` for units (fractions: 0.01), for per-class numbers (sqrt(C): a class mean of C
+    classes spreads about sqrt(C) times less than one class), or relative to the value for counts.
+
+  Every tolerance is at least :data:`ROUNDING` (tables are written with 4 decimals). Where no spread was
+  measured (one seed, or a missing reference) the tolerance is that floor: the cell is compared exactly,
+  and the report says so.
+- **figures**: compared through the tables they are drawn from, so only their presence is checked here.
+
+The tolerances are not a claim that any difference below them is harmless: they are the differences another
+machine can produce if it behaves like another seed, and a change of the method or of a setting moves a
+number beyond them (tests show both).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import pandas as pd
+
+from ._io import write_json_atomic
+from .errors import DataError
+
+__all__ = ["Kind", "ColumnRule", "TABLE_RULES", "Z", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
+           "CellDifference", "VerifyReport", "compare_results", "record_settings", "tolerance_table"]
+
+Z = 4.0  # allowed difference, in standard deviations of the difference (two-sided, about 6e-5 per cell)
+ROUNDING = 1e-4  # smallest tolerance of a number: tables are written with 4 decimals
+SETTINGS_FILE = "settings.json"
+UNCOMPARED_SETTINGS = ("data.root", "run.cache_dir", "run.results_dir", "run.workers")
+"""Settings that say where files go or how many processes ran: they do not change a number."""
+
+
+class Kind(str, Enum):
+    """How a column is compared (see the module docstring)."""
+
+    EXACT = "exact"
+    MACHINE = "machine"
+    SEEDS = "seeds"
+    REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """The comparison of one column.
+
+    Attributes
+    ----------
+    kind : see :class:`Kind`.
+    reference : ``REFERENCE`` only: ``"table:column"`` whose largest value is the seed sd; ``"table:*"``
+        means ``<this column>_sd`` of that table.
+    scale : ``REFERENCE`` only: multiplies the reference sd (units, per-class spread).
+    relative : ``REFERENCE`` only: the tolerance is relative, ``scale * Z * sqrt(2) * sd / mean`` of the
+        reference times the committed value (counts and shares).
+    """
+
+    kind: Kind
+    reference: str = ""
+    scale: float = 1.0
+    relative: bool = False
+
+    def describe(self) -> str:
+        if self.kind is Kind.EXACT:
+            return "exact"
+        if self.kind is Kind.MACHINE:
+            return "machine-dependent, not compared"
+        if self.kind is Kind.SEEDS:
+            return "Z·sqrt(2/n_seeds)·<column>_sd of the row"
+        if self.relative:
+            return f"|value|·{self.scale:.3g}·Z·sqrt(2)·max {self.reference} / mean of that metric"
+        return f"{self.scale:.3g}·Z·sqrt(2)·max {self.reference}"
+
+
+EXACT = ColumnRule(Kind.EXACT)
+MACHINE = ColumnRule(Kind.MACHINE)
+SEEDS = ColumnRule(Kind.SEEDS)
+
+
+def _network(column: str = "*", *, scale: float = 1.0, relative: bool = False) -> ColumnRule:
+    """A one-seed number whose spread is that of the baseline networks' metrics over training seeds."""
+    return ColumnRule(Kind.REFERENCE, f"baselines_metrics:{column}", scale, relative)
+
+
+_CLASSES = math.sqrt(10)  # per-class numbers of the 10-class benchmark spread about sqrt(C) times more
+TIMING = {"fps": MACHINE, "seconds*": MACHINE, "*_mib": MACHINE, "seconds_per_frame": MACHINE}
+
+TABLE_RULES: dict[str, dict[str, ColumnRule]] = {
+    # table name pattern -> {column pattern -> rule}; the first matching pattern wins. Columns with an
+    # "<column>_sd" sibling, "<m>_sd" and "<m>_ci_*" columns take the SEEDS rule unless declared here;
+    # any other column not declared is compared exactly.
+    "dataset_*": {},  # the generated data: every cell exact
+    "baselines_*": {**TIMING},
+    "refiner*": {**TIMING, "mIoU": _network("mIoU_sd"), "mBIoU": _network("mBIoU_sd"),
+                 "mVC8": _network("mVC8_sd"), "mVC16": _network("mVC16_sd")},
+    "tour_metrics_*": {"mIoU": _network("mIoU_sd"), "mBIoU": _network("mBIoU_sd"), "mVC8": _network("mVC8_sd"),
+                       "mVC16": _network("mVC16_sd")},
+    # approach 2 trains an MLP on top of the network: twice the network's spread
+    "mask_classifier*": {**TIMING, "mIoU": _network("mIoU_sd", scale=2), "mBIoU": _network("mBIoU_sd", scale=2),
+                         "mVC8": _network("mVC8_sd", scale=2), "mVC16": _network("mVC16_sd", scale=2),
+                         "*iou*": _network("mIoU_sd", scale=0.02 * _CLASSES)},
+    "boundary_biou_by_dilation": {"ratio": EXACT, "mbiou": _network("mBIoU_sd")},
+    "boundary_trimap": {"width": EXACT, "pixels": EXACT, "accuracy": _network("mIoU_sd")},
+    "boundary_gain_by_object_size": {"area_*": EXACT, "n_objects": EXACT,
+                                     "*": _network("mIoU_sd", scale=0.01 * _CLASSES)},
+    "boundary_per_class*": {"class_id": EXACT, "*": _network("mIoU_sd", scale=0.01 * _CLASSES)},
+    # one video's window scores: a class mean over one video rather than over all, so sqrt(n_videos) wider
+    "boundary_vc8_over_time": {"window_start": EXACT, "vc_*": _network("mVC8_sd", scale=0.01 * _CLASSES)},
+    "failure_*": {"frames": EXACT, "*": _network("mIoU_sd", scale=_CLASSES, relative=True)},
+    "cost_*": {**TIMING},
+}
+
+
+def tolerance_table() -> str:
+    """The declared rules as a Markdown table (for the README)."""
+    lines = ["| table | column | tolerance |", "|---|---|---|"]
+    for table, rules in TABLE_RULES.items():
+        if not rules:
+            lines.append(f"| `{table}` | all | exact |")
+        grouped: dict[str, list[str]] = {}
+        for column, rule in rules.items():
+            grouped.setdefault(rule.describe(), []).append(f"`{column}`")
+        for description, columns in grouped.items():
+            lines.append(f"| `{table}` | {', '.join(columns)} | {description} |")
+    lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | Z·sqrt(2/n_seeds)·`<m>_sd` |")
+    lines.append("| any | `<m>_sd` | Z·`<m>_sd`/sqrt(n_seeds - 1) |")
+    lines.append("| any | any other | exact |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------- report
+@dataclass(frozen=True)
+class CellDifference:
+    """A table cell that differs between the committed and the fresh results.
+
+    ``difference`` and ``tolerance`` are ``None`` for text or exactly compared cells.
+    """
+
+    file: str
+    row: int
+    column: str
+    expected: str
+    actual: str
+    difference: float | None
+    tolerance: float | None
+    rule: str
+
+    @property
+    def within(self) -> bool:
+        return self.difference is not None and self.tolerance is not None and self.difference <= self.tolerance
+
+    def describe(self) -> str:
+        where = f"{self.file} row {self.row} column {self.column!r}"
+        if self.difference is None:
+            return f"{where}: committed {self.expected!r}, fresh {self.actual!r} ({self.rule})"
+        return (f"{where}: committed {self.expected}, fresh {self.actual}: moved {self.difference:.4g}, "
+                f"tolerance {self.tolerance:.4g} ({self.rule})")
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`compare_results` found.
+
+    Attributes
+    ----------
+    failures : cells beyond their tolerance (or differing where compared exactly).
+    within_tolerance : cells that differ but within their tolerance.
+    problems : file-level failures: a missing or extra table or figure, other columns or rows, other settings.
+    machine_dependent : ``file: column`` entries that were not compared.
+    notes : what the reader should know (columns compared exactly for want of a measured spread, ...).
+    tables, figures, cells : how many were compared.
+    """
+
+    failures: list[CellDifference] = field(default_factory=list)
+    within_tolerance: list[CellDifference] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    machine_dependent: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tables: int = 0
+    figures: int = 0
+    cells: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.problems
+
+    def summary(self, *, limit: int = 12) -> str:
+        """A one-screen account: verdict, counts, the failures (largest relative move first), then notes."""
+        verdict = "REPRODUCED" if self.ok else "DIFFERS"
+        lines = [f"verify: {verdict}: {self.tables} tables ({self.cells} cells) and {self.figures} figures "
+                 f"compared; {len(self.failures)} cell(s) beyond tolerance, {len(self.within_tolerance)} within, "
+                 f"{len(self.problems)} file problem(s), {len(self.machine_dependent)} machine-dependent "
+                 "column(s) not compared"]
+        lines += [f"  PROBLEM  {problem}" for problem in self.problems[:limit]]
+        ranked = sorted(self.failures, key=lambda c: -(c.difference / c.tolerance if c.difference is not None
+                                                        and c.tolerance else math.inf))
+        lines += [f"  BEYOND   {cell.describe()}" for cell in ranked[:limit]]
+        hidden = max(len(self.problems) - limit, 0) + max(len(self.failures) - limit, 0)
+        if hidden:
+            lines.append(f"  ... and {hidden} more")
+        if self.within_tolerance:
+            worst = max(self.within_tolerance, key=lambda c: c.difference / c.tolerance if c.tolerance else 0.0)
+            lines.append(f"  largest move within tolerance: {worst.describe()}")
+        lines += [f"  note: {note}" for note in self.notes[:limit]]
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- settings
+def record_settings(results: str | Path, settings: Mapping[str, object]) -> Path:
+    """Write the study's settings tree (``StudySettings.to_dict()``) as ``<results>/settings.json``."""
+    return write_json_atomic(Path(results) / SETTINGS_FILE, settings)
+
+
+def _flatten(tree: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _compare_settings(expected: Path, actual: Path, report: VerifyReport) -> None:
+    trees = []
+    for folder in (expected, actual):
+        path = folder / SETTINGS_FILE
+        if not path.is_file():
+            report.problems.append(f"{path}: missing; results must carry the settings they were made with "
+                                   "(vsslib.verify.record_settings)")
+            return
+        trees.append(_flatten(json.loads(path.read_text())))
+    committed, fresh = trees
+    for key in sorted(set(committed) | set(fresh)):
+        if key in UNCOMPARED_SETTINGS:
+            continue
+        if committed.get(key, "<absent>") != fresh.get(key, "<absent>"):
+            report.problems.append(f"{SETTINGS_FILE}: setting {key} is {committed.get(key, '<absent>')!r} in the "
+                                   f"committed results but {fresh.get(key, '<absent>')!r} in the fresh ones")
+
+
+# ------------------------------------------------------------------------------------------------ tables
+def _rule_for(table: str, column: str, columns: list[str]) -> ColumnRule:
+    if column in ("n_seeds", "n_videos"):
+        return EXACT
+    declared = next((rules for pattern, rules in TABLE_RULES.items() if fnmatch.fnmatchcase(table, pattern)), {})
+    for pattern, rule in declared.items():
+        if fnmatch.fnmatchcase(column, pattern):
+            if rule.kind is Kind.REFERENCE and _seed_column(column, columns):
+                return SEEDS  # a measured spread of its own beats a borrowed one
+            return rule
+    if _seed_column(column, columns):
+        return SEEDS
+    return EXACT
+
+
+def _seed_column(column: str, columns: list[str]) -> str | None:
+    """The ``<m>_sd`` column that holds the seed spread of ``column``, if the table has one."""
+    if column.endswith("_sd") and "n_seeds" in columns:
+        return column
+    for suffix in ("_ci_low", "_ci_high", ""):
+        if column.endswith(suffix):
+            base = column[: len(column) - len(suffix)] if suffix else column
+            if f"{base}_sd" in columns and "n_seeds" in columns:
+                return f"{base}_sd"
+    return None
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+class _References:
+    """Largest seed sd (and mean) of reference columns of the committed tables, read once."""
+
+    def __init__(self, tables: Path) -> None:
+        self.tables = tables
+        self.cache: dict[str, tuple[float, float] | None] = {}
+
+    def spread(self, reference: str, column: str) -> tuple[float, float] | None:
+        """(largest sd, mean of the matching metric column) or None where no spread was measured."""
+        table, ref_column = reference.split(":")
+        ref_column = f"{column}_sd" if ref_column == "*" else ref_column
+        key = f"{table}:{ref_column}"
+        if key not in self.cache:
+            self.cache[key] = None
+            path = self.tables / f"{table}.csv"
+            if path.is_file():
+                frame = pd.read_csv(path)
+                if ref_column in frame.columns and frame[ref_column].notna().any():
+                    base = ref_column.removesuffix("_sd")
+                    mean = float(frame[base].abs().mean()) if base in frame.columns else float("nan")
+                    self.cache[key] = (float(frame[ref_column].max()), mean)
+        return self.cache[key]
+
+
+def _tolerance(rule: ColumnRule, column: str, row: Mapping[str, str], references: _References,
+               expected: float) -> tuple[float, str | None]:
+    """(tolerance, note when no spread was measured) of one cell."""
+    if rule.kind is Kind.SEEDS:
+        sd_column = _seed_column(column, list(row))
+        sd = _number(row[sd_column]) if sd_column else None
+        n = _number(row.get("n_seeds", "")) or 1.0
+        if sd is None or math.isnan(sd) or n < 2:
+            return ROUNDING, f"{column}: one seed, no measured spread: compared to the rounding only"
+        if column.endswith("_sd"):
+            return max(ROUNDING, Z * sd / math.sqrt(n - 1)), None
+        return max(ROUNDING, Z * math.sqrt(2.0 / n) * sd), None
+    spread = references.spread(rule.reference, column)
+    if spread is None:
+        return ROUNDING, f"{column}: reference {rule.reference} holds no seed spread: compared to the rounding only"
+    sd, mean = spread
+    tolerance = rule.scale * Z * math.sqrt(2.0) * sd
+    if rule.relative:
+        tolerance = tolerance / mean * abs(expected) if mean > 0 else 0.0
+    return max(ROUNDING, tolerance), None
+
+
+def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_columns: set[str],
+                   references: _References, report: VerifyReport) -> None:
+    rel = f"tables/{expected_path.name}"
+    committed = pd.read_csv(expected_path, dtype=str, keep_default_na=False)
+    fresh = pd.read_csv(actual_path, dtype=str, keep_default_na=False)
+    columns = list(committed.columns)
+    if columns != list(fresh.columns):
+        report.problems.append(f"{rel}: columns differ: committed {columns}, fresh {list(fresh.columns)}")
+        return
+    if len(committed) != len(fresh):
+        report.problems.append(f"{rel}: {len(committed)} rows committed, {len(fresh)} fresh")
+        return
+    report.tables += 1
+    notes: set[str] = set()
+    for column in columns:
+        rule = MACHINE if column in machine_columns else _rule_for(name, column, columns)
+        if rule.kind is Kind.MACHINE:
+            report.machine_dependent.append(f"{rel}: {column}")
+            continue
+        for row in range(len(committed)):
+            report.cells += 1
+            a, b = committed.at[row, column], fresh.at[row, column]
+            if a == b:
+                continue
+            x, y = _number(a), _number(b)
+            if rule.kind is Kind.EXACT or x is None or y is None:
+                report.failures.append(CellDifference(rel, row, column, a, b, None, None, "exact"))
+                continue
+            tolerance, note = _tolerance(rule, column, committed.iloc[row].to_dict(), references, x)
+            if note:
+                notes.add(f"{rel}: {note}")
+            difference = abs(x - y) if not (math.isnan(x) or math.isnan(y)) else math.inf
+            cell = CellDifference(rel, row, column, a, b, difference, tolerance, rule.describe())
+            (report.within_tolerance if cell.within else report.failures).append(cell)
+    report.notes.extend(sorted(notes))
+
+
+def compare_results(expected: Path, actual: Path) -> VerifyReport:
+    """Compare a fresh results folder (``actual``) with the committed one (``expected``).
+
+    Parameters
+    ----------
+    expected, actual : results folders, each with ``settings.json``, ``index.json``, ``tables/*.csv`` and
+        ``figures/``.
+
+    Returns
+    -------
+    VerifyReport : ``.ok`` and ``.summary()``; each failing cell names its file, row, column, how far it
+        moved and its tolerance.
+
+    Raises
+    ------
+    DataError : ``expected`` is not a folder.
+    """
+    expected, actual = Path(expected), Path(actual)
+    if not expected.is_dir():
+        raise DataError(f"{expected}: committed results folder not found")
+    report = VerifyReport()
+    if not actual.is_dir():
+        report.problems.append(f"{actual}: fresh results folder not found")
+        return report
+    _compare_settings(expected, actual, report)
+    index_path = expected / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
+    machine = {name: set(entry.get("machine_dependent_columns", []))
+               for name, entry in index.get("tables", {}).items()}
+    references = _References(expected / "tables")
+    committed_tables = {p.stem: p for p in (expected / "tables").glob("*.csv")}
+    fresh_tables = {p.stem: p for p in (actual / "tables").glob("*.csv")}
+    for name in sorted(committed_tables.keys() - fresh_tables.keys()):
+        report.problems.append(f"tables/{name}.csv: committed but missing from the fresh results")
+    for name in sorted(fresh_tables.keys() - committed_tables.keys()):
+        report.problems.append(f"tables/{name}.csv: in the fresh results but not committed")
+    for name in sorted(committed_tables.keys() & fresh_tables.keys()):
+        _compare_table(name, committed_tables[name], fresh_tables[name], machine.get(name, set()), references,
+                       report)
+    figures = {}
+    for folder in (expected, actual):
+        figures[folder] = {p.name for p in (folder / "figures").glob("*") if p.suffix in (".png", ".gif", ".svg")}
+    for name in sorted(figures[expected] - figures[actual]):
+        report.problems.append(f"figures/{name}: committed but missing from the fresh results")
+    for name in sorted(figures[actual] - figures[expected]):
+        report.problems.append(f"figures/{name}: in the fresh results but not committed")
+    report.figures = len(figures[expected] & figures[actual])
+    return report
