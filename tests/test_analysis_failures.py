@@ -1,9 +1,10 @@
-"""Failure causes of the refiner: hand-built scenes that each trigger exactly one cause.
+"""Failure causes of the refiner: hand-built scenes that each trigger exactly one cause (or two, split by frame).
 
-Every scene has a perfect baseline, so the damaged pixels are exactly those the refinement got wrong, and
+Most scenes have a perfect baseline, so the damaged pixels are exactly those the refinement got wrong, and
 the mIoU each cause costs is worked out by hand from the confusion counts (restoring the damage gives back
-the perfect map, mIoU 1). A random scene checks the exact cost arithmetic against ``mean_iou`` on the
-restored maps themselves.
+the perfect map, mIoU 1); the scenes of a wrong baseline majority write out their confusion counts too. A
+random scene checks the exact cost arithmetic against ``mean_iou`` on the restored maps themselves, for both
+vote scopes and both drift scopes.
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ def test_spanning_masklet_majority_overwrites_the_minority() -> None:
     cost = report.summary().set_index("cause")["miou_cost"]
     assert cost["spanning"] == pytest.approx(1.0 - 0.375)
     assert report.scores() == pytest.approx({"miou_baseline": 1.0, "miou_refined": 0.375, "miou_all_restored": 1.0})
-    # purity 0.75: below 0.8 it spans; with a 0.7 threshold the same damage is "other"
+    # purity 0.75: below 0.8 it spans; with a 0.7 threshold the masklet is pure and the minority it
+    # overwrote is a leak
     relaxed = diagnose(gt, instances, gt, refined, masklets, 2, 4, settings=FailureSettings(purity=0.7))
-    _only(relaxed, "other", pixels=16, events=1)
+    _only(relaxed, "leak", pixels=16, events=1)
+    assert relaxed.summary()["drift_scope"].unique().tolist() == ["frame"]
 
 
 def _late_scene(block: int):
@@ -71,9 +74,31 @@ def test_object_entering_mid_window_is_late_entry() -> None:
     # frame 2 alone: IoU0 = 48 / 64, IoU1 = 0 -> 0.375
     assert report.frames["miou_refined"].tolist() == pytest.approx([1.0, 1.0, 0.375, 0.375])
     assert report.frames["late_entry"].tolist() == [0, 0, 16, 16]
-    # With a window of 2, frame 2 is a key frame: the same damage is no longer a late entry.
+    # With a window of 2, frame 2 is a key frame: the same damage is no longer a late entry; the masklet is
+    # pure (224 of 256 pixels are class 0) and swallowed the object: a leak.
     on_key = diagnose(gt, instances, gt, refined, masklets, 2, 2, settings=settings)
-    _only(on_key, "other", pixels=32, events=2)
+    _only(on_key, "leak", pixels=32, events=2)
+
+
+def test_entering_object_with_its_own_masklet_is_not_late_entry() -> None:
+    """The oracle gives the entering object a masklet from its first frame: discovery would change nothing."""
+    gt, instances, _ = _late_scene(4)
+    masklets = np.where(instances > 0, 1, 0).astype(np.int32)  # masklet 1 starts at frame 2, with the object
+    baseline = gt.copy()
+    baseline[2:, 3:6, 2:6] = 0  # the network finds only the block's top row (4 of 16 px per frame)
+    refined = refine(baseline, masklets, 2)  # masklet 1: 24 votes for class 0, 8 for class 1
+    assert (refined[2:, 2:6, 2:6] == 0).all()
+    settings = FailureSettings(small_area=10, thin_radius=1.0)
+    _only(diagnose(gt, instances, baseline, refined, masklets, 2, 4, settings=settings), "wrong_majority", 8, 2)
+    # Discovered one frame late (masklet 1 from frame 3): on frame 2 the object lies in masklet 0, which was
+    # there before it entered. Both masklets vote class 0; the 4 found pixels of frame 2 are a late entry.
+    late_masklets = masklets.copy()
+    late_masklets[2] = 0
+    late_refined = refine(baseline, late_masklets, 2)
+    report = diagnose(gt, instances, baseline, late_refined, late_masklets, 2, 4, settings=settings)
+    assert report.frames["late_entry"].tolist() == [0, 0, 4, 0]
+    assert report.frames["wrong_majority"].tolist() == [0, 0, 0, 4]
+    assert report.frames["damaged"].tolist() == [0, 0, 4, 4]
 
 
 def test_late_entry_comes_before_spanning() -> None:
@@ -99,10 +124,10 @@ def test_one_pixel_pole_swallowed_by_a_masklet_is_small_or_thin() -> None:
     # thin by its radius alone: not small (area 6 >= 4), radius 1 <= 2
     by_radius = diagnose(gt, instances, gt, refined, masklets, 3, 1, settings=FailureSettings(small_area=4))
     _only(by_radius, "small_or_thin", pixels=6, events=1)
-    # neither small nor thin -> the damage is "other" (purity 74/80 > 0.8, no owner, entered on a key frame)
+    # neither small nor thin -> a leak: the masklet is pure (74/80 > 0.8) and took its true class 0
     neither = diagnose(gt, instances, gt, refined, masklets, 3, 1,
                        settings=FailureSettings(small_area=4, thin_radius=0.5))
-    _only(neither, "other", pixels=6, events=1)
+    _only(neither, "leak", pixels=6, events=1)
 
 
 def _drift_scene():
@@ -120,18 +145,112 @@ def _drift_scene():
 def test_masklet_that_stays_while_its_object_moves_is_drift() -> None:
     gt, instances, masklets = _drift_scene()
     refined = refine(gt, masklets, 2)  # 9 votes for class 1 (frame 0), 27 for class 0: the object loses
-    settings = FailureSettings(small_area=5, thin_radius=1.0)
-    report = diagnose(gt, instances, gt, refined, masklets, 2, 4, video="drift", settings=settings)
+    # Frames 1-3 drift (share 0 of 1 at the reference) but lose nothing: their pixels are class 0 anyway.
+    # The damage sits on frame 0, where the masklet is still on its object: per frame it is drift_vote
+    # (without frames 1-3 the vote is class 1); charged to the whole masklet it is drift.
+    whole = FailureSettings(small_area=5, thin_radius=1.0, drift_scope="masklet")
+    report = diagnose(gt, instances, gt, refined, masklets, 2, 4, video="drift", settings=whole)
     _only(report, "drift", pixels=9, events=1)
     # refined: IoU0 = 108 / 117, IoU1 = 27 / 36
     expected = 1 - (108 / 117 + 27 / 36) / 2
     assert report.summary().set_index("cause").loc["drift", "miou_cost"] == pytest.approx(expected)
     assert report.examples[["video", "frame", "cause", "masklet", "pixels"]].values.tolist() == \
         [["drift", 0, "drift", 9, 9]]
+    assert report.summary()["drift_scope"].unique().tolist() == ["masklet"]
+    per_frame = diagnose(gt, instances, gt, refined, masklets, 2, 4, settings=FailureSettings(small_area=5,
+                                                                                           thin_radius=1.0))
+    _only(per_frame, "drift_vote", pixels=9, events=1)
+    assert per_frame.summary().set_index("cause").loc["drift_vote", "miou_cost"] == pytest.approx(expected)
     # Without the owner rule the same masklet only spans (purity 27/36 = 0.75).
     no_owner = diagnose(gt, instances, gt, refined, masklets, 2, 4,
                         settings=FailureSettings(small_area=5, thin_radius=1.0, owner_share=1.0))
     _only(no_owner, "spanning", pixels=9, events=1)
+
+
+def test_drift_in_one_frame_is_charged_on_that_frame_only_per_frame() -> None:
+    """Masklet 9 holds a 4x4 object (instance 3, class 1) on frames 0-2 and slides 3 px right on frame 3.
+
+    The network finds only the object's right column on frames 0-2 (class 2 elsewhere on it), so on those
+    frames the exact masklet votes class 2: its damage there is the baseline's wrong majority. On frame 3 the
+    masklet holds 4 object pixels and 12 background pixels (share 0.25 < 0.5 of 1 at frame 0): it drifts, and
+    votes class 0 over the object's column 3.
+    """
+    gt = np.zeros((4, 4, 8), np.uint8)
+    gt[:, :, 0:4] = 1
+    instances = np.where(gt == 1, 3, 0).astype(np.int32)
+    masklets = np.full(gt.shape, -1, np.int32)
+    masklets[0:3, :, 0:4] = 9
+    masklets[3, :, 3:7] = 9
+    baseline = gt.copy()
+    baseline[0:3, :, 0:3] = 2
+    refined = refine(baseline, masklets, 3, vote="frame")
+    assert (refined[0:3, :, 0:4] == 2).all() and (refined[3, :, 3:7] == 0).all()
+    settings = {"small_area": 5, "thin_radius": 1.0, "vote": "frame"}
+    per_frame = diagnose(gt, instances, baseline, refined, masklets, 3, 4, settings=FailureSettings(**settings))
+    whole = diagnose(gt, instances, baseline, refined, masklets, 3, 4,
+                     settings=FailureSettings(**settings, drift_scope="masklet"))
+    assert per_frame.frames["drift"].tolist() == [0, 0, 0, 4]
+    assert per_frame.frames["wrong_majority"].tolist() == [4, 4, 4, 0]
+    assert whole.frames["drift"].tolist() == [4, 4, 4, 4]
+    assert whole.frames["wrong_majority"].tolist() == [0, 0, 0, 0]
+    # refined: class 0 TP 64, FP 4 -> 64/68; class 1 TP 12 of 64 (frame 3 cols 0-2), no FP -> 12/64;
+    # class 2 predicted on 48 px, absent from the truth -> 0. Each restoration gives columns back to class 1.
+    refined_miou = (64 / 68 + 12 / 64 + 0) / 3
+    cost = per_frame.summary().set_index("cause")["miou_cost"]
+    assert cost["drift"] == pytest.approx((1 + 16 / 64 + 0) / 3 - refined_miou)
+    assert cost["wrong_majority"] == pytest.approx((64 / 68 + 24 / 64 + 0) / 3 - refined_miou)
+    assert whole.summary().set_index("cause").loc["drift", "miou_cost"] == pytest.approx(
+        (1 + 28 / 64 + 0) / 3 - refined_miou)
+    assert per_frame.summary().set_index("cause").loc[["drift", "wrong_majority"], "events"].tolist() == [1, 3]
+    assert whole.summary().set_index("cause").loc["drift", "events"] == 4
+
+
+def test_exact_masklet_with_a_wrong_baseline_majority_is_wrong_majority() -> None:
+    """One 4x4 frame: object (instance 1, class 1) on columns 0-1, stuff class 0 on 2-3; the oracle masklets."""
+    gt = np.zeros((1, 4, 4), np.uint8)
+    gt[:, :, 0:2] = 1
+    instances = np.where(gt == 1, 1, 0).astype(np.int32)
+    masklets = np.where(gt == 1, 0, 1).astype(np.int32)
+    baseline = gt.copy()
+    baseline[0, 1:4, 0] = 0
+    baseline[0, 2:4, 1] = 0  # 5 of the object's 8 pixels say class 0, 3 say class 1
+    refined = refine(baseline, masklets, 2)
+    assert (refined == 0).all()
+    report = diagnose(gt, instances, baseline, refined, masklets, 2, 4)
+    _only(report, "wrong_majority", pixels=3, events=1)
+    # baseline: IoU0 = 8 / 13, IoU1 = 3 / 8; refined: IoU0 = 8 / 16, IoU1 = 0; restoring the 3 pixels gives
+    # the baseline back
+    assert report.scores()["miou_baseline"] == pytest.approx((8 / 13 + 3 / 8) / 2)
+    cost = report.summary().set_index("cause").loc["wrong_majority", "miou_cost"]
+    assert cost == pytest.approx((8 / 13 + 3 / 8) / 2 - 0.25)
+
+
+def test_pure_masklet_over_a_thin_stuff_strip_is_leak() -> None:
+    """One 8x8 stuff frame: class 1 on column 7 (8 px), class 0 elsewhere; one masklet covers everything."""
+    gt = np.zeros((1, 8, 8), np.uint8)
+    gt[:, :, 7] = 1
+    instances = np.zeros(gt.shape, np.int32)  # stuff: no instance, so never small_or_thin
+    masklets = np.zeros(gt.shape, np.int32)
+    refined = refine(gt, masklets, 2)
+    report = diagnose(gt, instances, gt, refined, masklets, 2, 1)
+    _only(report, "leak", pixels=8, events=1)  # purity 56 / 64 = 0.875 >= 0.8, the vote took class 0
+    # refined: IoU0 = 56 / 64, IoU1 = 0 -> 0.4375; restored: 1
+    assert report.summary().set_index("cause").loc["leak", "miou_cost"] == pytest.approx(1 - 0.4375)
+    _only(diagnose(gt, instances, gt, refined, masklets, 2, 1, settings=FailureSettings(purity=0.9)),
+          "spanning", pixels=8, events=1)
+
+
+def test_vote_decided_by_unlabelled_pixels_is_the_residual_other() -> None:
+    """One 4x4 frame: row 0 is class 0, rows 1-3 are ignored; the network says class 1 on the ignored rows."""
+    gt = np.full((1, 4, 4), 255, np.uint8)
+    gt[0, 0] = 0
+    baseline = np.ones(gt.shape, np.uint8)
+    baseline[0, 0] = 0
+    masklets = np.zeros(gt.shape, np.int32)
+    refined = refine(baseline, masklets, 2)  # 12 votes for class 1 against 4
+    assert (refined == 1).all()
+    # pure (all labelled pixels are class 0) and the baseline's labelled majority is right: no cause fits
+    _only(diagnose(gt, np.zeros(gt.shape, np.int32), baseline, refined, masklets, 2, 4), "other", 4, 1)
 
 
 def test_cause_map_and_costs_agree_with_restored_maps() -> None:
@@ -142,32 +261,47 @@ def test_cause_map_and_costs_agree_with_restored_maps() -> None:
         t, h, w, c = 6, 12, 14, 4
         gt = rng.integers(0, c, (t, h // 3, w // 2)).repeat(3, axis=1).repeat(2, axis=2).astype(np.uint8)
         gt[rng.random(gt.shape) < 0.05] = 255
-        instances = rng.integers(0, 5, gt.shape).astype(np.int32)
+        instances = rng.integers(0, 5, (t, h // 4, w // 7)).repeat(4, axis=1).repeat(7, axis=2).astype(np.int32)
         baseline = np.where(rng.random(gt.shape) < 0.8, gt, rng.integers(0, c, gt.shape)).astype(np.uint8)
         baseline[gt == 255] = 0
         masklets = rng.integers(-1, 6, (t, h // 4, w // 7)).repeat(4, axis=1).repeat(7, axis=2).astype(np.int32)
         refined = refine(baseline, masklets, c)
         videos.append((gt, instances, baseline, refined, masklets))
-    settings = FailureSettings(small_area=20)
-    reports = [diagnose(*v, 4, 3, video=f"v{k}", settings=settings) for k, v in enumerate(videos)]
-    merged = merge_reports(reports)
-    causes = [damage_causes(*v, 4, 3, settings=settings) for v in videos]
     gts = [v[0] for v in videos]
-    refined_all = [v[3] for v in videos]
-    base_miou = mean_iou(gts, refined_all, 4)["miou"]
-    summary = merged.summary().set_index("cause")
-    assert summary["pixels"].sum() > 0
-    for k, cause in enumerate(CAUSES):
-        restored = [np.where(cm == k, v[2], v[3]) for cm, v in zip(causes, videos, strict=True)]
-        expected = mean_iou(gts, restored, 4)["miou"] - base_miou
-        assert summary.loc[cause, "miou_cost"] == pytest.approx(expected, abs=1e-12)
-        assert summary.loc[cause, "pixels"] == sum(int((cm == k).sum()) for cm in causes)
-    # damaged pixels, by plain definition
-    for cm, (gt, _, baseline, refined, _) in zip(causes, videos, strict=True):
-        np.testing.assert_array_equal(cm >= 0, (gt != 255) & (baseline == gt) & (refined != gt))
-    assert merged.videos == ("v0", "v1") and len(merged.frames) == 12
-    assert merged.scores()["miou_all_restored"] == pytest.approx(
-        mean_iou(gts, [np.where(cm >= 0, v[2], v[3]) for cm, v in zip(causes, videos, strict=True)], 4)["miou"])
+    drift = CAUSES.index("drift")
+    drift_maps, seen = {}, set()
+    for vote in ("masklet", "frame"):
+        voted = [(gt, inst, base, refine(base, ids, 4, vote=vote), ids) for gt, inst, base, _, ids in videos]
+        base_miou = mean_iou(gts, [v[3] for v in voted], 4)["miou"]
+        for scope in ("frame", "masklet"):
+            # a low purity threshold leaves pure rows in this noisy truth, so every cause occurs somewhere
+            settings = FailureSettings(small_area=20, purity=0.35, vote=vote, drift_scope=scope)
+            merged = merge_reports([diagnose(*v, 4, 3, video=f"v{k}", settings=settings)
+                                    for k, v in enumerate(voted)])
+            causes = [damage_causes(*v, 4, 3, settings=settings) for v in voted]
+            summary = merged.summary().set_index("cause")
+            assert summary["pixels"].sum() > 0
+            for k, cause in enumerate(CAUSES):
+                restored = [np.where(cm == k, v[2], v[3]) for cm, v in zip(causes, voted, strict=True)]
+                expected = mean_iou(gts, restored, 4)["miou"] - base_miou
+                assert summary.loc[cause, "miou_cost"] == pytest.approx(expected, abs=1e-12)
+                assert summary.loc[cause, "pixels"] == sum(int((cm == k).sum()) for cm in causes)
+            # damaged pixels, by plain definition
+            for cm, (gt, _, baseline, refined, _) in zip(causes, voted, strict=True):
+                np.testing.assert_array_equal(cm >= 0, (gt != 255) & (baseline == gt) & (refined != gt))
+            assert merged.videos == ("v0", "v1") and len(merged.frames) == 12
+            assert merged.scores()["miou_all_restored"] == pytest.approx(
+                mean_iou(gts, [np.where(cm >= 0, v[2], v[3]) for cm, v in zip(causes, voted, strict=True)],
+                         4)["miou"])
+            drift_maps[vote, scope] = [cm == drift for cm in causes]
+            seen.update(summary.index[summary["pixels"] > 0])
+            if scope == "masklet" or vote == "frame":
+                assert summary.loc["drift_vote", "pixels"] == 0  # only a per-frame charge under a masklet vote
+        # the per-frame charge is part of the whole-masklet charge, and smaller here
+        per_frame, whole = drift_maps[vote, "frame"], drift_maps[vote, "masklet"]
+        assert all((f <= m).all() for f, m in zip(per_frame, whole, strict=True))
+        assert sum(int(f.sum()) for f in per_frame) < sum(int(m.sum()) for m in whole)
+    assert seen == set(CAUSES)
 
 
 def test_frame_vote_and_hurt_frame_scope() -> None:
@@ -184,6 +318,8 @@ def test_bad_settings_and_shapes_are_named() -> None:
         FailureSettings(purity=1.5)
     with pytest.raises(ParameterError, match="frame_metric='iou'"):
         FailureSettings(frame_metric="iou")
+    with pytest.raises(ParameterError, match="drift_scope='window' is not one of 'frame', 'masklet'"):
+        FailureSettings(drift_scope="window")
     gt, instances, masklets = _spanning_scene()
     with pytest.raises(ParameterError, match=r"same \(T, H, W\) shape.*'masklets': \(1, 8, 7\)"):
         diagnose(gt, instances, gt, gt, masklets[:, :, :7], 2, 4)

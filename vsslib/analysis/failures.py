@@ -2,31 +2,54 @@
 
 A pixel is **damaged** when the baseline got it right and the refined map got it wrong (ground truth not
 ignored). A frame **hurts** when its refined mIoU (or pixel accuracy) falls below the baseline's by more than
-a margin. Every damaged pixel gets exactly one cause, the first that applies in this fixed priority (the
-causes of the damaged *object* come before those of the *masklet* that overwrote it, and the generic
-``spanning`` comes last because the other three usually show up as spanning too):
+a margin. Every damaged pixel gets exactly one cause, the first that applies in this fixed priority: first
+what happened to the damaged *object*, then what the *masklet* that overwrote it did, and last what the vote
+inside a correct masklet did. Each cause names the knob a reader can turn against it.
 
-1. ``late_entry``: the pixel's ground-truth instance first appears at a frame that is not a window key frame
-   (``frame % window != 0``), and the pixel lies between that frame and the next key frame: no masklet was
-   proposed for the object, so another object's masklet, or none, decided its pixels.
+A masklet's **vote row** is the set of pixels one majority vote of the refiner covers
+(:func:`vsslib.refine.refine`): the whole masklet (``vote="masklet"``) or the masklet in one frame
+(``vote="frame"``); ``settings.vote`` must be the vote the refined map was made with. A row is **pure** when
+its most frequent ground-truth class (its *true class*) holds at least ``purity`` of its labelled pixels.
+
+1. ``late_entry``: the pixel's ground-truth instance first appears at a frame ``e`` that is not a window key
+   frame (``e % window != 0``), the pixel lies between ``e`` and the next key frame, and it lies in no
+   masklet or in one that was already there in this window before ``e``: no masklet was proposed for the
+   object, so another object's masklet decided its pixels. A masklet that starts at ``e`` or later (the
+   oracle's, or one found by discovery) is the object's own; its damage goes to the causes below.
+   Knob: discovery (``discover_every``), a shorter ``window``.
 2. ``small_or_thin``: the pixel's instance, in this frame, is small (area < ``small_area`` pixels) or thin
    (inscribed radius <= ``thin_radius``) and the pixel lies in a masklet larger than the instance in this
    frame: the object fell between the grid points and a larger masklet absorbed it. The inscribed radius is
    1 + the largest Euclidean distance from a pixel of the instance to the nearest *edge* pixel (a pixel with
    a 4-neighbour of another instance id, or on the image border), via ``cv2.distanceTransform``: a 1-pixel
-   pole has radius 1, a bar of width w has radius ceil(w / 2).
-3. ``drift``: the pixel's masklet slid off its object. In each window, a masklet's reference frame is the
-   first frame of the window where it exists (the key frame for proposed masklets); the instance holding
-   more than ``owner_share`` of the masklet there is its object. The masklet drifts in a later frame of the
-   window where the share of the masklet on that object has fallen below ``drift_overlap`` times its share
+   pole has radius 1, a bar of width w has radius ceil(w / 2). Knob: a denser point grid.
+3. ``drift``: the pixel's masklet has slid off its object in this frame. In each window, a masklet's
+   reference frame is the first frame of the window where it exists (the key frame for proposed masklets);
+   the instance holding more than ``owner_share`` of the masklet there is its object. The masklet drifts in
+   a frame of the window where its share on that object has fallen below ``drift_overlap`` times the share
    at the reference frame (with the default 0.5: it kept less than half its overlap). The test is relative
    so that a masklet merging two objects of changing sizes is not drift (it is ``spanning``). With
-   ``vote="masklet"`` a masklet that drifts in any frame carries the cause on all its frames (its one vote
-   mixes them); with ``vote="frame"`` only the drifting frames do.
-4. ``spanning``: the pixel's masklet covers several ground-truth classes: within the vote's scope (the whole
-   masklet, or the masklet in one frame) the majority class holds less than ``purity`` of the labelled
-   pixels, so the vote overwrote the minority.
-5. ``other``: none of the above (for example a pure masklet whose vote followed a wrong baseline majority).
+   ``drift_scope="frame"`` (the default) only the frames where the masklet drifts are charged; with
+   ``drift_scope="masklet"`` a masklet that drifts in any frame carries ``drift`` on all its frames (an
+   upper bound, kept to compare with). Knob: a shorter ``window``, or ending a masklet that drifts.
+4. ``drift_vote`` (``vote="masklet"`` with ``drift_scope="frame"`` only): the masklet is on its object in this
+   frame, but drifts in others, and its vote without its drifting frames would have given the pixel its
+   true class: the frames where it slid carried the one vote of the whole masklet. Knob: ``vote="frame"``,
+   a shorter ``window``.
+5. ``spanning``: the pixel's vote row is not pure: the masklet covers several classes and the vote
+   overwrote the minority. Knob: stricter mask filters (``pred_iou_thresh``, ``stability_score_thresh``).
+6. ``leak``: the vote row is pure and took its true class, but the pixel belongs to a minority class
+   (less than ``1 - purity`` of the row): the masklet spills over a region of another class, an edge over a
+   neighbour or a whole object it swallowed that is neither small nor thin. Knob: masks that follow
+   object boundaries (a denser grid, a finer mask resolution).
+7. ``wrong_majority``: the vote row is pure, the refined class is not its true class, and the baseline's
+   majority over the row's labelled pixels is not its true class either: the masklet was right and the
+   network was wrong on most of it. Knob: a better baseline (``vote="frame"`` confines the error to the
+   frames where the network is wrong).
+8. ``other``: what is left: a pure row whose refined class is not its true class although the baseline's
+   majority over its labelled pixels is (the vote was decided by pixels without ground truth), or damage
+   outside every masklet (a refined map that is not the vote's result). Near zero when ``settings.vote``
+   matches the refiner's.
 
 The mIoU a cause costs is ``mIoU(refined with that cause's damaged pixels set back to the baseline) -
 mIoU(refined)``, exact: per video, a (cause, ground-truth class, refined class) count table of the damaged
@@ -52,10 +75,12 @@ import pandas as pd
 from ..errors import ParameterError
 from ..metrics import confusion_matrix, iou_from_confusion
 
-__all__ = ["CAUSES", "FrameMetric", "FailureSettings", "FailureReport", "damage_causes", "diagnose", "merge_reports"]
+__all__ = ["CAUSES", "DriftScope", "FrameMetric", "FailureSettings", "FailureReport", "damage_causes", "diagnose",
+           "merge_reports"]
 
-CAUSES = ("late_entry", "small_or_thin", "drift", "spanning", "other")
-"""Causes in priority order; :func:`damage_causes` returns indices into this tuple."""
+CAUSES = ("late_entry", "small_or_thin", "drift", "drift_vote", "spanning", "leak", "wrong_majority", "other")
+"""Causes in priority order (see the module docstring); :func:`damage_causes` returns indices into this tuple."""
+_OTHER = CAUSES.index("other")
 
 _EXAMPLE_COLUMNS = ["video", "frame", "cause", "masklet", "pixels", "frame_hurt"]
 
@@ -67,16 +92,24 @@ class FrameMetric(enum.StrEnum):
     ACCURACY = "accuracy"  # pixel accuracy over the frame's labelled pixels
 
 
+class DriftScope(enum.StrEnum):
+    """Which frames of a drifting masklet are charged to ``drift``."""
+
+    FRAME = "frame"  # only the frames where the masklet has slid off its object
+    MASKLET = "masklet"  # every frame of a masklet that drifts in any frame (an upper bound)
+
+
 @dataclass(frozen=True)
 class FailureSettings:
     """Thresholds of the failure analysis (see the module docstring for each cause)."""
 
-    purity: float = 0.8  # spanning: majority-class share of a masklet's labelled pixels below this
+    purity: float = 0.8  # a vote row is pure when its true class holds at least this share of its labelled pixels
     small_area: int = 64  # px: an instance smaller than this in a frame is small (64 px ~ 0.2% of 128 x 224)
     thin_radius: float = 2.0  # px: an instance whose inscribed radius is at most this is thin (<= 4 px wide)
     owner_share: float = 0.5  # drift: an instance owns a masklet holding more than this share of it
     drift_overlap: float = 0.5  # drift: share on its object below this times the share at the reference
-    vote: str = "masklet"  # the refiner's vote scope: "masklet" or "frame"
+    vote: str = "masklet"  # the refiner's vote scope: "masklet" or "frame" (as the refined map was made)
+    drift_scope: DriftScope | str = DriftScope.FRAME  # drift charged on drifting frames, or on the whole masklet
     frame_metric: FrameMetric | str = FrameMetric.MIOU  # how a hurting frame is found
     margin: float = 0.01  # a frame hurts when refined < baseline - margin (scores in 0..1)
     only_hurt_frames: bool = False  # attribute damage in hurting frames only (default: in every frame)
@@ -93,11 +126,13 @@ class FailureSettings:
                                  f"margin={self.margin} and max_examples={self.max_examples} must be >= 0")
         if self.vote not in ("masklet", "frame"):
             raise ParameterError(f"vote={self.vote!r} is not one of 'masklet', 'frame'")
-        try:
-            object.__setattr__(self, "frame_metric", FrameMetric(self.frame_metric))
-        except ValueError:
-            raise ParameterError(f"frame_metric={self.frame_metric!r} is not one of "
-                                 f"{', '.join(repr(m.value) for m in FrameMetric)}") from None
+        for name, kind in (("frame_metric", FrameMetric), ("drift_scope", DriftScope)):
+            value = getattr(self, name)
+            try:
+                object.__setattr__(self, name, kind(value))
+            except ValueError:
+                raise ParameterError(f"{name}={value!r} is not one of "
+                                     f"{', '.join(repr(m.value) for m in kind)}") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,9 +196,11 @@ class FailureReport:
 
         Returns
         -------
-        DataFrame[cause, events, pixels, pixel_share, miou_cost]
+        DataFrame[cause, events, pixels, pixel_share, miou_cost, drift_scope]
             ``pixel_share``: the cause's share of all damaged pixels; ``miou_cost``: mIoU (0..1) gained by
-            restoring the cause's damaged pixels to the baseline, over all counted videos.
+            restoring the cause's damaged pixels to the baseline, over all counted videos; ``drift_scope``:
+            ``settings.drift_scope`` (``"frame"`` or ``"masklet"``), which labels the table when the two
+            charges of drift are shown side by side.
         """
         refined = iou_from_confusion(self.confusion_refined, average=average)[0]
         costs = [iou_from_confusion(self.confusion_refined + delta, average=average)[0] - refined
@@ -171,7 +208,7 @@ class FailureReport:
         total = int(self.pixels.sum())
         return pd.DataFrame({"cause": list(CAUSES), "events": self.events, "pixels": self.pixels,
                              "pixel_share": self.pixels / total if total else np.zeros(len(CAUSES)),
-                             "miou_cost": costs})
+                             "miou_cost": costs, "drift_scope": self.settings.drift_scope.value})
 
     def hurt_frames(self) -> pd.DataFrame:
         """The rows of :attr:`frames` that hurt, worst first."""
@@ -366,18 +403,22 @@ def _assign(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined
         damaged &= hurt[:, None, None]
     frame = np.broadcast_to(np.arange(num_frames, dtype=np.int64)[:, None, None], gt.shape)
     in_object = instances > 0
+    tracks = _Tracks(instances, masklets, window, settings)
 
-    # 1. late entry: first frame of each instance (flat C order is frame order) and its next key frame
+    # 1. late entry: first frame of each instance (flat C order is frame order) and its next key frame; the
+    # pixel's masklet (if any) was there in this window before that first frame.
     ids = instances[in_object].astype(np.int64)
     object_frame = frame[in_object]
-    unique_ids, first_index, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    entry = object_frame[first_index]
-    next_key = (entry // window + 1) * window
+    _, first_index, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    entry = object_frame[first_index][inverse]
+    masklet_start = np.full(gt.shape, -1, np.int64)  # first frame of the pixel's masklet in its window
+    masklet_start[tracks.inside] = tracks.reference[tracks.m, tracks.w]
     late = np.zeros(gt.shape, bool)
-    late[in_object] = (entry % window != 0)[inverse] & (object_frame < next_key[inverse])
+    late[in_object] = ((entry % window != 0) & (object_frame < (entry // window + 1) * window)
+                       & (masklet_start[in_object] < entry))
 
     # 2. small or thin instances absorbed by a larger masklet
-    in_masklet = masklets >= 0
+    in_masklet = tracks.inside
     span = int(instances.max()) + 1 if instances.size else 1
     object_key = frame[in_object] * span + ids
     object_area = np.zeros(gt.shape, np.int64)
@@ -390,76 +431,112 @@ def _assign(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined
     small = (in_object & in_masklet & (masklet_area > object_area)
              & ((object_area < settings.small_area) | (radius <= settings.thin_radius)))
 
-    # 3. drift and 4. spanning, per vote row (masklet, or masklet-frame)
-    drift, spanning = _masklet_flags(gt, instances, masklets, num_classes, window, settings)
-
-    cause = np.full(gt.shape, len(CAUSES) - 1, np.int8)
-    for k, flag in reversed(list(enumerate((late, small, drift, spanning)))):
+    # 3.-7. the masklet's and the vote's causes
+    flags = (late, small, *_masklet_flags(gt, baseline, refined, tracks, num_classes, settings))
+    cause = np.full(gt.shape, _OTHER, np.int8)
+    for k, flag in reversed(list(enumerate(flags))):
         cause[flag] = k
     cause[~damaged] = -1
     return cause
 
 
-def _masklet_flags(gt: np.ndarray, instances: np.ndarray, masklets: np.ndarray, num_classes: int, window: int,
-                   settings: FailureSettings) -> tuple[np.ndarray, np.ndarray]:
-    """(T, H, W) bool maps: pixels of drifting masklets and of spanning masklets (within the vote's scope)."""
-    num_frames = gt.shape[0]
-    drift = np.zeros(gt.shape, bool)
-    spanning = np.zeros(gt.shape, bool)
-    inside = masklets >= 0
-    if not inside.any():
-        return drift, spanning
-    _, m = np.unique(masklets[inside], return_inverse=True)  # compact masklet index per pixel
-    m = m.astype(np.int64)
-    n_masklets = int(m.max()) + 1
-    t = np.nonzero(inside)[0].astype(np.int64)
-    n_windows = -(-num_frames // window)
-    w = t // window
-    inst = instances[inside].astype(np.int64)
-    pair = m * num_frames + t  # (masklet, frame)
-    area = np.bincount(pair, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
+class _Tracks:
+    """Every masklet pixel's compact masklet index, frame and window, and where each masklet drifts.
 
-    # Reference frame of each (masklet, window): its first frame there; its owner: the instance holding
-    # more than owner_share of the masklet on that frame.
-    present = (area > 0).reshape(n_masklets, -1)
-    padded = np.zeros((n_masklets, n_windows * window), bool)
-    padded[:, :num_frames] = present
-    by_window = padded.reshape(n_masklets, n_windows, window)
-    reference = by_window.argmax(axis=2) + np.arange(n_windows) * window  # (M, W) frame index
-    at_reference = (t == reference[m, w]) & (inst > 0)
-    owner = np.zeros((n_masklets, n_windows), np.int64)
-    if at_reference.any():
-        slot = m[at_reference] * n_windows + w[at_reference]
-        keys, counts = np.unique(np.stack([slot, inst[at_reference]]), axis=1, return_counts=True)
-        order = np.lexsort((-counts, keys[0]))  # per slot, the largest count first
-        first = order[np.r_[True, keys[0][order][1:] != keys[0][order][:-1]]]
-        best_slot, best_inst, best_count = keys[0][first], keys[1][first], counts[first]
-        ref_area = area.reshape(-1)[(best_slot // n_windows) * num_frames
-                                    + reference.reshape(-1)[best_slot]]
-        owned = best_count > settings.owner_share * ref_area
-        owner.reshape(-1)[best_slot[owned]] = best_inst[owned]
-    pixel_owner = owner[m, w]
-    on_owner = (pixel_owner > 0) & (inst == pixel_owner)
-    hits = np.bincount(pair, weights=on_owner, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
-    frame_window = np.arange(num_frames) // window
-    owned_frame = owner[:, frame_window] > 0  # (M, T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = hits / area  # (M, T) share of the masklet on its object, NaN where absent
-    reference_share = share[np.arange(n_masklets)[:, None], reference[:, frame_window]]
-    drifting = owned_frame & (area > 0) & (share < settings.drift_overlap * reference_share)
+    Attributes
+    ----------
+    inside : (T, H, W) bool, pixels in a masklet. The arrays below list those pixels in C order.
+    m, t, w : (P,) int64 compact masklet index (0..M-1), frame, window.
+    reference : (M, number of windows) int64 first frame of each masklet in each window.
+    drifting : (M, T) bool, the masklet has slid off its object in that frame.
+    """
 
-    # Purity of each vote row over its labelled pixels.
-    labelled = gt[inside] != settings.ignore_index
-    row = pair if settings.vote == "frame" else m
-    n_rows = n_masklets * num_frames if settings.vote == "frame" else n_masklets
-    table = np.bincount(row[labelled] * num_classes + gt[inside][labelled].astype(np.int64),
+    def __init__(self, instances: np.ndarray, masklets: np.ndarray, window: int,
+                 settings: FailureSettings) -> None:
+        num_frames = masklets.shape[0]
+        n_windows = -(-num_frames // window)
+        self.inside = masklets >= 0
+        _, m = np.unique(masklets[self.inside], return_inverse=True)
+        self.m = m.astype(np.int64).reshape(-1)
+        self.t = np.nonzero(self.inside)[0].astype(np.int64)
+        self.w = self.t // window
+        n_masklets = int(self.m.max()) + 1 if self.m.size else 0
+        pair = self.m * num_frames + self.t  # (masklet, frame)
+        area = np.bincount(pair, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
+
+        # Reference frame of each (masklet, window): its first frame there; its owner: the instance holding
+        # more than owner_share of the masklet on that frame.
+        padded = np.zeros((n_masklets, n_windows * window), bool)
+        padded[:, :num_frames] = area > 0
+        self.reference = padded.reshape(n_masklets, n_windows, window).argmax(axis=2) + np.arange(n_windows) * window
+        inst = instances[self.inside].astype(np.int64)
+        at_reference = (self.t == self.reference[self.m, self.w]) & (inst > 0)
+        owner = np.zeros((n_masklets, n_windows), np.int64)
+        if at_reference.any():
+            slot = self.m[at_reference] * n_windows + self.w[at_reference]
+            keys, counts = np.unique(np.stack([slot, inst[at_reference]]), axis=1, return_counts=True)
+            order = np.lexsort((-counts, keys[0]))  # per slot, the largest count first
+            first = order[np.r_[True, keys[0][order][1:] != keys[0][order][:-1]]]
+            best_slot, best_inst, best_count = keys[0][first], keys[1][first], counts[first]
+            ref_area = area.reshape(-1)[(best_slot // n_windows) * num_frames + self.reference.reshape(-1)[best_slot]]
+            owned = best_count > settings.owner_share * ref_area
+            owner.reshape(-1)[best_slot[owned]] = best_inst[owned]
+        pixel_owner = owner[self.m, self.w]
+        on_owner = (pixel_owner > 0) & (inst == pixel_owner)
+        hits = np.bincount(pair, weights=on_owner, minlength=n_masklets * num_frames).reshape(n_masklets, num_frames)
+        frame_window = np.arange(num_frames) // window
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = hits / area  # (M, T) share of the masklet on its object, NaN where absent
+        reference_share = share[np.arange(n_masklets)[:, None], self.reference[:, frame_window]]
+        self.drifting = (owner[:, frame_window] > 0) & (area > 0) & (share < settings.drift_overlap * reference_share)
+
+
+def _majority(rows: np.ndarray, classes: np.ndarray, n_rows: int, num_classes: int) -> tuple[np.ndarray, ...]:
+    """Per row: the most frequent class (lowest id on ties, -1 for an empty row), its count, the row's count."""
+    table = np.bincount(rows * num_classes + classes.astype(np.int64),
                         minlength=n_rows * num_classes).reshape(n_rows, num_classes)
     total = table.sum(axis=1)
-    impure = (total > 0) & (table.max(axis=1) < settings.purity * total)
-    row_drift = drifting.reshape(-1) if settings.vote == "frame" else drifting.any(axis=1)
-    drift[inside] = row_drift[row]
-    spanning[inside] = impure[row]
-    return drift, spanning
+    return np.where(total > 0, table.argmax(axis=1), -1), table.max(axis=1, initial=0), total
+
+
+def _masklet_flags(gt: np.ndarray, baseline: np.ndarray, refined: np.ndarray, tracks: _Tracks, num_classes: int,
+                   settings: FailureSettings) -> tuple[np.ndarray, ...]:
+    """(T, H, W) bool maps of the causes drift, drift_vote, spanning, leak and wrong_majority."""
+    num_frames = gt.shape[0]
+    flags = tuple(np.zeros(gt.shape, bool) for _ in range(5))
+    if not tracks.m.size:
+        return flags
+    drift, drift_vote, spanning, leak, wrong_majority = flags
+    inside, m = tracks.inside, tracks.m
+    n_masklets = tracks.drifting.shape[0]
+    steady = ~tracks.drifting[m, tracks.t]
+    if settings.drift_scope is DriftScope.FRAME:
+        drift[inside] = ~steady
+    else:
+        drift[inside] = tracks.drifting.any(axis=1)[m]
+
+    truth = gt[inside].astype(np.int64)
+    base = baseline[inside].astype(np.int64)
+    votes = (base >= 0) & (base < num_classes) & (base != settings.ignore_index)  # as refine counts them
+    if settings.vote == "masklet" and settings.drift_scope is DriftScope.FRAME:
+        # The vote the masklet would have taken without its drifting frames.
+        counted = votes & steady
+        steady_winner, _, _ = _majority(m[counted], base[counted], n_masklets, num_classes)
+        drift_vote[inside] = tracks.drifting.any(axis=1)[m] & steady & (steady_winner[m] == truth)
+
+    # Vote rows: their true class, purity, and the baseline's majority over their labelled pixels.
+    row = m * num_frames + tracks.t if settings.vote == "frame" else m
+    n_rows = n_masklets * num_frames if settings.vote == "frame" else n_masklets
+    labelled = truth != settings.ignore_index
+    true_class, top, total = _majority(row[labelled], truth[labelled], n_rows, num_classes)
+    pure = (total > 0) & (top >= settings.purity * total)
+    both = labelled & votes
+    baseline_class, _, _ = _majority(row[both], base[both], n_rows, num_classes)
+    took = refined[inside].astype(np.int64)
+    spanning[inside] = (total > 0)[row] & ~pure[row]
+    leak[inside] = pure[row] & (took == true_class[row])
+    wrong_majority[inside] = pure[row] & (took != true_class[row]) & (baseline_class[row] != true_class[row])
+    return flags
 
 
 def _rank(examples: pd.DataFrame) -> pd.DataFrame:
