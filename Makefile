@@ -12,10 +12,10 @@ export MKL_NUM_THREADS ?= 2
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv test test-unit test-notebooks figures verify bench notebooks clean-cache
+.PHONY: help venv test test-unit test-notebooks figures verify bench gpu-check notebooks lab html clean-cache
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }
@@ -38,17 +38,32 @@ test-notebooks: $(STAMP)  ## execute every notebook with nbval (--nbval-lax: fai
 	VSSLIB_RESULTS=$(CURDIR)/.cache/nbval-results $(PY) -m pytest -p no:python --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=1800 -o addopts="-ra" -o testpaths=notebooks notebooks
 
-figures: $(STAMP)  ## run every notebook with papermill into results/ (PARAMS=params/default.yaml)
-	$(PY) -m vsslib.study figures --params $(PARAMS)
+figures: $(STAMP)  ## run the notebooks whose inputs changed into results/ (PARAMS=..., FORCE=1 re-runs all, ONLY=03_refiner)
+	$(PY) -m vsslib.notebooks figures --params $(PARAMS) $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY))
 
 verify: $(STAMP)  ## re-run the default study into a scratch folder and compare with the committed results/
-	$(PY) -m vsslib.study verify --params params/default.yaml
+	$(PY) -m vsslib.notebooks verify --params params/default.yaml
 
 bench: $(STAMP)  ## time the metrics and the refiner against plain loops (prints ratios)
 	$(PY) -m vsslib.bench
 
-notebooks: $(STAMP)  ## rewrite notebooks/*.ipynb from tools/notebook_cells.py (stored without outputs)
-	cd tools && ../$(PY) make_notebooks.py
+gpu-check: $(STAMP)  ## time SAM2 on CUDA at 480p: encoder, generator, propagation per object and frame, peak memory (CHECKPOINT=...)
+	$(PY) -m vsslib.gpu_check $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT)) $(GPU_CHECK_ARGS)
+
+notebooks: $(STAMP)  ## write notebooks/*.ipynb from their paired sources notebooks/*.py (stored without outputs)
+	$(PY) -m vsslib.notebooks sync
+
+lab: $(STAMP)  ## open the tutorials in JupyterLab, starting with 00_tour (runs write to scratch/results)
+	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
+
+html: $(STAMP)  ## render the executed notebooks as self-contained pages: results/html/index.html
+	$(PY) -m vsslib.notebooks html --params $(PARAMS)
 
 clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 	rm -rf .cache
+
+.PHONY: sam2-mini
+sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 30-40 min on 1 CPU core)
+	$(PY) -m vsslib.sam2_mini data --out .cache/sam2-mini-data
+	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --workdir .cache/sam2-mini-run --threads 1
+	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout

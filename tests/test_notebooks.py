@@ -1,18 +1,24 @@
-"""The study runner: results comparison (make verify) and the summary."""
+"""The notebooks and their runner: paired sources, inline figures, tidy outputs, HTML, results comparison."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from vsslib import viz
-from vsslib.params import StudyParams
-from vsslib.study import compare_results, write_summary
+from vsslib.notebooks import (FORCE_HINT, list_notebooks, list_sources, main, pair_differences,
+                              sync_notebooks, tidy_outputs, write_html, write_summary)
+from vsslib.settings import StudySettings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _make_results(root: Path, *, iou: float, fps: float, dot: tuple[int, int]) -> None:
@@ -28,44 +34,159 @@ def _make_results(root: Path, *, iou: float, fps: float, dot: tuple[int, int]) -
     viz.save_figure(fig, "cost_bars", caption="timing", root=root, machine_dependent=True)
 
 
-def test_identical_results_reproduce_even_with_other_timings(tmp_path: Path) -> None:
-    _make_results(tmp_path / "a", iou=0.6, fps=12.0, dot=(2, 2))
-    _make_results(tmp_path / "b", iou=0.6, fps=13.5, dot=(2, 2))
-    report = compare_results(tmp_path / "a", tmp_path / "b")
-    assert report.ok, report.differences
-    assert report.compared == 3
-    assert any("column 'fps' holds measured times" in line for line in report.machine_dependent)
-    assert any("cost_bars.png" in line for line in report.machine_dependent)
+# --------------------------------------------------------------------------------- the notebooks
+def test_every_notebook_has_a_paired_source_in_sync_and_no_outputs() -> None:
+    sources = list_sources(ROOT)
+    assert [s.stem for s in sources] == [n.stem for n in list_notebooks(ROOT)]
+    assert len(sources) == 8
+    problems = [p for source in sources for p in pair_differences(source)]
+    assert problems == []
 
 
-def test_a_changed_cell_and_a_changed_pixel_are_reported(tmp_path: Path) -> None:
-    _make_results(tmp_path / "a", iou=0.6, fps=12.0, dot=(2, 2))
-    _make_results(tmp_path / "b", iou=0.61, fps=12.0, dot=(5, 5))
-    report = compare_results(tmp_path / "a", tmp_path / "b")
-    assert not report.ok
-    assert "tables/refiner.csv: row 1, column 'miou': committed '0.6000', re-run '0.6100'" in report.differences
-    assert any(line.startswith("figures/toy_figure.png:") and "pixels differ" in line
-               for line in report.differences)
+def test_every_notebook_is_parameterised_for_scratch_and_ends_with_what_we_learned() -> None:
+    for path in list_notebooks(ROOT):
+        nb = nbformat.read(path, as_version=4)
+        parameters = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(parameters) == 1, path.name
+        assert 'results_dir = "scratch/results"' in parameters[0].source, path.name
+        last = nb.cells[-1]
+        assert last.cell_type == "markdown" and last.source.startswith("## What we learned"), path.name
+        assert "/work/" not in "".join(c.source for c in nb.cells), path.name
 
 
-def test_missing_files_are_reported(tmp_path: Path) -> None:
-    _make_results(tmp_path / "a", iou=0.6, fps=12.0, dot=(2, 2))
-    _make_results(tmp_path / "b", iou=0.6, fps=12.0, dot=(2, 2))
-    (tmp_path / "b" / "figures" / "toy_figure.png").unlink()
-    report = compare_results(tmp_path / "a", tmp_path / "b")
-    assert report.differences == ["figures/toy_figure.png: committed but not produced by the re-run"]
+def test_a_source_edit_is_reported_until_synced(tmp_path: Path) -> None:
+    (tmp_path / "notebooks").mkdir()
+    source = tmp_path / "notebooks" / "00_toy.py"
+    source.write_text('# %% [markdown]\n# # Toy\n\n# %% tags=["parameters"]\nresults_dir = "scratch/results"\n\n'
+                      "# %%\nprint(1)\n")
+    assert pair_differences(source) == ["00_toy.ipynb: missing (run `make notebooks`)"]
+    assert [p.name for p in sync_notebooks(tmp_path)] == ["00_toy.ipynb"]
+    assert pair_differences(source) == [] and sync_notebooks(tmp_path) == []
+    stored = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    assert [c.id for c in stored.cells] == ["00-00", "00-01", "00-02"]
+    source.write_text(source.read_text().replace("print(1)", "print(2)"))
+    assert pair_differences(source) == ["00_toy.ipynb cell 2: source differs from 00_toy.py (first line ['print(1)'])"]
 
 
+def test_tidy_outputs_keeps_the_last_state_of_a_progress_bar_and_drops_the_machine_path() -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("run()")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="\rbar:   0%| 0/6"),
+                    nbformat.v4.new_output("stream", name="stderr", text="\rbar:  50%| 3/6"),
+                    nbformat.v4.new_output("stream", name="stderr", text="\rbar: 100%| 6/6\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="wrote /repo/x/results/a.png\n")]
+    nb.cells = [cell]
+    nb.metadata["papermill"] = {"input_path": "/repo/x/notebooks/00.ipynb"}
+    tidy_outputs(nb, Path("/repo/x"))
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stderr", "bar: 100%| 6/6\n"),
+                                                               ("stdout", "wrote results/a.png\n")]
+    assert nb.metadata["papermill"]["input_path"] == "notebooks/00.ipynb"
+
+
+# ------------------------------------------------------------------------------- figures on disk
+def test_save_figure_writes_a_150_dpi_png_and_a_pdf_with_the_same_bytes_each_time(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.plot([0, 1], [1, 0])
+        assert viz.save_figure(fig, "line", caption="a line", root=tmp_path / folder) is None
+    png, pdf = tmp_path / "a" / "figures" / "line.png", tmp_path / "a" / "figures" / "line.pdf"
+    with Image.open(png) as image:
+        assert image.info["dpi"] == pytest.approx((150, 150), abs=0.1)
+        assert image.size[0] >= 3 * 150 * 0.8  # 3 inches wide before tight cropping
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    for name in ("line.png", "line.pdf"):
+        assert (tmp_path / "a" / "figures" / name).read_bytes() == (tmp_path / "b" / "figures" / name).read_bytes()
+    index = json.loads((tmp_path / "a" / "index.json").read_text())
+    assert index["figures"]["line"]["vector"] == "figures/line.pdf"
+
+
+@pytest.mark.slow
+def test_figures_and_animations_show_inline_in_an_executed_notebook(tmp_path: Path) -> None:
+    """A real kernel: save_figure and save_animation leave image outputs and nothing else."""
+    from nbclient import NotebookClient
+
+    gif = viz.refiner.animate_refinement(np.zeros((2, 4, 6, 3), np.uint8), *(np.zeros((2, 4, 6), np.uint8),) * 3,
+                                         np.zeros((2, 4, 6), np.int32), np.array([[200, 0, 0]], np.uint8), ["road"],
+                                         scale=1)
+    (tmp_path / "toy.gif").write_bytes(gif)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import matplotlib.pyplot as plt\nfrom pathlib import Path\nfrom vsslib import viz\n"
+        "fig, ax = plt.subplots()\nax.plot([0, 1])\n"
+        f"viz.save_figure(fig, 'inline', caption='a line', root={str(tmp_path)!r})"),
+        nbformat.v4.new_code_cell(f"viz.save_animation(Path({str(tmp_path / 'toy.gif')!r}).read_bytes(), 'anim', "
+                                  f"caption='toy', root={str(tmp_path)!r})")]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    first, second = (cell.outputs for cell in nb.cells)
+    assert [o.output_type for o in first] == ["display_data"] and [o.output_type for o in second] == ["display_data"]
+    png = base64.b64decode(first[0].data["image/png"])
+    assert png == (tmp_path / "figures" / "inline.png").read_bytes()
+    with Image.open(tmp_path / "figures" / "inline.png") as image:
+        assert first[0].metadata["image/png"]["width"] == round(image.size[0] / 1.5)
+    assert base64.b64decode(second[0].data["image/gif"]) == gif
+
+
+def test_write_html_embeds_images_and_animations_and_links_every_page(tmp_path: Path) -> None:
+    png = _tiny_png()
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("show()")
+    code.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode(),
+                                                                 "text/plain": "<figure>"}),
+                    nbformat.v4.new_output("display_data", data={"image/gif": base64.b64encode(b"GIF89a..").decode(),
+                                                                 "text/plain": "<animation>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# The toy\n\nWhat the toy teaches."), code]
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nb, tmp_path / "notebooks" / "00_toy.ipynb")
+    index = write_html(tmp_path)
+    page = (tmp_path / "html" / "00_toy.html").read_text()
+    assert "data:image/png;base64," in page and "data:image/gif;base64,R0lGODlhLi4=" in page
+    text = index.read_text()
+    assert '<a href="00_toy.html"><b>00_toy</b>: The toy</a>' in text and "What the toy teaches." in text
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), (255, 0, 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_make_figures_runs_once_then_says_nothing_to_do_and_how_to_force(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "vsslib").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
+    (tmp_path / "notebooks" / "00_toy.py").write_text(
+        '# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n'
+        "# %%\nfrom pathlib import Path\n"
+        "Path('../' + results_dir, 'seen.txt').write_text(params_file + ' ' + results_dir)\n")
+    monkeypatch.chdir(tmp_path)
+    sync_notebooks(tmp_path)
+    assert main(["figures", "--params", "params.yaml"]) == 0
+    assert "ran 1 notebook(s)" in capsys.readouterr().out
+    assert (tmp_path / "out" / "seen.txt").read_text() == "params.yaml out"
+    executed = nbformat.read(tmp_path / "out" / "notebooks" / "00_toy.ipynb", as_version=4)
+    assert str(tmp_path) not in nbformat.writes(executed)
+    assert main(["figures", "--params", "params.yaml"]) == 0
+    assert FORCE_HINT in capsys.readouterr().out and FORCE_HINT == "make figures FORCE=1"
+    assert main(["figures", "--params", "params.yaml", "--force"]) == 0
+    assert "ran 1 notebook(s)" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- summary (verify: tests/test_verify.py)
 def test_save_table_rejects_unknown_timing_column(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"machine_dependent_columns \['fps'\]"):
         viz.save_table(pd.DataFrame({"a": [1]}), "t", caption="c", root=tmp_path,
                        machine_dependent_columns=("fps",))
 
 
-def test_summary_lists_headline_tables_and_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VSSLIB_RESULTS", str(tmp_path))
+def test_summary_lists_headline_tables_and_every_file(tmp_path: Path) -> None:
+    settings = StudySettings.from_mapping({"run": {"results_dir": str(tmp_path)}})
     _make_results(tmp_path, iou=0.6, fps=12.0, dot=(2, 2))
-    summary = write_summary(StudyParams()).read_text()
+    summary = write_summary(settings).read_text()
     assert "## Approach 1" in summary and "| refined | 0.6000 | 12.0000 |" in summary
     assert "| [figures/toy_figure.png](figures/toy_figure.png) | a dot | interactive |" in summary
     assert "generated benchmark (VSPW layout, not VSPW)" in summary

@@ -16,7 +16,6 @@ which it lists as machine-dependent.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import html
 import json
@@ -25,20 +24,19 @@ import re
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import yaml
 
 from ._io import write_json_atomic, write_text_atomic
 from .cache import stable_hash
 from .errors import ParameterError
+from .findings import headline, update_readme
 from .settings import StudySettings, load_settings, repo_root
+from .verify import VerifyReport, compare_results, record_settings
 
 __all__ = ["list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
-           "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html", "compare_results",
+           "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html",
            "verify", "FORCE_HINT"]
 
 FORCE_HINT = "make figures FORCE=1"
@@ -126,7 +124,8 @@ def pair_differences(source: Path) -> list[str]:
         elif a.source != b.source:
             problems.append(f"{where}: source differs from {source.name} (first line {b.source.splitlines()[:1]})")
         elif a.get("metadata", {}).get("tags", []) != b.get("metadata", {}).get("tags", []):
-            problems.append(f"{where}: tags {b.metadata.get('tags', [])}, but {a.metadata.get('tags', [])} in {source.name}")
+            problems.append(f"{where}: tags {b.metadata.get('tags', [])}, but {a.metadata.get('tags', [])} in "
+                            f"{source.name}")
         if b.cell_type == "code" and b.get("outputs"):
             problems.append(f"{where}: stored with outputs (notebooks are stored without; run `make notebooks`)")
     return problems
@@ -229,7 +228,7 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
         if not force and stamps.get(nb.name) == stamp and out.is_file():
             continue
         if progress:
-            print(f"[{number}/{len(notebooks)}] {nb.stem} ...", end="", flush=True)
+            print(f"[{number}/{len(notebooks)}] running {nb.stem}", flush=True)
         os.environ["VSSLIB_NOTEBOOK"] = nb.name
         tmp = out.with_name(f".{out.name}.running.ipynb")
         started = time.perf_counter()
@@ -240,7 +239,8 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
             if tmp.is_file():  # keep the failed copy for inspection, under a name that says so
                 os.replace(tmp, out.with_name(f"{out.stem}.FAILED.ipynb"))
             if progress:
-                print(" failed")
+                failed = _relative(out.with_name(f"{out.stem}.FAILED.ipynb"), root)
+                print(f"[{number}/{len(notebooks)}] {nb.stem} failed; its executed copy: {failed}")
             raise
         finally:
             os.environ.pop("VSSLIB_NOTEBOOK", None)
@@ -253,7 +253,8 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
         write_json_atomic(stamps_path, stamps)
         ran.append(nb.name)
         if progress:
-            print(f" {time.perf_counter() - started:.0f} s")
+            print(f"[{number}/{len(notebooks)}] {nb.stem} done in {time.perf_counter() - started:.0f} s", flush=True)
+    record_settings(results, settings.to_dict())
     write_summary(settings)
     return ran
 
@@ -345,78 +346,9 @@ def write_html(results: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------------ verify
-@dataclass
-class Comparison:
-    """What ``compare_results`` found."""
-
-    differences: list[str] = field(default_factory=list)
-    machine_dependent: list[str] = field(default_factory=list)
-    compared: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.differences
-
-
-def compare_results(committed: Path, fresh: Path) -> Comparison:
-    """Compare two results folders: tables cell for cell, figures pixel for pixel.
-
-    Cells of columns listed as machine-dependent (measured times) in ``index.json`` and figures marked
-    machine-dependent are listed in ``machine_dependent`` rather than compared.
-    """
-    from PIL import Image
-
-    report = Comparison()
-    index_path = committed / "index.json"
-    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
-    timing_columns = {f"tables/{n}.csv": set(e.get("machine_dependent_columns", []))
-                      for n, e in index.get("tables", {}).items()}
-    timing_figures = {f"figures/{n}.png" for n, e in index.get("figures", {}).items()
-                      if e.get("machine_dependent")}
-    for sub, pattern in (("tables", "*.csv"), ("figures", "*.png")):
-        old = {p.name for p in (committed / sub).glob(pattern)}
-        new = {p.name for p in (fresh / sub).glob(pattern)}
-        for name in sorted(old - new):
-            report.differences.append(f"{sub}/{name}: committed but not produced by the re-run")
-        for name in sorted(new - old):
-            report.differences.append(f"{sub}/{name}: produced by the re-run but not committed")
-        for name in sorted(old & new):
-            rel = f"{sub}/{name}"
-            report.compared += 1
-            if sub == "tables":
-                _compare_table(committed / rel, fresh / rel, rel, timing_columns.get(rel, set()), report)
-            elif rel in timing_figures:
-                report.machine_dependent.append(f"{rel}: a figure of measured times (not compared)")
-            else:
-                a = np.asarray(Image.open(committed / rel).convert("RGBA"))
-                b = np.asarray(Image.open(fresh / rel).convert("RGBA"))
-                if a.shape != b.shape:
-                    report.differences.append(f"{rel}: size {a.shape[1]}x{a.shape[0]} committed, "
-                                              f"{b.shape[1]}x{b.shape[0]} re-run")
-                elif not np.array_equal(a, b):
-                    n = int(np.any(a != b, axis=-1).sum())
-                    report.differences.append(f"{rel}: {n} of {a.shape[0] * a.shape[1]} pixels differ")
-    return report
-
-
-def _compare_table(a_path: Path, b_path: Path, rel: str, timing: set[str], report: Comparison) -> None:
-    a = pd.read_csv(a_path, dtype=str, keep_default_na=False)
-    b = pd.read_csv(b_path, dtype=str, keep_default_na=False)
-    if list(a.columns) != list(b.columns) or a.shape != b.shape:
-        report.differences.append(f"{rel}: columns/shape differ: committed {list(a.columns)} {a.shape}, "
-                                  f"re-run {list(b.columns)} {b.shape}")
-        return
-    for column in a.columns:
-        if column in timing:
-            report.machine_dependent.append(f"{rel}: column '{column}' holds measured times (not compared)")
-            continue
-        for row in np.flatnonzero(a[column].to_numpy() != b[column].to_numpy()):
-            report.differences.append(f"{rel}: row {row}, column '{column}': committed {a[column][row]!r}, "
-                                      f"re-run {b[column][row]!r}")
-
-
-def verify(params_file: Path, *, scratch: Path | None = None) -> Comparison:
-    """Re-run the whole study into a scratch folder with a cold cache and compare with committed results."""
+def verify(params_file: Path, *, scratch: Path | None = None) -> VerifyReport:
+    """Re-run the whole study into a scratch folder with a cold cache and compare it with the committed results
+    within the tolerances of :mod:`vsslib.verify` (tables cell by cell, figures through their tables)."""
     root = repo_root()
     settings = load_settings(params_file)
     scratch = scratch or root / "scratch" / "verify"
@@ -453,7 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "figures":
             started = time.perf_counter()
             ran = run_figures(args.params, force=args.force, only=args.only)
-            results = _relative(load_settings(args.params).results, root)
+            results_path = load_settings(args.params).results
+            results = _relative(results_path, root)
+            if ran and results_path == root / "results":  # the README's findings follow the committed tables
+                if update_readme(root / "README.md", headline(results_path)):
+                    print("README.md: findings rewritten from results/tables/")
             if ran:
                 print(f"ran {len(ran)} notebook(s) in {time.perf_counter() - started:.0f} s into {results}/: "
                       f"{', '.join(ran)}")
@@ -476,12 +412,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         started = time.perf_counter()
         report = verify(args.params)
-        for line in report.machine_dependent:
-            print(f"  machine-dependent  {line}")
-        for line in report.differences:
-            print(f"  DIFFERS            {line}")
-        verdict = "reproduced" if report.ok else f"{len(report.differences)} difference(s)"
-        print(f"verify: {report.compared} files compared in {time.perf_counter() - started:.0f} s: {verdict}")
+        print(report.summary())
+        print(f"verify: {'reproduced' if report.ok else 'NOT reproduced'} ({time.perf_counter() - started:.0f} s)")
         return 0 if report.ok else 1
     except ParameterError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -36,27 +36,28 @@ def video_counts(result: RunResult, variant: str) -> VideoCounts:
     return VideoCounts.from_arrays({r.video: r.counts[variant] for r in result.records})
 
 
-def stats_row(runs: Sequence[RunResult], variant: str, *, against: str | None = None, seed: int = 0,
+def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = None, seed: int = 0,
               **labels: Any) -> dict[str, Any]:
-    """One table row: ``labels`` and the statistics columns of ``variant`` over ``runs`` (one run per seed).
+    """One table row: ``labels`` and the statistics columns of the ``scored`` variant over ``runs`` (one run per
+    seed).
 
     Parameters
     ----------
     runs : runs on the same videos, one per seed.
-    variant : the scored map (``"baseline"``, ``"refined"``, ``"fused"``, ...).
+    scored : the scored variant of the runs (``"baseline"``, ``"refined"``, ``"fused"``, ...).
     against : a reference variant of the same runs; adds the ``gain_*`` columns (paired bootstrap).
     seed : seed of the bootstrap draws.
     """
     runs = list(runs)
     if not runs:
         raise ParameterError("stats_row needs at least one run")
-    counts = [video_counts(r, variant) for r in runs]
+    counts = [video_counts(r, scored) for r in runs]
     row: dict[str, Any] = {**labels, **table_columns(counts, metrics=HEADLINE_METRICS, seed=seed)}
     if against is not None:
         reference = [video_counts(r, against) for r in runs]
         gains = table_columns(counts, reference, metrics=HEADLINE_METRICS, seed=seed)
         row.update({f"gain_{k}": v for k, v in gains.items() if k not in ("n_seeds", "n_videos")})
-    row["fps"] = float(np.mean([r.scores[variant].fps for r in runs]))
+    row["fps"] = float(np.mean([r.scores[scored].fps for r in runs]))
     return row
 
 

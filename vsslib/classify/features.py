@@ -289,10 +289,11 @@ class SAM2Features:
     stride = float(_SAM2_STRIDE)  # pixels of the 1024 x 1024 model input; see cell_size for frame pixels
 
     def __init__(self, settings: SAM2FeatureSettings = SAM2FeatureSettings()) -> None:
-        from ..masks.sam2_model import build_image_predictor, build_sam2_model
+        from ..masks.sam2_model import build_image_predictor, build_sam2_model, config_of_checkpoint
 
         self.settings = settings
-        model = build_sam2_model(settings.config, settings.checkpoint, device=settings.device,
+        named = config_of_checkpoint(settings.checkpoint) if settings.checkpoint else None
+        model = build_sam2_model(settings.config or named or "tiny", settings.checkpoint, device=settings.device,
                                  random_weights=settings.random_weights)
         self.predictor = build_image_predictor(model)
         self.grid_size = int(model.image_size) // _SAM2_STRIDE  # 64 for every released config (1024 input)

@@ -3,6 +3,8 @@
 - ``"sam2"``: :class:`SAM2Masklets`, the real SAM2 automatic mask generator and video predictor.
 - ``"classical"``: :class:`ClassicalMasklets`, the embedded default (graph-based regions + optical flow).
 - ``"oracle"``: :class:`OracleMasklets`, the dataset's own objects with controlled corruption.
+- ``"sam2-mini"``: SAM2's path with sam2-mini (SAM2 architecture, trained here on the generated benchmark),
+  :class:`vsslib.sam2_mini.masklets.SAM2MiniMasklets` (registered by the import at the end).
 
 Create one by name with :func:`create_masklet_source`; the window, linking and discovery logic the first
 two share lives in :mod:`vsslib.masks.windows`, the contract and painting order in :mod:`vsslib.masks.base`.
@@ -20,3 +22,6 @@ __all__ = ["MaskletSource", "check_frames", "create_masklet_source", "list_maskl
            "propose_regions", "OracleMasklets", "OracleSettings", "components_in_time", "corrupt_masklets",
            "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowSettings",
            "link_ids", "mask_iou_matrix", "region_iou", "run_windows"]
+
+# registers "sam2-mini" (after the sources above: the module builds on base, sam2_model and windows)
+from ..sam2_mini import masklets as sam2_mini_masklets  # noqa: E402, F401

@@ -1,29 +1,35 @@
 """Plot helpers for the notebooks. No algorithm lives here: every number plotted comes from vsslib.
 
-Topic modules: ``dataset``, ``masks``, ``training``, ``classify``, ``study`` (gains, sweeps, trimaps,
-failure panels, cost). Shared pieces here: the figure style, colourising label maps, and saving figures and
-tables into ``results/`` with deterministic bytes (so ``make verify`` can compare them pixel for pixel).
+Topic modules, named for what they draw: ``dataset`` (frames, class frequencies, object sizes), ``training``
+(loss curves, boundary close-ups), ``masks`` (masklet pictures), ``refiner`` (the method step by step, gains,
+the mask-quality sweep, animations), ``classify`` (approach 2), ``boundary`` (boundary analyses),
+``failures`` (failure causes and examples), ``cost`` (times and memory) and ``prose`` (numbers in sentences).
+
+Shared pieces live here: the figure style, colourising label maps, and :func:`save_figure` /
+:func:`save_animation` / :func:`save_table`, which write into ``<results>/`` with deterministic bytes (so
+``make verify`` can compare them) and show the figure inline when called inside a notebook.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from .._io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
 
-from .._io import atomic_path, write_json_atomic, write_text_atomic  # noqa: E402
+__all__ = ["FIGURE_DPI", "set_style", "colorize", "overlay", "save_figure", "save_animation", "save_table",
+           "results_dir", "use_results", "in_notebook"]
 
-__all__ = ["set_style", "colorize", "overlay", "save_figure", "save_table", "results_dir", "use_results",
-           "record_file"]
-
-_DPI = 110
+FIGURE_DPI = 150
+"""Resolution of every saved PNG (and of the inline copy); the PDF beside it is vector."""
+_SCREEN_DPI = 100  # inline images are shown at this many pixels per inch, so 150-dpi PNGs stay crisp
 
 
 def set_style() -> None:
@@ -32,14 +38,15 @@ def set_style() -> None:
 
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
     plt.rcParams.update({
-        "figure.dpi": _DPI,
-        "savefig.dpi": _DPI,
+        "figure.dpi": _SCREEN_DPI,
+        "savefig.dpi": FIGURE_DPI,
         "axes.titlesize": 11,
         "axes.titleweight": "bold",
         "figure.titlesize": 12,
         "figure.titleweight": "bold",
         "image.interpolation": "nearest",
         "svg.hashsalt": "vsslib",
+        "pdf.compression": 9,
     })
 
 
@@ -88,22 +95,63 @@ def overlay(frame: np.ndarray, labels: np.ndarray, palette: np.ndarray, *, alpha
     return out.round().astype(np.uint8)
 
 
-def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.PathLike[str] | None = None,
-                machine_dependent: bool = False) -> Path:
-    """Save ``fig`` as ``<results>/figures/<name>.png`` (atomic, no timestamp metadata) and close it.
+def in_notebook() -> bool:
+    """Whether the code runs in a Jupyter kernel (JupyterLab, papermill, nbval), where figures are shown."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
-    ``caption`` (one sentence: what the reader should see) goes into ``<results>/index.json``, from which
-    ``results/summary.md`` is built. ``machine_dependent`` marks figures of measured times, which
-    ``make verify`` reports but cannot compare pixel for pixel.
+
+def _show(data: bytes, mimetype: str, *, width: int, caption: str) -> None:
+    """Display an image in the running notebook: ``mimetype`` data, shown ``width`` CSS pixels wide."""
+    from IPython.display import display
+
+    bundle = {mimetype: base64.b64encode(data).decode("ascii"), "text/plain": f"<figure: {caption}>"}
+    display(bundle, raw=True, metadata={mimetype: {"width": width}})
+
+
+def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.PathLike[str] | None = None,
+                machine_dependent: bool = False) -> None:
+    """Save ``fig`` as ``<results>/figures/<name>.png`` (150 dpi) and ``.pdf``, show it inline, close it.
+
+    Both files are written atomically without timestamps (same figure, same bytes). Inside a notebook the
+    PNG is displayed as the cell's output, so executed notebooks carry every figure; elsewhere nothing is
+    shown. ``caption`` (one sentence: what the reader should see) goes into ``<results>/index.json``, from
+    which ``results/summary.md`` is built. ``machine_dependent`` marks figures of measured times, which
+    ``make verify`` reports but cannot compare pixel for pixel. Returns nothing, so that a notebook cell
+    ending with this call prints no path.
     """
     base = results_dir() if root is None else Path(root)
-    path = base / "figures" / f"{name}.png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None})
+    folder = base / "figures"
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
+    png = buffer.getvalue()
+    write_bytes_atomic(folder / f"{name}.png", png)
+    with atomic_path(folder / f"{name}.pdf") as tmp:
+        fig.savefig(tmp, format="pdf", bbox_inches="tight",
+                    metadata={"Creator": None, "Producer": None, "CreationDate": None})
     plt.close(fig)
-    _record(base, "figures", name, {"file": f"figures/{name}.png", "caption": caption,
-                                    "machine_dependent": machine_dependent})
-    return path
+    _record(base, "figures", name, {"file": f"figures/{name}.png", "vector": f"figures/{name}.pdf",
+                                    "caption": caption, "machine_dependent": machine_dependent})
+    if in_notebook():
+        width_px = int.from_bytes(png[16:20], "big")  # PNG IHDR: width, then height, big-endian
+        _show(png, "image/png", width=round(width_px * _SCREEN_DPI / FIGURE_DPI), caption=caption)
+
+
+def save_animation(gif: bytes, name: str, *, caption: str, root: str | os.PathLike[str] | None = None) -> None:
+    """Save an animated GIF (bytes, e.g. from :func:`vsslib.viz.refiner.animate_refinement`) as
+    ``<results>/figures/<name>.gif``, index it and show it inline in a notebook."""
+    if gif[:6] not in (b"GIF87a", b"GIF89a"):
+        raise ValueError(f"save_animation({name!r}): the data is not a GIF (starts with {gif[:6]!r})")
+    base = results_dir() if root is None else Path(root)
+    write_bytes_atomic(base / "figures" / f"{name}.gif", gif)
+    _record(base, "figures", f"{name}.gif", {"file": f"figures/{name}.gif", "caption": caption,
+                                             "machine_dependent": False})
+    if in_notebook():
+        _show(gif, "image/gif", width=int.from_bytes(gif[6:8], "little"), caption=caption)
 
 
 def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.PathLike[str] | None = None,
@@ -127,14 +175,6 @@ def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.P
     return csv_path
 
 
-def record_file(path: Path, *, caption: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """Index a file written by other means (an animation) under ``figures`` in ``index.json``."""
-    base = results_dir() if root is None else Path(root)
-    _record(base, "figures", Path(path).name, {"file": str(Path(path).relative_to(base)), "caption": caption,
-                                               "machine_dependent": False})
-    return Path(path)
-
-
 def _record(base: Path, kind: str, name: str, entry: dict) -> None:
     """Add one entry to ``<results>/index.json`` (what each file shows and which notebook made it)."""
     index_path = base / "index.json"
@@ -156,4 +196,5 @@ def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
     return "\n".join([header, rule, *rows])
 
 
-from . import classify, masks, study, training  # noqa: E402  (topic modules use the helpers above)
+# The topic modules use the helpers above.
+from . import boundary, classify, cost, dataset, failures, intervals, masks, prose, refiner, training  # noqa: E402, F401

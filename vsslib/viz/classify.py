@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from ..errors import ParameterError
 from . import overlay
+from ._draw import METHOD_COLOURS
 
 __all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks", "masklet_outlines"]
 
@@ -105,15 +106,15 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     wide = wide.reindex(index=classes, columns=methods)
     bar = 0.8 / max(len(methods), 1)
     height = float(np.clip(0.22 * len(classes) * max(len(methods), 1) + 1.6, 3.0, 40.0))
-    fig, ax = plt.subplots(figsize=(6.5, height))
+    fig, ax = plt.subplots(figsize=(9.5, height))
     positions = np.arange(len(classes))
-    colours = plt.get_cmap("tab10")
+    colours = _method_colours(methods)
     for k, method in enumerate(methods):
         values = wide[method].to_numpy(dtype=np.float64)
         offset = (k - (len(methods) - 1) / 2) * bar
         mean = np.nanmean(values) if np.isfinite(values).any() else np.nan
-        ax.barh(positions + offset, np.nan_to_num(values, nan=0.0), height=bar, color=colours(k % 10),
-                label=f"{method} (mean {mean:.3f})")
+        ax.barh(positions + offset, np.nan_to_num(values, nan=0.0), height=bar, color=colours[method],
+                label=f"{method}\n(mean {mean:.3f})")
         for position in positions[np.isnan(values)] + offset:
             ax.text(0.005, position, "n/a", va="center", ha="left", fontsize=7, color="0.45")
     ax.set_yticks(positions, labels=[str(c) for c in classes])
@@ -122,11 +123,25 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_xlabel("IoU (n/a: class absent from both ground truth and prediction)")
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
-    legend_rows = -(-len(methods) // 2)
-    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=min(len(methods), 2), frameon=False,
-               fontsize=8)
-    fig.tight_layout(rect=(0, (0.25 * legend_rows + 0.1) / height, 1, 1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8, labelspacing=0.9)
+    fig.tight_layout()
     return fig
+
+
+def _method_colours(methods: Sequence[str]) -> dict[str, str]:
+    """The baseline grey and the refiner teal as everywhere; approach-2 variants in seaborn "deep" colours."""
+    import seaborn as sns
+
+    fixed = {}
+    deep = iter(sns.color_palette("deep", len(methods) + 3).as_hex()[3:])
+    for method in methods:
+        if method.startswith("baseline"):
+            fixed[method] = METHOD_COLOURS["baseline"]
+        elif method.startswith("approach 1"):
+            fixed[method] = METHOD_COLOURS["refined"]
+        else:
+            fixed[method] = next(deep)
+    return fixed
 
 
 def masklet_outlines(masklets: np.ndarray) -> np.ndarray:

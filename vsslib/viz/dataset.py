@@ -1,4 +1,4 @@
-"""Plots of a dataset: sample frames with their ground truth, and class frequencies.
+"""Plots of a dataset: sample frames with their ground truth, class frequencies, object sizes and motion.
 
 Plot helpers only: the numbers come from :mod:`vsslib.data` and :mod:`vsslib.data.stats`. Titles name the
 data (``dataset.name``: "generated benchmark (not VSPW)" or "VSPW"), so a figure is never mistaken for
@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 
 from ..errors import ParameterError
 
-__all__ = ["plot_samples", "plot_class_frequencies", "label_overlay"]
+__all__ = ["plot_samples", "plot_class_frequencies", "plot_object_sizes", "label_overlay"]
 
 _IGNORE = 255
 
@@ -184,5 +184,48 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
         right.margins(x=0.25)
         left.margins(x=0.15)
         fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def plot_object_sizes(objects: pd.DataFrame, title: str, *, bins: int = 30) -> Figure:
+    """Histograms of the objects' mean areas (log axis) and mean speeds.
+
+    Parameters
+    ----------
+    objects : the table of :func:`vsslib.data.stats.object_table`, one row per object (``mean_area`` in
+        pixels, ``speed`` in pixels per frame).
+    title : figure title; name the data.
+    bins : bars per histogram.
+
+    Returns
+    -------
+    The figure; each panel marks the median with a dashed line and writes it. Objects without a value
+    (NaN, e.g. no speed for an object seen in one frame) are left out of that panel.
+    """
+    missing = {"mean_area", "speed"} - set(objects.columns)
+    if missing:
+        raise ParameterError(f"objects lacks columns {sorted(missing)}; pass object_table(dataset)")
+    if objects.empty:
+        raise ParameterError("plot_object_sizes: the object table is empty (no labelled objects)")
+    areas = objects["mean_area"].to_numpy(np.float64)
+    areas = areas[np.isfinite(areas)]
+    speeds = objects["speed"].to_numpy(np.float64)
+    speeds = speeds[np.isfinite(speeds)]  # NaN: an object seen in one frame only has no speed
+    with _style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.6))
+        left.hist(areas, bins=np.logspace(0, np.log10(areas.max() + 1), bins), color="#457b9d")
+        left.set_xscale("log")
+        left.set_xlabel("mean object area (pixels, log scale)")
+        left.set_ylabel("objects")
+        right.hist(speeds, bins=bins, color="#e76f51")
+        right.set_xlabel("mean centroid speed (pixels per frame)")
+        for ax, values, unit in ((left, areas, "px"), (right, speeds, "px/frame")):
+            median = float(np.median(values))
+            ax.axvline(median, color="0.2", ls="--", lw=1)
+            ax.text(median, 0.97, f" median {median:.3g} {unit}", transform=ax.get_xaxis_transform(), fontsize=8,
+                    va="top", color="0.2")
+            ax.grid(axis="x", visible=False)
+        fig.suptitle(f"{title} ({len(objects):,} objects)")
         fig.tight_layout()
     return fig

@@ -1,0 +1,112 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # What the data looks like
+#
+# Before measuring a method, look at its data. This notebook shows sample frames with their labels, how often
+# each class occurs, the objects (instances) with their sizes and motion, and how often an object enters the
+# view in the middle of a masklet window: exactly the case a generator that proposes masks only on key frames
+# cannot handle. Each of these numbers returns later as a reason the refiner helps or hurts.
+#
+# **First run:** generates the benchmark (about 12 s of CPU) unless `00_tour` did; then seconds.
+
+# %% [markdown]
+# ## Parameters
+# `params_file` names the study's settings (`params/default.yaml`: the embedded default; `make figures
+# PARAMS=params/sam2-vspw.yaml` runs the paper's setting). Run by hand, the notebook writes its figures and
+# tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
+
+# %% tags=["parameters"]
+params_file = "params/default.yaml"  # the study's settings file
+results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
+
+# %%
+from IPython.display import display
+
+from vsslib import viz
+from vsslib.data.stats import class_frequencies, entries_mid_window, object_table
+from vsslib.study import Study
+from vsslib.viz.prose import takeaway
+
+study = Study.from_notebook(params_file, results_dir)
+settings = study.settings
+viz.set_style()
+viz.use_results(study.results)
+print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
+
+# %% [markdown]
+# ## Sample frames
+# Three videos, three frames each (first, middle, last), labels overlaid. Watch how the camera pans and zooms
+# and how small objects (poles, signs, people) are next to large stuff (road, building, sky).
+
+# %%
+dataset = study.dataset()
+fig = viz.dataset.plot_samples(dataset, dataset.videos[:3], [0, settings.data.frames // 2, -1],
+                               title=f"Sample frames with labels | {study.data_name}")
+viz.save_figure(fig, "dataset_samples", caption="Sample frames of three videos with their label overlays")
+
+# %% [markdown]
+# ## Class frequencies
+# Share of labelled pixels per class, and in how many frames and videos each class appears. mIoU averages
+# classes equally, so a rare class weighs as much as the road.
+
+# %%
+frequencies = class_frequencies(dataset)
+viz.save_table(frequencies, "dataset_class_frequencies", caption="Pixel share, frames and videos per class")
+fig = viz.dataset.plot_class_frequencies(frequencies, f"Class frequencies | {study.data_name}",
+                                         palette=dataset.palette)
+viz.save_figure(fig, "dataset_class_frequencies", caption="Share of labelled pixels per class (log scale)")
+
+# %%
+ranked = frequencies.sort_values("pixel_share", ascending=False)
+takeaway(f"The most frequent class, `{ranked.iloc[0]['class']}`, holds {100 * ranked.iloc[0]['pixel_share']:.1f} % "
+         f"of the labelled pixels; the rarest, `{ranked.iloc[-1]['class']}`, {100 * ranked.iloc[-1]['pixel_share']:.2f} %. "
+         f"Errors on the rare classes move mIoU as much as errors on the frequent ones.")
+
+# %% [markdown]
+# ## Objects: how many, how big, how fast, and who enters mid-window
+# An object that enters after a window's key frame gets no masklet until the next key frame (every
+# `window` frames); its pixels are decided by whichever masklet covers them, or by the baseline.
+
+# %%
+objects = object_table(dataset)
+per_class = objects.groupby("class", sort=False).agg(instances=("object", "size"), mean_area=("mean_area", "mean"),
+                                                     mean_speed=("speed", "mean")).reset_index()
+entries = entries_mid_window(objects, settings.masklets.window)
+per_class = per_class.merge(entries[["class", "enters_mid_window"]], on="class")
+viz.save_table(per_class, "dataset_objects_per_class",
+               caption=f"Instances, mean area (px), mean speed (px/frame) and entries mid-window "
+                       f"(window {settings.masklets.window}) per class")
+display(per_class.round(1))
+
+# %%
+fig = viz.dataset.plot_object_sizes(objects, f"Object sizes and motion | {study.data_name}")
+viz.save_figure(fig, "dataset_object_sizes_and_motion", caption="Histograms of object areas and speeds")
+
+# %%
+entering = int(per_class["enters_mid_window"].sum())
+small = (objects["mean_area"] < 200).mean()
+takeaway(f"{len(objects):,} objects; {100 * small:.0f} % of them cover under 200 pixels on average, and "
+         f"{entering:,} enter the view in the middle of a {settings.masklets.window}-frame window "
+         f"(most of them: `{per_class.loc[per_class['enters_mid_window'].idxmax(), 'class']}`). Small objects "
+         "fall between the grid points of a key-frame generator, and late entries have no masklet at all.")
+
+# %% [markdown]
+# ## What we learned
+# - The benchmark mixes large, slow stuff classes with small, fast things; the class frequencies span orders
+#   of magnitude, and mIoU weighs them equally.
+# - Many objects are small and many enter mid-window: the two situations in which a masklet generator that
+#   proposes only on key frames has nothing to offer, which `06_failure_cases` counts as failure causes.
+# - Next: `02_baselines`, the networks whose maps the masklets refine.

@@ -1,0 +1,193 @@
+"""sam2-mini: the data sampler, the training loop on sam2's SAM2Train, resuming, the committed weights, quality."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vsslib.errors import CheckpointError, ParameterError
+from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors
+from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH, build_model, feature_sizes, load_weights
+from vsslib.sam2_mini.quality import best_ious, oracle_position, track_ious
+from vsslib.sam2_mini.train import StageSettings, Trainer, TrainSettings, learning_rate, stage_at
+
+SIZE = 256  # the model's input size (assets/sam2_mini.yaml)
+
+
+def boxes_video(frames: int = 4, size: int = SIZE) -> VideoTensors:
+    """Three coloured boxes drifting right by 4 px a frame over a grey background (instance 1)."""
+    ids = np.ones((frames, size, size), np.int32)
+    rgb = np.full((frames, size, size, 3), 128, np.uint8)
+    for t in range(frames):
+        for k, (r, c, h, w, colour) in enumerate([(20, 30, 60, 80, (200, 30, 30)), (120, 40, 90, 50, (30, 200, 30)),
+                                                  (60, 150, 40, 40, (30, 30, 200))]):
+            ids[t, r:r + h, c + 4 * t:c + 4 * t + w] = k + 2
+            rgb[t, r:r + h, c + 4 * t:c + 4 * t + w] = colour
+    return VideoTensors("boxes", rgb, ids)
+
+
+def test_sampler_yields_sam2_batches_of_the_first_frames_objects():
+    video = boxes_video(6, 64)
+    sampler = ClipSampler([video], frames=3, clips=2, objects=2, min_area=0.05, flip=False)
+    images, masks, owner = sampler.draw(np.random.default_rng(0))
+    assert images.shape == (3, 2, 3, 64, 64) and images.dtype == np.float32
+    assert masks.shape == (3, 4, 64, 64) and masks.dtype == bool
+    assert owner.tolist() == [0, 0, 1, 1]
+    # undo the normalisation: the frames are the video's own pixels
+    pixels = np.moveaxis(images, 2, -1) * IMAGENET_STD + IMAGENET_MEAN
+    restored = np.rint(pixels * 255).astype(np.uint8)
+    # each clip is consecutive frames of the video (either direction), each mask one instance on each of them
+    for o in range(4):
+        clip = restored[:, owner[o]]
+        index = [next(t for t in range(6) if np.array_equal(clip[k], video.frames[t])) for k in range(3)]
+        assert abs(index[1] - index[0]) == 1 and index[2] - index[1] == index[1] - index[0]
+        instance = np.unique(video.instances[index[0]][masks[0, o]])
+        assert len(instance) == 1
+        for k in range(3):
+            assert np.array_equal(masks[k, o], video.instances[index[k]] == instance[0])
+        assert masks[0, o].sum() >= 0.05 * 64 * 64
+    # objects of a clip are distinct
+    assert not np.array_equal(masks[:, 0], masks[:, 1])
+    batch = sampler.batch(np.random.default_rng(0))
+    assert tuple(batch.img_batch.shape) == (3, 2, 3, 64, 64)
+    assert batch.flat_obj_to_img_idx[0].tolist() == [0, 0, 3, 3]  # clip b frame t -> b * T + t
+    assert tuple(batch.flat_img_batch.shape) == (6, 3, 64, 64)
+
+
+def test_sampler_keeps_only_objects_above_min_area():
+    ids = np.zeros((1, 10, 10), np.int32)
+    ids[0, :2, :2] = 1  # 4 % of the frame
+    ids[0, 5:, 5:] = 2  # 25 %
+    sampler = ClipSampler([VideoTensors("v", np.zeros((1, 10, 10, 3), np.uint8), ids)], frames=1, clips=1,
+                          objects=5, min_area=0.05)
+    assert sampler.objects_on(ids[0]).tolist() == [0, 2]  # 0 covers 71 %, 1 only 4 %
+    with pytest.raises(ParameterError, match="frames=3"):
+        ClipSampler([VideoTensors("v", np.zeros((2, 10, 10, 3), np.uint8), np.zeros((2, 10, 10), np.int32))],
+                    frames=3, clips=1, objects=1)
+
+
+def test_learning_rate_schedule_and_stages_by_hand():
+    stage = StageSettings("s", 10, frames=1, clips=1, objects=1, lr=1.0, warmup=2, final_lr_ratio=0.0)
+    assert learning_rate(stage, 0) == pytest.approx(0.5)
+    assert learning_rate(stage, 1) == pytest.approx(1.0)
+    assert learning_rate(stage, 2) == pytest.approx(1.0)  # cosine starts at the peak
+    assert learning_rate(stage, 6) == pytest.approx(0.5)  # halfway through the 8 decay steps
+    settings = TrainSettings(stages=(stage, StageSettings("t", 3, frames=2, clips=1, objects=1, lr=0.1)))
+    assert stage_at(settings, 9) == (stage, 9)
+    assert stage_at(settings, 11)[0].name == "t" and stage_at(settings, 11)[1] == 1
+    with pytest.raises(ParameterError):
+        stage_at(settings, 13)
+
+
+def tiny_settings() -> TrainSettings:
+    return TrainSettings(stages=(StageSettings("images", 2, frames=1, clips=1, objects=2, lr=1e-3, warmup=1,
+                                               min_area=0.01),
+                                 StageSettings("clips", 1, frames=2, clips=1, objects=2, lr=1e-3, warmup=1,
+                                               freeze_trunk=True, min_area=0.01)),
+                         save_every=1, log_every=1)
+
+
+def test_training_steps_change_the_weights_with_a_finite_loss(tmp_path):
+    torch.set_num_threads(1)
+    trainer = Trainer(tiny_settings(), [boxes_video()], tmp_path)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    record = trainer.train_step()
+    assert np.isfinite(record["core_loss"]) and record["core_loss"] > 0
+    assert record["lr"] == pytest.approx(1e-3)  # warm-up of one step
+    after = trainer.model.state_dict()
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    assert any(k.startswith("sam_mask_decoder") for k in changed)
+    assert any(k.startswith("image_encoder.trunk") for k in changed)
+    # stage 2 freezes the trunk: its weights stay, the memory modules train
+    trainer.train_step()
+    frozen = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    record = trainer.train_step()
+    assert record["stage"] == "clips"
+    assert all(torch.equal(frozen[k], v) for k, v in trainer.model.state_dict().items()
+               if k.startswith("image_encoder.trunk"))
+    assert any(not torch.equal(frozen[k], v) for k, v in trainer.model.state_dict().items()
+               if k.startswith("memory_attention"))
+
+
+def test_resume_from_a_checkpoint_gives_the_same_state(tmp_path):
+    torch.set_num_threads(1)
+    first = Trainer(tiny_settings(), [boxes_video()], tmp_path / "a")
+    first.train_step()
+    first.save()
+    (tmp_path / "b").mkdir()
+    shutil.copy(first.checkpoint_path, tmp_path / "b" / "checkpoint.pt")
+    first.train_step()
+    second = Trainer(tiny_settings(), [boxes_video()], tmp_path / "b")
+    assert second.resume() and second.step == 1
+    second.train_step()
+    assert second.step == first.step == 2
+    a, b = first.model.state_dict(), second.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert second.history[-1]["core_loss"] == first.history[-1]["core_loss"]
+    other = Trainer(TrainSettings(stages=tiny_settings().stages, seed=1), [boxes_video()], tmp_path / "b")
+    with pytest.raises(CheckpointError, match="other settings"):
+        other.resume()
+
+
+def test_feature_sizes_match_the_backbone_outputs():
+    model = build_model("base")
+    with torch.no_grad():
+        out = model.forward_image(torch.zeros(1, 3, SIZE, SIZE))
+    _, _, _, sizes = model._prepare_backbone_features(out)
+    assert [tuple(s) for s in sizes] == feature_sizes(SIZE) == [(64, 64), (32, 32), (16, 16)]
+
+
+def test_committed_weights_load_strictly_into_the_config():
+    assert WEIGHTS_PATH.is_file(), "the committed weights are missing; `make sam2-mini` makes them"
+    assert WEIGHTS_PATH.stat().st_size <= 20e6
+    state = torch.load(WEIGHTS_PATH, map_location="cpu", weights_only=True)
+    assert {v.dtype for v in state["model"].values() if v.is_floating_point()} == {torch.float16}
+    model = load_weights(build_model("video", config=CONFIG_PATH), WEIGHTS_PATH)
+    expected = model.state_dict()
+    assert set(expected) == set(state["model"])
+    assert all(torch.equal(expected[k].half(), state["model"][k]) for k in expected)
+
+
+def test_mismatched_weights_are_a_checkpoint_error(tmp_path):
+    path = tmp_path / "bad.pt"
+    torch.save({"model": {"nonsense": torch.zeros(1)}}, path)
+    with pytest.raises(CheckpointError, match="nonsense"):
+        load_weights(build_model("base"), path)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_weights(build_model("base"), Path(tmp_path / "missing.pt"))
+
+
+def test_quality_measures_by_hand():
+    objects = np.zeros((2, 4, 4), bool)
+    objects[0, :2] = True  # 8 px
+    objects[1, 2:, :2] = True  # 4 px
+    masks = np.zeros((1, 4, 4), bool)
+    masks[0, :1] = True  # 4 px inside object 0: IoU 0.5; no overlap with object 1
+    assert best_ious(objects, masks).tolist() == [0.5, 0.0]
+    instances = np.zeros((2, 4, 4), np.int32) + 1
+    instances[:, 2:] = 2  # two objects, half the frame each
+    masklets = np.full((2, 4, 4), -1, np.int32)
+    masklets[0, 2:] = 7  # frame 0: exact on object 2
+    masklets[1, 3:] = 7  # frame 1: half of object 2
+    ious = track_ious(masklets, instances, 0.1)
+    assert ious[1].tolist() == [1.0, 0.5]
+    assert ious[0].tolist() == [0.0, 0.0]  # object 1: the only masklet does not touch it
+    assert oracle_position(0.5, [0.0, 1.0], [0.8, 0.3]) == pytest.approx(0.6)
+    assert oracle_position(0.9, [0.0, 1.0], [0.8, 0.3]) is None
+
+
+def test_mask_logits_start_at_zero(tmp_path):
+    torch.set_num_threads(1)
+    trainer = Trainer(tiny_settings(), [boxes_video()], tmp_path)
+    trainer.model.eval()
+    with torch.no_grad():
+        out = trainer.model(trainer.sampler(tiny_settings().stages[0]).batch(np.random.default_rng(0)))[0]
+    logits = out["multistep_pred_multimasks_high_res"][0]
+    scores = out["multistep_object_score_logits"][0][:, 0]
+    # 0 for every object the object-score head sees; sam2 writes NO_OBJ_SCORE (-1024) for the others
+    expected = torch.where(scores[:, None, None, None] > 0, 0.0, -1024.0).expand_as(logits)
+    assert torch.equal(logits, expected)

@@ -1,0 +1,66 @@
+"""Command line of sam2-mini (SAM2 architecture, trained here on the generated benchmark).
+
+    python -m vsslib.sam2_mini train --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the sub-command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m vsslib.sam2_mini",
+                                     description="Train and measure sam2-mini (SAM2 architecture, trained here on "
+                                                 "the generated benchmark) with sam2's own training code.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train (or resume) a run in WORKDIR on a generated benchmark")
+    train.add_argument("--data", required=True, help="generated benchmark root (its train split is used)")
+    train.add_argument("--workdir", required=True, help="checkpoint.pt, log.jsonl and settings.json go here")
+    train.add_argument("--images-steps", type=int, default=420, help="steps of stage 1 (single frames)")
+    train.add_argument("--clips-steps", type=int, default=80, help="steps of stage 2 (clips, trunk frozen)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    train.add_argument("--no-progress", action="store_true")
+    data = sub.add_parser("data", help="generate the training and measurement videos (skipped when present)")
+    data.add_argument("--out", required=True, help="folder; train/ and heldout/ go inside")
+    export = sub.add_parser("export", help="fp16 weights, loss curves, quality figures and model card from a run")
+    export.add_argument("--workdir", required=True, help="the training run's folder")
+    export.add_argument("--heldout", required=True, help="generated benchmark of unseen videos (all splits used)")
+    export.add_argument("--assets", default=None, help="where the assets go (default: the package's assets/)")
+    export.add_argument("--videos", type=int, default=0, help="measure on the first N unseen videos (0: all)")
+    export.add_argument("--hardware", default="2-core CPU shared with other jobs, 1 torch thread, no GPU")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(getattr(args, "threads", 1))
+    if args.command == "train":
+        from .data import load_videos
+        from .model import build_model
+        from .train import Trainer, TrainSettings, default_stages
+
+        size = int(build_model("base").image_size)
+        settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps), seed=args.seed)
+        trainer = Trainer(settings, load_videos(args.data, size), args.workdir)
+        if trainer.resume():
+            print(f"resumed at step {trainer.step} of {settings.total_steps}", flush=True)
+        trainer.run(progress=not args.no_progress)
+        print(f"done: {trainer.step} steps, {trainer.seconds:.0f} s of training", flush=True)
+    elif args.command == "data":
+        from .recipe import make_data
+
+        for path in make_data(args.out):
+            print(path)
+    elif args.command == "export":
+        from .recipe import export_run
+
+        out = export_run(args.workdir, args.heldout, assets=args.assets, max_videos=args.videos,
+                         hardware=args.hardware)
+        print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

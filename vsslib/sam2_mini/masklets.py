@@ -1,0 +1,161 @@
+"""The ``"sam2-mini"`` masklet source: SAM2's masklet path run with the committed sam2-mini weights.
+
+sam2-mini (SAM2 architecture, trained here on the generated benchmark) goes through exactly what the
+``"sam2"`` source runs for an official checkpoint: sam2's ``SAM2AutomaticMaskGenerator`` on each
+window's key frame (built by :func:`vsslib.masks.sam2_model.build_mask_generator`, with the paper's grid
+and thresholds by default), sam2's ``SAM2VideoPredictor`` through the window
+(:func:`vsslib.masks.sam2_model.propagate_masks`), and the shared windows and linking
+(:func:`vsslib.masks.windows.run_windows`). Only the model differs: it is built from
+``assets/sam2_mini.yaml`` and ``assets/sam2_mini.pt``, and the generator's image predictor is told the
+model's own input size (256 px, not 1024).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import CheckpointError, ParameterError
+from ..masks.base import check_frames, merge_settings, register_masklet_source
+from ..masks.sam2_model import GeneratorSettings, build_mask_generator, inference, propagate_masks
+from ..masks.windows import WindowSettings, run_windows
+from .model import CONFIG_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
+
+if TYPE_CHECKING:
+    from ..data import Video
+
+__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest"]
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class SAM2MiniSettings:
+    """Settings of :class:`SAM2MiniMasklets`; the weights' and config's digests make them a cache key."""
+
+    weights: str = os.fspath(WEIGHTS_PATH)  # fp16 or fp32 weights ({"model": state_dict})
+    config: str = os.fspath(CONFIG_PATH)  # the model config (sam2 hydra format, a "model" entry)
+    max_masklets: int = 0  # keep only the N largest key-frame masks (0 = all)
+    max_objects_per_batch: int = 32  # objects propagated together (0 = all): same id map
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    windows: WindowSettings = field(default_factory=WindowSettings)
+    digest: str = ""  # filled on construction: SHA-256 of weights + config
+
+    def __post_init__(self) -> None:
+        for key in ("weights", "config"):
+            path = Path(getattr(self, key))
+            if not path.is_file():
+                raise CheckpointError(f"sam2-mini {key} {path} not found; `make sam2-mini` makes them")
+            object.__setattr__(self, key, os.fspath(path))
+        for key in ("max_masklets", "max_objects_per_batch"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ParameterError(f"{key}={value!r} must be an integer >= 0")
+        object.__setattr__(self, "digest", file_digest(self.weights)[:16] + file_digest(self.config)[:16])
+
+
+@register_masklet_source("sam2-mini")
+class SAM2MiniMasklets:
+    """SAM2's automatic mask generator and video predictor with the sam2-mini weights (CPU, float32).
+
+    Parameters
+    ----------
+    settings : SAM2MiniSettings, optional
+        Defaults: the committed weights, the paper's generator settings and 32-frame windows.
+    progress : bool
+        A tqdm bar over windows.
+    **overrides
+        Flat shortcuts for any field of :class:`SAM2MiniSettings`, of
+        :class:`~vsslib.masks.sam2_model.GeneratorSettings` (``points_per_side``, ``pred_iou_thresh``,
+        ``stability_score_thresh``, ...) or of :class:`~vsslib.masks.windows.WindowSettings` (``window``, ...).
+
+    Attributes
+    ----------
+    timings : dict[str, float]
+        Seconds spent: ``"build"``, ``"generate"``, ``"propagate"``; counts ``"generate_frames"``,
+        ``"propagate_frames"``, ``"propagate_object_frames"``.
+    """
+
+    name = "sam2-mini"
+    title = MODEL_NAME
+
+    def __init__(self, settings: SAM2MiniSettings | None = None, *, progress: bool = False, **overrides: Any) -> None:
+        if settings is None:  # the files first: the default ones need not exist when others are given
+            settings = SAM2MiniSettings(**{key: overrides.pop(key) for key in ("weights", "config") if key in overrides})
+        self.settings = merge_settings(settings, overrides, source="sam2-mini")
+        self.progress = progress
+        self.device = "cpu"
+        self.timings: dict[str, float] = dict.fromkeys(("build", "generate", "generate_frames", "propagate",
+                                                         "propagate_frames", "propagate_object_frames"), 0.0)
+        self._built: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"SAM2MiniMasklets({self.settings})"
+
+    @property
+    def model(self) -> Any:
+        """sam2's ``SAM2VideoPredictor`` with the sam2-mini weights, built on first use."""
+        if "model" not in self._built:
+            started = time.perf_counter()
+            self._built["model"] = load_model("video", weights=self.settings.weights, config=self.settings.config)
+            self.timings["build"] += time.perf_counter() - started
+        return self._built["model"]
+
+    @property
+    def generator(self) -> Any:
+        """sam2's ``SAM2AutomaticMaskGenerator`` over :attr:`model`, its predictor at the model's input size."""
+        if "generator" not in self._built:
+            generator = build_mask_generator(self.model, self.settings.generator)
+            image_predictor(generator.predictor)
+            self._built["generator"] = generator
+        return self._built["generator"]
+
+    def __call__(self, frames: np.ndarray, video: Video | None = None) -> np.ndarray:
+        """Masklets of a video: ``frames (T, H, W, 3) uint8`` -> ``(T, H, W) int32`` ids, -1 = none."""
+        frames = check_frames(frames)
+        return run_windows(frames, self.settings.windows, self.propose, self.propagate, progress=self.progress,
+                           desc="sam2-mini masklets")
+
+    def propose(self, frame: np.ndarray) -> np.ndarray:
+        """Automatic-generator masks of ``frame (H, W, 3) uint8``: ``(N, H, W) bool``, non-empty, largest first."""
+        generator = self.generator
+        started = time.perf_counter()
+        frame = np.array(frame, dtype=np.uint8, order="C")
+        with inference(self.device, autocast=False):
+            records = generator.generate(frame)
+        self.timings["generate"] += time.perf_counter() - started
+        self.timings["generate_frames"] += 1
+        if not records:
+            return np.zeros((0, *frame.shape[:2]), bool)
+        masks = np.stack([np.asarray(r["segmentation"], bool) for r in records])
+        areas = masks.reshape(len(masks), -1).sum(axis=1)
+        order = np.argsort(-areas, kind="stable")
+        masks = masks[order[areas[order] > 0]]
+        if self.settings.max_masklets:
+            masks = masks[: self.settings.max_masklets]
+        return masks
+
+    def propagate(self, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Carry ``masks (N, H, W) bool`` on ``frames[0]`` through ``frames (L, H, W, 3)``: ``(L, H, W) int32``."""
+        if not len(masks):
+            return np.full(frames.shape[:3], -1, np.int32)
+        started = time.perf_counter()
+        out = propagate_masks(self.model, frames, masks, ids, threshold=self.settings.generator.mask_threshold,
+                              max_objects_per_batch=self.settings.max_objects_per_batch, autocast=False)
+        self.timings["propagate"] += time.perf_counter() - started
+        self.timings["propagate_frames"] += len(frames)
+        self.timings["propagate_object_frames"] += len(frames) * len(masks)
+        return out

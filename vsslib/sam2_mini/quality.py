@@ -1,0 +1,185 @@
+"""Quality of a masklet source on generated videos with exact instance maps.
+
+Two measurements, both against the dataset's objects (instances covering at least ``min_fraction`` of
+the frame; on the generated benchmark every pixel belongs to an instance, stuff included):
+
+- :func:`keyframe_recall`: on each window's key frame, every object's best IoU with any proposal of the
+  source's generator (``source.propose``), averaged over objects.
+- :func:`propagation_iou`: the source's full masklet path over one window (``source(frames[:window])``);
+  each object of the key frame is assigned the masklet whose painted key-frame region overlaps it best
+  (IoU), and that masklet's region is compared with the object on every later frame. The mean over
+  objects at each frame offset is the curve; offset 0 is the painted key-frame quality.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import DataError, ParameterError
+
+if TYPE_CHECKING:
+    from ..data import Video
+
+__all__ = ["ORACLE_STRENGTHS", "objects_of", "best_ious", "keyframe_recall", "track_ious", "propagation_iou",
+           "oracle_position", "first_frames", "measure"]
+
+
+def objects_of(instances: np.ndarray, min_fraction: float) -> np.ndarray:
+    """Instance ids of a ``(H, W)`` map covering at least ``min_fraction`` of it, sorted."""
+    values, counts = np.unique(instances, return_counts=True)
+    keep = counts >= min_fraction * instances.size
+    return values[keep & (values != 0)]
+
+
+def best_ious(objects: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """For each object mask ``(K, H, W) bool``, its best IoU with any of ``masks (N, H, W) bool``: ``(K,) float64``."""
+    if not len(masks):
+        return np.zeros(len(objects))
+    a = objects.reshape(len(objects), -1).astype(np.float32)
+    b = masks.reshape(len(masks), -1).astype(np.float32)
+    inter = a @ b.T
+    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+    return (inter / np.maximum(union, 1.0)).max(axis=1).astype(np.float64)
+
+
+def keyframe_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequence[Video], *, window: int = 32,
+                    min_fraction: float = 0.01) -> dict[str, float]:
+    """Mean best IoU of the objects of every key frame (frames 0, window, 2 window, ...) with the proposals.
+
+    Returns
+    -------
+    ``{"recall": mean best IoU, "objects": count, "recall_at_50": fraction with IoU >= 0.5,
+    "proposals": mean proposals per key frame}``.
+    """
+    if not 0.0 < min_fraction < 1.0:
+        raise ParameterError(f"min_fraction={min_fraction!r} must lie in (0, 1)")
+    scores, counts = [], []
+    for video in videos:
+        if video.instances is None:
+            raise DataError(f"video {video.name} has no instance maps")
+        for t in range(0, video.num_frames, window):
+            ids = objects_of(video.instances[t], min_fraction)
+            masks = propose(video.frames[t])
+            counts.append(len(masks))
+            scores.extend(best_ious(video.instances[t][None] == ids[:, None, None], masks).tolist())
+    scores_array = np.asarray(scores)
+    return {"recall": float(scores_array.mean()), "objects": len(scores), "recall_at_50": float((scores_array >= 0.5).mean()),
+            "proposals": float(np.mean(counts))}
+
+
+def track_ious(masklets: np.ndarray, instances: np.ndarray, min_fraction: float) -> np.ndarray:
+    """IoU of each key-frame object's best masklet with the object, frame by frame.
+
+    Parameters
+    ----------
+    masklets : (L, H, W) int32 ids, -1 = none; frame 0 is the key frame.
+    instances : (L, H, W) instance ids.
+
+    Returns
+    -------
+    (K, L) float64, one row per object covering ``min_fraction`` of frame 0.
+    """
+    if masklets.shape != instances.shape:
+        raise DataError(f"masklets {masklets.shape} and instances {instances.shape} differ in shape")
+    objects = objects_of(instances[0], min_fraction)
+    ids = np.unique(masklets[0])
+    ids = ids[ids >= 0]
+    out = np.zeros((len(objects), len(masklets)))
+    if not len(ids):
+        return out
+    key = masklets[0][None] == ids[:, None, None]
+    for k, obj in enumerate(objects):
+        target = instances[0] == obj
+        inter = (key & target).sum(axis=(1, 2))
+        union = (key | target).sum(axis=(1, 2))
+        chosen = ids[int(np.argmax(inter / np.maximum(union, 1)))]
+        region = masklets == chosen
+        truth = instances == obj
+        inter_t = (region & truth).sum(axis=(1, 2))
+        union_t = (region | truth).sum(axis=(1, 2))
+        out[k] = np.where(union_t > 0, inter_t / np.maximum(union_t, 1), 1.0)
+    return out
+
+
+def first_frames(video: Video, count: int) -> Video:
+    """The first ``count`` frames of a video: every per-frame field (arrays and ``frame_ids``) cut alike."""
+    changes = {}
+    for f in dataclasses.fields(video):
+        value = getattr(video, f.name)
+        if isinstance(value, (np.ndarray, list)) and len(value) == video.num_frames:
+            changes[f.name] = value[:count]
+    return dataclasses.replace(video, **changes)
+
+
+def propagation_iou(source: Callable[..., np.ndarray], videos: Sequence[Video], *, window: int = 32,
+                    min_fraction: float = 0.01) -> np.ndarray:
+    """Mean IoU by frame offset (``(window,) float64``) of the source's masklets over the first window of each video.
+
+    The source is called on the first ``window`` frames (and that part of the video, for the oracle).
+    """
+    rows = []
+    for video in videos:
+        if video.instances is None:
+            raise DataError(f"video {video.name} has no instance maps")
+        if video.num_frames < window:
+            raise DataError(f"video {video.name} has {video.num_frames} frames, fewer than window={window}")
+        clip = first_frames(video, window)
+        masklets = source(clip.frames, clip)
+        rows.append(track_ious(masklets[:window], video.instances[:window], min_fraction))
+    return np.concatenate(rows, axis=0).mean(axis=0)
+
+
+ORACLE_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the corruption sweep of the study (refiner_oracle_sweep)
+
+
+def oracle_position(value: float, strengths: Sequence[float], values: Sequence[float]) -> float | None:
+    """The corruption strength at which the oracle's value equals ``value`` (linear interpolation).
+
+    ``values`` must fall with the strength; None when ``value`` lies outside their range.
+    """
+    s, v = np.asarray(strengths, float), np.asarray(values, float)
+    if value > v.max() or value < v.min():
+        return None
+    order = np.argsort(v)
+    return float(np.interp(value, v[order], s[order]))
+
+
+def measure(videos: Sequence[Video], *, weights: str, config: str, window: int = 32, min_fraction: float = 0.01,
+            progress: bool = True) -> dict[str, object]:
+    """Every quality figure of the model card on ``videos`` (unseen generated videos with instance maps).
+
+    Returns a JSON-ready dict: key-frame recall and propagated IoU by offset for sam2-mini and the classical
+    generator, the oracle corruption sweep's propagated IoU, and sam2-mini's position on that axis.
+    """
+    import time
+
+    from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
+
+    from ..masks import create_masklet_source
+
+    sources = {"sam2-mini": create_masklet_source("sam2-mini", weights=weights, config=config, window=window),
+               "classical": create_masklet_source("classical", window=window)}
+    result: dict[str, object] = {"videos": [v.name for v in videos], "window": window, "min_fraction": min_fraction}
+    recall, curves, seconds = {}, {}, {}
+    for name, source in tqdm(sources.items(), disable=not progress, desc="quality"):
+        started = time.perf_counter()
+        recall[name] = keyframe_recall(source.propose, videos, window=window, min_fraction=min_fraction)
+        curves[name] = propagation_iou(source, videos, window=window, min_fraction=min_fraction).tolist()
+        seconds[name] = time.perf_counter() - started
+    oracle = {}
+    for strength in ORACLE_STRENGTHS:
+        source = create_masklet_source("oracle", strength=strength)
+        oracle[str(strength)] = propagation_iou(source, videos, window=window, min_fraction=min_fraction).tolist()
+    mini_mean = float(np.mean(curves["sam2-mini"]))
+    result.update(keyframe_recall=recall, propagation_iou=curves, seconds=seconds, oracle_propagation_iou=oracle,
+                  mean_propagation_iou={**{k: float(np.mean(v)) for k, v in curves.items()},
+                                        **{f"oracle {k}": float(np.mean(v)) for k, v in oracle.items()}},
+                  oracle_strength_equivalent=oracle_position(
+                      mini_mean, ORACLE_STRENGTHS, [float(np.mean(oracle[str(s)])) for s in ORACLE_STRENGTHS]),
+                  above_classical_at_every_offset=bool(np.all(np.asarray(curves["sam2-mini"])
+                                                              > np.asarray(curves["classical"]))))
+    return result

@@ -1,0 +1,141 @@
+"""Plots of when the refiner hurts: damaged pixels per cause, and the worst example of each cause.
+
+The causes and their counts come from :mod:`vsslib.analysis.failures`. Each cause is drawn with a label that
+says what happened and what a reader can change about it (:data:`CAUSE_LABELS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from . import colorize, set_style
+from ._draw import fade, figure_title, mark_border, require_columns
+from .masks import overlay_masklets
+
+__all__ = ["CAUSE_LABELS", "CAUSE_REMEDIES", "plot_failure_causes", "plot_failure_panel"]
+
+CAUSE_LABELS = {"late_entry": "object entered mid-window", "small_or_thin": "small or thin object swallowed",
+                "drift": "masklet drifted off its object", "drift_vote": "vote spoiled by the masklet's drifting frames",
+                "spanning": "masklet spans several classes", "leak": "pure masklet spilled onto a neighbour",
+                "wrong_majority": "baseline's majority wrong inside a correct masklet",
+                "other": "none of the above (vote decided by unlabelled pixels)"}
+"""What each cause of :data:`vsslib.analysis.failures.CAUSES` means, in the reader's words."""
+CAUSE_REMEDIES = {"late_entry": "discover new objects mid-window (discover_every) or shorten the window",
+                  "small_or_thin": "a denser point grid (points_per_side), or keep small masklets out of the vote",
+                  "drift": "shorter windows (window), or stop a masklet whose overlap with its key frame falls",
+                  "drift_vote": "a per-frame vote (vote: frame), or shorter windows",
+                  "spanning": "stricter mask filters (pred_iou_thresh, stability_score_thresh)",
+                  "leak": "tighter masks at object edges (a better generator or higher mask thresholds)",
+                  "wrong_majority": "a better baseline network: the masks were right",
+                  "other": "check the ground truth's void regions"}
+"""The knob a reader can turn against each cause."""
+_CAUSE_COLOURS = {"late_entry": "#e9c46a", "small_or_thin": "#f4a261", "drift": "#e76f51", "drift_vote": "#f28482",
+                  "spanning": "#9b5de5", "leak": "#2a9d8f", "wrong_majority": "#264653", "other": "#6c757d"}
+_CULPRIT = (255, 40, 40)  # red: the masklet blamed
+
+
+def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float | None = None) -> plt.Figure:
+    """Share of the damaged pixels and the mIoU each cause costs, one bar per cause.
+
+    Parameters
+    ----------
+    summary : ``FailureReport.summary()``: DataFrame[cause, events, pixels, pixel_share, miou_cost].
+    title : names the baseline, the masklet source and the data.
+    total_cost : mIoU (0..1) regained by undoing all damage at once, drawn as a dashed line: the costs of
+        single causes do not add up to it.
+
+    Returns
+    -------
+    matplotlib Figure. The share axis runs from 0 to 100 %; counts are written inside long bars and beside
+    short ones, so no label leaves the axes.
+    """
+    set_style()
+    require_columns(summary, ["cause", "events", "pixels", "pixel_share", "miou_cost"], "plot_failure_causes")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(summary) + 1.9), sharey=True,
+                             gridspec_kw={"width_ratios": (1.4, 1)})
+    y = np.arange(len(summary))
+    colours = [_CAUSE_COLOURS.get(c, "0.6") for c in summary["cause"]]
+    share = 100 * summary["pixel_share"].to_numpy(dtype=np.float64)
+    axes[0].barh(y, share, color=colours)
+    for k, row in enumerate(summary.itertuples(index=False)):
+        text = f"{share[k]:.1f} % ({row.pixels:,} px, {row.events:,} events)"
+        inside = share[k] > 55
+        axes[0].text(share[k] - 1 if inside else share[k] + 1, k, text, va="center",
+                     ha="right" if inside else "left", fontsize=8, color="white" if inside else "0.2")
+    axes[0].set_xlim(0, 100)
+    axes[0].set_xlabel("share of the damaged pixels (%)\n(damaged: baseline right, refined wrong)")
+    cost = 100 * summary["miou_cost"].to_numpy(dtype=np.float64)
+    axes[1].barh(y, cost, color=colours)
+    top = max(cost.max(), 100 * total_cost if total_cost is not None else 0.0, 0.01)
+    for k, v in enumerate(cost):
+        axes[1].text(v + 0.01 * top, k, f"{v:.2f}", va="center", fontsize=8)
+    axes[1].set_xlabel("mIoU cost (points)\n(regained by restoring the baseline there)")
+    if total_cost is not None:
+        axes[1].axvline(100 * total_cost, color="0.3", ls="--", lw=1)
+        axes[1].text(100 * total_cost, 1.0, f"all causes at once: {100 * total_cost:.2f} ",
+                     transform=axes[1].get_xaxis_transform(), fontsize=8, va="bottom", ha="right", color="0.3")
+    axes[1].set_xlim(0, top * 1.25)
+    axes[0].set_yticks(y, [CAUSE_LABELS.get(c, str(c).replace("_", " ")) for c in summary["cause"]])
+    axes[0].invert_yaxis()
+    for ax in axes:
+        ax.grid(axis="y", visible=False)
+    figure_title(fig, title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarray, *, title: str) -> plt.Figure:
+    """One row per failure example: frame, ground truth, baseline, masklets, refined.
+
+    Parameters
+    ----------
+    examples : mappings with ``"image"`` (H, W, 3) uint8, ``"gt"``, ``"baseline"``, ``"refined"`` (H, W)
+        label maps, ``"masklets"`` (H, W) int32, and the row of ``FailureReport.examples``: ``"video"``,
+        ``"frame"`` (index), ``"cause"``, ``"masklet"`` (id, -1 = none), ``"pixels"``.
+    palette : (C, 3) uint8.
+
+    Notes
+    -----
+    The blamed masklet is outlined in red (the other masklets faded); on the refined panel its damaged
+    pixels (baseline right, refined wrong; all damaged pixels when no masklet is blamed) keep their colour,
+    outlined in black, and the rest is faded.
+    """
+    set_style()
+    if not examples:
+        raise ParameterError("plot_failure_panel: no examples to draw")
+    height, width = np.asarray(examples[0]["gt"]).shape
+    fig, axes = plt.subplots(len(examples), 5, figsize=(15, len(examples) * (3.0 * height / width + 0.35) + 0.5),
+                             squeeze=False)
+    names = ["frame", "ground truth", "baseline", "masklets (blamed one in red)",
+             "refined (its damage bright, rest faded)"]
+    for r, ex in enumerate(examples):
+        gt, base, ref, ids = (np.asarray(ex[k]) for k in ("gt", "baseline", "refined", "masklets"))
+        damaged = (gt != 255) & (base == gt) & (ref != gt)
+        blamed = ids == ex["masklet"] if ex["masklet"] >= 0 else np.zeros(ids.shape, bool)
+        masks = overlay_masklets(ex["image"], ids)
+        masks = np.where(blamed[..., None] | (ids < 0)[..., None], masks, fade(masks, 0.45))
+        masks = mark_border(masks, blamed, _CULPRIT, thickness=2)
+        focus = damaged & blamed if ex["masklet"] >= 0 else damaged
+        refined = colorize(ref, palette)
+        refined = mark_border(np.where(focus[..., None], refined, fade(refined, 0.7)), focus, (0, 0, 0))
+        images = [ex["image"], colorize(gt, palette), colorize(base, palette), masks, refined]
+        for c, image in enumerate(images):
+            ax = axes[r, c]
+            ax.imshow(image)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if r == 0:
+                ax.set_title(names[c], fontsize=9)
+        cause = CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"]))
+        axes[r, 0].set_ylabel(f"{cause}\n{ex['video']} frame {ex['frame']}\n"
+                              f"{ex['pixels']:,} px damaged", fontsize=8)
+    figure_title(fig, title)
+    fig.tight_layout()
+    return fig
