@@ -165,10 +165,10 @@ display(summary.round(2))
 # %%
 scores2 = summary.set_index("variant")["mIoU"]
 best = scores2.drop(index="baseline").idxmax()
-takeaway(f"The best approach-2 variant here is `{best}`: over the evaluated split, mIoU {change(scores2['baseline'], "
-         f"scores2[best])} against the `{approach2.baseline_name}` network it is compared with. Classifying masklets "
-         "from scratch must recognise each object from a single pooled vector, which plain colour and texture cannot "
-         "do well.")
+change_text = change(scores2["baseline"], scores2[best])
+takeaway(f"The best approach-2 variant here is `{best}`: over the evaluated split, mIoU {change_text} against the "
+         f"`{approach2.baseline_name}` network it is compared with. Classifying masklets from scratch must recognise "
+         "each object from a single pooled vector.")
 
 # %% [markdown]
 # ## What we learned

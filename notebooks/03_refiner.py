@@ -45,7 +45,7 @@ from vsslib.metrics import mean_iou
 from vsslib.settings import VOTES
 from vsslib.study import Study
 from vsslib.tables import gain_supported, readable, stats_row
-from vsslib.viz.prose import change, points, takeaway
+from vsslib.viz.prose import takeaway
 
 study = Study.from_notebook(params_file, results_dir)
 settings = study.settings

@@ -44,7 +44,7 @@ from vsslib._io import read_image
 from vsslib.metrics import confusion_matrix
 from vsslib.study import Study
 from vsslib.tables import gain_supported, readable, stats_row
-from vsslib.viz.prose import change, takeaway
+from vsslib.viz.prose import takeaway
 
 study = Study.from_notebook(params_file, results_dir)
 settings = study.settings
