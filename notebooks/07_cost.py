@@ -38,6 +38,7 @@ import pandas as pd
 
 from vsslib import viz
 from vsslib.analysis import refiner_stages, sam2_cost_grid, sam2_memory_by_length, time_stages
+from vsslib.specs import sam2_config
 from vsslib.study import Study
 from vsslib.viz.prose import takeaway
 
@@ -86,13 +87,13 @@ takeaway(f"The slowest stage is `{slowest['stage']}` ({slowest['masklets']} mask
 # NBVAL_IGNORE_OUTPUT
 checkpoint = str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None
 cost = sam2_cost_grid(settings.cost.grids, settings.cost.windows, (settings.data.height, settings.data.width), 4,
-                      sam2.device, config=sam2.config, checkpoint=checkpoint, measured_frames=2,
+                      sam2.device, config=sam2_config(settings), checkpoint=checkpoint, measured_frames=2,
                       max_measured_grid=max(settings.cost.grids))
 viz.save_table(cost.generator, "cost_sam2_generator", caption="SAM2 automatic generator seconds per key frame by grid",
                machine_dependent_columns=("seconds",))
 viz.save_table(cost.propagation, "cost_sam2_propagation", caption="SAM2 propagation seconds by window length",
                machine_dependent_columns=("seconds", "seconds_per_frame"))
-fig = viz.cost.plot_sam2_cost(cost, title=f"SAM2 {sam2.config} cost | {sam2.device} | {'checkpoint' if checkpoint else 'random weights'}")
+fig = viz.cost.plot_sam2_cost(cost, title=f"SAM2 {sam2_config(settings)} cost | {sam2.device} | {'checkpoint' if checkpoint else 'random weights'}")
 viz.save_figure(fig, "cost_sam2_grid_and_window", caption="SAM2 seconds by point grid and by window length", machine_dependent=True)
 
 # %%
@@ -112,10 +113,10 @@ takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.
 # %%
 # NBVAL_IGNORE_OUTPUT
 memory = sam2_memory_by_length([1, 2, 4], (settings.data.height, settings.data.width), 1, sam2.device,
-                               config=sam2.config, checkpoint=checkpoint)
+                               config=sam2_config(settings), checkpoint=checkpoint)
 viz.save_table(memory, "cost_sam2_memory", caption="Peak memory (MiB) of one SAM2 predictor state by its number of frames",
                machine_dependent_columns=("peak_mib", "start_mib", "increase_mib"))
-fig = viz.cost.plot_memory_by_length(memory, title=f"SAM2 {sam2.config} memory by state length | {sam2.device}")
+fig = viz.cost.plot_memory_by_length(memory, title=f"SAM2 {sam2_config(settings)} memory by state length | {sam2.device}")
 viz.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames in the state", machine_dependent=True)
 
 # %%

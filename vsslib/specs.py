@@ -18,7 +18,7 @@ from .errors import ParameterError
 from .runs import ClassifySpec, RefineSpec
 from .settings import StudySettings
 
-__all__ = ["masklet_settings", "baseline_names", "refine_spec", "classify_spec", "PREDICTIONS_PREFIX"]
+__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "PREDICTIONS_PREFIX"]
 
 PREDICTIONS_PREFIX = "predictions:"
 
@@ -46,6 +46,16 @@ def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> 
         result.update(config=m.sam2.config or None, checkpoint=str(settings.folder(m.sam2.checkpoint)))
     result.update(overrides)
     return result
+
+
+def sam2_config(settings: StudySettings) -> str:
+    """The SAM2 config of the settings: ``masklets.sam2.config``, else the size the checkpoint's official file
+    name belongs to, else ``tiny`` (random weights, as the cost study uses without a checkpoint)."""
+    from .masks.sam2_model import config_of_checkpoint
+
+    sam2 = settings.masklets.sam2
+    named = config_of_checkpoint(sam2.checkpoint) if sam2.checkpoint else None
+    return sam2.config or named or "tiny"
 
 
 def baseline_names(settings: StudySettings) -> list[str]:
