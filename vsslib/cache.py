@@ -64,8 +64,9 @@ def fingerprint_files(paths: Iterable[str | os.PathLike[str]]) -> str:
 
 
 def default_cache_root() -> Path:
-    """``$VSSLIB_CACHE`` if set, else ``.cache`` in the current folder."""
-    return Path(os.environ.get("VSSLIB_CACHE", ".cache"))
+    """``.cache`` in the current folder: where products go when no cache folder is given (the command line's
+    ``--cache`` and ``$VSSLIB_CACHE`` are read in :mod:`vsslib.cli`, not here)."""
+    return Path(".cache")
 
 
 class ProductCache:

@@ -62,10 +62,10 @@ def use_results(path: str | os.PathLike[str]) -> Path:
 
 
 def results_dir(root: str | os.PathLike[str] = "results") -> Path:
-    """The results root: set by :func:`use_results`, else ``$VSSLIB_RESULTS``, else ``root``."""
+    """The results root: set by :func:`use_results`, else ``root``."""
     if _RESULTS is not None:
         return _RESULTS
-    return Path(os.environ.get("VSSLIB_RESULTS", root))
+    return Path(root)
 
 
 def colorize(labels: np.ndarray, palette: np.ndarray, *, ignore_color: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
