@@ -88,7 +88,7 @@ for source in settings.masklets.sources:
     fig = viz.failures.plot_failure_causes(summary, title=f"Failure causes | {baseline} + {source} masklets | {study.data_name}")
     viz.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} masklets)")
 causes = pd.concat(tables, ignore_index=True)
-viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}); "
+saved = viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}); "
                "drift_scope: drift charged per frame, or on every frame of a masklet that drifts anywhere")
 
 # %%
