@@ -29,9 +29,21 @@ import numpy as np
 from ..devices import PeakMemory, check_device_name, resolve_device
 from ..errors import ParameterError
 from .base import check_frames, merge_settings, register_masklet_source
-from .sam2_model import (SAM2_CONFIGS, GeneratorSettings, build_mask_generator, build_sam2_model, check_checkpoint,
-                         check_number, checkpoint_url, config_of_checkpoint, has_sam2_extension, inference,
-                         propagate_masks, resolve_config)
+from .sam2_model import (
+    SAM2_CONFIGS,
+    GeneratorSettings,
+    build_mask_generator,
+    build_sam2_model,
+    check_checkpoint,
+    check_number,
+    checkpoint_url,
+    config_of_checkpoint,
+    generated_masks,
+    has_sam2_extension,
+    inference,
+    propagate_masks,
+    resolve_config,
+)
 from .windows import WindowSettings, run_windows
 
 if TYPE_CHECKING:
@@ -211,15 +223,7 @@ class SAM2Masklets:
             records = generator.generate(frame)
         self.timings["generate"] += time.perf_counter() - started
         self.timings["generate_frames"] += 1
-        if not records:
-            return np.zeros((0, *frame.shape[:2]), bool)
-        masks = np.stack([np.asarray(r["segmentation"], bool) for r in records])
-        areas = masks.reshape(len(masks), -1).sum(axis=1)
-        order = np.argsort(-areas, kind="stable")
-        masks = masks[order[areas[order] > 0]]
-        if self.settings.max_masklets:
-            masks = masks[: self.settings.max_masklets]
-        return masks
+        return generated_masks(records, frame.shape[:2], self.settings.max_masklets)
 
     def propagate(self, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Carry masks given on ``frames[0]`` through ``frames`` with the video predictor.

@@ -61,7 +61,8 @@ from .base import paint
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["GeneratorSettings", "SAM2_CONFIGS", "resolve_config", "config_of_checkpoint", "checkpoint_url",
+__all__ = ["GeneratorSettings", "SAM2_CONFIGS", "resolve_config", "config_of_checkpoint",
+           "generated_masks", "checkpoint_url",
            "check_number", "has_sam2_extension", "sam2_warnings", "check_checkpoint", "load_sam2_weights",
            "build_sam2_model", "build_mask_generator", "build_image_predictor", "inference", "write_frames",
            "video_state", "add_masks", "propagate_frames", "paint_over", "propagate_masks", "JPEG_QUALITY"]
@@ -142,6 +143,18 @@ def resolve_config(config: str) -> tuple[str, str]:
     """
     entry = official_checkpoint(config)
     return entry.config, entry.file
+
+
+def generated_masks(records: list[dict], shape: tuple[int, int], max_masklets: int = 0) -> np.ndarray:
+    """The automatic generator's records as ``(N, H, W) bool`` masks of a frame of ``shape``: non-empty,
+    largest first (stable among equal areas), at most ``max_masklets`` (0: all)."""
+    if not records:
+        return np.zeros((0, *shape), bool)
+    masks = np.stack([np.asarray(r["segmentation"], bool) for r in records])
+    areas = masks.reshape(len(masks), -1).sum(axis=1)
+    order = np.argsort(-areas, kind="stable")
+    masks = masks[order[areas[order] > 0]]
+    return masks[:max_masklets] if max_masklets else masks
 
 
 def config_of_checkpoint(checkpoint: str | os.PathLike[str]) -> str | None:

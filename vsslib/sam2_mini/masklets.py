@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import CheckpointError, ParameterError
 from ..masks.base import check_frames, merge_settings, register_masklet_source
-from ..masks.sam2_model import GeneratorSettings, build_mask_generator, inference, propagate_masks
+from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
 from ..masks.windows import WindowSettings, run_windows
 from .model import CONFIG_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
 
@@ -138,15 +138,7 @@ class SAM2MiniMasklets:
             records = generator.generate(frame)
         self.timings["generate"] += time.perf_counter() - started
         self.timings["generate_frames"] += 1
-        if not records:
-            return np.zeros((0, *frame.shape[:2]), bool)
-        masks = np.stack([np.asarray(r["segmentation"], bool) for r in records])
-        areas = masks.reshape(len(masks), -1).sum(axis=1)
-        order = np.argsort(-areas, kind="stable")
-        masks = masks[order[areas[order] > 0]]
-        if self.settings.max_masklets:
-            masks = masks[: self.settings.max_masklets]
-        return masks
+        return generated_masks(records, frame.shape[:2], self.settings.max_masklets)
 
     def propagate(self, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Carry ``masks (N, H, W) bool`` on ``frames[0]`` through ``frames (L, H, W, 3)``: ``(L, H, W) int32``."""
