@@ -141,7 +141,7 @@ table = pd.DataFrame({"masklet": votes.ids, "pixels": votes.votes.sum(axis=1),
                       "winner": [dataset.class_names[w] if w >= 0 else "-" for w in votes.winners],
                       "winner_share": votes.votes.max(axis=1) / np.maximum(votes.votes.sum(axis=1), 1)})
 largest = table.sort_values("pixels", ascending=False).head(8).round(3)
-display(largest)
+display(largest.set_index("masklet"))  # the masklet id once, as the row label
 
 # %%
 split_votes = largest[largest["winner_share"] < 0.7]
@@ -158,7 +158,8 @@ takeaway(f"Of the {len(largest)} largest {sources[0]} masklets, {len(split_votes
 # baseline's class, `fused` mixes the MLP's probabilities with the baseline's votes.
 
 # %%
-approach2 = study.classify("appearance", sources[0])
+with study.step("approach 2, appearance features", total=1):  # one progress bar for the whole step
+    approach2 = study.classify("appearance", sources[0])
 summary = pd.DataFrame([{"variant": v, **approach2[v].percent()} for v in ("baseline", "none", "fallback", "fused")])
 display(summary.round(2))
 

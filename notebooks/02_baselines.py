@@ -64,8 +64,9 @@ viz.save_figure(fig, "baselines_loss_curves", caption="Training loss of the base
 
 # %%
 dataset = study.dataset()
-rows = [stats_row(study.refine_seeds(name, "oracle"), "baseline", network=name, stride=net.stride)
-        for name, net in networks.items()]
+with study.step("every network, every training seed"):  # one progress bar for all the runs
+    rows = [stats_row(study.refine_seeds(name, "oracle"), "baseline", network=name, stride=net.stride)
+            for name, net in networks.items()]
 table = pd.DataFrame(rows)
 viz.save_table(table, "baselines_metrics", caption="mIoU, mBIoU, mVC8, mVC16 (%) of the baseline networks: mean and "
                "sd over training seeds, 95 % video-bootstrap intervals", machine_dependent_columns=("fps",))

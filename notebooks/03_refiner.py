@@ -61,14 +61,16 @@ print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 # %%
 dataset = study.dataset()
 rows, raw = [], {}
-for baseline in study.baselines():
-    for source in settings.masklets.sources:
-        for vote in VOTES:
-            runs = raw[(baseline, source, vote)] = study.refine_seeds(baseline, source, vote=vote)
-            if not any(r["baseline"] == baseline and r["method"] == "baseline" for r in rows):
-                rows.append(stats_row(runs, "baseline", baseline=baseline, masklets="-", vote="-", method="baseline"))
-            rows.append(stats_row(runs, "refined", against="baseline", baseline=baseline, masklets=source, vote=vote,
-                                  method="refined"))
+with study.step("every baseline x source x vote x seed"):  # one progress bar for all the runs
+    for baseline in study.baselines():
+        for source in settings.masklets.sources:
+            for vote in VOTES:
+                runs = raw[(baseline, source, vote)] = study.refine_seeds(baseline, source, vote=vote)
+                if not any(r["baseline"] == baseline and r["method"] == "baseline" for r in rows):
+                    rows.append(stats_row(runs, "baseline", baseline=baseline, masklets="-", vote="-",
+                                          method="baseline"))
+                rows.append(stats_row(runs, "refined", against="baseline", baseline=baseline, masklets=source,
+                                      vote=vote, method="refined"))
 table = pd.DataFrame(rows)
 viz.save_table(table, "refiner", caption=f"Approach 1 on {study.data_name}: mIoU, mBIoU, mVC8, mVC16 (%) as mean "
                "over training seeds, sd over seeds, 95 % video-bootstrap intervals, and gains over the baseline",
@@ -127,9 +129,10 @@ print(f"mIoU of the written predictions: {100 * check:.4f}; in the run: {100 * r
 
 # %%
 baseline = study.baselines()[-1]
-rows = [stats_row(study.refine_corruptions(baseline, strength), "refined", against="baseline", baseline=baseline,
-                  strength=strength, method="refined")
-        for strength in settings.masklets.oracle.strengths]
+with study.step("every strength x corruption seed"):  # one progress bar for all the runs
+    rows = [stats_row(study.refine_corruptions(baseline, strength), "refined", against="baseline",
+                      baseline=baseline, strength=strength, method="refined")
+            for strength in settings.masklets.oracle.strengths]
 sweep = pd.DataFrame(rows)
 viz.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle masklets corrupted at a growing strength "
                f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % video intervals",
@@ -160,22 +163,43 @@ takeaway(f"With exact objects (s = 0) the refiner changes `{baseline}`'s mIoU by
 
 # %%
 rows = []
-for window in (4, 8, settings.masklets.window):
-    for source in [s for s in settings.masklets.sources if s != "oracle"]:
-        refined = study.refine(study.baselines()[0], source, window=window)["refined"]
-        rows.append({"masklets": source, "window": window, **refined.percent(), "fps": refined.fps})
-windows = pd.DataFrame(rows).round(2)
-viz.save_table(windows, "refiner_window_length", caption="Refined metrics by masklet window length",
+baseline = study.baselines()[0]
+generated = [s for s in settings.masklets.sources if s != "oracle"]
+with study.step("every window x source x seed"):  # one progress bar for all the runs
+    for window in sorted({4, 8, settings.masklets.window}):
+        for source in generated:
+            rows.append(stats_row(study.refine_seeds(baseline, source, window=window), "refined", against="baseline",
+                                  baseline=baseline, masklets=source, window=window))
+windows = pd.DataFrame(rows)
+viz.save_table(windows, "refiner_window_length", caption=f"Refined metrics (%) by masklet window length ({baseline}): "
+               "mean over training seeds, sd over seeds, 95 % video-bootstrap intervals, and gains over the baseline",
                machine_dependent_columns=("fps",))
-display(windows.round(2))
+if len(windows):
+    display(readable(windows[["masklets", "window", "mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "gain_mIoU",
+                              "gain_mIoU_sd", "gain_mIoU_ci_low", "gain_mIoU_ci_high", "n_seeds", "n_videos"]]))
+for source in generated:
+    fig = viz.intervals.plot_sweep_intervals(windows[windows["masklets"] == source], x="window",
+                                             title=f"Window length vs gain | {baseline} + {source} masklets | "
+                                             f"{study.data_name}", xlabel="masklet window (frames)")
+    viz.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain of the refiner with {source} masklets "
+                    "against the window length; band: 95 % video-bootstrap interval")
 
 # %%
-if len(windows):
-    best = windows.loc[windows["mIoU"].idxmax()]
-    longest = windows[windows["window"] == windows["window"].max()].iloc[0]
-    takeaway(f"The best window is {int(best.window)} frames ({best.mIoU:.1f} mIoU); at {int(longest.window)} frames "
-             f"mIoU is {longest.mIoU:.1f}. A gain from shorter windows means the masklets go wrong while they are "
-             "carried (drift), not when they are proposed.")
+lines = []
+for source, part in windows.groupby("masklets", sort=False):
+    best = part.loc[part["mIoU"].idxmax()]
+    longest = part.loc[part["window"].idxmax()]
+    apart = best["gain_mIoU_ci_low"] > longest["gain_mIoU_ci_high"]
+    lines.append(f"- {source}: the best window is {int(best.window)} frames, mIoU {best.mIoU:.1f}, a gain of "
+                 f"{best.gain_mIoU:+.1f} [{best.gain_mIoU_ci_low:+.1f}, {best.gain_mIoU_ci_high:+.1f}] "
+                 f"({gain_supported(best, 'mIoU')}); at {int(longest.window)} frames the gain is {longest.gain_mIoU:+.1f} "
+                 f"[{longest.gain_mIoU_ci_low:+.1f}, {longest.gain_mIoU_ci_high:+.1f}] ({gain_supported(longest, 'mIoU')}). "
+                 + ("The two intervals do not overlap: shorter windows help, so the masklets go wrong while they are "
+                    "carried (drift), not when they are proposed." if apart and best.window < longest.window else
+                    "The intervals do not separate the window lengths on this many videos."))
+if lines:
+    takeaway("Gain in mIoU over the baseline by window length (points, [95 % interval over videos]):\n"
+             + "\n".join(lines))
 
 # %% [markdown]
 # ## Motion

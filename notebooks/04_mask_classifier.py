@@ -67,22 +67,23 @@ baseline = study.baselines()[-1]
 MASKLETS = {"classical": ("classical", {}), "oracle (exact)": ("oracle", {"strength": 0.0}),
             "oracle (s = 0.5)": ("oracle", {"strength": 0.5})}
 rows, runs = [], {}
-for label, (source, overrides) in MASKLETS.items():
-    if source not in settings.masklets.sources:
-        continue
-    approach1 = study.refine_seeds(baseline, source, **overrides)
-    rows.append(stats_row(approach1, "baseline", masklets=label, method="baseline", features="-", variant="baseline",
-                          classifier_videos="-"))
-    rows.append(stats_row(approach1, "refined", against="baseline", masklets=label, method="approach 1", features="-",
-                          variant="refined", classifier_videos="-"))
-    for features in settings.classifier.features:
-        split = "test" if features.startswith("segmenter:") else "train"
-        seeds = runs[(label, features)] = [study.classify(features, source, baseline=baseline, train_seed=seed,
-                                                          classifier_split=split, **overrides)
-                                           for seed in study.seeds(baseline)]
-        for variant in ("none", "fallback", "fused"):
-            rows.append(stats_row(seeds, variant, against="baseline", masklets=label, method="approach 2",
-                                  features=features, variant=variant, classifier_videos=split))
+with study.step("every masklet kind x method x features x seed"):  # one progress bar for all the runs
+    for label, (source, overrides) in MASKLETS.items():
+        if source not in settings.masklets.sources:
+            continue
+        approach1 = study.refine_seeds(baseline, source, **overrides)
+        rows.append(stats_row(approach1, "baseline", masklets=label, method="baseline", features="-",
+                              variant="baseline", classifier_videos="-"))
+        rows.append(stats_row(approach1, "refined", against="baseline", masklets=label, method="approach 1",
+                              features="-", variant="refined", classifier_videos="-"))
+        for features in settings.classifier.features:
+            split = "test" if features.startswith("segmenter:") else "train"
+            seeds = runs[(label, features)] = [study.classify(features, source, baseline=baseline, train_seed=seed,
+                                                              classifier_split=split, **overrides)
+                                               for seed in study.seeds(baseline)]
+            for variant in ("none", "fallback", "fused"):
+                rows.append(stats_row(seeds, variant, against="baseline", masklets=label, method="approach 2",
+                                      features=features, variant=variant, classifier_videos=split))
 table = pd.DataFrame(rows)
 viz.save_table(table, "mask_classifier", caption=f"Baseline ({baseline}), approach 1 and approach 2 by masklets, "
                f"features and variant | {study.data_name}: mean over training seeds, sd, 95 % video intervals, gains "

@@ -30,7 +30,8 @@
 #
 # Drift is charged per frame: only the frames where a masklet has slid off its object. The whole-masklet
 # charge (every frame of a masklet that drifts anywhere) is shown beside it, labelled, as an upper bound.
-# Each cause gets a count, the mIoU it costs, and its worst example.
+# Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
+# baseline's training seeds, with their sd over seeds and 95 % video-bootstrap intervals.
 #
 # **First run:** seconds once `03_refiner` has run.
 
@@ -49,11 +50,12 @@ import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib.analysis import FailureSettings, diagnose, merge_reports
+from vsslib.analysis import FailureSettings, diagnose, merge_reports, summarize_failures, summarize_hurt_frames
 from vsslib.masks import components_in_time
 from vsslib.study import Study
+from vsslib.tables import readable
 from vsslib.viz.failures import CAUSE_LABELS, CAUSE_REMEDIES
-from vsslib.viz.prose import takeaway
+from vsslib.viz.prose import interval, takeaway
 
 study = Study.from_notebook(params_file, results_dir)
 settings = study.settings
@@ -65,72 +67,98 @@ print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 # ## Damage by cause, for every masklet source
 # Left: each cause's share of the damaged pixels. Right: the mIoU that giving its damaged pixels back to the
 # baseline would regain (the costs of single causes do not add up, since mIoU is not linear in the counts).
+# Each video is diagnosed once per training seed of the baseline; bars are means over seeds, whiskers 95 %
+# intervals over videos.
 
 # %%
 dataset = study.dataset()
 baseline = study.baselines()[-1]
-tables, reports, runs = [], {}, {}
+seeds = study.seeds(baseline)
+scopes = ("frame", "masklet")
+reports = {}  # (source, drift scope) -> per seed, the reports of every video
 for source in settings.masklets.sources:
-    parts, whole = [], []
-    for video_name in study.videos():
-        run = study.video_run(baseline, source, video_name)
-        runs[(source, video_name)] = run
-        instances = run.instances if run.instances is not None else components_in_time(run.gt) + 1
-        parts.append(diagnose(run.gt, instances, run.baseline, run.refined, run.masklets,
-                              dataset.num_classes, settings.masklets.window, video=video_name,
-                              settings=FailureSettings(vote=settings.refiner.vote)))
-        whole.append(diagnose(run.gt, instances, run.baseline, run.refined, run.masklets,
-                              dataset.num_classes, settings.masklets.window, video=video_name,
-                              settings=FailureSettings(vote=settings.refiner.vote, drift_scope="masklet")))
-    reports[source] = merge_reports(parts)
-    summary = reports[source].summary().assign(masklets=source)
-    tables += [summary, merge_reports(whole).summary().assign(masklets=source)]
+    for scope in scopes:
+        reports[(source, scope)] = [[] for _ in seeds]
+    for k, seed in enumerate(seeds):
+        for video_name in study.videos():
+            run = study.video_run(baseline, source, video_name, train_seed=seed)
+            instances = run.instances if run.instances is not None else components_in_time(run.gt) + 1
+            for scope in scopes:
+                reports[(source, scope)][k].append(
+                    diagnose(run.gt, instances, run.baseline, run.refined, run.masklets, dataset.num_classes,
+                             settings.masklets.window, video=video_name,
+                             settings=FailureSettings(vote=settings.refiner.vote, drift_scope=scope)))
+    del run, instances
+causes = pd.concat([summarize_failures(per_seed).assign(masklets=source)
+                    for (source, _), per_seed in reports.items()], ignore_index=True)
+viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}): "
+               "damaged pixels and events (mean and sd over training seeds), each cause's share of the damaged pixels "
+               "(%) and the mIoU points it costs, with 95 % video-bootstrap intervals; drift_scope: drift charged per "
+               "frame, or on every frame of a masklet that drifts anywhere")
+for source in settings.masklets.sources:
+    summary = causes[(causes["masklets"] == source) & (causes["drift_scope"] == "frame")]
     fig = viz.failures.plot_failure_causes(summary, title=f"Failure causes | {baseline} + {source} masklets | {study.data_name}")
-    viz.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} masklets)")
-causes = pd.concat(tables, ignore_index=True)
-saved = viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}); "
-               "drift_scope: drift charged per frame, or on every frame of a masklet that drifts anywhere")
+    viz.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} "
+                    "masklets), with 95 % video-bootstrap intervals")
+display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause", "pixel_share", "pixel_share_sd",
+                                                           "pixel_share_ci_low", "pixel_share_ci_high", "miou_cost",
+                                                           "miou_cost_sd", "miou_cost_ci_low", "miou_cost_ci_high"]],
+                 digits=2))
 
 # %%
 lines = []
 per_frame = causes[causes["drift_scope"] == "frame"]
 for source, part in per_frame.groupby("masklets", sort=False):
-    top = part.loc[part["pixel_share"].idxmax()]
-    lines.append(f"- {source} masklets: {int(part['pixels'].sum()):,} damaged pixels; the main cause is "
-                 f"*{CAUSE_LABELS[top['cause']]}* ({100 * top['pixel_share']:.0f} % of them, "
-                 f"{100 * top['miou_cost']:.2f} mIoU points). What to try: {CAUSE_REMEDIES[top['cause']]}.")
-drift = causes[causes["cause"] == "drift"].set_index(["masklets", "drift_scope"])["pixel_share"]
-drift_lines = [f"drift is {100 * drift.get((s, 'frame'), 0):.0f} % of the {s} damage per frame, "
-               f"{100 * drift.get((s, 'masklet'), 0):.0f} % when a drifting masklet is charged on all its frames"
+    ranked = part.sort_values("pixel_share", ascending=False)
+    top, runner_up = ranked.iloc[0], ranked.iloc[1]
+    lead = ("clearly the largest (its interval lies above the next cause's)"
+            if top["pixel_share_ci_low"] > runner_up["pixel_share_ci_high"] else
+            f"ahead of *{CAUSE_LABELS[runner_up['cause']]}* ({interval(runner_up, 'pixel_share', digits=0, signed=False)} %), "
+            "but their intervals overlap")
+    lines.append(f"- {source} masklets: {part['pixels'].sum():,.0f} damaged pixels (mean over seeds); the main cause is "
+                 f"*{CAUSE_LABELS[top['cause']]}* with {interval(top, 'pixel_share', digits=0, signed=False)} % of them, "
+                 f"{lead}; it costs {interval(top, 'miou_cost', digits=2, signed=False)} mIoU points. "
+                 f"What to try: {CAUSE_REMEDIES[top['cause']]}.")
+drift = causes[causes["cause"] == "drift"].set_index(["masklets", "drift_scope"])
+drift_lines = [f"drift is {interval(drift.loc[(s, 'frame')], 'pixel_share', digits=0, signed=False)} % of the {s} "
+               f"damage per frame, {interval(drift.loc[(s, 'masklet')], 'pixel_share', digits=0, signed=False)} % "
+               "when a drifting masklet is charged on all its frames"
                for s in settings.masklets.sources]
-takeaway("\n".join(lines) + "\n\nCharging drift: " + "; ".join(drift_lines) + ".")
+takeaway("Shares and costs with their 95 % interval over videos:\n" + "\n".join(lines) + "\n\nCharging drift: "
+         + "; ".join(drift_lines) + ".")
 
 # %% [markdown]
 # ## Frames where refinement hurts
 # Per frame, the accuracy of the baseline and of the refined map; a frame is *hurt* when refinement lowers it.
 
 # %%
-hurt = pd.DataFrame([{"masklets": source, "frames": len(report.frames), "hurt_frames": int(report.frames["hurt"].sum())}
-                     for source, report in reports.items()])
-hurt["hurt_share"] = (hurt["hurt_frames"] / hurt["frames"]).round(3)
-viz.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement lowers the frame's accuracy, per masklet source")
-display(hurt.round(3))
+hurt = pd.DataFrame([{"masklets": source, **summarize_hurt_frames(reports[(source, "frame")])}
+                     for source in settings.masklets.sources])
+viz.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement lowers the frame's accuracy, per masklet "
+               "source: hurt frames (mean and sd over training seeds) and their share (%) with its 95 % "
+               "video-bootstrap interval")
+display(readable(hurt))
 
 # %%
-takeaway(" ".join(f"{row.masklets} masklets hurt {row.hurt_frames} of {row.frames} frames ({100 * row.hurt_share:.0f} %)."
-                  for row in hurt.itertuples()))
+takeaway(" ".join(f"{row['masklets']} masklets hurt {row['hurt_frames']:.0f} of {row['frames']} frames "
+                  f"({interval(row, 'hurt_share', digits=0, signed=False)} %, 95 % interval over videos)."
+                  for _, row in hurt.iterrows()))
 
 # %% [markdown]
 # ## The worst example of each cause
 # One row per cause: the frame, its ground truth and baseline, the masklets with the blamed one outlined in
-# red, and the refined map with the damage it caused kept bright.
+# red, and the refined map with the damage it caused kept bright. The examples come from the first training
+# seed.
 
 # %%
-for source, report in reports.items():
-    rows = []
+for source in settings.masklets.sources:
+    report = merge_reports(reports[(source, "frame")][0])
     worst = report.examples.sort_values("pixels", ascending=False).drop_duplicates("cause")
+    rows, loaded = [], {}
     for example in worst.head(6).to_dict("records"):
-        run = runs[(source, example["video"])]
+        if example["video"] not in loaded:
+            loaded[example["video"]] = study.video_run(baseline, source, example["video"], train_seed=seeds[0])
+        run = loaded[example["video"]]
         f = int(example["frame"])
         rows.append({**example, "image": run.frames[f], "gt": run.gt[f], "baseline": run.baseline[f],
                      "masklets": run.masklets[f], "refined": run.refined[f]})
@@ -146,4 +174,6 @@ for source, report in reports.items():
 #   oracle rows of the table): the cure is a better network, not better masks.
 # - Charging a drifting masklet's every frame to drift overstates drift; the per-frame charge is the one to
 #   act on, and the table shows both.
+# - The shares move with the training seed and the videos: the intervals say which cause leads clearly and
+#   which ranking this many videos cannot settle.
 # - `07_cost` asks what the refiner costs in time and memory.

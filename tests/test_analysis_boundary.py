@@ -7,12 +7,15 @@ of the vectorised code (brute-force distances, per-object loops).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from vsslib.analysis import (biou_by_dilation, boundary_distance, consistency_over_time, gain_by_object_size,
-                             per_class_gain, trimap_accuracy)
+from vsslib.analysis import (biou_by_dilation, biou_counts_by_dilation, boundary_distance, consistency_counts,
+                             consistency_over_time, gain_by_object_size, object_size_counts, per_class_gain,
+                             per_class_summary, trimap_accuracy, trimap_counts)
 from vsslib.errors import ParameterError
 from vsslib.metrics import MetricAccumulator, mean_boundary_iou, video_consistency
+from vsslib.statistics import VideoCounts
 
 
 def _brute_distance(labels: np.ndarray) -> np.ndarray:
@@ -189,3 +192,97 @@ def test_bad_inputs_are_named() -> None:
         trimap_accuracy(gt, gt[:, :3], [1])
     with pytest.raises(ParameterError, match=r"\(T, H, W\) integer array, got shape \(4, 4\)"):
         biou_by_dilation([gt[0]], [gt[0]], 2, [0.02])
+
+
+# ------------------------------------------------------------------------------- per-video counts
+def test_trimap_counts_per_video_by_hand() -> None:
+    # video 0: the 4 x 8 edge moved one column (as above); video 1: the same truth predicted exactly, one frame
+    # twice. Per width (1..5) video 0 has 8, 16, 24, 32, 32 band pixels with 4 wrong; video 1 twice that, all right.
+    gt = np.zeros((1, 4, 8), np.uint8)
+    gt[..., 4:] = 1
+    pred = gt.copy()
+    pred[..., 4] = 0
+    correct, pixels = trimap_counts([gt, np.repeat(gt, 2, axis=0)], [pred, np.repeat(gt, 2, axis=0)],
+                                    [1, 2, 3, 4, 5])
+    assert pixels.tolist() == [[8, 16, 24, 32, 32], [16, 32, 48, 64, 64]]
+    assert correct.tolist() == [[4, 12, 20, 28, 28], [16, 32, 48, 64, 64]]
+    pooled = trimap_accuracy([gt, np.repeat(gt, 2, axis=0)], [pred, np.repeat(gt, 2, axis=0)], [1, 2, 3, 4, 5])
+    assert pooled["accuracy"].tolist() == pytest.approx([20 / 24, 44 / 48, 68 / 72, 92 / 96, 92 / 96])
+
+
+def test_biou_counts_per_video_score_each_video_alone() -> None:
+    rng = np.random.default_rng(4)
+    gts = [np.kron(rng.integers(0, 3, (2, 4, 5)), np.ones((1, 5, 5))).astype(np.uint8) for _ in range(3)]
+    preds = [np.where(rng.random(g.shape) < 0.85, g, 1).astype(np.uint8) for g in gts]
+    ratios = [0.02, 0.1]
+    intersection, union = biou_counts_by_dilation(gts, preds, 3, ratios)
+    assert intersection.shape == union.shape == (3, 2, 3) and intersection.dtype == np.int64
+    for v in range(3):
+        for r, ratio in enumerate(ratios):
+            alone = mean_boundary_iou([gts[v]], [preds[v]], 3, ratio)
+            present = union[v, r] > 0
+            assert (intersection[v, r][present] / union[v, r][present]).mean() == pytest.approx(alone["mbiou"])
+    assert biou_by_dilation(gts, preds, 3, ratios)["mbiou"].tolist() == pytest.approx(
+        [mean_boundary_iou(gts, preds, 3, ratio)["mbiou"] for ratio in ratios])
+
+
+def test_object_size_counts_by_hand() -> None:
+    # the scene of test_gain_by_object_size_by_hand, as video 0; video 1 the same scene predicted exactly
+    gt = np.zeros((1, 4, 5), np.uint8)
+    instances = np.zeros((1, 4, 5), np.int32)
+    instances[0, 0, :3] = 1  # area 3
+    instances[0, 2:, :] = 2  # area 10
+    gt[0, 2:, :] = 1
+    refined = gt.copy()
+    refined[0, 0, :2] = 1  # object 1: 1 of 3 right
+    sums, objects = object_size_counts([instances, instances], [gt, gt], [refined, gt], [5])
+    assert objects.tolist() == [[1, 1], [1, 1]]
+    np.testing.assert_allclose(sums, [[1 / 3, 1.0], [1.0, 1.0]])
+
+
+def test_consistency_counts_by_hand() -> None:
+    windows = pd.DataFrame({"video": ["a", "a", "a", "b", "c"], "window_start": [0, 1, 2, 0, 0],
+                            "vc_baseline": [0.5, 0.9, np.nan, 0.4, 0.7], "vc_refined": [0.75, 0.8, np.nan, 0.6, 0.7]})
+    counts = consistency_counts(windows)
+    assert counts["video"].tolist() == ["a", "b", "c"]
+    assert counts["windows"].tolist() == [2, 1, 1]  # a's third window has no constant ground truth
+    assert counts["vc_baseline_sum"].tolist() == pytest.approx([1.4, 0.4, 0.7])
+    assert counts["vc_refined_sum"].tolist() == pytest.approx([1.55, 0.6, 0.7])
+    assert counts["refined_better"].tolist() == [1, 1, 0]  # a tie is not better
+    padded = consistency_counts(windows, videos=["c", "short", "a", "b"])  # "short" had no window at all
+    assert padded["video"].tolist() == ["c", "short", "a", "b"] and padded["windows"].tolist() == [1, 0, 2, 1]
+    assert padded["vc_refined_sum"].tolist() == pytest.approx([0.7, 0.0, 1.55, 0.6])
+
+
+def test_per_class_summary_by_hand() -> None:
+    """Two videos, one seed. Video a: the 2x2 frame of test_per_class_gain_by_hand (baseline IoU 1/2, 2/3;
+    refined exact). Video b: both maps exact, all class 0 (hits 4 of union 4, class 1 absent). On both videos the
+    baseline's class-0 IoU is (1 + 4) / (2 + 4) = 5/6. The draws (a, a), (a, b), (b, b) give class-0 gains
+    1/2, 1/6, 0: the 95 % interval of 2000 draws is [0, 1/2]."""
+    gt_a = np.array([[[0, 0], [1, 1]]], np.uint8)
+    base_a = np.array([[[0, 1], [1, 1]]], np.uint8)
+    gt_b = np.zeros((1, 2, 2), np.uint8)
+
+    def counts(pairs) -> VideoCounts:
+        return VideoCounts.from_arrays({name: MetricAccumulator(2, vc_lengths=(1,)).update(g, p).to_arrays()
+                                        for name, (g, p) in pairs.items()})
+
+    baseline = counts({"a": (gt_a, base_a), "b": (gt_b, gt_b)})
+    refined = counts({"a": (gt_a, gt_a), "b": (gt_b, gt_b)})
+    table = per_class_summary([baseline], [refined], ["road", "car"], resamples=2000, seed=1)
+    assert table["class"].tolist() == ["road", "car"] and table["n_seeds"].tolist() == [1, 1]
+    assert table["iou_baseline"].tolist() == pytest.approx([500 / 6, 200 / 3])
+    assert table["gain_iou"].tolist() == pytest.approx([100 / 6, 100 / 3])
+    assert table["biou_baseline"].tolist() == pytest.approx([500 / 6, 200 / 3])  # 2x2 frames: bands are everything
+    assert table.loc[0, "gain_iou_ci_low"] == pytest.approx(0.0)
+    assert table.loc[0, "gain_iou_ci_high"] == pytest.approx(50.0)
+    assert table["iou_baseline_sd"].isna().all()
+    # with one seed and every video, the numbers are per_class_gain's of the pooled accumulators
+    pooled_b = MetricAccumulator(2, vc_lengths=(1,)).update(gt_a, base_a).update(gt_b, gt_b)
+    pooled_r = MetricAccumulator(2, vc_lengths=(1,)).update(gt_a, gt_a).update(gt_b, gt_b)
+    reference = per_class_gain(pooled_b, pooled_r, ["road", "car"])
+    for score in ("iou", "biou"):
+        assert table[f"{score}_refined"].tolist() == pytest.approx((100 * reference[f"{score}_refined"]).tolist())
+        assert table[f"gain_{score}"].tolist() == pytest.approx((100 * reference[f"{score}_gain"]).tolist())
+    with pytest.raises(ParameterError, match="3 class names, but the counts have 2"):
+        per_class_summary([baseline], [refined], ["road", "car", "sky"])

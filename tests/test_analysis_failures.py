@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsslib.analysis import (CAUSES, FailureSettings, damage_causes, diagnose, merge_reports)
+from vsslib.analysis import (CAUSES, FailureSettings, damage_causes, diagnose, merge_reports, summarize_failures,
+                             summarize_hurt_frames)
 from vsslib.errors import ParameterError
 from vsslib.metrics import mean_iou
 from vsslib.refine import refine
+from vsslib.statistics import resample_videos
 
 
 def _only(report, cause: str, pixels: int, events: int) -> None:
@@ -327,3 +329,75 @@ def test_bad_settings_and_shapes_are_named() -> None:
         diagnose(gt, instances, gt, gt, masklets, 2, 0)
     with pytest.raises(ParameterError, match="cannot merge"):
         diagnose(gt, instances, gt, gt, masklets, 2, 4).merge(diagnose(gt, instances, gt, gt, masklets, 3, 4))
+
+
+def _random_reports(seeds: int, videos: int) -> list[list]:
+    """reports[s][v] of random scenes: the baseline varies with the seed, the truth and the masklets do not."""
+    rng = np.random.default_rng(8)
+    scenes = []
+    for _ in range(videos):
+        gt = rng.integers(0, 4, (5, 4, 7)).repeat(3, axis=1).repeat(2, axis=2).astype(np.uint8)
+        instances = rng.integers(0, 5, (5, 3, 2)).repeat(4, axis=1).repeat(7, axis=2).astype(np.int32)
+        masklets = rng.integers(-1, 6, (5, 3, 2)).repeat(4, axis=1).repeat(7, axis=2).astype(np.int32)
+        scenes.append((gt, instances, masklets))
+    reports = []
+    for _ in range(seeds):
+        per_seed = []
+        for v, (gt, instances, masklets) in enumerate(scenes):
+            baseline = np.where(rng.random(gt.shape) < 0.75, gt, rng.integers(0, 4, gt.shape)).astype(np.uint8)
+            per_seed.append(diagnose(gt, instances, baseline, refine(baseline, masklets, 4), masklets, 4, 3,
+                                     video=f"v{v}", settings=FailureSettings(small_area=20, purity=0.35)))
+        reports.append(per_seed)
+    return reports
+
+
+def test_failure_statistics_match_merged_reports_of_every_draw() -> None:
+    """Independent route: for each bootstrap draw, merge the drawn videos' reports (a video drawn twice merged
+    twice) and read FailureReport.summary(); average over seeds, take percentiles. One seed on all videos gives
+    the merged report's own summary."""
+    reports = _random_reports(seeds=3, videos=4)
+    table = summarize_failures(reports, resamples=60, seed=5).set_index("cause")
+    weights = resample_videos(4, resamples=60, seed=5)
+
+    def summary(per_seed: list, row) -> object:
+        return merge_reports([r for r, times in zip(per_seed, row, strict=True) for _ in range(times)]).summary()
+
+    on_all = [summary(per_seed, np.ones(4, int)).set_index("cause") for per_seed in reports]
+    drawn = [[summary(per_seed, row).set_index("cause") for per_seed in reports] for row in weights]
+    assert table["n_seeds"].unique().tolist() == [3] and table["n_videos"].unique().tolist() == [4]
+    assert table["drift_scope"].unique().tolist() == ["frame"]
+    for column in ("pixel_share", "miou_cost"):
+        values = np.array([s[column].to_numpy() for s in on_all])  # (S, K)
+        np.testing.assert_allclose(table[column], 100 * values.mean(axis=0), atol=1e-10)
+        np.testing.assert_allclose(table[f"{column}_sd"], 100 * values.std(axis=0, ddof=1), atol=1e-10)
+        means = np.array([np.mean([s[column].to_numpy() for s in per_draw], axis=0) for per_draw in drawn])
+        low, high = np.quantile(means, [0.025, 0.975], axis=0)
+        np.testing.assert_allclose(table[f"{column}_ci_low"], 100 * low, atol=1e-10)
+        np.testing.assert_allclose(table[f"{column}_ci_high"], 100 * high, atol=1e-10)
+    pixels = np.array([s["pixels"].to_numpy() for s in on_all])
+    np.testing.assert_allclose(table["pixels"], pixels.mean(axis=0))
+    np.testing.assert_allclose(table["pixels_sd"], pixels.std(axis=0, ddof=1))
+    assert (table["pixel_share"] > 0).sum() >= 4  # several causes occur, so the shares are not trivial
+
+    one = summarize_failures(reports[:1]).set_index("cause")
+    merged = merge_reports(reports[0]).summary().set_index("cause")
+    np.testing.assert_allclose(one["miou_cost"], 100 * merged["miou_cost"], atol=1e-12)
+    np.testing.assert_allclose(one["pixel_share"], 100 * merged["pixel_share"], atol=1e-12)
+    assert one["events"].tolist() == merged["events"].tolist() and one["pixels_sd"].isna().all()
+
+
+def test_hurt_frame_share_by_hand() -> None:
+    """Two seeds x two videos of 5 frames; hurt frames counted from the reports' frame tables."""
+    reports = _random_reports(seeds=2, videos=2)
+    hurt = np.array([[int(r.frames["hurt"].sum()) for r in per_seed] for per_seed in reports])  # (S, V)
+    row = summarize_hurt_frames(reports, resamples=2000, seed=1)
+    assert row["frames"] == 10 and row["n_seeds"] == 2 and row["n_videos"] == 2
+    assert row["hurt_frames"] == pytest.approx(hurt.sum(axis=1).mean())
+    assert row["hurt_share"] == pytest.approx(100 * hurt.sum(axis=1).mean() / 10)
+    assert row["hurt_share_sd"] == pytest.approx(100 * np.std(hurt.sum(axis=1) / 10, ddof=1))
+    # draws (a, a), (a, b), (b, b): seed-averaged shares hurt[:, 0].mean() / 5, the pooled one, hurt[:, 1].mean() / 5
+    possible = [hurt[:, 0].mean() / 5, hurt.sum(axis=1).mean() / 10, hurt[:, 1].mean() / 5]
+    assert row["hurt_share_ci_low"] == pytest.approx(100 * min(possible))
+    assert row["hurt_share_ci_high"] == pytest.approx(100 * max(possible))
+    with pytest.raises(ParameterError, match="different videos"):
+        summarize_hurt_frames([reports[0], reports[1][::-1]])

@@ -12,6 +12,8 @@ from conftest import blocky_benchmark
 from vsslib.errors import ParameterError
 from vsslib.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
 from vsslib.runs import RefineSpec, run_refine
+from vsslib.settings import load_settings, repo_root
+from vsslib.study import Study
 
 # math.factorial is importable in any worker (spawned processes, Dask workers); its cost varies with the
 # argument, so a pool completes these out of order.
@@ -94,3 +96,22 @@ def test_serial_process_pool_and_dask_give_the_same_run(bench, tmp_path: Path) -
             "*.png")) == pngs
         for rel in pngs:
             assert (tmp_path / name / "out" / rel).read_bytes() == (reference / rel).read_bytes()
+
+
+def test_runs_inside_a_study_step_show_one_bar_that_counts_them(bench, tmp_path: Path, monkeypatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A notebook cell that loops over runs prints one short line, not a bar per run."""
+    root, preds = bench
+    study = Study(load_settings(repo_root() / "params" / "smoke.yaml", {"run.cache_dir": str(tmp_path / "cache")}))
+    spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="classical",
+                      mask_settings=RefineSpec.settings_tuple({"window": 4}), cache_root=str(tmp_path / "cache"))
+    monkeypatch.setattr(study, "refine_spec", lambda baseline, source, **options: spec)
+    with study.step("two runs", total=2):
+        first, second = study.refine("x", "classical"), study.refine("x", "classical")
+    err = capsys.readouterr().err
+    final = err.strip().split("\r")[-1]
+    assert final.startswith("two runs: 100%") and "2/2 runs" in final and "refine" not in final
+    assert "refine (classical) 4/4" in err and "video/s" not in err  # the runs' progress, on the step's bar
+    assert first.scores["refined"].miou == second.scores["refined"].miou
+    study.refine("x", "classical")  # outside a step, a run has its own bar
+    assert "refine (classical): 100%" in capsys.readouterr().err

@@ -83,6 +83,21 @@ def test_tidy_outputs_keeps_the_last_state_of_a_progress_bar_and_drops_the_machi
     assert nb.metadata["papermill"]["input_path"] == "notebooks/00.ipynb"
 
 
+def test_tidy_outputs_shows_a_finished_progress_bar_as_plain_output_and_a_warning_as_an_error() -> None:
+    nb = nbformat.v4.new_notebook()
+    bars, warning = nbformat.v4.new_code_cell("run()"), nbformat.v4.new_code_cell("warn()")
+    bars.outputs = [nbformat.v4.new_output("stream", name="stderr", text="\rstep: 0 runs [00:00]\rstep: 3 runs "
+                                           "[00:41]   \nrefine (oracle): 100%|##########| 20/20 [00:05<00:00, "
+                                           " 3.86video/s]\n")]
+    warning.outputs = [nbformat.v4.new_output("stream", name="stderr", text="\rbar: 100%| 6/6 [00:01]\n"
+                                              "x.py:3: UserWarning: careful\n")]
+    nb.cells = [bars, warning]
+    tidy_outputs(nb, Path("/repo/x"))
+    assert [o.name for o in bars.outputs] == ["stdout"]
+    assert bars.outputs[0].text.splitlines()[0] == "step: 3 runs [00:41]"
+    assert [o.name for o in warning.outputs] == ["stderr"]
+
+
 # ------------------------------------------------------------------------------- figures on disk
 def test_save_figure_writes_a_150_dpi_png_and_a_pdf_with_the_same_bytes_each_time(tmp_path: Path) -> None:
     for folder in ("a", "b"):

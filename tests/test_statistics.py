@@ -8,8 +8,8 @@ import pytest
 
 from vsslib.errors import DataError, ParameterError
 from vsslib.metrics import MetricAccumulator
-from vsslib.statistics import (VideoCounts, bootstrap_gain_interval, bootstrap_interval, resample_videos, seed_spread,
-                               summarize_runs, summary_columns, table_columns)
+from vsslib.statistics import (VideoCounts, bootstrap_gain_interval, bootstrap_interval, ratio_summary,
+                               resample_videos, seed_spread, summarize_runs, summary_columns, table_columns)
 
 SETTINGS = {"num_classes": np.array(2), "dilation_ratio": np.array(0.02), "vc_lengths": np.array([8]),
             "vc_windows": np.array("vspw"), "ignore_index": np.array(255)}
@@ -199,3 +199,104 @@ def test_bad_input_names_what_is_wrong() -> None:
         VideoCounts.from_arrays({"a": VIDEO_A, "b": {**VIDEO_B, "dilation_ratio": np.array(0.05)}})
     with pytest.raises(DataError, match="video a: metric counts lack the key 'band_union'"):
         VideoCounts.from_arrays({"a": {k: v for k, v in VIDEO_A.items() if k != "band_union"}})
+
+
+# ------------------------------------------------------------------------------------------ ratio_summary
+def test_ratio_of_two_videos_by_hand() -> None:
+    """One seed, two videos, two items. Item 0: video a 3 of 4 right, video b 1 of 4; item 1: a 0 of 0 (no
+    pixels), b 2 of 8. The three possible draws (a, a), (a, b), (b, b) give item 0: 3/4, 4/8, 1/4 and item 1:
+    NaN, 2/8, 2/8; at 95 % and 2000 draws the percentiles are the extreme defined values."""
+    numerators = np.array([[[3, 0], [1, 2]]])  # (S=1, V=2, K=2)
+    denominators = np.array([[[4, 0], [4, 8]]])
+    summary = ratio_summary(numerators, denominators, resamples=2000, seed=1)
+    assert not summary.gain and summary.n_seeds == 1 and summary.n_videos == 2
+    np.testing.assert_allclose(summary.mean, [4 / 8, 2 / 8], rtol=0, atol=1e-15)
+    assert np.isnan(summary.sd).all()  # one seed: no spread
+    np.testing.assert_allclose(summary.ci_low, [1 / 4, 2 / 8], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(summary.ci_high, [3 / 4, 2 / 8], rtol=0, atol=1e-15)
+    columns = summary.columns("accuracy")
+    assert list(columns) == ["accuracy", "accuracy_sd", "accuracy_ci_low", "accuracy_ci_high"]
+    np.testing.assert_allclose(columns["accuracy"], [50.0, 25.0])
+    # Two seeds whose ratios on all videos are 1/2 and 3/4 (item 0): mean 5/8, sd |3/4 - 1/2| / sqrt(2)
+    two = ratio_summary(np.array([[[3], [1]], [[4], [2]]]), np.array([[[4], [4]], [[4], [4]]]))
+    assert two.mean[0] == pytest.approx(5 / 8) and two.sd[0] == pytest.approx(0.25 / np.sqrt(2))
+    # A class mean leaves out a class without a pooled denominator: (1/2 + 3/4) / 2, class 2 never seen.
+    one = ratio_summary(np.array([[[[1, 3, 0]]]]), np.array([[[[2, 4, 0]]]]), class_mean=True)
+    assert one.mean[0] == pytest.approx((1 / 2 + 3 / 4) / 2)
+
+
+def _loop_ratio(num: np.ndarray, den: np.ndarray, row: np.ndarray, class_mean: bool) -> np.ndarray:
+    """The ratio of one seed (num, den: (V, K) or (V, K, C)) pooled with video weights ``row``, by loops."""
+    items = []
+    for k in range(num.shape[1]):
+        classes = range(num.shape[2]) if class_mean else [None]
+        ratios = []
+        for c in classes:
+            top = bottom = 0.0
+            for v, times in enumerate(row):
+                for _ in range(int(times)):
+                    top += num[v, k] if c is None else num[v, k, c]
+                    bottom += den[v, k] if c is None else den[v, k, c]
+            if bottom > 0:
+                ratios.append(top / bottom)
+        items.append(np.mean(ratios) if ratios else np.nan)
+    return np.array(items)
+
+
+@pytest.mark.parametrize("class_mean", [False, True])
+def test_ratio_gain_over_seeds_matches_a_loop_over_draws(class_mean: bool) -> None:
+    """mean / sd over 3 seeds of the gain on all 5 videos, and the percentile interval of the seed-averaged gain
+    over the same 300 draws, recomputed with literal loops over draws, seeds, videos, items and classes. The
+    baseline has its own denominators (a union), and some items have empty pooled denominators in some draws."""
+    rng = np.random.default_rng(21)
+    shape = (3, 5, 4, 3) if class_mean else (3, 5, 4)
+    den = rng.integers(0, 6, shape) * (rng.random(shape) < 0.7)
+    num = rng.integers(0, 7, shape) % (den + 1)
+    base_den = rng.integers(0, 6, shape)
+    base_num = rng.integers(0, 7, shape) % (base_den + 1)
+    den[:, :, 0] = 0  # item 0 never defined: NaN everywhere
+    den[:, 0, 1], den[:, 1:, 1] = 3, 0  # item 1 defined by video 0 only: draws without it are left out
+    summary = ratio_summary(num, den, base_num, base_den, class_mean=class_mean, resamples=300, seed=3)
+    weights = resample_videos(5, resamples=300, seed=3)
+    everything = np.ones(5, int)
+    gains = np.array([_loop_ratio(num[s], den[s], everything, class_mean)
+                      - _loop_ratio(base_num[s], base_den[s], everything, class_mean) for s in range(3)])
+    drawn = np.array([np.mean([_loop_ratio(num[s], den[s], row, class_mean)
+                               - _loop_ratio(base_num[s], base_den[s], row, class_mean) for s in range(3)], axis=0)
+                      for row in weights])  # (B, K)
+    assert summary.gain and summary.n_seeds == 3 and summary.n_videos == 5
+    np.testing.assert_allclose(summary.mean, gains.mean(axis=0), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(summary.sd, gains.std(axis=0, ddof=1), rtol=0, atol=1e-12)
+    assert np.isnan(summary.mean[0]) and np.isnan(summary.ci_low[0]) and np.isnan(summary.ci_high[0])
+    for k in range(1, 4):
+        defined = drawn[:, k][~np.isnan(drawn[:, k])]
+        low, high = np.quantile(defined, [0.025, 0.975])
+        assert summary.ci_low[k] == pytest.approx(low, abs=1e-12)
+        assert summary.ci_high[k] == pytest.approx(high, abs=1e-12)
+    assert (np.isnan(drawn[:, 1])).any() and not np.isnan(drawn[:, 1]).all()
+
+
+def test_ratio_class_mean_equals_the_metrics_mbiou_summary() -> None:
+    """Band counts as ratios with a class mean give summarize_runs' mBIoU numbers (another route: VideoCounts)."""
+    runs = [VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B}),
+            VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B_REFINED})]
+    expected = summarize_runs(runs, metrics=["mbiou"], resamples=500, seed=2)["mbiou"]
+    got = ratio_summary(np.stack([r.band_intersection for r in runs])[:, :, None],
+                        np.stack([r.band_union for r in runs])[:, :, None], class_mean=True, resamples=500, seed=2)
+    assert 100 * got.mean[0] == pytest.approx(expected.mean, abs=1e-12)
+    assert 100 * got.sd[0] == pytest.approx(expected.sd, abs=1e-12)
+    assert 100 * got.ci_low[0] == pytest.approx(expected.ci_low, abs=1e-12)
+    assert 100 * got.ci_high[0] == pytest.approx(expected.ci_high, abs=1e-12)
+
+
+def test_ratio_summary_names_bad_shapes() -> None:
+    with pytest.raises(ParameterError, match=r"numerators must be \(S, V, K\).*got shape \(2, 3\)"):
+        ratio_summary(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ParameterError, match="class_mean=True needs a class axis"):
+        ratio_summary(np.ones((1, 2, 3)), np.ones((1, 2, 3)), class_mean=True)
+    with pytest.raises(ParameterError, match=r"denominators of shape \(4,\) do not broadcast"):
+        ratio_summary(np.ones((1, 2, 3)), np.ones(4))
+    with pytest.raises(ParameterError, match="same seeds, videos and items"):
+        ratio_summary(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((2, 2, 3)))
+    with pytest.raises(ParameterError, match="non-negative"):
+        ratio_summary(np.ones((1, 2, 3)), -np.ones((1, 2, 3)))

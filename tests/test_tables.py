@@ -9,7 +9,9 @@ import pytest
 from vsslib.metrics import MetricAccumulator
 from vsslib.runs import RunResult, VideoRecord
 from vsslib.runs.report import summarise
-from vsslib.tables import gain_supported, readable, stats_row
+from vsslib.errors import ParameterError
+from vsslib.statistics import ratio_summary
+from vsslib.tables import gain_supported, ratio_rows, readable, stats_row
 
 
 def _run(rng: np.random.Generator, flip: float) -> RunResult:
@@ -50,5 +52,31 @@ def test_readable_formats_mean_sd_and_interval() -> None:
     out = readable(table)
     assert list(out.columns) == ["method", "mIoU", "n_seeds"]
     assert out.loc[0, "mIoU"] == "50.0 ± 1.2 [47.0, 52.5]"
+    missing = readable(table.assign(mIoU=np.nan, mIoU_sd=np.nan, mIoU_ci_low=np.nan, mIoU_ci_high=np.nan))
+    assert missing.loc[0, "mIoU"] == "-"  # not "nan ± nan [nan, nan]"
     assert gain_supported({"gain_mIoU_ci_low": -1.0, "gain_mIoU_ci_high": 2.0}) == "unclear"
     assert gain_supported({"gain_mIoU_ci_low": -3.0, "gain_mIoU_ci_high": -2.0}) == "loss"
+
+
+def test_ratio_rows_give_each_label_its_ratio_and_the_others_a_paired_gain() -> None:
+    """Two seeds, two videos, two widths. Baseline: 6 of 8 and 12 of 16 right on all videos in both seeds (75 %);
+    refined: 7 of 8 and 16 of 16 in seed 0, 8 of 8 and 16 of 16 in seed 1."""
+    pixels = np.array([[[4, 8], [4, 8]]] * 2)  # (S=2, V=2, K=2)
+    baseline = np.array([[[3, 6], [3, 6]]] * 2)
+    refined = np.array([[[4, 8], [3, 8]], [[4, 8], [4, 8]]])
+    table = ratio_rows({"baseline": (baseline, pixels), "refined": (refined, pixels)}, "accuracy",
+                       {"width": [1, 2]}, seed=3)
+    assert table["method"].tolist() == ["baseline", "baseline", "refined", "refined"]
+    assert table["width"].tolist() == [1, 2, 1, 2]
+    assert table["accuracy"].tolist() == pytest.approx([75.0, 75.0, 100 * (7 / 8 + 1) / 2, 100.0])
+    assert table["accuracy_sd"].tolist() == pytest.approx([0.0, 0.0, 100 * (1 / 8) / np.sqrt(2), 0.0])
+    assert table["gain_accuracy"][:2].isna().all()
+    assert table["gain_accuracy"][2:].tolist() == pytest.approx([100 * (15 / 16 - 3 / 4), 25.0])
+    gain = ratio_summary(refined, pixels, baseline, seed=3)
+    assert table["gain_accuracy_ci_low"][2:].tolist() == pytest.approx((100 * gain.ci_low).tolist())
+    assert table[["n_seeds", "n_videos"]].drop_duplicates().values.tolist() == [[2, 2]]
+    assert list(table.columns)[-2:] == ["n_seeds", "n_videos"]
+    with pytest.raises(ParameterError, match="against='base' is not one of the labels"):
+        ratio_rows({"baseline": (baseline, pixels)}, "accuracy", {"width": [1, 2]}, against="base")
+    with pytest.raises(ParameterError, match="2 items in the counts, but item columns of lengths"):
+        ratio_rows({"baseline": (baseline, pixels)}, "accuracy", {"width": [1, 2, 3]})

@@ -41,11 +41,22 @@ def test_quality_sweep_keeps_its_legend_off_the_panels_and_colours_the_two_maps_
 
 def test_failure_causes_share_axis_stops_at_100_percent() -> None:
     summary = pd.DataFrame({"cause": ["late_entry", "wrong_majority"], "events": [3, 40], "pixels": [100, 900],
-                            "pixel_share": [0.1, 0.9], "miou_cost": [0.001, 0.02]})
+                            "pixel_share": [10.0, 90.0], "miou_cost": [0.1, 2.0], "pixel_share_ci_low": [5.0, 80.0],
+                            "pixel_share_ci_high": [20.0, 99.0], "miou_cost_ci_low": [-0.1, 1.0],
+                            "miou_cost_ci_high": [0.3, 3.0]})
     fig = viz.failures.plot_failure_causes(summary, title="t")
     assert fig.axes[0].get_xlim() == (0.0, 100.0)
+    assert fig.axes[1].get_xlim()[1] >= 3.0  # the widest whisker fits
+    whiskers = fig.axes[0].collections[0].get_segments()  # the intervals, drawn from ci_low to ci_high
+    assert [(s[0][0], s[1][0]) for s in whiskers] == [(5.0, 20.0), (80.0, 99.0)]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels == ["object entered mid-window", "baseline's majority wrong inside a correct masklet"]
+    assert labels == ["object entered mid-window\n100 px, 3 events",
+                      "baseline's majority wrong inside a correct masklet\n900 px, 40 events"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.axes[0].get_window_extent(renderer)
+    assert all(box.x0 <= t.get_window_extent(renderer).x0 and t.get_window_extent(renderer).x1 <= box.x1
+               for t in fig.axes[0].texts)  # 90 % with a whisker to 99 %: written inside its bar
     plt.close(fig)
 
 
@@ -86,4 +97,40 @@ def test_object_sizes_mark_the_median_of_the_objects_that_have_a_value() -> None
     objects = pd.DataFrame({"mean_area": [10.0, 100.0, 1000.0], "speed": [np.nan, 2.0, 4.0]})
     fig = viz.dataset.plot_object_sizes(objects, "t")
     assert [[t.get_text() for t in ax.texts] for ax in fig.axes] == [[" median 100 px"], [" median 3 px/frame"]]
+    plt.close(fig)
+
+
+def test_per_class_gain_colours_a_bar_by_what_its_interval_says() -> None:
+    """Green only where the interval lies above zero, orange where below, grey where it holds zero; the whiskers
+    run from ci_low to ci_high."""
+    table = pd.DataFrame({"class": ["road", "sky", "car"], "iou_baseline": [50.0, 60.0, 70.0],
+                          "biou_baseline": [40.0, 50.0, 60.0], "gain_iou": [2.0, -3.0, 1.0],
+                          "gain_iou_ci_low": [1.0, -5.0, -1.0], "gain_iou_ci_high": [3.0, -1.0, 2.0],
+                          "gain_biou": [4.0, -2.0, 0.5], "gain_biou_ci_low": [2.0, -4.0, -1.0],
+                          "gain_biou_ci_high": [6.0, -0.5, 2.0]})
+    fig = viz.boundary.plot_per_class_gain(table, title="t")
+    ax = fig.axes[1]  # Boundary IoU, classes ordered by its gain: road, car, sky
+    colours = [matplotlib.colors.to_hex(bar.get_facecolor()) for bar in ax.patches]
+    assert colours == ["#2a9d8f", matplotlib.colors.to_hex("0.65"), "#e76f51"]
+    segments = ax.collections[0].get_segments()
+    assert [(s[0][0], s[1][0]) for s in segments] == [(2.0, 6.0), (-1.0, 2.0), (-4.0, -0.5)]
+    plt.close(fig)
+
+
+def test_biou_by_dilation_draws_each_interval_as_a_band_and_the_gains_apart() -> None:
+    rows = []
+    for method, level in (("baseline", 30.0), ("refined (oracle)", 40.0)):
+        for ratio in (0.01, 0.02):
+            gain = None if method == "baseline" else level - 30.0
+            rows.append({"method": method, "ratio": ratio, "mBIoU": level, "mBIoU_ci_low": level - 2,
+                         "mBIoU_ci_high": level + 2, "gain_mBIoU": gain, "gain_mBIoU_ci_low": gain and gain - 1,
+                         "gain_mBIoU_ci_high": gain and gain + 1})
+    fig = viz.boundary.plot_biou_by_dilation(pd.DataFrame(rows), title="t", frame_shape=(128, 224))
+    values, gains = fig.axes[0], fig.axes[1]
+    assert len(values.collections) == 2  # one band per method
+    band = values.collections[1].get_paths()[0].vertices[:, 1]
+    assert band.min() == 38.0 and band.max() == 42.0
+    assert [line.get_label() for line in gains.get_lines() if not line.get_label().startswith("_")] == [
+        "refined (oracle)"]
+    assert gains.collections[0].get_paths()[0].vertices[:, 1].min() == 9.0
     plt.close(fig)

@@ -7,8 +7,9 @@ workers, and the workers' memo of loaded models, from one ``map`` to the next un
 
 ``fn`` must be picklable (a top-level function or an instance of a top-level class) for the process pool
 and Dask; heavy objects belong in a per-process memo inside ``fn`` (see :mod:`vsslib.pipeline`), not in
-its arguments. A progress bar (tqdm) advances as
-results complete. If a task fails, the tasks not yet started are cancelled and its exception is raised.
+its arguments. A progress bar (tqdm) advances as results complete (inside a longer step, the step's one bar
+says how far this map is instead). If a task fails, the tasks not yet started are cancelled and its exception
+is raised.
 
 On a SLURM cluster, start workers with dask-jobqueue and pass the scheduler's address::
 
@@ -48,7 +49,7 @@ class Executor(Protocol):
     name: str
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
-            progress: bool = True) -> list[R]:
+            progress: Any = True) -> list[R]:
         """``[fn(item) for item in items]``, computed wherever this executor runs work.
 
         Parameters
@@ -56,7 +57,8 @@ class Executor(Protocol):
         fn : picklable callable of one item.
         items : the units of work (video names).
         desc : label of the progress bar.
-        progress : show the progress bar.
+        progress : show the progress bar; or the bar of a longer step (:meth:`vsslib.study.Study.step`),
+            whose postfix then follows this map instead.
         """
         ...
 
@@ -69,10 +71,30 @@ class Executor(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def _bar(total: int, desc: str, progress: bool) -> Any:
+def _bar(total: int, desc: str, progress: Any) -> Any:
+    if not isinstance(progress, bool):  # the bar of a longer step (Study.step): this map is its postfix
+        return _StepPart(progress, total, desc)
     from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
     return tqdm(total=total, desc=desc, unit="video", disable=not progress)
+
+
+class _StepPart:
+    """A map inside a longer step: ``desc k/total`` in the step bar's postfix instead of a bar of its own."""
+
+    def __init__(self, bar: Any, total: int, desc: str) -> None:
+        self.bar, self.total, self.desc, self.done = bar, total, desc, 0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.bar.set_postfix_str(f"{self.desc} {self.done}/{self.total}")
+
+    def __enter__(self) -> _StepPart:
+        self.update(0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
 
 
 class _Closing:
@@ -97,7 +119,7 @@ class SerialExecutor(_Closing):
         return "SerialExecutor()"
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
-            progress: bool = True) -> list[R]:
+            progress: Any = True) -> list[R]:
         results = []
         with _bar(len(items), desc, progress) as bar:
             for item in items:
@@ -137,7 +159,7 @@ class ProcessExecutor(_Closing):
         return self._pool
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
-            progress: bool = True) -> list[R]:
+            progress: Any = True) -> list[R]:
         pool = self._started()
         results: list[Any] = [None] * len(items)
         try:
@@ -198,7 +220,7 @@ class DaskExecutor(_Closing):
         return self._client
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, desc: str = "videos",
-            progress: bool = True) -> list[R]:
+            progress: Any = True) -> list[R]:
         from distributed import as_completed as dask_completed
 
         client = self._started()

@@ -133,13 +133,15 @@ def pair_differences(source: Path) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- outputs
 _CARRIAGE = re.compile(r"[^\n]*\r(?!\n)")
+_BAR_LINE = re.compile(r"^\S.*: .*\[\d+:\d\d[^\]]*\]\s*$")  # tqdm's last state: "desc: ... [00:05<00:00, ...]"
 
 
 def tidy_outputs(nb, root: Path) -> None:  # nb: nbformat.NotebookNode, changed in place
     """Make an executed notebook's outputs read as a terminal would show them, with no machine paths.
 
     Consecutive stream outputs of one cell are merged and carriage returns applied (a progress bar keeps
-    only its final state: one line per bar); ``root`` (the repository's absolute path) is removed from
+    only its final state: one line per bar; standard error holding nothing but such lines becomes standard
+    output, so a page does not show progress as an error); ``root`` (the repository's absolute path) is removed from
     stream text and tracebacks, and papermill's input and output paths are made relative to it.
     """
     prefix = str(root).rstrip("/") + "/"
@@ -160,6 +162,10 @@ def tidy_outputs(nb, root: Path) -> None:  # nb: nbformat.NotebookNode, changed 
         for output in merged:
             if output.output_type == "stream":
                 output.text = strip(_CARRIAGE.sub("", output.text))
+                lines = output.text.strip().splitlines()
+                if output.name == "stderr" and lines and all(_BAR_LINE.match(line) for line in lines):
+                    output.name = "stdout"  # progress bars, not errors: shown as plain output, not in red
+                    output.text = "".join(line.rstrip() + "\n" for line in lines)  # without tqdm's padding
             elif output.output_type == "error":
                 output.traceback = [strip(line) for line in output.traceback]
         cell.outputs = merged
@@ -289,6 +295,15 @@ def write_summary(settings: StudySettings) -> Path:
 
 
 # ------------------------------------------------------------------------------------------- html
+def _inline_markdown(text: str) -> str:
+    """``text`` as HTML: escaped, with Markdown's `code`, **bold** and *italic* rendered; a closing colon (the
+    paragraph introduced a list or table the index does not show) becomes a full stop."""
+    text = html.escape(re.sub(r":$", ".", text.strip()))
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"\*([^*]+)\*", r"<i>\1</i>", text)
+
+
 def _notebook_title(nb) -> tuple[str, str]:
     """The first markdown heading of a notebook and the first paragraph after it."""
     for cell in nb.cells:
@@ -335,7 +350,7 @@ def write_html(results: Path) -> Path:
         title, summary = _notebook_title(nb)
         entries.append((path.stem, title or path.stem, summary))
     items = "\n".join(f'<li><a href="{stem}.html"><b>{html.escape(stem)}</b>: {html.escape(title)}</a>'
-                      f"<p>{html.escape(summary)}</p></li>" for stem, title, summary in entries)
+                      f"<p>{_inline_markdown(summary)}</p></li>" for stem, title, summary in entries)
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>The study's notebooks</title>"
             "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.45}li{margin-bottom:1em}"
             "p{margin:0.2em 0 0 0;color:#444}</style></head><body>\n<h1>The study's notebooks, executed</h1>\n"

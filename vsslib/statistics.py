@@ -21,11 +21,16 @@ over classes with a non-zero band union, mVC_n as the mean of all defined window
 once: a ``(B, V)`` matrix of draw counts times ``(V, C)`` stacks of per-video counts. Window scores of a
 video are summed once with ``math.fsum``; pooled means may differ from the accumulator's in the last bits
 (about 1e-15).
+
+:func:`ratio_summary` does the same for any statistic that is a ratio of sums over videos (accuracy in a band,
+a mean over objects, a share of damaged pixels, a class mean of such ratios), from (seeds, videos, items)
+arrays of numerators and denominators.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,7 +40,7 @@ from .errors import DataError, ParameterError
 
 __all__ = ["VideoCounts", "Interval", "MetricSummary", "resample_videos", "bootstrap_interval",
            "bootstrap_gain_interval", "seed_spread", "summarize_runs", "summary_columns", "table_columns",
-           "COLUMN_NAMES",
+           "RatioSummary", "ratio_summary", "COLUMN_NAMES",
            "DEFAULT_RESAMPLES", "DEFAULT_CONFIDENCE"]
 
 DEFAULT_RESAMPLES = 1000  # bootstrap draws of the video set
@@ -334,6 +339,103 @@ def table_columns(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts] 
                                           confidence=confidence, seed=seed))
 
 
+# ------------------------------------------------------------------------------------- ratios of sums
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields, not objects
+class RatioSummary:
+    """Per item statistics of a ratio of sums over videos (or of a gain between two such ratios), over seeds.
+
+    In the ratio's own units (a fraction for an accuracy or a share); :meth:`columns` scales to percent.
+
+    Attributes
+    ----------
+    gain : whether the numbers are a ratio minus its baseline's.
+    mean : (K,) float64, mean over seeds of the ratio on all videos.
+    sd : (K,) float64, sample standard deviation over seeds (NaN with one seed).
+    ci_low, ci_high : (K,) float64, video-bootstrap percentile interval of the seed-averaged ratio (NaN where
+        no draw defines it).
+    n_seeds, n_videos : S and V.
+    """
+
+    gain: bool
+    mean: np.ndarray
+    sd: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    n_seeds: int
+    n_videos: int
+
+    def columns(self, name: str, *, scale: float = 100.0) -> dict[str, np.ndarray]:
+        """``{name, name_sd, name_ci_low, name_ci_high}``: (K,) arrays times ``scale`` (100: percent)."""
+        return {name: scale * self.mean, f"{name}_sd": scale * self.sd, f"{name}_ci_low": scale * self.ci_low,
+                f"{name}_ci_high": scale * self.ci_high}
+
+
+def ratio_summary(numerators: np.ndarray, denominators: np.ndarray, baseline_numerators: np.ndarray | None = None,
+                  baseline_denominators: np.ndarray | None = None, *, class_mean: bool = False,
+                  resamples: int = DEFAULT_RESAMPLES, confidence: float = DEFAULT_CONFIDENCE,
+                  seed: int | np.random.Generator = 0) -> RatioSummary:
+    """Seed spread and video-bootstrap interval of ratios of sums over videos, or of their paired gains.
+
+    A ratio of sums is pooled like a metric's counts: the K items' numerators and denominators are summed over
+    the (drawn) videos, then divided. Pixel accuracy in a band (correct / pixels), a mean over objects (summed
+    accuracies / objects), a share of damaged pixels (cause's pixels / all damaged pixels) are such ratios;
+    with ``class_mean`` each item is a mean over classes of per-class ratios, as mIoU and mBIoU are.
+
+    Parameters
+    ----------
+    numerators : (S, V, K) array, or (S, V, K, C) with ``class_mean``; integer or float
+        Per seed, video and item (and class) sums, e.g. correct pixels. Seeds s and videos v must mean the
+        same thing in every argument.
+    denominators : array broadcastable to ``numerators``' shape
+        The matching sums, e.g. scored pixels; non-negative.
+    baseline_numerators, baseline_denominators : optional, the same shapes
+        The ratio this one is compared with (same seeds, videos and items); the summary is then of the gain
+        ``ratio - baseline ratio``. ``baseline_denominators`` defaults to ``denominators`` (a shared pixel
+        count); give it when the denominators differ (a union).
+    class_mean : bool
+        Each item is the mean over the C classes whose pooled denominator is non-zero of the pooled per-class
+        ratios (NaN when none is): how :class:`VideoCounts` scores mBIoU and mIoU.
+    resamples, confidence, seed : as in :func:`summarize_runs` (the draws are :func:`resample_videos`' for
+        ``seed``, so they match the other tables' draws of the same V videos).
+
+    Returns
+    -------
+    RatioSummary
+        With r_s = the ratio of seed s on all videos (minus its baseline's): ``mean``, ``sd`` are the mean
+        and sample sd of r_1..r_S; ``ci_low``, ``ci_high`` the (1 - confidence)/2 and (1 + confidence)/2
+        percentiles over the B draws of the mean over seeds of the ratio on the drawn videos (the same draw
+        for every seed and for both sides of a gain; draws where it is NaN are left out), as
+        :func:`summarize_runs` does for the metrics. An item whose pooled denominator is 0 is NaN.
+    """
+    sides = [_ratio_arrays(numerators, denominators, class_mean, "numerators")]
+    if baseline_numerators is not None:
+        sides.append(_ratio_arrays(baseline_numerators,
+                                   denominators if baseline_denominators is None else baseline_denominators,
+                                   class_mean, "baseline_numerators"))
+        if sides[1][0].shape != sides[0][0].shape:
+            raise ParameterError(f"baseline_numerators has shape {sides[1][0].shape}, numerators "
+                                 f"{sides[0][0].shape}: a gain needs the same seeds, videos and items")
+    elif baseline_denominators is not None:
+        raise ParameterError("baseline_denominators given without baseline_numerators")
+    n_seeds, n_videos = sides[0][0].shape[:2]
+    weights = resample_videos(n_videos, resamples=resamples, seed=seed)
+    on_all = np.ones((1, n_videos))
+    value = _pooled_ratio(*sides[0], on_all, class_mean)[:, 0]  # (S, K)
+    drawn = _pooled_ratio(*sides[0], weights, class_mean)  # (S, B, K)
+    if len(sides) == 2:
+        value = value - _pooled_ratio(*sides[1], on_all, class_mean)[:, 0]
+        drawn = drawn - _pooled_ratio(*sides[1], weights, class_mean)
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence={confidence} must be between 0 and 1 (0.95 for a 95 % interval)")
+    tail = (1 - confidence) / 2
+    with warnings.catch_warnings():  # items no draw defines stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanquantile(drawn.mean(axis=0), [tail, 1 - tail], axis=0)
+        sd = value.std(axis=0, ddof=1) if n_seeds > 1 else np.full(value.shape[1], np.nan)
+    return RatioSummary(gain=len(sides) == 2, mean=value.mean(axis=0), sd=sd, ci_low=low, ci_high=high,
+                        n_seeds=n_seeds, n_videos=n_videos)
+
+
 # -------------------------------------------------------------------------------------------- internals
 def _interval(estimate: float, values: np.ndarray, confidence: float) -> Interval:
     if not 0 < confidence < 1:
@@ -345,6 +447,40 @@ def _interval(estimate: float, values: np.ndarray, confidence: float) -> Interva
     tail = (1 - confidence) / 2
     low, high = np.quantile(values, [tail, 1 - tail])
     return Interval(estimate, float(low), float(high), confidence, int(values.size))
+
+
+def _ratio_arrays(numerators: np.ndarray, denominators: np.ndarray, class_mean: bool,
+                  what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check one side of :func:`ratio_summary`: float64 numerators and denominators of one shape."""
+    numerators = np.asarray(numerators, np.float64)
+    expected = "(S, V, K, C)" if class_mean else "(S, V, K)"
+    if numerators.ndim != (4 if class_mean else 3) or 0 in numerators.shape[:2]:
+        raise ParameterError(f"{what} must be {expected} (seeds, videos, items{', classes' if class_mean else ''}) "
+                             f"with at least one seed and video, got shape {numerators.shape}"
+                             + ("; class_mean=True needs a class axis" if numerators.ndim == 3 else ""))
+    try:
+        denominators = np.broadcast_to(np.asarray(denominators, np.float64), numerators.shape)
+    except ValueError:
+        raise ParameterError(f"denominators of shape {np.shape(denominators)} do not broadcast to the "
+                             f"{what}' shape {numerators.shape}") from None
+    if (denominators < 0).any():
+        raise ParameterError(f"denominators must be non-negative (counts), got {denominators.min()}")
+    return numerators, denominators
+
+
+def _pooled_ratio(numerators: np.ndarray, denominators: np.ndarray, weights: np.ndarray,
+                  class_mean: bool) -> np.ndarray:
+    """(S, B, K) ratio of the video-weighted sums (``weights`` (B, V)); class mean over a last C axis."""
+    s, v = numerators.shape[:2]
+    w = weights.astype(np.float64)
+    top = (w @ numerators.reshape(s, v, -1)).reshape(s, w.shape[0], *numerators.shape[2:])
+    bottom = (w @ denominators.reshape(s, v, -1)).reshape(top.shape)
+    ratio = np.divide(top, bottom, out=np.full(top.shape, np.nan), where=bottom > 0)
+    if not class_mean:
+        return ratio
+    counted = (bottom > 0).sum(axis=-1)
+    total = np.where(bottom > 0, ratio, 0.0).sum(axis=-1)
+    return np.divide(total, counted, out=np.full(total.shape, np.nan), where=counted > 0)
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ and ``metrics.json`` under ``<cache>/runs/<hash of the spec>``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,39 @@ class Study:
     def __init__(self, settings: StudySettings, *, progress: bool = True) -> None:
         self.settings = settings
         self.progress = progress
+        self._step: Any = None  # the bar of the step in progress (see step), or None
+
+    @contextmanager
+    def step(self, desc: str, *, total: int | None = None) -> Iterator[None]:
+        """One progress bar for every run started inside the ``with`` block, in place of a bar per run.
+
+        The bar counts runs (out of ``total`` when given); its postfix says how far the current run is. A
+        notebook cell that loops over many runs wraps the loop in ``with study.step("..."):`` and prints one
+        short line instead of a bar per run.
+        """
+        if not self.progress or self._step is not None:  # no bars, or already inside a step: that one counts
+            yield
+            return
+        from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
+
+        counts = "{n_fmt}/{total_fmt} runs" if total else "{n_fmt} runs"
+        shape = "{desc}: {percentage:3.0f}%|{bar}| " + counts if total else "{desc}: " + counts
+        with tqdm(desc=desc, total=total, bar_format=shape + " [{elapsed}{postfix}]") as bar:
+            self._step = bar
+            try:
+                yield
+                bar.set_postfix_str("", refresh=False)  # the last state reads: how many runs, how long
+            finally:
+                self._step = None
+
+    def _progress(self) -> Any:
+        """What a run is given to show its progress: its own bar, none, or the step's bar."""
+        return self._step if self._step is not None else self.progress
+
+    def _ran(self, result: RunResult) -> RunResult:
+        if self._step is not None:
+            self._step.update(1)
+        return result
 
     @classmethod
     def from_notebook(cls, params_file: str, results_dir: str, **knobs: Any) -> Study:
@@ -137,7 +172,8 @@ class Study:
         (for the oracle: ``strength``, ``seed`` of the corruption)."""
         spec = self.refine_spec(baseline, source, train_seed=train_seed, vote=vote, **mask_overrides)
         with create_executor(workers=self.settings.run.workers) as executor:
-            return run_refine(spec.replace(out=self.run_dir(spec)), executor=executor, progress=self.progress)
+            return self._ran(run_refine(spec.replace(out=self.run_dir(spec)), executor=executor,
+                                        progress=self._progress()))
 
     def seeds(self, baseline: str) -> tuple[int, ...]:
         """Training seeds of a baseline: ``baselines.train_seeds`` for a network, one for a predictions folder."""
@@ -160,7 +196,8 @@ class Study:
         spec = classify_spec(self.settings, features, source, baseline=baseline, train_seed=train_seed,
                              classifier_split=classifier_split, **mask_overrides)
         with create_executor(workers=self.settings.run.workers) as executor:
-            return run_classify(spec.replace(out=self.run_dir(spec)), executor=executor, progress=self.progress)
+            return self._ran(run_classify(spec.replace(out=self.run_dir(spec)), executor=executor,
+                                          progress=self._progress()))
 
     def video_run(self, baseline: str, source: str, video: str, *, train_seed: int | None = None,
                   vote: str | None = None, **mask_overrides: Any) -> VideoRun:

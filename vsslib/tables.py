@@ -13,7 +13,7 @@ corruption seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,9 +21,9 @@ import pandas as pd
 
 from .errors import ParameterError
 from .runs import RunResult
-from .statistics import VideoCounts, table_columns
+from .statistics import VideoCounts, ratio_summary, table_columns
 
-__all__ = ["video_counts", "stats_row", "readable", "gain_supported", "HEADLINE_METRICS"]
+__all__ = ["video_counts", "stats_row", "ratio_rows", "readable", "gain_supported", "HEADLINE_METRICS"]
 
 HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16")
 """Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16)."""
@@ -61,8 +61,53 @@ def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = N
     return row
 
 
+def ratio_rows(counts: Mapping[str, tuple[np.ndarray, np.ndarray]], name: str,
+               items: Mapping[str, Sequence[Any]], *, against: str | None = "baseline", label: str = "method",
+               class_mean: bool = False, seed: int = 0) -> pd.DataFrame:
+    """Table rows of a ratio of sums over videos (one row per ``label`` value and item), in percent.
+
+    Parameters
+    ----------
+    counts : ``{label value: (numerators, denominators)}``, each (S, V, K) (or (S, V, K, C) with
+        ``class_mean``), the same seeds and videos for every label (see :func:`vsslib.statistics.ratio_summary`).
+    name : the statistic's column name (``"mBIoU"``, ``"accuracy"``).
+    items : columns that describe the K items, each K values (``{"ratio": ratios}``).
+    against : the label value the others are compared with: their rows get ``gain_<name>`` columns (a
+        paired gain; NaN on its own rows); ``None`` for no gains.
+    label : the name of the column holding the label values.
+    class_mean, seed : as in :func:`vsslib.statistics.ratio_summary`.
+
+    Returns
+    -------
+    DataFrame[label, *items, name, name_sd, name_ci_low, name_ci_high, (gain_name, ..._sd, ..._ci_low,
+    ..._ci_high,) n_seeds, n_videos]
+    """
+    if against is not None and against not in counts:
+        raise ParameterError(f"against={against!r} is not one of the labels {list(counts)}")
+    sizes = {key: len(values) for key, values in items.items()}
+    frames = []
+    for value, (numerators, denominators) in counts.items():
+        summary = ratio_summary(numerators, denominators, class_mean=class_mean, seed=seed)
+        k = summary.mean.size
+        if any(size != k for size in sizes.values()):
+            raise ParameterError(f"{value}: {k} items in the counts, but item columns of lengths {sizes}")
+        columns: dict[str, Any] = {label: [value] * k, **{key: list(values) for key, values in items.items()},
+                                   **summary.columns(name)}
+        if against is not None:
+            gain = np.full(k, np.nan)
+            columns.update({f"gain_{name}": gain, f"gain_{name}_sd": gain, f"gain_{name}_ci_low": gain,
+                            f"gain_{name}_ci_high": gain})
+            if value != against:
+                reference = counts[against]
+                columns.update(ratio_summary(numerators, denominators, *reference, class_mean=class_mean,
+                                             seed=seed).columns(f"gain_{name}"))
+        frames.append(pd.DataFrame({**columns, "n_seeds": summary.n_seeds, "n_videos": summary.n_videos}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
-    """A table for reading: each metric as ``mean ± sd [ci_low, ci_high]``, other columns as they are."""
+    """A table for reading: each metric as ``mean ± sd [ci_low, ci_high]`` ("-" where there is none), other
+    columns as they are."""
     out = pd.DataFrame(index=table.index)
     done: set[str] = set()
     for column in table.columns:
@@ -71,6 +116,8 @@ def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
         low, high, sd = f"{column}_ci_low", f"{column}_ci_high", f"{column}_sd"
         if low in table.columns and high in table.columns:
             def cell(row: pd.Series, c: str = column) -> str:
+                if row[c] != row[c]:  # NaN: no such number for this row (a baseline's gain over itself)
+                    return "-"
                 spread = f" ± {row[f'{c}_sd']:.{digits}f}" if row[f"{c}_sd"] == row[f"{c}_sd"] else ""
                 return f"{row[c]:.{digits}f}{spread} [{row[f'{c}_ci_low']:.{digits}f}, {row[f'{c}_ci_high']:.{digits}f}]"
 

@@ -2,24 +2,33 @@
 
 - :mod:`.boundary`: mBIoU against the band width, trimap accuracy, per-class gains, gains by object size,
   video consistency over time.
-- :mod:`.failures`: frames where refinement hurts, damaged pixels sorted into causes, the mIoU each costs.
+- :mod:`.failures`: frames where refinement hurts, damaged pixels sorted into causes, the mIoU each costs;
+  :mod:`.failure_statistics`: their spread over seeds and intervals over videos.
 - :mod:`.cost`: seconds per frame of every stage, SAM2's cost against grid and window, peak memory.
 """
 
-from .boundary import (biou_by_dilation, boundary_distance, consistency_over_time, gain_by_object_size,
-                       per_class_gain, trimap_accuracy)
+from .boundary import (biou_by_dilation, biou_counts_by_dilation, boundary_distance, consistency_counts,
+                       consistency_over_time, gain_by_object_size, object_size_counts, per_class_gain,
+                       per_class_summary, size_bins, trimap_accuracy, trimap_counts)
 from .cost import (STAGES, PeakMemory, SAM2Cost, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid,
                    sam2_memory_by_length, time_stages)
+from .failure_statistics import summarize_failures, summarize_hurt_frames
 from .failures import (CAUSES, FailureReport, FailureSettings, FrameMetric, damage_causes, diagnose,
                        merge_reports)
 
 __all__ = [
     "biou_by_dilation",
+    "biou_counts_by_dilation",
     "boundary_distance",
     "trimap_accuracy",
+    "trimap_counts",
     "per_class_gain",
+    "per_class_summary",
     "gain_by_object_size",
+    "object_size_counts",
+    "size_bins",
     "consistency_over_time",
+    "consistency_counts",
     "CAUSES",
     "FrameMetric",
     "FailureSettings",
@@ -27,6 +36,8 @@ __all__ = [
     "diagnose",
     "damage_causes",
     "merge_reports",
+    "summarize_failures",
+    "summarize_hurt_frames",
     "STAGES",
     "PeakMemory",
     "SAM2Cost",

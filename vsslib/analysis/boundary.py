@@ -11,7 +11,11 @@
 - :func:`gain_by_object_size`: accuracy on each ground-truth object (instance x frame), binned by area.
 - :func:`consistency_over_time`: VSPW's VC_n of every window of every video, both methods.
 
-Every count is accumulated over frames and videos before dividing, like the metrics. Label maps:
+Every count is accumulated over frames and videos before dividing, like the metrics. Each pooled analysis has a
+per-video companion that returns the counts before pooling (:func:`biou_counts_by_dilation`,
+:func:`trimap_counts`, :func:`object_size_counts`, :func:`consistency_counts`), the input of the seed spread
+and video-bootstrap intervals of :func:`vsslib.statistics.ratio_summary`; :func:`per_class_summary` gives the
+per-class table with them. Label maps:
 ``(T, H, W)`` integer arrays (uint8 in the pipeline), classes ``0..C-1``, ``255`` = ignore; instances
 ``(T, H, W)`` int32, ``0`` = none. Arguments named ``gts`` / ``preds`` take one video's array or a sequence
 of them (one per video).
@@ -28,9 +32,11 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..metrics import biou_from_counts, boundary_counts, video_consistency
+from ..statistics import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, VideoCounts, ratio_summary
 
-__all__ = ["biou_by_dilation", "boundary_distance", "trimap_accuracy", "per_class_gain", "gain_by_object_size",
-           "consistency_over_time"]
+__all__ = ["biou_by_dilation", "biou_counts_by_dilation", "boundary_distance", "trimap_accuracy", "trimap_counts",
+           "per_class_gain", "per_class_summary", "gain_by_object_size", "object_size_counts", "size_bins",
+           "consistency_over_time", "consistency_counts"]
 
 LabelVideos = np.ndarray | Sequence[np.ndarray]
 
@@ -89,18 +95,36 @@ def biou_by_dilation(gts: LabelVideos, preds: LabelVideos, num_classes: int, rat
         One row per ratio, in the given order; band intersections and unions are summed over every frame
         of every video before dividing (:func:`vsslib.metrics.boundary_counts`).
     """
-    pairs = _paired({"gts": gts, "preds": preds})
-    rows = []
-    for ratio in ratios:
-        intersection = np.zeros(num_classes, np.int64)
-        union = np.zeros(num_classes, np.int64)
-        for gt, pred in pairs:
-            inter, uni = boundary_counts(gt, pred, num_classes, ratio, ignore_index)
-            intersection += inter
-            union += uni
-        mbiou, _ = biou_from_counts(intersection, union)
-        rows.append({"ratio": float(ratio), "mbiou": mbiou})
+    intersection, union = biou_counts_by_dilation(gts, preds, num_classes, ratios, ignore_index=ignore_index)
+    rows = [{"ratio": float(ratio), "mbiou": biou_from_counts(intersection[:, r].sum(axis=0),
+                                                              union[:, r].sum(axis=0))[0]}
+            for r, ratio in enumerate(ratios)]
     return pd.DataFrame(rows, columns=["ratio", "mbiou"])
+
+
+def biou_counts_by_dilation(gts: LabelVideos, preds: LabelVideos, num_classes: int, ratios: Sequence[float], *,
+                            ignore_index: int = 255) -> tuple[np.ndarray, np.ndarray]:
+    """Boundary IoU counts of every video at each dilation ratio: :func:`biou_by_dilation` before pooling.
+
+    Parameters
+    ----------
+    gts, preds, num_classes, ratios, ignore_index : as in :func:`biou_by_dilation`.
+
+    Returns
+    -------
+    intersection, union : (V, R, C) int64
+        Per video, ratio and class, the band intersection and union summed over the video's frames
+        (:func:`vsslib.metrics.boundary_counts`). mBIoU of any set of videos: sum them over those videos,
+        then average the per-class ratios over the classes with a non-zero union
+        (:func:`vsslib.statistics.ratio_summary` with ``class_mean=True`` does so for bootstrap draws).
+    """
+    pairs = _paired({"gts": gts, "preds": preds})
+    intersection = np.zeros((len(pairs), len(ratios), num_classes), np.int64)
+    union = np.zeros_like(intersection)
+    for v, (gt, pred) in enumerate(pairs):
+        for r, ratio in enumerate(ratios):
+            intersection[v, r], union[v, r] = boundary_counts(gt, pred, num_classes, ratio, ignore_index)
+    return intersection, union
 
 
 # ----------------------------------------------------------------------------------------- trimaps
@@ -175,23 +199,41 @@ def trimap_accuracy(gts: LabelVideos, preds: LabelVideos, widths: Sequence[int],
         distance w of a pixel of another ground-truth value (:func:`boundary_distance`); ``accuracy`` =
         correct / ``pixels`` summed over every frame of every video; NaN where the band is empty.
     """
+    correct, pixels = trimap_counts(gts, preds, widths, ignore_index)
+    correct, pixels = correct.sum(axis=0), pixels.sum(axis=0)
+    accuracy = np.full(len(widths), np.nan)
+    np.divide(correct, pixels, out=accuracy, where=pixels > 0)
+    return pd.DataFrame({"width": np.asarray(widths, np.int64), "accuracy": accuracy, "pixels": pixels})
+
+
+def trimap_counts(gts: LabelVideos, preds: LabelVideos, widths: Sequence[int], ignore_index: int = 255) \
+        -> tuple[np.ndarray, np.ndarray]:
+    """Correct and scored pixels of every video in each band: :func:`trimap_accuracy` before pooling.
+
+    Parameters
+    ----------
+    gts, preds, widths, ignore_index : as in :func:`trimap_accuracy`.
+
+    Returns
+    -------
+    correct, pixels : (V, W) int64
+        Per video and band width, the scored pixels in the band predicted right, and all scored pixels in
+        the band (summed over the video's frames). The accuracy of any set of videos is the ratio of their
+        sums.
+    """
     widths = [_positive_int(w, "width") for w in widths]
     pairs = _paired({"gts": gts, "preds": preds})
     top = max(widths, default=1)
-    total = np.zeros(top + 2, np.int64)  # histogram of boundary distances 0..top+1 (0 unused)
-    correct = np.zeros(top + 2, np.int64)
-    for gt_video, pred_video in pairs:
+    total = np.zeros((len(pairs), top + 2), np.int64)  # histogram of boundary distances 0..top+1 (0 unused)
+    correct = np.zeros((len(pairs), top + 2), np.int64)
+    for v, (gt_video, pred_video) in enumerate(pairs):
         for gt, pred in zip(gt_video, pred_video, strict=True):
             scored = gt != ignore_index
             distance = boundary_distance(gt, top)[scored]
             right = pred[scored] == gt[scored]
-            total += np.bincount(distance, minlength=top + 2)
-            correct += np.bincount(distance[right], minlength=top + 2)
-    total, correct = np.cumsum(total), np.cumsum(correct)
-    pixels = total[widths]
-    accuracy = np.full(len(widths), np.nan)
-    np.divide(correct[widths], pixels, out=accuracy, where=pixels > 0)
-    return pd.DataFrame({"width": np.asarray(widths, np.int64), "accuracy": accuracy, "pixels": pixels})
+            total[v] += np.bincount(distance, minlength=top + 2)
+            correct[v] += np.bincount(distance[right], minlength=top + 2)
+    return np.cumsum(correct, axis=1)[:, widths], np.cumsum(total, axis=1)[:, widths]
 
 
 # ---------------------------------------------------------------------------------------- classes
@@ -203,6 +245,54 @@ def _scores(metrics: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         raise ParameterError(f"{what}: expected a MetricAccumulator or a mapping with 'iou' and 'biou' lists "
                              f"(as in metrics.json), got {type(metrics).__name__}")
     return np.asarray(metrics["iou"], np.float64), np.asarray(metrics["biou"], np.float64)
+
+
+def per_class_summary(baselines: Sequence[VideoCounts], refined: Sequence[VideoCounts], class_names: Sequence[str],
+                      *, resamples: int = DEFAULT_RESAMPLES, confidence: float = DEFAULT_CONFIDENCE,
+                      seed: int = 0) -> pd.DataFrame:
+    """IoU and Boundary IoU of every class for both maps and the gains, over seeds, with video intervals.
+
+    Parameters
+    ----------
+    baselines, refined : per-video counts of the baseline and the refined maps, one :class:`VideoCounts` per
+        seed (the same seeds in the same order, the same videos): :func:`vsslib.tables.video_counts` of
+        ``study.refine_seeds(...)``.
+    class_names : C names.
+    resamples, confidence, seed : of the video bootstrap (:func:`vsslib.statistics.ratio_summary`).
+
+    Returns
+    -------
+    DataFrame[class_id, class, iou_baseline, iou_refined, gain_iou, biou_baseline, biou_refined, gain_biou, ...]
+        One row per class in id order, in percent: each score the pooled per-class IoU (hits / union) or
+        Boundary IoU (band intersection / band union) as mean over seeds, followed by its ``_sd`` over
+        seeds and ``_ci_low`` / ``_ci_high`` 95 % video-bootstrap interval (a gain's interval paired); then
+        ``n_seeds``, ``n_videos``. NaN where a class has no union. With one seed the scores equal
+        :func:`per_class_gain`'s (times 100).
+    """
+    baselines, refined = list(baselines), list(refined)
+    if not baselines or len(baselines) != len(refined):
+        raise ParameterError(f"{len(baselines)} baseline and {len(refined)} refined counts: give one of each per "
+                             "seed")
+    if any(c.videos != baselines[0].videos for c in [*baselines, *refined]):
+        raise ParameterError("per_class_summary: the counts cover different videos; pair runs on the same videos")
+    if baselines[0].hits.shape[1] != len(class_names):
+        raise ParameterError(f"{len(class_names)} class names, but the counts have {baselines[0].hits.shape[1]} "
+                             "classes")
+
+    def stack(runs: list[VideoCounts], score: str) -> tuple[np.ndarray, np.ndarray]:
+        if score == "iou":
+            hits = np.stack([r.hits for r in runs])
+            return hits, np.stack([r.gt_pixels + r.pred_pixels for r in runs]) - hits
+        return np.stack([r.band_intersection for r in runs]), np.stack([r.band_union for r in runs])
+
+    options = {"resamples": resamples, "confidence": confidence, "seed": seed}
+    columns: dict[str, Any] = {"class_id": np.arange(len(class_names)), "class": list(class_names)}
+    for score in ("iou", "biou"):
+        base, ref = stack(baselines, score), stack(refined, score)
+        columns.update(ratio_summary(*base, **options).columns(f"{score}_baseline"))
+        columns.update(ratio_summary(*ref, **options).columns(f"{score}_refined"))
+        columns.update(ratio_summary(*ref, *base, **options).columns(f"gain_{score}"))
+    return pd.DataFrame({**columns, "n_seeds": len(baselines), "n_videos": len(baselines[0].videos)})
 
 
 def per_class_gain(acc_baseline: Any, acc_refined: Any, class_names: Sequence[str]) -> pd.DataFrame:
@@ -257,39 +347,81 @@ def gain_by_object_size(instances: LabelVideos, gt: LabelVideos, baseline: Label
         each object's share of correct pixels (so a small object weighs as much as a large one), ``gain`` =
         ``acc_refined - acc_baseline``; NaN in an empty bin.
     """
-    edges = np.asarray([_positive_int(b, "bin edge") for b in bins], np.int64)
-    if edges.size and np.any(np.diff(edges) <= 0):
-        raise ParameterError(f"bins={list(bins)} must increase strictly")
-    areas, right_b, right_r = [], [], []
-    for inst, labels, base, ref in _paired({"instances": instances, "gt": gt, "baseline": baseline,
-                                            "refined": refined}):
+    edges, names, area_min, area_max = _size_bins(bins)
+    sums_b, objects = object_size_counts(instances, gt, baseline, bins, ignore_index=ignore_index)
+    sums_r, _ = object_size_counts(instances, gt, refined, bins, ignore_index=ignore_index)
+    count = objects.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_b = sums_b.sum(axis=0) / count
+        mean_r = sums_r.sum(axis=0) / count
+    return pd.DataFrame({"size_bin": names, "area_min": area_min, "area_max": area_max, "n_objects": count,
+                         "acc_baseline": mean_b, "acc_refined": mean_r, "gain": mean_r - mean_b})
+
+
+def object_size_counts(instances: LabelVideos, gt: LabelVideos, pred: LabelVideos, bins: Sequence[int], *,
+                       ignore_index: int = 255) -> tuple[np.ndarray, np.ndarray]:
+    """Summed object accuracies and object counts of every video per size bin: :func:`gain_by_object_size`
+    before pooling, for one prediction.
+
+    Parameters
+    ----------
+    instances, gt, bins, ignore_index : as in :func:`gain_by_object_size`.
+    pred : same structure and shapes as ``gt``
+        The prediction scored.
+
+    Returns
+    -------
+    accuracy_sum : (V, K) float64
+        Per video and bin (K = ``len(bins) + 1``), the sum over the bin's objects of each object's share of
+        correctly predicted pixels.
+    objects : (V, K) int64
+        The number of objects (instance x frame) in the bin. The mean accuracy of any set of videos is the
+        ratio of their sums.
+    """
+    edges, *_ = _size_bins(bins)
+    triples = _paired({"instances": instances, "gt": gt, "pred": pred})
+    sums = np.zeros((len(triples), edges.size + 1))
+    objects = np.zeros((len(triples), edges.size + 1), np.int64)
+    for v, (inst, labels, labels_pred) in enumerate(triples):
         scored = (inst > 0) & (labels != ignore_index)
         # One key per (frame, instance): instances first appear in frame order, and ids are per video.
         frame = np.nonzero(scored)[0]
         key = frame.astype(np.int64) * (int(inst.max()) + 1) + inst[scored]
         _, obj = np.unique(key, return_inverse=True)
         n = int(obj.max()) + 1 if obj.size else 0
-        truth = labels[scored]
-        areas.append(np.bincount(obj, minlength=n))
-        right_b.append(np.bincount(obj[base[scored] == truth], minlength=n))
-        right_r.append(np.bincount(obj[ref[scored] == truth], minlength=n))
-    area = np.concatenate(areas) if areas else np.zeros(0, np.int64)
-    acc_b = np.concatenate(right_b) / np.maximum(area, 1)
-    acc_r = np.concatenate(right_r) / np.maximum(area, 1)
-    which = np.digitize(area, edges)  # bin k: edges[k-1] <= area < edges[k]
-    n_bins = edges.size + 1
-    count = np.bincount(which, minlength=n_bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_b = np.bincount(which, weights=acc_b, minlength=n_bins) / count
-        mean_r = np.bincount(which, weights=acc_r, minlength=n_bins) / count
+        area = np.bincount(obj, minlength=n)
+        accuracy = np.bincount(obj[labels_pred[scored] == labels[scored]], minlength=n) / np.maximum(area, 1)
+        which = np.digitize(area, edges)  # bin k: edges[k-1] <= area < edges[k]
+        objects[v] = np.bincount(which, minlength=edges.size + 1)
+        sums[v] = np.bincount(which, weights=accuracy, minlength=edges.size + 1)
+    return sums, objects
+
+
+def size_bins(bins: Sequence[int]) -> pd.DataFrame:
+    """The size bins of :func:`gain_by_object_size` and :func:`object_size_counts` for these edges.
+
+    Returns
+    -------
+    DataFrame[size_bin, area_min, area_max]
+        One row per bin (``len(bins) + 1``): its name and smallest and largest area in pixels (inf for the
+        last).
+    """
+    _, names, area_min, area_max = _size_bins(bins)
+    return pd.DataFrame({"size_bin": names, "area_min": area_min, "area_max": area_max})
+
+
+def _size_bins(bins: Sequence[int]) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """Checked bin edges, the bins' names, smallest and largest areas (inf for the last)."""
+    edges = np.asarray([_positive_int(b, "bin edge") for b in bins], np.int64)
+    if edges.size and np.any(np.diff(edges) <= 0):
+        raise ParameterError(f"bins={list(bins)} must increase strictly")
     area_min = np.concatenate([[0], edges])
     area_max = np.concatenate([edges - 1, [np.inf]])
     names = [f"{lo}-{hi:.0f}" for lo, hi in zip(area_min, area_max, strict=True)]
     names[-1] = f">= {area_min[-1]}" if edges.size else "all"
     if edges.size:
         names[0] = f"< {edges[0]}"
-    return pd.DataFrame({"size_bin": names, "area_min": area_min, "area_max": area_max, "n_objects": count,
-                         "acc_baseline": mean_b, "acc_refined": mean_r, "gain": mean_r - mean_b})
+    return edges, names, area_min, area_max
 
 
 # -------------------------------------------------------------------------------------------- time
@@ -325,6 +457,37 @@ def consistency_over_time(gt: LabelVideos, baseline: LabelVideos, refined: Label
     if not parts:
         return pd.DataFrame(columns=["video", "window_start", "vc_baseline", "vc_refined"])
     return pd.concat(parts, ignore_index=True)
+
+
+def consistency_counts(windows: pd.DataFrame, videos: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per video, the sums behind the mean VC_n of each method and the share of windows refinement steadies.
+
+    Parameters
+    ----------
+    windows : :func:`consistency_over_time` output, DataFrame[video, window_start, vc_baseline, vc_refined].
+    videos : the videos to report, in this order (a video too short for a window has no row in ``windows``
+        and gets zeros); default: those of ``windows`` in order of first appearance.
+
+    Returns
+    -------
+    DataFrame[video, windows, vc_baseline_sum, vc_refined_sum, refined_better]
+        One row per video: ``windows`` the windows defined for both methods
+        (a window is defined by the ground truth alone), ``vc_*_sum`` the sum of their scores (0..1) and
+        ``refined_better`` how many of them score higher refined than baseline. Over any set of videos, mean
+        VC_n is ``sum(vc_*_sum) / sum(windows)`` (mVC_n's pooling) and the share of steadier windows
+        ``sum(refined_better) / sum(windows)``.
+    """
+    missing = [c for c in ("video", "vc_baseline", "vc_refined") if c not in windows.columns]
+    if missing:
+        raise ParameterError(f"consistency_counts: the table lacks column(s) {missing}; pass the output of "
+                             "consistency_over_time")
+    defined = windows[windows["vc_baseline"].notna() & windows["vc_refined"].notna()]
+    videos = list(dict.fromkeys(windows["video"])) if videos is None else [str(v) for v in videos]
+    grouped = defined.assign(better=defined["vc_refined"] > defined["vc_baseline"]).groupby("video", sort=False)
+    counts = pd.DataFrame({"windows": grouped.size(), "vc_baseline_sum": grouped["vc_baseline"].sum(),
+                           "vc_refined_sum": grouped["vc_refined"].sum(), "refined_better": grouped["better"].sum()})
+    counts = counts.reindex(videos).fillna(0).astype({"windows": np.int64, "refined_better": np.int64})
+    return counts.rename_axis("video").reset_index()
 
 
 def _positive_int(value: Any, name: str) -> int:

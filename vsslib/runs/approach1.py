@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..cache import ProductCache, stable_hash
 from ..errors import ParameterError
@@ -94,14 +95,15 @@ class _RefineTask:
         return refine_video(self.spec, name)
 
 
-def run_refine(spec: RefineSpec, *, executor: Executor | None = None, progress: bool = True) -> RunResult:
+def run_refine(spec: RefineSpec, *, executor: Executor | None = None, progress: Any = True) -> RunResult:
     """Refine every video of the split; return (and write, when ``spec.out`` is set) the result.
 
     Parameters
     ----------
     spec : the run.
     executor : where videos run (:mod:`vsslib.executor`; the caller closes it); default in process.
-    progress : show a per-video progress bar.
+    progress : show a per-video progress bar; or a longer step's bar (:meth:`vsslib.study.Study.step`)
+        that shows how far this run is.
 
     Raises
     ------

@@ -121,7 +121,7 @@ class _PoolTask:
         return {k: arrays[k] for k in ("vectors", "targets")}
 
 
-def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: bool = True) -> tuple[Path, list[float]]:
+def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: Any = True) -> tuple[Path, list[float]]:
     """Train (or load from the cache) the MLP on the classifier split's masklets; its path and loss per epoch."""
     from ..classify import MaskletClassifier, MLPSettings
 
@@ -137,8 +137,10 @@ def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: bool =
     if path.is_file():
         return path, list(MaskletClassifier.load(path).history.epoch_loss)
     model = MaskletClassifier(vectors.shape[1], split.num_classes, settings=settings)
+    if not isinstance(progress, bool):  # a longer step's bar (Study.step) says what runs, in place of a bar
+        progress.set_postfix_str(f"MLP {settings.epochs} epochs")
     history = model.fit(vectors, targets, class_weighting=spec.class_weighting, seed=spec.train_seed,
-                        progress=progress)
+                        progress=isinstance(progress, bool) and progress)
     model.save(path)
     return path, list(history.epoch_loss)
 
@@ -177,7 +179,7 @@ class _ClassifyTask:
                                     "features_and_pooling": pool_seconds, "classification": classify_seconds})
 
 
-def run_classify(spec: ClassifySpec, *, executor: Executor | None = None, progress: bool = True) -> RunResult:
+def run_classify(spec: ClassifySpec, *, executor: Executor | None = None, progress: Any = True) -> RunResult:
     """Approach 2 over the split; returns (and writes, with ``spec.out``) the scores of every variant."""
     executor = executor or SerialExecutor()
     dataset = open_split(spec.data_root, spec.split)

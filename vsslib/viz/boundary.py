@@ -1,7 +1,8 @@
 """Plots of where the refiner's gain comes from: boundary bands, trimaps, classes, object sizes, time.
 
-Every function draws a table computed by :mod:`vsslib.analysis.boundary` and returns a Matplotlib figure.
-Baseline and refined keep the fixed colours of :data:`METHOD_COLOURS` in every figure.
+Every function draws a table built from :mod:`vsslib.analysis.boundary` (in percent, with spread over seeds and
+95 % video-bootstrap intervals, as the notebook saves it) and returns a Matplotlib figure. Baseline and
+refined keep the fixed colours of :data:`METHOD_COLOURS` in every figure.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
 from ..errors import ParameterError
 from . import set_style
@@ -19,161 +21,198 @@ __all__ = ["plot_biou_by_dilation", "plot_trimap", "plot_per_class_gain", "plot_
 
 def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple[int, int] | None = None,
                           default_ratio: float = 0.02) -> plt.Figure:
-    """mBIoU against the band's dilation ratio, one line per method.
+    """mBIoU against the band's dilation ratio, one line per method, and each refined map's gain.
 
     Parameters
     ----------
-    table : DataFrame[method, ratio, mbiou] (``biou_by_dilation`` of each method, concatenated; mbiou 0..1).
+    table : DataFrame[method, ratio, mBIoU, mBIoU_ci_low, mBIoU_ci_high, gain_mBIoU, gain_mBIoU_ci_low,
+        gain_mBIoU_ci_high] in percent (:func:`vsslib.tables.ratio_rows` of
+        :func:`vsslib.analysis.biou_counts_by_dilation`; gains NaN on the baseline's rows).
     title : names the data and the masklet source.
     frame_shape : (H, W); when given, a top axis shows the band width in pixels.
     default_ratio : marked with a dotted line (Boundary IoU's 0.02).
+
+    Returns
+    -------
+    matplotlib Figure: left, each method's mBIoU (line: mean over seeds, band: 95 % video interval); right,
+    refined minus baseline with its paired interval, zero marked.
     """
     from ..metrics import band_width
 
-    set_style()
-    require_columns(table, ["method", "ratio", "mbiou"], "plot_biou_by_dilation")
-    fig, ax = plt.subplots(figsize=(6.6, 4.2))
-    colours = method_palette(list(table["method"]))
-    for method, part in table.groupby("method", sort=False):
-        part = part.sort_values("ratio")
-        ax.plot(part["ratio"], 100 * part["mbiou"], marker="o", color=colours[method], label=method)
-    if _has_gain(table):
-        gain = _gain(table, "mbiou", "ratio")
-        for ratio, value, top in zip(gain.index, gain.to_numpy(), table.groupby("ratio")["mbiou"].max(),
-                                     strict=True):
-            ax.annotate(f"{100 * value:+.1f}", (ratio, 100 * top), textcoords="offset points", xytext=(0, 5),
-                        ha="center", fontsize=7, color="0.25")
-    ax.axvline(default_ratio, color="0.4", ls=":", lw=1)
-    ax.text(default_ratio, 0.02, f" {default_ratio:g} (default)", transform=ax.get_xaxis_transform(), fontsize=8,
-            color="0.3")
-    ax.set_xlabel("dilation ratio (share of the frame diagonal)")
-    ax.set_ylabel("mBIoU (%)")
-    ax.legend(title=None, loc="lower right")
+    fig, axes = _value_and_gain(table, "ratio", "mBIoU", "plot_biou_by_dilation",
+                                xlabel="dilation ratio (share of the frame diagonal)", ylabel="mBIoU (%)")
+    for ax in axes:
+        ax.axvline(default_ratio, color="0.4", ls=":", lw=1)
+    axes[0].text(default_ratio, 0.02, f" {default_ratio:g} (default)", transform=axes[0].get_xaxis_transform(),
+                 fontsize=8, color="0.3")
     if frame_shape is not None:
         h, w = frame_shape
-        top = ax.secondary_xaxis("top", functions=(lambda r: r * np.hypot(h, w), lambda p: p / np.hypot(h, w)))
-        top.set_xlabel(f"band width d (pixels, on {h} x {w} frames; d = max(1, round(ratio x diagonal)))",
-                       fontsize=8)
-        ticks = sorted({band_width(h, w, r) for r in table["ratio"]})
-        top.set_xticks(ticks)
+        top = axes[0].secondary_xaxis("top", functions=(lambda r: r * np.hypot(h, w), lambda p: p / np.hypot(h, w)))
+        top.set_xlabel(f"band width d (pixels, on {h} x {w} frames)", fontsize=8)
+        top.set_xticks(sorted({band_width(h, w, r) for r in table["ratio"]}))
     figure_title(fig, title)
     fig.tight_layout()
     return fig
 
 
 def plot_trimap(table: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Trimap curves: pixel accuracy in the band of width w around gt boundaries, one line per method.
+    """Trimap curves: pixel accuracy in the band of width w around gt boundaries, one line per method, and gains.
 
     Parameters
     ----------
-    table : DataFrame[method, width, accuracy, pixels] (``trimap_accuracy`` of each method, concatenated).
-        With a ``"baseline"`` and one other method, a second panel shows the gain in points.
+    table : DataFrame[method, width, pixels, accuracy, accuracy_ci_low, accuracy_ci_high, gain_accuracy,
+        gain_accuracy_ci_low, gain_accuracy_ci_high] in percent (:func:`vsslib.tables.ratio_rows` of
+        :func:`vsslib.analysis.trimap_counts`).
+
+    Returns
+    -------
+    matplotlib Figure: left, accuracy per method (band: 95 % video interval); right, refined minus baseline
+    with its paired interval, zero marked.
     """
-    set_style()
-    require_columns(table, ["method", "width", "accuracy", "pixels"], "plot_trimap")
-    two = _has_gain(table)
-    fig, axes = plt.subplots(1, 2 if two else 1, figsize=(11 if two else 6.4, 4.2), squeeze=False)
-    ax = axes[0, 0]
-    colours = method_palette(list(table["method"]))
-    for method, part in table.groupby("method", sort=False):
-        part = part.sort_values("width")
-        ax.plot(part["width"], 100 * part["accuracy"], marker="o", color=colours[method], label=method)
-    ax.set_xscale("log", base=2)
+    fig, axes = _value_and_gain(table, "width", "accuracy", "plot_trimap",
+                                xlabel="band width w (pixels, Chebyshev distance to another gt class)",
+                                ylabel="pixel accuracy in the band (%)")
     widths = np.sort(table["width"].unique())
-    ax.set_xticks(widths, [str(w) for w in widths])
-    ax.set_xlabel("band width w (pixels, Chebyshev distance to another gt class)")
-    ax.set_ylabel("pixel accuracy in the band (%)")
-    ax.legend(title=None, loc="lower right")
-    if two:
-        gain = _gain(table, "accuracy", "width")
-        gx = axes[0, 1]
-        values = 100 * gain.to_numpy()
-        gx.bar(np.arange(len(gain)), values, color=[GAIN_UP if v >= 0 else GAIN_DOWN for v in values])
-        gx.set_xticks(np.arange(len(gain)), [str(w) for w in gain.index])
-        gx.axhline(0, color="black", lw=0.8)
-        for k, v in enumerate(values):
-            gx.text(k, v, f"{v:+.2f}", ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
-        pixels = table[table["method"] == "baseline"].set_index("width")["pixels"]
-        gx.set_xlabel("band width w (pixels)")
-        gx.set_ylabel("refined - baseline (points)")
-        gx.set_title(f"gain in the band (band of w={widths[0]}: {int(pixels.iloc[0]):,} px)", fontsize=10,
-                     fontweight="normal")
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(widths, [str(w) for w in widths])
+    if "pixels" in table.columns:
+        pixels = table[table["width"] == widths[0]]["pixels"].iloc[0]
+        axes[1].set_title(f"gain in the band (band of w={widths[0]}: {int(pixels):,} px)", fontsize=10,
+                          fontweight="normal")
     figure_title(fig, title)
     fig.tight_layout()
     return fig
 
 
-def _has_gain(table: pd.DataFrame) -> bool:
-    """Whether the table compares exactly two methods, one of them the baseline."""
-    methods = list(dict.fromkeys(table["method"]))
-    return len(methods) == 2 and "baseline" in methods
-
-
-def _gain(table: pd.DataFrame, value: str, key: str) -> pd.Series:
-    """(other method - baseline) of ``value`` per ``key``, for a two-method table."""
-    wide = table.pivot_table(index=key, columns="method", values=value, sort=True)
-    other = next(c for c in wide.columns if c != "baseline")
-    return wide[other] - wide["baseline"]
+def _value_and_gain(table: pd.DataFrame, key: str, value: str, what: str, *, xlabel: str,
+                    ylabel: str) -> tuple[plt.Figure, np.ndarray]:
+    """Two panels: ``value`` per method against ``key`` with interval bands; ``gain_<value>`` per compared method."""
+    set_style()
+    bounds = [f"{value}_ci_low", f"{value}_ci_high"]
+    gains = [f"gain_{value}", f"gain_{value}_ci_low", f"gain_{value}_ci_high"]
+    require_columns(table, ["method", key, value, *bounds, *gains], what)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.3))
+    colours = method_palette(list(table["method"]))
+    for method, part in table.groupby("method", sort=False):
+        part = part.sort_values(key)
+        axes[0].plot(part[key], part[value], marker="o", color=colours[method], label=method)
+        axes[0].fill_between(part[key], part[bounds[0]], part[bounds[1]], color=colours[method], alpha=0.18, lw=0)
+        if part[gains[0]].notna().any():
+            axes[1].plot(part[key], part[gains[0]], marker="o", color=colours[method], label=method)
+            axes[1].fill_between(part[key], part[gains[1]], part[gains[2]], color=colours[method], alpha=0.18, lw=0)
+    axes[1].axhline(0, color="black", lw=0.8)
+    axes[0].set_ylabel(ylabel)
+    axes[1].set_ylabel("refined - baseline (points)")
+    axes[1].set_title("gain over the baseline", fontsize=10, fontweight="normal")
+    for ax in axes:
+        ax.set_xlabel(xlabel)
+    axes[0].legend(title="line: mean over seeds\nband: 95 % interval over videos", title_fontsize=7, fontsize=8,
+                   loc="lower right")
+    return fig, axes
 
 
 def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = None) -> plt.Figure:
-    """IoU and Boundary IoU gain of every class (horizontal bars, classes ordered by Boundary IoU gain).
+    """IoU and Boundary IoU gain of every class with its interval (classes ordered by Boundary IoU gain).
 
     Parameters
     ----------
-    table : ``per_class_gain`` output; classes with neither gain defined are left out.
+    table : :func:`vsslib.analysis.per_class_summary` output (percent): ``class``, ``iou_baseline``,
+        ``biou_baseline``, ``gain_iou``, ``gain_biou`` and their ``_ci_low`` / ``_ci_high``; classes with
+        neither gain defined are left out.
     top : show only the ``top`` classes with the largest absolute Boundary IoU gain.
+
+    Returns
+    -------
+    matplotlib Figure: bars are means over seeds, whiskers 95 % video intervals; a bar is green where its
+    interval lies above zero, orange where below, grey where it holds zero.
     """
     set_style()
-    require_columns(table, ["class", "iou_gain", "biou_gain", "iou_baseline", "biou_baseline"], "plot_per_class_gain")
-    shown = table[table[["iou_gain", "biou_gain"]].notna().any(axis=1)].copy()
+    needed = ["class", "iou_baseline", "biou_baseline",
+              *(f"gain_{k}{s}" for k in ("iou", "biou") for s in ("", "_ci_low", "_ci_high"))]
+    require_columns(table, needed, "plot_per_class_gain")
+    shown = table[table[["gain_iou", "gain_biou"]].notna().any(axis=1)].copy()
     if top is not None:
-        shown = shown.reindex(shown["biou_gain"].abs().sort_values(ascending=False).index[:top])
-    shown = shown.sort_values("biou_gain", ascending=False, na_position="last")
-    height = 0.32 * len(shown) + 1.6
+        shown = shown.reindex(shown["gain_biou"].abs().sort_values(ascending=False).index[:top])
+    shown = shown.sort_values("gain_biou", ascending=False, na_position="last")
+    height = 0.32 * len(shown) + 2.0
     fig, axes = plt.subplots(1, 2, figsize=(10.5, height), sharey=True)
     y = np.arange(len(shown))
     for ax, key, name in ((axes[0], "iou", "IoU"), (axes[1], "biou", "Boundary IoU")):
-        values = 100 * shown[f"{key}_gain"].to_numpy()
-        ax.barh(y, np.nan_to_num(values), color=[GAIN_UP if v >= 0 else GAIN_DOWN for v in np.nan_to_num(values)])
+        values = shown[f"gain_{key}"].to_numpy(dtype=np.float64)
+        low = shown[f"gain_{key}_ci_low"].to_numpy(dtype=np.float64)
+        high = shown[f"gain_{key}_ci_high"].to_numpy(dtype=np.float64)
+        colours = [GAIN_UP if lo > 0 else GAIN_DOWN if hi < 0 else "0.65" for lo, hi in zip(low, high, strict=True)]
+        ax.barh(y, np.nan_to_num(values), color=colours)
+        ax.errorbar(np.nan_to_num(values), y, xerr=[np.nan_to_num(values - low), np.nan_to_num(high - values)],
+                    fmt="none", ecolor="0.2", elinewidth=0.8, capsize=2)
         ax.axvline(0, color="black", lw=0.8)
-        for k, (v, base) in enumerate(zip(values, 100 * shown[f"{key}_baseline"].to_numpy(), strict=True)):
+        for k, (v, lo, hi, base) in enumerate(zip(values, low, high, shown[f"{key}_baseline"], strict=True)):
             if np.isfinite(v):
-                ax.text(v, k, f" {v:+.1f} (from {base:.0f})" if v >= 0 else f"{v:+.1f} (from {base:.0f}) ",
-                        va="center", ha="left" if v >= 0 else "right", fontsize=7, color="0.25")
+                right = v >= 0
+                edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
+                ax.text(edge, k, f" {v:+.1f} (from {base:.0f})" if right else f"{v:+.1f} (from {base:.0f}) ",
+                        va="center", ha="left" if right else "right", fontsize=7, color="0.25")
         ax.set_xlabel(f"{name} gain (points)")
-        low, high = ax.get_xlim()
-        ax.set_xlim(low - 0.35 * (high - low), high + 0.35 * (high - low))
+        lo_lim, hi_lim = ax.get_xlim()
+        ax.set_xlim(lo_lim - 0.35 * (hi_lim - lo_lim), hi_lim + 0.35 * (hi_lim - lo_lim))
     axes[0].set_yticks(y, shown["class"].tolist())
     axes[0].invert_yaxis()
+    handles = [Patch(color=GAIN_UP, label="interval above 0"), Patch(color=GAIN_DOWN, label="interval below 0"),
+               Patch(color="0.65", label="interval holds 0")]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=8,
+               title="bars: mean over seeds; whiskers: 95 % interval over videos", title_fontsize=8)
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.9 / height, 1, 1))
     return fig
 
 
 def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Accuracy on ground-truth objects of each size bin, baseline beside refined, objects counted under bars.
+    """Accuracy on ground-truth objects of each size bin, one bar per method, objects counted under the bins.
 
     Parameters
     ----------
-    table : ``gain_by_object_size`` output.
+    table : DataFrame[method, size_bin, n_objects, accuracy, accuracy_ci_low, accuracy_ci_high, gain_accuracy,
+        gain_accuracy_ci_low, gain_accuracy_ci_high] in percent (:func:`vsslib.tables.ratio_rows` of
+        :func:`vsslib.analysis.object_size_counts`).
+
+    Returns
+    -------
+    matplotlib Figure: bars are means over seeds, whiskers 95 % video intervals; above each compared method's
+    bar its gain over the baseline with the gain's interval.
     """
     set_style()
-    require_columns(table, ["size_bin", "n_objects", "acc_baseline", "acc_refined"], "plot_size_gain")
-    fig, ax = plt.subplots(figsize=(7.2, 4.2))
-    x = np.arange(len(table))
-    base, ref = 100 * table["acc_baseline"].to_numpy(), 100 * table["acc_refined"].to_numpy()
-    ax.bar(x - 0.2, np.nan_to_num(base), 0.4, label="baseline", color=METHOD_COLOURS["baseline"])
-    ax.bar(x + 0.2, np.nan_to_num(ref), 0.4, label="refined", color=METHOD_COLOURS["refined"])
-    for k, (b, r) in enumerate(zip(base, ref, strict=True)):
-        if np.isfinite(b) and np.isfinite(r):
-            ax.text(k, max(b, r) + 1.5, f"{r - b:+.1f}", ha="center", fontsize=8,
-                    color=GAIN_UP if r >= b else GAIN_DOWN, fontweight="bold")
-    ax.set_xticks(x, [f"{b}\n{n:,} objects" for b, n in zip(table["size_bin"], table["n_objects"], strict=True)])
+    needed = ["method", "size_bin", "n_objects", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+              "gain_accuracy", "gain_accuracy_ci_low", "gain_accuracy_ci_high"]
+    require_columns(table, needed, "plot_size_gain")
+    methods = list(dict.fromkeys(table["method"]))
+    bins = list(dict.fromkeys(table["size_bin"]))
+    colours = method_palette(methods)
+    fig, ax = plt.subplots(figsize=(2.2 * len(bins) + 2.5, 4.6))
+    width = 0.8 / len(methods)
+    x = np.arange(len(bins))
+    for k, method in enumerate(methods):
+        part = table[table["method"] == method].set_index("size_bin").reindex(bins)
+        offset = x + (k - (len(methods) - 1) / 2) * width
+        mean = part["accuracy"].to_numpy(dtype=np.float64)
+        errors = [np.nan_to_num(mean - part["accuracy_ci_low"].to_numpy(dtype=np.float64)),
+                  np.nan_to_num(part["accuracy_ci_high"].to_numpy(dtype=np.float64) - mean)]
+        ax.bar(offset, np.nan_to_num(mean), width, color=colours[method], label=method)
+        ax.errorbar(offset, np.nan_to_num(mean), yerr=errors, fmt="none", ecolor="0.2", elinewidth=0.8, capsize=2)
+        for j, row in enumerate(part.itertuples()):
+            if np.isfinite(row.gain_accuracy):
+                ax.text(offset[j], np.nan_to_num(row.accuracy_ci_high) + 1.5,
+                        f"{row.gain_accuracy:+.1f}\n[{row.gain_accuracy_ci_low:+.1f},\n"
+                        f"{row.gain_accuracy_ci_high:+.1f}]",
+                        ha="center", va="bottom", fontsize=6.5, color=GAIN_UP if row.gain_accuracy_ci_low > 0
+                        else GAIN_DOWN if row.gain_accuracy_ci_high < 0 else "0.35")
+    objects = table.drop_duplicates("size_bin").set_index("size_bin")["n_objects"].reindex(bins)
+    ax.set_xticks(x, [f"{b}\n{n:,.0f} objects" for b, n in zip(bins, objects, strict=True)])
     ax.set_xlabel("object area in one frame (pixels)")
     ax.set_ylabel("mean pixel accuracy on the object (%)")
-    ax.set_ylim(0, 115)
-    ax.legend(loc="upper left", ncols=2)
+    ax.set_ylim(0, 135)
+    ax.legend(loc="upper left", ncols=min(len(methods), 3), fontsize=8,
+              title="bars: mean over seeds; whiskers: 95 % interval; text: gain [interval]", title_fontsize=7)
     figure_title(fig, title)
     fig.tight_layout()
     return fig
@@ -184,7 +223,9 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
 
     Parameters
     ----------
-    table : ``consistency_over_time`` output.
+    table : DataFrame[video, window_start, vc_baseline, vc_refined] in percent (``consistency_over_time``
+        output times 100, or its mean over seeds); optional ``vc_baseline_sd`` / ``vc_refined_sd`` (sd over
+        seeds) are drawn as dashed lines at mean ± sd.
     n : the window length, for the axis label.
     """
     set_style()
@@ -198,12 +239,16 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
     for ax, video in zip(axes.flat, videos):
         part = table[table["video"] == video]
         for key in ("baseline", "refined"):
-            values = 100 * part[f"vc_{key}"]
+            values = part[f"vc_{key}"]
             ax.plot(part["window_start"], values, color=METHOD_COLOURS[key], lw=1.6,
                     label=f"{key} (mean {np.nanmean(values):.1f})")
-        ax.fill_between(part["window_start"], 100 * part["vc_baseline"], 100 * part["vc_refined"],
+            if f"vc_{key}_sd" in part.columns and part[f"vc_{key}_sd"].notna().any():
+                spread = part[f"vc_{key}_sd"]
+                ax.plot(part["window_start"], values - spread, color=METHOD_COLOURS[key], lw=0.6, ls="--")
+                ax.plot(part["window_start"], values + spread, color=METHOD_COLOURS[key], lw=0.6, ls="--")
+        ax.fill_between(part["window_start"], part["vc_baseline"], part["vc_refined"],
                         where=part["vc_refined"] >= part["vc_baseline"], color=GAIN_UP, alpha=0.15, lw=0)
-        ax.fill_between(part["window_start"], 100 * part["vc_baseline"], 100 * part["vc_refined"],
+        ax.fill_between(part["window_start"], part["vc_baseline"], part["vc_refined"],
                         where=part["vc_refined"] < part["vc_baseline"], color=GAIN_DOWN, alpha=0.25, lw=0)
         ax.set_title(str(video), fontsize=9, fontweight="normal")
         ax.set_xlabel("first frame of the window")
@@ -212,6 +257,9 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"VC{n} (%)")
+    if any(f"vc_{key}_sd" in table.columns for key in ("baseline", "refined")):
+        fig.text(0.99, 0.01, "lines: mean over seeds; dashed: mean ± sd over seeds", ha="right", va="bottom",
+                 fontsize=7, color="0.35")
     figure_title(fig, title)
     fig.tight_layout()
     return fig

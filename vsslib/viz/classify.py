@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from ..errors import ParameterError
 from . import overlay
@@ -55,7 +56,8 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str], title: str, *,
     fig, ax = plt.subplots(figsize=(side + 1.0, side))
     image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
     colorbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
-    colorbar.set_label("share of the ground-truth class's pixels")
+    colorbar.set_label("share of the ground-truth class's pixels (%)")
+    colorbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}"))  # % as in the cells
     fontsize = float(np.clip(120 / max(num_classes, 1), 4, 9))
     if annotate:
         rows, cols = np.nonzero(cm)
@@ -105,7 +107,7 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     wide = table.pivot_table(index="class", columns="method", values="iou", aggfunc="mean", dropna=False)
     wide = wide.reindex(index=classes, columns=methods)
     bar = 0.8 / max(len(methods), 1)
-    height = float(np.clip(0.22 * len(classes) * max(len(methods), 1) + 1.6, 3.0, 40.0))
+    height = float(np.clip(0.12 * len(classes) * max(len(methods), 1) + 1.4, 3.0, 40.0))
     fig, ax = plt.subplots(figsize=(9.5, height))
     positions = np.arange(len(classes))
     colours = _method_colours(methods)

@@ -11,6 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from . import set_style
 from ._draw import figure_title, require_columns
@@ -70,7 +71,7 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     set_style()
     gen, frames, prop = cost.generator, cost.frames, cost.propagation
     n_objects = int(cost.settings["n_objects"])
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.4), gridspec_kw={"width_ratios": [1, 1.3, 1]})
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1.3, 1]})
     ax = axes[0]
     x = np.arange(len(gen))
     predicted = gen["extrapolated"].to_numpy(bool) if "extrapolated" in gen else np.zeros(len(gen), bool)
@@ -80,7 +81,7 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
             bar.set(facecolor="white", edgecolor="#457b9d", hatch="//")
     for k, (row, guess) in enumerate(zip(gen.itertuples(index=False), predicted, strict=True)):
         ax.text(k, row.seconds, f"{row.seconds:.1f} s{' (extrapolated)' if guess else ''}\n"
-                f"{row.candidates:,} candidates", ha="center", va="bottom", fontsize=8)
+                f"{row.candidates:,} candidates", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x, [f"{g} x {g}" for g in gen["points_per_side"]])
     ax.set_ylim(0, max(gen["seconds"].max(), 1e-3) * 1.3)
     ax.set_xlabel("generator point grid (points per side)")
@@ -96,14 +97,14 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
                 label="extrapolated at the flat rate (full memory bank)")
     for window in prop["window"]:
         ax.axvline(window - 0.5, color="0.6", ls=":", lw=1)
-        ax.text(window - 0.5, 0.02, f"window {window} ", transform=ax.get_xaxis_transform(), fontsize=7,
+        ax.text(window - 0.5, 0.02, f"window {window} ", transform=ax.get_xaxis_transform(), fontsize=8,
                 color="0.35", va="bottom", ha="right", rotation=90)
     ax.set_ylim(0, frames["seconds"].max() * 1.15)
     ax.set_xlabel("frame of the window (0 = seeded key frame)")
     ax.set_ylabel("seconds")
     ax.set_title(f"propagation of {n_objects} seeded mask{'s' if n_objects != 1 else ''}, per frame "
                  f"(+{cost.setup_seconds:.1f} s set-up)", fontsize=10)
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=9, loc="center right")
 
     ax = axes[2]
     per_frame = cost.per_video_frame()
@@ -113,7 +114,7 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
         image = ax.imshow(table.to_numpy(), cmap="viridis_r", aspect="auto")
         for (r, c), value in np.ndenumerate(table.to_numpy()):
             ax.text(c, r, f"{value:.1f}{'*' if guessed.to_numpy()[r, c] else ''}", ha="center", va="center",
-                    fontsize=9, color="white" if value > np.nanmean(table.to_numpy()) else "black")
+                    fontsize=10, color="white" if value > np.nanmean(table.to_numpy()) else "black")
         ax.set_xticks(np.arange(table.shape[1]), [str(w) for w in table.columns])
         ax.set_yticks(np.arange(table.shape[0]), [f"{g} x {g}" for g in table.index])
         ax.grid(False)
@@ -141,13 +142,14 @@ def plot_memory_by_length(table: pd.DataFrame, *, title: str) -> plt.Figure:
     ax.plot(frames, 12.0 * frames, ls=":", color="0.4", label="the loaded frames alone (12 MiB each)")
     for row in table.itertuples(index=False):
         ax.annotate(f"{row.increase_mib:.0f} MiB", (row.frames, row.increase_mib), textcoords="offset points",
-                    xytext=(4, -12), fontsize=8)
+                    xytext=(4, -12), fontsize=9)
     ax.set_xlim(0, frames[1] * 1.1)
-    ax.set_ylim(0, max(table["increase_mib"].max(), 12.0 * frames[1]) * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a state holds whole frames
+    ax.set_ylim(0, max(table["increase_mib"].max(), 12.0 * frames[1]) * 1.45)
     ax.set_xlabel("frames in one predictor state (the window)")
     method = str(table["method"].iloc[0]) if "method" in table else ""
     ax.set_ylabel("memory added at the peak (MiB)" + (f"\n[{method}]" if method else ""))
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left")  # above the curve: the y axis leaves it room
     figure_title(fig, title)
     fig.tight_layout()
     return fig

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from ..errors import ParameterError
 
@@ -106,7 +107,7 @@ def plot_samples(dataset: Any, videos: Sequence[str], frames: Sequence[int], *, 
     present: set[int] = set()
     with _style():
         fig, axes = plt.subplots(rows, cols, squeeze=False,
-                                 figsize=(panel_width * cols, panel_width * height / width * rows + 0.9))
+                                 figsize=(panel_width * cols, (panel_width * height / width + 0.3) * rows + 0.9))
         for r, video in enumerate(loaded):
             for c, index in enumerate(frames):
                 if not -video.num_frames <= index < video.num_frames:
@@ -164,6 +165,7 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
         left.barh(y, np.where(share > 0, share, np.nan), color=colours[order], edgecolor="0.25", linewidth=0.5)
         if log and (share > 0).any():
             left.set_xscale("log")
+            left.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, 1, 10: not 10^k
         left.set_xlabel("share of labelled pixels (%" + (", log scale)" if log else ")"))
         for yi, value in zip(y, share):
             if value > 0:

@@ -45,15 +45,19 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
 
     Parameters
     ----------
-    summary : ``FailureReport.summary()``: DataFrame[cause, events, pixels, pixel_share, miou_cost].
+    summary : DataFrame[cause, events, pixels, pixel_share, miou_cost], shares in percent and costs in mIoU
+        points (:func:`vsslib.analysis.summarize_failures`); with ``pixel_share_ci_low`` /
+        ``pixel_share_ci_high`` and ``miou_cost_ci_low`` / ``miou_cost_ci_high`` the intervals are drawn as
+        whiskers.
     title : names the baseline, the masklet source and the data.
-    total_cost : mIoU (0..1) regained by undoing all damage at once, drawn as a dashed line: the costs of
+    total_cost : mIoU points regained by undoing all damage at once, drawn as a dashed line: the costs of
         single causes do not add up to it.
 
     Returns
     -------
-    matplotlib Figure. The share axis runs from 0 to 100 %; counts are written inside long bars and beside
-    short ones, so no label leaves the axes.
+    matplotlib Figure. The share axis runs from 0 to 100 %; each cause's label carries its damaged pixels and
+    events, and its share is written past the whisker or, where there is no room, inside the bar, so no label
+    leaves the axes.
     """
     set_style()
     require_columns(summary, ["cause", "events", "pixels", "pixel_share", "miou_cost"], "plot_failure_causes")
@@ -61,33 +65,51 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
                              gridspec_kw={"width_ratios": (1.4, 1)})
     y = np.arange(len(summary))
     colours = [_CAUSE_COLOURS.get(c, "0.6") for c in summary["cause"]]
-    share = 100 * summary["pixel_share"].to_numpy(dtype=np.float64)
-    axes[0].barh(y, share, color=colours)
-    for k, row in enumerate(summary.itertuples(index=False)):
-        text = f"{share[k]:.1f} % ({row.pixels:,} px, {row.events:,} events)"
-        inside = share[k] > 55
-        axes[0].text(share[k] - 1 if inside else share[k] + 1, k, text, va="center",
+    share = summary["pixel_share"].to_numpy(dtype=np.float64)
+    share_high = _whiskers(axes[0], summary, "pixel_share", y)
+    axes[0].barh(y, share, color=colours, zorder=1)
+    for k in range(len(summary)):
+        inside = share_high[k] + 12 > 100 and share[k] > 12  # no room right of the whisker: write in the bar
+        axes[0].text(share[k] - 1 if inside else min(share_high[k] + 1, 88), k, f"{share[k]:.1f} %", va="center",
                      ha="right" if inside else "left", fontsize=8, color="white" if inside else "0.2")
     axes[0].set_xlim(0, 100)
     axes[0].set_xlabel("share of the damaged pixels (%)\n(damaged: baseline right, refined wrong)")
-    cost = 100 * summary["miou_cost"].to_numpy(dtype=np.float64)
-    axes[1].barh(y, cost, color=colours)
-    top = max(cost.max(), 100 * total_cost if total_cost is not None else 0.0, 0.01)
+    cost = summary["miou_cost"].to_numpy(dtype=np.float64)
+    cost_high = _whiskers(axes[1], summary, "miou_cost", y)
+    axes[1].barh(y, cost, color=colours, zorder=1)
+    top = max(np.nanmax(cost_high, initial=0.0), total_cost if total_cost is not None else 0.0, 0.01)
     for k, v in enumerate(cost):
-        axes[1].text(v + 0.01 * top, k, f"{v:.2f}", va="center", fontsize=8)
+        axes[1].text(max(cost_high[k], v) + 0.01 * top, k, f"{v:.2f}", va="center", fontsize=8)
     axes[1].set_xlabel("mIoU cost (points)\n(regained by restoring the baseline there)")
     if total_cost is not None:
-        axes[1].axvline(100 * total_cost, color="0.3", ls="--", lw=1)
-        axes[1].text(100 * total_cost, 1.0, f"all causes at once: {100 * total_cost:.2f} ",
+        axes[1].axvline(total_cost, color="0.3", ls="--", lw=1)
+        axes[1].text(total_cost, 1.0, f"all causes at once: {total_cost:.2f} ",
                      transform=axes[1].get_xaxis_transform(), fontsize=8, va="bottom", ha="right", color="0.3")
-    axes[1].set_xlim(0, top * 1.25)
-    axes[0].set_yticks(y, [CAUSE_LABELS.get(c, str(c).replace("_", " ")) for c in summary["cause"]])
+    axes[1].set_xlim(min(0.0, np.nanmin(summary.get("miou_cost_ci_low", cost), initial=0.0)), top * 1.25)
+    axes[0].set_yticks(y, [f"{CAUSE_LABELS.get(row.cause, str(row.cause).replace('_', ' '))}\n"
+                           f"{row.pixels:,.0f} px, {row.events:,.0f} events"
+                           for row in summary.itertuples(index=False)])
     axes[0].invert_yaxis()
     for ax in axes:
         ax.grid(axis="y", visible=False)
+    if "pixel_share_ci_low" in summary.columns:
+        fig.text(0.99, 0.01, "bars: mean over seeds; whiskers: 95 % interval over videos", ha="right",
+                 va="bottom", fontsize=7, color="0.35")
     figure_title(fig, title)
     fig.tight_layout()
     return fig
+
+
+def _whiskers(ax: plt.Axes, summary: pd.DataFrame, column: str, y: np.ndarray) -> np.ndarray:
+    """Draw ``column``'s interval as whiskers where the table has one; the right end of each bar or whisker."""
+    values = summary[column].to_numpy(dtype=np.float64)
+    if f"{column}_ci_low" not in summary.columns or f"{column}_ci_high" not in summary.columns:
+        return values
+    low = summary[f"{column}_ci_low"].to_numpy(dtype=np.float64)
+    high = summary[f"{column}_ci_high"].to_numpy(dtype=np.float64)
+    ax.errorbar(values, y, xerr=[np.nan_to_num(values - low), np.nan_to_num(high - values)], fmt="none",
+                ecolor="0.2", elinewidth=0.8, capsize=2, zorder=2)
+    return np.fmax(values, high)
 
 
 def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarray, *, title: str) -> plt.Figure:

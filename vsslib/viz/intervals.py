@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import set_style
-from ._draw import require_columns
+from ._draw import figure_title, require_columns
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals"]
 
@@ -83,6 +83,6 @@ def plot_sweep_intervals(sweep: pd.DataFrame, *, title: str, x: str = "strength"
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
               title="mean over seeds\nband: 95 % interval")
-    ax.set_title(title)
+    figure_title(fig, title)  # wrapped to the figure's width: a long title is not cut off
     fig.tight_layout()
     return fig

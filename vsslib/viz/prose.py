@@ -7,15 +7,17 @@ with the numbers (nothing is typed in by hand). :func:`takeaway` shows it as a r
 from __future__ import annotations
 
 import math
+from typing import Any
 
-__all__ = ["takeaway", "points", "change", "share"]
+__all__ = ["takeaway", "points", "change", "share", "interval"]
 
 
 def takeaway(text: str) -> None:
     """Show ``text`` (Markdown) as the cell's output, prefixed with a bold "Takeaway."; print it outside Jupyter."""
     from . import in_notebook
 
-    body = f"**Takeaway.** {text.strip()}"
+    text = text.strip()
+    body = f"**Takeaway.**\n\n{text}" if text.startswith(("- ", "* ")) else f"**Takeaway.** {text}"  # a list
     if in_notebook():
         from IPython.display import Markdown, display
 
@@ -49,3 +51,14 @@ def share(part: float, whole: float, *, digits: int = 0) -> str:
     if not whole:
         return "n/a"
     return f"{100 * part / whole:.{digits}f} %"
+
+
+def interval(row: Any, column: str, *, digits: int = 1, signed: bool = True) -> str:
+    """A table cell with its 95 % interval: ``+1.2 [+0.3, +2.1]`` from ``column``, ``column_ci_low`` and
+    ``column_ci_high`` of ``row`` (a mapping or a pandas row); ``n/a`` for NaN."""
+    value, low, high = row[column], row[f"{column}_ci_low"], row[f"{column}_ci_high"]
+    if not math.isfinite(value):
+        return "n/a"
+    form = f"{{:+.{digits}f}}" if signed else f"{{:.{digits}f}}"
+    bounds = f" [{form.format(low)}, {form.format(high)}]" if math.isfinite(low) and math.isfinite(high) else ""
+    return form.format(value) + bounds

@@ -36,7 +36,7 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
     """
     set_style()
     height, width = np.asarray(gt).shape
-    fig, axes = plt.subplots(1, 5, figsize=(17, 3.3 * height / width + 1.3))
+    fig, axes = plt.subplots(1, 5, figsize=(14, 2.7 * height / width + 1.3))  # page-wide: text stays legible
     panels = [("frame", frame), ("ground truth", overlay(frame, gt, palette, alpha=0.7)),
               ("baseline (errors in red)", outline_errors(overlay(frame, baseline, palette, alpha=0.7), baseline, gt)),
               (f"masklets ({len(np.unique(masklets[masklets >= 0]))})", overlay_masklets(frame, masklets)),
@@ -47,7 +47,7 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
         ax.axis("off")
     present = sorted(set(np.unique(gt).tolist()) - {255})
     fig.legend(handles=legend_patches(class_names, palette, present), loc="lower center",
-               ncol=min(len(present), 10), frameon=False, bbox_to_anchor=(0.5, 0.0))
+               ncol=min(len(present), 10), frameon=False, bbox_to_anchor=(0.5, 0.0), fontsize=11)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.1 * (1 + (len(present) - 1) // 10), 1, 1))
     return fig
@@ -79,7 +79,7 @@ def plot_gains(table: pd.DataFrame, *, title: str,
         ax.axhline(0, color="black", lw=0.8)
         ax.set_ylabel("gain over the baseline (points)")
         for container in ax.containers:
-            ax.bar_label(container, fmt="%+.1f", fontsize=7, padding=1)
+            ax.bar_label(container, fmt="%+.1f", fontsize=8, padding=1)
     grid.figure.suptitle(title, y=1.04)
     return grid.figure
 
@@ -185,8 +185,8 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
     if not (isinstance(scale, int) and scale >= 1) or not (isinstance(every, int) and every >= 1) or fps <= 0:
         raise ParameterError(f"animate_refinement: scale={scale!r} and every={every!r} must be positive integers "
                              f"and fps={fps!r} > 0")
-    font = ImageFont.load_default(size=12)
-    header, gap = 18, 6
+    font = ImageFont.load_default(size=15)  # the page shows the GIF narrower than its pixels
+    header, gap = 22, 6
     height, width = frames.shape[1] * scale, frames.shape[2] * scale
     total_width = 3 * width + 2 * gap
     present = sorted(set(np.unique(arrays["gt"]).tolist()) - {255})
@@ -221,7 +221,7 @@ def _legend_strip(present: Sequence[int], palette: np.ndarray, class_names: Sequ
     """A white strip with a colour box and the name of every class in ``present``, wrapped to ``width``."""
     from PIL import Image, ImageDraw
 
-    box, pad, row_height = 12, 6, 18
+    box, pad, row_height = 14, 6, 22
     items = [(c, str(class_names[c])) for c in present]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     rows, x = 1, pad

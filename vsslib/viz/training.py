@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..errors import ParameterError
 from . import overlay
@@ -30,15 +30,16 @@ def plot_loss_curves(histories: Mapping[str, Sequence[float]], title: str, *, xl
     -------
     matplotlib Figure.
     """
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for name, losses in histories.items():
         losses = np.asarray(losses, dtype=np.float64)
         ax.plot(np.arange(1, len(losses) + 1), losses, marker="o" if len(losses) <= 30 else None,
                 markersize=4, label=name)
     if log_scale:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(ScalarFormatter())
-        ax.yaxis.set_minor_formatter(ScalarFormatter())
+        ax.set_yscale("log")  # labels at 1, 2, 3, 5 x 10^k only: every minor tick labelled would overlap
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("cross-entropy")
