@@ -37,8 +37,8 @@ test-unit: $(STAMP)  ## unit tests only
 test-notebooks: $(STAMP)  ## execute every notebook end to end on params/smoke.yaml (a small benchmark) into scratch/smoke/
 	$(PY) -m vsslib.notebooks figures --params params/smoke.yaml --force
 
-figures: $(STAMP)  ## run the notebooks whose inputs changed into results/ (PARAMS=..., FORCE=1 re-runs all, ONLY=03_refiner)
-	$(PY) -m vsslib.notebooks figures --params $(PARAMS) $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY))
+figures: $(STAMP)  ## run the notebooks whose inputs changed into results/ (PARAMS=..., FORCE=1 re-runs all, ONLY=03_refiner, JOBS=1 one at a time)
+	$(PY) -m vsslib.notebooks figures --params $(PARAMS) $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
 
 verify: $(STAMP)  ## re-run the default study into a scratch folder and compare with the committed results/
 	$(PY) -m vsslib.notebooks verify --params params/default.yaml

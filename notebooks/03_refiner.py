@@ -40,7 +40,7 @@ import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib._io import read_image
+from vsslib.data import read_image
 from vsslib.metrics import mean_iou
 from vsslib.settings import VOTES
 from vsslib.study import Study
@@ -110,7 +110,7 @@ takeaway("\n".join(lines) + "\n\nA verdict is given only where the 95 % interval
 
 # %%
 baseline, source = study.baselines()[0], settings.masklets.sources[0]
-run = raw[(baseline, source, "masklet")][0]
+run = study.refine(baseline, source, vote="masklet", train_seed=study.seeds(baseline)[0], write_predictions=True)
 gts, preds = [], []
 for video_name in study.videos():
     video = dataset.load(video_name)

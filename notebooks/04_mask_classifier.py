@@ -40,8 +40,9 @@ import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib._io import read_image
+from vsslib.data import read_image
 from vsslib.metrics import confusion_matrix
+from vsslib.specs import default_classifier_split
 from vsslib.study import Study
 from vsslib.tables import gain_supported, readable, stats_row
 from vsslib.viz.prose import takeaway
@@ -77,9 +78,9 @@ with study.step("every masklet kind x method x features x seed"):  # one progres
         rows.append(stats_row(approach1, "refined", against="baseline", masklets=label, method="approach 1",
                               features="-", variant="refined", classifier_videos="-"))
         for features in settings.classifier.features:
-            split = "test" if features.startswith("segmenter:") else "train"
+            split = default_classifier_split(features)  # network features: held-out test videos
             seeds = runs[(label, features)] = [study.classify(features, source, baseline=baseline, train_seed=seed,
-                                                              classifier_split=split, **overrides)
+                                                              **overrides)
                                                for seed in study.seeds(baseline)]
             for variant in ("none", "fallback", "fused"):
                 rows.append(stats_row(seeds, variant, against="baseline", masklets=label, method="approach 2",
@@ -115,7 +116,9 @@ name = study.videos()[0]
 run = study.video_run(baseline, source, name, **overrides)
 t = run.frames.shape[0] // 2
 features = settings.classifier.features[0]
-painted = read_image(f"{runs[(first_kind, features)][0].out}/pred-none/{name}/{run.frame_ids[t]}.png")
+written = study.classify(features, source, baseline=baseline, train_seed=study.seeds(baseline)[0],
+                         write_predictions=True, **overrides)  # the first seed's run, its label maps on disk
+painted = read_image(f"{written.out}/pred-none/{name}/{run.frame_ids[t]}.png")
 ids, first = np.unique(run.masklets[t].ravel(), return_index=True)
 keep = ids >= 0
 ids, classes = ids[keep], painted.ravel()[first[keep]].astype(np.int64)
@@ -168,7 +171,7 @@ takeaway(f"Approach 2 loses most on `{loss.index[0]}` ({100 * loss.iloc[0]:+.1f}
 
 # %%
 features = settings.classifier.features[0]
-run_folder = runs[(first_kind, features)][0].out
+run_folder = written.out
 counts = np.zeros((dataset.num_classes, dataset.num_classes + 1), np.int64)
 for video_name in study.videos():
     video = dataset.load(video_name)

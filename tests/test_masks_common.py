@@ -10,7 +10,7 @@ import pytest
 from vsslib.errors import ParameterError
 from vsslib.masks import (ClassicalSettings, WindowSettings, check_frames, create_masklet_source, link_ids,
                           list_masklet_sources, mask_iou_matrix, merge_settings, paint, region_iou,
-                          relabel_sequential, run_windows)
+                          relabel_sequential, run_windows, unique_ids)
 from vsslib.viz.masks import masklet_colors, masklet_outlines, overlay_masklets
 
 
@@ -253,3 +253,15 @@ def test_outlines_and_overlay() -> None:
     assert overlay_masklets(frame, ids)[0, 1].tolist() == [255, 255, 255]
     with pytest.raises(ParameterError, match=r"frame \(3, 3, 3\) and masklet ids \(2, 2\)"):
         overlay_masklets(frame, np.zeros((2, 2), int))
+
+
+@pytest.mark.parametrize("high", [3, 50, 10**9])  # dense ids, and ids too sparse for a counting table
+def test_unique_ids_equals_numpy_unique(high: int) -> None:
+    rng = np.random.default_rng(high)
+    ids = rng.integers(-1, high, (4, 7, 9))
+    values, inverse = unique_ids(ids)
+    expected_values, expected_inverse = np.unique(ids, return_inverse=True)
+    assert values.tolist() == expected_values.tolist()
+    assert inverse.shape == ids.shape and (inverse == expected_inverse.reshape(ids.shape)).all()
+    assert (values[inverse] == ids).all()
+    assert unique_ids(np.array([-3, 0]))[0].tolist() == [-3, 0]  # below -1: still exact

@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from vsslib import viz
-from vsslib.notebooks import (FORCE_HINT, list_notebooks, list_sources, main, pair_differences,
-                              sync_notebooks, tidy_outputs, write_html, write_summary)
+from vsslib.notebooks import (FORCE_HINT, NotebookFailed, list_notebooks, list_sources, main, pair_differences,
+                              run_figures, sync_notebooks, tidy_outputs, write_html, write_summary)
 from vsslib.settings import StudySettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,3 +207,58 @@ def test_summary_lists_headline_tables_and_every_file(tmp_path: Path) -> None:
     assert "generated benchmark (VSPW layout, not VSPW)" in summary
     index = json.loads((tmp_path / "index.json").read_text())
     assert index["tables"]["refiner"]["machine_dependent_columns"] == ["fps"]
+
+
+@pytest.mark.slow
+def test_make_figures_runs_the_first_notebook_alone_then_the_others_side_by_side(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "vsslib").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
+    # Each toy notebook logs when it starts and ends; the two of the middle stage wait for each other, so they
+    # can only both finish if they run at the same time.
+    cell = ('# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n'
+            "# %%\nimport time\nfrom pathlib import Path\nlog = Path('../' + results_dir, 'log.txt')\n"
+            "log.parent.mkdir(exist_ok=True)\n"
+            "with log.open('a') as f: f.write('start {name}\\n')\n{body}\n"
+            "with log.open('a') as f: f.write('end {name}\\n')\n")
+    wait_for_other = ("other = Path('../' + results_dir, '{other}.here')\nPath('../' + results_dir, '{name}.here')"
+                      ".write_text('')\ndeadline = time.time() + 60\nwhile not other.exists() and time.time() < deadline:"
+                      "\n    time.sleep(0.1)\nassert other.exists(), 'ran alone'")
+    bodies = {"02_baselines": "time.sleep(0.5)", "07_cost": "time.sleep(0.5)",
+              "03_a": wait_for_other.format(name="03_a", other="04_b"),
+              "04_b": wait_for_other.format(name="04_b", other="03_a")}
+    for name, body in bodies.items():
+        (tmp_path / "notebooks" / f"{name}.py").write_text(cell.replace("{name}", name).replace("{body}", body))
+    monkeypatch.chdir(tmp_path)
+    sync_notebooks(tmp_path)
+    assert main(["figures", "--params", "params.yaml", "--jobs", "2"]) == 0
+    assert "ran 4 notebook(s)" in capsys.readouterr().out
+    log = (tmp_path / "out" / "log.txt").read_text().split("\n")
+    assert log[:2] == ["start 02_baselines", "end 02_baselines"]  # first, alone
+    assert log[-3:] == ["start 07_cost", "end 07_cost", ""]  # last, alone
+    assert sorted(log[2:6]) == ["end 03_a", "end 04_b", "start 03_a", "start 04_b"]
+    assert {log[2], log[3]} == {"start 03_a", "start 04_b"}  # both started before either ended
+    for name in bodies:
+        assert (tmp_path / "out" / "notebooks" / f"{name}.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_a_notebook_that_fails_side_by_side_stops_the_run_and_keeps_its_executed_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "vsslib").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
+    head = '# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n# %%\n'
+    (tmp_path / "notebooks" / "03_fine.py").write_text(head + "x = 1\n")
+    (tmp_path / "notebooks" / "04_broken.py").write_text(head + "raise ValueError('broken on purpose')\n")
+    (tmp_path / "notebooks" / "07_cost.py").write_text(head + "x = 2\n")
+    monkeypatch.chdir(tmp_path)
+    sync_notebooks(tmp_path)
+    with pytest.raises(NotebookFailed, match=r"(?s)04_broken.ipynb failed:.*broken on purpose"):
+        run_figures(Path("params.yaml"), jobs=2, progress=False)
+    notebooks = tmp_path / "out" / "notebooks"
+    assert (notebooks / "04_broken.FAILED.ipynb").is_file() and (notebooks / "03_fine.ipynb").is_file()
+    assert not (notebooks / "07_cost.ipynb").exists()  # nothing starts after a failure

@@ -59,3 +59,40 @@ def test_the_classifier_trains_on_another_split_and_every_variant_is_scored(benc
     # the baseline variant is the predictions themselves; the fallback fills uncovered pixels from them
     assert set(result.scores["baseline"].seconds_per_frame) == {"baseline"}
     assert (tmp_path / "o" / "metrics.json").is_file()
+
+
+class _CountingSource:
+    """Stand-in for a network's feature source: (T, 2, h, w) maps from the labels, and a count of its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, video) -> np.ndarray:  # noqa: ANN001 - a vsslib Video
+        self.calls += 1
+        coarse = video.labels[:, ::4, ::4].astype(np.float32)
+        return np.stack([coarse, -coarse], axis=1)
+
+
+def test_network_feature_maps_are_computed_once_per_video_and_network(bench, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from vsslib.classify import pool
+    from vsslib.runs import approach2
+
+    source = _CountingSource()
+    monkeypatch.setattr(approach2, "feature_source", lambda spec: source)
+    monkeypatch.setattr(approach2, "baseline_identity", lambda spec: f"stand-in weights of seed {spec.train_seed}")
+    root, preds = bench
+    spec = ClassifySpec(data_root=str(root), cache_root=str(tmp_path / "c"), predictions=str(preds), masks="oracle",
+                        features="segmenter:fcn8-small")
+    video = spec.videos()[0]
+    exact, _, _ = pooled_vectors(spec, "val", video)
+    corrupted, _, masks = pooled_vectors(spec.replace(mask_settings=RefineSpec.settings_tuple({"strength": 0.5})),
+                                         "val", video)
+    assert source.calls == 1  # the second masklet source pooled from the cached maps
+    assert len(list((tmp_path / "c" / "features").rglob("*.npz"))) == 1
+    loaded = approach2.load_video(spec, video)[0]
+    ids, vectors = pool(source(loaded), masks.arrays["ids"])
+    np.testing.assert_array_equal(corrupted["ids"], ids)
+    np.testing.assert_array_equal(corrupted["vectors"], vectors)
+    pooled_vectors(spec.replace(train_seed=1), "val", video)  # other weights: other maps
+    assert source.calls == 3 and len(list((tmp_path / "c" / "features").rglob("*.npz"))) == 2

@@ -3,7 +3,8 @@
 Each notebook is edited as a jupytext ``py:percent`` file ``notebooks/NN_name.py``, paired with
 ``notebooks/NN_name.ipynb`` (stored without outputs; :func:`sync_notebooks`, ``make notebooks``, writes it).
 ``python -m vsslib.notebooks figures --params params/default.yaml`` (``make figures``) executes the notebooks
-in order with papermill into ``<results>/notebooks/``, passing ``params_file`` and ``results_dir`` as
+with papermill into ``<results>/notebooks/`` (two at a time where they do not depend on each other, see
+:data:`SCHEDULE`), passing ``params_file`` and ``results_dir`` as
 parameters (a notebook run by hand writes to ``scratch/results`` instead). A notebook is re-run only when its
 inputs changed: its source, the settings file, or the vsslib sources (their hashes are kept in
 ``<results>/notebooks/stamps.json``); otherwise the command says that nothing needed running and how to force
@@ -24,7 +25,9 @@ import re
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -37,7 +40,7 @@ from .verify import VerifyReport, compare_results, record_settings
 
 __all__ = ["list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
            "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html",
-           "verify", "FORCE_HINT"]
+           "verify", "FORCE_HINT", "SCHEDULE", "DEFAULT_JOBS", "NotebookFailed"]
 
 FORCE_HINT = "make figures FORCE=1"
 """How a reader forces a re-run of every notebook."""
@@ -192,24 +195,33 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.resolve())
 
 
+SCHEDULE: dict[str, str] = {"02_baselines": "first", "07_cost": "alone"}
+"""How ``make figures`` orders the notebooks it runs. ``first``: before any other, alone (02 generates the
+benchmark and trains every network the others read from the cache). ``alone``: after the others, with the
+machine to itself (07 measures time). Every other notebook runs ``jobs`` at a time, in name order; they share
+only the cache, whose products are written atomically, so two notebooks that need the same product at once
+both compute it and the second write replaces the first with the same bytes."""
+DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines the study is sized for
+
+
 def run_figures(params_file: Path, *, force: bool = False, only: list[str] | None = None,
-                progress: bool = True) -> list[str]:
+                progress: bool = True, jobs: int = DEFAULT_JOBS) -> list[str]:
     """Execute the notebooks whose inputs changed into ``<results>/notebooks/``; return the names that ran.
 
     Every notebook gets ``params_file`` and ``results_dir`` (the settings' results folder) as papermill
     parameters when it declares them. Inputs of a notebook: its bytes, those two values, the settings file's
     bytes and the vsslib sources; unchanged inputs and an existing executed copy skip it unless ``force``.
+    Notebooks run in the order of :data:`SCHEDULE`, up to ``jobs`` at a time (each in its own process).
 
     Raises
     ------
-    ParameterError : the settings file is invalid, or ``only`` names no notebook.
-    papermill.PapermillExecutionError : a notebook failed (its executed copy, ``NN_name.FAILED.ipynb``,
-        shows the failing cell).
+    ParameterError : the settings file is invalid, ``only`` names no notebook, or ``jobs`` < 1.
+    NotebookFailed : a notebook failed (its executed copy, ``NN_name.FAILED.ipynb``, shows the failing cell);
+        notebooks already running are finished first, none is started after the failure.
     """
-    import nbformat
-    import papermill
-
     root = repo_root()
+    if jobs < 1:
+        raise ParameterError(f"jobs={jobs}: at least one notebook must run at a time")
     params_file = Path(params_file)
     settings = load_settings(params_file)
     params_path = params_file if params_file.is_absolute() or params_file.is_file() else root / params_file
@@ -224,45 +236,118 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
     notebooks = [nb for nb in list_notebooks(root) if not only or nb.stem in only or nb.name in only]
     if only and not notebooks:
         raise ParameterError(f"--only {only}: no such notebook; known: {[nb.stem for nb in list_notebooks(root)]}")
-    ran = []
-    for number, nb in enumerate(notebooks, start=1):
+    runs = []
+    for nb in notebooks:
         declared = notebook_parameters(nb)
         injected = {name: values[name] for name in RUNNER_PARAMETERS if name in declared}
         stamp = stable_hash({"notebook": hashlib.sha256(nb.read_bytes()).hexdigest(), "params": injected,
                              "settings": settings_hash, "code": code_hash})
-        out = out_dir / nb.name
-        if not force and stamps.get(nb.name) == stamp and out.is_file():
-            continue
+        if force or stamps.get(nb.name) != stamp or not (out_dir / nb.name).is_file():
+            runs.append(_NotebookRun(nb, out_dir / nb.name, injected, stamp))
+    position = {run.notebook.stem: k for k, run in enumerate(runs, start=1)}
+
+    def report(run: _NotebookRun, what: str) -> None:
         if progress:
-            print(f"[{number}/{len(notebooks)}] running {nb.stem}", flush=True)
-        os.environ["VSSLIB_NOTEBOOK"] = nb.name
-        tmp = out.with_name(f".{out.name}.running.ipynb")
-        started = time.perf_counter()
-        try:
-            papermill.execute_notebook(str(nb), str(tmp), parameters=injected, cwd=str(nb.parent),
-                                       kernel_name="python3", progress_bar=False, log_output=False)
-        except BaseException:
-            if tmp.is_file():  # keep the failed copy for inspection, under a name that says so
-                os.replace(tmp, out.with_name(f"{out.stem}.FAILED.ipynb"))
-            if progress:
-                failed = _relative(out.with_name(f"{out.stem}.FAILED.ipynb"), root)
-                print(f"[{number}/{len(notebooks)}] {nb.stem} failed; its executed copy: {failed}")
-            raise
-        finally:
-            os.environ.pop("VSSLIB_NOTEBOOK", None)
-        executed = nbformat.read(tmp, as_version=4)
+            print(f"[{position[run.notebook.stem]}/{len(runs)}] {run.notebook.stem} {what}", flush=True)
+
+    def finish(run: _NotebookRun, outcome: _Outcome) -> None:
+        if outcome.error is not None:
+            failed = run.out.with_name(f"{run.out.stem}.FAILED.ipynb")
+            if run.tmp.is_file():  # keep the failed copy for inspection, under a name that says so
+                os.replace(run.tmp, failed)
+            report(run, f"failed; its executed copy: {_relative(failed, root)}")
+            raise NotebookFailed(f"{run.notebook.name} failed:\n{outcome.error}")
+        import nbformat
+
+        executed = nbformat.read(run.tmp, as_version=4)
         tidy_outputs(executed, root)
-        write_text_atomic(out, nbformat.writes(executed) + "\n")
-        tmp.unlink()
-        out.with_name(f"{out.stem}.FAILED.ipynb").unlink(missing_ok=True)
-        stamps[nb.name] = stamp
+        write_text_atomic(run.out, nbformat.writes(executed) + "\n")
+        run.tmp.unlink()
+        run.out.with_name(f"{run.out.stem}.FAILED.ipynb").unlink(missing_ok=True)
+        stamps[run.notebook.name] = run.stamp
         write_json_atomic(stamps_path, stamps)
-        ran.append(nb.name)
-        if progress:
-            print(f"[{number}/{len(notebooks)}] {nb.stem} done in {time.perf_counter() - started:.0f} s", flush=True)
+        report(run, f"done in {outcome.seconds:.0f} s")
+
+    stages = [[r for r in runs if SCHEDULE.get(r.notebook.stem) == "first"],
+              [r for r in runs if SCHEDULE.get(r.notebook.stem) not in ("first", "alone")],
+              [r for r in runs if SCHEDULE.get(r.notebook.stem) == "alone"]]
+    for stage, width in zip(stages, (1, jobs, 1), strict=True):
+        if width == 1 or len(stage) == 1:
+            for run in stage:
+                report(run, "running")
+                finish(run, _execute(run))
+        elif stage:
+            _run_side_by_side(stage, width, report, finish)
     record_settings(results, settings.to_dict())
     write_summary(settings)
-    return ran
+    return [run.notebook.name for run in runs]
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; the message holds the failing cell's error."""
+
+
+@dataclass(frozen=True)
+class _NotebookRun:
+    notebook: Path
+    out: Path
+    parameters: dict[str, str]
+    stamp: str
+
+    @property
+    def tmp(self) -> Path:
+        return self.out.with_name(f".{self.out.name}.running.ipynb")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    seconds: float
+    error: str | None  # None: the notebook ran to its end
+
+
+def _execute(run: _NotebookRun) -> _Outcome:
+    """Run one notebook with papermill into ``run.tmp`` (in this process; see :func:`_run_side_by_side`)."""
+    import papermill
+
+    os.environ["VSSLIB_NOTEBOOK"] = run.notebook.name  # viz records which notebook made each file
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(run.notebook), str(run.tmp), parameters=run.parameters,
+                                   cwd=str(run.notebook.parent), kernel_name="python3", progress_bar=False,
+                                   log_output=False)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill's errors do not pickle)
+        return _Outcome(time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+    finally:
+        os.environ.pop("VSSLIB_NOTEBOOK", None)
+    return _Outcome(time.perf_counter() - started, None)
+
+
+def _run_side_by_side(stage: list[_NotebookRun], jobs: int, report: Any, finish: Any) -> None:
+    """Run ``stage``'s notebooks ``jobs`` at a time, each in a worker process, finishing each as it ends."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    waiting = list(stage)
+    running: dict[Any, _NotebookRun] = {}
+    failure: NotebookFailed | None = None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             max_tasks_per_child=1) as pool:
+        while waiting or running:
+            while waiting and len(running) < jobs and failure is None:
+                run = waiting.pop(0)
+                report(run, "running")
+                running[pool.submit(_execute, run)] = run
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                run = running.pop(future)
+                try:
+                    finish(run, future.result())
+                except NotebookFailed as exc:
+                    failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def write_summary(settings: StudySettings) -> Path:
@@ -387,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     fig.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
     fig.add_argument("--force", action="store_true", help="re-run every notebook")
     fig.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 03_refiner)")
+    fig.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                     help=f"notebooks run at once (default {DEFAULT_JOBS}; 02 first and 07 last always run alone)")
     sub.add_parser("sync", help="write notebooks/*.ipynb from their paired .py sources")
     page = sub.add_parser("html", help="render the executed notebooks as self-contained HTML pages")
     page.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
@@ -399,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "figures":
             started = time.perf_counter()
-            ran = run_figures(args.params, force=args.force, only=args.only)
+            ran = run_figures(args.params, force=args.force, only=args.only, jobs=args.jobs)
             results_path = load_settings(args.params).results
             results = _relative(results_path, root)
             if ran and results_path == root / "results":  # the README's findings follow the committed tables

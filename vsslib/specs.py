@@ -18,7 +18,7 @@ from .errors import ParameterError
 from .runs import ClassifySpec, RefineSpec
 from .settings import StudySettings
 
-__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "PREDICTIONS_PREFIX"]
+__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "default_classifier_split", "PREDICTIONS_PREFIX"]
 
 PREDICTIONS_PREFIX = "predictions:"
 
@@ -103,8 +103,15 @@ def refine_spec(settings: StudySettings, baseline: str, source: str, *, train_se
                       **_common(settings, baseline, source, train_seed, out, mask_overrides))
 
 
+def default_classifier_split(features: str) -> str:
+    """The split whose masklets train approach 2's classifier on ``features``: a baseline network's features
+    (``"segmenter:<name>"``) are cleaner on the train videos it learned from than on unseen ones, so its
+    classifier trains on the held-out ``"test"`` videos; any other source trains on ``"train"``."""
+    return "test" if features.startswith("segmenter:") else "train"
+
+
 def classify_spec(settings: StudySettings, features: str, source: str, *, baseline: str | None = None,
-                  train_seed: int | None = None, classifier_split: str = "train", out: str | None = None,
+                  train_seed: int | None = None, classifier_split: str | None = None, out: str | None = None,
                   **mask_overrides: Any) -> ClassifySpec:
     """The approach-2 run classifying ``source`` masklets from ``features``.
 
@@ -113,7 +120,7 @@ def classify_spec(settings: StudySettings, features: str, source: str, *, baseli
     features : a feature source name (``"appearance"``, ``"segmenter:<network>"``, ``"sam2"``).
     baseline : the network whose labels feed the ``fallback`` and ``fused`` variants (default: the last
         network of ``baselines.networks``).
-    classifier_split : the split whose masklets train the MLP.
+    classifier_split : the split whose masklets train the MLP (default: :func:`default_classifier_split`).
     Other parameters as :func:`refine_spec`.
     """
     feature_settings: dict[str, Any] = {}
@@ -122,6 +129,7 @@ def classify_spec(settings: StudySettings, features: str, source: str, *, baseli
         feature_settings = {"config": sam2.config or None, "checkpoint": str(settings.folder(sam2.checkpoint)),
                             "device": sam2.device}
     return ClassifySpec(features=features, feature_settings=RefineSpec.settings_tuple(feature_settings),
-                        classifier_split=classifier_split, epochs=settings.classifier.epochs,
+                        classifier_split=classifier_split or default_classifier_split(features),
+                        epochs=settings.classifier.epochs,
                         **_common(settings, baseline or baseline_names(settings)[-1], source, train_seed, out,
                                   mask_overrides))

@@ -167,10 +167,13 @@ class Study:
                                                                 **spec.replace(out=None).__dict__}))
 
     def refine(self, baseline: str, source: str, *, train_seed: int | None = None, vote: str | None = None,
-               **mask_overrides: Any) -> RunResult:
+               write_predictions: bool = False, **mask_overrides: Any) -> RunResult:
         """Approach 1 on the evaluated split (cached); ``mask_overrides`` set the masklet source's own settings
-        (for the oracle: ``strength``, ``seed`` of the corruption)."""
+        (for the oracle: ``strength``, ``seed`` of the corruption). With ``write_predictions`` the refined maps
+        are also written as PNGs under ``result.out`` (``pred/<video>/<frame>.png``); the study's tables need only
+        the metric counts, which every run keeps."""
         spec = self.refine_spec(baseline, source, train_seed=train_seed, vote=vote, **mask_overrides)
+        spec = spec.replace(write_predictions=write_predictions)
         with create_executor(workers=self.settings.run.workers) as executor:
             return self._ran(run_refine(spec.replace(out=self.run_dir(spec)), executor=executor,
                                         progress=self._progress()))
@@ -190,11 +193,14 @@ class Study:
                 for seed in self.settings.masklets.oracle.seeds]
 
     def classify(self, features: str, source: str, *, baseline: str | None = None, train_seed: int | None = None,
-                 classifier_split: str = "train", **mask_overrides: Any) -> RunResult:
-        """Approach 2 on the evaluated split (cached)."""
+                 classifier_split: str | None = None, write_predictions: bool = False,
+                 **mask_overrides: Any) -> RunResult:
+        """Approach 2 on the evaluated split (cached); ``classifier_split`` as :func:`vsslib.specs.classify_spec`,
+        ``write_predictions`` as :meth:`refine` (``pred/``, ``pred-none/``, ``pred-fused/``)."""
         self.data_root  # noqa: B018 - generates the benchmark on first use
         spec = classify_spec(self.settings, features, source, baseline=baseline, train_seed=train_seed,
                              classifier_split=classifier_split, **mask_overrides)
+        spec = spec.replace(write_predictions=write_predictions)
         with create_executor(workers=self.settings.run.workers) as executor:
             return self._ran(run_classify(spec.replace(out=self.run_dir(spec)), executor=executor,
                                           progress=self._progress()))

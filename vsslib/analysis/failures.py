@@ -72,6 +72,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from ..masks.base import unique_ids
 from ..errors import ParameterError
 from ..metrics import confusion_matrix, iou_from_confusion
 
@@ -409,8 +410,10 @@ def _assign(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined
     # pixel's masklet (if any) was there in this window before that first frame.
     ids = instances[in_object].astype(np.int64)
     object_frame = frame[in_object]
-    _, first_index, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    entry = object_frame[first_index][inverse]
+    values, inverse = unique_ids(ids)
+    first_frame = np.full(values.size, num_frames, np.int64)
+    np.minimum.at(first_frame, inverse, object_frame)
+    entry = first_frame[inverse]
     masklet_start = np.full(gt.shape, -1, np.int64)  # first frame of the pixel's masklet in its window
     masklet_start[tracks.inside] = tracks.reference[tracks.m, tracks.w]
     late = np.zeros(gt.shape, bool)
@@ -456,7 +459,7 @@ class _Tracks:
         num_frames = masklets.shape[0]
         n_windows = -(-num_frames // window)
         self.inside = masklets >= 0
-        _, m = np.unique(masklets[self.inside], return_inverse=True)
+        _, m = unique_ids(masklets[self.inside])
         self.m = m.astype(np.int64).reshape(-1)
         self.t = np.nonzero(self.inside)[0].astype(np.int64)
         self.w = self.t // window

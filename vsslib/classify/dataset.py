@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import DataError, ParameterError
 from ..data.vspw import IGNORE_INDEX
+from ..masks.base import unique_ids
 from .pooling import pool
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def masklet_targets(labels: np.ndarray, masklets: np.ndarray, num_classes: int, 
     if not 0.0 <= max_void <= 1.0:
         raise ParameterError(f"max_void={max_void} must lie in [0, 1]")
     valid = masklets >= 0
-    ids, inverse = np.unique(masklets[valid], return_inverse=True)
+    ids, inverse = unique_ids(masklets[valid])  # np.unique's result, by counting
     classes = labels[valid].astype(np.int64)
     stray = (classes >= num_classes) & (classes != IGNORE_INDEX)
     if stray.any():

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
+from ..masks.base import unique_ids
 
 __all__ = ["pool", "pixel_cells"]
 
@@ -94,7 +95,7 @@ def pool(features: np.ndarray, masklets: np.ndarray) -> tuple[np.ndarray, np.nda
     num_frames, channels, grid_h, grid_w = features.shape
     _, height, width = masklets.shape
     valid = masklets >= 0
-    ids, inverse = np.unique(masklets[valid], return_inverse=True)
+    ids, inverse = unique_ids(masklets[valid])  # np.unique's result, by counting
     if ids.size == 0:
         return np.zeros(0, np.int32), np.zeros((0, channels), np.float32)
     if ids[-1] > np.iinfo(np.int32).max:

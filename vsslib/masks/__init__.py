@@ -11,14 +11,14 @@ two share lives in :mod:`vsslib.masks.windows`, the contract and painting order 
 """
 
 from .base import (MaskletSource, check_frames, create_masklet_source, list_masklet_sources, merge_settings, paint,
-                   relabel_sequential)
+                   relabel_sequential, unique_ids)
 from .classical import ClassicalMasklets, ClassicalSettings, FlowSettings, propagate_ids, propose_regions
 from .oracle import OracleMasklets, OracleSettings, components_in_time, corrupt_masklets, oracle_ids
 from .sam2_masklets import GeneratorSettings, SAM2Masklets, SAM2Settings, build_sam2_model
 from .windows import WindowSettings, link_ids, mask_iou_matrix, region_iou, run_windows
 
 __all__ = ["MaskletSource", "check_frames", "create_masklet_source", "list_masklet_sources", "merge_settings", "paint",
-           "relabel_sequential", "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "propagate_ids",
+           "relabel_sequential", "unique_ids", "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "propagate_ids",
            "propose_regions", "OracleMasklets", "OracleSettings", "components_in_time", "corrupt_masklets",
            "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowSettings",
            "link_ids", "mask_iou_matrix", "region_iou", "run_windows"]

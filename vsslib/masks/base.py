@@ -24,7 +24,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["MaskletSource", "paint", "check_frames", "relabel_sequential", "merge_settings",
+__all__ = ["MaskletSource", "paint", "check_frames", "unique_ids", "relabel_sequential", "merge_settings",
            "register_masklet_source", "create_masklet_source", "list_masklet_sources"]
 
 SettingsT = TypeVar("SettingsT")
@@ -90,6 +90,27 @@ def paint(masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.where(covered, ids.astype(np.int32)[order][first], -1).astype(np.int32)
 
 
+def unique_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(ids, return_inverse=True)`` for integer ids >= -1, by counting instead of sorting (O(N)).
+
+    Parameters
+    ----------
+    ids : (...) integer array, -1 = no masklet.
+
+    Returns
+    -------
+    values : (K,) int64, the ids present, sorted.
+    inverse : int array of ``ids``' shape, the index of each element's id in ``values``.
+    """
+    flat = ids.ravel().astype(np.int64) + 1
+    if flat.size == 0 or flat.min() < 0 or flat.max() > 4 * flat.size:  # below -1, or sparse: sort instead
+        values, inverse = np.unique(ids, return_inverse=True)
+        return values, inverse.reshape(ids.shape)
+    present = np.bincount(flat) > 0
+    index = np.cumsum(present) - 1
+    return np.flatnonzero(present) - 1, index[flat].reshape(ids.shape)
+
+
 def relabel_sequential(id_map: np.ndarray) -> np.ndarray:
     """Renumber the ids of an id map to 0..K-1, keeping their order; -1 stays -1.
 
@@ -101,7 +122,7 @@ def relabel_sequential(id_map: np.ndarray) -> np.ndarray:
     -------
     (...) int32 with the same partition.
     """
-    values, inverse = np.unique(id_map, return_inverse=True)
+    values, inverse = unique_ids(np.asarray(id_map))
     new = np.where(values >= 0, np.cumsum(values >= 0) - 1, -1)
     return new[inverse].reshape(np.shape(id_map)).astype(np.int32)
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..data.vspw import IGNORE_INDEX
-from .base import check_frames, merge_settings, register_masklet_source
+from .base import check_frames, merge_settings, register_masklet_source, unique_ids
 
 if TYPE_CHECKING:
     from ..data import Video
@@ -215,8 +215,7 @@ class OracleMasklets:
 
 
 def _merge(ids: np.ndarray, labels: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
-    values, inverse = np.unique(ids, return_inverse=True)
-    inverse = inverse.reshape(ids.shape)
+    values, inverse = unique_ids(ids)
     offset = int(values[0] < 0)  # index 0 is -1 when some pixel has no masklet
     k = len(values) - offset
     if k < 2:
@@ -248,7 +247,8 @@ def _merge(ids: np.ndarray, labels: np.ndarray, probability: float, rng: np.rand
 
 
 def _split(ids: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
-    values = np.unique(ids[ids >= 0])
+    values = unique_ids(ids)[0]
+    values = values[values >= 0]
     if not len(values):
         return ids
     chosen = values[rng.random(len(values)) < probability]
@@ -291,7 +291,7 @@ def _jitter(ids: np.ndarray, amplitude: float, scale: int, rng: np.random.Genera
 
 def _drop_small(ids: np.ndarray, threshold: int) -> np.ndarray:
     t = ids.shape[0]
-    values, inverse = np.unique(ids, return_inverse=True)
+    values, inverse = unique_ids(ids)
     inverse = inverse.reshape(t, -1)
     k = len(values)
     counts = np.bincount((inverse + np.arange(t)[:, None] * k).ravel(), minlength=t * k).reshape(t, k)

@@ -1,8 +1,8 @@
 """Approach 2 over a split: masklets pool feature vectors, a small MLP classifies them, masks + classes segment.
 
-1. For every video of the classifier's training split: masklets, features, pooled vectors and
-   majority-class targets (a per-video product, kind ``"pooled"``, keyed by the feature source's settings
-   and weights and by the masklets).
+1. For every video of the classifier's training split: masklets, features (a network's are cached, kind
+   ``"features"``), pooled vectors and majority-class targets (a per-video product, kind ``"pooled"``, keyed
+   by the feature source's settings and weights and by the masklets).
 2. The MLP is trained on all of them (cached by a hash of its training set and settings).
 3. For every evaluated video: the same pooled vectors, class probabilities, and three segmentations:
    ``none`` (pixels outside masklets stay 255), ``fallback`` (they take the baseline network's class) and
@@ -29,7 +29,7 @@ from .products import (RunSpec, baseline_identity, baseline_labels, cached_produ
                        memoised, open_split, write_predictions)
 from .report import RunResult, VideoRecord, summarise, write_metrics
 
-__all__ = ["ClassifySpec", "run_classify", "feature_source", "pooled_vectors", "train_classifier",
+__all__ = ["ClassifySpec", "run_classify", "feature_source", "feature_maps", "pooled_vectors", "train_classifier",
            "CLASSIFY_STAGES", "CLASSIFY_VARIANTS"]
 
 CLASSIFY_STAGES = ("baseline", "masklets", "features_and_pooling", "classification")
@@ -100,16 +100,38 @@ def pooled_vectors(spec: ClassifySpec, split: str, name: str) -> tuple[dict[str,
     dataset = open_split(spec.data_root, split)
     video, fingerprint = load_video(spec, name, split)
     masks = masklet_ids(spec, video, fingerprint)
-    cache = ProductCache(spec.cache_root, "pooled", {**_feature_identity(spec),
+    cache = ProductCache(spec.cache_root, "pooled", {**_feature_identity(spec), "seconds": "features + pooling",
                                                      "masklets": stable_hash(masks.arrays["ids"])})
 
     def compute() -> dict[str, np.ndarray]:
-        ids, vectors = pool(feature_source(spec)(video), masks.arrays["ids"])
+        maps, feature_seconds = feature_maps(spec, video, fingerprint)
+        started = time.perf_counter()
+        ids, vectors = pool(maps, masks.arrays["ids"])
         _, targets, purity = masklet_targets(video.labels, masks.arrays["ids"], dataset.num_classes)
-        return {"ids": ids, "vectors": vectors, "targets": targets, "purity": purity}
+        seconds = feature_seconds + time.perf_counter() - started
+        return {"ids": ids, "vectors": vectors, "targets": targets, "purity": purity,
+                "feature_and_pooling_seconds": np.array(seconds)}
 
     pooled = cached_product(cache, name, fingerprint, compute)
-    return pooled.arrays, pooled.seconds, masks
+    return pooled.arrays, float(pooled.arrays["feature_and_pooling_seconds"]), masks
+
+
+def feature_maps(spec: ClassifySpec, video: Any, fingerprint: str) -> tuple[np.ndarray, float]:
+    """The (T, C, h, w) float32 feature maps of one video and the seconds their computation took.
+
+    A network's maps are cached per video (kind ``"features"``, keyed like the pooled vectors): every masklet
+    source of a study pools from the same maps, and the network's forward pass is the costly part. Other
+    sources are computed each time: appearance statistics are cheap, and SAM2's 64 x 64 x 256 embeddings
+    (about 200 MB per 48-frame video) would fill the disk.
+    """
+    source = feature_source(spec)
+    if not spec.features.startswith("segmenter:"):
+        started = time.perf_counter()
+        maps = source(video)
+        return maps, time.perf_counter() - started
+    cache = ProductCache(spec.cache_root, "features", _feature_identity(spec))
+    product = cached_product(cache, video.name, fingerprint, lambda: {"maps": source(video)})
+    return product.arrays["maps"], product.seconds
 
 
 class _PoolTask:

@@ -177,11 +177,15 @@ def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.P
 
 def _record(base: Path, kind: str, name: str, entry: dict) -> None:
     """Add one entry to ``<results>/index.json`` (what each file shows and which notebook made it)."""
+    import fcntl
+
     index_path = base / "index.json"
-    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
     entry = {**entry, "notebook": os.environ.get("VSSLIB_NOTEBOOK", "interactive")}
-    index.setdefault(kind, {})[name] = entry
-    write_json_atomic(index_path, index)
+    with open(base / ".index.lock", "w") as lock:  # notebooks run side by side: one read-modify-write at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        index = json.loads(index_path.read_text()) if index_path.is_file() else {}
+        index.setdefault(kind, {})[name] = entry
+        write_json_atomic(index_path, index)
 
 
 def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
