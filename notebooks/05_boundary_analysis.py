@@ -136,12 +136,14 @@ def narrow_against_wide(rows: pd.DataFrame, metric: str, where: str) -> str:
     column = f"gain_{metric}"
     apart = narrow[f"{column}_ci_low"] > wide[f"{column}_ci_high"] or narrow[f"{column}_ci_high"] < wide[f"{column}_ci_low"]
     verdict = gain_supported(narrow, metric)
-    if apart and verdict == "gain" and narrow[column] > wide[column]:
-        reading = "the gain is largest on the boundaries"
-    elif apart and verdict == "loss" and narrow[column] < wide[column]:
-        reading = "the loss is largest on the boundaries: the masklets' own outlines are wrong"
+    if not apart:
+        reading = "the two intervals overlap, so where the change sits is not resolved"
+    elif narrow[column] > wide[column]:
+        reading = "the boundary band fares better than the wide one" + (
+            ": the gain is largest on the boundaries" if verdict == "gain" else "")
     else:
-        reading = "the intervals do not separate the two bands, so where the change sits is not resolved"
+        reading = "the boundary band fares worse than the wide one" + (
+            ": the masklets' own outlines are wrong" if verdict == "loss" else "")
     return (f"{interval(narrow, column)} {where(narrow)} ({verdict}), {interval(wide, column)} {where(wide)} "
             f"({gain_supported(wide, metric)}): {reading}")
 
@@ -201,8 +203,9 @@ elif len(gainers) > len(scored) / 2:
 else:
     reading = ("Neither a gain nor a loss is supported for most classes, so these videos do not settle the boundary "
                "claim per class.")
+unclear = len(scored) - len(losers) - len(gainers)
 takeaway(f"With {first} masklets, of {len(scored)} classes {len(losers)} lose Boundary IoU (interval below zero), "
-         f"{len(gainers)} gain (above zero) and {len(scored) - len(losers) - len(gainers)} are unclear; the lowest "
+         f"{len(gainers)} gain (above zero) and {unclear} {'is' if unclear == 1 else 'are'} unclear; the lowest "
          f"gain is `{worst['class']}`'s, {interval(worst, 'gain_biou')} points. " + reading)
 
 # %% [markdown]

@@ -54,7 +54,6 @@ print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 # The baseline network, masklet generation and the vote, for every baseline and masklet source, on one video.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 dataset = study.dataset()
 video = dataset.load(study.videos()[0])
 tables = []
@@ -71,7 +70,6 @@ fig = viz.cost.plot_stage_times(view, title=f"Seconds per frame of each stage | 
 viz.save_figure(fig, "cost_stage_times", caption="Seconds per frame of every stage", machine_dependent=True)
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 slowest = stage_times.loc[stage_times["seconds_per_frame"].idxmax()]
 fastest = stage_times.loc[stage_times["seconds_per_frame"].idxmin()]
 takeaway(f"The slowest stage is `{slowest['stage']}` ({slowest['masklets']} masklets, {1e3 * slowest['seconds_per_frame']:.1f} "
@@ -84,7 +82,6 @@ takeaway(f"The slowest stage is `{slowest['stage']}` ({slowest['masklets']} mask
 # length (a few frames measured, the rest extended at the measured rate; the figure says which).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 checkpoint = str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None
 cost = sam2_cost_grid(settings.cost.grids, settings.cost.windows, (settings.data.height, settings.data.width), 4,
                       sam2.device, config=sam2_config(settings), checkpoint=checkpoint, measured_frames=2,
@@ -97,7 +94,6 @@ fig = viz.cost.plot_sam2_cost(cost, title=f"SAM2 {sam2_config(settings)} cost | 
 viz.save_figure(fig, "cost_sam2_grid_and_window", caption="SAM2 seconds by point grid and by window length", machine_dependent=True)
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 generator = cost.generator.sort_values("points_per_side")
 takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.1f} s on one key frame with a "
          f"{generator['points_per_side'].iloc[0]}x{generator['points_per_side'].iloc[0]} grid and "
@@ -111,7 +107,6 @@ takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.
 # the video.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 memory = sam2_memory_by_length([1, 2, 4], (settings.data.height, settings.data.width), 1, sam2.device,
                                config=sam2_config(settings), checkpoint=checkpoint)
 viz.save_table(memory, "cost_sam2_memory", caption="Peak memory (MiB) of one SAM2 predictor state by its number of frames",
@@ -120,7 +115,6 @@ fig = viz.cost.plot_memory_by_length(memory, title=f"SAM2 {sam2_config(settings)
 viz.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames in the state", machine_dependent=True)
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 memory = memory.sort_values("frames")
 per_frame = (memory["increase_mib"].iloc[-1] - memory["increase_mib"].iloc[0]) / max(memory["frames"].iloc[-1] - memory["frames"].iloc[0], 1)
 takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} MiB at the peak here; with "

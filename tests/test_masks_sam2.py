@@ -36,7 +36,7 @@ def no_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.sam2
-def test_random_weight_sam2_gives_a_valid_masklet_map(source: SAM2Masklets) -> None:
+def test_random_weight_sam2_gives_a_valid_masklet_map(source: SAM2Masklets, capfd: pytest.CaptureFixture[str]) -> None:
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, (2, 64, 96, 3), dtype=np.uint8)
     frames[:, 16:48, 24:72] = (220, 120, 40)
@@ -47,7 +47,13 @@ def test_random_weight_sam2_gives_a_valid_masklet_map(source: SAM2Masklets) -> N
     areas = key_masks.reshape(len(key_masks), -1).sum(axis=1)
     assert (areas > 0).all() and (np.diff(areas) <= 0).all()  # non-empty, largest first
 
+    capfd.readouterr()
     ids = source(frames)  # window=1: two windows, the second linked to the first
+    printed = capfd.readouterr().err
+    assert "propagate in video" not in printed and "frame loading" not in printed  # sam2's bars stay off
+    import sam2.sam2_video_predictor
+    from tqdm import tqdm
+    assert sam2.sam2_video_predictor.tqdm is tqdm  # and are given back afterwards
     assert ids.dtype == np.int32 and ids.shape == (2, 64, 96)
     assert ids.min() >= -1
     for t in range(2):  # every id present covers pixels

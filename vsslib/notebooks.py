@@ -244,11 +244,12 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
                              "settings": settings_hash, "code": code_hash})
         if force or stamps.get(nb.name) != stamp or not (out_dir / nb.name).is_file():
             runs.append(_NotebookRun(nb, out_dir / nb.name, injected, stamp))
-    position = {run.notebook.stem: k for k, run in enumerate(runs, start=1)}
+    position: dict[str, int] = {}  # each notebook's number in the order the runs start
 
     def report(run: _NotebookRun, what: str) -> None:
+        number = position.setdefault(run.notebook.stem, len(position) + 1)
         if progress:
-            print(f"[{position[run.notebook.stem]}/{len(runs)}] {run.notebook.stem} {what}", flush=True)
+            print(f"[{number}/{len(runs)}] {run.notebook.stem} {what}", flush=True)
 
     def finish(run: _NotebookRun, outcome: _Outcome) -> None:
         if outcome.error is not None:

@@ -35,7 +35,9 @@ How it meets the package's habits:
 - Masks come back as logits; foreground = logit > ``mask_threshold`` (0).
 - sam2 1.1.0 scripts its image transforms with ``torch.jit.script``, deprecated in recent torch: the one
   filter for that warning is :func:`sam2_warnings`.
-- The package draws its own tqdm bars ("frame loading (JPEG)", "propagate in video") with no switch.
+- The package draws its own tqdm bars ("frame loading (JPEG)", "propagate in video") with no switch; they
+  would print two lines per window of every video, so :func:`quiet_bars` turns them off around our calls
+  (vsslib's own bars say how far a run is).
 """
 
 from __future__ import annotations
@@ -365,7 +367,7 @@ def video_state(model: Any, frames: np.ndarray, *, offload_video: bool = False,
     """
     import torch
 
-    with tempfile.TemporaryDirectory(prefix="vsslib-sam2-") as folder:
+    with tempfile.TemporaryDirectory(prefix="vsslib-sam2-") as folder, quiet_bars():
         write_frames(frames, folder)
         state = model.init_state(video_path=folder, offload_video_to_cpu=offload_video,
                                  offload_state_to_cpu=offload_state)  # loads every frame now
@@ -398,7 +400,31 @@ def propagate_frames(model: Any, state: dict[str, Any], num_frames: int) -> Iter
     ``logits`` is a (N, 1, H, W) tensor at the frames' size, on the model's device. Iterate inside
     :func:`inference`.
     """
-    yield from model.propagate_in_video(state, start_frame_idx=0, max_frame_num_to_track=num_frames - 1)
+    with quiet_bars():
+        yield from model.propagate_in_video(state, start_frame_idx=0, max_frame_num_to_track=num_frames - 1)
+
+
+@contextmanager
+def quiet_bars() -> Iterator[None]:
+    """Turn off the tqdm bars that sam2's video predictor and frame loader draw, restoring them on exit.
+
+    sam2 imports ``tqdm`` by name into ``sam2.sam2_video_predictor`` and ``sam2.utils.misc``; tqdm's
+    ``TQDM_DISABLE`` is read only when tqdm is imported, so the names are swapped for a disabled bar here.
+    """
+    import functools
+
+    import sam2.sam2_video_predictor as predictor_module
+    import sam2.utils.misc as misc_module
+
+    modules = (predictor_module, misc_module)
+    saved = [module.tqdm for module in modules]
+    try:
+        for module, bar in zip(modules, saved, strict=True):
+            module.tqdm = functools.partial(bar, disable=True)
+        yield
+    finally:
+        for module, bar in zip(modules, saved, strict=True):
+            module.tqdm = bar
 
 
 def paint_over(id_map: np.ndarray, area_map: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> None:

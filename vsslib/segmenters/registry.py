@@ -29,9 +29,9 @@ class SegmenterSpec:
 
 
 # Both networks train alike: 16 epochs over every second frame of the train split, random 96 x 160 crops
-# (of 128 x 224 frames) and flips. Measured in the pinned training environment on the 2-core machine: about
-# 25 s (fcn8-small) and 70 s (fcn16-wide) each; 16 epochs rather than more keep the study's cold run (6
-# networks) within its 15-minute budget (see the README's timings).
+# (of 128 x 224 frames) and flips. Measured in the pinned training environment on the idle 2-core machine:
+# 22-25 s (fcn8-small) and 47-51 s (fcn16-wide) each; 16 epochs rather than 24 keep the study's cold run
+# (6 networks) within its 15-minute budget (see the README's timings).
 _TRAIN = TrainSettings(epochs=16, batch_size=16, learning_rate=3e-3, crop=(96, 160), flip=True, frame_step=2)
 
 _SPECS: dict[str, SegmenterSpec] = {
