@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -262,3 +263,28 @@ def test_a_notebook_that_fails_side_by_side_stops_the_run_and_keeps_its_executed
     notebooks = tmp_path / "out" / "notebooks"
     assert (notebooks / "04_broken.FAILED.ipynb").is_file() and (notebooks / "03_fine.ipynb").is_file()
     assert not (notebooks / "07_cost.ipynb").exists()  # nothing starts after a failure
+
+
+def test_prune_index_drops_what_a_notebook_no_longer_writes_and_keeps_the_rest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    viz.use_results(tmp_path)
+    table = pd.DataFrame({"a": [1.0]})
+    monkeypatch.setenv("VSSLIB_NOTEBOOK", "03_x.ipynb")
+    viz.save_table(table, "kept", caption="written again")
+    viz.save_table(table, "dropped", caption="not written again")
+    monkeypatch.setenv("VSSLIB_NOTEBOOK", "04_y.ipynb")
+    viz.save_table(table, "other", caption="another notebook's")
+    old = time.time() - 60
+    for name in ("kept", "dropped", "other"):  # all three from an earlier run
+        for suffix in (".csv", ".md"):
+            os.utime(tmp_path / "tables" / f"{name}{suffix}", (old, old))
+    started = time.time()
+    monkeypatch.setenv("VSSLIB_NOTEBOOK", "03_x.ipynb")
+    viz.save_table(table, "kept", caption="written again")  # this run of 03_x writes only "kept"
+    removed = viz.prune_index(tmp_path, "03_x.ipynb", started)
+    assert removed == [tmp_path / "tables" / "dropped.csv", tmp_path / "tables" / "dropped.md"]
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert sorted(index["tables"]) == ["kept", "other"]  # 04_y's older table is not 03_x's to drop
+    assert (tmp_path / "tables" / "other.csv").is_file() and (tmp_path / "tables" / "kept.md").is_file()

@@ -267,7 +267,11 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
         run.out.with_name(f"{run.out.stem}.FAILED.ipynb").unlink(missing_ok=True)
         stamps[run.notebook.name] = run.stamp
         write_json_atomic(stamps_path, stamps)
-        report(run, f"done in {outcome.seconds:.0f} s")
+        from .viz import prune_index
+
+        gone = prune_index(results, run.notebook.name, outcome.started)
+        report(run, f"done in {outcome.seconds:.0f} s" + (
+            f"; removed what it no longer makes: {', '.join(_relative(f, root) for f in gone)}" if gone else ""))
 
     stages = [[r for r in runs if SCHEDULE.get(r.notebook.stem) == "first"],
               [r for r in runs if SCHEDULE.get(r.notebook.stem) not in ("first", "alone")],
@@ -302,6 +306,7 @@ class _NotebookRun:
 
 @dataclass(frozen=True)
 class _Outcome:
+    started: float  # seconds since the epoch
     seconds: float
     error: str | None  # None: the notebook ran to its end
 
@@ -311,16 +316,17 @@ def _execute(run: _NotebookRun) -> _Outcome:
     import papermill
 
     os.environ["VSSLIB_NOTEBOOK"] = run.notebook.name  # viz records which notebook made each file
+    started_at = time.time()
     started = time.perf_counter()
     try:
         papermill.execute_notebook(str(run.notebook), str(run.tmp), parameters=run.parameters,
                                    cwd=str(run.notebook.parent), kernel_name="python3", progress_bar=False,
                                    log_output=False)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill's errors do not pickle)
-        return _Outcome(time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        return _Outcome(started_at, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
     finally:
         os.environ.pop("VSSLIB_NOTEBOOK", None)
-    return _Outcome(time.perf_counter() - started, None)
+    return _Outcome(started_at, time.perf_counter() - started, None)
 
 
 def _run_side_by_side(stage: list[_NotebookRun], jobs: int, report: Any, finish: Any) -> None:

@@ -25,7 +25,7 @@ import pandas as pd
 from .._io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
 
 __all__ = ["FIGURE_DPI", "set_style", "colorize", "overlay", "save_figure", "save_animation", "save_table",
-           "results_dir", "use_results", "in_notebook"]
+           "results_dir", "use_results", "in_notebook", "prune_index"]
 
 FIGURE_DPI = 150
 """Resolution of every saved PNG (and of the inline copy); the PDF beside it is vector."""
@@ -186,6 +186,45 @@ def _record(base: Path, kind: str, name: str, entry: dict) -> None:
         index = json.loads(index_path.read_text()) if index_path.is_file() else {}
         index.setdefault(kind, {})[name] = entry
         write_json_atomic(index_path, index)
+
+
+def prune_index(base: str | os.PathLike[str], notebook: str, since: float) -> list[Path]:
+    """Drop what ``notebook`` recorded in ``<base>/index.json`` on an earlier run and did not write again.
+
+    After a notebook has run to its end, its entries whose files are older than ``since`` (the run's start,
+    seconds since the epoch) belong to figures and tables it no longer makes: their entries and files go, so
+    ``results/`` holds only what the current notebooks produce.
+
+    Returns
+    -------
+    The files removed, sorted.
+    """
+    import fcntl
+
+    base = Path(base)
+    index_path = base / "index.json"
+    if not index_path.is_file():
+        return []
+    removed: list[Path] = []
+    with open(base / ".index.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        index = json.loads(index_path.read_text())
+        for kind in ("figures", "tables"):
+            for name, entry in list(index.get(kind, {}).items()):
+                if entry.get("notebook") != notebook:
+                    continue
+                files = [base / entry["file"]] + ([base / entry["vector"]] if entry.get("vector") else [])
+                if kind == "tables":
+                    files.append((base / entry["file"]).with_suffix(".md"))
+                if any(f.is_file() and f.stat().st_mtime >= since for f in files):
+                    continue  # written by this run
+                del index[kind][name]
+                for f in files:
+                    if f.is_file():
+                        f.unlink()
+                        removed.append(f)
+        write_json_atomic(index_path, index)
+    return sorted(removed)
 
 
 def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
