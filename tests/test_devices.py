@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 import pytest
 import torch
@@ -56,8 +58,13 @@ def test_peak_memory_on_the_cpu_sees_a_100_mib_block() -> None:
         fields = dict(line.split(":", 1) for line in status if ":" in line)
     headroom = (int(fields["VmHWM"].split()[0]) - int(fields["VmRSS"].split()[0])) * 1024 if "VmHWM" in fields else 0
     with PeakMemory(torch.device("cpu")) as seen:
-        block = np.ones(headroom + 100 * 2**20, np.uint8)  # np.ones writes every page: all of it is resident
-        del block
+        # Fresh anonymous pages, each written once, so all of them become resident: malloc (np.ones) may instead
+        # hand back pages that an earlier test freed and that are resident already.
+        region = mmap.mmap(-1, headroom + 100 * 2**20)
+        view = np.frombuffer(region, np.uint8)
+        view[:] = 1
+        del view
+        region.close()
     if seen.method == "VmHWM":
         assert 95 <= seen.increase_mib < 200
     else:  # off Linux only the lifetime peak is known
