@@ -134,3 +134,26 @@ def test_biou_by_dilation_draws_each_interval_as_a_band_and_the_gains_apart() ->
         "refined (oracle)"]
     assert gains.collections[0].get_paths()[0].vertices[:, 1].min() == 9.0
     plt.close(fig)
+
+
+def test_failure_panel_row_labels_stay_beside_their_rows_and_inside_the_figure() -> None:
+    from vsslib.viz.failures import CAUSE_LABELS, plot_failure_panel
+
+    rng = np.random.default_rng(0)
+    rows = [{"image": rng.integers(0, 255, (32, 56, 3), dtype=np.uint8), "gt": np.zeros((32, 56), np.uint8),
+             "baseline": np.zeros((32, 56), np.uint8), "refined": np.ones((32, 56), np.uint8),
+             "masklets": np.zeros((32, 56), np.int32), "video": "synth_000", "frame": 3, "cause": cause,
+             "masklet": 0, "pixels": 1792} for cause in list(CAUSE_LABELS)[:6]]
+    fig = plot_failure_panel(rows, np.array([[0, 0, 0], [255, 0, 0]], np.uint8), title="t")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    figure_box = fig.bbox
+    labels = [fig.axes[5 * r].yaxis.label for r in range(len(rows))]
+    boxes = [label.get_window_extent(renderer) for label in labels]
+    for r, box in enumerate(boxes):
+        row = fig.axes[5 * r].get_window_extent(renderer)
+        assert figure_box.x0 <= box.x0 and box.y0 >= figure_box.y0 and box.y1 <= figure_box.y1  # inside
+        assert box.x1 <= row.x0 and not _overlaps(box, fig.axes[5 * r + 1].get_window_extent(renderer))
+        if r:
+            assert not _overlaps(box, boxes[r - 1])  # no label runs into the row above
+    plt.close(fig)

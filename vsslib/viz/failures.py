@@ -6,6 +6,7 @@ says what happened and what a reader can change about it (:data:`CAUSE_LABELS`).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -132,7 +133,7 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
     if not examples:
         raise ParameterError("plot_failure_panel: no examples to draw")
     height, width = np.asarray(examples[0]["gt"]).shape
-    fig, axes = plt.subplots(len(examples), 5, figsize=(15, len(examples) * (3.0 * height / width + 0.35) + 0.5),
+    fig, axes = plt.subplots(len(examples), 5, figsize=(17, len(examples) * (3.0 * height / width + 0.35) + 0.5),
                              squeeze=False)
     names = ["frame", "ground truth", "baseline", "masklets (blamed one in red)",
              "refined (its damage bright, rest faded)"]
@@ -155,9 +156,10 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
             ax.grid(False)
             if r == 0:
                 ax.set_title(names[c], fontsize=9)
-        cause = CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"]))
-        axes[r, 0].set_ylabel(f"{cause}\n{ex['video']} frame {ex['frame']}\n"
-                              f"{ex['pixels']:,} px damaged", fontsize=8)
+        cause = textwrap.fill(CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"])), width=22)
+        # horizontal, beside its own row: a rotated label taller than the row runs into the neighbours
+        axes[r, 0].set_ylabel(f"{cause}\n{ex['video']} frame {ex['frame']}\n{ex['pixels']:,} px damaged",
+                              fontsize=9, rotation=0, ha="right", va="center", labelpad=8)
     figure_title(fig, title)
     fig.tight_layout()
     return fig
