@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import DataError, ParameterError
+from .metrics import class_counts
 
 __all__ = ["VideoCounts", "Interval", "MetricSummary", "resample_videos", "bootstrap_interval",
            "bootstrap_gain_interval", "seed_spread", "summarize_runs", "summary_columns", "table_columns",
@@ -105,9 +106,8 @@ class VideoCounts:
             confusion = _get(arrays, "confusion", video).astype(np.int64)
             if confusion.shape != (c, c + 1):
                 raise DataError(f"video {video}: confusion has shape {confusion.shape}, expected {(c, c + 1)}")
-            rows["hits"].append(np.diag(confusion[:, :c]))
-            rows["gt"].append(confusion.sum(axis=1))
-            rows["pred"].append(confusion[:, :c].sum(axis=0))
+            for key, per_class in zip(("hits", "gt", "pred"), class_counts(confusion), strict=True):
+                rows[key].append(per_class)
             for key, short in (("band_intersection", "bi"), ("band_union", "bu")):
                 band = _get(arrays, key, video).astype(np.int64).reshape(-1)
                 if band.shape != (c,):
@@ -476,17 +476,13 @@ def _pooled_ratio(numerators: np.ndarray, denominators: np.ndarray, weights: np.
     top = (w @ numerators.reshape(s, v, -1)).reshape(s, w.shape[0], *numerators.shape[2:])
     bottom = (w @ denominators.reshape(s, v, -1)).reshape(top.shape)
     ratio = np.divide(top, bottom, out=np.full(top.shape, np.nan), where=bottom > 0)
-    if not class_mean:
-        return ratio
-    counted = (bottom > 0).sum(axis=-1)
-    total = np.where(bottom > 0, ratio, 0.0).sum(axis=-1)
-    return np.divide(total, counted, out=np.full(total.shape, np.nan), where=counted > 0)
+    return _masked_mean(ratio, bottom > 0) if class_mean else ratio
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Row means of ``values`` over ``mask`` (both (B, C)); NaN for a row with nothing selected."""
-    counted = mask.sum(axis=1)
-    total = np.where(mask, values, 0.0).sum(axis=1)
+    """Means of ``values`` over ``mask`` along the last axis (both (..., C)); NaN where nothing is selected."""
+    counted = mask.sum(axis=-1)
+    total = np.where(mask, values, 0.0).sum(axis=-1)
     return np.divide(total, counted, out=np.full(total.shape, np.nan), where=counted > 0)
 
 

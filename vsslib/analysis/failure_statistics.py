@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..metrics import class_counts
 from ..statistics import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, ratio_summary
 from .failures import CAUSES, FailureReport
 
@@ -116,8 +117,6 @@ def _stacked(reports: Sequence[Sequence[FailureReport]]) -> dict[str, np.ndarray
 
 
 def _hits_union(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-class hits and unions of (..., C, C + 1) confusion tables, as :func:`iou_from_confusion` counts them."""
-    num_classes = tables.shape[-2]
-    square = tables[..., :num_classes]
-    hits = np.diagonal(square, axis1=-2, axis2=-1)
-    return hits, tables.sum(axis=-1) + square.sum(axis=-2) - hits
+    """Per-class hits and unions of (..., C, C + 1) confusion tables (:func:`vsslib.metrics.class_counts`)."""
+    hits, gt_pixels, pred_pixels = class_counts(tables)
+    return hits, gt_pixels + pred_pixels - hits

@@ -410,10 +410,8 @@ def _assign(gt: np.ndarray, instances: np.ndarray, baseline: np.ndarray, refined
     # pixel's masklet (if any) was there in this window before that first frame.
     ids = instances[in_object].astype(np.int64)
     object_frame = frame[in_object]
-    values, inverse = unique_ids(ids)
-    first_frame = np.full(values.size, num_frames, np.int64)
-    np.minimum.at(first_frame, inverse, object_frame)
-    entry = first_frame[inverse]
+    _, first_index, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    entry = object_frame[first_index][inverse]
     masklet_start = np.full(gt.shape, -1, np.int64)  # first frame of the pixel's masklet in its window
     masklet_start[tracks.inside] = tracks.reference[tracks.m, tracks.w]
     late = np.zeros(gt.shape, bool)

@@ -13,11 +13,12 @@ from .accumulator import MetricAccumulator
 from .boundary import (band_width, biou_from_counts, boundary_band, boundary_counts, label_bands,
                        mean_boundary_iou)
 from .consistency import ConsistencyWindows, consistency_counts, video_consistency, window_count
-from .iou import Average, confusion_matrix, iou_from_confusion, mean_iou
+from .iou import Average, class_counts, confusion_matrix, iou_from_confusion, mean_iou
 
 __all__ = [
     "Average",
     "confusion_matrix",
+    "class_counts",
     "iou_from_confusion",
     "mean_iou",
     "band_width",

@@ -43,7 +43,7 @@ from ..errors import ParameterError
 from ._checks import (LabelMaps, check_ground_truth, check_integer, check_num_classes, check_same_shape,
                       label_pairs, outside_classes)
 
-__all__ = ["Average", "confusion_matrix", "iou_from_confusion", "mean_iou"]
+__all__ = ["Average", "confusion_matrix", "class_counts", "iou_from_confusion", "mean_iou"]
 
 class Average(enum.StrEnum):
     """Which classes the mean IoU averages over."""
@@ -106,6 +106,27 @@ def count_confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_i
 
 
 # -------------------------------------------------------------------------------------------- scoring
+def class_counts(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class hits, ground-truth pixels and predicted pixels of confusion tables.
+
+    Parameters
+    ----------
+    table : (..., C, C + 1) or (..., C, C) integer array
+        Confusion tables (:func:`confusion_matrix`), any number of leading axes.
+
+    Returns
+    -------
+    hits, gt_pixels, pred_pixels : (..., C) int64
+        The diagonal; row sums (ground truth of class c, including the misses of the last column); column
+        sums over the C classes (predicted c). The union of class c is ``gt + pred - hits``.
+    """
+    table = np.asarray(table)
+    num_classes = table.shape[-2]
+    square = table[..., :num_classes]
+    hits = np.diagonal(square, axis1=-2, axis2=-1).astype(np.int64)
+    return hits, table.sum(axis=-1, dtype=np.int64), square.sum(axis=-2, dtype=np.int64)
+
+
 def iou_from_confusion(table: np.ndarray, *, average: Average | str = Average.UNION) -> tuple[float, np.ndarray]:
     """Per-class IoU and its mean from a confusion table.
 
@@ -130,9 +151,7 @@ def iou_from_confusion(table: np.ndarray, *, average: Average | str = Average.UN
     if table.ndim != 2 or table.shape[1] not in (table.shape[0], table.shape[0] + 1) or table.shape[0] < 1:
         raise ParameterError(f"confusion table of shape {table.shape} is neither (C, C) nor (C, C + 1)")
     num_classes = table.shape[0]
-    hits = np.diag(table[:, :num_classes]).astype(np.int64)
-    gt_total = table.sum(axis=1, dtype=np.int64)  # includes the misses of the last column
-    pred_total = table[:, :num_classes].sum(axis=0, dtype=np.int64)
+    hits, gt_total, pred_total = class_counts(table)
     union = gt_total + pred_total - hits
     iou = np.full(num_classes, np.nan)
     np.divide(hits, union, out=iou, where=union > 0)

@@ -16,6 +16,8 @@ import base64
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -177,14 +179,22 @@ def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.P
 
 def _record(base: Path, kind: str, name: str, entry: dict) -> None:
     """Add one entry to ``<results>/index.json`` (what each file shows and which notebook made it)."""
+    entry = {**entry, "notebook": os.environ.get("VSSLIB_NOTEBOOK", "interactive")}
+    with _locked_index(base) as index:
+        index.setdefault(kind, {})[name] = entry
+
+
+@contextmanager
+def _locked_index(base: Path) -> Iterator[dict]:
+    """``<base>/index.json`` as a dict (empty if absent), written back on exit; one process at a time, since
+    notebooks run side by side."""
     import fcntl
 
     index_path = base / "index.json"
-    entry = {**entry, "notebook": os.environ.get("VSSLIB_NOTEBOOK", "interactive")}
-    with open(base / ".index.lock", "w") as lock:  # notebooks run side by side: one read-modify-write at a time
+    with open(base / ".index.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         index = json.loads(index_path.read_text()) if index_path.is_file() else {}
-        index.setdefault(kind, {})[name] = entry
+        yield index
         write_json_atomic(index_path, index)
 
 
@@ -199,16 +209,11 @@ def prune_index(base: str | os.PathLike[str], notebook: str, since: float) -> li
     -------
     The files removed, sorted.
     """
-    import fcntl
-
     base = Path(base)
-    index_path = base / "index.json"
-    if not index_path.is_file():
+    if not (base / "index.json").is_file():
         return []
     removed: list[Path] = []
-    with open(base / ".index.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        index = json.loads(index_path.read_text())
+    with _locked_index(base) as index:
         for kind in ("figures", "tables"):
             for name, entry in list(index.get(kind, {}).items()):
                 if entry.get("notebook") != notebook:
@@ -223,7 +228,6 @@ def prune_index(base: str | os.PathLike[str], notebook: str, since: float) -> li
                     if f.is_file():
                         f.unlink()
                         removed.append(f)
-        write_json_atomic(index_path, index)
     return sorted(removed)
 
 
