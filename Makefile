@@ -12,7 +12,7 @@ export MKL_NUM_THREADS ?= 2
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv test test-unit test-notebooks figures verify bench gpu-check notebooks lab html clean-cache
+.PHONY: help venv test test-unit test-notebooks notebook-refs figures verify bench gpu-check notebooks lab html clean-cache
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -29,13 +29,24 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)  ## set up .venv (done automatically by every other target)
 
-test: test-unit test-notebooks  ## run the unit tests, then execute every notebook on a small setting
+test: test-unit test-notebooks  ## run the unit tests, then re-run every notebook on a small setting and compare its outputs
 
 test-unit: $(STAMP)  ## unit tests only
 	$(PY) -m pytest tests
 
-test-notebooks: $(STAMP)  ## execute every notebook end to end on params/smoke.yaml (a small benchmark) into scratch/smoke/
-	$(PY) -m vsslib.notebooks figures --params params/smoke.yaml --force
+# nbval re-executes the reference copies (each ran on params/smoke.yaml: its cache and scratch/smoke/results) and
+# compares every output with the stored one, after the substitutions of sanitize.cfg; a stale copy fails first.
+# Both targets run on the same thread count whatever the caller's: approach 2's MLP trains in the notebook's
+# process, and float sums can move with the number of threads (see vsslib/segmenters/train.py).
+NBVAL_REFS := tests/notebooks
+NBVAL_THREADS := OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
+test-notebooks: $(STAMP)  ## re-run every notebook on params/smoke.yaml with nbval and compare its outputs with tests/notebooks/
+	env $(NBVAL_THREADS) $(PY) -m pytest tests/test_nbval.py::test_references_match_notebooks $(NBVAL_REFS) \
+		--nbval --nbval-current-env --nbval-sanitize-with $(NBVAL_REFS)/sanitize.cfg
+
+notebook-refs: $(STAMP)  ## rewrite tests/notebooks/ (nbval's reference copies, on params/smoke.yaml); run after any deliberate change to a notebook or to what it prints
+	env $(NBVAL_THREADS) $(PY) -m vsslib.references --params params/smoke.yaml \
+		--ignore-output $(NBVAL_REFS)/ignore_output.yaml
 
 figures: $(STAMP)  ## run the notebooks whose inputs changed into results/ (PARAMS=..., FORCE=1 re-runs all, ONLY=03_refiner, JOBS=1 one at a time)
 	$(PY) -m vsslib.notebooks figures --params $(PARAMS) $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
@@ -52,17 +63,19 @@ gpu-check: $(STAMP)  ## time SAM2 on CUDA at 480p: encoder, generator, propagati
 notebooks: $(STAMP)  ## write notebooks/*.ipynb from their paired sources notebooks/*.py (stored without outputs)
 	$(PY) -m vsslib.notebooks sync
 
-lab: $(STAMP)  ## open the tutorials in JupyterLab, starting with 00_tour (runs write to scratch/results)
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_tour.ipynb
+LAB_START := notebooks/00_tour.ipynb
+lab: $(STAMP)  ## open JupyterLab at the repository root on notebooks/00_tour.ipynb (runs write to scratch/results)
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/$(LAB_START)
 
-html: $(STAMP)  ## render the executed notebooks as self-contained pages: results/html/index.html
+html: $(STAMP)  ## build the site of the executed notebooks (Sphinx, offline): results/html/index.html
 	$(PY) -m vsslib.notebooks html --params $(PARAMS)
 
 clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 	rm -rf .cache
 
 .PHONY: sam2-mini
-sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 30-40 min on 1 CPU core)
+sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 1 h 45 min on 1 CPU core, then the measurements)
 	$(PY) -m vsslib.sam2_mini data --out .cache/sam2-mini-data
-	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --workdir .cache/sam2-mini-run --threads 1
-	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout
+	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1
+	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout --calibrate .cache/sam2-mini-data/train

@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -54,13 +55,11 @@ from vsslib import viz
 from vsslib.metrics import MetricAccumulator
 from vsslib.refine import masklet_votes
 from vsslib.study import Study
+from vsslib.verdicts import bullets, largest_change
 from vsslib.viz.prose import change, takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## 1. The data
@@ -123,9 +122,10 @@ for source in sources:
     verdict = "**success**" if helped >= 3 else "**failure**" if helped <= 1 else "**mixed**"
     verdicts.append(f"- {source} masklets: {verdict}; mIoU {change(base.mIoU, row.mIoU)}, mBIoU "
                     f"{change(base.mBIoU, row.mBIoU)}, mVC16 {change(base.mVC16, row.mVC16)}.")
-takeaway("The same vote, different masklets:\n" + "\n".join(verdicts) + "\n\nThe refiner can only be as good as "
-         "its masklets: exact objects fix the baseline's blurred boundaries and its flicker; masklets that leak "
-         "across objects or drift carry the wrong class into the wrong place.")
+takeaway(f"The same vote, different masklets ({name}, `{baseline}`, its first training seed; one video, so no "
+         "interval):\n" + "\n".join(verdicts) + "\n\nWhich metric moves most on this video:\n"
+         + bullets(largest_change(scores)) + "\n\nThe refiner can only be as good as its masklets: the vote copies "
+         "their outlines, good or bad.")
 
 # %% [markdown]
 # ## 4. The votes behind one refinement
@@ -167,9 +167,11 @@ display(summary.round(2))
 scores2 = summary.set_index("variant")["mIoU"]
 best = scores2.drop(index="baseline").idxmax()
 change_text = change(scores2["baseline"], scores2[best])
-takeaway(f"The best approach-2 variant here is `{best}`: over the evaluated split, mIoU {change_text} against the "
-         f"`{approach2.baseline_name}` network it is compared with. Classifying masklets from scratch must recognise "
-         "each object from a single pooled vector.")
+takeaway(f"Scope changes here: this is the whole evaluated split ({len(study.videos())} videos), one training seed, "
+         f"{sources[0]} masklets and the `{approach2.baseline_name}` network, not the one video and `{baseline}` "
+         f"above. The best approach-2 variant is `{best}`: mIoU {change_text} against that network. Classifying "
+         "masklets from scratch must recognise each object from a single pooled vector; `04_mask_classifier` "
+         "compares every masklet source and feature over all training seeds, with intervals.")
 
 # %% [markdown]
 # ## What we learned
@@ -177,8 +179,8 @@ takeaway(f"The best approach-2 variant here is `{best}`: over the evaluated spli
 #   With exact masklets that fixes boundaries and flicker; with masklets that span or leave their objects it
 #   spreads the network's majority over the wrong pixels. Which of the two happens is decided by mask quality,
 #   not by the vote.
-# - Boundary IoU and video consistency react more strongly than mIoU, in both directions: they measure exactly
-#   what masklets change.
-# - Classifying masklets instead of voting (approach 2) needs features that recognise classes; plain
-#   appearance features do not.
+# - Which metric moves most depends on the masklets and the video: the takeaway of section 3 reads it from the
+#   table, and `03_refiner` gives it over the whole split with intervals.
+# - Classifying masklets instead of voting (approach 2) stands or falls with the masklets it classifies:
+#   `04_mask_classifier` gives the verdict per masklet source, with intervals.
 # - Next: `01_dataset` (what the data looks like), then `02_baselines`, `03_refiner` (the whole split).

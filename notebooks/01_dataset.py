@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -40,11 +41,8 @@ from vsslib.data.stats import class_frequencies, entries_mid_window, object_tabl
 from vsslib.study import Study
 from vsslib.viz.prose import takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## Sample frames
@@ -105,8 +103,19 @@ takeaway(f"{len(objects):,} objects; {100 * small:.0f} % of them cover under 200
 
 # %% [markdown]
 # ## What we learned
-# - The benchmark mixes large, slow stuff classes with small, fast things; the class frequencies span orders
-#   of magnitude, and mIoU weighs them equally.
+# Read from the per-class table above:
+
+# %%
+by_speed = per_class.sort_values("mean_speed", ascending=False)
+by_area = per_class.sort_values("mean_area")
+takeaway(f"- Speed and size are not tied: the fastest class is `{by_speed.iloc[0]['class']}` "
+         f"({by_speed.iloc[0]['mean_speed']:.1f} px/frame, mean area {by_speed.iloc[0]['mean_area']:.0f} px), the "
+         f"smallest `{by_area.iloc[0]['class']}` ({by_area.iloc[0]['mean_area']:.0f} px, "
+         f"{by_area.iloc[0]['mean_speed']:.1f} px/frame). Camera motion moves large stuff classes too.\n"
+         f"- Class frequencies span a factor of {ranked['pixel_share'].max() / ranked['pixel_share'].min():.0f} "
+         "in pixels, and mIoU weighs every class equally.")
+
+# %% [markdown]
 # - Many objects are small and many enter mid-window: the two situations in which a masklet generator that
 #   proposes only on key frames has nothing to offer, which `06_failure_cases` counts as failure causes.
 # - Next: `02_baselines`, the networks whose maps the masklets refine.

@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -39,11 +40,8 @@ from vsslib.study import Study
 from vsslib.tables import readable, stats_row
 from vsslib.viz.prose import takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## Training
@@ -60,7 +58,7 @@ viz.save_figure(fig, "baselines_loss_curves", caption="Training loss of the base
 # ## Evaluation on the evaluated split
 # The four metrics of every network on the evaluated split: the numbers every refinement is compared with.
 # Each network is trained once per seed of `baselines.train_seeds`; cells read *mean ± sd over seeds
-# [95 % interval over videos]*.
+# [95 % interval over seeds and videos]*.
 
 # %%
 dataset = study.dataset()
@@ -69,7 +67,7 @@ with study.step("every network, every training seed"):  # one progress bar for a
             for name, net in networks.items()]
 table = pd.DataFrame(rows)
 viz.save_table(table, "baselines_metrics", caption="mIoU, mBIoU, mVC8, mVC16 (%) of the baseline networks: mean and "
-               "sd over training seeds, 95 % video-bootstrap intervals", machine_dependent_columns=("fps",))
+               "sd over training seeds, 95 % intervals over seeds and videos", machine_dependent_columns=("fps",))
 display(readable(table.drop(columns=["fps"])))
 
 # %%

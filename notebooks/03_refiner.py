@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -17,8 +18,8 @@
 #
 # For each masklet, the majority class of the network's map inside it replaces the map there; pixels outside
 # every masklet keep the network's class. We run it for every baseline and every masklet source on the whole
-# evaluated split, check that the table's numbers are those of the written predictions, sweep the quality of
-# the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
+# evaluated split, name the tests that check the table's numbers against the written predictions, sweep the
+# quality of the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
 # seeds with its spread and a 95 % interval over the evaluated videos.
 #
 # **First run:** about a minute once `00_tour` has trained the networks (masklets for every video and source,
@@ -35,23 +36,18 @@ params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
 
 # %%
-import numpy as np
 import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib.data import read_image
-from vsslib.metrics import mean_iou
 from vsslib.settings import VOTES
 from vsslib.study import Study
-from vsslib.tables import gain_supported, readable, stats_row
+from vsslib.tables import interval_columns, readable, stats_row
+from vsslib.verdicts import bullets, refiner_findings, sweep_findings, window_findings
 from vsslib.viz.prose import takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## The whole split: every baseline x masklet source
@@ -73,59 +69,38 @@ with study.step("every baseline x source x vote x seed"):  # one progress bar fo
                                       vote=vote, method="refined"))
 table = pd.DataFrame(rows)
 viz.save_table(table, "refiner", caption=f"Approach 1 on {study.data_name}: mIoU, mBIoU, mVC8, mVC16 (%) as mean "
-               "over training seeds, sd over seeds, 95 % video-bootstrap intervals, and gains over the baseline",
+               "over training seeds, sd over seeds, 95 % intervals over seeds and videos, and gains over the baseline",
                machine_dependent_columns=("fps",))
-display(readable(table[["baseline", "masklets", "vote", "mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high",
-                        "gain_mIoU", "gain_mIoU_sd", "gain_mIoU_ci_low", "gain_mIoU_ci_high", "gain_mBIoU",
-                        "gain_mBIoU_sd", "gain_mBIoU_ci_low", "gain_mBIoU_ci_high", "n_seeds", "n_videos"]]))
+display(readable(table[["baseline", "masklets", "vote", *interval_columns("mIoU", "gain_mIoU", "gain_mBIoU"),
+                        "n_seeds", "n_videos"]]))
 
 # %% [markdown]
-# Each cell reads *mean ± sd over training seeds [95 % interval over videos]*. The gains in one picture, with
+# Each cell reads *mean ± sd over training seeds [95 % interval over seeds and videos]*. The gains in one picture, with
 # one vote per masklet (the paper's rule):
 
 # %%
 whole = table[(table["method"] == "baseline") | (table["vote"] == "masklet")]
 fig = viz.intervals.plot_gain_intervals(whole, title=f"Gain of the refiner over each baseline | {study.data_name}")
 viz.save_figure(fig, "refiner_gains", caption="Refined minus baseline per metric (mean over training seeds) "
-                "with 95 % video-bootstrap intervals, one vote per masklet")
+                "with 95 % intervals over seeds and videos, one vote per masklet")
 
 # %%
-lines = []
-for _, row in table[(table["method"] == "refined") & (table["vote"] == "masklet")].iterrows():
-    lines.append(f"- `{row.baseline}` + {row.masklets}: mIoU gain {row.gain_mIoU:+.1f} "
-                 f"[{row.gain_mIoU_ci_low:+.1f}, {row.gain_mIoU_ci_high:+.1f}] ({gain_supported(row, 'mIoU')}), "
-                 f"mBIoU gain {row.gain_mBIoU:+.1f} [{row.gain_mBIoU_ci_low:+.1f}, {row.gain_mBIoU_ci_high:+.1f}] "
-                 f"({gain_supported(row, 'mBIoU')}).")
-oracle_votes = table[(table["masklets"] == "oracle") & (table["method"] == "refined")].set_index(["baseline", "vote"])
-first = study.baselines()[0]
-takeaway("\n".join(lines) + "\n\nA verdict is given only where the 95 % interval over videos excludes zero. "
-         f"The vote's scope matters with exact masklets: on `{first}`, one vote per masklet gives mVC16 "
-         f"{oracle_votes.loc[(first, 'masklet'), 'mVC16']:.1f}, one vote per masklet and frame "
-         f"{oracle_votes.loc[(first, 'frame'), 'mVC16']:.1f}: a whole-masklet vote makes labels constant along "
-         "each masklet by construction.")
+takeaway(bullets(refiner_findings(table)) + "\n\nA verdict is given only where the 95 % interval over seeds and videos "
+         "excludes zero. Where one vote per masklet makes mVC16 constant by construction, the row says so; the vote "
+         "per masklet and frame is where consistency can differ.")
 
 # %% [markdown]
-# **Check**: the table's numbers are those that `vsslib.metrics` gives on the predictions written to disk (an
-# independent route from files to score).
-
-# %%
-baseline, source = study.baselines()[0], settings.masklets.sources[0]
-run = study.refine(baseline, source, vote="masklet", train_seed=study.seeds(baseline)[0], write_predictions=True)
-gts, preds = [], []
-for video_name in study.videos():
-    video = dataset.load(video_name)
-    gts.append(video.labels)
-    preds.append(np.stack([read_image(f"{run.out}/pred/{video_name}/{f}.png") for f in video.frame_ids]))
-check = mean_iou(gts, preds, dataset.num_classes)["miou"]
-assert abs(check - run["refined"].miou) < 1e-12, (check, run["refined"].miou)
-print(f"mIoU of the written predictions: {100 * check:.4f}; in the run: {100 * run['refined'].miou:.4f}")
+# The table's numbers are those that `vsslib.metrics` gives on the predictions written to disk: an independent
+# route from files to score, checked for every masklet source by
+# `tests/test_runs_approach1.py::test_metrics_json_equals_the_metrics_of_the_written_predictions` and against
+# VSPW's own scripts by `tests/test_official_agreement.py`.
 
 # %% [markdown]
 # ## How the gain depends on mask quality
 # Oracle masklets are the dataset's own objects. Corrupting them by a growing *strength* s (defined under the
 # figure: boundary jitter, splits, merges across classes, small masks dropped) shows how good masks must be
 # for the refiner to help. The baseline does not change with s; the refined map does. Each strength is run with
-# every corruption seed of `masklets.oracle.seeds`; the interval is over videos, the sd over corruption seeds.
+# every corruption seed of `masklets.oracle.seeds`; the interval is over corruption seeds and videos, the sd over corruption seeds.
 
 # %%
 baseline = study.baselines()[-1]
@@ -137,24 +112,16 @@ sweep = pd.DataFrame(rows)
 viz.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle masklets corrupted at a growing strength "
                f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % video intervals",
                machine_dependent_columns=("fps",))
-display(readable(sweep[["strength", "mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "gain_mIoU", "gain_mIoU_sd",
-                        "gain_mIoU_ci_low", "gain_mIoU_ci_high", "n_seeds", "n_videos"]]))
+display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
 fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Mask quality vs gain | {baseline} + oracle masklets | "
                                          f"{study.data_name}", xlabel="corruption strength s (0: exact objects)")
 viz.save_figure(fig, "refiner_oracle_sweep", caption="Gain of the refiner as the oracle masklets are corrupted; "
-                "band: 95 % video-bootstrap interval. " + viz.refiner.oracle_strength_note())
+                "band: 95 % interval over seeds and videos. " + viz.refiner.oracle_strength_note())
 
 # %%
-verdicts = {row.strength: gain_supported(row) for _, row in sweep.iterrows()}
-losses = [s for s, v in verdicts.items() if v == "loss"]
-gains = [s for s, v in verdicts.items() if v == "gain"]
-first_row, last_row = sweep.iloc[0], sweep.iloc[-1]
-takeaway(f"With exact objects (s = 0) the refiner changes `{baseline}`'s mIoU by {first_row.gain_mIoU:+.1f} "
-         f"[{first_row.gain_mIoU_ci_low:+.1f}, {first_row.gain_mIoU_ci_high:+.1f}]; at s = {last_row.strength:g} by "
-         f"{last_row.gain_mIoU:+.1f} [{last_row.gain_mIoU_ci_low:+.1f}, {last_row.gain_mIoU_ci_high:+.1f}]. "
-         + (f"The interval lies above zero for s in {gains}" if gains else "No strength gives an interval above zero")
-         + (f" and below zero for s in {losses}." if losses else "; none lies below zero.")
-         + " Strengths in between are not distinguishable from no change with this many videos.")
+takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
+         f"(the table above used every training seed of both networks). The strength s: {viz.refiner.oracle_strength_note()}."
+         "\n\n" + bullets(sweep_findings(sweep)))
 
 # %% [markdown]
 # ## How long can masklets be carried?
@@ -172,34 +139,21 @@ with study.step("every window x source x seed"):  # one progress bar for all the
                                   baseline=baseline, masklets=source, window=window))
 windows = pd.DataFrame(rows)
 viz.save_table(windows, "refiner_window_length", caption=f"Refined metrics (%) by masklet window length ({baseline}): "
-               "mean over training seeds, sd over seeds, 95 % video-bootstrap intervals, and gains over the baseline",
+               "mean over training seeds, sd over seeds, 95 % intervals over seeds and videos, and gains over the baseline",
                machine_dependent_columns=("fps",))
 if len(windows):
-    display(readable(windows[["masklets", "window", "mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "gain_mIoU",
-                              "gain_mIoU_sd", "gain_mIoU_ci_low", "gain_mIoU_ci_high", "n_seeds", "n_videos"]]))
+    display(readable(windows[["masklets", "window", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
 for source in generated:
     fig = viz.intervals.plot_sweep_intervals(windows[windows["masklets"] == source], x="window",
                                              title=f"Window length vs gain | {baseline} + {source} masklets | "
                                              f"{study.data_name}", xlabel="masklet window (frames)")
     viz.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain of the refiner with {source} masklets "
-                    "against the window length; band: 95 % video-bootstrap interval")
+                    "against the window length; band: 95 % interval over seeds and videos")
 
 # %%
-lines = []
-for source, part in windows.groupby("masklets", sort=False):
-    best = part.loc[part["mIoU"].idxmax()]
-    longest = part.loc[part["window"].idxmax()]
-    apart = best["gain_mIoU_ci_low"] > longest["gain_mIoU_ci_high"]
-    lines.append(f"- {source}: the best window is {int(best.window)} frames, mIoU {best.mIoU:.1f}, a gain of "
-                 f"{best.gain_mIoU:+.1f} [{best.gain_mIoU_ci_low:+.1f}, {best.gain_mIoU_ci_high:+.1f}] "
-                 f"({gain_supported(best, 'mIoU')}); at {int(longest.window)} frames the gain is {longest.gain_mIoU:+.1f} "
-                 f"[{longest.gain_mIoU_ci_low:+.1f}, {longest.gain_mIoU_ci_high:+.1f}] ({gain_supported(longest, 'mIoU')}). "
-                 + ("The two intervals do not overlap: shorter windows help, so the masklets go wrong while they are "
-                    "carried (drift), not when they are proposed." if apart and best.window < longest.window else
-                    "The intervals do not separate the window lengths on this many videos."))
-if lines:
-    takeaway("Gain in mIoU over the baseline by window length (points, [95 % interval over videos]):\n"
-             + "\n".join(lines))
+if len(windows):
+    takeaway(f"Gain in mIoU over the baseline by window length (`{baseline}`, every training seed; the sweep above "
+             "used the other network): \n" + bullets(window_findings(windows)))
 
 # %% [markdown]
 # ## Motion
@@ -222,6 +176,6 @@ for source in settings.masklets.sources:
 #   on this many videos.
 # - With exact masklets, one vote per masklet makes labels constant along each masklet, so video consistency
 #   rises by construction; one vote per masklet and frame shows how much of the gain remains without that.
-# - The numbers in the table are those of the predictions on disk, computed by an independent route.
-# - How long masklets are carried matters as much as how they are proposed; `05_boundary_analysis` shows
-#   where the gains and losses sit, `06_failure_cases` why the losses happen.
+# - The window study says how much of the damage builds up while masklets are carried and how much is there
+#   when they are proposed (its takeaway reads both from the table); `05_boundary_analysis` shows where the
+#   gains and losses sit, `06_failure_cases` why the losses happen.

@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -44,14 +45,11 @@ from vsslib.data import read_image
 from vsslib.metrics import confusion_matrix
 from vsslib.specs import default_classifier_split
 from vsslib.study import Study
-from vsslib.tables import gain_supported, readable, stats_row
+from vsslib.tables import gain_supported, interval_columns, readable, stats_row
 from vsslib.viz.prose import takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## The comparison
@@ -89,8 +87,8 @@ table = pd.DataFrame(rows)
 viz.save_table(table, "mask_classifier", caption=f"Baseline ({baseline}), approach 1 and approach 2 by masklets, "
                f"features and variant | {study.data_name}: mean over training seeds, sd, 95 % video intervals, gains "
                "over the baseline", machine_dependent_columns=("fps",))
-display(readable(table[["masklets", "method", "features", "variant", "mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high",
-                        "gain_mIoU", "gain_mIoU_sd", "gain_mIoU_ci_low", "gain_mIoU_ci_high", "n_seeds"]]))
+display(readable(table[["masklets", "method", "features", "variant", *interval_columns("mIoU", "gain_mIoU"),
+                        "n_seeds"]]))
 
 # %%
 lines = []
@@ -102,7 +100,12 @@ for label, group in table[table["method"] == "approach 2"].groupby("masklets", s
                  f"{best.gain_mIoU:+.1f} [{best.gain_mIoU_ci_low:+.1f}, {best.gain_mIoU_ci_high:+.1f}] "
                  f"({gain_supported(best)}); approach 1 on the same masklets: {refiner.mIoU:.1f}.")
 takeaway("\n".join(lines) + "\n\nWhether classifying masklets beats the baseline depends on the masklets: the "
-         "verdict for one kind of masklet does not carry over to another.")
+         "verdict for one kind of masklet does not carry over to another. The exact-masklet rows classify the val "
+         "videos' ground-truth objects: an upper bound, not a method comparison. "
+         + ("`none` and `fallback` are equal in every row: the masklets cover every pixel, so no pixel is left for "
+            "the network's class to fill."
+            if (table[table["variant"] == "none"]["mIoU"].to_numpy() == table[table["variant"] == "fallback"]["mIoU"]
+                .to_numpy()).all() else ""))
 
 # %% [markdown]
 # ## One frame: masklets and the classes the MLP gave them
@@ -161,8 +164,10 @@ viz.save_figure(fig, "mask_classifier_per_class_iou", caption="Per-class IoU of 
 wide = per_class.pivot(index="class", columns="method", values="iou")
 best_method = [m for m in wide.columns if m.startswith("approach 2")]
 loss = (wide[best_method].max(axis=1) - wide["baseline"]).sort_values()
-takeaway(f"Approach 2 loses most on `{loss.index[0]}` ({100 * loss.iloc[0]:+.1f} IoU points against the baseline) and "
-         f"`{loss.index[1]}` ({100 * loss.iloc[1]:+.1f}); it is closest on `{loss.index[-1]}` ({100 * loss.iloc[-1]:+.1f}).")
+takeaway(f"Against the baseline, approach 2's lowest change is on `{loss.index[0]}` ({100 * loss.iloc[0]:+.1f} IoU "
+         f"points) and `{loss.index[1]}` ({100 * loss.iloc[1]:+.1f}); its highest on `{loss.index[-1]}` "
+         f"({100 * loss.iloc[-1]:+.1f}, " + ("a gain" if loss.iloc[-1] > 0 else "still a loss") + "). One training "
+         "seed, no interval: the table above has every seed.")
 
 # %% [markdown]
 # ## Confusions of approach 2

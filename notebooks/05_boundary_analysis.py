@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -20,8 +21,8 @@
 # dilation ratio), accuracy inside bands of growing width around ground-truth boundaries (trimap curves), per
 # class, against object size, and over time. Each section says whether the claim holds here, and for which
 # masklets. Every number is a mean over the baseline's training seeds, with its sample sd over seeds and a
-# 95 % video-bootstrap interval (gains paired: one draw of videos scores both maps); a claim is made only where
-# the intervals support it.
+# 95 % interval over seeds and videos (gains paired: one draw of seeds and videos scores both maps); a claim is
+# made only where the intervals support it.
 #
 # **First run:** seconds once `03_refiner` has run (it reuses the cached masklets).
 
@@ -36,25 +37,18 @@ params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
 
 # %%
-from collections import defaultdict
-
-import numpy as np
-import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib.analysis import (biou_counts_by_dilation, consistency_counts, consistency_over_time, object_size_counts,
-                             per_class_summary, size_bins, trimap_counts)
-from vsslib.masks import components_in_time
+from vsslib.analysis import collect_boundary_counts, per_class_summary, size_bins
 from vsslib.study import Study
-from vsslib.tables import gain_supported, ratio_rows, readable, video_counts
-from vsslib.viz.prose import interval, takeaway
+from vsslib.tables import interval_columns, ratio_rows, readable, video_counts
+from vsslib.verdicts import (band_findings, boundary_verdicts, bullets, consistency_findings, per_class_findings,
+                             size_findings)
+from vsslib.viz.prose import takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## Counts per video, seed and map
@@ -75,37 +69,9 @@ ratios = [0.005, 0.01, 0.02, 0.03, 0.05]
 widths = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 bins = [50, 200, 800, 3200]
 
-counts = defaultdict(lambda: defaultdict(list))  # counts[analysis][method]: per seed, a tuple of (V, ...) arrays
-windows = []  # VC8 of every window with the first source's masklets, one table per seed
-for seed in seeds:
-    gts, instances, maps = [], [], {method: [] for method in methods}
-    for video in videos:
-        for source in sources:
-            run = study.video_run(baseline, source, video, train_seed=seed)
-            maps[f"refined ({source})"].append(run.refined)
-        maps["baseline"].append(run.baseline)
-        gts.append(run.gt)
-        frame_shape = run.gt.shape[1:]
-        instances.append(run.instances if run.instances is not None else components_in_time(run.gt) + 1)
-    for method, preds in maps.items():
-        counts["band"][method].append(biou_counts_by_dilation(gts, preds, dataset.num_classes, ratios))
-        counts["trimap"][method].append(trimap_counts(gts, preds, widths))
-        counts["size"][method].append(object_size_counts(instances, gts, preds, bins))
-    for source in sources:
-        vc = consistency_over_time(gts, maps["baseline"], maps[f"refined ({source})"], 8, videos=videos)
-        per_video = consistency_counts(vc, videos)
-        total = per_video[["windows"]].to_numpy()  # (V, 1)
-        if source == first:
-            windows.append(vc.assign(seed=seed))
-            counts["vc"]["baseline"].append((per_video[["vc_baseline_sum"]].to_numpy(), total))
-        counts["vc"][f"refined ({source})"].append((per_video[["vc_refined_sum"]].to_numpy(), total))
-        counts["steadier"][f"refined ({source})"].append((per_video[["refined_better"]].to_numpy(), total))
-    del gts, instances, maps, run
-
-
-def stacked(analysis: str) -> dict[str, tuple[np.ndarray, ...]]:
-    """{method: (numerators, denominators)} of an analysis, each stacked to (seeds, videos, ...)."""
-    return {method: tuple(np.stack(side) for side in zip(*per_seed)) for method, per_seed in counts[analysis].items()}
+counts = collect_boundary_counts(lambda seed, source, video: study.video_run(baseline, source, video, train_seed=seed),
+                                 seeds, videos, sources, dataset.num_classes, ratios=ratios, widths=widths, bins=bins)
+frame_shape = counts.frame_shape
 
 
 print(f"{len(videos)} videos x {len(seeds)} training seeds of {baseline}; maps: {', '.join(methods)}")
@@ -117,41 +83,20 @@ print(f"{len(videos)} videos x {len(seeds)} training seeds of {baseline}; maps: 
 # boundaries, it is largest for the narrowest band.
 
 # %%
-curve = ratio_rows(stacked("band"), "mBIoU", {"ratio": ratios}, class_mean=True)
+curve = ratio_rows(counts.band, "mBIoU", {"ratio": ratios}, class_mean=True)
 viz.save_table(curve, "boundary_biou_by_dilation", caption="mBIoU (%) against the Boundary IoU dilation ratio: mean "
-               "over training seeds, sd over seeds, 95 % video-bootstrap interval, and the paired gain over the baseline")
+               "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_biou_by_dilation(curve, title=f"mBIoU vs band width | {baseline} | {study.data_name}",
                                          frame_shape=frame_shape,
                                          default_ratio=settings.metrics.dilation_ratio)
 viz.save_figure(fig, "boundary_biou_by_dilation", caption="mBIoU against the dilation ratio, baseline and refined, "
-                "with 95 % video-bootstrap intervals (bands)")
-display(readable(curve[["method", "ratio", "mBIoU", "mBIoU_sd", "mBIoU_ci_low", "mBIoU_ci_high", "gain_mBIoU",
-                        "gain_mBIoU_sd", "gain_mBIoU_ci_low", "gain_mBIoU_ci_high"]]))
+                "with 95 % intervals over seeds and videos (bands)")
+display(readable(curve[["method", "ratio", *interval_columns("mBIoU", "gain_mBIoU")]]))
 
 
 # %%
-def narrow_against_wide(rows: pd.DataFrame, metric: str, where: str) -> str:
-    """The gain in the first and the last row (narrowest and widest band) and what the intervals allow."""
-    narrow, wide = rows.iloc[0], rows.iloc[-1]
-    column = f"gain_{metric}"
-    apart = narrow[f"{column}_ci_low"] > wide[f"{column}_ci_high"] or narrow[f"{column}_ci_high"] < wide[f"{column}_ci_low"]
-    verdict = gain_supported(narrow, metric)
-    if not apart:
-        reading = "the two intervals overlap, so where the change sits is not resolved"
-    elif narrow[column] > wide[column]:
-        reading = "the boundary band fares better than the wide one" + (
-            ": the gain is largest on the boundaries" if verdict == "gain" else "")
-    else:
-        reading = "the boundary band fares worse than the wide one" + (
-            ": the masklets' own outlines are wrong" if verdict == "loss" else "")
-    return (f"{interval(narrow, column)} {where(narrow)} ({verdict}), {interval(wide, column)} {where(wide)} "
-            f"({gain_supported(wide, metric)}): {reading}")
-
-
-lines = [f"- {method}: " + narrow_against_wide(rows, "mBIoU", lambda r: f"at ratio {r.ratio:g}")
-         for method, rows in curve[curve["method"] != "baseline"].groupby("method", sort=False)]
-takeaway("mBIoU gain over the baseline in the narrowest and the widest band (points, [95 % interval over videos]):\n"
-         + "\n".join(lines))
+takeaway("mBIoU gain over the baseline in the narrowest and the widest band (points, [95 % interval over seeds and videos]):\n"
+         + bullets(band_findings(curve, "mBIoU", x="ratio")))
 
 # %% [markdown]
 # ## Trimap curves
@@ -159,19 +104,28 @@ takeaway("mBIoU gain over the baseline in the narrowest and the widest band (poi
 # The same question asked without classes: how close to a boundary does each map become reliable?
 
 # %%
-band_pixels = stacked("trimap")["baseline"][1][0].sum(axis=0)  # the bands depend on the ground truth alone
-trimap = ratio_rows(stacked("trimap"), "accuracy", {"width": widths, "pixels": band_pixels})
+band_pixels = counts.trimap["baseline"][1][0].sum(axis=0)  # the bands depend on the ground truth alone
+trimap = ratio_rows(counts.trimap, "accuracy", {"width": widths, "pixels": band_pixels})
 viz.save_table(trimap, "boundary_trimap", caption="Pixel accuracy (%) within w px of a ground-truth boundary: mean "
-               "over training seeds, sd over seeds, 95 % video-bootstrap interval, and the paired gain over the baseline")
+               "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_trimap(trimap, title=f"Trimap accuracy | {baseline} | {study.data_name}")
 viz.save_figure(fig, "boundary_trimap", caption="Trimap curves: accuracy near boundaries as the band widens, with "
-                "95 % video-bootstrap intervals (bands)")
+                "95 % intervals over seeds and videos (bands)")
 
 # %%
-lines = [f"- {method}: " + narrow_against_wide(rows, "accuracy", lambda r: f"within {r.width} px")
-         for method, rows in trimap[trimap["method"] != "baseline"].groupby("method", sort=False)]
-takeaway("Accuracy change against the baseline in the narrowest and the widest band (points, [95 % interval]):\n"
-         + "\n".join(lines))
+takeaway("Accuracy change against the baseline in the narrowest and the widest band, by width in px (points, "
+         "[95 % interval]):\n" + bullets(band_findings(trimap, "accuracy", x="width", unit=" px")))
+
+# %% [markdown]
+# ## One verdict per masklet source
+# The band sweep and the trimap look at one question from two angles. The paper's claim has two parts: a gain,
+# and a gain that comes mainly from the boundaries. The widest band of the mBIoU sweep (close to mIoU) says
+# whether there is a gain at all; the narrowest band against the widest says whether the change is largest at
+# the boundary. The mBIoU sweep is the paper's own metric, so it answers; the trimap, without classes, checks it.
+# The per-class and per-size views below say which classes and objects are affected, not where the change sits.
+
+# %%
+takeaway(bullets(boundary_verdicts(curve, trimap)))
 
 # %% [markdown]
 # ## Per class
@@ -185,28 +139,14 @@ with study.step("every training seed"):  # one progress bar for all the runs
 per_class = per_class_summary([video_counts(r, "baseline") for r in seed_runs],
                               [video_counts(r, "refined") for r in seed_runs], dataset.class_names)
 viz.save_table(per_class, f"boundary_per_class_{first}", caption=f"IoU and BIoU (%) per class, baseline vs refined "
-               f"({first} masklets): mean over training seeds, sd over seeds, 95 % video-bootstrap intervals")
+               f"({first} masklets): mean over training seeds, sd over seeds, 95 % intervals over seeds and videos")
 fig = viz.boundary.plot_per_class_gain(per_class, title=f"Per-class gain | {baseline} + {first} masklets | {study.data_name}")
 viz.save_figure(fig, f"boundary_per_class_gain_{first}", caption="IoU and Boundary IoU gain per class with 95 % "
-                "video-bootstrap intervals; grey where the interval holds zero")
+                "intervals over seeds and videos; grey where the interval holds zero")
 
 # %%
-scored = per_class.dropna(subset=["gain_biou"])
-verdicts = scored.apply(lambda row: gain_supported(row, "biou"), axis=1)
-losers, gainers = scored[verdicts == "loss"], scored[verdicts == "gain"]
-worst = scored.loc[scored["gain_biou"].idxmin()]
-if len(losers) > len(scored) / 2:
-    reading = ("So the paper's boundary claim does **not** hold for these masklets: their outlines are worse than the "
-               "network's, and the vote copies them.")
-elif len(gainers) > len(scored) / 2:
-    reading = "So the boundary gain the paper reports holds here for most classes."
-else:
-    reading = ("Neither a gain nor a loss is supported for most classes, so these videos do not settle the boundary "
-               "claim per class.")
-unclear = len(scored) - len(losers) - len(gainers)
-takeaway(f"With {first} masklets, of {len(scored)} classes {len(losers)} lose Boundary IoU (interval below zero), "
-         f"{len(gainers)} gain (above zero) and {unclear} {'is' if unclear == 1 else 'are'} unclear; the lowest "
-         f"gain is `{worst['class']}`'s, {interval(worst, 'gain_biou')} points. " + reading)
+takeaway(bullets(per_class_findings(per_class, source=first)).removeprefix("- ")
+         + f" (Boundary IoU at the default dilation ratio {settings.metrics.dilation_ratio:g}.)")
 
 # %% [markdown]
 # ## Gain against object size
@@ -215,36 +155,29 @@ takeaway(f"With {first} masklets, of {len(scored)} classes {len(losers)} lose Bo
 
 # %%
 binned = size_bins(bins)
-n_objects = stacked("size")["baseline"][1][0].sum(axis=0)  # objects come from the ground truth alone
-sizes = ratio_rows(stacked("size"), "accuracy", {**{c: binned[c].tolist() for c in binned.columns},
+n_objects = counts.size["baseline"][1][0].sum(axis=0)  # objects come from the ground truth alone
+sizes = ratio_rows(counts.size, "accuracy", {**{c: binned[c].tolist() for c in binned.columns},
                                                  "n_objects": n_objects})
 viz.save_table(sizes, "boundary_gain_by_object_size", caption="Pixel accuracy (%) on objects per size bin: mean over "
-               "training seeds, sd over seeds, 95 % video-bootstrap interval, and the paired gain over the baseline")
+               "training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_size_gain(sizes, title=f"Accuracy by object size | {baseline} | {study.data_name}")
 viz.save_figure(fig, "boundary_gain_by_object_size", caption="Accuracy on objects binned by area, baseline and "
-                "refined, with 95 % video-bootstrap intervals; gains over the baseline above the bars")
-display(readable(sizes[["method", "size_bin", "n_objects", "accuracy", "accuracy_sd", "accuracy_ci_low",
-                        "accuracy_ci_high", "gain_accuracy", "gain_accuracy_sd", "gain_accuracy_ci_low",
-                        "gain_accuracy_ci_high"]]))
+                "refined, with 95 % intervals over seeds and videos; gains over the baseline above the bars")
+display(readable(sizes[["method", "size_bin", "n_objects", *interval_columns("accuracy", "gain_accuracy")]]))
 
 # %%
-lines = []
-for method, rows in sizes[sizes["method"] != "baseline"].groupby("method", sort=False):
-    small, large = rows.iloc[0], rows.iloc[-1]
-    lines.append(f"- {method}: the smallest objects ({small['size_bin']} px) change by {interval(small, 'gain_accuracy')} "
-                 f"points ({gain_supported(small, 'accuracy')}), the largest ({large['size_bin']} px) by "
-                 f"{interval(large, 'gain_accuracy')} ({gain_supported(large, 'accuracy')}).")
-takeaway("Accuracy on objects against the baseline, [95 % interval over videos]:\n" + "\n".join(lines))
+takeaway("Accuracy on objects against the baseline, by object area, [95 % interval over seeds and videos]:\n"
+         + bullets(size_findings(sizes)))
 
 # %% [markdown]
 # ## Consistency over time
 # VC8 of every 8-frame window of every video: the share of pixels whose class stays fixed in the ground truth
 # and whose prediction stays fixed too. Green where the refiner makes the prediction steadier, orange where
 # it makes it flicker. The figure shows the first masklet source (mean over training seeds, dashed: ± sd over
-# seeds); the summary table pools every window of every video, with intervals over videos.
+# seeds); the summary table pools every window of every video, with intervals over seeds and videos.
 
 # %%
-by_window = pd.concat(windows).assign(vc_baseline=lambda d: 100 * d["vc_baseline"],
+by_window = counts.windows.assign(vc_baseline=lambda d: 100 * d["vc_baseline"],
                                       vc_refined=lambda d: 100 * d["vc_refined"])
 grouped = by_window.groupby(["video", "window_start"], sort=False)[["vc_baseline", "vc_refined"]]
 vc = grouped.mean().join(grouped.std(ddof=1).add_suffix("_sd")).reset_index()
@@ -254,31 +187,27 @@ viz.save_table(vc, "boundary_vc8_over_time", caption=f"VC8 (%) per window, basel
 fig = viz.boundary.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklets | {study.data_name}", n=8)
 viz.save_figure(fig, "boundary_vc8_over_time", caption="Video consistency VC8 per window start, per video (mean over "
                 "training seeds; dashed: ± sd over seeds)")
-steadier = ratio_rows(stacked("steadier"), "windows_steadier", {}, against=None).drop(columns=["n_seeds", "n_videos"])
-vc_summary = ratio_rows(stacked("vc"), "mVC8", {}).merge(steadier, on="method", how="left")
+steadier = ratio_rows(counts.steadier, "windows_steadier", {}, against=None).drop(columns=["n_seeds", "n_videos"])
+vc_summary = ratio_rows(counts.vc, "mVC8", {}).merge(steadier, on="method", how="left")
 vc_summary = vc_summary[[c for c in vc_summary.columns if c not in ("n_seeds", "n_videos")] + ["n_seeds", "n_videos"]]
 viz.save_table(vc_summary, "boundary_vc8_summary", caption="Mean VC8 (%) over every window of every video, the gain "
                "over the baseline, and the share of windows (%) refinement makes steadier: mean over training seeds, "
-               "sd over seeds, 95 % video-bootstrap intervals")
+               "sd over seeds, 95 % intervals over seeds and videos")
 display(readable(vc_summary))
 
 # %%
-lines = []
-base_row = vc_summary.set_index("method").loc["baseline"]
-for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
-    lines.append(f"- {row['method']}: mean VC8 {base_row['mVC8']:.1f} -> {row['mVC8']:.1f}, a change of "
-                 f"{interval(row, 'gain_mVC8')} points ({gain_supported(row, 'mVC8')}); "
-                 f"{interval(row, 'windows_steadier', digits=0, signed=False)} % of the 8-frame windows are steadier "
-                 "after refinement.")
-takeaway("Consistency over time, [95 % interval over videos]:\n" + "\n".join(lines))
+takeaway("Consistency over time, [95 % interval over seeds and videos]:\n" + bullets(consistency_findings(vc_summary)))
 
 # %% [markdown]
 # ## What we learned
-# - Whether the refiner's gain "comes from boundaries" depends on the masklets: with exact objects the gain is
-#   largest in the narrowest boundary bands, as the paper reports for SAM2; with masklets whose outlines are
-#   worse than the network's, the boundary bands are where the losses are. The takeaways above say where the
-#   intervals over videos separate the narrow band from the wide one, and where they do not.
-# - The per-class and per-size views show which objects pay: small and thin ones first; a class or a bin counts
-#   only where its interval excludes zero.
-# - Consistency over time follows the same rule: good masklets hold a pixel's class steady, drifting ones make
-#   it flicker. `06_failure_cases` sorts the damage into causes.
+# Whether the refiner's gain "comes from boundaries" is decided per masklet source, by the band sweep (the
+# verdicts are recomputed here from the tables above):
+
+# %%
+takeaway(bullets(boundary_verdicts(curve, trimap) + size_findings(sizes) + consistency_findings(vc_summary)))
+
+# %% [markdown]
+# - A masklet source's verdict does not carry over to another: the same vote gains or loses depending on the
+#   masklets' outlines and on how they are carried. `06_failure_cases` sorts the damage into causes.
+# - A class the baseline almost never predicts cannot be won by the vote, whatever the masklets: the vote only
+#   chooses among classes the network predicts inside a masklet.

@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -18,20 +19,20 @@
 # A *damaged* pixel is one the baseline got right and the refiner got wrong. The code sorts every damaged
 # pixel into the first cause that applies (see `vsslib.analysis.failures`), and each cause points to a knob:
 #
-# | cause | what happened | what to try |
-# |---|---|---|
-# | object entered mid-window | no masklet was proposed for it before the next key frame | `discover_every`, a shorter `window` |
-# | small or thin object swallowed | it fell between grid points; a larger masklet absorbed it | a denser `points_per_side` |
-# | masklet drifted off its object | propagation lost the object in this frame | a shorter `window` |
-# | vote spoiled by drifting frames | the masklet is on its object here, but its drifting frames won its one vote | `vote: frame`, a shorter `window` |
-# | masklet spans several classes | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` |
-# | pure masklet spilled onto a neighbour | a mostly-correct mask reached over an object's edge | tighter masks at edges |
-# | baseline's majority wrong inside a correct masklet | the mask was right, the network's majority inside it was wrong | a better baseline network |
+# | cause | what happened | what to try (SAM2) | what to try (classical generator) |
+# |---|---|---|---|
+# | object entered mid-window | no masklet was proposed for it before the next key frame | `discover_every`, a shorter `window` | the same |
+# | small or thin object swallowed | it fell between grid points; a larger masklet absorbed it | a denser `points_per_side` | a lower `scale`, `min_area`, `min_size` |
+# | masklet drifted off its object | propagation lost the object in this frame | a shorter `window` | a shorter `window`, `motion: masklet` |
+# | vote spoiled by drifting frames | the masklet is on its object here, but its drifting frames won its one vote | `vote: frame`, a shorter `window` | the same |
+# | masklet spans several classes | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` | a lower `scale`, a smaller `sigma` |
+# | pure masklet spilled onto a neighbour | a mostly-correct mask reached over an object's edge | tighter masks at edges | a smaller `flow.winsize` |
+# | baseline's majority wrong inside a correct masklet | the mask was right, the network's majority inside it was wrong | a better baseline network | the same |
 #
 # Drift is charged per frame: only the frames where a masklet has slid off its object. The whole-masklet
 # charge (every frame of a masklet that drifts anywhere) is shown beside it, labelled, as an upper bound.
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
-# baseline's training seeds, with their sd over seeds and 95 % video-bootstrap intervals.
+# baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
 # **First run:** seconds once `03_refiner` has run.
 
@@ -51,24 +52,20 @@ from IPython.display import display
 
 from vsslib import viz
 from vsslib.analysis import FailureSettings, diagnose, merge_reports, summarize_failures, summarize_hurt_frames
-from vsslib.masks import components_in_time
 from vsslib.study import Study
-from vsslib.tables import readable
-from vsslib.viz.failures import CAUSE_LABELS, CAUSE_REMEDIES
+from vsslib.tables import interval_columns, readable
+from vsslib.viz.failures import CAUSE_LABELS, remedy
 from vsslib.viz.prose import interval, takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## Damage by cause, for every masklet source
 # Left: each cause's share of the damaged pixels. Right: the mIoU that giving its damaged pixels back to the
 # baseline would regain (the costs of single causes do not add up, since mIoU is not linear in the counts).
 # Each video is diagnosed once per training seed of the baseline; bars are means over seeds, whiskers 95 %
-# intervals over videos.
+# intervals over seeds and videos.
 
 # %%
 dataset = study.dataset()
@@ -82,7 +79,7 @@ for source in settings.masklets.sources:
     for k, seed in enumerate(seeds):
         for video_name in study.videos():
             run = study.video_run(baseline, source, video_name, train_seed=seed)
-            instances = run.instances if run.instances is not None else components_in_time(run.gt) + 1
+            instances = run.objects
             for scope in scopes:
                 reports[(source, scope)][k].append(
                     diagnose(run.gt, instances, run.baseline, run.refined, run.masklets, dataset.num_classes,
@@ -93,17 +90,15 @@ causes = pd.concat([summarize_failures(per_seed).assign(masklets=source)
                     for (source, _), per_seed in reports.items()], ignore_index=True)
 viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}): "
                "damaged pixels and events (mean and sd over training seeds), each cause's share of the damaged pixels "
-               "(%) and the mIoU points it costs, with 95 % video-bootstrap intervals; drift_scope: drift charged per "
+               "(%) and the mIoU points it costs, with 95 % intervals over seeds and videos; drift_scope: drift charged per "
                "frame, or on every frame of a masklet that drifts anywhere")
 for source in settings.masklets.sources:
     summary = causes[(causes["masklets"] == source) & (causes["drift_scope"] == "frame")]
     fig = viz.failures.plot_failure_causes(summary, title=f"Failure causes | {baseline} + {source} masklets | {study.data_name}")
     viz.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} "
-                    "masklets), with 95 % video-bootstrap intervals")
-display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause", "pixel_share", "pixel_share_sd",
-                                                           "pixel_share_ci_low", "pixel_share_ci_high", "miou_cost",
-                                                           "miou_cost_sd", "miou_cost_ci_low", "miou_cost_ci_high"]],
-                 digits=2))
+                    "masklets), with 95 % intervals over seeds and videos")
+display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause",
+                                                           *interval_columns("pixel_share", "miou_cost")]], digits=2))
 
 # %%
 lines = []
@@ -118,13 +113,13 @@ for source, part in per_frame.groupby("masklets", sort=False):
     lines.append(f"- {source} masklets: {part['pixels'].sum():,.0f} damaged pixels (mean over seeds); the main cause is "
                  f"*{CAUSE_LABELS[top['cause']]}* with {interval(top, 'pixel_share', digits=0, signed=False)} % of them, "
                  f"{lead}; it costs {interval(top, 'miou_cost', digits=2, signed=False)} mIoU points. "
-                 f"What to try: {CAUSE_REMEDIES[top['cause']]}.")
+                 f"What to try with {source} masklets: {remedy(top['cause'], source)}.")
 drift = causes[causes["cause"] == "drift"].set_index(["masklets", "drift_scope"])
 drift_lines = [f"drift is {interval(drift.loc[(s, 'frame')], 'pixel_share', digits=0, signed=False)} % of the {s} "
                f"damage per frame, {interval(drift.loc[(s, 'masklet')], 'pixel_share', digits=0, signed=False)} % "
                "when a drifting masklet is charged on all its frames"
                for s in settings.masklets.sources]
-takeaway("Shares and costs with their 95 % interval over videos:\n" + "\n".join(lines) + "\n\nCharging drift: "
+takeaway("Shares and costs with their 95 % interval over seeds and videos:\n" + "\n".join(lines) + "\n\nCharging drift: "
          + "; ".join(drift_lines) + ".")
 
 # %% [markdown]
@@ -136,12 +131,12 @@ hurt = pd.DataFrame([{"masklets": source, **summarize_hurt_frames(reports[(sourc
                      for source in settings.masklets.sources])
 viz.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement lowers the frame's accuracy, per masklet "
                "source: hurt frames (mean and sd over training seeds) and their share (%) with its 95 % "
-               "video-bootstrap interval")
+               "interval over seeds and videos")
 display(readable(hurt))
 
 # %%
 takeaway(" ".join(f"{row['masklets']} masklets hurt {row['hurt_frames']:.0f} of {row['frames']} frames "
-                  f"({interval(row, 'hurt_share', digits=0, signed=False)} %, 95 % interval over videos)."
+                  f"({interval(row, 'hurt_share', digits=0, signed=False)} %, 95 % interval over seeds and videos)."
                   for _, row in hurt.iterrows()))
 
 # %% [markdown]
@@ -155,7 +150,7 @@ for source in settings.masklets.sources:
     report = merge_reports(reports[(source, "frame")][0])
     worst = report.examples.sort_values("pixels", ascending=False).drop_duplicates("cause")
     rows, loaded = [], {}
-    for example in worst.head(6).to_dict("records"):
+    for example in worst.to_dict("records"):  # one row per cause that damaged any pixel
         if example["video"] not in loaded:
             loaded[example["video"]] = study.video_run(baseline, source, example["video"], train_seed=seeds[0])
         run = loaded[example["video"]]
@@ -168,8 +163,9 @@ for source in settings.masklets.sources:
 
 # %% [markdown]
 # ## What we learned
-# - Most damage has a cause a reader can act on: drifting or spanning masklets point to the generator's
-#   window and filters, objects entering mid-window to discovery, swallowed small objects to the point grid.
+# - Most damage has a cause a reader can act on, and the knob depends on the generator: the table at the top
+#   names SAM2's and the classical generator's. The takeaways rank the causes only where their intervals are
+#   apart (marginal intervals, not a paired interval of the difference).
 # - With exact masklets, what damage remains is the baseline's own wrong majority inside correct masks (the
 #   oracle rows of the table): the cure is a better network, not better masks.
 # - Charging a drifting masklet's every frame to drift overstates drift; the per-frame charge is the one to

@@ -6,8 +6,9 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (vsslib)
 #     language: python
 #     name: python3
 # ---
@@ -42,12 +43,9 @@ from vsslib.specs import sam2_config
 from vsslib.study import Study
 from vsslib.viz.prose import takeaway
 
-study = Study.from_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir)
 settings = study.settings
 sam2 = settings.masklets.sam2
-viz.set_style()
-viz.use_results(study.results)
-print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
 
 # %% [markdown]
 # ## Time per frame of every stage

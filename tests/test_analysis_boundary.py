@@ -286,3 +286,58 @@ def test_per_class_summary_by_hand() -> None:
         assert table[f"gain_{score}"].tolist() == pytest.approx((100 * reference[f"{score}_gain"]).tolist())
     with pytest.raises(ParameterError, match="3 class names, but the counts have 2"):
         per_class_summary([baseline], [refined], ["road", "car", "sky"])
+
+
+def test_collect_boundary_counts_stacks_seeds_videos_and_sources() -> None:
+    """Two seeds x two videos x two sources of the trimap case above: the counts land at (seed, video) of each
+    method (hand-computed band pixels; correct pixels from the brute-force loop), the baseline comes once, the
+    objects come from the runs' ground truth (VideoRun.objects), and the VC table has the first source only."""
+    from vsslib.analysis import collect_boundary_counts
+    from vsslib.study import VideoRun
+
+    gt = np.zeros((2, 4, 8), np.uint8)
+    gt[..., 4:] = 1
+    shifted = gt.copy()
+    shifted[..., 4] = 0
+
+    def load(seed: int, source: str, video: str) -> VideoRun:
+        # seed 1's baseline is exact; the refined map of source "b" is exact, of "a" the baseline's
+        baseline = gt if seed == 1 else shifted
+        refined = gt if source == "b" else baseline
+        return VideoRun(video=video, frame_ids=["0", "1"], frames=np.zeros((2, 4, 8, 3), np.uint8), gt=gt,
+                        instances=None, baseline=baseline, masklets=np.zeros((2, 4, 8), np.int32), refined=refined)
+
+    counts = collect_boundary_counts(load, [0, 1], ["v0", "v1"], ["a", "b"], 2, ratios=[0.1], widths=[1, 2],
+                                     bins=[10], vc_length=1)
+    assert set(counts.trimap) == {"baseline", "refined (a)", "refined (b)"}
+    correct, pixels = counts.trimap["baseline"]
+    assert correct.shape == pixels.shape == (2, 2, 2)  # seeds, videos, widths
+    assert pixels[0, 0].tolist() == [16, 32]  # two frames of 8 and 16 band pixels
+    for seed, baseline in ((0, shifted), (1, gt)):
+        for method, pred in (("baseline", baseline), ("refined (a)", baseline), ("refined (b)", gt)):
+            got_correct, got_pixels = counts.trimap[method]
+            for w, (accuracy, total) in enumerate(_brute_trimap([gt], [pred], [1, 2])):
+                assert got_pixels[seed, 1, w] == total and got_correct[seed, 1, w] == round(accuracy * total)
+    objects, n_objects = counts.size["baseline"][0], counts.size["baseline"][1]
+    assert n_objects.shape == (2, 2, 2) and n_objects[0, 0].sum() == 4  # 2 classes x 2 frames, one object each
+    assert counts.band["baseline"][0].shape == (2, 2, 1, 2)  # seeds, videos, ratios, classes
+    assert counts.vc["baseline"][1].shape == (2, 2, 1) and set(counts.steadier) == {"refined (a)", "refined (b)"}
+    assert counts.windows.groupby("seed").size().tolist() == [2, 2]  # VSPW: T - n = 1 window per video and seed
+    assert counts.vc["baseline"][1].tolist() == [[[1], [1]], [[1], [1]]] and counts.frame_shape == (4, 8)
+    with pytest.raises(ParameterError, match="needs seeds, videos and sources"):
+        collect_boundary_counts(load, [], ["v0"], ["a"], 2, ratios=[0.1], widths=[1], bins=[10])
+
+
+def test_video_run_objects_fall_back_to_components_of_the_ground_truth() -> None:
+    """Without instances, objects are each class's components in space and time plus one (0 on ignored pixels)."""
+    from vsslib.study import VideoRun
+
+    gt = np.array([[[0, 0, 1], [255, 1, 1]], [[0, 0, 1], [0, 255, 1]]], np.uint8)  # (T=2, H=2, W=3)
+    run = VideoRun(video="v", frame_ids=["0", "1"], frames=np.zeros((2, 2, 3, 3), np.uint8), gt=gt, instances=None,
+                   baseline=gt, masklets=np.zeros((2, 2, 3), np.int32), refined=gt)
+    objects = run.objects
+    assert (objects[gt == 255] == 0).all() and (objects[gt != 255] > 0).all()
+    assert len(np.unique(objects[gt == 0])) == 1 and len(np.unique(objects[gt == 1])) == 1  # joined over frames
+    assert objects[gt == 0][0] != objects[gt == 1][0]
+    given = np.arange(12, dtype=np.int32).reshape(2, 2, 3)
+    assert VideoRun(**{**run.__dict__, "instances": given}).objects is given

@@ -17,7 +17,7 @@ from vsslib.analysis import (CAUSES, FailureSettings, damage_causes, diagnose, m
 from vsslib.errors import ParameterError
 from vsslib.metrics import mean_iou
 from vsslib.refine import refine
-from vsslib.statistics import resample_videos
+from vsslib.statistics import resample_seeds_and_videos
 
 
 def _only(report, cause: str, pixels: int, events: int) -> None:
@@ -353,17 +353,19 @@ def _random_reports(seeds: int, videos: int) -> list[list]:
 
 def test_failure_statistics_match_merged_reports_of_every_draw() -> None:
     """Independent route: for each bootstrap draw, merge the drawn videos' reports (a video drawn twice merged
-    twice) and read FailureReport.summary(); average over seeds, take percentiles. One seed on all videos gives
+    twice) and read FailureReport.summary(); average over the drawn seeds (a seed drawn twice counts twice), take
+    percentiles. One seed on all videos gives
     the merged report's own summary."""
     reports = _random_reports(seeds=3, videos=4)
     table = summarize_failures(reports, resamples=60, seed=5).set_index("cause")
-    weights = resample_videos(4, resamples=60, seed=5)
+    seed_weights, weights = resample_seeds_and_videos(3, 4, resamples=60, seed=5)
 
     def summary(per_seed: list, row) -> object:
         return merge_reports([r for r, times in zip(per_seed, row, strict=True) for _ in range(times)]).summary()
 
     on_all = [summary(per_seed, np.ones(4, int)).set_index("cause") for per_seed in reports]
-    drawn = [[summary(per_seed, row).set_index("cause") for per_seed in reports] for row in weights]
+    drawn = [[summary(reports[s], row).set_index("cause") for s in range(3) for _ in range(seed_row[s])]
+             for seed_row, row in zip(seed_weights, weights, strict=True)]
     assert table["n_seeds"].unique().tolist() == [3] and table["n_videos"].unique().tolist() == [4]
     assert table["drift_scope"].unique().tolist() == ["frame"]
     for column in ("pixel_share", "miou_cost"):
@@ -395,8 +397,10 @@ def test_hurt_frame_share_by_hand() -> None:
     assert row["hurt_frames"] == pytest.approx(hurt.sum(axis=1).mean())
     assert row["hurt_share"] == pytest.approx(100 * hurt.sum(axis=1).mean() / 10)
     assert row["hurt_share_sd"] == pytest.approx(100 * np.std(hurt.sum(axis=1) / 10, ddof=1))
-    # draws (a, a), (a, b), (b, b): seed-averaged shares hurt[:, 0].mean() / 5, the pooled one, hurt[:, 1].mean() / 5
-    possible = [hurt[:, 0].mean() / 5, hurt.sum(axis=1).mean() / 10, hurt[:, 1].mean() / 5]
+    # video draws (a, a), (a, b), (b, b) give seed s the share hurt[s, 0] / 5, hurt[s].sum() / 10, hurt[s, 1] / 5;
+    # seed draws (s, s) keep it, (0, 1) average the two seeds: the extremes are single seeds' (each combination
+    # has probability at least 1/16, so 2000 draws hold them all and the 95 % percentiles are the extremes)
+    possible = [share for s in range(2) for share in (hurt[s, 0] / 5, hurt[s].sum() / 10, hurt[s, 1] / 5)]
     assert row["hurt_share_ci_low"] == pytest.approx(100 * min(possible))
     assert row["hurt_share_ci_high"] == pytest.approx(100 * max(possible))
     with pytest.raises(ParameterError, match="different videos"):

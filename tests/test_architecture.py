@@ -1,5 +1,6 @@
 """The package's structure, checked from its source: no private names imported across modules, each constant
-defined once, no import loops between modules, no module over 600 lines."""
+defined once, every import (function-local ones too) to its own layer or below, no import loops between modules
+or packages, no module over 600 lines."""
 
 from __future__ import annotations
 
@@ -58,17 +59,58 @@ def test_each_constant_is_defined_once() -> None:
     assert not repeated, repeated
 
 
-def test_no_import_loops_between_modules() -> None:
+LAYERS = {
+    "base": ("errors", "_io", "cache", "executor", "devices"),
+    "method": ("data", "metrics", "masks", "checkpoints", "refine", "classify", "segmenters", "sam2_mini", "analysis",
+               "statistics"),
+    "viz": ("viz",),
+    "study": ("settings", "specs", "study", "runs", "tables", "findings", "verdicts", "verify", "notebooks", "references",
+              "site", "cli", "gpu_check", "bench", "__main__"),
+}
+"""Layers, lowest first: a module imports only from its own layer or below (the package root ``vsslib``, the
+public face, stands above them all)."""
+RANK = {top: rank for rank, names in enumerate(LAYERS.values()) for top in names}
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return len(LAYERS) if len(parts) == 1 else RANK[parts[1]]
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """module -> the package modules it makes Python execute: every import anywhere in the file (function-local
+    ones and those under ``TYPE_CHECKING`` included), plus the packages above each target (importing
+    ``vsslib.masks.base`` runs ``vsslib/masks/__init__.py``) other than the root and the module's own."""
     modules = _modules()
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for module, tree in modules.items():
-        for node in tree.body:  # module-level imports only: the ones that run at import time
+        own = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 target = _resolve(module, _is_package(module), node)
                 candidates = [target] + [f"{target}.{a.name}" for a in node.names]
-                graph[module].update(c for c in candidates if c in modules and c != module)
-    # A package's __init__ importing its own submodules is how packages are built, not a loop.
-    edges = {m: {t for t in ts if not (t.startswith(m + ".") and _is_package(m))} for m, ts in graph.items()}
+            elif isinstance(node, ast.Import):
+                candidates = [a.name for a in node.names]
+            else:
+                continue
+            for name in [c for c in candidates if c in modules and c != module]:
+                parts = name.split(".")
+                graph[module].add(name)
+                graph[module].update(p for p in (".".join(parts[:i]) for i in range(2, len(parts)))
+                                     if p in modules and p not in own)
+    return graph
+
+
+def test_every_import_goes_to_its_own_layer_or_below() -> None:
+    assert set(RANK) == {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
+                         if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()}
+    upward = sorted(f"{m} ({_layer(m)}) imports {t} ({_layer(t)})" for m, ts in _import_graph().items() for t in ts
+                    if _layer(t) > _layer(m))
+    assert not upward, upward
+
+
+def test_no_import_loops_between_modules_or_packages() -> None:
+    edges = _import_graph()
     state: dict[str, int] = {}
     loops = []
 
@@ -76,7 +118,7 @@ def test_no_import_loops_between_modules() -> None:
         state[node] = 1
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                loops.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+                loops.append(path[path.index(nxt):] + [nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -84,12 +126,22 @@ def test_no_import_loops_between_modules() -> None:
     for module in sorted(edges):
         if module not in state:
             visit(module, [module])
-    # Loops through a package __init__ that re-exports a sibling are the only ones allowed.
-    real = [loop for loop in loops if not any(_is_package(m) for m in loop)]
-    assert not real, real
+    assert not loops, loops
 
 
 def test_no_module_is_over_600_lines() -> None:
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, long
+
+
+def test_design_document_names_every_room_and_the_layer_table_is_the_tests() -> None:
+    """docs/design.md names every top-level module and package of vsslib, and its layer table is LAYERS."""
+    text = (PACKAGE.parent / "docs" / "design.md").read_text()
+    rooms = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
+             if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").is_file()}
+    missing = sorted(room for room in rooms if f"vsslib.{room}" not in text and f"`{room}`" not in text)
+    assert not missing, missing
+    for layer, names in LAYERS.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| {layer} |"))
+        assert sorted(row.split("|")[2].replace("`", "").replace(" ", "").split(",")) == sorted(names), layer

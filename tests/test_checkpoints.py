@@ -167,7 +167,7 @@ def test_without_a_published_hash_a_strict_load_decides(server: _Server, tmp_pat
 
     import torch
 
-    from vsslib.masks.sam2_model import build_sam2_model
+    from vsslib.masks.sam2_model import build_sam2_model, strict_load_check
 
     torch.manual_seed(0)
     weights = build_sam2_model("configs/sam2/sam2_hiera_t.yaml", None, random_weights=True).state_dict()
@@ -176,9 +176,12 @@ def test_without_a_published_hash_a_strict_load_decides(server: _Server, tmp_pat
     torch.save({"model": weights}, buffer)
     server.payload = buffer.getvalue()
     path = fetch_checkpoint("configs/sam2/sam2_hiera_t.yaml", folder=tmp_path / "good", url=server.url,
-                            progress=False, timeout=30)
+                            progress=False, timeout=30, strict_load=strict_load_check)
     assert path.name == "sam2_hiera_tiny.pt" and path.read_bytes() == server.payload
-    assert verify_checkpoint(path, "configs/sam2/sam2_hiera_t.yaml") == "strict load"
+    assert verify_checkpoint(path, "configs/sam2/sam2_hiera_t.yaml", strict_load=strict_load_check) == "strict load"
+    with pytest.raises(CheckpointError, match="no SHA-256 is known for sam2_hiera_tiny.pt; pass sha256=... or "
+                                              "strict_load="):
+        verify_checkpoint(path, "configs/sam2/sam2_hiera_t.yaml")
 
     first = next(iter(weights))
     buffer = io.BytesIO()
@@ -186,7 +189,8 @@ def test_without_a_published_hash_a_strict_load_decides(server: _Server, tmp_pat
     server.payload = buffer.getvalue()
     with pytest.raises(CheckpointError, match=rf"does not match config configs/sam2/sam2_hiera_t\.yaml .* 1 of "
                                               rf"{len(weights)} weights missing \({re.escape(first)}\)"):
-        fetch_checkpoint("configs/sam2/sam2_hiera_t.yaml", folder=tmp_path / "bad", url=server.url, progress=False)
+        fetch_checkpoint("configs/sam2/sam2_hiera_t.yaml", folder=tmp_path / "bad", url=server.url, progress=False,
+                         strict_load=strict_load_check)
     assert _files(tmp_path / "bad") == []
 
 

@@ -49,9 +49,18 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--masks", "sam3"], "error: --masks 'sam3' is not a masklet source; valid: classical, oracle, sam2"),
-    (["--masks", "classical", "--window", "0"], "error: --window 0: must be at least 1"),
-    (["--masks", "sam2", "--points-per-side", "0"], "error: --points-per-side 0: must be at least 1"),
-    (["--masks", "classical", "--dilation-ratio", "-0.1"], "error: --dilation-ratio -0.1: must lie in (0, 1)"),
+    (["--masks", "classical", "--window", "0"], "error: --window 0: masklets.window=0 must be a positive number"),
+    (["--masks", "sam2", "--points-per-side", "0"],
+     "error: --points-per-side 0: masklets.sam2.points_per_side=0 must be an integer in [1, inf]"),
+    (["--masks", "classical", "--dilation-ratio", "-0.1"],
+     "error: --dilation-ratio -0.1: metrics.dilation_ratio=-0.1 must lie in (0, 1)"),
+    (["--masks", "sam2-mini", "--device", "cuda"],
+     "error: --device is a setting of sam2, not of --masks sam2-mini (which takes --discover-every, --link-iou, "
+     "--points-per-side, --pred-iou-thresh, --stability-score-offset, --stability-score-thresh, --window)"),
+    (["--masks", "oracle", "--window", "8"], "error: --window is a setting of classical and sam2 and sam2-mini, not of "
+                                             "--masks oracle (which takes --oracle-seed, --oracle-strength)"),
+    (["--masks", "classical", "--oracle-strength", "0.5"], "error: --oracle-strength is a setting of oracle, not of "
+                                                           "--masks classical"),
     (["--masks", "sam2"], "error: --masks sam2 needs --sam2-checkpoint PATH (and the matching --sam2-config)"),
     (["--masks", "sam2", "--sam2-checkpoint", "/nowhere/sam2.1_hiera_tiny.pt"],
      "error: SAM2 checkpoint /nowhere/sam2.1_hiera_tiny.pt not found"),
@@ -191,3 +200,22 @@ def test_classify_writes_every_combination_and_the_baseline(tmp_path: Path, caps
         assert {"mbiou", "mvc8", "mvc16", "seconds_per_frame"} <= set(written[variant])
     assert set(written["baseline"]["seconds_per_frame"]) == {"baseline"}
     assert written["features"] == "appearance" and written["masklet_source"] == "oracle"
+
+
+def test_masklet_options_are_the_masklet_settings_knobs() -> None:
+    """Every knob of the settings' masklet sections is an option of refine and classify (by name, with the
+    component's default), and every masklet option is such a knob or a source keyword the CLI names."""
+    import dataclasses
+
+    from vsslib.cli import OPTION_KEYS, SOURCE_OPTIONS
+    from vsslib.settings import StudySettings
+
+    masklets = StudySettings().masklets
+    knobs = {f"masklets.{prefix}{f.name}": f.default for section, prefix in ((masklets, ""), (masklets.sam2, "sam2."))
+             for f in dataclasses.fields(section) if "declared_in" in f.metadata}
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in ("refine", "classify"):
+        group = next(g for g in commands[name]._action_groups if g.title == "masklets")
+        dests = {a.dest: a.default for a in group._group_actions}
+        assert {OPTION_KEYS[d]: v for d, v in dests.items() if d in OPTION_KEYS} == knobs, name
+        assert set(dests) == {"masks", *SOURCE_OPTIONS} | {d for d in dests if d in OPTION_KEYS}, name

@@ -36,8 +36,11 @@ def _write(folder: Path) -> Path:
     pd.DataFrame([{"baseline": "net", "strength": s, "method": "refined", **_stats(60 - 20 * s, g)}
                   for s, g in ((0.0, 10.0), (0.5, 0.2), (1.0, -8.0))]).to_csv(
         tables / "refiner_oracle_sweep.csv", index=False)
-    pd.DataFrame([{"masklets": "oracle", "features": "appearance", "variant": v, **_stats(x, x - 50)}
-                  for v, x in (("none", 70.0), ("fused", 80.0))]).to_csv(tables / "mask_classifier.csv", index=False)
+    pd.DataFrame([{"masklets": "oracle", "method": "approach 1", "features": "-", "variant": "refined",
+                   **_stats(90.0, 40.0)}]  # not an approach-2 row: never "the highest"
+                 + [{"masklets": "oracle", "method": "approach 2", "features": "appearance", "variant": v,
+                     **_stats(x, x - 50)} for v, x in (("none", 70.0), ("fallback", 70.0), ("fused", 80.0))]
+                 ).to_csv(tables / "mask_classifier.csv", index=False)
     return folder
 
 
@@ -46,9 +49,14 @@ def test_gains_carry_their_intervals_and_verdicts(tmp_path: Path) -> None:
     assert "| net | oracle | 50.0 [48.0, 52.0] | 60.0 [58.0, 62.0] | +10.0 [+9.0, +11.0] (a gain)" in text
     assert "| net | classical |" in text and "-0.5 [-1.5, +0.5] (not distinguishable from zero)" in text
     assert "strength 1: -8.0 [-9.0, -7.0] (a loss)" in text
-    assert "above zero up to strength 0" in text and "below zero from strength 1" in text
+    assert ("above zero at s = 0, below zero at s = 1, and holds zero at s = 0.5 (not distinguishable from no "
+            "change)") in text
     assert "+7.0 [+6.0, +8.0] (a gain) with one vote per masklet and frame" in text
-    assert "best variant fused on appearance features, mIoU 80.0 [78.0, 82.0]" in text
+    assert "the highest of the 3 approach-2 rows is `fused` on appearance features, mIoU 80.0 [78.0, 82.0]" in text
+    assert "`none` and `fallback` are equal in every row" in text and "upper bound" in text
+    # 2 one-vote-per-masklet rows x 3 gains + 1 vote line x 2 + 3 strengths + 1 classifier = 12 verdicts
+    assert "The block states 12 verdicts" in text and "about 0.6 of them" in text
+    assert "built in" not in text  # mVC16 60.0: not constant by construction
     assert PAPER_CLAIM in text
 
 

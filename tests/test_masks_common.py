@@ -85,7 +85,7 @@ def test_settings_are_frozen_hashable_and_validated_with_the_key_and_value() -> 
                             ({"window": 2.5}, "window=2.5")]:
         with pytest.raises(ParameterError, match=message):
             WindowSettings(**kwargs)
-    with pytest.raises(ParameterError, match=r"unknown classical masklet setting\(s\) \['windw'\]; valid: .*window"):
+    with pytest.raises(ParameterError, match=r"unknown classical masklet setting\(s\) \['windw'\]; valid for classical: .*window"):
         create_masklet_source("classical", windw=3)
 
 

@@ -10,10 +10,13 @@ import pytest
 import torch
 
 from vsslib.errors import CheckpointError, ParameterError
-from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors
+from vsslib.sam2_mini.card import readme_text, targets
+from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors, normalise
+from vsslib.sam2_mini.image_pass import draw_prompts, image_pass
 from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH, build_model, feature_sizes, load_weights
 from vsslib.sam2_mini.quality import best_ious, oracle_position, track_ious
-from vsslib.sam2_mini.train import StageSettings, Trainer, TrainSettings, learning_rate, stage_at
+from vsslib.sam2_mini.train import (StageSettings, Trainer, TrainSettings, heldout_iou, learning_rate,
+                                    parameter_groups, read_records, stage_at)
 
 SIZE = 256  # the model's input size (assets/sam2_mini.yaml)
 
@@ -180,14 +183,130 @@ def test_quality_measures_by_hand():
     assert oracle_position(0.9, [0.0, 1.0], [0.8, 0.3]) is None
 
 
-def test_mask_logits_start_at_zero(tmp_path):
-    torch.set_num_threads(1)
-    trainer = Trainer(tiny_settings(), [boxes_video()], tmp_path)
-    trainer.model.eval()
+def test_draw_prompts_by_hand():
+    masks = np.zeros((2, 16, 16), bool)
+    masks[0, 5, 7] = True  # one pixel: the click must be exactly there, (x, y) = (col, row)
+    masks[1, 2:10, 4:8] = True  # rows 2-9, cols 4-7
+    coords, labels = draw_prompts(masks, np.random.default_rng(0), prob_box=0.0)
+    assert coords[0, 0].tolist() == [7.0, 5.0] and labels[0].tolist() == [1, -1]
+    x, y = coords[1, 0]
+    assert masks[1, int(y), int(x)] and labels[1].tolist() == [1, -1]
+    coords, labels = draw_prompts(masks[1:], np.random.default_rng(1), prob_box=1.0, box_noise=0.1)
+    assert labels[0].tolist() == [2, 3]
+    # corners within 1 px (0.1 x a side of 4 or 8 px, at least 1 px) of the true box (4, 2)-(7, 9)
+    assert np.all(np.abs(coords[0] - np.array([[4, 2], [7, 9]])) <= 1.0 + 1e-6)
+    with pytest.raises(ParameterError, match="object 0 has an empty mask"):
+        draw_prompts(np.zeros((1, 4, 4), bool), np.random.default_rng(0), prob_box=0.0)
+
+
+def test_image_pass_equals_sam2s_own_image_predictor():
+    """The direct pass gives the masks and IoU predictions SAM2ImagePredictor gives for the same click."""
+    from vsslib.masks.sam2_model import build_image_predictor
+
+    torch.manual_seed(0)
+    model = build_model("base").eval()
+    video = boxes_video(1)
+    images = torch.from_numpy(normalise(video.frames))  # (1, 3, S, S)
+    # a click, a box (corners top-left, bottom-right) and another click: clicks and boxes are decoded as groups
+    clicks = np.array([[[50.0, 40.0], [0.0, 0.0]], [[30.0, 20.0], [110.0, 80.0]], [[60.0, 150.0], [0.0, 0.0]]],
+                      np.float32)
+    labels = np.array([[1, -1], [2, 3], [1, -1]], np.int32)
     with torch.no_grad():
-        out = trainer.model(trainer.sampler(tiny_settings().stages[0]).batch(np.random.default_rng(0)))[0]
-    logits = out["multistep_pred_multimasks_high_res"][0]
-    scores = out["multistep_object_score_logits"][0][:, 0]
-    # 0 for every object the object-score head sees; sam2 writes NO_OBJ_SCORE (-1024) for the others
-    expected = torch.where(scores[:, None, None, None] > 0, 0.0, -1024.0).expand_as(logits)
-    assert torch.equal(logits, expected)
+        out = image_pass(model, images, torch.tensor([0, 0, 0]), torch.from_numpy(clicks), torch.from_numpy(labels))
+    predictor = build_image_predictor(model)
+    assert predictor._bb_feat_sizes == feature_sizes(SIZE)
+    predictor.set_image(video.frames[0])
+    for o in range(3):
+        if labels[o, 0] == 1:
+            prompt = {"point_coords": clicks[o, :1], "point_labels": labels[o, :1]}
+        else:
+            prompt = {"box": clicks[o].ravel()}
+        masks, ious, _ = predictor.predict(**prompt, multimask_output=True, return_logits=True)
+        assert np.allclose(out["multistep_pred_ious"][0][o].numpy(), ious, atol=1e-5)
+        assert np.allclose(out["multistep_pred_multimasks_high_res"][0][o].numpy(), masks, atol=1e-4)
+
+
+def test_heldout_iou_by_hand(monkeypatch):
+    """IoUs of known masks: best of three, the one the IoU head picks, correlation."""
+    import vsslib.sam2_mini.image_pass as image_pass_module
+
+    size = 8
+    gt = np.zeros((1, 2, size, size), bool)
+    gt[0, 0, :4] = True  # object 0: top half (32 px)
+    gt[0, 1, :, :2] = True  # object 1: left quarter (16 px)
+    logits = -torch.ones(2, 3, size, size)
+    logits[0, 0, :4] = 1  # exact: IoU 1
+    logits[0, 1, :2] = 1  # 16 of 32: IoU 0.5
+    logits[1, 0, :, :1] = 1  # 8 of 16: IoU 0.5
+    logits[1, 2, :, :2] = 1  # exact
+    predicted = torch.tensor([[0.2, 0.9, 0.1], [0.8, 0.1, 0.3]])  # picks IoU 0.5 and 0.5
+    monkeypatch.setattr(image_pass_module, "image_pass", lambda *a: {
+        "multistep_pred_multimasks_high_res": [logits], "multistep_pred_ious": [predicted]})
+    images = np.zeros((1, 1, 3, size, size), np.float32)
+    result = heldout_iou(torch.nn.Linear(1, 1), [(images, gt, np.array([0, 0]))])
+    assert result["best_of_3"] == pytest.approx(1.0)
+    assert result["picked"] == pytest.approx(0.5)
+    assert result["predicted"] == pytest.approx((0.9 + 0.8) / 2)
+    assert result["empty"] == pytest.approx(0.0) and result["objects"] == 2
+    true = np.array([1, 0.5, 0, 0.5, 0, 1])
+    assert result["correlation"] == pytest.approx(np.corrcoef(true, predicted.numpy().ravel())[0, 1], abs=1e-6)
+
+
+def test_learning_rate_is_held_before_the_cosine():
+    stage = StageSettings("s", 12, frames=1, clips=1, objects=1, lr=1.0, warmup=2, final_lr_ratio=0.0, hold=0.5,
+                          forward="direct")
+    # 10 steps after warm-up: 5 held at the peak, then a cosine over the last 5
+    assert [learning_rate(stage, k) for k in (2, 6, 7)] == [1.0, 1.0, 1.0]
+    assert learning_rate(stage, 7 + 2.5) == pytest.approx(0.5)  # halfway through the cosine
+    assert learning_rate(stage, 12) == pytest.approx(0.0)
+    with pytest.raises(ParameterError, match="single frames"):
+        StageSettings("s", 2, frames=2, clips=1, objects=1, lr=1.0, forward="direct")
+    with pytest.raises(ParameterError, match="hold"):
+        StageSettings("s", 2, frames=1, clips=1, objects=1, lr=1.0, hold=1.0)
+
+
+def test_weight_decay_spares_biases_and_norms():
+    model = build_model("base")
+    decay, plain = parameter_groups(model, 0.1)
+    assert decay["weight_decay"] == 0.1 and plain["weight_decay"] == 0.0
+    assert all(p.ndim >= 2 for p in decay["params"])
+    named = dict(model.named_parameters())
+    assert any(p is named["sam_mask_decoder.iou_prediction_head.layers.0.bias"] for p in plain["params"])
+    assert len(decay["params"]) + len(plain["params"]) == len(named)
+
+
+def test_direct_stage_trains_and_logs_heldout_iou(tmp_path):
+    torch.set_num_threads(1)
+    settings = TrainSettings(stages=(StageSettings("images", 2, frames=1, clips=1, objects=2, lr=1e-3, warmup=1,
+                                                   min_area=0.01, forward="direct"),),
+                             save_every=1, log_every=1, eval_every=1)
+    trainer = Trainer(settings, [boxes_video()], tmp_path, heldout=[boxes_video()])
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.run(progress=False)
+    after = trainer.model.state_dict()
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    assert any(k.startswith("sam_mask_decoder") for k in changed)
+    assert any(k.startswith("image_encoder.trunk") for k in changed)
+    assert not any(k.startswith("memory_attention") for k in changed)  # the image pass never runs memory
+    records = read_records(tmp_path / "log.jsonl")
+    assert [(r["step"], r["stage"]) for r in records] == [(0, "heldout"), (1, "images"), (1, "heldout"),
+                                                          (2, "images"), (2, "heldout")]
+    assert all(0.0 <= r["best_of_3"] <= 1.0 for r in records if r["stage"] == "heldout")
+
+
+def test_targets_by_hand():
+    quality = {"keyframe_recall": {"sam2-mini (paper filters)": {"recall": 0.55}, "classical": {"recall": 0.5}},
+               "above_classical_at_every_offset": True}
+    verdict = targets(quality)
+    assert verdict["recall"] == 0.55 and not verdict["recall_met"] and verdict["beats_classical_recall"]
+    assert not verdict["met"]
+    quality["keyframe_recall"]["sam2-mini (calibrated filters)"] = {"recall": 0.65}
+    verdict = targets(quality)
+    assert verdict["recall_variant"] == "sam2-mini (calibrated filters)" and verdict["met"]
+
+
+def test_readme_paragraph_is_the_one_made_from_the_committed_assets():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert readme_text(readme) == readme, "run `python -m vsslib.sam2_mini readme`"
+    with pytest.raises(ParameterError, match="SAM2MINI"):
+        readme_text("no markers here")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
 
 from vsslib.errors import ParameterError
-from vsslib.settings import NOTEBOOK_KNOBS, StudySettings, load_settings, repo_root, setting_keys
+from vsslib.masks import (GeneratorSettings, WindowSettings, create_masklet_source, knob_declarations,
+                          list_masklet_sources)
+from vsslib.settings import NOTEBOOK_KNOBS, SAM2Section, StudySettings, load_settings, repo_root, setting_keys
 from vsslib.specs import baseline_names, masklet_settings, refine_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +51,41 @@ def test_one_translation_to_masklet_settings() -> None:
     assert (sam2["points_per_side"], sam2["pred_iou_thresh"], sam2["stability_score_thresh"],
             sam2["stability_score_offset"], sam2["window"], sam2["config"]) == (16, 0.6, 0.8, 0.9, 8, None)
     assert sam2["max_objects_per_batch"] == 32 and sam2["autocast"] is True and sam2["vos_optimized"] is False
+    # sam2-mini takes the generator's and the window's knobs, none of the official model's (the bug of
+    # `refine --masks sam2-mini`: device, autocast and vos_optimized were passed to it)
+    mini = masklet_settings(settings, "sam2-mini")
+    assert mini == {"window": 8, "link_iou": 0.5, "discover_every": 0, "points_per_side": 16, "pred_iou_thresh": 0.6,
+                    "stability_score_thresh": 0.8, "stability_score_offset": 0.9}
+    assert create_masklet_source("sam2-mini", **mini).settings.windows.window == 8
+
+
+def test_masklet_sections_are_the_components_declarations() -> None:
+    """Every masklet knob of the settings has the annotation and default of the component field it names,
+    and every source's keyword of that name and declaration exists: nothing is declared twice."""
+    masklets = StudySettings().masklets
+    seen = 0
+    for section in (masklets, masklets.sam2):
+        for f in dataclasses.fields(section):
+            if "declared_in" not in f.metadata:
+                continue
+            owner, name = f.metadata["declared_in"]
+            declared = next(d for d in dataclasses.fields(owner) if d.name == name)
+            assert (f.name, f.default) == (name, declared.default), f.name
+            assert typing.get_type_hints(type(section))[f.name] == typing.get_type_hints(owner)[name], f.name
+            assert any(knob_declarations(src).get(name) == (owner, name) for src in list_masklet_sources()), name
+            seen += 1
+    assert seen == 13  # window, link_iou, discover_every + 10 SAM2 knobs
+    assert masklets.sam2 == SAM2Section() and masklets.window == WindowSettings().window
+    assert masklets.sam2.points_per_side == GeneratorSettings().points_per_side == 16
+
+
+def test_a_knob_of_one_source_is_refused_by_another_naming_both() -> None:
+    with pytest.raises(ParameterError, match=r"unknown sam2-mini masklet setting\(s\) \['device'\] \('device' is a "
+                                             r"setting of sam2\); valid for sam2-mini: .*points_per_side"):
+        create_masklet_source("sam2-mini", device="cpu")
+    with pytest.raises(ParameterError, match=r"unknown oracle masklet setting\(s\) \['window'\] \('window' is a "
+                                             r"setting of classical and sam2 and sam2-mini\)"):
+        create_masklet_source("oracle", window=8)
 
 
 def test_overrides_are_dotted_keys_and_typos_list_the_valid_ones() -> None:
@@ -58,14 +97,16 @@ def test_overrides_are_dotted_keys_and_typos_list_the_valid_ones() -> None:
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"masklets.window": 0}, "masklets.window=0 must be at least 1"),
-    ({"masklets.sam2.points_per_side": 0}, "masklets.sam2.points_per_side=0 must be at least 1"),
+    ({"masklets.window": 0}, "masklets.window=0 must be a positive number of frames"),
+    ({"masklets.sam2.points_per_side": 0}, r"masklets.sam2.points_per_side=0 must be an integer in \[1, inf\]"),
+    ({"masklets.sam2.pred_iou_thresh": 1.5}, "masklets.sam2.pred_iou_thresh=1.5 must be a number in"),
+    ({"masklets.sam2.config": "huge"}, "masklets.sam2: unknown SAM2 config 'huge'"),
     ({"metrics.dilation_ratio": -0.01}, r"metrics.dilation_ratio=-0.01 must lie in \(0, 1\)"),
-    ({"masklets.sources": ["classical", "sam3"]}, "masklets.sources='sam3' is not one of classical, oracle, sam2"),
+    ({"masklets.sources": ["classical", "sam3"]}, "masklets.sources='sam3' is not one of classical, oracle, sam2, sam2-mini"),
     ({"refiner.vote": "mode"}, "refiner.vote='mode' is not one of masklet, frame"),
     ({"masklets.window": 2.5}, "masklets.window=2.5 must be an integer"),
     ({"baselines.networks": "fcn8-small"}, "must be a list"),
-    ({"masklets.sam2.device": "gpu"}, "masklets.sam2.device='gpu' is not one of cpu, cuda, cuda:N"),
+    ({"masklets.sam2.device": "gpu"}, "masklets.sam2.device='gpu' must be 'cpu', 'cuda' or 'cuda:<index>'"),
     ({"masklets.sources": ["sam2"]}, "masklets.sam2.checkpoint is empty"),
     ({"baselines.train_seeds": []}, "must name at least one seed"),
 ])
@@ -91,7 +132,7 @@ def test_bad_yaml_files_name_the_file(tmp_path: Path) -> None:
         load_settings(typo)
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("masklets:\n  window: 0\n")
-    with pytest.raises(ParameterError, match=rf"{wrong}: masklets.window=0 must be at least 1"):
+    with pytest.raises(ParameterError, match=rf"{wrong}: masklets.window=0 must be a positive number of frames"):
         load_settings(wrong)
 
 

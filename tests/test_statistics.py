@@ -1,5 +1,5 @@
-"""Seed spread and video-bootstrap intervals (vsslib.statistics): hand-computed cases, the accumulator as an
-independent route, coverage on a case with a known truth, determinism."""
+"""Seed spread and two-level (seeds and videos) bootstrap intervals (vsslib.statistics): hand-computed cases,
+the accumulator and plain loops as independent routes, coverage on cases with a known truth, determinism."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import pytest
 
 from vsslib.errors import DataError, ParameterError
 from vsslib.metrics import MetricAccumulator
+from vsslib.analysis.coverage import simulate_coverage
 from vsslib.statistics import (VideoCounts, bootstrap_gain_interval, bootstrap_interval, ratio_summary,
-                               resample_videos, seed_spread, summarize_runs, summary_columns, table_columns)
+                               resample_seeds_and_videos, resample_videos, seed_spread, summarize_runs,
+                               summary_columns, table_columns)
 
 SETTINGS = {"num_classes": np.array(2), "dilation_ratio": np.array(0.02), "vc_lengths": np.array([8]),
             "vc_windows": np.array("vspw"), "ignore_index": np.array(255)}
@@ -129,8 +131,8 @@ def test_same_seed_same_interval_other_seed_other_draws() -> None:
 
 
 def test_summary_over_seeds_matches_a_plain_loop() -> None:
-    """mean and sd over seeds of the gain on all videos; interval from the seed-averaged gain of each draw,
-    recomputed here with accumulators and np.quantile."""
+    """mean and sd over seeds of the gain on all videos; interval from the gain averaged over each draw's seeds
+    (with multiplicity) on its videos, recomputed here with accumulators, a list of drawn seeds and np.quantile."""
     rng = np.random.default_rng(5)
     seeds_base, seeds_refined, raw = [], [], []
     for seed in range(3):
@@ -155,12 +157,16 @@ def test_summary_over_seeds_matches_a_plain_loop() -> None:
                 merged.merge(MetricAccumulator.from_arrays(arrays))
         return merged.result()
 
-    weights = resample_videos(4, resamples=200, seed=9)
+    seed_weights, weights = resample_seeds_and_videos(3, 4, resamples=200, seed=9)
+    assert (seed_weights != 1).any(axis=1).mean() > 0.5  # most draws repeat a seed: the seed level matters
     for metric in ("miou", "mbiou", "mvc8"):
         gains = [pooled([r for _, r in videos], np.ones(4, int))[metric]
                  - pooled([b for b, _ in videos], np.ones(4, int))[metric] for videos in raw]
-        drawn = [np.mean([pooled([r for _, r in videos], row)[metric] - pooled([b for b, _ in videos], row)[metric]
-                          for videos in raw]) for row in weights]
+        drawn = []
+        for seed_row, row in zip(seed_weights, weights):
+            chosen = [s for s in range(3) for _ in range(seed_row[s])]  # e.g. seeds 0, 0, 2
+            drawn.append(np.mean([pooled([r for _, r in raw[s]], row)[metric]
+                                  - pooled([b for b, _ in raw[s]], row)[metric] for s in chosen]))
         summary = summaries[metric]
         assert summary.gain and summary.n_seeds == 3 and summary.n_videos == 4
         assert summary.mean == pytest.approx(100 * np.mean(gains), abs=1e-10)
@@ -175,6 +181,76 @@ def test_summary_over_seeds_matches_a_plain_loop() -> None:
     plain = table_columns(seeds_base, metrics=["miou"], resamples=200, seed=9)  # a metric, not a gain
     assert list(plain) == ["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "n_seeds", "n_videos"]
     assert plain["mIoU_ci_low"] < plain["mIoU"] < plain["mIoU_ci_high"]
+
+
+def test_two_level_draws_keep_the_video_draws_and_add_seed_draws() -> None:
+    seed_weights, video_weights = resample_seeds_and_videos(3, 20, resamples=1000, seed=4)
+    np.testing.assert_array_equal(video_weights, resample_videos(20, resamples=1000, seed=4))
+    assert seed_weights.shape == (1000, 3) and (seed_weights.sum(axis=1) == 3).all()
+    # each seed is drawn Binomial(3, 1/3) times: mean 1, P(not drawn) = (2/3)^3 = 0.296
+    assert seed_weights.mean() == pytest.approx(1.0, abs=0.05)
+    assert (seed_weights == 0).mean() == pytest.approx(8 / 27, abs=0.03)
+    one_seed, _ = resample_seeds_and_videos(1, 20, resamples=50, seed=4)
+    assert (one_seed == 1).all()
+    with pytest.raises(ParameterError, match="n_seeds=0"):
+        resample_seeds_and_videos(0, 20)
+
+
+def test_interval_of_two_seeds_on_one_video_spans_the_seeds() -> None:
+    """One video, two seeds with mIoU x1 = (3/4 + 2/3)/2 and x2 = (1/4 + 2/4)/2: a draw of seeds is (1, 1),
+    (1, 2) or (2, 2), with mean x1, (x1 + x2)/2 or x2 (probabilities 1/4, 1/2, 1/4), so at 95 % over 2000 draws
+    the interval is [x2, x1]. A video bootstrap alone would give the point (x1 + x2)/2."""
+    x1, x2 = (3 / 4 + 2 / 3) / 2, (1 / 4 + 2 / 4) / 2
+    runs = [VideoCounts.from_arrays({"a": VIDEO_A}), VideoCounts.from_arrays({"a": VIDEO_B})]
+    summary = summarize_runs(runs, metrics=["miou"], resamples=2000, seed=3)["miou"]
+    assert summary.mean == pytest.approx(100 * (x1 + x2) / 2, abs=1e-12)
+    assert summary.ci_low == pytest.approx(100 * x2, abs=1e-12)
+    assert summary.ci_high == pytest.approx(100 * x1, abs=1e-12)
+    ratio = ratio_summary(np.array([[[3]], [[1]]]), np.array([[[4]], [[4]]]), resamples=2000, seed=3)
+    assert (ratio.ci_low[0], ratio.ci_high[0]) == pytest.approx((1 / 4, 3 / 4), abs=1e-12)
+
+
+def test_simulated_truth_equals_a_brute_force_population() -> None:
+    """The quadrature truth of simulate_coverage against 400 seeds x 3000 videos of the same model, scored with
+    expected counts (no pixel noise): the class-mean pooled IoU averaged over seeds, for both sides."""
+    result = simulate_coverage(studies=1, resamples=10)
+    rng = np.random.default_rng(0)
+    logits, sizes, f = np.linspace(-1, 2, 10), np.linspace(750, 3000, 10), 0.4
+    gt = 1 + rng.poisson(sizes, (3000, 10))
+    video, extra = rng.normal(0, 0.3, (3000, 10)), rng.normal(0, 0.3, (3000, 10))
+    shift, gain_shift = rng.normal(0, 0.06, (400, 1, 1)), rng.normal(0.3, 0.025, (400, 1, 1))
+
+    def population(logit: np.ndarray) -> float:
+        p = 1 / (1 + np.exp(-logit))  # (seeds, videos, classes)
+        iou = (gt * p).sum(axis=1) / (gt * (1 + f * (1 - p))).sum(axis=1)
+        return 100 * iou.mean()
+
+    base = population(logits + video + shift)
+    refined = population(logits + video + shift + gain_shift + extra)
+    assert result["level"].truth == pytest.approx(refined, abs=0.15)
+    assert result["gain"].truth == pytest.approx(refined - base, abs=0.05)
+
+
+def test_coverage_is_nominal_where_the_bootstrap_is_known_to_work() -> None:
+    """One seed and 200 videos: the percentile bootstrap of a smooth statistic of 200 iid videos covers close
+    to 95 %; 200 studies put the rate within about 3 binomial sds (1.5 points each) of it. With one seed the
+    seed level adds nothing, so both intervals are equal."""
+    result = simulate_coverage(studies=200, n_seeds=1, n_videos=200, seed_sd=0.0, gain_seed_sd=0.0, resamples=400)
+    for coverage in result.values():
+        assert 0.90 <= coverage.rate <= 0.99, coverage
+        assert coverage.covered == coverage.covered_videos_only
+
+
+def test_readme_quotes_the_measured_coverage() -> None:
+    """The README's coverage sentence gives simulate_coverage()'s default run (the tables' case)."""
+    from pathlib import Path
+
+    result = simulate_coverage()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for coverage in result.values():
+        assert f"{100 * coverage.rate:.1f} %" in readme, coverage
+        assert f"{100 * coverage.rate_videos_only:.1f} %" in readme, coverage
+    assert f"{result['level'].studies} simulated studies" in readme
 
 
 def test_seed_spread_is_mean_and_sample_sd() -> None:
@@ -245,8 +321,8 @@ def _loop_ratio(num: np.ndarray, den: np.ndarray, row: np.ndarray, class_mean: b
 
 @pytest.mark.parametrize("class_mean", [False, True])
 def test_ratio_gain_over_seeds_matches_a_loop_over_draws(class_mean: bool) -> None:
-    """mean / sd over 3 seeds of the gain on all 5 videos, and the percentile interval of the seed-averaged gain
-    over the same 300 draws, recomputed with literal loops over draws, seeds, videos, items and classes. The
+    """mean / sd over 3 seeds of the gain on all 5 videos, and the percentile interval over the same 300 draws of
+    seeds and videos, recomputed with literal loops over draws, drawn seeds, videos, items and classes. The
     baseline has its own denominators (a union), and some items have empty pooled denominators in some draws."""
     rng = np.random.default_rng(21)
     shape = (3, 5, 4, 3) if class_mean else (3, 5, 4)
@@ -257,13 +333,14 @@ def test_ratio_gain_over_seeds_matches_a_loop_over_draws(class_mean: bool) -> No
     den[:, :, 0] = 0  # item 0 never defined: NaN everywhere
     den[:, 0, 1], den[:, 1:, 1] = 3, 0  # item 1 defined by video 0 only: draws without it are left out
     summary = ratio_summary(num, den, base_num, base_den, class_mean=class_mean, resamples=300, seed=3)
-    weights = resample_videos(5, resamples=300, seed=3)
+    seed_weights, weights = resample_seeds_and_videos(3, 5, resamples=300, seed=3)
     everything = np.ones(5, int)
     gains = np.array([_loop_ratio(num[s], den[s], everything, class_mean)
                       - _loop_ratio(base_num[s], base_den[s], everything, class_mean) for s in range(3)])
     drawn = np.array([np.mean([_loop_ratio(num[s], den[s], row, class_mean)
-                               - _loop_ratio(base_num[s], base_den[s], row, class_mean) for s in range(3)], axis=0)
-                      for row in weights])  # (B, K)
+                               - _loop_ratio(base_num[s], base_den[s], row, class_mean)
+                               for s in range(3) for _ in range(seed_row[s])], axis=0)
+                      for seed_row, row in zip(seed_weights, weights)])  # (B, K)
     assert summary.gain and summary.n_seeds == 3 and summary.n_videos == 5
     np.testing.assert_allclose(summary.mean, gains.mean(axis=0), rtol=0, atol=1e-12)
     np.testing.assert_allclose(summary.sd, gains.std(axis=0, ddof=1), rtol=0, atol=1e-12)

@@ -11,7 +11,7 @@ from vsslib.runs import RunResult, VideoRecord
 from vsslib.runs.report import summarise
 from vsslib.errors import ParameterError
 from vsslib.statistics import ratio_summary
-from vsslib.tables import gain_supported, ratio_rows, readable, stats_row
+from vsslib.tables import gain_supported, interval_columns, ratio_rows, readable, stats_row
 
 
 def _run(rng: np.random.Generator, flip: float) -> RunResult:
@@ -80,3 +80,14 @@ def test_ratio_rows_give_each_label_its_ratio_and_the_others_a_paired_gain() -> 
         ratio_rows({"baseline": (baseline, pixels)}, "accuracy", {"width": [1, 2]}, against="base")
     with pytest.raises(ParameterError, match="2 items in the counts, but item columns of lengths"):
         ratio_rows({"baseline": (baseline, pixels)}, "accuracy", {"width": [1, 2, 3]})
+
+
+def test_interval_columns_list_each_statistic_with_its_spread_and_interval() -> None:
+    assert interval_columns("mIoU", "gain_mIoU") == ["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "gain_mIoU",
+                                                     "gain_mIoU_sd", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]
+    table = pd.DataFrame([{"method": "m", "mIoU": 50.0, "mIoU_sd": 1.0, "mIoU_ci_low": 48.0, "mIoU_ci_high": 52.0,
+                           "mBIoU": 40.0, "n_seeds": 3}])
+    assert list(readable(table[["method", *interval_columns("mIoU")]]).columns) == ["method", "mIoU"]
+    assert interval_columns() == []
+    with pytest.raises(ParameterError, match="statistic names such as 'mIoU', got \\['mIoU_sd'\\]"):
+        interval_columns("mIoU_sd")

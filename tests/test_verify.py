@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from vsslib.settings import StudySettings
-from vsslib.verify import ROUNDING, Z, compare_results, record_settings, tolerance_table
+from vsslib.verify import (ROUNDING, compare_results, critical_sd_ratio, critical_t, record_settings,
+                           simulate_false_alarms, tolerance_table)
 
 REPO_RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -63,12 +64,13 @@ def test_identical_folders_pass(pair: tuple[Path, Path]) -> None:
 
 
 def test_seed_columns_move_within_their_spread_and_fail_beyond(pair: tuple[Path, Path]) -> None:
-    """fcn16-wide: mIoU_sd 1.0 over 3 seeds -> tolerance Z * sqrt(2/3) * 1.0 = 3.266 points."""
+    """fcn16-wide: mIoU_sd 1.0 over 3 seeds -> tolerance t_2(0.9995) * sqrt(2/3) * 1.0 = 31.6 * 0.816 = 25.8."""
     committed, fresh = pair
-    tolerance = Z * math.sqrt(2 / 3) * 1.0
+    tolerance = critical_t(3) * math.sqrt(2 / 3) * 1.0
+    assert tolerance == pytest.approx(31.5991 * math.sqrt(2 / 3), rel=1e-4)
     _edit(fresh, "baselines_metrics", 1, "mIoU", 53.17 + tolerance - 0.01)
     _edit(fresh, "baselines_metrics", 1, "mIoU_ci_low", 49.0 - tolerance + 0.01)
-    _edit(fresh, "baselines_metrics", 1, "mIoU_sd", 1.0 + Z * 1.0 / math.sqrt(2) - 0.01)  # Z sd / sqrt(n - 1)
+    _edit(fresh, "baselines_metrics", 1, "mIoU_sd", 1.0 + (critical_sd_ratio(3) - 1) * 1.0 - 0.01)
     report = compare_results(committed, fresh)
     assert report.ok, report.summary()
     assert {(c.row, c.column) for c in report.within_tolerance} == {(1, "mIoU"), (1, "mIoU_ci_low"), (1, "mIoU_sd")}
@@ -85,13 +87,14 @@ def test_seed_columns_move_within_their_spread_and_fail_beyond(pair: tuple[Path,
 
 
 def test_one_seed_numbers_borrow_the_networks_spread(pair: tuple[Path, Path]) -> None:
-    """refiner mIoU has no _sd column: Z * sqrt(2) * the largest baselines mIoU_sd (1.0) = 5.657 points."""
+    """refiner mIoU has no _sd column: t_2 * sqrt(2) * the largest baselines mIoU_sd (1.0) = 44.69 points."""
     committed, fresh = pair
-    _edit(fresh, "refiner", 0, "mIoU", 65.42 + 5.6)
+    limit = critical_t(3) * math.sqrt(2) * 1.0
+    _edit(fresh, "refiner", 0, "mIoU", 65.42 + limit - 0.05)
     assert compare_results(committed, fresh).ok
-    _edit(fresh, "refiner", 0, "mIoU", 65.42 + 5.7)
+    _edit(fresh, "refiner", 0, "mIoU", 65.42 + limit + 0.05)
     [cell] = compare_results(committed, fresh).failures
-    assert cell.column == "mIoU" and cell.tolerance == pytest.approx(Z * math.sqrt(2) * 1.0)
+    assert cell.column == "mIoU" and cell.tolerance == pytest.approx(limit)
 
 
 def test_exact_columns_and_counts_fail_on_any_change(pair: tuple[Path, Path]) -> None:
@@ -150,8 +153,8 @@ def test_without_a_measured_spread_numbers_are_compared_to_the_rounding(pair: tu
 
 
 def test_the_committed_results_pass_against_themselves_and_fail_on_a_moved_cell(tmp_path: Path) -> None:
-    """Every rule applied to the study's own tables: a copy passes; mIoU of the first refiner row moved by 10
-    points fails, naming that cell."""
+    """Every rule applied to the study's own tables: a copy passes; mIoU of the second refiner row moved by 50
+    points (beyond t_2 sqrt(2/3) sd for its seed sd) fails, naming that cell; the findings are compared too."""
     committed, fresh = tmp_path / "committed", tmp_path / "fresh"
     for folder in (committed, fresh):
         shutil.copytree(REPO_RESULTS / "tables", folder / "tables")
@@ -159,9 +162,9 @@ def test_the_committed_results_pass_against_themselves_and_fail_on_a_moved_cell(
         record_settings(folder, StudySettings().to_dict())
     report = compare_results(committed, fresh)
     assert report.ok, report.summary()
-    assert report.tables == len(list((REPO_RESULTS / "tables").glob("*.csv")))
+    assert report.tables == len(list((REPO_RESULTS / "tables").glob("*.csv"))) and report.findings > 40
     frame = pd.read_csv(fresh / "tables" / "refiner.csv")
-    frame.loc[1, "mIoU"] += 10
+    frame.loc[1, "mIoU"] += 50
     frame.to_csv(fresh / "tables" / "refiner.csv", index=False, float_format="%.4f")
     report = compare_results(committed, fresh)
     assert [(c.file, c.row, c.column) for c in report.failures] == [("tables/refiner.csv", 1, "mIoU")]
@@ -171,3 +174,43 @@ def test_tolerance_table_lists_every_declared_rule() -> None:
     text = tolerance_table()
     assert text.startswith("| table | column | tolerance |")
     assert "| `dataset_*` | all | exact |" in text and "machine-dependent" in text
+
+
+def test_quantiles_are_those_of_t_and_f_for_three_seeds() -> None:
+    """Printed tables: t_2 two-sided at 1e-3 = 31.599; F(2, 2) upper 0.9995 = 1999 (sqrt 44.71)."""
+    assert critical_t(3) == pytest.approx(31.599, abs=1e-3)
+    assert critical_sd_ratio(3) == pytest.approx(math.sqrt(1999.0), rel=1e-4)
+    assert critical_t(5) == pytest.approx(8.610, abs=1e-3)
+
+
+def test_reruns_with_new_seeds_raise_false_alarms_at_the_declared_rate() -> None:
+    """Mean rule alone fails a cell with probability 1e-3 by construction; with the sd rule about 2e-3."""
+    per_cell, per_run = simulate_false_alarms(n_seeds=3, cells=200, reruns=500, seed=1)
+    assert 0.0005 <= per_cell <= 0.004
+    assert per_run == pytest.approx(1 - (1 - per_cell) ** 200, abs=0.1)
+
+
+def _gain_table(folder: Path, low: float) -> None:
+    row = {"baseline": "net", "masklets": "oracle", "vote": "masklet", "method": "refined", "mIoU": 60.0,
+           "mIoU_sd": 0.5, "mIoU_ci_low": 58.0, "mIoU_ci_high": 62.0, "n_seeds": 3, "n_videos": 20}
+    for metric in ("mIoU", "mBIoU", "mVC16"):
+        row.update({f"gain_{metric}": 1.0, f"gain_{metric}_sd": 0.5, f"gain_{metric}_ci_low": low,
+                    f"gain_{metric}_ci_high": 2.0})
+    pd.DataFrame([row]).to_csv(folder / "tables" / "refiner.csv", index=False, float_format="%.4f")
+
+
+def test_a_headline_gain_moved_just_across_zero_fails_verify(pair: tuple[Path, Path]) -> None:
+    """The interval's low end moves from +0.1 to -0.1: 0.2 points, far within its cell tolerance (t_2 sqrt(2/3)
+    0.5 = 12.9), but the stated verdict changes from a gain to not distinguishable, and verify fails."""
+    committed, fresh = pair
+    _gain_table(committed, 0.1)
+    _gain_table(fresh, 0.1)
+    assert compare_results(committed, fresh).ok
+    _gain_table(fresh, -0.1)
+    report = compare_results(committed, fresh)
+    assert not report.failures and not report.ok
+    assert report.problems == ["finding refiner: refiner/net/oracle/masklet: committed 'mIoU gain, mBIoU gain, "
+                               "mVC16 gain', fresh 'mIoU unclear, mBIoU unclear, mVC16 unclear' (`net` + oracle, "
+                               "one vote per masklet: mIoU gain +1.0 [-0.1, +2.0] (not distinguishable from zero), "
+                               "mBIoU gain +1.0 [-0.1, +2.0] (not distinguishable from zero), mVC16 gain +1.0 "
+                               "[-0.1, +2.0] (not distinguishable from zero).)"]

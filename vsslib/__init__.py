@@ -7,3 +7,7 @@ runs over a dataset), ``viz`` (plots), ``analysis`` (boundary analysis, failure 
 """
 
 __version__ = "0.1.0"
+
+# The "sam2-mini" masklet source builds on vsslib.masks, so vsslib.masks cannot import it; importing it here
+# registers it for every user of vsslib.masks.create_masklet_source.
+from .sam2_mini import masklets as _sam2_mini_masklets  # noqa: E402, F401

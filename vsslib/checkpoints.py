@@ -10,8 +10,9 @@ unverified file. Verification, strongest first:
 2. **Size in bytes**, where the table has one (checked before and while downloading, so a wrong file
    stops early).
 3. **A strict load of the state dict** into the model built from the checkpoint's config, where no
-   SHA-256 is known (the SAM 2.0 files, or a ``url`` given without ``sha256``): every weight present,
-   none extra, every shape right.
+   SHA-256 is known (the SAM 2.0 files): every weight present, none extra, every shape right. Building
+   the model is the method's work, so the caller hands the check in (``strict_load``, e.g.
+   :func:`vsslib.masks.sam2_model.strict_load_check`); this module imports nothing above it.
 
 A file that fails is deleted (no file is left under either name) and a
 :class:`~vsslib.errors.CheckpointError` names the file, the expected and the found value, and where the
@@ -40,6 +41,7 @@ import os
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +150,8 @@ def _expected(config: str, sha256: str | None) -> tuple[OfficialCheckpoint, str 
     return entry, entry.sha256, entry.sha256_source, entry.num_bytes, entry.bytes_source
 
 
-def verify_checkpoint(path: str | os.PathLike[str], config: str, *, sha256: str | None = None) -> str:
+def verify_checkpoint(path: str | os.PathLike[str], config: str, *, sha256: str | None = None,
+                      strict_load: Callable[[Path, str], None] | None = None) -> str:
     """Check a checkpoint file against the table (or a given SHA-256); return how it was verified.
 
     Parameters
@@ -156,6 +159,8 @@ def verify_checkpoint(path: str | os.PathLike[str], config: str, *, sha256: str 
     path : the checkpoint file.
     config : its size or package config name (:func:`official_checkpoint`).
     sha256 : expected SHA-256 in place of the table's (then the table's size is not checked either).
+    strict_load : ``strict_load(path, package_config)`` raises CheckpointError unless the file loads strictly
+        into the config's model; used where no SHA-256 is known (required then).
 
     Returns
     -------
@@ -182,15 +187,16 @@ def verify_checkpoint(path: str | os.PathLike[str], config: str, *, sha256: str 
             raise CheckpointError(f"SAM2 checkpoint {path} has SHA-256 {found}; expected {sha} for {entry.file} "
                                   f"(source: {sha_source}). The file is corrupt or another file.")
         return "sha256"
-    from .masks.sam2_model import build_sam2_model, load_sam2_weights
-
-    model = build_sam2_model(entry.config, None, device="cpu", random_weights=True)
-    load_sam2_weights(model, path, entry.config)
+    if strict_load is None:
+        raise CheckpointError(f"SAM2 checkpoint {path}: no SHA-256 is known for {entry.file}; pass sha256=... or "
+                              "strict_load=vsslib.masks.sam2_model.strict_load_check to verify it by loading it")
+    strict_load(path, entry.config)
     return "strict load"
 
 
 def fetch_checkpoint(config: str = "tiny", *, folder: str | os.PathLike[str] = "checkpoints", url: str | None = None,
-                     sha256: str | None = None, progress: bool = True, timeout: float = 60.0) -> Path:
+                     sha256: str | None = None, progress: bool = True, timeout: float = 60.0,
+                     strict_load: Callable[[Path, str], None] | None = None) -> Path:
     """Download an official SAM2 checkpoint into ``folder``, verified, resuming a broken transfer.
 
     Parameters
@@ -200,6 +206,7 @@ def fetch_checkpoint(config: str = "tiny", *, folder: str | os.PathLike[str] = "
     url : download from here instead of the official address (a mirror); the table's SHA-256 and size
         still apply unless ``sha256`` is given.
     sha256 : expected SHA-256 in place of the table's.
+    strict_load : the check of files without a known SHA-256 (:func:`verify_checkpoint`).
     progress : show a tqdm bar.
     timeout : seconds a connection may stay silent.
 
@@ -221,7 +228,7 @@ def fetch_checkpoint(config: str = "tiny", *, folder: str | os.PathLike[str] = "
     target = Path(folder) / entry.file
     if target.exists():
         try:
-            verify_checkpoint(target, config, sha256=sha256)
+            verify_checkpoint(target, config, sha256=sha256, strict_load=strict_load)
         except CheckpointError as exc:
             raise CheckpointError(f"{exc}. It was already there and is left as it is: delete it (or move it away) "
                                   "and run again to download it.") from None
@@ -231,7 +238,7 @@ def fetch_checkpoint(config: str = "tiny", *, folder: str | os.PathLike[str] = "
     _download(source, part, num_bytes=num_bytes, bytes_source=bytes_source, progress=progress, timeout=timeout,
               label=entry.file)
     try:
-        verify_checkpoint(part, config, sha256=sha256)
+        verify_checkpoint(part, config, sha256=sha256, strict_load=strict_load)
     except CheckpointError as exc:
         part.unlink(missing_ok=True)
         raise CheckpointError(f"download from {source} rejected and deleted: {exc}") from None

@@ -13,6 +13,7 @@ run loses nothing already written: re-run the same command to resume.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from typing import Any, NoReturn
 
 from .errors import ParameterError, VsslibError
 from .runs import RunResult
-from .settings import SPLITS, VOTES, StudySettings
+from .settings import SPLITS, VOTES, StudySettings, setting_keys
 
 DEFAULTS = StudySettings()
 """Option defaults are the settings' defaults (vsslib.settings)."""
@@ -184,18 +185,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-OPTION_KEYS: dict[str, str] = {
-    "split": "data.split", "max_videos": "data.max_videos", "workers": "run.workers",
-    "dilation_ratio": "metrics.dilation_ratio", "window": "masklets.window", "link_iou": "masklets.link_iou",
-    "discover_every": "masklets.discover_every", "sam2_config": "masklets.sam2.config",
-    "device": "masklets.sam2.device", "points_per_side": "masklets.sam2.points_per_side",
-    "pred_iou_thresh": "masklets.sam2.pred_iou_thresh",
-    "stability_score_thresh": "masklets.sam2.stability_score_thresh",
-    "stability_score_offset": "masklets.sam2.stability_score_offset", "vote": "refiner.vote",
-    "max_objects_per_batch": "masklets.sam2.max_objects_per_batch", "autocast": "masklets.sam2.autocast",
-    "vos_optimized": "masklets.sam2.vos_optimized",
-    "epochs": "classifier.epochs"}
-"""Options of ``refine``/``classify`` that set one settings key each (their defaults are those settings')."""
+def _option_keys() -> dict[str, str]:
+    """Options of ``refine``/``classify`` that set one settings key each, found by name: an option's
+    destination is the unique leaf of that key (``window`` -> ``masklets.window``) or ``<section>_<leaf>``
+    of a masklet section (``sam2_config`` -> ``masklets.sam2.config``). Their defaults are those settings'."""
+    keys = setting_keys()
+    leaves: dict[str, list[str]] = {}
+    for key in keys:
+        leaves.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+        if key.startswith("masklets.") and key.count(".") == 2:
+            leaves.setdefault("_".join(key.split(".")[1:]), []).append(key)
+    dests = {a.dest for command in ("refine", "classify")
+             for a in build_parser()._subparsers._group_actions[0].choices[command]._actions}  # type: ignore[union-attr]
+    lists = {"features", "predictions"}  # one item of a list setting: set by _run and below, not as the whole list
+    return {dest: found[0] for dest in sorted(dests - lists) if len(found := leaves.get(dest, [])) == 1}
+
+
+OPTION_KEYS: dict[str, str] = _option_keys()
+"""Options of ``refine``/``classify`` that set one settings key each (see :func:`_option_keys`)."""
+
+SOURCE_OPTIONS: dict[str, str] = {"oracle_strength": "strength", "oracle_seed": "seed"}
+"""Options that are a masklet source's keyword but no study setting (the oracle's corruption)."""
+
+
+def _owners(dest: str) -> list[str] | None:
+    """The masklet sources that take the option ``dest`` (None: not a masklet source's knob)."""
+    from .masks import knob_declarations, list_masklet_sources
+
+    if dest in SOURCE_OPTIONS:
+        return [name for name in list_masklet_sources() if SOURCE_OPTIONS[dest] in knob_declarations(name)]
+    key = OPTION_KEYS.get(dest, "")
+    if not key.startswith("masklets."):
+        return None
+    node: Any = DEFAULTS
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = getattr(node, part)
+    declared = next((f.metadata.get("declared_in") for f in dataclasses.fields(node) if f.name == leaf), None)
+    if declared is None:
+        return None
+    return [name for name in list_masklet_sources() if knob_declarations(name).get(leaf) == declared]
 
 
 def settings_from_options(args: argparse.Namespace) -> StudySettings:
@@ -203,38 +232,43 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
 
     Raises
     ------
-    ParameterError : an unknown masklet source (lists the valid ones) or an impossible value (names the option).
+    ParameterError : an unknown masklet source (lists the valid ones), a masklet option the source does not
+        take (names the sources that do), or an impossible value (names the option and the settings key).
     """
     from .masks import list_masklet_sources
 
     valid = list_masklet_sources()
     if args.masks not in valid:
         raise ParameterError(f"--masks {args.masks!r} is not a masklet source; valid: {', '.join(valid)}")
+    parser_defaults = {a.dest: a.default for a in build_parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
+                       .choices[args.command]._actions}
+    given = {dest for dest in parser_defaults if hasattr(args, dest) and getattr(args, dest) != parser_defaults[dest]}
+    for dest in sorted(given):
+        owners = _owners(dest)
+        if owners is not None and args.masks not in owners:
+            takes = sorted(f"--{d.replace('_', '-')}" for d in parser_defaults if args.masks in (_owners(d) or []))
+            raise ParameterError(f"--{dest.replace('_', '-')} is a setting of {' and '.join(owners)}, not of --masks "
+                                 f"{args.masks} (which takes {', '.join(takes) or 'none of the masklet options'})")
+    for dest in sorted(given & set(OPTION_KEYS)):  # each option alone first, so an error names its option
+        value = getattr(args, dest)
+        DEFAULTS.replace({OPTION_KEYS[dest]: value}, source=f"--{dest.replace('_', '-')} {value}")
     cache = args.cache or os.environ.get(CACHE_ENV) or DEFAULTS.run.cache_dir
     changes = {key: getattr(args, dest) for dest, key in OPTION_KEYS.items() if hasattr(args, dest)}
     changes.update({
         "data.dataset": "vspw", "data.root": str(Path(args.data).resolve()), "run.cache_dir": str(Path(cache).resolve()),
-        "masklets.oracle.seeds": [args.oracle_seed], "masklets.sam2.checkpoint": args.sam2_checkpoint or "",
+        "masklets.oracle.seeds": [args.oracle_seed],
         "baselines.networks": [args.segmenter] if args.segmenter else [], "baselines.train_seeds": [args.seed],
         "baselines.predictions": [args.predictions] if getattr(args, "predictions", None) else []})
-    try:
-        return DEFAULTS.replace(changes, source="command line")
-    except ParameterError as exc:
-        message = str(exc).removeprefix("command line: ")
-        for dest, key in OPTION_KEYS.items():
-            value = getattr(args, dest, None)
-            prefix = f"{key}={value!r} "
-            if message.startswith(prefix):
-                message = f"--{dest.replace('_', '-')} {value}: {message[len(prefix):]}"
-        raise ParameterError(message) from None
+    return DEFAULTS.replace(changes, source="command line")
 
 
 def _run(args: argparse.Namespace) -> Any:
     if args.command == "sam2-checkpoint":
         from .checkpoints import fetch_checkpoint
+        from .masks.sam2_model import strict_load_check
 
         return fetch_checkpoint(args.size, folder=args.dir, url=args.url, sha256=args.sha256,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, strict_load=strict_load_check)
     if args.command == "generate":
         from .data import generate
 

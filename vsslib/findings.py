@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._io import write_text_atomic
 from .errors import DataError
+from .verdicts import VC_CONSTANT, classifier_findings, sweep_findings
 
 __all__ = ["headline", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE", "HEADLINE_MARKERS"]
 
@@ -66,33 +67,44 @@ def _vote_lines(table: pd.DataFrame) -> list[str]:
         if set(group["vote"]) >= {"masklet", "frame"}:
             whole = group[group["vote"] == "masklet"].iloc[0]
             frame = group[group["vote"] == "frame"].iloc[0]
+            built_in = (" (built in: with one vote per masklet every track keeps one label, which VSPW's VC scores "
+                        "as consistent whatever class won)" if whole["mVC16"] >= VC_CONSTANT else "")
             lines.append(f"  - {baseline} + {masklets}: mIoU gain {_gain(whole, 'mIoU')} with one vote per masklet, "
                          f"{_gain(frame, 'mIoU')} with one vote per masklet and frame; mVC16 "
-                         f"{whole['mVC16']:.1f} vs {frame['mVC16']:.1f}.")
+                         f"{whole['mVC16']:.1f}{built_in} vs {frame['mVC16']:.1f}.")
     return lines
 
 
 def _sweep_lines(sweep: pd.DataFrame) -> list[str]:
+    from .viz.refiner import oracle_strength_note
+
     parts = [f"strength {row['strength']:g}: {_gain(row, 'mIoU')}" for _, row in sweep.iterrows()]
-    losing = sweep[sweep["gain_mIoU_ci_high"] < 0]
-    gaining = sweep[sweep["gain_mIoU_ci_low"] > 0]
-    summary = (f"the interval lies above zero up to strength {gaining['strength'].max():g}"
-               if len(gaining) else "no strength gives an interval above zero")
-    summary += (f" and below zero from strength {losing['strength'].min():g}" if len(losing)
-                else "; no strength gives an interval below zero")
+    summary = sweep_findings(sweep)[-1].text
     n_seeds = int(sweep["n_seeds"].iloc[0])
-    return [f"- **Mask quality decides the sign of the gain** (exact masklets corrupted at growing strength, "
-            f"{n_seeds} corruption seeds, mIoU gain over `{sweep['baseline'].iloc[0]}`): " + "; ".join(parts)
-            + f". So {summary}."]
+    return [f"- **Mask quality decides the sign of the gain** (exact masklets corrupted at growing strength; "
+            f"{oracle_strength_note()}; {n_seeds} corruption seeds on the first training seed of "
+            f"`{sweep['baseline'].iloc[0]}`, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
 
 
 def _classifier_lines(table: pd.DataFrame) -> list[str]:
-    lines = []
-    for masklets, group in table[table["variant"] != "baseline"].groupby("masklets", sort=False):
-        best = group.loc[group["mIoU"].idxmax()]
-        lines.append(f"  - {masklets} masklets: best variant {best['variant']} on {best['features']} features, "
-                     f"mIoU {_value(best, 'mIoU')}, gain over the baseline network {_gain(best, 'mIoU')}.")
+    lines = [f"  - {f.text}." for f in classifier_findings(table) if f.key.endswith("/highest")]
+    variants = table.pivot_table(index=["masklets", "features"], columns="variant", values="mIoU")
+    pairs = variants.dropna(subset=[c for c in ("none", "fallback") if c in variants.columns])
+    if {"none", "fallback"} <= set(variants.columns) and len(pairs) and (pairs["none"] == pairs["fallback"]).all():
+        lines.append("  - `none` and `fallback` are equal in every row: these masklets cover every pixel, so no "
+                     "pixel is left for the network's class to fill.")
+    if any("oracle" in str(m) for m in table["masklets"]):
+        lines.append("  - The oracle rows classify the val videos' ground-truth objects: an upper bound on what "
+                     "approach 2 could do with perfect masklets, not a comparison of methods.")
     return lines
+
+
+def _family_line(text: str) -> str:
+    """Names the family of verdicts the block states (how many intervals were read against zero)."""
+    n = sum(text.count(f"({word})") for word in ("a gain", "a loss", "not distinguishable from zero"))
+    return (f"The block states {n} verdicts, each from its own 95 % interval, with no correction for "
+            f"multiplicity: if every effect were zero, about {0.05 * n:.1f} of them would still read as a gain or "
+            "a loss by chance. Verdicts whose interval ends near zero are the ones to doubt.")
 
 
 def headline(results: str | os.PathLike[str]) -> str:
@@ -106,7 +118,7 @@ def headline(results: str | os.PathLike[str]) -> str:
     tables = Path(results) / "tables"
     refiner = _read(tables, "refiner")
     lines = ["Written by `make figures` from `results/tables/` (percent; val split of the generated benchmark, "
-             "not VSPW; mean over training seeds, 95 % video-bootstrap interval in brackets; a gain is called a "
+             "not VSPW; mean over training seeds, 95 % interval over seeds and videos in brackets; a gain is called a "
              "gain or a loss only when its interval excludes zero):", "", *_refiner_lines(refiner), ""]
     votes = _vote_lines(refiner)
     if votes:
@@ -115,7 +127,8 @@ def headline(results: str | os.PathLike[str]) -> str:
     classifier = _classifier_lines(_read(tables, "mask_classifier"))
     if classifier:
         lines += ["- **Approach 2 (classifying pooled masklet features)**, by masklet source:", *classifier]
-    lines += ["", f"The paper's abstract: \"{PAPER_CLAIM}\" ({PAPER_SOURCE}). The rows above test that mechanism "
+    lines += ["", _family_line("\n".join(lines)), "",
+              f"The paper's abstract: \"{PAPER_CLAIM}\" ({PAPER_SOURCE}). The rows above test that mechanism "
               "with masklets of known quality on generated scenes; they say nothing about SAM2's own masklets on "
               "VSPW."]
     return "\n".join(lines)

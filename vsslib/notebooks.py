@@ -8,7 +8,7 @@ with papermill into ``<results>/notebooks/`` (two at a time where they do not de
 parameters (a notebook run by hand writes to ``scratch/results`` instead). A notebook is re-run only when its
 inputs changed: its source, the settings file, or the vsslib sources (their hashes are kept in
 ``<results>/notebooks/stamps.json``); otherwise the command says that nothing needed running and how to force
-it. ``html`` renders the executed notebooks as self-contained pages under ``<results>/html/``. ``verify``
+it. ``html`` builds the site of the executed notebooks under ``<results>/html/`` (:mod:`vsslib.site`). ``verify``
 re-runs the whole study into ``scratch/verify/`` with a cold cache and compares it with the committed results:
 every table cell for cell and every figure pixel for pixel, except the cells and figures of measured times,
 which it lists as machine-dependent.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import html
 import json
 import os
 import re
@@ -38,12 +37,15 @@ from .findings import headline, update_readme
 from .settings import StudySettings, load_settings, repo_root
 from .verify import VerifyReport, compare_results, record_settings
 
-__all__ = ["list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
+__all__ = ["KERNELSPEC", "list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
            "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html",
            "verify", "FORCE_HINT", "SCHEDULE", "DEFAULT_JOBS", "NotebookFailed"]
 
 FORCE_HINT = "make figures FORCE=1"
 """How a reader forces a re-run of every notebook."""
+KERNELSPEC = {"display_name": "Python 3 (vsslib)", "language": "python", "name": "python3"}
+"""The kernel every notebook names: the one ``make venv`` installs into .venv (``ipykernel install --name python3
+--display-name "Python 3 (vsslib)"``), so JupyterLab opens a notebook without changing its metadata."""
 RUNNER_PARAMETERS = ("params_file", "results_dir")
 """The parameters ``make figures`` passes to every notebook that declares them."""
 
@@ -79,7 +81,7 @@ def paired_notebook(source: Path):  # -> nbformat.NotebookNode
     nb = jupytext.read(source, fmt="py:percent")
     nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
     nb.metadata["jupytext"].pop("text_representation", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     for k, cell in enumerate(nb.cells):
         cell["id"] = f"{source.stem[:2]}-{k:02d}"
         if cell.cell_type == "code":
@@ -205,13 +207,14 @@ DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines t
 
 
 def run_figures(params_file: Path, *, force: bool = False, only: list[str] | None = None,
-                progress: bool = True, jobs: int = DEFAULT_JOBS) -> list[str]:
+                progress: bool = True, jobs: int = DEFAULT_JOBS, tidy: bool = True) -> list[str]:
     """Execute the notebooks whose inputs changed into ``<results>/notebooks/``; return the names that ran.
 
     Every notebook gets ``params_file`` and ``results_dir`` (the settings' results folder) as papermill
     parameters when it declares them. Inputs of a notebook: its bytes, those two values, the settings file's
     bytes and the vsslib sources; unchanged inputs and an existing executed copy skip it unless ``force``.
     Notebooks run in the order of :data:`SCHEDULE`, up to ``jobs`` at a time (each in its own process).
+    ``tidy=False`` keeps the outputs as the kernel sent them (no :func:`tidy_outputs`), as nbval compares them.
 
     Raises
     ------
@@ -261,7 +264,8 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
         import nbformat
 
         executed = nbformat.read(run.tmp, as_version=4)
-        tidy_outputs(executed, root)
+        if tidy:
+            tidy_outputs(executed, root)
         write_text_atomic(run.out, nbformat.writes(executed) + "\n")
         run.tmp.unlink()
         run.out.with_name(f"{run.out.stem}.FAILED.ipynb").unlink(missing_ok=True)
@@ -387,69 +391,19 @@ def write_summary(settings: StudySettings) -> Path:
 
 
 # ------------------------------------------------------------------------------------------- html
-def _inline_markdown(text: str) -> str:
-    """``text`` as HTML: escaped, with Markdown's `code`, **bold** and *italic* rendered; a closing colon (the
-    paragraph introduced a list or table the index does not show) becomes a full stop."""
-    text = html.escape(re.sub(r":$", ".", text.strip()))
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    text = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text)
-    return re.sub(r"\*([^*]+)\*", r"<i>\1</i>", text)
-
-
-def _notebook_title(nb) -> tuple[str, str]:
-    """The first markdown heading of a notebook and the first paragraph after it."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
-            head, _, rest = cell.source.strip().partition("\n")
-            paragraph = rest.strip().split("\n\n")[0].replace("\n", " ")
-            return head.lstrip("# ").strip(), paragraph
-    return "", ""
-
-
-def write_html(results: Path) -> Path:
-    """Render every executed notebook in ``<results>/notebooks/`` as a self-contained HTML page.
-
-    Pages go to ``<results>/html/NN_name.html`` with every image embedded (animations as ``data:`` GIFs);
-    ``<results>/html/index.html`` links them in reading order with each notebook's title and summary.
+def write_html(results: Path, *, readme: Path | None = None) -> Path:
+    """Build the study's site from the executed notebooks in ``<results>/notebooks/`` into ``<results>/html/``
+    (:func:`vsslib.site.build_site`: Sphinx with MyST-NB and the book theme, offline, nothing executed); returns
+    its landing page ``<results>/html/index.html``. ``readme`` (the repository's README.md) supplies the landing
+    page's key figures and run instructions.
 
     Raises
     ------
     ParameterError : no executed notebook in ``<results>/notebooks/`` (run ``make figures`` first).
     """
-    import nbformat
-    from nbconvert import HTMLExporter
+    from .site import build_site
 
-    executed = sorted((Path(results) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    executed = [p for p in executed if not p.stem.endswith(".FAILED")]
-    if not executed:
-        raise ParameterError(f"{Path(results) / 'notebooks'}: no executed notebook to render; run `make figures` first")
-    out_dir = Path(results) / "html"
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    entries = []
-    for path in executed:
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:  # nbconvert's templates have no GIF block: show animations as <img> data URLs
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if "image/gif" in data:
-                    width = output.get("metadata", {}).get("image/gif", {}).get("width")
-                    size = f' width="{width}"' if width else ""
-                    data["text/html"] = (f'<img src="data:image/gif;base64,{data["image/gif"].strip()}"{size} '
-                                         f'alt="{html.escape(str(data.get("text/plain", "animation")))}">')
-                    del data["image/gif"]
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-        write_text_atomic(out_dir / f"{path.stem}.html", body)
-        title, summary = _notebook_title(nb)
-        entries.append((path.stem, title or path.stem, summary))
-    items = "\n".join(f'<li><a href="{stem}.html"><b>{html.escape(stem)}</b>: {html.escape(title)}</a>'
-                      f"<p>{_inline_markdown(summary)}</p></li>" for stem, title, summary in entries)
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>The study's notebooks</title>"
-            "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.45}li{margin-bottom:1em}"
-            "p{margin:0.2em 0 0 0;color:#444}</style></head><body>\n<h1>The study's notebooks, executed</h1>\n"
-            "<p>Each page is one executed notebook with its figures embedded; read them in this order. "
-            "Regenerate with <code>make figures</code>, then <code>make html</code>.</p>\n"
-            f"<ol>\n{items}\n</ol>\n</body></html>\n")
-    return write_text_atomic(out_dir / "index.html", page)
+    return build_site(results, readme=readme or repo_root() / "README.md")
 
 
 # ------------------------------------------------------------------------------------------ verify
@@ -482,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     fig.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"notebooks run at once (default {DEFAULT_JOBS}; 02 first and 07 last always run alone)")
     sub.add_parser("sync", help="write notebooks/*.ipynb from their paired .py sources")
-    page = sub.add_parser("html", help="render the executed notebooks as self-contained HTML pages")
+    page = sub.add_parser("html", help="build the site of the executed notebooks: results/html/index.html")
     page.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")
     ver = sub.add_parser("verify", help="re-run the default study into scratch/ and compare with results/")
     ver.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")

@@ -7,8 +7,14 @@ key it leaves out keeps the default declared here, and an unknown key or an impo
 
 Every consumer reads these objects: the notebooks (through :class:`vsslib.study.Study`), the command line
 (its option defaults are these defaults; a test keeps them equal) and the run layer (through the one
-translation :func:`vsslib.components.masklet_settings`). Folders are plain settings, resolved against the
+translation :func:`vsslib.specs.masklet_settings`). Folders are plain settings, resolved against the
 repository root by :meth:`StudySettings.folder`; nothing is read from environment variables here.
+
+The masklet knobs are not declared here: the sections :data:`MaskletSettings` and :data:`SAM2Section` are
+made from the fields of the components that use them (:class:`vsslib.masks.WindowSettings`,
+:class:`vsslib.masks.SAM2Settings` and its generator settings), with their annotations and defaults, and
+are validated by those components. Each such field records where it is declared (``"declared_in"`` in its
+metadata), which is how :func:`vsslib.specs.masklet_settings` gives a knob only to the sources that have it.
 
 Notebook parameter cells hold ``params_file``, ``results_dir`` and a few knobs a reader turns; those knobs
 are named in :data:`NOTEBOOK_KNOBS`, each mapped to its dotted settings key.
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,15 +35,15 @@ import yaml
 
 from .data.vspw import SPLITS
 from .errors import ParameterError
+from .masks import SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
 
-__all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Knobs", "MaskletSettings", "RefinerSettings",
+__all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Section", "MaskletSettings", "RefinerSettings",
            "ClassifierSettings", "MetricSettings", "CostSettings", "RunSettings", "StudySettings",
-           "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "MASKLET_SOURCES", "SEGMENTERS", "VOTES",
+           "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "SEGMENTERS", "VOTES",
            "DATASETS", "SPLITS"]
 
 DATASETS = ("generated", "vspw")
 SEGMENTERS = ("fcn8-small", "fcn16-wide")
-MASKLET_SOURCES = ("classical", "oracle", "sam2", "sam2-mini")
 VOTES = ("masklet", "frame")
 """``"masklet"``: one majority class per masklet over all its frames; ``"frame"``: one per masklet and frame."""
 
@@ -74,33 +80,52 @@ class OracleKnobs:
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # corruption seeds
 
 
-@dataclass(frozen=True)
-class SAM2Knobs:
-    """The real SAM2 masklet source (the paper's automatic generator settings by default)."""
+def _knobs(component: type, *names: str) -> list[tuple[str, Any, Any]]:
+    """Fields for a settings section, taken from the component's own declarations: for each flat keyword of
+    ``component`` (:func:`vsslib.masks.knob_paths`), its annotation and default, and in the field's metadata
+    the dataclass and field that declare it (``"declared_in"``), so the section re-declares nothing."""
+    paths = knob_paths(component)
+    out = []
+    for name in names:
+        owner = component
+        for part in paths[name][:-1]:
+            owner = typing.get_type_hints(owner)[part]
+        declared = next(f for f in dataclasses.fields(owner) if f.name == name)
+        out.append((name, typing.get_type_hints(owner)[name],
+                    field(default=declared.default, metadata={"declared_in": (owner, name)})))
+    return out
 
-    config: str = ""  # SAM2.1 Hiera size: tiny, small, base_plus, large, a package config name, or "" (from
-    #                   the checkpoint's official file name)
-    checkpoint: str = ""  # the matching checkpoint file (empty: no sam2 rows)
-    device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
-    autocast: bool = True  # bfloat16 autocast on CUDA, as sam2's own examples (the CPU runs float32)
-    vos_optimized: bool = False  # sam2's torch.compile'd video predictor (CUDA only)
-    max_objects_per_batch: int = 32  # objects propagated together (0: all); bounds memory, same masklets
-    points_per_side: int = 16  # automatic generator point grid per side (paper: 16)
-    pred_iou_thresh: float = 0.6  # keep masks with predicted IoU above this (paper: 0.6)
-    stability_score_thresh: float = 0.8  # keep masks with stability at least this (paper: 0.8)
-    stability_score_offset: float = 0.9  # logit offset of the stability score (paper: 0.9)
+
+def _checked_by(component: type) -> Any:
+    """A section's ``__post_init__``: the component's own validation, run on the section's knob values."""
+
+    def __post_init__(self: Any) -> None:
+        merge_settings(component(), {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                                     if "declared_in" in f.metadata}, source=component.__name__)
+
+    return __post_init__
 
 
-@dataclass(frozen=True)
-class MaskletSettings:
-    """Masklet sources and the window/linking logic they share."""
+SAM2Section = dataclasses.make_dataclass(
+    "SAM2Section",
+    _knobs(SAM2Settings, "config", "checkpoint", "device", "autocast", "vos_optimized", "max_objects_per_batch",
+           "points_per_side", "pred_iou_thresh", "stability_score_thresh", "stability_score_offset"),
+    frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(SAM2Settings), "__doc__": (
+        "The SAM2 masklet sources' knobs: fields of :class:`vsslib.masks.SAM2Settings` and its "
+        ":class:`~vsslib.masks.GeneratorSettings` (declared, defaulted and validated there). ``sam2`` takes "
+        "all of them; ``sam2-mini`` those it declares the same way (the generator's).")})
 
-    sources: tuple[str, ...] = ("classical", "oracle")  # sources compared in the tables
-    window: int = 32  # frames per window: key frame + propagation (paper: 32)
-    link_iou: float = 0.5  # mask IoU above which a key-frame mask continues a masklet of the last window
-    discover_every: int = 0  # prompt on uncovered area every k frames (0: off, the paper)
-    oracle: OracleKnobs = field(default_factory=OracleKnobs)
-    sam2: SAM2Knobs = field(default_factory=SAM2Knobs)
+
+MaskletSettings = dataclasses.make_dataclass(
+    "MaskletSettings",
+    [("sources", tuple[str, ...], field(default=("classical", "oracle"))),  # sources compared in the tables
+     *_knobs(WindowSettings, "window", "link_iou", "discover_every"),
+     ("oracle", OracleKnobs, field(default_factory=OracleKnobs)),
+     ("sam2", SAM2Section, field(default_factory=SAM2Section))],
+    frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(WindowSettings), "__doc__": (
+        "Masklet sources and the window/linking logic they share: ``window``, ``link_iou`` and "
+        "``discover_every`` are fields of :class:`vsslib.masks.WindowSettings` (declared, defaulted and "
+        "validated there), given to every windowed source.")})
 
 
 @dataclass(frozen=True)
@@ -296,12 +321,20 @@ def _build(cls: type, values: Any, source: str, prefix: str) -> Any:
             kwargs[name] = _build(hint, values[name], source, key + ".")
         else:
             kwargs[name] = _coerce(key, values[name], hint, source)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ParameterError as exc:  # a component's own validation names its field: add the section
+        if str(exc).startswith(source) or not prefix:
+            raise
+        named = any(str(exc).startswith(f"{name}=") for name in names)
+        raise ParameterError(f"{source}: {prefix}{exc}" if named else f"{source}: {prefix.rstrip('.')}: {exc}") from None
 
 
 def _coerce(key: str, value: Any, hint: Any, source: str) -> Any:
     """``value`` checked against the annotation ``hint`` (int, float, str, bool or tuple[X, ...])."""
     origin = typing.get_origin(hint)
+    if origin is types.UnionType and set(typing.get_args(hint)) == {str, type(None)}:  # "" or null: None
+        return _coerce(key, value, str, source) or None
     if origin is tuple:
         item = typing.get_args(hint)[0]
         if value is None:
@@ -343,27 +376,18 @@ def _validate(s: StudySettings) -> None:
     one_of("refiner.vote", s.refiner.vote, VOTES)
     if len(s.data.splits) != 3 or min(s.data.splits) < 1:
         fail("data.splits", list(s.data.splits), "must hold three video counts of at least 1 (train, val, test)")
-    for key, value in (("data.frames", s.data.frames),
-                       ("data.height", s.data.height), ("data.width", s.data.width),
-                       ("masklets.window", s.masklets.window), ("run.workers", s.run.workers),
-                       ("masklets.sam2.points_per_side", s.masklets.sam2.points_per_side),
+    for key, value in (("data.frames", s.data.frames), ("data.height", s.data.height),
+                       ("data.width", s.data.width), ("run.workers", s.run.workers),
                        ("classifier.epochs", s.classifier.epochs)):
         if value < 1:
             fail(key, value, "must be at least 1")
-    for key, value in (("data.max_videos", s.data.max_videos), ("masklets.discover_every", s.masklets.discover_every),
-                       ("masklets.sam2.max_objects_per_batch", s.masklets.sam2.max_objects_per_batch)):
-        if value < 0:
-            fail(key, value, "must be 0 or positive")
+    if s.data.max_videos < 0:
+        fail("data.max_videos", s.data.max_videos, "must be 0 or positive")
     if not 0 < s.metrics.dilation_ratio < 1:
         fail("metrics.dilation_ratio", s.metrics.dilation_ratio,
              "must lie in (0, 1): the band width as a ratio of the image diagonal")
-    for key, value in (("masklets.link_iou", s.masklets.link_iou),
-                       ("masklets.sam2.pred_iou_thresh", s.masklets.sam2.pred_iou_thresh),
-                       ("masklets.sam2.stability_score_thresh", s.masklets.sam2.stability_score_thresh)):
-        if not 0.0 <= value <= 1.0:
-            fail(key, value, "must lie in [0, 1]")
     for name in s.masklets.sources:
-        one_of("masklets.sources", name, MASKLET_SOURCES)
+        one_of("masklets.sources", name, tuple(list_masklet_sources()))
     for name in s.baselines.networks:
         one_of("baselines.networks", name, SEGMENTERS)
     if not s.baselines.networks and not s.baselines.predictions:
@@ -378,8 +402,6 @@ def _validate(s: StudySettings) -> None:
     for key, values in (("cost.grids", s.cost.grids), ("cost.windows", s.cost.windows)):
         if any(v < 1 for v in values):
             fail(key, list(values), "must hold values of at least 1")
-    if not re.fullmatch(r"cpu|cuda(:\d+)?", s.masklets.sam2.device):
-        fail("masklets.sam2.device", s.masklets.sam2.device, "is not one of cpu, cuda, cuda:N")
     if "sam2" in s.masklets.sources and not s.masklets.sam2.checkpoint:
         fail("masklets.sources", list(s.masklets.sources), "names 'sam2' but masklets.sam2.checkpoint is empty: "
              "give the checkpoint path (python -m vsslib sam2-checkpoint downloads one)")

@@ -11,10 +11,12 @@ Baselines are named ``"<network>"`` (trained here; one per training seed) or ``"
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
+from .masks import knob_declarations
 from .runs import ClassifySpec, RefineSpec
 from .settings import StudySettings
 
@@ -26,24 +28,26 @@ PREDICTIONS_PREFIX = "predictions:"
 def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> dict[str, Any]:
     """Keyword settings of :func:`vsslib.masks.create_masklet_source` for ``source``, from the study's settings.
 
+    A knob of the ``masklets`` sections goes to ``source`` only when the source declares it in the same place
+    (the field's ``"declared_in"``, :func:`vsslib.masks.masklet_knobs`): the window knobs to every windowed
+    source, the SAM2 generator's to ``sam2`` and ``sam2-mini``, ``device`` or ``checkpoint`` to ``sam2`` only.
+
     Parameters
     ----------
     settings : the study's settings.
-    source : ``"classical"``, ``"oracle"``, ``"sam2"`` or ``"sam2-mini"``.
+    source : a name of :func:`vsslib.masks.list_masklet_sources`.
     **overrides : settings of the source to change (e.g. ``strength=0.5, seed=3`` for the oracle,
-        ``window=8``).
+        ``window=8``); checked by the source when it is created.
     """
     m = settings.masklets
-    if source == "oracle":
-        return {"strength": 0.0, "seed": m.oracle.seeds[0], **overrides}
-    result: dict[str, Any] = {"window": m.window, "link_iou": m.link_iou, "discover_every": m.discover_every}
-    if source in ("sam2", "sam2-mini"):
-        result.update(device=m.sam2.device, autocast=m.sam2.autocast, vos_optimized=m.sam2.vos_optimized,
-                      max_objects_per_batch=m.sam2.max_objects_per_batch, points_per_side=m.sam2.points_per_side,
-                      pred_iou_thresh=m.sam2.pred_iou_thresh, stability_score_thresh=m.sam2.stability_score_thresh,
-                      stability_score_offset=m.sam2.stability_score_offset)
-    if source == "sam2":
-        result.update(config=m.sam2.config or None, checkpoint=str(settings.folder(m.sam2.checkpoint)))
+    declared = knob_declarations(source)
+    result: dict[str, Any] = {"strength": 0.0, "seed": m.oracle.seeds[0]} if source == "oracle" else {}
+    for section in (m, m.sam2):
+        for f in dataclasses.fields(section):
+            if "declared_in" in f.metadata and declared.get(f.name) == f.metadata["declared_in"]:
+                result[f.name] = getattr(section, f.name)
+    if result.get("checkpoint"):
+        result["checkpoint"] = str(settings.folder(result["checkpoint"]))
     result.update(overrides)
     return result
 
@@ -126,7 +130,8 @@ def classify_spec(settings: StudySettings, features: str, source: str, *, baseli
     feature_settings: dict[str, Any] = {}
     if features == "sam2":
         sam2 = settings.masklets.sam2
-        feature_settings = {"config": sam2.config or None, "checkpoint": str(settings.folder(sam2.checkpoint)),
+        feature_settings = {"config": sam2.config,
+                            "checkpoint": str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None,
                             "device": sam2.device}
     return ClassifySpec(features=features, feature_settings=RefineSpec.settings_tuple(feature_settings),
                         classifier_split=classifier_split or default_classifier_split(features),

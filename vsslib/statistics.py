@@ -1,19 +1,27 @@
-"""Uncertainty of the study's numbers: spread over seeds and bootstrap intervals over videos.
+"""Uncertainty of the study's numbers: spread over seeds and bootstrap intervals over seeds and videos.
 
-Two sources of variation are reported separately:
+A table number varies for two reasons, and its interval covers both:
 
 - **seeds** (training seeds of a network, or seeds of a randomised corruption): a number is computed on the
   whole video set once per seed; the table gives their mean and sample standard deviation (``ddof=1``);
-- **videos**: the val videos are a sample of scenes, so an interval comes from the video bootstrap (Efron &
-  Tibshirani 1993, ch. 13, percentile interval): draw ``V`` of the ``V`` videos with replacement, pool the
-  drawn videos' exact counts (a video drawn twice counts twice), score the pooled counts, repeat.
+- **videos**: the val videos are a sample of scenes; their exact counts are pooled (a video drawn twice
+  counts twice) and scored.
 
-A gain (refined minus baseline) is bootstrapped *paired*: one draw of videos scores both sides, so the
-interval is that of the difference, not of two independent numbers. Over several seeds the same draw is
-used for every seed and the gain is averaged over seeds before the percentile is taken (the interval of the
-seed-averaged gain over videos; the seed spread itself is the ``_sd`` column). With few videos the
-percentile interval runs narrow: on a simulated mean of 20 videos the nominal 95 % interval covered the truth
-in 90 % of 300 studies (``tests/test_statistics.py``).
+Seeds and videos are crossed (every seed is scored on every video), so an interval comes from a two-level
+bootstrap that resamples both at once (the "pigeonhole" bootstrap of a crossed design, Owen 2007; percentile
+interval, Efron & Tibshirani 1993, ch. 13): in each of B draws, S of the S seeds and V of the V videos are
+drawn with replacement, independently; the draw's number is the mean over the drawn seeds (a seed drawn twice
+counts twice) of the metric pooled over the drawn videos; the interval is the (1 - confidence)/2 and
+(1 + confidence)/2 percentiles of the B numbers. It is thus an interval for the method's number over new
+videos *and* new seeds, not only over new videos with these seeds (:func:`resample_seeds_and_videos`).
+
+A gain (refined minus baseline) is bootstrapped *paired*: one draw of seeds and videos scores both sides
+(seed s of the refined side is compared with seed s of its baseline), so the interval is that of the
+difference, not of two independent numbers. With one seed the seed draw is trivial and the interval is the
+video bootstrap's. With 3 seeds the seed level is thin (a draw can only be one of 10 seed multisets, and
+their spread is (S - 1)/S of the seeds' variance); :func:`vsslib.analysis.coverage.simulate_coverage`
+measures what the interval covers on a simulated study shaped like the tables' (class-pooled mIoU from
+per-video counts, 3 seeds with a seed effect, a paired gain, 20 videos, 1000 draws).
 
 Scores are computed from summed counts exactly as :meth:`vsslib.metrics.MetricAccumulator.result` does
 (mIoU over classes with a non-zero union, ``miou_present`` over classes present in the ground truth, mBIoU
@@ -39,12 +47,13 @@ import numpy as np
 from .errors import DataError, ParameterError
 from .metrics import class_counts
 
-__all__ = ["VideoCounts", "Interval", "MetricSummary", "resample_videos", "bootstrap_interval",
+__all__ = ["VideoCounts", "Interval", "MetricSummary", "resample_videos", "resample_seeds_and_videos",
+           "bootstrap_interval",
            "bootstrap_gain_interval", "seed_spread", "summarize_runs", "summary_columns", "table_columns",
            "RatioSummary", "ratio_summary", "COLUMN_NAMES",
            "DEFAULT_RESAMPLES", "DEFAULT_CONFIDENCE"]
 
-DEFAULT_RESAMPLES = 1000  # bootstrap draws of the video set
+DEFAULT_RESAMPLES = 1000  # bootstrap draws of the seeds and videos
 DEFAULT_CONFIDENCE = 0.95  # coverage of the percentile interval
 # metric key (as MetricAccumulator.result() names it) -> table column name
 COLUMN_NAMES: dict[str, str] = {"miou": "mIoU", "miou_present": "mIoU_present", "mbiou": "mBIoU",
@@ -203,7 +212,7 @@ class MetricSummary:
     gain : whether the numbers are refined minus baseline.
     mean : mean over seeds of the number on all videos.
     sd : sample standard deviation over seeds (NaN with one seed).
-    ci_low, ci_high : video-bootstrap percentile interval of the seed-averaged number.
+    ci_low, ci_high : two-level (seeds and videos) bootstrap percentile interval of the seed-averaged number.
     n_seeds, n_videos : how many seeds and videos went in.
     """
 
@@ -234,6 +243,26 @@ def resample_videos(n_videos: int, *, resamples: int = DEFAULT_RESAMPLES,
     weights = np.zeros((resamples, n_videos), np.int64)
     np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1)
     return weights
+
+
+def resample_seeds_and_videos(n_seeds: int, n_videos: int, *, resamples: int = DEFAULT_RESAMPLES,
+                              seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two-level bootstrap draws of a crossed seeds x videos design, as counts.
+
+    The video draws are :func:`resample_videos`' for the same integer ``seed`` (so tables of one seed match
+    the single-run intervals); the seed draws come after them from the same generator, independently.
+
+    Returns
+    -------
+    seed_weights : (resamples, n_seeds) int64, how often each seed was drawn in draw b (rows sum to n_seeds).
+    video_weights : (resamples, n_videos) int64, how often each video was drawn in draw b.
+    """
+    if n_seeds < 1:
+        raise ParameterError(f"n_seeds={n_seeds} must be at least 1")
+    rng = np.random.default_rng(seed)
+    video_weights = resample_videos(n_videos, resamples=resamples, seed=rng)
+    seed_weights = resample_videos(n_seeds, resamples=resamples, seed=rng)
+    return seed_weights, video_weights
 
 
 def bootstrap_interval(counts: VideoCounts, metric: str, *, resamples: int = DEFAULT_RESAMPLES,
@@ -268,16 +297,17 @@ def summarize_runs(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts]
                    metrics: Sequence[str] | None = None, resamples: int = DEFAULT_RESAMPLES,
                    confidence: float = DEFAULT_CONFIDENCE,
                    seed: int | np.random.Generator = 0) -> dict[str, MetricSummary]:
-    """Seed spread and video-bootstrap interval of each metric, or of each gain, of runs over seeds.
+    """Seed spread and two-level (seeds and videos) bootstrap interval of each metric, or gain, of runs over seeds.
 
     Construction, for S seeds (``runs[s]``, and ``baselines[s]`` for a gain) on the same V videos:
 
     - ``mean``, ``sd``: x_s = metric of ``runs[s]`` on all videos (minus that of ``baselines[s]`` for a
       gain); mean and sample sd (``ddof=1``) of x_1..x_S;
-    - ``ci_low``, ``ci_high``: B draws of V videos with replacement, the same for every seed and for both
-      sides of a gain; in draw b, x_b = mean over s of the metric of ``runs[s]`` pooled over the drawn
-      videos (minus ``baselines[s]``'s); the interval is the (1 - confidence)/2 and (1 + confidence)/2
-      percentiles of x_1..x_B (draws where x_b is NaN are left out).
+    - ``ci_low``, ``ci_high``: B draws (:func:`resample_seeds_and_videos`), each of S seeds and of V videos
+      with replacement, the same for both sides of a gain; in draw b, x_b = mean over the drawn seeds s
+      (with multiplicity) of the metric of ``runs[s]`` pooled over the drawn videos (minus
+      ``baselines[s]``'s); the interval is the (1 - confidence)/2 and (1 + confidence)/2 percentiles of
+      x_1..x_B (draws where x_b is NaN are left out).
 
     Pass the same baseline for every seed when only the refined side varies (corruption seeds).
 
@@ -296,7 +326,8 @@ def summarize_runs(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts]
     unknown = [m for m in metrics if m not in available]
     if unknown:
         raise ParameterError(f"unknown metric(s) {unknown}; valid: {', '.join(available)}")
-    weights = resample_videos(len(runs[0].videos), resamples=resamples, seed=seed)
+    seed_weights, weights = resample_seeds_and_videos(len(runs), len(runs[0].videos), resamples=resamples,
+                                                      seed=seed)
     summaries = {}
     for metric in metrics:
         on_all = np.array([float(run.score(metric)[0]) for run in runs])
@@ -305,7 +336,7 @@ def summarize_runs(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts]
             on_all = on_all - np.array([float(base.score(metric)[0]) for base in baselines])
             drawn = drawn - np.stack([base.score(metric, weights) for base in baselines])
         mean, sd = seed_spread(on_all)
-        interval = _interval(mean, drawn.mean(axis=0), confidence)
+        interval = _interval(mean, _seed_average(drawn, seed_weights), confidence)
         summaries[metric] = MetricSummary(metric=metric, gain=baselines is not None, mean=100 * mean,
                                           sd=100 * sd, ci_low=100 * interval.low, ci_high=100 * interval.high,
                                           n_seeds=len(runs), n_videos=len(runs[0].videos))
@@ -351,8 +382,8 @@ class RatioSummary:
     gain : whether the numbers are a ratio minus its baseline's.
     mean : (K,) float64, mean over seeds of the ratio on all videos.
     sd : (K,) float64, sample standard deviation over seeds (NaN with one seed).
-    ci_low, ci_high : (K,) float64, video-bootstrap percentile interval of the seed-averaged ratio (NaN where
-        no draw defines it).
+    ci_low, ci_high : (K,) float64, two-level (seeds and videos) bootstrap percentile interval of the
+        seed-averaged ratio (NaN where no draw defines it).
     n_seeds, n_videos : S and V.
     """
 
@@ -374,7 +405,8 @@ def ratio_summary(numerators: np.ndarray, denominators: np.ndarray, baseline_num
                   baseline_denominators: np.ndarray | None = None, *, class_mean: bool = False,
                   resamples: int = DEFAULT_RESAMPLES, confidence: float = DEFAULT_CONFIDENCE,
                   seed: int | np.random.Generator = 0) -> RatioSummary:
-    """Seed spread and video-bootstrap interval of ratios of sums over videos, or of their paired gains.
+    """Seed spread and two-level (seeds and videos) bootstrap interval of ratios of sums over videos, or of
+    their paired gains.
 
     A ratio of sums is pooled like a metric's counts: the K items' numerators and denominators are summed over
     the (drawn) videos, then divided. Pixel accuracy in a band (correct / pixels), a mean over objects (summed
@@ -395,16 +427,17 @@ def ratio_summary(numerators: np.ndarray, denominators: np.ndarray, baseline_num
     class_mean : bool
         Each item is the mean over the C classes whose pooled denominator is non-zero of the pooled per-class
         ratios (NaN when none is): how :class:`VideoCounts` scores mBIoU and mIoU.
-    resamples, confidence, seed : as in :func:`summarize_runs` (the draws are :func:`resample_videos`' for
-        ``seed``, so they match the other tables' draws of the same V videos).
+    resamples, confidence, seed : as in :func:`summarize_runs` (the draws are
+        :func:`resample_seeds_and_videos`' for ``seed``, so they match the other tables' draws of the same S
+        seeds and V videos).
 
     Returns
     -------
     RatioSummary
         With r_s = the ratio of seed s on all videos (minus its baseline's): ``mean``, ``sd`` are the mean
         and sample sd of r_1..r_S; ``ci_low``, ``ci_high`` the (1 - confidence)/2 and (1 + confidence)/2
-        percentiles over the B draws of the mean over seeds of the ratio on the drawn videos (the same draw
-        for every seed and for both sides of a gain; draws where it is NaN are left out), as
+        percentiles over the B draws of the mean over the drawn seeds of the ratio on the drawn videos (one
+        draw of seeds and videos for both sides of a gain; draws where it is NaN are left out), as
         :func:`summarize_runs` does for the metrics. An item whose pooled denominator is 0 is NaN.
     """
     sides = [_ratio_arrays(numerators, denominators, class_mean, "numerators")]
@@ -418,7 +451,7 @@ def ratio_summary(numerators: np.ndarray, denominators: np.ndarray, baseline_num
     elif baseline_denominators is not None:
         raise ParameterError("baseline_denominators given without baseline_numerators")
     n_seeds, n_videos = sides[0][0].shape[:2]
-    weights = resample_videos(n_videos, resamples=resamples, seed=seed)
+    seed_weights, weights = resample_seeds_and_videos(n_seeds, n_videos, resamples=resamples, seed=seed)
     on_all = np.ones((1, n_videos))
     value = _pooled_ratio(*sides[0], on_all, class_mean)[:, 0]  # (S, K)
     drawn = _pooled_ratio(*sides[0], weights, class_mean)  # (S, B, K)
@@ -430,7 +463,7 @@ def ratio_summary(numerators: np.ndarray, denominators: np.ndarray, baseline_num
     tail = (1 - confidence) / 2
     with warnings.catch_warnings():  # items no draw defines stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanquantile(drawn.mean(axis=0), [tail, 1 - tail], axis=0)
+        low, high = np.nanquantile(_seed_average(drawn, seed_weights), [tail, 1 - tail], axis=0)
         sd = value.std(axis=0, ddof=1) if n_seeds > 1 else np.full(value.shape[1], np.nan)
     return RatioSummary(gain=len(sides) == 2, mean=value.mean(axis=0), sd=sd, ci_low=low, ci_high=high,
                         n_seeds=n_seeds, n_videos=n_videos)
@@ -447,6 +480,17 @@ def _interval(estimate: float, values: np.ndarray, confidence: float) -> Interva
     tail = (1 - confidence) / 2
     low, high = np.quantile(values, [tail, 1 - tail])
     return Interval(estimate, float(low), float(high), confidence, int(values.size))
+
+
+def _seed_average(drawn: np.ndarray, seed_weights: np.ndarray) -> np.ndarray:
+    """Mean over the drawn seeds of ``drawn`` (S, B, ...) with ``seed_weights`` (B, S): (B, ...).
+
+    A seed not drawn in draw b does not count, even where its value is NaN; a drawn seed's NaN makes the draw
+    NaN (as a plain mean over seeds would).
+    """
+    n_seeds = drawn.shape[0]
+    weights = seed_weights.T.reshape(seed_weights.shape[::-1] + (1,) * (drawn.ndim - 2)).astype(np.float64)
+    return (np.where(weights > 0, drawn, 0.0) * weights).sum(axis=0) / n_seeds
 
 
 def _ratio_arrays(numerators: np.ndarray, denominators: np.ndarray, class_mean: bool,

@@ -44,6 +44,17 @@ class VideoRun:
     masklets: np.ndarray
     refined: np.ndarray
 
+    @property
+    def objects(self) -> np.ndarray:
+        """(T, H, W) int32 object ids, 0 = none: the dataset's ``instances`` where it has them, else each
+        class's connected components in space and time (:func:`vsslib.masks.components_in_time`) plus one
+        (so that ignored pixels, -1 there, become 0)."""
+        if self.instances is not None:
+            return self.instances
+        from .masks import components_in_time
+
+        return components_in_time(self.gt) + 1
+
 
 class Study:
     """Data, baselines, masklet sources and runs of one settings tree.
@@ -107,6 +118,18 @@ class Study:
                                  f"results_dir, {', '.join(NOTEBOOK_KNOBS)}")
         overrides = {NOTEBOOK_KNOBS[name]: value for name, value in knobs.items()}
         return cls(load_settings(params_file, {**overrides, "run.results_dir": results_dir}))
+
+    @classmethod
+    def open_notebook(cls, params_file: str, results_dir: str, **knobs: Any) -> Study:
+        """A notebook's setup in one call: :meth:`from_notebook`, the figure style, figures and tables written
+        under ``results_dir``, and a line saying which data and where."""
+        from .viz import set_style, use_results
+
+        study = cls.from_notebook(params_file, results_dir, **knobs)
+        set_style()
+        use_results(study.results)
+        print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
+        return study
 
     # ---------------------------------------------------------------------------------------- data
     @property

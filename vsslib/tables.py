@@ -1,11 +1,11 @@
-"""The study's table rows: metrics in percent with their spread over seeds and intervals over videos.
+"""The study's table rows: metrics in percent with their spread over seeds and intervals over seeds and videos.
 
 A row summarises one method over several runs that differ only in a seed (a network's training seed, or a
 corruption seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``,
 ``mVC16`` (see :func:`vsslib.statistics.summarize_runs` for the construction):
 
 - ``m``, ``m_sd``: mean over seeds and sample standard deviation over seeds;
-- ``m_ci_low``, ``m_ci_high``: 95 % video-bootstrap interval of the seed-averaged metric;
+- ``m_ci_low``, ``m_ci_high``: 95 % interval over seeds and videos of the seed-averaged metric;
 - for a row compared with a reference variant (a refined map against its baseline): ``gain_m``,
   ``gain_m_sd``, ``gain_m_ci_low``, ``gain_m_ci_high``, the same for the paired difference;
 - ``n_seeds``, ``n_videos``.
@@ -23,7 +23,8 @@ from .errors import ParameterError
 from .runs import RunResult
 from .statistics import VideoCounts, ratio_summary, table_columns
 
-__all__ = ["video_counts", "stats_row", "ratio_rows", "readable", "gain_supported", "HEADLINE_METRICS"]
+__all__ = ["video_counts", "stats_row", "ratio_rows", "readable", "interval_columns", "gain_supported",
+           "HEADLINE_METRICS"]
 
 HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16")
 """Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16)."""
@@ -127,6 +128,19 @@ def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
             out[column] = table[column].round(2) if table[column].dtype.kind == "f" else table[column]
             done.add(column)
     return out
+
+
+def interval_columns(*statistics: str) -> list[str]:
+    """The columns of each statistic with its spread and interval, for selecting table columns.
+
+    ``interval_columns("mIoU", "gain_mIoU")`` is ``["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high",
+    "gain_mIoU", "gain_mIoU_sd", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]``, which :func:`readable` shows as
+    the two columns ``mIoU`` and ``gain_mIoU``.
+    """
+    bad = [name for name in statistics if not name or name.endswith(("_sd", "_ci_low", "_ci_high"))]
+    if bad:
+        raise ParameterError(f"interval_columns takes statistic names such as 'mIoU', got {bad}")
+    return [f"{name}{suffix}" for name in statistics for suffix in ("", "_sd", "_ci_low", "_ci_high")]
 
 
 def gain_supported(row: pd.Series | dict[str, Any], metric: str = "mIoU") -> str:

@@ -12,10 +12,13 @@
   - ``machine``: measured times and memory (also any column ``index.json`` lists as machine-dependent):
     reported, not compared;
   - ``seeds``: a number that moves with the training (or corruption) seed. Its tolerance is
-    ``Z * sqrt(2 / n) * sd`` with :data:`Z` = 4: ``sd`` is the committed row's ``<column>_sd`` (the sample
-    standard deviation over the ``n`` = ``n_seeds`` seeds), and the difference of two means of ``n`` seeds
-    has standard deviation ``sqrt(2 / n) * sd`` if another machine acts like other seeds. An ``<m>_sd``
-    column gets ``Z * sd / sqrt(n - 1)`` (the spread of a difference of two sample sds, about), and
+    ``t * sqrt(2 / n) * sd``: ``sd`` is the committed row's ``<column>_sd`` (the sample standard deviation
+    over the ``n`` = ``n_seeds`` seeds; where it is 0, the largest of that column in the table, so that no
+    seed-varying number is compared to the rounding), and if another machine acts like other seeds, the
+    difference of two means of ``n`` seeds divided by ``sqrt(2 / n) * sd`` is Student-t distributed with
+    ``n - 1`` degrees of freedom; ``t`` is its two-sided quantile at :data:`CELL_ALPHA` (:func:`critical_t`:
+    31.6 for 3 seeds, 8.6 for 5). An ``<m>_sd`` column gets ``(sqrt(F) - 1) * sd`` with ``F`` the
+    F(n - 1, n - 1) quantile at the same level (the ratio of two sample variances), and
     ``<m>_ci_low``/``<m>_ci_high`` the tolerance of ``<m>``;
   - ``reference``: a number of one seed in a table without ``_sd`` columns: the same formula with ``n`` = 1
     and ``sd`` the largest seed sd of a reference column (``baselines_metrics``' ``mIoU_sd`` and so on), times
@@ -25,6 +28,11 @@
   Every tolerance is at least :data:`ROUNDING` (tables are written with 4 decimals). Where no spread was
   measured (one seed, or a missing reference) the tolerance is that floor: the cell is compared exactly,
   and the report says so.
+- **findings** (:func:`vsslib.verdicts.study_findings`): every verdict ("a gain", "a loss", "not
+  distinguishable") and every ordering the notebooks and the README state, computed from each folder's tables,
+  must be equal. Cell tolerances are wide with 3 seeds (the t quantile above); a re-run that moves a gain across
+  zero, or changes which band, window, size or cause comes first, fails here even when every cell is within
+  its tolerance;
 - **figures**: compared through the tables they are drawn from, so only their presence is checked here.
 
 The tolerances are not a claim that any difference below them is harmless: they are the differences another
@@ -47,10 +55,12 @@ import pandas as pd
 from ._io import write_json_atomic
 from .errors import DataError
 
-__all__ = ["Kind", "ColumnRule", "TABLE_RULES", "Z", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
+__all__ = ["Kind", "ColumnRule", "TABLE_RULES", "CELL_ALPHA", "critical_t", "critical_sd_ratio",
+           "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
            "CellDifference", "VerifyReport", "compare_results", "record_settings", "tolerance_table"]
 
-Z = 4.0  # allowed difference, in standard deviations of the difference (two-sided, about 6e-5 per cell)
+CELL_ALPHA = 1e-3  # chance that one seed-varying cell fails when another machine acts like other seeds
+REFERENCE_SEEDS = 3  # seeds behind a borrowed spread (the baseline networks' training seeds)
 ROUNDING = 1e-4  # smallest tolerance of a number: tables are written with 4 decimals
 SETTINGS_FILE = "settings.json"
 UNCOMPARED_SETTINGS = ("data.root", "run.cache_dir", "run.results_dir", "run.workers")
@@ -76,7 +86,7 @@ class ColumnRule:
     reference : ``REFERENCE`` only: ``"table:column"`` whose largest value is the seed sd; ``"table:*"``
         means ``<this column>_sd`` of that table.
     scale : ``REFERENCE`` only: multiplies the reference sd (units, per-class spread).
-    relative : ``REFERENCE`` only: the tolerance is relative, ``scale * Z * sqrt(2) * sd / mean`` of the
+    relative : ``REFERENCE`` only: the tolerance is relative, ``scale * t * sqrt(2) * sd / mean`` of the
         reference times the committed value (counts and shares).
     """
 
@@ -91,10 +101,10 @@ class ColumnRule:
         if self.kind is Kind.MACHINE:
             return "machine-dependent, not compared"
         if self.kind is Kind.SEEDS:
-            return "Z·sqrt(2/n_seeds)·<column>_sd of the row"
+            return "t(n_seeds-1)·sqrt(2/n_seeds)·<column>_sd of the row"
         if self.relative:
-            return f"|value|·{self.scale:.3g}·Z·sqrt(2)·max {self.reference} / mean of that metric"
-        return f"{self.scale:.3g}·Z·sqrt(2)·max {self.reference}"
+            return f"|value|·{self.scale:.3g}·t(2)·sqrt(2)·max {self.reference} / mean of that metric"
+        return f"{self.scale:.3g}·t(2)·sqrt(2)·max {self.reference}"
 
 
 EXACT = ColumnRule(Kind.EXACT)
@@ -147,8 +157,9 @@ def tolerance_table() -> str:
             grouped.setdefault(rule.describe(), []).append(f"`{column}`")
         for description, columns in grouped.items():
             lines.append(f"| `{table}` | {', '.join(columns)} | {description} |")
-    lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | Z·sqrt(2/n_seeds)·`<m>_sd` |")
-    lines.append("| any | `<m>_sd` | Z·`<m>_sd`/sqrt(n_seeds - 1) |")
+    lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | t(n_seeds-1)·sqrt(2/n_seeds)·`<m>_sd` |")
+    lines.append("| any | `<m>_sd` | (sqrt(F(n_seeds-1, n_seeds-1)) - 1)·`<m>_sd` |")
+    lines.append(f"| (t and F: two-sided quantiles at {CELL_ALPHA:g} per cell) | | |")
     lines.append("| any | any other | exact |")
     return "\n".join(lines)
 
@@ -193,7 +204,7 @@ class VerifyReport:
     problems : file-level failures: a missing or extra table or figure, other columns or rows, other settings.
     machine_dependent : ``file: column`` entries that were not compared.
     notes : what the reader should know (columns compared exactly for want of a measured spread, ...).
-    tables, figures, cells : how many were compared.
+    tables, figures, cells, findings : how many were compared (findings: stated verdicts and orderings).
     """
 
     failures: list[CellDifference] = field(default_factory=list)
@@ -204,6 +215,7 @@ class VerifyReport:
     tables: int = 0
     figures: int = 0
     cells: int = 0
+    findings: int = 0
 
     @property
     def ok(self) -> bool:
@@ -213,7 +225,7 @@ class VerifyReport:
         """A one-screen account: verdict, counts, the failures (largest relative move first), then notes."""
         verdict = "REPRODUCED" if self.ok else "DIFFERS"
         lines = [f"verify: {verdict}: {self.tables} tables ({self.cells} cells) and {self.figures} figures "
-                 f"compared; {len(self.failures)} cell(s) beyond tolerance, {len(self.within_tolerance)} within, "
+                 f"compared, {self.findings} findings; {len(self.failures)} cell(s) beyond tolerance, {len(self.within_tolerance)} within, "
                  f"{len(self.problems)} file problem(s), {len(self.machine_dependent)} machine-dependent "
                  "column(s) not compared"]
         lines += [f"  PROBLEM  {problem}" for problem in self.problems[:limit]]
@@ -322,26 +334,79 @@ class _References:
         return self.cache[key]
 
 
+def critical_t(n_seeds: int, alpha: float = CELL_ALPHA) -> float:
+    """Two-sided Student-t quantile with ``n_seeds - 1`` degrees of freedom: the allowed difference of two
+    means of ``n_seeds`` seeds in units of ``sqrt(2 / n_seeds) * sd`` (31.6 for 3 seeds at 1e-3)."""
+    from scipy.stats import t
+
+    if n_seeds < 2:
+        raise DataError(f"n_seeds={n_seeds}: a t quantile needs at least 2 seeds")
+    return float(t.ppf(1 - alpha / 2, n_seeds - 1))
+
+
+def critical_sd_ratio(n_seeds: int, alpha: float = CELL_ALPHA) -> float:
+    """Upper two-sided quantile of the ratio of two sample sds of ``n_seeds`` values each: sqrt of the
+    F(n - 1, n - 1) quantile (44.7 for 3 seeds at 1e-3)."""
+    from scipy.stats import f
+
+    if n_seeds < 2:
+        raise DataError(f"n_seeds={n_seeds}: an F quantile needs at least 2 seeds")
+    return math.sqrt(float(f.ppf(1 - alpha / 2, n_seeds - 1, n_seeds - 1)))
+
+
 def _tolerance(rule: ColumnRule, column: str, row: Mapping[str, str], references: _References,
-               expected: float) -> tuple[float, str | None]:
-    """(tolerance, note when no spread was measured) of one cell."""
+               expected: float, column_sd: Mapping[str, float] | None = None) -> tuple[float, str | None]:
+    """(tolerance, note when no spread was measured) of one cell; ``column_sd`` holds the largest sd of each
+    ``_sd`` column of the table, used where the row's own sd is 0."""
     if rule.kind is Kind.SEEDS:
         sd_column = _seed_column(column, list(row))
         sd = _number(row[sd_column]) if sd_column else None
-        n = _number(row.get("n_seeds", "")) or 1.0
-        if sd is None or math.isnan(sd) or n < 2:
+        n = int(_number(row.get("n_seeds", "")) or 1)
+        if sd is not None and sd == 0 and column_sd and sd_column in column_sd:
+            sd = column_sd[sd_column]  # no spread in this row: the table's largest, not the rounding
+        if sd is None or math.isnan(sd) or n < 2 or sd == 0:
             return ROUNDING, f"{column}: one seed, no measured spread: compared to the rounding only"
         if column.endswith("_sd"):
-            return max(ROUNDING, Z * sd / math.sqrt(n - 1)), None
-        return max(ROUNDING, Z * math.sqrt(2.0 / n) * sd), None
+            return max(ROUNDING, (critical_sd_ratio(n) - 1) * sd), None
+        return max(ROUNDING, critical_t(n) * math.sqrt(2.0 / n) * sd), None
     spread = references.spread(rule.reference, column)
     if spread is None:
         return ROUNDING, f"{column}: reference {rule.reference} holds no seed spread: compared to the rounding only"
     sd, mean = spread
-    tolerance = rule.scale * Z * math.sqrt(2.0) * sd
+    tolerance = rule.scale * critical_t(REFERENCE_SEEDS) * math.sqrt(2.0) * sd
     if rule.relative:
         tolerance = tolerance / mean * abs(expected) if mean > 0 else 0.0
     return max(ROUNDING, tolerance), None
+
+
+def simulate_false_alarms(*, n_seeds: int = 3, cells: int = 1000, reruns: int = 2000,
+                          seed: int = 0) -> tuple[float, float]:
+    """How often the seed rule fails a re-run that differs from the committed one only by new seeds.
+
+    Each of ``reruns`` simulated re-runs draws, for each of ``cells`` independent cells, ``n_seeds`` committed
+    and ``n_seeds`` fresh values from one normal distribution (the same for both: nothing changed but the
+    seeds), and applies the mean rule (``t * sqrt(2 / n) * committed sd``) and the sd rule.
+
+    Returns
+    -------
+    (per cell, per re-run) : the share of cells beyond tolerance, and the share of re-runs with at least one
+        cell beyond tolerance (cells independent: real tables' cells are correlated, which lowers the latter).
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    t_limit, f_limit = critical_t(n_seeds), critical_sd_ratio(n_seeds) - 1
+    failed_cells, failed_runs = 0, 0
+    for _ in range(reruns):
+        committed = rng.standard_normal((cells, n_seeds))
+        fresh = rng.standard_normal((cells, n_seeds))
+        sd = committed.std(axis=1, ddof=1)
+        mean_fails = np.abs(committed.mean(axis=1) - fresh.mean(axis=1)) > t_limit * np.sqrt(2 / n_seeds) * sd
+        sd_fails = np.abs(fresh.std(axis=1, ddof=1) - sd) > f_limit * sd
+        fails = mean_fails | sd_fails
+        failed_cells += int(fails.sum())
+        failed_runs += bool(fails.any())
+    return failed_cells / (cells * reruns), failed_runs / reruns
 
 
 def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_columns: set[str],
@@ -358,6 +423,8 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
         return
     report.tables += 1
     notes: set[str] = set()
+    column_sd = {c: float(v) for c in columns if c.endswith("_sd")
+                 for v in [pd.to_numeric(committed[c], errors="coerce").max()] if v == v}
     for column in columns:
         rule = MACHINE if column in machine_columns else _rule_for(name, column, columns)
         if rule.kind is Kind.MACHINE:
@@ -372,13 +439,36 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
             if rule.kind is Kind.EXACT or x is None or y is None:
                 report.failures.append(CellDifference(rel, row, column, a, b, None, None, "exact"))
                 continue
-            tolerance, note = _tolerance(rule, column, committed.iloc[row].to_dict(), references, x)
+            tolerance, note = _tolerance(rule, column, committed.iloc[row].to_dict(), references, x, column_sd)
             if note:
                 notes.add(f"{rel}: {note}")
             difference = abs(x - y) if not (math.isnan(x) or math.isnan(y)) else math.inf
             cell = CellDifference(rel, row, column, a, b, difference, tolerance, rule.describe())
             (report.within_tolerance if cell.within else report.failures).append(cell)
     report.notes.extend(sorted(notes))
+
+
+def _compare_findings(expected: Path, actual: Path, report: VerifyReport) -> None:
+    """Every stated verdict and ordering (:func:`vsslib.verdicts.study_findings`) must be equal."""
+    from .verdicts import study_findings
+
+    try:
+        committed = study_findings(expected)
+    except DataError as error:
+        report.notes.append(f"findings of the committed results not compared: {error}")
+        return
+    try:
+        fresh = study_findings(actual)
+    except DataError as error:
+        report.problems.append(f"findings of the fresh results cannot be read: {error}")
+        return
+    report.findings = len(committed)
+    for key in sorted(committed.keys() | fresh.keys()):
+        before = committed[key].verdict if key in committed else "<absent>"
+        after = fresh[key].verdict if key in fresh else "<absent>"
+        if before != after:
+            report.problems.append(f"finding {key}: committed {before!r}, fresh {after!r}"
+                                   + (f" ({fresh[key].text})" if key in fresh else ""))
 
 
 def compare_results(expected: Path, actual: Path) -> VerifyReport:
@@ -420,6 +510,7 @@ def compare_results(expected: Path, actual: Path) -> VerifyReport:
     for name in sorted(committed_tables.keys() & fresh_tables.keys()):
         _compare_table(name, committed_tables[name], fresh_tables[name], machine.get(name, set()), references,
                        report)
+    _compare_findings(expected, actual, report)
     figures = {}
     for folder in (expected, actual):
         figures[folder] = {p.name for p in (folder / "figures").glob("*") if p.suffix in (".png", ".gif", ".svg")}

@@ -3,13 +3,16 @@
 - :mod:`.boundary`: mBIoU against the band width, trimap accuracy, per-class gains, gains by object size,
   video consistency over time.
 - :mod:`.failures`: frames where refinement hurts, damaged pixels sorted into causes, the mIoU each costs;
-  :mod:`.failure_statistics`: their spread over seeds and intervals over videos.
+  :mod:`.failure_statistics`: their spread over seeds and intervals over seeds and videos.
 - :mod:`.cost`: seconds per frame of every stage, SAM2's cost against grid and window, peak memory.
+- :mod:`.coverage`: how often the tables' intervals cover the truth in simulated studies (imported on its
+  own).
 """
 
-from .boundary import (biou_by_dilation, biou_counts_by_dilation, boundary_distance, consistency_counts,
-                       consistency_over_time, gain_by_object_size, object_size_counts, per_class_gain,
-                       per_class_summary, size_bins, trimap_accuracy, trimap_counts)
+from .boundary import (BoundaryCounts, biou_by_dilation, biou_counts_by_dilation, boundary_distance,
+                       collect_boundary_counts, consistency_counts, consistency_over_time, gain_by_object_size,
+                       object_size_counts, per_class_gain, per_class_summary, size_bins, trimap_accuracy,
+                       trimap_counts)
 from .cost import (STAGES, PeakMemory, SAM2Cost, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid,
                    sam2_memory_by_length, time_stages)
 from .failure_statistics import summarize_failures, summarize_hurt_frames
@@ -29,6 +32,8 @@ __all__ = [
     "size_bins",
     "consistency_over_time",
     "consistency_counts",
+    "BoundaryCounts",
+    "collect_boundary_counts",
     "CAUSES",
     "FrameMetric",
     "FailureSettings",

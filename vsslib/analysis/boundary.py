@@ -14,8 +14,9 @@
 Every count is accumulated over frames and videos before dividing, like the metrics. Each pooled analysis has a
 per-video companion that returns the counts before pooling (:func:`biou_counts_by_dilation`,
 :func:`trimap_counts`, :func:`object_size_counts`, :func:`consistency_counts`), the input of the seed spread
-and video-bootstrap intervals of :func:`vsslib.statistics.ratio_summary`; :func:`per_class_summary` gives the
-per-class table with them. Label maps:
+and two-level (seeds and videos) bootstrap intervals of :func:`vsslib.statistics.ratio_summary`;
+:func:`collect_boundary_counts` gathers all of them over seeds, videos and masklet sources, and
+:func:`per_class_summary` gives the per-class table. Label maps:
 ``(T, H, W)`` integer arrays (uint8 in the pipeline), classes ``0..C-1``, ``255`` = ignore; instances
 ``(T, H, W)`` int32, ``0`` = none. Arguments named ``gts`` / ``preds`` take one video's array or a sequence
 of them (one per video).
@@ -23,8 +24,10 @@ of them (one per video).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -36,7 +39,7 @@ from ..statistics import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, VideoCounts, rat
 
 __all__ = ["biou_by_dilation", "biou_counts_by_dilation", "boundary_distance", "trimap_accuracy", "trimap_counts",
            "per_class_gain", "per_class_summary", "gain_by_object_size", "object_size_counts", "size_bins",
-           "consistency_over_time", "consistency_counts"]
+           "consistency_over_time", "consistency_counts", "BoundaryCounts", "collect_boundary_counts"]
 
 LabelVideos = np.ndarray | Sequence[np.ndarray]
 
@@ -258,14 +261,14 @@ def per_class_summary(baselines: Sequence[VideoCounts], refined: Sequence[VideoC
         seed (the same seeds in the same order, the same videos): :func:`vsslib.tables.video_counts` of
         ``study.refine_seeds(...)``.
     class_names : C names.
-    resamples, confidence, seed : of the video bootstrap (:func:`vsslib.statistics.ratio_summary`).
+    resamples, confidence, seed : of the two-level bootstrap (:func:`vsslib.statistics.ratio_summary`).
 
     Returns
     -------
     DataFrame[class_id, class, iou_baseline, iou_refined, gain_iou, biou_baseline, biou_refined, gain_biou, ...]
         One row per class in id order, in percent: each score the pooled per-class IoU (hits / union) or
         Boundary IoU (band intersection / band union) as mean over seeds, followed by its ``_sd`` over
-        seeds and ``_ci_low`` / ``_ci_high`` 95 % video-bootstrap interval (a gain's interval paired); then
+        seeds and ``_ci_low`` / ``_ci_high`` 95 % interval over seeds and videos (a gain's interval paired); then
         ``n_seeds``, ``n_videos``. NaN where a class has no union. With one seed the scores equal
         :func:`per_class_gain`'s (times 100).
     """
@@ -494,3 +497,101 @@ def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ParameterError(f"{name}={value!r} must be a positive integer (pixels)")
     return int(value)
+
+
+# ------------------------------------------------------------------------------------ over seeds and videos
+class _VideoMaps(Protocol):
+    """What :func:`collect_boundary_counts` reads of one video's run (a :class:`vsslib.study.VideoRun`)."""
+
+    gt: np.ndarray
+    objects: np.ndarray
+    baseline: np.ndarray
+    refined: np.ndarray
+
+
+Ratio = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays
+class BoundaryCounts:
+    """The counts of every pooled boundary analysis, per seed and video, ready for
+    :func:`vsslib.tables.ratio_rows`: each attribute maps a method (``"baseline"``, ``"refined (<source>)"``)
+    to ``(numerators, denominators)`` stacked to (S, V, ...).
+
+    Attributes
+    ----------
+    band : :func:`biou_counts_by_dilation` per ratio, (S, V, R, C) band intersections and unions.
+    trimap : :func:`trimap_counts` per width, (S, V, W) correct and scored pixels.
+    size : :func:`object_size_counts` per size bin, (S, V, K) summed accuracies and objects.
+    vc : summed VC_n window scores and windows, (S, V, 1) (baseline: from the first source's run).
+    steadier : windows where the refined map is steadier than the baseline, and windows, (S, V, 1).
+    windows : VC_n of every window with the first source's masklets (:func:`consistency_over_time`), with a
+        ``seed`` column.
+    frame_shape : (H, W) of the frames (of the last video).
+    """
+
+    band: dict[str, Ratio]
+    trimap: dict[str, Ratio]
+    size: dict[str, Ratio]
+    vc: dict[str, Ratio]
+    steadier: dict[str, Ratio]
+    windows: pd.DataFrame
+    frame_shape: tuple[int, int]
+
+
+def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: Sequence[int],
+                            videos: Sequence[str], sources: Sequence[str], num_classes: int, *,
+                            ratios: Sequence[float], widths: Sequence[int], bins: Sequence[int],
+                            vc_length: int = 8) -> BoundaryCounts:
+    """Every boundary analysis's per-video counts, for each training seed, video and masklet source.
+
+    Parameters
+    ----------
+    load : ``load(seed, source, video)`` -> the video's run with that source (``gt``, ``objects``,
+        ``baseline``, ``refined`` (T, H, W) arrays), e.g. ``lambda seed, source, video:
+        study.video_run(baseline, source, video, train_seed=seed)``. The baseline map and ground truth are
+        taken from the last source's run (they do not depend on the source).
+    seeds, videos, sources : what to collect; the first source's runs give the per-window consistency table.
+    num_classes : classes of the dataset.
+    ratios, widths, bins : band dilation ratios, trimap widths, object-size bin edges (see the analyses).
+    vc_length : window length n of VC_n.
+    """
+    if not seeds or not videos or not sources:
+        raise ParameterError(f"collect_boundary_counts needs seeds, videos and sources, got {len(seeds)} seeds, "
+                             f"{len(videos)} videos and {len(sources)} sources")
+    methods = ["baseline", *(f"refined ({source})" for source in sources)]
+    counts: dict[str, dict[str, list[tuple[np.ndarray, ...]]]] = defaultdict(lambda: defaultdict(list))
+    windows = []
+    for seed in seeds:
+        gts, objects, maps = [], [], {method: [] for method in methods}
+        for video in videos:
+            for source in sources:
+                run = load(seed, source, video)
+                maps[f"refined ({source})"].append(run.refined)
+            maps["baseline"].append(run.baseline)
+            gts.append(run.gt)
+            objects.append(run.objects)
+            frame_shape = (int(run.gt.shape[1]), int(run.gt.shape[2]))
+        for method, preds in maps.items():
+            counts["band"][method].append(biou_counts_by_dilation(gts, preds, num_classes, ratios))
+            counts["trimap"][method].append(trimap_counts(gts, preds, widths))
+            counts["size"][method].append(object_size_counts(objects, gts, preds, bins))
+        for source in sources:
+            vc = consistency_over_time(gts, maps["baseline"], maps[f"refined ({source})"], vc_length,
+                                       videos=list(videos))
+            per_video = consistency_counts(vc, videos)
+            total = per_video[["windows"]].to_numpy()  # (V, 1)
+            if source == sources[0]:
+                windows.append(vc.assign(seed=seed))
+                counts["vc"]["baseline"].append((per_video[["vc_baseline_sum"]].to_numpy(), total))
+            counts["vc"][f"refined ({source})"].append((per_video[["vc_refined_sum"]].to_numpy(), total))
+            counts["steadier"][f"refined ({source})"].append((per_video[["refined_better"]].to_numpy(), total))
+        del gts, objects, maps
+
+    def stacked(analysis: str) -> dict[str, Ratio]:
+        return {method: tuple(np.stack(side) for side in zip(*per_seed))  # type: ignore[misc]
+                for method, per_seed in counts[analysis].items()}
+
+    return BoundaryCounts(band=stacked("band"), trimap=stacked("trimap"), size=stacked("size"), vc=stacked("vc"),
+                          steadier=stacked("steadier"), windows=pd.concat(windows, ignore_index=True),
+                          frame_shape=frame_shape)

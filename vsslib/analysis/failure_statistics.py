@@ -1,8 +1,8 @@
-"""Spread over seeds and intervals over videos of the failure analysis (:mod:`.failures`).
+"""Spread over seeds and intervals over seeds and videos of the failure analysis (:mod:`.failures`).
 
 Every number a failure table reports is a ratio of sums over videos, so :func:`vsslib.statistics.ratio_summary`
-gives its mean and sample sd over seeds and its 95 % video-bootstrap interval (draws of the videos, the same
-draw for every seed):
+gives its mean and sample sd over seeds and its 95 % interval over seeds and videos (each draw takes seeds and videos
+with replacement):
 
 - a cause's **pixel share**: its damaged pixels / all damaged pixels;
 - a cause's **mIoU cost**: mean over classes of hits / union of the refined confusion table with the cause's
@@ -39,7 +39,7 @@ def summarize_failures(reports: Sequence[Sequence[FailureReport]], *, resamples:
     ----------
     reports : ``reports[s][v]``, the report of video v under seed s (:func:`diagnose`); the same videos in the
         same order for every seed, all with the same settings.
-    resamples, confidence, seed : of the video bootstrap.
+    resamples, confidence, seed : of the two-level bootstrap.
 
     Returns
     -------

@@ -4,24 +4,25 @@
 - ``"classical"``: :class:`ClassicalMasklets`, the embedded default (graph-based regions + optical flow).
 - ``"oracle"``: :class:`OracleMasklets`, the dataset's own objects with controlled corruption.
 - ``"sam2-mini"``: SAM2's path with sam2-mini (SAM2 architecture, trained here on the generated benchmark),
-  :class:`vsslib.sam2_mini.masklets.SAM2MiniMasklets` (registered by the import at the end).
+  :class:`vsslib.sam2_mini.masklets.SAM2MiniMasklets`; it builds on this package, so this package does not
+  import it: the package root ``vsslib`` does, which registers it for every user of the registry.
 
 Create one by name with :func:`create_masklet_source`; the window, linking and discovery logic the first
 two share lives in :mod:`vsslib.masks.windows`, the contract and painting order in :mod:`vsslib.masks.base`.
 """
 
-from .base import (MaskletSource, check_frames, create_masklet_source, list_masklet_sources, merge_settings, paint,
-                   relabel_sequential, unique_ids)
+from .base import (MaskletSource, check_frames, create_masklet_source, knob_declarations, knob_paths,
+                   list_masklet_sources, masklet_knobs,
+                   merge_settings, paint, relabel_sequential, unique_ids)
 from .classical import ClassicalMasklets, ClassicalSettings, FlowSettings, propagate_ids, propose_regions
 from .oracle import OracleMasklets, OracleSettings, components_in_time, corrupt_masklets, oracle_ids
 from .sam2_masklets import GeneratorSettings, SAM2Masklets, SAM2Settings, build_sam2_model
-from .windows import WindowSettings, link_ids, mask_iou_matrix, region_iou, run_windows
+from .windows import WindowedMasklets, WindowSettings, link_ids, mask_iou_matrix, region_iou, run_windows
 
-__all__ = ["MaskletSource", "check_frames", "create_masklet_source", "list_masklet_sources", "merge_settings", "paint",
+__all__ = ["MaskletSource", "check_frames", "create_masklet_source", "knob_paths", "list_masklet_sources",
+           "masklet_knobs", "knob_declarations", "merge_settings", "paint",
            "relabel_sequential", "unique_ids", "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "propagate_ids",
            "propose_regions", "OracleMasklets", "OracleSettings", "components_in_time", "corrupt_masklets",
-           "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowSettings",
+           "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowedMasklets",
+           "WindowSettings",
            "link_ids", "mask_iou_matrix", "region_iou", "run_windows"]
-
-# registers "sam2-mini" (after the sources above: the module builds on base, sam2_model and windows)
-from ..sam2_mini import masklets as sam2_mini_masklets  # noqa: E402, F401

@@ -14,6 +14,7 @@ let a confident large mask swallow the small ones.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -24,8 +25,9 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["MaskletSource", "paint", "check_frames", "unique_ids", "relabel_sequential", "merge_settings",
-           "register_masklet_source", "create_masklet_source", "list_masklet_sources"]
+__all__ = ["MaskletSource", "paint", "check_frames", "unique_ids", "relabel_sequential", "knob_paths",
+           "merge_settings", "register_masklet_source", "create_masklet_source", "list_masklet_sources",
+           "masklet_knobs", "knob_declarations"]
 
 SettingsT = TypeVar("SettingsT")
 
@@ -127,13 +129,35 @@ def relabel_sequential(id_map: np.ndarray) -> np.ndarray:
     return new[inverse].reshape(np.shape(id_map)).astype(np.int32)
 
 
+def knob_paths(settings_type: type) -> dict[str, tuple[str, ...]]:
+    """Every keyword a settings dataclass accepts, with the path of fields it sets.
+
+    A field of the dataclass itself is its own keyword (``("max_masklets",)``); a field of exactly one of its
+    nested dataclass fields is a shortcut (``"window"`` -> ``("windows", "window")``); a nested field is also
+    accepted whole (``"windows"``, as a dataclass or a mapping).
+
+    Parameters
+    ----------
+    settings_type : a dataclass type whose nested settings are dataclass fields (one level deep).
+    """
+    fields = dataclasses.fields(settings_type)
+    paths: dict[str, tuple[str, ...]] = {f.name: (f.name,) for f in fields}
+    inner: dict[str, list[str]] = {}
+    for f in fields:
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            for sub in dataclasses.fields(default):
+                inner.setdefault(sub.name, []).append(f.name)
+    paths.update({name: (owners[0], name) for name, owners in inner.items() if len(owners) == 1 and name not in paths})
+    return paths
+
+
 def merge_settings(settings: SettingsT, overrides: Mapping[str, Any], *, source: str,
                    extra: tuple[str, ...] = ()) -> SettingsT:
     """A copy of a (possibly nested) frozen settings dataclass with flat keyword overrides applied.
 
-    A key names a field of ``settings`` itself or, as a shortcut, a field of exactly one of its nested
-    dataclass fields (``window=8`` sets ``settings.windows.window``). Nested values given as dicts are
-    turned into their dataclass. The result is built anew, so its validation runs.
+    Keywords are those of :func:`knob_paths` (``window=8`` sets ``settings.windows.window``); nested values
+    given as mappings are merged into their dataclass. The result is built anew, so its validation runs.
 
     Parameters
     ----------
@@ -145,33 +169,31 @@ def merge_settings(settings: SettingsT, overrides: Mapping[str, Any], *, source:
     Raises
     ------
     ParameterError
-        An unknown key, listing the valid ones.
+        An unknown key: the message names the source, the key, the sources that do take it, and the
+        valid keys of this one.
     """
-    cls = type(settings)
-    fields = {f.name for f in dataclasses.fields(cls)}
-    nested = {name: getattr(settings, name) for name in fields if dataclasses.is_dataclass(getattr(settings, name))}
-    top: dict[str, Any] = {}
-    inner: dict[str, dict[str, Any]] = {name: {} for name in nested}
-    unknown = []
-    for key, value in overrides.items():
-        if key in fields:
-            if key in nested and isinstance(value, Mapping):
-                inner[key].update(value)
-            else:
-                top[key] = value
-            continue
-        owners = [name for name, sub in nested.items() if key in {f.name for f in dataclasses.fields(sub)}]
-        if len(owners) == 1:
-            inner[owners[0]][key] = value
-        else:
-            unknown.append(key)
+    paths = knob_paths(type(settings))
+    unknown = sorted(key for key in overrides if key not in paths)
     if unknown:
-        valid = sorted((fields - set(nested)) | {f.name for sub in nested.values() for f in dataclasses.fields(sub)}
-                       | set(extra))
-        raise ParameterError(f"unknown {source} masklet setting(s) {sorted(unknown)}; valid: {', '.join(valid)}")
+        elsewhere = [f"{key!r} is a setting of {' and '.join(owners)}"
+                     for key in unknown if (owners := [n for n in list_masklet_sources()
+                                                       if n != source and key in masklet_knobs(n)])]
+        raise ParameterError(f"unknown {source} masklet setting(s) {unknown}"
+                             + (f" ({'; '.join(elsewhere)})" if elsewhere else "")
+                             + f"; valid for {source}: {', '.join(sorted({*paths, *extra}))}")
+    top: dict[str, Any] = {}
+    inner: dict[str, dict[str, Any]] = {}
+    for key, value in overrides.items():
+        path = paths[key]
+        current = getattr(settings, key) if len(path) == 1 else None
+        if len(path) == 2:
+            inner.setdefault(path[0], {})[path[1]] = value
+        elif dataclasses.is_dataclass(current) and isinstance(value, Mapping):
+            inner.setdefault(key, {}).update(value)
+        else:
+            top[key] = value
     for name, changes in inner.items():
-        if changes:
-            top[name] = dataclasses.replace(top.get(name, nested[name]), **changes)
+        top[name] = dataclasses.replace(top.get(name, getattr(settings, name)), **changes)
     return dataclasses.replace(settings, **top)
 
 
@@ -179,9 +201,15 @@ _REGISTRY: dict[str, Callable[..., MaskletSource]] = {}
 
 
 def register_masklet_source(name: str) -> Callable[[Callable[..., MaskletSource]], Callable[..., MaskletSource]]:
-    """Class decorator: make a masklet source creatable by ``name`` with :func:`create_masklet_source`."""
+    """Class decorator: make a masklet source creatable by ``name`` with :func:`create_masklet_source`.
+
+    The class declares its settings dataclass as ``settings_type`` (its keywords: :func:`masklet_knobs`) and
+    may name keywords it handles itself in ``extra_knobs``.
+    """
 
     def decorate(factory: Callable[..., MaskletSource]) -> Callable[..., MaskletSource]:
+        if not dataclasses.is_dataclass(getattr(factory, "settings_type", None)):
+            raise TypeError(f"masklet source {name!r}: {factory!r} declares no settings_type dataclass")
         _REGISTRY[name] = factory
         return factory
 
@@ -189,8 +217,47 @@ def register_masklet_source(name: str) -> Callable[[Callable[..., MaskletSource]
 
 
 def list_masklet_sources() -> list[str]:
-    """Names accepted by :func:`create_masklet_source`, sorted: ``["classical", "oracle", "sam2"]``."""
+    """Names accepted by :func:`create_masklet_source`, sorted: ``["classical", "oracle", "sam2", "sam2-mini"]``."""
     return sorted(_REGISTRY)
+
+
+def masklet_knobs(name: str) -> dict[str, tuple[str, ...]]:
+    """The keyword settings masklet source ``name`` accepts (:func:`knob_paths` of its settings dataclass, plus
+    the keywords it handles itself with an empty path), the one place a knob's owner is looked up.
+
+    Raises
+    ------
+    ParameterError
+        An unknown name, listing the valid ones.
+    """
+    factory = _factory(name)
+    return {**knob_paths(factory.settings_type), **dict.fromkeys(getattr(factory, "extra_knobs", ()), ())}
+
+
+def knob_declarations(name: str) -> dict[str, tuple[type, str]]:
+    """For each keyword of masklet source ``name``, the dataclass and field that declare it (a knob handled by
+    the source itself: the source's class and the keyword). Two sources share a knob when both point to the
+    same declaration (``points_per_side``: :class:`GeneratorSettings` for ``sam2`` and ``sam2-mini``).
+
+    Raises
+    ------
+    ParameterError
+        An unknown name, listing the valid ones.
+    """
+    factory = _factory(name)
+    out: dict[str, tuple[type, str]] = {}
+    for knob, path in masklet_knobs(name).items():
+        owner: Any = factory.settings_type if path else factory
+        for part in path[:-1]:
+            owner = typing.get_type_hints(owner)[part]
+        out[knob] = (owner, knob)
+    return out
+
+
+def _factory(name: str) -> Any:
+    if name not in _REGISTRY:
+        raise ParameterError(f"unknown masklet source {name!r}; valid: {', '.join(list_masklet_sources())}")
+    return _REGISTRY[name]
 
 
 def create_masklet_source(name: str, **settings: Any) -> MaskletSource:
@@ -198,15 +265,13 @@ def create_masklet_source(name: str, **settings: Any) -> MaskletSource:
 
     Parameters
     ----------
-    name : ``"classical"``, ``"oracle"`` or ``"sam2"``.
-    **settings : fields of the source's settings dataclass or of its nested ones (``window``,
-        ``points_per_side``, ``jitter``, ...), plus ``progress``.
+    name : a name of :func:`list_masklet_sources`.
+    **settings : keywords of :func:`masklet_knobs` (``window``, ``points_per_side``, ``jitter``, ...), or
+        ``settings=`` a whole settings dataclass, plus ``progress``.
 
     Raises
     ------
     ParameterError
         An unknown name (listing the valid ones) or an unknown or impossible setting.
     """
-    if name not in _REGISTRY:
-        raise ParameterError(f"unknown masklet source {name!r}; valid: {', '.join(list_masklet_sources())}")
-    return _REGISTRY[name](**settings)
+    return _factory(name)(**settings)

@@ -32,17 +32,15 @@ it over-segments textured things and merges similar neighbours. Tables name it "
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .base import check_frames, merge_settings, paint, register_masklet_source
-from .windows import WindowSettings, run_windows
+from .base import paint, register_masklet_source
+from .windows import WindowedMasklets, WindowSettings
 
-if TYPE_CHECKING:
-    from ..data import Video
 
 __all__ = ["ClassicalSettings", "FlowSettings", "ClassicalMasklets", "MOTIONS", "propose_regions", "dense_flow",
            "propagate_ids", "fit_motion"]
@@ -290,7 +288,7 @@ def _propagate_masklets(frames: np.ndarray, key_ids: np.ndarray, flow: FlowSetti
 
 
 @register_masklet_source("classical")
-class ClassicalMasklets:
+class ClassicalMasklets(WindowedMasklets):
     """Felzenszwalb proposals on key frames, carried through windows by optical flow.
 
     Parameters
@@ -305,29 +303,9 @@ class ClassicalMasklets:
     """
 
     name = "classical"
-
-    def __init__(self, settings: ClassicalSettings | None = None, *, progress: bool = False, **overrides: Any) -> None:
-        self.settings = merge_settings(settings or ClassicalSettings(), overrides, source="classical")
-        self.progress = progress
-
-    def __repr__(self) -> str:
-        return f"ClassicalMasklets({self.settings})"
-
-    def __call__(self, frames: np.ndarray, video: Video | None = None) -> np.ndarray:
-        """Masklets of a video.
-
-        Parameters
-        ----------
-        frames : (T, H, W, 3) uint8 RGB.
-        video : ignored (the interface is shared with the oracle).
-
-        Returns
-        -------
-        (T, H, W) int32 masklet ids, -1 = no masklet.
-        """
-        frames = check_frames(frames)
-        return run_windows(frames, self.settings.windows, self.propose, self.propagate, progress=self.progress,
-                           desc="classical masklets")
+    settings_type = ClassicalSettings
+    desc = "classical masklets"
+    settings: ClassicalSettings
 
     def propose(self, frame: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 frame -> (N, H, W) bool region proposals, largest first."""

@@ -175,6 +175,8 @@ class OracleMasklets:
     """
 
     name = "oracle"
+    settings_type = OracleSettings
+    extra_knobs = ("strength",)
 
     def __init__(self, settings: OracleSettings | None = None, *, strength: float | None = None,
                  progress: bool = False, **overrides: Any) -> None:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..devices import PeakMemory, check_device_name, resolve_device
 from ..errors import ParameterError
-from .base import check_frames, merge_settings, register_masklet_source
+from .base import register_masklet_source
 from .sam2_model import (
     SAM2_CONFIGS,
     GeneratorSettings,
@@ -44,10 +44,8 @@ from .sam2_model import (
     propagate_masks,
     resolve_config,
 )
-from .windows import WindowSettings, run_windows
+from .windows import WindowedMasklets, WindowSettings
 
-if TYPE_CHECKING:
-    from ..data import Video
 
 __all__ = ["SAM2Settings", "GeneratorSettings", "SAM2Masklets", "SAM2_CONFIGS", "resolve_config", "checkpoint_url",
            "check_checkpoint", "build_sam2_model", "has_sam2_extension"]
@@ -116,7 +114,7 @@ class SAM2Settings:
 
 
 @register_masklet_source("sam2")
-class SAM2Masklets:
+class SAM2Masklets(WindowedMasklets):
     """SAM2's automatic mask generator on key frames, its video predictor through each window.
 
     Parameters
@@ -153,10 +151,12 @@ class SAM2Masklets:
     """
 
     name = "sam2"
+    settings_type = SAM2Settings
+    desc = "SAM2 masklets"
+    settings: SAM2Settings
 
     def __init__(self, settings: SAM2Settings | None = None, *, progress: bool = False, **overrides: Any) -> None:
-        self.settings = merge_settings(settings or SAM2Settings(), overrides, source="sam2")
-        self.progress = progress
+        super().__init__(settings, progress=progress, **overrides)
         self._model: Any = None
         self._generator: Any = None
         self.timings: dict[str, float] = dict.fromkeys(("build", "generate", "generate_frames", "propagate",
@@ -167,9 +167,6 @@ class SAM2Masklets:
         self.device = resolve_device(self.settings.device)
         check_checkpoint(self.settings.resolved_config, self.settings.checkpoint,
                          random_weights=self.settings.random_weights)
-
-    def __repr__(self) -> str:
-        return f"SAM2Masklets({self.settings})"
 
     @property
     def model(self) -> Any:
@@ -188,22 +185,6 @@ class SAM2Masklets:
         if self._generator is None:
             self._generator = build_mask_generator(self.model, self.settings.generator)
         return self._generator
-
-    def __call__(self, frames: np.ndarray, video: Video | None = None) -> np.ndarray:
-        """Masklets of a video.
-
-        Parameters
-        ----------
-        frames : (T, H, W, 3) uint8 RGB.
-        video : ignored (the interface is shared with the oracle).
-
-        Returns
-        -------
-        (T, H, W) int32 masklet ids, -1 = no masklet.
-        """
-        frames = check_frames(frames)
-        return run_windows(frames, self.settings.windows, self.propose, self.propagate, progress=self.progress,
-                           desc="SAM2 masklets")
 
     def propose(self, frame: np.ndarray) -> np.ndarray:
         """Automatic-generator masks of one frame.

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = ["GeneratorSettings", "SAM2_CONFIGS", "resolve_config", "config_of_checkpoint",
            "generated_masks", "checkpoint_url",
            "check_number", "has_sam2_extension", "sam2_warnings", "check_checkpoint", "load_sam2_weights",
+           "strict_load_check",
            "build_sam2_model", "build_mask_generator", "build_image_predictor", "inference", "write_frames",
            "video_state", "add_masks", "propagate_frames", "paint_over", "propagate_masks", "JPEG_QUALITY"]
 
@@ -258,6 +259,13 @@ def load_sam2_weights(model: Any, checkpoint: str | os.PathLike[str], config: st
             f"({some(unexpected)}), {len(wrong)} of another shape ({some(wrong)}). Pass the checkpoint that "
             "belongs to the config, or the config of the checkpoint.")
     model.load_state_dict(weights, strict=True)
+
+
+def strict_load_check(checkpoint: str | os.PathLike[str], config: str) -> None:
+    """Verify a checkpoint by loading it strictly into a randomly initialised model of ``config`` (the check
+    :func:`vsslib.checkpoints.verify_checkpoint` uses where no SHA-256 is known)."""
+    model = build_sam2_model(config, None, device="cpu", random_weights=True)
+    load_sam2_weights(model, checkpoint, config)
 
 
 # ------------------------------------------------------------------------------------------- building

@@ -26,15 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ..errors import ParameterError
-from .base import paint
+from .base import check_frames, merge_settings, paint
 
-__all__ = ["WindowSettings", "Proposer", "Propagator", "run_windows", "link_ids", "region_iou", "mask_iou_matrix",
-           "window_starts"]
+if TYPE_CHECKING:
+    from ..data import Video
+
+__all__ = ["WindowSettings", "Proposer", "Propagator", "WindowedMasklets", "run_windows", "link_ids", "region_iou",
+           "mask_iou_matrix", "window_starts"]
 
 Proposer = Callable[[np.ndarray], np.ndarray]
 """``propose(frame (H, W, 3) uint8) -> (N, H, W) bool`` masks, possibly overlapping."""
@@ -211,3 +215,55 @@ def run_windows(frames: np.ndarray, settings: WindowSettings, propose: Proposer,
         out[start:end] = segment[: end - start]
         previous = segment[end - start] if stop > end else None
     return out
+
+
+class WindowedMasklets:
+    """The base of every windowed masklet source (classical, sam2, sam2-mini): settings, the call over windows.
+
+    A subclass declares ``name``, ``settings_type`` (a frozen dataclass with a ``windows``
+    :class:`WindowSettings` field) and ``desc`` (its progress bar's label), and implements :meth:`propose`
+    and :meth:`propagate`; :func:`run_windows` does the rest.
+
+    Parameters
+    ----------
+    settings : an instance of ``settings_type``, optional (default: its defaults).
+    progress : bool
+        A tqdm bar over windows.
+    **overrides
+        Flat keywords of the settings (:func:`vsslib.masks.base.knob_paths`): ``window``, ...
+    """
+
+    name: ClassVar[str]
+    settings_type: ClassVar[type]
+    desc: ClassVar[str] = "masklets"
+
+    def __init__(self, settings: Any = None, *, progress: bool = False, **overrides: Any) -> None:
+        self.settings = merge_settings(settings or self.settings_type(), overrides, source=self.name)
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.settings})"
+
+    def __call__(self, frames: np.ndarray, video: Video | None = None) -> np.ndarray:
+        """Masklets of a video.
+
+        Parameters
+        ----------
+        frames : (T, H, W, 3) uint8 RGB.
+        video : ignored (the interface is shared with the oracle).
+
+        Returns
+        -------
+        (T, H, W) int32 masklet ids, -1 = no masklet.
+        """
+        frames = check_frames(frames)
+        return run_windows(frames, self.settings.windows, self.propose, self.propagate, progress=self.progress,
+                           desc=self.desc)
+
+    def propose(self, frame: np.ndarray) -> np.ndarray:
+        """Key-frame proposals: ``frame (H, W, 3) uint8`` -> ``(N, H, W) bool`` (see :data:`Proposer`)."""
+        raise NotImplementedError
+
+    def propagate(self, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Masks on ``frames[0]`` carried through ``frames``: ``(L, H, W) int32`` (see :data:`Propagator`)."""
+        raise NotImplementedError

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="train (or resume) a run in WORKDIR on a generated benchmark")
     train.add_argument("--data", required=True, help="generated benchmark root (its train split is used)")
     train.add_argument("--workdir", required=True, help="checkpoint.pt, log.jsonl and settings.json go here")
-    train.add_argument("--images-steps", type=int, default=420, help="steps of stage 1 (single frames)")
-    train.add_argument("--clips-steps", type=int, default=80, help="steps of stage 2 (clips, trunk frozen)")
+    train.add_argument("--heldout", default=None,
+                       help="generated benchmark of unseen videos: one-click IoU every --eval-every steps")
+    train.add_argument("--images-steps", type=int, default=1800, help="steps of stage 1 (single frames)")
+    train.add_argument("--clips-steps", type=int, default=120, help="steps of stage 2 (clips, trunk frozen)")
+    train.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval in steps")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     train.add_argument("--no-progress", action="store_true")
@@ -30,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--heldout", required=True, help="generated benchmark of unseen videos (all splits used)")
     export.add_argument("--assets", default=None, help="where the assets go (default: the package's assets/)")
     export.add_argument("--videos", type=int, default=0, help="measure on the first N unseen videos (0: all)")
+    export.add_argument("--calibrate", default=None,
+                        help="generated benchmark of training videos: calibrate the generator's filters on its train "
+                             "split (default: keep the paper's 0.6 / 0.8)")
     export.add_argument("--hardware", default="2-core CPU shared with other jobs, 1 torch thread, no GPU")
+    readme = sub.add_parser("readme", help="rewrite the README's sam2-mini paragraph from the committed assets")
+    readme.add_argument("--readme", default="README.md", help="the README to rewrite (between its SAM2MINI markers)")
     args = parser.parse_args(argv)
 
     import torch
@@ -42,8 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         from .train import Trainer, TrainSettings, default_stages
 
         size = int(build_model("base").image_size)
-        settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps), seed=args.seed)
-        trainer = Trainer(settings, load_videos(args.data, size), args.workdir)
+        from ..data.vspw import SPLITS
+
+        settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps), seed=args.seed,
+                                 eval_every=args.eval_every)
+        heldout = load_videos(args.heldout, size, splits=SPLITS) if args.heldout else None
+        trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout)
         if trainer.resume():
             print(f"resumed at step {trainer.step} of {settings.total_steps}", flush=True)
         trainer.run(progress=not args.no_progress)
@@ -53,11 +66,17 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in make_data(args.out):
             print(path)
+    elif args.command == "readme":
+        from .card import readme_text
+
+        path = Path(args.readme)
+        path.write_text(readme_text(path.read_text()))
+        print(f"wrote the sam2-mini paragraph of {path}")
     elif args.command == "export":
         from .recipe import export_run
 
-        out = export_run(args.workdir, args.heldout, assets=args.assets, max_videos=args.videos,
-                         hardware=args.hardware)
+        out = export_run(args.workdir, args.heldout, calibrate=args.calibrate, assets=args.assets,
+                         max_videos=args.videos, hardware=args.hardware)
         print(f"wrote {out}")
     return 0
 

@@ -1,4 +1,4 @@
-"""Turn a training run into the committed assets: fp16 weights and the loss-curve figure."""
+"""Turn a training run into the committed assets: fp16 weights and the training-curve figure."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from .._io import atomic_path
 from ..errors import CheckpointError
 
-__all__ = ["export_weights", "read_log", "plot_loss_curves"]
+__all__ = ["export_weights", "read_log", "plot_training_curves"]
 
 
 def export_weights(checkpoint: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
@@ -38,36 +38,57 @@ def export_weights(checkpoint: str | os.PathLike[str], out: str | os.PathLike[st
 
 
 def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The lines of a run's ``log.jsonl`` (one dict per logged window of steps)."""
-    path = Path(path)
-    if not path.is_file():
+    """The lines of a run's ``log.jsonl`` (:func:`.train.read_records`); a missing log is a CheckpointError."""
+    from .train import read_records
+
+    if not Path(path).is_file():
         raise CheckpointError(f"training log {path} not found")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_records(path)
 
 
-def plot_loss_curves(log: list[dict[str, Any]], out: str | os.PathLike[str], *, title: str) -> Path:
-    """Plot the weighted total loss and its four unweighted terms (log scale) and the empty-mask fraction against the step; save a PNG."""
+def plot_training_curves(log: list[dict[str, Any]], out: str | os.PathLike[str], *, title: str) -> Path:
+    """Plot a run's curves against the step and save a PNG.
+
+    Three panels: the weighted total loss and its four unweighted terms (log scale); the held-out one-click IoU
+    (best of the three masks, the mask the IoU head picks, and the picked mask's predicted IoU) with the
+    learning rate on a second axis; the fraction of empty (min-loss) training masks. Stage changes are dashed.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = np.array([r["step"] for r in log])
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    train = [r for r in log if r["stage"] != "heldout"]
+    held = [r for r in log if r["stage"] == "heldout"]
+    steps = np.array([r["step"] for r in train])
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(8, 8.5), sharex=True,
+                                              gridspec_kw={"height_ratios": [3, 3, 1]})
     for key, label in (("core_loss", "total (weighted)"), ("loss_mask", "focal"), ("loss_dice", "dice"),
                        ("loss_iou", "IoU prediction"), ("loss_class", "object score")):
-        top.plot(steps, [r[key] for r in log], label=label, lw=1.2 if key == "core_loss" else 0.8)
+        top.plot(steps, [max(r[key], 1e-6) for r in train], label=label, lw=1.2 if key == "core_loss" else 0.8)
     top.set_yscale("log")
-    top.set_ylabel("loss (mean over logged steps)")
-    top.legend(fontsize=8)
+    top.set_ylabel("training loss\n(mean over 10 steps)")
+    top.legend(fontsize=8, ncol=2)
     top.set_title(title, fontsize=9)
-    bottom.plot(steps, [r["empty"] for r in log], color="black", lw=0.8)
+    if held:
+        h_steps = [r["step"] for r in held]
+        middle.plot(h_steps, [r["best_of_3"] for r in held], "o-", ms=3, label="IoU, best of the 3 masks")
+        middle.plot(h_steps, [r["picked"] for r in held], "s-", ms=3, label="IoU of the mask the IoU head picks")
+        middle.plot(h_steps, [r["predicted"] for r in held], ":", label="predicted IoU of that mask")
+        middle.set_ylim(0, 1)
+        middle.legend(fontsize=8, loc="upper left")
+    middle.set_ylabel(f"held-out one-click IoU\n({held[0]['objects'] if held else 0} objects, unseen videos)")
+    rate = middle.twinx()
+    rate.plot(steps, [r["lr"] for r in train], color="grey", lw=0.8)
+    rate.set_ylabel("learning rate", color="grey", fontsize=8)
+    rate.tick_params(labelsize=8, colors="grey")
+    bottom.plot(steps, [r["empty"] for r in train], color="black", lw=0.8)
     bottom.set_ylabel("empty masks")
     bottom.set_xlabel("step")
     bottom.set_ylim(-0.02, 1.02)
-    stages = [(r["step"], r["stage"]) for i, r in enumerate(log) if i and r["stage"] != log[i - 1]["stage"]]
+    stages = [(r["step"], r["stage"]) for i, r in enumerate(train) if i and r["stage"] != train[i - 1]["stage"]]
     for step, name in stages:
-        for ax in (top, bottom):
+        for ax in (top, middle, bottom):
             ax.axvline(step, color="grey", ls="--", lw=0.7)
         top.text(step, top.get_ylim()[1], f" {name}", va="top", fontsize=8)
     fig.tight_layout()

@@ -17,18 +17,16 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..errors import CheckpointError, ParameterError
-from ..masks.base import check_frames, merge_settings, register_masklet_source
+from ..masks.base import register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
-from ..masks.windows import WindowSettings, run_windows
+from ..masks.windows import WindowedMasklets, WindowSettings
 from .model import CONFIG_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
 
-if TYPE_CHECKING:
-    from ..data import Video
 
 __all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest"]
 
@@ -68,7 +66,7 @@ class SAM2MiniSettings:
 
 
 @register_masklet_source("sam2-mini")
-class SAM2MiniMasklets:
+class SAM2MiniMasklets(WindowedMasklets):
     """SAM2's automatic mask generator and video predictor with the sam2-mini weights (CPU, float32).
 
     Parameters
@@ -91,19 +89,18 @@ class SAM2MiniMasklets:
 
     name = "sam2-mini"
     title = MODEL_NAME
+    settings_type = SAM2MiniSettings
+    desc = "sam2-mini masklets"
+    settings: SAM2MiniSettings
 
     def __init__(self, settings: SAM2MiniSettings | None = None, *, progress: bool = False, **overrides: Any) -> None:
         if settings is None:  # the files first: the default ones need not exist when others are given
             settings = SAM2MiniSettings(**{key: overrides.pop(key) for key in ("weights", "config") if key in overrides})
-        self.settings = merge_settings(settings, overrides, source="sam2-mini")
-        self.progress = progress
+        super().__init__(settings, progress=progress, **overrides)
         self.device = "cpu"
         self.timings: dict[str, float] = dict.fromkeys(("build", "generate", "generate_frames", "propagate",
                                                          "propagate_frames", "propagate_object_frames"), 0.0)
         self._built: dict[str, Any] = {}
-
-    def __repr__(self) -> str:
-        return f"SAM2MiniMasklets({self.settings})"
 
     @property
     def model(self) -> Any:
@@ -122,12 +119,6 @@ class SAM2MiniMasklets:
             image_predictor(generator.predictor)
             self._built["generator"] = generator
         return self._built["generator"]
-
-    def __call__(self, frames: np.ndarray, video: Video | None = None) -> np.ndarray:
-        """Masklets of a video: ``frames (T, H, W, 3) uint8`` -> ``(T, H, W) int32`` ids, -1 = none."""
-        frames = check_frames(frames)
-        return run_windows(frames, self.settings.windows, self.propose, self.propagate, progress=self.progress,
-                           desc="sam2-mini masklets")
 
     def propose(self, frame: np.ndarray) -> np.ndarray:
         """Automatic-generator masks of ``frame (H, W, 3) uint8``: ``(N, H, W) bool``, non-empty, largest first."""

@@ -21,12 +21,13 @@ from typing import Any
 
 from ..errors import CheckpointError, ParameterError
 
-__all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "MODEL_NAME", "MODEL_KINDS", "POSTPROCESSING", "build_model",
+__all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "MODEL_KINDS", "POSTPROCESSING", "build_model",
            "load_weights", "load_model", "feature_sizes", "image_predictor", "count_parameters"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CONFIG_PATH = ASSETS / "sam2_mini.yaml"
 WEIGHTS_PATH = ASSETS / "sam2_mini.pt"
+GENERATOR_PATH = ASSETS / "generator.json"  # the generator filters the weights were exported with
 MODEL_NAME = "sam2-mini (SAM2 architecture, trained here on the generated benchmark)"
 MODEL_KINDS = {
     "base": "sam2.modeling.sam2_base.SAM2Base",

@@ -12,14 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..data.vspw import SPLITS
 from .._io import write_json_atomic, write_text_atomic
 from ..errors import CheckpointError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
 
-__all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "compare_point_prompts", "export_run"]
+__all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "export_run"]
 
 # The training videos and the unseen measurement videos; the study's own benchmark uses seed 0.
 TRAIN_DATA: dict[str, Any] = {"n_videos": 40, "n_frames": 48, "height": 128, "width": 224, "seed": 1201,
@@ -36,46 +34,34 @@ def make_data(out: str | os.PathLike[str]) -> tuple[Path, Path]:
     return (ensure_benchmark(out / "train", **TRAIN_DATA), ensure_benchmark(out / "heldout", **HELDOUT_DATA))
 
 
-def compare_point_prompts(weights: str | os.PathLike[str], heldout: str | os.PathLike[str], *, seed: int = 0,
-                          batches: int = 8) -> dict[str, float]:
-    """One-click IoU (:func:`.train.point_prompt_iou`) of the random init (``torch.manual_seed(seed)``) and the weights."""
-    import torch
-
-    from .data import ClipSampler, load_videos
-    from .model import load_weights
-    from .train import point_prompt_iou
-
-    out = {}
-    for name in ("random init", "trained"):
-        torch.manual_seed(seed)
-        model = build_model("train")
-        if name == "trained":
-            load_weights(model, weights)
-        model = model.float()
-        videos = load_videos(heldout, int(model.image_size), splits=SPLITS)
-        sampler = ClipSampler(videos, frames=1, clips=8, objects=8, flip=False)
-        out[name] = point_prompt_iou(model, sampler, np.random.default_rng(seed), batches)
-    return out
-
-
 def _utc(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str], *,
-               assets: str | os.PathLike[str] | None = None, max_videos: int = 0,
-               hardware: str = "CPU") -> Path:
-    """Write the committed assets of a finished run: weights, loss curves, quality figures, model card.
+               calibrate: str | os.PathLike[str] | None = None, assets: str | os.PathLike[str] | None = None,
+               max_videos: int = 0, calibration_videos: int = 8, hardware: str = "CPU") -> Path:
+    """Write the committed assets of a finished run: weights, training curves, quality figures, model card.
 
-    Writes ``sam2_mini.pt`` (fp16), ``loss_curves.png``, ``quality.json``, ``run.json`` and
-    ``MODEL_CARD.md`` into ``assets`` (default: the package's ``assets/``); returns the card's path.
+    Parameters
+    ----------
+    workdir : the training run's folder (``checkpoint.pt``, ``log.jsonl``, ``settings.json``).
+    heldout : a generated benchmark of unseen videos (all splits): every quality figure is measured there.
+    calibrate : a generated benchmark of training videos: when given, the generator's filters are calibrated on
+        the first ``calibration_videos`` of its train split (:func:`.quality.calibrate_thresholds`) and written
+        to ``generator.json`` (sam2-mini's defaults); None keeps the paper's filters.
+
+    Writes ``sam2_mini.pt`` (fp16), ``training_curves.png``, ``quality.json``, ``run.json``, ``generator.json``
+    and ``MODEL_CARD.md`` into ``assets`` (default: the package's ``assets/``); returns the card's path.
     """
     import shutil
 
     from ..data import VSPWDataset
+    from ..masks import create_masklet_source
     from .card import model_card
-    from .export import export_weights, plot_loss_curves, read_log
-    from .quality import measure
+    from .export import export_weights, plot_training_curves, read_log
+    from .model import GENERATOR_PATH
+    from .quality import PAPER_THRESHOLDS, calibrate_thresholds, measure
 
     workdir = Path(workdir)
     assets = Path(assets) if assets is not None else ASSETS
@@ -87,16 +73,30 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     if (assets / "sam2_mini.yaml").resolve() != CONFIG_PATH.resolve():
         shutil.copyfile(CONFIG_PATH, assets / "sam2_mini.yaml")
     log = read_log(workdir / "log.jsonl")
-    plot_loss_curves(log, assets / "loss_curves.png", title=f"{MODEL_NAME}: training loss")
+    plot_training_curves(log, assets / "training_curves.png", title=f"{MODEL_NAME}: training")
     settings = json.loads((workdir / "settings.json").read_text())
     import torch
 
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    config = os.fspath(assets / "sam2_mini.yaml")
+    generator: dict[str, Any] = {**PAPER_THRESHOLDS, "source": "the paper's filters (not calibrated)"}
+    if calibrate is not None:
+        started = time.perf_counter()
+        train_videos = list(VSPWDataset(calibrate, split="train"))[:calibration_videos]
+        found = calibrate_thresholds(
+            lambda **f: create_masklet_source("sam2-mini", weights=os.fspath(weights), config=config, **f),
+            train_videos)
+        generator = {"pred_iou_thresh": found["pred_iou_thresh"],
+                     "stability_score_thresh": found["stability_score_thresh"],
+                     "source": f"calibrated on {len(train_videos)} training videos (painted key-frame recall)",
+                     "calibration": found, "seconds": time.perf_counter() - started}
+    write_json_atomic(assets / GENERATOR_PATH.name, generator)
     videos = [v for split in SPLITS for v in VSPWDataset(heldout, split=split)]
     if max_videos:
         videos = videos[:max_videos]
     started = time.perf_counter()
-    quality = measure(videos, weights=os.fspath(weights), config=os.fspath(assets / "sam2_mini.yaml"))
+    thresholds = {k: generator[k] for k in PAPER_THRESHOLDS}
+    quality = measure(videos, weights=os.fspath(weights), config=config, thresholds=thresholds)
     quality["measure_seconds"] = time.perf_counter() - started
     write_json_atomic(assets / "quality.json", quality)
     benchmark = json.loads((Path(heldout) / "benchmark.json").read_text())
@@ -107,8 +107,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
         "finished": _utc(checkpoint.stat().st_mtime),
         "wall_seconds": checkpoint.stat().st_mtime - (workdir / "settings.json").stat().st_mtime,
         "hardware": hardware, "parameters": count_parameters(model), "weights_bytes": weights.stat().st_size,
-        "image_size": int(model.image_size), "data": TRAIN_DATA, "heldout": benchmark,
-        "point_prompt_iou": compare_point_prompts(weights, heldout),
+        "image_size": int(model.image_size), "data": TRAIN_DATA, "heldout": benchmark, "generator": generator,
     }
     write_json_atomic(assets / "run.json", run)
     card = assets / "MODEL_CARD.md"

@@ -1,17 +1,22 @@
-"""The sam2-mini training recipe: sam2's own ``SAM2Train``, loss and prompt sampling in a plain CPU loop.
+"""The sam2-mini training recipe: sam2's own modules, loss and gradient clipping in a plain CPU loop.
 
-sam2's ``Trainer`` assumes torch.distributed, CUDA and bfloat16; this loop keeps everything of the official
-recipe that shapes the model (the model class ``training.model.sam2.SAM2Train`` with its point, box and
-correction-click sampling, the loss ``training.loss_fns.MultiStepMultiMasksAndIous``, with focal weighted 1
-instead of the official 20 (:data:`LOSS_WEIGHTS`), and ``training.optimizer.GradientClipper``) and runs it
-in float32 on one process. Two stages, one after the other:
+sam2's ``Trainer`` assumes torch.distributed, CUDA and bfloat16; this loop keeps what shapes the model (the
+model class ``training.model.sam2.SAM2Train``, the loss ``training.loss_fns.MultiStepMultiMasksAndIous`` with
+the weights of :data:`LOSS_WEIGHTS` and its IoU term as a squared error, as SAM trains it, and
+``training.optimizer.GradientClipper``) and runs it in float32 on one process. Two stages, one after the other:
 
-1. ``images``: single frames, many objects per frame, point prompts with a few correction clicks, batches
-   of several frames (sam2 forces point prompts on one-frame samples). This teaches the encoder, the
-   prompt encoder and the mask decoder what the automatic mask generator needs.
-2. ``clips``: short clips, the Hiera trunk frozen, first-frame prompts that are points or the ground-truth
-   mask (what ``add_new_mask`` gives the video predictor), so memory attention, the memory encoder and
-   the object pointers learn to carry a mask through time.
+1. ``images`` (``forward="direct"``): single frames, many objects per frame (down to 0.5 % of the frame),
+   one prompt each (a click, or a noisy box), through the direct image pass of :mod:`.image_pass`: the
+   image encoder, prompt encoder and mask decoder the automatic mask generator uses, three masks a prompt,
+   min-loss of the three. The learning rate is held at its peak through the plateau where masks ignore the
+   prompt (``hold``), then decays over the rest of the planned run (../shared/reference.md, E4-E6).
+2. ``clips`` (``forward="sam2train"``): short clips through ``SAM2Train``'s own forward, the Hiera trunk
+   frozen, first-frame prompts that are points or the ground-truth mask (what ``add_new_mask`` gives the
+   video predictor), so memory attention, the memory encoder and the object pointers learn to carry a mask
+   through time.
+
+Every ``eval_every`` steps the run measures one-click IoU on a fixed set of held-out objects (best of the
+three masks, and the one the IoU head picks) and writes it to the log, so curves cover the whole run.
 
 A run is seeded (numpy generator for the data, torch seed, ``SAM2Train.rng``), saves a resumable
 checkpoint (model, optimiser, every generator state, loss history) atomically every ``save_every`` steps,
@@ -30,19 +35,21 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._io import atomic_path, write_json_atomic
+from .._io import atomic_path, write_json_atomic, write_text_atomic
 from ..errors import CheckpointError, ParameterError
 from .data import ClipSampler, VideoTensors
 from .model import build_model
 
 __all__ = ["StageSettings", "TrainSettings", "LOSS_WEIGHTS", "OFFICIAL_LOSS_WEIGHTS", "default_stages", "make_loss",
-           "learning_rate", "stage_at", "zero_init_mask_heads", "Trainer", "point_prompt_iou"]
+           "learning_rate", "stage_at", "parameter_groups", "Trainer", "heldout_iou", "FORWARDS", "read_records"]
 
-# The official config weights focal 20 : dice 1; from random initialisation on this data every probe with it
-# (lr 5e-4 and 1e-3, with and without zero_init_mask_heads) had all masks empty by step 20-30 and stayed
-# there, so focal is weighted like dice here.
+# The official config weights focal 20 : dice 1 : IoU 1. With dice 1 the three outputs of a small SAM2 trained
+# from scratch here stuck at "whole image" and "empty"; with dice 5 mask sizes matched the objects within ~30
+# steps (../shared/reference.md, E4). The IoU term is a squared error (as SAM trains it): under sam2's L1 option
+# the IoU head died while masks were empty (E5).
 OFFICIAL_LOSS_WEIGHTS = {"loss_mask": 20.0, "loss_dice": 1.0, "loss_iou": 1.0, "loss_class": 1.0}
-LOSS_WEIGHTS = {"loss_mask": 1.0, "loss_dice": 1.0, "loss_iou": 1.0, "loss_class": 1.0}
+LOSS_WEIGHTS = {"loss_mask": 20.0, "loss_dice": 5.0, "loss_iou": 2.0, "loss_class": 1.0}
+FORWARDS = ("direct", "sam2train")
 
 
 @dataclass(frozen=True)
@@ -54,9 +61,11 @@ class StageSettings:
     frames: int  # frames per sample (1: single images)
     clips: int  # samples per batch
     objects: int  # objects per sample, at most
-    lr: float  # peak learning rate (AdamW), linear warm-up then cosine decay to lr * final_lr_ratio
+    lr: float  # peak learning rate (AdamW): linear warm-up, held, then cosine decay to lr * final_lr_ratio
     warmup: int = 50
     final_lr_ratio: float = 0.05
+    hold: float = 0.0  # fraction of the steps after warm-up held at the peak before the cosine starts
+    forward: str = "sam2train"  # "direct": the image pass of .image_pass (frames=1); "sam2train": SAM2Train's
     freeze_trunk: bool = False  # freeze the Hiera trunk (its features only feed the rest)
     prob_point_prompt: float = 1.0  # first-frame prompt: points (else the ground-truth mask)
     prob_box_prompt: float = 0.0  # of point prompts, a box instead
@@ -74,22 +83,30 @@ class StageSettings:
             raise ParameterError(f"stage {self.name!r}: corrections={self.corrections!r} must be >= 1")
         if not self.lr > 0:
             raise ParameterError(f"stage {self.name!r}: lr={self.lr!r} must be positive")
+        if not 0.0 <= self.hold < 1.0:
+            raise ParameterError(f"stage {self.name!r}: hold={self.hold!r} must lie in [0, 1)")
+        if self.forward not in FORWARDS:
+            raise ParameterError(f"stage {self.name!r}: forward={self.forward!r} unknown; valid: {', '.join(FORWARDS)}")
+        if self.forward == "direct" and self.frames != 1:
+            raise ParameterError(f"stage {self.name!r}: the direct image pass takes single frames, not frames={self.frames}")
         if self.frames_to_correct > self.frames:
             raise ParameterError(f"stage {self.name!r}: frames_to_correct={self.frames_to_correct} > frames={self.frames}")
 
 
-def default_stages(images_steps: int = 420, clips_steps: int = 80) -> tuple[StageSettings, ...]:
+def default_stages(images_steps: int = 1800, clips_steps: int = 120) -> tuple[StageSettings, ...]:
     """The recipe of the committed weights, with the step counts as parameters.
 
-    Objects of at least 5 % of the frame: with smaller ones the empty mask was the cheapest answer and every
-    probe collapsed to it (see the model card); with these the dice term kept falling.
+    Image stage: E4's measured recipe (../shared/reference.md): 8 frames x up to 8 objects of at least 0.5 %
+    of the frame = 64 prompts a step, 25 % noisy boxes, lr 3e-4 after a 30-step warm-up, held for the first
+    half of the stage (the plateau where masks ignore the prompt lasted several hundred steps in E4-E6),
+    then a cosine to 0.1x. Clip stage: the trunk frozen, sam2's own forward with its correction click.
     """
     return (
-        StageSettings("images", images_steps, frames=1, clips=8, objects=4, lr=1e-3, warmup=10, corrections=1,
-                      prob_box_prompt=0.5, min_area=0.05),
-        StageSettings("clips", clips_steps, frames=5, clips=2, objects=3, lr=3e-4, warmup=10, freeze_trunk=True,
-                      prob_point_prompt=0.5, prob_box_prompt=0.2, corrections=1, frames_to_correct=1, stride=3,
-                      min_area=0.05),
+        StageSettings("images", images_steps, frames=1, clips=8, objects=8, lr=3e-4, warmup=30, final_lr_ratio=0.1,
+                      hold=0.5, forward="direct", prob_box_prompt=0.25, min_area=0.005),
+        StageSettings("clips", clips_steps, frames=5, clips=2, objects=3, lr=1e-4, warmup=10, final_lr_ratio=0.1,
+                      freeze_trunk=True, prob_point_prompt=0.5, prob_box_prompt=0.2, corrections=1,
+                      frames_to_correct=1, stride=3, min_area=0.005),
     )
 
 
@@ -99,10 +116,11 @@ class TrainSettings:
 
     stages: tuple[StageSettings, ...] = field(default_factory=default_stages)
     seed: int = 0
-    weight_decay: float = 0.01
+    weight_decay: float = 0.1  # on weights only: biases, norms and embeddings (1-d parameters) get none
     clip_norm: float = 0.1  # the official config's gradient clipping
     save_every: int = 50
     log_every: int = 10
+    eval_every: int = 100  # held-out one-click IoU every this many steps (0: never)
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -126,35 +144,79 @@ def stage_at(settings: TrainSettings, step: int) -> tuple[StageSettings, int]:
 
 
 def learning_rate(stage: StageSettings, step: int) -> float:
-    """Linear warm-up over ``stage.warmup`` steps, then cosine decay to ``lr * final_lr_ratio``."""
+    """Linear warm-up over ``stage.warmup`` steps, the peak held for ``hold`` of the rest, then cosine decay."""
     if step < stage.warmup:
         return stage.lr * (step + 1) / stage.warmup
-    progress = (step - stage.warmup) / max(1, stage.steps - stage.warmup)
+    held = int(round(stage.hold * (stage.steps - stage.warmup)))
+    progress = (step - stage.warmup - held) / max(1, stage.steps - stage.warmup - held)
+    if progress <= 0:
+        return stage.lr
     low = stage.lr * stage.final_lr_ratio
     return low + 0.5 * (stage.lr - low) * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
 def make_loss() -> Any:
-    """sam2's ``MultiStepMultiMasksAndIous`` with the official config's settings and :data:`LOSS_WEIGHTS`."""
+    """sam2's ``MultiStepMultiMasksAndIous``: the official config's settings, :data:`LOSS_WEIGHTS`, squared IoU error."""
     from training.loss_fns import MultiStepMultiMasksAndIous
 
-    return MultiStepMultiMasksAndIous(weight_dict=dict(LOSS_WEIGHTS), supervise_all_iou=True, iou_use_l1_loss=True,
+    return MultiStepMultiMasksAndIous(weight_dict=dict(LOSS_WEIGHTS), supervise_all_iou=True, iou_use_l1_loss=False,
                                       pred_obj_scores=True, focal_gamma_obj_score=0.0, focal_alpha_obj_score=-1.0)
 
 
-def zero_init_mask_heads(model: Any) -> None:
-    """Zero the last layer of the mask decoder's hypernetwork MLPs, so every mask logit starts at 0.
+def parameter_groups(model: Any, weight_decay: float) -> list[dict[str, Any]]:
+    """AdamW groups: weight decay on weight matrices and kernels, none on 1-d parameters (biases, norms) and embeddings."""
+    decay, plain = [], []
+    for name, p in model.named_parameters():
+        (plain if p.ndim <= 1 or "embed" in name or "pos_" in name or name.endswith("token.weight") else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
-    From random initialisation the decoder's mask logits start in the hundreds; the first steps then drive
-    them far below 0, the sigmoid saturates, dice and focal gradients vanish, and every mask stays empty
-    (measured: all masks empty by step 30 with either loss weighting). Starting at 0 keeps them trainable.
+
+def heldout_iou(model: Any, batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], rng_seed: int = 0
+                ) -> dict[str, float]:
+    """One-click IoU of the direct image pass on fixed held-out batches (eval mode, no gradient).
+
+    Parameters
+    ----------
+    batches : ``ClipSampler.draw`` outputs of single frames: images (1, B, 3, S, S), masks (1, O, S, S), owner (O,).
+    rng_seed : seeds the click drawn inside each object (the same clicks at every call).
+
+    Returns
+    -------
+    ``{"best_of_3": mean over objects of the best of the three masks' IoU, "picked": IoU of the mask with the
+    highest predicted IoU, "predicted": mean predicted IoU of the picked mask, "correlation": Pearson
+    correlation of predicted and true IoU over all masks, "empty": fraction of picked masks that are empty}``.
     """
     import torch
 
-    with torch.no_grad():
-        for mlp in model.sam_mask_decoder.output_hypernetworks_mlps:
-            mlp.layers[-1].weight.zero_()
-            mlp.layers[-1].bias.zero_()
+    from .image_pass import draw_prompts, image_pass
+
+    rng = np.random.default_rng(rng_seed)
+    was_training = model.training
+    model.eval()
+    true, predicted, empty = [], [], []
+    try:
+        with torch.no_grad():
+            for images, masks, owner in batches:
+                coords, labels = draw_prompts(masks[0], rng, prob_box=0.0)
+                out = image_pass(model, torch.from_numpy(images[0]), torch.from_numpy(owner),
+                                 torch.from_numpy(coords), torch.from_numpy(labels))
+                pred = (out["multistep_pred_multimasks_high_res"][0] > 0).numpy()  # (O, 3, S, S)
+                gt = masks[0][:, None]
+                inter = (pred & gt).sum(axis=(2, 3))
+                union = (pred | gt).sum(axis=(2, 3))
+                true.append(inter / np.maximum(union, 1))
+                predicted.append(out["multistep_pred_ious"][0].numpy())
+                empty.append(pred.reshape(len(pred), 3, -1).sum(-1) == 0)
+    finally:
+        model.train(was_training)
+    t, p, e = np.concatenate(true), np.concatenate(predicted), np.concatenate(empty)
+    picked = np.argmax(p, axis=1)
+    rows = np.arange(len(t))
+    flat_t, flat_p = t.ravel(), p.ravel()
+    corr = float(np.corrcoef(flat_t, flat_p)[0, 1]) if flat_t.std() > 0 and flat_p.std() > 0 else 0.0
+    return {"best_of_3": float(t.max(axis=1).mean()), "picked": float(t[rows, picked].mean()),
+            "predicted": float(p[rows, picked].mean()), "correlation": corr,
+            "empty": float(e[rows, picked].mean()), "objects": int(len(t))}
 
 
 def _configure(model: Any, stage: StageSettings) -> None:
@@ -169,34 +231,18 @@ def _configure(model: Any, stage: StageSettings) -> None:
         p.requires_grad = not stage.freeze_trunk
 
 
-def point_prompt_iou(model: Any, sampler: ClipSampler, rng: np.random.Generator, batches: int = 4) -> float:
-    """Mean IoU of the mask ``SAM2Train`` picks after one uniformly drawn positive click per object.
-
-    Runs single frames (``sampler.frames`` must be 1) in eval mode and reads the first (one-click) step.
-    """
+def _min_loss_masks(outputs: dict[str, Any], target: Any, loss: Any) -> Any:
+    """``(O, S, S) bool``: of each prompt's three masks, the one with the lowest weighted focal + dice loss."""
     import torch
+    from training.loss_fns import dice_loss, sigmoid_focal_loss
 
-    if sampler.frames != 1:
-        raise ParameterError("point_prompt_iou needs a single-frame sampler")
-    was_training, corrections, method = model.training, model.num_correction_pt_per_frame, model.pt_sampling_for_eval
-    model.eval()
-    model.num_correction_pt_per_frame = 1  # sam2 1.1.0 fails with 0; the first step is the one-click mask
-    model.pt_sampling_for_eval = "uniform"
-    ious = []
-    try:
-        with torch.no_grad():
-            for _ in range(batches):
-                batch = sampler.batch(rng)
-                out = model(batch)[0]
-                pred = (out["multistep_pred_masks_high_res"][:, 0] > 0).numpy()
-                gt = batch.masks[0].numpy()
-                inter = (pred & gt).sum(axis=(1, 2))
-                union = (pred | gt).sum(axis=(1, 2))
-                ious.extend((inter / np.maximum(union, 1)).tolist())
-    finally:
-        model.train(was_training)
-        model.num_correction_pt_per_frame, model.pt_sampling_for_eval = corrections, method
-    return float(np.mean(ious))
+    with torch.no_grad():
+        logits = outputs["multistep_pred_multimasks_high_res"][0].detach()
+        t = target[:, None].float().expand_as(logits)
+        combo = (sigmoid_focal_loss(logits, t, 1.0, loss_on_multimask=True) * loss.weight_dict["loss_mask"]
+                 + dice_loss(logits, t, 1.0, loss_on_multimask=True) * loss.weight_dict["loss_dice"])
+        best = combo.argmin(dim=1)
+        return logits[torch.arange(len(logits)), best] > 0
 
 
 class Trainer:
@@ -207,9 +253,12 @@ class Trainer:
     settings : the run.
     videos : training videos at the model's input size.
     workdir : where ``checkpoint.pt``, ``log.jsonl`` and ``settings.json`` go.
+    heldout : unseen videos at the model's input size for :func:`heldout_iou` every ``eval_every`` steps
+        (4 fixed batches of 8 frames x up to 8 objects of at least 1 % of the frame); None: no evaluation.
     """
 
-    def __init__(self, settings: TrainSettings, videos: list[VideoTensors], workdir: str | os.PathLike[str]) -> None:
+    def __init__(self, settings: TrainSettings, videos: list[VideoTensors], workdir: str | os.PathLike[str],
+                 heldout: list[VideoTensors] | None = None) -> None:
         import torch
 
         self.settings = settings
@@ -218,12 +267,15 @@ class Trainer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(settings.seed)
         self.model = build_model("train")
-        zero_init_mask_heads(self.model)
         self.model.rng = np.random.default_rng([settings.seed, 1])
         self.model.train()
         self.loss = make_loss()
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=settings.stages[0].lr,
-                                           weight_decay=settings.weight_decay)
+        self.optimizer = torch.optim.AdamW(parameter_groups(self.model, settings.weight_decay), lr=settings.stages[0].lr)
+        self.heldout_batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        if heldout:
+            sampler = ClipSampler(heldout, frames=1, clips=8, objects=8, min_area=0.01, flip=False)
+            fixed = np.random.default_rng([settings.seed, 2])
+            self.heldout_batches = [sampler.draw(fixed) for _ in range(4)]
         from training.optimizer import GradientClipper
 
         self.clipper = GradientClipper(max_norm=settings.clip_norm)
@@ -257,9 +309,22 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         started = time.perf_counter()
-        batch = self.sampler(stage).batch(self.rng)
-        outputs = self.model(batch)
-        losses = self.loss(outputs, batch.masks)
+        if stage.forward == "direct":
+            from .image_pass import draw_prompts, image_pass
+
+            images, masks, owner = self.sampler(stage).draw(self.rng)
+            coords, labels = draw_prompts(masks[0], self.rng, prob_box=stage.prob_box_prompt)
+            outputs = [image_pass(self.model, torch.from_numpy(images[0]), torch.from_numpy(owner),
+                                  torch.from_numpy(coords), torch.from_numpy(labels))]
+            target = torch.from_numpy(masks)
+            # the min-loss mask of each prompt, for the collapse statistic below
+            final = _min_loss_masks(outputs[0], target[0], self.loss)
+        else:
+            batch = self.sampler(stage).batch(self.rng)
+            outputs = self.model(batch)
+            target = batch.masks
+            final = torch.cat([o["pred_masks_high_res"].detach() for o in outputs], dim=0) > 0
+        losses = self.loss(outputs, target)
         core = losses["core_loss"]
         if not torch.isfinite(core):
             raise ParameterError(f"step {self.step}: the loss is {core.item()} (not finite); lower the learning rate")
@@ -269,14 +334,21 @@ class Trainer:
         self.optimizer.step()
         elapsed = time.perf_counter() - started
         self.seconds += elapsed
-        # fraction of objects whose final mask is empty: the collapse the issue saw
-        final = torch.cat([o["pred_masks_high_res"].detach() for o in outputs], dim=0) > 0
+        # fraction of objects whose final (min-loss) mask is empty: the collapse seen in E4-E5
         empty = float((final.flatten(1).sum(1) == 0).float().mean())
         record = {"step": self.step, "stage": stage.name, "lr": lr, "seconds": elapsed, "empty": empty,
                   **{k: float(v.detach()) if hasattr(v, "detach") else float(v) for k, v in losses.items()}}
         self.history.append(record)
         self.step += 1
         return record
+
+    def evaluate(self) -> dict[str, float]:
+        """:func:`heldout_iou` on the fixed held-out batches, tagged with the step; {} without held-out videos."""
+        if not self.heldout_batches:
+            return {}
+        started = time.perf_counter()
+        result = heldout_iou(self.model, self.heldout_batches, rng_seed=self.settings.seed)
+        return {"step": self.step, "stage": "heldout", **result, "seconds": time.perf_counter() - started}
 
     def save(self) -> Path:
         """Write the resumable checkpoint atomically."""
@@ -316,24 +388,52 @@ class Trainer:
         """Train from ``self.step`` to the end, saving every ``save_every`` steps and at the end."""
         from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
-        write_json_atomic(self.workdir / "settings.json", asdict(self.settings))
+        if not (self.workdir / "settings.json").is_file():  # its time stamp is the run's start
+            write_json_atomic(self.workdir / "settings.json", asdict(self.settings))
         total = self.settings.total_steps
         bar = tqdm(total=total, initial=self.step, disable=not progress, desc="sam2-mini", mininterval=5.0)
         log_path = self.workdir / "log.jsonl"
+        self._trim_log(log_path)
+        every = self.settings.eval_every
         window: list[dict[str, float]] = []
         while self.step < total:
+            if every and self.step % every == 0 and self.heldout_batches:
+                self._append(log_path, self.evaluate())
             record = self.train_step()
             window.append(record)
             bar.update(1)
             if self.step % self.settings.log_every == 0 or self.step == total:
                 mean = {k: float(np.mean([r[k] for r in window])) for k in record if k not in ("stage", "step")}
                 line = {"step": self.step, "stage": record["stage"], **mean}
-                with open(log_path, "a") as handle:
-                    handle.write(json.dumps(line) + "\n")
+                self._append(log_path, line)
                 bar.set_postfix(loss=f"{mean['core_loss']:.2f}", empty=f"{mean['empty']:.2f}")
                 if on_log is not None:
                     on_log(line)
                 window = []
             if self.step % self.settings.save_every == 0 or self.step == total:
                 self.save()
+        if self.heldout_batches and not any(r.get("stage") == "heldout" and r.get("step") == total
+                                            for r in read_records(log_path)):
+            self._append(log_path, self.evaluate())
         bar.close()
+
+    @staticmethod
+    def _append(path: Path, record: dict[str, Any]) -> None:
+        with open(path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def _trim_log(self, path: Path) -> None:
+        """Drop log lines written after the checkpoint (an interrupted run logs past its last save)."""
+        if path.is_file():
+            kept = [r for r in read_records(path)
+                    if r["step"] < self.step or (r["step"] == self.step and r.get("stage") != "heldout")]
+            write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in kept))
+
+
+def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The lines of a run's ``log.jsonl``: training means (``stage`` = a stage name) and held-out evaluations
+    (``stage`` = ``"heldout"``)."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -25,32 +25,10 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
+from ._draw import FIGURE_DPI, SCREEN_DPI, colorize, in_notebook, overlay, set_style
 
-__all__ = ["FIGURE_DPI", "set_style", "colorize", "overlay", "save_figure", "save_animation", "save_table",
-           "results_dir", "use_results", "in_notebook", "prune_index"]
-
-FIGURE_DPI = 150
-"""Resolution of every saved PNG (and of the inline copy); the PDF beside it is vector."""
-_SCREEN_DPI = 100  # inline images are shown at this many pixels per inch, so 150-dpi PNGs stay crisp
-
-
-def set_style() -> None:
-    """Apply the study's plot style (seaborn whitegrid, readable fonts, no figure-level randomness)."""
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
-    plt.rcParams.update({
-        "figure.dpi": _SCREEN_DPI,
-        "savefig.dpi": FIGURE_DPI,
-        "axes.titlesize": 11,
-        "axes.titleweight": "bold",
-        "figure.titlesize": 12,
-        "figure.titleweight": "bold",
-        "image.interpolation": "nearest",
-        "svg.hashsalt": "vsslib",
-        "pdf.compression": 9,
-    })
-
+__all__ = ["FIGURE_DPI", "CAPTION_MARK", "set_style", "colorize", "overlay", "save_figure", "save_animation",
+           "save_table", "results_dir", "use_results", "in_notebook", "prune_index", "caption_markdown"]
 
 _RESULTS: Path | None = None
 
@@ -70,49 +48,33 @@ def results_dir(root: str | os.PathLike[str] = "results") -> Path:
     return Path(root)
 
 
-def colorize(labels: np.ndarray, palette: np.ndarray, *, ignore_color: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
-    """Colour a label map.
-
-    Parameters
-    ----------
-    labels : (..., H, W) integer label map; values outside the palette (255 = ignore) get ``ignore_color``.
-    palette : (C, 3) uint8 colours.
-
-    Returns
-    -------
-    (..., H, W, 3) uint8 image.
-    """
-    palette = np.asarray(palette, dtype=np.uint8)
-    lut = np.tile(np.asarray(ignore_color, dtype=np.uint8), (256, 1))
-    lut[: min(len(palette), 256)] = palette[:256]
-    return lut[np.asarray(labels).astype(np.int64).clip(0, 255)]
-
-
-def overlay(frame: np.ndarray, labels: np.ndarray, palette: np.ndarray, *, alpha: float = 0.5) -> np.ndarray:
-    """Blend a coloured label map onto a (H, W, 3) uint8 frame; ignore pixels (255) stay unblended."""
-    colour = colorize(labels, palette).astype(np.float32)
-    frame_f = frame.astype(np.float32)
-    keep = (np.asarray(labels) == 255)[..., None]
-    out = np.where(keep, frame_f, (1 - alpha) * frame_f + alpha * colour)
-    return out.round().astype(np.uint8)
-
-
-def in_notebook() -> bool:
-    """Whether the code runs in a Jupyter kernel (JupyterLab, papermill, nbval), where figures are shown."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+CAPTION_MARK = "vsslib_caption"
+"""Output-metadata key marking the caption :func:`save_figure` shows under a figure (the site folds it into the
+figure, :mod:`vsslib.site`)."""
 
 
 def _show(data: bytes, mimetype: str, *, width: int, caption: str) -> None:
-    """Display an image in the running notebook: ``mimetype`` data, shown ``width`` CSS pixels wide."""
+    """Display an image in the running notebook (``mimetype`` data, ``width`` CSS pixels wide) and its caption
+    under it, as a Markdown output marked ``CAPTION_MARK``."""
     from IPython.display import display
 
     bundle = {mimetype: base64.b64encode(data).decode("ascii"), "text/plain": f"<figure: {caption}>"}
     display(bundle, raw=True, metadata={mimetype: {"width": width}})
+    display({"text/markdown": f"*{caption_markdown(caption)}*", "text/plain": caption}, raw=True,
+            metadata={CAPTION_MARK: True})
+
+
+def caption_markdown(text: str) -> str:
+    """A caption (plain text) as Markdown that shows it verbatim: one line, with the characters Markdown would
+    read as emphasis or markup escaped."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|" else c for c in " ".join(text.split()))
+
+
+def _check_caption(name: str, caption: str) -> None:
+    """Every figure needs a caption saying what is plotted, on which data and how to read it."""
+    if not isinstance(caption, str) or not caption.strip():
+        raise ValueError(f"figure {name!r}: caption {caption!r} is empty; say in a sentence what is plotted, on "
+                         "which data (network, seeds, videos) and how to read it")
 
 
 def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.PathLike[str] | None = None,
@@ -126,6 +88,7 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
     ``make verify`` reports but cannot compare pixel for pixel. Returns nothing, so that a notebook cell
     ending with this call prints no path.
     """
+    _check_caption(name, caption)
     base = results_dir() if root is None else Path(root)
     folder = base / "figures"
     buffer = io.BytesIO()
@@ -140,7 +103,7 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
                                     "caption": caption, "machine_dependent": machine_dependent})
     if in_notebook():
         width_px = int.from_bytes(png[16:20], "big")  # PNG IHDR: width, then height, big-endian
-        _show(png, "image/png", width=round(width_px * _SCREEN_DPI / FIGURE_DPI), caption=caption)
+        _show(png, "image/png", width=round(width_px * SCREEN_DPI / FIGURE_DPI), caption=caption)
 
 
 def save_animation(gif: bytes, name: str, *, caption: str, root: str | os.PathLike[str] | None = None) -> None:
@@ -148,6 +111,7 @@ def save_animation(gif: bytes, name: str, *, caption: str, root: str | os.PathLi
     ``<results>/figures/<name>.gif``, index it and show it inline in a notebook."""
     if gif[:6] not in (b"GIF87a", b"GIF89a"):
         raise ValueError(f"save_animation({name!r}): the data is not a GIF (starts with {gif[:6]!r})")
+    _check_caption(name, caption)
     base = results_dir() if root is None else Path(root)
     write_bytes_atomic(base / "figures" / f"{name}.gif", gif)
     _record(base, "figures", f"{name}.gif", {"file": f"figures/{name}.gif", "caption": caption,

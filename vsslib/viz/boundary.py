@@ -1,7 +1,7 @@
 """Plots of where the refiner's gain comes from: boundary bands, trimaps, classes, object sizes, time.
 
 Every function draws a table built from :mod:`vsslib.analysis.boundary` (in percent, with spread over seeds and
-95 % video-bootstrap intervals, as the notebook saves it) and returns a Matplotlib figure. Baseline and
+95 % intervals over seeds and videos, as the notebook saves it) and returns a Matplotlib figure. Baseline and
 refined keep the fixed colours of :data:`METHOD_COLOURS` in every figure.
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..errors import ParameterError
-from . import set_style
+from ._draw import set_style
 from ._draw import GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, method_palette, require_columns
 
 __all__ = ["plot_biou_by_dilation", "plot_trimap", "plot_per_class_gain", "plot_size_gain", "plot_vc_over_time"]
@@ -107,8 +107,8 @@ def _value_and_gain(table: pd.DataFrame, key: str, value: str, what: str, *, xla
     axes[1].set_title("gain over the baseline", fontsize=10, fontweight="normal")
     for ax in axes:
         ax.set_xlabel(xlabel)
-    axes[0].legend(title="line: mean over seeds\nband: 95 % interval over videos", title_fontsize=7, fontsize=8,
-                   loc="lower right")
+    axes[0].legend(title="line: mean over seeds\nband: 95 % interval over seeds and videos", title_fontsize=7,
+                   fontsize=8, loc="lower right")
     return fig, axes
 
 
@@ -161,7 +161,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
     handles = [Patch(color=GAIN_UP, label="interval above 0"), Patch(color=GAIN_DOWN, label="interval below 0"),
                Patch(color="0.65", label="interval holds 0")]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=8,
-               title="bars: mean over seeds; whiskers: 95 % interval over videos", title_fontsize=8)
+               title="bars: mean over seeds; whiskers: 95 % interval over seeds and videos", title_fontsize=8)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.9 / height, 1, 1))
     return fig

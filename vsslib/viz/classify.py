@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from ..errors import ParameterError
-from . import overlay
+from ._draw import overlay
 from ._draw import METHOD_COLOURS
 
 __all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks", "masklet_outlines"]

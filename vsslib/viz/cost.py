@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from . import set_style
+from ._draw import set_style
 from ._draw import figure_title, require_columns
 
 __all__ = ["plot_stage_times", "plot_sam2_cost", "plot_memory_by_length"]

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from . import colorize, set_style
+from ._draw import colorize, set_style
 from ._draw import fade, figure_title, mark_border, require_columns
 from .masks import overlay_masklets
 
-__all__ = ["CAUSE_LABELS", "CAUSE_REMEDIES", "plot_failure_causes", "plot_failure_panel"]
+__all__ = ["CAUSE_LABELS", "CAUSE_REMEDIES", "CLASSICAL_CAUSE_REMEDIES", "remedy", "plot_failure_causes",
+           "plot_failure_panel"]
 
 CAUSE_LABELS = {"late_entry": "object entered mid-window", "small_or_thin": "small or thin object swallowed",
                 "drift": "masklet drifted off its object", "drift_vote": "vote spoiled by the masklet's drifting frames",
@@ -35,7 +36,25 @@ CAUSE_REMEDIES = {"late_entry": "discover new objects mid-window (discover_every
                   "leak": "tighter masks at object edges (a better generator or higher mask thresholds)",
                   "wrong_majority": "a better baseline network: the masks were right",
                   "other": "check the ground truth's void regions"}
-"""The knob a reader can turn against each cause."""
+"""The knob a reader can turn against each cause, for SAM2's generator (its knobs: points_per_side, ...)."""
+CLASSICAL_CAUSE_REMEDIES = {
+    "late_entry": "discover new objects mid-window (discover_every) or shorten the window",
+    "small_or_thin": "smaller regions (a lower Felzenszwalb scale) and a lower min_area / min_size",
+    "drift": "shorter windows (window), or whole-masklet motion (motion: masklet)",
+    "drift_vote": "a per-frame vote (vote: frame), or shorter windows",
+    "spanning": "finer key-frame regions (a lower Felzenszwalb scale, a smaller sigma)",
+    "leak": "flow that smears less across edges (a smaller flow.winsize)",
+    "wrong_majority": "a better baseline network: the masks were right",
+    "other": "check the ground truth's void regions"}
+"""The same for the classical generator, whose knobs are Felzenszwalb's and the optical flow's."""
+
+
+def remedy(cause: str, source: str) -> str:
+    """The knob against ``cause`` for a masklet ``source`` (``"classical"`` has its own; others SAM2's)."""
+    table = CLASSICAL_CAUSE_REMEDIES if source == "classical" else CAUSE_REMEDIES
+    if cause not in table:
+        raise KeyError(f"unknown failure cause {cause!r}; valid: {', '.join(table)}")
+    return table[cause]
 _CAUSE_COLOURS = {"late_entry": "#e9c46a", "small_or_thin": "#f4a261", "drift": "#e76f51", "drift_vote": "#f28482",
                   "spanning": "#9b5de5", "leak": "#2a9d8f", "wrong_majority": "#264653", "other": "#6c757d"}
 _CULPRIT = (255, 40, 40)  # red: the masklet blamed
@@ -94,7 +113,7 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
     for ax in axes:
         ax.grid(axis="y", visible=False)
     if "pixel_share_ci_low" in summary.columns:
-        fig.text(0.99, 0.01, "bars: mean over seeds; whiskers: 95 % interval over videos", ha="right",
+        fig.text(0.99, 0.01, "bars: mean over seeds; whiskers: 95 % interval over seeds and videos", ha="right",
                  va="bottom", fontsize=7, color="0.35")
     figure_title(fig, title)
     fig.tight_layout()

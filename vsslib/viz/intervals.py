@@ -1,4 +1,4 @@
-"""Plots of gains with their 95 % video-bootstrap intervals (tables of :mod:`vsslib.tables`)."""
+"""Plots of gains with their 95 % intervals over seeds and videos (tables of :mod:`vsslib.tables`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import set_style
+from ._draw import set_style
 from ._draw import figure_title, require_columns
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals"]

@@ -14,7 +14,7 @@ __all__ = ["takeaway", "points", "change", "share", "interval"]
 
 def takeaway(text: str) -> None:
     """Show ``text`` (Markdown) as the cell's output, prefixed with a bold "Takeaway."; print it outside Jupyter."""
-    from . import in_notebook
+    from ._draw import in_notebook
 
     text = text.strip()
     body = f"**Takeaway.**\n\n{text}" if text.startswith(("- ", "* ")) else f"**Takeaway.** {text}"  # a list

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from . import overlay, set_style
+from ._draw import overlay, set_style
 from ._draw import (GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, legend_patches, outline_errors,
                     require_columns)
 from .masks import masklet_outlines, overlay_masklets

@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..errors import ParameterError
-from . import overlay
+from ._draw import overlay
 
 __all__ = ["plot_loss_curves", "plot_boundary_closeup"]
 

@@ -1,0 +1,147 @@
+"""Verdicts and orderings from small hand-made tables: each answer is read off the numbers by hand, and a
+change of sign or order in the table changes the finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vsslib.errors import DataError
+from vsslib.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
+                             consistency_findings, largest_change, per_class_findings, refiner_findings,
+                             size_findings, study_findings, sweep_findings, verdict, window_findings)
+
+
+def _cells(name: str, mean: float, low: float, high: float) -> dict[str, float]:
+    return {name: mean, f"{name}_ci_low": low, f"{name}_ci_high": high}
+
+
+def test_verdict_and_apart_read_the_interval_only() -> None:
+    assert verdict(_cells("g", 0.1, 0.01, 0.2), "g") == "gain"
+    assert verdict(_cells("g", -0.1, -0.2, -0.01), "g") == "loss"
+    assert verdict(_cells("g", 5.0, -0.01, 9.0), "g") == "unclear"  # a large mean does not make a gain
+    assert apart(_cells("g", 3, 2, 4), _cells("g", 0, -1, 1.9), "g")
+    assert not apart(_cells("g", 3, 2, 4), _cells("g", 0, -1, 2.0), "g")  # touching intervals overlap
+    with pytest.raises(DataError, match="g_ci_low"):
+        verdict({"g": 1.0}, "g")
+
+
+def _band(method: str, xs: list[float], gains: list[tuple[float, float, float]], x: str = "ratio") -> pd.DataFrame:
+    return pd.DataFrame([{"method": method, x: v, **_cells("gain_mBIoU", *g)} for v, g in zip(xs, gains)])
+
+
+def test_band_findings_say_where_the_change_sits() -> None:
+    # classical-like: a small gain at the narrowest band, losses growing as it widens
+    falling = _band("refined (a)", [0.005, 0.02, 0.05], [(1.2, 0.3, 2.0), (-3.5, -4.7, -2.5), (-5.5, -6.5, -4.7)])
+    (finding,) = band_findings(falling, "mBIoU", x="ratio")
+    assert finding.verdict == "narrow gain, wide loss; narrow better; falls as the band widens"
+    assert "+1.2 [+0.3, +2.0] at ratio 0.005" in finding.text and "grow away from it" in finding.text
+    # flip the order: the narrow band now loses most
+    flipped = _band("refined (a)", [0.005, 0.02, 0.05], [(-5.5, -6.5, -4.7), (-3.5, -4.7, -2.5), (1.2, 0.3, 2.0)])
+    assert band_findings(flipped, "mBIoU", x="ratio")[0].verdict == (
+        "narrow loss, wide gain; narrow worse; rises as the band widens")
+    # overlapping ends: no location is stated
+    close = _band("refined (a)", [1, 2], [(-1.0, -2.0, -0.5), (-1.5, -2.5, -0.9)], x="width")
+    close = close.rename(columns=lambda c: c.replace("mBIoU", "accuracy"))
+    finding = band_findings(close, "accuracy", x="width")[0]
+    assert "not apart" in finding.verdict and "not resolved" in finding.text
+
+
+def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
+    curve = pd.concat([
+        _band("refined (a)", [0.005, 0.05], [(1.2, 0.3, 2.0), (-5.5, -6.5, -4.7)]),
+        _band("refined (b)", [0.005, 0.05], [(41.7, 39.3, 43.9), (14.3, 12.4, 16.0)]),
+        _band("refined (c)", [0.005, 0.05], [(3.0, 2.0, 4.0), (9.0, 8.0, 10.0)])])
+    trimap = curve.rename(columns={c: c.replace("mBIoU", "accuracy").replace("ratio", "width") for c in curve.columns})
+    verdicts = {f.key: f for f in boundary_verdicts(curve, trimap)}
+    assert verdicts["boundary/refined (a)"].verdict == "no gain; narrow better"
+    assert "small gain in the narrowest band only" in verdicts["boundary/refined (a)"].text
+    assert verdicts["boundary/refined (b)"].verdict == "holds; narrow better"
+    assert verdicts["boundary/refined (c)"].verdict == "gain elsewhere; narrow worse"
+    assert all("trimap agrees" in f.text for f in verdicts.values())
+
+
+def test_sweep_lists_every_group_and_only_those_present() -> None:
+    sweep = pd.DataFrame([{"strength": s, **_cells("gain_mIoU", *g)} for s, g in
+                          [(0.0, (12.3, 10.5, 14.1)), (0.25, (3.7, 1.7, 5.7)), (0.5, (-0.5, -2.0, 1.0)),
+                           (1.0, (-13.0, -14.9, -11.4))]])
+    *per_strength, summary = sweep_findings(sweep)
+    assert [f.verdict for f in per_strength] == ["gain", "gain", "unclear", "loss"]
+    assert summary.verdict == "gain: 0,0.25; loss: 1; unclear: 0.5"
+    assert "holds zero at s = 0.5" in summary.text
+    sweep.loc[2, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [-3.5, -5.9, -1.3]
+    summary = sweep_findings(sweep)[-1]
+    assert summary.verdict == "gain: 0,0.25; loss: 0.5,1" and "holds zero" not in summary.text
+
+
+def test_window_findings_do_not_blame_drift_alone_when_the_shortest_window_loses() -> None:
+    windows = pd.DataFrame([{"masklets": "classical", "window": w, **_cells("gain_mIoU", *g)} for w, g in
+                            [(32, (-10.4, -11.9, -9.2)), (4, (-1.4, -2.2, -0.8)), (8, (-3.4, -4.3, -2.7))]])
+    (finding,) = window_findings(windows)
+    assert finding.verdict == "shorter better; shortest loss"
+    assert "4-frame" in finding.text and "when masklets are proposed" in finding.text
+
+
+def test_refiner_findings_flag_a_vc_built_in_by_the_vote() -> None:
+    row = {"baseline": "net", "masklets": "oracle", "method": "refined", "mVC16": 100.0,
+           **_cells("gain_mIoU", 9.8, 8.3, 11.1), **_cells("gain_mBIoU", 19.7, 17.9, 21.4),
+           **_cells("gain_mVC16", 6.4, 5.2, 7.6)}
+    table = pd.DataFrame([{**row, "vote": "masklet"}, {**row, "vote": "frame", "mVC16": 98.6}])
+    whole, frame = refiner_findings(table)
+    assert whole.verdict == frame.verdict == "mIoU gain, mBIoU gain, mVC16 gain"
+    assert "built in" in whole.text and "built in" not in frame.text
+
+
+def test_classifier_findings_take_approach_2_rows_only() -> None:
+    rows = [{"masklets": "k", "method": "approach 1", "features": "-", "variant": "refined", **_cells("mIoU", 99.0, 98, 100),
+             **_cells("gain_mIoU", 9, 8, 10)},
+            {"masklets": "k", "method": "approach 2", "features": "f", "variant": "none", **_cells("mIoU", 40.0, 39, 41),
+             **_cells("gain_mIoU", -2, -3, -1)},
+            {"masklets": "k", "method": "approach 2", "features": "f", "variant": "fused", **_cells("mIoU", 42.0, 41, 43),
+             **_cells("gain_mIoU", 0.5, -1, 2)}]
+    findings = {f.key: f for f in classifier_findings(pd.DataFrame(rows))}
+    assert findings["classifier/k/highest"].verdict == "f/fused"  # not the approach-1 row's 99.0
+    assert findings["classifier/k/f/none"].verdict == "loss"
+    assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
+
+
+def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart() -> None:
+    sizes = pd.DataFrame([{"method": "refined (a)", "size_bin": b, **_cells("gain_accuracy", *g)} for b, g in
+                          [("< 50", (-7.3, -10.2, -4.5)), ("200-799", (-10.7, -12.9, -8.6)),
+                           (">= 3200", (-4.6, -6.0, -3.5))]])
+    (finding,) = size_findings(sizes)
+    assert finding.verdict == "lowest 200-799 (overlaps)"  # -8.6 > -10.2: overlaps the smallest bin
+    sizes.loc[0, ["gain_accuracy", "gain_accuracy_ci_low", "gain_accuracy_ci_high"]] = [-2.0, -3.0, -1.0]
+    assert size_findings(sizes)[0].verdict == "lowest 200-799 (apart)"
+    causes = pd.DataFrame([{"cause": c, "masklets": "k", "drift_scope": "frame", **_cells("pixel_share", *g)}
+                           for c, g in [("spanning", (28.0, 24.1, 31.9)), ("drift", (35.2, 31.7, 38.9)),
+                                        ("leak", (12.2, 10.3, 14.3))]])
+    assert cause_findings(causes)[0].verdict == "drift tied with spanning"
+
+
+def test_per_class_consistency_and_largest_change() -> None:
+    per_class = pd.DataFrame([{"class": c, "iou_baseline": base, **_cells("gain_biou", *g)} for c, base, g in
+                              [("car", 80.0, (-20.0, -23.0, -17.0)), ("pole", 0.05, (-0.05, -0.1, -0.01)),
+                               ("sky", 66.0, (8.9, 5.4, 12.7))]])
+    (finding,) = per_class_findings(per_class, source="k")
+    assert finding.verdict == "majority: loss; lowest: car"
+    assert "2 lose" in finding.text and "1 gain and 0 are unclear" in finding.text and "`pole` (0.05 %)" in finding.text
+    vc = pd.DataFrame([{"method": "baseline", "mVC8": 92.2, **_cells("gain_mVC8", float("nan"), float("nan"),
+                                                                     float("nan"))},
+                       {"method": "refined (o)", "mVC8": 99.96, **_cells("gain_mVC8", 7.7, 6.8, 8.7)}])
+    (finding,) = consistency_findings(vc)
+    assert finding.verdict == "gain" and "built in" in finding.text
+    scores = pd.DataFrame({"mIoU": [50.0, 61.4], "mBIoU": [30.0, 35.0], "mVC8": [90.0, 91.0], "mVC16": [88.0, 89.7]},
+                          index=["baseline", "refined (o)"])
+    assert largest_change(scores)[0].verdict == "most mIoU; least mVC8"
+
+
+def test_study_findings_read_every_table_present(tmp_path: Path) -> None:
+    (tmp_path / "tables").mkdir()
+    sweep = pd.DataFrame([{"strength": 0.0, **_cells("gain_mIoU", 1.0, 0.5, 1.5)}])
+    sweep.to_csv(tmp_path / "tables" / "refiner_oracle_sweep.csv", index=False)
+    found = study_findings(tmp_path)
+    assert set(found) == {"refiner_oracle_sweep: sweep/0", "refiner_oracle_sweep: sweep/summary"}
+    assert found["refiner_oracle_sweep: sweep/0"].verdict == "gain"

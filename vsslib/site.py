@@ -1,0 +1,275 @@
+"""The study's website: the executed notebooks as a Sphinx book (MyST-NB, sphinx-book-theme), built offline.
+
+:func:`build_site` (``make html``) turns ``<results>/notebooks/*.ipynb`` into ``<results>/html/``: a landing
+page with the README's key figures, its findings block (written by :func:`vsslib.findings.headline` from
+``<results>/tables/``, the same source as the README's) and its run instructions (read from the README's
+sections), one page per notebook in reading order, and a page with every table of ``<results>/tables/``. The
+theme gives the contents sidebar, previous/next links and search. Notebooks are rendered as executed; nothing
+is run (MyST-NB's ``nb_execution_mode = "off"``).
+
+Before Sphinx reads a notebook, :func:`prepare_notebook` rewrites a copy of it: every image output becomes a
+figure whose caption (the one passed to :func:`vsslib.viz.save_figure`) is shown under it and is its alt text,
+and papermill's injected-parameters cell becomes a note saying which parameters ``make figures`` passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ._io import write_text_atomic
+from .errors import DataError, ParameterError
+from .findings import headline
+from .viz import CAPTION_MARK, caption_markdown
+
+__all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT"]
+
+RUN_SECTIONS = ("Read and run the tutorials", "Two commands")
+"""The README sections (``## `` headings) the landing page repeats as its run instructions."""
+KEY_FIGURE_COUNT = 2
+"""How many of the README's images (``![...](results/figures/...)``) the landing page shows."""
+_TABLE_ROWS_SHOWN = 40  # a longer table is shown by its first rows, with the whole file to download
+_IMAGE_TYPES = {"image/png": "png", "image/gif": "gif", "image/jpeg": "jpg"}
+_PLAIN_CAPTION = re.compile(r"^<(?:figure|animation): (.*)>$", re.DOTALL)
+_README_IMAGE = re.compile(r"^!\[([^\]]*)\]\(results/figures/([^)\s]+)\)\s*$", re.MULTILINE)
+
+
+# ------------------------------------------------------------------------------------------ pieces
+def readme_sections(readme: str, titles: tuple[str, ...]) -> str:
+    """The README's ``## <title>`` sections named in ``titles``, in that order, headings demoted to ``###``.
+
+    Raises
+    ------
+    DataError : a section is missing (the message names it and lists the README's sections).
+    """
+    parts = re.split(r"^## ", readme, flags=re.MULTILINE)
+    sections = {part.split("\n", 1)[0].strip(): part.split("\n", 1)[1] if "\n" in part else "" for part in parts[1:]}
+    missing = [t for t in titles if t not in sections]
+    if missing:
+        raise DataError(f"README.md: no section(s) {missing}; it has {list(sections)}")
+    return "\n".join(f"### {t}\n{sections[t].strip()}\n" for t in titles)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _figure_directive(path: str, caption: str, width: int | None) -> str:
+    """A MyST figure: the image, ``caption`` as its alt text and, when non-empty, under it."""
+    fence = "````"
+    options = [f":alt: {_one_line(caption) or 'figure without a caption'}"]
+    if width:
+        options.append(f":width: {int(width)}px")
+    return "\n".join([f"{fence}{{figure}} {path}", *options, "", caption_markdown(caption), fence]) + "\n"
+
+
+def _caption_of(output) -> str:
+    """The caption an image output carries (``text/plain`` ``<figure: ...>`` from :func:`vsslib.viz.save_figure`)."""
+    match = _PLAIN_CAPTION.match(str(output.get("data", {}).get("text/plain", "")).strip())
+    return match.group(1).strip() if match else ""
+
+
+def prepare_notebook(nb, figures: Path, stem: str):  # nb: nbformat.NotebookNode, changed in place and returned
+    """Rewrite an executed notebook for the site.
+
+    Each image output (PNG, GIF, JPEG) is written to ``figures/<stem>-<cell>-<k>.<ext>`` and replaced by a
+    Markdown output holding a MyST figure of that file with its caption under it and as its alt text; the caption
+    output that :func:`vsslib.viz.save_figure` shows under a figure (marked ``CAPTION_MARK``) is folded into it.
+    Papermill's ``injected-parameters`` cell becomes a note naming the parameters ``make figures`` passed.
+    """
+    import nbformat
+
+    figures.mkdir(parents=True, exist_ok=True)
+    cells = []
+    for k, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type == "code" and "injected-parameters" in tags:
+            assigned = "\n".join(line for line in cell.source.splitlines() if not line.startswith("#"))
+            cells.append(nbformat.v4.new_markdown_cell(
+                "`````{note}\nThe parameters above are the defaults of a run by hand. `make figures` ran this page "
+                "with these values instead (papermill inserted them as a cell here):\n\n"
+                f"```python\n{assigned.strip()}\n```\n`````"))
+            continue
+        if cell.cell_type == "code":
+            outputs = []
+            for j, output in enumerate(cell.get("outputs", [])):
+                data = output.get("data", {})
+                if output.get("metadata", {}).get(CAPTION_MARK) and outputs and outputs[-1].get("_figure"):
+                    continue  # the caption is already under the figure it belongs to
+                kind = next((m for m in _IMAGE_TYPES if m in data), None)
+                if output.get("output_type") not in ("display_data", "execute_result") or kind is None:
+                    outputs.append(output)
+                    continue
+                name = f"{stem}-{k:02d}-{j}.{_IMAGE_TYPES[kind]}"
+                (figures / name).write_bytes(base64.b64decode(data[kind]))
+                caption = _caption_of(output)
+                following = cell.outputs[j + 1] if j + 1 < len(cell.outputs) else None
+                if following is not None and following.get("metadata", {}).get(CAPTION_MARK):
+                    caption = str(following.get("data", {}).get("text/plain", caption)).strip() or caption
+                width = output.get("metadata", {}).get(kind, {}).get("width")
+                figure = nbformat.v4.new_output("display_data", data={
+                    "text/markdown": _figure_directive(f"{figures.name}/{name}", caption, width),
+                    "text/plain": caption})
+                figure["_figure"] = True
+                outputs.append(figure)
+            for output in outputs:
+                output.pop("_figure", None)
+            cell.outputs = outputs
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _notebook_title(nb) -> tuple[str, str]:
+    """The first ``# `` heading of a notebook and the first paragraph after it."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            head, _, rest = cell.source.strip().partition("\n")
+            return head.lstrip("# ").strip(), _one_line(rest.strip().split("\n\n")[0])
+    return "", ""
+
+
+def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[str, list[str]]:
+    """The tables page (Markdown) and the table names, each with its caption, CSV download and contents."""
+    tables = sorted((results / "tables").glob("*.csv"))
+    (src / "tables").mkdir(exist_ok=True)
+    lines = ["# Tables", "", "Every table the notebooks wrote to `results/tables/`, with what it shows and the "
+             "notebook that made it. Numbers are percent unless a column says otherwise.", ""]
+    for csv in tables:
+        name = csv.stem
+        shutil.copyfile(csv, src / "tables" / csv.name)
+        entry = captions.get(name, {})
+        lines += [f"## `{name}`", ""]  # its anchor: tables.md#<name> (myst_heading_anchors)
+        if entry.get("caption"):
+            lines += [f"{entry['caption'].strip()} (notebook `{entry.get('notebook', '?')}`)", ""]
+        md = csv.with_suffix(".md")
+        rows = md.read_text().strip().splitlines() if md.is_file() else []
+        lines += [f"{{download}}`Download {csv.name} <tables/{csv.name}>`", ""]
+        if rows:
+            shown = rows[: _TABLE_ROWS_SHOWN + 2]
+            if len(rows) > len(shown):
+                lines += [f"The first {_TABLE_ROWS_SHOWN} of its {len(rows) - 2} rows:", ""]
+            lines += [*shown, ""]
+    return "\n".join(lines), [t.stem for t in tables]
+
+
+def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[str, str, str]],
+                  tables: list[str], captions: dict[str, dict]) -> str:
+    text = readme.read_text()
+    title = text.split("\n", 1)[0].lstrip("# ").strip()
+    intro = text.split("\n## ", 1)[0].split("\n", 1)[1].strip()
+    lines = [f"# {title}", "", intro, ""]
+    (src / "key").mkdir(exist_ok=True)
+    for alt, file in _README_IMAGE.findall(text)[:KEY_FIGURE_COUNT]:
+        image = results / "figures" / file
+        if image.is_file():
+            shutil.copyfile(image, src / "key" / file)
+            caption = captions.get(Path(file).stem, {}).get("caption") or alt
+            lines.append(_figure_directive(f"key/{file}", caption, None))
+    lines += ["## What the study finds", ""]
+    try:
+        lines += [headline(results), ""]
+    except DataError as exc:
+        lines += [f"Not available: {exc}.", ""]
+    lines += ["## The notebooks, in reading order", ""]
+    lines += [f"{k + 1}. [{title or stem}]({stem}.ipynb): {summary}" for k, (stem, title, summary) in
+              enumerate(notebooks)]
+    lines += ["", "## Run it yourself", "", readme_sections(text, RUN_SECTIONS), "", "## Tables", ""]
+    lines += [f"[Every table](tables.md), each with a CSV to download: "
+              + ", ".join(f"[`{name}`](tables.md#{name})" for name in tables) + "." if tables
+              else "No table yet: run `make figures`.", ""]
+    lines += ["```{toctree}", ":hidden:", ":maxdepth: 1", ":caption: Notebooks", "",
+              *[stem for stem, _, _ in notebooks], "```", "",
+              "```{toctree}", ":hidden:", ":caption: Results", "", "tables", "```", ""]
+    return "\n".join(lines)
+
+
+_CONF = '''# Written by vsslib.site (make html); edit vsslib/site.py instead.
+project = {title!r}
+html_title = {title!r}
+extensions = ["myst_nb"]
+nb_execution_mode = "off"
+nb_render_markdown_format = "myst"
+nb_merge_streams = True
+myst_enable_extensions = ["colon_fence"]
+myst_heading_anchors = 3
+html_theme = "sphinx_book_theme"
+html_theme_options = {{"home_page_in_toc": True, "show_navbar_depth": 1, "show_toc_level": 2,
+                       "use_download_button": False, "use_fullscreen_button": False}}
+html_copy_source = False
+html_show_sourcelink = False
+html_last_updated_fmt = None
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+suppress_warnings = ["mystnb.unknown_mime_type"]
+'''
+
+
+# -------------------------------------------------------------------------------------------- build
+def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str], out: Path | None = None,
+               keep_source: Path | None = None) -> Path:
+    """Build the site of the executed notebooks in ``<results>/notebooks/`` into ``out`` (``<results>/html``).
+
+    The previous ``out`` is replaced only when the build succeeds. ``keep_source`` keeps the generated Sphinx
+    source there (for inspection); otherwise it lives in a temporary folder.
+
+    Returns
+    -------
+    The landing page, ``<out>/index.html``.
+
+    Raises
+    ------
+    ParameterError : no executed notebook in ``<results>/notebooks/`` (run ``make figures`` first).
+    DataError : Sphinx failed or warned (its messages are in the error).
+    """
+    import nbformat
+
+    results = Path(results)
+    out = Path(out) if out is not None else results / "html"
+    executed = [p for p in sorted((results / "notebooks").glob("[0-9][0-9]_*.ipynb")) if ".FAILED" not in p.name]
+    if not executed:
+        raise ParameterError(f"{results / 'notebooks'}: no executed notebook to render; run `make figures` first")
+    index_path = results / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
+    with tempfile.TemporaryDirectory(prefix="vsslib-site-") as scratch:
+        src = Path(keep_source) if keep_source is not None else Path(scratch) / "src"
+        if src.exists():
+            shutil.rmtree(src)
+        src.mkdir(parents=True)
+        notebooks = []
+        for path in executed:
+            nb = prepare_notebook(nbformat.read(path, as_version=4), src / "figures", path.stem)
+            nbformat.write(nb, src / path.name)
+            notebooks.append((path.stem, *_notebook_title(nb)))
+        tables_md, tables = _tables_page(results, src, index.get("tables", {}))
+        (src / "tables.md").write_text(tables_md)
+        title = Path(readme).read_text().split("\n", 1)[0].lstrip("# ").strip()
+        figure_captions = {Path(name).stem: entry for name, entry in index.get("figures", {}).items()}
+        (src / "index.md").write_text(_landing_page(results, Path(readme), src, notebooks, tables, figure_captions))
+        (src / "conf.py").write_text(_CONF.format(title=title))
+        built = out.with_name(f".{out.name}.building")
+        if built.exists():
+            shutil.rmtree(built)
+        warnings = Path(scratch) / "warnings.txt"
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q", "-j", "1",
+                   "-d", str(Path(scratch) / "doctrees"), "-w", str(warnings), str(src), str(built)]
+        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        problems = (warnings.read_text().strip() if warnings.is_file() else "") or done.stderr.strip()
+        if done.returncode != 0 or problems:
+            shutil.rmtree(built, ignore_errors=True)
+            raise DataError(f"sphinx-build of {results / 'notebooks'} failed (exit {done.returncode}):\n{problems}")
+    shutil.rmtree(built / ".doctrees", ignore_errors=True)
+    if (built / "_sources").is_dir() and not any((built / "_sources").iterdir()):
+        (built / "_sources").rmdir()  # html_copy_source is off; Sphinx leaves the folder empty
+    (built / ".buildinfo").unlink(missing_ok=True)
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(built, out)
+    write_text_atomic(out / ".nojekyll", "")  # a static host serves the _static/ and _images/ folders as they are
+    return out / "index.html"

@@ -1,0 +1,440 @@
+"""Every verdict and ordering the study states, computed from its tables: the one source of its sentences.
+
+A notebook's takeaway, the README's findings and ``make verify`` read the same :class:`Finding` objects, so a
+sentence cannot say "a gain", "largest" or "falls" unless the table it describes does, and a re-run whose
+tables would change a stated verdict or ordering fails verification (:func:`study_findings`).
+
+Rules, the same everywhere:
+
+- a gain (or any change) is called a **gain** (``"gain"``) when its 95 % interval lies above zero, a **loss**
+  when it lies below, otherwise **unclear** (not distinguishable from zero);
+- two numbers are called **apart** (one larger than the other) only when their intervals do not overlap;
+  otherwise their order is not stated as a finding;
+- a location ("at the boundary", "the smallest objects") is stated only where :func:`apart` supports it.
+
+Each function takes a table as the notebooks write it (columns ``<m>``, ``<m>_ci_low``, ``<m>_ci_high`` and
+``gain_<m>...``) and returns findings whose ``verdict`` is a short token (what verify compares) and whose
+``text`` is the Markdown sentence (what the reader sees).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "sweep_findings",
+           "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
+           "size_findings", "consistency_findings", "largest_change", "cause_findings", "study_findings",
+           "bullets", "VC_CONSTANT"]
+
+Verdict = Literal["gain", "loss", "unclear"]
+VC_CONSTANT = 99.95
+"""An mVC at or above this (percent) with one vote per masklet is read as constant by construction."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One stated verdict or ordering.
+
+    Attributes
+    ----------
+    key : where it comes from, ``"<table>/<row>/<what>"``; unique within :func:`study_findings`.
+    verdict : the short token a re-run must reproduce (``"loss"``, ``"narrow better"``, ``"worst: 200-799"``).
+    text : the Markdown sentence stating it, numbers with their intervals.
+    """
+
+    key: str
+    verdict: str
+    text: str
+
+
+# ------------------------------------------------------------------------------------------- primitives
+def _cell(row: Mapping[str, Any] | pd.Series, column: str) -> tuple[float, float, float]:
+    try:
+        return float(row[column]), float(row[f"{column}_ci_low"]), float(row[f"{column}_ci_high"])
+    except KeyError as error:
+        raise DataError(f"a table row lacks {error.args[0]!r}: a verdict needs {column}, {column}_ci_low and "
+                        f"{column}_ci_high") from None
+
+
+def verdict(row: Mapping[str, Any] | pd.Series, column: str) -> Verdict:
+    """``"gain"`` / ``"loss"`` / ``"unclear"``: where ``column``'s 95 % interval lies relative to zero."""
+    _, low, high = _cell(row, column)
+    if low > 0:
+        return "gain"
+    if high < 0:
+        return "loss"
+    return "unclear"
+
+
+def apart(a: Mapping[str, Any] | pd.Series, b: Mapping[str, Any] | pd.Series, column: str) -> bool:
+    """Whether the intervals of ``column`` in rows ``a`` and ``b`` do not overlap (NaN bounds: never apart)."""
+    _, a_low, a_high = _cell(a, column)
+    _, b_low, b_high = _cell(b, column)
+    return a_low > b_high or a_high < b_low
+
+
+def interval_text(row: Mapping[str, Any] | pd.Series, column: str, *, digits: int = 1,
+                  signed: bool = True) -> str:
+    """``+1.2 [+0.3, +2.1]``: a cell with its 95 % interval (``n/a`` for NaN)."""
+    value, low, high = _cell(row, column)
+    if not math.isfinite(value):
+        return "n/a"
+    form = f"{{:+.{digits}f}}" if signed else f"{{:.{digits}f}}"
+    bounds = f" [{form.format(low)}, {form.format(high)}]" if math.isfinite(low) and math.isfinite(high) else ""
+    return form.format(value) + bounds
+
+
+_WORDS = {"gain": "a gain", "loss": "a loss", "unclear": "not distinguishable from zero"}
+
+
+def _stated(row: Mapping[str, Any] | pd.Series, column: str) -> str:
+    """``+1.2 [+0.3, +2.1] (a gain)``."""
+    return f"{interval_text(row, column)} ({_WORDS[verdict(row, column)]})"
+
+
+def bullets(findings: Sequence[Finding]) -> str:
+    """The findings' texts as a Markdown list."""
+    return "\n".join(f"- {finding.text}" for finding in findings)
+
+
+def _need(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataError(f"{what}: the table lacks the column(s) {missing} (has {list(table.columns)})")
+
+
+# ---------------------------------------------------------------------------------------------- refiner
+def refiner_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16")) -> list[Finding]:
+    """One finding per refined row of the ``refiner`` table (baseline x masklets x vote): the verdict of each
+    metric's gain, and where one vote per masklet makes mVC16 constant by construction, a note saying so.
+
+    ``verdict`` is ``"<metric> <verdict>, ..."``.
+    """
+    _need(table, ["baseline", "masklets", "vote", "method", *(f"gain_{m}" for m in metrics)], "refiner")
+    findings = []
+    for _, row in table[table["method"] == "refined"].iterrows():
+        parts = [f"{m} gain {_stated(row, f'gain_{m}')}" for m in metrics]
+        text = f"`{row['baseline']}` + {row['masklets']}, one vote per {_vote(row['vote'])}: " + ", ".join(parts) + "."
+        if row["vote"] == "masklet" and "mVC16" in row and float(row["mVC16"]) >= VC_CONSTANT:
+            text += (f" mVC16 is {float(row['mVC16']):.1f}: with one vote per masklet and masklets that follow the "
+                     "objects, every pixel of a track keeps one label, and VSPW's VC scores that as consistent "
+                     "whichever class won, so this mVC16 is built in, not earned; the vote per masklet and frame "
+                     "shows consistency where it can differ.")
+        findings.append(Finding(f"refiner/{row['baseline']}/{row['masklets']}/{row['vote']}",
+                                ", ".join(f"{m} {verdict(row, f'gain_{m}')}" for m in metrics), text))
+    return findings
+
+
+def _vote(vote: str) -> str:
+    return "masklet" if vote == "masklet" else "masklet and frame" if vote == "frame" else str(vote)
+
+
+def sweep_findings(sweep: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
+    """The corruption sweep: the verdict at each strength, then one summary finding that lists the strengths
+    whose interval lies above zero, below zero, and neither (each list only when it is not empty)."""
+    _need(sweep, ["strength", f"gain_{metric}"], "refiner_oracle_sweep")
+    findings = [Finding(f"sweep/{row['strength']:g}", verdict(row, f"gain_{metric}"),
+                        f"s = {row['strength']:g}: {metric} gain {_stated(row, f'gain_{metric}')}")
+                for _, row in sweep.iterrows()]
+    groups = {v: [f"{f.key.split('/')[1]}" for f in findings if f.verdict == v] for v in ("gain", "loss", "unclear")}
+    parts = []
+    if groups["gain"]:
+        parts.append(f"the interval lies above zero at s = {', '.join(groups['gain'])}")
+    if groups["loss"]:
+        parts.append(f"below zero at s = {', '.join(groups['loss'])}")
+    if groups["unclear"]:
+        parts.append(f"and holds zero at s = {', '.join(groups['unclear'])} (not distinguishable from no change)")
+    if not groups["gain"]:
+        parts.insert(0, "no strength gives an interval above zero")
+    if not groups["loss"]:
+        parts.append("no strength gives an interval below zero")
+    token = "; ".join(f"{v}: {','.join(s)}" for v, s in groups.items() if s)
+    findings.append(Finding("sweep/summary", token, "So " + ", ".join(parts) + "."))
+    return findings
+
+
+def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
+    """Per masklet source of the window-length table: the gain at the shortest and the longest window, and
+    what their intervals allow (shorter windows lose less, and whether the shortest still loses)."""
+    _need(windows, ["masklets", "window", f"gain_{metric}"], "refiner_window_length")
+    column = f"gain_{metric}"
+    findings = []
+    for source, part in windows.groupby("masklets", sort=False):
+        part = part.sort_values("window")
+        short, long = part.iloc[0], part.iloc[-1]
+        text = (f"{source}: {metric} gain {_stated(short, column)} with {int(short['window'])}-frame windows, "
+                f"{_stated(long, column)} with {int(long['window'])}-frame windows. ")
+        if apart(short, long, column) and short[column] > long[column]:
+            order = "shorter better"
+            text += "Shorter windows lose less, so part of the damage builds up while masklets are carried (drift)"
+            text += ("; the shortest window still loses, so part of it is there when masklets are proposed."
+                     if verdict(short, column) == "loss" else ".")
+        elif apart(short, long, column):
+            order = "longer better"
+            text += "Longer windows do better: carrying masklets helps more than fresh proposals."
+        else:
+            order = "not apart"
+            text += "The two intervals overlap: the window length is not resolved on this many videos."
+        findings.append(Finding(f"windows/{source}", f"{order}; shortest {verdict(short, column)}", text))
+    return findings
+
+
+def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
+    """Approach 2 per masklet source: the verdict of every approach-2 row's gain over the baseline network
+    (rows whose ``method`` is ``"approach 2"``; approach-1 and baseline rows are not candidates), and the
+    row with the highest mean, named as the highest on these val rows (an argmax over them, not a choice made
+    on other data)."""
+    _need(table, ["masklets", "method", "features", "variant", f"gain_{metric}"], "mask_classifier")
+    findings = []
+    for masklets, group in table[table["method"] == "approach 2"].groupby("masklets", sort=False):
+        for _, row in group.iterrows():
+            findings.append(Finding(f"classifier/{masklets}/{row['features']}/{row['variant']}",
+                                    verdict(row, f"gain_{metric}"),
+                                    f"{masklets} masklets, `{row['variant']}` on {row['features']} features: "
+                                    f"{metric} gain {_stated(row, f'gain_{metric}')}"))
+        best = group.loc[group[metric].idxmax()]
+        findings.append(Finding(f"classifier/{masklets}/highest", f"{best['features']}/{best['variant']}",
+                                f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is "
+                                f"`{best['variant']}` on {best['features']} features, {metric} "
+                                f"{interval_text(best, metric, signed=False)}, a gain over the baseline network "
+                                f"of {_stated(best, f'gain_{metric}')}"))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------- boundary
+def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") -> list[Finding]:
+    """For each refined method of a band table (mBIoU by dilation ratio, trimap accuracy by width): the gain
+    in the narrowest and the widest band, whether they are apart, and whether the change grows steadily.
+
+    ``verdict`` is ``"narrow <v>, wide <v>; <narrow better|narrow worse|not apart>; <trend>"`` with trend one of
+    ``"falls as the band widens"``, ``"rises as the band widens"``, ``"not monotone"``.
+    """
+    gain = f"gain_{column}"
+    _need(rows, ["method", x, gain], f"band table of {column}")
+    findings = []
+    for method, part in rows[rows["method"] != "baseline"].groupby("method", sort=False):
+        part = part.sort_values(x)
+        narrow, wide = part.iloc[0], part.iloc[-1]
+        steps = part[gain].diff().dropna()
+        trend = ("falls as the band widens" if (steps < 0).all() else
+                 "rises as the band widens" if (steps > 0).all() else "not monotone")
+        if not apart(narrow, wide, gain):
+            order, reading = "not apart", "the two intervals overlap, so where the change sits is not resolved"
+        elif narrow[gain] > wide[gain]:
+            order = "narrow better"
+            reading = ("the narrowest band fares better than the widest"
+                       + (": the gain is largest at the boundary" if verdict(narrow, gain) == "gain"
+                          and verdict(wide, gain) != "loss" else
+                          ": the change is least bad at the boundary and the losses grow away from it"
+                          if verdict(wide, gain) == "loss" else ""))
+        else:
+            order = "narrow worse"
+            reading = ("the narrowest band fares worse than the widest"
+                       + (": the masklets' own outlines cost most" if verdict(narrow, gain) == "loss" else ""))
+        text = (f"{method}: {interval_text(narrow, gain)} at {x} {narrow[x]:g}{unit} "
+                f"({_WORDS[verdict(narrow, gain)]}), {interval_text(wide, gain)} at {x} {wide[x]:g}{unit} "
+                f"({_WORDS[verdict(wide, gain)]}); across the {len(part)} bands the gain {_trend_words(trend)}; "
+                f"{reading}.")
+        findings.append(Finding(f"band/{column}/{method}",
+                                f"narrow {verdict(narrow, gain)}, wide {verdict(wide, gain)}; {order}; {trend}", text))
+    return findings
+
+
+def _trend_words(trend: str) -> str:
+    return {"falls as the band widens": "falls at every step as the band widens",
+            "rises as the band widens": "rises at every step as the band widens"}.get(trend, "does not move one way")
+
+
+def per_class_findings(per_class: pd.DataFrame, *, column: str = "gain_biou", source: str = "") -> list[Finding]:
+    """How many classes gain, lose or are unclear on ``column`` (rows with a NaN gain left out), and the lowest.
+
+    The network's near-absent classes are named: a class the baseline almost never predicts (IoU under 5 %)
+    cannot be won by the vote, which only chooses among classes the network predicts inside a masklet.
+    """
+    _need(per_class, ["class", column], "per-class table")
+    scored = per_class.dropna(subset=[column])
+    verdicts = scored.apply(lambda row: verdict(row, column), axis=1)
+    counts = {v: int((verdicts == v).sum()) for v in ("gain", "loss", "unclear")}
+    worst = scored.loc[scored[column].idxmin()]
+    majority = next((v for v, n in counts.items() if n > len(scored) / 2), "none")
+    text = (f"{'With ' + source + ' masklets, o' if source else 'O'}f {len(scored)} classes {counts['loss']} lose "
+            f"(interval below zero), {counts['gain']} gain and {counts['unclear']} {'is' if counts['unclear'] == 1 else 'are'} unclear; the lowest gain is "
+            f"`{worst['class']}`'s, {interval_text(worst, column)} points.")
+    if "iou_baseline" in scored.columns:
+        rare = scored[scored["iou_baseline"] < 5.0]
+        if len(rare):
+            names = ", ".join(f"`{r['class']}` ({r['iou_baseline']:.2f} %)" for _, r in rare.iterrows())
+            text += (f" The baseline almost never predicts {names} (baseline IoU): the vote can only choose a "
+                     "class the network predicts inside the masklet, so these classes cannot gain.")
+    return [Finding(f"per_class/{source or column}", f"majority: {majority}; lowest: {worst['class']}", text)]
+
+
+def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding]:
+    """One reconciled verdict per masklet source on the paper's question ("the gain comes primarily from
+    boundaries").
+
+    The question has two parts, answered by two angles: is there a gain at all (the widest band of the mBIoU
+    sweep, which approaches mIoU), and is it largest at the boundary (the narrowest band against the widest,
+    in the mBIoU sweep, the paper's own metric, checked class-free by the trimap). The claim holds only when
+    the widest band gains and the narrowest gains more with intervals apart. The per-class count says how
+    widespread a change is, not where it sits, so it does not enter.
+    """
+    bands = {f.key.split("/")[-1]: f for f in band_findings(curve, "mBIoU", x="ratio")}
+    trimaps = {f.key.split("/")[-1]: f for f in band_findings(trimap, "accuracy", x="width")}
+    findings = []
+    for method, band in bands.items():
+        part = curve[curve["method"] == method].sort_values("ratio")
+        narrow, wide = part.iloc[0], part.iloc[-1]
+        overall, order = verdict(wide, "gain_mBIoU"), band.verdict.split("; ")[1]
+        trimap_order = trimaps[method].verdict.split("; ")[1] if method in trimaps else "absent"
+        agree = "agrees" if trimap_order == order else f"reads `{trimap_order}`"
+        if overall == "gain" and order == "narrow better":
+            holds, text = "holds", "the paper's claim **holds**: a gain, largest at the boundary"
+        elif overall == "gain" and order == "not apart":
+            holds, text = "gain, unresolved", ("a gain, but the narrowest and widest bands' intervals overlap, so "
+                                               "whether it comes from the boundary is not resolved here")
+        elif overall == "gain":
+            holds, text = "gain elsewhere", ("a gain, but **not** concentrated at the boundary: the claim's "
+                                             "mechanism is not what the bands show")
+        elif overall == "loss" and order == "narrow better":
+            at_boundary = {"gain": "a small gain in the narrowest band only", "loss": "least bad at the boundary",
+                           "unclear": "no change distinguishable at the boundary"}[verdict(narrow, "gain_mBIoU")]
+            holds, text = "no gain", (f"**no gain to attribute**: a loss in the widest band, {at_boundary}, and "
+                                      "losses that grow away from the boundary, so the damage is whole regions "
+                                      "given a wrong class (leaking or drifting masklets), not their outlines")
+        elif overall == "loss":
+            holds, text = "no gain", "**no gain to attribute**: a loss, worst at or not resolved near the boundary"
+        else:
+            holds, text = "unresolved", "neither a gain nor a loss in the widest band: the claim is not settled here"
+        findings.append(Finding(
+            f"boundary/{method}", f"{holds}; {order}",
+            f"{method}: {text}. mBIoU gain {interval_text(narrow, 'gain_mBIoU')} at ratio {narrow['ratio']:g} "
+            f"against {interval_text(wide, 'gain_mBIoU')} at ratio {wide['ratio']:g} (the band sweep answers the "
+            f"question); the class-free trimap {agree}."))
+    return findings
+
+
+def size_findings(sizes: pd.DataFrame, *, column: str = "gain_accuracy") -> list[Finding]:
+    """Per refined method of the object-size table: the bin with the lowest and with the highest gain, and
+    whether the lowest is apart from every other bin (only then is it "the objects that pay most")."""
+    _need(sizes, ["method", "size_bin", column], "boundary_gain_by_object_size")
+    findings = []
+    for method, part in sizes[sizes["method"] != "baseline"].groupby("method", sort=False):
+        part = part.reset_index(drop=True)
+        low, high = part.loc[part[column].idxmin()], part.loc[part[column].idxmax()]
+        alone = all(apart(low, other, column) for i, other in part.iterrows() if i != part[column].idxmin())
+        text = (f"{method}: the lowest change is on objects of {low['size_bin']} px, {_stated(low, column)}; the "
+                f"highest on {high['size_bin']} px, {_stated(high, column)}. "
+                + ("The lowest bin's interval is apart from every other bin's."
+                   if alone else "The lowest bin's interval overlaps another bin's, so no size pays clearly most."))
+        findings.append(Finding(f"size/{method}",
+                                f"lowest {low['size_bin']}" + (" (apart)" if alone else " (overlaps)"), text))
+    return findings
+
+
+def consistency_findings(vc_summary: pd.DataFrame, *, metric: str = "mVC8") -> list[Finding]:
+    """Per refined method of the VC summary: the verdict of the consistency gain, and (where it is at or
+    above :data:`VC_CONSTANT`) that it is constant by construction."""
+    _need(vc_summary, ["method", metric, f"gain_{metric}"], "consistency summary")
+    base = vc_summary[vc_summary["method"] == "baseline"].iloc[0]
+    findings = []
+    for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
+        text = f"{row['method']}: mean {metric} {base[metric]:.1f} -> {row[metric]:.1f}, {_stated(row, f'gain_{metric}')}"
+        if "windows_steadier" in row and math.isfinite(float(row["windows_steadier"])):
+            text += f"; {interval_text(row, 'windows_steadier', digits=0, signed=False)} % of the windows are steadier"
+        if float(row[metric]) >= VC_CONSTANT:
+            text += ("; a VC this close to 100 is built in by one vote per masklet (a track keeps one label "
+                     "whatever class wins), not evidence that the classes are right")
+        findings.append(Finding(f"consistency/{row['method']}", verdict(row, f"gain_{metric}"), text + "."))
+    return findings
+
+
+def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",
+                   metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> list[Finding]:
+    """For a table of one video's scores (index: method), which metric moves most and least against
+    ``reference``, in absolute points, per method (no intervals: one video, one seed)."""
+    _need(scores.reset_index(), list(metrics), "per-video scores")
+    base = scores.loc[reference]
+    findings = []
+    for method, row in scores.drop(index=reference).iterrows():
+        moves = {m: float(row[m] - base[m]) for m in metrics}
+        most = max(moves, key=lambda m: abs(moves[m]))
+        least = min(moves, key=lambda m: abs(moves[m]))
+        findings.append(Finding(f"largest_change/{method}", f"most {most}; least {least}",
+                                f"{method}: the largest move is {most} ({moves[most]:+.1f}), the smallest "
+                                f"{least} ({moves[least]:+.1f})."))
+    return findings
+
+
+def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list[Finding]:
+    """Per masklet source and charging scope of the failure table: the cause with the largest share, and
+    whether its interval is apart from the runner-up's (only then is it said to lead)."""
+    _need(causes, ["cause", "masklets", "drift_scope", column], "failure_causes")
+    findings = []
+    for (masklets, scope), part in causes.groupby(["masklets", "drift_scope"], sort=False):
+        part = part.sort_values(column, ascending=False)
+        if len(part) < 2 or not part[column].iloc[0] > 0:
+            continue
+        first, second = part.iloc[0], part.iloc[1]
+        leads = apart(first, second, column)
+        text = (f"{masklets} masklets, charged per {scope}: `{first['cause']}` has the largest share, "
+                f"{interval_text(first, column, signed=False)} %, then `{second['cause']}` "
+                f"{interval_text(second, column, signed=False)} %; "
+                + ("the intervals are apart (marginal intervals, not a paired interval of the difference)."
+                   if leads else "the intervals overlap, so no cause leads."))
+        findings.append(Finding(f"causes/{masklets}/{scope}",
+                                f"{first['cause']} {'leads' if leads else 'tied with ' + str(second['cause'])}", text))
+    return findings
+
+
+# ------------------------------------------------------------------------------------------ the study
+_TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
+    "refiner": refiner_findings,
+    "refiner_oracle_sweep": sweep_findings,
+    "refiner_window_length": window_findings,
+    "mask_classifier": classifier_findings,
+    "boundary_biou_by_dilation": lambda t: band_findings(t, "mBIoU", x="ratio"),
+    "boundary_trimap": lambda t: band_findings(t, "accuracy", x="width"),
+    "boundary_gain_by_object_size": size_findings,
+    "boundary_vc8_summary": consistency_findings,
+    "failure_causes": cause_findings,
+}
+
+
+def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
+    """Every finding the study states, from the tables in ``<results>/tables/`` that exist (``{key: finding}``).
+
+    Raises
+    ------
+    DataError : a table lacks a column a finding needs, or two findings share a key.
+    """
+    tables = Path(results) / "tables"
+    found: dict[str, Finding] = {}
+
+    def add(name: str, findings: list[Finding]) -> None:
+        for finding in findings:
+            key = f"{name}: {finding.key}"
+            if key in found:
+                raise DataError(f"{tables}: two findings share the key {key!r}")
+            found[key] = finding
+
+    for name, read in _TABLES.items():
+        path = tables / f"{name}.csv"
+        if path.is_file():
+            add(name, read(pd.read_csv(path)))
+    curve, trimap = tables / "boundary_biou_by_dilation.csv", tables / "boundary_trimap.csv"
+    if curve.is_file() and trimap.is_file():
+        add("boundary", boundary_verdicts(pd.read_csv(curve), pd.read_csv(trimap)))
+    for path in sorted(tables.glob("boundary_per_class_*.csv")):
+        add(path.stem, per_class_findings(pd.read_csv(path), source=path.stem.removeprefix("boundary_per_class_")))
+    return found
+
