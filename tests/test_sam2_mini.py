@@ -310,3 +310,15 @@ def test_readme_paragraph_is_the_one_made_from_the_committed_assets():
     assert readme_text(readme) == readme, "run `python -m vsslib.sam2_mini readme`"
     with pytest.raises(ParameterError, match="SAM2MINI"):
         readme_text("no markers here")
+
+
+def test_each_key_frame_is_generated_once_for_both_recalls():
+    from vsslib.sam2_mini.quality import _once_per_frame
+
+    frames = np.zeros((3, 4, 4, 3), np.uint8)
+    calls = []
+    propose = _once_per_frame(lambda f: calls.append(1) or np.ones((1, 4, 4), bool))
+    for _ in range(2):
+        for t in (0, 2):
+            assert propose(frames[t]).shape == (1, 4, 4)
+    assert len(calls) == 2  # frames 0 and 2, once each

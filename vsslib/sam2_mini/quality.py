@@ -204,6 +204,20 @@ def calibrate_thresholds(make_source: Callable[..., Any], videos: Sequence[Video
             "table": table, "videos": [v.name for v in videos]}
 
 
+def _once_per_frame(propose: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """``propose`` remembering its masks per frame buffer: ``video.frames[t]`` is a view of the same memory at every
+    call, so a key frame seen again is not generated again (the generator is deterministic)."""
+    seen: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
+
+    def remembered(frame: np.ndarray) -> np.ndarray:
+        key = (frame.__array_interface__["data"][0], frame.shape)
+        if key not in seen:
+            seen[key] = propose(frame)
+        return seen[key]
+
+    return remembered
+
+
 def measure(videos: Sequence[Video], *, weights: str, config: str, window: int = 32, min_fraction: float = 0.01,
             thresholds: dict[str, float] | None = None, progress: bool = True) -> dict[str, object]:
     """Every quality figure of the model card on ``videos`` (unseen generated videos with instance maps).
@@ -246,8 +260,9 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
     recall, painted, seconds = {}, {}, {}
     for name, source in tqdm(variants.items(), disable=not progress, desc="key-frame recall"):
         started = time.perf_counter()
-        recall[name] = keyframe_recall(source.propose, videos, window=window, min_fraction=min_fraction)
-        painted[name] = painted_recall(source.propose, videos, window=window, min_fraction=min_fraction)
+        propose = _once_per_frame(source.propose)  # both recalls read the same key frames: generate once
+        recall[name] = keyframe_recall(propose, videos, window=window, min_fraction=min_fraction)
+        painted[name] = painted_recall(propose, videos, window=window, min_fraction=min_fraction)
         seconds[name] = time.perf_counter() - started
     curves = {}
     for name, source in (("sam2-mini", mini(**chosen)), ("classical", variants["classical"])):
