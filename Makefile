@@ -45,23 +45,23 @@ test-notebooks: $(STAMP)  ## re-run every notebook on params/smoke.yaml with nbv
 		--nbval --nbval-current-env --nbval-sanitize-with $(NBVAL_REFS)/sanitize.cfg
 
 notebook-refs: $(STAMP)  ## rewrite tests/notebooks/ (nbval's reference copies, on params/smoke.yaml); run after any deliberate change to a notebook or to what it prints
-	env $(NBVAL_THREADS) $(PY) -m vsslib.references --params params/smoke.yaml \
+	env $(NBVAL_THREADS) $(PY) -m vsslib.study.references --params params/smoke.yaml \
 		--ignore-output $(NBVAL_REFS)/ignore_output.yaml
 
 figures: $(STAMP)  ## run the notebooks whose inputs changed into results/ (PARAMS=..., FORCE=1 re-runs all, ONLY=03_refiner, JOBS=1 one at a time)
-	$(PY) -m vsslib.notebooks figures --params $(PARAMS) $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m vsslib.study.notebooks figures --params $(PARAMS) $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
 
 verify: $(STAMP)  ## re-run the default study into a scratch folder and compare with the committed results/
-	$(PY) -m vsslib.notebooks verify --params params/default.yaml
+	$(PY) -m vsslib.study.notebooks verify --params params/default.yaml
 
 bench: $(STAMP)  ## time the metrics and the refiner against plain loops (prints ratios)
-	$(PY) -m vsslib.bench
+	$(PY) -m vsslib.study.bench
 
 gpu-check: $(STAMP)  ## time SAM2 on CUDA at 480p: encoder, generator, propagation per object and frame, peak memory (CHECKPOINT=...)
-	$(PY) -m vsslib.gpu_check $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT)) $(GPU_CHECK_ARGS)
+	$(PY) -m vsslib.study.gpu_check $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT)) $(GPU_CHECK_ARGS)
 
 notebooks: $(STAMP)  ## write notebooks/*.ipynb from their paired sources notebooks/*.py (stored without outputs)
-	$(PY) -m vsslib.notebooks sync
+	$(PY) -m vsslib.study.notebooks sync
 
 LAB_START := notebooks/00_tour.ipynb
 lab: $(STAMP)  ## open JupyterLab at the repository root on notebooks/00_tour.ipynb (runs write to scratch/results)
@@ -69,7 +69,7 @@ lab: $(STAMP)  ## open JupyterLab at the repository root on notebooks/00_tour.ip
 		--LabApp.default_url=/lab/tree/$(LAB_START)
 
 html: $(STAMP)  ## build the site of the executed notebooks (Sphinx, offline): results/html/index.html
-	$(PY) -m vsslib.notebooks html --params $(PARAMS)
+	$(PY) -m vsslib.study.notebooks html --params $(PARAMS)
 
 clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 	rm -rf .cache
@@ -77,5 +77,5 @@ clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 .PHONY: sam2-mini
 sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 1 h 45 min on 1 CPU core, then the measurements)
 	$(PY) -m vsslib.sam2_mini data --out .cache/sam2-mini-data
-	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1
+	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1 --memory-steps 1200
 	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout --calibrate .cache/sam2-mini-data/train

@@ -41,10 +41,16 @@
 # `params_file` names the study's settings (`params/default.yaml`: the embedded default; `make figures
 # PARAMS=params/sam2-vspw.yaml` runs the paper's setting). Run by hand, the notebook writes its figures and
 # tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
+#
+# **Knobs to turn.** `vote` and `dilation_ratio` are yours to change (`None` keeps the settings file's value);
+# re-run the notebook and compare. With a warm cache a changed knob re-runs in seconds: the masklets and the
+# networks are reused, only the vote and the scores are recomputed. The exercises at the end use them.
 
 # %% tags=["parameters"]
 params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
+vote = None  # None: as params_file says ("masklet"); "frame": one vote per masklet and frame; watch mVC8/mVC16 of the refined maps
+dilation_ratio = None  # None: as params_file says; try 0.005 or 0.05: the band drawn in section 3 narrows or widens, mBIoU with it
 
 # %%
 import numpy as np
@@ -52,13 +58,13 @@ import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib.metrics import MetricAccumulator
+from vsslib.metrics import MetricAccumulator, video_consistency
 from vsslib.refine import masklet_votes
 from vsslib.study import Study
-from vsslib.verdicts import bullets, largest_change
+from vsslib.study.verdicts import bullets, largest_change
 from vsslib.viz.prose import change, takeaway
 
-study = Study.open_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir, vote=vote, dilation_ratio=dilation_ratio)
 settings = study.settings
 
 # %% [markdown]
@@ -79,23 +85,84 @@ print(f"{name}: {frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]} 
 
 # %% [markdown]
 # ## 2. Baseline, masklets, refinement, for every masklet source
-# One frame through the pipeline, once per masklet source. Errors against the ground truth are outlined in
-# red. The baseline predicts at a coarse stride and upsamples bilinearly, so its boundaries are blurred; the
+# One frame through the pipeline, once per masklet source. Errors against the ground truth are outlined in a
+# colour no class uses (the panel titles and the legend name it). Masklets are drawn as dark outlines on the
+# frame in grey, so they cannot be mistaken for classes; pixels outside every masklet are washed pale orange.
+# The baseline predicts at a coarse stride and upsamples bilinearly, so its boundaries are blurred; the
 # refined map takes the baseline's majority class inside each masklet, so it inherits the masklets'
-# boundaries, good or bad. Look for the red outlines: where do they shrink, where do they grow?
+# boundaries, good or bad. Look for the error outlines: where do they shrink, where do they grow?
 
 # %%
 for source, run in runs.items():
     fig = viz.refiner.plot_steps(run.frames[t], run.gt[t], run.baseline[t], run.masklets[t], run.refined[t],
                                  dataset.palette, dataset.class_names,
                                  title=f"{study.data_name} | {name} frame {t} | {baseline} + {source} masklets")
-    viz.save_figure(fig, f"tour_steps_{source}", caption=f"One frame through the refiner with {source} masklets: "
-                    "frame, ground truth, baseline, masklets, refined (errors outlined in red)")
+    viz.save_figure(fig, f"tour_steps_{source}", caption=f"One frame through the refiner with {source} masklets "
+                    f"({study.data_name}, {name} frame {t}, {baseline}, first training seed): frame, ground truth, "
+                    "baseline, masklets (dark outlines on the grey frame; pale orange: no masklet), refined map. Wrong "
+                    "pixels are outlined in the colour the titles name; compare the outlines of the baseline and "
+                    "the refined map to see where the vote fixed or spread errors")
 
 # %% [markdown]
 # ## 3. The three metrics on this video
 # mIoU scores every pixel, mBIoU only thin bands along class boundaries (where a coarse network fails), and
-# mVC8/mVC16 whether a pixel keeps its prediction while its true class stays the same.
+# mVC8/mVC16 whether a pixel keeps its prediction while its true class stays the same (mVCc8/mVCc16, correct
+# consistency, also ask that the kept prediction be the right class). Before the numbers, the
+# two less familiar metrics drawn on this frame and video, with the pixel sets the metric code itself counts.
+#
+# **Boundary IoU.** Each class's *band* is its pixels within d pixels of another class or of the frame's edge
+# (d = `metrics.dilation_ratio` x the frame diagonal). "Within d" is the *Chebyshev* distance: the
+# (2d+1) x (2d+1) square around the pixel holds another class, so d steps along a row, a column or a diagonal
+# all count as d. Per class, Boundary IoU divides the band pixels the ground truth and the map share (same
+# class in both bands) by those in either band; mBIoU averages the classes.
+
+# %%
+run = runs[sources[0]]
+numbers = viz.metric_drawings.band_numbers(run.gt[t], run.baseline[t], dataset.num_classes,
+                                           settings.metrics.dilation_ratio)
+fig = viz.metric_drawings.plot_boundary_band(frames[t], run.gt[t], run.baseline[t], dataset.num_classes,
+                                             dataset.palette, dataset.class_names,
+                                             dilation_ratio=settings.metrics.dilation_ratio,
+                                             title=f"Boundary IoU bands | {study.data_name} | {name} frame {t} | {baseline}")
+viz.save_figure(fig, "tour_boundary_band", caption=f"The bands Boundary IoU compares, on {name} frame {t} "
+                f"({study.data_name}) at dilation ratio {settings.metrics.dilation_ratio:g} (d = {numbers['d']:.0f} px): "
+                f"each ground-truth class's band in its colour, the same for the {baseline} baseline's map, and every "
+                "band pixel by kind. Teal pixels are the intersection; teal, yellow, purple and orange together the "
+                "union; their ratio per class, averaged over classes, is the frame's mBIoU in the last title")
+
+# %%
+takeaway(f"At d = {numbers['d']:.0f} px, {100 * numbers['gt_band_px'] / numbers['scored_px']:.0f} % of this frame's "
+         f"labelled pixels lie in a ground-truth band, and the baseline's bands match {numbers['intersection_px']:,.0f} "
+         f"of the {numbers['union_px']:,.0f} band pixels counted over all classes: mBIoU {numbers['mbiou']:.1f} % "
+         f"against mIoU {numbers['miou']:.1f} % on the same frame.")
+
+# %% [markdown]
+# **Video consistency VC8.** A window is 8 consecutive frames. G is the set of pixels whose ground truth is the
+# same in all 8; the window scores the share of G whose prediction is also the same in all 8 (mVC8 averages
+# all windows of all videos). Pixels whose true class changes (an object passing) are not scored at all. The
+# window drawn is the one where the baseline is least consistent in this video.
+
+# %%
+start = int(np.nanargmin(video_consistency(run.gt, run.baseline, 8)))  # the baseline's least consistent window
+refined_name = f"refined ({sources[0]})"
+maps = {"baseline": run.baseline, refined_name: run.refined}
+vc_window = viz.metric_drawings.vc_window_numbers(run.gt, maps, start, 8).set_index("map")
+fig = viz.metric_drawings.plot_vc_window(frames, run.gt, maps, start, 8, dataset.palette,
+                                         title=f"One VC8 window | {study.data_name} | {name} frames {start}-{start + 7}")
+viz.save_figure(fig, "tour_vc8_window", caption=f"One window of VC8 ({name}, frames {start}-{start + 7}, "
+                f"{study.data_name}; {baseline} and its refinement with {sources[0]} masklets): the ground truth at "
+                "the window's first and last frame, G (dark: the ground truth is the same in all 8 frames), and for "
+                "each map the pixels of G that keep their prediction (teal) or change it (the error colour). VC8 of "
+                "the window is teal over G")
+
+# %%
+takeaway(f"In frames {start}-{start + 7}, {vc_window['constant_px'].iloc[0]:,} pixels keep their true class; the "
+         f"baseline keeps its prediction on {vc_window.loc['baseline', 'kept_px']:,} of them (VC8 "
+         f"{vc_window.loc['baseline', 'vc']:.1f} %), the map refined with {sources[0]} masklets on "
+         f"{vc_window.loc[refined_name, 'kept_px']:,} (VC8 {vc_window.loc[refined_name, 'vc']:.1f} %).")
+
+# %% [markdown]
+# Now the three metrics over the whole video:
 
 # %%
 rows = []
@@ -107,9 +174,11 @@ for source, run in runs.items():
         scores = accumulator.update(run.gt, getattr(run, method)).result()
         rows.append({"method": "baseline" if method == "baseline" else f"refined ({source})",
                      **{k: round(100 * scores[m], 2) for k, m in
-                        (("mIoU", "miou"), ("mBIoU", "mbiou"), ("mVC8", "mvc8"), ("mVC16", "mvc16"))}})
+                        (("mIoU", "miou"), ("mBIoU", "mbiou"), ("mVC8", "mvc8"), ("mVC16", "mvc16"),
+                         ("mVCc8", "mvcc8"), ("mVCc16", "mvcc16"))}})
 per_video = pd.DataFrame(rows)
-viz.save_table(per_video, f"tour_metrics_{name}", caption=f"mIoU, mBIoU, mVC8, mVC16 (%) of one video ({name})")
+viz.save_table(per_video, f"tour_metrics_{name}", caption=f"mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16 (%) of one "
+               f"video ({name})")
 display(per_video)
 
 # %%
@@ -129,25 +198,29 @@ takeaway(f"The same vote, different masklets ({name}, `{baseline}`, its first tr
 
 # %% [markdown]
 # ## 4. The votes behind one refinement
-# Each masklet counts the baseline's classes over all its pixels in all frames (`vote="masklet"`) and takes
-# the winner. The table lists the largest masklets of the first source: how many pixels they hold and how
-# decisive the vote was. A winner share near 1 means the baseline agreed with itself inside the masklet; a
-# share near 0.5 means the masklet covered two classes, and one of them lost all its pixels.
+# Each masklet counts the baseline's classes over all its pixels in all frames (`vote="masklet"`, the
+# default) or in each frame separately (`vote="frame"`, the `vote` knob) and takes the winner. The table lists
+# the largest vote rows of the first source: how many pixels they hold and how decisive the vote was, as the
+# winner's share of the votes in percent. A share near 100 % means the baseline agreed with itself inside the
+# masklet; a share near 50 % means the masklet covered two classes, and one of them lost all its pixels.
+# `03_refiner` draws both vote scopes on one masklet.
 
 # %%
 run = runs[sources[0]]
 votes = masklet_votes(run.baseline, run.masklets, dataset.num_classes, vote=settings.refiner.vote)
-table = pd.DataFrame({"masklet": votes.ids, "pixels": votes.votes.sum(axis=1),
+rows = votes.ids if votes.ids.ndim == 1 else [f"{i} (frame {f})" for i, f in votes.ids]  # vote="frame": per frame
+table = pd.DataFrame({"masklet": rows, "pixels": votes.votes.sum(axis=1),
                       "winner": [dataset.class_names[w] if w >= 0 else "-" for w in votes.winners],
-                      "winner_share": votes.votes.max(axis=1) / np.maximum(votes.votes.sum(axis=1), 1)})
-largest = table.sort_values("pixels", ascending=False).head(8).round(3)
+                      "winner_share (%)": 100 * votes.votes.max(axis=1) / np.maximum(votes.votes.sum(axis=1), 1)})
+largest = table.sort_values("pixels", ascending=False).head(8).round(1)
 display(largest.set_index("masklet"))  # the masklet id once, as the row label
 
 # %%
-split_votes = largest[largest["winner_share"] < 0.7]
-takeaway(f"Of the {len(largest)} largest {sources[0]} masklets, {len(split_votes)} won their vote with less than "
-         f"70 % of their pixels (lowest: {largest['winner_share'].min():.2f}, for a masklet voted "
-         f"`{largest.loc[largest['winner_share'].idxmin(), 'winner']}`). Those masklets span several objects, "
+split_votes = largest[largest["winner_share (%)"] < 70]
+takeaway(f"Of the {len(largest)} largest {sources[0]} vote rows (`vote=\"{settings.refiner.vote}\"`), "
+         f"{len(split_votes)} were won with less than 70 % of their pixels (lowest: "
+         f"{largest['winner_share (%)'].min():.0f} %, for a masklet voted "
+         f"`{largest.loc[largest['winner_share (%)'].idxmin(), 'winner']}`). Those masklets span several objects, "
          "and the losing classes' pixels are overwritten.")
 
 # %% [markdown]
@@ -184,3 +257,45 @@ takeaway(f"Scope changes here: this is the whole evaluated split ({len(study.vid
 # - Classifying masklets instead of voting (approach 2) stands or falls with the masklets it classifies:
 #   `04_mask_classifier` gives the verdict per masklet source, with intervals.
 # - Next: `01_dataset` (what the data looks like), then `02_baselines`, `03_refiner` (the whole split).
+
+# %% [markdown]
+# ## Exercises
+# Change a knob in the parameters cell at the top, re-run the notebook (seconds with a warm cache), and compare
+# with the run above. Unfold a solution only after trying.
+#
+# 1. Set `dilation_ratio = 0.005`, then `0.05`. How wide is the Boundary IoU band each time, and how do this
+#    frame's mBIoU and the video's mBIoU move against mIoU?
+#
+# <details><summary>Solution</summary>
+#
+# The band width is d = max(1, round(ratio x frame diagonal)) pixels; the band figure's second title prints
+# it. A narrow band holds only the pixels at the
+# class boundaries, exactly where a network that predicts at stride 8 or 16 and upsamples is blurred, so if
+# the baseline's errors sit on boundaries its mBIoU falls further below its mIoU; a wide band covers most of
+# each object, and mBIoU approaches mIoU. Read both from the takeaway under the band figure and from the table
+# of section 3; `05_boundary_analysis` sweeps the ratio over the whole split, with intervals.
+#
+# </details>
+#
+# 2. Set `vote = "frame"`. What is a row of the vote table in section 4 now, and which columns of the metric
+#    table of section 3 can the change move?
+#
+# <details><summary>Solution</summary>
+#
+# Each row is one masklet in one frame ("12 (frame 5)"): the masklet votes anew in every frame, so it can take
+# one class in some frames and another in others. With one vote per masklet every pixel of a masklet gets the
+# same class in all frames, which holds video consistency up by construction (with exact masklets, a pixel
+# whose true class stays fixed stays in one masklet, so its refined class stays fixed too). Per-frame votes remove that guarantee, so the mVC8 and mVC16 columns are the ones to
+# watch; mIoU and mBIoU change only where a masklet's per-frame winner differs from its overall winner.
+#
+# </details>
+#
+# 3. With `vote = "frame"`, which panels of the VC8 window figure change, and which cannot?
+#
+# <details><summary>Solution</summary>
+#
+# The ground truth, G and the baseline's panel cannot change: none of them depends on the vote. Only the refined
+# map's panel (and its VC8 in the title) can, since the refined map is the vote's output. The window drawn is
+# chosen from the baseline alone, so it stays the same window too.
+#
+# </details>

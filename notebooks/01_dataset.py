@@ -28,10 +28,15 @@
 # `params_file` names the study's settings (`params/default.yaml`: the embedded default; `make figures
 # PARAMS=params/sam2-vspw.yaml` runs the paper's setting). Run by hand, the notebook writes its figures and
 # tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
+#
+# **Knob to turn.** `window` (`None` keeps the settings file's value) sets how many frames masklets are carried
+# between two key frames; here it decides which objects count as entering "mid-window". Nothing is trained or
+# generated again, so a re-run takes seconds. The exercises at the end use it.
 
 # %% tags=["parameters"]
 params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
+window = None  # None: as params_file says; try 8: more key frames, so fewer objects enter between two of them
 
 # %%
 from IPython.display import display
@@ -41,7 +46,7 @@ from vsslib.data.stats import class_frequencies, entries_mid_window, object_tabl
 from vsslib.study import Study
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir, window=window)
 settings = study.settings
 
 # %% [markdown]
@@ -119,3 +124,39 @@ takeaway(f"- Speed and size are not tied: the fastest class is `{by_speed.iloc[0
 # - Many objects are small and many enter mid-window: the two situations in which a masklet generator that
 #   proposes only on key frames has nothing to offer, which `06_failure_cases` counts as failure causes.
 # - Next: `02_baselines`, the networks whose maps the masklets refine.
+
+# %% [markdown]
+# ## Exercises
+# Change `window` in the parameters cell, re-run (seconds), and compare with the run above.
+#
+# 1. Set `window = 8`. How does the number of objects entering mid-window change, and why can it not grow?
+#
+# <details><summary>Solution</summary>
+#
+# An object enters mid-window when it first appears in a frame that is not a key frame (frames 0, `window`,
+# 2 x `window`, ...). With `window = 8` every eighth frame is a key frame instead of every 32nd, so the key
+# frames of the default are still key frames and more frames become key frames: an entry can only turn from
+# "mid-window" into "on a key frame", never the other way. The per-class table's `enters_mid_window` column
+# and the takeaway under the object figure give the new count.
+#
+# </details>
+#
+# 2. Set `window` to the number of frames of a video (`data.frames` of the settings file). Which objects still
+#    count as entering mid-window?
+#
+# <details><summary>Solution</summary>
+#
+# Only frame 0 is a key frame, so every object that is not in the first frame enters mid-window: a generator
+# that proposes masks only on key frames would give none of them a masklet for the whole video. This is the
+# case `discover_every` (new proposals between key frames) addresses.
+#
+# </details>
+#
+# 3. Which numbers of this notebook do not depend on `window` at all?
+#
+# <details><summary>Solution</summary>
+#
+# The sample frames, the class frequencies, and the objects' sizes and speeds: they describe the data alone.
+# Only the entries mid-window depend on how the masklets are carried.
+#
+# </details>

@@ -30,10 +30,16 @@
 # `params_file` names the study's settings (`params/default.yaml`: the embedded default; `make figures
 # PARAMS=params/sam2-vspw.yaml` runs the paper's setting). Run by hand, the notebook writes its figures and
 # tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
+#
+# **Knobs to turn.** `epochs` and `max_videos` (`None` keeps the settings file's value). A changed `epochs`
+# retrains only the small MLP on the cached pooled vectors; fewer videos make the evaluation quicker and its
+# intervals wider. The exercises at the end use them.
 
 # %% tags=["parameters"]
 params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
+epochs = None  # None: as params_file says; try 5: an MLP stopped early, its loss curve still falling and its classes less separated
+max_videos = None  # None: as params_file says (all videos); try 5: a quicker run, wider intervals
 
 # %%
 import numpy as np
@@ -43,12 +49,12 @@ from IPython.display import display
 from vsslib import viz
 from vsslib.data import read_image
 from vsslib.metrics import confusion_matrix
-from vsslib.specs import default_classifier_split
 from vsslib.study import Study
-from vsslib.tables import gain_supported, interval_columns, readable, stats_row
+from vsslib.study.specs import default_classifier_split
+from vsslib.study.tables import gain_supported, interval_columns, readable, stats_row
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir, epochs=epochs, max_videos=max_videos)
 settings = study.settings
 
 # %% [markdown]
@@ -128,7 +134,10 @@ ids, classes = ids[keep], painted.ravel()[first[keep]].astype(np.int64)
 fig = viz.classify.plot_pooled_masks(run.frames[t], run.masklets[t], ids, np.where(classes == 255, -1, classes),
                                      dataset.palette, f"{study.data_name} | {name} frame {t} | {source} masklets, "
                                      f"{features} features", class_names=dataset.class_names, gt=run.gt[t])
-viz.save_figure(fig, "mask_classifier_pooled_masks", caption="Masklets of one frame and the class the MLP gave each")
+viz.save_figure(fig, "mask_classifier_pooled_masks", caption=f"{name} frame {t} ({study.data_name}), {first_kind} "
+                f"masklets, MLP on {features} features ({baseline}, first training seed): the masklets as dark outlines "
+                "on the grey frame, each masklet painted in the class the MLP gave it, and the ground truth; pale "
+                "orange: no masklet. A masklet in the wrong colour is a whole object misclassified at once")
 
 # %% [markdown]
 # ## The classifier's training loss
@@ -154,19 +163,22 @@ for (kind, features), seeds in runs.items():
     result = seeds[0]
     variant = max(("none", "fallback", "fused"), key=lambda v: result[v].miou)
     methods[f"approach 2, {variant} ({features})"] = result[variant]
-long = [{"class": c, "method": method, "iou": v} for method, scores in methods.items()
+long = [{"class": c, "method": method, "iou": 100 * v} for method, scores in methods.items()  # percent
         for c, v in zip(dataset.class_names, scores.iou)]
 per_class = pd.DataFrame(long)
 fig = viz.classify.plot_per_class_iou(per_class, f"Per-class IoU | {source} masklets | {study.data_name}")
-viz.save_figure(fig, "mask_classifier_per_class_iou", caption="Per-class IoU of the baseline, approach 1 and the best approach-2 variant")
+viz.save_figure(fig, "mask_classifier_per_class_iou", caption=f"IoU (%) per class on {study.data_name} ({baseline}, "
+                f"first training seed, {first_kind} masklets): the baseline, approach 1 and the best approach-2 variant of "
+                "each feature source, one bar each; the legend gives each method's mean over the classes. A class where "
+                "approach 2's bars fall short of the baseline's is one the pooled features do not recognise")
 
 # %%
 wide = per_class.pivot(index="class", columns="method", values="iou")
 best_method = [m for m in wide.columns if m.startswith("approach 2")]
 loss = (wide[best_method].max(axis=1) - wide["baseline"]).sort_values()
-takeaway(f"Against the baseline, approach 2's lowest change is on `{loss.index[0]}` ({100 * loss.iloc[0]:+.1f} IoU "
-         f"points) and `{loss.index[1]}` ({100 * loss.iloc[1]:+.1f}); its highest on `{loss.index[-1]}` "
-         f"({100 * loss.iloc[-1]:+.1f}, " + ("a gain" if loss.iloc[-1] > 0 else "still a loss") + "). One training "
+takeaway(f"Against the baseline, approach 2's lowest change is on `{loss.index[0]}` ({loss.iloc[0]:+.1f} IoU "
+         f"points) and `{loss.index[1]}` ({loss.iloc[1]:+.1f}); its highest on `{loss.index[-1]}` "
+         f"({loss.iloc[-1]:+.1f}, " + ("a gain" if loss.iloc[-1] > 0 else "still a loss") + "). One training "
          "seed, no interval: the table above has every seed.")
 
 # %% [markdown]
@@ -201,3 +213,41 @@ takeaway(f"The largest confusion: {100 * share[gt_class, pred_class]:.0f} % of t
 #   keeps that shift out of the comparison.
 # - Errors come whole: one wrong class relabels a whole masklet, visible as off-diagonal blocks in the confusion
 #   matrix.
+
+# %% [markdown]
+# ## Exercises
+# Change a knob in the parameters cell, re-run, and compare with the run above. The pooled vectors are cached,
+# so a changed `epochs` retrains only the MLPs.
+#
+# 1. Set `epochs = 5`. How do the classifier's loss curves end, and what happens to approach 2's mIoU in the
+#    comparison table?
+#
+# <details><summary>Solution</summary>
+#
+# The loss curve now stops after 5 epochs; if it is still falling steeply there, the MLP has not finished
+# separating the classes, and its masklets are assigned the wrong class more often. Compare the approach-2 rows
+# of the table and the takeaway under it with the default run; the baseline and approach 1 rows cannot change,
+# since neither uses the MLP.
+#
+# </details>
+#
+# 2. Set `max_videos = 5`. Which rows of the comparison table cannot change, whatever the videos?
+#
+# <details><summary>Solution</summary>
+#
+# None of the scores is fixed: every row is evaluated on the chosen videos, so every mean and interval may move,
+# and the intervals widen. What stays is the training: the networks and the MLPs are trained on the train and
+# test splits, which `max_videos` does not touch (it limits the evaluated split only).
+#
+# </details>
+#
+# 3. With `epochs = 5`, does the largest confusion (the takeaway under the confusion matrix) stay the same pair of
+#    classes?
+#
+# <details><summary>Solution</summary>
+#
+# Read the takeaway after the re-run. Classes whose pooled colour and texture look alike stay hard to separate
+# however long the MLP trains; an MLP stopped early can also confuse classes that a longer training separates, so
+# the pair may change.
+#
+# </details>

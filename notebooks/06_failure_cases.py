@@ -41,10 +41,16 @@
 # `params_file` names the study's settings (`params/default.yaml`: the embedded default; `make figures
 # PARAMS=params/sam2-vspw.yaml` runs the paper's setting). Run by hand, the notebook writes its figures and
 # tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
+#
+# **Knobs to turn.** `vote` and `max_videos` (`None` keeps the settings file's value). The vote is the remedy
+# the table names against "vote spoiled by drifting frames"; the masklets are cached, so a changed vote only
+# votes and diagnoses again. The exercises at the end use them.
 
 # %% tags=["parameters"]
 params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
+vote = None  # None: as params_file says ("masklet"); "frame": one vote per masklet and frame, the remedy against a vote spoiled by drifting frames
+max_videos = None  # None: as params_file says (all videos); try 5: a quicker run, wider intervals
 
 # %%
 import pandas as pd
@@ -53,11 +59,11 @@ from IPython.display import display
 from vsslib import viz
 from vsslib.analysis import FailureSettings, diagnose, merge_reports, summarize_failures, summarize_hurt_frames
 from vsslib.study import Study
-from vsslib.tables import interval_columns, readable
+from vsslib.study.tables import interval_columns, readable
 from vsslib.viz.failures import CAUSE_LABELS, remedy
 from vsslib.viz.prose import interval, takeaway
 
-study = Study.open_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir, vote=vote, max_videos=max_videos)
 settings = study.settings
 
 # %% [markdown]
@@ -141,9 +147,9 @@ takeaway(" ".join(f"{row['masklets']} masklets hurt {row['hurt_frames']:.0f} of 
 
 # %% [markdown]
 # ## The worst example of each cause
-# One row per cause: the frame, its ground truth and baseline, the masklets with the blamed one outlined in
-# red, and the refined map with the damage it caused kept bright. The examples come from the first training
-# seed.
+# One row per cause: the frame, its ground truth and baseline, the masklets (dark outlines on the grey frame)
+# with the blamed one outlined in orange, and the refined map with the damage it caused kept bright and outlined
+# in black. The examples come from the first training seed.
 
 # %%
 for source in settings.masklets.sources:
@@ -158,8 +164,14 @@ for source in settings.masklets.sources:
         rows.append({**example, "image": run.frames[f], "gt": run.gt[f], "baseline": run.baseline[f],
                      "masklets": run.masklets[f], "refined": run.refined[f]})
     if rows:
-        fig = viz.failures.plot_failure_panel(rows, dataset.palette, title=f"Worst example of each cause | {source} masklets | {study.data_name}")
-        viz.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause ({source} masklets)")
+        fig = viz.failures.plot_failure_panel(rows, dataset.palette, class_names=dataset.class_names,
+                                              title=f"Worst example of each cause | {source} masklets | {study.data_name}")
+        viz.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause with "
+                        f"{source} masklets ({study.data_name}, {baseline}, first training seed; vote "
+                        f"\"{settings.refiner.vote}\"), one row each, the cause, video, frame and damaged pixels "
+                        "written beside it: frame, ground truth, baseline, the masklets with the blamed one outlined "
+                        "in orange, and the refined map with the damage it caused bright and outlined in black (the "
+                        "rest faded)")
 
 # %% [markdown]
 # ## What we learned
@@ -173,3 +185,39 @@ for source in settings.masklets.sources:
 # - The shares move with the training seed and the videos: the intervals say which cause leads clearly and
 #   which ranking this many videos cannot settle.
 # - `07_cost` asks what the refiner costs in time and memory.
+
+# %% [markdown]
+# ## Exercises
+# Change a knob in the parameters cell, re-run, and compare with the run above.
+#
+# 1. Set `vote = "frame"`. What happens to the cause "vote spoiled by the masklet's drifting frames", and to the
+#    number of damaged pixels?
+#
+# <details><summary>Solution</summary>
+#
+# That cause charges damage in frames where a masklet sits on its object but loses its one vote to the frames
+# where it drifted. With one vote per frame, each frame's vote is decided by that frame's pixels alone, so the
+# drifting frames cannot outvote it: read the cause's share in the new table. The other causes stay, and the
+# total damage moves with them; the takeaway gives both.
+#
+# </details>
+#
+# 2. With `vote = "frame"`, which cause now leads, and does its remedy change?
+#
+# <details><summary>Solution</summary>
+#
+# The takeaway names the leading cause and the knob against it (from the remedy table at the top, which depends
+# on the masklet source). If drift itself leads, a per-frame vote is not enough: the masklet still covers the
+# wrong pixels in its drifting frames, and the remedy is a shorter `window`.
+#
+# </details>
+#
+# 3. Set `max_videos = 5`. Which rankings of causes do the takeaways still call "clearly the largest"?
+#
+# <details><summary>Solution</summary>
+#
+# A cause is called clearly the largest only when its interval lies above the next cause's. With fewer videos the
+# intervals widen and overlap more often, so fewer rankings are settled; the takeaway says "their intervals
+# overlap" where this happens.
+#
+# </details>

@@ -29,21 +29,26 @@
 # `params_file` names the study's settings (`params/default.yaml`: the embedded default; `make figures
 # PARAMS=params/sam2-vspw.yaml` runs the paper's setting). Run by hand, the notebook writes its figures and
 # tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
+#
+# **Knobs to turn.** `grids` and `device` (`None` keeps the settings file's value). Each point grid is timed
+# afresh, so a denser grid costs what it measures (seconds per grid on a CPU). The exercises at the end use them.
 
 # %% tags=["parameters"]
 params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
+grids = None  # None: as params_file says; try [2, 4, 8, 12]: more points per side, more prompts per key frame, more seconds
+device = None  # None: as params_file says ("cpu"); "cuda" where a GPU and CUDA torch are installed: the SAM2 timings and memory on the GPU
 
 # %%
 import pandas as pd
 
 from vsslib import viz
 from vsslib.analysis import refiner_stages, sam2_cost_grid, sam2_memory_by_length, time_stages
-from vsslib.specs import sam2_config
 from vsslib.study import Study
+from vsslib.study.specs import sam2_config
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir)
+study = Study.open_notebook(params_file, results_dir, grids=grids, device=device)
 settings = study.settings
 sam2 = settings.masklets.sam2
 
@@ -103,6 +108,11 @@ takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.
 # ## Peak memory against the length of one predictor state
 # Windows keep one predictor state each, so a video's peak memory is that of its longest window, however long
 # the video.
+#
+# *How the peak is measured.* On a CPU the table's `method` column reads `VmHWM`: Linux's *high-water mark* of
+# the process's resident memory (the most physical memory it has held, a line of `/proc/self/status`), reset
+# just before each measured call, so the peak is the call's own; `increase_mib` subtracts the memory held before
+# the call. On CUDA it reads `cuda max_memory_allocated`: PyTorch's peak of the tensors on the GPU.
 
 # %%
 memory = sam2_memory_by_length([1, 2, 4], (settings.data.height, settings.data.width), 1, sam2.device,
@@ -124,3 +134,41 @@ takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} Mi
 #   the point grid.
 # - Windowing bounds memory: a video needs the memory of its longest window, not of its length.
 # - All numbers are of this machine; the tables in `results/` mark them as machine-dependent.
+
+# %% [markdown]
+# ## Exercises
+# Change a knob in the parameters cell, re-run, and compare with the run above. Every number here is measured on
+# this machine, so compare runs on the same machine.
+#
+# 1. Add a denser grid to `grids` (for example `[2, 4, 8, 12]`). How does the generator's time per key frame grow
+#    with the points per side?
+#
+# <details><summary>Solution</summary>
+#
+# A grid of n points per side prompts the mask decoder n x n times, so the work of the decoder grows with the
+# square of n, while the image encoder runs once per key frame whatever n. Compare the generator table: if the
+# time grows about four-fold when n doubles, the decoder dominates; if it barely grows, the encoder does. The
+# takeaway prints the smallest and largest grid's times.
+#
+# </details>
+#
+# 2. Where a GPU is available, set `device = "cuda"`. Which column of the memory table changes its meaning?
+#
+# <details><summary>Solution</summary>
+#
+# `method` reads `cuda max_memory_allocated` instead of `VmHWM`: the peak counts the tensors on the GPU, not the
+# process's resident memory on the host, so the two devices' numbers measure different things and are not
+# comparable one to one.
+#
+# </details>
+#
+# 3. Does a changed `grids` change the stage times of the first section?
+#
+# <details><summary>Solution</summary>
+#
+# No: the first section times the masklet sources of the settings with their own settings (on the embedded
+# default, classical and oracle, which have no point grid); `grids` only sets which SAM2 grids the second
+# section times. Differences between
+# runs there are measurement noise of this machine.
+#
+# </details>

@@ -13,7 +13,7 @@ import pytest
 from vsslib.analysis import (biou_by_dilation, biou_counts_by_dilation, boundary_distance, consistency_counts,
                              consistency_over_time, gain_by_object_size, object_size_counts, per_class_gain,
                              per_class_summary, trimap_accuracy, trimap_counts)
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.metrics import MetricAccumulator, mean_boundary_iou, video_consistency
 from vsslib.statistics import VideoCounts
 
@@ -180,6 +180,11 @@ def test_consistency_over_time_by_hand_and_against_the_metric() -> None:
     assert table["vc_baseline"].tolist() == pytest.approx([0.5])
     assert table["vc_refined"].tolist() == pytest.approx([1.0])
     assert table["vc_baseline"].tolist() == pytest.approx(video_consistency(gt, baseline, 2).tolist())
+    # correct consistency: 5 and 6 are never the right class (0, 2), so VCc is 0 where VC is 1.0 (refined)
+    assert table["vcc_baseline"].tolist() == [0.0] and table["vcc_refined"].tolist() == [0.0]
+    exact = consistency_over_time([gt], [baseline], [gt], 2)
+    assert exact["vc_refined"].tolist() == [1.0] and exact["vcc_refined"].tolist() == [1.0]
+    assert list(consistency_over_time([], [], [], 2).columns)[-2:] == ["vcc_baseline", "vcc_refined"]
 
 
 def test_bad_inputs_are_named() -> None:
@@ -252,6 +257,11 @@ def test_consistency_counts_by_hand() -> None:
     padded = consistency_counts(windows, videos=["c", "short", "a", "b"])  # "short" had no window at all
     assert padded["video"].tolist() == ["c", "short", "a", "b"] and padded["windows"].tolist() == [1, 0, 2, 1]
     assert padded["vc_refined_sum"].tolist() == pytest.approx([0.7, 0.0, 1.55, 0.6])
+    assert "vcc_refined_sum" not in counts  # the table had no VCc columns
+    correct = consistency_counts(windows.assign(vcc_baseline=[0.25, 0.5, np.nan, 0.0, 0.5],
+                                                vcc_refined=[0.5, 0.75, np.nan, 0.5, 0.25]))
+    assert correct["vcc_baseline_sum"].tolist() == pytest.approx([0.75, 0.0, 0.5])  # over the same windows
+    assert correct["vcc_refined_sum"].tolist() == pytest.approx([1.25, 0.5, 0.25])
 
 
 def test_per_class_summary_by_hand() -> None:
@@ -324,6 +334,11 @@ def test_collect_boundary_counts_stacks_seeds_videos_and_sources() -> None:
     assert counts.vc["baseline"][1].shape == (2, 2, 1) and set(counts.steadier) == {"refined (a)", "refined (b)"}
     assert counts.windows.groupby("seed").size().tolist() == [2, 2]  # VSPW: T - n = 1 window per video and seed
     assert counts.vc["baseline"][1].tolist() == [[[1], [1]], [[1], [1]]] and counts.frame_shape == (4, 8)
+    # VCc1 of frame 0: seed 0's baseline (and source a's map) gets the 4 pixels of column 4 wrong of 32 -> 28/32
+    assert counts.vcc["baseline"][0].tolist() == [[[0.875], [0.875]], [[1.0], [1.0]]]
+    assert counts.vcc["refined (a)"][0].tolist() == [[[0.875], [0.875]], [[1.0], [1.0]]]
+    assert counts.vcc["refined (b)"][0].tolist() == [[[1.0], [1.0]], [[1.0], [1.0]]]
+    assert counts.vc["baseline"][0].tolist() == [[[1.0], [1.0]], [[1.0], [1.0]]]  # one frame: VC is always 1
     with pytest.raises(ParameterError, match="needs seeds, videos and sources"):
         collect_boundary_counts(load, [], ["v0"], ["a"], 2, ratios=[0.1], widths=[1], bins=[10])
 

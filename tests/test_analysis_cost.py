@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vsslib.analysis import STAGES, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid, time_stages
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.refine import refine
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from vsslib.analysis import (CAUSES, FailureSettings, damage_causes, diagnose, merge_reports, summarize_failures,
                              summarize_hurt_frames)
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.metrics import mean_iou
 from vsslib.refine import refine
 from vsslib.statistics import resample_seeds_and_videos

@@ -5,6 +5,7 @@ or packages, no module over 600 lines."""
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -60,15 +61,16 @@ def test_each_constant_is_defined_once() -> None:
 
 
 LAYERS = {
-    "base": ("errors", "_io", "cache", "executor", "devices"),
-    "method": ("data", "metrics", "masks", "checkpoints", "refine", "classify", "segmenters", "sam2_mini", "analysis",
-               "statistics"),
+    "base": ("base",),
+    "method": ("data", "metrics", "masks", "refine", "classify", "segmenters", "sam2_mini", "analysis", "statistics",
+               "significance"),
     "viz": ("viz",),
-    "study": ("settings", "specs", "study", "runs", "tables", "findings", "verdicts", "verify", "notebooks", "references",
-              "site", "cli", "gpu_check", "bench", "__main__"),
+    "study": ("study", "__main__"),
 }
-"""Layers, lowest first: a module imports only from its own layer or below (the package root ``vsslib``, the
-public face, stands above them all)."""
+"""Layers, lowest first, by the folder (or top-level module) of ``vsslib/`` a module lies in: a module imports only
+from its own layer or below (the package root ``vsslib``, the public face, stands above them all)."""
+WINGS = ("base", "study")
+"""Folders that group a layer's rooms: their modules and packages are rooms as the top level's are."""
 RANK = {top: rank for rank, names in enumerate(LAYERS.values()) for top in names}
 
 
@@ -135,13 +137,52 @@ def test_no_module_is_over_600_lines() -> None:
     assert not long, long
 
 
+def _rooms(folder: Path) -> set[str]:
+    return {p.stem if p.is_file() else p.name for p in folder.iterdir()
+            if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").is_file()}
+
+
 def test_design_document_names_every_room_and_the_layer_table_is_the_tests() -> None:
-    """docs/design.md names every top-level module and package of vsslib, and its layer table is LAYERS."""
+    """docs/design.md names every module and package of vsslib/ and of its wings (base/, study/), and its layer
+    table's folders are LAYERS."""
     text = (PACKAGE.parent / "docs" / "design.md").read_text()
-    rooms = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
-             if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").is_file()}
-    missing = sorted(room for room in rooms if f"vsslib.{room}" not in text and f"`{room}`" not in text)
+    rooms = {f"vsslib.{room}" for room in _rooms(PACKAGE)} | {
+        f"vsslib.{wing}.{room}" for wing in WINGS for room in _rooms(PACKAGE / wing)}
+    missing = sorted(room for room in rooms if room not in text and f"`{room.rsplit('.', 1)[1]}`" not in text)
     assert not missing, missing
     for layer, names in LAYERS.items():
         row = next(line for line in text.splitlines() if line.startswith(f"| {layer} |"))
         assert sorted(row.split("|")[2].replace("`", "").replace(" ", "").split(",")) == sorted(names), layer
+
+
+def test_design_document_names_only_modules_and_files_that_exist() -> None:
+    """Every ``vsslib.<module>`` dotted name in docs/design.md is a module or package of vsslib (or a name one
+    defines), and every path in backquotes that ends in ``.py`` or ``/`` lies in the repository or in vsslib/."""
+    text = (PACKAGE.parent / "docs" / "design.md").read_text()
+    modules = _modules()
+    wrong = []
+    for dotted in sorted(set(re.findall(r"\bvsslib(?:\.\w+)+", text))):
+        parts = dotted.split(".")
+        known = max(i for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in modules)
+        if len(parts) - known > 1 or (len(parts) > known and not _defines(modules[".".join(parts[:known])],
+                                                                       parts[known])):
+            wrong.append(dotted)
+    for path in sorted(set(re.findall(r"`([\w./]+(?:\.py|/))`", text))):
+        if not any((root / path).exists() for root in (PACKAGE.parent, PACKAGE)):
+            wrong.append(path)
+    assert not wrong, wrong
+
+
+def _defines(tree: ast.Module, name: str) -> bool:
+    """Whether a module defines or imports ``name`` at its top level."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return True
+    return False

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vsslib.checkpoints import (OFFICIAL_CHECKPOINTS, SAM2_SIZES, fetch_checkpoint, official_checkpoint,
-                                sha256_of_file, verify_checkpoint)
-from vsslib.cli import main
-from vsslib.errors import CheckpointError, ParameterError
+from vsslib.masks.checkpoints import (OFFICIAL_CHECKPOINTS, SAM2_SIZES, fetch_checkpoint, official_checkpoint,
+                                      sha256_of_file, verify_checkpoint)
+from vsslib.study.cli import main
+from vsslib.base.errors import CheckpointError, ParameterError
 
 PAYLOAD = np.random.default_rng(0).integers(0, 256, 3 * 2**20 + 12345, dtype=np.uint8).tobytes()
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()

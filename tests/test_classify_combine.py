@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vsslib.classify import combine, fuse, masklet_index, network_votes
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 
 # One frame, 2 x 3: masklet 0 on the top-left pair, masklet 1 on the bottom-left pair, the right column uncovered.
 MASKLETS = np.array([[[0, 0, -1],

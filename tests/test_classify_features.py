@@ -13,7 +13,7 @@ from skimage.color import rgb2lab
 from vsslib.classify import (APPEARANCE_CHANNELS, AppearanceFeatures, SegmenterFeatures, SegmenterFeatureSettings,
                              create_feature_source, list_feature_sources)
 from vsslib.data import Video
-from vsslib.errors import CheckpointError, ParameterError
+from vsslib.base.errors import CheckpointError, ParameterError
 
 
 def _video(frames: np.ndarray) -> Video:

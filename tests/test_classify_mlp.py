@@ -11,7 +11,7 @@ import torch
 from vsslib.classify import (MaskletClassifier, MLPSettings, build_training_set, class_weights, masklet_targets,
                              pool_video, weighted_cross_entropy)
 from vsslib.data import Video
-from vsslib.errors import CheckpointError, DataError, ParameterError
+from vsslib.base.errors import CheckpointError, DataError, ParameterError
 
 # --- targets ------------------------------------------------------------------------------------------
 MASKLETS = np.array([[[3, 3, 3, 9],

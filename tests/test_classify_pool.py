@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vsslib.classify import pixel_cells, pool
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 
 
 def _loop_pool(features: np.ndarray, masklets: np.ndarray) -> dict[int, np.ndarray]:

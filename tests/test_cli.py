@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from conftest import blocky_benchmark
 
-from vsslib._io import read_image
-from vsslib.cli import build_parser, main
+from vsslib.base.io import read_image
+from vsslib.study.cli import build_parser, main
 from vsslib.data import VSPWDataset, generate
-from vsslib.runs import RefineSpec, run_refine
+from vsslib.study.runs import RefineSpec, run_refine
 from vsslib.segmenters import save_predictions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,8 +114,8 @@ def test_every_option_documents_its_default(capsys) -> None:
 
 
 def test_option_defaults_are_the_settings_defaults() -> None:
-    from vsslib.cli import OPTION_KEYS
-    from vsslib.settings import StudySettings
+    from vsslib.study.cli import OPTION_KEYS
+    from vsslib.study.settings import StudySettings
 
     defaults = StudySettings().to_dict()
     parser = build_parser()
@@ -142,15 +142,16 @@ def test_a_command_line_run_on_two_workers_writes_what_the_api_computes(bench, t
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].split() == ["mIoU", "mBIoU", "mVC8", "mVC16", "fps"]
+    assert lines[0].split() == ["mIoU", "mBIoU", "mVC8", "mVC16", "mVCc16", "fps"]
     assert [line.split()[0] for line in lines[1:3]] == ["baseline", "refined"]
     written = json.loads((tmp_path / "o" / "metrics.json").read_text())
     api = run_refine(RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle", vote="frame",
                                 mask_settings=RefineSpec.settings_tuple({"strength": 0.0}),
                                 cache_root=str(tmp_path / "api")), progress=False)
     for key in ("baseline", "refined"):
-        for metric in ("miou", "mbiou", "mvc8"):
+        for metric in ("miou", "mbiou", "mvc8", "mvcc8"):
             assert written[key][metric] == getattr(api.scores[key], metric)
+        assert lines[1 + (key == "refined")].split()[5] == f"{100 * api.scores[key].mvcc16:.2f}"
         assert lines[1 + (key == "refined")].split()[1] == f"{100 * api.scores[key].miou:.2f}"
     assert written["settings"]["vote"] == "frame" and written["masklet_source"] == "oracle"
     assert len(list((tmp_path / "o" / "pred").rglob("*.png"))) == 30
@@ -207,8 +208,8 @@ def test_masklet_options_are_the_masklet_settings_knobs() -> None:
     component's default), and every masklet option is such a knob or a source keyword the CLI names."""
     import dataclasses
 
-    from vsslib.cli import OPTION_KEYS, SOURCE_OPTIONS
-    from vsslib.settings import StudySettings
+    from vsslib.study.cli import OPTION_KEYS, SOURCE_OPTIONS
+    from vsslib.study.settings import StudySettings
 
     masklets = StudySettings().masklets
     knobs = {f"masklets.{prefix}{f.name}": f.default for section, prefix in ((masklets, ""), (masklets.sam2, "sam2."))

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from conftest import blocky_benchmark
 
-from vsslib._io import read_image
-from vsslib.cli import main
+from vsslib.base.io import read_image
+from vsslib.study.cli import main
 from vsslib.data import VSPWDataset
 from vsslib.masks import create_masklet_source
 from vsslib.metrics import MetricAccumulator

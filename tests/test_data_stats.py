@@ -13,7 +13,7 @@ from vsslib.data import Video
 from vsslib.data.stats import (class_frequencies, entries_mid_window, instance_counts, object_sizes,
                                object_table, video_motion)
 from vsslib.data.synth import BenchmarkSettings, render_video
-from vsslib.errors import DataError, ParameterError
+from vsslib.base.errors import DataError, ParameterError
 
 # Video v1: 3 frames of 2x4, classes a=0, b=1, 255 ignored, instance maps given.
 V1_LABELS = np.array([[[0, 0, 1, 1], [0, 0, 1, 255]],

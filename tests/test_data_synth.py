@@ -18,7 +18,7 @@ import pytest
 from vsslib.data import SYNTH_CLASSES, VSPWDataset, ensure_benchmark, generate
 from vsslib.data import synth, synth_scene
 from vsslib.data.synth import BenchmarkSettings, render_video
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 
 SMALL = dict(n_videos=3, n_frames=6, height=48, width=80, seed=3)
 POLE, CAR, PERSON = (SYNTH_CLASSES.index(name) for name in ("pole", "car", "person"))

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vsslib._io import save_png_atomic
+from vsslib.base.io import save_png_atomic
 from vsslib.data import VSPW_CLASSES, VSPW_PALETTE, Video, VSPWDataset, class_palette, remap_labels
-from vsslib.errors import DataError
+from vsslib.base.errors import DataError
 
 # Raw mask of a 3x4 frame: 0 = "others", 255 = void, 1..3 classes of a 3-class classes.txt.
 RAW = np.array([[0, 1, 2, 3],

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from vsslib.devices import PeakMemory, check_device_name, reset_resident_peak, resolve_device
-from vsslib.errors import ParameterError
+from vsslib.base.devices import PeakMemory, check_device_name, reset_resident_peak, resolve_device
+from vsslib.base.errors import ParameterError
 
 
 @pytest.fixture

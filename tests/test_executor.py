@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import blocky_benchmark
 
-from vsslib.errors import ParameterError
-from vsslib.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
-from vsslib.runs import RefineSpec, run_refine
-from vsslib.settings import load_settings, repo_root
+from vsslib.base.errors import ParameterError
+from vsslib.base.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
+from vsslib.study.runs import RefineSpec, run_refine
+from vsslib.study.settings import load_settings, repo_root
 from vsslib.study import Study
 
 # math.factorial is importable in any worker (spawned processes, Dask workers); its cost varies with the

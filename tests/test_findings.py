@@ -7,19 +7,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vsslib.errors import DataError
-from vsslib.findings import PAPER_CLAIM, headline, update_readme
+from vsslib.base.errors import DataError
+from vsslib.study.findings import PAPER_CLAIM, headline, update_readme
 
-METRICS = ("mIoU", "mBIoU", "mVC8", "mVC16")
+METRICS = ("mIoU", "mBIoU", "mVC8", "mVC16", "mVCc8", "mVCc16")
 
 
 def _stats(value: float, gain: float | None = None, low: float = -1.0, high: float = 1.0) -> dict:
+    """A row of statistics columns; a gain's p-value is 0.002 where its interval excludes 0, else 0.5."""
     row = {}
     for m in METRICS:
         row.update({m: value, f"{m}_sd": 0.5, f"{m}_ci_low": value - 2, f"{m}_ci_high": value + 2})
         if gain is not None:
             row.update({f"gain_{m}": gain, f"gain_{m}_sd": 0.3, f"gain_{m}_ci_low": gain + low,
-                        f"gain_{m}_ci_high": gain + high})
+                        f"gain_{m}_ci_high": gain + high,
+                        f"gain_{m}_p": 0.002 if gain + low > 0 or gain + high < 0 else 0.5})
     return {**row, "n_seeds": 3, "n_videos": 20}
 
 
@@ -54,10 +56,32 @@ def test_gains_carry_their_intervals_and_verdicts(tmp_path: Path) -> None:
     assert "+7.0 [+6.0, +8.0] (a gain) with one vote per masklet and frame" in text
     assert "the highest of the 3 approach-2 rows is `fused` on appearance features, mIoU 80.0 [78.0, 82.0]" in text
     assert "`none` and `fallback` are equal in every row" in text and "upper bound" in text
-    # 2 one-vote-per-masklet rows x 3 gains + 1 vote line x 2 + 3 strengths + 1 classifier = 12 verdicts
-    assert "The block states 12 verdicts" in text and "about 0.6 of them" in text
+    # verdicts: 2 refined rows x 4 gains (mIoU, mBIoU, mVC16, mVCc16) + the frame vote's mIoU + 3 strengths + 3
+    # approach-2 rows = 15; claimed (interval off zero, p 0.002): oracle x 4, frame vote, s = 0 and s = 1, approach 2
+    # x 3 = 10; the other 5 at p 0.5. Holm over 15: the largest claimed p is multiplied by 15 - 10 + 1 = 6 -> 0.012
+    # < 0.05: all 10 survive.
+    assert "The block rests on 15 verdicts" in text
+    assert "10 of the 10 gains and losses remain, every one of them." in text
+    assert "| mVC16 gain | mVCc16 gain |" in text
+    # mVCc16 beside mVC16 in the vote lines: every _stats value is the row's level (60.0 and 57.0 here)
+    assert ("mVC16 60.0 vs 57.0; correct consistency mVCc16 (VC that also asks for the right class) 60.0 vs 57.0, "
+            "0.0 and 0.0 points below mVC16.") in text
     assert "built in" not in text  # mVC16 60.0: not constant by construction
     assert PAPER_CLAIM in text
+
+
+def test_holm_names_the_verdicts_that_do_not_survive_the_family(tmp_path: Path) -> None:
+    folder = _write(tmp_path)
+    sweep = pd.read_csv(folder / "tables" / "refiner_oracle_sweep.csv")
+    sweep.loc[sweep["strength"] == 1.0, "gain_mIoU_p"] = 0.02  # a loss by its own interval, p 0.02
+    sweep.to_csv(folder / "tables" / "refiner_oracle_sweep.csv", index=False)
+    text = headline(folder)
+    # sorted p: nine at 0.002, then 0.02 (10th of 15): Holm multiplies it by 15 - 10 + 1 = 6 -> 0.12 > 0.05
+    assert "9 of the 10 gains and losses remain; these do not: sweep at strength 1, mIoU." in text
+    for p in sorted((folder / "tables").glob("*.csv")):
+        frame = pd.read_csv(p)
+        frame.drop(columns=[c for c in frame.columns if c.endswith("_p")]).to_csv(p, index=False)
+    assert "the tables lack p-value columns" in headline(folder)
 
 
 def test_readme_block_is_replaced_between_markers(tmp_path: Path) -> None:
@@ -71,3 +95,17 @@ def test_readme_block_is_replaced_between_markers(tmp_path: Path) -> None:
         update_readme(readme, "x")
     with pytest.raises(DataError, match="refiner.csv: table not found"):
         headline(tmp_path / "nowhere")
+
+
+def test_a_vc_built_in_by_the_vote_is_reported_beside_correct_consistency(tmp_path: Path) -> None:
+    folder = _write(tmp_path)
+    refiner = pd.read_csv(folder / "tables" / "refiner.csv")
+    oracle = refiner["masklets"] == "oracle"
+    refiner.loc[oracle & (refiner["vote"] == "masklet"), ["mVC16", "mVCc16"]] = [100.0, 84.3]
+    refiner.loc[oracle & (refiner["vote"] == "frame"), ["mVC16", "mVCc16"]] = [98.6, 83.0]
+    refiner.to_csv(folder / "tables" / "refiner.csv", index=False)
+    text = headline(folder)
+    # 100.0 - 84.3 = 15.7 and 98.6 - 83.0 = 15.6 points of VSPW's VC are labels held steady on a wrong class
+    assert ("mVC16 100.0 (built in: with one vote per masklet every track keeps one label, which VSPW's VC scores as "
+            "consistent whatever class won) vs 98.6; correct consistency mVCc16 (VC that also asks for the right "
+            "class) 84.3 vs 83.0, 15.7 and 15.6 points below mVC16.") in text

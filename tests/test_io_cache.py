@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vsslib._io import atomic_path, read_image, save_png_atomic, write_json_atomic
-from vsslib.cache import ProductCache, fingerprint_files, stable_hash
-from vsslib.errors import DataError
+from vsslib.base.io import atomic_path, read_image, save_png_atomic, write_json_atomic
+from vsslib.base.cache import ProductCache, fingerprint_files, stable_hash
+from vsslib.base.errors import DataError
 
 
 def test_atomic_write_leaves_nothing_on_error(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from vsslib.notebooks import KERNELSPEC, list_notebooks
+from vsslib.study.notebooks import KERNELSPEC, list_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 

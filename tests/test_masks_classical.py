@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.masks import ClassicalMasklets, ClassicalSettings, FlowSettings, propagate_ids, propose_regions
 from vsslib.masks.classical import dense_flow
 

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.masks import (ClassicalSettings, WindowSettings, check_frames, create_masklet_source, link_ids,
                           list_masklet_sources, mask_iou_matrix, merge_settings, paint, region_iou,
                           relabel_sequential, run_windows, unique_ids)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vsslib.data import Video
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.masks import OracleMasklets, OracleSettings, components_in_time, corrupt_masklets, oracle_ids
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from vsslib.errors import CheckpointError, ParameterError
+from vsslib.base.errors import CheckpointError, ParameterError
 from vsslib.masks import SAM2Masklets, SAM2Settings, create_masklet_source, paint
 from vsslib.masks.sam2_model import (build_sam2_model, checkpoint_url, config_of_checkpoint, paint_over,
                                      propagate_masks, resolve_config)
@@ -225,7 +225,7 @@ def test_settings_are_the_papers_and_impossible_ones_are_named() -> None:
 
 
 def test_gpu_check_without_cuda_says_so_in_one_line(no_cuda: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from vsslib.gpu_check import main as gpu_check
+    from vsslib.study.gpu_check import main as gpu_check
 
     assert gpu_check([]) == 2  # make gpu-check's call: CUDA by default
     err = capsys.readouterr().err
@@ -234,7 +234,7 @@ def test_gpu_check_without_cuda_says_so_in_one_line(no_cuda: None, capsys: pytes
 
 @pytest.mark.sam2
 def test_gpu_check_runs_every_stage_on_the_cpu_at_a_small_input() -> None:
-    from vsslib.gpu_check import format_report, run_gpu_check
+    from vsslib.study.gpu_check import format_report, run_gpu_check
 
     report = run_gpu_check(device="cpu", frames=2, height=40, width=56, objects=3, grid=1, max_objects_per_batch=2,
                            image_size=256)

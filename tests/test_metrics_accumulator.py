@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsslib.errors import DataError, ParameterError
-from vsslib.metrics import MetricAccumulator, mean_boundary_iou, mean_iou, video_consistency
+from vsslib.base.errors import DataError, ParameterError
+from vsslib.metrics import (MetricAccumulator, mean_boundary_iou, mean_iou, video_consistency,
+                            video_correct_consistency)
 
 
 def _random_video(rng: np.random.Generator, frames: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,8 +45,13 @@ def test_equals_the_pure_functions(videos: list[tuple[np.ndarray, np.ndarray]]) 
         windows = np.concatenate([video_consistency(gt, pred, n) for gt, pred in videos])
         assert windows.size == sum(max(gt.shape[0] - n, 0) for gt in gts)  # VC_perclip.py: starts 0 .. T-n-1
         assert result[f"mvc{n}"] == pytest.approx(np.nanmean(windows), rel=1e-15)
+        correct = np.concatenate([video_correct_consistency(gt, pred, n, ignore_index=255) for gt, pred in videos])
+        assert result[f"mvcc{n}"] == pytest.approx(np.nanmean(correct), rel=1e-15)
+        # noise is redrawn every frame, so a pixel whose prediction stays constant is (almost surely) right
+        assert result[f"mvcc{n}"] <= result[f"mvc{n}"]
     assert result["frames"] == 68
-    assert set(result) == {"miou", "mbiou", "mvc8", "mvc16", "iou", "biou", "miou_present", "frames"}
+    assert set(result) == {"miou", "mbiou", "mvc8", "mvc16", "mvcc8", "mvcc16", "iou", "biou", "miou_present",
+                           "frames"}
     assert isinstance(result["iou"], list) and isinstance(result["miou"], float)
 
 
@@ -73,7 +79,7 @@ def test_window_scores_are_summed_exactly() -> None:
     def one_window(numerator: int) -> MetricAccumulator:
         accumulator = MetricAccumulator(2, vc_lengths=(2,))
         arrays = accumulator.to_arrays()
-        arrays["vc2_numerators"] = np.array([numerator])
+        arrays["vc2_numerators"] = arrays["vcc2_numerators"] = np.array([numerator])
         arrays["vc2_denominators"] = np.array([10])
         return MetricAccumulator.from_arrays(arrays)
 
@@ -84,6 +90,7 @@ def test_window_scores_are_summed_exactly() -> None:
     for numerator in (3, 2, 1):
         down.merge(one_window(numerator))
     assert up.result()["mvc2"] == down.result()["mvc2"] == 0.6 / 3
+    assert up.result()["mvcc2"] == down.result()["mvcc2"] == 0.6 / 3
 
 
 def test_windows_are_pooled_not_averaged_per_video() -> None:
@@ -123,7 +130,7 @@ def test_settings_travel_with_the_arrays(tmp_path) -> None:
         with np.load(tmp_path / "counts.npz") as arrays:  # the string setting loads without pickle
             restored = MetricAccumulator.from_arrays(dict(arrays))
         assert restored.settings == {"num_classes": 4, "dilation_ratio": 0.05, "vc_lengths": (3,),
-                                     "vc_windows": windows, "ignore_index": 9}
+                                     "vc_windows": windows, "ignore_index": 9, "vc_measures": ("vc", "vcc")}
         assert restored.windows(3)[1].tolist() == [36] * expected_windows
         assert repr(restored.result()) == repr(accumulator.result())
 
@@ -133,7 +140,7 @@ def test_the_keys_of_the_arrays_stay() -> None:
     assert set(MetricAccumulator(3).to_arrays()) == {
         "num_classes", "dilation_ratio", "vc_lengths", "vc_windows", "ignore_index", "frames", "confusion",
         "band_intersection", "band_union", "vc8_numerators", "vc8_denominators", "vc16_numerators",
-        "vc16_denominators"}
+        "vc16_denominators", "vc_measures", "vcc8_numerators", "vcc16_numerators"}
 
 
 def test_raw_ground_truth_drives_consistency_only() -> None:
@@ -148,10 +155,59 @@ def test_raw_ground_truth_drives_consistency_only() -> None:
     assert remapped.windows(2)[0].tolist() == [1] and remapped.windows(2)[1].tolist() == [2]
     assert official.windows(2)[0].tolist() == [1] and official.windows(2)[1].tolist() == [1]
     assert remapped.result()["mvc2"] == 0.5 and official.result()["mvc2"] == 1.0
+    # VCc: G as VC's, correctness against gt (pixel 0 is ignore there: no class to be wrong about; pixel 1 is
+    # predicted 2 = its class): remapped G & P & C = pixel 1 -> 1/2; raw -> 1/1
+    assert remapped.correct_windows(2)[0].tolist() == [1] and official.correct_windows(2)[0].tolist() == [1]
+    assert remapped.result()["mvcc2"] == 0.5 and official.result()["mvcc2"] == 1.0
     np.testing.assert_array_equal(official.confusion, remapped.confusion)  # mIoU and mBIoU use gt
     np.testing.assert_array_equal(official.band_union, remapped.band_union)
     with pytest.raises(ParameterError, match=r"raw ground truth of shape \(2, 1, 2\) differs"):
         MetricAccumulator(4).update(gt, pred, raw_gt=raw[:2])
+
+
+def test_correct_consistency_by_hand_beside_vc() -> None:
+    """Two videos pooled: a pixel constant but wrong counts for VC, not for VCc; the windows are VC's."""
+    # video 1 (4 frames, 1 x 3): a right and constant, b constant but wrong, c right but flickering 0/1 vs gt 0
+    gt1 = np.zeros((4, 1, 3), np.uint8)
+    pred1 = np.zeros((4, 1, 3), np.uint8)
+    pred1[:, 0, 1] = 2
+    pred1[1, 0, 2] = 1
+    # video 2 (3 frames, 1 x 2): both right and constant
+    gt2 = np.ones((3, 1, 2), np.uint8)
+    total = MetricAccumulator(3, vc_lengths=(2,)).update(gt1, pred1).merge(
+        MetricAccumulator(3, vc_lengths=(2,)).update(gt2, gt2))
+    # VSPW's windows: video 1 starts 0, 1 (frames 0-1, 1-2: c changes in both), video 2 start 0
+    # VC windows: 2/3, 2/3, 2/2; VCc windows: 1/3 (a only), 1/3, 2/2
+    assert total.windows(2)[0].tolist() == [2, 2, 2] and total.windows(2)[1].tolist() == [3, 3, 2]
+    assert total.correct_windows(2)[0].tolist() == [1, 1, 2] and total.correct_windows(2)[1].tolist() == [3, 3, 2]
+    result = total.result()
+    assert result["mvc2"] == pytest.approx((2 / 3 + 2 / 3 + 1) / 3, abs=1e-15)
+    assert result["mvcc2"] == pytest.approx((1 / 3 + 1 / 3 + 1) / 3, abs=1e-15)
+    restored = MetricAccumulator.from_arrays(total.to_arrays())
+    assert restored.result()["mvcc2"] == result["mvcc2"]
+
+
+def test_counts_without_correct_consistency_are_not_reused() -> None:
+    """Counts cached before VCc was counted lack 'vc_measures' and the 'vcc<n>' numerators: rejected, and the
+    settings (part of the per-video metric cache's key) differ from theirs, so such a cache entry is not found."""
+    old = MetricAccumulator(5).to_arrays()
+    for key in ("vc_measures", "vcc8_numerators", "vcc16_numerators"):
+        del old[key]
+    with pytest.raises(DataError, match="lack the key 'vc_measures'"):
+        MetricAccumulator.from_arrays(old)
+    arrays = MetricAccumulator(5).to_arrays()
+    arrays["vc_measures"] = np.array(["vc"])
+    with pytest.raises(DataError, match=r"consistency measures \['vc'\].*delete that cache entry"):
+        MetricAccumulator.from_arrays(arrays)
+    arrays = MetricAccumulator(5).to_arrays()
+    del arrays["vcc8_numerators"]
+    with pytest.raises(DataError, match="lack the key 'vcc8_numerators'"):
+        MetricAccumulator.from_arrays(arrays)
+    arrays = MetricAccumulator(5).to_arrays()
+    arrays["vcc8_numerators"] = np.zeros(3, np.int64)
+    with pytest.raises(DataError, match=r"vc8 has 0 numerators, 3 correct \(vcc8\) numerators"):
+        MetricAccumulator.from_arrays(arrays)
+    assert MetricAccumulator(5).settings["vc_measures"] == ("vc", "vcc")
 
 
 def test_errors_name_the_fault() -> None:

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vsslib.errors import DataError, ParameterError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.metrics import (band_width, biou_from_counts, boundary_band, boundary_counts, label_bands,
                             mean_boundary_iou)
 

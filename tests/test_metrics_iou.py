@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsslib.errors import DataError, ParameterError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.metrics import confusion_matrix, iou_from_confusion, mean_iou
 
 # A 2x3 frame pair used by several tests: one ignored pixel, one prediction outside the classes.

@@ -16,10 +16,10 @@ import pytest
 import yaml
 from nbval.plugin import get_sanitize_patterns
 
-from vsslib.errors import ParameterError
-from vsslib.notebooks import list_notebooks
-from vsslib.references import (IGNORE_OUTPUT_TAG, REFERENCES_DIR, load_ignored_outputs, make_references,
-                               reference_copy, reference_differences, without_progress_bars)
+from vsslib.base.errors import ParameterError
+from vsslib.study.notebooks import list_notebooks
+from vsslib.study.references import (IGNORE_OUTPUT_TAG, REFERENCES_DIR, load_ignored_outputs, make_references,
+                                     reference_copy, reference_differences, without_progress_bars)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFS = ROOT / REFERENCES_DIR
@@ -210,7 +210,7 @@ import time
 import warnings
 import pandas as pd
 from tqdm.std import tqdm
-from vsslib.settings import load_settings
+from vsslib.study.settings import load_settings
 settings = load_settings(params_file)
 window = settings.masklets.window
 started = time.perf_counter()

@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from vsslib import viz
-from vsslib.notebooks import (FORCE_HINT, NotebookFailed, list_notebooks, list_sources, main, pair_differences,
-                              run_figures, sync_notebooks, tidy_outputs, write_summary)
-from vsslib.settings import StudySettings
+from vsslib.study.notebooks import (FORCE_HINT, NotebookFailed, list_notebooks, list_sources, main, pair_differences,
+                                    run_figures, sync_notebooks, tidy_outputs, write_summary)
+from vsslib.study.settings import StudySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,15 +44,15 @@ def test_every_notebook_has_a_paired_source_in_sync_and_no_outputs() -> None:
     assert problems == []
 
 
-def test_every_notebook_is_parameterised_for_scratch_and_ends_with_what_we_learned() -> None:
+def test_every_notebook_is_parameterised_for_scratch_and_ends_with_what_we_learned_and_exercises() -> None:
     for path in list_notebooks(ROOT):
         nb = nbformat.read(path, as_version=4)
         parameters = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(parameters) == 1, path.name
         assert 'results_dir = "scratch/results"' in parameters[0].source, path.name
-        # the last section is "What we learned"; its sentences with numbers may be printed by code cells in it
+        # "What we learned" (its sentences with numbers may be printed by code cells in it), then the exercises
         headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
-        assert headings and headings[-1] == "## What we learned", path.name
+        assert headings[-2:] == ["## What we learned", "## Exercises"], path.name
         assert nb.cells[-1].cell_type == "markdown" or "takeaway(" in nb.cells[-1].source, path.name
         assert "/work/" not in "".join(c.source for c in nb.cells), path.name
 

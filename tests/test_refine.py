@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.refine import MaskletVotes, Vote, masklet_votes, refine
 
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import blocky_benchmark
 
 from vsslib.data import VSPWDataset
-from vsslib.runs.products import STALL_ENV
+from vsslib.study.runs.products import STALL_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("baseline", "masklets", "refined", "metrics")

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vsslib._io import read_image
+from vsslib.base.io import read_image
 from vsslib.data import VSPWDataset, generate
-from vsslib.errors import DataError, ParameterError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.masks import create_masklet_source
 from vsslib.metrics import mean_boundary_iou, video_consistency
-from vsslib.runs import RefineSpec, run_refine
-from vsslib.runs.products import write_predictions
+from vsslib.study.runs import RefineSpec, run_refine
+from vsslib.study.runs.products import write_predictions
 from vsslib.refine import refine
 from vsslib.segmenters import save_predictions
 
@@ -132,6 +132,38 @@ def test_changing_the_vote_reuses_baselines_and_masklets_and_recomputes_refineme
     assert frame_vote.scores["refined"].miou != masklet_vote.scores["refined"].miou  # corrupted masklets: votes differ
 
 
+def test_metric_counts_cached_before_correct_consistency_are_recomputed(bench, tmp_path: Path) -> None:
+    """The metrics cache key holds the accumulator's settings, ``vc_measures`` included: counts a version
+    without VCc wrote sit under another key, so they are not found; only the metric counts are recomputed."""
+    from vsslib.base.cache import ProductCache
+
+    root, preds = bench
+    spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle", cache_root=str(tmp_path / "c"))
+    run_refine(spec, progress=False)
+    folders = sorted((tmp_path / "c" / "metrics").iterdir())  # one key per video (its baseline and refined maps)
+    before = _product_times(tmp_path / "c")
+    assert len(folders) == 4
+    for folder in folders:
+        recorded = json.loads((folder / "settings.json").read_text())
+        assert recorded["accumulator"]["vc_measures"] == ["vc", "vcc"]
+        assert ProductCache(tmp_path / "c", "metrics", recorded).key == folder.name  # the key is made from these
+        # what the previous version left: the same counts less VCc's, under the key of its settings
+        accumulator = {k: v for k, v in recorded["accumulator"].items() if k != "vc_measures"}
+        old = ProductCache(tmp_path / "c", "metrics", {**recorded, "accumulator": accumulator})
+        assert old.key != folder.name
+        for path in folder.glob("*.npz"):
+            with np.load(path) as arrays:
+                old.save(path.stem, **{k: arrays[k] for k in arrays.files if "vcc" not in k and k != "vc_measures"})
+        shutil.rmtree(folder)
+    result = run_refine(spec, progress=False)
+    after = _product_times(tmp_path / "c")
+    assert all(after[k] == before[k] for k in ("baseline", "masklets", "refined"))  # reused
+    assert sorted(p.parent for p in after["metrics"] if p.parent in folders) == folders  # recomputed, new keys
+    assert len(after["metrics"]) == 8  # beside the 4 old entries, never read
+    assert np.isfinite(result.scores["refined"].mvcc8)
+    assert result.scores["refined"].mvcc8 <= result.scores["refined"].mvc8
+
+
 def test_changing_one_input_recomputes_only_what_depends_on_it(bench, tmp_path: Path) -> None:
     root, preds = bench
     mine = tmp_path / "preds"
@@ -203,7 +235,7 @@ def test_write_predictions_leaves_identical_files_and_replaces_others(tmp_path: 
 def test_peak_memory_of_each_propagated_window_reaches_metrics_json(bench, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A source that measures device memory per window (as SAM2Masklets does) has it written per video."""
-    from vsslib.runs import approach1, products
+    from vsslib.study.runs import approach1, products
 
     class MeasuringSource:
         settings = {"kind": "measuring"}

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from conftest import blocky_benchmark
 
-from vsslib.errors import ParameterError
-from vsslib.runs import ClassifySpec, RefineSpec, run_classify
-from vsslib.runs.approach2 import pooled_vectors
+from vsslib.base.errors import ParameterError
+from vsslib.study.runs import ClassifySpec, RefineSpec, run_classify
+from vsslib.study.runs.approach2 import pooled_vectors
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ class _CountingSource:
 def test_network_feature_maps_are_computed_once_per_video_and_network(bench, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from vsslib.classify import pool
-    from vsslib.runs import approach2
+    from vsslib.study.runs import approach2
 
     source = _CountingSource()
     monkeypatch.setattr(approach2, "feature_source", lambda spec: source)
@@ -96,3 +96,25 @@ def test_network_feature_maps_are_computed_once_per_video_and_network(bench, tmp
     np.testing.assert_array_equal(corrupted["vectors"], vectors)
     pooled_vectors(spec.replace(train_seed=1), "val", video)  # other weights: other maps
     assert source.calls == 3 and len(list((tmp_path / "c" / "features").rglob("*.npz"))) == 2
+
+
+def test_the_classifier_is_a_cached_product_keyed_by_its_settings(bench, tmp_path: Path) -> None:
+    """The MLP lies in the product cache like every other product: <cache>/classifiers/<key>/<split>.pt with the
+    settings that made it beside it; other epochs are another product, the same settings load the stored one."""
+    import json
+
+    from vsslib.base.executor import SerialExecutor
+    from vsslib.study.runs.approach2 import train_classifier
+
+    root, preds = bench
+    spec = ClassifySpec(data_root=str(root), cache_root=str(tmp_path / "c"), predictions=str(preds), masks="oracle",
+                        features="appearance", classifier_split="test", epochs=2)
+    path, loss = train_classifier(spec, executor=SerialExecutor(), progress=False)
+    assert path.parent.parent == tmp_path / "c" / "classifiers" and path.name == "test.pt" and len(loss) == 2
+    recorded = json.loads((path.parent / "settings.json").read_text())
+    assert recorded["settings"]["epochs"] == 2 and recorded["seed"] == spec.train_seed
+    stamp = path.stat().st_mtime_ns
+    again, loss_again = train_classifier(spec, executor=SerialExecutor(), progress=False)
+    assert again == path and again.stat().st_mtime_ns == stamp and loss_again == loss  # loaded, not retrained
+    other, other_loss = train_classifier(spec.replace(epochs=3), executor=SerialExecutor(), progress=False)
+    assert other.parent != path.parent and len(other_loss) == 3

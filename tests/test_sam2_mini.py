@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from vsslib.errors import CheckpointError, ParameterError
+from vsslib.base.errors import CheckpointError, ParameterError
 from vsslib.sam2_mini.card import readme_text, targets
 from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors, normalise
 from vsslib.sam2_mini.image_pass import draw_prompts, image_pass
 from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH, build_model, feature_sizes, load_weights
 from vsslib.sam2_mini.quality import best_ious, oracle_position, track_ious
-from vsslib.sam2_mini.train import (StageSettings, Trainer, TrainSettings, heldout_iou, learning_rate,
+from vsslib.sam2_mini.train import (MEMORY_PARTS, StageSettings, Trainer, TrainSettings, heldout_iou, learning_rate,
                                     parameter_groups, read_records, stage_at)
 
 SIZE = 256  # the model's input size (assets/sam2_mini.yaml)
@@ -134,6 +134,49 @@ def test_resume_from_a_checkpoint_gives_the_same_state(tmp_path):
     other = Trainer(TrainSettings(stages=tiny_settings().stages, seed=1), [boxes_video()], tmp_path / "b")
     with pytest.raises(CheckpointError, match="other settings"):
         other.resume()
+
+
+def test_a_memory_stage_trains_only_the_memory_path(tmp_path):
+    torch.set_num_threads(1)
+    memory = StageSettings("memory", 1, frames=2, clips=1, objects=2, lr=1e-3, warmup=1, freeze_trunk=True,
+                           prob_point_prompt=0.0, min_area=0.01, train_only=MEMORY_PARTS)
+    settings = TrainSettings(stages=(memory,), save_every=1, log_every=1)
+    trainer = Trainer(settings, [boxes_video()], tmp_path)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.train_step()
+    changed = {k.split(".")[0] for k, v in trainer.model.state_dict().items() if not torch.equal(before[k], v)}
+    # a ground-truth mask on the first frame and one propagated frame: memory attention and the memory encoder
+    # get gradients; the image path (encoder, prompt encoder, decoder, no_mem_embed) must not move
+    assert {"memory_attention", "memory_encoder"} <= changed <= set(MEMORY_PARTS)
+    with pytest.raises(ParameterError, match="does not have"):
+        Trainer(TrainSettings(stages=(StageSettings("m", 1, frames=2, clips=1, objects=1, lr=1e-3,
+                                                    train_only=("memory_atention",)),)),
+                [boxes_video()], tmp_path / "typo").train_step()
+
+
+def test_a_finished_run_can_be_extended_by_further_stages_only(tmp_path):
+    torch.set_num_threads(1)
+    two = tiny_settings()
+    first = Trainer(TrainSettings(stages=two.stages[:1], save_every=1, log_every=1), [boxes_video()], tmp_path)
+    first.run(progress=False)
+    assert first.step == 2
+    extended = Trainer(two, [boxes_video()], tmp_path)
+    assert extended.resume() and extended.step == 2
+    extended.run(progress=False)
+    assert extended.step == 3 and extended.history[-1]["stage"] == "clips"
+    # the folder's settings.json now describes the extended run and keeps its first time stamp
+    assert [s["name"] for s in read_settings(tmp_path)["stages"]] == ["images", "clips"]
+    # a stage changed before the new one is not an extension
+    changed = TrainSettings(stages=(StageSettings("images", 3, frames=1, clips=1, objects=2, lr=1e-3, warmup=1,
+                                                  min_area=0.01), two.stages[1]), save_every=1, log_every=1)
+    with pytest.raises(CheckpointError, match="other settings"):
+        Trainer(changed, [boxes_video()], tmp_path).resume()
+
+
+def read_settings(folder: Path) -> dict:
+    import json
+
+    return json.loads((folder / "settings.json").read_text())
 
 
 def test_feature_sizes_match_the_backbone_outputs():

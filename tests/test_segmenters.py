@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from vsslib.data import Video, VSPWDataset
-from vsslib.errors import DataError, ParameterError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.segmenters import (NetworkSettings, PredictionsOnDisk, TrainSettings, build_network, create_segmenter,
                                fit, list_segmenters, save_predictions, segmenter_spec, train_segmenter)
 from vsslib.segmenters import train as train_module

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vsslib.errors import ParameterError
+from vsslib.base.errors import ParameterError
 from vsslib.masks import (GeneratorSettings, WindowSettings, create_masklet_source, knob_declarations,
                           list_masklet_sources)
-from vsslib.settings import NOTEBOOK_KNOBS, SAM2Section, StudySettings, load_settings, repo_root, setting_keys
-from vsslib.specs import baseline_names, masklet_settings, refine_spec
+from vsslib.study.settings import NOTEBOOK_KNOBS, SAM2Section, StudySettings, load_settings, repo_root, setting_keys
+from vsslib.study.specs import baseline_names, masklet_settings, refine_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 

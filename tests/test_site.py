@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from vsslib import viz
-from vsslib.errors import DataError
-from vsslib.site import build_site, prepare_notebook, readme_sections
+from vsslib.base.errors import DataError
+from vsslib.study.site import build_site, prepare_notebook, readme_sections
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 README = """# A toy study
@@ -52,7 +52,7 @@ CAPTIONS = {"toy_line": "A rising line: value against step, on the toy data; rea
 
 FINDINGS = ("Written from `{results}`:\n\n| baseline | gain |\n|---|---|\n| net | +10.0 [+9.0, +11.0] (a gain) |\n\n"
             "- **Mask quality decides the sign of the gain.**")
-"""What the fixture's findings block says: the site calls :func:`vsslib.findings.headline` (tested in
+"""What the fixture's findings block says: the site calls :func:`vsslib.study.findings.headline` (tested in
 test_findings.py), replaced here by this stand-in so the fixture needs no study tables."""
 
 
@@ -103,7 +103,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _executed_notebook(results)
     (base / "README.md").write_text(README)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("vsslib.site.headline", lambda folder: FINDINGS.format(results=Path(folder).name))
+        patch.setattr("vsslib.study.site.headline", lambda folder: FINDINGS.format(results=Path(folder).name))
         index = build_site(results, readme=base / "README.md", out=base / "html")
     assert index == base / "html" / "index.html"
     return base
@@ -253,10 +253,10 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
 
 
 def test_the_landing_page_findings_come_from_the_readme_source() -> None:
-    import vsslib.findings
-    import vsslib.site
+    import vsslib.study.findings
+    import vsslib.study.site
 
-    assert vsslib.site.headline is vsslib.findings.headline
+    assert vsslib.study.site.headline is vsslib.study.findings.headline
 
 
 # ----------------------------------------------------------------------------------------- browser

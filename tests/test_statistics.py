@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsslib.errors import DataError, ParameterError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.metrics import MetricAccumulator
 from vsslib.analysis.coverage import simulate_coverage
 from vsslib.statistics import (VideoCounts, bootstrap_gain_interval, bootstrap_interval, ratio_summary,
@@ -53,6 +53,26 @@ def test_scores_of_pooled_videos_equal_hand_computed_values() -> None:
     np.testing.assert_array_equal(counts.hits, [[3, 2], [1, 2]])
     np.testing.assert_array_equal(counts.gt_pixels, [[4, 2], [2, 4]])
     np.testing.assert_array_equal(counts.window_counts[8], [1, 2])
+
+
+def test_correct_consistency_of_pooled_videos_by_hand() -> None:
+    """VCc8 numerators beside VC8's (same windows and denominators): a: 1/4 (and an undefined window);
+    b: 0/2, 1/4. Pooled over the weights (2, 0), (1, 1), (0, 2): 1/4, (1/4 + 0 + 1/4) / 3, (0 + 1/4) / 2."""
+    with_vcc = {"vc_measures": np.array(["vc", "vcc"])}
+    a = {**VIDEO_A, **with_vcc, "vcc8_numerators": np.array([1, 0], np.int64)}
+    b = {**VIDEO_B, **with_vcc, "vcc8_numerators": np.array([0, 1], np.int64)}
+    counts = VideoCounts.from_arrays({"a": a, "b": b})
+    assert counts.metrics == ("miou", "miou_present", "mbiou", "mvc8", "mvcc8")
+    np.testing.assert_allclose(counts.score("mvcc8", WEIGHTS), [1 / 4, 1 / 6, 1 / 8], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(counts.score("mvc8", WEIGHTS), EXPECTED["mvc8"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(counts.correct_window_sums[8], [1 / 4, 1 / 4], atol=1e-15)
+    columns = table_columns([counts], metrics=["mvc8", "mvcc8"], resamples=50, seed=0)
+    assert columns["mVCc8"] == pytest.approx(100 / 6, abs=1e-12) and columns["mVC8"] == pytest.approx(50, abs=1e-12)
+    b.pop("vcc8_numerators")  # counts that say they hold VCc but lack its numerators
+    with pytest.raises(DataError, match="video b: metric counts lack the key 'vcc8_numerators'"):
+        VideoCounts.from_arrays({"a": a, "b": b})
+    with pytest.raises(DataError, match="video b: counts made with"):  # one video with VCc, one without
+        VideoCounts.from_arrays({"a": a, "b": VIDEO_B})
 
 
 def test_gain_interval_of_two_videos_spans_the_three_possible_draws() -> None:
@@ -159,7 +179,7 @@ def test_summary_over_seeds_matches_a_plain_loop() -> None:
 
     seed_weights, weights = resample_seeds_and_videos(3, 4, resamples=200, seed=9)
     assert (seed_weights != 1).any(axis=1).mean() > 0.5  # most draws repeat a seed: the seed level matters
-    for metric in ("miou", "mbiou", "mvc8"):
+    for metric in ("miou", "mbiou", "mvc8", "mvcc8"):
         gains = [pooled([r for _, r in videos], np.ones(4, int))[metric]
                  - pooled([b for b, _ in videos], np.ones(4, int))[metric] for videos in raw]
         drawn = []
@@ -177,6 +197,7 @@ def test_summary_over_seeds_matches_a_plain_loop() -> None:
     columns = summary_columns(summaries)
     assert list(columns)[:4] == ["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high"]
     assert columns["n_seeds"] == 3 and columns["n_videos"] == 4 and "mVC8_ci_high" in columns
+    assert {"mVCc8", "mVCc8_sd", "mVCc8_ci_low", "mVCc8_ci_high", "mVCc8_p"} <= set(columns)
     assert table_columns(seeds_refined, seeds_base, resamples=200, seed=9) == columns
     plain = table_columns(seeds_base, metrics=["miou"], resamples=200, seed=9)  # a metric, not a gain
     assert list(plain) == ["mIoU", "mIoU_sd", "mIoU_ci_low", "mIoU_ci_high", "n_seeds", "n_videos"]
@@ -377,3 +398,46 @@ def test_ratio_summary_names_bad_shapes() -> None:
         ratio_summary(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((2, 2, 3)))
     with pytest.raises(ParameterError, match="non-negative"):
         ratio_summary(np.ones((1, 2, 3)), -np.ones((1, 2, 3)))
+
+
+def test_bootstrap_p_value_counts_the_draws_on_either_side_of_zero() -> None:
+    from vsslib.significance import bootstrap_p_value
+
+    draws = np.array([0.5, 1.0, -0.2, 2.0, np.nan, 0.0, 3.0, 1.5, 0.7, 0.9, 1.1])  # 10 defined, 2 at or below 0
+    assert bootstrap_p_value(draws) == pytest.approx(2 * 3 / 11)
+    assert bootstrap_p_value(-draws) == pytest.approx(2 * 3 / 11)  # symmetric
+    assert bootstrap_p_value(np.ones(999)) == pytest.approx(2 / 1000)  # never 0 with finitely many draws
+    assert bootstrap_p_value(np.array([-1.0, 1.0, -2.0, 2.0])) == 1.0
+    assert np.isnan(bootstrap_p_value(np.array([np.nan])))
+
+
+def test_holm_adjust_by_hand() -> None:
+    from vsslib.significance import holm_adjust
+
+    # sorted 0.01, 0.02, 0.04, 0.30 -> 4*0.01=0.04, 3*0.02=0.06, 2*0.04=0.08, 1*0.30=0.30, running max
+    adjusted = holm_adjust([0.04, 0.30, 0.01, np.nan, 0.02])
+    assert adjusted[[2, 4, 0, 1]] == pytest.approx([0.04, 0.06, 0.08, 0.30])
+    assert np.isnan(adjusted[3])
+    # monotone: a step-down value never falls below an earlier one
+    assert holm_adjust([0.001, 0.5, 0.0011]).tolist() == pytest.approx([0.003, 0.5, 0.003])
+
+
+def test_a_gain_summary_carries_the_p_value_of_its_own_draws() -> None:
+    from vsslib.significance import bootstrap_p_value
+    from vsslib.statistics import resample_seeds_and_videos, summary_columns
+
+    base, better = _two_runs_for_p()
+    summary = summarize_runs([better], [base], metrics=["miou"], resamples=200, seed=3)["miou"]
+    seed_w, video_w = resample_seeds_and_videos(1, len(base.videos), resamples=200, seed=3)
+    drawn = better.score("miou", video_w) - base.score("miou", video_w)
+    assert summary.p_value == pytest.approx(bootstrap_p_value(drawn))
+    assert (summary.p_value < 0.05) == (summary.ci_low > 0 or summary.ci_high < 0)
+    assert summary_columns({"miou": summary})["mIoU_p"] == summary.p_value
+    plain = summarize_runs([better], metrics=["miou"], resamples=50)["miou"]
+    assert np.isnan(plain.p_value) and "mIoU_p" not in summary_columns({"miou": plain})
+
+
+def _two_runs_for_p() -> tuple[VideoCounts, VideoCounts]:
+    """Baseline (videos a, b) and the run where only video b was refined (every possible draw gains >= 0)."""
+    return (VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B}),
+            VideoCounts.from_arrays({"a": VIDEO_A, "b": VIDEO_B_REFINED}))

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from vsslib.metrics import MetricAccumulator
-from vsslib.runs import RunResult, VideoRecord
-from vsslib.runs.report import summarise
-from vsslib.errors import ParameterError
+from vsslib.study.runs import RunResult, VideoRecord
+from vsslib.study.runs.report import summarise
+from vsslib.base.errors import ParameterError
 from vsslib.statistics import ratio_summary
-from vsslib.tables import gain_supported, interval_columns, ratio_rows, readable, stats_row
+from vsslib.study.tables import gain_supported, interval_columns, ratio_rows, readable, stats_row
 
 
 def _run(rng: np.random.Generator, flip: float) -> RunResult:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vsslib.errors import DataError
-from vsslib.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
-                             consistency_findings, largest_change, per_class_findings, refiner_findings,
-                             size_findings, study_findings, sweep_findings, verdict, window_findings)
+from vsslib.base.errors import DataError
+from vsslib.study.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
+                                   consistency_findings, largest_change, per_class_findings, refiner_findings,
+                                   size_findings, study_findings, sweep_findings, verdict, window_findings)
 
 
 def _cells(name: str, mean: float, low: float, high: float) -> dict[str, float]:
@@ -86,12 +86,31 @@ def test_window_findings_do_not_blame_drift_alone_when_the_shortest_window_loses
 
 def test_refiner_findings_flag_a_vc_built_in_by_the_vote() -> None:
     row = {"baseline": "net", "masklets": "oracle", "method": "refined", "mVC16": 100.0,
+           **_cells("mVCc16", 84.3, 82.0, 86.5),
            **_cells("gain_mIoU", 9.8, 8.3, 11.1), **_cells("gain_mBIoU", 19.7, 17.9, 21.4),
-           **_cells("gain_mVC16", 6.4, 5.2, 7.6)}
+           **_cells("gain_mVC16", 6.4, 5.2, 7.6), **_cells("gain_mVCc16", 5.1, 3.9, 6.2)}
     table = pd.DataFrame([{**row, "vote": "masklet"}, {**row, "vote": "frame", "mVC16": 98.6}])
     whole, frame = refiner_findings(table)
-    assert whole.verdict == frame.verdict == "mIoU gain, mBIoU gain, mVC16 gain"
+    assert whole.verdict == frame.verdict == "mIoU gain, mBIoU gain, mVC16 gain, mVCc16 gain"
     assert "built in" in whole.text and "built in" not in frame.text
+    # beside the built-in VC: mVCc16 with its interval and 100.0 - 84.3 = 15.7 points below it
+    assert "mVCc16 is 84.3 [82.0, 86.5], 15.7 points below mVC16" in whole.text
+    assert "points below" not in frame.text and "reads" not in frame.text  # VC not constant, both gains agree
+
+
+def test_refiner_findings_say_where_vc_and_vcc_disagree() -> None:
+    row = {"baseline": "net", "masklets": "classical", "method": "refined", "vote": "frame", "mVC16": 81.0,
+           "mVCc16": 60.0, **_cells("gain_mIoU", -5.0, -6.0, -4.0), **_cells("gain_mBIoU", -3.0, -4.0, -2.0),
+           **_cells("gain_mVC16", 2.0, 1.0, 3.0), **_cells("gain_mVCc16", -1.5, -2.5, -0.5)}
+    (finding,) = refiner_findings(pd.DataFrame([row]))
+    assert finding.verdict == "mIoU loss, mBIoU loss, mVC16 gain, mVCc16 loss"
+    assert ("the mVC16 gain reads a gain, the mVCc16 gain a loss: the labels get steadier without getting right "
+            "more often") in finding.text
+    flipped = {**row, **_cells("gain_mVCc16", 1.5, 0.5, 2.5)}  # VCc now a gain too: no disagreement to state
+    (finding,) = refiner_findings(pd.DataFrame([flipped]))
+    assert finding.verdict.endswith("mVCc16 gain") and "reads" not in finding.text
+    with pytest.raises(DataError, match="gain_mVCc16"):  # a table made before VCc existed
+        refiner_findings(pd.DataFrame([{k: v for k, v in row.items() if "mVCc16" not in k}]))
 
 
 def test_classifier_findings_take_approach_2_rows_only() -> None:
@@ -128,11 +147,15 @@ def test_per_class_consistency_and_largest_change() -> None:
     (finding,) = per_class_findings(per_class, source="k")
     assert finding.verdict == "majority: loss; lowest: car"
     assert "2 lose" in finding.text and "1 gain and 0 are unclear" in finding.text and "`pole` (0.05 %)" in finding.text
-    vc = pd.DataFrame([{"method": "baseline", "mVC8": 92.2, **_cells("gain_mVC8", float("nan"), float("nan"),
-                                                                     float("nan"))},
-                       {"method": "refined (o)", "mVC8": 99.96, **_cells("gain_mVC8", 7.7, 6.8, 8.7)}])
+    nan = float("nan")
+    vc = pd.DataFrame([{"method": "baseline", "mVC8": 92.2, **_cells("mVCc8", 80.1, 78.0, 82.0),
+                        **_cells("gain_mVC8", nan, nan, nan), **_cells("gain_mVCc8", nan, nan, nan)},
+                       {"method": "refined (o)", "mVC8": 99.96, **_cells("mVCc8", 79.5, 77.0, 81.9),
+                        **_cells("gain_mVC8", 7.7, 6.8, 8.7), **_cells("gain_mVCc8", -0.6, -1.4, 0.3)}])
     (finding,) = consistency_findings(vc)
-    assert finding.verdict == "gain" and "built in" in finding.text
+    assert finding.verdict == "mVC8 gain, mVCc8 unclear" and "built in" in finding.text
+    assert "mean mVCc8 (VC that also asks for the right class) 80.1 -> 79.5, -0.6 [-1.4, +0.3]" in finding.text
+    assert "mVCc8 is 79.5 [77.0, 81.9], 20.5 points below mVC8" in finding.text  # 99.96 - 79.5 = 20.46
     scores = pd.DataFrame({"mIoU": [50.0, 61.4], "mBIoU": [30.0, 35.0], "mVC8": [90.0, 91.0], "mVC16": [88.0, 89.7]},
                           index=["baseline", "refined (o)"])
     assert largest_change(scores)[0].verdict == "most mIoU; least mVC8"

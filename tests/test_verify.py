@@ -1,4 +1,4 @@
-"""make verify's comparison (vsslib.verify): identical results pass; a cell beyond its tolerance, a changed
+"""make verify's comparison (vsslib.study.verify): identical results pass; a cell beyond its tolerance, a changed
 setting, a missing table or figure fail and name what moved; differences within the seed spread pass."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vsslib.settings import StudySettings
-from vsslib.verify import (ROUNDING, compare_results, critical_sd_ratio, critical_t, record_settings,
-                           simulate_false_alarms, tolerance_table)
+from vsslib.study.settings import StudySettings
+from vsslib.study.verify import (ROUNDING, compare_results, critical_sd_ratio, critical_t, record_settings,
+                                 simulate_false_alarms, tolerance_table)
 
 REPO_RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -193,7 +193,7 @@ def test_reruns_with_new_seeds_raise_false_alarms_at_the_declared_rate() -> None
 def _gain_table(folder: Path, low: float) -> None:
     row = {"baseline": "net", "masklets": "oracle", "vote": "masklet", "method": "refined", "mIoU": 60.0,
            "mIoU_sd": 0.5, "mIoU_ci_low": 58.0, "mIoU_ci_high": 62.0, "n_seeds": 3, "n_videos": 20}
-    for metric in ("mIoU", "mBIoU", "mVC16"):
+    for metric in ("mIoU", "mBIoU", "mVC16", "mVCc16"):
         row.update({f"gain_{metric}": 1.0, f"gain_{metric}_sd": 0.5, f"gain_{metric}_ci_low": low,
                     f"gain_{metric}_ci_high": 2.0})
     pd.DataFrame([row]).to_csv(folder / "tables" / "refiner.csv", index=False, float_format="%.4f")
@@ -210,7 +210,38 @@ def test_a_headline_gain_moved_just_across_zero_fails_verify(pair: tuple[Path, P
     report = compare_results(committed, fresh)
     assert not report.failures and not report.ok
     assert report.problems == ["finding refiner: refiner/net/oracle/masklet: committed 'mIoU gain, mBIoU gain, "
-                               "mVC16 gain', fresh 'mIoU unclear, mBIoU unclear, mVC16 unclear' (`net` + oracle, "
+                               "mVC16 gain, mVCc16 gain', fresh 'mIoU unclear, mBIoU unclear, mVC16 unclear, mVCc16 "
+                               "unclear' (`net` + oracle, "
                                "one vote per masklet: mIoU gain +1.0 [-0.1, +2.0] (not distinguishable from zero), "
                                "mBIoU gain +1.0 [-0.1, +2.0] (not distinguishable from zero), mVC16 gain +1.0 "
-                               "[-0.1, +2.0] (not distinguishable from zero).)"]
+                               "[-0.1, +2.0] (not distinguishable from zero), mVCc16 gain +1.0 [-0.1, +2.0] (not "
+                               "distinguishable from zero).)"]
+
+
+def _set_p(folder: Path, p: float) -> None:
+    """The p-value of the sweep's gain at strength 0, every other cell written as before."""
+    path = folder / "tables" / "refiner_oracle_sweep.csv"
+    frame = pd.read_csv(path)
+    frame.loc[frame["strength"] == 0.0, "gain_mIoU_p"] = p
+    frame.to_csv(path, index=False)
+
+
+def test_p_values_are_compared_through_the_holm_verdicts_of_the_readme(tmp_path: Path) -> None:
+    """A p-value is not a cell to compare (a step function of the draws); a p that moves a claimed verdict out of
+    the README's Holm family is a changed finding and fails verify."""
+    from test_findings import _write  # the headline's three tables, every claimed verdict at p 0.002
+
+    committed, fresh = _write(tmp_path / "committed"), _write(tmp_path / "fresh")
+    for folder in (committed, fresh):
+        record_settings(folder, StudySettings().to_dict())
+        (folder / "index.json").write_text("{}")
+    # 0.004 becomes the largest claimed p (9th of 13 sorted): Holm multiplies it by 5 -> 0.02 < 0.05, it holds
+    _set_p(fresh, 0.004)
+    report = compare_results(committed, fresh)
+    assert report.ok, report.summary()
+    _set_p(fresh, 0.02)  # x 5 = 0.1: no longer holds in the family
+    report = compare_results(committed, fresh)
+    assert not report.failures and not report.ok
+    assert report.problems == ["finding README: holm/sweep at strength 0, mIoU: committed 'a gain, holds in the "
+                               "family', fresh 'a gain, does not hold in the family' (sweep at strength 0, mIoU: "
+                               "a gain)"]

@@ -51,7 +51,7 @@ def test_failure_causes_share_axis_stops_at_100_percent() -> None:
     assert [(s[0][0], s[1][0]) for s in whiskers] == [(5.0, 20.0), (80.0, 99.0)]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["object entered mid-window\n100 px, 3 events",
-                      "baseline's majority wrong inside a correct masklet\n900 px, 40 events"]
+                      "baseline's majority wrong\ninside a correct masklet\n900 px, 40 events"]  # wrapped: page width
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     box = fig.axes[0].get_window_extent(renderer)

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ParameterError
+from .base.errors import ParameterError
 
 __all__ = ["Vote", "MaskletVotes", "refine", "masklet_votes"]
 

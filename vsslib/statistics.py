@@ -25,7 +25,8 @@ per-video counts, 3 seeds with a seed effect, a paired gain, 20 videos, 1000 dra
 
 Scores are computed from summed counts exactly as :meth:`vsslib.metrics.MetricAccumulator.result` does
 (mIoU over classes with a non-zero union, ``miou_present`` over classes present in the ground truth, mBIoU
-over classes with a non-zero band union, mVC_n as the mean of all defined windows), for all resamples at
+over classes with a non-zero band union, mVC_n and mVCc_n (correct consistency) as the mean of all defined
+windows), for all resamples at
 once: a ``(B, V)`` matrix of draw counts times ``(V, C)`` stacks of per-video counts. Window scores of a
 video are summed once with ``math.fsum``; pooled means may differ from the accumulator's in the last bits
 (about 1e-15).
@@ -40,12 +41,13 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError, ParameterError
+from .base.errors import DataError, ParameterError
 from .metrics import class_counts
+from .significance import bootstrap_p_value
 
 __all__ = ["VideoCounts", "Interval", "MetricSummary", "resample_videos", "resample_seeds_and_videos",
            "bootstrap_interval",
@@ -57,7 +59,7 @@ DEFAULT_RESAMPLES = 1000  # bootstrap draws of the seeds and videos
 DEFAULT_CONFIDENCE = 0.95  # coverage of the percentile interval
 # metric key (as MetricAccumulator.result() names it) -> table column name
 COLUMN_NAMES: dict[str, str] = {"miou": "mIoU", "miou_present": "mIoU_present", "mbiou": "mBIoU",
-                                "mvc8": "mVC8", "mvc16": "mVC16"}
+                                "mvc8": "mVC8", "mvc16": "mVC16", "mvcc8": "mVCc8", "mvcc16": "mVCc16"}
 
 _COUNT_KEYS = ("confusion", "band_intersection", "band_union", "frames")
 
@@ -75,7 +77,11 @@ class VideoCounts:
     pred_pixels : (V, C) int64, non-ignored pixels predicted as c.
     band_intersection, band_union : (V, C) int64, Boundary IoU counts.
     window_sums : {n: (V,) float64}, the sum (``math.fsum``) of the video's defined VC_n window scores.
-    window_counts : {n: (V,) int64}, the number of the video's defined VC_n windows.
+    window_counts : {n: (V,) int64}, the number of the video's defined VC_n windows (VCc_n's too: they share
+        the denominator).
+    correct_window_sums : {n: (V,) float64}, the sum (``math.fsum``) of the video's defined VCc_n window scores
+        (correct consistency, :func:`vsslib.metrics.correct_consistency_counts`); empty for counts made without
+        them.
     """
 
     videos: tuple[str, ...]
@@ -87,6 +93,7 @@ class VideoCounts:
     band_union: np.ndarray
     window_sums: Mapping[int, np.ndarray]
     window_counts: Mapping[int, np.ndarray]
+    correct_window_sums: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def from_arrays(cls, per_video: Mapping[str, Mapping[str, np.ndarray]]) -> VideoCounts:
@@ -102,6 +109,7 @@ class VideoCounts:
         settings: dict[str, object] | None = None
         rows: dict[str, list[np.ndarray]] = {key: [] for key in ("hits", "gt", "pred", "bi", "bu")}
         sums: dict[int, list[float]] = {}
+        correct_sums: dict[int, list[float]] = {}
         counts: dict[int, list[int]] = {}
         for video, arrays in per_video.items():
             these = _settings_of(arrays, video)
@@ -109,6 +117,8 @@ class VideoCounts:
                 settings = these
                 sums = {n: [] for n in these["vc_lengths"]}
                 counts = {n: [] for n in these["vc_lengths"]}
+                if "vcc" in these.get("vc_measures", ()):  # counts made with VCc_n (the accumulator's since it exists)
+                    correct_sums = {n: [] for n in these["vc_lengths"]}
             elif these != settings:
                 raise DataError(f"video {video}: counts made with {these}, but the first video's with {settings}")
             c = int(settings["num_classes"])
@@ -131,17 +141,26 @@ class VideoCounts:
                 defined = denominators > 0
                 sums[n].append(math.fsum((numerators[defined] / denominators[defined]).tolist()))
                 counts[n].append(int(defined.sum()))
+                if n in correct_sums:
+                    correct = _get(arrays, f"vcc{n}_numerators", video).astype(np.int64).reshape(-1)
+                    if correct.shape != denominators.shape:
+                        raise DataError(f"video {video}: vcc{n} has {correct.size} numerators but "
+                                        f"{denominators.size} denominators")
+                    correct_sums[n].append(math.fsum((correct[defined] / denominators[defined]).tolist()))
         assert settings is not None  # per_video is not empty
         return cls(videos=tuple(per_video), settings=settings, hits=np.stack(rows["hits"]),
                    gt_pixels=np.stack(rows["gt"]), pred_pixels=np.stack(rows["pred"]),
                    band_intersection=np.stack(rows["bi"]), band_union=np.stack(rows["bu"]),
                    window_sums={n: np.array(v, np.float64) for n, v in sums.items()},
-                   window_counts={n: np.array(v, np.int64) for n, v in counts.items()})
+                   window_counts={n: np.array(v, np.int64) for n, v in counts.items()},
+                   correct_window_sums={n: np.array(v, np.float64) for n, v in correct_sums.items()})
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """Keys of the metrics these counts score: ``miou``, ``miou_present``, ``mbiou``, ``mvc<n>``."""
-        return ("miou", "miou_present", "mbiou", *(f"mvc{n}" for n in self.window_sums))
+        """Keys of the metrics these counts score: ``miou``, ``miou_present``, ``mbiou``, ``mvc<n>``, and
+        ``mvcc<n>`` (correct consistency) where the counts hold it."""
+        return ("miou", "miou_present", "mbiou", *(f"mvc{n}" for n in self.window_sums),
+                *(f"mvcc{n}" for n in self.correct_window_sums))
 
     def score(self, metric: str, weights: np.ndarray | None = None) -> np.ndarray:
         """A metric of the pooled counts, for each row of video weights.
@@ -178,6 +197,10 @@ class VideoCounts:
             intersection, union = pooled(self.band_intersection), pooled(self.band_union)
             biou = np.divide(intersection, union, out=np.zeros_like(union), where=union > 0)
             return _masked_mean(biou, union > 0)
+        if metric.startswith("mvcc"):  # VCc_n: its own window sums over VC_n's windows (same denominators)
+            n = int(metric[4:])
+            total, windows = pooled(self.correct_window_sums[n]), pooled(self.window_counts[n])
+            return np.divide(total, windows, out=np.full_like(total, np.nan), where=windows > 0)
         n = int(metric[3:])
         total, windows = pooled(self.window_sums[n]), pooled(self.window_counts[n])
         return np.divide(total, windows, out=np.full_like(total, np.nan), where=windows > 0)
@@ -214,6 +237,7 @@ class MetricSummary:
     sd : sample standard deviation over seeds (NaN with one seed).
     ci_low, ci_high : two-level (seeds and videos) bootstrap percentile interval of the seed-averaged number.
     n_seeds, n_videos : how many seeds and videos went in.
+    p_value : for a gain, :func:`bootstrap_p_value` of the same draws (two-sided, against 0); NaN otherwise.
     """
 
     metric: str
@@ -224,6 +248,7 @@ class MetricSummary:
     ci_high: float
     n_seeds: int
     n_videos: int
+    p_value: float = float("nan")
 
 
 # ---------------------------------------------------------------------------------------------- bootstrap
@@ -336,18 +361,23 @@ def summarize_runs(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts]
             on_all = on_all - np.array([float(base.score(metric)[0]) for base in baselines])
             drawn = drawn - np.stack([base.score(metric, weights) for base in baselines])
         mean, sd = seed_spread(on_all)
-        interval = _interval(mean, _seed_average(drawn, seed_weights), confidence)
+        averaged = _seed_average(drawn, seed_weights)
+        interval = _interval(mean, averaged, confidence)
         summaries[metric] = MetricSummary(metric=metric, gain=baselines is not None, mean=100 * mean,
                                           sd=100 * sd, ci_low=100 * interval.low, ci_high=100 * interval.high,
-                                          n_seeds=len(runs), n_videos=len(runs[0].videos))
+                                          n_seeds=len(runs), n_videos=len(runs[0].videos),
+                                          p_value=bootstrap_p_value(averaged) if baselines is not None
+                                          else float("nan"))
     return summaries
 
 
 def summary_columns(summaries: Mapping[str, MetricSummary]) -> dict[str, float | int]:
     """Table columns of :func:`summarize_runs` output, in percent.
 
-    For each metric ``<m>`` (``mIoU``, ``mBIoU``, ``mVC8``, ``mVC16``; see :data:`COLUMN_NAMES`): ``<m>``,
-    ``<m>_sd``, ``<m>_ci_low``, ``<m>_ci_high``; then ``n_seeds`` and ``n_videos``.
+    For each metric ``<m>`` (``mIoU``, ``mBIoU``, ``mVC8``, ``mVC16``, ``mVCc8``, ``mVCc16``; see
+    :data:`COLUMN_NAMES`): ``<m>``,
+    ``<m>_sd``, ``<m>_ci_low``, ``<m>_ci_high``, and for a gain ``<m>_p`` (:func:`bootstrap_p_value`, a
+    fraction); then ``n_seeds`` and ``n_videos``.
     """
     if not summaries:
         raise ParameterError("summary_columns needs at least one metric summary")
@@ -356,6 +386,8 @@ def summary_columns(summaries: Mapping[str, MetricSummary]) -> dict[str, float |
         name = COLUMN_NAMES.get(key, key)
         columns.update({name: summary.mean, f"{name}_sd": summary.sd, f"{name}_ci_low": summary.ci_low,
                         f"{name}_ci_high": summary.ci_high})
+        if summary.gain:
+            columns[f"{name}_p"] = summary.p_value
     first = next(iter(summaries.values()))
     columns.update({"n_seeds": first.n_seeds, "n_videos": first.n_videos})
     return columns

@@ -4,14 +4,14 @@ A tqdm bar shows only while something is computed, so whether a cell prints one 
 (a cold cache generates the benchmark and trains, a warm one does not), and its times change from run to run.
 nbval merges each cell's streams with ``coalesce_streams`` before comparing, on the reference and on the new
 run alike; wrapped here, that step also removes the bars' lines from standard error
-(:func:`vsslib.references.without_progress_bars`). Warnings and everything else on standard error stay compared.
+(:func:`vsslib.study.references.without_progress_bars`). Warnings and everything else on standard error stay compared.
 """
 
 from __future__ import annotations
 
 import nbval.plugin
 
-from vsslib.references import without_progress_bars
+from vsslib.study.references import without_progress_bars
 
 _coalesce_streams = nbval.plugin.coalesce_streams
 

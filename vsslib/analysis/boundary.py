@@ -9,7 +9,7 @@
   (see :func:`boundary_distance`).
 - :func:`per_class_gain`: IoU and Boundary IoU per class for both methods and the gain.
 - :func:`gain_by_object_size`: accuracy on each ground-truth object (instance x frame), binned by area.
-- :func:`consistency_over_time`: VSPW's VC_n of every window of every video, both methods.
+- :func:`consistency_over_time`: VSPW's VC_n and correct consistency VCc_n of every window of every video, both methods.
 
 Every count is accumulated over frames and videos before dividing, like the metrics. Each pooled analysis has a
 per-video companion that returns the counts before pooling (:func:`biou_counts_by_dilation`,
@@ -33,8 +33,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..metrics import biou_from_counts, boundary_counts, video_consistency
+from ..base.errors import ParameterError
+from ..metrics import biou_from_counts, boundary_counts, video_consistency, video_correct_consistency
 from ..statistics import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, VideoCounts, ratio_summary
 
 __all__ = ["biou_by_dilation", "biou_counts_by_dilation", "boundary_distance", "trimap_accuracy", "trimap_counts",
@@ -258,7 +258,7 @@ def per_class_summary(baselines: Sequence[VideoCounts], refined: Sequence[VideoC
     Parameters
     ----------
     baselines, refined : per-video counts of the baseline and the refined maps, one :class:`VideoCounts` per
-        seed (the same seeds in the same order, the same videos): :func:`vsslib.tables.video_counts` of
+        seed (the same seeds in the same order, the same videos): :func:`vsslib.study.tables.video_counts` of
         ``study.refine_seeds(...)``.
     class_names : C names.
     resamples, confidence, seed : of the two-level bootstrap (:func:`vsslib.statistics.ratio_summary`).
@@ -429,23 +429,22 @@ def _size_bins(bins: Sequence[int]) -> tuple[np.ndarray, list[str], np.ndarray, 
 
 # -------------------------------------------------------------------------------------------- time
 def consistency_over_time(gt: LabelVideos, baseline: LabelVideos, refined: LabelVideos, n: int, *,
-                          videos: Sequence[str] | None = None) -> pd.DataFrame:
-    """VC_n of every window of every video, for the baseline and the refined predictions.
+                          videos: Sequence[str] | None = None, ignore_index: int = 255) -> pd.DataFrame:
+    """VC_n and correct consistency VCc_n of every window of every video, for the baseline and the refined maps.
 
     Parameters
     ----------
-    gt, baseline, refined : (T, H, W) array or a sequence of them (one per video)
-        Ground truth and the two predictions.
-    n : int
-        Window length in frames (VSPW: 8, 16).
-    videos : sequence of str, optional
-        Video names; default ``"0"``, ``"1"``, ...
+    gt, baseline, refined : (T, H, W) array or a sequence of them (one per video): ground truth, two predictions.
+    n : window length in frames (VSPW: 8, 16).
+    videos : video names (sequence of str); default ``"0"``, ``"1"``, ...
+    ignore_index : ground-truth value with no class (VCc_n counts such a pixel as right).
 
     Returns
     -------
-    DataFrame[video, window_start, vc_baseline, vc_refined]
+    DataFrame[video, window_start, vc_baseline, vc_refined, vcc_baseline, vcc_refined]
         One row per window (VSPW's: starts ``0 .. T-n-1``; none for a video of n frames or fewer), scores in
-        0..1 from :func:`vsslib.metrics.video_consistency`, NaN where no pixel's ground truth is constant.
+        0..1 from :func:`vsslib.metrics.video_consistency` (``vc_*``) and ``video_correct_consistency``
+        (``vcc_*``), NaN where no pixel's ground truth is constant.
     """
     triples = _paired({"gt": gt, "baseline": baseline, "refined": refined})
     names = [str(k) for k in range(len(triples))] if videos is None else [str(v) for v in videos]
@@ -453,13 +452,12 @@ def consistency_over_time(gt: LabelVideos, baseline: LabelVideos, refined: Label
         raise ParameterError(f"{len(names)} video names for {len(triples)} videos")
     parts = []
     for name, (labels, base, ref) in zip(names, triples, strict=True):
-        vc_b = video_consistency(labels, base, n)
-        vc_r = video_consistency(labels, ref, n)
-        parts.append(pd.DataFrame({"video": name, "window_start": np.arange(vc_b.size), "vc_baseline": vc_b,
-                                   "vc_refined": vc_r}))
-    if not parts:
-        return pd.DataFrame(columns=["video", "window_start", "vc_baseline", "vc_refined"])
-    return pd.concat(parts, ignore_index=True)
+        scores = {f"{kind}_{method}": video_consistency(labels, pred, n) if kind == "vc" else
+                  video_correct_consistency(labels, pred, n, ignore_index=ignore_index)
+                  for kind in ("vc", "vcc") for method, pred in (("baseline", base), ("refined", ref))}
+        parts.append(pd.DataFrame({"video": name, "window_start": np.arange(scores["vc_baseline"].size), **scores}))
+    columns = ["video", "window_start", "vc_baseline", "vc_refined", "vcc_baseline", "vcc_refined"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def consistency_counts(windows: pd.DataFrame, videos: Sequence[str] | None = None) -> pd.DataFrame:
@@ -473,12 +471,12 @@ def consistency_counts(windows: pd.DataFrame, videos: Sequence[str] | None = Non
 
     Returns
     -------
-    DataFrame[video, windows, vc_baseline_sum, vc_refined_sum, refined_better]
+    DataFrame[video, windows, vc_baseline_sum, vc_refined_sum, refined_better, (vcc_baseline_sum, vcc_refined_sum)]
         One row per video: ``windows`` the windows defined for both methods
-        (a window is defined by the ground truth alone), ``vc_*_sum`` the sum of their scores (0..1) and
-        ``refined_better`` how many of them score higher refined than baseline. Over any set of videos, mean
-        VC_n is ``sum(vc_*_sum) / sum(windows)`` (mVC_n's pooling) and the share of steadier windows
-        ``sum(refined_better) / sum(windows)``.
+        (a window is defined by the ground truth alone), ``vc_*_sum`` (``vcc_*_sum``, where ``windows`` has
+        VCc_n) the sum of their scores (0..1) and ``refined_better`` how many of them score higher refined than
+        baseline in VC_n. Over any set of videos, mean VC_n is ``sum(vc_*_sum) / sum(windows)`` (mVC_n's
+        pooling) and the share of steadier windows ``sum(refined_better) / sum(windows)``.
     """
     missing = [c for c in ("video", "vc_baseline", "vc_refined") if c not in windows.columns]
     if missing:
@@ -489,6 +487,7 @@ def consistency_counts(windows: pd.DataFrame, videos: Sequence[str] | None = Non
     grouped = defined.assign(better=defined["vc_refined"] > defined["vc_baseline"]).groupby("video", sort=False)
     counts = pd.DataFrame({"windows": grouped.size(), "vc_baseline_sum": grouped["vc_baseline"].sum(),
                            "vc_refined_sum": grouped["vc_refined"].sum(), "refined_better": grouped["better"].sum()})
+    counts = counts.assign(**{f"{c}_sum": grouped[c].sum() for c in ("vcc_baseline", "vcc_refined") if c in windows})
     counts = counts.reindex(videos).fillna(0).astype({"windows": np.int64, "refined_better": np.int64})
     return counts.rename_axis("video").reset_index()
 
@@ -515,7 +514,7 @@ Ratio = tuple[np.ndarray, np.ndarray]
 @dataclass(frozen=True, eq=False)  # holds arrays
 class BoundaryCounts:
     """The counts of every pooled boundary analysis, per seed and video, ready for
-    :func:`vsslib.tables.ratio_rows`: each attribute maps a method (``"baseline"``, ``"refined (<source>)"``)
+    :func:`vsslib.study.tables.ratio_rows`: each attribute maps a method (``"baseline"``, ``"refined (<source>)"``)
     to ``(numerators, denominators)`` stacked to (S, V, ...).
 
     Attributes
@@ -523,7 +522,7 @@ class BoundaryCounts:
     band : :func:`biou_counts_by_dilation` per ratio, (S, V, R, C) band intersections and unions.
     trimap : :func:`trimap_counts` per width, (S, V, W) correct and scored pixels.
     size : :func:`object_size_counts` per size bin, (S, V, K) summed accuracies and objects.
-    vc : summed VC_n window scores and windows, (S, V, 1) (baseline: from the first source's run).
+    vc, vcc : summed VC_n (VCc_n) window scores and windows, (S, V, 1) (baseline: from the first source's run).
     steadier : windows where the refined map is steadier than the baseline, and windows, (S, V, 1).
     windows : VC_n of every window with the first source's masklets (:func:`consistency_over_time`), with a
         ``seed`` column.
@@ -534,6 +533,7 @@ class BoundaryCounts:
     trimap: dict[str, Ratio]
     size: dict[str, Ratio]
     vc: dict[str, Ratio]
+    vcc: dict[str, Ratio]
     steadier: dict[str, Ratio]
     windows: pd.DataFrame
     frame_shape: tuple[int, int]
@@ -584,7 +584,9 @@ def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: 
             if source == sources[0]:
                 windows.append(vc.assign(seed=seed))
                 counts["vc"]["baseline"].append((per_video[["vc_baseline_sum"]].to_numpy(), total))
+                counts["vcc"]["baseline"].append((per_video[["vcc_baseline_sum"]].to_numpy(), total))
             counts["vc"][f"refined ({source})"].append((per_video[["vc_refined_sum"]].to_numpy(), total))
+            counts["vcc"][f"refined ({source})"].append((per_video[["vcc_refined_sum"]].to_numpy(), total))
             counts["steadier"][f"refined ({source})"].append((per_video[["refined_better"]].to_numpy(), total))
         del gts, objects, maps
 
@@ -593,5 +595,5 @@ def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: 
                 for method, per_seed in counts[analysis].items()}
 
     return BoundaryCounts(band=stacked("band"), trimap=stacked("trimap"), size=stacked("size"), vc=stacked("vc"),
-                          steadier=stacked("steadier"), windows=pd.concat(windows, ignore_index=True),
-                          frame_shape=frame_shape)
+                          vcc=stacked("vcc"), steadier=stacked("steadier"),
+                          windows=pd.concat(windows, ignore_index=True), frame_shape=frame_shape)

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..devices import PeakMemory as DevicePeak
-from ..devices import reset_resident_peak, resident_mib, resident_peak_mib, resolve_device
-from ..errors import ParameterError
+from ..base.devices import PeakMemory as DevicePeak
+from ..base.devices import reset_resident_peak, resident_mib, resident_peak_mib, resolve_device
+from ..base.errors import ParameterError
 
 if TYPE_CHECKING:
     from ..data import Video

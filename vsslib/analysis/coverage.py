@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ..statistics import (DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, VideoCounts, resample_seeds_and_videos,
                           summarize_runs)
 

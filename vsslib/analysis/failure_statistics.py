@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ..metrics import class_counts
 from ..statistics import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, ratio_summary
 from .failures import CAUSES, FailureReport

@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 
 from ..masks.base import unique_ids
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ..metrics import confusion_matrix, iou_from_confusion
 
 __all__ = ["CAUSES", "DriftScope", "FrameMetric", "FailureSettings", "FailureReport", "damage_causes", "diagnose",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 __all__ = ["combine", "fuse", "network_votes", "masklet_index"]
 

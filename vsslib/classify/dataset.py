@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError
 from ..data.vspw import IGNORE_INDEX
 from ..masks.base import unique_ids
 from .pooling import pool

@@ -47,8 +47,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy as np
 
-from ..devices import check_device_name
-from ..errors import DataError, ParameterError
+from ..base.devices import check_device_name
+from ..base.errors import DataError, ParameterError
 from .pooling import pixel_cells
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ class SegmenterFeatureSettings:
 
     segmenter: str = "fcn16-wide"  # one of vsslib.segmenters.list_segmenters()
     dataset_root: str = ""  # VSPW-layout dataset whose train split the network is trained on
-    cache_root: str | None = None  # weight cache (default: vsslib.cache.default_cache_root())
+    cache_root: str | None = None  # weight cache (default: vsslib.base.cache.default_cache_root())
     seed: int = 0  # training seed of the network
 
 

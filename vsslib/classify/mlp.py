@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._io import atomic_path
-from ..errors import CheckpointError, ParameterError
+from ..base.io import atomic_path
+from ..base.errors import CheckpointError, ParameterError
 
 __all__ = ["MLPSettings", "MLPHistory", "MaskletClassifier", "class_weights", "weighted_cross_entropy"]
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ..masks.base import unique_ids
 
 __all__ = ["pool", "pixel_cells"]

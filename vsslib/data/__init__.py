@@ -2,7 +2,7 @@
 (:mod:`~vsslib.data.vspw_classes`), the generated benchmark (:mod:`~vsslib.data.synth`) and dataset
 statistics (:mod:`~vsslib.data.stats`, imported on its own: it needs pandas)."""
 
-from .._io import read_image  # one PNG as an array: label maps written by a run read back with it
+from ..base.io import read_image  # one PNG as an array: label maps written by a run read back with it
 from .synth import SYNTH_CLASSES, BenchmarkSettings, ensure_benchmark, generate
 from .vspw import IGNORE_INDEX, SPLITS, Video, VSPWDataset, remap_labels
 from .vspw_classes import VSPW_CLASSES, VSPW_PALETTE, class_palette, make_palette

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError
 from .vspw import IGNORE_INDEX, Video
 
 __all__ = ["class_frequencies", "object_table", "instance_counts", "object_sizes", "video_motion",

@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._io import atomic_path, save_png_atomic, write_json_atomic, write_text_atomic
-from ..errors import ParameterError
+from ..base.io import atomic_path, save_png_atomic, write_json_atomic, write_text_atomic
+from ..base.errors import ParameterError
 from .synth_scene import (
     CAR,
     FAR_WALK_ID,

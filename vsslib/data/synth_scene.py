@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 __all__ = ["SYNTH_CLASSES", "BenchmarkSettings", "make_scene", "Camera", "Street", "Thing", "sample", "material_bank"]
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import read_image
-from ..errors import DataError
+from ..base.io import read_image
+from ..base.errors import DataError
 from .vspw_classes import VSPW_CLASSES, class_palette
 
 __all__ = ["Video", "VSPWDataset", "IGNORE_INDEX", "SPLITS", "remap_labels"]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 if TYPE_CHECKING:
     from ..data import Video

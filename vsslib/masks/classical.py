@@ -37,7 +37,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from .base import paint, register_masklet_source
 from .windows import WindowedMasklets, WindowSettings
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ..data.vspw import IGNORE_INDEX
 from .base import check_frames, merge_settings, register_masklet_source, unique_ids
 

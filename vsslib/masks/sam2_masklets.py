@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from ..devices import PeakMemory, check_device_name, resolve_device
-from ..errors import ParameterError
+from ..base.devices import PeakMemory, check_device_name, resolve_device
+from ..base.errors import ParameterError
 from .base import register_masklet_source
 from .sam2_model import (
     SAM2_CONFIGS,
@@ -147,7 +147,7 @@ class SAM2Masklets(WindowedMasklets):
         ``max_memory_allocated`` on a GPU, the process's resident peak on the CPU (see
         :attr:`memory_method`).
     memory_method : str
-        How :attr:`peak_memory_mib` was measured (:class:`vsslib.devices.PeakMemory`).
+        How :attr:`peak_memory_mib` was measured (:class:`vsslib.base.devices.PeakMemory`).
     """
 
     name = "sam2"

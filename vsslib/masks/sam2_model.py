@@ -3,7 +3,7 @@
 Ravi et al., "SAM 2: Segment Anything in Images and Videos" (arXiv 2408.00714); package ``sam2`` 1.1.0,
 the code of facebookresearch/sam2 at 2b90b9f. The masklet source (:mod:`vsslib.masks.sam2_masklets`), the
 SAM2 feature source of approach 2 (:mod:`vsslib.classify.features`), the cost study
-(:mod:`vsslib.analysis.cost`) and the GPU check (:mod:`vsslib.gpu_check`) all go through this module.
+(:mod:`vsslib.analysis.cost`) and the GPU check (:mod:`vsslib.study.gpu_check`) all go through this module.
 
 How it meets the package's habits:
 
@@ -13,7 +13,7 @@ How it meets the package's habits:
   overrides, and ``fill_hole_area`` is an argument (default 0). One model (the video predictor, a
   ``SAM2Base``) serves the automatic generator, the image predictor and the propagation.
 - ``ckpt_path=None`` silently keeps random weights in the package; here a missing checkpoint is a
-  :class:`~vsslib.errors.CheckpointError` saying which file to get and how (``python -m vsslib
+  :class:`~vsslib.base.errors.CheckpointError` saying which file to get and how (``python -m vsslib
   sam2-checkpoint``), unless ``random_weights=True`` is asked for (tests, cost measurements). The weights
   are loaded here, strictly, so a checkpoint of another size says which config and file disagree.
 - ``vos_optimized=True`` builds ``SAM2VideoPredictorVOS``, which compiles the image encoder, memory
@@ -55,9 +55,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from ..checkpoints import OFFICIAL_CHECKPOINTS, SAM2_SIZES, official_checkpoint
-from ..devices import resolve_device
-from ..errors import CheckpointError, ParameterError
+from .checkpoints import OFFICIAL_CHECKPOINTS, SAM2_SIZES, official_checkpoint
+from ..base.devices import resolve_device
+from ..base.errors import CheckpointError, ParameterError
 from .base import paint
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ def load_sam2_weights(model: Any, checkpoint: str | os.PathLike[str], config: st
 
 def strict_load_check(checkpoint: str | os.PathLike[str], config: str) -> None:
     """Verify a checkpoint by loading it strictly into a randomly initialised model of ``config`` (the check
-    :func:`vsslib.checkpoints.verify_checkpoint` uses where no SHA-256 is known)."""
+    :func:`vsslib.masks.checkpoints.verify_checkpoint` uses where no SHA-256 is known)."""
     model = build_sam2_model(config, None, device="cpu", random_weights=True)
     load_sam2_weights(model, checkpoint, config)
 
@@ -278,7 +278,7 @@ def build_sam2_model(config: str, checkpoint: str | os.PathLike[str] | None, *, 
     ----------
     config : short size (``"tiny"``) or package config name.
     checkpoint : path of the matching checkpoint; None only with ``random_weights``.
-    device : ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"`` (:func:`vsslib.devices.resolve_device`).
+    device : ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"`` (:func:`vsslib.base.devices.resolve_device`).
     random_weights : allow ``checkpoint=None`` (random initialisation; seed it with ``torch.manual_seed``).
     fill_hole_area : the predictor's hole filling in px (0: off; > 0 needs the ``_C`` extension).
     vos_optimized : ``SAM2VideoPredictorVOS`` (``torch.compile`` of every component; CUDA only).

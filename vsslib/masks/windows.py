@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from .base import check_frames, merge_settings, paint
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError
 
 LabelMaps = np.ndarray | Iterable[np.ndarray]
 

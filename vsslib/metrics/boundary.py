@@ -41,11 +41,11 @@ import math
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._checks import (LabelMaps, check_ground_truth, check_integer, check_num_classes, check_ratio,
                       check_same_shape, label_pairs, outside_classes)
 
-__all__ = ["band_width", "boundary_band", "label_bands", "boundary_counts", "biou_from_counts",
+__all__ = ["band_width", "boundary_band", "label_bands", "band_classes", "boundary_counts", "biou_from_counts",
            "mean_boundary_iou"]
 
 
@@ -181,9 +181,7 @@ def count_bands(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation_rat
     side = num_classes + 1
     table = np.zeros(side * side, np.int64)
     for gt_frame, pred_frame, counted_frame in zip(gt_codes, pred_codes, counted, strict=True):
-        # Per pixel: the class whose band it is in (C: none, or ground truth ignored), for gt and pred.
-        gt_class = np.where(_label_bands(gt_frame, square) & counted_frame, gt_frame, num_classes)
-        pred_class = np.where(_label_bands(pred_frame, square) & counted_frame, pred_frame, num_classes)
+        gt_class, pred_class = _band_classes(gt_frame, pred_frame, counted_frame, square, num_classes)
         # One joint histogram of (gt-band class, pred-band class) gives both band sizes and the overlap.
         codes = gt_class.astype(np.intp)
         codes *= side
@@ -194,6 +192,59 @@ def count_bands(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation_rat
     gt_band = table[:num_classes].sum(axis=1)
     pred_band = table[:, :num_classes].sum(axis=0)
     return intersection, gt_band + pred_band - intersection
+
+
+def _band_classes(gt_codes: np.ndarray, pred_codes: np.ndarray, counted: np.ndarray, square: np.ndarray,
+                  num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel of one frame, the class whose band it is in (``num_classes``: in none, or ground truth ignored),
+    for the ground truth and the prediction: the pixel sets :func:`count_bands` counts."""
+    gt_class = np.where(_label_bands(gt_codes, square) & counted, gt_codes, num_classes)
+    pred_class = np.where(_label_bands(pred_codes, square) & counted, pred_codes, num_classes)
+    return gt_class, pred_class
+
+
+def band_classes(gt: np.ndarray, pred: np.ndarray, num_classes: int, dilation_ratio: float = 0.02,
+                 ignore_index: int = 255) -> tuple[np.ndarray, np.ndarray]:
+    """The band pixels Boundary IoU counts in one frame, each with the class whose band holds it.
+
+    The same pixel sets :func:`boundary_counts` sums (one code path), for drawing them: class c's
+    intersection is ``(gt_band == c) & (pred_band == c)``, its union ``(gt_band == c) | (pred_band == c)``.
+
+    Parameters
+    ----------
+    gt : (H, W) integer array, classes ``0..C-1`` and ``ignore_index``.
+    pred : (H, W) integer array; values outside ``0..C-1`` are in no class's band.
+    num_classes, dilation_ratio, ignore_index : as in :func:`boundary_counts`.
+
+    Returns
+    -------
+    gt_band, pred_band : (H, W) int32
+        The class of the ground-truth (predicted) band each pixel lies in; -1 where it lies in none or its
+        ground truth is ignored.
+    """
+    num_classes = check_num_classes(num_classes)
+    gt, pred = np.asarray(gt), np.asarray(pred)
+    check_same_shape(gt, pred, "band_classes")
+    if gt.ndim != 2:
+        raise ParameterError(f"band_classes: expected one (H, W) frame, got shape {gt.shape}")
+    check_integer(gt, "band_classes")
+    check_integer(pred, "band_classes")
+    check_ground_truth(gt, num_classes, ignore_index, "band_classes")
+    check_ratio(dilation_ratio)
+    if num_classes > 65535:
+        raise ParameterError(f"num_classes={num_classes}: Boundary IoU supports at most 65535 classes")
+    dtype = np.uint8 if num_classes <= 254 else np.uint16
+    codes = []
+    for labels in (gt, pred):
+        coded = labels.astype(dtype)
+        coded[outside_classes(labels, num_classes)] = num_classes
+        codes.append(coded)
+    square = _square(band_width(*gt.shape, dilation_ratio))
+    bands = _band_classes(codes[0], codes[1], gt != ignore_index, square, num_classes)
+    gt_band, pred_band = (b.astype(np.int32) for b in bands)
+    gt_band[gt_band == num_classes] = -1
+    pred_band[pred_band == num_classes] = -1
+    return gt_band, pred_band
 
 
 def biou_from_counts(intersection: np.ndarray, union: np.ndarray) -> tuple[float, np.ndarray]:

@@ -39,7 +39,7 @@ import enum
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._checks import (LabelMaps, check_ground_truth, check_integer, check_num_classes, check_same_shape,
                       label_pairs, outside_classes)
 

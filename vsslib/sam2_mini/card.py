@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from .model import MODEL_NAME
 from .train import LOSS_WEIGHTS, OFFICIAL_LOSS_WEIGHTS
 
@@ -54,13 +54,20 @@ def targets(quality: dict[str, Any]) -> dict[str, Any]:
             "met": value >= RECALL_TARGET and above}
 
 
+def _trained(stage: dict[str, Any]) -> str:
+    """What a stage trains, in words (its ``train_only`` and ``freeze_trunk``)."""
+    if stage.get("train_only"):
+        return "only " + ", ".join(f"`{name}`" for name in stage["train_only"])
+    return "all but the Hiera trunk" if stage["freeze_trunk"] else "all"
+
+
 def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[str, Any]) -> str:
     """The Markdown text of ``MODEL_CARD.md``.
 
     Parameters
     ----------
     run : facts of the run: ``settings`` (TrainSettings as a dict), ``steps``, ``train_seconds``,
-        ``wall_seconds``, ``hardware``, ``parameters``, ``weights_bytes``, ``image_size``, ``data`` (benchmark
+        ``wall_seconds`` (steps and held-out evaluations), ``hardware``, ``parameters``, ``weights_bytes``, ``image_size``, ``data`` (benchmark
         settings of the training videos), ``heldout`` (of the measured videos), ``generator`` (the filters the
         study uses and where they come from), ``started`` / ``finished`` (UTC).
     log : the run's ``log.jsonl`` records (training means and held-out evaluations).
@@ -135,9 +142,12 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         f"float32, one CPU thread, seed {run['settings']['seed']}. Image stage: the direct image pass "
         "(`vsslib.sam2_mini.image_pass`: image encoder, prompt encoder and mask decoder as the automatic "
         "generator calls them, three masks a prompt, min-loss of the three). Clip stage: sam2's "
-        "`training.model.sam2.SAM2Train` forward with its correction click, trunk frozen.",
+        "`training.model.sam2.SAM2Train` forward with its correction click, trunk frozen." + (
+            " Memory stage: the same forward on longer clips, only the memory path trained (the image path "
+            "frozen, so carrying masks through time cannot undo the image stage)."
+            if any(s.get("train_only") for s in stages) else ""),
         "",
-        "| stage | forward | steps | samples x objects (>= area) | lr: peak (warm-up, held, final) | trunk | "
+        "| stage | forward | steps | samples x objects (>= area) | lr: peak (warm-up, held, final) | trained | "
         "prompt | s / step |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -147,7 +157,7 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
                   f"{s['corrections']} correction click")
         lines.append(f"| {s['name']} | {s['forward']} | {s['steps']} | {s['clips']} x {s['objects']} "
                      f"(>= {s['min_area']:.1%}) | {s['lr']:g} ({s['warmup']} steps, {s['hold']:.0%}, "
-                     f"x{s['final_lr_ratio']:g}) | {'frozen' if s['freeze_trunk'] else 'trained'} | {prompt} | "
+                     f"x{s['final_lr_ratio']:g}) | {_trained(s)} | {prompt} | "
                      f"{step_seconds.get(s['name'], float('nan')):.2f} |")
     first_held, last_held = (held[0], held[-1]) if held else ({}, {})
     lines += [
@@ -155,8 +165,9 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         "## The run",
         "",
         f"- Hardware: {run['hardware']}.",
-        f"- Steps: {run['steps']}; training time {run['train_seconds'] / 60:.1f} min, wall time "
-        f"{run['wall_seconds'] / 60:.1f} min ({run['started']} to {run['finished']} UTC).",
+        f"- Steps: {run['steps']}; training time {run['train_seconds'] / 60:.1f} min (the steps), "
+        f"{run['wall_seconds'] / 60:.1f} min with the held-out evaluations (pauses between sessions not counted); "
+        f"first written {run['started']} UTC, last checkpoint {run['finished']} UTC.",
         "- Stages' last logged losses (weighted total): " +
         ", ".join(f"{name} {rows[-1]['core_loss']:.2f} at step {rows[-1]['step']}" for name, rows in by_stage.items())
         + "; fraction of empty training masks at the end of each stage: " +

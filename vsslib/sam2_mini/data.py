@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "VideoTensors", "ClipSampler", "load_videos", "resize_video",
            "normalise"]

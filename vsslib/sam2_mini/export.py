@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_path
-from ..errors import CheckpointError
+from ..base.io import atomic_path
+from ..base.errors import CheckpointError
 
 __all__ = ["export_weights", "read_log", "plot_training_curves"]
 

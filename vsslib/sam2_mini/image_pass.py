@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 __all__ = ["draw_prompts", "image_pass"]
 

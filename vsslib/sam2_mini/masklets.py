@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CheckpointError, ParameterError
+from ..base.errors import CheckpointError, ParameterError
 from ..masks.base import register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
 from ..masks.windows import WindowedMasklets, WindowSettings

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import CheckpointError, ParameterError
+from ..base.errors import CheckpointError, ParameterError
 
 __all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "MODEL_KINDS", "POSTPROCESSING", "build_model",
            "load_weights", "load_model", "feature_sizes", "image_predictor", "count_parameters"]

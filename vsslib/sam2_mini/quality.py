@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError
 
 if TYPE_CHECKING:
     from ..data import Video

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..data.vspw import SPLITS
-from .._io import write_json_atomic, write_text_atomic
-from ..errors import CheckpointError
+from ..base.io import write_json_atomic, write_text_atomic
+from ..base.errors import CheckpointError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
 
 __all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "export_run"]
@@ -105,7 +105,8 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
         "settings": settings, "steps": int(state["step"]), "train_seconds": float(state["seconds"]),
         "started": _utc((workdir / "settings.json").stat().st_mtime),
         "finished": _utc(checkpoint.stat().st_mtime),
-        "wall_seconds": checkpoint.stat().st_mtime - (workdir / "settings.json").stat().st_mtime,
+        # steps and held-out evaluations; a run resumed or extended across sessions has pauses a clock would count
+        "wall_seconds": float(state["seconds"]) + sum(r.get("seconds", 0.0) for r in log if r.get("stage") == "heldout"),
         "hardware": hardware, "parameters": count_parameters(model), "weights_bytes": weights.stat().st_size,
         "image_size": int(model.image_size), "data": TRAIN_DATA, "heldout": benchmark, "generator": generator,
     }

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError
 
 if TYPE_CHECKING:
     from ..data import Video

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._io import read_image, save_png_atomic
-from ..errors import DataError, ParameterError
+from ..base.io import read_image, save_png_atomic
+from ..base.errors import DataError, ParameterError
 
 if TYPE_CHECKING:
     from ..data import Video

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from .networks import FCNSegmenter, NetworkSettings
 from .train import TrainSettings, load_or_train
 
@@ -89,7 +89,7 @@ def create_segmenter(name: str, *, dataset_root: str | os.PathLike[str],
     ----------
     name : one of :func:`list_segmenters`.
     dataset_root : a VSPW-layout dataset with a labelled ``train`` split.
-    cache_root : cache folder (default :func:`vsslib.cache.default_cache_root`); weights go to
+    cache_root : cache folder (default :func:`vsslib.base.cache.default_cache_root`); weights go to
         ``<cache_root>/segmenters/<key>.pt``.
     seed : seeds initialisation, shuffling and augmentation.
     epochs : training epochs (default: the network's, see :func:`segmenter_spec`).

@@ -45,10 +45,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._io import atomic_path, write_json_atomic
+from ..base.io import atomic_path, write_json_atomic
 from ..data.vspw import IGNORE_INDEX
-from ..cache import default_cache_root, stable_hash
-from ..errors import DataError, ParameterError
+from ..base.cache import default_cache_root, stable_hash
+from ..base.errors import DataError, ParameterError
 from .networks import FCNSegmenter, NetworkSettings
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 Topic modules, named for what they draw: ``dataset`` (frames, class frequencies, object sizes), ``training``
 (loss curves, boundary close-ups), ``masks`` (masklet pictures), ``refiner`` (the method step by step, gains,
 the mask-quality sweep, animations), ``classify`` (approach 2), ``boundary`` (boundary analyses),
-``failures`` (failure causes and examples), ``cost`` (times and memory) and ``prose`` (numbers in sentences).
+``failures`` (failure causes and examples), ``cost`` (times and memory), ``metric_drawings`` (the metrics,
+the vote scopes and the masklet sources drawn on real frames) and ``prose`` (numbers in sentences).
 
 Shared pieces live here: the figure style, colourising label maps, and :func:`save_figure` /
 :func:`save_animation` / :func:`save_table`, which write into ``<results>/`` with deterministic bytes (so
@@ -24,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
+from ..base.io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
 from ._draw import FIGURE_DPI, SCREEN_DPI, colorize, in_notebook, overlay, set_style
 
 __all__ = ["FIGURE_DPI", "CAPTION_MARK", "set_style", "colorize", "overlay", "save_figure", "save_animation",
@@ -50,7 +51,7 @@ def results_dir(root: str | os.PathLike[str] = "results") -> Path:
 
 CAPTION_MARK = "vsslib_caption"
 """Output-metadata key marking the caption :func:`save_figure` shows under a figure (the site folds it into the
-figure, :mod:`vsslib.site`)."""
+figure, :mod:`vsslib.study.site`)."""
 
 
 def _show(data: bytes, mimetype: str, *, width: int, caption: str) -> None:
@@ -208,4 +209,5 @@ def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
 
 
 # The topic modules use the helpers above.
-from . import boundary, classify, cost, dataset, failures, intervals, masks, prose, refiner, training  # noqa: E402, F401
+from . import (boundary, classify, cost, dataset, failures, intervals, masks, metric_drawings, prose,  # noqa: E402, F401
+               refiner, training)

@@ -11,16 +11,30 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 METHOD_COLOURS = {"baseline": "#8d99ae", "refined": "#2a9d8f"}
 """Fixed colours of the two maps every comparison shows; other method names get seaborn's "deep" colours."""
 GAIN_UP, GAIN_DOWN = "#2a9d8f", "#e76f51"
-ERROR_RED = (230, 30, 30)
+ERROR_COLOURS: dict[str, tuple[int, int, int]] = {"cyan": (0, 255, 255), "white": (255, 255, 255),
+                                                   "lime": (0, 255, 0)}
+"""Candidate colours of wrong pixels, in order of preference: :func:`error_colour` takes the first that no class
+of the palette comes near (the generated benchmark: cyan; VSPW's 124 classes: white)."""
+MASKLET_EDGE = (20, 20, 20)
+"""Masklet borders: drawn as dark outlines on a grey frame, so no masklet is coloured like a class."""
+FOCUS_COLOUR = (255, 150, 0)
+"""The one masklet a figure points at (the blamed masklet, the masklet whose votes are shown): orange outline."""
+NO_MASKLET_TINT = (255, 236, 200)
+"""Pixels outside every masklet: a pale orange wash over the grey frame, named in the legend."""
 
 FIGURE_DPI = 150
 """Resolution of every saved PNG (and of the inline copy); the PDF beside it is vector."""
 SCREEN_DPI = 100  # inline images are shown at this many pixels per inch, so 150-dpi PNGs stay crisp
+PAGE_WIDTH_IN = 9.0
+"""Width (inches) of the page a figure is read at: the site's content column and a notebook's output area
+(about 900 CSS px at :data:`SCREEN_DPI`). A figure wider than this is shown shrunk to it."""
+MIN_TEXT_PT = 8.0
+"""The smallest legible text (points) once a figure is shown at :data:`PAGE_WIDTH_IN`."""
 
 
 def set_style() -> None:
@@ -96,9 +110,109 @@ def mark_border(image: np.ndarray, where: np.ndarray, colour: tuple[int, int, in
     return out
 
 
-def outline_errors(image: np.ndarray, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Outline the wrong pixels of ``pred`` (ground truth not ignored) in red."""
-    return mark_border(image, (pred != gt) & (gt != 255), ERROR_RED)
+def error_colour(palette: np.ndarray | None = None) -> tuple[str, tuple[int, int, int]]:
+    """The colour of wrong pixels: the first of :data:`ERROR_COLOURS` at RGB distance >= 100 from every class
+    colour of ``palette`` ((C, 3) uint8; None: the first candidate), else the farthest one.
+
+    Returns
+    -------
+    (name, (r, g, b)): the name goes into titles and legends ("errors outlined in cyan").
+    """
+    if palette is None or len(palette) == 0:
+        return next(iter(ERROR_COLOURS.items()))
+    colours = np.asarray(palette, np.float64).reshape(-1, 3)
+    distance = {name: float(np.sqrt(((colours - np.asarray(rgb)) ** 2).sum(axis=1)).min())
+                for name, rgb in ERROR_COLOURS.items()}
+    name = next((n for n, d in distance.items() if d >= 100.0), max(distance, key=distance.__getitem__))
+    return name, ERROR_COLOURS[name]
+
+
+def outline_errors(image: np.ndarray, pred: np.ndarray, gt: np.ndarray, palette: np.ndarray | None = None,
+                   ) -> np.ndarray:
+    """Outline the wrong pixels of ``pred`` (ground truth not ignored) in :func:`error_colour` of ``palette``.
+
+    image : (H, W, 3) uint8; pred, gt : (H, W) label maps (255 = ignore). Returns a (H, W, 3) uint8 copy.
+    """
+    return mark_border(image, (pred != gt) & (gt != 255), error_colour(palette)[1])
+
+
+def grey(image: np.ndarray, *, lighten: float = 0.35) -> np.ndarray:
+    """A (H, W, 3) uint8 frame in grey (luma), blended towards white by ``lighten``: the backdrop of masklet
+    pictures and metric drawings, so that only what is drawn on it has colour."""
+    luma = np.asarray(image, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return fade(np.repeat(luma.round().clip(0, 255).astype(np.uint8)[..., None], 3, axis=-1), lighten)
+
+
+def masklet_picture(frame: np.ndarray, ids: np.ndarray, *, focus: np.ndarray | None = None) -> np.ndarray:
+    """Masklets drawn as outlines, never in class colours: the frame in grey, every masklet border dark
+    (:data:`MASKLET_EDGE`), pixels outside every masklet washed pale orange (:data:`NO_MASKLET_TINT`), and
+    the ``focus`` region's border in :data:`FOCUS_COLOUR` (2 px).
+
+    Parameters
+    ----------
+    frame : (H, W, 3) uint8. ids : (H, W) int masklet ids, -1 = no masklet. focus : (H, W) bool or None.
+
+    Returns
+    -------
+    (H, W, 3) uint8. :func:`masklet_legend` gives the matching legend handles.
+    """
+    from .masks import masklet_outlines
+
+    ids = np.asarray(ids)
+    frame = np.asarray(frame)
+    if frame.shape[:2] != ids.shape or frame.ndim != 3:
+        raise ParameterError(f"masklet_picture: frame {frame.shape} and ids {ids.shape} must be (H, W, 3) and (H, W)")
+    out = grey(frame)
+    none = ids < 0
+    out[none] = (0.5 * out[none] + 0.5 * np.asarray(NO_MASKLET_TINT, np.float32)).round().astype(np.uint8)
+    out[masklet_outlines(ids) & ~none] = MASKLET_EDGE
+    if focus is not None and np.asarray(focus).any():
+        out = mark_border(out, np.asarray(focus, bool), FOCUS_COLOUR, thickness=2)
+    return out
+
+
+def masklet_legend(*, focus: str | None = None) -> list:
+    """Legend handles of :func:`masklet_picture`: the masklet border, the no-masklet wash and (named
+    ``focus``) the highlighted masklet."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=np.asarray(MASKLET_EDGE) / 255, lw=1.5, label="masklet border"),
+               Patch(facecolor=np.asarray(NO_MASKLET_TINT) / 255, edgecolor="0.4", label="no masklet")]
+    if focus:
+        handles.append(Line2D([], [], color=np.asarray(FOCUS_COLOUR) / 255, lw=3, label=focus))
+    return handles
+
+
+def small_texts(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN,
+                min_pt: float = MIN_TEXT_PT) -> list[tuple[str, float]]:
+    """The texts of ``fig`` smaller than ``min_pt`` once the saved figure (``bbox_inches="tight"``) is shown at
+    ``page_width_in``: a figure wider than the page is shrunk, and its text with it.
+
+    Returns
+    -------
+    [(text, size in points at the page's width)], smallest first; empty when every drawn text is legible.
+    """
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width_in = fig.get_tightbbox(renderer).width
+    scale = min(1.0, page_width_in / width_in) if width_in > 0 else 1.0
+    tick_texts, drawn_ticks = set(), set()  # ticks past the view keep their label objects, undrawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            tick_texts |= {id(t) for tick in axis.majorTicks + axis.minorTicks for t in (tick.label1, tick.label2)}
+            drawn_ticks |= {id(t) for tick in axis._update_ticks() for t in (tick.label1, tick.label2)}
+    found = []
+    for text in fig.findobj(lambda artist: isinstance(artist, Text)):
+        if not text.get_visible() or not text.get_text().strip() or text.get_window_extent(renderer).width <= 0:
+            continue
+        if id(text) in tick_texts and id(text) not in drawn_ticks:
+            continue
+        size = text.get_fontsize() * scale
+        if size < min_pt - 1e-6:
+            found.append((text.get_text(), round(size, 2)))
+    return sorted(found, key=lambda item: item[1])
 
 
 def fade(image: np.ndarray, amount: float) -> np.ndarray:
@@ -115,9 +229,54 @@ def method_palette(names: Sequence[str]) -> dict[str, str]:
     return {**{n: c for n, c in METHOD_COLOURS.items() if n in names}, **dict(zip(others, deep, strict=True))}
 
 
-def figure_title(fig: plt.Figure, title: str) -> None:
-    """Figure title, wrapped to the figure's width."""
-    fig.suptitle(textwrap.fill(title, width=max(int(fig.get_figwidth() * 9), 40)))
+def figure_title(fig: plt.Figure, title: str, **options: object) -> None:
+    """Figure title, wrapped to the figure's width (``options`` go to ``fig.suptitle``)."""
+    fig.suptitle(textwrap.fill(title, width=max(int(fig.get_figwidth() * 9), 40)), **options)
+
+
+def image_grid(rows: int, cols: int, height: int, width: int, *, legend_rows: Sequence[int] = (),
+               title_lines: int = 1, left_in: float = 0.05, gap_in: float = 0.12,
+               width_in: float = PAGE_WIDTH_IN) -> tuple[plt.Figure, np.ndarray]:
+    """A figure ``width_in`` wide of ``rows x cols`` image panels (frames of ``height x width`` px) placed
+    explicitly: room for ``title_lines`` of panel title above each row, ``left_in`` for row labels, and at the
+    bottom one block per legend of ``legend_rows[k]`` rows (filled by :func:`stack_legends`)."""
+    panel_w = (width_in - left_in - 0.05 - (cols - 1) * gap_in) / cols
+    panel_h = panel_w * height / width
+    title_in = 0.12 + 0.2 * title_lines
+    top_in = 0.5
+    legend_in = sum(_legend_height(n) for n in legend_rows)
+    fig_h = top_in + rows * (panel_h + title_in) + legend_in + 0.05
+    fig = plt.figure(figsize=(width_in, fig_h))
+    axes = np.empty((rows, cols), dtype=object)
+    for r in range(rows):
+        for c in range(cols):
+            bottom = fig_h - (top_in + r * (panel_h + title_in) + title_in + panel_h)
+            ax = fig.add_axes(((left_in + c * (panel_w + gap_in)) / width_in, bottom / fig_h, panel_w / width_in,
+                               panel_h / fig_h))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            axes[r, c] = ax
+    return fig, axes
+
+
+def _legend_height(rows: int) -> float:
+    return 0.12 + 0.24 * rows
+
+
+def stack_legends(fig: plt.Figure, blocks: Sequence[tuple[list, int]]) -> None:
+    """Legends stacked at the bottom, each ``(handles, columns)``, in the blocks :func:`image_grid` left."""
+    fig_h = fig.get_figheight()
+    top = sum(_legend_height(-(-len(h) // n)) for h, n in blocks) + 0.05
+    for handles, ncol in blocks:
+        fig.legend(handles=handles, loc="upper center", ncol=ncol, frameon=False, fontsize=9,
+                   bbox_to_anchor=(0.5, top / fig_h), handlelength=1.4, columnspacing=1.2, borderaxespad=0.1)
+        top -= _legend_height(-(-len(handles) // ncol))
+
+
+def top_title(fig: plt.Figure, title: str) -> None:
+    """The figure title of an :func:`image_grid`, in the room it left at the top."""
+    figure_title(fig, title, y=1 - 0.08 / fig.get_figheight(), va="top")
 
 
 def require_columns(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:

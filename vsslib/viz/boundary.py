@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._draw import set_style
 from ._draw import GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, method_palette, require_columns
 
@@ -26,7 +26,7 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
     Parameters
     ----------
     table : DataFrame[method, ratio, mBIoU, mBIoU_ci_low, mBIoU_ci_high, gain_mBIoU, gain_mBIoU_ci_low,
-        gain_mBIoU_ci_high] in percent (:func:`vsslib.tables.ratio_rows` of
+        gain_mBIoU_ci_high] in percent (:func:`vsslib.study.tables.ratio_rows` of
         :func:`vsslib.analysis.biou_counts_by_dilation`; gains NaN on the baseline's rows).
     title : names the data and the masklet source.
     frame_shape : (H, W); when given, a top axis shows the band width in pixels.
@@ -61,7 +61,7 @@ def plot_trimap(table: pd.DataFrame, *, title: str) -> plt.Figure:
     Parameters
     ----------
     table : DataFrame[method, width, pixels, accuracy, accuracy_ci_low, accuracy_ci_high, gain_accuracy,
-        gain_accuracy_ci_low, gain_accuracy_ci_high] in percent (:func:`vsslib.tables.ratio_rows` of
+        gain_accuracy_ci_low, gain_accuracy_ci_high] in percent (:func:`vsslib.study.tables.ratio_rows` of
         :func:`vsslib.analysis.trimap_counts`).
 
     Returns
@@ -92,7 +92,7 @@ def _value_and_gain(table: pd.DataFrame, key: str, value: str, what: str, *, xla
     bounds = [f"{value}_ci_low", f"{value}_ci_high"]
     gains = [f"gain_{value}", f"gain_{value}_ci_low", f"gain_{value}_ci_high"]
     require_columns(table, ["method", key, value, *bounds, *gains], what)
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.3))
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.0))  # the page's width: text at its size
     colours = method_palette(list(table["method"]))
     for method, part in table.groupby("method", sort=False):
         part = part.sort_values(key)
@@ -107,8 +107,8 @@ def _value_and_gain(table: pd.DataFrame, key: str, value: str, what: str, *, xla
     axes[1].set_title("gain over the baseline", fontsize=10, fontweight="normal")
     for ax in axes:
         ax.set_xlabel(xlabel)
-    axes[0].legend(title="line: mean over seeds\nband: 95 % interval over seeds and videos", title_fontsize=7,
-                   fontsize=8, loc="lower right")
+    axes[0].legend(title="line: mean over seeds\nband: 95 % interval\nover seeds and videos", title_fontsize=8.5,
+                   fontsize=8.5, loc="lower right")
     return fig, axes
 
 
@@ -136,7 +136,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
         shown = shown.reindex(shown["gain_biou"].abs().sort_values(ascending=False).index[:top])
     shown = shown.sort_values("gain_biou", ascending=False, na_position="last")
     height = 0.32 * len(shown) + 2.0
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, height), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, height), sharey=True)
     y = np.arange(len(shown))
     for ax, key, name in ((axes[0], "iou", "IoU"), (axes[1], "biou", "Boundary IoU")):
         values = shown[f"gain_{key}"].to_numpy(dtype=np.float64)
@@ -152,7 +152,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
                 right = v >= 0
                 edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
                 ax.text(edge, k, f" {v:+.1f} (from {base:.0f})" if right else f"{v:+.1f} (from {base:.0f}) ",
-                        va="center", ha="left" if right else "right", fontsize=7, color="0.25")
+                        va="center", ha="left" if right else "right", fontsize=8, color="0.25")
         ax.set_xlabel(f"{name} gain (points)")
         lo_lim, hi_lim = ax.get_xlim()
         ax.set_xlim(lo_lim - 0.35 * (hi_lim - lo_lim), hi_lim + 0.35 * (hi_lim - lo_lim))
@@ -168,7 +168,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
 
 
 def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Accuracy on ground-truth objects of each size bin, one bar per method, objects counted under the bins.
+    """Accuracy on ground-truth objects of each size bin, one bar per method, and each gain with its interval.
 
     Parameters
     ----------
@@ -178,8 +178,10 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
 
     Returns
     -------
-    matplotlib Figure: bars are means over seeds, whiskers 95 % video intervals; above each compared method's
-    bar its gain over the baseline with the gain's interval.
+    matplotlib Figure at the page's width. Top: accuracy (0-100 %) per size bin and method, bars the mean over
+    seeds, whiskers 95 % intervals over seeds and videos, objects counted under the bins. Bottom: each compared
+    method's gain over the baseline (points) with its paired interval, teal where it lies above zero, orange
+    below, grey where it holds zero.
     """
     set_style()
     needed = ["method", "size_bin", "n_objects", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
@@ -188,7 +190,7 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
     methods = list(dict.fromkeys(table["method"]))
     bins = list(dict.fromkeys(table["size_bin"]))
     colours = method_palette(methods)
-    fig, ax = plt.subplots(figsize=(2.2 * len(bins) + 2.5, 4.6))
+    fig, (ax, gain_ax) = plt.subplots(2, 1, figsize=(9.0, 6.2), sharex=True, gridspec_kw={"height_ratios": (2, 1)})
     width = 0.8 / len(methods)
     x = np.arange(len(bins))
     for k, method in enumerate(methods):
@@ -199,26 +201,36 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
                   np.nan_to_num(part["accuracy_ci_high"].to_numpy(dtype=np.float64) - mean)]
         ax.bar(offset, np.nan_to_num(mean), width, color=colours[method], label=method)
         ax.errorbar(offset, np.nan_to_num(mean), yerr=errors, fmt="none", ecolor="0.2", elinewidth=0.8, capsize=2)
-        for j, row in enumerate(part.itertuples()):
-            if np.isfinite(row.gain_accuracy):
-                ax.text(offset[j], np.nan_to_num(row.accuracy_ci_high) + 1.5,
-                        f"{row.gain_accuracy:+.1f}\n[{row.gain_accuracy_ci_low:+.1f},\n"
-                        f"{row.gain_accuracy_ci_high:+.1f}]",
-                        ha="center", va="bottom", fontsize=6.5, color=GAIN_UP if row.gain_accuracy_ci_low > 0
-                        else GAIN_DOWN if row.gain_accuracy_ci_high < 0 else "0.35")
+        gain = part["gain_accuracy"].to_numpy(dtype=np.float64)
+        if not np.isfinite(gain).any():
+            continue
+        low = part["gain_accuracy_ci_low"].to_numpy(dtype=np.float64)
+        high = part["gain_accuracy_ci_high"].to_numpy(dtype=np.float64)
+        for j in np.flatnonzero(np.isfinite(gain)):
+            colour = GAIN_UP if low[j] > 0 else GAIN_DOWN if high[j] < 0 else "0.5"
+            gain_ax.errorbar(offset[j], gain[j], yerr=[[gain[j] - low[j]], [high[j] - gain[j]]], fmt="o",
+                             color=colour, ecolor=colour, elinewidth=1.5, capsize=3, markersize=5)
+            gain_ax.annotate(f"{gain[j]:+.1f}", (offset[j], high[j]), textcoords="offset points", xytext=(0, 3),
+                             ha="center", va="bottom", fontsize=8, color=colour)
+        gain_ax.plot([], [], "s", color=colours[method], label=method)
     objects = table.drop_duplicates("size_bin").set_index("size_bin")["n_objects"].reindex(bins)
-    ax.set_xticks(x, [f"{b}\n{n:,.0f} objects" for b, n in zip(bins, objects, strict=True)])
-    ax.set_xlabel("object area in one frame (pixels)")
-    ax.set_ylabel("mean pixel accuracy on the object (%)")
-    ax.set_ylim(0, 135)
-    ax.legend(loc="upper left", ncols=min(len(methods), 3), fontsize=8,
-              title="bars: mean over seeds; whiskers: 95 % interval; text: gain [interval]", title_fontsize=7)
+    gain_ax.set_xticks(x, [f"{b}\n{n:,.0f} objects" for b, n in zip(bins, objects, strict=True)])
+    gain_ax.set_xlabel("object area in one frame (pixels)")
+    gain_ax.axhline(0, color="0.2", lw=0.8)
+    gain_ax.set_ylabel("gain over the\nbaseline (points)")
+    gain_ax.margins(y=0.25)
+    ax.set_ylabel("mean pixel accuracy\non the object (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(loc="upper left", ncols=min(len(methods), 3), fontsize=8.5, frameon=True)
+    fig.text(0.99, 0.005, "bars and dots: mean over seeds; whiskers: 95 % interval over seeds and videos (gains "
+             "paired); teal/orange: the interval excludes zero", ha="right", va="bottom", fontsize=8, color="0.35")
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 
 
-def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: int = 6) -> plt.Figure:
+def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: int = 6,
+                      key_every: int | None = None) -> plt.Figure:
     """VC_n of every window, one panel per video (the first ``max_videos``), baseline and refined lines.
 
     Parameters
@@ -227,6 +239,13 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
         output times 100, or its mean over seeds); optional ``vc_baseline_sd`` / ``vc_refined_sd`` (sd over
         seeds) are drawn as dashed lines at mean ± sd.
     n : the window length, for the axis label.
+    key_every : the masklets' window length: the windows of n frames that contain a masklet key frame (a
+        multiple of ``key_every``, not 0) are shaded grey, where masklets are proposed anew.
+
+    Returns
+    -------
+    matplotlib Figure at the page's width, each panel titled with its video and both means; a note says how
+    many of the table's videos are shown.
     """
     set_style()
     require_columns(table, ["video", "window_start", "vc_baseline", "vc_refined"], "plot_vc_over_time")
@@ -235,13 +254,15 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
         raise ParameterError(f"plot_vc_over_time: no windows to draw (videos shorter than n={n} frames?)")
     cols = min(3, len(videos))
     rows = -(-len(videos) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 2.8 * rows), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.5 * rows + 0.9), squeeze=False, sharey=True)
     for ax, video in zip(axes.flat, videos):
         part = table[table["video"] == video]
+        if key_every:
+            for key_frame in range(key_every, int(part["window_start"].max()) + n, key_every):
+                ax.axvspan(key_frame - n + 0.5, key_frame + 0.5, color="0.85", lw=0, zorder=0)
         for key in ("baseline", "refined"):
             values = part[f"vc_{key}"]
-            ax.plot(part["window_start"], values, color=METHOD_COLOURS[key], lw=1.6,
-                    label=f"{key} (mean {np.nanmean(values):.1f})")
+            ax.plot(part["window_start"], values, color=METHOD_COLOURS[key], lw=1.6, label=key)
             if f"vc_{key}_sd" in part.columns and part[f"vc_{key}_sd"].notna().any():
                 spread = part[f"vc_{key}_sd"]
                 ax.plot(part["window_start"], values - spread, color=METHOD_COLOURS[key], lw=0.6, ls="--")
@@ -250,17 +271,25 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
                         where=part["vc_refined"] >= part["vc_baseline"], color=GAIN_UP, alpha=0.15, lw=0)
         ax.fill_between(part["window_start"], part["vc_baseline"], part["vc_refined"],
                         where=part["vc_refined"] < part["vc_baseline"], color=GAIN_DOWN, alpha=0.25, lw=0)
-        ax.set_title(str(video), fontsize=9, fontweight="normal")
-        ax.set_xlabel("first frame of the window")
-        ax.legend(fontsize=7, loc="lower left")
+        ax.set_title(f"{video}\nmeans: {np.nanmean(part['vc_baseline']):.1f} / {np.nanmean(part['vc_refined']):.1f}",
+                     fontsize=9, fontweight="normal")
+        ax.set_xlabel("first frame of the window", fontsize=9)
+        ax.set_xlim(part["window_start"].min() - 0.5, part["window_start"].max() + 0.5)  # shading never widens it
     for ax in axes.flat[len(videos):]:
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"VC{n} (%)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if key_every:
+        handles.append(Patch(color="0.85", label=f"window holds a masklet key frame (every {key_every})"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8.5,
+               bbox_to_anchor=(0.5, 0.04))
+    total = table["video"].nunique()
+    note = f"the first {len(videos)} of {total} videos; titles: mean baseline / refined"
     if any(f"vc_{key}_sd" in table.columns for key in ("baseline", "refined")):
-        fig.text(0.99, 0.01, "lines: mean over seeds; dashed: mean ± sd over seeds", ha="right", va="bottom",
-                 fontsize=7, color="0.35")
+        note += "; lines: mean over seeds, dashed: mean ± sd over seeds"
+    fig.text(0.5, 0.0, note, ha="center", va="bottom", fontsize=8, color="0.35")
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 

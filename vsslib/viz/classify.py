@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._draw import overlay
-from ._draw import METHOD_COLOURS
+from ._draw import (METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture, stack_legends,
+                    top_title)
 
 __all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks", "masklet_outlines"]
 
@@ -90,8 +89,8 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
 
     Parameters
     ----------
-    table : long table with columns ``class``, ``method`` and ``iou`` (in [0, 1]; NaN = class absent,
-        written "n/a"). Classes and methods appear in the order of their first row.
+    table : long table with columns ``class``, ``method`` and ``iou`` (percent, 0-100, as every score of the
+        study; NaN = class absent, written "n/a"). Classes and methods appear in the order of their first row.
     title : figure title (name the dataset and masklet source).
 
     Returns
@@ -116,16 +115,16 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
         offset = (k - (len(methods) - 1) / 2) * bar
         mean = np.nanmean(values) if np.isfinite(values).any() else np.nan
         ax.barh(positions + offset, np.nan_to_num(values, nan=0.0), height=bar, color=colours[method],
-                label=f"{method}\n(mean {mean:.3f})")
+                label=f"{method}\n(mean {mean:.1f} %)")
         for position in positions[np.isnan(values)] + offset:
-            ax.text(0.005, position, "n/a", va="center", ha="left", fontsize=7, color="0.45")
+            ax.text(0.5, position, "n/a", va="center", ha="left", fontsize=8, color="0.45")
     ax.set_yticks(positions, labels=[str(c) for c in classes])
     ax.invert_yaxis()  # first class on top
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("IoU (n/a: class absent from both ground truth and prediction)")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("IoU (%; n/a: class absent from both ground truth and prediction)")
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8, labelspacing=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5, labelspacing=0.9)
     fig.tight_layout()
     return fig
 
@@ -173,7 +172,8 @@ def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, 
 
     Returns
     -------
-    matplotlib Figure. Masklet outlines are drawn in white; pixels outside every masklet keep the frame.
+    matplotlib Figure at the page's width: the masklets as outlines on the grey frame, each masklet painted in
+    its predicted class, and the ground truth; pixels outside every masklet washed pale orange (legend).
     """
     from ..classify import combine
 
@@ -185,48 +185,25 @@ def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, 
     if gt is not None and np.shape(gt) != masklets.shape:
         raise ParameterError(f"plot_pooled_masks: gt of shape {np.shape(gt)} and masklets {masklets.shape} differ")
     painted = combine(masklets[None], ids, classes)[0]
-    outlines = masklet_outlines(masklets)
-    ids_here = np.unique(masklets[masklets >= 0])
-    rng_colours = _id_colours(ids_here)
-    index = np.searchsorted(ids_here, masklets)
-    id_image = np.where((masklets >= 0)[..., None], rng_colours[np.minimum(index, max(len(ids_here) - 1, 0))],
-                        frame).astype(np.uint8) if len(ids_here) else frame.copy()
-    panels = {f"masklets ({len(ids_here)})": _blend(frame, id_image, masklets >= 0, alpha),
-              "classified masklets": overlay(frame, painted, palette, alpha=alpha)}
+    none = masklets < 0
+    classified = overlay(frame, painted, palette, alpha=alpha)
+    classified[none] = masklet_picture(frame, masklets)[none]  # outside every masklet: as in the masklet panel
+    panels = {f"masklets ({len(np.unique(masklets[~none]))})": masklet_picture(frame, masklets),
+              "each masklet in the class\nthe MLP gave it": classified}
     if gt is not None:
         panels["ground truth"] = overlay(frame, np.asarray(gt), palette, alpha=alpha)
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.6 * frame.shape[0] / frame.shape[1] + 1.0))
-    for ax, (name, image) in zip(np.atleast_1d(axes), panels.items()):
-        image = image.copy()
-        if name != "ground truth":
-            image[outlines] = 255
-        ax.imshow(image)
-        ax.set_title(name)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
     shown = np.unique(painted[painted != 255])
     if gt is not None:
         shown = np.union1d(shown, np.unique(np.asarray(gt)[np.asarray(gt) != 255]))
-    if class_names is not None and shown.size:
-        handles = [Patch(facecolor=np.asarray(palette[c]) / 255.0, edgecolor="none",
-                         label=str(class_names[c])) for c in shown if c < len(class_names)]
-        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), frameon=False, fontsize=8,
-                   bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.08 if class_names is not None and shown.size else 0, 1, 1))
+    handles = legend_patches(class_names, palette, [int(c) for c in shown if c < len(class_names)]) \
+        if class_names is not None else []
+    handles += masklet_legend()
+    ncol = min(len(handles), 6)
+    fig, axes = image_grid(1, len(panels), frame.shape[0], frame.shape[1], legend_rows=[-(-len(handles) // ncol)],
+                           title_lines=2)
+    for ax, (name, image) in zip(axes.flat, panels.items(), strict=True):
+        ax.imshow(image)
+        ax.set_title(name, fontsize=10)
+    stack_legends(fig, [(handles, ncol)])
+    top_title(fig, title)
     return fig
-
-
-def _id_colours(ids: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8 colours for masklet ids, a fixed function of the id (so a masklet keeps its colour)."""
-    hue = (np.asarray(ids, np.float64) * 0.618033988749895) % 1.0
-    hsv = np.stack([hue * 179, np.full_like(hue, 200), np.full_like(hue, 230)], axis=-1).astype(np.uint8)
-    return cv2.cvtColor(hsv[None], cv2.COLOR_HSV2RGB)[0] if len(hsv) else np.zeros((0, 3), np.uint8)
-
-
-def _blend(frame: np.ndarray, colour: np.ndarray, where: np.ndarray, alpha: float) -> np.ndarray:
-    out = np.where(where[..., None], (1 - alpha) * frame.astype(np.float32) + alpha * colour.astype(np.float32),
-                   frame.astype(np.float32))
-    return out.round().astype(np.uint8)
-

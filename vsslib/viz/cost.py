@@ -67,11 +67,18 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     cost : :class:`vsslib.analysis.SAM2Cost`.
     title : names the model, the device and the weights (random weights: compute is the same, but the
         number of masks kept is not, hence seeded masks for propagation).
+
+    Returns
+    -------
+    matplotlib Figure at the page's width: the generator's seconds per key frame by grid and the cost per video
+    frame by grid and window (top), the propagation's seconds per frame of a window (bottom).
     """
     set_style()
     gen, frames, prop = cost.generator, cost.frames, cost.propagation
     n_objects = int(cost.settings["n_objects"])
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1.3, 1]})
+    fig = plt.figure(figsize=(9.0, 8.0))  # the page's width: two panels above, propagation below
+    grid = fig.add_gridspec(2, 2, width_ratios=(1, 1.15))
+    axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, :]), fig.add_subplot(grid[0, 1])]
     ax = axes[0]
     x = np.arange(len(gen))
     predicted = gen["extrapolated"].to_numpy(bool) if "extrapolated" in gen else np.zeros(len(gen), bool)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 __all__ = ["plot_samples", "plot_class_frequencies", "plot_object_sizes", "label_overlay"]
 
@@ -215,7 +215,7 @@ def plot_object_sizes(objects: pd.DataFrame, title: str, *, bins: int = 30) -> F
     speeds = objects["speed"].to_numpy(np.float64)
     speeds = speeds[np.isfinite(speeds)]  # NaN: an object seen in one frame only has no speed
     with _style():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.6))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6))
         left.hist(areas, bins=np.logspace(0, np.log10(areas.max() + 1), bins), color="#457b9d")
         left.set_xscale("log")
         left.set_xlabel("mean object area (pixels, log scale)")

@@ -13,11 +13,12 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._draw import colorize, set_style
-from ._draw import fade, figure_title, mark_border, require_columns
-from .masks import overlay_masklets
+from ._draw import (fade, figure_title, image_grid, legend_patches, mark_border, masklet_legend, masklet_picture,
+                    require_columns, stack_legends, top_title)
 
 __all__ = ["CAUSE_LABELS", "CAUSE_REMEDIES", "CLASSICAL_CAUSE_REMEDIES", "remedy", "plot_failure_causes",
            "plot_failure_panel"]
@@ -57,7 +58,6 @@ def remedy(cause: str, source: str) -> str:
     return table[cause]
 _CAUSE_COLOURS = {"late_entry": "#e9c46a", "small_or_thin": "#f4a261", "drift": "#e76f51", "drift_vote": "#f28482",
                   "spanning": "#9b5de5", "leak": "#2a9d8f", "wrong_majority": "#264653", "other": "#6c757d"}
-_CULPRIT = (255, 40, 40)  # red: the masklet blamed
 
 
 def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float | None = None) -> plt.Figure:
@@ -81,7 +81,7 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
     """
     set_style()
     require_columns(summary, ["cause", "events", "pixels", "pixel_share", "miou_cost"], "plot_failure_causes")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(summary) + 1.9), sharey=True,
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 0.72 * len(summary) + 2.1), sharey=True,
                              gridspec_kw={"width_ratios": (1.4, 1)})
     y = np.arange(len(summary))
     colours = [_CAUSE_COLOURS.get(c, "0.6") for c in summary["cause"]]
@@ -93,20 +93,20 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
         axes[0].text(share[k] - 1 if inside else min(share_high[k] + 1, 88), k, f"{share[k]:.1f} %", va="center",
                      ha="right" if inside else "left", fontsize=8, color="white" if inside else "0.2")
     axes[0].set_xlim(0, 100)
-    axes[0].set_xlabel("share of the damaged pixels (%)\n(damaged: baseline right, refined wrong)")
+    axes[0].set_xlabel("share of the damaged pixels (%)\n(damaged: baseline right,\nrefined wrong)")
     cost = summary["miou_cost"].to_numpy(dtype=np.float64)
     cost_high = _whiskers(axes[1], summary, "miou_cost", y)
     axes[1].barh(y, cost, color=colours, zorder=1)
     top = max(np.nanmax(cost_high, initial=0.0), total_cost if total_cost is not None else 0.0, 0.01)
     for k, v in enumerate(cost):
         axes[1].text(max(cost_high[k], v) + 0.01 * top, k, f"{v:.2f}", va="center", fontsize=8)
-    axes[1].set_xlabel("mIoU cost (points)\n(regained by restoring the baseline there)")
+    axes[1].set_xlabel("mIoU cost (points)\n(regained by restoring\nthe baseline there)")
     if total_cost is not None:
         axes[1].axvline(total_cost, color="0.3", ls="--", lw=1)
         axes[1].text(total_cost, 1.0, f"all causes at once: {total_cost:.2f} ",
                      transform=axes[1].get_xaxis_transform(), fontsize=8, va="bottom", ha="right", color="0.3")
     axes[1].set_xlim(min(0.0, np.nanmin(summary.get("miou_cost_ci_low", cost), initial=0.0)), top * 1.25)
-    axes[0].set_yticks(y, [f"{CAUSE_LABELS.get(row.cause, str(row.cause).replace('_', ' '))}\n"
+    axes[0].set_yticks(y, [f"{textwrap.fill(CAUSE_LABELS.get(row.cause, str(row.cause).replace('_', ' ')), 28)}\n"
                            f"{row.pixels:,.0f} px, {row.events:,.0f} events"
                            for row in summary.itertuples(index=False)])
     axes[0].invert_yaxis()
@@ -114,9 +114,9 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
         ax.grid(axis="y", visible=False)
     if "pixel_share_ci_low" in summary.columns:
         fig.text(0.99, 0.01, "bars: mean over seeds; whiskers: 95 % interval over seeds and videos", ha="right",
-                 va="bottom", fontsize=7, color="0.35")
+                 va="bottom", fontsize=8, color="0.35")
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))  # room for the note under the panels
     return fig
 
 
@@ -132,7 +132,8 @@ def _whiskers(ax: plt.Axes, summary: pd.DataFrame, column: str, y: np.ndarray) -
     return np.fmax(values, high)
 
 
-def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarray, *, title: str) -> plt.Figure:
+def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarray, *, title: str,
+                       class_names: Sequence[str] | None = None) -> plt.Figure:
     """One row per failure example: frame, ground truth, baseline, masklets, refined.
 
     Parameters
@@ -140,29 +141,33 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
     examples : mappings with ``"image"`` (H, W, 3) uint8, ``"gt"``, ``"baseline"``, ``"refined"`` (H, W)
         label maps, ``"masklets"`` (H, W) int32, and the row of ``FailureReport.examples``: ``"video"``,
         ``"frame"`` (index), ``"cause"``, ``"masklet"`` (id, -1 = none), ``"pixels"``.
-    palette : (C, 3) uint8.
+    palette : (C, 3) uint8. class_names : C names for the class legend (the classes in the examples' maps).
 
-    Notes
-    -----
-    The blamed masklet is outlined in red (the other masklets faded); on the refined panel its damaged
-    pixels (baseline right, refined wrong; all damaged pixels when no masklet is blamed) keep their colour,
-    outlined in black, and the rest is faded.
+    Returns
+    -------
+    Figure at the page's width, each row's cause, video, frame and damage written beside it. The masklets are
+    drawn as outlines on the grey frame (:func:`vsslib.viz._draw.masklet_picture`), the blamed one in orange;
+    on the refined panel its damaged pixels (baseline right, refined wrong; all damaged pixels when no masklet
+    is blamed) keep their colour, outlined in black, and the rest is faded.
     """
     set_style()
     if not examples:
         raise ParameterError("plot_failure_panel: no examples to draw")
     height, width = np.asarray(examples[0]["gt"]).shape
-    fig, axes = plt.subplots(len(examples), 5, figsize=(17, len(examples) * (3.0 * height / width + 0.35) + 0.5),
-                             squeeze=False)
-    names = ["frame", "ground truth", "baseline", "masklets (blamed one in red)",
-             "refined (its damage bright, rest faded)"]
+    present = sorted(set().union(*(np.unique(np.asarray(ex[k])).tolist() for ex in examples
+                                   for k in ("gt", "baseline", "refined"))) - {255})
+    handles = (legend_patches(class_names, palette, present) if class_names is not None else []) + [
+        *masklet_legend(focus="blamed masklet"),
+        Patch(facecolor="white", edgecolor="black", lw=1.5, label="damage it caused (refined)")]
+    ncol = 5
+    fig, axes = image_grid(len(examples), 5, height, width, legend_rows=[-(-len(handles) // ncol)], title_lines=2,
+                           left_in=1.75, gap_in=0.08)
+    names = ["frame", "ground truth", "baseline", "masklets\n(blamed one orange)", "refined (its damage\nbright, rest faded)"]
     for r, ex in enumerate(examples):
         gt, base, ref, ids = (np.asarray(ex[k]) for k in ("gt", "baseline", "refined", "masklets"))
         damaged = (gt != 255) & (base == gt) & (ref != gt)
         blamed = ids == ex["masklet"] if ex["masklet"] >= 0 else np.zeros(ids.shape, bool)
-        masks = overlay_masklets(ex["image"], ids)
-        masks = np.where(blamed[..., None] | (ids < 0)[..., None], masks, fade(masks, 0.45))
-        masks = mark_border(masks, blamed, _CULPRIT, thickness=2)
+        masks = masklet_picture(ex["image"], ids, focus=blamed)
         focus = damaged & blamed if ex["masklet"] >= 0 else damaged
         refined = colorize(ref, palette)
         refined = mark_border(np.where(focus[..., None], refined, fade(refined, 0.7)), focus, (0, 0, 0))
@@ -170,15 +175,12 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
         for c, image in enumerate(images):
             ax = axes[r, c]
             ax.imshow(image)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
             if r == 0:
                 ax.set_title(names[c], fontsize=9)
-        cause = textwrap.fill(CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"])), width=22)
+        cause = textwrap.fill(CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"])), width=24)
         # horizontal, beside its own row: a rotated label taller than the row runs into the neighbours
         axes[r, 0].set_ylabel(f"{cause}\n{ex['video']} frame {ex['frame']}\n{ex['pixels']:,} px damaged",
-                              fontsize=9, rotation=0, ha="right", va="center", labelpad=8)
-    figure_title(fig, title)
-    fig.tight_layout()
+                              fontsize=8.5, rotation=0, ha="right", va="center", labelpad=5)
+    stack_legends(fig, [(handles, ncol)])
+    top_title(fig, title)
     return fig

@@ -1,4 +1,4 @@
-"""Plots of gains with their 95 % intervals over seeds and videos (tables of :mod:`vsslib.tables`)."""
+"""Plots of gains with their 95 % intervals over seeds and videos (tables of :mod:`vsslib.study.tables`)."""
 
 from __future__ import annotations
 

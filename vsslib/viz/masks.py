@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 
 __all__ = ["masklet_colors", "masklet_outlines", "overlay_masklets", "plot_masklet_strip", "plot_masklet_lifespans"]
 

@@ -15,41 +15,53 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._draw import overlay, set_style
-from ._draw import (GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, legend_patches, outline_errors,
-                    require_columns)
-from .masks import masklet_outlines, overlay_masklets
+from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid,
+                    legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns, top_title)
+from .masks import masklet_outlines
 
 __all__ = ["plot_steps", "plot_gains", "plot_quality_sweep", "oracle_strength_note", "animate_refinement"]
 
 
 def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets: np.ndarray, refined: np.ndarray,
                palette: np.ndarray, class_names: Sequence[str], *, title: str) -> plt.Figure:
-    """The refiner on one frame: frame, ground truth, baseline, masklets, refined (errors outlined in red).
+    """The refiner on one frame: frame, ground truth, baseline, masklets, refined, errors outlined.
 
     Parameters
     ----------
     frame : (H, W, 3) uint8. gt, baseline, refined : (H, W) label maps. masklets : (H, W) int32 ids.
     palette : (C, 3) uint8. class_names : C names (the legend lists the classes in the ground truth).
+
+    Returns
+    -------
+    Figure of two rows at the page's width: frame, ground truth, baseline; masklets (outlines on the grey
+    frame, :func:`vsslib.viz._draw.masklet_picture`), refined, and the legend. Wrong pixels are outlined in
+    :func:`vsslib.viz._draw.error_colour`, a colour no class of ``palette`` comes near.
     """
     set_style()
     height, width = np.asarray(gt).shape
-    fig, axes = plt.subplots(1, 5, figsize=(14, 2.7 * height / width + 1.3))  # page-wide: text stays legible
+    error_name, error_rgb = error_colour(palette)
     panels = [("frame", frame), ("ground truth", overlay(frame, gt, palette, alpha=0.7)),
-              ("baseline (errors in red)", outline_errors(overlay(frame, baseline, palette, alpha=0.7), baseline, gt)),
-              (f"masklets ({len(np.unique(masklets[masklets >= 0]))})", overlay_masklets(frame, masklets)),
-              ("refined (errors in red)", outline_errors(overlay(frame, refined, palette, alpha=0.7), refined, gt))]
-    for ax, (name, image) in zip(axes, panels, strict=True):
+              (f"baseline (errors in {error_name})",
+               outline_errors(overlay(frame, baseline, palette, alpha=0.7), baseline, gt, palette)),
+              (f"masklets ({len(np.unique(masklets[masklets >= 0]))})", masklet_picture(frame, masklets)),
+              (f"refined (errors in {error_name})",
+               outline_errors(overlay(frame, refined, palette, alpha=0.7), refined, gt, palette))]
+    fig, axes = image_grid(2, 3, height, width)
+    for ax, (name, image) in zip(axes.flat, panels, strict=False):
         ax.imshow(image)
-        ax.set_title(name)
-        ax.axis("off")
+        ax.set_title(name, fontsize=10)
     present = sorted(set(np.unique(gt).tolist()) - {255})
-    fig.legend(handles=legend_patches(class_names, palette, present), loc="lower center",
-               ncol=min(len(present), 10), frameon=False, bbox_to_anchor=(0.5, 0.0), fontsize=11)
-    figure_title(fig, title)
-    fig.tight_layout(rect=(0, 0.1 * (1 + (len(present) - 1) // 10), 1, 1))
+    handles = legend_patches(class_names, palette, present) + [
+        Patch(facecolor="none", edgecolor=np.asarray(error_rgb) / 255, lw=2, label=f"wrong pixels ({error_name})"),
+        *masklet_legend()]
+    axes[1, 2].set_axis_off()
+    axes[1, 2].legend(handles=handles, loc="center", ncol=2, frameon=False, fontsize=9, handlelength=1.3,
+                      columnspacing=0.8)
+    top_title(fig, title)
     return fig
 
 
@@ -158,7 +170,7 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
     ----------
     frames : (T, H, W, 3) uint8.
     gt, baseline, refined : (T, H, W) label maps; 255 = none.
-    masklets : (T, H, W) int32 ids, -1 = none; their borders are drawn in white on the refined panel.
+    masklets : (T, H, W) int32 ids, -1 = none; their borders are drawn dark on the refined panel.
     palette : (C, 3) uint8 class colours. class_names : C names (the legend lists the classes present).
     fps : frames per second (GIF delays are whole hundredths of a second).
     alpha : opacity of the label colours over the frame.
@@ -169,7 +181,8 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
     Returns
     -------
     GIF bytes that depend on the inputs only: one global palette (class colours first), no dithering, no
-    timestamps. Wrong pixels (ground truth not ignored) of the baseline and refined panels are outlined in red.
+    timestamps. Wrong pixels (ground truth not ignored) of the baseline and refined panels are outlined in the
+    error colour (:func:`vsslib.viz._draw.error_colour`, named in the legend).
     """
     from PIL import Image, ImageDraw, ImageFont
 
@@ -190,8 +203,10 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
     height, width = frames.shape[1] * scale, frames.shape[2] * scale
     total_width = 3 * width + 2 * gap
     present = sorted(set(np.unique(arrays["gt"]).tolist()) - {255})
-    legend = _legend_strip(present, palette, class_names, total_width, font)
-    titles = {"gt": "ground truth", "baseline": "baseline", "refined": "refined (masklets in white)"}
+    error_name, error_rgb = error_colour(palette)
+    extras = [(error_rgb, f"wrong pixels ({error_name})"), (MASKLET_EDGE, "masklet border (refined)")]
+    legend = _legend_strip(present, palette, class_names, total_width, font, extras=extras)
+    titles = {"gt": "ground truth", "baseline": "baseline", "refined": "refined"}
     pictures = []
     for t in range(0, len(frames), every):
         canvas = Image.new("RGB", (total_width, header + height + legend.height), (255, 255, 255))
@@ -199,16 +214,16 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
         for k, key in enumerate(("gt", "baseline", "refined")):
             image = overlay(frames[t], arrays[key][t], palette, alpha=alpha)
             if key != "gt":
-                image = outline_errors(image, arrays[key][t], arrays["gt"][t])
+                image = outline_errors(image, arrays[key][t], arrays["gt"][t], palette)
             if key == "refined":
-                image[masklet_outlines(arrays["masklets"][t])] = 255
+                image[masklet_outlines(arrays["masklets"][t])] = MASKLET_EDGE
             image = image.repeat(scale, axis=0).repeat(scale, axis=1)
             left = k * (width + gap)
             canvas.paste(Image.fromarray(image), (left, header))
             draw.text((left + 3, 2), f"{titles[key]} | frame {t}", fill=(20, 20, 20), font=font)
         canvas.paste(legend, (0, header + height))
         pictures.append(canvas)
-    palette_image = _gif_palette(pictures[0], palette)
+    palette_image = _gif_palette(pictures[0], palette, [error_rgb, MASKLET_EDGE])
     images = [p.quantize(palette=palette_image, dither=Image.Dither.NONE) for p in pictures]
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps),
@@ -217,12 +232,14 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
 
 
 def _legend_strip(present: Sequence[int], palette: np.ndarray, class_names: Sequence[str], width: int,
-                  font: object) -> object:
-    """A white strip with a colour box and the name of every class in ``present``, wrapped to ``width``."""
+                  font: object, *, extras: Sequence[tuple[Sequence[int], str]] = ()) -> object:
+    """A white strip with a colour box and the name of every class in ``present`` (then each ``(colour, name)``
+    of ``extras``), wrapped to ``width``."""
     from PIL import Image, ImageDraw
 
     box, pad, row_height = 14, 6, 22
-    items = [(c, str(class_names[c])) for c in present]
+    items = [(tuple(int(v) for v in palette[c]), str(class_names[c])) for c in present]
+    items += [(tuple(int(v) for v in colour), name) for colour, name in extras]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     rows, x = 1, pad
     for _, name in items:
@@ -233,23 +250,25 @@ def _legend_strip(present: Sequence[int], palette: np.ndarray, class_names: Sequ
     strip = Image.new("RGB", (width, rows * row_height + pad), (255, 255, 255))
     draw = ImageDraw.Draw(strip)
     x, y = pad, pad // 2
-    for c, name in items:
+    for colour, name in items:
         step = box + 4 + int(draw.textlength(name, font=font)) + 2 * pad
         if x + step > width and x > pad:
             x, y = pad, y + row_height
-        draw.rectangle((x, y + 2, x + box, y + 2 + box), fill=tuple(int(v) for v in palette[c]), outline=(60, 60, 60))
+        draw.rectangle((x, y + 2, x + box, y + 2 + box), fill=colour, outline=(60, 60, 60))
         draw.text((x + box + 4, y), name, fill=(20, 20, 20), font=font)
         x += step
     return strip
 
 
-def _gif_palette(first: object, palette: np.ndarray) -> object:
-    """One 256-colour palette for every frame: the class colours, then a median cut of the first frame."""
+def _gif_palette(first: object, palette: np.ndarray, marks: Sequence[Sequence[int]]) -> object:
+    """One 256-colour palette for every frame: the class colours, white, the ``marks`` colours (errors,
+    masklet borders), then a median cut of the first frame."""
     from PIL import Image
 
-    cut = first.quantize(colors=256 - len(palette) - 2, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    cut = first.quantize(colors=256 - len(palette) - 1 - len(marks), method=Image.Quantize.MEDIANCUT,
+                         dither=Image.Dither.NONE)
     colours = [tuple(int(v) for v in c) for c in np.asarray(palette, np.uint8)]
-    colours += [(255, 255, 255), (230, 30, 30)]
+    colours += [(255, 255, 255), *(tuple(int(v) for v in c) for c in marks)]
     rest = cut.getpalette()[: 3 * (256 - len(colours))]
     flat = [v for c in colours for v in c] + rest
     flat += [0] * (768 - len(flat))

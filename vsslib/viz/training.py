@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from ..errors import ParameterError
+from ..base.errors import ParameterError
 from ._draw import overlay
 
 __all__ = ["plot_loss_curves", "plot_boundary_closeup"]

@@ -3,18 +3,18 @@
 ``params/default.yaml`` is the embedded default (the generated benchmark), ``params/sam2-vspw.yaml`` the
 paper's setting. A YAML file holds one mapping per section (``data``, ``baselines``, ``masklets``, ...); a
 key it leaves out keeps the default declared here, and an unknown key or an impossible value stops with a
-:class:`~vsslib.errors.ParameterError` that names the file, the dotted key and the valid choices.
+:class:`~vsslib.base.errors.ParameterError` that names the file, the dotted key and the valid choices.
 
 Every consumer reads these objects: the notebooks (through :class:`vsslib.study.Study`), the command line
 (its option defaults are these defaults; a test keeps them equal) and the run layer (through the one
-translation :func:`vsslib.specs.masklet_settings`). Folders are plain settings, resolved against the
+translation :func:`vsslib.study.specs.masklet_settings`). Folders are plain settings, resolved against the
 repository root by :meth:`StudySettings.folder`; nothing is read from environment variables here.
 
 The masklet knobs are not declared here: the sections :data:`MaskletSettings` and :data:`SAM2Section` are
 made from the fields of the components that use them (:class:`vsslib.masks.WindowSettings`,
 :class:`vsslib.masks.SAM2Settings` and its generator settings), with their annotations and defaults, and
 are validated by those components. Each such field records where it is declared (``"declared_in"`` in its
-metadata), which is how :func:`vsslib.specs.masklet_settings` gives a knob only to the sources that have it.
+metadata), which is how :func:`vsslib.study.specs.masklet_settings` gives a knob only to the sources that have it.
 
 Notebook parameter cells hold ``params_file``, ``results_dir`` and a few knobs a reader turns; those knobs
 are named in :data:`NOTEBOOK_KNOBS`, each mapped to its dotted settings key.
@@ -33,9 +33,9 @@ from typing import Any
 
 import yaml
 
-from .data.vspw import SPLITS
-from .errors import ParameterError
-from .masks import SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
+from ..data.vspw import SPLITS
+from ..base.errors import ParameterError
+from ..masks import SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
 
 __all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Section", "MaskletSettings", "RefinerSettings",
            "ClassifierSettings", "MetricSettings", "CostSettings", "RunSettings", "StudySettings",
@@ -244,10 +244,17 @@ NOTEBOOK_KNOBS: dict[str, str] = {
     "max_videos": "data.max_videos",
     "workers": "run.workers",
     "vote": "refiner.vote",
+    "window": "masklets.window",
+    "dilation_ratio": "metrics.dilation_ratio",
+    "strengths": "masklets.oracle.strengths",
+    "epochs": "classifier.epochs",
+    "grids": "cost.grids",
+    "points_per_side": "masklets.sam2.points_per_side",
     "device": "masklets.sam2.device",
     "sam2_checkpoint": "masklets.sam2.checkpoint",
 }
-"""Notebook parameter names (besides ``params_file`` and ``results_dir``) and the settings they set."""
+"""Notebook parameter names (besides ``params_file`` and ``results_dir``) and the settings they set. A
+notebook's parameters cell gives each of its knobs the default ``None``: the value of the settings file."""
 
 
 def setting_keys(cls: type = StudySettings, prefix: str = "") -> list[str]:

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .._io import write_json_atomic
-from ..errors import DataError
+from ...base.io import write_json_atomic
+from ...base.errors import DataError
 
 __all__ = ["Scores", "VideoRecord", "RunResult", "summarise", "write_metrics", "jsonable"]
 
@@ -29,6 +29,8 @@ class Scores:
     """The study's metrics of one variant over a set of videos (fractions in [0, 1]; NaN where undefined).
 
     ``miou`` averages classes with a non-zero union (mmsegmentation), ``miou_present`` as VSPW's evaluator;
+    ``mvc8``, ``mvc16`` are VSPW's video consistency and ``mvcc8``, ``mvcc16`` correct consistency (VC that also
+    asks for the right class, :mod:`vsslib.metrics.consistency`);
     ``iou`` and ``biou`` are per class; ``seconds_per_frame`` maps each stage that produced this variant to
     its mean seconds per frame, and ``fps`` is one over their sum.
     """
@@ -38,6 +40,8 @@ class Scores:
     mbiou: float
     mvc8: float
     mvc16: float
+    mvcc8: float
+    mvcc16: float
     iou: list[float]
     biou: list[float]
     seconds_per_frame: dict[str, float] = field(default_factory=dict)
@@ -49,9 +53,9 @@ class Scores:
         return 1.0 / total if total > 0 else float("inf")
 
     def percent(self) -> dict[str, float]:
-        """The headline metrics in percent: ``{"mIoU", "mBIoU", "mVC8", "mVC16"}``."""
+        """The headline metrics in percent: ``{"mIoU", "mBIoU", "mVC8", "mVC16", "mVCc8", "mVCc16"}``."""
         return {"mIoU": 100 * self.miou, "mBIoU": 100 * self.mbiou, "mVC8": 100 * self.mvc8,
-                "mVC16": 100 * self.mvc16}
+                "mVC16": 100 * self.mvc16, "mVCc8": 100 * self.mvcc8, "mVCc16": 100 * self.mvcc16}
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class RunResult:
 
 
 def _merged_scores(counts: Sequence[Mapping[str, np.ndarray]]) -> dict[str, Any]:
-    from ..metrics import MetricAccumulator
+    from ...metrics import MetricAccumulator
 
     if not counts:
         raise DataError("no videos to score: the split is empty")
@@ -130,7 +134,8 @@ def summarise(records: Sequence[VideoRecord], stages: Mapping[str, Sequence[str]
         per_frame = {stage: sum(r.seconds[stage] for r in records) / frames for stage in variant_stages}
         out[variant] = Scores(miou=float(values["miou"]), miou_present=float(values["miou_present"]),
                               mbiou=float(values["mbiou"]), mvc8=float(values["mvc8"]),
-                              mvc16=float(values["mvc16"]), iou=[float(v) for v in values["iou"]],
+                              mvc16=float(values["mvc16"]), mvcc8=float(values["mvcc8"]),
+                              mvcc16=float(values["mvcc16"]), iou=[float(v) for v in values["iou"]],
                               biou=[float(v) for v in values["biou"]], seconds_per_frame=per_frame)
     return out
 
@@ -139,7 +144,7 @@ def write_metrics(result: RunResult) -> Path | None:
     """Write ``<result.out>/metrics.json`` (key-sorted, strict JSON, atomic); nothing when ``out`` is None.
 
     The file holds the run's identity, ``videos``, ``frames``, ``settings`` and one object per variant with
-    ``miou``, ``miou_present``, ``mbiou``, ``mvc8``, ``mvc16``, per-class ``iou`` and ``biou``,
+    ``miou``, ``miou_present``, ``mbiou``, ``mvc8``, ``mvc16``, ``mvcc8``, ``mvcc16``, per-class ``iou`` and ``biou``,
     ``seconds_per_frame`` per stage and ``fps``.
     """
     if result.out is None:

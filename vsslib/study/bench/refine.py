@@ -1,6 +1,6 @@
 """Benchmark of :func:`vsslib.refine.refine` against a per-masklet loop and against the bincount floor.
 
-``python -m vsslib.bench.refine`` times, on one VSPW-sized video (32 frames of 480 x 853, 200 masklets,
+``python -m vsslib.study.bench.refine`` times, on one VSPW-sized video (32 frames of 480 x 853, 200 masklets,
 124 classes by default):
 
 - ``refine`` (one vectorised pass), both vote scopes;
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..refine import refine
+from ...refine import refine
 
 __all__ = ["make_inputs", "loop_refine", "time_call", "run", "main"]
 
@@ -100,7 +100,7 @@ def run(*, num_frames: int = 32, height: int = 480, width: int = 853, num_maskle
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line entry point: print the timing table."""
-    parser = argparse.ArgumentParser(prog="python -m vsslib.bench.refine", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vsslib.study.bench.refine", description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=32, help="frames T (default 32)")
     parser.add_argument("--height", type=int, default=480, help="frame rows (default 480)")
     parser.add_argument("--width", type=int, default=853, help="frame columns (default 853)")

@@ -1,7 +1,7 @@
 """From settings to runs: the one place where a setting becomes a masklet source's keyword, a baseline or a
 classifier option.
 
-The notebooks (through :class:`vsslib.study.Study`), the command line (:mod:`vsslib.cli`) and the cost study
+The notebooks (through :class:`vsslib.study.Study`), the command line (:mod:`vsslib.study.cli`) and the cost study
 all call these functions, so a knob of ``params/*.yaml`` reaches a masklet source, a network or the
 classifier the same way from every entry point.
 
@@ -15,8 +15,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
-from .masks import knob_declarations
+from ..base.errors import ParameterError
+from ..masks import knob_declarations
 from .runs import ClassifySpec, RefineSpec
 from .settings import StudySettings
 
@@ -55,7 +55,7 @@ def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> 
 def sam2_config(settings: StudySettings) -> str:
     """The SAM2 config of the settings: ``masklets.sam2.config``, else the size the checkpoint's official file
     name belongs to, else ``tiny`` (random weights, as the cost study uses without a checkpoint)."""
-    from .masks.sam2_model import config_of_checkpoint
+    from ..masks.sam2_model import config_of_checkpoint
 
     sam2 = settings.masklets.sam2
     named = config_of_checkpoint(sam2.checkpoint) if sam2.checkpoint else None

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ..cache import ProductCache, stable_hash
-from ..errors import ParameterError
-from ..executor import Executor, SerialExecutor
+from ...base.cache import ProductCache, stable_hash
+from ...base.errors import ParameterError
+from ...base.executor import Executor, SerialExecutor
 from .products import (RunSpec, baseline_identity, baseline_labels, cached_product, load_video, masklet_ids,
                        memoised, open_split, write_predictions)
 from .report import RunResult, VideoRecord, summarise, write_metrics
@@ -64,7 +64,7 @@ class ClassifySpec(RunSpec):
 def feature_source(spec: ClassifySpec) -> Any:
     """The feature source of ``spec`` (once per process)."""
     def build() -> Any:
-        from ..classify import create_feature_source
+        from ...classify import create_feature_source
 
         settings: dict[str, Any] = dict(spec.feature_settings)
         if spec.features.startswith("segmenter:"):
@@ -95,7 +95,7 @@ def pooled_vectors(spec: ClassifySpec, split: str, name: str) -> tuple[dict[str,
     (arrays, seconds, masklets): ``arrays`` holds ``ids`` (N,) int32, ``vectors`` (N, C) float32, ``targets``
     (N,) int64 and ``purity`` (N,) float64; ``seconds`` of features + pooling; the masklets' :class:`Product`.
     """
-    from ..classify import masklet_targets, pool
+    from ...classify import masklet_targets, pool
 
     dataset = open_split(spec.data_root, split)
     video, fingerprint = load_video(spec, name, split)
@@ -145,7 +145,7 @@ class _PoolTask:
 
 def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: Any = True) -> tuple[Path, list[float]]:
     """Train (or load from the cache) the MLP on the classifier split's masklets; its path and loss per epoch."""
-    from ..classify import MaskletClassifier, MLPSettings
+    from ...classify import MaskletClassifier, MLPSettings
 
     split = open_split(spec.data_root, spec.classifier_split)
     parts = executor.map(_PoolTask(spec), list(split.videos), desc=f"pool {spec.classifier_split} masklets",
@@ -153,9 +153,10 @@ def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: Any = 
     vectors = np.concatenate([p["vectors"] for p in parts])
     targets = np.concatenate([p["targets"] for p in parts])
     settings = MLPSettings(hidden=spec.hidden, epochs=spec.epochs)
-    key = stable_hash({"vectors": vectors, "targets": targets, "settings": settings,
-                       "class_weighting": spec.class_weighting, "seed": spec.train_seed})
-    path = Path(spec.cache_root) / "classifiers" / f"{key}.pt"
+    cache = ProductCache(spec.cache_root, "classifiers", {
+        "training_data": stable_hash({"vectors": vectors, "targets": targets}), "settings": settings,
+        "class_weighting": spec.class_weighting, "seed": spec.train_seed})
+    path = cache.path(spec.classifier_split, ".pt")
     if path.is_file():
         return path, list(MaskletClassifier.load(path).history.epoch_loss)
     model = MaskletClassifier(vectors.shape[1], split.num_classes, settings=settings)
@@ -163,6 +164,7 @@ def train_classifier(spec: ClassifySpec, *, executor: Executor, progress: Any = 
         progress.set_postfix_str(f"MLP {settings.epochs} epochs")
     history = model.fit(vectors, targets, class_weighting=spec.class_weighting, seed=spec.train_seed,
                         progress=isinstance(progress, bool) and progress)
+    cache.record_settings()
     model.save(path)
     return path, list(history.epoch_loss)
 
@@ -172,8 +174,8 @@ class _ClassifyTask:
         self.spec, self.model_path = spec, model_path
 
     def __call__(self, name: str) -> VideoRecord:
-        from ..classify import MaskletClassifier, combine, fuse
-        from ..metrics import MetricAccumulator
+        from ...classify import MaskletClassifier, combine, fuse
+        from ...metrics import MetricAccumulator
 
         spec = self.spec
         num_classes = open_split(spec.data_root, spec.split).num_classes

@@ -2,13 +2,13 @@
 
 Each notebook is edited as a jupytext ``py:percent`` file ``notebooks/NN_name.py``, paired with
 ``notebooks/NN_name.ipynb`` (stored without outputs; :func:`sync_notebooks`, ``make notebooks``, writes it).
-``python -m vsslib.notebooks figures --params params/default.yaml`` (``make figures``) executes the notebooks
+``python -m vsslib.study.notebooks figures --params params/default.yaml`` (``make figures``) executes the notebooks
 with papermill into ``<results>/notebooks/`` (two at a time where they do not depend on each other, see
 :data:`SCHEDULE`), passing ``params_file`` and ``results_dir`` as
 parameters (a notebook run by hand writes to ``scratch/results`` instead). A notebook is re-run only when its
 inputs changed: its source, the settings file, or the vsslib sources (their hashes are kept in
 ``<results>/notebooks/stamps.json``); otherwise the command says that nothing needed running and how to force
-it. ``html`` builds the site of the executed notebooks under ``<results>/html/`` (:mod:`vsslib.site`). ``verify``
+it. ``html`` builds the site of the executed notebooks under ``<results>/html/`` (:mod:`vsslib.study.site`). ``verify``
 re-runs the whole study into ``scratch/verify/`` with a cold cache and compares it with the committed results:
 every table cell for cell and every figure pixel for pixel, except the cells and figures of measured times,
 which it lists as machine-dependent.
@@ -30,9 +30,9 @@ from typing import Any
 
 import yaml
 
-from ._io import write_json_atomic, write_text_atomic
-from .cache import stable_hash
-from .errors import ParameterError
+from ..base.io import write_json_atomic, write_text_atomic
+from ..base.cache import stable_hash
+from ..base.errors import ParameterError
 from .findings import headline, update_readme
 from .settings import StudySettings, load_settings, repo_root
 from .verify import VerifyReport, compare_results, record_settings
@@ -271,7 +271,7 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
         run.out.with_name(f"{run.out.stem}.FAILED.ipynb").unlink(missing_ok=True)
         stamps[run.notebook.name] = run.stamp
         write_json_atomic(stamps_path, stamps)
-        from .viz import prune_index
+        from ..viz import prune_index
 
         gone = prune_index(results, run.notebook.name, outcome.started)
         report(run, f"done in {outcome.seconds:.0f} s" + (
@@ -393,7 +393,7 @@ def write_summary(settings: StudySettings) -> Path:
 # ------------------------------------------------------------------------------------------- html
 def write_html(results: Path, *, readme: Path | None = None) -> Path:
     """Build the study's site from the executed notebooks in ``<results>/notebooks/`` into ``<results>/html/``
-    (:func:`vsslib.site.build_site`: Sphinx with MyST-NB and the book theme, offline, nothing executed); returns
+    (:func:`vsslib.study.site.build_site`: Sphinx with MyST-NB and the book theme, offline, nothing executed); returns
     its landing page ``<results>/html/index.html``. ``readme`` (the repository's README.md) supplies the landing
     page's key figures and run instructions.
 
@@ -409,7 +409,7 @@ def write_html(results: Path, *, readme: Path | None = None) -> Path:
 # ------------------------------------------------------------------------------------------ verify
 def verify(params_file: Path, *, scratch: Path | None = None) -> VerifyReport:
     """Re-run the whole study into a scratch folder with a cold cache and compare it with the committed results
-    within the tolerances of :mod:`vsslib.verify` (tables cell by cell, figures through their tables)."""
+    within the tolerances of :mod:`vsslib.study.verify` (tables cell by cell, figures through their tables)."""
     root = repo_root()
     settings = load_settings(params_file)
     scratch = scratch or root / "scratch" / "verify"
@@ -427,7 +427,7 @@ def verify(params_file: Path, *, scratch: Path | None = None) -> VerifyReport:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vsslib.notebooks", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m vsslib.study.notebooks", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser("figures", help="run the notebooks whose inputs changed into results/")
     fig.add_argument("--params", type=Path, default=Path("params/default.yaml"), help="settings file")

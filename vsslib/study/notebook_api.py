@@ -1,7 +1,7 @@
 """The study as the notebooks use it: its data, baselines, masklet sources and cached runs, from one settings tree.
 
 A notebook's parameters cell names a settings file and a few knobs; :meth:`Study.from_notebook` loads them,
-and every run goes through the cached run layer (:mod:`vsslib.runs`), so notebooks that share a product (a
+and every run goes through the cached run layer (:mod:`vsslib.study.runs`), so notebooks that share a product (a
 trained network, the classical masklets) compute it once and a re-run is fast. Runs write their predictions
 and ``metrics.json`` under ``<cache>/runs/<hash of the spec>``.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .cache import stable_hash
-from .executor import create_executor
+from ..base.cache import stable_hash
+from ..base.executor import create_executor
 from .runs import ClassifySpec, RefineSpec, RunResult, run_classify, run_refine
 from .runs.products import (baseline_labels, baseline_model, load_video, masklet_ids, masklet_source,
                             open_split)
@@ -51,7 +51,7 @@ class VideoRun:
         (so that ignored pixels, -1 there, become 0)."""
         if self.instances is not None:
             return self.instances
-        from .masks import components_in_time
+        from ..masks import components_in_time
 
         return components_in_time(self.gt) + 1
 
@@ -61,7 +61,7 @@ class Study:
 
     Parameters
     ----------
-    settings : the study's settings (:func:`vsslib.settings.load_settings`).
+    settings : the study's settings (:func:`vsslib.study.settings.load_settings`).
     progress : show progress bars.
     """
 
@@ -106,29 +106,36 @@ class Study:
     def from_notebook(cls, params_file: str, results_dir: str, **knobs: Any) -> Study:
         """The study of a notebook's parameters cell: a settings file, the results folder and named knobs.
 
+        A knob set to None keeps the settings file's value (the default of every knob in a parameters cell, so
+        ``make figures`` runs what ``params_file`` says).
+
         Raises
         ------
         ParameterError : an unknown knob (the message lists those of :data:`NOTEBOOK_KNOBS`), or a bad value.
         """
-        from .errors import ParameterError
+        from ..base.errors import ParameterError
 
         unknown = sorted(set(knobs) - set(NOTEBOOK_KNOBS))
         if unknown:
             raise ParameterError(f"notebook parameters: unknown knob(s) {unknown}; known: params_file, "
                                  f"results_dir, {', '.join(NOTEBOOK_KNOBS)}")
-        overrides = {NOTEBOOK_KNOBS[name]: value for name, value in knobs.items()}
+        overrides = {NOTEBOOK_KNOBS[name]: value for name, value in knobs.items() if value is not None}
         return cls(load_settings(params_file, {**overrides, "run.results_dir": results_dir}))
 
     @classmethod
     def open_notebook(cls, params_file: str, results_dir: str, **knobs: Any) -> Study:
         """A notebook's setup in one call: :meth:`from_notebook`, the figure style, figures and tables written
         under ``results_dir``, and a line saying which data and where."""
-        from .viz import set_style, use_results
+        from ..viz import set_style, use_results
 
         study = cls.from_notebook(params_file, results_dir, **knobs)
         set_style()
         use_results(study.results)
         print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
+        turned = {name: value for name, value in knobs.items() if value is not None}
+        if turned:
+            print("knobs turned: " + ", ".join(f"{name}={value!r} ({NOTEBOOK_KNOBS[name]})"
+                                               for name, value in turned.items()))
         return study
 
     # ---------------------------------------------------------------------------------------- data
@@ -142,7 +149,7 @@ class Study:
         """The dataset root; the generated benchmark is written there on first use."""
         data = self.settings.data
         if data.dataset == "generated":
-            from .data import ensure_benchmark
+            from ..data import ensure_benchmark
 
             ensure_benchmark(self.settings.data_root, n_videos=sum(data.splits), split_counts=data.splits,
                              n_frames=data.frames, height=data.height, width=data.width, seed=data.seed,
@@ -180,7 +187,7 @@ class Study:
 
     # ------------------------------------------------------------------------------------------ runs
     def refine_spec(self, baseline: str, source: str, **options: Any) -> RefineSpec:
-        """The approach-1 spec (see :func:`vsslib.specs.refine_spec`), the dataset generated first."""
+        """The approach-1 spec (see :func:`vsslib.study.specs.refine_spec`), the dataset generated first."""
         self.data_root  # noqa: B018 - generates the benchmark on first use
         return refine_spec(self.settings, baseline, source, **options)
 
@@ -218,7 +225,7 @@ class Study:
     def classify(self, features: str, source: str, *, baseline: str | None = None, train_seed: int | None = None,
                  classifier_split: str | None = None, write_predictions: bool = False,
                  **mask_overrides: Any) -> RunResult:
-        """Approach 2 on the evaluated split (cached); ``classifier_split`` as :func:`vsslib.specs.classify_spec`,
+        """Approach 2 on the evaluated split (cached); ``classifier_split`` as :func:`vsslib.study.specs.classify_spec`,
         ``write_predictions`` as :meth:`refine` (``pred/``, ``pred-none/``, ``pred-fused/``)."""
         self.data_root  # noqa: B018 - generates the benchmark on first use
         spec = classify_spec(self.settings, features, source, baseline=baseline, train_seed=train_seed,
@@ -231,7 +238,7 @@ class Study:
     def video_run(self, baseline: str, source: str, video: str, *, train_seed: int | None = None,
                   vote: str | None = None, **mask_overrides: Any) -> VideoRun:
         """Every array of one video of an approach-1 run, from the cache."""
-        from .refine import refine
+        from ..refine import refine
 
         spec = self.refine_spec(baseline, source, train_seed=train_seed, vote=vote, **mask_overrides)
         data, fingerprint = load_video(spec, video)

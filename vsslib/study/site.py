@@ -1,7 +1,7 @@
 """The study's website: the executed notebooks as a Sphinx book (MyST-NB, sphinx-book-theme), built offline.
 
 :func:`build_site` (``make html``) turns ``<results>/notebooks/*.ipynb`` into ``<results>/html/``: a landing
-page with the README's key figures, its findings block (written by :func:`vsslib.findings.headline` from
+page with the README's key figures, its findings block (written by :func:`vsslib.study.findings.headline` from
 ``<results>/tables/``, the same source as the README's) and its run instructions (read from the README's
 sections), one page per notebook in reading order, and a page with every table of ``<results>/tables/``. The
 theme gives the contents sidebar, previous/next links and search. Notebooks are rendered as executed; nothing
@@ -24,10 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._io import write_text_atomic
-from .errors import DataError, ParameterError
+from ..base.io import write_text_atomic
+from ..base.errors import DataError, ParameterError
 from .findings import headline
-from .viz import CAPTION_MARK, caption_markdown
+from ..viz import CAPTION_MARK, caption_markdown
 
 __all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT"]
 
@@ -191,7 +191,7 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     return "\n".join(lines)
 
 
-_CONF = '''# Written by vsslib.site (make html); edit vsslib/site.py instead.
+_CONF = '''# Written by vsslib.study.site (make html); edit vsslib/study/site.py instead.
 project = {title!r}
 html_title = {title!r}
 extensions = ["myst_nb"]

@@ -20,6 +20,8 @@
     31.6 for 3 seeds, 8.6 for 5). An ``<m>_sd`` column gets ``(sqrt(F) - 1) * sd`` with ``F`` the
     F(n - 1, n - 1) quantile at the same level (the ratio of two sample variances), and
     ``<m>_ci_low``/``<m>_ci_high`` the tolerance of ``<m>``;
+  - ``derived``: a gain's bootstrap p-value (``<m>_p``): a step function of the same draws as the compared
+    interval, not compared itself; the Holm verdicts of the README's family are (findings);
   - ``reference``: a number of one seed in a table without ``_sd`` columns: the same formula with ``n`` = 1
     and ``sd`` the largest seed sd of a reference column (``baselines_metrics``' ``mIoU_sd`` and so on), times
     a declared ``scale`` for units (fractions: 0.01), for per-class numbers (sqrt(C): a class mean of C
@@ -28,7 +30,7 @@
   Every tolerance is at least :data:`ROUNDING` (tables are written with 4 decimals). Where no spread was
   measured (one seed, or a missing reference) the tolerance is that floor: the cell is compared exactly,
   and the report says so.
-- **findings** (:func:`vsslib.verdicts.study_findings`): every verdict ("a gain", "a loss", "not
+- **findings** (:func:`vsslib.study.verdicts.study_findings`): every verdict ("a gain", "a loss", "not
   distinguishable") and every ordering the notebooks and the README state, computed from each folder's tables,
   must be equal. Cell tolerances are wide with 3 seeds (the t quantile above); a re-run that moves a gain across
   zero, or changes which band, window, size or cause comes first, fails here even when every cell is within
@@ -52,8 +54,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._io import write_json_atomic
-from .errors import DataError
+from ..base.io import write_json_atomic
+from ..base.errors import DataError
 
 __all__ = ["Kind", "ColumnRule", "TABLE_RULES", "CELL_ALPHA", "critical_t", "critical_sd_ratio",
            "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
@@ -74,6 +76,7 @@ class Kind(str, Enum):
     MACHINE = "machine"
     SEEDS = "seeds"
     REFERENCE = "reference"
+    DERIVED = "derived"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class ColumnRule:
             return "exact"
         if self.kind is Kind.MACHINE:
             return "machine-dependent, not compared"
+        if self.kind is Kind.DERIVED:
+            return "a p-value of the compared interval's draws: not compared; its verdicts are (findings)"
         if self.kind is Kind.SEEDS:
             return "t(n_seeds-1)·sqrt(2/n_seeds)·<column>_sd of the row"
         if self.relative:
@@ -110,6 +115,7 @@ class ColumnRule:
 EXACT = ColumnRule(Kind.EXACT)
 MACHINE = ColumnRule(Kind.MACHINE)
 SEEDS = ColumnRule(Kind.SEEDS)
+DERIVED = ColumnRule(Kind.DERIVED)
 
 
 def _network(column: str = "*", *, scale: float = 1.0, relative: bool = False) -> ColumnRule:
@@ -127,12 +133,15 @@ TABLE_RULES: dict[str, dict[str, ColumnRule]] = {
     "dataset_*": {},  # the generated data: every cell exact
     "baselines_*": {**TIMING},
     "refiner*": {**TIMING, "mIoU": _network("mIoU_sd"), "mBIoU": _network("mBIoU_sd"),
-                 "mVC8": _network("mVC8_sd"), "mVC16": _network("mVC16_sd")},
+                 "mVC8": _network("mVC8_sd"), "mVC16": _network("mVC16_sd"),
+                 "mVCc8": _network("mVCc8_sd"), "mVCc16": _network("mVCc16_sd")},
     "tour_metrics_*": {"mIoU": _network("mIoU_sd"), "mBIoU": _network("mBIoU_sd"), "mVC8": _network("mVC8_sd"),
-                       "mVC16": _network("mVC16_sd")},
+                       "mVC16": _network("mVC16_sd"), "mVCc8": _network("mVCc8_sd"),
+                       "mVCc16": _network("mVCc16_sd")},
     # approach 2 trains an MLP on top of the network: twice the network's spread
     "mask_classifier*": {**TIMING, "mIoU": _network("mIoU_sd", scale=2), "mBIoU": _network("mBIoU_sd", scale=2),
                          "mVC8": _network("mVC8_sd", scale=2), "mVC16": _network("mVC16_sd", scale=2),
+                         "mVCc8": _network("mVCc8_sd", scale=2), "mVCc16": _network("mVCc16_sd", scale=2),
                          "*iou*": _network("mIoU_sd", scale=0.02 * _CLASSES)},
     # The analyses' tables carry their own seed spread (<column>_sd, n_seeds): those columns take the SEEDS rule;
     # what is declared here is what the ground truth alone fixes (band pixels, objects, frames).
@@ -160,6 +169,7 @@ def tolerance_table() -> str:
     lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | t(n_seeds-1)·sqrt(2/n_seeds)·`<m>_sd` |")
     lines.append("| any | `<m>_sd` | (sqrt(F(n_seeds-1, n_seeds-1)) - 1)·`<m>_sd` |")
     lines.append(f"| (t and F: two-sided quantiles at {CELL_ALPHA:g} per cell) | | |")
+    lines.append(f"| any | `<m>_p` beside `<m>` | {DERIVED.describe()} |")
     lines.append("| any | any other | exact |")
     return "\n".join(lines)
 
@@ -264,7 +274,7 @@ def _compare_settings(expected: Path, actual: Path, report: VerifyReport) -> Non
         path = folder / SETTINGS_FILE
         if not path.is_file():
             report.problems.append(f"{path}: missing; results must carry the settings they were made with "
-                                   "(vsslib.verify.record_settings)")
+                                   "(vsslib.study.verify.record_settings)")
             return
         trees.append(_flatten(json.loads(path.read_text())))
     committed, fresh = trees
@@ -280,6 +290,8 @@ def _compare_settings(expected: Path, actual: Path, report: VerifyReport) -> Non
 def _rule_for(table: str, column: str, columns: list[str]) -> ColumnRule:
     if column in ("n_seeds", "n_videos"):
         return EXACT
+    if column.endswith("_p") and column[:-2] in columns:
+        return DERIVED  # a bootstrap p-value: a step function of the draws, compared through its Holm verdicts
     declared = next((rules for pattern, rules in TABLE_RULES.items() if fnmatch.fnmatchcase(table, pattern)), {})
     for pattern, rule in declared.items():
         if fnmatch.fnmatchcase(column, pattern):
@@ -430,6 +442,8 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
         if rule.kind is Kind.MACHINE:
             report.machine_dependent.append(f"{rel}: {column}")
             continue
+        if rule.kind is Kind.DERIVED:
+            continue
         for row in range(len(committed)):
             report.cells += 1
             a, b = committed.at[row, column], fresh.at[row, column]
@@ -449,16 +463,25 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
 
 
 def _compare_findings(expected: Path, actual: Path, report: VerifyReport) -> None:
-    """Every stated verdict and ordering (:func:`vsslib.verdicts.study_findings`) must be equal."""
+    """Every stated verdict and ordering (:func:`vsslib.study.verdicts.study_findings`) and every Holm verdict of
+    the README's family (:func:`vsslib.study.findings.family_findings`, where its tables exist) must be equal."""
+    from .findings import family_findings
     from .verdicts import study_findings
 
+    def read(results: Path) -> dict:
+        found = study_findings(results)
+        tables = results / "tables"
+        if all((tables / f"{name}.csv").is_file() for name in ("refiner", "refiner_oracle_sweep", "mask_classifier")):
+            found.update({f"README: {f.key}": f for f in family_findings(results)})
+        return found
+
     try:
-        committed = study_findings(expected)
+        committed = read(expected)
     except DataError as error:
         report.notes.append(f"findings of the committed results not compared: {error}")
         return
     try:
-        fresh = study_findings(actual)
+        fresh = read(actual)
     except DataError as error:
         report.problems.append(f"findings of the fresh results cannot be read: {error}")
         return

@@ -8,7 +8,7 @@ A run is a frozen, picklable :class:`RunSpec` (approach 1 and 2 extend it). For 
 - the **masklets** (:func:`masklet_ids`), keyed by the source's name and resolved settings only, so runs
   that differ in anything else share them.
 
-Each product is stored per video in a :class:`~vsslib.cache.ProductCache` together with the seconds its
+Each product is stored per video in a :class:`~vsslib.base.cache.ProductCache` together with the seconds its
 computation took and the fingerprint of the inputs it was made from (:func:`cached_product`); a product whose
 inputs changed is recomputed. Heavy objects (datasets, networks, the SAM2 model, feature sources) are built
 once per worker process by :func:`memoised`, so a task carries only a spec and a video name.
@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .._io import read_image, save_png_atomic
-from ..cache import ProductCache, fingerprint_files, stable_hash
-from ..errors import DataError, ParameterError
+from ...base.io import read_image, save_png_atomic
+from ...base.cache import ProductCache, fingerprint_files, stable_hash
+from ...base.errors import DataError, ParameterError
 
 __all__ = ["RunSpec", "Product", "memoised", "open_split", "baseline_model", "masklet_source", "load_video",
            "cached_product", "baseline_labels", "masklet_ids", "write_predictions", "flatten_counts",
@@ -122,7 +122,7 @@ def memoised(key: str, build: Callable[[], T]) -> T:
 
 def open_split(data_root: str, split: str) -> Any:
     """The :class:`~vsslib.data.VSPWDataset` of a split (once per process)."""
-    from ..data import VSPWDataset
+    from ...data import VSPWDataset
 
     return memoised(f"dataset:{data_root}:{split}", lambda: VSPWDataset(data_root, split))
 
@@ -136,7 +136,7 @@ def baseline_model(spec: RunSpec) -> Any:
     ParameterError : unknown segmenter name.
     """
     def build() -> Any:
-        from ..segmenters import PredictionsOnDisk, create_segmenter
+        from ...segmenters import PredictionsOnDisk, create_segmenter
 
         if spec.segmenter is not None:
             return create_segmenter(spec.segmenter, dataset_root=spec.data_root, cache_root=spec.cache_root,
@@ -168,7 +168,7 @@ def baseline_identity(spec: RunSpec) -> str:
 
 def masklet_source(name: str, settings: tuple[tuple[str, Any], ...]) -> Any:
     """The masklet source ``name`` with keyword ``settings`` (once per process: SAM2 loads once)."""
-    from ..masks import create_masklet_source
+    from ...masks import create_masklet_source
 
     return memoised(f"masks:{name}:{settings!r}", lambda: create_masklet_source(name, **dict(settings)))
 

@@ -1,6 +1,6 @@
 """Benchmark of the vectorised metrics against plain per-class loops.
 
-``python -m vsslib.bench.metrics`` builds one VSPW-sized video (32 frames of 480 x 853, 124 classes by
+``python -m vsslib.study.bench.metrics`` builds one VSPW-sized video (32 frames of 480 x 853, 124 classes by
 default): a blocky ground truth panning two pixels a frame with a few ignored blobs, and a prediction with
 shifted region edges, wrong blocks, salt noise and some "no class" pixels. It then times each metric and the
 obvious route to it:
@@ -13,6 +13,9 @@ obvious route to it:
 - VC_8 and VC_16: :func:`vsslib.metrics.consistency_counts` (one pass over the frames for both lengths,
   VSPW's windows) against VSPW's ``get_common``: per window start 0 .. T-n-1, an AND of equalities with the
   window's first frame;
+- correct consistency VCc_8 and VCc_16: :func:`vsslib.metrics.correct_consistency_counts` (the same pass)
+  against the same loop with, per window, an AND of "prediction equals the ground truth (or it is ignored)"
+  over its frames;
 - everything at once: :meth:`vsslib.metrics.MetricAccumulator.update` against the sum of the loops.
 
 Each loop's counts are checked equal to the vectorised ones before anything is timed. Vectorised routes
@@ -28,9 +31,11 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from ..metrics import MetricAccumulator, band_width, boundary_counts, confusion_matrix, consistency_counts
+from ...metrics import (MetricAccumulator, band_width, boundary_counts, confusion_matrix, consistency_counts,
+                        correct_consistency_counts)
 
-__all__ = ["make_labels", "loop_iou_counts", "loop_boundary_counts", "loop_consistency_counts", "run", "main"]
+__all__ = ["make_labels", "loop_iou_counts", "loop_boundary_counts", "loop_consistency_counts",
+           "loop_correct_consistency_counts", "run", "main"]
 
 VC_LENGTHS = (8, 16)
 
@@ -126,6 +131,22 @@ def loop_consistency_counts(gt: np.ndarray, pred: np.ndarray, n: int) -> tuple[n
     return np.array(numerators, np.int64), np.array(denominators, np.int64)
 
 
+def loop_correct_consistency_counts(gt: np.ndarray, pred: np.ndarray, n: int,
+                                    ignore_index: int = 255) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`loop_consistency_counts` whose numerators also ask, in every frame of the window, that the
+    prediction equal the ground truth (a pixel whose ground truth is ``ignore_index`` counts as right)."""
+    numerators, denominators = [], []
+    for start in range(gt.shape[0] - n):
+        gt_constant = np.ones(gt.shape[1:], bool)
+        kept = (pred[start] == gt[start]) | (gt[start] == ignore_index)
+        for t in range(start + 1, start + n):
+            gt_constant &= gt[t] == gt[start]
+            kept &= (pred[t] == pred[start]) & ((pred[t] == gt[t]) | (gt[t] == ignore_index))
+        numerators.append(np.count_nonzero(gt_constant & kept))
+        denominators.append(np.count_nonzero(gt_constant))
+    return np.array(numerators, np.int64), np.array(denominators, np.int64)
+
+
 def _best_seconds(call: Callable[[], object], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -168,10 +189,17 @@ def run(*, frames: int = 32, height: int = 480, width: int = 853, num_classes: i
     def vc_loop() -> list[np.ndarray]:
         return [array for n in VC_LENGTHS for array in loop_consistency_counts(gt, pred, n)]
 
+    def vcc_counts() -> list[np.ndarray]:
+        counts = correct_consistency_counts(gt, pred, VC_LENGTHS, ignore_index=255)
+        return [array for n in VC_LENGTHS for array in counts[n]]
+
+    def vcc_loop() -> list[np.ndarray]:
+        return [array for n in VC_LENGTHS for array in loop_correct_consistency_counts(gt, pred, n)]
+
     routes = [("mIoU", iou_counts, lambda: loop_iou_counts(gt, pred, num_classes)),
               ("Boundary IoU", lambda: boundary_counts(gt, pred, num_classes),
                lambda: loop_boundary_counts(gt, pred, num_classes)),
-              ("VC_8 + VC_16", vc_counts, vc_loop)]
+              ("VC_8 + VC_16", vc_counts, vc_loop), ("VCc_8 + VCc_16", vcc_counts, vcc_loop)]
     rows = []
     for name, fast, slow in routes:
         started = time.perf_counter()
@@ -186,7 +214,7 @@ def run(*, frames: int = 32, height: int = 480, width: int = 853, num_classes: i
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line entry point: print the timing table."""
-    parser = argparse.ArgumentParser(prog="python -m vsslib.bench.metrics", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vsslib.study.bench.metrics", description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=32, help="frames T (default 32)")
     parser.add_argument("--height", type=int, default=480, help="frame rows (default 480)")
     parser.add_argument("--width", type=int, default=853, help="frame columns (default 853)")

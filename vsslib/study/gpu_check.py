@@ -1,4 +1,4 @@
-"""``python -m vsslib.gpu_check``: time the real SAM2 path on a GPU, stage by stage, with peak memory.
+"""``python -m vsslib.study.gpu_check``: time the real SAM2 path on a GPU, stage by stage, with peak memory.
 
 It builds SAM2 with the masklet source's settings and the shared plumbing of
 :mod:`vsslib.masks.sam2_model` (random weights, or a checkpoint when one is given), generates a video of smooth random colour fields at 480p
@@ -10,7 +10,7 @@ It builds SAM2 with the masklet source's settings and the shared plumbing of
   carried through the video by the shared propagation loop, ``--max-objects-per-batch`` at a time,
   reported per frame and per object and frame.
 
-Each stage's peak memory is measured with :class:`vsslib.devices.PeakMemory` (CUDA ``max_memory_allocated``,
+Each stage's peak memory is measured with :class:`vsslib.base.devices.PeakMemory` (CUDA ``max_memory_allocated``,
 or the resident peak on the CPU). The defaults are meant for CUDA; ``--device cpu`` with a small
 ``--image-size`` and few frames is a smoke test of the script itself. Exit status 2 with one line on
 stderr when the device is not there or an option is impossible.
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import VsslibError
+from ..base.errors import VsslibError
 
 __all__ = ["run_gpu_check", "format_report", "main"]
 
@@ -61,11 +61,11 @@ def run_gpu_check(*, device: str = "cuda", config: str | None = None, checkpoint
     """
     import torch
 
-    from .analysis.cost import seed_masks, synthetic_frames
-    from .devices import PeakMemory, resolve_device
-    from .masks import GeneratorSettings, SAM2Settings
-    from .masks.sam2_model import (build_image_predictor, build_mask_generator, build_sam2_model, check_number,
-                                   inference, propagate_masks)
+    from ..analysis.cost import seed_masks, synthetic_frames
+    from ..base.devices import PeakMemory, resolve_device
+    from ..masks import GeneratorSettings, SAM2Settings
+    from ..masks.sam2_model import (build_image_predictor, build_mask_generator, build_sam2_model, check_number,
+                                    inference, propagate_masks)
 
     for key, value in (("frames", frames), ("height", height), ("width", width), ("objects", objects),
                        ("grid", grid)):
@@ -150,7 +150,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the check, print the report. Exit status 0, or 2 with one line on stderr."""
-    parser = argparse.ArgumentParser(prog="python -m vsslib.gpu_check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m vsslib.study.gpu_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda", help="cuda, cuda:N or cpu (default: cuda)")
     parser.add_argument("--checkpoint", default=None, help="SAM2 checkpoint (default: random weights)")
     parser.add_argument("--config", default=None,

@@ -28,16 +28,18 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .errors import DataError
+from ..base.errors import DataError
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
-           "size_findings", "consistency_findings", "largest_change", "cause_findings", "study_findings",
+           "size_findings", "consistency_findings", "vc_beside_vcc", "largest_change", "cause_findings", "study_findings",
            "bullets", "VC_CONSTANT"]
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
-"""An mVC at or above this (percent) with one vote per masklet is read as constant by construction."""
+"""An mVC at or above this (percent) with one vote per masklet is read as constant by construction: VSPW's VC
+scores a track that keeps one label as consistent whatever class won. Correct consistency mVCc (VC that also
+asks for the right class, :mod:`vsslib.metrics.consistency`) is reported beside it: it is not built in."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,12 @@ def _need(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- refiner
-def refiner_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16")) -> list[Finding]:
+def refiner_findings(table: pd.DataFrame, *,
+                     metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16", "mVCc16")) -> list[Finding]:
     """One finding per refined row of the ``refiner`` table (baseline x masklets x vote): the verdict of each
-    metric's gain, and where one vote per masklet makes mVC16 constant by construction, a note saying so.
+    metric's gain; where one vote per masklet makes mVC16 constant by construction, a note saying so with
+    mVCc16 beside it, and where the gains of mVC16 and mVCc16 read differently, a note saying that
+    (:func:`vc_beside_vcc`).
 
     ``verdict`` is ``"<metric> <verdict>, ..."``.
     """
@@ -129,6 +134,8 @@ def refiner_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "
                      "objects, every pixel of a track keeps one label, and VSPW's VC scores that as consistent "
                      "whichever class won, so this mVC16 is built in, not earned; the vote per masklet and frame "
                      "shows consistency where it can differ.")
+        if "mVC16" in metrics and "mVCc16" in metrics:
+            text += vc_beside_vcc(row, "mVC16", "mVCc16")
         findings.append(Finding(f"refiner/{row['baseline']}/{row['masklets']}/{row['vote']}",
                                 ", ".join(f"{m} {verdict(row, f'gain_{m}')}" for m in metrics), text))
     return findings
@@ -342,20 +349,60 @@ def size_findings(sizes: pd.DataFrame, *, column: str = "gain_accuracy") -> list
 
 
 def consistency_findings(vc_summary: pd.DataFrame, *, metric: str = "mVC8") -> list[Finding]:
-    """Per refined method of the VC summary: the verdict of the consistency gain, and (where it is at or
-    above :data:`VC_CONSTANT`) that it is constant by construction."""
-    _need(vc_summary, ["method", metric, f"gain_{metric}"], "consistency summary")
+    """Per refined method of the VC summary: the verdict of the consistency gain of VSPW's VC and of correct
+    consistency beside it (``mVCc<n>`` for ``metric`` ``mVC<n>``), and (where VC is at or above
+    :data:`VC_CONSTANT`) that it is constant by construction, with how far mVCc is below it.
+
+    ``verdict`` is ``"<metric> <verdict>, <correct metric> <verdict>"``.
+    """
+    correct = "mVCc" + metric.removeprefix("mVC")
+    _need(vc_summary, ["method", metric, f"gain_{metric}", correct, f"gain_{correct}"], "consistency summary")
     base = vc_summary[vc_summary["method"] == "baseline"].iloc[0]
     findings = []
     for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
-        text = f"{row['method']}: mean {metric} {base[metric]:.1f} -> {row[metric]:.1f}, {_stated(row, f'gain_{metric}')}"
+        text = (f"{row['method']}: mean {metric} {base[metric]:.1f} -> {row[metric]:.1f}, "
+                f"{_stated(row, f'gain_{metric}')}; mean {correct} (VC that also asks for the right class) "
+                f"{base[correct]:.1f} -> {row[correct]:.1f}, {_stated(row, f'gain_{correct}')}")
         if "windows_steadier" in row and math.isfinite(float(row["windows_steadier"])):
             text += f"; {interval_text(row, 'windows_steadier', digits=0, signed=False)} % of the windows are steadier"
         if float(row[metric]) >= VC_CONSTANT:
             text += ("; a VC this close to 100 is built in by one vote per masklet (a track keeps one label "
                      "whatever class wins), not evidence that the classes are right")
-        findings.append(Finding(f"consistency/{row['method']}", verdict(row, f"gain_{metric}"), text + "."))
+        text += vc_beside_vcc(row, metric, correct, gains=False) + "."
+        findings.append(Finding(f"consistency/{row['method']}",
+                                f"{metric} {verdict(row, f'gain_{metric}')}, {correct} {verdict(row, f'gain_{correct}')}",
+                                text))
     return findings
+
+
+def vc_beside_vcc(row: Mapping[str, Any] | pd.Series, vc: str = "mVC16", vcc: str = "mVCc16", *,
+                  gains: bool = True) -> str:
+    """A clause (leading space or ``;``) on VSPW's VC beside correct consistency VCc in one table row.
+
+    Where mVC is at or above :data:`VC_CONSTANT` (constant by construction), how far mVCc lies below it (mVC -
+    mVCc is the mean over windows of the share of G whose prediction is held steady on a wrong class); with
+    ``gains``, where the gain
+    verdicts of the two differ, that they do (steadier labels are not the same as more often right labels).
+    Empty where neither applies or the row lacks the columns.
+    """
+    if vc not in row or vcc not in row or not (math.isfinite(float(row[vc])) and math.isfinite(float(row[vcc]))):
+        return ""
+    parts = []
+    if float(row[vc]) >= VC_CONSTANT:
+        below = float(row[vc]) - float(row[vcc])
+        parts.append(f"{vcc} is {interval_text(row, vcc, signed=False)}, {below:.1f} points below {vc}: on average "
+                     f"over the windows, {below:.1f} % of the pixels whose class stays fixed keep one wrong class "
+                     "throughout, which VSPW's VC counts as consistent")
+    if gains and f"gain_{vc}" in row and f"gain_{vcc}" in row:
+        v, c = verdict(row, f"gain_{vc}"), verdict(row, f"gain_{vcc}")
+        if v != c:
+            parts.append(f"the {vc} gain reads {_WORDS[v]}, the {vcc} gain {_WORDS[c]}: "
+                         + ("the labels get steadier without getting right more often" if v == "gain" else
+                            "more of the steady labels are right" if c == "gain" else
+                            "VC and VCc do not move together here"))
+    if not parts:
+        return ""
+    return (" " + "; ".join(parts) + ".") if gains else "; " + "; ".join(parts)
 
 
 def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",

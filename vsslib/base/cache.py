@@ -2,7 +2,7 @@
 
 Layout: ``<root>/<kind>/<key>/settings.json`` records the resolved settings the key was made from, and
 ``<root>/<kind>/<key>/<video>.npz`` holds one video's arrays. A product file appears only complete
-(atomic rename, see :mod:`vsslib._io`), so its presence is its completion marker; a run killed part-way
+(atomic rename, see :mod:`vsslib.base.io`), so its presence is its completion marker; a run killed part-way
 recomputes exactly the videos whose file is missing. Changing a setting changes the key, so it invalidates
 exactly the products that depend on it, and nothing else.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._io import save_npz_atomic, write_json_atomic
+from .io import save_npz_atomic, write_json_atomic
 
 __all__ = ["stable_hash", "fingerprint_files", "ProductCache", "default_cache_root"]
 
@@ -65,7 +65,7 @@ def fingerprint_files(paths: Iterable[str | os.PathLike[str]]) -> str:
 
 def default_cache_root() -> Path:
     """``.cache`` in the current folder: where products go when no cache folder is given (the command line's
-    ``--cache`` and ``$VSSLIB_CACHE`` are read in :mod:`vsslib.cli`, not here)."""
+    ``--cache`` and ``$VSSLIB_CACHE`` are read in :mod:`vsslib.study.cli`, not here)."""
     return Path(".cache")
 
 
@@ -85,9 +85,15 @@ class ProductCache:
         self.settings = _canonical(settings)
         self._settings_written = False
 
-    def path(self, video: str) -> Path:
-        """File of one video's product."""
-        return self.folder / f"{video}.npz"
+    def path(self, video: str, suffix: str = ".npz") -> Path:
+        """File of one video's product (or of a product made from a whole split, named after it)."""
+        return self.folder / f"{video}{suffix}"
+
+    def record_settings(self) -> None:
+        """Write the settings beside the products (once): what the key was made from, for a reader."""
+        if not self._settings_written:
+            write_json_atomic(self.folder / "settings.json", self.settings)
+            self._settings_written = True
 
     def has(self, video: str) -> bool:
         """Whether a complete product exists for ``video``."""
@@ -107,7 +113,5 @@ class ProductCache:
 
     def save(self, video: str, **arrays: np.ndarray) -> Path:
         """Store ``arrays`` for ``video`` atomically; records the settings beside them on first use."""
-        if not self._settings_written:
-            write_json_atomic(self.folder / "settings.json", self.settings)
-            self._settings_written = True
+        self.record_settings()
         return save_npz_atomic(self.path(video), **arrays)

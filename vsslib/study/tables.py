@@ -2,12 +2,15 @@
 
 A row summarises one method over several runs that differ only in a seed (a network's training seed, or a
 corruption seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``,
-``mVC16`` (see :func:`vsslib.statistics.summarize_runs` for the construction):
+``mVC16`` (VSPW's video consistency) and ``mVCc8``, ``mVCc16`` (correct consistency: VC that also asks for the
+right class, :mod:`vsslib.metrics.consistency`) (see :func:`vsslib.statistics.summarize_runs` for the
+construction):
 
 - ``m``, ``m_sd``: mean over seeds and sample standard deviation over seeds;
 - ``m_ci_low``, ``m_ci_high``: 95 % interval over seeds and videos of the seed-averaged metric;
 - for a row compared with a reference variant (a refined map against its baseline): ``gain_m``,
-  ``gain_m_sd``, ``gain_m_ci_low``, ``gain_m_ci_high``, the same for the paired difference;
+  ``gain_m_sd``, ``gain_m_ci_low``, ``gain_m_ci_high``, the same for the paired difference, and
+  ``gain_m_p``, its two-sided bootstrap p-value against 0 (a fraction; :func:`vsslib.statistics.bootstrap_p_value`);
 - ``n_seeds``, ``n_videos``.
 """
 
@@ -19,15 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from ..base.errors import ParameterError
 from .runs import RunResult
-from .statistics import VideoCounts, ratio_summary, table_columns
+from ..statistics import VideoCounts, ratio_summary, table_columns
 
 __all__ = ["video_counts", "stats_row", "ratio_rows", "readable", "interval_columns", "gain_supported",
            "HEADLINE_METRICS"]
 
-HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16")
-"""Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16)."""
+HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16", "mvcc8", "mvcc16")
+"""Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16)."""
 
 
 def video_counts(result: RunResult, variant: str) -> VideoCounts:
@@ -108,7 +111,7 @@ def ratio_rows(counts: Mapping[str, tuple[np.ndarray, np.ndarray]], name: str,
 
 def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
     """A table for reading: each metric as ``mean ± sd [ci_low, ci_high]`` ("-" where there is none), other
-    columns as they are."""
+    columns as they are; a gain's p-value column (``<m>_p``) is left out (at 95 % its interval says the same)."""
     out = pd.DataFrame(index=table.index)
     done: set[str] = set()
     for column in table.columns:
@@ -123,11 +126,22 @@ def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
                 return f"{row[c]:.{digits}f}{spread} [{row[f'{c}_ci_low']:.{digits}f}, {row[f'{c}_ci_high']:.{digits}f}]"
 
             out[column] = table.apply(cell, axis=1)
-            done.update({column, low, high, sd})
+            done.update({column, low, high, sd, f"{column}_p"})
         else:
-            out[column] = table[column].round(2) if table[column].dtype.kind == "f" else table[column]
+            out[column] = _plain_column(table[column])
             done.add(column)
     return out
+
+
+def _plain_column(values: pd.Series) -> pd.Series:
+    """A column without an interval, for reading: floats to 2 decimals, or to 3 significant digits where 2
+    decimals would hide a value (a dilation ratio of 0.005 is not "0.00"); other columns as they are."""
+    if values.dtype.kind != "f":
+        return values
+    finite = values[np.isfinite(values) & (values != 0)]
+    if len(finite) and (finite.abs() < 0.05).any():
+        return values.map(lambda v: f"{v:.3g}" if np.isfinite(v) else "-")
+    return values.round(2)
 
 
 def interval_columns(*statistics: str) -> list[str]:

@@ -1,7 +1,7 @@
 """nbval's reference copies of the notebooks: make them, keep them honest, compare them without progress bars.
 
-``make notebook-refs`` (``python -m vsslib.references``) executes every notebook with papermill on
-``params/smoke.yaml`` through :func:`vsslib.notebooks.run_figures` (into the settings' scratch results folder,
+``make notebook-refs`` (``python -m vsslib.study.references``) executes every notebook with papermill on
+``params/smoke.yaml`` through :func:`vsslib.study.notebooks.run_figures` (into the settings' scratch results folder,
 never ``results/``) and stores each executed copy, with its outputs, under ``tests/notebooks/``.
 ``make test-notebooks`` re-executes those copies with ``pytest --nbval`` and compares every output with the stored
 one. What nbval cannot compare is excused in three places, each with its reason: ``tests/notebooks/sanitize.cfg``
@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from ._io import write_text_atomic
-from .errors import ParameterError
+from ..base.io import write_text_atomic
+from ..base.errors import ParameterError
 from .notebooks import SCHEDULE, list_notebooks, run_figures
 from .settings import load_settings, repo_root
 
@@ -185,7 +185,7 @@ def make_references(params_file: Path, *, out_dir: Path | None = None, ignored_f
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vsslib.references", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m vsslib.study.references", description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", type=Path, default=Path("params/smoke.yaml"), help="settings file (scratch)")
     parser.add_argument("--out", type=Path, default=None, help=f"folder of the copies (default {REFERENCES_DIR})")
     parser.add_argument("--ignore-output", type=Path, default=None,

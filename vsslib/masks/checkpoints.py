@@ -11,11 +11,11 @@ unverified file. Verification, strongest first:
    stops early).
 3. **A strict load of the state dict** into the model built from the checkpoint's config, where no
    SHA-256 is known (the SAM 2.0 files): every weight present, none extra, every shape right. Building
-   the model is the method's work, so the caller hands the check in (``strict_load``, e.g.
-   :func:`vsslib.masks.sam2_model.strict_load_check`); this module imports nothing above it.
+   the model is :mod:`.sam2_model`'s work, and that module imports this one, so the caller hands the check in
+   (``strict_load``, e.g. :func:`vsslib.masks.sam2_model.strict_load_check`); this module imports only the base.
 
 A file that fails is deleted (no file is left under either name) and a
-:class:`~vsslib.errors.CheckpointError` names the file, the expected and the found value, and where the
+:class:`~vsslib.base.errors.CheckpointError` names the file, the expected and the found value, and where the
 expected value comes from. A transfer that breaks keeps its ``.part`` file and says that running the
 same command again resumes it.
 
@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CheckpointError, ParameterError
+from ..base.errors import CheckpointError, ParameterError
 
 __all__ = ["OfficialCheckpoint", "OFFICIAL_CHECKPOINTS", "SAM2_SIZES", "official_checkpoint", "sha256_of_file",
            "verify_checkpoint", "fetch_checkpoint"]

@@ -1,9 +1,9 @@
 """Approach 1 over a split: SAM2 (or another masklet source) as a refiner of a baseline's label maps.
 
 For each video (:func:`refine_video`): the baseline prediction and the masklets (shared products,
-:mod:`vsslib.runs.products`), the refined map (:func:`vsslib.refine.refine`, cached per video and vote) and
+:mod:`vsslib.study.runs.products`), the refined map (:func:`vsslib.refine.refine`, cached per video and vote) and
 the exact metric counts of both (cached). :func:`run_refine` maps it over the videos with any
-:mod:`vsslib.executor`, merges the counts in video order (:mod:`vsslib.runs.report`), and writes
+:mod:`vsslib.base.executor`, merges the counts in video order (:mod:`vsslib.study.runs.report`), and writes
 ``OUT/pred/<video>/<frame>.png`` and, last, ``OUT/metrics.json``.
 
 A re-run skips finished videos; a run killed at any moment resumes where it stopped (products and
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache import ProductCache, stable_hash
-from ..errors import ParameterError
-from ..executor import Executor, SerialExecutor
+from ...base.cache import ProductCache, stable_hash
+from ...base.errors import ParameterError
+from ...base.executor import Executor, SerialExecutor
 from ..settings import VOTES
 from .products import (RunSpec, baseline_labels, baseline_model, cached_product, flatten_counts, load_video,
                        masklet_ids, masklet_source, open_split, stall_point, unflatten_counts, write_predictions)
@@ -38,7 +38,7 @@ REFINE_VARIANTS = {"baseline": ("baseline",), "refined": REFINE_STAGES}
 class RefineSpec(RunSpec):
     """An approach-1 run: a :class:`RunSpec` and how masklets vote."""
 
-    vote: str = "masklet"  # see vsslib.settings.VOTES
+    vote: str = "masklet"  # see vsslib.study.settings.VOTES
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -54,8 +54,8 @@ def refine_video(spec: RefineSpec, name: str) -> VideoRecord:
     DataError : the video has no ground truth, a prediction is missing, or the baseline's shape differs from
         the frames'.
     """
-    from ..metrics import MetricAccumulator
-    from ..refine import refine
+    from ...metrics import MetricAccumulator
+    from ...refine import refine
 
     num_classes = open_split(spec.data_root, spec.split).num_classes
     video, fingerprint = load_video(spec, name)
@@ -101,7 +101,7 @@ def run_refine(spec: RefineSpec, *, executor: Executor | None = None, progress: 
     Parameters
     ----------
     spec : the run.
-    executor : where videos run (:mod:`vsslib.executor`; the caller closes it); default in process.
+    executor : where videos run (:mod:`vsslib.base.executor`; the caller closes it); default in process.
     progress : show a per-video progress bar; or a longer step's bar (:meth:`vsslib.study.Study.step`)
         that shows how far this run is.
 

@@ -1,8 +1,8 @@
 """Command line: ``python -m vsslib {refine,classify,generate} ...`` (``--help`` on each explains every option).
 
 - ``refine``: approach 1, a baseline (``--segmenter NAME`` or ``--predictions DIR``) refined by masklets
-  (:func:`vsslib.runs.run_refine`).
-- ``classify``: approach 2, masklets classified from pooled features (:func:`vsslib.runs.run_classify`).
+  (:func:`vsslib.study.runs.run_refine`).
+- ``classify``: approach 2, masklets classified from pooled features (:func:`vsslib.study.runs.run_classify`).
 - ``generate``: write the embedded benchmark in the VSPW layout (:func:`vsslib.data.synth.generate`).
 
 Bad input stops with exit status 2 and one line on stderr, ``error: ...``, naming the option, file or value
@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .errors import ParameterError, VsslibError
+from ..base.errors import ParameterError, VsslibError
 from .runs import RunResult
 from .settings import SPLITS, VOTES, StudySettings, setting_keys
 
 DEFAULTS = StudySettings()
-"""Option defaults are the settings' defaults (vsslib.settings)."""
+"""Option defaults are the settings' defaults (vsslib.study.settings)."""
 
 CACHE_ENV = "VSSLIB_CACHE"
 """Environment variable that, when set, is the default of ``--cache`` (the only one the package reads)."""
@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=DEFAULTS.data.seed, help="seed (default: 0)")
     generate.add_argument("--no-progress", action="store_true", help="hide the progress bar (default: shown)")
 
-    from .checkpoints import SAM2_SIZES  # sam2-checkpoint: the logic is vsslib.checkpoints.fetch_checkpoint
+    from ..masks.checkpoints import SAM2_SIZES  # sam2-checkpoint: the logic is checkpoints.fetch_checkpoint
     fetch = sub.add_parser("sam2-checkpoint", help="download and verify an official SAM2.1 checkpoint",
                            description="Download an official SAM2.1 checkpoint (resuming a broken transfer), verify "
                                        "its SHA-256 and size, and only then write it under its official name.")
@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--url", default=None, help="a mirror of the same file, held to the same checks "
                                                    "(default: the official address)")
     fetch.add_argument("--sha256", default=None, metavar="HEX",
-                       help="expected SHA-256 (default: the package's table, vsslib.checkpoints)")
+                       help="expected SHA-256 (default: the package's table, vsslib.masks.checkpoints)")
     fetch.add_argument("--no-progress", action="store_true", help="hide the progress bar (default: shown)")
     return parser
 
@@ -210,7 +210,7 @@ SOURCE_OPTIONS: dict[str, str] = {"oracle_strength": "strength", "oracle_seed": 
 
 def _owners(dest: str) -> list[str] | None:
     """The masklet sources that take the option ``dest`` (None: not a masklet source's knob)."""
-    from .masks import knob_declarations, list_masklet_sources
+    from ..masks import knob_declarations, list_masklet_sources
 
     if dest in SOURCE_OPTIONS:
         return [name for name in list_masklet_sources() if SOURCE_OPTIONS[dest] in knob_declarations(name)]
@@ -235,7 +235,7 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
     ParameterError : an unknown masklet source (lists the valid ones), a masklet option the source does not
         take (names the sources that do), or an impossible value (names the option and the settings key).
     """
-    from .masks import list_masklet_sources
+    from ..masks import list_masklet_sources
 
     valid = list_masklet_sources()
     if args.masks not in valid:
@@ -264,20 +264,20 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
 
 def _run(args: argparse.Namespace) -> Any:
     if args.command == "sam2-checkpoint":
-        from .checkpoints import fetch_checkpoint
-        from .masks.sam2_model import strict_load_check
+        from ..masks.checkpoints import fetch_checkpoint
+        from ..masks.sam2_model import strict_load_check
 
         return fetch_checkpoint(args.size, folder=args.dir, url=args.url, sha256=args.sha256,
                                 progress=not args.no_progress, strict_load=strict_load_check)
     if args.command == "generate":
-        from .data import generate
+        from ..data import generate
 
         root = generate(args.out, n_videos=args.videos, n_frames=args.frames, height=args.height,
                         width=args.width, seed=args.seed, split_counts=tuple(args.splits) if args.splits else None,
                         progress=not args.no_progress)
         return root
 
-    from .executor import create_executor
+    from ..base.executor import create_executor
     from .runs import run_classify, run_refine
     from .specs import baseline_names, classify_spec, refine_spec
 
@@ -291,7 +291,7 @@ def _run(args: argparse.Namespace) -> Any:
         if args.command == "refine":
             spec = refine_spec(settings, baseline, args.masks, out=args.out, **overrides)
             return run_refine(spec, executor=executor, progress=not args.no_progress)
-        from .classify import list_feature_sources
+        from ..classify import list_feature_sources
 
         if args.features not in list_feature_sources():
             raise ParameterError(f"--features {args.features!r} is not a feature source; valid: "
@@ -301,10 +301,10 @@ def _run(args: argparse.Namespace) -> Any:
 
 
 def _print_table(result: RunResult) -> None:
-    print(f"{'':<12}{'mIoU':>8}{'mBIoU':>8}{'mVC8':>8}{'mVC16':>8}{'fps':>9}")
+    print(f"{'':<12}{'mIoU':>8}{'mBIoU':>8}{'mVC8':>8}{'mVC16':>8}{'mVCc16':>8}{'fps':>9}")
     for name, m in result.scores.items():
         print(f"{name:<12}{100 * m.miou:>8.2f}{100 * m.mbiou:>8.2f}{100 * m.mvc8:>8.2f}{100 * m.mvc16:>8.2f}"
-              f"{m.fps:>9.2f}")
+              f"{100 * m.mvcc16:>8.2f}{m.fps:>9.2f}")
     print(f"metrics: {Path(result.out) / 'metrics.json'}")
 
 

@@ -1,0 +1,228 @@
+"""The study's findings, written from its computed tables: every number with its interval, no claim without one.
+
+:func:`headline` reads ``<results>/tables/`` and returns the Markdown block the README shows between its
+``HEADLINE`` markers (:func:`update_readme`). A gain is called a gain (or a loss) only when its 95 % video
+interval lies above (below) zero; otherwise it is reported as not distinguishable from zero. The paper is
+quoted from its abstract, never paraphrased as our result.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..base.io import write_text_atomic
+from ..base.errors import DataError
+from ..significance import holm_adjust
+from .verdicts import VC_CONSTANT, Finding, classifier_findings, sweep_findings
+
+__all__ = ["headline", "family_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE", "HEADLINE_MARKERS"]
+
+PAPER_CLAIM = ("Our experiments suggest that leveraging SAM2 enhances overall performance in VSS, primarily due "
+               "to its precise predictions of object boundaries.")
+"""The last sentence of the paper's abstract (quoted)."""
+
+PAPER_SOURCE = "Hesham et al., *Evaluating SAM2 for Video Semantic Segmentation*, arXiv 2512.01774, abstract"
+
+HEADLINE_MARKERS = ("<!-- HEADLINE:START -->", "<!-- HEADLINE:END -->")
+
+
+def _value(row: pd.Series, column: str, digits: int = 1) -> str:
+    """``m [lo, hi]`` of a metric column with its interval columns."""
+    return (f"{row[column]:.{digits}f} [{row[f'{column}_ci_low']:.{digits}f}, "
+            f"{row[f'{column}_ci_high']:.{digits}f}]")
+
+
+VERDICT_WORDS = ("a gain", "a loss", "not distinguishable from zero")
+FAMILY_ALPHA = 0.05  # family-wise error rate of the Holm correction over the block's verdicts
+
+
+def _verdict(row: pd.Series, metric: str) -> str:
+    """What the 95 % interval of ``gain_<metric>`` supports: one of :data:`VERDICT_WORDS`."""
+    low, high = row[f"gain_{metric}_ci_low"], row[f"gain_{metric}_ci_high"]
+    return VERDICT_WORDS[0] if low > 0 else VERDICT_WORDS[1] if high < 0 else VERDICT_WORDS[2]
+
+
+def _gain_text(row: pd.Series, metric: str) -> str:
+    """A gain with its interval and what the interval supports (a verdict already counted elsewhere)."""
+    low, high, mean = row[f"gain_{metric}_ci_low"], row[f"gain_{metric}_ci_high"], row[f"gain_{metric}"]
+    return f"{mean:+.1f} [{low:+.1f}, {high:+.1f}] ({_verdict(row, metric)})"
+
+
+class _Family:
+    """The verdicts a block states, with their bootstrap p-values, for one Holm correction over all of them."""
+
+    def __init__(self) -> None:
+        self.stated: list[tuple[str, str, float]] = []  # (what, verdict, p)
+
+    def gain(self, row: pd.Series, metric: str, what: str) -> str:
+        """:func:`_gain_text`, its verdict recorded in the family."""
+        self.stated.append((f"{what}, {metric}", _verdict(row, metric),
+                            float(row.get(f"gain_{metric}_p", float("nan")))))
+        return _gain_text(row, metric)
+
+    def surviving(self) -> set[str]:
+        """The gains and losses (their ``what``) whose Holm-adjusted p-value is below :data:`FAMILY_ALPHA`."""
+        adjusted = holm_adjust([p for _, _, p in self.stated])
+        return {what for (what, verdict, _), a in zip(self.stated, adjusted)
+                if verdict != VERDICT_WORDS[2] and a < FAMILY_ALPHA}
+
+    def line(self) -> str:
+        """Names the family and which of its gains and losses survive Holm's correction at :data:`FAMILY_ALPHA`."""
+        n = len(self.stated)
+        claimed = [(what, p) for what, verdict, p in self.stated if verdict != VERDICT_WORDS[2]]
+        text = (f"The block rests on {n} verdicts read against zero, each from its own 95 % interval: the gains "
+                "shown, and every approach-2 row (the highest of each source is picked among them). As one family "
+                f"(Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided bootstrap p-values of the same "
+                "draws, the `gain_*_p` columns of the tables): ")
+        if any(np.isnan(p) for _, _, p in self.stated):
+            return text + "not available, the tables lack p-value columns; regenerate them with `make figures`."
+        kept = self.surviving()
+        lost = [what for what, _ in claimed if what not in kept]
+        return text + (f"{len(kept)} of the {len(claimed)} gains and losses remain"
+                       + (f"; these do not: {'; '.join(lost)}." if lost else ", every one of them."))
+
+
+def _read(tables: Path, name: str) -> pd.DataFrame:
+    path = tables / f"{name}.csv"
+    if not path.is_file():
+        raise DataError(f"{path}: table not found; run `make figures` first")
+    return pd.read_csv(path)
+
+
+def _refiner_lines(table: pd.DataFrame, family: _Family) -> list[str]:
+    rows = table[(table["method"] == "refined") & (table["vote"] == "masklet")]
+    lines = ["| baseline | masklets | baseline mIoU | refined mIoU | mIoU gain | mBIoU gain | mVC16 gain | mVCc16 gain "
+             "| seeds x videos |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for _, row in rows.iterrows():
+        base = table[(table["method"] == "baseline") & (table["baseline"] == row["baseline"])].iloc[0]
+        what = f"{row['baseline']} + {row['masklets']}"
+        lines.append(f"| {row['baseline']} | {row['masklets']} | {_value(base, 'mIoU')} | {_value(row, 'mIoU')} | "
+                     f"{family.gain(row, 'mIoU', what)} | {family.gain(row, 'mBIoU', what)} | "
+                     f"{family.gain(row, 'mVC16', what)} | {family.gain(row, 'mVCc16', what)} | "
+                     f"{int(row['n_seeds'])} x {int(row['n_videos'])} |")
+    return lines
+
+
+def _vote_lines(table: pd.DataFrame, family: _Family) -> list[str]:
+    lines = []
+    refined = table[table["method"] == "refined"]
+    for (baseline, masklets), group in refined.groupby(["baseline", "masklets"], sort=False):
+        if set(group["vote"]) >= {"masklet", "frame"}:
+            whole = group[group["vote"] == "masklet"].iloc[0]
+            frame = group[group["vote"] == "frame"].iloc[0]
+            built_in = (" (built in: with one vote per masklet every track keeps one label, which VSPW's VC scores "
+                        "as consistent whatever class won)" if whole["mVC16"] >= VC_CONSTANT else "")
+            lines.append(f"  - {baseline} + {masklets}: mIoU gain {_gain_text(whole, 'mIoU')} with one vote per "
+                         f"masklet, {family.gain(frame, 'mIoU', f'{baseline} + {masklets}, vote per frame')} with one "
+                         "vote per masklet and frame; mVC16 "
+                         f"{whole['mVC16']:.1f}{built_in} vs {frame['mVC16']:.1f}; {_vcc_text(whole, frame)}.")
+    return lines
+
+
+def _vcc_text(whole: pd.Series, frame: pd.Series) -> str:
+    """mVCc16 of the two votes beside their mVC16, and how far each lies below it (the share of pixels of fixed
+    class that VSPW's VC counts as consistent while their label is steady on a wrong class)."""
+    below = [float(row["mVC16"]) - float(row["mVCc16"]) for row in (whole, frame)]
+    return (f"correct consistency mVCc16 (VC that also asks for the right class) {whole['mVCc16']:.1f} vs "
+            f"{frame['mVCc16']:.1f}, {below[0]:.1f} and {below[1]:.1f} points below mVC16")
+
+
+def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
+    from ..viz.refiner import oracle_strength_note
+
+    parts = [f"strength {row['strength']:g}: {family.gain(row, 'mIoU', f'sweep at strength {row.strength:g}')}"
+             for _, row in sweep.iterrows()]
+    summary = sweep_findings(sweep)[-1].text
+    n_seeds = int(sweep["n_seeds"].iloc[0])
+    return [f"- **Mask quality decides the sign of the gain** (exact masklets corrupted at growing strength; "
+            f"{oracle_strength_note()}; {n_seeds} corruption seeds on the first training seed of "
+            f"`{sweep['baseline'].iloc[0]}`, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
+
+
+def _classifier_lines(table: pd.DataFrame, family: _Family) -> list[str]:
+    lines = [f"  - {f.text}." for f in classifier_findings(table) if f.key.endswith("/highest")]
+    # the highest row is picked among all approach-2 rows of its source: each of them is a verdict read
+    for _, row in table[table["method"] == "approach 2"].iterrows():
+        family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}")
+    variants = table.pivot_table(index=["masklets", "features"], columns="variant", values="mIoU")
+    pairs = variants.dropna(subset=[c for c in ("none", "fallback") if c in variants.columns])
+    if {"none", "fallback"} <= set(variants.columns) and len(pairs) and (pairs["none"] == pairs["fallback"]).all():
+        lines.append("  - `none` and `fallback` are equal in every row: these masklets cover every pixel, so no "
+                     "pixel is left for the network's class to fill.")
+    if any("oracle" in str(m) for m in table["masklets"]):
+        lines.append("  - The oracle rows classify the val videos' ground-truth objects: an upper bound on what "
+                     "approach 2 could do with perfect masklets, not a comparison of methods.")
+    return lines
+
+
+def _block(results: str | os.PathLike[str]) -> tuple[list[str], _Family]:
+    """The headline's lines and the family of verdicts they state."""
+    tables = Path(results) / "tables"
+    refiner = _read(tables, "refiner")
+    family = _Family()
+    lines = ["Written by `make figures` from `results/tables/` (percent; val split of the generated benchmark, "
+             "not VSPW; mean over training seeds, 95 % interval over seeds and videos in brackets; a gain is called a "
+             "gain or a loss only when its interval excludes zero):", "", *_refiner_lines(refiner, family), ""]
+    votes = _vote_lines(refiner, family)
+    if votes:
+        lines += ["- **The vote's scope** (whole masklet vs masklet and frame):", *votes]
+    lines += _sweep_lines(_read(tables, "refiner_oracle_sweep"), family)
+    classifier = _classifier_lines(_read(tables, "mask_classifier"), family)
+    if classifier:
+        lines += ["- **Approach 2 (classifying pooled masklet features)**, by masklet source:", *classifier]
+    return lines, family
+
+
+def headline(results: str | os.PathLike[str]) -> str:
+    """The README's findings block, written from ``<results>/tables/`` (refiner, refiner_oracle_sweep and
+    mask_classifier tables).
+
+    Raises
+    ------
+    DataError : a table is missing.
+    """
+    lines, family = _block(results)
+    lines += ["", family.line(), "",
+              f"The paper's abstract: \"{PAPER_CLAIM}\" ({PAPER_SOURCE}). The rows above test that mechanism "
+              "with masklets of known quality on generated scenes; they say nothing about SAM2's own masklets on "
+              "VSPW."]
+    return "\n".join(lines)
+
+
+def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
+    """For :mod:`.verify`: each gain or loss the headline claims, and whether it survives Holm's correction.
+
+    Raises
+    ------
+    DataError : a table is missing.
+    """
+    _, family = _block(results)
+    kept = family.surviving()
+    return [Finding(f"holm/{what}", f"{verdict}, {'holds' if what in kept else 'does not hold'} in the family",
+                    f"{what}: {verdict}") for what, verdict, _ in family.stated if verdict != VERDICT_WORDS[2]]
+
+
+def update_readme(readme: str | os.PathLike[str], block: str) -> bool:
+    """Replace the text between the README's ``HEADLINE`` markers with ``block``; returns whether it changed.
+
+    Raises
+    ------
+    DataError : the README lacks the markers.
+    """
+    path = Path(readme)
+    text = path.read_text()
+    start, end = HEADLINE_MARKERS
+    if start not in text or end not in text:
+        raise DataError(f"{path}: the markers {start} and {end} are missing")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    new = f"{before}{start}\n{block}\n{end}{after}"
+    if new == text:
+        return False
+    write_text_atomic(path, new)
+    return True
