@@ -400,15 +400,18 @@ def test_ratio_summary_names_bad_shapes() -> None:
         ratio_summary(np.ones((1, 2, 3)), -np.ones((1, 2, 3)))
 
 
-def test_bootstrap_p_value_counts_the_draws_on_either_side_of_zero() -> None:
+def test_bootstrap_p_value_is_the_normal_tail_at_the_bootstraps_standard_error() -> None:
     from vsslib.significance import bootstrap_p_value
 
-    draws = np.array([0.5, 1.0, -0.2, 2.0, np.nan, 0.0, 3.0, 1.5, 0.7, 0.9, 1.1])  # 10 defined, 2 at or below 0
-    assert bootstrap_p_value(draws) == pytest.approx(2 * 3 / 11)
-    assert bootstrap_p_value(-draws) == pytest.approx(2 * 3 / 11)  # symmetric
-    assert bootstrap_p_value(np.ones(999)) == pytest.approx(2 / 1000)  # never 0 with finitely many draws
-    assert bootstrap_p_value(np.array([-1.0, 1.0, -2.0, 2.0])) == 1.0
-    assert np.isnan(bootstrap_p_value(np.array([np.nan])))
+    draws = np.array([1.0, 3.0, np.nan, 2.0, 4.0, 0.0])  # defined: 0..4, sample sd sqrt(2.5)
+    se = np.sqrt(2.5)
+    # 2 * (1 - Phi(z)) at z = 2 / se = 1.2649: Phi(1.2649) = 0.89705 (printed normal table)
+    assert bootstrap_p_value(draws, 2.0) == pytest.approx(2 * (1 - 0.89705), abs=2e-4)
+    assert bootstrap_p_value(draws, -2.0) == bootstrap_p_value(draws, 2.0)  # two-sided
+    assert bootstrap_p_value(draws, 1.96 * se) == pytest.approx(0.05, abs=1e-4)
+    assert bootstrap_p_value(draws, 0.0) == 1.0
+    assert bootstrap_p_value(np.full(5, 0.3), 0.3) == 0.0 and bootstrap_p_value(np.zeros(5), 0.0) == 1.0
+    assert np.isnan(bootstrap_p_value(np.array([np.nan, 1.0]), 1.0))
 
 
 def test_holm_adjust_by_hand() -> None:
@@ -430,8 +433,7 @@ def test_a_gain_summary_carries_the_p_value_of_its_own_draws() -> None:
     summary = summarize_runs([better], [base], metrics=["miou"], resamples=200, seed=3)["miou"]
     seed_w, video_w = resample_seeds_and_videos(1, len(base.videos), resamples=200, seed=3)
     drawn = better.score("miou", video_w) - base.score("miou", video_w)
-    assert summary.p_value == pytest.approx(bootstrap_p_value(drawn))
-    assert (summary.p_value < 0.05) == (summary.ci_low > 0 or summary.ci_high < 0)
+    assert summary.p_value == pytest.approx(bootstrap_p_value(drawn, summary.mean / 100))
     assert summary_columns({"miou": summary})["mIoU_p"] == summary.p_value
     plain = summarize_runs([better], metrics=["miou"], resamples=50)["miou"]
     assert np.isnan(plain.p_value) and "mIoU_p" not in summary_columns({"miou": plain})

@@ -15,19 +15,24 @@ import numpy as np
 __all__ = ["bootstrap_p_value", "holm_adjust"]
 
 
-def bootstrap_p_value(draws: np.ndarray) -> float:
-    """Two-sided bootstrap p-value of "the gain is 0" from the draws of a gain, ``(B,) float`` (NaNs left out).
+def bootstrap_p_value(draws: np.ndarray, estimate: float) -> float:
+    """Two-sided p-value of "the gain is 0" for ``estimate``, from the bootstrap draws of that gain.
 
-    ``min(1, 2 * min(k_low, k_high) / B')`` with ``k_low = 1 + #(draws <= 0)``, ``k_high = 1 + #(draws >= 0)``
-    and ``B' = B + 1`` (the +1 keeps it above 0 with finitely many draws): the smallest two-sided level at
-    which the percentile interval of the same draws would exclude 0. NaN when no draw is defined.
+    ``2 * (1 - Phi(|estimate| / se))`` with ``se`` the standard deviation of the draws (``(B,) float``, NaNs left
+    out): the normal approximation with the bootstrap's standard error. The draws' own tail fraction cannot
+    go below ``2 / (B + 1)`` (0.002 with 1000 draws), too coarse for a family of 40 verdicts; this p-value is
+    smooth. NaN when fewer than two draws are defined; 1 when the draws do not vary and the estimate is 0.
     """
+    from scipy.stats import norm
+
     draws = np.asarray(draws, np.float64).reshape(-1)
     draws = draws[~np.isnan(draws)]
-    if draws.size == 0:
+    if draws.size < 2 or not np.isfinite(estimate):
         return float("nan")
-    low, high = 1 + int((draws <= 0).sum()), 1 + int((draws >= 0).sum())
-    return float(min(1.0, 2 * min(low, high) / (draws.size + 1)))
+    se = float(draws.std(ddof=1))
+    if se == 0:
+        return 1.0 if estimate == 0 else 0.0
+    return float(2 * norm.sf(abs(estimate) / se))
 
 
 def holm_adjust(p_values: Sequence[float]) -> np.ndarray:

@@ -237,7 +237,8 @@ class MetricSummary:
     sd : sample standard deviation over seeds (NaN with one seed).
     ci_low, ci_high : two-level (seeds and videos) bootstrap percentile interval of the seed-averaged number.
     n_seeds, n_videos : how many seeds and videos went in.
-    p_value : for a gain, :func:`bootstrap_p_value` of the same draws (two-sided, against 0); NaN otherwise.
+    p_value : for a gain, :func:`~vsslib.significance.bootstrap_p_value` of ``mean`` with the same draws (two-sided,
+        against 0); NaN otherwise.
     """
 
     metric: str
@@ -366,7 +367,7 @@ def summarize_runs(runs: Sequence[VideoCounts], baselines: Sequence[VideoCounts]
         summaries[metric] = MetricSummary(metric=metric, gain=baselines is not None, mean=100 * mean,
                                           sd=100 * sd, ci_low=100 * interval.low, ci_high=100 * interval.high,
                                           n_seeds=len(runs), n_videos=len(runs[0].videos),
-                                          p_value=bootstrap_p_value(averaged) if baselines is not None
+                                          p_value=bootstrap_p_value(averaged, mean) if baselines is not None
                                           else float("nan"))
     return summaries
 

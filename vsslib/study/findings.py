@@ -76,8 +76,8 @@ class _Family:
         claimed = [(what, p) for what, verdict, p in self.stated if verdict != VERDICT_WORDS[2]]
         text = (f"The block rests on {n} verdicts read against zero, each from its own 95 % interval: the gains "
                 "shown, and every approach-2 row (the highest of each source is picked among them). As one family "
-                f"(Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided bootstrap p-values of the same "
-                "draws, the `gain_*_p` columns of the tables): ")
+                f"(Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided p-values from the bootstrap "
+                "standard error of the same draws, the `gain_*_p` columns of the tables): ")
         if any(np.isnan(p) for _, _, p in self.stated):
             return text + "not available, the tables lack p-value columns; regenerate them with `make figures`."
         kept = self.surviving()

@@ -10,7 +10,8 @@ construction):
 - ``m_ci_low``, ``m_ci_high``: 95 % interval over seeds and videos of the seed-averaged metric;
 - for a row compared with a reference variant (a refined map against its baseline): ``gain_m``,
   ``gain_m_sd``, ``gain_m_ci_low``, ``gain_m_ci_high``, the same for the paired difference, and
-  ``gain_m_p``, its two-sided bootstrap p-value against 0 (a fraction; :func:`vsslib.statistics.bootstrap_p_value`);
+  ``gain_m_p``, its two-sided p-value against 0 (a fraction; normal approximation with the bootstrap's
+  standard error, :func:`vsslib.significance.bootstrap_p_value`);
 - ``n_seeds``, ``n_videos``.
 """
 
