@@ -18,7 +18,8 @@
 #
 # Open this notebook first. It takes one video through the whole method, with a picture at every step, and
 # runs the refiner with every masklet source the study has: the dataset's exact objects (*oracle*), the
-# embedded *classical* generator, and SAM2 when a checkpoint is configured. Side by side you see the method
+# embedded *classical* generator, *sam2-mini* (SAM2's architecture and pipeline with weights trained here on the
+# generated benchmark; not SAM 2 or SAM 2.1), and the official SAM2 when a checkpoint is configured. Side by side you see the method
 # succeed and fail on the same frames, and the text tells you which is which. Notebooks 01-07 repeat each step
 # on the whole split and analyse it.
 #
@@ -28,8 +29,9 @@
 # **Glossary.**
 # - *Semantic map*: one class per pixel, from a segmentation network (here a small CNN, the *baseline*).
 # - *Masklet*: a class-agnostic object mask carried through time. SAM2 makes them from a point grid on a
-#   *key frame* and propagates them with its video memory through a *window* of frames. Without a SAM2
-#   checkpoint this study uses an embedded *classical* generator (graph-based regions + optical flow).
+#   *key frame* and propagates them with its video memory through a *window* of frames. Without an official SAM2
+#   checkpoint this study runs *sam2-mini*, a small SAM2 trained here, beside an embedded *classical* generator
+#   (graph-based regions + optical flow).
 # - *Oracle masklets*: the dataset's own objects, exact; the best masklets any generator could give.
 # - *Refiner* (approach 1): every masklet takes the majority class of the semantic map inside it.
 # - *Segmentor* (approach 2): masklets pool feature vectors and a small MLP classifies each one.

@@ -49,7 +49,7 @@ from vsslib import viz
 from vsslib.study import Study
 from vsslib.study.settings import VOTES
 from vsslib.study.tables import interval_columns, readable, stats_row
-from vsslib.study.verdicts import bullets, refiner_findings, sweep_findings, window_findings
+from vsslib.study.verdicts import bullets, paired_source_findings, refiner_findings, sweep_findings, window_findings
 from vsslib.viz.prose import takeaway
 
 study = Study.open_notebook(params_file, results_dir, strengths=strengths, max_videos=max_videos)
@@ -101,6 +101,30 @@ takeaway(bullets(refiner_findings(table)) + "\n\nA verdict is given only where t
          "never built in.")
 
 # %% [markdown]
+# ## sam2-mini against the classical generator, on the same predictions
+# Each gain above is over the baseline. Whether one generator's masklets refine better than another's is read
+# directly here: the map refined with sam2-mini minus the map refined with the classical generator, from the same
+# baseline predictions (every training seed) on the same videos, so the interval is again that of a paired
+# difference. A positive difference favours sam2-mini.
+
+# %%
+others = [s for s in settings.masklets.sources if s not in ("oracle", "classical")]
+main_vote = settings.refiner.vote
+if "classical" in settings.masklets.sources and others:
+    paired = pd.DataFrame([stats_row(raw[(baseline, source, main_vote)], "refined", against="refined",
+                                     against_runs=raw[(baseline, "classical", main_vote)], baseline=baseline,
+                                     masklets=source, reference="classical", vote=main_vote)
+                           for baseline in study.baselines() for source in others])
+    viz.save_table(paired, "refiner_sources_paired", caption=f"Refined with each generator minus refined with the "
+                   f"classical generator, on the same baseline predictions ({study.data_name}; one vote per "
+                   f"{'masklet' if main_vote == 'masklet' else 'masklet and frame'}): the refined metrics (%) of the "
+                   "first and the paired difference (gain_*), mean over training seeds, 95 % intervals over seeds "
+                   "and videos", machine_dependent_columns=("fps",))
+    display(readable(paired[["baseline", "masklets", "reference", *interval_columns("gain_mIoU", "gain_mBIoU",
+                                                                                    "gain_mVCc16")]]))
+    takeaway(bullets(paired_source_findings(paired)))
+
+# %% [markdown]
 # The table's numbers are those that `vsslib.metrics` gives on the predictions written to disk: an independent
 # route from files to score, checked for every masklet source by
 # `tests/test_runs_approach1.py::test_metrics_json_equals_the_metrics_of_the_written_predictions` and against
@@ -148,7 +172,7 @@ takeaway(f"Masklet {masklet} votes `{votes['masklet_winner'].iloc[0]}` over all 
 # every corruption seed of `masklets.oracle.seeds`; the interval is over corruption seeds and videos, the sd over corruption seeds.
 #
 # First what the strength does to the masklets of one frame, for every strength of the sweep, beside the
-# masklets of the classical generator (corruption seed 0). Masklets are drawn as dark outlines on the grey frame;
+# masklets of the generators of the settings (classical and sam2-mini by default; corruption seed 0). Masklets are drawn as dark outlines on the grey frame;
 # a masklet washed red holds several ground-truth classes, and the vote will overwrite the minority inside it.
 
 # %%
@@ -156,15 +180,16 @@ baseline = study.baselines()[-1]
 t = min(run.frames.shape[0] // 2, settings.masklets.window - 1)
 drawn = {f"oracle, s = {strength:g}": study.video_run(baseline, "oracle", name, strength=strength).masklets[t]
          for strength in settings.masklets.oracle.strengths}
-if generated_source != "oracle":
-    drawn[generated_source] = study.video_run(baseline, generated_source, name).masklets[t]
+generators = [s for s in settings.masklets.sources if s != "oracle"]  # classical and sam2-mini by default
+for source in generators:
+    drawn[source] = study.video_run(baseline, source, name).masklets[t]
 masklet_counts = viz.metric_drawings.masklet_numbers(run.gt[t], drawn).set_index("masklets")
 fig = viz.metric_drawings.plot_masklet_sources(run.frames[t], run.gt[t], drawn, dataset.palette, dataset.class_names,
                                                title=f"Masklets by corruption strength | {study.data_name} | "
                                                      f"{name} frame {t}")
 viz.save_figure(fig, "refiner_masklets_by_strength", caption=f"The masklets of one frame ({name} frame {t}, "
                 f"{study.data_name}) at every corruption strength s of the sweep (corruption seed 0) and from the "
-                f"{generated_source} generator, as dark outlines on the grey frame; red wash: a masklet whose most "
+                f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; red wash: a masklet whose most "
                 "frequent ground-truth class holds less than 90 % of its pixels; pale orange: no masklet. "
                 + viz.refiner.oracle_strength_note())
 
@@ -174,10 +199,11 @@ takeaway(f"On this frame the exact objects ({masklet_counts.index[0]}) make {int
          f"{int(exact['spanning'])} of them spanning classes; at {worst.name} there are {int(worst['count'])}, {int(worst['spanning'])} "
          f"spanning classes over {worst['spanning_share']:.0f} % of the labelled pixels, and {worst['uncovered_share']:.0f} % "
          "of the pixels lie in no masklet"
-         + (f"; the {generated_source} generator makes {masklet_counts.loc[generated_source, 'count']}, "
-            f"{masklet_counts.loc[generated_source, 'spanning']} spanning classes over "
-            f"{masklet_counts.loc[generated_source, 'spanning_share']:.0f} % of the pixels."
-            if generated_source in masklet_counts.index else "."))
+         + "".join(f"; the {source} generator makes {masklet_counts.loc[source, 'count']}, "
+                   f"{masklet_counts.loc[source, 'spanning']} spanning classes over "
+                   f"{masklet_counts.loc[source, 'spanning_share']:.0f} % of the pixels and leaves "
+                   f"{masklet_counts.loc[source, 'uncovered_share']:.0f} % in no masklet" for source in generators)
+         + ".")
 
 # %%
 with study.step("every strength x corruption seed"):  # one progress bar for all the runs
@@ -202,12 +228,14 @@ takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].i
 # %% [markdown]
 # ## How long can masklets be carried?
 # The window sets how many frames masklets are propagated before new proposals. The same generator with
-# shorter windows shows how much of the result depends on propagation rather than on the proposals.
+# shorter windows shows how much of the result depends on propagation rather than on the proposals. The sweep
+# runs the generators that cost seconds a video; sam2-mini (about half a minute a video on one CPU core, nearly
+# all of it propagation, which a shorter window does not make cheaper) is left out to keep `make figures` short.
 
 # %%
 rows = []
 baseline = study.baselines()[0]
-generated = [s for s in settings.masklets.sources if s != "oracle"]
+generated = [s for s in settings.masklets.sources if s not in ("oracle", "sam2-mini")]
 with study.step("every window x source x seed"):  # one progress bar for all the runs
     for window in sorted({4, 8, settings.masklets.window}):
         for source in generated:

@@ -146,3 +146,18 @@ def test_synthetic_frames_drift_one_pixel_a_frame_and_seeds_are_disjoint_boxes()
     cell = np.zeros((32, 48), bool)
     cell[4:12, 4:12] = True  # rows 0..16 -> 4..12, columns 0..16 -> 4..12
     np.testing.assert_array_equal(masks[0], cell)
+
+
+def test_sam2_rates_divide_the_sources_counters() -> None:
+    from vsslib.analysis import sam2_rates
+
+    table = sam2_rates({"sam2-mini": {"build": 0.5, "generate": 3.0, "generate_frames": 2, "propagate": 12.0,
+                                      "propagate_frames": 10, "propagate_object_frames": 40},
+                        "idle": {"generate": 0.0, "generate_frames": 0, "propagate": 0.0, "propagate_frames": 0,
+                                 "propagate_object_frames": 0}})
+    first = table.iloc[0]
+    assert (first["key_frames"], first["seconds_per_key_frame"], first["object_frames"]) == (2, 1.5, 40)
+    assert (first["objects_per_frame"], first["seconds_per_object_frame"]) == (4.0, 0.3)
+    assert table.iloc[1][["seconds_per_key_frame", "seconds_per_object_frame"]].isna().all()
+    with pytest.raises(ParameterError, match="timings of 'x' lack \\['propagate_object_frames'\\]"):
+        sam2_rates({"x": {"generate": 1.0, "generate_frames": 1, "propagate": 1.0, "propagate_frames": 1}})

@@ -16,6 +16,7 @@ from conftest import blocky_benchmark
 
 from vsslib.base.io import read_image
 from vsslib.study.cli import build_parser, main
+from vsslib.study.settings import StudySettings
 from vsslib.data import VSPWDataset, generate
 from vsslib.study.runs import RefineSpec, run_refine
 from vsslib.segmenters import save_predictions
@@ -56,7 +57,13 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
      "error: --dilation-ratio -0.1: metrics.dilation_ratio=-0.1 must lie in (0, 1)"),
     (["--masks", "sam2-mini", "--device", "cuda"],
      "error: --device is a setting of sam2, not of --masks sam2-mini (which takes --discover-every, --link-iou, "
-     "--points-per-side, --pred-iou-thresh, --stability-score-offset, --stability-score-thresh, --window)"),
+     "--max-objects-per-batch, --points-per-side, --pred-iou-thresh, --stability-score-offset, "
+     "--stability-score-thresh, --window)"),
+    (["--masks", "classical", "--pred-iou-thresh", "0.5"],
+     "error: --pred-iou-thresh is a setting of sam2 and sam2-mini, not of --masks classical (which takes "
+     "--discover-every, --link-iou, --window)"),
+    (["--masks", "sam2-mini", "--pred-iou-thresh", "1.5"],
+     "error: --pred-iou-thresh 1.5: masklets.sam2_mini.pred_iou_thresh=1.5 must be a number in [-inf, 1.0]"),
     (["--masks", "oracle", "--window", "8"], "error: --window is a setting of classical and sam2 and sam2-mini, not of "
                                              "--masks oracle (which takes --oracle-seed, --oracle-strength)"),
     (["--masks", "classical", "--oracle-strength", "0.5"], "error: --oracle-strength is a setting of oracle, not of "
@@ -204,19 +211,46 @@ def test_classify_writes_every_combination_and_the_baseline(tmp_path: Path, caps
 
 
 def test_masklet_options_are_the_masklet_settings_knobs() -> None:
-    """Every knob of the settings' masklet sections is an option of refine and classify (by name, with the
-    component's default), and every masklet option is such a knob or a source keyword the CLI names."""
+    """Every knob of the settings' masklet sections is an option of refine and classify (by name: with the
+    component's default where one section has it, routed to the chosen source's section where several do),
+    and every masklet option is such a knob or a source keyword the CLI names."""
     import dataclasses
 
-    from vsslib.study.cli import OPTION_KEYS, SOURCE_OPTIONS
+    from vsslib.study.cli import OPTION_KEYS, SECTION_OPTIONS, SOURCE_OPTIONS
     from vsslib.study.settings import StudySettings
 
     masklets = StudySettings().masklets
-    knobs = {f"masklets.{prefix}{f.name}": f.default for section, prefix in ((masklets, ""), (masklets.sam2, "sam2."))
+    sections = ((masklets, ""), (masklets.sam2, "sam2."), (masklets.sam2_mini, "sam2_mini."))
+    knobs = {f"masklets.{prefix}{f.name}": f.default for section, prefix in sections
              for f in dataclasses.fields(section) if "declared_in" in f.metadata}
+    shared = {key for key in knobs if key.rsplit(".", 1)[-1] in SECTION_OPTIONS}
+    assert set(SECTION_OPTIONS) == {"max_objects_per_batch", "points_per_side", "pred_iou_thresh",
+                                    "stability_score_thresh", "stability_score_offset"}
+    assert all(sources == ["sam2", "sam2-mini"] for sources in SECTION_OPTIONS.values())
     commands = build_parser()._subparsers._group_actions[0].choices
     for name in ("refine", "classify"):
         group = next(g for g in commands[name]._action_groups if g.title == "masklets")
         dests = {a.dest: a.default for a in group._group_actions}
-        assert {OPTION_KEYS[d]: v for d, v in dests.items() if d in OPTION_KEYS} == knobs, name
-        assert set(dests) == {"masks", *SOURCE_OPTIONS} | {d for d in dests if d in OPTION_KEYS}, name
+        assert {OPTION_KEYS[d]: v for d, v in dests.items() if d in OPTION_KEYS} == {
+            k: v for k, v in knobs.items() if k not in shared}, name
+        assert all(dests[d] is None for d in SECTION_OPTIONS), name  # None: the chosen source's own default
+        assert set(dests) == {"masks", *SOURCE_OPTIONS, *SECTION_OPTIONS} | {d for d in dests if d in OPTION_KEYS}, name
+
+
+def test_a_sam2_option_sets_the_chosen_sources_own_knob(tmp_path: Path) -> None:
+    """--pred-iou-thresh and its siblings reach the section of the --masks source and no other; left out,
+    each source keeps its own default (sam2: the paper's 0.6, sam2-mini: its calibrated filter)."""
+    from vsslib.study.cli import settings_from_options
+
+    def settings(*argv: str):
+        args = build_parser().parse_args(["refine", "--data", str(tmp_path), "--out", str(tmp_path / "o"),
+                                          "--segmenter", "fcn8-small", *argv])
+        return settings_from_options(args).masklets
+
+    mini = settings("--masks", "sam2-mini", "--pred-iou-thresh", "0.3", "--points-per-side", "8")
+    assert (mini.sam2_mini.pred_iou_thresh, mini.sam2_mini.points_per_side) == (0.3, 8)
+    assert (mini.sam2.pred_iou_thresh, mini.sam2.points_per_side) == (0.6, 16)
+    plain = settings("--masks", "sam2-mini")
+    assert plain.sam2_mini == StudySettings().masklets.sam2_mini and plain.sam2_mini.stability_score_thresh == 0.6
+    official = settings("--masks", "sam2", "--stability-score-thresh", "0.9")
+    assert official.sam2.stability_score_thresh == 0.9 and official.sam2_mini == plain.sam2_mini

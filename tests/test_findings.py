@@ -109,3 +109,20 @@ def test_a_vc_built_in_by_the_vote_is_reported_beside_correct_consistency(tmp_pa
     assert ("mVC16 100.0 (built in: with one vote per masklet every track keeps one label, which VSPW's VC scores as "
             "consistent whatever class won) vs 98.6; correct consistency mVCc16 (VC that also asks for the right "
             "class) 84.3 vs 83.0, 15.7 and 15.6 points below mVC16.") in text
+
+
+def test_the_paired_source_rows_join_the_block_and_its_family(tmp_path: Path) -> None:
+    folder = _write(tmp_path)
+    pd.DataFrame([{"baseline": "net", "masklets": "sam2-mini", "reference": "classical", "vote": "masklet",
+                   **_stats(52.0, 2.5)}]).to_csv(folder / "tables" / "refiner_sources_paired.csv", index=False)
+    refiner = pd.read_csv(folder / "tables" / "refiner.csv")
+    refiner.loc[len(refiner)] = {**refiner.iloc[3].to_dict(), "masklets": "sam2-mini"}
+    refiner.to_csv(folder / "tables" / "refiner.csv", index=False)
+    text = headline(folder)
+    assert ("- **sam2-mini against classical**, map refined with sam2-mini masklets minus map refined with classical "
+            "masklets (same baseline predictions, seeds and videos; a gain favours sam2-mini):") in text
+    assert ("  - `net`: mIoU +2.5 [+1.5, +3.5] (a gain), mBIoU +2.5 [+1.5, +3.5] (a gain), mVCc16 +2.5 [+1.5, +3.5] "
+            "(a gain) (3 seeds x 20 videos).") in text
+    # the family grows by the sam2-mini refined row's 4 gains (unclear, p 0.5) and the 3 paired ones (claimed)
+    assert "The block rests on 22 verdicts" in text and "13 of the 13 gains and losses remain" in text
+    assert "the sam2-mini rows run SAM2's architecture and pipeline with weights trained here" in text

@@ -66,3 +66,42 @@ def test_product_cache_round_trip_and_invalidation(tmp_path: Path) -> None:
     # A truncated product (a crash outside our atomic writer) is treated as absent and removed.
     cache.path("v2").write_bytes(b"PK\x03\x04garbage")
     assert cache.load("v2") is None and not cache.path("v2").exists()
+
+
+def _make_product(root: str, log: str, start: str) -> None:
+    """A process that asks for one product: computes it (slowly, logging it) unless it is made already."""
+    import time
+
+    from vsslib.base.cache import ProductCache
+    from vsslib.study.runs.products import cached_product
+
+    def compute() -> dict[str, np.ndarray]:
+        with open(log, "a") as handle:
+            handle.write("computed\n")
+        time.sleep(1.0)
+        return {"ids": np.arange(4)}
+
+    while not Path(start).exists():  # both processes ask at the same moment
+        time.sleep(0.01)
+    product = cached_product(ProductCache(root, "masklets", {"source": "x"}), "v", "fp", compute)
+    assert product.arrays["ids"].tolist() == [0, 1, 2, 3]
+
+
+def test_two_processes_asking_for_one_product_compute_it_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    log, start = tmp_path / "log", tmp_path / "start"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_make_product, args=(str(tmp_path / "c"), str(log), str(start)))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    start.touch()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert log.read_text() == "computed\n"  # the second waited on the lock and read the first one's product
+    cache = ProductCache(tmp_path / "c", "masklets", {"source": "x"})
+    assert cache.load("v")["ids"].tolist() == [0, 1, 2, 3]
+    with cache.making("v"):  # the lock is free again
+        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pytest
 import yaml
 
 from vsslib.base.errors import ParameterError
-from vsslib.masks import (GeneratorSettings, WindowSettings, create_masklet_source, knob_declarations,
+from vsslib.masks import (GeneratorSettings, SAM2Settings, WindowSettings, create_masklet_source, knob_declarations,
                           list_masklet_sources)
+from vsslib.sam2_mini.masklets import SAM2MiniSettings, calibrated_generator
+from vsslib.sam2_mini.model import GENERATOR_PATH
 from vsslib.study.settings import NOTEBOOK_KNOBS, SAM2Section, StudySettings, load_settings, repo_root, setting_keys
 from vsslib.study.specs import baseline_names, masklet_settings, refine_spec
 
@@ -51,12 +54,20 @@ def test_one_translation_to_masklet_settings() -> None:
     assert (sam2["points_per_side"], sam2["pred_iou_thresh"], sam2["stability_score_thresh"],
             sam2["stability_score_offset"], sam2["window"], sam2["config"]) == (16, 0.6, 0.8, 0.9, 8, None)
     assert sam2["max_objects_per_batch"] == 32 and sam2["autocast"] is True and sam2["vos_optimized"] is False
-    # sam2-mini takes the generator's and the window's knobs, none of the official model's (the bug of
-    # `refine --masks sam2-mini`: device, autocast and vos_optimized were passed to it)
-    mini = masklet_settings(settings, "sam2-mini")
-    assert mini == {"window": 8, "link_iou": 0.5, "discover_every": 0, "points_per_side": 16, "pred_iou_thresh": 0.6,
-                    "stability_score_thresh": 0.8, "stability_score_offset": 0.9}
-    assert create_masklet_source("sam2-mini", **mini).settings.windows.window == 8
+    # sam2-mini takes the window's knobs and those of its own section, none of the official model's (the bug of
+    # `refine --masks sam2-mini`: device, autocast and vos_optimized were passed to it); its filters default to
+    # the calibrated ones written beside its weights, and a change to the sam2 section does not reach it
+    calibrated = json.loads(GENERATOR_PATH.read_text())
+    changed = settings.replace({"masklets.sam2.pred_iou_thresh": 0.7, "masklets.sam2_mini.points_per_side": 8})
+    mini = masklet_settings(changed, "sam2-mini")
+    assert mini == {"window": 8, "link_iou": 0.5, "discover_every": 0, "max_objects_per_batch": 32,
+                    "points_per_side": 8, "pred_iou_thresh": calibrated["pred_iou_thresh"],
+                    "stability_score_thresh": calibrated["stability_score_thresh"], "stability_score_offset": 0.9}
+    assert masklet_settings(changed, "sam2")["pred_iou_thresh"] == 0.7
+    assert masklet_settings(changed, "sam2")["points_per_side"] == 16
+    made = create_masklet_source("sam2-mini", **mini).settings
+    assert made.windows.window == 8 and made.generator.points_per_side == 8
+    assert create_masklet_source("sam2-mini").settings.generator == calibrated_generator()
 
 
 def test_masklet_sections_are_the_components_declarations() -> None:
@@ -64,17 +75,22 @@ def test_masklet_sections_are_the_components_declarations() -> None:
     and every source's keyword of that name and declaration exists: nothing is declared twice."""
     masklets = StudySettings().masklets
     seen = 0
-    for section in (masklets, masklets.sam2):
+    own_defaults = {"sam2": SAM2Settings(), "sam2_mini": SAM2MiniSettings()}  # the components' default instances
+    for prefix, section in (("", masklets), ("sam2", masklets.sam2), ("sam2_mini", masklets.sam2_mini)):
         for f in dataclasses.fields(section):
             if "declared_in" not in f.metadata:
                 continue
             owner, name = f.metadata["declared_in"]
             declared = next(d for d in dataclasses.fields(owner) if d.name == name)
-            assert (f.name, f.default) == (name, declared.default), f.name
+            component = own_defaults.get(prefix)
+            default = (getattr(component.generator, name) if owner is GeneratorSettings else getattr(component, name)
+                       ) if component is not None else declared.default
+            assert (f.name, f.default) == (name, default), f.name
             assert typing.get_type_hints(type(section))[f.name] == typing.get_type_hints(owner)[name], f.name
             assert any(knob_declarations(src).get(name) == (owner, name) for src in list_masklet_sources()), name
             seen += 1
-    assert seen == 13  # window, link_iou, discover_every + 10 SAM2 knobs
+    assert seen == 18  # window, link_iou, discover_every + 10 SAM2 knobs + 5 sam2-mini knobs
+    assert masklets.sam2_mini.pred_iou_thresh == json.loads(GENERATOR_PATH.read_text())["pred_iou_thresh"]
     assert masklets.sam2 == SAM2Section() and masklets.window == WindowSettings().window
     assert masklets.sam2.points_per_side == GeneratorSettings().points_per_side == 16
 
@@ -146,3 +162,17 @@ def test_folders_resolve_against_the_repo_root(monkeypatch: pytest.MonkeyPatch) 
 def test_notebook_knobs_name_settings_keys() -> None:
     keys = set(setting_keys())
     assert all(key in keys for key in NOTEBOOK_KNOBS.values())
+
+
+def test_readme_says_which_notebooks_have_sam2_mini_rows() -> None:
+    """The README's sentence on sam2-mini in the study follows the settings and the notebooks: a source of the
+    embedded default, left out of approach 2's masklet kinds (04) and of the window sweep (03)."""
+    readme = (ROOT / "README.md").read_text()
+    assert "sam2-mini" in load_settings(ROOT / "params" / "default.yaml").masklets.sources
+    assert "`sam2-mini` is a masklet source of the embedded default" in readme
+    classifier = (ROOT / "notebooks" / "04_mask_classifier.py").read_text()
+    masklet_kinds = classifier[classifier.index("MASKLETS = {"):classifier.index("rows, runs = [], {}")]
+    assert "sam2-mini" not in masklet_kinds
+    refiner = (ROOT / "notebooks" / "03_refiner.py").read_text()
+    assert 'generated = [s for s in settings.masklets.sources if s not in ("oracle", "sam2-mini")]' in refiner
+    assert "Approach 2 (04) and the window-length sweep (03) leave it out" in readme

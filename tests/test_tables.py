@@ -91,3 +91,35 @@ def test_interval_columns_list_each_statistic_with_its_spread_and_interval() -> 
     assert interval_columns() == []
     with pytest.raises(ParameterError, match="statistic names such as 'mIoU', got \\['mIoU_sd'\\]"):
         interval_columns("mIoU_sd")
+
+
+def _refined_again(run: RunResult, rng: np.random.Generator, share: float) -> RunResult:
+    """The same baseline counts as ``run``, its 'refined' made again with another share of flipped pixels (as if
+    another masklet source had refined the same predictions)."""
+    records = []
+    for record in run.records:
+        gt = np.repeat(np.arange(3, dtype=np.uint8)[:, None, None] * np.ones((1, 8, 8), np.uint8), 7, axis=0)[:20]
+        pred = gt.copy()
+        pred[rng.random(gt.shape) < share] = 0
+        counts = {"baseline": record.counts["baseline"], "refined": MetricAccumulator(3).update(gt, pred).to_arrays()}
+        records.append(VideoRecord(video=record.video, frames=20, counts=counts, seconds=record.seconds))
+    scores = summarise(records, {"baseline": ("baseline",), "refined": ("baseline", "masklets", "refinement")})
+    return RunResult(approach="refine", dataset="d", split="val", baseline_name="b", masklet_source="other",
+                     class_names=["a", "b", "c"], settings={}, scores=scores, records=records)
+
+
+def test_a_row_against_other_runs_is_the_paired_difference_of_two_sources() -> None:
+    rng = np.random.default_rng(1)
+    runs = [_run(rng, 0.3), _run(rng, 0.3)]
+    others = [_refined_again(r, rng, 0.4) for r in runs]
+    row = stats_row(runs, "refined", against="refined", against_runs=others, masklets="m", reference="other")
+    # independent route: the mean over seeds of each run's refined mIoU minus its partner's
+    differences = [100 * (r.scores["refined"].miou - o.scores["refined"].miou) for r, o in zip(runs, others)]
+    assert row["gain_mIoU"] == pytest.approx(np.mean(differences), abs=1e-9)
+    assert row["gain_mIoU"] == pytest.approx(stats_row(runs, "refined")["mIoU"] - stats_row(others, "refined")["mIoU"],
+                                             abs=1e-9)
+    assert row["gain_mIoU_ci_low"] <= row["gain_mIoU"] <= row["gain_mIoU_ci_high"]
+    with pytest.raises(ParameterError, match="start from different baseline predictions"):
+        stats_row(runs, "refined", against="refined", against_runs=others[::-1])  # seeds crossed
+    with pytest.raises(ParameterError, match="one reference run per run: 2 runs, 1 references"):
+        stats_row(runs, "refined", against="refined", against_runs=others[:1])

@@ -14,12 +14,13 @@ from .boundary import (BoundaryCounts, biou_by_dilation, biou_counts_by_dilation
                        object_size_counts, per_class_gain, per_class_summary, size_bins, trimap_accuracy,
                        trimap_counts)
 from .cost import (STAGES, PeakMemory, SAM2Cost, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid,
-                   sam2_memory_by_length, time_stages)
+                   sam2_memory_by_length, sam2_rates, time_stages)
 from .failure_statistics import summarize_failures, summarize_hurt_frames
 from .failures import (CAUSES, FailureReport, FailureSettings, FrameMetric, damage_causes, diagnose,
                        merge_reports)
 
 __all__ = [
+    "sam2_rates",
     "biou_by_dilation",
     "biou_counts_by_dilation",
     "boundary_distance",

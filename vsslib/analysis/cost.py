@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from ..data import Video
 
 __all__ = ["STAGES", "PeakMemory", "SAM2Cost", "peak_memory", "measure_seconds", "time_stages", "refiner_stages",
-           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks"]
+           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks", "sam2_rates"]
 
 STAGES = ("baseline", "proposal", "propagation", "refinement", "metrics")
 """Stage names of :func:`refiner_stages`, in pipeline order."""
@@ -163,6 +163,36 @@ def time_stages(stages: Mapping[str, Callable[[], Any]], *, num_frames: int | Ma
         median = float(np.median(seconds))
         rows.append({"stage": name, "frames": count, "seconds": median, "seconds_per_frame": median / count,
                      "min_seconds": float(seconds.min()), "max_seconds": float(seconds.max()), "repeats": repeats})
+    return pd.DataFrame(rows)
+
+
+def sam2_rates(timings: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Seconds per key frame and per object-frame of SAM2 masklet sources, from their ``timings`` counters.
+
+    Parameters
+    ----------
+    timings : ``{source name: source.timings}``, the counters of :class:`vsslib.masks.SAM2Masklets` or
+        :class:`vsslib.sam2_mini.masklets.SAM2MiniMasklets`: seconds ``"generate"`` over ``"generate_frames"``
+        key frames, seconds ``"propagate"`` over ``"propagate_frames"`` frames and ``"propagate_object_frames"``
+        object-frames (one masklet carried through one frame).
+
+    Returns
+    -------
+    DataFrame[masklets, key_frames, seconds_per_key_frame, object_frames, objects_per_frame,
+    seconds_per_object_frame]; a rate is NaN where its count is 0.
+    """
+    rows = []
+    for name, t in timings.items():
+        missing = [k for k in ("generate", "generate_frames", "propagate", "propagate_frames", "propagate_object_frames")
+                   if k not in t]
+        if missing:
+            raise ParameterError(f"timings of {name!r} lack {missing}: give a SAM2 source's .timings")
+        keys, frames, objects = t["generate_frames"], t["propagate_frames"], t["propagate_object_frames"]
+        rows.append({"masklets": name, "key_frames": int(keys),
+                     "seconds_per_key_frame": t["generate"] / keys if keys else float("nan"),
+                     "object_frames": int(objects),
+                     "objects_per_frame": objects / frames if frames else float("nan"),
+                     "seconds_per_object_frame": t["propagate"] / objects if objects else float("nan")})
     return pd.DataFrame(rows)
 
 

@@ -9,13 +9,15 @@ exactly the products that depend on it, and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
+import fcntl
 import hashlib
 import json
 import os
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,22 @@ class ProductCache:
         except (OSError, ValueError, zipfile.BadZipFile, EOFError):
             path.unlink(missing_ok=True)
             return None
+
+    @contextlib.contextmanager
+    def making(self, video: str) -> Iterator[None]:
+        """Hold ``video``'s product lock while making it: another process that asks for the same product
+        meanwhile waits here, then finds it made (load again inside), instead of computing it a second time.
+
+        An advisory ``flock`` on ``<video>.lock`` beside the product, released when the block ends or the process
+        dies; the lock file stays (empty) and is reused.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.path(video, ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def save(self, video: str, **arrays: np.ndarray) -> Path:
         """Store ``arrays`` for ``video`` atomically; records the settings beside them on first use."""

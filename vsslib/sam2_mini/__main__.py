@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="generated benchmark of training videos: calibrate the generator's filters on its train "
                              "split (default: keep the paper's 0.6 / 0.8)")
     export.add_argument("--hardware", default="2-core CPU shared with other jobs, 1 torch thread, no GPU")
+    card = sub.add_parser("card", help="rewrite MODEL_CARD.md from the committed run.json and quality.json and the "
+                                       "run's log (after a change to the card's text; nothing is measured)")
+    card.add_argument("--workdir", required=True, help="the training run's folder (its log.jsonl)")
     readme = sub.add_parser("readme", help="rewrite the README's sam2-mini paragraph from the committed assets")
     readme.add_argument("--readme", default="README.md", help="the README to rewrite (between its SAM2MINI markers)")
     args = parser.parse_args(argv)
@@ -74,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.readme)
         path.write_text(readme_text(path.read_text()))
         print(f"wrote the sam2-mini paragraph of {path}")
+    elif args.command == "card":
+        from .recipe import rewrite_card
+
+        print(f"wrote {rewrite_card(args.workdir)}")
     elif args.command == "export":
         from .recipe import export_run
 

@@ -3,7 +3,8 @@
 sam2-mini (SAM2 architecture, trained here on the generated benchmark) goes through exactly what the
 ``"sam2"`` source runs for an official checkpoint: sam2's ``SAM2AutomaticMaskGenerator`` on each
 window's key frame (built by :func:`vsslib.masks.sam2_model.build_mask_generator`, with the paper's grid
-and thresholds by default), sam2's ``SAM2VideoPredictor`` through the window
+and, by default, the predicted-IoU and stability filters calibrated for this model on training videos, which are
+recorded beside the weights in ``assets/generator.json``), sam2's ``SAM2VideoPredictor`` through the window
 (:func:`vsslib.masks.sam2_model.propagate_masks`), and the shared windows and linking
 (:func:`vsslib.masks.windows.run_windows`). Only the model differs: it is built from
 ``assets/sam2_mini.yaml`` and ``assets/sam2_mini.pt``, and the generator's image predictor is told the
@@ -25,10 +26,10 @@ from ..base.errors import CheckpointError, ParameterError
 from ..masks.base import register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
 from ..masks.windows import WindowedMasklets, WindowSettings
-from .model import CONFIG_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
+from .model import CONFIG_PATH, GENERATOR_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
 
 
-__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest"]
+__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest", "calibrated_generator"]
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
@@ -40,6 +41,27 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def calibrated_generator(path: str | os.PathLike[str] = GENERATOR_PATH) -> GeneratorSettings:
+    """The generator settings sam2-mini runs with by default: the paper's grid and stability offset, and the two
+    filters (``pred_iou_thresh``, ``stability_score_thresh``) calibrated on training videos when the weights were
+    exported (``assets/generator.json``; the paper's 0.6 / 0.8 keep too few of this model's masks, see the card).
+
+    Raises
+    ------
+    CheckpointError : the file is missing or lacks the two filters.
+    """
+    import json
+
+    path = Path(path)
+    try:
+        values = json.loads(path.read_text())
+        filters = {key: float(values[key]) for key in ("pred_iou_thresh", "stability_score_thresh")}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"sam2-mini generator filters {path} unreadable ({type(exc).__name__}: {exc}); "
+                              "`make sam2-mini` writes them") from exc
+    return GeneratorSettings(**filters)
+
+
 @dataclass(frozen=True)
 class SAM2MiniSettings:
     """Settings of :class:`SAM2MiniMasklets`; the weights' and config's digests make them a cache key."""
@@ -48,7 +70,7 @@ class SAM2MiniSettings:
     config: str = os.fspath(CONFIG_PATH)  # the model config (sam2 hydra format, a "model" entry)
     max_masklets: int = 0  # keep only the N largest key-frame masks (0 = all)
     max_objects_per_batch: int = 32  # objects propagated together (0 = all): same id map
-    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    generator: GeneratorSettings = field(default_factory=calibrated_generator)  # filters: its own, calibrated
     windows: WindowSettings = field(default_factory=WindowSettings)
     digest: str = ""  # filled on construction: SHA-256 of weights + config
 
@@ -72,7 +94,8 @@ class SAM2MiniMasklets(WindowedMasklets):
     Parameters
     ----------
     settings : SAM2MiniSettings, optional
-        Defaults: the committed weights, the paper's generator settings and 32-frame windows.
+        Defaults: the committed weights, the paper's grid with sam2-mini's calibrated filters
+        (:func:`calibrated_generator`) and 32-frame windows.
     progress : bool
         A tqdm bar over windows.
     **overrides

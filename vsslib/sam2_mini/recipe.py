@@ -17,7 +17,7 @@ from ..base.io import write_json_atomic, write_text_atomic
 from ..base.errors import CheckpointError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
 
-__all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "export_run"]
+__all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "export_run", "rewrite_card"]
 
 # The training videos and the unseen measurement videos; the study's own benchmark uses seed 0.
 TRAIN_DATA: dict[str, Any] = {"n_videos": 40, "n_frames": 48, "height": 128, "width": 224, "seed": 1201,
@@ -113,4 +113,18 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     write_json_atomic(assets / "run.json", run)
     card = assets / "MODEL_CARD.md"
     write_text_atomic(card, model_card(run=run, log=log, quality=quality))
+    return card
+
+
+def rewrite_card(workdir: str | os.PathLike[str], assets: str | os.PathLike[str] | None = None) -> Path:
+    """Rewrite ``MODEL_CARD.md`` in ``assets`` (default: the package's) from its ``run.json`` and ``quality.json``
+    and the log of the run in ``workdir``; nothing is measured again. Returns the card's path."""
+    from .card import model_card
+    from .export import read_log
+
+    assets = Path(assets) if assets is not None else ASSETS
+    run = json.loads((assets / "run.json").read_text())
+    quality = json.loads((assets / "quality.json").read_text())
+    card = assets / "MODEL_CARD.md"
+    write_text_atomic(card, model_card(run=run, log=read_log(Path(workdir) / "log.jsonl"), quality=quality))
     return card

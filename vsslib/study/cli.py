@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from ..base.errors import ParameterError, VsslibError
 from .runs import RunResult
-from .settings import SPLITS, VOTES, StudySettings, setting_keys
+from .settings import MASKLET_SECTIONS, SPLITS, VOTES, StudySettings, setting_keys
 
 DEFAULTS = StudySettings()
 """Option defaults are the settings' defaults (vsslib.study.settings)."""
@@ -69,22 +69,27 @@ def _add_masklet_options(parser: argparse.ArgumentParser) -> None:
                             "downloads one)")
     group.add_argument("--device", default=m.sam2.device, metavar="DEVICE",
                        help=f"device for SAM2: cpu, cuda or cuda:N (default: {m.sam2.device})")
-    group.add_argument("--max-objects-per-batch", type=int, default=m.sam2.max_objects_per_batch, metavar="K",
-                       help="SAM2: propagate at most K masklets at a time, each batch its own predictor state (bounds "
-                            f"GPU memory; the masklets do not change; default: {m.sam2.max_objects_per_batch}, 0 = all)")
     group.add_argument("--no-autocast", dest="autocast", action="store_false", default=m.sam2.autocast,
                        help="SAM2 on CUDA: run in float32 instead of bfloat16 autocast (default: autocast on CUDA)")
     group.add_argument("--vos-optimized", action="store_true", default=m.sam2.vos_optimized,
                        help="SAM2 on CUDA: sam2's torch.compile'd video predictor (default: off; slow first frames)")
-    group.add_argument("--points-per-side", type=int, default=m.sam2.points_per_side, metavar="N",
-                       help=f"SAM2 automatic generator point grid per side (default: {m.sam2.points_per_side}, "
-                            "the paper's)")
-    group.add_argument("--pred-iou-thresh", type=float, default=m.sam2.pred_iou_thresh, metavar="T",
-                       help=f"SAM2: keep masks with predicted IoU above T (default: {m.sam2.pred_iou_thresh})")
-    group.add_argument("--stability-score-thresh", type=float, default=m.sam2.stability_score_thresh, metavar="T",
-                       help=f"SAM2: keep masks with stability at least T (default: {m.sam2.stability_score_thresh})")
-    group.add_argument("--stability-score-offset", type=float, default=m.sam2.stability_score_offset, metavar="O",
-                       help=f"SAM2: stability score offset (default: {m.sam2.stability_score_offset})")
+    shown = {source: getattr(m, section) for source, section in MASKLET_SECTIONS.items()}
+
+    def defaults(leaf: str) -> str:
+        return ", ".join(f"{source} {getattr(section, leaf)}" for source, section in shown.items())
+
+    for leaf, metavar, text in (
+            ("max_objects_per_batch", "K", "propagate at most K masklets at a time, each batch its own predictor "
+                                           "state (bounds GPU memory; the masklets do not change; 0 = all)"),
+            ("points_per_side", "N", "automatic generator point grid per side (the paper's: 16)"),
+            ("pred_iou_thresh", "T", "keep masks with predicted IoU above T (the paper's: 0.6; sam2-mini's "
+                                     "default is calibrated for it on training videos)"),
+            ("stability_score_thresh", "T", "keep masks with stability at least T (the paper's: 0.8; sam2-mini's "
+                                            "default is calibrated for it)"),
+            ("stability_score_offset", "O", "stability score offset (the paper's: 0.9)")):
+        group.add_argument(f"--{leaf.replace('_', '-')}", type=int if metavar in "KN" else float, default=None,
+                           metavar=metavar, help=f"SAM2 sources (--masks sam2 or sam2-mini): {text} (default: the "
+                                                 f"source's own: {defaults(leaf)})")
     group.add_argument("--window", type=int, default=m.window, metavar="N",
                        help=f"frames per window: key frame + propagation (default: {m.window}, the paper's)")
     group.add_argument("--link-iou", type=float, default=m.link_iou, metavar="IOU",
@@ -204,6 +209,23 @@ def _option_keys() -> dict[str, str]:
 OPTION_KEYS: dict[str, str] = _option_keys()
 """Options of ``refine``/``classify`` that set one settings key each (see :func:`_option_keys`)."""
 
+
+def _section_options() -> dict[str, list[str]]:
+    """Options whose leaf is a knob of several sources' own sections (``--points-per-side`` ->
+    ``masklets.sam2.points_per_side`` and ``masklets.sam2_mini.points_per_side``): each sets the knob of
+    the section of the chosen ``--masks`` source; -> the sources whose section has it."""
+    dests = {a.dest for a in build_parser()._subparsers._group_actions[0].choices["refine"]._actions}  # type: ignore[union-attr]
+    out: dict[str, list[str]] = {}
+    for source, section in MASKLET_SECTIONS.items():
+        for f in dataclasses.fields(getattr(DEFAULTS.masklets, section)):
+            if f.name in dests and f.name not in OPTION_KEYS:
+                out.setdefault(f.name, []).append(source)
+    return out
+
+
+SECTION_OPTIONS: dict[str, list[str]] = _section_options()
+"""Options that set a knob of the chosen source's own section, and the sources that have one."""
+
 SOURCE_OPTIONS: dict[str, str] = {"oracle_strength": "strength", "oracle_seed": "seed"}
 """Options that are a masklet source's keyword but no study setting (the oracle's corruption)."""
 
@@ -214,6 +236,8 @@ def _owners(dest: str) -> list[str] | None:
 
     if dest in SOURCE_OPTIONS:
         return [name for name in list_masklet_sources() if SOURCE_OPTIONS[dest] in knob_declarations(name)]
+    if dest in SECTION_OPTIONS:
+        return SECTION_OPTIONS[dest]
     key = OPTION_KEYS.get(dest, "")
     if not key.startswith("masklets."):
         return None
@@ -249,11 +273,15 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
             takes = sorted(f"--{d.replace('_', '-')}" for d in parser_defaults if args.masks in (_owners(d) or []))
             raise ParameterError(f"--{dest.replace('_', '-')} is a setting of {' and '.join(owners)}, not of --masks "
                                  f"{args.masks} (which takes {', '.join(takes) or 'none of the masklet options'})")
-    for dest in sorted(given & set(OPTION_KEYS)):  # each option alone first, so an error names its option
+    keys = dict(OPTION_KEYS)
+    if args.masks in MASKLET_SECTIONS:
+        keys.update({dest: f"masklets.{MASKLET_SECTIONS[args.masks]}.{dest}" for dest in SECTION_OPTIONS
+                     if dest in given})
+    for dest in sorted(given & set(keys)):  # each option alone first, so an error names its option
         value = getattr(args, dest)
-        DEFAULTS.replace({OPTION_KEYS[dest]: value}, source=f"--{dest.replace('_', '-')} {value}")
+        DEFAULTS.replace({keys[dest]: value}, source=f"--{dest.replace('_', '-')} {value}")
     cache = args.cache or os.environ.get(CACHE_ENV) or DEFAULTS.run.cache_dir
-    changes = {key: getattr(args, dest) for dest, key in OPTION_KEYS.items() if hasattr(args, dest)}
+    changes = {key: getattr(args, dest) for dest, key in keys.items() if hasattr(args, dest)}
     changes.update({
         "data.dataset": "vspw", "data.root": str(Path(args.data).resolve()), "run.cache_dir": str(Path(cache).resolve()),
         "masklets.oracle.seeds": [args.oracle_seed],

@@ -160,6 +160,17 @@ def _classifier_lines(table: pd.DataFrame, family: _Family) -> list[str]:
     return lines
 
 
+def _paired_lines(table: pd.DataFrame, family: _Family) -> list[str]:
+    """The refiner_sources_paired rows: each generator's refined map minus the reference generator's."""
+    lines = []
+    for _, row in table.iterrows():
+        what = f"{row['baseline']}: {row['masklets']} minus {row['reference']}"
+        lines.append(f"  - `{row['baseline']}`: mIoU {family.gain(row, 'mIoU', what)}, mBIoU "
+                     f"{family.gain(row, 'mBIoU', what)}, mVCc16 {family.gain(row, 'mVCc16', what)} "
+                     f"({int(row['n_seeds'])} seeds x {int(row['n_videos'])} videos).")
+    return lines
+
+
 def _block(results: str | os.PathLike[str]) -> tuple[list[str], _Family]:
     """The headline's lines and the family of verdicts they state."""
     tables = Path(results) / "tables"
@@ -171,6 +182,12 @@ def _block(results: str | os.PathLike[str]) -> tuple[list[str], _Family]:
     votes = _vote_lines(refiner, family)
     if votes:
         lines += ["- **The vote's scope** (whole masklet vs masklet and frame):", *votes]
+    if (tables / "refiner_sources_paired.csv").is_file():
+        paired = _read(tables, "refiner_sources_paired")
+        for (masklets, reference), group in paired.groupby(["masklets", "reference"], sort=False):
+            lines += [f"- **{masklets} against {reference}**, map refined with {masklets} masklets minus map refined "
+                      f"with {reference} masklets (same baseline predictions, seeds and videos; a gain favours "
+                      f"{masklets}):", *_paired_lines(group, family)]
     lines += _sweep_lines(_read(tables, "refiner_oracle_sweep"), family)
     classifier = _classifier_lines(_read(tables, "mask_classifier"), family)
     if classifier:
@@ -187,10 +204,13 @@ def headline(results: str | os.PathLike[str]) -> str:
     DataError : a table is missing.
     """
     lines, family = _block(results)
+    sources = set(_read(Path(results) / "tables", "refiner")["masklets"])
+    mini = ("; the sam2-mini rows run SAM2's architecture and pipeline with weights trained here on such scenes "
+            "(quality in its model card), not SAM 2 or SAM 2.1" if "sam2-mini" in sources else "")
     lines += ["", family.line(), "",
               f"The paper's abstract: \"{PAPER_CLAIM}\" ({PAPER_SOURCE}). The rows above test that mechanism "
-              "with masklets of known quality on generated scenes; they say nothing about SAM2's own masklets on "
-              "VSPW."]
+              f"with masklets of known quality on generated scenes{mini}; they say nothing about SAM2's own "
+              "masklets on VSPW."]
     return "\n".join(lines)
 
 

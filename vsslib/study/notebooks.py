@@ -201,8 +201,8 @@ SCHEDULE: dict[str, str] = {"02_baselines": "first", "07_cost": "alone"}
 """How ``make figures`` orders the notebooks it runs. ``first``: before any other, alone (02 generates the
 benchmark and trains every network the others read from the cache). ``alone``: after the others, with the
 machine to itself (07 measures time). Every other notebook runs ``jobs`` at a time, in name order; they share
-only the cache, whose products are written atomically, so two notebooks that need the same product at once
-both compute it and the second write replaces the first with the same bytes."""
+only the cache, whose products are written atomically and made under a per-product lock, so two notebooks that
+need the same product at once compute it once: the second waits for the first and reads it."""
 DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines the study is sized for
 
 

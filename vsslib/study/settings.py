@@ -10,10 +10,11 @@ Every consumer reads these objects: the notebooks (through :class:`vsslib.study.
 translation :func:`vsslib.study.specs.masklet_settings`). Folders are plain settings, resolved against the
 repository root by :meth:`StudySettings.folder`; nothing is read from environment variables here.
 
-The masklet knobs are not declared here: the sections :data:`MaskletSettings` and :data:`SAM2Section` are
-made from the fields of the components that use them (:class:`vsslib.masks.WindowSettings`,
-:class:`vsslib.masks.SAM2Settings` and its generator settings), with their annotations and defaults, and
-are validated by those components. Each such field records where it is declared (``"declared_in"`` in its
+The masklet knobs are not declared here: the sections :data:`MaskletSettings`, :data:`SAM2Section` and
+:data:`SAM2MiniSection` are made from the fields of the components that use them
+(:class:`vsslib.masks.WindowSettings`, :class:`vsslib.masks.SAM2Settings`,
+:class:`vsslib.sam2_mini.masklets.SAM2MiniSettings` and their generator settings), with their annotations and
+defaults, and are validated by those components. Each such field records where it is declared (``"declared_in"`` in its
 metadata), which is how :func:`vsslib.study.specs.masklet_settings` gives a knob only to the sources that have it.
 
 Notebook parameter cells hold ``params_file``, ``results_dir`` and a few knobs a reader turns; those knobs
@@ -36,8 +37,10 @@ import yaml
 from ..data.vspw import SPLITS
 from ..base.errors import ParameterError
 from ..masks import SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
+from ..sam2_mini.masklets import SAM2MiniSettings
 
-__all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Section", "MaskletSettings", "RefinerSettings",
+__all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Section", "SAM2MiniSection", "MASKLET_SECTIONS",
+           "MaskletSettings", "RefinerSettings",
            "ClassifierSettings", "MetricSettings", "CostSettings", "RunSettings", "StudySettings",
            "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "SEGMENTERS", "VOTES",
            "DATASETS", "SPLITS"]
@@ -87,12 +90,18 @@ def _knobs(component: type, *names: str) -> list[tuple[str, Any, Any]]:
     paths = knob_paths(component)
     out = []
     for name in names:
-        owner = component
+        owner, made = component, None  # made: the instance a field's default factory gives on the way down
         for part in paths[name][:-1]:
+            step = next(f for f in dataclasses.fields(owner) if f.name == part)
+            if made is not None:
+                made = getattr(made, part)
+            elif step.default_factory is not dataclasses.MISSING:  # e.g. sam2-mini's calibrated generator
+                made = step.default_factory()
             owner = typing.get_type_hints(owner)[part]
         declared = next(f for f in dataclasses.fields(owner) if f.name == name)
+        default = getattr(made, name) if made is not None else declared.default
         out.append((name, typing.get_type_hints(owner)[name],
-                    field(default=declared.default, metadata={"declared_in": (owner, name)})))
+                    field(default=default, metadata={"declared_in": (owner, name)})))
     return out
 
 
@@ -113,15 +122,30 @@ SAM2Section = dataclasses.make_dataclass(
     frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(SAM2Settings), "__doc__": (
         "The SAM2 masklet sources' knobs: fields of :class:`vsslib.masks.SAM2Settings` and its "
         ":class:`~vsslib.masks.GeneratorSettings` (declared, defaulted and validated there). ``sam2`` takes "
-        "all of them; ``sam2-mini`` those it declares the same way (the generator's).")})
+        "all of them, and only ``sam2`` takes them.")})
+
+
+SAM2MiniSection = dataclasses.make_dataclass(
+    "SAM2MiniSection",
+    _knobs(SAM2MiniSettings, "max_objects_per_batch", "points_per_side", "pred_iou_thresh",
+           "stability_score_thresh", "stability_score_offset"),
+    frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(SAM2MiniSettings), "__doc__": (
+        "sam2-mini's knobs (SAM2 architecture, trained here): fields of "
+        ":class:`vsslib.sam2_mini.masklets.SAM2MiniSettings` and its generator settings, with its defaults: the "
+        "paper's grid and the predicted-IoU and stability filters calibrated for it when its weights were "
+        "exported (:func:`vsslib.sam2_mini.masklets.calibrated_generator`). Only ``sam2-mini`` takes them.")})
+
+MASKLET_SECTIONS: dict[str, str] = {"sam2": "sam2", "sam2-mini": "sam2_mini"}
+"""Masklet source -> the section of ``masklets`` that holds its own knobs (each section goes to its source only)."""
 
 
 MaskletSettings = dataclasses.make_dataclass(
     "MaskletSettings",
-    [("sources", tuple[str, ...], field(default=("classical", "oracle"))),  # sources compared in the tables
+    [("sources", tuple[str, ...], field(default=("classical", "sam2-mini", "oracle"))),  # sources compared in the tables
      *_knobs(WindowSettings, "window", "link_iou", "discover_every"),
      ("oracle", OracleKnobs, field(default_factory=OracleKnobs)),
-     ("sam2", SAM2Section, field(default_factory=SAM2Section))],
+     ("sam2", SAM2Section, field(default_factory=SAM2Section)),
+     ("sam2_mini", SAM2MiniSection, field(default_factory=SAM2MiniSection))],
     frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(WindowSettings), "__doc__": (
         "Masklet sources and the window/linking logic they share: ``window``, ``link_iou`` and "
         "``discover_every`` are fields of :class:`vsslib.masks.WindowSettings` (declared, defaulted and "

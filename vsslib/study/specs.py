@@ -18,7 +18,7 @@ from typing import Any
 from ..base.errors import ParameterError
 from ..masks import knob_declarations
 from .runs import ClassifySpec, RefineSpec
-from .settings import StudySettings
+from .settings import MASKLET_SECTIONS, StudySettings
 
 __all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "default_classifier_split", "PREDICTIONS_PREFIX"]
 
@@ -28,9 +28,10 @@ PREDICTIONS_PREFIX = "predictions:"
 def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> dict[str, Any]:
     """Keyword settings of :func:`vsslib.masks.create_masklet_source` for ``source``, from the study's settings.
 
-    A knob of the ``masklets`` sections goes to ``source`` only when the source declares it in the same place
-    (the field's ``"declared_in"``, :func:`vsslib.masks.masklet_knobs`): the window knobs to every windowed
-    source, the SAM2 generator's to ``sam2`` and ``sam2-mini``, ``device`` or ``checkpoint`` to ``sam2`` only.
+    A knob goes to ``source`` only when the source declares it in the same place (the field's
+    ``"declared_in"``, :func:`vsslib.masks.knob_declarations`): the window knobs of ``masklets`` to every
+    windowed source; the knobs of a source's own section (:data:`~vsslib.study.settings.MASKLET_SECTIONS`:
+    ``masklets.sam2`` for ``sam2``, ``masklets.sam2_mini`` for ``sam2-mini``) to that source only.
 
     Parameters
     ----------
@@ -42,7 +43,8 @@ def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> 
     m = settings.masklets
     declared = knob_declarations(source)
     result: dict[str, Any] = {"strength": 0.0, "seed": m.oracle.seeds[0]} if source == "oracle" else {}
-    for section in (m, m.sam2):
+    own = getattr(m, MASKLET_SECTIONS[source]) if source in MASKLET_SECTIONS else None
+    for section in (m, own) if own is not None else (m,):
         for f in dataclasses.fields(section):
             if "declared_in" in f.metadata and declared.get(f.name) == f.metadata["declared_in"]:
                 result[f.name] = getattr(section, f.name)

@@ -41,8 +41,8 @@ def video_counts(result: RunResult, variant: str) -> VideoCounts:
     return VideoCounts.from_arrays({r.video: r.counts[variant] for r in result.records})
 
 
-def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = None, seed: int = 0,
-              **labels: Any) -> dict[str, Any]:
+def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = None,
+              against_runs: Sequence[RunResult] | None = None, seed: int = 0, **labels: Any) -> dict[str, Any]:
     """One table row: ``labels`` and the statistics columns of the ``scored`` variant over ``runs`` (one run per
     seed).
 
@@ -51,6 +51,9 @@ def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = N
     runs : runs on the same videos, one per seed.
     scored : the scored variant of the runs (``"baseline"``, ``"refined"``, ``"fused"``, ...).
     against : a reference variant of the same runs; adds the ``gain_*`` columns (paired bootstrap).
+    against_runs : take the reference variant from these runs instead (one per seed, in the order of ``runs``,
+        from the same baseline predictions on the same videos: e.g. the map refined with another masklet source);
+        the pairing is checked on the baseline's counts.
     seed : seed of the bootstrap draws.
     """
     runs = list(runs)
@@ -58,12 +61,33 @@ def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = N
         raise ParameterError("stats_row needs at least one run")
     counts = [video_counts(r, scored) for r in runs]
     row: dict[str, Any] = {**labels, **table_columns(counts, metrics=HEADLINE_METRICS, seed=seed)}
+    if against_runs is not None:
+        _check_paired(runs, list(against_runs))
     if against is not None:
-        reference = [video_counts(r, against) for r in runs]
+        reference = [video_counts(r, against) for r in (runs if against_runs is None else against_runs)]
         gains = table_columns(counts, reference, metrics=HEADLINE_METRICS, seed=seed)
         row.update({f"gain_{k}": v for k, v in gains.items() if k not in ("n_seeds", "n_videos")})
     row["fps"] = float(np.mean([r.scores[scored].fps for r in runs]))
     return row
+
+
+def _check_paired(runs: list[RunResult], others: list[RunResult]) -> None:
+    """Raise unless ``others[i]`` refines the same baseline predictions of the same videos as ``runs[i]``."""
+    if len(runs) != len(others):
+        raise ParameterError(f"paired rows need one reference run per run: {len(runs)} runs, {len(others)} references")
+    for i, (run, other) in enumerate(zip(runs, others, strict=True)):
+        if run.videos != other.videos:
+            raise ParameterError(f"run {i}: the reference run covers other videos ({other.videos[:3]}... against "
+                                 f"{run.videos[:3]}...)")
+        mine, theirs = video_counts(run, "baseline"), video_counts(other, "baseline")
+        if any(not np.array_equal(a, b) for a, b in zip(_arrays(mine), _arrays(theirs), strict=True)):
+            raise ParameterError(f"run {i} ({run.baseline_name}, {run.masklet_source}) and its reference "
+                                 f"({other.baseline_name}, {other.masklet_source}) start from different baseline "
+                                 "predictions (another network or training seed): they cannot be paired")
+
+
+def _arrays(counts: VideoCounts) -> list[np.ndarray]:
+    return [np.asarray(value) for value in vars(counts).values() if isinstance(value, np.ndarray)]
 
 
 def ratio_rows(counts: Mapping[str, tuple[np.ndarray, np.ndarray]], name: str,

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..base.errors import DataError
 
-__all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "sweep_findings",
+__all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
            "size_findings", "consistency_findings", "vc_beside_vcc", "largest_change", "cause_findings", "study_findings",
            "bullets", "VC_CONSTANT"]
@@ -137,6 +137,23 @@ def refiner_findings(table: pd.DataFrame, *,
         if "mVC16" in metrics and "mVCc16" in metrics:
             text += vc_beside_vcc(row, "mVC16", "mVCc16")
         findings.append(Finding(f"refiner/{row['baseline']}/{row['masklets']}/{row['vote']}",
+                                ", ".join(f"{m} {verdict(row, f'gain_{m}')}" for m in metrics), text))
+    return findings
+
+
+def paired_source_findings(table: pd.DataFrame, *,
+                           metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16", "mVCc16")) -> list[Finding]:
+    """One finding per row of the ``refiner_sources_paired`` table: a masklet source's refined map against the
+    map refined with the ``reference`` source, on the same baseline predictions, seeds and videos (the ``gain_*``
+    columns are the paired difference); ``verdict`` is ``"<metric> <verdict>, ..."``."""
+    _need(table, ["baseline", "masklets", "reference", "vote", *(f"gain_{m}" for m in metrics)],
+          "refiner_sources_paired")
+    findings = []
+    for _, row in table.iterrows():
+        parts = [f"{m} {_stated(row, f'gain_{m}')}" for m in metrics]
+        text = (f"`{row['baseline']}` refined with {row['masklets']} minus refined with {row['reference']} masklets "
+                f"(one vote per {_vote(row['vote'])}, paired over seeds and videos): " + ", ".join(parts) + ".")
+        findings.append(Finding(f"paired/{row['baseline']}/{row['masklets']}/{row['reference']}",
                                 ", ".join(f"{m} {verdict(row, f'gain_{m}')}" for m in metrics), text))
     return findings
 
@@ -447,6 +464,7 @@ def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list
 _TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
     "refiner": refiner_findings,
     "refiner_oracle_sweep": sweep_findings,
+    "refiner_sources_paired": paired_source_findings,
     "refiner_window_length": window_findings,
     "mask_classifier": classifier_findings,
     "boundary_biou_by_dilation": lambda t: band_findings(t, "mBIoU", x="ratio"),

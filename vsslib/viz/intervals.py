@@ -13,7 +13,7 @@ from ._draw import figure_title, require_columns
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals"]
 
-METRIC_COLUMNS = ("mIoU", "mBIoU", "mVC8", "mVC16")
+METRIC_COLUMNS = ("mIoU", "mBIoU", "mVC8", "mVC16", "mVCc16")  # mVCc16: correct consistency, beside VSPW's VC
 
 
 def plot_gain_intervals(table: pd.DataFrame, *, title: str, group: str = "masklets",

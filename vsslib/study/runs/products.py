@@ -225,16 +225,30 @@ def stall_point(kind: str) -> None:
 
 def cached_product(cache: ProductCache, video: str, fingerprint: str,
                    compute: Callable[[], dict[str, np.ndarray]]) -> Product:
-    """``video``'s product from ``cache`` if it was made from the same inputs, else computed, timed and stored."""
-    found = cache.load(video)
-    if found is not None and str(found.get("fingerprint")) == fingerprint:
+    """``video``'s product from ``cache`` if it was made from the same inputs, else computed, timed and stored.
+
+    Making it holds the product's lock (:meth:`~vsslib.base.cache.ProductCache.making`): notebooks that run side
+    by side and need the same product compute it once; the second waits and reads it."""
+
+    def cached() -> Product | None:
+        found = cache.load(video)
+        if found is None or str(found.get("fingerprint")) != fingerprint:
+            return None
         seconds = float(found.pop("seconds"))
         found.pop("fingerprint")
         return Product(found, seconds, fingerprint)
-    started = time.perf_counter()
-    arrays = compute()
-    seconds = time.perf_counter() - started
-    cache.save(video, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
+
+    product = cached()
+    if product is not None:
+        return product
+    with cache.making(video):
+        product = cached()  # made by another process while this one waited
+        if product is not None:
+            return product
+        started = time.perf_counter()
+        arrays = compute()
+        seconds = time.perf_counter() - started
+        cache.save(video, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
     stall_point(cache.folder.parent.name)
     return Product(arrays, seconds, fingerprint)
 
