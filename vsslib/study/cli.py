@@ -190,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _option_dests() -> set[str]:
+    """The destinations of every option of ``refine`` and ``classify`` (one parser built)."""
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    return {a.dest for command in ("refine", "classify") for a in commands[command]._actions}
+
+
+OPTION_DESTS: set[str] = _option_dests()
+"""Destinations of the options of ``refine`` and ``classify``, from which the two maps below are found."""
+
+
 def _option_keys() -> dict[str, str]:
     """Options of ``refine``/``classify`` that set one settings key each, found by name: an option's
     destination is the unique leaf of that key (``window`` -> ``masklets.window``) or ``<section>_<leaf>``
@@ -200,10 +210,8 @@ def _option_keys() -> dict[str, str]:
         leaves.setdefault(key.rsplit(".", 1)[-1], []).append(key)
         if key.startswith("masklets.") and key.count(".") == 2:
             leaves.setdefault("_".join(key.split(".")[1:]), []).append(key)
-    dests = {a.dest for command in ("refine", "classify")
-             for a in build_parser()._subparsers._group_actions[0].choices[command]._actions}  # type: ignore[union-attr]
     lists = {"features", "predictions"}  # one item of a list setting: set by _run and below, not as the whole list
-    return {dest: found[0] for dest in sorted(dests - lists) if len(found := leaves.get(dest, [])) == 1}
+    return {dest: found[0] for dest in sorted(OPTION_DESTS - lists) if len(found := leaves.get(dest, [])) == 1}
 
 
 OPTION_KEYS: dict[str, str] = _option_keys()
@@ -214,11 +222,10 @@ def _section_options() -> dict[str, list[str]]:
     """Options whose leaf is a knob of several sources' own sections (``--points-per-side`` ->
     ``masklets.sam2.points_per_side`` and ``masklets.sam2_mini.points_per_side``): each sets the knob of
     the section of the chosen ``--masks`` source; -> the sources whose section has it."""
-    dests = {a.dest for a in build_parser()._subparsers._group_actions[0].choices["refine"]._actions}  # type: ignore[union-attr]
     out: dict[str, list[str]] = {}
     for source, section in MASKLET_SECTIONS.items():
         for f in dataclasses.fields(getattr(DEFAULTS.masklets, section)):
-            if f.name in dests and f.name not in OPTION_KEYS:
+            if f.name in OPTION_DESTS and f.name not in OPTION_KEYS:
                 out.setdefault(f.name, []).append(source)
     return out
 
