@@ -230,7 +230,8 @@ takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].i
 # The window sets how many frames masklets are propagated before new proposals. The same generator with
 # shorter windows shows how much of the result depends on propagation rather than on the proposals. The sweep
 # runs the generators that cost seconds a video; sam2-mini (about half a minute a video on one CPU core, nearly
-# all of it propagation, which a shorter window does not make cheaper) is left out to keep `make figures` short.
+# all of it propagation, which a shorter window does not make cheaper) is left out to keep `make figures` short;
+# `08_sam2_knobs` moves its window (and its other knobs) on a few videos.
 
 # %%
 rows = []

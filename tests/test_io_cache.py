@@ -105,3 +105,49 @@ def test_two_processes_asking_for_one_product_compute_it_once(tmp_path: Path) ->
     assert cache.load("v")["ids"].tolist() == [0, 1, 2, 3]
     with cache.making("v"):  # the lock is free again
         pass
+
+
+def test_fields_flagged_not_in_key_leave_the_key_at_every_level() -> None:
+    from dataclasses import dataclass, field
+
+    from vsslib.base.cache import NOT_IN_KEY
+
+    @dataclass(frozen=True)
+    class Inner:
+        path: str = field(default="/a/w.pt", metadata={NOT_IN_KEY: True})
+        digest: str = "d1"
+
+    @dataclass(frozen=True)
+    class Outer:
+        weights: str = field(default="/clone1/w.pt", metadata={NOT_IN_KEY: True})
+        digest: str = "d1"
+        inner: Inner = field(default_factory=Inner)
+
+    def key(settings: Outer) -> str:
+        return ProductCache("/tmp", "masklets", {"settings": settings}).key
+
+    moved = Outer(weights="/clone2/w.pt", inner=Inner(path="/b/w.pt"))
+    assert key(moved) == key(Outer())  # only the paths differ
+    assert key(Outer(digest="d2")) != key(Outer()) and key(Outer(inner=Inner(digest="d2"))) != key(Outer())
+    assert ProductCache("/tmp", "masklets", {"settings": moved}).settings["settings"] == {
+        "__type__": "Outer", "digest": "d1", "inner": {"digest": "d1"}}
+
+
+def test_sam2_mini_masklets_are_keyed_by_the_bytes_of_their_weights_not_their_path(tmp_path: Path) -> None:
+    import shutil
+
+    from vsslib.sam2_mini.masklets import SAM2MiniSettings
+    from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH
+
+    copy = tmp_path / "clone" / "sam2_mini.pt"
+    copy.parent.mkdir()
+    shutil.copy(WEIGHTS_PATH, copy)
+    changed = tmp_path / "changed.pt"
+    changed.write_bytes(Path(WEIGHTS_PATH).read_bytes() + b"\0")
+
+    def key(weights: Path) -> str:
+        return ProductCache(tmp_path, "masklets", {"settings": SAM2MiniSettings(weights=str(weights),
+                                                                                 config=str(CONFIG_PATH))}).key
+
+    assert key(copy) == key(Path(WEIGHTS_PATH))
+    assert key(changed) != key(Path(WEIGHTS_PATH))

@@ -25,7 +25,7 @@ def test_every_notebook_names_the_kernel_make_venv_installs() -> None:
     assert _installed_kernel() == KERNELSPEC == {"display_name": "Python 3 (vsslib)", "language": "python",
                                                  "name": "python3"}
     notebooks = list_notebooks(ROOT)
-    assert len(notebooks) == 8
+    assert len(notebooks) == 9
     for path in notebooks:
         assert nbformat.read(path, as_version=4).metadata["kernelspec"] == KERNELSPEC, path.name
         header = jupytext.read(path.with_suffix(".py"), fmt="py:percent").metadata

@@ -289,7 +289,7 @@ def test_every_notebook_offers_knobs_that_it_passes_to_the_study_and_ends_with_e
     from vsslib.study.settings import NOTEBOOK_KNOBS
 
     sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
-    assert len(sources) == 8
+    assert len(sources) == 9
     for source in sources:
         defaults, passed = _parameters(source)
         knobs = set(defaults) - {"params_file", "results_dir"}

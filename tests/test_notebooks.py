@@ -15,8 +15,9 @@ import pytest
 from PIL import Image
 
 from vsslib import viz
-from vsslib.study.notebooks import (FORCE_HINT, NotebookFailed, list_notebooks, list_sources, main, pair_differences,
-                                    run_figures, sync_notebooks, tidy_outputs, write_summary)
+from vsslib.study.notebooks import (FORCE_HINT, NotebookFailed, kernel_threads, list_notebooks, list_sources, main,
+                                    pair_differences, run_figures, run_order, sync_notebooks, tidy_outputs,
+                                    write_summary)
 from vsslib.study.settings import StudySettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def _make_results(root: Path, *, iou: float, fps: float, dot: tuple[int, int]) -
 def test_every_notebook_has_a_paired_source_in_sync_and_no_outputs() -> None:
     sources = list_sources(ROOT)
     assert [s.stem for s in sources] == [n.stem for n in list_notebooks(ROOT)]
-    assert len(sources) == 8
+    assert len(sources) == 9
     problems = [p for source in sources for p in pair_differences(source)]
     assert problems == []
 
@@ -202,7 +203,9 @@ def test_make_figures_runs_the_first_notebook_alone_then_the_others_side_by_side
             "# %%\nimport time\nfrom pathlib import Path\nlog = Path('../' + results_dir, 'log.txt')\n"
             "log.parent.mkdir(exist_ok=True)\n"
             "with log.open('a') as f: f.write('start {name}\\n')\n{body}\n"
-            "with log.open('a') as f: f.write('end {name}\\n')\n")
+            "with log.open('a') as f: f.write('end {name}\\n')\n"
+            "import os, torch\nPath('../' + results_dir, '{name}.threads').write_text("
+            "f\"{os.environ.get('OMP_NUM_THREADS', '-')} {torch.get_num_threads()}\")\n")
     wait_for_other = ("other = Path('../' + results_dir, '{other}.here')\nPath('../' + results_dir, '{name}.here')"
                       ".write_text('')\ndeadline = time.time() + 60\nwhile not other.exists() and time.time() < deadline:"
                       "\n    time.sleep(0.1)\nassert other.exists(), 'ran alone'")
@@ -222,6 +225,11 @@ def test_make_figures_runs_the_first_notebook_alone_then_the_others_side_by_side
     assert {log[2], log[3]} == {"start 03_a", "start 04_b"}  # both started before either ended
     for name in bodies:
         assert (tmp_path / "out" / "notebooks" / f"{name}.ipynb").is_file()
+    # side by side, each kernel gets its share of the cores (torch reads the cap at import); alone, no cap is set
+    share = max(1, (os.cpu_count() or 1) // 2)
+    for name in ("03_a", "04_b"):
+        assert (tmp_path / "out" / f"{name}.threads").read_text() == f"{share} {share}"
+    assert kernel_threads(2, cores=2) == 1 and kernel_threads(2, cores=16) == 8 and kernel_threads(4, cores=2) == 1
 
 
 @pytest.mark.slow
@@ -267,3 +275,10 @@ def test_prune_index_drops_what_a_notebook_no_longer_writes_and_keeps_the_rest(
     index = json.loads((tmp_path / "index.json").read_text())
     assert sorted(index["tables"]) == ["kept", "other"]  # 04_y's older table is not 03_x's to drop
     assert (tmp_path / "tables" / "other.csv").is_file() and (tmp_path / "tables" / "kept.md").is_file()
+
+
+def test_long_notebooks_start_first_in_the_side_by_side_stage() -> None:
+    stems = ["00_tour", "01_dataset", "02_baselines", "03_refiner", "05_boundary_analysis", "07_cost", "08_sam2_knobs"]
+    assert run_order(stems) == (["02_baselines"], ["03_refiner", "08_sam2_knobs", "00_tour", "01_dataset",
+                                                    "05_boundary_analysis"], ["07_cost"])
+    assert run_order(["00_tour"]) == ([], ["00_tour"], [])

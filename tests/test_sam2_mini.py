@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import shutil
 from pathlib import Path
 
@@ -152,6 +154,28 @@ def test_a_memory_stage_trains_only_the_memory_path(tmp_path):
         Trainer(TrainSettings(stages=(StageSettings("m", 1, frames=2, clips=1, objects=1, lr=1e-3,
                                                     train_only=("memory_atention",)),)),
                 [boxes_video()], tmp_path / "typo").train_step()
+
+
+def test_an_interleaved_stage_alternates_image_batches_with_its_clips(tmp_path):
+    torch.set_num_threads(1)
+    images = dataclasses.replace(tiny_settings().stages[0], forward="direct")
+    tracking = StageSettings("tracking", 4, frames=2, clips=1, objects=2, lr=1e-3, warmup=1, freeze_trunk=True,
+                             prob_point_prompt=0.0, min_area=0.01, train_only=(*MEMORY_PARTS, "sam_mask_decoder"),
+                             interleave="images", interleave_every=2)
+    trainer = Trainer(TrainSettings(stages=(images, tracking), save_every=1, log_every=1), [boxes_video()], tmp_path)
+    trainer.step = images.steps  # straight to the tracking stage
+    trunk = {k: v.clone() for k, v in trainer.model.state_dict().items() if k.startswith("image_encoder.trunk")}
+    records = [trainer.train_step() for _ in range(4)]
+    assert [r["image_step"] for r in records] == [0.0, 1.0, 0.0, 1.0]  # every second step: the image pass
+    assert all(r["stage"] == "tracking" for r in records)
+    assert all(np.isfinite(r["core_loss"]) for r in records)
+    state = trainer.model.state_dict()
+    assert all(torch.equal(v, state[k]) for k, v in trunk.items())  # the stage's frozen parts stay frozen
+    with pytest.raises(ParameterError, match="interleave='clips' must name an earlier stage with the direct"):
+        TrainSettings(stages=(images, tiny_settings().stages[1],
+                              dataclasses.replace(tracking, interleave="clips")))
+    with pytest.raises(ParameterError, match="interleave='images' must name an earlier stage"):
+        TrainSettings(stages=(tracking, images))
 
 
 def test_a_finished_run_can_be_extended_by_further_stages_only(tmp_path):

@@ -125,6 +125,10 @@ def test_overrides_are_dotted_keys_and_typos_list_the_valid_ones() -> None:
     ({"masklets.sam2.device": "gpu"}, "masklets.sam2.device='gpu' must be 'cpu', 'cuda' or 'cuda:<index>'"),
     ({"masklets.sources": ["sam2"]}, "masklets.sam2.checkpoint is empty"),
     ({"baselines.train_seeds": []}, "must name at least one seed"),
+    ({"knob_sweep.videos": 0}, "knob_sweep.videos=0 must be at least 1"),
+    ({"knob_sweep.pred_iou_thresh": [0.2, 1.5]},
+     r"knob_sweep.pred_iou_thresh=\[0.2, 1.5\] holds a value GeneratorSettings refuses: pred_iou_thresh=1.5"),
+    ({"knob_sweep.window": [0]}, "knob_sweep.window=\\[0\\] holds a value WindowSettings refuses"),
 ])
 def test_impossible_values_are_named(changes: dict, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
@@ -176,3 +180,12 @@ def test_readme_says_which_notebooks_have_sam2_mini_rows() -> None:
     refiner = (ROOT / "notebooks" / "03_refiner.py").read_text()
     assert 'generated = [s for s in settings.masklets.sources if s not in ("oracle", "sam2-mini")]' in refiner
     assert "Approach 2 (04) and the window-length sweep (03) leave it out" in readme
+
+
+def test_the_knob_sweep_moves_knobs_both_sam2_sources_declare() -> None:
+    from vsslib.masks import knob_declarations
+
+    swept = set(StudySettings().knob_sweep.values())
+    assert swept == {"points_per_side", "pred_iou_thresh", "stability_score_thresh", "window"}
+    for source in ("sam2", "sam2-mini"):
+        assert swept <= set(knob_declarations(source)), source

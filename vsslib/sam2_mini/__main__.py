@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--clips-steps", type=int, default=120, help="steps of stage 2 (clips, trunk frozen)")
     train.add_argument("--memory-steps", type=int, default=1200,
                        help="steps of stage 3 (8-frame clips, only the memory path trained; 0: no such stage)")
+    train.add_argument("--tracking-steps", type=int, default=0,
+                       help="steps of stage 4 (the memory stage's clips, the mask decoder trained with the memory "
+                            "path; 0: no such stage)")
     train.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval in steps")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -58,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         size = int(build_model("base").image_size)
         from ..data.vspw import SPLITS
 
-        settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps, args.memory_steps), seed=args.seed,
+        settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps, args.memory_steps,
+                                                               args.tracking_steps), seed=args.seed,
                                  eval_every=args.eval_every)
         heldout = load_videos(args.heldout, size, splits=SPLITS) if args.heldout else None
         trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..base.cache import NOT_IN_KEY
 from ..base.errors import CheckpointError, ParameterError
 from ..masks.base import register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
@@ -64,10 +65,11 @@ def calibrated_generator(path: str | os.PathLike[str] = GENERATOR_PATH) -> Gener
 
 @dataclass(frozen=True)
 class SAM2MiniSettings:
-    """Settings of :class:`SAM2MiniMasklets`; the weights' and config's digests make them a cache key."""
+    """Settings of :class:`SAM2MiniMasklets`. The weights and config enter cache keys by ``digest`` (their bytes),
+    not by path, so the same masklets are found wherever the repository is cloned."""
 
-    weights: str = os.fspath(WEIGHTS_PATH)  # fp16 or fp32 weights ({"model": state_dict})
-    config: str = os.fspath(CONFIG_PATH)  # the model config (sam2 hydra format, a "model" entry)
+    weights: str = field(default=os.fspath(WEIGHTS_PATH), metadata={NOT_IN_KEY: True})  # fp16 or fp32 {"model": state_dict}
+    config: str = field(default=os.fspath(CONFIG_PATH), metadata={NOT_IN_KEY: True})  # sam2 hydra config, a "model" entry
     max_masklets: int = 0  # keep only the N largest key-frame masks (0 = all)
     max_objects_per_batch: int = 32  # objects propagated together (0 = all): same id map
     generator: GeneratorSettings = field(default_factory=calibrated_generator)  # filters: its own, calibrated

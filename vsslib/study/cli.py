@@ -203,8 +203,10 @@ OPTION_DESTS: set[str] = _option_dests()
 def _option_keys() -> dict[str, str]:
     """Options of ``refine``/``classify`` that set one settings key each, found by name: an option's
     destination is the unique leaf of that key (``window`` -> ``masklets.window``) or ``<section>_<leaf>``
-    of a masklet section (``sam2_config`` -> ``masklets.sam2.config``). Their defaults are those settings'."""
-    keys = setting_keys()
+    of a masklet section (``sam2_config`` -> ``masklets.sam2.config``). Their defaults are those settings'.
+    The ``knob_sweep`` section holds lists of values to try, not settings of a run: no option sets it (its
+    ``window`` would otherwise make ``--window`` ambiguous)."""
+    keys = [key for key in setting_keys() if not key.startswith("knob_sweep.")]
     leaves: dict[str, list[str]] = {}
     for key in keys:
         leaves.setdefault(key.rsplit(".", 1)[-1], []).append(key)

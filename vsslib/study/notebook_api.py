@@ -97,6 +97,15 @@ class Study:
         """What a run is given to show its progress: its own bar, none, or the step's bar."""
         return self._step if self._step is not None else self.progress
 
+    def first_videos(self, count: int) -> Study:
+        """The same study on its first ``count`` evaluated videos (fewer when ``data.max_videos`` says so),
+        counting its runs on this study's progress bar (see :meth:`step`)."""
+        limit = self.settings.data.max_videos
+        subset = Study(self.settings.replace({"data.max_videos": min(count, limit) if limit else count}),
+                       progress=self.progress)
+        subset._step = self._step
+        return subset
+
     def _ran(self, result: RunResult) -> RunResult:
         if self._step is not None:
             self._step.update(1)

@@ -39,7 +39,7 @@ from .verify import VerifyReport, compare_results, record_settings
 
 __all__ = ["KERNELSPEC", "list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
            "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html",
-           "verify", "FORCE_HINT", "SCHEDULE", "DEFAULT_JOBS", "NotebookFailed"]
+           "verify", "FORCE_HINT", "SCHEDULE", "DEFAULT_JOBS", "NotebookFailed", "kernel_threads", "run_order"]
 
 FORCE_HINT = "make figures FORCE=1"
 """How a reader forces a re-run of every notebook."""
@@ -197,13 +197,25 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.resolve())
 
 
-SCHEDULE: dict[str, str] = {"02_baselines": "first", "07_cost": "alone"}
+SCHEDULE: dict[str, str] = {"02_baselines": "first", "03_refiner": "long", "04_mask_classifier": "long",
+                            "08_sam2_knobs": "long", "07_cost": "alone"}
 """How ``make figures`` orders the notebooks it runs. ``first``: before any other, alone (02 generates the
 benchmark and trains every network the others read from the cache). ``alone``: after the others, with the
-machine to itself (07 measures time). Every other notebook runs ``jobs`` at a time, in name order; they share
-only the cache, whose products are written atomically and made under a per-product lock, so two notebooks that
-need the same product at once compute it once: the second waits for the first and reads it."""
+machine to itself (07 measures time). Every other notebook runs ``jobs`` at a time, ``long`` ones first (those
+that take minutes on a cold cache: started early, they do not finish alone at the end), then in name order;
+they share only the cache, whose products are written atomically and made under a per-product lock, so two
+notebooks that need the same product at once compute it once: the second waits for the first and reads it.
+Each kernel then gets its share of the cores (:func:`kernel_threads`)."""
 DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines the study is sized for
+
+
+def run_order(stems: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The notebooks (stems, in name order) of each stage of :data:`SCHEDULE`: first (alone), side by side
+    (``long`` ones first, then name order), alone at the end."""
+    first = [stem for stem in stems if SCHEDULE.get(stem) == "first"]
+    middle = [stem for stem in stems if SCHEDULE.get(stem) not in ("first", "alone")]
+    alone = [stem for stem in stems if SCHEDULE.get(stem) == "alone"]
+    return first, sorted(middle, key=lambda stem: SCHEDULE.get(stem) != "long"), alone
 
 
 def run_figures(params_file: Path, *, force: bool = False, only: list[str] | None = None,
@@ -277,9 +289,8 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
         report(run, f"done in {outcome.seconds:.0f} s" + (
             f"; removed what it no longer makes: {', '.join(_relative(f, root) for f in gone)}" if gone else ""))
 
-    stages = [[r for r in runs if SCHEDULE.get(r.notebook.stem) == "first"],
-              [r for r in runs if SCHEDULE.get(r.notebook.stem) not in ("first", "alone")],
-              [r for r in runs if SCHEDULE.get(r.notebook.stem) == "alone"]]
+    by_stem = {r.notebook.stem: r for r in runs}
+    stages = [[by_stem[stem] for stem in stage] for stage in run_order(list(by_stem))]
     for stage, width in zip(stages, (1, jobs, 1), strict=True):
         if width == 1 or len(stage) == 1:
             for run in stage:
@@ -315,10 +326,25 @@ class _Outcome:
     error: str | None  # None: the notebook ran to its end
 
 
-def _execute(run: _NotebookRun) -> _Outcome:
-    """Run one notebook with papermill into ``run.tmp`` (in this process; see :func:`_run_side_by_side`)."""
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+"""Environment variables that cap a kernel's compute threads (torch, numpy's BLAS read them at import)."""
+
+
+def kernel_threads(jobs: int, cores: int | None = None) -> int:
+    """Compute threads of each notebook's kernel when ``jobs`` run side by side: the cores shared out, at least 1.
+
+    Each kernel would otherwise start one thread per core, and two kernels on two cores would run four threads
+    that take turns (measured: a cold ``make figures`` stalled in ``03_refiner`` while ``04`` ran beside it)."""
+    return max(1, (cores or os.cpu_count() or 1) // jobs)
+
+
+def _execute(run: _NotebookRun, threads: int | None = None) -> _Outcome:
+    """Run one notebook with papermill into ``run.tmp`` (in this process; see :func:`_run_side_by_side`), its
+    kernel capped at ``threads`` compute threads (None: the environment's setting)."""
     import papermill
 
+    if threads is not None:  # the kernel papermill starts inherits this process's environment
+        os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     os.environ["VSSLIB_NOTEBOOK"] = run.notebook.name  # viz records which notebook made each file
     started_at = time.time()
     started = time.perf_counter()
@@ -347,7 +373,7 @@ def _run_side_by_side(stage: list[_NotebookRun], jobs: int, report: Any, finish:
             while waiting and len(running) < jobs and failure is None:
                 run = waiting.pop(0)
                 report(run, "running")
-                running[pool.submit(_execute, run)] = run
+                running[pool.submit(_execute, run, kernel_threads(jobs))] = run
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)

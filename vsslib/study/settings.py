@@ -36,12 +36,12 @@ import yaml
 
 from ..data.vspw import SPLITS
 from ..base.errors import ParameterError
-from ..masks import SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
+from ..masks import GeneratorSettings, SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
 from ..sam2_mini.masklets import SAM2MiniSettings
 
 __all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Section", "SAM2MiniSection", "MASKLET_SECTIONS",
            "MaskletSettings", "RefinerSettings",
-           "ClassifierSettings", "MetricSettings", "CostSettings", "RunSettings", "StudySettings",
+           "ClassifierSettings", "MetricSettings", "CostSettings", "KnobSweepSettings", "RunSettings", "StudySettings",
            "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "SEGMENTERS", "VOTES",
            "DATASETS", "SPLITS"]
 
@@ -183,6 +183,25 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class KnobSweepSettings:
+    """The study of SAM2's own knobs (``08_sam2_knobs``): each value below replaces the SAM2 source's own one
+    alone (the others keep the settings of its section), on the first ``videos`` evaluated videos; every value
+    makes that source's masklets anew (sam2-mini: about 40 s a video on one core). The knobs are declared,
+    defaulted and validated by the source (:class:`vsslib.masks.GeneratorSettings`,
+    :class:`vsslib.masks.WindowSettings`); a test keeps these names among its knobs."""
+
+    videos: int = 3  # the first N evaluated videos
+    points_per_side: tuple[int, ...] = (8, 24)  # grid of n x n point prompts on each key frame
+    pred_iou_thresh: tuple[float, ...] = (0.6,)  # the generator's predicted-IoU filter (the paper's value)
+    stability_score_thresh: tuple[float, ...] = (0.8,)  # its stability filter (the paper's value)
+    window: tuple[int, ...] = (16,)  # frames a masklet is carried before the next key frame
+
+    def values(self) -> dict[str, tuple[Any, ...]]:
+        """``{knob: values}`` of the swept knobs (``videos`` left out), in declaration order."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "videos"}
+
+
+@dataclass(frozen=True)
 class RunSettings:
     """Where products go and how work runs."""
 
@@ -203,6 +222,7 @@ class StudySettings:
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     metrics: MetricSettings = field(default_factory=MetricSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    knob_sweep: KnobSweepSettings = field(default_factory=KnobSweepSettings)
     run: RunSettings = field(default_factory=RunSettings)
 
     def __post_init__(self) -> None:
@@ -273,6 +293,7 @@ NOTEBOOK_KNOBS: dict[str, str] = {
     "strengths": "masklets.oracle.strengths",
     "epochs": "classifier.epochs",
     "grids": "cost.grids",
+    "sweep_videos": "knob_sweep.videos",
     "points_per_side": "masklets.sam2.points_per_side",
     "device": "masklets.sam2.device",
     "sam2_checkpoint": "masklets.sam2.checkpoint",
@@ -430,6 +451,15 @@ def _validate(s: StudySettings) -> None:
     for strength in s.masklets.oracle.strengths:
         if not 0.0 <= strength <= 1.0:
             fail("masklets.oracle.strengths", list(s.masklets.oracle.strengths), "must hold values in [0, 1]")
+    if s.knob_sweep.videos < 1:
+        fail("knob_sweep.videos", s.knob_sweep.videos, "must be at least 1")
+    for knob, values in s.knob_sweep.values().items():  # each value checked by the component that declares it
+        owner = WindowSettings if knob in {f.name for f in dataclasses.fields(WindowSettings)} else GeneratorSettings
+        for value in values:
+            try:
+                owner(**{knob: value})
+            except ParameterError as exc:
+                fail(f"knob_sweep.{knob}", list(values), f"holds a value {owner.__name__} refuses: {exc}")
     for key, values in (("cost.grids", s.cost.grids), ("cost.windows", s.cost.windows)):
         if any(v < 1 for v in values):
             fail(key, list(values), "must hold values of at least 1")

@@ -17,6 +17,8 @@ construction):
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -87,7 +89,15 @@ def _check_paired(runs: list[RunResult], others: list[RunResult]) -> None:
 
 
 def _arrays(counts: VideoCounts) -> list[np.ndarray]:
-    return [np.asarray(value) for value in vars(counts).values() if isinstance(value, np.ndarray)]
+    """Every count array of ``counts`` in field order, those of its ``{n: array}`` fields by ``n``."""
+    out = []
+    for f in dataclasses.fields(counts):
+        value = getattr(counts, f.name)
+        if isinstance(value, np.ndarray):
+            out.append(value)
+        elif isinstance(value, Mapping):
+            out.extend(np.asarray(value[n]) for n in sorted(value) if isinstance(value[n], np.ndarray))
+    return out
 
 
 def ratio_rows(counts: Mapping[str, tuple[np.ndarray, np.ndarray]], name: str,

@@ -32,7 +32,7 @@ from ..base.errors import DataError
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
-           "size_findings", "consistency_findings", "vc_beside_vcc", "largest_change", "cause_findings", "study_findings",
+           "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "largest_change", "cause_findings", "study_findings",
            "bullets", "VC_CONSTANT"]
 
 Verdict = Literal["gain", "loss", "unclear"]
@@ -231,6 +231,28 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                                 f"`{best['variant']}` on {best['features']} features, {metric} "
                                 f"{interval_text(best, metric, signed=False)}, a gain over the baseline network "
                                 f"of {_stated(best, f'gain_{metric}')}"))
+    return findings
+
+
+def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBIoU")) -> list[Finding]:
+    """One finding per moved knob value of the ``sam2_knobs`` table (:func:`vsslib.study.knob_sweep.knob_sweep`):
+    masklets per frame and coverage at the source's own value and at the moved one, and the verdict of the
+    paired change of each metric against the source's own settings (``change_<m>``)."""
+    _need(table, ["knob", "value", "default", "masklets_per_frame", "coverage",
+                  *(f"change_{m}" for m in metrics)], "sam2_knobs")
+    findings = []
+    for knob, part in table.groupby("knob", sort=False):
+        own = part[part["default"].astype(bool)]
+        if len(own) != 1:
+            raise DataError(f"sam2_knobs: knob {knob!r} has {len(own)} rows marked default, expected 1")
+        own = own.iloc[0]
+        for _, row in part[~part["default"].astype(bool)].iterrows():
+            changes = "; ".join(f"{m} {_stated(row, f'change_{m}')}" for m in metrics)
+            text = (f"`{knob}` {own['value']:g} -> {row['value']:g}: {own['masklets_per_frame']:.1f} -> "
+                    f"{row['masklets_per_frame']:.1f} masklets a frame, coverage {own['coverage']:.0f} % -> "
+                    f"{row['coverage']:.0f} %; refined against the source's own settings: {changes}")
+            findings.append(Finding(f"knobs/{knob}/{row['value']:g}",
+                                    ", ".join(f"{m} {verdict(row, f'change_{m}')}" for m in metrics), text))
     return findings
 
 
@@ -472,6 +494,7 @@ _TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
     "boundary_gain_by_object_size": size_findings,
     "boundary_vc8_summary": consistency_findings,
     "failure_causes": cause_findings,
+    "sam2_knobs": knob_findings,
 }
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from ._draw import set_style
 from ._draw import figure_title, require_columns
 
-__all__ = ["plot_gain_intervals", "plot_sweep_intervals"]
+__all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep"]
 
 METRIC_COLUMNS = ("mIoU", "mBIoU", "mVC8", "mVC16", "mVCc16")  # mVCc16: correct consistency, beside VSPW's VC
 
@@ -84,5 +84,48 @@ def plot_sweep_intervals(sweep: pd.DataFrame, *, title: str, x: str = "strength"
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
               title="mean over seeds\nband: 95 % interval")
     figure_title(fig, title)  # wrapped to the figure's width: a long title is not cut off
+    fig.tight_layout()
+    return fig
+
+
+def plot_knob_sweep(table: pd.DataFrame, *, title: str, metrics: Sequence[str] = ("mIoU", "mBIoU")) -> plt.Figure:
+    """One column per knob: masklets per frame, coverage, and the change of each metric against the source's
+    own settings with its 95 % interval as a band; the source's own value marked by a dashed line.
+
+    Parameters
+    ----------
+    table : rows of :func:`vsslib.study.knob_sweep.knob_sweep` (``knob``, ``value``, ``default``,
+        ``masklets_per_frame``, ``coverage``, ``change_<m>`` with ``_ci_low`` and ``_ci_high``).
+    """
+    require_columns(table, ["knob", "value", "default", "masklets_per_frame", "coverage",
+                            *(f"change_{m}{s}" for m in metrics for s in ("", "_ci_low", "_ci_high"))],
+                    "plot_knob_sweep")
+    set_style()
+    knobs = list(dict.fromkeys(table["knob"]))
+    fig, axes = plt.subplots(3, len(knobs), figsize=(3.2 * len(knobs) + 1.2, 7.2), squeeze=False, sharex="col")
+    colours = plt.get_cmap("tab10")(np.arange(len(metrics)))
+    for column, knob in zip(axes.T, knobs, strict=True):
+        part = table[table["knob"] == knob].sort_values("value")
+        x = part["value"].astype(float).to_numpy()
+        own = float(part.loc[part["default"].astype(bool), "value"].iloc[0])
+        column[0].plot(x, part["masklets_per_frame"], marker="o", color="0.25")
+        column[1].plot(x, part["coverage"], marker="o", color="0.25")
+        for colour, m in zip(colours, metrics, strict=True):
+            column[2].plot(x, part[f"change_{m}"], marker="o", color=colour, label=m)
+            column[2].fill_between(x, part[f"change_{m}_ci_low"], part[f"change_{m}_ci_high"], color=colour,
+                                   alpha=0.18, lw=0)
+        column[2].axhline(0, color="black", lw=0.8)
+        column[0].set_title(knob)
+        column[2].set_xlabel(knob)
+        column[2].set_xticks(x)
+        for ax in column:
+            ax.axvline(own, color="0.5", ls="--", lw=0.9)
+            ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("masklets a frame")
+    axes[1][0].set_ylabel("pixels covered (%)")
+    axes[2][0].set_ylabel("refined minus refined at\nthe source's own settings\n(points)")
+    axes[2][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
+                       title="mean over seeds\nband: 95 % interval")
+    figure_title(fig, title)
     fig.tight_layout()
     return fig
