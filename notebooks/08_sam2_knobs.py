@@ -75,23 +75,24 @@ if source is None:
 else:
     with study.step("every knob value x seed"):
         sweep = knob_sweep(study, baseline, source)
+    count = int(sweep["n_videos"].iloc[0])
+    videos = f"first {count} video{'s' if count != 1 else ''} of {study.data_name}"
     viz.save_table(sweep, "sam2_knobs", caption=f"{source} masklets with one knob moved at a time ({baseline}, "
-                   f"first {int(sweep['n_videos'].iloc[0])} videos of {study.data_name}): masklets a frame, "
+                   f"{videos}): masklets a frame, "
                    "pixels covered (%), refined metrics with gains over the baseline and changes against the "
                    "source's own settings; mean over training seeds, 95 % intervals over seeds and videos",
                    machine_dependent_columns=("fps",))
     display(readable(sweep[["knob", "value", "default", "masklets_per_frame", "coverage",
                             *interval_columns("mIoU", "change_mIoU", "change_mBIoU"), "n_seeds", "n_videos"]]))
-    fig = viz.intervals.plot_knob_sweep(sweep, title=f"{source} knobs | {baseline} | first "
-                                        f"{int(sweep['n_videos'].iloc[0])} videos of {study.data_name}")
+    fig = viz.intervals.plot_knob_sweep(sweep, title=f"{source} knobs | {baseline} | {videos}")
     viz.save_figure(fig, "sam2_knobs", caption=f"Each of {source}'s knobs moved alone (columns): masklets a "
                     "frame, pixels covered, and the refined mIoU and mBIoU minus those at the source's own "
                     "settings (dashed line), band: 95 % interval over seeds and videos")
 
 # %%
 if source is not None:
-    takeaway(f"Each knob of {source} moved alone (`{baseline}`, every training seed, "
-             f"{int(sweep['n_videos'].iloc[0])} videos):\n" + bullets(knob_findings(sweep)))
+    takeaway(f"Each knob of {source} moved alone (`{baseline}`, every training seed, {videos}):\n"
+             + bullets(knob_findings(sweep)))
 
 # %% [markdown]
 # ## What we learned

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--clips-steps", type=int, default=120, help="steps of stage 2 (clips, trunk frozen)")
     train.add_argument("--memory-steps", type=int, default=1200,
                        help="steps of stage 3 (8-frame clips, only the memory path trained; 0: no such stage)")
-    train.add_argument("--tracking-steps", type=int, default=0,
+    train.add_argument("--tracking-steps", type=int, default=800,
                        help="steps of stage 4 (the memory stage's clips, the mask decoder trained with the memory "
                             "path; 0: no such stage)")
     train.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval in steps")

@@ -112,7 +112,7 @@ class StageSettings:
 
 
 def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_steps: int = 1200,
-                   tracking_steps: int = 0) -> tuple[StageSettings, ...]:
+                   tracking_steps: int = 800) -> tuple[StageSettings, ...]:
     """The recipe of the committed weights, with the step counts as parameters.
 
     Image stage: E4's measured recipe (../shared/reference.md): 8 frames x up to 8 objects of at least 0.5 %
