@@ -75,8 +75,7 @@ def knob_sweep(study: Study, baseline: str, source: str) -> pd.DataFrame:
         for value in sorted({default, *values}):
             overrides = {} if value == default else {knob: value}
             runs = sub.refine_seeds(baseline, source, **overrides) if overrides else reference
-            counts = [masklet_statistics(sub.video_run(baseline, source, name, **overrides).masklets)
-                      for name in sub.videos()]
+            counts = [masklet_statistics(sub.masklets(source, name, **overrides)) for name in sub.videos()]
             row = stats_row(runs, "refined", against="baseline", baseline=baseline, masklets=source, knob=knob,
                             value=value, default=value == default,
                             masklets_per_frame=float(np.mean([c[0] for c in counts])),

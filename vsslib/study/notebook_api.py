@@ -244,6 +244,12 @@ class Study:
             return self._ran(run_classify(spec.replace(out=self.run_dir(spec)), executor=executor,
                                           progress=self._progress()))
 
+    def masklets(self, source: str, video: str, **mask_overrides: Any) -> np.ndarray:
+        """``(T, H, W) int32`` masklet ids of one video (-1 = none), from the cache (made on first use)."""
+        spec = self.refine_spec(self.baselines()[0], source, **mask_overrides)
+        data, fingerprint = load_video(spec, video)
+        return masklet_ids(spec, data, fingerprint).arrays["ids"]
+
     def video_run(self, baseline: str, source: str, video: str, *, train_seed: int | None = None,
                   vote: str | None = None, **mask_overrides: Any) -> VideoRun:
         """Every array of one video of an approach-1 run, from the cache."""
