@@ -12,7 +12,7 @@ export MKL_NUM_THREADS ?= 2
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv test test-unit test-notebooks notebook-refs figures verify bench gpu-check notebooks lab html clean-cache
+.PHONY: help venv test test-unit test-notebooks notebook-refs figures verify confirm bench gpu-check notebooks lab html clean-cache
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -79,3 +79,6 @@ sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into
 	$(PY) -m vsslib.sam2_mini data --out .cache/sam2-mini-data
 	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1 --memory-steps 1200 --tracking-steps 800
 	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout --calibrate .cache/sam2-mini-data/train
+
+confirm: $(STAMP)  ## the headline once more on generated videos never looked at (params/confirm.yaml; 27 min 39 s cold on the 2-core machine beside a training run), into results/confirm/ and the README's CONFIRM block
+	$(PY) -m vsslib.study.confirm --params params/confirm.yaml

@@ -23,8 +23,10 @@
 # succeed and fail on the same frames, and the text tells you which is which. Notebooks 01-07 repeat each step
 # on the whole split and analyse it.
 #
-# **First run:** it generates the benchmark and trains the two baseline networks (a few minutes on a laptop
-# CPU; cached in `.cache/` afterwards, when the notebook takes seconds).
+# **First run:** about 20 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
+# two notebooks at a time; README, "Measured run times"), where `02_baselines` has trained the networks before it. Run
+# first by hand on an empty cache, it also generates the benchmark (under 30 s) and trains the two baseline networks
+# (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide`); all cached in `.cache/`.
 #
 # **Glossary.**
 # - *Semantic map*: one class per pixel, from a segmentation network (here a small CNN, the *baseline*).
@@ -66,7 +68,7 @@ from vsslib.study import Study
 from vsslib.study.verdicts import bullets, largest_change
 from vsslib.viz.prose import change, takeaway
 
-study = Study.open_notebook(params_file, results_dir, vote=vote, dilation_ratio=dilation_ratio)
+study = Study.open_notebook("00_tour", params_file, results_dir, vote=vote, dilation_ratio=dilation_ratio)
 settings = study.settings
 
 # %% [markdown]
@@ -99,7 +101,7 @@ for source, run in runs.items():
     fig = viz.refiner.plot_steps(run.frames[t], run.gt[t], run.baseline[t], run.masklets[t], run.refined[t],
                                  dataset.palette, dataset.class_names,
                                  title=f"{study.data_name} | {name} frame {t} | {baseline} + {source} masklets")
-    viz.save_figure(fig, f"tour_steps_{source}", caption=f"One frame through the refiner with {source} masklets "
+    study.save_figure(fig, f"tour_steps_{source}", caption=f"One frame through the refiner with {source} masklets "
                     f"({study.data_name}, {name} frame {t}, {baseline}, first training seed): frame, ground truth, "
                     "baseline, masklets (dark outlines on the grey frame; pale orange: no masklet), refined map. Wrong "
                     "pixels are outlined in the colour the titles name; compare the outlines of the baseline and "
@@ -126,7 +128,7 @@ fig = viz.metric_drawings.plot_boundary_band(frames[t], run.gt[t], run.baseline[
                                              dataset.palette, dataset.class_names,
                                              dilation_ratio=settings.metrics.dilation_ratio,
                                              title=f"Boundary IoU bands | {study.data_name} | {name} frame {t} | {baseline}")
-viz.save_figure(fig, "tour_boundary_band", caption=f"The bands Boundary IoU compares, on {name} frame {t} "
+study.save_figure(fig, "tour_boundary_band", caption=f"The bands Boundary IoU compares, on {name} frame {t} "
                 f"({study.data_name}) at dilation ratio {settings.metrics.dilation_ratio:g} (d = {numbers['d']:.0f} px): "
                 f"each ground-truth class's band in its colour, the same for the {baseline} baseline's map, and every "
                 "band pixel by kind. Teal pixels are the intersection; teal, yellow, purple and orange together the "
@@ -151,7 +153,7 @@ maps = {"baseline": run.baseline, refined_name: run.refined}
 vc_window = viz.metric_drawings.vc_window_numbers(run.gt, maps, start, 8).set_index("map")
 fig = viz.metric_drawings.plot_vc_window(frames, run.gt, maps, start, 8, dataset.palette,
                                          title=f"One VC8 window | {study.data_name} | {name} frames {start}-{start + 7}")
-viz.save_figure(fig, "tour_vc8_window", caption=f"One window of VC8 ({name}, frames {start}-{start + 7}, "
+study.save_figure(fig, "tour_vc8_window", caption=f"One window of VC8 ({name}, frames {start}-{start + 7}, "
                 f"{study.data_name}; {baseline} and its refinement with {sources[0]} masklets): the ground truth at "
                 "the window's first and last frame, G (dark: the ground truth is the same in all 8 frames), and for "
                 "each map the pixels of G that keep their prediction (teal) or change it (the error colour). VC8 of "
@@ -179,7 +181,7 @@ for source, run in runs.items():
                         (("mIoU", "miou"), ("mBIoU", "mbiou"), ("mVC8", "mvc8"), ("mVC16", "mvc16"),
                          ("mVCc8", "mvcc8"), ("mVCc16", "mvcc16"))}})
 per_video = pd.DataFrame(rows)
-viz.save_table(per_video, f"tour_metrics_{name}", caption=f"mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16 (%) of one "
+study.save_table(per_video, f"tour_metrics_{name}", caption=f"mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16 (%) of one "
                f"video ({name})")
 display(per_video)
 

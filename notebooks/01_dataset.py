@@ -21,7 +21,9 @@
 # view in the middle of a masklet window: exactly the case a generator that proposes masks only on key frames
 # cannot handle. Each of these numbers returns later as a reason the refiner helps or hurts.
 #
-# **First run:** generates the benchmark (about 12 s of CPU) unless `00_tour` did; then seconds.
+# **First run:** about 10 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
+# two notebooks at a time; README, "Measured run times"); it generates the benchmark (under 30 s) unless another
+# notebook did.
 
 # %% [markdown]
 # ## Parameters
@@ -46,7 +48,7 @@ from vsslib.data.stats import class_frequencies, entries_mid_window, object_tabl
 from vsslib.study import Study
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir, window=window)
+study = Study.open_notebook("01_dataset", params_file, results_dir, window=window)
 settings = study.settings
 
 # %% [markdown]
@@ -58,7 +60,7 @@ settings = study.settings
 dataset = study.dataset()
 fig = viz.dataset.plot_samples(dataset, dataset.videos[:3], [0, settings.data.frames // 2, -1],
                                title=f"Sample frames with labels | {study.data_name}")
-viz.save_figure(fig, "dataset_samples", caption="Sample frames of three videos with their label overlays")
+study.save_figure(fig, "dataset_samples", caption="Sample frames of three videos with their label overlays")
 
 # %% [markdown]
 # ## Class frequencies
@@ -67,10 +69,10 @@ viz.save_figure(fig, "dataset_samples", caption="Sample frames of three videos w
 
 # %%
 frequencies = class_frequencies(dataset)
-viz.save_table(frequencies, "dataset_class_frequencies", caption="Pixel share, frames and videos per class")
+study.save_table(frequencies, "dataset_class_frequencies", caption="Pixel share, frames and videos per class")
 fig = viz.dataset.plot_class_frequencies(frequencies, f"Class frequencies | {study.data_name}",
                                          palette=dataset.palette)
-viz.save_figure(fig, "dataset_class_frequencies", caption="Share of labelled pixels per class (log scale)")
+study.save_figure(fig, "dataset_class_frequencies", caption="Share of labelled pixels per class (log scale)")
 
 # %%
 ranked = frequencies.sort_values("pixel_share", ascending=False)
@@ -89,14 +91,14 @@ per_class = objects.groupby("class", sort=False).agg(instances=("object", "size"
                                                      mean_speed=("speed", "mean")).reset_index()
 entries = entries_mid_window(objects, settings.masklets.window)
 per_class = per_class.merge(entries[["class", "enters_mid_window"]], on="class")
-viz.save_table(per_class, "dataset_objects_per_class",
+study.save_table(per_class, "dataset_objects_per_class",
                caption=f"Instances, mean area (px), mean speed (px/frame) and entries mid-window "
                        f"(window {settings.masklets.window}) per class")
 display(per_class.round(1))
 
 # %%
 fig = viz.dataset.plot_object_sizes(objects, f"Object sizes and motion | {study.data_name}")
-viz.save_figure(fig, "dataset_object_sizes_and_motion", caption="Histograms of object areas and speeds")
+study.save_figure(fig, "dataset_object_sizes_and_motion", caption="Histograms of object areas and speeds")
 
 # %%
 entering = int(per_class["enters_mid_window"].sum())

@@ -19,7 +19,11 @@
 # Two small segmentation CNNs trained from scratch on the train split on the CPU. Both predict at a coarse
 # output stride (8 and 16 pixels) and upsample bilinearly, as real video segmentation networks do, so their
 # boundaries are coarse: exactly what a refiner can fix. Training is seeded and cached: the first run trains
-# (about 30 s a network on an idle 2-core CPU, minutes on a busy one), later runs load the weights.
+# (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide` on an idle 2-core CPU), later runs load the weights.
+#
+# **First run:** about 6 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"): the benchmark, then 2
+# networks x 3 seeds.
 
 # %% [markdown]
 # ## Parameters
@@ -45,7 +49,7 @@ from vsslib.study import Study
 from vsslib.study.tables import readable, stats_row
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir, max_videos=max_videos)
+study = Study.open_notebook("02_baselines", params_file, results_dir, max_videos=max_videos)
 settings = study.settings
 
 # %% [markdown]
@@ -57,7 +61,7 @@ settings = study.settings
 networks = {name: study.segmenter(name) for name in settings.baselines.networks}
 fig = viz.training.plot_loss_curves({name: net.history.epoch_loss for name, net in networks.items()},
                                     f"Training loss | {study.dataset('train').name}, train")
-viz.save_figure(fig, "baselines_loss_curves", caption="Training loss of the baseline networks per epoch")
+study.save_figure(fig, "baselines_loss_curves", caption="Training loss of the baseline networks per epoch")
 
 # %% [markdown]
 # ## Evaluation on the evaluated split
@@ -78,7 +82,7 @@ with study.step("every network, every training seed"):  # one progress bar for a
     rows = [stats_row(study.refine_seeds(name, "oracle"), "baseline", network=name, stride=net.stride)
             for name, net in networks.items()]
 table = pd.DataFrame(rows)
-viz.save_table(table, "baselines_metrics", caption="mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16 (%) of the baseline "
+study.save_table(table, "baselines_metrics", caption="mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16 (%) of the baseline "
                "networks: mean and "
                "sd over training seeds, 95 % intervals over seeds and videos", machine_dependent_columns=("fps",))
 display(readable(table.drop(columns=["fps"])))
@@ -105,7 +109,7 @@ first, *rest = list(preds)
 fig = viz.training.plot_boundary_closeup(video.frames[t], video.labels[t], preds[first], dataset.palette, box,
                                          f"Boundary close-up | {study.data_name} | {video.name} frame {t}",
                                          others={k: preds[k] for k in rest}, pred_name=first)
-viz.save_figure(fig, "baselines_boundary_closeup", caption="Close-up of the baselines' coarse boundaries")
+study.save_figure(fig, "baselines_boundary_closeup", caption="Close-up of the baselines' coarse boundaries")
 
 # %% [markdown]
 # ## What we learned

@@ -22,8 +22,10 @@
 # quality of the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
 # seeds with its spread and a 95 % interval over the evaluated videos.
 #
-# **First run:** about a minute once `00_tour` has trained the networks (masklets for every video and source,
-# then five corrupted oracle runs); seconds afterwards.
+# **First run:** about 21 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
+# source (sam2-mini's about 35 s a video), refines every network and seed with them, then runs the corrupted oracle
+# sweep; cached afterwards.
 
 # %% [markdown]
 # ## Parameters
@@ -46,13 +48,14 @@ import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
-from vsslib.study import Study
+from vsslib.study import Study, mask_quality
 from vsslib.study.settings import VOTES
 from vsslib.study.tables import interval_columns, readable, stats_row
-from vsslib.study.verdicts import bullets, paired_source_findings, refiner_findings, sweep_findings, window_findings
+from vsslib.study.verdicts import (break_even, bullets, paired_source_findings, quality_findings, refiner_findings,
+                                   sweep_findings, window_findings)
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir, strengths=strengths, max_videos=max_videos)
+study = Study.open_notebook("03_refiner", params_file, results_dir, strengths=strengths, max_videos=max_videos)
 settings = study.settings
 
 # %% [markdown]
@@ -62,19 +65,9 @@ settings = study.settings
 
 # %%
 dataset = study.dataset()
-rows, raw = [], {}
 with study.step("every baseline x source x vote x seed"):  # one progress bar for all the runs
-    for baseline in study.baselines():
-        for source in settings.masklets.sources:
-            for vote in VOTES:
-                runs = raw[(baseline, source, vote)] = study.refine_seeds(baseline, source, vote=vote)
-                if not any(r["baseline"] == baseline and r["method"] == "baseline" for r in rows):
-                    rows.append(stats_row(runs, "baseline", baseline=baseline, masklets="-", vote="-",
-                                          method="baseline"))
-                rows.append(stats_row(runs, "refined", against="baseline", baseline=baseline, masklets=source,
-                                      vote=vote, method="refined"))
-table = pd.DataFrame(rows)
-viz.save_table(table, "refiner", caption=f"Approach 1 on {study.data_name}: mIoU, mBIoU, mVC8, mVC16, mVCc8, "
+    table, raw = study.refiner_table(VOTES)
+study.save_table(table, "refiner", caption=f"Approach 1 on {study.data_name}: mIoU, mBIoU, mVC8, mVC16, mVCc8, "
                "mVCc16 (correct consistency: VC that also asks for the right class) (%) as mean "
                "over training seeds, sd over seeds, 95 % intervals over seeds and videos, and gains over the baseline",
                machine_dependent_columns=("fps",))
@@ -91,7 +84,7 @@ display(readable(table[["baseline", "masklets", "vote", *interval_columns("mIoU"
 # %%
 whole = table[(table["method"] == "baseline") | (table["vote"] == "masklet")]
 fig = viz.intervals.plot_gain_intervals(whole, title=f"Gain of the refiner over each baseline | {study.data_name}")
-viz.save_figure(fig, "refiner_gains", caption="Refined minus baseline per metric (mean over training seeds) "
+study.save_figure(fig, "refiner_gains", caption="Refined minus baseline per metric (mean over training seeds) "
                 "with 95 % intervals over seeds and videos, one vote per masklet")
 
 # %%
@@ -115,7 +108,7 @@ if "classical" in settings.masklets.sources and others:
                                      against_runs=raw[(baseline, "classical", main_vote)], baseline=baseline,
                                      masklets=source, reference="classical", vote=main_vote)
                            for baseline in study.baselines() for source in others])
-    viz.save_table(paired, "refiner_sources_paired", caption=f"Refined with each generator minus refined with the "
+    study.save_table(paired, "refiner_sources_paired", caption=f"Refined with each generator minus refined with the "
                    f"classical generator, on the same baseline predictions ({study.data_name}; one vote per "
                    f"{'masklet' if main_vote == 'masklet' else 'masklet and frame'}): the refined metrics (%) of the "
                    "first and the paired difference (gain_*), mean over training seeds, 95 % intervals over seeds "
@@ -148,7 +141,7 @@ fig = viz.metric_drawings.plot_vote_scopes(run.frames, run.baseline, run.masklet
                                            dataset.palette, dataset.class_names, gt=run.gt,
                                            title=f"Vote scopes | {study.data_name} | {name}, {generated_source} "
                                                  f"masklet {masklet} | {study.baselines()[0]}")
-viz.save_figure(fig, "refiner_vote_scopes", caption=f"One {generated_source} masklet ({name}, {study.data_name}; "
+study.save_figure(fig, "refiner_vote_scopes", caption=f"One {generated_source} masklet ({name}, {study.data_name}; "
                 f"baseline {study.baselines()[0]}, first training seed) in four of its frames, cropped around it "
                 "(orange outline): the baseline's classes inside it, the refined classes with one vote over all its "
                 "frames and with one vote per frame (the winner and its share of the votes under each panel), and "
@@ -187,7 +180,7 @@ masklet_counts = viz.metric_drawings.masklet_numbers(run.gt[t], drawn).set_index
 fig = viz.metric_drawings.plot_masklet_sources(run.frames[t], run.gt[t], drawn, dataset.palette, dataset.class_names,
                                                title=f"Masklets by corruption strength | {study.data_name} | "
                                                      f"{name} frame {t}")
-viz.save_figure(fig, "refiner_masklets_by_strength", caption=f"The masklets of one frame ({name} frame {t}, "
+study.save_figure(fig, "refiner_masklets_by_strength", caption=f"The masklets of one frame ({name} frame {t}, "
                 f"{study.data_name}) at every corruption strength s of the sweep (corruption seed 0) and from the "
                 f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; red wash: a masklet whose most "
                 "frequent ground-truth class holds less than 90 % of its pixels; pale orange: no masklet. "
@@ -211,19 +204,54 @@ with study.step("every strength x corruption seed"):  # one progress bar for all
                       baseline=baseline, strength=strength, method="refined")
             for strength in settings.masklets.oracle.strengths]
 sweep = pd.DataFrame(rows)
-viz.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle masklets corrupted at a growing strength "
+study.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle masklets corrupted at a growing strength "
                f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % video intervals",
                machine_dependent_columns=("fps",))
 display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
 fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Mask quality vs gain | {baseline} + oracle masklets | "
                                          f"{study.data_name}", xlabel="corruption strength s (0: exact objects)")
-viz.save_figure(fig, "refiner_oracle_sweep", caption="Gain of the refiner as the oracle masklets are corrupted; "
+study.save_figure(fig, "refiner_oracle_sweep", caption="Gain of the refiner as the oracle masklets are corrupted; "
                 "band: 95 % interval over seeds and videos. " + viz.refiner.oracle_strength_note())
 
 # %%
 takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
          f"(the table above used every training seed of both networks). The strength s: {viz.refiner.oracle_strength_note()}."
          "\n\n" + bullets(sweep_findings(sweep)))
+
+# %% [markdown]
+# ## Where the generators sit on the sweep
+# The strength s is a knob of this study, not a property a generator has. To read off how good a generator's
+# masklets are compared with the sweep, every kind of masklets is measured on two axes against the dataset's
+# objects (`vsslib.masks.masklet_quality`, `vsslib.refine.vote_ceiling`):
+# - **mask quality**: each key-frame object's IoU with the masklet that covers it best, followed over the
+#   window and averaged, pooled over every object of the evaluated videos;
+# - **vote ceiling**: the pixel accuracy of the refiner fed the ground truth in place of the network. A masklet
+#   inside one object costs nothing there; one that spans two classes costs its minority. It is the accuracy
+#   approach 1 reaches with these masklets and a perfect network.
+#
+# The generators are refined with the sweep's network and training seed, so the points and the line compare like
+# with like. The sweep's break-even is interpolated between its strengths (a point estimate).
+
+# %%
+with study.step("mask quality of every strength x corruption seed and every generator"):
+    quality = mask_quality.quality_table(study, baseline, sweep)
+study.save_table(quality, "refiner_mask_quality", caption=f"Mask quality and vote ceiling (%) of each kind of masklets "
+               f"on the evaluated videos, beside the refiner's gains ({baseline}, first training seed): oracle rows "
+               "averaged over corruption seeds (sd over them), 95 % intervals over corruption seeds and videos; "
+               "generator rows have one masklet set, intervals over videos")
+display(readable(quality[["masklets", *interval_columns("mask_quality", "vote_ceiling", "gain_mIoU")]]))
+axes = {"vote_ceiling": "vote ceiling", "mask_quality": "mask quality"}
+fig = viz.intervals.plot_quality_axes(quality, axes=axes, break_even={a: break_even(quality[quality["strength"].notna()], a)
+                                                                      for a in axes},
+                                      title=f"Gain against measured mask quality | {baseline} | {study.data_name}")
+study.save_figure(fig, "refiner_mask_quality", caption=f"mIoU gain of the refiner ({baseline}, first training seed) "
+                "against the vote ceiling (left: accuracy of the refiner fed the ground truth) and the mask quality "
+                "(right: mean IoU of each object's masklet over its window), for the corrupted oracle (line, band: "
+                "95 % interval over corruption seeds and videos, points marked with s) and each generator (squares, "
+                "bars: 95 % intervals over videos); dashed: where the sweep's mean gain crosses zero")
+
+# %%
+takeaway("Scope: as the sweep (`" + baseline + "`, first training seed).\n\n" + bullets(quality_findings(quality)))
 
 # %% [markdown]
 # ## How long can masklets be carried?
@@ -243,7 +271,7 @@ with study.step("every window x source x seed"):  # one progress bar for all the
             rows.append(stats_row(study.refine_seeds(baseline, source, window=window), "refined", against="baseline",
                                   baseline=baseline, masklets=source, window=window))
 windows = pd.DataFrame(rows)
-viz.save_table(windows, "refiner_window_length", caption=f"Refined metrics (%) by masklet window length ({baseline}): "
+study.save_table(windows, "refiner_window_length", caption=f"Refined metrics (%) by masklet window length ({baseline}): "
                "mean over training seeds, sd over seeds, 95 % intervals over seeds and videos, and gains over the baseline",
                machine_dependent_columns=("fps",))
 if len(windows):
@@ -252,7 +280,7 @@ for source in generated:
     fig = viz.intervals.plot_sweep_intervals(windows[windows["masklets"] == source], x="window",
                                              title=f"Window length vs gain | {baseline} + {source} masklets | "
                                              f"{study.data_name}", xlabel="masklet window (frames)")
-    viz.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain of the refiner with {source} masklets "
+    study.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain of the refiner with {source} masklets "
                     "against the window length; band: 95 % interval over seeds and videos")
 
 # %%
@@ -272,7 +300,7 @@ for source in settings.masklets.sources:
     run = study.video_run(study.baselines()[0], source, name)
     gif = viz.refiner.animate_refinement(run.frames, run.gt, run.baseline, run.refined, run.masklets,
                                          dataset.palette, dataset.class_names, every=2, fps=4)
-    viz.save_animation(gif, f"refiner_animation_{source}",
+    study.save_animation(gif, f"refiner_animation_{source}",
                        caption=f"{name} ({study.data_name}), every second frame: ground truth, baseline "
                        f"({study.baselines()[0]}, first training seed) and the map refined with {source} masklets, "
                        "wrong pixels outlined in the colour the legend names, masklet borders dark on the refined "
@@ -287,6 +315,9 @@ for source in settings.masklets.sources:
 #   rises by construction; one vote per masklet and frame shows how much of the gain remains without that.
 #   Correct consistency mVCc16 (a steady label counts only when it is the right class) is not built in: the
 #   takeaway above reads it beside mVC16 from the table.
+# - The strength of the sweep is this study's knob; measured against the dataset's objects, the generators can be
+#   placed on the same axes (mask quality, vote ceiling). The takeaway under that figure says, from the table,
+#   on which axis each generator lies where the sweep predicts the sign of its own gain.
 # - The window study says how much of the damage builds up while masklets are carried and how much is there
 #   when they are proposed (its takeaway reads both from the table); `05_boundary_analysis` shows where the
 #   gains and losses sit, `06_failure_cases` why the losses happen.

@@ -25,7 +25,9 @@
 # maps, and the interval is that of their difference); a claim is
 # made only where the intervals support it.
 #
-# **First run:** seconds once `03_refiner` has run (it reuses the cached masklets).
+# **First run:** about 4 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached masklets and
+# runs.
 
 # %% [markdown]
 # ## Parameters
@@ -55,7 +57,7 @@ from vsslib.study.verdicts import (band_findings, boundary_verdicts, bullets, co
                                    size_findings)
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir, dilation_ratio=dilation_ratio, max_videos=max_videos)
+study = Study.open_notebook("05_boundary_analysis", params_file, results_dir, dilation_ratio=dilation_ratio, max_videos=max_videos)
 settings = study.settings
 
 # %% [markdown]
@@ -92,12 +94,12 @@ print(f"{len(videos)} videos x {len(seeds)} training seeds of {baseline}; maps: 
 
 # %%
 curve = ratio_rows(counts.band, "mBIoU", {"ratio": ratios}, class_mean=True)
-viz.save_table(curve, "boundary_biou_by_dilation", caption="mBIoU (%) against the Boundary IoU dilation ratio: mean "
+study.save_table(curve, "boundary_biou_by_dilation", caption="mBIoU (%) against the Boundary IoU dilation ratio: mean "
                "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_biou_by_dilation(curve, title=f"mBIoU vs band width | {baseline} | {study.data_name}",
                                          frame_shape=frame_shape,
                                          default_ratio=settings.metrics.dilation_ratio)
-viz.save_figure(fig, "boundary_biou_by_dilation", caption="mBIoU against the dilation ratio, baseline and refined, "
+study.save_figure(fig, "boundary_biou_by_dilation", caption="mBIoU against the dilation ratio, baseline and refined, "
                 "with 95 % intervals over seeds and videos (bands)")
 display(readable(curve[["method", "ratio", *interval_columns("mBIoU", "gain_mBIoU")]]))
 
@@ -124,7 +126,7 @@ shown = (widths[1], widths[5])
 band_table = trimap_accuracy(run.gt[t][None], run.baseline[t][None], shown).set_index("width")
 fig = viz.metric_drawings.plot_trimap_band(run.frames[t], run.gt[t], run.baseline[t], shown, dataset.palette,
                                            title=f"Trimap bands | {study.data_name} | {video_name} frame {t} | {baseline}")
-viz.save_figure(fig, "boundary_trimap_band", caption=f"Trimap bands on {video_name} frame {t} ({study.data_name}; "
+study.save_figure(fig, "boundary_trimap_band", caption=f"Trimap bands on {video_name} frame {t} ({study.data_name}; "
                 f"{baseline}, first training seed): the ground truth, each pixel's Chebyshev distance to the nearest "
                 f"pixel of another ground-truth class, and the bands of width {shown[0]} and {shown[1]} px, with the "
                 "pixels the baseline gets right in teal and wrong in the error colour the legend names. The trimap "
@@ -141,10 +143,10 @@ takeaway(f"On this frame the {shown[0]}-px band holds {int(band_table.loc[shown[
 # %%
 band_pixels = counts.trimap["baseline"][1][0].sum(axis=0)  # the bands depend on the ground truth alone
 trimap = ratio_rows(counts.trimap, "accuracy", {"width": widths, "pixels": band_pixels})
-viz.save_table(trimap, "boundary_trimap", caption="Pixel accuracy (%) within w px of a ground-truth boundary: mean "
+study.save_table(trimap, "boundary_trimap", caption="Pixel accuracy (%) within w px of a ground-truth boundary: mean "
                "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_trimap(trimap, title=f"Trimap accuracy | {baseline} | {study.data_name}")
-viz.save_figure(fig, "boundary_trimap", caption="Trimap curves: accuracy near boundaries as the band widens, with "
+study.save_figure(fig, "boundary_trimap", caption="Trimap curves: accuracy near boundaries as the band widens, with "
                 "95 % intervals over seeds and videos (bands)")
 
 # %%
@@ -173,10 +175,10 @@ with study.step("every training seed"):  # one progress bar for all the runs
     seed_runs = study.refine_seeds(baseline, first)
 per_class = per_class_summary([video_counts(r, "baseline") for r in seed_runs],
                               [video_counts(r, "refined") for r in seed_runs], dataset.class_names)
-viz.save_table(per_class, f"boundary_per_class_{first}", caption=f"IoU and BIoU (%) per class, baseline vs refined "
+study.save_table(per_class, f"boundary_per_class_{first}", caption=f"IoU and BIoU (%) per class, baseline vs refined "
                f"({first} masklets): mean over training seeds, sd over seeds, 95 % intervals over seeds and videos")
 fig = viz.boundary.plot_per_class_gain(per_class, title=f"Per-class gain | {baseline} + {first} masklets | {study.data_name}")
-viz.save_figure(fig, f"boundary_per_class_gain_{first}", caption="IoU and Boundary IoU gain per class with 95 % "
+study.save_figure(fig, f"boundary_per_class_gain_{first}", caption="IoU and Boundary IoU gain per class with 95 % "
                 "intervals over seeds and videos; grey where the interval holds zero")
 
 # %%
@@ -193,10 +195,10 @@ binned = size_bins(bins)
 n_objects = counts.size["baseline"][1][0].sum(axis=0)  # objects come from the ground truth alone
 sizes = ratio_rows(counts.size, "accuracy", {**{c: binned[c].tolist() for c in binned.columns},
                                                  "n_objects": n_objects})
-viz.save_table(sizes, "boundary_gain_by_object_size", caption="Pixel accuracy (%) on objects per size bin: mean over "
+study.save_table(sizes, "boundary_gain_by_object_size", caption="Pixel accuracy (%) on objects per size bin: mean over "
                "training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_size_gain(sizes, title=f"Accuracy by object size | {baseline} | {study.data_name}")
-viz.save_figure(fig, "boundary_gain_by_object_size", caption="Accuracy on objects binned by area, baseline and "
+study.save_figure(fig, "boundary_gain_by_object_size", caption="Accuracy on objects binned by area, baseline and "
                 "refined, with 95 % intervals over seeds and videos; gains over the baseline above the bars")
 display(readable(sizes[["method", "size_bin", "n_objects", *interval_columns("accuracy", "gain_accuracy")]]))
 
@@ -219,11 +221,11 @@ by_window = counts.windows.assign(vc_baseline=lambda d: 100 * d["vc_baseline"],
 grouped = by_window.groupby(["video", "window_start"], sort=False)[["vc_baseline", "vc_refined"]]
 vc = grouped.mean().join(grouped.std(ddof=1).add_suffix("_sd")).reset_index()
 vc = vc[["video", "window_start", "vc_baseline", "vc_baseline_sd", "vc_refined", "vc_refined_sd"]].assign(n_seeds=len(seeds))
-viz.save_table(vc, "boundary_vc8_over_time", caption=f"VC8 (%) per window, baseline vs refined ({first} masklets): "
+study.save_table(vc, "boundary_vc8_over_time", caption=f"VC8 (%) per window, baseline vs refined ({first} masklets): "
                "mean and sd over training seeds")
 fig = viz.boundary.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklets | {study.data_name}", n=8,
                                      key_every=settings.masklets.window)
-viz.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window against its first "
+study.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window against its first "
                 f"frame, for the first videos of {study.data_name} (the note under the panels says how many), baseline "
                 f"{baseline} and its refinement with {first} masklets (mean over training seeds; dashed: ± sd over "
                 "seeds). Grey: windows that hold a masklet key frame, where masklets are proposed anew; teal where "
@@ -232,7 +234,7 @@ steadier = ratio_rows(counts.steadier, "windows_steadier", {}, against=None).dro
 vcc_rows = ratio_rows(counts.vcc, "mVCc8", {}).drop(columns=["n_seeds", "n_videos"])  # correct consistency VCc8
 vc_summary = ratio_rows(counts.vc, "mVC8", {}).merge(vcc_rows, on="method").merge(steadier, on="method", how="left")
 vc_summary = vc_summary[[c for c in vc_summary.columns if c not in ("n_seeds", "n_videos")] + ["n_seeds", "n_videos"]]
-viz.save_table(vc_summary, "boundary_vc8_summary", caption="Mean VC8 and correct consistency VCc8 (VC8 that also asks "
+study.save_table(vc_summary, "boundary_vc8_summary", caption="Mean VC8 and correct consistency VCc8 (VC8 that also asks "
                "for the right class) (%) over every window of every video, the gains over the baseline, and the "
                "share of windows (%) refinement makes steadier: mean over training seeds, "
                "sd over seeds, 95 % intervals over seeds and videos")

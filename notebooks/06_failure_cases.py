@@ -34,7 +34,8 @@
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
 # baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
-# **First run:** seconds once `03_refiner` has run.
+# **First run:** about 3 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached runs.
 
 # %% [markdown]
 # ## Parameters
@@ -60,10 +61,11 @@ from vsslib import viz
 from vsslib.analysis import FailureSettings, diagnose, merge_reports, summarize_failures, summarize_hurt_frames
 from vsslib.study import Study
 from vsslib.study.tables import interval_columns, readable
+from vsslib.study.verdicts import cause_findings
 from vsslib.viz.failures import CAUSE_LABELS, remedy
 from vsslib.viz.prose import interval, takeaway
 
-study = Study.open_notebook(params_file, results_dir, vote=vote, max_videos=max_videos)
+study = Study.open_notebook("06_failure_cases", params_file, results_dir, vote=vote, max_videos=max_videos)
 settings = study.settings
 
 # %% [markdown]
@@ -71,7 +73,9 @@ settings = study.settings
 # Left: each cause's share of the damaged pixels. Right: the mIoU that giving its damaged pixels back to the
 # baseline would regain (the costs of single causes do not add up, since mIoU is not linear in the counts).
 # Each video is diagnosed once per training seed of the baseline; bars are means over seeds, whiskers 95 %
-# intervals over seeds and videos.
+# intervals over seeds and videos. The table's `share_over_next` is each cause's share minus that of the cause
+# ranked just below it, with a *paired* interval (each bootstrap draw of seeds and videos scores both causes), the
+# interval that decides whether one cause comes before the next.
 
 # %%
 dataset = study.dataset()
@@ -94,32 +98,27 @@ for source in settings.masklets.sources:
     del run, instances
 causes = pd.concat([summarize_failures(per_seed).assign(masklets=source)
                     for (source, _), per_seed in reports.items()], ignore_index=True)
-viz.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}): "
+study.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}): "
                "damaged pixels and events (mean and sd over training seeds), each cause's share of the damaged pixels "
                "(%) and the mIoU points it costs, with 95 % intervals over seeds and videos; drift_scope: drift charged per "
                "frame, or on every frame of a masklet that drifts anywhere")
 for source in settings.masklets.sources:
     summary = causes[(causes["masklets"] == source) & (causes["drift_scope"] == "frame")]
     fig = viz.failures.plot_failure_causes(summary, title=f"Failure causes | {baseline} + {source} masklets | {study.data_name}")
-    viz.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} "
+    study.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} "
                     "masklets), with 95 % intervals over seeds and videos")
 display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause",
-                                                           *interval_columns("pixel_share", "miou_cost")]], digits=2))
+                                                           *interval_columns("pixel_share", "share_over_next",
+                                                                             "miou_cost")]], digits=2))
 
 # %%
 lines = []
 per_frame = causes[causes["drift_scope"] == "frame"]
-for source, part in per_frame.groupby("masklets", sort=False):
-    ranked = part.sort_values("pixel_share", ascending=False)
-    top, runner_up = ranked.iloc[0], ranked.iloc[1]
-    lead = ("clearly the largest (its interval lies above the next cause's)"
-            if top["pixel_share_ci_low"] > runner_up["pixel_share_ci_high"] else
-            f"ahead of *{CAUSE_LABELS[runner_up['cause']]}* ({interval(runner_up, 'pixel_share', digits=0, signed=False)} %), "
-            "but their intervals overlap")
-    lines.append(f"- {source} masklets: {part['pixels'].sum():,.0f} damaged pixels (mean over seeds); the main cause is "
-                 f"*{CAUSE_LABELS[top['cause']]}* with {interval(top, 'pixel_share', digits=0, signed=False)} % of them, "
-                 f"{lead}; it costs {interval(top, 'miou_cost', digits=2, signed=False)} mIoU points. "
-                 f"What to try with {source} masklets: {remedy(top['cause'], source)}.")
+for finding, (source, part) in zip(cause_findings(per_frame), per_frame.groupby("masklets", sort=False), strict=True):
+    top = part.sort_values("pixel_share", ascending=False).iloc[0]
+    lines.append(f"- {finding.text} Of {part['pixels'].sum():,.0f} damaged pixels (mean over seeds), "
+                 f"*{CAUSE_LABELS[top['cause']]}* costs {interval(top, 'miou_cost', digits=2, signed=False)} mIoU "
+                 f"points. What to try with {source} masklets: {remedy(top['cause'], source)}.")
 drift = causes[causes["cause"] == "drift"].set_index(["masklets", "drift_scope"])
 drift_lines = [f"drift is {interval(drift.loc[(s, 'frame')], 'pixel_share', digits=0, signed=False)} % of the {s} "
                f"damage per frame, {interval(drift.loc[(s, 'masklet')], 'pixel_share', digits=0, signed=False)} % "
@@ -135,7 +134,7 @@ takeaway("Shares and costs with their 95 % interval over seeds and videos:\n" + 
 # %%
 hurt = pd.DataFrame([{"masklets": source, **summarize_hurt_frames(reports[(source, "frame")])}
                      for source in settings.masklets.sources])
-viz.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement lowers the frame's accuracy, per masklet "
+study.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement lowers the frame's accuracy, per masklet "
                "source: hurt frames (mean and sd over training seeds) and their share (%) with its 95 % "
                "interval over seeds and videos")
 display(readable(hurt))
@@ -166,7 +165,7 @@ for source in settings.masklets.sources:
     if rows:
         fig = viz.failures.plot_failure_panel(rows, dataset.palette, class_names=dataset.class_names,
                                               title=f"Worst example of each cause | {source} masklets | {study.data_name}")
-        viz.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause with "
+        study.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause with "
                         f"{source} masklets ({study.data_name}, {baseline}, first training seed; vote "
                         f"\"{settings.refiner.vote}\"), one row each, the cause, video, frame and damaged pixels "
                         "written beside it: frame, ground truth, baseline, the masklets with the blamed one outlined "
@@ -176,8 +175,9 @@ for source in settings.masklets.sources:
 # %% [markdown]
 # ## What we learned
 # - Most damage has a cause a reader can act on, and the knob depends on the generator: the table at the top
-#   names SAM2's and the classical generator's. The takeaways rank the causes only where their intervals are
-#   apart (marginal intervals, not a paired interval of the difference).
+#   names SAM2's and the classical generator's. The takeaways say a cause leads only where the paired interval
+#   of its share minus the next cause's share (`share_over_next`, one draw of seeds and videos for both) lies
+#   above zero.
 # - With exact masklets, what damage remains is the baseline's own wrong majority inside correct masks (the
 #   oracle rows of the table): the cure is a better network, not better masks.
 # - Charging a drifting masklet's every frame to drift overstates drift; the per-frame charge is the one to
@@ -216,8 +216,8 @@ for source in settings.masklets.sources:
 #
 # <details><summary>Solution</summary>
 #
-# A cause is called clearly the largest only when its interval lies above the next cause's. With fewer videos the
-# intervals widen and overlap more often, so fewer rankings are settled; the takeaway says "their intervals
-# overlap" where this happens.
+# A cause is said to lead only when the paired interval of its share minus the next cause's lies above zero. With
+# fewer videos the intervals widen and reach zero more often, so fewer rankings are settled; the takeaway says "no
+# cause leads" where this happens.
 #
 # </details>

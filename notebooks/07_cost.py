@@ -22,7 +22,8 @@
 # on the weights, but the number of masks kept does, so propagation is timed with a fixed number of seeded
 # masks. Every number here is machine-dependent (`make verify` lists it and does not compare it).
 #
-# **First run:** a minute or two on a CPU (the SAM2 timings dominate).
+# **First run:** about 3 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"); the SAM2 timings dominate.
 
 # %% [markdown]
 # ## Parameters
@@ -48,7 +49,7 @@ from vsslib.study import Study
 from vsslib.study.specs import sam2_config
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir, grids=grids, device=device)
+study = Study.open_notebook("07_cost", params_file, results_dir, grids=grids, device=device)
 settings = study.settings
 sam2 = settings.masklets.sam2
 
@@ -74,11 +75,11 @@ for source in settings.masklets.sources:
     if timed_by_sam2:
         sam2_sources[source] = dict(masklets.timings)
 stage_times = pd.concat(tables, ignore_index=True)
-viz.save_table(stage_times[["baseline", "masklets", "stage", "seconds_per_frame"]], "cost_stages",
+study.save_table(stage_times[["baseline", "masklets", "stage", "seconds_per_frame"]], "cost_stages",
                caption="Seconds per frame of each stage (this machine)", machine_dependent_columns=("seconds_per_frame",))
 view = stage_times.assign(stage=stage_times["stage"] + " (" + stage_times["baseline"] + ", " + stage_times["masklets"] + ")")
 fig = viz.cost.plot_stage_times(view, title=f"Seconds per frame of each stage | {study.data_name} | CPU")
-viz.save_figure(fig, "cost_stage_times", caption="Seconds per frame of every stage", machine_dependent=True)
+study.save_figure(fig, "cost_stage_times", caption="Seconds per frame of every stage", machine_dependent=True)
 
 # %% [markdown]
 # The SAM2 sources' own counters over everything they ran above: seconds per key frame of the automatic
@@ -88,7 +89,7 @@ viz.save_figure(fig, "cost_stage_times", caption="Seconds per frame of every sta
 # %%
 if sam2_sources:
     rates = sam2_rates(sam2_sources)
-    viz.save_table(rates, "cost_sam2_rates", caption=f"SAM2 sources on {study.data_name} (this machine): seconds per "
+    study.save_table(rates, "cost_sam2_rates", caption=f"SAM2 sources on {study.data_name} (this machine): seconds per "
                    "key frame of the generator and per object-frame of propagation",
                    machine_dependent_columns=("seconds_per_key_frame", "seconds_per_object_frame", "object_frames",
                                               "objects_per_frame"))  # counts follow the masks: float-sensitive
@@ -111,12 +112,12 @@ checkpoint = str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None
 cost = sam2_cost_grid(settings.cost.grids, settings.cost.windows, (settings.data.height, settings.data.width), 4,
                       sam2.device, config=sam2_config(settings), checkpoint=checkpoint, measured_frames=2,
                       max_measured_grid=max(settings.cost.grids))
-viz.save_table(cost.generator, "cost_sam2_generator", caption="SAM2 automatic generator seconds per key frame by grid",
+study.save_table(cost.generator, "cost_sam2_generator", caption="SAM2 automatic generator seconds per key frame by grid",
                machine_dependent_columns=("seconds",))
-viz.save_table(cost.propagation, "cost_sam2_propagation", caption="SAM2 propagation seconds by window length",
+study.save_table(cost.propagation, "cost_sam2_propagation", caption="SAM2 propagation seconds by window length",
                machine_dependent_columns=("seconds", "seconds_per_frame"))
 fig = viz.cost.plot_sam2_cost(cost, title=f"SAM2 {sam2_config(settings)} cost | {sam2.device} | {'checkpoint' if checkpoint else 'random weights'}")
-viz.save_figure(fig, "cost_sam2_grid_and_window", caption="SAM2 seconds by point grid and by window length", machine_dependent=True)
+study.save_figure(fig, "cost_sam2_grid_and_window", caption="SAM2 seconds by point grid and by window length", machine_dependent=True)
 
 # %%
 generator = cost.generator.sort_values("points_per_side")
@@ -139,10 +140,10 @@ takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.
 # %%
 memory = sam2_memory_by_length([1, 2, 4], (settings.data.height, settings.data.width), 1, sam2.device,
                                config=sam2_config(settings), checkpoint=checkpoint)
-viz.save_table(memory, "cost_sam2_memory", caption="Peak memory (MiB) of one SAM2 predictor state by its number of frames",
+study.save_table(memory, "cost_sam2_memory", caption="Peak memory (MiB) of one SAM2 predictor state by its number of frames",
                machine_dependent_columns=("peak_mib", "start_mib", "increase_mib"))
 fig = viz.cost.plot_memory_by_length(memory, title=f"SAM2 {sam2_config(settings)} memory by state length | {sam2.device}")
-viz.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames in the state", machine_dependent=True)
+study.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames in the state", machine_dependent=True)
 
 # %%
 memory = memory.sort_values("frames")

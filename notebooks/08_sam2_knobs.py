@@ -29,8 +29,9 @@
 # moves the official checkpoint's knobs. What sam2-mini does with a knob says how SAM2's pipeline reacts on this
 # data with this small model, not how the official checkpoints would.
 #
-# **First run:** about 10 minutes on one CPU core with sam2-mini (every value makes the masklets of its videos
-# anew, about 40 s a video); seconds afterwards.
+# **First run:** about 10 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"): every value makes the masklets of its videos
+# anew with sam2-mini (about 35 s a video); cached afterwards.
 
 # %% [markdown]
 # ## Parameters
@@ -56,7 +57,7 @@ from vsslib.study.tables import interval_columns, readable
 from vsslib.study.verdicts import bullets, knob_findings
 from vsslib.viz.prose import takeaway
 
-study = Study.open_notebook(params_file, results_dir, sweep_videos=sweep_videos)
+study = Study.open_notebook("08_sam2_knobs", params_file, results_dir, sweep_videos=sweep_videos)
 settings = study.settings
 source = sweep_source(settings)
 baseline = study.baselines()[-1]
@@ -77,7 +78,7 @@ else:
         sweep = knob_sweep(study, baseline, source)
     count = int(sweep["n_videos"].iloc[0])
     videos = f"first {count} video{'s' if count != 1 else ''} of {study.data_name}"
-    viz.save_table(sweep, "sam2_knobs", caption=f"{source} masklets with one knob moved at a time ({baseline}, "
+    study.save_table(sweep, "sam2_knobs", caption=f"{source} masklets with one knob moved at a time ({baseline}, "
                    f"{videos}): masklets a frame, "
                    "pixels covered (%), refined metrics with gains over the baseline and changes against the "
                    "source's own settings; mean over training seeds, 95 % intervals over seeds and videos",
@@ -85,7 +86,7 @@ else:
     display(readable(sweep[["knob", "value", "default", "masklets_per_frame", "coverage",
                             *interval_columns("mIoU", "change_mIoU", "change_mBIoU"), "n_seeds", "n_videos"]]))
     fig = viz.intervals.plot_knob_sweep(sweep, title=f"{source} knobs | {baseline} | {videos}")
-    viz.save_figure(fig, "sam2_knobs", caption=f"Each of {source}'s knobs moved alone (columns): masklets a "
+    study.save_figure(fig, "sam2_knobs", caption=f"Each of {source}'s knobs moved alone (columns): masklets a "
                     "frame, pixels covered, and the refined mIoU and mBIoU minus those at the source's own "
                     "settings (dashed line), band: 95 % interval over seeds and videos")
 

@@ -376,6 +376,18 @@ def test_failure_statistics_match_merged_reports_of_every_draw() -> None:
         low, high = np.quantile(means, [0.025, 0.975], axis=0)
         np.testing.assert_allclose(table[f"{column}_ci_low"], 100 * low, atol=1e-10)
         np.testing.assert_allclose(table[f"{column}_ci_high"], 100 * high, atol=1e-10)
+    # the lead over the next cause: ranked by mean share, the difference of shares within each draw (paired)
+    order = table["pixel_share"].sort_values(ascending=False, kind="stable").index
+    assert table.loc[order, "share_rank"].tolist() == list(range(1, len(order) + 1))
+    assert np.isnan(table.loc[order[-1], "share_over_next"])
+    shares = np.array([s.loc[order, "pixel_share"].to_numpy() for s in on_all])  # (S, K) in rank order
+    np.testing.assert_allclose(table.loc[order[:-1], "share_over_next"], 100 * np.diff(-shares).mean(axis=0),
+                               atol=1e-10)
+    gaps = np.array([np.mean([-np.diff(s.loc[order, "pixel_share"].to_numpy()) for s in per_draw], axis=0)
+                     for per_draw in drawn])
+    low, high = np.quantile(gaps, [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(table.loc[order[:-1], "share_over_next_ci_low"], 100 * low, atol=1e-10)
+    np.testing.assert_allclose(table.loc[order[:-1], "share_over_next_ci_high"], 100 * high, atol=1e-10)
     pixels = np.array([s["pixels"].to_numpy() for s in on_all])
     np.testing.assert_allclose(table["pixels"], pixels.mean(axis=0))
     np.testing.assert_allclose(table["pixels_sd"], pixels.std(axis=0, ddof=1))

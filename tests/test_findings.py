@@ -126,3 +126,20 @@ def test_the_paired_source_rows_join_the_block_and_its_family(tmp_path: Path) ->
     # the family grows by the sam2-mini refined row's 4 gains (unclear, p 0.5) and the 3 paired ones (claimed)
     assert "The block rests on 22 verdicts" in text and "13 of the 13 gains and losses remain" in text
     assert "the sam2-mini rows run SAM2's architecture and pipeline with weights trained here" in text
+
+
+def test_the_generators_placement_on_the_sweep_joins_the_headline_and_its_family(tmp_path: Path) -> None:
+    folder = _write(tmp_path)
+    without = headline(folder)
+    rows = [{"masklets": m, "strength": s, "mask_quality": q, "mask_quality_ci_low": q - 2, "mask_quality_ci_high": q + 2,
+             "vote_ceiling": v, "vote_ceiling_ci_low": v - 1, "vote_ceiling_ci_high": v + 1, **_stats(0.0, g)}
+            for m, s, q, v, g in (("oracle, s = 0", 0.0, 100.0, 100.0, 10.0), ("oracle, s = 1", 1.0, 50.0, 80.0, -8.0),
+                                  ("classical", float("nan"), 40.0, 85.0, -5.0))]
+    pd.DataFrame(rows).to_csv(folder / "tables" / "refiner_mask_quality.csv", index=False)
+    text = headline(folder)
+    assert "**Where the generators sit on the sweep**" in text and "**Where the generators" not in without
+    # the vote ceiling: 10 -> -8 between 100 and 80 crosses zero at 100 - 20 * 10 / 18
+    assert f"breaks even at {100 - 20 * 10 / 18:.1f} %" in text
+    assert "classical at 85.0 [84.0, 86.0] % lies below the break-even" in text
+    count = lambda t: int(t.split("The block rests on ", 1)[1].split(" ", 1)[0])  # noqa: E731
+    assert count(text) == count(without) + 1  # the generator's gain is one more verdict of the family

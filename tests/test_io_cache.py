@@ -102,7 +102,7 @@ def test_two_processes_asking_for_one_product_compute_it_once(tmp_path: Path) ->
     assert [w.exitcode for w in workers] == [0, 0]
     assert log.read_text() == "computed\n"  # the second waited on the lock and read the first one's product
     cache = ProductCache(tmp_path / "c", "masklets", {"source": "x"})
-    assert cache.load("v")["ids"].tolist() == [0, 1, 2, 3]
+    assert cache.load("v@fp")["ids"].tolist() == [0, 1, 2, 3]  # stored under the video and its inputs
     with cache.making("v"):  # the lock is free again
         pass
 

@@ -252,24 +252,20 @@ def test_a_notebook_that_fails_side_by_side_stops_the_run_and_keeps_its_executed
     assert not (notebooks / "07_cost.ipynb").exists()  # nothing starts after a failure
 
 
-def test_prune_index_drops_what_a_notebook_no_longer_writes_and_keeps_the_rest(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prune_index_drops_what_a_notebook_no_longer_writes_and_keeps_the_rest(tmp_path: Path) -> None:
     import time
 
-    viz.use_results(tmp_path)
     table = pd.DataFrame({"a": [1.0]})
-    monkeypatch.setenv("VSSLIB_NOTEBOOK", "03_x.ipynb")
-    viz.save_table(table, "kept", caption="written again")
-    viz.save_table(table, "dropped", caption="not written again")
-    monkeypatch.setenv("VSSLIB_NOTEBOOK", "04_y.ipynb")
-    viz.save_table(table, "other", caption="another notebook's")
+    x, y = viz.ResultsFolder(tmp_path, "03_x.ipynb"), viz.ResultsFolder(tmp_path, "04_y.ipynb")
+    x.save_table(table, "kept", caption="written again")
+    x.save_table(table, "dropped", caption="not written again")
+    y.save_table(table, "other", caption="another notebook's")
     old = time.time() - 60
     for name in ("kept", "dropped", "other"):  # all three from an earlier run
         for suffix in (".csv", ".md"):
             os.utime(tmp_path / "tables" / f"{name}{suffix}", (old, old))
     started = time.time()
-    monkeypatch.setenv("VSSLIB_NOTEBOOK", "03_x.ipynb")
-    viz.save_table(table, "kept", caption="written again")  # this run of 03_x writes only "kept"
+    x.save_table(table, "kept", caption="written again")  # this run of 03_x writes only "kept"
     removed = viz.prune_index(tmp_path, "03_x.ipynb", started)
     assert removed == [tmp_path / "tables" / "dropped.csv", tmp_path / "tables" / "dropped.md"]
     index = json.loads((tmp_path / "index.json").read_text())
@@ -282,3 +278,39 @@ def test_long_notebooks_start_first_in_the_side_by_side_stage() -> None:
     assert run_order(stems) == (["02_baselines"], ["03_refiner", "08_sam2_knobs", "00_tour", "01_dataset",
                                                     "05_boundary_analysis"], ["07_cost"])
     assert run_order(["00_tour"]) == ([], ["00_tour"], [])
+
+
+def test_each_notebook_names_itself_when_it_opens_the_study_and_a_bad_name_is_refused(tmp_path: Path) -> None:
+    import ast
+
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        tree = ast.parse("\n".join(line for line in source.read_text().splitlines() if not line.startswith("%")))
+        calls = [node for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "open_notebook"]
+        assert len(calls) == 1 and ast.literal_eval(calls[0].args[0]) == source.stem, source.name
+        assert "viz.save_" not in source.read_text(), source.name  # figures go through the study's folder
+    for bad in ("", "notebooks/03_x.ipynb"):
+        with pytest.raises(ValueError, match="must be a file name"):
+            viz.ResultsFolder(tmp_path, bad)
+    viz.save_table(pd.DataFrame({"a": [1]}), "by_hand", caption="c", root=tmp_path)
+    assert json.loads((tmp_path / "index.json").read_text())["tables"]["by_hand"]["notebook"] == viz.INTERACTIVE
+
+
+def test_each_notebook_states_the_first_run_time_the_readme_measured() -> None:
+    """The "First run" line of every notebook is within 20 % (+ 5 s) of the README's cold ``make verify`` row, so
+    a notebook whose first run grows or shrinks by more than that fails until its line is updated."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    times = readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0]
+    row = next(line for line in times.splitlines() if line.startswith("| `make verify` in a fresh clone"))
+    measured = {number: int(seconds) for number, seconds in re.findall(r"`(\d\d)[a-z0-9_]*` (\d+) s", row)}
+    sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    assert sorted(measured) == sorted(s.stem[:2] for s in sources), row  # the row times every notebook
+    for source in sources:
+        text = " ".join(line[2:] for line in source.read_text().splitlines() if line.startswith("# "))
+        found = re.search(r"\*\*First run:\*\* about (\d+) (s|min) in a cold `make verify`", text)
+        assert found, f"{source.name}: no '**First run:** about N s|min in a cold `make verify`' line"
+        stated = int(found.group(1)) * (60 if found.group(2) == "min" else 1)
+        truth = measured[source.stem[:2]]
+        assert abs(stated - truth) <= 0.2 * truth + 5, (source.name, f"states {stated} s, README measured {truth} s")

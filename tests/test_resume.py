@@ -55,7 +55,8 @@ def _files(folder: Path, pattern: str) -> list[Path]:
 
 def _products(cache: Path) -> dict[str, dict[str, int]]:
     """Per kind, each video's product file and its modification time."""
-    return {kind: {p.stem: p.stat().st_mtime_ns for p in _files(cache / kind, "*/*.npz")} for kind in KINDS}
+    return {kind: {p.stem.split("@")[0]: p.stat().st_mtime_ns for p in _files(cache / kind, "*/*.npz")}
+            for kind in KINDS}  # "<video>@<inputs' fingerprint>": one entry per video here
 
 
 def _without_times(path: Path) -> dict:

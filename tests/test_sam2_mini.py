@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from vsslib.base.errors import CheckpointError, ParameterError
+from vsslib.base.errors import CheckpointError, DataError, ParameterError
 from vsslib.sam2_mini.card import readme_text, targets
 from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors, normalise
 from vsslib.sam2_mini.image_pass import draw_prompts, image_pass
 from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH, build_model, feature_sizes, load_weights
-from vsslib.sam2_mini.quality import best_ious, oracle_position, track_ious
+from vsslib.masks.quality import best_ious, track_ious
+from vsslib.sam2_mini.quality import oracle_position
 from vsslib.sam2_mini.train import (MEMORY_PARTS, StageSettings, Trainer, TrainSettings, heldout_iou, learning_rate,
                                     parameter_groups, read_records, stage_at)
 
@@ -389,3 +390,35 @@ def test_each_key_frame_is_generated_once_for_both_recalls():
         for t in (0, 2):
             assert propose(frames[t]).shape == (1, 4, 4)
     assert len(calls) == 2  # frames 0 and 2, once each
+
+
+def test_default_stages_add_the_tracking_stages_only_when_asked() -> None:
+    from vsslib.sam2_mini.train import default_stages
+
+    names = [s.name for s in default_stages()]
+    assert names == ["images", "clips", "memory", "tracking"]  # the committed recipe
+    assert [s.name for s in default_stages(memory_steps=0, tracking_steps=0)] == ["images", "clips"]
+    stages = default_stages(long_tracking_steps=30)
+    long = stages[-1]
+    assert long.name == "long-tracking" and long.steps == 30 and long.frames == 16 and long.clips == 1
+    assert long.interleave == "images" and long.interleave_every == 3  # two clip steps to one image step
+    assert long.freeze_trunk and set(long.train_only) == {*MEMORY_PARTS, "sam_mask_decoder"}
+    settings = TrainSettings(stages=stages)  # validates the interleave against the earlier direct stage
+    assert settings.total_steps == sum(s.steps for s in default_stages()) + 30
+
+
+def test_seeded_propagation_starts_from_the_objects_themselves(tmp_path):
+    """The key frame's objects are the prompts: on frame 0 the carried masks are the objects (SAM2 outputs a mask
+    prompt as it is), so offset 0 scores about 1; later offsets are the memory path's own work, in [0, 1]."""
+    from vsslib.data import VSPWDataset, generate
+    from vsslib.sam2_mini.model import load_model
+    from vsslib.sam2_mini.quality import seeded_propagation_iou
+
+    torch.set_num_threads(1)
+    root = generate(tmp_path / "data", n_videos=3, n_frames=6, height=32, width=48, seed=3, split_counts=(1, 1, 1))
+    dataset = VSPWDataset(root, "val")
+    video = dataset.load(dataset.videos[0])
+    curve = seeded_propagation_iou(load_model("video"), [video], window=4, min_fraction=0.02)
+    assert curve.shape == (4,) and curve[0] > 0.9 and np.all((curve >= 0) & (curve <= 1))
+    with pytest.raises(DataError, match="fewer than window=8"):
+        seeded_propagation_iou(load_model("video"), [video], window=8)

@@ -124,6 +124,14 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     assert findings["classifier/k/highest"].verdict == "f/fused"  # not the approach-1 row's 99.0
     assert findings["classifier/k/f/none"].verdict == "loss"
     assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
+    # the same features and variant trained on two splits: two findings, each naming its classifier's videos
+    split = [{**row, "classifier_videos": v} for row, v in zip(rows, ("-", "test", "test"), strict=True)]
+    split.append({**rows[2], "classifier_videos": "train", **_cells("mIoU", 44.0, 43, 45), **_cells("gain_mIoU", 2, 1, 3)})
+    findings = {f.key: f for f in classifier_findings(pd.DataFrame(split))}
+    assert findings["classifier/k/f/fused/test"].verdict == "unclear"
+    assert findings["classifier/k/f/fused/train"].verdict == "gain"
+    assert findings["classifier/k/highest"].verdict == "f/fused/train"
+    assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
 
 
 def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart() -> None:
@@ -134,10 +142,16 @@ def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart()
     assert finding.verdict == "lowest 200-799 (overlaps)"  # -8.6 > -10.2: overlaps the smallest bin
     sizes.loc[0, ["gain_accuracy", "gain_accuracy_ci_low", "gain_accuracy_ci_high"]] = [-2.0, -3.0, -1.0]
     assert size_findings(sizes)[0].verdict == "lowest 200-799 (apart)"
-    causes = pd.DataFrame([{"cause": c, "masklets": "k", "drift_scope": "frame", **_cells("pixel_share", *g)}
-                           for c, g in [("spanning", (28.0, 24.1, 31.9)), ("drift", (35.2, 31.7, 38.9)),
-                                        ("leak", (12.2, 10.3, 14.3))]])
-    assert cause_findings(causes)[0].verdict == "drift tied with spanning"
+    nan = float("nan")
+    causes = pd.DataFrame([{"cause": c, "masklets": "k", "drift_scope": "frame", **_cells("pixel_share", *g),
+                            **_cells("share_over_next", *d)}
+                           for c, g, d in [("spanning", (28.0, 24.1, 31.9), (15.8, 12.0, 19.0)),
+                                           ("drift", (35.2, 31.7, 38.9), (7.2, -0.4, 14.1)),
+                                           ("leak", (12.2, 10.3, 14.3), (nan, nan, nan))]])
+    assert cause_findings(causes)[0].verdict == "drift tied with spanning"  # the paired interval reaches below 0
+    causes.loc[1, ["share_over_next_ci_low"]] = 0.3  # the marginal intervals still overlap (31.7 < 31.9)
+    (finding,) = cause_findings(causes)
+    assert finding.verdict == "drift leads" and "+7.2 [+0.3, +14.1] points" in finding.text
 
 
 def test_per_class_consistency_and_largest_change() -> None:
@@ -168,3 +182,31 @@ def test_study_findings_read_every_table_present(tmp_path: Path) -> None:
     found = study_findings(tmp_path)
     assert set(found) == {"refiner_oracle_sweep: sweep/0", "refiner_oracle_sweep: sweep/summary"}
     assert found["refiner_oracle_sweep: sweep/0"].verdict == "gain"
+
+
+def test_quality_findings_place_each_generator_against_the_interpolated_break_even() -> None:
+    from vsslib.study.verdicts import break_even, quality_findings
+
+    nan = float("nan")
+    rows = [("oracle, s = 0", 0.0, (100, 100, 100), (100, 100, 100), (12.0, 10.0, 14.0)),
+            ("oracle, s = 0.25", 0.25, (94, 93, 95), (84, 83, 85), (4.0, 1.0, 7.0)),
+            ("oracle, s = 0.5", 0.5, (86, 85, 87), (70, 69, 71), (-4.0, -7.0, -1.0)),
+            ("oracle, s = 1", 1.0, (79, 78, 80), (55, 54, 56), (-13.0, -15.0, -11.0)),
+            ("classical", nan, (84.5, 83.0, 86.0), (40, 38, 42), (-5.8, -7.0, -4.6)),
+            ("sam2-mini", nan, (94.3, 93.9, 94.8), (31, 29, 33), (1.0, -0.5, 2.5))]
+    table = pd.DataFrame([{"masklets": m, "strength": s, **_cells("vote_ceiling", *v), **_cells("mask_quality", *q),
+                           **_cells("gain_mIoU", *g)} for m, s, v, q, g in rows])
+    oracle = table[table["strength"].notna()]
+    assert break_even(oracle, "vote_ceiling") == pytest.approx(94 - 8 * 4 / 8)  # 4 -> -4 between 94 and 86: 90
+    assert break_even(oracle, "mask_quality") == pytest.approx(84 - 14 * 0.5)  # 77
+    assert break_even(oracle.assign(gain_mIoU=[3.0, 2.0, 1.0, 0.5]), "vote_ceiling") is None
+    ceiling, quality = quality_findings(table)
+    assert ceiling.key == "quality/vote_ceiling" and quality.key == "quality/mask_quality"
+    # classical: interval 83-86 below 90 and a loss: agrees; sam2-mini: 93.9-94.8 above 90, gain unclear
+    assert ceiling.verdict == "classical agrees; sam2-mini unclear"
+    assert "breaks even at 90.0 %" in ceiling.text and "spans 79.0-100.0 %" in ceiling.text
+    assert quality.verdict == "classical unplaced; sam2-mini unplaced"  # 40 and 31 lie below the sweep's 55
+    table.loc[5, ["gain_mIoU_ci_low"]] = 0.2  # now a gain above the break-even
+    assert quality_findings(table)[0].verdict == "classical agrees; sam2-mini agrees"
+    table.loc[4, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [3.0, 1.0, 5.0]  # a gain below it
+    assert quality_findings(table)[0].verdict == "classical disagrees; sam2-mini agrees"

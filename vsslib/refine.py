@@ -31,7 +31,7 @@ import numpy as np
 
 from .base.errors import ParameterError
 
-__all__ = ["Vote", "MaskletVotes", "refine", "masklet_votes"]
+__all__ = ["Vote", "MaskletVotes", "refine", "masklet_votes", "vote_ceiling"]
 
 
 class Vote(str, enum.Enum):
@@ -184,3 +184,26 @@ def _winners(table: np.ndarray) -> np.ndarray:
     winners = table.argmax(axis=1).astype(np.int64)
     winners[table.sum(axis=1) == 0] = -1
     return winners
+
+
+def vote_ceiling(labels: np.ndarray, masklets: np.ndarray, num_classes: int, *, vote: Vote | str = "masklet",
+                 ignore_index: int = 255) -> tuple[int, int]:
+    """How far a set of masklets lets the refiner go: the pixel accuracy of :func:`refine` fed the ground truth.
+
+    With the ground truth as the baseline, every masklet takes the majority class of its true pixels, so the
+    pixels it gets wrong are those of its minority classes: a masklet spanning two objects of different classes
+    costs the smaller one, a masklet inside one object costs nothing. Pixels in no masklet keep their (true)
+    class. This is the accuracy approach 1 reaches with these masklets and a perfect network.
+
+    Parameters
+    ----------
+    labels : (T, H, W) uint8 ground truth, ``ignore_index`` for unlabelled pixels.
+    masklets : (T, H, W) int ids, -1 = none.
+
+    Returns
+    -------
+    (correct, labelled): labelled pixels whose refined class equals their true class, and labelled pixels.
+    """
+    refined = refine(labels, masklets, num_classes, vote=vote, ignore_index=ignore_index)
+    labelled = labels != ignore_index
+    return int(np.count_nonzero((refined == labels) & labelled)), int(np.count_nonzero(labelled))

@@ -5,6 +5,9 @@ gives its mean and sample sd over seeds and its 95 % interval over seeds and vid
 with replacement):
 
 - a cause's **pixel share**: its damaged pixels / all damaged pixels;
+- a cause's **lead over the next**: its pixel share minus that of the cause ranked just below it (ranked by the
+  mean share over seeds), paired (one draw of seeds and videos scores both), so a cause is said to come before
+  the next only when the interval of the difference lies above zero;
 - a cause's **mIoU cost**: mean over classes of hits / union of the refined confusion table with the cause's
   damaged pixels restored to the baseline, minus the same of the refined table (classes with a non-zero
   union, as :meth:`FailureReport.summary` with ``average="union"``); hits and unions are sums over videos,
@@ -44,11 +47,14 @@ def summarize_failures(reports: Sequence[Sequence[FailureReport]], *, resamples:
     Returns
     -------
     DataFrame[cause, events, events_sd, pixels, pixels_sd, pixel_share, pixel_share_sd, pixel_share_ci_low,
-    pixel_share_ci_high, miou_cost, miou_cost_sd, miou_cost_ci_low, miou_cost_ci_high, drift_scope, n_seeds,
+    pixel_share_ci_high, share_rank, share_over_next, share_over_next_sd, share_over_next_ci_low,
+    share_over_next_ci_high, miou_cost, miou_cost_sd, miou_cost_ci_low, miou_cost_ci_high, drift_scope, n_seeds,
     n_videos]
         ``events`` and ``pixels``: totals over the videos, mean and sd over seeds; ``pixel_share`` in percent,
-        ``miou_cost`` in mIoU points (the module docstring gives both constructions). With one seed the
-        means equal :meth:`FailureReport.summary` of the merged report (times 100).
+        ``share_rank`` 1 for the largest mean share, ``share_over_next`` the paired difference (percentage
+        points) to the cause ranked next (NaN for the last), ``miou_cost`` in mIoU points (the module docstring
+        gives the constructions). With one seed the means equal :meth:`FailureReport.summary` of the merged
+        report (times 100).
     """
     table = _stacked(reports)
     n_seeds, n_videos = table["pixels"].shape[:2]
@@ -64,6 +70,16 @@ def summarize_failures(reports: Sequence[Sequence[FailureReport]], *, resamples:
         columns[name] = totals.mean(axis=0)
         columns[f"{name}_sd"] = totals.std(axis=0, ddof=1) if n_seeds > 1 else np.full(len(CAUSES), np.nan)
     columns.update(share.columns("pixel_share"))
+    order = np.argsort(-share.mean, kind="stable")  # causes by mean share, largest first
+    rank = np.empty(len(CAUSES), np.int64)
+    rank[order] = np.arange(1, len(CAUSES) + 1)
+    columns["share_rank"] = rank
+    totals = table["pixels"].sum(axis=2, keepdims=True)
+    lead = ratio_summary(table["pixels"][..., order[:-1]], totals, table["pixels"][..., order[1:]], **options)
+    for name, values in lead.columns("share_over_next").items():
+        full = np.full(len(CAUSES), np.nan)
+        full[order[:-1]] = values
+        columns[name] = full
     columns.update(cost.columns("miou_cost"))
     scope = reports[0][0].settings.drift_scope
     return pd.DataFrame({**columns, "drift_scope": scope.value, "n_seeds": n_seeds, "n_videos": n_videos})

@@ -17,6 +17,7 @@ from .base import (MaskletSource, check_frames, create_masklet_source, knob_decl
 from .classical import ClassicalMasklets, ClassicalSettings, FlowSettings, propagate_ids, propose_regions
 from .oracle import OracleMasklets, OracleSettings, components_in_time, corrupt_masklets, oracle_ids
 from .sam2_masklets import GeneratorSettings, SAM2Masklets, SAM2Settings, build_sam2_model
+from .quality import best_ious, masklet_quality, objects_of, track_ious
 from .windows import WindowedMasklets, WindowSettings, link_ids, mask_iou_matrix, region_iou, run_windows
 
 __all__ = ["MaskletSource", "check_frames", "create_masklet_source", "knob_paths", "list_masklet_sources",
@@ -25,4 +26,5 @@ __all__ = ["MaskletSource", "check_frames", "create_masklet_source", "knob_paths
            "propose_regions", "OracleMasklets", "OracleSettings", "components_in_time", "corrupt_masklets",
            "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowedMasklets",
            "WindowSettings",
-           "link_ids", "mask_iou_matrix", "region_iou", "run_windows"]
+           "link_ids", "mask_iou_matrix", "region_iou", "run_windows", "objects_of", "best_ious", "track_ious",
+           "masklet_quality"]

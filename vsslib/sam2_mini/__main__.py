@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--tracking-steps", type=int, default=800,
                        help="steps of stage 4 (the memory stage's clips, the mask decoder trained with the memory "
                             "path; 0: no such stage)")
+    train.add_argument("--long-tracking-steps", type=int, default=0,
+                       help="steps of stage 5 (16-frame clips, two clip steps to one image step; 0: no such stage)")
     train.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval in steps")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -43,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="generated benchmark of training videos: calibrate the generator's filters on its train "
                              "split (default: keep the paper's 0.6 / 0.8)")
     export.add_argument("--hardware", default="2-core CPU shared with other jobs, 1 torch thread, no GPU")
+    probe = sub.add_parser("probe", help="propagated IoU of the unseen videos' own key-frame objects (the memory path "
+                                         "alone) for a checkpoint or the committed weights")
+    probe.add_argument("--heldout", required=True, help="generated benchmark of unseen videos (all splits)")
+    probe.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt (default: the assets)")
+    probe.add_argument("--videos", type=int, default=3, help="the first N unseen videos (train, val, test order)")
+    probe.add_argument("--window", type=int, default=32, help="frames carried from the key frame")
     card = sub.add_parser("card", help="rewrite MODEL_CARD.md from the committed run.json and quality.json and the "
                                        "run's log (after a change to the card's text; nothing is measured)")
     card.add_argument("--workdir", required=True, help="the training run's folder (its log.jsonl)")
@@ -62,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..data.vspw import SPLITS
 
         settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps, args.memory_steps,
-                                                               args.tracking_steps), seed=args.seed,
+                                                               args.tracking_steps, args.long_tracking_steps), seed=args.seed,
                                  eval_every=args.eval_every)
         heldout = load_videos(args.heldout, size, splits=SPLITS) if args.heldout else None
         trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout)
@@ -75,6 +83,25 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in make_data(args.out):
             print(path)
+    elif args.command == "probe":
+        from ..data import VSPWDataset
+        from .model import load_model
+        from .quality import seeded_propagation_iou
+
+        model = load_model("video")
+        if args.checkpoint:
+            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            model.load_state_dict(state.get("model", state), strict=True)
+        from ..data.vspw import SPLITS
+
+        videos = []  # the unseen videos of every split, in split order, the first N
+        for split in SPLITS:
+            dataset = VSPWDataset(args.heldout, split=split)
+            videos += [dataset.load(name) for name in dataset.videos[:max(0, args.videos - len(videos))]]
+        curve = seeded_propagation_iou(model, videos, window=args.window)
+        shown = [k for k in (0, 1, 2, 4, 8, 16, 31) if k < len(curve)]
+        print(f"{args.checkpoint or 'committed weights'}: {len(videos)} videos, mean {curve.mean():.3f}; by offset "
+              + ", ".join(f"+{k} {curve[k]:.3f}" for k in shown))
     elif args.command == "readme":
         from .card import readme_text
 

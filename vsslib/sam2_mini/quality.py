@@ -20,31 +20,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..base.errors import DataError, ParameterError
+from ..masks.quality import best_ious, objects_of, track_ious
 
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["ORACLE_STRENGTHS", "PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GRID", "objects_of", "best_ious",
-           "keyframe_recall", "painted_recall", "calibrate_thresholds", "track_ious", "propagation_iou",
+__all__ = ["ORACLE_STRENGTHS", "PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GRID",
+           "keyframe_recall", "painted_recall", "calibrate_thresholds", "propagation_iou", "seeded_propagation_iou",
            "oracle_position", "first_frames", "measure"]
-
-
-def objects_of(instances: np.ndarray, min_fraction: float) -> np.ndarray:
-    """Instance ids of a ``(H, W)`` map covering at least ``min_fraction`` of it, sorted."""
-    values, counts = np.unique(instances, return_counts=True)
-    keep = counts >= min_fraction * instances.size
-    return values[keep & (values != 0)]
-
-
-def best_ious(objects: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """For each object mask ``(K, H, W) bool``, its best IoU with any of ``masks (N, H, W) bool``: ``(K,) float64``."""
-    if not len(masks):
-        return np.zeros(len(objects))
-    a = objects.reshape(len(objects), -1).astype(np.float32)
-    b = masks.reshape(len(masks), -1).astype(np.float32)
-    inter = a @ b.T
-    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
-    return (inter / np.maximum(union, 1.0)).max(axis=1).astype(np.float64)
 
 
 def keyframe_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequence[Video], *, window: int = 32,
@@ -72,40 +55,6 @@ def keyframe_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequenc
             "proposals": float(np.mean(counts))}
 
 
-def track_ious(masklets: np.ndarray, instances: np.ndarray, min_fraction: float) -> np.ndarray:
-    """IoU of each key-frame object's best masklet with the object, frame by frame.
-
-    Parameters
-    ----------
-    masklets : (L, H, W) int32 ids, -1 = none; frame 0 is the key frame.
-    instances : (L, H, W) instance ids.
-
-    Returns
-    -------
-    (K, L) float64, one row per object covering ``min_fraction`` of frame 0.
-    """
-    if masklets.shape != instances.shape:
-        raise DataError(f"masklets {masklets.shape} and instances {instances.shape} differ in shape")
-    objects = objects_of(instances[0], min_fraction)
-    ids = np.unique(masklets[0])
-    ids = ids[ids >= 0]
-    out = np.zeros((len(objects), len(masklets)))
-    if not len(ids):
-        return out
-    key = masklets[0][None] == ids[:, None, None]
-    for k, obj in enumerate(objects):
-        target = instances[0] == obj
-        inter = (key & target).sum(axis=(1, 2))
-        union = (key | target).sum(axis=(1, 2))
-        chosen = ids[int(np.argmax(inter / np.maximum(union, 1)))]
-        region = masklets == chosen
-        truth = instances == obj
-        inter_t = (region & truth).sum(axis=(1, 2))
-        union_t = (region | truth).sum(axis=(1, 2))
-        out[k] = np.where(union_t > 0, inter_t / np.maximum(union_t, 1), 1.0)
-    return out
-
-
 def first_frames(video: Video, count: int) -> Video:
     """The first ``count`` frames of a video: every per-frame field (arrays and ``frame_ids``) cut alike."""
     changes = {}
@@ -131,6 +80,33 @@ def propagation_iou(source: Callable[..., np.ndarray], videos: Sequence[Video], 
         clip = first_frames(video, window)
         masklets = source(clip.frames, clip)
         rows.append(track_ious(masklets[:window], video.instances[:window], min_fraction))
+    return np.concatenate(rows, axis=0).mean(axis=0)
+
+
+def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int = 32,
+                           min_fraction: float = 0.01) -> np.ndarray:
+    """Mean IoU by frame offset (``(window,) float64``) of each video's own key-frame objects carried by the
+    memory path alone: every object of frame 0 is given as a mask prompt (as masklets cover the frame),
+    propagated over the first ``window`` frames (:func:`vsslib.masks.sam2_model.propagate_masks`, masks painted
+    larger first), and each object covering ``min_fraction`` of frame 0 is compared with its masklet frame by
+    frame (:func:`vsslib.masks.quality.track_ious`).
+
+    The generator plays no part, so this isolates the tracking the clip stages train (what the training log's
+    one-click IoU does not see); ``model`` is the video predictor (:func:`vsslib.sam2_mini.model.load_model`).
+    """
+    from ..masks.sam2_model import propagate_masks
+
+    rows = []
+    for video in videos:
+        if video.instances is None:
+            raise DataError(f"video {video.name} has no instance maps")
+        if video.num_frames < window:
+            raise DataError(f"video {video.name} has {video.num_frames} frames, fewer than window={window}")
+        instances = video.instances[:window]
+        objects = objects_of(instances[0], 0.0)
+        masks = instances[0][None] == objects[:, None, None]
+        carried = propagate_masks(model, video.frames[:window], masks, np.arange(len(objects)), autocast=False)
+        rows.append(track_ious(carried, instances, min_fraction))
     return np.concatenate(rows, axis=0).mean(axis=0)
 
 

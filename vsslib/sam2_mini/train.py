@@ -112,7 +112,7 @@ class StageSettings:
 
 
 def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_steps: int = 1200,
-                   tracking_steps: int = 800) -> tuple[StageSettings, ...]:
+                   tracking_steps: int = 800, long_tracking_steps: int = 0) -> tuple[StageSettings, ...]:
     """The recipe of the committed weights, with the step counts as parameters.
 
     Image stage: E4's measured recipe (../shared/reference.md): 8 frames x up to 8 objects of at least 0.5 %
@@ -125,7 +125,9 @@ def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_step
     that it learns to decode memory-conditioned frames that carry no prompt (frozen, it only ever saw prompts);
     every second step is an image stage batch, so that the decoder keeps what the automatic generator needs
     (measured: decoder and memory path trained on clips alone, one-click IoU fell from 0.567 to 0.507 in 340
-    steps while propagated IoU from ground-truth key-frame masks rose from 0.34 to 0.47).
+    steps while propagated IoU from ground-truth key-frame masks rose from 0.34 to 0.47). Long tracking stage
+    (only when ``long_tracking_steps`` > 0): the same parts on 16-frame clips (up to 32 frames apart, the
+    study's window), two clip steps to one image step, so that masks are carried as far as the window reaches.
     """
     memory = (StageSettings("memory", memory_steps, frames=8, clips=2, objects=3, lr=3e-4, warmup=20,
                             final_lr_ratio=0.1, hold=0.3, freeze_trunk=True, prob_point_prompt=0.3,
@@ -136,6 +138,11 @@ def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_step
                               prob_box_prompt=0.2, corrections=1, frames_to_correct=1, stride=2, min_area=0.005,
                               train_only=(*MEMORY_PARTS, "sam_mask_decoder"), interleave="images",
                               interleave_every=2),) if tracking_steps else ()
+    long_tracking = (StageSettings("long-tracking", long_tracking_steps, frames=16, clips=1, objects=4, lr=1e-4,
+                                   warmup=20, final_lr_ratio=0.1, hold=0.3, freeze_trunk=True,
+                                   prob_point_prompt=0.3, prob_box_prompt=0.2, corrections=1, frames_to_correct=1,
+                                   stride=2, min_area=0.005, train_only=(*MEMORY_PARTS, "sam_mask_decoder"),
+                                   interleave="images", interleave_every=3),) if long_tracking_steps else ()
     return (
         StageSettings("images", images_steps, frames=1, clips=8, objects=8, lr=3e-4, warmup=30, final_lr_ratio=0.1,
                       hold=0.5, forward="direct", prob_box_prompt=0.25, min_area=0.005),
@@ -144,6 +151,7 @@ def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_step
                       frames_to_correct=1, stride=3, min_area=0.005),
         *memory,
         *tracking,
+        *long_tracking,
     )
 
 

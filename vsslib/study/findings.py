@@ -17,7 +17,7 @@ import pandas as pd
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
 from ..significance import holm_adjust
-from .verdicts import VC_CONSTANT, Finding, classifier_findings, sweep_findings
+from .verdicts import VC_CONSTANT, Finding, classifier_findings, quality_findings, sweep_findings
 
 __all__ = ["headline", "family_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE", "HEADLINE_MARKERS"]
 
@@ -144,12 +144,22 @@ def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
             f"`{sweep['baseline'].iloc[0]}`, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
 
 
+def _quality_lines(table: pd.DataFrame, family: _Family) -> list[str]:
+    """Where the generators sit on the sweep's measured axes (``refiner_mask_quality``); each generator's gain,
+    read against zero there, joins the family."""
+    for _, row in table[table["strength"].isna()].iterrows():
+        family.gain(row, "mIoU", f"{row['masklets']}, first training seed (mask-quality placement)")
+    return ["  - **Where the generators sit on the sweep**, measured on two axes against the dataset's objects "
+            "(same network and training seed as the sweep):", *(f"    - {f.text}" for f in quality_findings(table))]
+
+
 def _classifier_lines(table: pd.DataFrame, family: _Family) -> list[str]:
     lines = [f"  - {f.text}." for f in classifier_findings(table) if f.key.endswith("/highest")]
     # the highest row is picked among all approach-2 rows of its source: each of them is a verdict read
     for _, row in table[table["method"] == "approach 2"].iterrows():
         family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}")
-    variants = table.pivot_table(index=["masklets", "features"], columns="variant", values="mIoU")
+    index = ["masklets", "features", *(["classifier_videos"] if "classifier_videos" in table.columns else [])]
+    variants = table.pivot_table(index=index, columns="variant", values="mIoU")
     pairs = variants.dropna(subset=[c for c in ("none", "fallback") if c in variants.columns])
     if {"none", "fallback"} <= set(variants.columns) and len(pairs) and (pairs["none"] == pairs["fallback"]).all():
         lines.append("  - `none` and `fallback` are equal in every row: these masklets cover every pixel, so no "
@@ -189,6 +199,8 @@ def _block(results: str | os.PathLike[str]) -> tuple[list[str], _Family]:
                       f"with {reference} masklets (same baseline predictions, seeds and videos; a gain favours "
                       f"{masklets}):", *_paired_lines(group, family)]
     lines += _sweep_lines(_read(tables, "refiner_oracle_sweep"), family)
+    if (tables / "refiner_mask_quality.csv").is_file():
+        lines += _quality_lines(_read(tables, "refiner_mask_quality"), family)
     classifier = _classifier_lines(_read(tables, "mask_classifier"), family)
     if classifier:
         lines += ["- **Approach 2 (classifying pooled masklet features)**, by masklet source:", *classifier]
@@ -227,8 +239,10 @@ def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
                     f"{what}: {verdict}") for what, verdict, _ in family.stated if verdict != VERDICT_WORDS[2]]
 
 
-def update_readme(readme: str | os.PathLike[str], block: str) -> bool:
-    """Replace the text between the README's ``HEADLINE`` markers with ``block``; returns whether it changed.
+def update_readme(readme: str | os.PathLike[str], block: str, *,
+                  markers: tuple[str, str] = HEADLINE_MARKERS) -> bool:
+    """Replace the text between the README's ``markers`` (default: ``HEADLINE``) with ``block``; returns whether
+    it changed.
 
     Raises
     ------
@@ -236,7 +250,7 @@ def update_readme(readme: str | os.PathLike[str], block: str) -> bool:
     """
     path = Path(readme)
     text = path.read_text()
-    start, end = HEADLINE_MARKERS
+    start, end = markers
     if start not in text or end not in text:
         raise DataError(f"{path}: the markers {start} and {end} are missing")
     before, rest = text.split(start, 1)

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..base.cache import stable_hash
 from ..base.executor import create_executor
 from .runs import ClassifySpec, RefineSpec, RunResult, run_classify, run_refine
 from .runs.products import (baseline_labels, baseline_model, load_video, masklet_ids, masklet_source,
                             open_split)
-from .settings import NOTEBOOK_KNOBS, StudySettings, load_settings
+from .settings import NOTEBOOK_KNOBS, VOTES, StudySettings, load_settings
 from .specs import PREDICTIONS_PREFIX, baseline_names, classify_spec, refine_spec
+from .tables import stats_row
 
 __all__ = ["Study", "VideoRun"]
 
@@ -63,11 +65,14 @@ class Study:
     ----------
     settings : the study's settings (:func:`vsslib.study.settings.load_settings`).
     progress : show progress bars.
+    notebook : the notebook's file name recorded for every figure and table :meth:`save_figure` and
+        :meth:`save_table` write (None: a hand session, :data:`vsslib.viz.INTERACTIVE`).
     """
 
-    def __init__(self, settings: StudySettings, *, progress: bool = True) -> None:
+    def __init__(self, settings: StudySettings, *, progress: bool = True, notebook: str | None = None) -> None:
         self.settings = settings
         self.progress = progress
+        self.notebook = notebook
         self._step: Any = None  # the bar of the step in progress (see step), or None
 
     @contextmanager
@@ -102,7 +107,7 @@ class Study:
         counting its runs on this study's progress bar (see :meth:`step`)."""
         limit = self.settings.data.max_videos
         subset = Study(self.settings.replace({"data.max_videos": min(count, limit) if limit else count}),
-                       progress=self.progress)
+                       progress=self.progress, notebook=self.notebook)
         subset._step = self._step
         return subset
 
@@ -112,8 +117,10 @@ class Study:
         return result
 
     @classmethod
-    def from_notebook(cls, params_file: str, results_dir: str, **knobs: Any) -> Study:
-        """The study of a notebook's parameters cell: a settings file, the results folder and named knobs.
+    def from_notebook(cls, params_file: str, results_dir: str, *, notebook: str | None = None,
+                      **knobs: Any) -> Study:
+        """The study of a notebook's parameters cell: a settings file, the results folder and named knobs
+        (``notebook``: see :class:`Study`).
 
         A knob set to None keeps the settings file's value (the default of every knob in a parameters cell, so
         ``make figures`` runs what ``params_file`` says).
@@ -129,23 +136,44 @@ class Study:
             raise ParameterError(f"notebook parameters: unknown knob(s) {unknown}; known: params_file, "
                                  f"results_dir, {', '.join(NOTEBOOK_KNOBS)}")
         overrides = {NOTEBOOK_KNOBS[name]: value for name, value in knobs.items() if value is not None}
-        return cls(load_settings(params_file, {**overrides, "run.results_dir": results_dir}))
+        return cls(load_settings(params_file, {**overrides, "run.results_dir": results_dir}), notebook=notebook)
 
     @classmethod
-    def open_notebook(cls, params_file: str, results_dir: str, **knobs: Any) -> Study:
+    def open_notebook(cls, notebook: str, params_file: str, results_dir: str, **knobs: Any) -> Study:
         """A notebook's setup in one call: :meth:`from_notebook`, the figure style, figures and tables written
-        under ``results_dir``, and a line saying which data and where."""
-        from ..viz import set_style, use_results
+        under ``results_dir`` and recorded as made by ``notebook`` (its stem, e.g. ``"03_refiner"``), and a line
+        saying which data and where."""
+        from ..viz import set_style
 
-        study = cls.from_notebook(params_file, results_dir, **knobs)
+        study = cls.from_notebook(params_file, results_dir, notebook=f"{notebook}.ipynb", **knobs)
         set_style()
-        use_results(study.results)
         print(f"data: {study.data_name}; figures and tables go to {results_dir}/")
         turned = {name: value for name, value in knobs.items() if value is not None}
         if turned:
             print("knobs turned: " + ", ".join(f"{name}={value!r} ({NOTEBOOK_KNOBS[name]})"
                                                for name, value in turned.items()))
         return study
+
+    @property
+    def output(self) -> Any:
+        """The :class:`vsslib.viz.ResultsFolder` that :meth:`save_figure` and :meth:`save_table` write into."""
+        from ..viz import INTERACTIVE, ResultsFolder
+
+        return ResultsFolder(self.results, self.notebook or INTERACTIVE)
+
+    def save_figure(self, fig: Any, name: str, *, caption: str, machine_dependent: bool = False) -> None:
+        """Save and show a figure under :attr:`results` (:func:`vsslib.viz.save_figure`)."""
+        self.output.save_figure(fig, name, caption=caption, machine_dependent=machine_dependent)
+
+    def save_animation(self, gif: bytes, name: str, *, caption: str) -> None:
+        """Save and show an animated GIF under :attr:`results` (:func:`vsslib.viz.save_animation`)."""
+        self.output.save_animation(gif, name, caption=caption)
+
+    def save_table(self, table: Any, name: str, *, caption: str, float_format: str = "%.4f",
+                   machine_dependent_columns: tuple[str, ...] = ()) -> Path:
+        """Save a table under :attr:`results` (:func:`vsslib.viz.save_table`)."""
+        return self.output.save_table(table, name, caption=caption, float_format=float_format,
+                                      machine_dependent_columns=machine_dependent_columns)
 
     # ---------------------------------------------------------------------------------------- data
     @property
@@ -230,6 +258,28 @@ class Study:
         (the baseline's first training seed)."""
         return [self.refine(baseline, "oracle", strength=strength, seed=seed, **options)
                 for seed in self.settings.masklets.oracle.seeds]
+
+    def refiner_table(self, votes: tuple[str, ...] | None = None
+                      ) -> tuple[pd.DataFrame, dict[tuple[str, str, str], list[RunResult]]]:
+        """Approach 1 over the evaluated split: every baseline x masklet source x vote, once per training seed.
+
+        Returns
+        -------
+        (table, runs): the ``refiner`` table (one ``baseline`` row per baseline, then one ``refined`` row per
+        source and vote with its gains over the baseline; :func:`vsslib.study.tables.stats_row`), and the runs by
+        ``(baseline, source, vote)``, one per training seed.
+        """
+        rows, runs = [], {}
+        for baseline in self.baselines():
+            for source in self.settings.masklets.sources:
+                for vote in votes or VOTES:
+                    seeds = runs[(baseline, source, vote)] = self.refine_seeds(baseline, source, vote=vote)
+                    if not any(r["baseline"] == baseline and r["method"] == "baseline" for r in rows):
+                        rows.append(stats_row(seeds, "baseline", baseline=baseline, masklets="-", vote="-",
+                                              method="baseline"))
+                    rows.append(stats_row(seeds, "refined", against="baseline", baseline=baseline, masklets=source,
+                                          vote=vote, method="refined"))
+        return pd.DataFrame(rows), runs
 
     def classify(self, features: str, source: str, *, baseline: str | None = None, train_seed: int | None = None,
                  classifier_split: str | None = None, write_predictions: bool = False,

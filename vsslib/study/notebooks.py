@@ -345,7 +345,6 @@ def _execute(run: _NotebookRun, threads: int | None = None) -> _Outcome:
 
     if threads is not None:  # the kernel papermill starts inherits this process's environment
         os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
-    os.environ["VSSLIB_NOTEBOOK"] = run.notebook.name  # viz records which notebook made each file
     started_at = time.time()
     started = time.perf_counter()
     try:
@@ -354,8 +353,6 @@ def _execute(run: _NotebookRun, threads: int | None = None) -> _Outcome:
                                    log_output=False)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill's errors do not pickle)
         return _Outcome(started_at, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
-    finally:
-        os.environ.pop("VSSLIB_NOTEBOOK", None)
     return _Outcome(started_at, time.perf_counter() - started, None)
 
 

@@ -24,7 +24,7 @@ import yaml
 
 from ..base.io import write_text_atomic
 from ..base.errors import ParameterError
-from .notebooks import SCHEDULE, list_notebooks, run_figures
+from .notebooks import list_notebooks, run_figures, run_order
 from .settings import load_settings, repo_root
 
 __all__ = ["REFERENCES_DIR", "IGNORE_OUTPUT_TAG", "PROGRESS_LINE", "load_ignored_outputs", "reference_copy",
@@ -167,8 +167,8 @@ def make_references(params_file: Path, *, out_dir: Path | None = None, ignored_f
                              "made on a scratch setting (params/smoke.yaml)")
     out_dir = Path(out_dir) if out_dir else root / REFERENCES_DIR
     ignored = load_ignored_outputs(ignored_file) if ignored_file else []
-    rank = {"first": 0, "alone": 2}
-    notebooks = sorted(list_notebooks(root), key=lambda nb: (rank.get(SCHEDULE.get(nb.stem, ""), 1), nb.name))
+    by_stem = {nb.stem: nb for nb in list_notebooks(root)}
+    notebooks = [by_stem[stem] for stage in run_order(list(by_stem)) for stem in stage]  # make figures' order
     unknown = sorted({entry["notebook"] for entry in ignored} - {nb.stem for nb in notebooks})
     if unknown:
         raise ParameterError(f"{ignored_file}: no such notebook {unknown}; known: {[nb.stem for nb in notebooks]}")

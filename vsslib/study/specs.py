@@ -20,7 +20,8 @@ from ..masks import knob_declarations
 from .runs import ClassifySpec, RefineSpec
 from .settings import MASKLET_SECTIONS, StudySettings
 
-__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "default_classifier_split", "PREDICTIONS_PREFIX"]
+__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "default_classifier_split",
+           "classifier_splits", "PREDICTIONS_PREFIX"]
 
 PREDICTIONS_PREFIX = "predictions:"
 
@@ -114,6 +115,14 @@ def default_classifier_split(features: str) -> str:
     (``"segmenter:<name>"``) are cleaner on the train videos it learned from than on unseen ones, so its
     classifier trains on the held-out ``"test"`` videos; any other source trains on ``"train"``."""
     return "test" if features.startswith("segmenter:") else "train"
+
+
+def classifier_splits(features: str) -> tuple[str, ...]:
+    """The splits approach 2's classifier on ``features`` is trained on in the study: the default of
+    :func:`default_classifier_split` first; for a network's features also ``"train"``, the videos the network
+    learned from, so that one row uses exactly the labelled videos approach 1 uses (equal labels)."""
+    default = default_classifier_split(features)
+    return (default, "train") if default != "train" else (default,)
 
 
 def classify_spec(settings: StudySettings, features: str, source: str, *, baseline: str | None = None,

@@ -32,8 +32,8 @@ from ..base.errors import DataError
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
-           "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "largest_change", "cause_findings", "study_findings",
-           "bullets", "VC_CONSTANT"]
+           "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "largest_change", "cause_findings",
+           "quality_findings", "break_even", "study_findings", "bullets", "VC_CONSTANT"]
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
@@ -218,17 +218,24 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
     row with the highest mean, named as the highest on these val rows (an argmax over them, not a choice made
     on other data)."""
     _need(table, ["masklets", "method", "features", "variant", f"gain_{metric}"], "mask_classifier")
+
+    def trained_on(row: pd.Series) -> tuple[str, str]:  # (key part, words) of the classifier's training split
+        split = str(row.get("classifier_videos", "-"))
+        return ("", "") if split in ("-", "", "nan") else (f"/{split}", f" (classifier trained on the {split} videos)")
+
     findings = []
     for masklets, group in table[table["method"] == "approach 2"].groupby("masklets", sort=False):
         for _, row in group.iterrows():
-            findings.append(Finding(f"classifier/{masklets}/{row['features']}/{row['variant']}",
+            key, words = trained_on(row)
+            findings.append(Finding(f"classifier/{masklets}/{row['features']}/{row['variant']}{key}",
                                     verdict(row, f"gain_{metric}"),
-                                    f"{masklets} masklets, `{row['variant']}` on {row['features']} features: "
+                                    f"{masklets} masklets, `{row['variant']}` on {row['features']} features{words}: "
                                     f"{metric} gain {_stated(row, f'gain_{metric}')}"))
         best = group.loc[group[metric].idxmax()]
-        findings.append(Finding(f"classifier/{masklets}/highest", f"{best['features']}/{best['variant']}",
+        key, words = trained_on(best)
+        findings.append(Finding(f"classifier/{masklets}/highest", f"{best['features']}/{best['variant']}{key}",
                                 f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is "
-                                f"`{best['variant']}` on {best['features']} features, {metric} "
+                                f"`{best['variant']}` on {best['features']} features{words}, {metric} "
                                 f"{interval_text(best, metric, signed=False)}, a gain over the baseline network "
                                 f"of {_stated(best, f'gain_{metric}')}"))
     return findings
@@ -463,22 +470,76 @@ def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",
 
 def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list[Finding]:
     """Per masklet source and charging scope of the failure table: the cause with the largest share, and
-    whether its interval is apart from the runner-up's (only then is it said to lead)."""
-    _need(causes, ["cause", "masklets", "drift_scope", column], "failure_causes")
+    whether it leads the runner-up by the paired interval of their difference (``share_over_next``, from
+    :func:`vsslib.analysis.summarize_failures`): only an interval above zero lets it be said to lead."""
+    _need(causes, ["cause", "masklets", "drift_scope", column, "share_over_next_ci_low"], "failure_causes")
     findings = []
     for (masklets, scope), part in causes.groupby(["masklets", "drift_scope"], sort=False):
         part = part.sort_values(column, ascending=False)
         if len(part) < 2 or not part[column].iloc[0] > 0:
             continue
         first, second = part.iloc[0], part.iloc[1]
-        leads = apart(first, second, column)
+        leads = bool(first["share_over_next_ci_low"] > 0)
         text = (f"{masklets} masklets, charged per {scope}: `{first['cause']}` has the largest share, "
                 f"{interval_text(first, column, signed=False)} %, then `{second['cause']}` "
-                f"{interval_text(second, column, signed=False)} %; "
-                + ("the intervals are apart (marginal intervals, not a paired interval of the difference)."
-                   if leads else "the intervals overlap, so no cause leads."))
+                f"{interval_text(second, column, signed=False)} %; the paired difference is "
+                f"{interval_text(first, 'share_over_next')} points, "
+                + ("so it leads." if leads else "an interval that reaches zero, so no cause leads."))
         findings.append(Finding(f"causes/{masklets}/{scope}",
                                 f"{first['cause']} {'leads' if leads else 'tied with ' + str(second['cause'])}", text))
+    return findings
+
+
+_AXES = {"vote_ceiling": "vote ceiling (accuracy of the refiner fed the ground truth)",
+          "mask_quality": "mask quality (mean IoU of each object's masklet over its window)"}
+
+
+def break_even(oracle: pd.DataFrame, axis: str, gain: str = "gain_mIoU") -> float | None:
+    """Where the corruption sweep's mean ``gain`` crosses zero on ``axis``, by linear interpolation between the
+    two neighbouring strengths (rows sorted by the axis); None when the gain does not change sign."""
+    rows = oracle.sort_values(axis)
+    x, y = rows[axis].to_numpy(float), rows[gain].to_numpy(float)
+    for k in range(len(x) - 1):
+        if y[k] == 0:
+            return float(x[k])
+        if (y[k] < 0) != (y[k + 1] < 0):
+            return float(x[k] + (x[k + 1] - x[k]) * (0 - y[k]) / (y[k + 1] - y[k]))
+    return float(x[-1]) if len(x) and y[-1] == 0 else None
+
+
+def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Finding]:
+    """Per measured axis of ``refiner_mask_quality``: where the oracle sweep breaks even, and for each generator
+    whether its position (its interval above or below that point, or inside the sweep's range at all) agrees
+    with the sign of its own gain. The break-even is an interpolated point estimate."""
+    _need(table, ["masklets", "strength", gain, *(f"{a}_ci_high" for a in _AXES)], "refiner_mask_quality")
+    oracle = table[table["strength"].notna()]
+    generators = table[table["strength"].isna()]
+    findings = []
+    for axis, label in _AXES.items():
+        point = break_even(oracle, axis, gain)
+        low, high = oracle[axis].min(), oracle[axis].max()
+        parts, tokens = [], []
+        for _, row in generators.iterrows():
+            value, lo, hi = _cell(row, axis)
+            observed = verdict(row, gain)
+            if value < low or value > high:
+                where, agrees = "outside the sweep's range", "unplaced"
+            elif point is None:
+                where, agrees = "inside a range where the sweep's gain keeps one sign", "no break-even"
+            else:
+                where = "above" if lo > point else "below" if hi < point else "across"
+                expected = {"above": "gain", "below": "loss"}.get(where)
+                agrees = ("agrees" if expected == observed else "unclear" if expected is None or observed == "unclear"
+                          else "disagrees")
+                where = f"{where} the break-even"
+            parts.append(f"{row['masklets']} at {interval_text(row, axis, signed=False)} % lies {where}, and its own "
+                         f"{gain.removeprefix('gain_')} gain is {_stated(row, gain)}")
+            tokens.append(f"{row['masklets']} {agrees}")
+        even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)" if point is not None
+                else "the corruption sweep's gain does not change sign")
+        findings.append(Finding(f"quality/{axis}", "; ".join(tokens) or "no generator",
+                                f"On the {label} axis, {even}; the sweep spans {low:.1f}-{high:.1f} %. "
+                                + "; ".join(parts) + "."))
     return findings
 
 
@@ -494,6 +555,7 @@ _TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
     "boundary_gain_by_object_size": size_findings,
     "boundary_vc8_summary": consistency_findings,
     "failure_causes": cause_findings,
+    "refiner_mask_quality": quality_findings,
     "sam2_knobs": knob_findings,
 }
 

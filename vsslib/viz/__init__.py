@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -29,24 +30,44 @@ from ..base.io import atomic_path, write_bytes_atomic, write_json_atomic, write_
 from ._draw import FIGURE_DPI, SCREEN_DPI, colorize, in_notebook, overlay, set_style
 
 __all__ = ["FIGURE_DPI", "CAPTION_MARK", "set_style", "colorize", "overlay", "save_figure", "save_animation",
-           "save_table", "results_dir", "use_results", "in_notebook", "prune_index", "caption_markdown"]
+           "save_table", "ResultsFolder", "INTERACTIVE", "in_notebook", "prune_index", "caption_markdown"]
 
-_RESULTS: Path | None = None
-
-
-def use_results(path: str | os.PathLike[str]) -> Path:
-    """Make ``path`` the results root of :func:`save_figure` and :func:`save_table` (notebooks pass
-    ``StudyParams.results``, resolved against the repository root)."""
-    global _RESULTS
-    _RESULTS = Path(path)
-    return _RESULTS
+INTERACTIVE = "interactive"
+"""The notebook name :func:`save_figure` and :func:`save_table` record when none is given (a hand session)."""
 
 
-def results_dir(root: str | os.PathLike[str] = "results") -> Path:
-    """The results root: set by :func:`use_results`, else ``root``."""
-    if _RESULTS is not None:
-        return _RESULTS
-    return Path(root)
+@dataclass(frozen=True)
+class ResultsFolder:
+    """Where one notebook writes its figures and tables, and the notebook name ``<root>/index.json`` records
+    for each of them (so that :func:`prune_index` can drop what that notebook no longer makes).
+
+    ``root`` : the results folder (``figures/``, ``tables/`` and ``index.json`` go inside).
+    ``notebook`` : the notebook's file name, e.g. ``"03_refiner.ipynb"``.
+    """
+
+    root: Path
+    notebook: str = INTERACTIVE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+        if not isinstance(self.notebook, str) or not self.notebook or "/" in self.notebook:
+            raise ValueError(f"ResultsFolder: notebook={self.notebook!r} must be a file name such as "
+                             "'03_refiner.ipynb'")
+
+    def save_figure(self, fig: plt.Figure, name: str, *, caption: str, machine_dependent: bool = False) -> None:
+        """:func:`save_figure` into this folder."""
+        save_figure(fig, name, caption=caption, root=self.root, notebook=self.notebook,
+                    machine_dependent=machine_dependent)
+
+    def save_animation(self, gif: bytes, name: str, *, caption: str) -> None:
+        """:func:`save_animation` into this folder."""
+        save_animation(gif, name, caption=caption, root=self.root, notebook=self.notebook)
+
+    def save_table(self, table: pd.DataFrame, name: str, *, caption: str, float_format: str = "%.4f",
+                   machine_dependent_columns: tuple[str, ...] = ()) -> Path:
+        """:func:`save_table` into this folder."""
+        return save_table(table, name, caption=caption, root=self.root, notebook=self.notebook,
+                          float_format=float_format, machine_dependent_columns=machine_dependent_columns)
 
 
 CAPTION_MARK = "vsslib_caption"
@@ -78,19 +99,19 @@ def _check_caption(name: str, caption: str) -> None:
                          "which data (network, seeds, videos) and how to read it")
 
 
-def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.PathLike[str] | None = None,
-                machine_dependent: bool = False) -> None:
+def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.PathLike[str],
+                notebook: str = INTERACTIVE, machine_dependent: bool = False) -> None:
     """Save ``fig`` as ``<results>/figures/<name>.png`` (150 dpi) and ``.pdf``, show it inline, close it.
 
     Both files are written atomically without timestamps (same figure, same bytes). Inside a notebook the
     PNG is displayed as the cell's output, so executed notebooks carry every figure; elsewhere nothing is
     shown. ``caption`` (one sentence: what the reader should see) goes into ``<results>/index.json``, from
     which ``results/summary.md`` is built. ``machine_dependent`` marks figures of measured times, which
-    ``make verify`` reports but cannot compare pixel for pixel. Returns nothing, so that a notebook cell
-    ending with this call prints no path.
+    ``make verify`` reports but cannot compare pixel for pixel. ``notebook`` is recorded beside the caption.
+    Returns nothing, so that a notebook cell ending with this call prints no path.
     """
     _check_caption(name, caption)
-    base = results_dir() if root is None else Path(root)
+    base = Path(root)
     folder = base / "figures"
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
@@ -101,34 +122,36 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
                     metadata={"Creator": None, "Producer": None, "CreationDate": None})
     plt.close(fig)
     _record(base, "figures", name, {"file": f"figures/{name}.png", "vector": f"figures/{name}.pdf",
-                                    "caption": caption, "machine_dependent": machine_dependent})
+                                    "caption": caption, "machine_dependent": machine_dependent}, notebook)
     if in_notebook():
         width_px = int.from_bytes(png[16:20], "big")  # PNG IHDR: width, then height, big-endian
         _show(png, "image/png", width=round(width_px * SCREEN_DPI / FIGURE_DPI), caption=caption)
 
 
-def save_animation(gif: bytes, name: str, *, caption: str, root: str | os.PathLike[str] | None = None) -> None:
+def save_animation(gif: bytes, name: str, *, caption: str, root: str | os.PathLike[str],
+                   notebook: str = INTERACTIVE) -> None:
     """Save an animated GIF (bytes, e.g. from :func:`vsslib.viz.refiner.animate_refinement`) as
     ``<results>/figures/<name>.gif``, index it and show it inline in a notebook."""
     if gif[:6] not in (b"GIF87a", b"GIF89a"):
         raise ValueError(f"save_animation({name!r}): the data is not a GIF (starts with {gif[:6]!r})")
     _check_caption(name, caption)
-    base = results_dir() if root is None else Path(root)
+    base = Path(root)
     write_bytes_atomic(base / "figures" / f"{name}.gif", gif)
     _record(base, "figures", f"{name}.gif", {"file": f"figures/{name}.gif", "caption": caption,
-                                             "machine_dependent": False})
+                                             "machine_dependent": False}, notebook)
     if in_notebook():
         _show(gif, "image/gif", width=int.from_bytes(gif[6:8], "little"), caption=caption)
 
 
-def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.PathLike[str] | None = None,
-               float_format: str = "%.4f", machine_dependent_columns: tuple[str, ...] = ()) -> Path:
+def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.PathLike[str],
+               notebook: str = INTERACTIVE, float_format: str = "%.4f",
+               machine_dependent_columns: tuple[str, ...] = ()) -> Path:
     """Save ``table`` as ``<results>/tables/<name>.csv`` plus a Markdown copy ``<name>.md``.
 
     ``machine_dependent_columns`` name columns of measured times (seconds, frames per second), which
     ``make verify`` reports but does not require to match.
     """
-    base = results_dir() if root is None else Path(root)
+    base = Path(root)
     folder = base / "tables"
     csv_path = folder / f"{name}.csv"
     write_text_atomic(csv_path, table.to_csv(index=False, float_format=float_format, lineterminator="\n"))
@@ -138,13 +161,13 @@ def save_table(table: pd.DataFrame, name: str, *, caption: str, root: str | os.P
         raise ValueError(f"table {name}: machine_dependent_columns {missing} are not columns of the table "
                          f"({list(table.columns)})")
     _record(base, "tables", name, {"file": f"tables/{name}.csv", "caption": caption,
-                                   "machine_dependent_columns": list(machine_dependent_columns)})
+                                   "machine_dependent_columns": list(machine_dependent_columns)}, notebook)
     return csv_path
 
 
-def _record(base: Path, kind: str, name: str, entry: dict) -> None:
+def _record(base: Path, kind: str, name: str, entry: dict, notebook: str) -> None:
     """Add one entry to ``<results>/index.json`` (what each file shows and which notebook made it)."""
-    entry = {**entry, "notebook": os.environ.get("VSSLIB_NOTEBOOK", "interactive")}
+    entry = {**entry, "notebook": notebook}
     with _locked_index(base) as index:
         index.setdefault(kind, {})[name] = entry
 

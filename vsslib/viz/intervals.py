@@ -11,7 +11,7 @@ import pandas as pd
 from ._draw import set_style
 from ._draw import figure_title, require_columns
 
-__all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep"]
+__all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep", "plot_quality_axes"]
 
 METRIC_COLUMNS = ("mIoU", "mBIoU", "mVC8", "mVC16", "mVCc16")  # mVCc16: correct consistency, beside VSPW's VC
 
@@ -126,6 +126,52 @@ def plot_knob_sweep(table: pd.DataFrame, *, title: str, metrics: Sequence[str] =
     axes[2][0].set_ylabel("refined minus refined at\nthe source's own settings\n(points)")
     axes[2][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
                        title="mean over seeds\nband: 95 % interval")
+    figure_title(fig, title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], break_even: dict[str, float | None],
+                      gain: str = "gain_mIoU") -> plt.Figure:
+    """The refiner's gain against measured axes of mask quality, one panel per axis: the oracle corruption
+    sweep as a line with its 95 % band (each point marked with its strength), every generator as a point with
+    its intervals on both axes, and the sweep's break-even on the axis as a dashed line.
+
+    Parameters
+    ----------
+    table : rows of :func:`vsslib.study.mask_quality.quality_table` (``masklets``, ``strength``, NaN for a
+        generator; each axis and ``gain`` with ``_ci_low`` and ``_ci_high``).
+    axes : ``{column: axis label}``, one panel each.
+    break_even : ``{column: value or None}``, from :func:`vsslib.study.verdicts.break_even`.
+    """
+    require_columns(table, ["masklets", "strength", *(f"{c}{s}" for c in (*axes, gain) for s in ("", "_ci_low",
+                                                                                                 "_ci_high"))],
+                    "plot_quality_axes")
+    set_style()
+    fig, panels = plt.subplots(1, len(axes), figsize=(5.2 * len(axes), 4.2), squeeze=False, sharey=True)
+    oracle = table[table["strength"].notna()]
+    generators = table[table["strength"].isna()]
+    colours = plt.get_cmap("tab10")(np.arange(1, len(generators) + 1))
+    for ax, (column, label) in zip(panels[0], axes.items(), strict=True):
+        rows = oracle.sort_values(column)
+        ax.plot(rows[column], rows[gain], marker="o", color="0.3", label="oracle, corrupted at strength s")
+        ax.fill_between(rows[column], rows[f"{gain}_ci_low"], rows[f"{gain}_ci_high"], color="0.3", alpha=0.15, lw=0)
+        for _, row in rows.iterrows():
+            ax.annotate(f"s = {row['strength']:g}", (row[column], row[gain]), textcoords="offset points",
+                        xytext=(4, 6), fontsize=8, color="0.3")
+        for colour, (_, row) in zip(colours, generators.iterrows(), strict=True):
+            ax.errorbar(row[column], row[gain],
+                        xerr=[[row[column] - row[f"{column}_ci_low"]], [row[f"{column}_ci_high"] - row[column]]],
+                        yerr=[[row[gain] - row[f"{gain}_ci_low"]], [row[f"{gain}_ci_high"] - row[gain]]],
+                        fmt="s", color=colour, ms=7, capsize=3, label=str(row["masklets"]))
+        point = break_even.get(column)
+        if point is not None:
+            ax.axvline(point, color="0.3", ls="--", lw=1.0, label=f"sweep breaks even ({point:.1f} %)")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xlabel(f"{label} (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8, frameon=True)
+    panels[0][0].set_ylabel(f"{gain.removeprefix('gain_')} gain over the baseline (points)")
     figure_title(fig, title)
     fig.tight_layout()
     return fig

@@ -227,28 +227,34 @@ def cached_product(cache: ProductCache, video: str, fingerprint: str,
                    compute: Callable[[], dict[str, np.ndarray]]) -> Product:
     """``video``'s product from ``cache`` if it was made from the same inputs, else computed, timed and stored.
 
-    Making it holds the product's lock (:meth:`~vsslib.base.cache.ProductCache.making`): notebooks that run side
-    by side and need the same product compute it once; the second waits and reads it."""
+    Each product is stored under its video's name and the fingerprint of its inputs (``<video>@<fingerprint>``),
+    so the products of two datasets whose videos share names (the development and the confirmation benchmark)
+    stay side by side instead of replacing each other; a product stored under the bare name (before entries
+    carried the fingerprint) is still read when its inputs match. Making it holds the product's lock
+    (:meth:`~vsslib.base.cache.ProductCache.making`): notebooks that run side by side and need the same product
+    compute it once; the second waits and reads it."""
+    entry = f"{video}@{fingerprint}"
 
     def cached() -> Product | None:
-        found = cache.load(video)
-        if found is None or str(found.get("fingerprint")) != fingerprint:
-            return None
-        seconds = float(found.pop("seconds"))
-        found.pop("fingerprint")
-        return Product(found, seconds, fingerprint)
+        for name in (entry, video):
+            found = cache.load(name)
+            if found is not None and str(found.get("fingerprint")) == fingerprint:
+                seconds = float(found.pop("seconds"))
+                found.pop("fingerprint")
+                return Product(found, seconds, fingerprint)
+        return None
 
     product = cached()
     if product is not None:
         return product
-    with cache.making(video):
+    with cache.making(entry):
         product = cached()  # made by another process while this one waited
         if product is not None:
             return product
         started = time.perf_counter()
         arrays = compute()
         seconds = time.perf_counter() - started
-        cache.save(video, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
+        cache.save(entry, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
     stall_point(cache.folder.parent.name)
     return Product(arrays, seconds, fingerprint)
 
