@@ -20,10 +20,10 @@
 # runs the refiner with every masklet source the study has: the dataset's exact objects (*oracle*), the
 # embedded *classical* generator, *sam2-mini* (SAM2's architecture and pipeline with weights trained here on the
 # generated benchmark; not SAM 2 or SAM 2.1), and the official SAM2 when a checkpoint is configured. Side by side you see the method
-# succeed and fail on the same frames, and the text tells you which is which. Notebooks 01-07 repeat each step
+# succeed and fail on the same frames, and the text tells you which is which. Notebooks 01-08 repeat each step
 # on the whole split and analyse it.
 #
-# **First run:** about 20 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
+# **First run:** about 15 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
 # two notebooks at a time; README, "Measured run times"), where `02_baselines` has trained the networks before it. Run
 # first by hand on an empty cache, it also generates the benchmark (under 30 s) and trains the two baseline networks
 # (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide`); all cached in `.cache/`.
@@ -65,7 +65,8 @@ from vsslib import viz
 from vsslib.metrics import MetricAccumulator, video_consistency
 from vsslib.refine import masklet_votes
 from vsslib.study import Study
-from vsslib.study.verdicts import bullets, largest_change
+from vsslib.study.one_video import largest_change, video_outcome
+from vsslib.study.verdicts import bullets
 from vsslib.viz.prose import change, takeaway
 
 study = Study.open_notebook("00_tour", params_file, results_dir, vote=vote, dilation_ratio=dilation_ratio)
@@ -191,12 +192,12 @@ base = scores.loc["baseline"]
 verdicts = []
 for source in sources:
     row = scores.loc[f"refined ({source})"]
-    helped = sum(row[m] > base[m] for m in ("mIoU", "mBIoU", "mVC8", "mVC16"))
-    verdict = "**success**" if helped >= 3 else "**failure**" if helped <= 1 else "**mixed**"
-    verdicts.append(f"- {source} masklets: {verdict}; mIoU {change(base.mIoU, row.mIoU)}, mBIoU "
+    outcome = video_outcome(scores, f"refined ({source})")  # success: all metrics but one raised; failure: one or none
+    verdicts.append(f"- {source} masklets: **{outcome.verdict}**; mIoU {change(base.mIoU, row.mIoU)}, mBIoU "
                     f"{change(base.mBIoU, row.mBIoU)}, mVC16 {change(base.mVC16, row.mVC16)}.")
 takeaway(f"The same vote, different masklets ({name}, `{baseline}`, its first training seed; one video, so no "
-         "interval):\n" + "\n".join(verdicts) + "\n\nWhich metric moves most on this video:\n"
+         "interval: the range a score would likely take with other videos and training seeds, which the later "
+         "notebooks give from many videos by the bootstrap of `02_baselines`):\n" + "\n".join(verdicts) + "\n\nWhich metric moves most on this video:\n"
          + bullets(largest_change(scores)) + "\n\nThe refiner can only be as good as its masklets: the vote copies "
          "their outlines, good or bad.")
 

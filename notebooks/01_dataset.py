@@ -58,9 +58,12 @@ settings = study.settings
 
 # %%
 dataset = study.dataset()
-fig = viz.dataset.plot_samples(dataset, dataset.videos[:3], [0, settings.data.frames // 2, -1],
+shown = dataset.videos[:3]
+fig = viz.dataset.plot_samples(dataset, shown, [0, settings.data.frames // 2, -1],
                                title=f"Sample frames with labels | {study.data_name}")
-study.save_figure(fig, "dataset_samples", caption="Sample frames of three videos with their label overlays")
+study.save_figure(fig, "dataset_samples", caption=f"The first, middle and last frame (columns) of the first three "
+                  f"{settings.data.split} videos ({', '.join(shown)}; {study.data_name}, rows), the ground-truth labels "
+                  "overlaid in the class colours of the legend: how the scene and the objects move within one video")
 
 # %% [markdown]
 # ## Class frequencies
@@ -70,9 +73,13 @@ study.save_figure(fig, "dataset_samples", caption="Sample frames of three videos
 # %%
 frequencies = class_frequencies(dataset)
 study.save_table(frequencies, "dataset_class_frequencies", caption="Pixel share, frames and videos per class")
+frames = sum(len(dataset.frame_paths(v)) for v in dataset.videos)
 fig = viz.dataset.plot_class_frequencies(frequencies, f"Class frequencies | {study.data_name}",
-                                         palette=dataset.palette)
-study.save_figure(fig, "dataset_class_frequencies", caption="Share of labelled pixels per class (log scale)")
+                                         palette=dataset.palette, total_frames=frames)
+study.save_figure(fig, "dataset_class_frequencies", caption=f"Every class of the {len(dataset.videos)} "
+                  f"{settings.data.split} videos ({frames} frames, {study.data_name}), most frequent on top: left its "
+                  "share of the labelled pixels (log scale, so rare classes stay visible), right the frames that "
+                  "contain it and in how many videos. A short bar on the left weighs as much in mIoU as a long one")
 
 # %%
 ranked = frequencies.sort_values("pixel_share", ascending=False)
@@ -98,15 +105,18 @@ display(per_class.round(1))
 
 # %%
 fig = viz.dataset.plot_object_sizes(objects, f"Object sizes and motion | {study.data_name}")
-study.save_figure(fig, "dataset_object_sizes_and_motion", caption="Histograms of object areas and speeds")
+study.save_figure(fig, "dataset_object_sizes_and_motion", caption=f"The {len(objects)} objects (instances) of the "
+                  f"{settings.data.split} videos ({study.data_name}): left their mean area in pixels (log scale), "
+                  "right their mean speed in pixels a frame, each with its median dashed")
 
 # %%
 entering = int(per_class["enters_mid_window"].sum())
 small = (objects["mean_area"] < 200).mean()
 takeaway(f"{len(objects):,} objects; {100 * small:.0f} % of them cover under 200 pixels on average, and "
          f"{entering:,} enter the view in the middle of a {settings.masklets.window}-frame window "
-         f"(most of them: `{per_class.loc[per_class['enters_mid_window'].idxmax(), 'class']}`). Small objects "
-         "fall between the grid points of a key-frame generator, and late entries have no masklet at all.")
+         f"(most of them: `{per_class.loc[per_class['enters_mid_window'].idxmax(), 'class']}`). A small object can "
+         "fall between the grid points of a key-frame generator; an object that enters mid-window gets no masklet "
+         "of its own before the next key frame.")
 
 # %% [markdown]
 # ## What we learned

@@ -21,7 +21,7 @@
 # boundaries are coarse: exactly what a refiner can fix. Training is seeded and cached: the first run trains
 # (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide` on an idle 2-core CPU), later runs load the weights.
 #
-# **First run:** about 6 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 5 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"): the benchmark, then 2
 # networks x 3 seeds.
 
@@ -45,6 +45,8 @@ import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
+from vsslib.analysis import errors_near_boundaries
+from vsslib.metrics import band_width
 from vsslib.study import Study
 from vsslib.study.tables import readable, stats_row
 from vsslib.viz.prose import takeaway
@@ -61,7 +63,19 @@ settings = study.settings
 networks = {name: study.segmenter(name) for name in settings.baselines.networks}
 fig = viz.training.plot_loss_curves({name: net.history.epoch_loss for name, net in networks.items()},
                                     f"Training loss | {study.dataset('train').name}, train")
-study.save_figure(fig, "baselines_loss_curves", caption="Training loss of the baseline networks per epoch")
+study.save_figure(fig, "baselines_loss_curves", caption=f"Mean cross-entropy of each epoch (log scale) of every "
+                  f"baseline network ({', '.join(networks)}; first training seed, "
+                  f"{len(study.dataset('train').videos)} train videos of {study.data_name}): lower is a better fit of "
+                  "the training videos; a curve still falling at its last epoch could have learned more")
+
+# %%
+LAST = 3  # epochs whose share of the whole fall the takeaway reports (fewer when a network trained fewer)
+last = {name: min(LAST, len(net.history.epoch_loss) - 1) for name, net in networks.items()}
+takeaway("; ".join(f"`{name}`: loss {net.history.epoch_loss[0]:.2f} -> {net.history.epoch_loss[-1]:.2f} over "
+                   f"{len(net.history.epoch_loss)} epochs, {100 * net.history.late_drop(last[name]):.0f} % of that "
+                   f"fall in the last {last[name]}" for name, net in networks.items())
+         + ". A share near zero means the curve had flattened; a larger one, that longer training would still lower "
+         "the training loss (not necessarily the val scores).")
 
 # %% [markdown]
 # ## Evaluation on the evaluated split
@@ -96,8 +110,8 @@ takeaway(" ".join(f"`{name}` (stride {int(row.stride)}) reaches {row.mIoU:.1f} m
 
 # %% [markdown]
 # ## Coarse boundaries, up close
-# A close-up of one frame: where the networks disagree with the ground truth (hatched), the errors sit along
-# boundaries and on thin structures.
+# A close-up of one frame: where the networks disagree with the ground truth (hatched). The takeaway counts how
+# many of the wrong pixels lie near a ground-truth boundary, against how many pixels do.
 
 # %%
 video = dataset.load(study.videos()[0])
@@ -109,14 +123,35 @@ first, *rest = list(preds)
 fig = viz.training.plot_boundary_closeup(video.frames[t], video.labels[t], preds[first], dataset.palette, box,
                                          f"Boundary close-up | {study.data_name} | {video.name} frame {t}",
                                          others={k: preds[k] for k in rest}, pred_name=first)
-study.save_figure(fig, "baselines_boundary_closeup", caption="Close-up of the baselines' coarse boundaries")
+study.save_figure(fig, "baselines_boundary_closeup", caption=f"{video.name} frame {t} ({study.data_name}), the boxed "
+                  "part enlarged: the ground truth and each network's prediction (first training seed) in the class "
+                  "colours, its wrong pixels hatched. Hatching that follows the outlines of objects is the error "
+                  "masklets with sharp outlines could remove")
+
+# %%
+width = band_width(h, w, settings.metrics.dilation_ratio)  # the Boundary IoU band of the study, in pixels
+near = {name: errors_near_boundaries(video.labels[t], pred, width) for name, pred in preds.items()}
+takeaway(f"On this frame, {100 * next(iter(near.values()))[1]:.0f} % of the pixels lie within {width} px of a "
+         "ground-truth boundary (the Boundary IoU band); of each network's wrong pixels, that many lie there: "
+         + "; ".join(f"`{name}` {100 * errors:.0f} % ({errors / pixels:.1f} times as dense as the pixels)"
+                     for name, (errors, pixels) in near.items())
+         + ". One frame only: the trimap curves of `05_boundary_analysis` measure accuracy near boundaries over "
+         "every video.")
 
 # %% [markdown]
 # ## What we learned
-# - Both networks learn the scene layout but blur class boundaries: their Boundary IoU lies well below their
-#   mIoU (the table gives both, with their spread over training seeds).
-# - Their errors concentrate along boundaries and on thin objects, which is where object masks with sharp
-#   outlines can help.
+# Read from the table and the close-up above:
+
+# %%
+apart = [name for name, row in gap.iterrows() if row.mBIoU_ci_high < row.mIoU_ci_low]  # intervals apart
+denser = [name for name, (errors, pixels) in near.items() if errors > pixels]
+takeaway(f"- mBIoU lies below mIoU for {sum(gap['gap'] > 0)} of {len(gap)} networks, by {gap['gap'].min():.1f} to "
+         f"{gap['gap'].max():.1f} points; their 95 % intervals are apart for {len(apart)} of them"
+         + (": the networks get the layout of a scene more often right than its outlines.\n" if len(apart) == len(gap)
+            else ".\n")
+         + f"- On the close-up frame, the wrong pixels of {len(denser)} of {len(near)} networks lie near boundaries more "
+         "densely than the pixels do: outlines are where masks that follow the objects could help, if they are "
+         "better than the network's.")
 
 # %% [markdown]
 # ## Exercises

@@ -22,7 +22,7 @@
 # quality of the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
 # seeds with its spread and a 95 % interval over the evaluated videos.
 #
-# **First run:** about 21 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 19 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
 # source (sam2-mini's about 35 s a video), refines every network and seed with them, then runs the corrupted oracle
 # sweep; cached afterwards.
@@ -84,8 +84,12 @@ display(readable(table[["baseline", "masklets", "vote", *interval_columns("mIoU"
 # %%
 whole = table[(table["method"] == "baseline") | (table["vote"] == "masklet")]
 fig = viz.intervals.plot_gain_intervals(whole, title=f"Gain of the refiner over each baseline | {study.data_name}")
-study.save_figure(fig, "refiner_gains", caption="Refined minus baseline per metric (mean over training seeds) "
-                "with 95 % intervals over seeds and videos, one vote per masklet")
+scope = whole.dropna(subset=["gain_mIoU"]).iloc[0]
+study.save_figure(fig, "refiner_gains", caption=f"Refined minus baseline (points) for each metric: one panel per "
+                  f"baseline network ({', '.join(study.baselines())}), one bar per masklet source, one vote per masklet; "
+                  f"mean over {int(scope['n_seeds'])} training seeds on {int(scope['n_videos'])} val videos of "
+                  f"{study.data_name}, whiskers the 95 % interval over seeds and videos. A whisker clear of zero is a "
+                  "gain (above) or a loss (below); one across zero is not distinguishable from no change")
 
 # %%
 takeaway(bullets(refiner_findings(table)) + "\n\nA verdict is given only where the 95 % interval over seeds and videos "
@@ -182,7 +186,7 @@ fig = viz.metric_drawings.plot_masklet_sources(run.frames[t], run.gt[t], drawn, 
                                                      f"{name} frame {t}")
 study.save_figure(fig, "refiner_masklets_by_strength", caption=f"The masklets of one frame ({name} frame {t}, "
                 f"{study.data_name}) at every corruption strength s of the sweep (corruption seed 0) and from the "
-                f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; red wash: a masklet whose most "
+                f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; purple wash: a masklet whose most "
                 "frequent ground-truth class holds less than 90 % of its pixels; pale orange: no masklet. "
                 + viz.refiner.oracle_strength_note())
 
@@ -210,8 +214,11 @@ study.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle ma
 display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
 fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Mask quality vs gain | {baseline} + oracle masklets | "
                                          f"{study.data_name}", xlabel="corruption strength s (0: exact objects)")
-study.save_figure(fig, "refiner_oracle_sweep", caption="Gain of the refiner as the oracle masklets are corrupted; "
-                "band: 95 % interval over seeds and videos. " + viz.refiner.oracle_strength_note())
+study.save_figure(fig, "refiner_oracle_sweep", caption=f"Gain (points) of mIoU, mBIoU and mVC16 when the refiner's "
+                  f"masklets are the dataset's exact objects corrupted at strength s ({baseline}, first training seed; "
+                  f"{int(sweep['n_seeds'].iloc[0])} corruption seeds x {int(sweep['n_videos'].iloc[0])} val videos of "
+                  f"{study.data_name}); bands: 95 % intervals over corruption seeds and videos. Where a band leaves "
+                  "zero, the sign of that gain is settled. " + viz.refiner.oracle_strength_note())
 
 # %%
 takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
@@ -280,8 +287,12 @@ for source in generated:
     fig = viz.intervals.plot_sweep_intervals(windows[windows["masklets"] == source], x="window",
                                              title=f"Window length vs gain | {baseline} + {source} masklets | "
                                              f"{study.data_name}", xlabel="masklet window (frames)")
-    study.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain of the refiner with {source} masklets "
-                    "against the window length; band: 95 % interval over seeds and videos")
+    part = windows[windows["masklets"] == source].iloc[0]
+    study.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain (points) of mIoU, mBIoU and mVC16 of the "
+                      f"refiner with {source} masklets proposed every `window` frames ({baseline}, mean over "
+                      f"{int(part['n_seeds'])} training seeds on {int(part['n_videos'])} val videos of {study.data_name}); "
+                      "bands: 95 % intervals over seeds and videos. A curve rising to the right means carrying masklets "
+                      "longer helps; falling, that they go wrong while carried")
 
 # %%
 if len(windows):

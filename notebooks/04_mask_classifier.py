@@ -51,9 +51,12 @@ from IPython.display import display
 from vsslib import viz
 from vsslib.data import read_image
 from vsslib.metrics import confusion_matrix
+from vsslib.refine import masklet_votes
+from vsslib.segmenters.train import late_drop
 from vsslib.study import Study
-from vsslib.study.specs import classifier_splits, default_classifier_split
-from vsslib.study.tables import gain_supported, interval_columns, readable, stats_row
+from vsslib.study.specs import CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS
+from vsslib.study.tables import interval_columns, readable
+from vsslib.study.verdicts import classifier_findings
 from vsslib.viz.prose import takeaway
 
 study = Study.open_notebook("04_mask_classifier", params_file, results_dir, epochs=epochs, max_videos=max_videos)
@@ -74,28 +77,8 @@ settings = study.settings
 # %%
 dataset = study.dataset()
 baseline = study.baselines()[-1]
-MASKLETS = {"classical": ("classical", {}), "sam2-mini": ("sam2-mini", {}), "oracle (exact)": ("oracle", {"strength": 0.0}),
-            "oracle (s = 0.5)": ("oracle", {"strength": 0.5})}
-rows, runs = [], {}
 with study.step("every masklet kind x method x features x seed"):  # one progress bar for all the runs
-    for label, (source, overrides) in MASKLETS.items():
-        if source not in settings.masklets.sources:
-            continue
-        approach1 = study.refine_seeds(baseline, source, **overrides)
-        rows.append(stats_row(approach1, "baseline", masklets=label, method="baseline", features="-",
-                              variant="baseline", classifier_videos="-"))
-        rows.append(stats_row(approach1, "refined", against="baseline", masklets=label, method="approach 1",
-                              features="-", variant="refined", classifier_videos="-"))
-        for features in settings.classifier.features:
-            for split in classifier_splits(features):  # network features: held-out test videos, then equal labels
-                seeds = [study.classify(features, source, baseline=baseline, train_seed=seed, classifier_split=split,
-                                        **overrides) for seed in study.seeds(baseline)]
-                if split == default_classifier_split(features):
-                    runs[(label, features)] = seeds
-                for variant in ("none", "fallback", "fused"):
-                    rows.append(stats_row(seeds, variant, against="baseline", masklets=label, method="approach 2",
-                                          features=features, variant=variant, classifier_videos=split))
-table = pd.DataFrame(rows)
+    table, runs = study.classifier_table(baseline)  # rows: baseline, approach 1, then every approach-2 row of a kind
 study.save_table(table, "mask_classifier", caption=f"Baseline ({baseline}), approach 1 and approach 2 by masklets, "
                f"features and variant | {study.data_name}: mean over training seeds, sd, 95 % video intervals, gains "
                "over the baseline", machine_dependent_columns=("fps",))
@@ -103,17 +86,18 @@ display(readable(table[["masklets", "method", "features", "variant", *interval_c
                         "n_seeds"]]))
 
 # %%
+findings = {f.key: f for f in classifier_findings(table)}
+highest = {key.split("/")[1]: f for key, f in findings.items() if key.endswith("/highest")}  # one per masklet kind
 lines = []
-for label, group in table[table["method"] == "approach 2"].groupby("masklets", sort=False):
-    best = group.loc[group["mIoU"].idxmax()]
+for label, finding in highest.items():
     refiner = table[(table["masklets"] == label) & (table["method"] == "approach 1")].iloc[0]
-    lines.append(f"- {label} masklets: the best approach-2 result is `{best.variant}` on `{best.features}` (classifier "
-                 f"trained on the {best.classifier_videos} videos), mIoU "
-                 f"{best.mIoU:.1f} [{best.mIoU_ci_low:.1f}, {best.mIoU_ci_high:.1f}], gain over the baseline "
-                 f"{best.gain_mIoU:+.1f} [{best.gain_mIoU_ci_low:+.1f}, {best.gain_mIoU_ci_high:+.1f}] "
-                 f"({gain_supported(best)}); approach 1 on the same masklets: {refiner.mIoU:.1f}.")
-takeaway("\n".join(lines) + "\n\nWhether classifying masklets beats the baseline depends on the masklets: the "
-         "verdict for one kind of masklet does not carry over to another. The exact-masklet rows classify the val "
+    lines.append(f"- {finding.text}; approach 1 on the same masklets: mIoU {refiner.mIoU:.1f}.")
+signs = {label: findings[f"classifier/{label}/{f.verdict}"].verdict for label, f in highest.items()}  # their gains
+lines.append("\nThe highest row of each kind is picked on these val rows, so its interval does not cover that choice; "
+             "`make confirm` computes the picked rows once more on untouched videos (README, \"Confirmation\"). "
+             + ("The highest rows' verdicts differ between kinds of masklets (" + ", ".join(f"{k}: {v}" for k, v in signs.items())
+                + "): a verdict for one kind does not carry over to another. " if len(set(signs.values())) > 1 else ""))
+takeaway("\n".join(lines) + "The exact-masklet rows classify the val "
          "videos' ground-truth objects: an upper bound, not a method comparison. "
          + ("`none` and `fallback` are equal in every row: the masklets cover every pixel, so no pixel is left for "
             "the network's class to fill."
@@ -126,14 +110,15 @@ takeaway("\n".join(lines) + "\n\nWhether classifying masklets beats the baseline
 # ground truth. A masklet painted in the wrong colour is a whole object misclassified at once.
 
 # %%
-first_kind = next(label for label, (src, _) in MASKLETS.items() if src in settings.masklets.sources)
-source, overrides = MASKLETS[first_kind]
+first_kind = table["masklets"].iloc[0]  # the first kind the settings name
+source, overrides = CLASSIFIER_MASKLETS[first_kind]
 name = study.videos()[0]
 run = study.video_run(baseline, source, name, **overrides)
 t = run.frames.shape[0] // 2
 features = settings.classifier.features[0]
-written = study.classify(features, source, baseline=baseline, train_seed=study.seeds(baseline)[0],
-                         write_predictions=True, **overrides)  # the first seed's run, its label maps on disk
+with study.step("the first seed's run, its label maps written"):
+    written = study.classify(features, source, baseline=baseline, train_seed=study.seeds(baseline)[0],
+                             write_predictions=True, **overrides)  # the first seed's run, its label maps on disk
 painted = read_image(f"{written.out}/pred-none/{name}/{run.frame_ids[t]}.png")
 ids, first = np.unique(run.masklets[t].ravel(), return_index=True)
 keep = ids >= 0
@@ -146,6 +131,15 @@ study.save_figure(fig, "mask_classifier_pooled_masks", caption=f"{name} frame {t
                 "on the grey frame, each masklet painted in the class the MLP gave it, and the ground truth; pale "
                 "orange: no masklet. A masklet in the wrong colour is a whole object misclassified at once")
 
+# %%
+truth = masklet_votes(run.gt[t][None], run.masklets[t][None], dataset.num_classes)  # each masklet's majority class
+given = dict(zip(ids.tolist(), classes.tolist()))
+right = [int(i) for i, c in zip(truth.ids, truth.winners) if c >= 0 and given.get(int(i)) == c]
+wrong_pixels = np.isin(run.masklets[t], [int(i) for i in truth.ids if int(i) not in right]).mean()
+takeaway(f"On this frame the MLP gave {len(right)} of {len(truth.ids)} masklets the class most of their "
+         f"ground-truth pixels have; the others cover {100 * wrong_pixels:.0f} % of the frame. One frame of one "
+         "video, first training seed: the comparison table above scores every frame.")
+
 # %% [markdown]
 # ## The classifier's training loss
 # A loss that flattens high means the pooled vectors of different classes overlap: no MLP can separate them.
@@ -154,7 +148,19 @@ study.save_figure(fig, "mask_classifier_pooled_masks", caption=f"{name} frame {t
 fig = viz.training.plot_loss_curves({f: seeds[0].classifier_loss for (kind, f), seeds in runs.items()
                                      if kind == first_kind},
                                     f"MLP training loss | {source} masklets | {study.dataset('train').name}, train")
-study.save_figure(fig, "mask_classifier_loss", caption="Training loss of the masklet classifier per feature source")
+losses = {f: seeds[0].classifier_loss for (kind, f), seeds in runs.items() if kind == first_kind}
+study.save_figure(fig, "mask_classifier_loss", caption=f"Cross-entropy of the masklet classifier (MLP) per epoch (log "
+                  f"scale), one curve per feature source ({', '.join(losses)}), trained on the pooled vectors of "
+                  f"{first_kind} masklets ({baseline}, first training seed): a curve that flattens high means the "
+                  "classes' pooled vectors overlap")
+
+# %%
+LAST = 3  # epochs whose share of the whole fall the takeaway reports (fewer when the MLP trained fewer)
+takeaway("; ".join(f"`{f}`: {loss[0]:.2f} -> {loss[-1]:.2f} over {len(loss)} epochs, "
+                   f"{100 * late_drop(loss, min(LAST, len(loss) - 1)):.0f} % of that fall in the last "
+                   f"{min(LAST, len(loss) - 1)}" for f, loss in losses.items())
+         + ". The lower end point is the better fit of the training masklets; the comparison table says whether "
+         "that carries over to the val videos.")
 
 # %% [markdown]
 # ## Per-class IoU
@@ -162,13 +168,14 @@ study.save_figure(fig, "mask_classifier_loss", caption="Training loss of the mas
 # source, class by class.
 
 # %%
-approach1 = study.refine(baseline, source, **overrides)
+with study.step("approach 1 on the same masklets"):
+    approach1 = study.refine(baseline, source, **overrides)
 methods = {"baseline": approach1["baseline"], "approach 1 (refiner)": approach1["refined"]}
 for (kind, features), seeds in runs.items():
     if kind != first_kind:
         continue
     result = seeds[0]
-    variant = max(("none", "fallback", "fused"), key=lambda v: result[v].miou)
+    variant = max(CLASSIFIER_VARIANTS, key=lambda v: result[v].miou)
     methods[f"approach 2, {variant} ({features})"] = result[variant]
 long = [{"class": c, "method": method, "iou": 100 * v} for method, scores in methods.items()  # percent
         for c, v in zip(dataset.class_names, scores.iou)]
@@ -202,7 +209,10 @@ for video_name in study.videos():
     pred = np.stack([read_image(f"{run_folder}/pred-none/{video_name}/{f}.png") for f in video.frame_ids])
     counts += confusion_matrix(video.labels, pred, dataset.num_classes)
 fig = viz.classify.plot_confusion(counts, dataset.class_names, f"Approach 2 confusions | {features} features, {source} masklets")
-study.save_figure(fig, "mask_classifier_confusion", caption="Row-normalised confusion matrix of approach 2 (none variant)")
+study.save_figure(fig, "mask_classifier_confusion", caption=f"Where each ground-truth class's pixels went (rows sum to "
+                  f"100 %), approach 2's `none` variant on {features} features with {first_kind} masklets ({baseline}, "
+                  f"first training seed, all {len(study.videos())} val videos of {study.data_name}); the last column: "
+                  "pixels outside every masklet. Off the diagonal: pixels given another class")
 
 # %%
 share = counts[:, : dataset.num_classes] / np.maximum(counts.sum(axis=1, keepdims=True), 1)

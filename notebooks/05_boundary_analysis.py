@@ -79,12 +79,16 @@ ratios = [0.005, 0.01, 0.02, 0.03, 0.05]
 widths = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 bins = [50, 200, 800, 3200]
 
-counts = collect_boundary_counts(lambda seed, source, video: study.video_run(baseline, source, video, train_seed=seed),
-                                 seeds, videos, sources, dataset.num_classes, ratios=ratios, widths=widths, bins=bins)
+with study.counting("counting every training seed x masklet source x video",
+                    len(seeds) * len(sources) * len(videos)) as tick:
+    counts = collect_boundary_counts(
+        lambda seed, source, video: tick(study.video_run(baseline, source, video, train_seed=seed)),
+        seeds, videos, sources, dataset.num_classes, ratios=ratios, widths=widths, bins=bins)
 frame_shape = counts.frame_shape
 
 
 print(f"{len(videos)} videos x {len(seeds)} training seeds of {baseline}; maps: {', '.join(methods)}")
+scope = f"{baseline}, mean over {len(seeds)} training seeds on {len(videos)} val videos of {study.data_name}"  # captions
 
 # %% [markdown]
 # ## mBIoU as the band widens
@@ -99,8 +103,10 @@ study.save_table(curve, "boundary_biou_by_dilation", caption="mBIoU (%) against 
 fig = viz.boundary.plot_biou_by_dilation(curve, title=f"mBIoU vs band width | {baseline} | {study.data_name}",
                                          frame_shape=frame_shape,
                                          default_ratio=settings.metrics.dilation_ratio)
-study.save_figure(fig, "boundary_biou_by_dilation", caption="mBIoU against the dilation ratio, baseline and refined, "
-                "with 95 % intervals over seeds and videos (bands)")
+study.save_figure(fig, "boundary_biou_by_dilation", caption=f"mBIoU (%) of the baseline and of each refined map as "
+                  f"the Boundary IoU band widens (dilation ratio of the frame diagonal, its width in pixels on the top "
+                  f"axis; {scope}); bands: 95 % intervals over seeds and videos. A gain that comes from boundaries "
+                  "is widest at the left, the narrowest band")
 display(readable(curve[["method", "ratio", *interval_columns("mBIoU", "gain_mBIoU")]]))
 
 
@@ -146,8 +152,9 @@ trimap = ratio_rows(counts.trimap, "accuracy", {"width": widths, "pixels": band_
 study.save_table(trimap, "boundary_trimap", caption="Pixel accuracy (%) within w px of a ground-truth boundary: mean "
                "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_trimap(trimap, title=f"Trimap accuracy | {baseline} | {study.data_name}")
-study.save_figure(fig, "boundary_trimap", caption="Trimap curves: accuracy near boundaries as the band widens, with "
-                "95 % intervals over seeds and videos (bands)")
+study.save_figure(fig, "boundary_trimap", caption=f"Pixel accuracy (%) within w px of a ground-truth boundary, for "
+                  f"the baseline and each refined map, as w grows ({scope}); bands: 95 % intervals over seeds and "
+                  "videos. The gap between two curves at small w is the difference right at the boundaries")
 
 # %%
 takeaway("Accuracy change against the baseline in the narrowest and the widest band, by width in px (points, "
@@ -178,8 +185,10 @@ per_class = per_class_summary([video_counts(r, "baseline") for r in seed_runs],
 study.save_table(per_class, f"boundary_per_class_{first}", caption=f"IoU and BIoU (%) per class, baseline vs refined "
                f"({first} masklets): mean over training seeds, sd over seeds, 95 % intervals over seeds and videos")
 fig = viz.boundary.plot_per_class_gain(per_class, title=f"Per-class gain | {baseline} + {first} masklets | {study.data_name}")
-study.save_figure(fig, f"boundary_per_class_gain_{first}", caption="IoU and Boundary IoU gain per class with 95 % "
-                "intervals over seeds and videos; grey where the interval holds zero")
+study.save_figure(fig, f"boundary_per_class_gain_{first}", caption=f"Gain (points) of IoU and of Boundary IoU per "
+                  f"class, refined with {first} masklets minus the baseline ({scope}); whiskers: 95 % intervals over "
+                  "seeds and videos, grey where the interval holds zero. A class the baseline never predicts cannot "
+                  "gain: the vote only picks classes the network predicts")
 
 # %%
 takeaway(bullets(per_class_findings(per_class, source=first)).removeprefix("- ")
@@ -187,8 +196,8 @@ takeaway(bullets(per_class_findings(per_class, source=first)).removeprefix("- ")
 
 # %% [markdown]
 # ## Gain against object size
-# Mean pixel accuracy on ground-truth objects binned by their area in a frame. Small objects are the ones a
-# masklet generator misses or merges into a neighbour.
+# Mean pixel accuracy on ground-truth objects binned by their area in a frame. A masklet generator may miss a
+# small object or merge it into a neighbour; the bins show whether the refined maps lose more on small objects.
 
 # %%
 binned = size_bins(bins)
@@ -198,8 +207,10 @@ sizes = ratio_rows(counts.size, "accuracy", {**{c: binned[c].tolist() for c in b
 study.save_table(sizes, "boundary_gain_by_object_size", caption="Pixel accuracy (%) on objects per size bin: mean over "
                "training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_size_gain(sizes, title=f"Accuracy by object size | {baseline} | {study.data_name}")
-study.save_figure(fig, "boundary_gain_by_object_size", caption="Accuracy on objects binned by area, baseline and "
-                "refined, with 95 % intervals over seeds and videos; gains over the baseline above the bars")
+study.save_figure(fig, "boundary_gain_by_object_size", caption=f"Pixel accuracy (%) on ground-truth objects binned by "
+                  f"their area in a frame, for the baseline and each refined map ({scope}); whiskers: 95 % intervals "
+                  "over seeds and videos, the gain over the baseline written above each bar. Read across bins: does "
+                  "the refiner help or hurt small objects more than large ones?")
 display(readable(sizes[["method", "size_bin", "n_objects", *interval_columns("accuracy", "gain_accuracy")]]))
 
 # %%
@@ -209,7 +220,7 @@ takeaway("Accuracy on objects against the baseline, by object area, [95 % interv
 # %% [markdown]
 # ## Consistency over time
 # VC8 of every 8-frame window of every video: the share of pixels whose class stays fixed in the ground truth
-# and whose prediction stays fixed too. Green where the refiner makes the prediction steadier, orange where
+# and whose prediction stays fixed too. Teal where the refiner makes the prediction steadier, orange where
 # it makes it flicker. The figure shows the first masklet source (mean over training seeds, dashed: ± sd over
 # seeds); the summary table pools every window of every video, with intervals over seeds and videos.
 # Beside VC8 it gives VCc8, VC8 that also asks for the right class: VSPW's VC8 counts a label held steady on a

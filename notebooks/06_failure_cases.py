@@ -34,7 +34,7 @@
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
 # baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
-# **First run:** about 2 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 2.5 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached runs.
 
 # %% [markdown]
@@ -82,20 +82,17 @@ dataset = study.dataset()
 baseline = study.baselines()[-1]
 seeds = study.seeds(baseline)
 scopes = ("frame", "masklet")
-reports = {}  # (source, drift scope) -> per seed, the reports of every video
-for source in settings.masklets.sources:
+reports = {(source, scope): [[] for _ in seeds] for source in settings.masklets.sources for scope in scopes}
+jobs = [(source, k, seed, video_name) for source in settings.masklets.sources for k, seed in enumerate(seeds)
+        for video_name in study.videos()]  # (source, drift scope) -> per seed, the reports of every video
+for source, k, seed, video_name in study.track(jobs, "diagnosing every masklet source x training seed x video"):
+    run = study.video_run(baseline, source, video_name, train_seed=seed)
     for scope in scopes:
-        reports[(source, scope)] = [[] for _ in seeds]
-    for k, seed in enumerate(seeds):
-        for video_name in study.videos():
-            run = study.video_run(baseline, source, video_name, train_seed=seed)
-            instances = run.objects
-            for scope in scopes:
-                reports[(source, scope)][k].append(
-                    diagnose(run.gt, instances, run.baseline, run.refined, run.masklets, dataset.num_classes,
-                             settings.masklets.window, video=video_name,
-                             settings=FailureSettings(vote=settings.refiner.vote, drift_scope=scope)))
-    del run, instances
+        reports[(source, scope)][k].append(
+            diagnose(run.gt, run.objects, run.baseline, run.refined, run.masklets, dataset.num_classes,
+                     settings.masklets.window, video=video_name,
+                     settings=FailureSettings(vote=settings.refiner.vote, drift_scope=scope)))
+del run
 causes = pd.concat([summarize_failures(per_seed).assign(masklets=source)
                     for (source, _), per_seed in reports.items()], ignore_index=True)
 study.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}): "
@@ -105,8 +102,11 @@ study.save_table(causes, "failure_causes", caption=f"Failure causes of the refin
 for source in settings.masklets.sources:
     summary = causes[(causes["masklets"] == source) & (causes["drift_scope"] == "frame")]
     fig = viz.failures.plot_failure_causes(summary, title=f"Failure causes | {baseline} + {source} masklets | {study.data_name}")
-    study.save_figure(fig, f"failure_causes_{source}", caption=f"Damaged pixels and mIoU cost per cause ({source} "
-                    "masklets), with 95 % intervals over seeds and videos")
+    study.save_figure(fig, f"failure_causes_{source}", caption=f"Each failure cause's share of the pixels the refiner "
+                      f"damaged and the mIoU points it costs, {source} masklets, drift charged per frame ({baseline}, "
+                      f"mean over {len(seeds)} training seeds on {len(study.videos())} val videos of {study.data_name}); "
+                      "whiskers: 95 % intervals over seeds and videos. A cause leads only where its interval of the "
+                      "share over the next cause lies above zero (table)")
 display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause",
                                                            *interval_columns("pixel_share", "share_over_next",
                                                                              "miou_cost")]], digits=2))
@@ -171,6 +171,11 @@ for source in settings.masklets.sources:
                         "written beside it: frame, ground truth, baseline, the masklets with the blamed one outlined "
                         "in orange, and the refined map with the damage it caused bright and outlined in black (the "
                         "rest faded)")
+        takeaway(f"{source} masklets, the worst example of each cause (first training seed): "
+                 + "; ".join(f"{r['cause']} damaged {int(r['pixels'])} pixels ({r['video']} frame {int(r['frame'])})"
+                             for r in rows)
+                 + ". Single frames picked for being the worst: they show what each cause looks like, not how often "
+                 "it happens (the table above).")
 
 # %% [markdown]
 # ## What we learned

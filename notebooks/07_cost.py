@@ -22,7 +22,7 @@
 # on the weights, but the number of masks kept does, so propagation is timed with a fixed number of seeded
 # masks. Every number here is machine-dependent (`make verify` lists it and does not compare it).
 #
-# **First run:** about 3 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 2.5 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"); the SAM2 timings dominate.
 
 # %% [markdown]
@@ -79,7 +79,10 @@ study.save_table(stage_times[["baseline", "masklets", "stage", "seconds_per_fram
                caption="Seconds per frame of each stage (this machine)", machine_dependent_columns=("seconds_per_frame",))
 view = stage_times.assign(stage=stage_times["stage"] + " (" + stage_times["baseline"] + ", " + stage_times["masklets"] + ")")
 fig = viz.cost.plot_stage_times(view, title=f"Seconds per frame of each stage | {study.data_name} | CPU")
-study.save_figure(fig, "cost_stage_times", caption="Seconds per frame of every stage", machine_dependent=True)
+study.save_figure(fig, "cost_stage_times", caption=f"Seconds per frame of every stage of the pipeline (one bar per stage, "
+                  f"baseline network and masklet source), timed on {video.name} ({video.num_frames} frames, "
+                  f"{study.data_name}) on this machine's CPU: median of 3 runs after a warm-up (SAM2 sources: one "
+                  "run). The longest bar is the pipeline's bottleneck", machine_dependent=True)
 
 # %% [markdown]
 # The SAM2 sources' own counters over everything they ran above: seconds per key frame of the automatic
@@ -96,11 +99,14 @@ if sam2_sources:
     display(rates)
 
 # %%
-slowest = stage_times.loc[stage_times["seconds_per_frame"].idxmax()]
-fastest = stage_times.loc[stage_times["seconds_per_frame"].idxmin()]
-takeaway(f"The slowest stage is `{slowest['stage']}` ({slowest['masklets']} masklets, {1e3 * slowest['seconds_per_frame']:.1f} "
-         f"ms a frame), the fastest `{fastest['stage']}` ({1e3 * fastest['seconds_per_frame']:.2f} ms). The vote itself "
-         "is one bincount and never the bottleneck; masklet generation is.")
+slowest = stage_times.loc[stage_times.groupby(["baseline", "masklets"], sort=False)["seconds_per_frame"].idxmax()]
+vote_share = (stage_times[stage_times["stage"] == "refinement"].set_index(["baseline", "masklets"])["seconds_per_frame"]
+              / stage_times.groupby(["baseline", "masklets"])["seconds_per_frame"].sum())
+takeaway("The slowest stage of each pipeline: " + "; ".join(
+    f"{r['baseline']} + {r['masklets']}: `{r['stage']}` ({1e3 * r['seconds_per_frame']:.1f} ms a frame)"
+    for _, r in slowest.iterrows())
+         + f". The vote (`refinement`) takes {100 * vote_share.min():.1f} to {100 * vote_share.max():.1f} % of a "
+         "pipeline's time" + (": it is never the bottleneck." if (slowest["stage"] != "refinement").all() else "."))
 
 # %% [markdown]
 # ## SAM2: the point grid and the window
@@ -117,7 +123,13 @@ study.save_table(cost.generator, "cost_sam2_generator", caption="SAM2 automatic 
 study.save_table(cost.propagation, "cost_sam2_propagation", caption="SAM2 propagation seconds by window length",
                machine_dependent_columns=("seconds", "seconds_per_frame"))
 fig = viz.cost.plot_sam2_cost(cost, title=f"SAM2 {sam2_config(settings)} cost | {sam2.device} | {'checkpoint' if checkpoint else 'random weights'}")
-study.save_figure(fig, "cost_sam2_grid_and_window", caption="SAM2 seconds by point grid and by window length", machine_dependent=True)
+study.save_figure(fig, "cost_sam2_grid_and_window", caption=f"SAM2 ({sam2_config(settings)}, "
+                  f"{'checkpoint' if checkpoint else 'random weights'}, {sam2.device}) at {settings.data.height} x "
+                  f"{settings.data.width}, 4 seeded masks: at the top the automatic generator's seconds on one key "
+                  "frame by point grid and the cost per video frame by grid and window, at the bottom propagation's "
+                  "seconds per frame of a window (the frames measured and those extended at the measured rate "
+                  "marked)",
+                  machine_dependent=True)
 
 # %%
 generator = cost.generator.sort_values("points_per_side")
@@ -143,7 +155,10 @@ memory = sam2_memory_by_length([1, 2, 4], (settings.data.height, settings.data.w
 study.save_table(memory, "cost_sam2_memory", caption="Peak memory (MiB) of one SAM2 predictor state by its number of frames",
                machine_dependent_columns=("peak_mib", "start_mib", "increase_mib"))
 fig = viz.cost.plot_memory_by_length(memory, title=f"SAM2 {sam2_config(settings)} memory by state length | {sam2.device}")
-study.save_figure(fig, "cost_sam2_memory", caption="Peak memory of SAM2 propagation by frames in the state", machine_dependent=True)
+study.save_figure(fig, "cost_sam2_memory", caption=f"Peak memory (MiB) of one SAM2 predictor state ("
+                  f"{sam2_config(settings)}, {sam2.device}, {settings.data.height} x {settings.data.width}, 1 object) "
+                  "by the frames it holds (VmHWM on a CPU, explained above): a video's peak is that of its longest "
+                  "window", machine_dependent=True)
 
 # %%
 memory = memory.sort_values("frames")

@@ -356,3 +356,25 @@ def test_video_run_objects_fall_back_to_components_of_the_ground_truth() -> None
     assert objects[gt == 0][0] != objects[gt == 1][0]
     given = np.arange(12, dtype=np.int32).reshape(2, 2, 3)
     assert VideoRun(**{**run.__dict__, "instances": given}).objects is given
+
+
+def test_errors_near_boundaries_against_a_hand_count() -> None:
+    from vsslib.analysis.boundary import errors_near_boundaries
+
+    gt = np.zeros((4, 8), np.uint8)
+    gt[:, 4:] = 1  # one vertical boundary between columns 3 and 4: columns 3, 4 lie within 1 px of it
+    pred = gt.copy()
+    pred[0, 3] = 1  # wrong, near the boundary
+    pred[0, 0] = 1  # wrong, far from it
+    pred[1, 4] = 0  # wrong, near
+    gt[3, 7] = 255  # not scored, near nothing (column 7; its neighbour column 6 holds another value: near)
+    errors, pixels = errors_near_boundaries(gt, pred, 1)
+    # near (distance <= 1 from a pixel of another value, 255 included): columns 3 and 4 of every row, and in row
+    # 2-3 the pixels around (3, 7): (2, 6), (2, 7), (3, 6); scored pixels: 31, of which near: 8 + 3 = 11
+    assert errors == pytest.approx(2 / 3)
+    assert pixels == pytest.approx(11 / 31)
+    clip = np.stack([gt, gt])
+    assert errors_near_boundaries(clip, np.stack([pred, gt]), 1) == pytest.approx((2 / 3, 11 / 31))
+    assert np.isnan(errors_near_boundaries(gt, gt, 1)[0])
+    with pytest.raises(ParameterError, match=r"gt \(4, 8\) and pred \(4, 7\)"):
+        errors_near_boundaries(gt, pred[:, :7], 1)

@@ -13,7 +13,9 @@ from conftest import blocky_benchmark
 
 from vsslib.base.errors import DataError
 from vsslib.study import Study
-from vsslib.study.confirm import CONFIRM_MARKERS, confirm, confirmation_block, confirmation_findings, main
+from vsslib.study.confirm import (CONFIRM_MARKERS, classifier_confirmation_findings, confirm, confirmation_block,
+                                  confirmation_findings, main, picked_rows)
+from vsslib.study.specs import ClassifierRow
 from vsslib.study.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +48,49 @@ def test_each_verdict_is_compared_with_its_counterpart_by_hand() -> None:
         confirmation_findings(dev, new.iloc[:1])
 
 
+def _approach2(masklets: str, features: str, split: str, variant: str, miou: float,
+               gains: dict[str, tuple[float, float, float]]) -> dict:
+    row = {"masklets": masklets, "method": "approach 2", "features": features, "variant": variant,
+           "classifier_videos": split, "mIoU": miou}
+    for metric, (mean, low, high) in gains.items():
+        row.update({f"gain_{metric}": mean, f"gain_{metric}_ci_low": low, f"gain_{metric}_ci_high": high})
+    return row
+
+
+def test_the_picked_approach2_rows_are_the_highest_of_each_kind_and_compared_by_hand() -> None:
+    flat = {"mIoU": (0.5, -1.0, 2.0), "mBIoU": (0.5, -1.0, 2.0)}
+    dev = pd.DataFrame([
+        {"masklets": "classical", "method": "baseline", "features": "-", "variant": "baseline",
+         "classifier_videos": "-", "mIoU": 99.0},  # not an approach-2 row: never picked, whatever its value
+        _approach2("classical", "appearance", "train", "none", 40.0, flat),
+        _approach2("classical", "appearance", "train", "fused", 45.7, {"mIoU": (-4.2, -6.5, -1.9),
+                                                                        "mBIoU": (-3.0, -5.0, -1.0)}),
+        _approach2("classical", "segmenter:net", "test", "fused", 44.0, flat),
+        _approach2("oracle (exact)", "segmenter:net", "test", "none", 70.0, flat),
+        _approach2("oracle (exact)", "segmenter:net", "train", "none", 80.8, {"mIoU": (30.9, 26.5, 36.9),
+                                                                               "mBIoU": (20.0, 15.0, 25.0)})])
+    assert picked_rows(dev) == [ClassifierRow("classical", "appearance", "train", "fused"),
+                                ClassifierRow("oracle (exact)", "segmenter:net", "train", "none")]
+    new = pd.DataFrame([
+        {"masklets": "classical", "method": "baseline", "features": "-", "variant": "baseline",
+         "classifier_videos": "-"},
+        _approach2("classical", "appearance", "train", "fused", 46.0, {"mIoU": (-1.0, -2.5, 0.4),
+                                                                        "mBIoU": (-2.0, -3.0, -1.0)}),
+        _approach2("oracle (exact)", "segmenter:net", "train", "none", 81.0, {"mIoU": (29.0, 25.0, 33.0),
+                                                                               "mBIoU": (19.0, 14.0, 24.0)})])
+    findings = {f.key: f for f in classifier_confirmation_findings(dev, new)}
+    assert {k: f.verdict for k, f in findings.items()} == {
+        "confirm/approach2/classical/mIoU": "loss -> unclear", "confirm/approach2/classical/mBIoU": "held",
+        "confirm/approach2/oracle (exact)/mIoU": "held", "confirm/approach2/oracle (exact)/mBIoU": "held"}
+    assert findings["confirm/approach2/classical/mIoU"].text == (
+        "approach 2 on classical masklets (`fused` on appearance features, classifier trained on the train videos), "
+        "mIoU gain: -4.2 [-6.5, -1.9] (loss) on the development videos, where it was picked, -1.0 [-2.5, +0.4] "
+        "(unclear) on the untouched ones")
+    with pytest.raises(DataError, match=r"lacks the picked rows \[\('oracle \(exact\)', 'segmenter:net', 'train', "
+                                        r"'none'\)\]"):
+        classifier_confirmation_findings(dev, new.iloc[:2])
+
+
 @pytest.fixture(scope="module")
 def confirmed(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("confirm")
@@ -53,24 +98,28 @@ def confirmed(tmp_path_factory: pytest.TempPathFactory):
     settings = {"data": {"dataset": "vspw", "root": str(root)},
                 "baselines": {"networks": [], "predictions": [str(preds)], "train_seeds": [0]},
                 "masklets": {"sources": ["classical", "oracle"], "window": 5},
+                "classifier": {"features": ["appearance"], "epochs": 3},
                 "run": {"cache_dir": str(base / "cache"), "results_dir": str(base / "confirm")}}
     params = base / "confirm.yaml"
     params.write_text(yaml.safe_dump(settings))
     development = base / "dev"
     dev_settings = {**settings, "run": {**settings["run"], "results_dir": str(development)}}
     (base / "dev.yaml").write_text(yaml.safe_dump(dev_settings))
-    dev_table, _ = Study(load_settings(base / "dev.yaml"), progress=False).refiner_table()  # both votes, as 03
+    dev_study = Study(load_settings(base / "dev.yaml"), progress=False)
+    dev_table, _ = dev_study.refiner_table()  # both votes, as 03
     (development / "tables").mkdir(parents=True)
     dev_table.to_csv(development / "tables" / "refiner.csv", index=False)
+    classifier_table, _ = dev_study.classifier_table()  # as 04
+    classifier_table.to_csv(development / "tables" / "mask_classifier.csv", index=False)
     readme = base / "README.md"
     readme.write_text(f"intro\n{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\nrest\n")
     code = main(["--params", str(params), "--development", str(development), "--readme", str(readme),
                  "--no-progress"])
-    return base, code, dev_table, readme
+    return base, code, dev_table, readme, classifier_table
 
 
 def test_the_command_writes_the_table_and_the_readme_block(confirmed) -> None:
-    base, code, dev_table, readme = confirmed
+    base, code, dev_table, readme, _ = confirmed
     assert code == 0
     table = pd.read_csv(base / "confirm" / "tables" / "refiner.csv")
     refined = dev_table[(dev_table["method"] == "refined") & (dev_table["vote"] == "masklet")]  # the settings' vote
@@ -79,15 +128,49 @@ def test_the_command_writes_the_table_and_the_readme_block(confirmed) -> None:
         np.testing.assert_allclose(table.loc[table["method"] == "refined", column], refined[column], atol=1e-4)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
-    assert "**4 of 4 verdicts held.**" in text and "1 training seeds x 2 val videos" in text
+    assert "**10 of 10 verdicts held.**" in text and "1 training seeds x 2 val videos" in text
+    assert text.count("approach 2 on ") == 6  # 3 kinds of masklets (classical, oracle exact and at s = 0.5) x 2 metrics
 
 
-def test_the_development_results_folder_is_refused(tmp_path: Path) -> None:
+def test_the_confirmation_computes_exactly_the_picked_approach2_rows(confirmed) -> None:
+    base, _, _, _, development = confirmed
+    table = pd.read_csv(base / "confirm" / "tables" / "mask_classifier.csv")
+    kinds = ["classical", "oracle (exact)", "oracle (s = 0.5)"]
+    assert list(development["masklets"].unique()) == kinds  # 04's table: every kind of the settings' sources
+    assert len(development) == 3 * (2 + 3)  # per kind: baseline, approach 1, 3 variants of the one feature source
+    picks = picked_rows(development)
+    assert [p.masklets for p in picks] == kinds
+    # per kind: its baseline row, then its picked row; on the same data every cell equals the development table's
+    assert list(table["method"]) == ["baseline", "approach 2"] * 3 and list(table["masklets"]) == [k for k in kinds
+                                                                                                  for _ in (0, 1)]
+    for pick, (_, row) in zip(picks, table[table["method"] == "approach 2"].iterrows(), strict=True):
+        assert (row["features"], row["classifier_videos"], row["variant"]) == pick[1:]
+        same = development[(development["masklets"] == pick.masklets) & (development["variant"] == pick.variant)
+                           & (development["method"] == "approach 2")].iloc[0]
+        for column in ("mIoU", "gain_mIoU", "gain_mBIoU_ci_high"):
+            assert row[column] == pytest.approx(same[column], abs=1e-4)
+    baselines = development[development["method"] == "baseline"]
+    np.testing.assert_allclose(table.loc[table["method"] == "baseline", "mIoU"], baselines["mIoU"], atol=1e-4)
+
+
+def test_a_pick_the_study_does_not_run_is_refused(confirmed) -> None:
+    base = confirmed[0]
+    study = Study(load_settings(base / "confirm.yaml"), progress=False)
+    with pytest.raises(Exception, match=r"picks \[.*'sam2-mini'.*\]: not rows of this study's mask_classifier table"):
+        study.classifier_table(picks=[ClassifierRow("sam2-mini", "appearance", "train", "fused")])
+
+
+def test_the_development_results_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     params = tmp_path / "p.yaml"
     params.write_text(yaml.safe_dump({"run": {"results_dir": "results"}}))
     with pytest.raises(DataError, match="results/, the development study's"):
         confirm(params, progress=False)
     assert main(["--params", str(params), "--development", str(tmp_path / "none"), "--readme", ""]) == 2
+    (tmp_path / "dev" / "tables").mkdir(parents=True)
+    (tmp_path / "dev" / "tables" / "refiner.csv").write_text("baseline\n")
+    capsys.readouterr()
+    assert main(["--params", str(params), "--development", str(tmp_path / "dev"), "--readme", ""]) == 2  # no 04 table
+    assert "mask_classifier.csv: the development table is missing" in capsys.readouterr().err
 
 
 def test_make_confirm_runs_this_entry_point_on_the_reserved_benchmark() -> None:

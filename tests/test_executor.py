@@ -115,3 +115,17 @@ def test_runs_inside_a_study_step_show_one_bar_that_counts_them(bench, tmp_path:
     assert first.scores["refined"].miou == second.scores["refined"].miou
     study.refine("x", "classical")  # outside a step, a run has its own bar
     assert "refine (classical): 100%" in capsys.readouterr().err
+
+
+def test_a_loop_of_other_work_gets_one_bar_and_its_items_unchanged(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    settings = load_settings(repo_root() / "params" / "smoke.yaml", {"run.cache_dir": str(tmp_path / "cache")})
+    study = Study(settings)
+    assert list(study.track(["a", "b", "c"], "three things")) == ["a", "b", "c"]
+    with study.counting("counting", 2) as tick:
+        assert [tick(x * 2) for x in (1, 2)] == [2, 4]
+    bars = [line.split("\r")[-1] for line in capsys.readouterr().err.strip().split("\n")]
+    assert bars[0].startswith("three things: 100%") and "3/3" in bars[0]
+    assert bars[1].startswith("counting: 100%") and "2/2" in bars[1]
+    quiet = Study(settings, progress=False)
+    assert list(quiet.track([1, 2], "x")) == [1, 2] and capsys.readouterr().err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,23 @@ def test_sam2_mini_masklets_are_keyed_by_the_bytes_of_their_weights_not_their_pa
 
     assert key(copy) == key(Path(WEIGHTS_PATH))
     assert key(changed) != key(Path(WEIGHTS_PATH))
+
+
+def test_a_conditional_load_reads_the_condition_alone_and_leaves_a_mismatched_entry_unread(tmp_path: Path) -> None:
+    """``only_if`` reads the named arrays first: an entry made from other inputs is rejected without reading the
+    rest. Shown with an entry whose large array is damaged on disk: a full read fails to decompress it (and drops
+    the entry), a rejected one never touches it."""
+    cache = ProductCache(tmp_path, "masklets", {"window": 32})
+    path = cache.save("v", ids=np.arange(4096, dtype=np.int32), fingerprint=np.array("fp-a"))
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("ids.npy")
+    data = bytearray(path.read_bytes())
+    middle = member.header_offset + 30 + len(member.filename) + member.compress_size // 2  # inside its data
+    data[middle] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert cache.load("v", only_if={"fingerprint": "fp-b"}) is None and path.is_file()  # rejected, left unread
+    assert cache.load("v", only_if={"missing": "x"}) is None and path.is_file()
+    assert cache.load("v", only_if={"fingerprint": "fp-a"}) is None and not path.is_file()  # read, damaged, dropped
+    cache.save("v", ids=np.arange(3, dtype=np.int32), fingerprint=np.array("fp-a"))
+    found = cache.load("v", only_if={"fingerprint": "fp-a"})
+    assert found is not None and found["ids"].tolist() == [0, 1, 2] and str(found["fingerprint"]) == "fp-a"

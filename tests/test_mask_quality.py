@@ -78,3 +78,16 @@ def test_vote_ceiling_by_hand() -> None:
     assert vote_ceiling(two, both, 2, vote="masklet") == (14 - 5, 14)
     # one vote per frame: frame 1 loses its 2 class-1 pixels, frame 2 its 1 class-0 pixel
     assert vote_ceiling(two, both, 2, vote="frame") == (14 - 3, 14)
+
+
+def test_crossing_interpolates_the_first_level_crossing_along_sorted_x() -> None:
+    from vsslib.masks.quality import crossing
+
+    assert crossing([94, 86, 70], [4, -4, -10]) == pytest.approx(90.0)  # unsorted x: sorted first; 4 -> -4 halfway
+    assert crossing([0.0, 0.5, 1.0], [0.9, 0.7, 0.5], level=0.6) == pytest.approx(0.75)  # a falling curve
+    assert crossing([0.0, 0.5, 1.0], [0.9, 0.7, 0.5], level=0.7) == 0.5  # reached exactly at a point
+    assert crossing([1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]) == 2.0
+    assert crossing([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) is None  # never reaches 0
+    assert crossing([1.0, 2.0, 3.0, 4.0], [1.0, -1.0, 1.0, -1.0]) == pytest.approx(1.5)  # the first of several
+    with pytest.raises(ParameterError, match=r"shapes \(2,\) and \(3,\)"):
+        crossing([1.0, 2.0], [1.0, 2.0, 3.0])

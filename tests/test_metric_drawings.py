@@ -233,6 +233,18 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
                            "gain_accuracy_ci_low": 1.0, "gain_accuracy_ci_high": 5.0}
                           for b in ("< 50", "50-199", ">= 200") for m in ("baseline", "refined (oracle)")])
     iou = pd.DataFrame([{"class": c, "method": m, "iou": 50.0} for c in BENCHMARK for m in ("baseline", "approach 1")])
+    change = {f"change_{m}{c}": v for m in ("mIoU", "mBIoU") for c, v in (("", 0.5), ("_ci_low", -1.0),
+                                                                       ("_ci_high", 2.0))}
+    knobs = pd.DataFrame([{"knob": k, "value": v, "default": v == 8, "masklets_per_frame": 10.0 + v, "coverage": 90.0,
+                           **change} for k in ("points_per_side", "pred_iou_thresh", "stability_score_thresh",
+                                               "window") for v in (4, 8, 16)])
+    cells = {f"{c}{s}": v for c in ("vote_ceiling", "mask_quality", "gain_mIoU")
+             for s, v in (("", 80.0), ("_ci_low", 75.0), ("_ci_high", 85.0))}
+    quality = pd.DataFrame([{"masklets": "oracle", "strength": s, **cells} for s in (0.0, 0.5, 1.0)]
+                           + [{"masklets": g, "strength": np.nan, **cells} for g in ("classical", "sam2-mini")])
+    frequencies = pd.DataFrame({"class": BENCHMARK, "pixel_share": np.linspace(0.3, 0.001, len(BENCHMARK)),
+                                "frames_present": np.linspace(96, 3, len(BENCHMARK)).astype(int),
+                                "videos_present": np.linspace(2, 1, len(BENCHMARK)).astype(int)})
     examples = [{"image": frame, "gt": gt, "baseline": pred, "refined": pred, "masklets": masklets, "video": "v",
                  "frame": 0, "cause": "drift", "masklet": 1, "pixels": 10}] * 3
     figures = {
@@ -246,10 +258,18 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
                                                  palette, "t", class_names=BENCHMARK, gt=gt),
         "sizes": viz.boundary.plot_size_gain(sizes, title="t"),
         "per_class_iou": viz.classify.plot_per_class_iou(iou, "t"),
+        "knobs": viz.intervals.plot_knob_sweep(knobs, title="t"),
+        "quality": viz.intervals.plot_quality_axes(quality, title="t", axes={"vote_ceiling": "vote ceiling",
+                                                                            "mask_quality": "mask quality"},
+                                                   break_even={"vote_ceiling": 90.0, "mask_quality": None}),
+        "closeup": viz.training.plot_boundary_closeup(frame, gt, pred, palette, (8, 8, 40, 60), "t",
+                                                      others={"other": pred}, pred_name="net"),
+        "frequencies": viz.dataset.plot_class_frequencies(frequencies, "t", palette=palette, total_frames=96),
     }
     assert {name: small_texts(fig) for name, fig in figures.items()} == {name: [] for name in figures}
     assert figures["sizes"].axes[0].get_ylim() == (0.0, 100.0)  # an accuracy axis stops at 100 %
     assert figures["per_class_iou"].axes[0].get_xlim() == (0.0, 100.0)  # percent, as every score
+    assert figures["frequencies"].axes[1].get_xlim() == (0.0, 96.0)  # no class is in more frames than the split has
     plt.close("all")
 
 

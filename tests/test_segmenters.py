@@ -317,3 +317,14 @@ def test_boundary_closeup_titles_the_share_of_wrong_pixels() -> None:
         plot_boundary_closeup(frame, gt, pred, palette, (0, 0, 11, 12), "close-up")
     with pytest.raises(ParameterError, match=r"prediction has shape \(10, 11\) but the frame has"):
         plot_boundary_closeup(frame, gt, pred[:, :11], palette, (0, 0, 5, 5), "close-up")
+
+
+def test_late_drop_is_the_share_of_the_fall_made_in_the_last_epochs() -> None:
+    from vsslib.segmenters.train import TrainingHistory
+
+    history = TrainingHistory((2.0, 1.0, 0.6, 0.5, 0.4), (), 0.0)  # falls 1.6 in all; 0.2 in the last two epochs
+    assert history.late_drop(2) == pytest.approx(0.2 / 1.6)
+    assert history.late_drop(4) == pytest.approx(1.0)
+    assert np.isnan(TrainingHistory((1.0, 1.2), (), 0.0).late_drop(1))  # did not fall
+    with pytest.raises(ParameterError, match="epochs=5 must lie in 1..4"):
+        history.late_drop(5)

@@ -174,9 +174,10 @@ def test_readme_says_which_notebooks_have_sam2_mini_rows() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "sam2-mini" in load_settings(ROOT / "params" / "default.yaml").masklets.sources
     assert "`sam2-mini` is a masklet source of the embedded default" in readme
-    classifier = (ROOT / "notebooks" / "04_mask_classifier.py").read_text()
-    masklet_kinds = classifier[classifier.index("MASKLETS = {"):classifier.index("rows, runs = [], {}")]
-    assert '"sam2-mini": ("sam2-mini", {})' in masklet_kinds
+    from vsslib.study.specs import CLASSIFIER_MASKLETS
+
+    assert CLASSIFIER_MASKLETS["sam2-mini"] == ("sam2-mini", {})  # 04's table: study.classifier_table
+    assert "study.classifier_table(baseline)" in (ROOT / "notebooks" / "04_mask_classifier.py").read_text()
     refiner = (ROOT / "notebooks" / "03_refiner.py").read_text()
     assert 'generated = [s for s in settings.masklets.sources if s not in ("oracle", "sam2-mini")]' in refiner
     assert "in approach 2 (04: its masklets on the train and test splits too" in readme

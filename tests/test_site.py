@@ -106,6 +106,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr("vsslib.study.site.headline", lambda folder: FINDINGS.format(results=Path(folder).name))
         index = build_site(results, readme=base / "README.md", out=base / "html")
     assert index == base / "html" / "index.html"
+    assert sorted(p.name for p in base.iterdir()) == ["README.md", "html", "results"], \
+        "the build left something beside the site (MyST-NB's jupyter_execute/, a staging folder)"
     return base
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from vsslib.base.errors import DataError
 from vsslib.study.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
-                                   consistency_findings, largest_change, per_class_findings, refiner_findings,
+                                   consistency_findings, per_class_findings, refiner_findings,
                                    size_findings, study_findings, sweep_findings, verdict, window_findings)
 
 
@@ -172,6 +172,8 @@ def test_per_class_consistency_and_largest_change() -> None:
     assert "mVCc8 is 79.5 [77.0, 81.9], 20.5 points below mVC8" in finding.text  # 99.96 - 79.5 = 20.46
     scores = pd.DataFrame({"mIoU": [50.0, 61.4], "mBIoU": [30.0, 35.0], "mVC8": [90.0, 91.0], "mVC16": [88.0, 89.7]},
                           index=["baseline", "refined (o)"])
+    from vsslib.study.one_video import largest_change
+
     assert largest_change(scores)[0].verdict == "most mIoU; least mVC8"
 
 
@@ -210,3 +212,15 @@ def test_quality_findings_place_each_generator_against_the_interpolated_break_ev
     assert quality_findings(table)[0].verdict == "classical agrees; sam2-mini agrees"
     table.loc[4, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [3.0, 1.0, 5.0]  # a gain below it
     assert quality_findings(table)[0].verdict == "classical disagrees; sam2-mini agrees"
+
+
+def test_one_videos_outcome_counts_the_metrics_a_method_raises() -> None:
+    from vsslib.study.one_video import video_outcome
+
+    scores = pd.DataFrame({"mIoU": [50.0, 52.0, 49.0, 51.0], "mBIoU": [40.0, 41.0, 39.0, 41.0],
+                           "mVC8": [90.0, 91.0, 91.0, 89.0], "mVC16": [85.0, 84.0, 84.0, 84.0]},
+                          index=["baseline", "a", "b", "c"])
+    assert video_outcome(scores, "a").verdict == "success"  # 3 of 4 raised
+    assert video_outcome(scores, "b").verdict == "failure"  # 1 of 4
+    assert video_outcome(scores, "c").verdict == "mixed"  # 2 of 4
+    assert video_outcome(scores, "a").text == "a: success, 3 of 4 metrics raised (mIoU, mBIoU, mVC8, mVC16)"

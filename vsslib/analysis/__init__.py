@@ -10,9 +10,11 @@
 """
 
 from .boundary import (BoundaryCounts, biou_by_dilation, biou_counts_by_dilation, boundary_distance,
-                       collect_boundary_counts, consistency_counts, consistency_over_time, gain_by_object_size,
+                       collect_boundary_counts, errors_near_boundaries,
+                       gain_by_object_size,
                        object_size_counts, per_class_gain, per_class_summary, size_bins, trimap_accuracy,
                        trimap_counts)
+from .consistency import consistency_counts, consistency_over_time
 from .cost import (STAGES, PeakMemory, SAM2Cost, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid,
                    sam2_memory_by_length, sam2_rates, time_stages)
 from .failure_statistics import summarize_failures, summarize_hurt_frames
@@ -24,6 +26,7 @@ __all__ = [
     "biou_by_dilation",
     "biou_counts_by_dilation",
     "boundary_distance",
+    "errors_near_boundaries",
     "trimap_accuracy",
     "trimap_counts",
     "per_class_gain",

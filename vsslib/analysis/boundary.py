@@ -9,11 +9,12 @@
   (see :func:`boundary_distance`).
 - :func:`per_class_gain`: IoU and Boundary IoU per class for both methods and the gain.
 - :func:`gain_by_object_size`: accuracy on each ground-truth object (instance x frame), binned by area.
-- :func:`consistency_over_time`: VSPW's VC_n and correct consistency VCc_n of every window of every video, both methods.
+- :func:`~vsslib.analysis.consistency.consistency_over_time`: VSPW's VC_n and correct consistency VCc_n of every
+  window of every video, both methods.
 
 Every count is accumulated over frames and videos before dividing, like the metrics. Each pooled analysis has a
 per-video companion that returns the counts before pooling (:func:`biou_counts_by_dilation`,
-:func:`trimap_counts`, :func:`object_size_counts`, :func:`consistency_counts`), the input of the seed spread
+:func:`trimap_counts`, :func:`object_size_counts`, :func:`~vsslib.analysis.consistency.consistency_counts`), the input of the seed spread
 and two-level (seeds and videos) bootstrap intervals of :func:`vsslib.statistics.ratio_summary`;
 :func:`collect_boundary_counts` gathers all of them over seeds, videos and masklet sources, and
 :func:`per_class_summary` gives the per-class table. Label maps:
@@ -34,43 +35,19 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import ParameterError
-from ..metrics import biou_from_counts, boundary_counts, video_consistency, video_correct_consistency
+from ..metrics import biou_from_counts, boundary_counts
 from ..statistics import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, VideoCounts, ratio_summary
+from ._maps import LabelVideos
+from ._maps import paired_videos as _paired
+from ._maps import positive_int as _positive_int
+from ._maps import video_list as _videos
+from .consistency import consistency_counts, consistency_over_time
 
-__all__ = ["biou_by_dilation", "biou_counts_by_dilation", "boundary_distance", "trimap_accuracy", "trimap_counts",
+__all__ = ["errors_near_boundaries", "biou_by_dilation", "biou_counts_by_dilation", "boundary_distance", "trimap_accuracy", "trimap_counts",
            "per_class_gain", "per_class_summary", "gain_by_object_size", "object_size_counts", "size_bins",
-           "consistency_over_time", "consistency_counts", "BoundaryCounts", "collect_boundary_counts"]
-
-LabelVideos = np.ndarray | Sequence[np.ndarray]
+           "BoundaryCounts", "collect_boundary_counts"]
 
 _SQUARE = np.ones((3, 3), np.uint8)
-
-
-def _videos(arrays: LabelVideos, what: str) -> list[np.ndarray]:
-    """One (T, H, W) array or a sequence of them -> list of (T, H, W) integer arrays."""
-    items = [arrays] if isinstance(arrays, np.ndarray) else list(arrays)
-    checked = []
-    for k, item in enumerate(items):
-        item = np.asarray(item)
-        if item.ndim != 3 or not np.issubdtype(item.dtype, np.integer):
-            raise ParameterError(f"{what}[{k}]: expected a (T, H, W) integer array, got shape {item.shape} and "
-                                 f"dtype {item.dtype}; pass one video's array or a list of them")
-        checked.append(item)
-    return checked
-
-
-def _paired(named: Mapping[str, LabelVideos]) -> list[tuple[np.ndarray, ...]]:
-    """Zip several per-video lists, checking that counts and shapes agree."""
-    lists = {name: _videos(arrays, name) for name, arrays in named.items()}
-    counts = {name: len(items) for name, items in lists.items()}
-    if len(set(counts.values())) != 1:
-        raise ParameterError(f"expected as many videos in each argument, got {counts}")
-    rows = list(zip(*lists.values(), strict=True))
-    for k, row in enumerate(rows):
-        shapes = {name: item.shape for name, item in zip(lists, row, strict=True)}
-        if len(set(shapes.values())) != 1:
-            raise ParameterError(f"video {k}: shapes differ: {shapes}")
-    return rows
 
 
 # ------------------------------------------------------------------------------------ Boundary IoU
@@ -178,6 +155,33 @@ def boundary_distance(labels: np.ndarray, max_distance: int) -> np.ndarray:
         if not (distance > max_distance).any():
             break
     return distance
+
+
+def errors_near_boundaries(gt: np.ndarray, pred: np.ndarray, width: int, ignore_index: int = 255
+                           ) -> tuple[float, float]:
+    """How much a prediction's errors gather along the ground truth's class boundaries.
+
+    Parameters
+    ----------
+    gt, pred : (H, W) or (T, H, W) uint8 label maps; ``ignore_index`` in ``gt`` is not scored.
+    width : a pixel counts as near a boundary within ``width`` px (Chebyshev, :func:`boundary_distance` of ``gt``).
+
+    Returns
+    -------
+    (errors, pixels): the share of the scored wrong pixels that lie near a boundary, and the share of all scored
+    pixels that do. Errors spread evenly would give ``errors == pixels``; ``errors / pixels`` says how many
+    times denser the errors are near boundaries. ``errors`` is NaN when nothing is wrong.
+    """
+    gt, pred = np.asarray(gt), np.asarray(pred)
+    if gt.shape != pred.shape or gt.ndim not in (2, 3):
+        raise ParameterError(f"errors_near_boundaries: gt {gt.shape} and pred {pred.shape} must be equal (H, W) or "
+                             "(T, H, W) label maps")
+    frames = gt.reshape(-1, *gt.shape[-2:])
+    near = np.stack([boundary_distance(frame, width) <= width for frame in frames]).reshape(gt.shape)
+    scored = gt != ignore_index
+    wrong = scored & (pred != gt)
+    errors = float(near[wrong].mean()) if wrong.any() else float("nan")
+    return errors, float(near[scored].mean()) if scored.any() else float("nan")
 
 
 def trimap_accuracy(gts: LabelVideos, preds: LabelVideos, widths: Sequence[int], ignore_index: int = 255) \
@@ -428,76 +432,6 @@ def _size_bins(bins: Sequence[int]) -> tuple[np.ndarray, list[str], np.ndarray, 
 
 
 # -------------------------------------------------------------------------------------------- time
-def consistency_over_time(gt: LabelVideos, baseline: LabelVideos, refined: LabelVideos, n: int, *,
-                          videos: Sequence[str] | None = None, ignore_index: int = 255) -> pd.DataFrame:
-    """VC_n and correct consistency VCc_n of every window of every video, for the baseline and the refined maps.
-
-    Parameters
-    ----------
-    gt, baseline, refined : (T, H, W) array or a sequence of them (one per video): ground truth, two predictions.
-    n : window length in frames (VSPW: 8, 16).
-    videos : video names (sequence of str); default ``"0"``, ``"1"``, ...
-    ignore_index : ground-truth value with no class (VCc_n counts such a pixel as right).
-
-    Returns
-    -------
-    DataFrame[video, window_start, vc_baseline, vc_refined, vcc_baseline, vcc_refined]
-        One row per window (VSPW's: starts ``0 .. T-n-1``; none for a video of n frames or fewer), scores in
-        0..1 from :func:`vsslib.metrics.video_consistency` (``vc_*``) and ``video_correct_consistency``
-        (``vcc_*``), NaN where no pixel's ground truth is constant.
-    """
-    triples = _paired({"gt": gt, "baseline": baseline, "refined": refined})
-    names = [str(k) for k in range(len(triples))] if videos is None else [str(v) for v in videos]
-    if len(names) != len(triples):
-        raise ParameterError(f"{len(names)} video names for {len(triples)} videos")
-    parts = []
-    for name, (labels, base, ref) in zip(names, triples, strict=True):
-        scores = {f"{kind}_{method}": video_consistency(labels, pred, n) if kind == "vc" else
-                  video_correct_consistency(labels, pred, n, ignore_index=ignore_index)
-                  for kind in ("vc", "vcc") for method, pred in (("baseline", base), ("refined", ref))}
-        parts.append(pd.DataFrame({"video": name, "window_start": np.arange(scores["vc_baseline"].size), **scores}))
-    columns = ["video", "window_start", "vc_baseline", "vc_refined", "vcc_baseline", "vcc_refined"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-def consistency_counts(windows: pd.DataFrame, videos: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per video, the sums behind the mean VC_n of each method and the share of windows refinement steadies.
-
-    Parameters
-    ----------
-    windows : :func:`consistency_over_time` output, DataFrame[video, window_start, vc_baseline, vc_refined].
-    videos : the videos to report, in this order (a video too short for a window has no row in ``windows``
-        and gets zeros); default: those of ``windows`` in order of first appearance.
-
-    Returns
-    -------
-    DataFrame[video, windows, vc_baseline_sum, vc_refined_sum, refined_better, (vcc_baseline_sum, vcc_refined_sum)]
-        One row per video: ``windows`` the windows defined for both methods
-        (a window is defined by the ground truth alone), ``vc_*_sum`` (``vcc_*_sum``, where ``windows`` has
-        VCc_n) the sum of their scores (0..1) and ``refined_better`` how many of them score higher refined than
-        baseline in VC_n. Over any set of videos, mean VC_n is ``sum(vc_*_sum) / sum(windows)`` (mVC_n's
-        pooling) and the share of steadier windows ``sum(refined_better) / sum(windows)``.
-    """
-    missing = [c for c in ("video", "vc_baseline", "vc_refined") if c not in windows.columns]
-    if missing:
-        raise ParameterError(f"consistency_counts: the table lacks column(s) {missing}; pass the output of "
-                             "consistency_over_time")
-    defined = windows[windows["vc_baseline"].notna() & windows["vc_refined"].notna()]
-    videos = list(dict.fromkeys(windows["video"])) if videos is None else [str(v) for v in videos]
-    grouped = defined.assign(better=defined["vc_refined"] > defined["vc_baseline"]).groupby("video", sort=False)
-    counts = pd.DataFrame({"windows": grouped.size(), "vc_baseline_sum": grouped["vc_baseline"].sum(),
-                           "vc_refined_sum": grouped["vc_refined"].sum(), "refined_better": grouped["better"].sum()})
-    counts = counts.assign(**{f"{c}_sum": grouped[c].sum() for c in ("vcc_baseline", "vcc_refined") if c in windows})
-    counts = counts.reindex(videos).fillna(0).astype({"windows": np.int64, "refined_better": np.int64})
-    return counts.rename_axis("video").reset_index()
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(f"{name}={value!r} must be a positive integer (pixels)")
-    return int(value)
-
-
 # ------------------------------------------------------------------------------------ over seeds and videos
 class _VideoMaps(Protocol):
     """What :func:`collect_boundary_counts` reads of one video's run (a :class:`vsslib.study.VideoRun`)."""
@@ -524,7 +458,7 @@ class BoundaryCounts:
     size : :func:`object_size_counts` per size bin, (S, V, K) summed accuracies and objects.
     vc, vcc : summed VC_n (VCc_n) window scores and windows, (S, V, 1) (baseline: from the first source's run).
     steadier : windows where the refined map is steadier than the baseline, and windows, (S, V, 1).
-    windows : VC_n of every window with the first source's masklets (:func:`consistency_over_time`), with a
+    windows : VC_n of every window with the first source's masklets (:func:`~vsslib.analysis.consistency.consistency_over_time`), with a
         ``seed`` column.
     frame_shape : (H, W) of the frames (of the last video).
     """

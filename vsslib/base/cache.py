@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -118,15 +119,21 @@ class ProductCache:
         """Whether a complete product exists for ``video``."""
         return self.path(video).is_file()
 
-    def load(self, video: str) -> dict[str, np.ndarray] | None:
-        """The cached arrays of ``video``, or ``None`` if absent or unreadable (then it is recomputed)."""
+    def load(self, video: str, *, only_if: Mapping[str, str] | None = None) -> dict[str, np.ndarray] | None:
+        """The cached arrays of ``video``, or ``None`` if absent or unreadable (then it is recomputed).
+
+        ``only_if`` maps array names to the text they must hold (e.g. ``{"fingerprint": ...}``): those arrays are
+        read first, alone, and on a mismatch the entry is left unread and ``None`` returned.
+        """
         path = self.path(video)
         if not path.is_file():
             return None
         try:
             with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+                if only_if and any(name not in data.files or str(data[name]) != text for name, text in only_if.items()):
+                    return None
                 return {name: data[name] for name in data.files}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):  # damaged: made again
             path.unlink(missing_ok=True)
             return None
 

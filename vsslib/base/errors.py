@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["VsslibError", "DataError", "ParameterError", "CheckpointError"]
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["VsslibError", "DataError", "ParameterError", "CheckpointError", "require_columns"]
 
 
 class VsslibError(Exception):
@@ -19,3 +22,11 @@ class ParameterError(VsslibError, ValueError):
 
 class CheckpointError(VsslibError, FileNotFoundError):
     """A SAM2 checkpoint is missing or does not match its config."""
+
+
+def require_columns(table: Any, columns: Iterable[str], what: str, *,
+                    error: type[VsslibError] = DataError) -> None:
+    """Raise ``error`` naming the columns ``table`` (a DataFrame) lacks, and those it has, unless it has all."""
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise error(f"{what}: the table lacks the column(s) {missing} (has {list(table.columns)})")

@@ -10,11 +10,13 @@ SAM2 source can be placed side by side (``refiner_mask_quality`` in ``03_refiner
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..base.errors import DataError, ParameterError
 
-__all__ = ["objects_of", "best_ious", "track_ious", "masklet_quality"]
+__all__ = ["objects_of", "best_ious", "track_ious", "masklet_quality", "crossing"]
 
 
 def objects_of(instances: np.ndarray, min_fraction: float) -> np.ndarray:
@@ -99,3 +101,24 @@ def masklet_quality(masklets: np.ndarray, instances: np.ndarray, *, window: int,
     parts = [track_ious(masklets[start:start + window], instances[start:start + window], min_fraction).mean(axis=1)
              for start in range(0, len(masklets), window)]
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def crossing(x: Sequence[float], y: Sequence[float], level: float = 0.0) -> float | None:
+    """The first ``x`` (points sorted by ``x``) at which the piecewise-linear curve ``y(x)`` reaches ``level``.
+
+    How the study reads its corruption sweep both ways: the quality at which the refiner's gain is zero
+    (``x`` a quality axis, ``y`` the gain) and the strength at which the exact masklets' quality equals another
+    source's (``x`` the strengths, ``y`` their quality, ``level`` the source's). None when ``y`` never reaches
+    ``level``.
+    """
+    x_array, y_array = np.asarray(x, float), np.asarray(y, float)
+    if x_array.shape != y_array.shape or x_array.ndim != 1:
+        raise ParameterError(f"x and y must be 1-D of one length, got shapes {x_array.shape} and {y_array.shape}")
+    order = np.argsort(x_array, kind="stable")
+    x_array, d = x_array[order], y_array[order] - level
+    for k in range(len(x_array)):
+        if d[k] == 0:
+            return float(x_array[k])
+        if k + 1 < len(x_array) and (d[k] < 0) != (d[k + 1] < 0) and d[k + 1] != 0:
+            return float(x_array[k] + (x_array[k + 1] - x_array[k]) * (0 - d[k]) / (d[k + 1] - d[k]))
+    return None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..base.errors import DataError, ParameterError
-from ..masks.quality import best_ious, objects_of, track_ious
+from ..masks.quality import best_ious, crossing, objects_of, track_ious
 
 if TYPE_CHECKING:
     from ..data import Video
@@ -65,6 +65,14 @@ def first_frames(video: Video, count: int) -> Video:
     return dataclasses.replace(video, **changes)
 
 
+def _check_window(video: Video, window: int) -> None:
+    """Raise unless ``video`` has instance maps and at least ``window`` frames (a propagation measurement's needs)."""
+    if video.instances is None:
+        raise DataError(f"video {video.name} has no instance maps")
+    if video.num_frames < window:
+        raise DataError(f"video {video.name} has {video.num_frames} frames, fewer than window={window}")
+
+
 def propagation_iou(source: Callable[..., np.ndarray], videos: Sequence[Video], *, window: int = 32,
                     min_fraction: float = 0.01) -> np.ndarray:
     """Mean IoU by frame offset (``(window,) float64``) of the source's masklets over the first window of each video.
@@ -73,10 +81,7 @@ def propagation_iou(source: Callable[..., np.ndarray], videos: Sequence[Video], 
     """
     rows = []
     for video in videos:
-        if video.instances is None:
-            raise DataError(f"video {video.name} has no instance maps")
-        if video.num_frames < window:
-            raise DataError(f"video {video.name} has {video.num_frames} frames, fewer than window={window}")
+        _check_window(video, window)
         clip = first_frames(video, window)
         masklets = source(clip.frames, clip)
         rows.append(track_ious(masklets[:window], video.instances[:window], min_fraction))
@@ -98,10 +103,7 @@ def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int =
 
     rows = []
     for video in videos:
-        if video.instances is None:
-            raise DataError(f"video {video.name} has no instance maps")
-        if video.num_frames < window:
-            raise DataError(f"video {video.name} has {video.num_frames} frames, fewer than window={window}")
+        _check_window(video, window)
         instances = video.instances[:window]
         objects = objects_of(instances[0], 0.0)
         masks = instances[0][None] == objects[:, None, None]
@@ -114,15 +116,9 @@ ORACLE_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the corruption sweep of the st
 
 
 def oracle_position(value: float, strengths: Sequence[float], values: Sequence[float]) -> float | None:
-    """The corruption strength at which the oracle's value equals ``value`` (linear interpolation).
-
-    ``values`` must fall with the strength; None when ``value`` lies outside their range.
-    """
-    s, v = np.asarray(strengths, float), np.asarray(values, float)
-    if value > v.max() or value < v.min():
-        return None
-    order = np.argsort(v)
-    return float(np.interp(value, v[order], s[order]))
+    """The corruption strength at which the oracle's value equals ``value`` (linear interpolation between
+    strengths, :func:`vsslib.masks.quality.crossing`); None when ``value`` lies outside their range."""
+    return crossing(strengths, values, value)
 
 
 PAPER_THRESHOLDS = {"pred_iou_thresh": 0.6, "stability_score_thresh": 0.8}  # the paper's generator filters

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TrainSettings", "TrainingHistory", "build_network", "fit", "train_segmenter",
            "dataset_fingerprint", "load_or_train", "TRAINING_ENVIRONMENT", "TRAINING_THREADS",
-           "environment_is_pinned", "run_training_request"]
+           "environment_is_pinned", "run_training_request", "late_drop"]
 
 TRAINING_THREADS = 2  # intra-op threads of every training run: the split of each reduction follows it
 # Read by each library when it first runs, so they are set on a fresh interpreter (see the module docstring).
@@ -113,9 +113,29 @@ class TrainingHistory:
     def to_dict(self) -> dict[str, Any]:
         return {"epoch_loss": list(self.epoch_loss), "step_loss": list(self.step_loss), "seconds": self.seconds}
 
+    def late_drop(self, epochs: int = 3) -> float:
+        """:func:`late_drop` of the epoch losses."""
+        return late_drop(self.epoch_loss, epochs)
+
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingHistory:
         return cls(tuple(values["epoch_loss"]), tuple(values["step_loss"]), float(values["seconds"]))
+
+
+def late_drop(losses: Sequence[float], epochs: int = 3) -> float:
+    """The share of the whole fall of a loss curve (first value to last) made in its last ``epochs`` steps:
+    near 0 when the curve had flattened, larger while it still fell. NaN when the loss did not fall.
+
+    Raises
+    ------
+    ParameterError : ``epochs`` is not in 1 .. (number of values - 1).
+    """
+    values = np.asarray(losses, np.float64)
+    if not 1 <= epochs < len(values):
+        raise ParameterError(f"late_drop: epochs={epochs} must lie in 1..{len(values) - 1} for {len(values)} "
+                             "recorded epochs")
+    whole = values[0] - values[-1]
+    return float((values[-1 - epochs] - values[-1]) / whole) if whole > 0 else float("nan")
 
 
 # ------------------------------------------------------------------------------------------------------

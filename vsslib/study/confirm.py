@@ -5,8 +5,11 @@ the code, the settings and the wording were shaped while looking at it, so its i
 made on it. ``params/confirm.yaml`` names a benchmark generated with a seed reserved for this (a separate root, so
 nothing is shared but the code): :func:`confirm` trains the same baselines on its train split and computes the
 approach-1 table (every baseline x masklet source, the settings' vote, every training seed) on its val split,
-into ``results/confirm/tables/refiner.csv``. :func:`confirmation_findings` reads each headline verdict (the gain
-of mIoU and mBIoU, gain / loss / not distinguishable from zero) on both and says whether it held.
+into ``results/confirm/tables/refiner.csv``, and the approach-2 rows the development study picked (for each kind
+of masklets, the highest of its approach-2 rows on the development val videos: a choice made there, scored here
+on videos that played no part in it) into ``results/confirm/tables/mask_classifier.csv``.
+:func:`confirmation_findings` reads each headline verdict (the gain of mIoU and mBIoU, gain / loss / not
+distinguishable from zero) on both and says whether it held.
 
 Run once, after the code that shapes the headline has settled: ``make confirm`` (or
 ``python -m vsslib.study.confirm``), which also writes the README's block between its ``CONFIRM`` markers. A
@@ -22,21 +25,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..base.errors import DataError, VsslibError
+from ..base.errors import DataError, VsslibError, require_columns
 from .findings import update_readme
 from .notebook_api import Study
 from .settings import load_settings
-from .verdicts import Finding, interval_text, verdict
+from .specs import ClassifierRow
+from .verdicts import Finding, highest_row, interval_text, verdict
 
-__all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "confirmation_findings", "confirmation_block", "main"]
+__all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "picked_rows", "confirmation_findings",
+           "classifier_confirmation_findings", "confirmation_block", "main"]
 
 CONFIRM_PARAMS = "params/confirm.yaml"
 CONFIRM_MARKERS = ("<!-- CONFIRM:START -->", "<!-- CONFIRM:END -->")
 _METRICS = ("mIoU", "mBIoU")
 
 
-def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, progress: bool = True) -> Path:
-    """Compute the approach-1 table of ``params_file``'s benchmark into ``<its results>/tables/refiner.csv``.
+def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development: pd.DataFrame | None = None,
+            progress: bool = True) -> tuple[Path, Path | None]:
+    """Compute the approach-1 table of ``params_file``'s benchmark into ``<its results>/tables/refiner.csv`` and,
+    given the development study's ``mask_classifier`` table, its picked approach-2 rows (:func:`picked_rows`) into
+    ``<its results>/tables/mask_classifier.csv``.
+
+    Returns
+    -------
+    (refiner, mask_classifier): the tables written (the second None without ``development``).
 
     Raises
     ------
@@ -47,17 +59,36 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, progress: b
         raise DataError(f"{params_file}: run.results_dir is results/, the development study's; a confirmation "
                         "writes to its own folder (results/confirm in params/confirm.yaml)")
     study = Study(settings, progress=progress, notebook="confirm")
-    with study.step("every baseline x source x seed"):
+    name = f"{study.data_name} (seed {settings.data.seed}, untouched during development)"
+    with study.step("approach 1: every baseline x source x seed"):
         table, _ = study.refiner_table((settings.refiner.vote,))
-    return study.save_table(table, "refiner", caption=f"Approach 1 on {study.data_name} (seed {settings.data.seed}, "
-                            "untouched during development): mean over training seeds, sd, 95 % intervals over seeds "
-                            "and videos, gains over the baseline", machine_dependent_columns=("fps",))
+    refiner = study.save_table(table, "refiner", caption=f"Approach 1 on {name}: mean over training seeds, sd, 95 % "
+                               "intervals over seeds and videos, gains over the baseline",
+                               machine_dependent_columns=("fps",))
+    if development is None:
+        return refiner, None
+    with study.step("approach 2: the picked rows x seed"):
+        table, _ = study.classifier_table(picks=picked_rows(development))
+    classifier = study.save_table(table, "mask_classifier", caption=f"Approach 2 on {name}: for each kind of "
+                                  "masklets the baseline and the approach-2 row picked on the development val videos "
+                                  "(the highest there), mean over training seeds, sd, 95 % intervals over seeds and "
+                                  "videos, gains over the baseline", machine_dependent_columns=("fps",))
+    return refiner, classifier
+
+
+def picked_rows(development: pd.DataFrame, metric: str = "mIoU") -> list[ClassifierRow]:
+    """The approach-2 row the development ``mask_classifier`` table picks for each kind of masklets, in its order:
+    the highest (:func:`~vsslib.study.verdicts.highest_row`), as ``classifier_findings`` names it."""
+    require_columns(development, ["masklets", "method", "features", "classifier_videos", "variant", metric],
+                  "the development mask_classifier table")
+    approach2 = development[development["method"] == "approach 2"]
+    return [ClassifierRow(str(label), *(str(best[c]) for c in ("features", "classifier_videos", "variant")))
+            for label, group in approach2.groupby("masklets", sort=False)
+            for best in [highest_row(group, metric)]]
 
 
 def _refined(table: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in ("baseline", "masklets", "method", "vote") if c not in table.columns]
-    if missing:
-        raise DataError(f"a refiner table lacks the columns {missing}")
+    require_columns(table, ["baseline", "masklets", "method", "vote"], "a refiner table")
     return table[table["method"] == "refined"].set_index(["baseline", "masklets", "vote"])
 
 
@@ -89,17 +120,64 @@ def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame)
     return findings
 
 
-def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *, seed: int) -> str:
-    """The README's block: how many headline verdicts held on the untouched videos, and each one."""
+def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame) -> list[Finding]:
+    """One finding per picked approach-2 row (:func:`picked_rows` of ``development``) and headline metric: the
+    verdict of its gain over the baseline network on the development val videos (where it was picked, so that
+    interval does not cover the choice) and on the untouched ones; ``"held"`` or ``"<dev> -> <confirm>"``.
+
+    Raises
+    ------
+    DataError : the confirmation lacks a picked row.
+    """
+    columns = ["masklets", "features", "classifier_videos", "variant"]
+    require_columns(confirmation, [*columns, "method"], "the confirmation's mask_classifier table")
+
+    def indexed(table: pd.DataFrame) -> pd.DataFrame:
+        rows = table[table["method"] == "approach 2"].astype({c: str for c in columns})
+        return rows.set_index(columns)
+
+    dev, new = indexed(development), indexed(confirmation)
+    picks = picked_rows(development)
+    missing = [tuple(p) for p in picks if tuple(p) not in new.index]
+    if missing:
+        raise DataError(f"the confirmation's mask_classifier table lacks the picked rows {missing}")
+    findings = []
+    for pick in picks:
+        row, other = dev.loc[tuple(pick)], new.loc[tuple(pick)]
+        split = "" if pick.classifier_videos == "-" else f", classifier trained on the {pick.classifier_videos} videos"
+        for metric in _METRICS:
+            column = f"gain_{metric}"
+            before, after = verdict(row, column), verdict(other, column)
+            findings.append(Finding(
+                f"confirm/approach2/{pick.masklets}/{metric}", "held" if before == after else f"{before} -> {after}",
+                f"approach 2 on {pick.masklets} masklets (`{pick.variant}` on {pick.features} features{split}), "
+                f"{metric} gain: {interval_text(row, column)} ({before}) on the development videos, where it was "
+                f"picked, {interval_text(other, column)} ({after}) on the untouched ones"))
+    return findings
+
+
+def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *, seed: int,
+                       classifier: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+    """The README's block: how many headline verdicts held on the untouched videos, and each one; with
+    ``classifier`` (the development and the confirmation ``mask_classifier`` tables), the picked approach-2 rows
+    too."""
     findings = confirmation_findings(development, confirmation)
-    held = sum(f.verdict == "held" for f in findings)
+    picked = [] if classifier is None else classifier_confirmation_findings(*classifier)
+    held = sum(f.verdict == "held" for f in findings + picked)
     counts = _refined(confirmation)[["n_seeds", "n_videos"]].iloc[0]
-    lines = [f"Written by `make confirm` from `results/tables/refiner.csv` and `results/confirm/tables/refiner.csv`: "
+    sources = "`results/tables/refiner.csv` and `results/confirm/tables/refiner.csv`" + (
+        "" if classifier is None else " (approach 2: the two `mask_classifier.csv`)")
+    lines = [f"Written by `make confirm` from {sources}: "
              f"the headline's gains recomputed once on a benchmark generated with seed {seed}, never looked at while "
              f"the study was built (same generator, settings and code; {int(counts['n_seeds'])} training seeds x "
              f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or not distinguishable from zero, as "
-             f"above. **{held} of {len(findings)} verdicts held.**", ""]
+             f"above. **{held} of {len(findings) + len(picked)} verdicts held.**", ""]
     lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in findings]
+    if picked:
+        lines += ["", "Approach 2: for each kind of masklets, the row the development study picked (the highest of "
+                  "its approach-2 rows on the development val videos), scored on the untouched videos, which took "
+                  "no part in that choice:", ""]
+        lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in picked]
     return "\n".join(lines)
 
 
@@ -107,17 +185,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vsslib.study.confirm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", default=CONFIRM_PARAMS, help="settings of the untouched benchmark")
     parser.add_argument("--development", default="results",
-                        help="the development study's results folder (its tables/refiner.csv)")
+                        help="the development study's results folder (its tables/refiner.csv and "
+                             "tables/mask_classifier.csv)")
+    parser.add_argument("--approach1-only", action="store_true",
+                        help="confirm the approach-1 headline only (no mask_classifier table needed)")
     parser.add_argument("--readme", default="README.md", help="README whose CONFIRM block is rewritten ('' : none)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
-        development = Path(args.development) / "tables" / "refiner.csv"
-        if not development.is_file():
-            raise DataError(f"{development}: the development table is missing; run `make figures` first")
-        written = confirm(args.params, progress=not args.no_progress)
-        block = confirmation_block(pd.read_csv(development), pd.read_csv(written),
-                                   seed=load_settings(args.params).data.seed)
+        tables = Path(args.development) / "tables"
+        names = ["refiner"] + ([] if args.approach1_only else ["mask_classifier"])
+        for name in names:
+            if not (tables / f"{name}.csv").is_file():
+                raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
+        development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
+        refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
+                                      progress=not args.no_progress)
+        block = confirmation_block(development["refiner"], pd.read_csv(refiner),
+                                   seed=load_settings(args.params).data.seed,
+                                   classifier=None if classifier is None else (development["mask_classifier"],
+                                                                               pd.read_csv(classifier)))
     except VsslibError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -75,9 +75,11 @@ class _Family:
         n = len(self.stated)
         claimed = [(what, p) for what, verdict, p in self.stated if verdict != VERDICT_WORDS[2]]
         text = (f"The block rests on {n} verdicts read against zero, each from its own 95 % interval: the gains "
-                "shown, and every approach-2 row (the highest of each source is picked among them). As one family "
-                f"(Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided p-values from the bootstrap "
-                "standard error of the same draws, the `gain_*_p` columns of the tables): ")
+                "shown, and every approach-2 row (the highest of each source is picked among them). Read at 95 % each, "
+                "some of so many verdicts would be wrong by chance alone; Holm's correction raises the bar for each "
+                "so that the chance of any wrong verdict in the whole family stays at the family-wise rate. As one "
+                f"family (Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided p-values from the "
+                "bootstrap standard error of the same draws, the `gain_*_p` columns of the tables): ")
         if any(np.isnan(p) for _, _, p in self.stated):
             return text + "not available, the tables lack p-value columns; regenerate them with `make figures`."
         kept = self.surviving()
@@ -155,6 +157,10 @@ def _quality_lines(table: pd.DataFrame, family: _Family) -> list[str]:
 
 def _classifier_lines(table: pd.DataFrame, family: _Family) -> list[str]:
     lines = [f"  - {f.text}." for f in classifier_findings(table) if f.key.endswith("/highest")]
+    if lines:
+        lines.append("  - Each highest row is picked on these val rows, so its interval does not cover that choice; "
+                     "`make confirm` scores the picked rows on videos that took no part in it (\"The headline on "
+                     "videos never looked at\", below).")
     # the highest row is picked among all approach-2 rows of its source: each of them is a verdict read
     for _, row in table[table["method"] == "approach 2"].iterrows():
         family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}")

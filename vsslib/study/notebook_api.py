@@ -8,25 +8,29 @@ and ``metrics.json`` under ``<cache>/runs/<hash of the spec>``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from ..base.cache import stable_hash
+from ..base.errors import ParameterError
 from ..base.executor import create_executor
 from .runs import ClassifySpec, RefineSpec, RunResult, run_classify, run_refine
 from .runs.products import (baseline_labels, baseline_model, load_video, masklet_ids, masklet_source,
                             open_split)
 from .settings import NOTEBOOK_KNOBS, VOTES, StudySettings, load_settings
-from .specs import PREDICTIONS_PREFIX, baseline_names, classify_spec, refine_spec
+from .specs import (CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS, PREDICTIONS_PREFIX, ClassifierRow, baseline_names,
+                    classifier_splits, classify_spec, default_classifier_split, refine_spec)
 from .tables import stats_row
 
 __all__ = ["Study", "VideoRun"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,28 @@ class Study:
             finally:
                 self._step = None
 
+    @contextmanager
+    def counting(self, desc: str, total: int) -> Iterator[Callable[[T], T]]:
+        """One progress bar for a loop that is not made of runs: the ``with`` block gets ``tick``, which passes
+        its argument through and advances the bar by one (a no-op when the study shows no progress)."""
+        if not self.progress:
+            yield lambda value: value
+            return
+        from tqdm.std import tqdm  # text bar, as :meth:`step`
+
+        with tqdm(desc=desc, total=total) as bar:
+            def tick(value: T) -> T:
+                bar.update()
+                return value
+
+            yield tick
+
+    def track(self, items: Sequence[T], desc: str) -> Iterator[T]:
+        """``items`` in order, with one progress bar (:meth:`counting`)."""
+        with self.counting(desc, len(items)) as tick:
+            for item in items:
+                yield tick(item)
+
     def _progress(self) -> Any:
         """What a run is given to show its progress: its own bar, none, or the step's bar."""
         return self._step if self._step is not None else self.progress
@@ -129,8 +155,6 @@ class Study:
         ------
         ParameterError : an unknown knob (the message lists those of :data:`NOTEBOOK_KNOBS`), or a bad value.
         """
-        from ..base.errors import ParameterError
-
         unknown = sorted(set(knobs) - set(NOTEBOOK_KNOBS))
         if unknown:
             raise ParameterError(f"notebook parameters: unknown knob(s) {unknown}; known: params_file, "
@@ -271,12 +295,14 @@ class Study:
         """
         rows, runs = [], {}
         for baseline in self.baselines():
+            first = True  # the baseline's own row comes from its first runs, before their refined rows
             for source in self.settings.masklets.sources:
                 for vote in votes or VOTES:
                     seeds = runs[(baseline, source, vote)] = self.refine_seeds(baseline, source, vote=vote)
-                    if not any(r["baseline"] == baseline and r["method"] == "baseline" for r in rows):
+                    if first:
                         rows.append(stats_row(seeds, "baseline", baseline=baseline, masklets="-", vote="-",
                                               method="baseline"))
+                        first = False
                     rows.append(stats_row(seeds, "refined", against="baseline", baseline=baseline, masklets=source,
                                           vote=vote, method="refined"))
         return pd.DataFrame(rows), runs
@@ -293,6 +319,73 @@ class Study:
         with create_executor(workers=self.settings.run.workers) as executor:
             return self._ran(run_classify(spec.replace(out=self.run_dir(spec)), executor=executor,
                                           progress=self._progress()))
+
+    def classifier_table(self, baseline: str | None = None, *, picks: Collection[ClassifierRow] | None = None
+                         ) -> tuple[pd.DataFrame, dict[tuple[str, str], list[RunResult]]]:
+        """Approach 2 over the evaluated split: the ``mask_classifier`` table.
+
+        For every kind of :data:`~vsslib.study.specs.CLASSIFIER_MASKLETS` whose source the settings name: a
+        ``baseline`` row, the ``approach 1`` row on the same masklets, then one ``approach 2`` row per feature
+        source x classifier split (:func:`~vsslib.study.specs.classifier_splits`) x variant, each over the
+        baseline's training seeds with its gains over the baseline network.
+
+        Parameters
+        ----------
+        baseline : the baseline network (default: the last of :meth:`baselines`).
+        picks : compute only these approach-2 rows, each kind's ``baseline`` row (from the same runs) before them,
+            and no approach-1 row: a confirmation recomputes rows chosen on other data.
+
+        Returns
+        -------
+        (table, runs): runs by ``(masklets label, features)``, one per training seed, with the classifier trained
+        on the default split of the features (:func:`~vsslib.study.specs.default_classifier_split`).
+
+        Raises
+        ------
+        ParameterError : a pick names a kind, features, split or variant the study does not run.
+        """
+        baseline = baseline or self.baselines()[-1]
+        chosen = None if picks is None else {ClassifierRow(*p) for p in picks}
+        if chosen is not None:
+            known = {ClassifierRow(label, features, split, variant)
+                     for label, (source, _) in CLASSIFIER_MASKLETS.items() if source in self.settings.masklets.sources
+                     for features in self.settings.classifier.features for split in classifier_splits(features)
+                     for variant in CLASSIFIER_VARIANTS}
+            unknown = sorted(chosen - known)
+            if unknown:
+                raise ParameterError(f"picks {unknown}: not rows of this study's mask_classifier table")
+        rows, runs = [], {}
+        for label, (source, overrides) in CLASSIFIER_MASKLETS.items():
+            if source not in self.settings.masklets.sources:
+                continue
+            wanted = None if chosen is None else [p for p in chosen if p.masklets == label]
+            if wanted == []:
+                continue
+            if wanted is None:
+                approach1 = self.refine_seeds(baseline, source, **overrides)
+                rows.append(stats_row(approach1, "baseline", masklets=label, method="baseline", features="-",
+                                      variant="baseline", classifier_videos="-"))
+                rows.append(stats_row(approach1, "refined", against="baseline", masklets=label, method="approach 1",
+                                      features="-", variant="refined", classifier_videos="-"))
+            first = True
+            for features in self.settings.classifier.features:
+                for split in classifier_splits(features):
+                    variants = [v for v in CLASSIFIER_VARIANTS
+                                if wanted is None or ClassifierRow(label, features, split, v) in wanted]
+                    if not variants:
+                        continue
+                    seeds = [self.classify(features, source, baseline=baseline, train_seed=seed,
+                                           classifier_split=split, **overrides) for seed in self.seeds(baseline)]
+                    if split == default_classifier_split(features):
+                        runs[(label, features)] = seeds
+                    if first and wanted is not None:
+                        rows.append(stats_row(seeds, "baseline", masklets=label, method="baseline", features="-",
+                                              variant="baseline", classifier_videos="-"))
+                    first = False
+                    rows.extend(stats_row(seeds, variant, against="baseline", masklets=label, method="approach 2",
+                                          features=features, variant=variant, classifier_videos=split)
+                                for variant in variants)
+        return pd.DataFrame(rows), runs
 
     def masklets(self, source: str, video: str, **mask_overrides: Any) -> np.ndarray:
         """``(T, H, W) int32`` masklet ids of one video (-1 = none), from the cache (made on first use)."""

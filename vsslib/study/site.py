@@ -253,23 +253,24 @@ def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str
         figure_captions = {Path(name).stem: entry for name, entry in index.get("figures", {}).items()}
         (src / "index.md").write_text(_landing_page(results, Path(readme), src, notebooks, tables, figure_captions))
         (src / "conf.py").write_text(_CONF.format(title=title))
-        built = out.with_name(f".{out.name}.building")
-        if built.exists():
-            shutil.rmtree(built)
+        built = Path(scratch) / "build" / out.name  # MyST-NB writes jupyter_execute/ beside it: left in scratch
         warnings = Path(scratch) / "warnings.txt"
         command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q", "-j", "1",
                    "-d", str(Path(scratch) / "doctrees"), "-w", str(warnings), str(src), str(built)]
         done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         problems = (warnings.read_text().strip() if warnings.is_file() else "") or done.stderr.strip()
         if done.returncode != 0 or problems:
-            shutil.rmtree(built, ignore_errors=True)
             raise DataError(f"sphinx-build of {results / 'notebooks'} failed (exit {done.returncode}):\n{problems}")
-    shutil.rmtree(built / ".doctrees", ignore_errors=True)
-    if (built / "_sources").is_dir() and not any((built / "_sources").iterdir()):
-        (built / "_sources").rmdir()  # html_copy_source is off; Sphinx leaves the folder empty
-    (built / ".buildinfo").unlink(missing_ok=True)
+        shutil.rmtree(built / ".doctrees", ignore_errors=True)
+        if (built / "_sources").is_dir() and not any((built / "_sources").iterdir()):
+            (built / "_sources").rmdir()  # html_copy_source is off; Sphinx leaves the folder empty
+        (built / ".buildinfo").unlink(missing_ok=True)
+        staged = out.with_name(f".{out.name}.building")  # beside out, so the swap below is one rename
+        if staged.exists():
+            shutil.rmtree(staged)
+        shutil.copytree(built, staged)
     if out.exists():
         shutil.rmtree(out)
-    os.replace(built, out)
+    os.replace(staged, out)
     write_text_atomic(out / ".nojekyll", "")  # a static host serves the _static/ and _images/ folders as they are
     return out / "index.html"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ..base.errors import ParameterError
 from ..masks import knob_declarations
@@ -21,9 +22,30 @@ from .runs import ClassifySpec, RefineSpec
 from .settings import MASKLET_SECTIONS, StudySettings
 
 __all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "default_classifier_split",
-           "classifier_splits", "PREDICTIONS_PREFIX"]
+           "classifier_splits", "PREDICTIONS_PREFIX", "CLASSIFIER_MASKLETS", "CLASSIFIER_VARIANTS", "ClassifierRow"]
 
 PREDICTIONS_PREFIX = "predictions:"
+
+CLASSIFIER_MASKLETS = MappingProxyType({
+    "classical": ("classical", MappingProxyType({})),
+    "sam2-mini": ("sam2-mini", MappingProxyType({})),
+    "oracle (exact)": ("oracle", MappingProxyType({"strength": 0.0})),
+    "oracle (s = 0.5)": ("oracle", MappingProxyType({"strength": 0.5})),
+})
+"""The masklet kinds approach 2 is run on, as the ``masklets`` column of the ``mask_classifier`` table names them:
+label -> (masklet source, its overrides). A kind whose source the settings do not name is left out."""
+
+CLASSIFIER_VARIANTS = ("none", "fallback", "fused")
+"""Approach 2's label maps, as rows of the ``mask_classifier`` table (``variant``)."""
+
+
+class ClassifierRow(NamedTuple):
+    """One approach-2 row of the ``mask_classifier`` table: the columns that name it."""
+
+    masklets: str  # a label of CLASSIFIER_MASKLETS
+    features: str  # a feature source
+    classifier_videos: str  # the split the classifier was trained on
+    variant: str  # one of CLASSIFIER_VARIANTS
 
 
 def masklet_settings(settings: StudySettings, source: str, **overrides: Any) -> dict[str, Any]:

@@ -28,11 +28,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..base.errors import DataError
+from ..base.errors import DataError, require_columns
+from ..masks.quality import crossing
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
-           "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "largest_change", "cause_findings",
+           "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "cause_findings",
            "quality_findings", "break_even", "study_findings", "bullets", "VC_CONSTANT"]
 
 Verdict = Literal["gain", "loss", "unclear"]
@@ -108,12 +109,6 @@ def bullets(findings: Sequence[Finding]) -> str:
     return "\n".join(f"- {finding.text}" for finding in findings)
 
 
-def _need(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise DataError(f"{what}: the table lacks the column(s) {missing} (has {list(table.columns)})")
-
-
 # ---------------------------------------------------------------------------------------------- refiner
 def refiner_findings(table: pd.DataFrame, *,
                      metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16", "mVCc16")) -> list[Finding]:
@@ -124,7 +119,7 @@ def refiner_findings(table: pd.DataFrame, *,
 
     ``verdict`` is ``"<metric> <verdict>, ..."``.
     """
-    _need(table, ["baseline", "masklets", "vote", "method", *(f"gain_{m}" for m in metrics)], "refiner")
+    require_columns(table, ["baseline", "masklets", "vote", "method", *(f"gain_{m}" for m in metrics)], "refiner")
     findings = []
     for _, row in table[table["method"] == "refined"].iterrows():
         parts = [f"{m} gain {_stated(row, f'gain_{m}')}" for m in metrics]
@@ -146,7 +141,7 @@ def paired_source_findings(table: pd.DataFrame, *,
     """One finding per row of the ``refiner_sources_paired`` table: a masklet source's refined map against the
     map refined with the ``reference`` source, on the same baseline predictions, seeds and videos (the ``gain_*``
     columns are the paired difference); ``verdict`` is ``"<metric> <verdict>, ..."``."""
-    _need(table, ["baseline", "masklets", "reference", "vote", *(f"gain_{m}" for m in metrics)],
+    require_columns(table, ["baseline", "masklets", "reference", "vote", *(f"gain_{m}" for m in metrics)],
           "refiner_sources_paired")
     findings = []
     for _, row in table.iterrows():
@@ -165,7 +160,7 @@ def _vote(vote: str) -> str:
 def sweep_findings(sweep: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
     """The corruption sweep: the verdict at each strength, then one summary finding that lists the strengths
     whose interval lies above zero, below zero, and neither (each list only when it is not empty)."""
-    _need(sweep, ["strength", f"gain_{metric}"], "refiner_oracle_sweep")
+    require_columns(sweep, ["strength", f"gain_{metric}"], "refiner_oracle_sweep")
     findings = [Finding(f"sweep/{row['strength']:g}", verdict(row, f"gain_{metric}"),
                         f"s = {row['strength']:g}: {metric} gain {_stated(row, f'gain_{metric}')}")
                 for _, row in sweep.iterrows()]
@@ -189,7 +184,7 @@ def sweep_findings(sweep: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding
 def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
     """Per masklet source of the window-length table: the gain at the shortest and the longest window, and
     what their intervals allow (shorter windows lose less, and whether the shortest still loses)."""
-    _need(windows, ["masklets", "window", f"gain_{metric}"], "refiner_window_length")
+    require_columns(windows, ["masklets", "window", f"gain_{metric}"], "refiner_window_length")
     column = f"gain_{metric}"
     findings = []
     for source, part in windows.groupby("masklets", sort=False):
@@ -212,12 +207,18 @@ def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Find
     return findings
 
 
+def highest_row(rows: pd.DataFrame, metric: str = "mIoU") -> pd.Series:
+    """The row of ``rows`` with the highest mean ``metric`` (the first of equal ones): how the study picks one
+    approach-2 row per kind of masklets on the development val videos."""
+    return rows.loc[rows[metric].idxmax()]
+
+
 def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
     """Approach 2 per masklet source: the verdict of every approach-2 row's gain over the baseline network
     (rows whose ``method`` is ``"approach 2"``; approach-1 and baseline rows are not candidates), and the
     row with the highest mean, named as the highest on these val rows (an argmax over them, not a choice made
     on other data)."""
-    _need(table, ["masklets", "method", "features", "variant", f"gain_{metric}"], "mask_classifier")
+    require_columns(table, ["masklets", "method", "features", "variant", f"gain_{metric}"], "mask_classifier")
 
     def trained_on(row: pd.Series) -> tuple[str, str]:  # (key part, words) of the classifier's training split
         split = str(row.get("classifier_videos", "-"))
@@ -231,7 +232,7 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                                     verdict(row, f"gain_{metric}"),
                                     f"{masklets} masklets, `{row['variant']}` on {row['features']} features{words}: "
                                     f"{metric} gain {_stated(row, f'gain_{metric}')}"))
-        best = group.loc[group[metric].idxmax()]
+        best = highest_row(group, metric)
         key, words = trained_on(best)
         findings.append(Finding(f"classifier/{masklets}/highest", f"{best['features']}/{best['variant']}{key}",
                                 f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is "
@@ -245,7 +246,7 @@ def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBI
     """One finding per moved knob value of the ``sam2_knobs`` table (:func:`vsslib.study.knob_sweep.knob_sweep`):
     masklets per frame and coverage at the source's own value and at the moved one, and the verdict of the
     paired change of each metric against the source's own settings (``change_<m>``)."""
-    _need(table, ["knob", "value", "default", "masklets_per_frame", "coverage",
+    require_columns(table, ["knob", "value", "default", "masklets_per_frame", "coverage",
                   *(f"change_{m}" for m in metrics)], "sam2_knobs")
     findings = []
     for knob, part in table.groupby("knob", sort=False):
@@ -272,7 +273,7 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
     ``"falls as the band widens"``, ``"rises as the band widens"``, ``"not monotone"``.
     """
     gain = f"gain_{column}"
-    _need(rows, ["method", x, gain], f"band table of {column}")
+    require_columns(rows, ["method", x, gain], f"band table of {column}")
     findings = []
     for method, part in rows[rows["method"] != "baseline"].groupby("method", sort=False):
         part = part.sort_values(x)
@@ -313,7 +314,7 @@ def per_class_findings(per_class: pd.DataFrame, *, column: str = "gain_biou", so
     The network's near-absent classes are named: a class the baseline almost never predicts (IoU under 5 %)
     cannot be won by the vote, which only chooses among classes the network predicts inside a masklet.
     """
-    _need(per_class, ["class", column], "per-class table")
+    require_columns(per_class, ["class", column], "per-class table")
     scored = per_class.dropna(subset=[column])
     verdicts = scored.apply(lambda row: verdict(row, column), axis=1)
     counts = {v: int((verdicts == v).sum()) for v in ("gain", "loss", "unclear")}
@@ -379,7 +380,7 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
 def size_findings(sizes: pd.DataFrame, *, column: str = "gain_accuracy") -> list[Finding]:
     """Per refined method of the object-size table: the bin with the lowest and with the highest gain, and
     whether the lowest is apart from every other bin (only then is it "the objects that pay most")."""
-    _need(sizes, ["method", "size_bin", column], "boundary_gain_by_object_size")
+    require_columns(sizes, ["method", "size_bin", column], "boundary_gain_by_object_size")
     findings = []
     for method, part in sizes[sizes["method"] != "baseline"].groupby("method", sort=False):
         part = part.reset_index(drop=True)
@@ -402,7 +403,7 @@ def consistency_findings(vc_summary: pd.DataFrame, *, metric: str = "mVC8") -> l
     ``verdict`` is ``"<metric> <verdict>, <correct metric> <verdict>"``.
     """
     correct = "mVCc" + metric.removeprefix("mVC")
-    _need(vc_summary, ["method", metric, f"gain_{metric}", correct, f"gain_{correct}"], "consistency summary")
+    require_columns(vc_summary, ["method", metric, f"gain_{metric}", correct, f"gain_{correct}"], "consistency summary")
     base = vc_summary[vc_summary["method"] == "baseline"].iloc[0]
     findings = []
     for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
@@ -451,28 +452,11 @@ def vc_beside_vcc(row: Mapping[str, Any] | pd.Series, vc: str = "mVC16", vcc: st
     return (" " + "; ".join(parts) + ".") if gains else "; " + "; ".join(parts)
 
 
-def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",
-                   metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> list[Finding]:
-    """For a table of one video's scores (index: method), which metric moves most and least against
-    ``reference``, in absolute points, per method (no intervals: one video, one seed)."""
-    _need(scores.reset_index(), list(metrics), "per-video scores")
-    base = scores.loc[reference]
-    findings = []
-    for method, row in scores.drop(index=reference).iterrows():
-        moves = {m: float(row[m] - base[m]) for m in metrics}
-        most = max(moves, key=lambda m: abs(moves[m]))
-        least = min(moves, key=lambda m: abs(moves[m]))
-        findings.append(Finding(f"largest_change/{method}", f"most {most}; least {least}",
-                                f"{method}: the largest move is {most} ({moves[most]:+.1f}), the smallest "
-                                f"{least} ({moves[least]:+.1f})."))
-    return findings
-
-
 def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list[Finding]:
     """Per masklet source and charging scope of the failure table: the cause with the largest share, and
     whether it leads the runner-up by the paired interval of their difference (``share_over_next``, from
     :func:`vsslib.analysis.summarize_failures`): only an interval above zero lets it be said to lead."""
-    _need(causes, ["cause", "masklets", "drift_scope", column, "share_over_next_ci_low"], "failure_causes")
+    require_columns(causes, ["cause", "masklets", "drift_scope", column, "share_over_next_ci_low"], "failure_causes")
     findings = []
     for (masklets, scope), part in causes.groupby(["masklets", "drift_scope"], sort=False):
         part = part.sort_values(column, ascending=False)
@@ -496,22 +480,15 @@ _AXES = {"vote_ceiling": "vote ceiling (accuracy of the refiner fed the ground t
 
 def break_even(oracle: pd.DataFrame, axis: str, gain: str = "gain_mIoU") -> float | None:
     """Where the corruption sweep's mean ``gain`` crosses zero on ``axis``, by linear interpolation between the
-    two neighbouring strengths (rows sorted by the axis); None when the gain does not change sign."""
-    rows = oracle.sort_values(axis)
-    x, y = rows[axis].to_numpy(float), rows[gain].to_numpy(float)
-    for k in range(len(x) - 1):
-        if y[k] == 0:
-            return float(x[k])
-        if (y[k] < 0) != (y[k + 1] < 0):
-            return float(x[k] + (x[k + 1] - x[k]) * (0 - y[k]) / (y[k + 1] - y[k]))
-    return float(x[-1]) if len(x) and y[-1] == 0 else None
+    two neighbouring strengths (:func:`vsslib.masks.quality.crossing`); None when the gain does not change sign."""
+    return crossing(oracle[axis].to_numpy(float), oracle[gain].to_numpy(float))
 
 
 def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Finding]:
     """Per measured axis of ``refiner_mask_quality``: where the oracle sweep breaks even, and for each generator
     whether its position (its interval above or below that point, or inside the sweep's range at all) agrees
     with the sign of its own gain. The break-even is an interpolated point estimate."""
-    _need(table, ["masklets", "strength", gain, *(f"{a}_ci_high" for a in _AXES)], "refiner_mask_quality")
+    require_columns(table, ["masklets", "strength", gain, *(f"{a}_ci_high" for a in _AXES)], "refiner_mask_quality")
     oracle = table[table["strength"].notna()]
     generators = table[table["strength"].isna()]
     findings = []

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
+from ..base.errors import require_columns as require
 
 METHOD_COLOURS = {"baseline": "#8d99ae", "refined": "#2a9d8f"}
 """Fixed colours of the two maps every comparison shows; other method names get seaborn's "deep" colours."""
@@ -280,7 +281,5 @@ def top_title(fig: plt.Figure, title: str) -> None:
 
 
 def require_columns(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise ParameterError naming the missing columns of ``table``."""
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ParameterError(f"{what}: the table lacks column(s) {missing}; it has {list(table.columns)}")
+    """:func:`vsslib.base.errors.require_columns`, raising ParameterError: a plot was handed the wrong table."""
+    require(table, columns, what, error=ParameterError)

@@ -134,7 +134,7 @@ def plot_samples(dataset: Any, videos: Sequence[str], frames: Sequence[int], *, 
 
 
 def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np.ndarray | None = None,
-                           log: bool = True) -> Figure:
+                           log: bool = True, total_frames: int | None = None) -> Figure:
     """Share of labelled pixels per class, and in how many frames and videos each class appears.
 
     Parameters
@@ -144,6 +144,7 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
     title : figure title; name the data, e.g. ``f"Class frequencies | {dataset.name}, val split"``.
     palette : (C, 3) uint8 class colours (``dataset.palette``); default one neutral colour.
     log : logarithmic pixel-share axis (rare classes stay visible).
+    total_frames : the frames of the split; the frames axis then ends there (no class can be in more).
 
     Returns
     -------
@@ -177,13 +178,17 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
         left.set_yticks(y, names)
         left.invert_yaxis()
         right.barh(y, table["frames_present"], color=colours[order], edgecolor="0.25", linewidth=0.5, alpha=0.8)
+        end = float(total_frames) if total_frames else 1.25 * float(table["frames_present"].max() or 1)
         for yi, frames, videos in zip(y, table["frames_present"], table["videos_present"]):
-            right.annotate(f"{videos} video{'s' if videos != 1 else ''}", (frames, yi), xytext=(3, 0),
-                           textcoords="offset points", va="center", fontsize=8, color="0.25")
-        right.set_xlabel("frames containing the class")
+            inside = frames > 0.7 * end  # a long bar carries its label inside, so the axis can end at the total
+            right.annotate(f"{videos} video{'s' if videos != 1 else ''}", (frames, yi), xytext=(-3 if inside else 3, 0),
+                           textcoords="offset points", va="center", ha="right" if inside else "left", fontsize=8,
+                           color="0.15" if inside else "0.25",
+                           bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75} if inside else None)
+        right.set_xlabel("frames containing the class" + (f" (of {total_frames})" if total_frames else ""))
         for ax in (left, right):
             ax.grid(axis="y", visible=False)
-        right.margins(x=0.25)
+        right.set_xlim(0, end)
         left.margins(x=0.15)
         fig.suptitle(title)
         fig.tight_layout()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._draw import set_style
-from ._draw import figure_title, require_columns
+from ._draw import PAGE_WIDTH_IN, figure_title, require_columns
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep", "plot_quality_axes"]
 
@@ -102,32 +102,34 @@ def plot_knob_sweep(table: pd.DataFrame, *, title: str, metrics: Sequence[str] =
                     "plot_knob_sweep")
     set_style()
     knobs = list(dict.fromkeys(table["knob"]))
-    fig, axes = plt.subplots(3, len(knobs), figsize=(3.2 * len(knobs) + 1.2, 7.2), squeeze=False, sharex="col")
+    # one row per knob, the three measures side by side: the page's width whatever the number of knobs
+    fig, axes = plt.subplots(len(knobs), 3, figsize=(PAGE_WIDTH_IN, 2.5 * len(knobs) + 0.9), squeeze=False,
+                             sharex="row")
     colours = plt.get_cmap("tab10")(np.arange(len(metrics)))
-    for column, knob in zip(axes.T, knobs, strict=True):
+    for row, knob in zip(axes, knobs, strict=True):
         part = table[table["knob"] == knob].sort_values("value")
         x = part["value"].astype(float).to_numpy()
         own = float(part.loc[part["default"].astype(bool), "value"].iloc[0])
-        column[0].plot(x, part["masklets_per_frame"], marker="o", color="0.25")
-        column[1].plot(x, part["coverage"], marker="o", color="0.25")
+        row[0].plot(x, part["masklets_per_frame"], marker="o", color="0.25")
+        row[1].plot(x, part["coverage"], marker="o", color="0.25")
         for colour, m in zip(colours, metrics, strict=True):
-            column[2].plot(x, part[f"change_{m}"], marker="o", color=colour, label=m)
-            column[2].fill_between(x, part[f"change_{m}_ci_low"], part[f"change_{m}_ci_high"], color=colour,
-                                   alpha=0.18, lw=0)
-        column[2].axhline(0, color="black", lw=0.8)
-        column[0].set_title(knob)
-        column[2].set_xlabel(knob)
-        column[2].set_xticks(x)
-        for ax in column:
+            row[2].plot(x, part[f"change_{m}"], marker="o", color=colour, label=m)
+            row[2].fill_between(x, part[f"change_{m}_ci_low"], part[f"change_{m}_ci_high"], color=colour,
+                                alpha=0.18, lw=0)
+        row[2].axhline(0, color="black", lw=0.8)
+        for ax in row:
             ax.axvline(own, color="0.5", ls="--", lw=0.9)
             ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("masklets a frame")
-    axes[1][0].set_ylabel("pixels covered (%)")
-    axes[2][0].set_ylabel("refined minus refined at\nthe source's own settings\n(points)")
-    axes[2][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
-                       title="mean over seeds\nband: 95 % interval")
+            ax.set_xlabel(knob)
+            ax.set_xticks(x)
+    axes[0][0].set_title("masklets a frame")
+    axes[0][1].set_title("pixels covered (%)")
+    axes[0][2].set_title("refined minus refined at the\nsource's own settings (points)")
+    handles, labels = axes[0][2].get_legend_handles_labels()
+    fig.legend(handles, [f"{label}: mean over seeds, band: 95 % interval" for label in labels], loc="lower center",
+               ncol=len(labels), frameon=False)
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.7 / fig.get_figheight(), 1, 1))
     return fig
 
 
@@ -148,7 +150,7 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
                                                                                                  "_ci_high"))],
                     "plot_quality_axes")
     set_style()
-    fig, panels = plt.subplots(1, len(axes), figsize=(5.2 * len(axes), 4.2), squeeze=False, sharey=True)
+    fig, panels = plt.subplots(1, len(axes), figsize=(PAGE_WIDTH_IN, 4.4), squeeze=False, sharey=True)
     oracle = table[table["strength"].notna()]
     generators = table[table["strength"].isna()]
     colours = plt.get_cmap("tab10")(np.arange(1, len(generators) + 1))
@@ -170,7 +172,7 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xlabel(f"{label} (%)")
         ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8, frameon=True)
+        ax.legend(loc="best", fontsize=8, frameon=True)
     panels[0][0].set_ylabel(f"{gain.removeprefix('gain_')} gain over the baseline (points)")
     figure_title(fig, title)
     fig.tight_layout()

@@ -42,6 +42,8 @@ def _rgb(hex_colour: str) -> np.ndarray:
     return np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)], np.uint8)
 
 
+SPANNING_TINT = (150, 40, 170)
+"""A masklet that spans classes: a purple wash, unlike the pale orange of pixels outside every masklet."""
 _KEPT = tuple(int(v) for v in _rgb(GAIN_UP))  # teal: the pixel kept its prediction / is right
 
 
@@ -468,7 +470,7 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
     gt = np.asarray(gt)
     height, width = _check_frame(frame, gt, *masklets.values(), what="plot_masklet_sources")
     panels = [("ground truth", overlay(frame, gt, palette, alpha=0.6))]
-    span_rgb = _rgb(GAIN_DOWN).astype(np.float32)
+    span_rgb = np.asarray(SPANNING_TINT, np.float32)
     for name, ids in masklets.items():
         ids = np.asarray(ids)
         picture = masklet_picture(frame, ids)
@@ -480,7 +482,7 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
     rows = -(-len(panels) // cols)
     present = sorted(set(np.unique(gt).tolist()) - {ignore_index})
     legends = [(legend_patches(class_names, palette, present), min(len(present), 7) or 1),
-               (masklet_legend() + [Patch(facecolor=GAIN_DOWN, alpha=0.6,
+               (masklet_legend() + [Patch(facecolor=np.asarray(SPANNING_TINT) / 255, alpha=0.6,
                                           label=f"masklet spans classes (< {100 * purity:.0f} % one class)")], 3)]
     fig, axes = image_grid(rows, cols, height, width, legend_rows=[-(-len(h) // n) for h, n in legends],
                            title_lines=2)

@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..base.errors import ParameterError
-from ._draw import overlay
+from ._draw import PAGE_WIDTH_IN, overlay
 
 __all__ = ["plot_loss_curves", "plot_boundary_closeup"]
 
@@ -88,7 +88,14 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
         raise ParameterError(f"box={tuple(box)} (top, left, bottom, right) must be a non-empty window of the "
                              f"{height}x{width} frame")
     rows, cols = slice(top, bottom), slice(left, right)
-    fig, axes = plt.subplots(1, 1 + len(maps), figsize=(3.2 * (1 + len(maps)), 3.0))
+    panels = 1 + len(maps)
+    columns = panels if panels <= 3 else 2  # the page's width: two panels a row beyond three
+    grid_rows = -(-panels // columns)
+    fig, grid = plt.subplots(grid_rows, columns, figsize=(PAGE_WIDTH_IN, (2.6 if columns == 3 else 3.4) * grid_rows + 0.4),
+                             squeeze=False)
+    for ax in grid.flat[panels:]:
+        ax.set_axis_off()
+    axes = grid.flat[:panels]
     axes[0].imshow(frame)
     axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False,
                                 edgecolor="yellow", linewidth=1.5))

@@ -237,8 +237,8 @@ def cached_product(cache: ProductCache, video: str, fingerprint: str,
 
     def cached() -> Product | None:
         for name in (entry, video):
-            found = cache.load(name)
-            if found is not None and str(found.get("fingerprint")) == fingerprint:
+            found = cache.load(name, only_if={"fingerprint": fingerprint})  # another input's product: left unread
+            if found is not None:
                 seconds = float(found.pop("seconds"))
                 found.pop("fingerprint")
                 return Product(found, seconds, fingerprint)

@@ -1,0 +1,46 @@
+"""What one video's scores say, for the tour (``00_tour``): descriptions of that video alone, without intervals.
+
+The study's verdicts (:mod:`vsslib.study.verdicts`) rest on intervals over seeds and videos; one video scored with
+one training seed has none, so these functions only describe: which metrics a method raised, which moved most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..base.errors import require_columns
+from .verdicts import Finding
+
+__all__ = ["video_outcome", "largest_change"]
+
+
+def video_outcome(scores: pd.DataFrame, method: str, *, reference: str = "baseline",
+                  metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> Finding:
+    """One video's outcome of ``method`` against ``reference`` (a table of one video's scores, index: method):
+    ``success`` when it raises at least all but one of ``metrics``, ``failure`` when it raises at most one,
+    else ``mixed``. One video and one seed: no interval, a description of that video only."""
+    require_columns(scores, metrics, "per-video scores")
+    base, row = scores.loc[reference], scores.loc[method]
+    raised = sum(float(row[m]) > float(base[m]) for m in metrics)
+    outcome = "success" if raised >= len(metrics) - 1 else "failure" if raised <= 1 else "mixed"
+    return Finding(f"video_outcome/{method}", outcome, f"{method}: {outcome}, {raised} of {len(metrics)} metrics "
+                   f"raised ({', '.join(metrics)})")
+
+
+def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",
+                   metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> list[Finding]:
+    """For a table of one video's scores (index: method), which metric moves most and least against
+    ``reference``, in absolute points, per method (no intervals: one video, one seed)."""
+    require_columns(scores, metrics, "per-video scores")
+    base = scores.loc[reference]
+    findings = []
+    for method, row in scores.drop(index=reference).iterrows():
+        moves = {m: float(row[m] - base[m]) for m in metrics}
+        most = max(moves, key=lambda m: abs(moves[m]))
+        least = min(moves, key=lambda m: abs(moves[m]))
+        findings.append(Finding(f"largest_change/{method}", f"most {most}; least {least}",
+                                f"{method}: the largest move is {most} ({moves[most]:+.1f}), the smallest "
+                                f"{least} ({moves[least]:+.1f})."))
+    return findings
