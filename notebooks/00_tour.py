@@ -225,8 +225,9 @@ split_votes = largest[largest["winner_share (%)"] < 70]
 takeaway(f"Of the {len(largest)} largest {sources[0]} vote rows (`vote=\"{settings.refiner.vote}\"`), "
          f"{len(split_votes)} were won with less than 70 % of their pixels (lowest: "
          f"{largest['winner_share (%)'].min():.0f} %, for a masklet voted "
-         f"`{largest.loc[largest['winner_share (%)'].idxmin(), 'winner']}`). Those masklets span several objects, "
-         "and the losing classes' pixels are overwritten.")
+         f"`{largest.loc[largest['winner_share (%)'].idxmin(), 'winner']}`)"
+         + (". In such a row the network predicts several classes inside one masklet, and the vote overwrites all "
+            "but the winner's pixels." if len(split_votes) else "."))
 
 # %% [markdown]
 # ## 5. The other path: classifying masklets
@@ -255,8 +256,8 @@ takeaway(f"Scope changes here: this is the whole evaluated split ({len(study.vid
 # ## What we learned
 # - The refiner changes only pixels inside masklets, and only to a class the network already predicts there.
 #   With exact masklets that fixes boundaries and flicker; with masklets that span or leave their objects it
-#   spreads the network's majority over the wrong pixels. Which of the two happens is decided by mask quality,
-#   not by the vote.
+#   spreads the network's majority over the wrong pixels. Which of the two happens depends first on mask
+#   quality; `03_refiner` compares the two vote scopes over the whole split.
 # - Which metric moves most depends on the masklets and the video: the takeaway of section 3 reads it from the
 #   table, and `03_refiner` gives it over the whole split with intervals.
 # - Classifying masklets instead of voting (approach 2) stands or falls with the masklets it classifies:

@@ -125,10 +125,11 @@ takeaway(f"{len(objects):,} objects; {100 * small:.0f} % of them cover under 200
 # %%
 by_speed = per_class.sort_values("mean_speed", ascending=False)
 by_area = per_class.sort_values("mean_area")
-takeaway(f"- Speed and size are not tied: the fastest class is `{by_speed.iloc[0]['class']}` "
+takeaway(f"- The fastest class is `{by_speed.iloc[0]['class']}` "
          f"({by_speed.iloc[0]['mean_speed']:.1f} px/frame, mean area {by_speed.iloc[0]['mean_area']:.0f} px), the "
          f"smallest `{by_area.iloc[0]['class']}` ({by_area.iloc[0]['mean_area']:.0f} px, "
-         f"{by_area.iloc[0]['mean_speed']:.1f} px/frame). Camera motion moves large stuff classes too.\n"
+         f"{by_area.iloc[0]['mean_speed']:.1f} px/frame); the slowest `{by_speed.iloc[-1]['class']}` "
+         f"({by_speed.iloc[-1]['mean_speed']:.1f} px/frame, mean area {by_speed.iloc[-1]['mean_area']:.0f} px).\n"
          f"- Class frequencies span a factor of {ranked['pixel_share'].max() / ranked['pixel_share'].min():.0f} "
          "in pixels, and mIoU weighs every class equally.")
 

@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 params_file = "params/default.yaml"  # the study's settings file
 results_dir = "scratch/results"  # figures/ and tables/ go here (make figures passes results/)
-strengths = None  # None: as params_file says; try [0.0, 0.1, 0.2, 0.3]: a finer sweep of mask quality where the gain changes sign
+strengths = None  # None: as params_file says; try [0.25, 0.3, 0.35, 0.4, 0.45, 0.5]: a finer grid between two strengths, to locate where the gain changes sign
 max_videos = None  # None: as params_file says (all videos); try 5: a quicker run, wider intervals, fewer verdicts
 
 # %%
@@ -338,9 +338,9 @@ for source in settings.masklets.sources:
 # Change a knob in the parameters cell, re-run, and compare with the run above. Masklets and networks are cached,
 # so a changed knob costs only the new corruptions and votes (a few minutes at most on the embedded default).
 #
-# 1. The sweep's gain changes sign between two strengths. Set `strengths` to a finer grid between them (for
-#    example `[0.0, 0.1, 0.2, 0.3]` when the sign changes between 0.25 and 0.5). At which strength does the
-#    gain's interval first include zero?
+# 1. The sweep's takeaway names the two strengths between which the gain changes sign. Set `strengths` to a
+#    finer grid between them (for example `[0.25, 0.3, 0.35, 0.4, 0.45, 0.5]` if those are 0.25 and 0.5). At
+#    which strength does the gain's interval first include zero?
 #
 # <details><summary>Solution</summary>
 #

@@ -219,19 +219,19 @@ share = counts[:, : dataset.num_classes] / np.maximum(counts.sum(axis=1, keepdim
 np.fill_diagonal(share, 0)
 gt_class, pred_class = np.unravel_index(np.argmax(share), share.shape)
 takeaway(f"The largest confusion: {100 * share[gt_class, pred_class]:.0f} % of the `{dataset.class_names[gt_class]}` "
-         f"pixels are labelled `{dataset.class_names[pred_class]}`. Classes that look alike in the pooled features "
-         "are swapped whole masklet at a time.")
+         f"pixels are labelled `{dataset.class_names[pred_class]}`. A masklet gets one class for all its pixels, so a "
+         "confusion is either a masklet misclassified or a masklet that also covers pixels of another class; this "
+         "matrix does not tell the two apart.")
 
 # %% [markdown]
 # ## What we learned
 # - Whether classifying masklets beats the baseline network depends on the masklets it classifies: the comparison
 #   gives the verdict per kind of masklet, with its interval, and one kind's verdict does not carry over to another.
-# - A network's features are cleaner on the videos it was trained on; training the classifier on held-out videos
-#   keeps that shift out of the comparison but gives approach 2 labels approach 1 never sees. The rows trained on
-#   the network's own videos use the same labels as approach 1; the table shows both, and which is higher is read
-#   from it, not assumed.
-# - Errors come whole: one wrong class relabels a whole masklet, visible as off-diagonal blocks in the confusion
-#   matrix.
+# - A network's features may be cleaner on the videos it was trained on; training the classifier on held-out
+#   videos keeps that possible shift out of the comparison but gives approach 2 labels approach 1 never sees. The
+#   rows trained on the network's own videos use the same labels as approach 1; the table shows both, and which is
+#   higher is read from it, not assumed.
+# - One class per masklet: a misclassified masklet relabels all its pixels at once.
 
 # %% [markdown]
 # ## Exercises

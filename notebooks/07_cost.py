@@ -22,7 +22,7 @@
 # on the weights, but the number of masks kept does, so propagation is timed with a fixed number of seeded
 # masks. Every number here is machine-dependent (`make verify` lists it and does not compare it).
 #
-# **First run:** about 2.5 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 2 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"); the SAM2 timings dominate.
 
 # %% [markdown]
@@ -56,8 +56,8 @@ sam2 = settings.masklets.sam2
 # %% [markdown]
 # ## Time per frame of every stage
 # The baseline network, masklet generation and the vote, for every baseline and masklet source, on one video.
-# A SAM2 source (sam2-mini by default) takes minutes a video on a CPU: its stages are timed once, with the first
-# baseline, in one call after the untimed run that makes its inputs (the others: median of 3 after a warm-up).
+# A SAM2 source (sam2-mini by default) is timed once, with the first baseline, in one call after the untimed run
+# that makes its inputs, to keep this notebook short (the others: median of 3 after a warm-up).
 
 # %%
 dataset = study.dataset()
@@ -136,8 +136,10 @@ generator = cost.generator.sort_values("points_per_side")
 takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.1f} s on one key frame with a "
          f"{generator['points_per_side'].iloc[0]}x{generator['points_per_side'].iloc[0]} grid and "
          f"{generator['seconds'].iloc[-1]:.1f} s with {generator['points_per_side'].iloc[-1]}x"
-         f"{generator['points_per_side'].iloc[-1]}: the cost grows with the number of prompts, so the paper's 16x16 "
-         "grid is a trade-off between small objects found and time.")
+         f"{generator['points_per_side'].iloc[-1]}"
+         + (": the time grows with the number of prompts (points per side squared) on every grid measured."
+            if generator["seconds"].is_monotonic_increasing else ": the time does not grow steadily with the grid "
+            "here."))
 
 # %% [markdown]
 # ## Peak memory against the length of one predictor state
@@ -168,10 +170,15 @@ takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} Mi
 
 # %% [markdown]
 # ## What we learned
-# - The refiner's own step (the vote) is negligible; the masklet generator sets the cost, and SAM2's grows with
-#   the point grid.
-# - Windowing bounds memory: a video needs the memory of its longest window, not of its length.
-# - All numbers are of this machine; the tables in `results/` mark them as machine-dependent.
+# Read from the tables above:
+
+# %%
+takeaway(f"- The vote (`refinement`) takes {100 * vote_share.min():.1f} to {100 * vote_share.max():.1f} % of a "
+         "pipeline's time; the slowest stage is "
+         + "; ".join(f"`{stage}` in {n} of {len(slowest)} pipelines" for stage, n in slowest["stage"].value_counts().items())
+         + ".\n- Windowing bounds memory: a predictor state never holds more than one window's frames, so a video "
+         f"needs the memory of its longest window (about {per_frame:.0f} MiB a frame here), not of its length.\n"
+         "- All numbers are of this machine; the tables in `results/` mark them as machine-dependent.")
 
 # %% [markdown]
 # ## Exercises
@@ -205,8 +212,7 @@ takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} Mi
 # <details><summary>Solution</summary>
 #
 # No: the first section times the masklet sources of the settings with their own settings (on the embedded
-# default, classical and oracle, which have no point grid); `grids` only sets which SAM2 grids the second
-# section times. Differences between
-# runs there are measurement noise of this machine.
+# default classical, sam2-mini and oracle; sam2-mini keeps its own `points_per_side`); `grids` only sets which
+# SAM2 grids the second section times. Differences between runs there are measurement noise of this machine.
 #
 # </details>
