@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import blocky_benchmark
 
-from vsslib.base.errors import DataError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.study import Study
 from vsslib.study.confirm import (CONFIRM_MARKERS, classifier_confirmation_findings, confirm, confirmation_block,
                                   confirmation_findings, main, picked_rows)
@@ -156,7 +156,7 @@ def test_the_confirmation_computes_exactly_the_picked_approach2_rows(confirmed) 
 def test_a_pick_the_study_does_not_run_is_refused(confirmed) -> None:
     base = confirmed[0]
     study = Study(load_settings(base / "confirm.yaml"), progress=False)
-    with pytest.raises(Exception, match=r"picks \[.*'sam2-mini'.*\]: not rows of this study's mask_classifier table"):
+    with pytest.raises(ParameterError, match=r"picks \[.*'sam2-mini'.*\]: not rows of this study's mask_classifier table"):
         study.classifier_table(picks=[ClassifierRow("sam2-mini", "appearance", "train", "fused")])
 
 

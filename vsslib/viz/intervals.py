@@ -89,7 +89,7 @@ def plot_sweep_intervals(sweep: pd.DataFrame, *, title: str, x: str = "strength"
 
 
 def plot_knob_sweep(table: pd.DataFrame, *, title: str, metrics: Sequence[str] = ("mIoU", "mBIoU")) -> plt.Figure:
-    """One column per knob: masklets per frame, coverage, and the change of each metric against the source's
+    """One row per knob: masklets per frame, coverage, and the change of each metric against the source's
     own settings with its 95 % interval as a band; the source's own value marked by a dashed line.
 
     Parameters
