@@ -75,9 +75,9 @@ clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 	rm -rf .cache
 
 .PHONY: sam2-mini
-sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 3 h 48 min of training on 1 CPU core, then about 10 min of calibration and measurements)
+sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 6 h 7 min of training on 1 CPU core, then about 10 min of calibration and measurements)
 	$(PY) -m vsslib.sam2_mini data --out .cache/sam2-mini-data
-	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1 --memory-steps 1200 --tracking-steps 800
+	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1 --memory-steps 1200 --tracking-steps 800 --long-tracking-steps 1500
 	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout --calibrate .cache/sam2-mini-data/train
 
 confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos never looked at (params/confirm.yaml; about 35 min cold on the 2-core machine beside a training run, see the README's times), into results/confirm/ and the README's CONFIRM block
