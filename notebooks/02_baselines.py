@@ -47,6 +47,7 @@ from IPython.display import display
 from vsslib import viz
 from vsslib.analysis import errors_near_boundaries
 from vsslib.metrics import band_width
+from vsslib.segmenters.train import describe_fall
 from vsslib.study import Study
 from vsslib.study.tables import readable, stats_row
 from vsslib.viz.prose import takeaway
@@ -69,11 +70,7 @@ study.save_figure(fig, "baselines_loss_curves", caption=f"Mean cross-entropy of 
                   "the training videos; a curve still falling at its last epoch could have learned more")
 
 # %%
-LAST = 3  # epochs whose share of the whole fall the takeaway reports (fewer when a network trained fewer)
-last = {name: min(LAST, len(net.history.epoch_loss) - 1) for name, net in networks.items()}
-takeaway("; ".join(f"`{name}`: loss {net.history.epoch_loss[0]:.2f} -> {net.history.epoch_loss[-1]:.2f} over "
-                   f"{len(net.history.epoch_loss)} epochs, {100 * net.history.late_drop(last[name]):.0f} % of that "
-                   f"fall in the last {last[name]}" for name, net in networks.items())
+takeaway("; ".join(f"`{name}`: {describe_fall(net.history.epoch_loss)}" for name, net in networks.items())
          + ". A share near zero means the curve had flattened; a larger one, that longer training would still lower "
          "the training loss (not necessarily the val scores).")
 
@@ -132,7 +129,7 @@ study.save_figure(fig, "baselines_boundary_closeup", caption=f"{video.name} fram
 width = band_width(h, w, settings.metrics.dilation_ratio)  # the Boundary IoU band of the study, in pixels
 near = {name: errors_near_boundaries(video.labels[t], pred, width) for name, pred in preds.items()}
 takeaway(f"On this frame, {100 * next(iter(near.values()))[1]:.0f} % of the pixels lie within {width} px of a "
-         "ground-truth boundary (the Boundary IoU band); of each network's wrong pixels, that many lie there: "
+         "ground-truth boundary (as wide as the Boundary IoU band); of each network's wrong pixels, that many lie there: "
          + "; ".join(f"`{name}` {100 * errors:.0f} % ({errors / pixels:.1f} times as dense as the pixels)"
                      for name, (errors, pixels) in near.items())
          + ". One frame only: the trimap curves of `05_boundary_analysis` measure accuracy near boundaries over "
@@ -144,14 +141,19 @@ takeaway(f"On this frame, {100 * next(iter(near.values()))[1]:.0f} % of the pixe
 
 # %%
 apart = [name for name, row in gap.iterrows() if row.mBIoU_ci_high < row.mIoU_ci_low]  # intervals apart
+below = gap[gap["gap"] > 0]  # networks whose mBIoU lies below their mIoU
 denser = [name for name, (errors, pixels) in near.items() if errors > pixels]
-takeaway(f"- mBIoU lies below mIoU for {sum(gap['gap'] > 0)} of {len(gap)} networks, by {gap['gap'].min():.1f} to "
-         f"{gap['gap'].max():.1f} points; their 95 % intervals are apart for {len(apart)} of them"
+takeaway(f"- mBIoU lies below mIoU for {len(below)} of {len(gap)} networks"
+         + (f", by {below['gap'].min():.1f} to {below['gap'].max():.1f} points" if len(below) else "")
+         + f"; their 95 % intervals are apart for {len(apart)} of them"
          + (": the networks get the layout of a scene more often right than its outlines.\n" if len(apart) == len(gap)
             else ".\n")
-         + f"- On the close-up frame, the wrong pixels of {len(denser)} of {len(near)} networks lie near boundaries more "
-         "densely than the pixels do: outlines are where masks that follow the objects could help, if they are "
-         "better than the network's.")
+         + (f"- On the close-up frame, the wrong pixels of {len(denser)} of {len(near)} networks lie near boundaries "
+            "more densely than the pixels do"
+            + (": outlines are where masks that follow the objects could help, if they are better than the "
+               "network's." if len(denser) == len(near) else "; one frame does not say where masks could help.")
+            if denser else "- On the close-up frame, no network's wrong pixels lie near boundaries more densely than "
+            "the pixels do: this frame gives no sign that outlines are where the errors are."))
 
 # %% [markdown]
 # ## Exercises

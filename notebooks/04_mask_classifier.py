@@ -52,7 +52,7 @@ from vsslib import viz
 from vsslib.data import read_image
 from vsslib.metrics import confusion_matrix
 from vsslib.refine import masklet_votes
-from vsslib.segmenters.train import late_drop
+from vsslib.segmenters.train import describe_fall
 from vsslib.study import Study
 from vsslib.study.specs import CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS
 from vsslib.study.tables import interval_columns, readable
@@ -94,7 +94,7 @@ for label, finding in highest.items():
     lines.append(f"- {finding.text}; approach 1 on the same masklets: mIoU {refiner.mIoU:.1f}.")
 signs = {label: findings[f"classifier/{label}/{f.verdict}"].verdict for label, f in highest.items()}  # their gains
 lines.append("\nThe highest row of each kind is picked on these val rows, so its interval does not cover that choice; "
-             "`make confirm` computes the picked rows once more on untouched videos (README, \"Confirmation\"). "
+             "`make confirm` computes the picked rows once more on untouched videos (README, \"The headline on videos never looked at\"). "
              + ("The highest rows' verdicts differ between kinds of masklets (" + ", ".join(f"{k}: {v}" for k, v in signs.items())
                 + "): a verdict for one kind does not carry over to another. " if len(set(signs.values())) > 1 else ""))
 takeaway("\n".join(lines) + "The exact-masklet rows classify the val "
@@ -155,10 +155,7 @@ study.save_figure(fig, "mask_classifier_loss", caption=f"Cross-entropy of the ma
                   "classes' pooled vectors overlap")
 
 # %%
-LAST = 3  # epochs whose share of the whole fall the takeaway reports (fewer when the MLP trained fewer)
-takeaway("; ".join(f"`{f}`: {loss[0]:.2f} -> {loss[-1]:.2f} over {len(loss)} epochs, "
-                   f"{100 * late_drop(loss, min(LAST, len(loss) - 1)):.0f} % of that fall in the last "
-                   f"{min(LAST, len(loss) - 1)}" for f, loss in losses.items())
+takeaway("; ".join(f"`{f}`: {describe_fall(loss)}" for f, loss in losses.items())
          + ". The lower end point is the better fit of the training masklets; the comparison table says whether "
          "that carries over to the val videos.")
 

@@ -179,17 +179,26 @@ for source in settings.masklets.sources:
 
 # %% [markdown]
 # ## What we learned
-# - Most damage has a cause a reader can act on, and the knob depends on the generator: the table at the top
-#   names SAM2's and the classical generator's. The takeaways say a cause leads only where the paired interval
-#   of its share minus the next cause's share (`share_over_next`, one draw of seeds and videos for both) lies
-#   above zero.
-# - With exact masklets, what damage remains is the baseline's own wrong majority inside correct masks (the
-#   oracle rows of the table): the cure is a better network, not better masks.
-# - Charging a drifting masklet's every frame to drift overstates drift; the per-frame charge is the one to
-#   act on, and the table shows both.
-# - The shares move with the training seed and the videos: the intervals say which cause leads clearly and
-#   which ranking this many videos cannot settle.
-# - `07_cost` asks what the refiner costs in time and memory.
+# Read from the tables above:
+
+# %%
+lessons = [f"Every damaged pixel is charged to a named cause except `other`: at most "
+           f"{per_frame.loc[per_frame['cause'] == 'other', 'pixel_share'].max():.1f} % of any source's damage. "
+           "The leading cause, where the paired interval settles it: "
+           + "; ".join(f"{f.key.split('/')[1]}: {f.verdict}" for f in cause_findings(per_frame)) + "."]
+if "oracle" in settings.masklets.sources:
+    exact = per_frame[per_frame["masklets"] == "oracle"].sort_values("pixel_share", ascending=False).iloc[0]
+    lessons.append(f"With exact masklets, `{exact['cause']}` is {exact['pixel_share']:.1f} % of the remaining damage"
+                   + (": the baseline's own wrong majority inside correct masks, so the cure is a better network, "
+                      "not better masks." if exact["cause"] == "wrong_majority" else "."))
+moves = {s: (drift.loc[(s, "frame"), "pixel_share"], drift.loc[(s, "masklet"), "pixel_share"])
+         for s in settings.masklets.sources}
+lessons.append("Charging a drifting masklet on all its frames moves drift's share from "
+               + "; ".join(f"{a:.0f} to {b:.0f} % ({s})" for s, (a, b) in moves.items())
+               + (": it overstates drift wherever drift occurs, and the per-frame charge is the one to act on."
+                  if all(b >= a for a, b in moves.values()) else "."))
+lessons.append("`07_cost` asks what the refiner costs in time and memory.")
+takeaway("\n".join(f"- {line}" for line in lessons))
 
 # %% [markdown]
 # ## Exercises

@@ -44,7 +44,8 @@ device = None  # None: as params_file says ("cpu"); "cuda" where a GPU and CUDA 
 import pandas as pd
 
 from vsslib import viz
-from vsslib.analysis import refiner_stages, sam2_cost_grid, sam2_memory_by_length, sam2_rates, time_stages
+from vsslib.analysis import (pipeline_summary, refiner_stages, sam2_cost_grid, sam2_memory_by_length, sam2_rates,
+                             time_stages)
 from vsslib.study import Study
 from vsslib.study.specs import sam2_config
 from vsslib.viz.prose import takeaway
@@ -82,7 +83,8 @@ fig = viz.cost.plot_stage_times(view, title=f"Seconds per frame of each stage | 
 study.save_figure(fig, "cost_stage_times", caption=f"Seconds per frame of every stage of the pipeline (one bar per stage, "
                   f"baseline network and masklet source), timed on {video.name} ({video.num_frames} frames, "
                   f"{study.data_name}) on this machine's CPU: median of 3 runs after a warm-up (SAM2 sources: one "
-                  "run). The longest bar is the pipeline's bottleneck", machine_dependent=True)
+                  "run). Of one pipeline's bars, the longest is where most of its time goes (`metrics` scores the result "
+                  "and is not part of the pipeline)", machine_dependent=True)
 
 # %% [markdown]
 # The SAM2 sources' own counters over everything they ran above: seconds per key frame of the automatic
@@ -99,14 +101,13 @@ if sam2_sources:
     display(rates)
 
 # %%
-slowest = stage_times.loc[stage_times.groupby(["baseline", "masklets"], sort=False)["seconds_per_frame"].idxmax()]
-vote_share = (stage_times[stage_times["stage"] == "refinement"].set_index(["baseline", "masklets"])["seconds_per_frame"]
-              / stage_times.groupby(["baseline", "masklets"])["seconds_per_frame"].sum())
-takeaway("The slowest stage of each pipeline: " + "; ".join(
-    f"{r['baseline']} + {r['masklets']}: `{r['stage']}` ({1e3 * r['seconds_per_frame']:.1f} ms a frame)"
-    for _, r in slowest.iterrows())
-         + f". The vote (`refinement`) takes {100 * vote_share.min():.1f} to {100 * vote_share.max():.1f} % of a "
-         "pipeline's time" + (": it is never the bottleneck." if (slowest["stage"] != "refinement").all() else "."))
+pipelines = pipeline_summary(stage_times)  # per baseline x source: seconds, slowest stage, the vote's share
+takeaway("The slowest stage of each pipeline (of its stages but `metrics`, which scores the result): " + "; ".join(
+    f"{r['baseline']} + {r['masklets']}: `{r['slowest']}` ({1e3 * r['slowest_seconds_per_frame']:.1f} ms a frame)"
+    for _, r in pipelines.iterrows())
+         + f". The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
+         f"{100 * pipelines['vote_share'].max():.1f} % of a pipeline's time"
+         + (": it is never the slowest stage." if (pipelines["slowest"] != "refinement").all() else "."))
 
 # %% [markdown]
 # ## SAM2: the point grid and the window
@@ -173,9 +174,10 @@ takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} Mi
 # Read from the tables above:
 
 # %%
-takeaway(f"- The vote (`refinement`) takes {100 * vote_share.min():.1f} to {100 * vote_share.max():.1f} % of a "
-         "pipeline's time; the slowest stage is "
-         + "; ".join(f"`{stage}` in {n} of {len(slowest)} pipelines" for stage, n in slowest["stage"].value_counts().items())
+takeaway(f"- The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
+         f"{100 * pipelines['vote_share'].max():.1f} % of a pipeline's time; the slowest stage is "
+         + "; ".join(f"`{stage}` in {n} of {len(pipelines)} pipelines"
+                     for stage, n in pipelines["slowest"].value_counts().items())
          + ".\n- Windowing bounds memory: a predictor state never holds more than one window's frames, so a video "
          f"needs the memory of its longest window (about {per_frame:.0f} MiB a frame here), not of its length.\n"
          "- All numbers are of this machine; the tables in `results/` mark them as machine-dependent.")

@@ -86,7 +86,7 @@ else:
     display(readable(sweep[["knob", "value", "default", "masklets_per_frame", "coverage",
                             *interval_columns("mIoU", "change_mIoU", "change_mBIoU"), "n_seeds", "n_videos"]]))
     fig = viz.intervals.plot_knob_sweep(sweep, title=f"{source} knobs | {baseline} | {videos}")
-    study.save_figure(fig, "sam2_knobs", caption=f"Each of {source}'s knobs moved alone (columns; {baseline}, mean over "
+    study.save_figure(fig, "sam2_knobs", caption=f"Each of {source}'s knobs moved alone (one row per knob; {baseline}, mean over "
                       f"{int(sweep['n_seeds'].iloc[0])} training seeds on the {videos}): masklets a frame, pixels "
                       "covered, and the refined mIoU and mBIoU minus those at the source's own settings (dashed line); "
                       "bands: 95 % intervals over seeds and videos. A band clear of zero is a change these videos "

@@ -161,3 +161,25 @@ def test_sam2_rates_divide_the_sources_counters() -> None:
     assert table.iloc[1][["seconds_per_key_frame", "seconds_per_object_frame"]].isna().all()
     with pytest.raises(ParameterError, match="timings of 'x' lack \\['propagate_object_frames'\\]"):
         sam2_rates({"x": {"generate": 1.0, "generate_frames": 1, "propagate": 1.0, "propagate_frames": 1}})
+
+
+def test_pipeline_summary_leaves_the_metrics_stage_out_of_each_pipeline() -> None:
+    import pandas as pd
+
+    from vsslib.analysis import pipeline_summary
+
+    times = pd.DataFrame([("net", "classical", stage, s) for stage, s in
+                          [("baseline", 0.02), ("proposal", 0.01), ("propagation", 0.05), ("refinement", 0.02),
+                           ("metrics", 0.40)]]
+                         + [("net", "oracle", stage, s) for stage, s in
+                            [("baseline", 0.02), ("masklets", 0.0), ("refinement", 0.03), ("metrics", 0.40)]],
+                         columns=["baseline", "masklets", "stage", "seconds_per_frame"])
+    summary = pipeline_summary(times)
+    assert list(summary["masklets"]) == ["classical", "oracle"]
+    # classical: 0.02 + 0.01 + 0.05 + 0.02 = 0.10 s, the vote 0.02 of it; metrics (0.40) is not the slowest
+    np.testing.assert_allclose(summary["seconds_per_frame"], [0.10, 0.05])
+    np.testing.assert_allclose(summary["vote_share"], [0.2, 0.6])
+    assert list(summary["slowest"]) == ["propagation", "refinement"]
+    np.testing.assert_allclose(summary["slowest_seconds_per_frame"], [0.05, 0.03])
+    with pytest.raises(ParameterError, match=r"stage times: the table lacks the column\(s\) \['stage'\]"):
+        pipeline_summary(times.drop(columns="stage"))

@@ -3,6 +3,7 @@ development table's; run here on tiny generated benchmarks through the same entr
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -145,12 +146,44 @@ def test_the_confirmation_computes_exactly_the_picked_approach2_rows(confirmed) 
                                                                                                   for _ in (0, 1)]
     for pick, (_, row) in zip(picks, table[table["method"] == "approach 2"].iterrows(), strict=True):
         assert (row["features"], row["classifier_videos"], row["variant"]) == pick[1:]
-        same = development[(development["masklets"] == pick.masklets) & (development["variant"] == pick.variant)
-                           & (development["method"] == "approach 2")].iloc[0]
+        (same,) = [r for _, r in development.iterrows() if r["method"] == "approach 2" and
+                   (r["masklets"], r["features"], r["classifier_videos"], r["variant"]) == tuple(pick)]
         for column in ("mIoU", "gain_mIoU", "gain_mBIoU_ci_high"):
             assert row[column] == pytest.approx(same[column], abs=1e-4)
     baselines = development[development["method"] == "baseline"]
     np.testing.assert_allclose(table.loc[table["method"] == "baseline", "mIoU"], baselines["mIoU"], atol=1e-4)
+
+
+def test_approach1_only_confirms_the_headline_without_an_approach2_table(confirmed, tmp_path: Path) -> None:
+    base = confirmed[0]
+    development = tmp_path / "dev"
+    (development / "tables").mkdir(parents=True)
+    shutil.copy(base / "dev" / "tables" / "refiner.csv", development / "tables")  # no mask_classifier.csv
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\n")
+    assert main(["--params", str(base / "confirm.yaml"), "--development", str(development), "--readme", str(readme),
+                 "--approach1-only", "--no-progress"]) == 0
+    text = readme.read_text()
+    # the fixture's 10 verdicts less the 6 of approach 2 (3 kinds x 2 metrics)
+    assert "**4 of 4 verdicts held.**" in text and "approach 2 on" not in text
+
+
+def test_a_malformed_development_table_fails_before_anything_is_computed(confirmed, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    base = confirmed[0]
+    settings = yaml.safe_load((base / "confirm.yaml").read_text())
+    settings["run"]["results_dir"] = str(tmp_path / "out")
+    params = tmp_path / "confirm.yaml"
+    params.write_text(yaml.safe_dump(settings))
+    development = tmp_path / "dev"
+    (development / "tables").mkdir(parents=True)
+    shutil.copy(base / "dev" / "tables" / "refiner.csv", development / "tables")
+    classifier = pd.read_csv(base / "dev" / "tables" / "mask_classifier.csv").drop(columns="variant")
+    classifier.to_csv(development / "tables" / "mask_classifier.csv", index=False)
+    capsys.readouterr()
+    assert main(["--params", str(params), "--development", str(development), "--readme", "", "--no-progress"]) == 2
+    assert "the development mask_classifier table: the table lacks the column(s) ['variant']" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # approach 1 was never computed
 
 
 def test_a_pick_the_study_does_not_run_is_refused(confirmed) -> None:

@@ -141,5 +141,5 @@ def test_errors() -> None:
         class_frequencies(unlabelled)
     with pytest.raises(ParameterError, match=r"window=0 must be a positive integer"):
         entries_mid_window(TINY, 0)
-    with pytest.raises(ParameterError, match=r"the table lacks columns \['frames', 'first_frame'"):
+    with pytest.raises(ParameterError, match=r"the table lacks the column\(s\) \['frames', 'first_frame'"):
         entries_mid_window(pd.DataFrame({"video": [], "object": [], "class": []}), 8)

@@ -89,5 +89,9 @@ def test_crossing_interpolates_the_first_level_crossing_along_sorted_x() -> None
     assert crossing([1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]) == 2.0
     assert crossing([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) is None  # never reaches 0
     assert crossing([1.0, 2.0, 3.0, 4.0], [1.0, -1.0, 1.0, -1.0]) == pytest.approx(1.5)  # the first of several
+    nan = float("nan")
+    assert crossing([1.0, 2.0, 3.0], [1.0, nan, -1.0]) == pytest.approx(2.0)  # NaN left out: 1 -> -1 over [1, 3]
+    assert crossing([1.0, nan, 3.0], [1.0, -5.0, -1.0]) == pytest.approx(2.0)
+    assert crossing([1.0, 2.0], [nan, nan]) is None
     with pytest.raises(ParameterError, match=r"shapes \(2,\) and \(3,\)"):
         crossing([1.0, 2.0], [1.0, 2.0, 3.0])

@@ -328,3 +328,14 @@ def test_late_drop_is_the_share_of_the_fall_made_in_the_last_epochs() -> None:
     assert np.isnan(TrainingHistory((1.0, 1.2), (), 0.0).late_drop(1))  # did not fall
     with pytest.raises(ParameterError, match="epochs=5 must lie in 1..4"):
         history.late_drop(5)
+
+
+def test_describe_fall_reads_the_curve_or_says_why_it_cannot() -> None:
+    from vsslib.segmenters.train import describe_fall
+
+    # falls 2.6 in all, 1.0 -> 0.4 = 0.6 of it in the last 3 epochs: 23 %
+    assert describe_fall([3.0, 1.0, 0.6, 0.5, 0.4]) == "loss 3.00 -> 0.40 over 5 epochs, 23 % of that fall in the last 3"
+    assert describe_fall([2.0, 1.0]) == "loss 2.00 -> 1.00 over 2 epochs, 100 % of that fall in the last 1"
+    assert describe_fall([0.7]) == "loss 0.70 after its only epoch (no curve to read)"  # late_drop would raise
+    assert describe_fall([1.0, 1.2]) == "loss 1.00 -> 1.20 over 2 epochs (it did not fall)"
+    assert describe_fall([]) == "no epochs recorded"

@@ -8,7 +8,7 @@ import pytest
 
 from vsslib.metrics import MetricAccumulator
 from vsslib.study.runs import RunResult, VideoRecord
-from vsslib.study.runs.report import summarise
+from vsslib.study.runs.report import summarize
 from vsslib.base.errors import ParameterError
 from vsslib.statistics import ratio_summary
 from vsslib.study.tables import gain_supported, interval_columns, ratio_rows, readable, stats_row
@@ -26,7 +26,7 @@ def _run(rng: np.random.Generator, flip: float) -> RunResult:
             counts[variant] = MetricAccumulator(3).update(gt, pred).to_arrays()
         records.append(VideoRecord(video=f"v{v}", frames=20, counts=counts,
                                    seconds={"baseline": 1.0, "masklets": 1.0, "refinement": 0.0}))
-    scores = summarise(records, {"baseline": ("baseline",), "refined": ("baseline", "masklets", "refinement")})
+    scores = summarize(records, {"baseline": ("baseline",), "refined": ("baseline", "masklets", "refinement")})
     return RunResult(approach="refine", dataset="d", split="val", baseline_name="b", masklet_source="m",
                      class_names=["a", "b", "c"], settings={}, scores=scores, records=records)
 
@@ -103,7 +103,7 @@ def _refined_again(run: RunResult, rng: np.random.Generator, share: float) -> Ru
         pred[rng.random(gt.shape) < share] = 0
         counts = {"baseline": record.counts["baseline"], "refined": MetricAccumulator(3).update(gt, pred).to_arrays()}
         records.append(VideoRecord(video=record.video, frames=20, counts=counts, seconds=record.seconds))
-    scores = summarise(records, {"baseline": ("baseline",), "refined": ("baseline", "masklets", "refinement")})
+    scores = summarize(records, {"baseline": ("baseline",), "refined": ("baseline", "masklets", "refinement")})
     return RunResult(approach="refine", dataset="d", split="val", baseline_name="b", masklet_source="other",
                      class_names=["a", "b", "c"], settings={}, scores=scores, records=records)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vsslib.base.errors import DataError
+from vsslib.base.errors import DataError, ParameterError
 from vsslib.study.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
                                    consistency_findings, per_class_findings, refiner_findings,
                                    size_findings, study_findings, sweep_findings, verdict, window_findings)
@@ -71,6 +71,10 @@ def test_sweep_lists_every_group_and_only_those_present() -> None:
     assert [f.verdict for f in per_strength] == ["gain", "gain", "unclear", "loss"]
     assert summary.verdict == "gain: 0,0.25; loss: 1; unclear: 0.5"
     assert "holds zero at s = 0.5" in summary.text
+    # 3.7 at 0.25, -0.5 at 0.5: zero at 0.25 + 0.25 * 3.7 / 4.2 = 0.470
+    assert "changes sign between s = 0.25 and s = 0.5 (the straight line between the first two crosses zero at " \
+           "s = 0.47)" in summary.text
+    assert "changes sign" not in sweep_findings(sweep[sweep["strength"] < 0.5])[-1].text  # all gains positive
     sweep.loc[2, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [-3.5, -5.9, -1.3]
     summary = sweep_findings(sweep)[-1]
     assert summary.verdict == "gain: 0,0.25; loss: 0.5,1" and "holds zero" not in summary.text
@@ -224,3 +228,12 @@ def test_one_videos_outcome_counts_the_metrics_a_method_raises() -> None:
     assert video_outcome(scores, "b").verdict == "failure"  # 1 of 4
     assert video_outcome(scores, "c").verdict == "mixed"  # 2 of 4
     assert video_outcome(scores, "a").text == "a: success, 3 of 4 metrics raised (mIoU, mBIoU, mVC8, mVC16)"
+    two = ("mIoU", "mVC8")  # a raises both: success; b one of two: mixed; b none of mBIoU, mVC16: failure
+    assert [video_outcome(scores, m, metrics=two).verdict for m in "ab"] == ["success", "mixed"]
+    assert video_outcome(scores, "b", metrics=("mBIoU", "mVC16")).verdict == "failure"
+    assert video_outcome(scores, "a", metrics=("mVC16",)).verdict == "failure"  # 84 < 85
+    assert video_outcome(scores, "b", metrics=("mVC8",)).verdict == "success"
+    three = ("mIoU", "mBIoU", "mVC8")  # a 3, b 1, c 2 raised
+    assert [video_outcome(scores, m, metrics=three).verdict for m in "abc"] == ["success", "failure", "success"]
+    with pytest.raises(ParameterError, match="at least one metric"):
+        video_outcome(scores, "a", metrics=())

@@ -245,3 +245,16 @@ def test_p_values_are_compared_through_the_holm_verdicts_of_the_readme(tmp_path:
     assert report.problems == ["finding README: holm/sweep at strength 0, mIoU: committed 'a gain, holds in the "
                                "family', fresh 'a gain, does not hold in the family' (sweep at strength 0, mIoU: "
                                "a gain)"]
+
+
+def test_the_readmes_false_alarm_figures_are_those_the_simulation_prints() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    call = "simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)"
+    assert call in readme
+    stated = re.search(r"fail a cell at a rate of ([0-9.]+) and\s+at least one of 1000 independent cells in (\d+) %",
+                       readme)
+    assert stated, "the README's sentence on simulated false alarms changed: update this test"
+    per_cell, per_run = simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)
+    assert float(stated.group(1)) == round(per_cell, 4) and int(stated.group(2)) == round(100 * per_run)

@@ -15,8 +15,8 @@ from .boundary import (BoundaryCounts, biou_by_dilation, biou_counts_by_dilation
                        object_size_counts, per_class_gain, per_class_summary, size_bins, trimap_accuracy,
                        trimap_counts)
 from .consistency import consistency_counts, consistency_over_time
-from .cost import (STAGES, PeakMemory, SAM2Cost, measure_seconds, peak_memory, refiner_stages, sam2_cost_grid,
-                   sam2_memory_by_length, sam2_rates, time_stages)
+from .cost import (STAGES, PeakMemory, SAM2Cost, measure_seconds, peak_memory, pipeline_summary, refiner_stages,
+                   sam2_cost_grid, sam2_memory_by_length, sam2_rates, time_stages)
 from .failure_statistics import summarize_failures, summarize_hurt_frames
 from .failures import (CAUSES, FailureReport, FailureSettings, FrameMetric, damage_causes, diagnose,
                        merge_reports)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..base.errors import ParameterError
+from ..base.errors import ParameterError, require_columns
 from ..metrics import video_consistency, video_correct_consistency
 from ._maps import LabelVideos, paired_videos
 
@@ -70,10 +70,8 @@ def consistency_counts(windows: pd.DataFrame, videos: Sequence[str] | None = Non
         baseline in VC_n. Over any set of videos, mean VC_n is ``sum(vc_*_sum) / sum(windows)`` (mVC_n's
         pooling) and the share of steadier windows ``sum(refined_better) / sum(windows)``.
     """
-    missing = [c for c in ("video", "vc_baseline", "vc_refined") if c not in windows.columns]
-    if missing:
-        raise ParameterError(f"consistency_counts: the table lacks column(s) {missing}; pass the output of "
-                             "consistency_over_time")
+    require_columns(windows, ["video", "vc_baseline", "vc_refined"],
+                    "consistency_counts (pass the output of consistency_over_time)", error=ParameterError)
     defined = windows[windows["vc_baseline"].notna() & windows["vc_refined"].notna()]
     videos = list(dict.fromkeys(windows["video"])) if videos is None else [str(v) for v in videos]
     grouped = defined.assign(better=defined["vc_refined"] > defined["vc_baseline"]).groupby("video", sort=False)

@@ -41,13 +41,13 @@ import pandas as pd
 
 from ..base.devices import PeakMemory as DevicePeak
 from ..base.devices import reset_resident_peak, resident_mib, resident_peak_mib, resolve_device
-from ..base.errors import ParameterError
+from ..base.errors import ParameterError, require_columns
 
 if TYPE_CHECKING:
     from ..data import Video
 
 __all__ = ["STAGES", "PeakMemory", "SAM2Cost", "peak_memory", "measure_seconds", "time_stages", "refiner_stages",
-           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks", "sam2_rates"]
+           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks", "sam2_rates", "pipeline_summary"]
 
 STAGES = ("baseline", "proposal", "propagation", "refinement", "metrics")
 """Stage names of :func:`refiner_stages`, in pipeline order."""
@@ -193,6 +193,34 @@ def sam2_rates(timings: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
                      "object_frames": int(objects),
                      "objects_per_frame": objects / frames if frames else float("nan"),
                      "seconds_per_object_frame": t["propagate"] / objects if objects else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def pipeline_summary(stage_times: pd.DataFrame) -> pd.DataFrame:
+    """Per pipeline (baseline x masklet source) of a :func:`time_stages` table: its seconds per frame over the
+    pipeline's stages (all of :data:`STAGES` but ``"metrics"``, which scores the result and is not part of a
+    refinement), its slowest such stage, and the share of the vote (``"refinement"``) in its time.
+
+    Parameters
+    ----------
+    stage_times : DataFrame[baseline, masklets, stage, seconds_per_frame], one row per stage and pipeline.
+
+    Returns
+    -------
+    DataFrame[baseline, masklets, seconds_per_frame, slowest, slowest_seconds_per_frame, vote_share] in the
+    order of first appearance; ``vote_share`` in [0, 1], NaN where the pipeline took no time.
+    """
+    require_columns(stage_times, ["baseline", "masklets", "stage", "seconds_per_frame"], "stage times",
+                    error=ParameterError)
+    pipeline = stage_times[stage_times["stage"] != "metrics"]
+    rows = []
+    for (baseline, masklets), part in pipeline.groupby(["baseline", "masklets"], sort=False):
+        total = float(part["seconds_per_frame"].sum())
+        slowest = part.loc[part["seconds_per_frame"].idxmax()]
+        vote = float(part.loc[part["stage"] == "refinement", "seconds_per_frame"].sum())
+        rows.append({"baseline": baseline, "masklets": masklets, "seconds_per_frame": total,
+                     "slowest": slowest["stage"], "slowest_seconds_per_frame": float(slowest["seconds_per_frame"]),
+                     "vote_share": vote / total if total > 0 else float("nan")})
     return pd.DataFrame(rows)
 
 

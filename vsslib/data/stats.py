@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..base.errors import DataError, ParameterError
+from ..base.errors import DataError, ParameterError, require_columns
 from .vspw import IGNORE_INDEX, Video
 
 __all__ = ["class_frequencies", "object_table", "instance_counts", "object_sizes", "video_motion",
@@ -142,10 +142,8 @@ def object_table(dataset: _Dataset) -> pd.DataFrame:
 
 def _objects(data: _Dataset | pd.DataFrame) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
-        missing = [c for c in _OBJECT_COLUMNS if c not in data.columns]
-        if missing:
-            raise ParameterError(f"expected a dataset or the table of object_table(dataset); the table lacks "
-                                 f"columns {missing}")
+        require_columns(data, _OBJECT_COLUMNS, "expected a dataset or the table of object_table(dataset)",
+                        error=ParameterError)
         return data
     return object_table(data)
 

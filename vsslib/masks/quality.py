@@ -109,11 +109,14 @@ def crossing(x: Sequence[float], y: Sequence[float], level: float = 0.0) -> floa
     How the study reads its corruption sweep both ways: the quality at which the refiner's gain is zero
     (``x`` a quality axis, ``y`` the gain) and the strength at which the exact masklets' quality equals another
     source's (``x`` the strengths, ``y`` their quality, ``level`` the source's). None when ``y`` never reaches
-    ``level``.
+    ``level``. Points where ``x`` or ``y`` is NaN (a metric undefined there) are left out of the curve, so it
+    runs straight between their neighbours.
     """
     x_array, y_array = np.asarray(x, float), np.asarray(y, float)
     if x_array.shape != y_array.shape or x_array.ndim != 1:
         raise ParameterError(f"x and y must be 1-D of one length, got shapes {x_array.shape} and {y_array.shape}")
+    defined = ~(np.isnan(x_array) | np.isnan(y_array))
+    x_array, y_array = x_array[defined], y_array[defined]
     order = np.argsort(x_array, kind="stable")
     x_array, d = x_array[order], y_array[order] - level
     for k in range(len(x_array)):

@@ -14,7 +14,7 @@ the frame; on the generated benchmark every pixel belongs to an instance, stuff 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +30,18 @@ __all__ = ["ORACLE_STRENGTHS", "PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GR
            "oracle_position", "first_frames", "measure"]
 
 
+def _key_frame_proposals(propose: Callable[[np.ndarray], np.ndarray], videos: Sequence[Video], window: int,
+                         min_fraction: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For every key frame (frames 0, window, 2 window, ... of each video): its objects covering at least
+    ``min_fraction`` of the frame as (K, H, W) bool masks, and the generator's (N, H, W) bool proposals."""
+    for video in videos:
+        if video.instances is None:
+            raise DataError(f"video {video.name} has no instance maps")
+        for t in range(0, video.num_frames, window):
+            ids = objects_of(video.instances[t], min_fraction)
+            yield video.instances[t][None] == ids[:, None, None], propose(video.frames[t])
+
+
 def keyframe_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequence[Video], *, window: int = 32,
                     min_fraction: float = 0.01) -> dict[str, float]:
     """Mean best IoU of the objects of every key frame (frames 0, window, 2 window, ...) with the proposals.
@@ -42,14 +54,9 @@ def keyframe_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequenc
     if not 0.0 < min_fraction < 1.0:
         raise ParameterError(f"min_fraction={min_fraction!r} must lie in (0, 1)")
     scores, counts = [], []
-    for video in videos:
-        if video.instances is None:
-            raise DataError(f"video {video.name} has no instance maps")
-        for t in range(0, video.num_frames, window):
-            ids = objects_of(video.instances[t], min_fraction)
-            masks = propose(video.frames[t])
-            counts.append(len(masks))
-            scores.extend(best_ious(video.instances[t][None] == ids[:, None, None], masks).tolist())
+    for objects, masks in _key_frame_proposals(propose, videos, window, min_fraction):
+        counts.append(len(masks))
+        scores.extend(best_ious(objects, masks).tolist())
     scores_array = np.asarray(scores)
     return {"recall": float(scores_array.mean()), "objects": len(scores), "recall_at_50": float((scores_array >= 0.5).mean()),
             "proposals": float(np.mean(counts))}
@@ -137,15 +144,10 @@ def painted_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequence
     from ..masks.base import paint
 
     scores = []
-    for video in videos:
-        if video.instances is None:
-            raise DataError(f"video {video.name} has no instance maps")
-        for t in range(0, video.num_frames, window):
-            ids = objects_of(video.instances[t], min_fraction)
-            masks = propose(video.frames[t])
-            painted = paint(masks, np.arange(len(masks)))
-            regions = painted[None] == np.arange(len(masks))[:, None, None]
-            scores.extend(best_ious(video.instances[t][None] == ids[:, None, None], regions).tolist())
+    for objects, masks in _key_frame_proposals(propose, videos, window, min_fraction):
+        painted = paint(masks, np.arange(len(masks)))
+        regions = painted[None] == np.arange(len(masks))[:, None, None]
+        scores.extend(best_ious(objects, regions).tolist())
     return float(np.mean(scores))
 
 

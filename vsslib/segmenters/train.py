@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import subprocess
 import sys
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TrainSettings", "TrainingHistory", "build_network", "fit", "train_segmenter",
            "dataset_fingerprint", "load_or_train", "TRAINING_ENVIRONMENT", "TRAINING_THREADS",
-           "environment_is_pinned", "run_training_request", "late_drop"]
+           "environment_is_pinned", "run_training_request", "late_drop", "describe_fall"]
 
 TRAINING_THREADS = 2  # intra-op threads of every training run: the split of each reduction follows it
 # Read by each library when it first runs, so they are set on a fresh interpreter (see the module docstring).
@@ -136,6 +137,23 @@ def late_drop(losses: Sequence[float], epochs: int = 3) -> float:
                              "recorded epochs")
     whole = values[0] - values[-1]
     return float((values[-1 - epochs] - values[-1]) / whole) if whole > 0 else float("nan")
+
+
+def describe_fall(losses: Sequence[float], last: int = 3) -> str:
+    """One phrase on a loss curve: first and last value, and the share of the fall made in its last ``last``
+    epochs (fewer when the curve is shorter), e.g. "loss 1.20 -> 0.30 over 16 epochs, 4 % of that fall in the
+    last 3". Says so instead when there is no curve to read (one epoch) or the loss did not fall."""
+    values = [float(v) for v in losses]
+    if not values:
+        return "no epochs recorded"
+    if len(values) == 1:
+        return f"loss {values[0]:.2f} after its only epoch (no curve to read)"
+    head = f"loss {values[0]:.2f} -> {values[-1]:.2f} over {len(values)} epochs"
+    epochs = min(last, len(values) - 1)
+    share = late_drop(values, epochs)
+    if math.isnan(share):
+        return head + " (it did not fall)"
+    return head + f", {100 * share:.0f} % of that fall in the last {epochs}"
 
 
 # ------------------------------------------------------------------------------------------------------

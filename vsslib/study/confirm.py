@@ -52,9 +52,11 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
 
     Raises
     ------
-    DataError : the settings' results folder is the development one (``results/``), which this must not touch.
+    DataError : the settings' results folder is the development one (``results/``), which this must not touch;
+        ``development`` lacks a column :func:`picked_rows` reads (checked before anything is computed).
     """
     settings = load_settings(params_file)
+    picks = None if development is None else picked_rows(development)  # a malformed table fails before hours of work
     if settings.results.resolve() == settings.folder("results").resolve():
         raise DataError(f"{params_file}: run.results_dir is results/, the development study's; a confirmation "
                         "writes to its own folder (results/confirm in params/confirm.yaml)")
@@ -65,10 +67,10 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     refiner = study.save_table(table, "refiner", caption=f"Approach 1 on {name}: mean over training seeds, sd, 95 % "
                                "intervals over seeds and videos, gains over the baseline",
                                machine_dependent_columns=("fps",))
-    if development is None:
+    if picks is None:
         return refiner, None
     with study.step("approach 2: the picked rows x seed"):
-        table, _ = study.classifier_table(picks=picked_rows(development))
+        table, _ = study.classifier_table(picks=picks)
     classifier = study.save_table(table, "mask_classifier", caption=f"Approach 2 on {name}: for each kind of "
                                   "masklets the baseline and the approach-2 row picked on the development val videos "
                                   "(the highest there), mean over training seeds, sd, 95 % intervals over seeds and "
@@ -92,6 +94,13 @@ def _refined(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["method"] == "refined"].set_index(["baseline", "masklets", "vote"])
 
 
+def _compared(development: pd.Series, confirmation: pd.Series, column: str) -> tuple[str, str, str]:
+    """The verdicts of ``column`` in a development row and its confirmation, and ``"held"`` when they are the
+    same, else ``"<development> -> <confirmation>"``."""
+    before, after = verdict(development, column), verdict(confirmation, column)
+    return before, after, "held" if before == after else f"{before} -> {after}"
+
+
 def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame) -> list[Finding]:
     """One finding per refined row and headline metric of the development table with a vote the confirmation
     computed (it computes the settings' vote only): its verdict there and on the untouched videos, ``"held"``
@@ -111,10 +120,10 @@ def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame)
         other = new.loc[key]
         for metric in _METRICS:
             column = f"gain_{metric}"
-            before, after = verdict(row, column), verdict(other, column)
+            before, after, outcome = _compared(row, other, column)
             baseline, masklets, vote = key
             findings.append(Finding(
-                f"confirm/{baseline}/{masklets}/{vote}/{metric}", "held" if before == after else f"{before} -> {after}",
+                f"confirm/{baseline}/{masklets}/{vote}/{metric}", outcome,
                 f"`{baseline}` + {masklets}, {metric} gain: {interval_text(row, column)} ({before}) on the development "
                 f"videos, {interval_text(other, column)} ({after}) on the untouched ones"))
     return findings
@@ -136,8 +145,8 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
         rows = table[table["method"] == "approach 2"].astype({c: str for c in columns})
         return rows.set_index(columns)
 
+    picks = picked_rows(development)  # checks the development table's columns
     dev, new = indexed(development), indexed(confirmation)
-    picks = picked_rows(development)
     missing = [tuple(p) for p in picks if tuple(p) not in new.index]
     if missing:
         raise DataError(f"the confirmation's mask_classifier table lacks the picked rows {missing}")
@@ -147,9 +156,9 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
         split = "" if pick.classifier_videos == "-" else f", classifier trained on the {pick.classifier_videos} videos"
         for metric in _METRICS:
             column = f"gain_{metric}"
-            before, after = verdict(row, column), verdict(other, column)
+            before, after, outcome = _compared(row, other, column)
             findings.append(Finding(
-                f"confirm/approach2/{pick.masklets}/{metric}", "held" if before == after else f"{before} -> {after}",
+                f"confirm/approach2/{pick.masklets}/{metric}", outcome,
                 f"approach 2 on {pick.masklets} masklets (`{pick.variant}` on {pick.features} features{split}), "
                 f"{metric} gain: {interval_text(row, column)} ({before}) on the development videos, where it was "
                 f"picked, {interval_text(other, column)} ({after}) on the untouched ones"))
@@ -199,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (tables / f"{name}.csv").is_file():
                 raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
         development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
+        _refined(development["refiner"])  # its columns, checked before anything is computed
         refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
                                       progress=not args.no_progress)
         block = confirmation_block(development["refiner"], pd.read_csv(refiner),

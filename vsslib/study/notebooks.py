@@ -1,4 +1,4 @@
-"""Run the study's notebooks: keep the paired sources in sync, execute them, summarise, render, verify.
+"""Run the study's notebooks: keep the paired sources in sync, execute them, summarize, render, verify.
 
 Each notebook is edited as a jupytext ``py:percent`` file ``notebooks/NN_name.py``, paired with
 ``notebooks/NN_name.ipynb`` (stored without outputs; :func:`sync_notebooks`, ``make notebooks``, writes it).

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..base.errors import require_columns
+from ..base.errors import ParameterError, require_columns
 from .verdicts import Finding
 
 __all__ = ["video_outcome", "largest_change"]
@@ -19,12 +19,17 @@ __all__ = ["video_outcome", "largest_change"]
 def video_outcome(scores: pd.DataFrame, method: str, *, reference: str = "baseline",
                   metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> Finding:
     """One video's outcome of ``method`` against ``reference`` (a table of one video's scores, index: method):
-    ``success`` when it raises at least all but one of ``metrics``, ``failure`` when it raises at most one,
-    else ``mixed``. One video and one seed: no interval, a description of that video only."""
+    ``success`` when it raises all but at most one of ``metrics`` and more than half of them, ``failure`` when
+    it raises at most one and fewer than half, else ``mixed`` (of 4 metrics: 3-4 success, 2 mixed, 0-1 failure;
+    of 2: both success, one mixed, none failure). One video and one seed: no interval, a description of that
+    video only."""
+    if not metrics:
+        raise ParameterError("video_outcome needs at least one metric")
     require_columns(scores, metrics, "per-video scores")
     base, row = scores.loc[reference], scores.loc[method]
-    raised = sum(float(row[m]) > float(base[m]) for m in metrics)
-    outcome = "success" if raised >= len(metrics) - 1 else "failure" if raised <= 1 else "mixed"
+    raised, count = sum(float(row[m]) > float(base[m]) for m in metrics), len(metrics)
+    outcome = ("success" if raised >= count - 1 and 2 * raised > count
+               else "failure" if raised <= 1 and 2 * raised < count else "mixed")
     return Finding(f"video_outcome/{method}", outcome, f"{method}: {outcome}, {raised} of {len(metrics)} metrics "
                    f"raised ({', '.join(metrics)})")
 

@@ -37,18 +37,22 @@ import yaml
 from ..data.vspw import SPLITS
 from ..base.errors import ParameterError
 from ..masks import GeneratorSettings, SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
+from ..refine import Vote
 from ..sam2_mini.masklets import SAM2MiniSettings
+from ..segmenters import list_segmenters
 
 __all__ = ["DataSettings", "BaselineSettings", "OracleKnobs", "SAM2Section", "SAM2MiniSection", "MASKLET_SECTIONS",
            "MaskletSettings", "RefinerSettings",
            "ClassifierSettings", "MetricSettings", "CostSettings", "KnobSweepSettings", "RunSettings", "StudySettings",
-           "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "SEGMENTERS", "VOTES",
+           "load_settings", "setting_keys", "repo_root", "NOTEBOOK_KNOBS", "DEFAULT_NETWORKS", "VOTES",
            "DATASETS", "SPLITS"]
 
 DATASETS = ("generated", "vspw")
-SEGMENTERS = ("fcn8-small", "fcn16-wide")
-VOTES = ("masklet", "frame")
-"""``"masklet"``: one majority class per masklet over all its frames; ``"frame"``: one per masklet and frame."""
+DEFAULT_NETWORKS = ("fcn8-small", "fcn16-wide")
+"""The baselines of the embedded default, in the tables' order (any name of ``list_segmenters()`` is accepted)."""
+VOTES = tuple(vote.value for vote in Vote)
+"""The vote scopes of :class:`vsslib.refine.Vote`: ``"masklet"``, one majority class per masklet over all its
+frames; ``"frame"``, one per masklet and frame."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class DataSettings:
 class BaselineSettings:
     """The label maps S that the refiner and the classifier start from."""
 
-    networks: tuple[str, ...] = SEGMENTERS  # small CNNs trained here on the train split
+    networks: tuple[str, ...] = DEFAULT_NETWORKS  # small CNNs trained here on the train split
     train_seeds: tuple[int, ...] = (0, 1, 2)  # one trained network per seed
     predictions: tuple[str, ...] = ()  # folders of your own models' predictions, <video>/<frame>.png each
 
@@ -441,7 +445,7 @@ def _validate(s: StudySettings) -> None:
     for name in s.masklets.sources:
         one_of("masklets.sources", name, tuple(list_masklet_sources()))
     for name in s.baselines.networks:
-        one_of("baselines.networks", name, SEGMENTERS)
+        one_of("baselines.networks", name, tuple(list_segmenters()))
     if not s.baselines.networks and not s.baselines.predictions:
         fail("baselines.networks", [], "is empty and baselines.predictions names no folder: nothing to refine")
     if not s.baselines.train_seeds:

@@ -177,8 +177,23 @@ def sweep_findings(sweep: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding
     if not groups["loss"]:
         parts.append("no strength gives an interval below zero")
     token = "; ".join(f"{v}: {','.join(s)}" for v, s in groups.items() if s)
-    findings.append(Finding("sweep/summary", token, "So " + ", ".join(parts) + "."))
+    findings.append(Finding("sweep/summary", token, "So " + ", ".join(parts) + "." + _sign_changes(sweep, metric)))
     return findings
+
+
+def _sign_changes(sweep: pd.DataFrame, metric: str) -> str:
+    """A sentence naming the neighbouring strengths between which the gain's point estimate changes sign, and
+    where the straight line between the first two crosses zero; empty when it never changes sign."""
+    ordered = sweep.dropna(subset=["strength", f"gain_{metric}"]).sort_values("strength")
+    strengths, gains = ordered["strength"].to_numpy(float), ordered[f"gain_{metric}"].to_numpy(float)
+    pairs = [(a, b) for a, b, ga, gb in zip(strengths, strengths[1:], gains, gains[1:]) if (ga < 0) != (gb < 0)]
+    if not pairs:
+        return ""
+    first = crossing(strengths, gains)
+    return (" The point estimate of the gain changes sign between "
+            + " and again between ".join(f"s = {a:g} and s = {b:g}" for a, b in pairs)
+            + (f" (the straight line between the first two crosses zero at s = {first:.2f})." if first is not None
+               else "."))
 
 
 def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from ..base.errors import ParameterError
+from ..base.errors import ParameterError, require_columns
 from ._draw import overlay
 from ._draw import (METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture, stack_legends,
                     top_title)
@@ -97,10 +97,7 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     -------
     matplotlib Figure; the legend gives each method's mean over the classes with an IoU.
     """
-    missing = [c for c in ("class", "method", "iou") if c not in table.columns]
-    if missing:
-        raise ParameterError(f"plot_per_class_iou: the table lacks column(s) {missing}; it has "
-                             f"{list(table.columns)}")
+    require_columns(table, ["class", "method", "iou"], "plot_per_class_iou", error=ParameterError)
     classes = list(pd.unique(table["class"]))
     methods = list(pd.unique(table["method"]))
     wide = table.pivot_table(index="class", columns="method", values="iou", aggfunc="mean", dropna=False)

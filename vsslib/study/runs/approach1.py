@@ -23,7 +23,7 @@ from ...base.executor import Executor, SerialExecutor
 from ..settings import VOTES
 from .products import (RunSpec, baseline_labels, baseline_model, cached_product, flatten_counts, load_video,
                        masklet_ids, masklet_source, open_split, stall_point, unflatten_counts, write_predictions)
-from .report import RunResult, VideoRecord, summarise, write_metrics
+from .report import RunResult, VideoRecord, summarize, write_metrics
 
 __all__ = ["RefineSpec", "refine_video", "run_refine", "REFINE_STAGES", "REFINE_VARIANTS"]
 
@@ -117,7 +117,7 @@ def run_refine(spec: RefineSpec, *, executor: Executor | None = None, progress: 
     records = executor.map(_RefineTask(spec), spec.videos(), desc=f"refine ({spec.masks})", progress=progress)
     result = RunResult(approach="refine", dataset=dataset.name, split=spec.split, baseline_name=spec.baseline_name,
                        masklet_source=spec.masks, class_names=list(dataset.class_names),
-                       settings=spec.public_settings(), scores=summarise(records, REFINE_VARIANTS),
+                       settings=spec.public_settings(), scores=summarize(records, REFINE_VARIANTS),
                        records=records, out=spec.out)
     write_metrics(result)
     return result

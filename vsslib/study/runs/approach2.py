@@ -27,7 +27,7 @@ from ...base.errors import ParameterError
 from ...base.executor import Executor, SerialExecutor
 from .products import (RunSpec, baseline_identity, baseline_labels, cached_product, load_video, masklet_ids,
                        memoised, open_split, write_predictions)
-from .report import RunResult, VideoRecord, summarise, write_metrics
+from .report import RunResult, VideoRecord, summarize, write_metrics
 
 __all__ = ["ClassifySpec", "run_classify", "feature_source", "feature_maps", "pooled_vectors", "train_classifier",
            "CLASSIFY_STAGES", "CLASSIFY_VARIANTS"]
@@ -212,7 +212,7 @@ def run_classify(spec: ClassifySpec, *, executor: Executor | None = None, progre
                            progress=progress)
     result = RunResult(approach="classify", dataset=dataset.name, split=spec.split, baseline_name=spec.baseline_name,
                        masklet_source=spec.masks, class_names=list(dataset.class_names),
-                       settings=spec.public_settings(), scores=summarise(records, CLASSIFY_VARIANTS),
+                       settings=spec.public_settings(), scores=summarize(records, CLASSIFY_VARIANTS),
                        records=records, out=spec.out, features=spec.features, classifier_loss=loss)
     write_metrics(result)
     return result

@@ -2,7 +2,7 @@
 
 Every run, of either approach, ends the same way: each video contributes a :class:`VideoRecord` (exact
 :class:`~vsslib.metrics.MetricAccumulator` counts per *variant*, e.g. ``"baseline"`` and ``"refined"``, and
-the seconds of each stage), :func:`summarise` merges them in video order into one :class:`Scores` per
+the seconds of each stage), :func:`summarize` merges them in video order into one :class:`Scores` per
 variant, and :func:`write_metrics` writes the :class:`RunResult` as strict JSON. Merging exact counts in a
 fixed order makes the numbers independent of the executor that ran the videos; keeping the per-video
 counts lets :mod:`vsslib.statistics` resample videos for intervals.
@@ -21,7 +21,7 @@ import numpy as np
 from ...base.io import write_json_atomic
 from ...base.errors import DataError
 
-__all__ = ["Scores", "VideoRecord", "RunResult", "summarise", "write_metrics", "jsonable"]
+__all__ = ["Scores", "VideoRecord", "RunResult", "summarize", "write_metrics", "jsonable"]
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _merged_scores(counts: Sequence[Mapping[str, np.ndarray]]) -> dict[str, Any]
     return total.result()
 
 
-def summarise(records: Sequence[VideoRecord], stages: Mapping[str, Sequence[str]]) -> dict[str, Scores]:
+def summarize(records: Sequence[VideoRecord], stages: Mapping[str, Sequence[str]]) -> dict[str, Scores]:
     """Merge per-video records (in the given order) into one :class:`Scores` per variant.
 
     Parameters
