@@ -184,6 +184,13 @@ def test_a_malformed_development_table_fails_before_anything_is_computed(confirm
     assert main(["--params", str(params), "--development", str(development), "--readme", "", "--no-progress"]) == 2
     assert "the development mask_classifier table: the table lacks the column(s) ['variant']" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # approach 1 was never computed
+    dev = pd.read_csv(base / "dev" / "tables" / "mask_classifier.csv")
+    dev.loc[dev["method"] == "approach 2", "features"] = "sam2"  # rows of a feature source the study does not run
+    dev.to_csv(development / "tables" / "mask_classifier.csv", index=False)
+    capsys.readouterr()
+    assert main(["--params", str(params), "--development", str(development), "--readme", "", "--no-progress"]) == 2
+    assert "not rows of this study's mask_classifier table" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "tables").exists()
 
 
 def test_a_pick_the_study_does_not_run_is_refused(confirmed) -> None:

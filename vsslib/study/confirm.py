@@ -54,6 +54,7 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     ------
     DataError : the settings' results folder is the development one (``results/``), which this must not touch;
         ``development`` lacks a column :func:`picked_rows` reads (checked before anything is computed).
+    ParameterError : a picked row is one the settings do not run (checked before anything is computed).
     """
     settings = load_settings(params_file)
     picks = None if development is None else picked_rows(development)  # a malformed table fails before hours of work
@@ -61,6 +62,8 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
         raise DataError(f"{params_file}: run.results_dir is results/, the development study's; a confirmation "
                         "writes to its own folder (results/confirm in params/confirm.yaml)")
     study = Study(settings, progress=progress, notebook="confirm")
+    if picks is not None:
+        study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
     name = f"{study.data_name} (seed {settings.data.seed}, untouched during development)"
     with study.step("approach 1: every baseline x source x seed"):
         table, _ = study.refiner_table((settings.refiner.vote,))

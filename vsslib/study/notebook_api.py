@@ -320,6 +320,24 @@ class Study:
             return self._ran(run_classify(spec.replace(out=self.run_dir(spec)), executor=executor,
                                           progress=self._progress()))
 
+    def check_picks(self, picks: Collection[ClassifierRow]) -> set[ClassifierRow]:
+        """``picks`` as a set, once each is an approach-2 row this study's settings run (its kind's source among
+        ``masklets.sources``, its features among ``classifier.features``, a split and variant of those).
+
+        Raises
+        ------
+        ParameterError : naming the picks the study does not run.
+        """
+        chosen = {ClassifierRow(*p) for p in picks}
+        known = {ClassifierRow(label, features, split, variant)
+                 for label, (source, _) in CLASSIFIER_MASKLETS.items() if source in self.settings.masklets.sources
+                 for features in self.settings.classifier.features for split in classifier_splits(features)
+                 for variant in CLASSIFIER_VARIANTS}
+        unknown = sorted(chosen - known)
+        if unknown:
+            raise ParameterError(f"picks {unknown}: not rows of this study's mask_classifier table")
+        return chosen
+
     def classifier_table(self, baseline: str | None = None, *, picks: Collection[ClassifierRow] | None = None
                          ) -> tuple[pd.DataFrame, dict[tuple[str, str], list[RunResult]]]:
         """Approach 2 over the evaluated split: the ``mask_classifier`` table.
@@ -345,15 +363,7 @@ class Study:
         ParameterError : a pick names a kind, features, split or variant the study does not run.
         """
         baseline = baseline or self.baselines()[-1]
-        chosen = None if picks is None else {ClassifierRow(*p) for p in picks}
-        if chosen is not None:
-            known = {ClassifierRow(label, features, split, variant)
-                     for label, (source, _) in CLASSIFIER_MASKLETS.items() if source in self.settings.masklets.sources
-                     for features in self.settings.classifier.features for split in classifier_splits(features)
-                     for variant in CLASSIFIER_VARIANTS}
-            unknown = sorted(chosen - known)
-            if unknown:
-                raise ParameterError(f"picks {unknown}: not rows of this study's mask_classifier table")
+        chosen = None if picks is None else self.check_picks(picks)
         rows, runs = [], {}
         for label, (source, overrides) in CLASSIFIER_MASKLETS.items():
             if source not in self.settings.masklets.sources:
