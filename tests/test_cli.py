@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import blocky_benchmark
 
+from vsslib.masks import resolve_masklet_settings
 from vsslib.base.io import read_image
 from vsslib.study.cli import build_parser, main
 from vsslib.study.settings import StudySettings
@@ -153,7 +154,7 @@ def test_a_command_line_run_on_two_workers_writes_what_the_api_computes(bench, t
     assert [line.split()[0] for line in lines[1:3]] == ["baseline", "refined"]
     written = json.loads((tmp_path / "o" / "metrics.json").read_text())
     api = run_refine(RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle", vote="frame",
-                                mask_settings=RefineSpec.settings_tuple({"strength": 0.0}),
+                                mask_settings=resolve_masklet_settings("oracle", strength=0.0),
                                 cache_root=str(tmp_path / "api")), progress=False)
     for key in ("baseline", "refined"):
         for metric in ("miou", "mbiou", "mvc8", "mvcc8"):

@@ -15,7 +15,8 @@ from conftest import blocky_benchmark
 from vsslib.base.io import read_image
 from vsslib.study.cli import main
 from vsslib.data import VSPWDataset
-from vsslib.masks import create_masklet_source
+from vsslib.base.cache import key_fields
+from vsslib.masks import create_masklet_source, resolve_masklet_settings
 from vsslib.metrics import MetricAccumulator
 from vsslib.refine import refine
 
@@ -55,11 +56,11 @@ def test_refine_command_of_every_local_source_writes_what_the_parts_compute(benc
     assert status == 0, printed.err
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["masklet_source"] == source
-    assert {k: v for k, v in metrics["settings"]["mask_settings"]} | KEYWORDS[source] == {
-        k: v for k, v in metrics["settings"]["mask_settings"]}  # the options reached the source
-    assert "device" not in dict(metrics["settings"]["mask_settings"]) or source == "sam2"
+    resolved = resolve_masklet_settings(source, **KEYWORDS[source])  # the options, and defaults elsewhere
+    assert metrics["settings"]["mask_settings"] == json.loads(json.dumps(key_fields(resolved)))  # reached the source
+    assert "device" not in metrics["settings"]["mask_settings"]  # a knob of the sam2 source only
     dataset = VSPWDataset(root, "val")
-    masklets_source = create_masklet_source(source, **dict(metrics["settings"]["mask_settings"]))
+    masklets_source = create_masklet_source(source, settings=resolved)
     for name in dataset.videos:  # the refined PNGs: the vote over the source's masklets, recomputed here
         video = dataset.load(name)
         baseline = np.stack([read_image(preds / name / f"{f}.png") for f in video.frame_ids])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import blocky_benchmark
 
+from vsslib.masks import resolve_masklet_settings
 from vsslib.base.errors import ParameterError
 from vsslib.base.executor import DaskExecutor, ProcessExecutor, SerialExecutor, create_executor
 from vsslib.study.runs import RefineSpec, run_refine
@@ -74,7 +75,7 @@ def test_serial_process_pool_and_dask_give_the_same_run(bench, tmp_path: Path) -
     root, preds = bench
     executors = {"serial": SerialExecutor(), "pool": ProcessExecutor(2), "dask": DaskExecutor("local")}
     specs = {name: RefineSpec(data_root=str(root), predictions=str(preds), masks="classical",
-                              mask_settings=RefineSpec.settings_tuple({"window": 4}),
+                              mask_settings=resolve_masklet_settings("classical", window=4),
                               cache_root=str(tmp_path / name / "cache"), out=str(tmp_path / name / "out"))
              for name in executors}
     reference = tmp_path / "serial" / "out"
@@ -104,7 +105,7 @@ def test_runs_inside_a_study_step_show_one_bar_that_counts_them(bench, tmp_path:
     root, preds = bench
     study = Study(load_settings(repo_root() / "params" / "smoke.yaml", {"run.cache_dir": str(tmp_path / "cache")}))
     spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="classical",
-                      mask_settings=RefineSpec.settings_tuple({"window": 4}), cache_root=str(tmp_path / "cache"))
+                      mask_settings=resolve_masklet_settings("classical", window=4), cache_root=str(tmp_path / "cache"))
     monkeypatch.setattr(study, "refine_spec", lambda baseline, source, **options: spec)
     with study.step("two runs", total=2):
         first, second = study.refine("x", "classical"), study.refine("x", "classical")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vsslib.masks import resolve_masklet_settings
 from vsslib.base.io import read_image
 from vsslib.data import VSPWDataset, generate
 from vsslib.base.errors import DataError, ParameterError
@@ -65,7 +66,7 @@ def test_metrics_json_equals_the_metrics_of_the_written_predictions(bench, tmp_p
     root, preds = bench
     out = tmp_path / "out"
     spec = RefineSpec(data_root=str(root), predictions=str(preds), masks=source,
-                      mask_settings=RefineSpec.settings_tuple(settings), cache_root=str(tmp_path / "c"), out=str(out))
+                      mask_settings=resolve_masklet_settings(source, **settings), cache_root=str(tmp_path / "c"), out=str(out))
     returned = run_refine(spec, progress=False)
     written = json.loads((out / "metrics.json").read_text())
     dataset = VSPWDataset(root, "val")
@@ -119,7 +120,7 @@ def test_a_rerun_skips_finished_videos_and_writes_the_same_bytes(bench, tmp_path
 def test_changing_the_vote_reuses_baselines_and_masklets_and_recomputes_refinement(bench, tmp_path: Path) -> None:
     root, preds = bench
     spec = RefineSpec(data_root=str(root), predictions=str(preds), masks="oracle",
-                      mask_settings=RefineSpec.settings_tuple({"strength": 0.6}), cache_root=str(tmp_path / "c"))
+                      mask_settings=resolve_masklet_settings("oracle", strength=0.6), cache_root=str(tmp_path / "c"))
     masklet_vote = run_refine(spec, progress=False)
     before = _product_times(tmp_path / "c")
     frame_vote = run_refine(spec.replace(vote="frame"), progress=False)
@@ -217,8 +218,12 @@ def test_spec_rejects_impossible_settings(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"dilation_ratio=-0.1 must be a positive"):
         RefineSpec(data_root=str(tmp_path), cache_root=str(tmp_path / "c"), segmenter="fcn8-small", dilation_ratio=-0.1)
     spec = RefineSpec(data_root=str(tmp_path), cache_root=str(tmp_path / "c"), segmenter="fcn8-small",
-                      mask_settings=RefineSpec.settings_tuple({"window": 8, "b": [1, 2]}))
-    assert spec.mask_settings == (("b", (1, 2)), ("window", 8)) and hash(spec) == hash(spec.replace())
+                      mask_settings=resolve_masklet_settings("classical", window=8))
+    assert spec.mask_settings.windows.window == 8 and hash(spec) == hash(spec.replace())  # frozen and hashable
+    assert spec.replace(mask_settings=resolve_masklet_settings("classical", window=8)) == spec  # equal by value
+    with pytest.raises(ParameterError, match=r"mask_settings of masks='oracle' must be a OracleSettings .*got "
+                                             r"ClassicalSettings"):
+        spec.replace(masks="oracle")
 
 
 def test_write_predictions_leaves_identical_files_and_replaces_others(tmp_path: Path) -> None:

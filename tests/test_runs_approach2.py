@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import blocky_benchmark
 
+from vsslib.masks import resolve_masklet_settings
 from vsslib.base.errors import ParameterError
 from vsslib.study.runs import ClassifySpec, RefineSpec, run_classify
 from vsslib.study.runs.approach2 import pooled_vectors
@@ -25,7 +26,7 @@ def _pooled_files(cache: Path) -> set[Path]:
 
 @pytest.mark.parametrize(("change", "expect_new"), [
     ({"feature_settings": RefineSpec.settings_tuple({"stride": 8})}, True),  # a setting of the feature source
-    ({"mask_settings": RefineSpec.settings_tuple({"strength": 0.5})}, True),  # other masklets
+    ({"mask_settings": resolve_masklet_settings("oracle", strength=0.5)}, True),  # other masklets
     ({"epochs": 3}, False),  # the classifier's settings do not shape the pooled vectors
 ])
 def test_a_changed_setting_recomputes_the_pooled_vectors_it_shapes(bench, tmp_path: Path, change: dict,
@@ -86,7 +87,7 @@ def test_network_feature_maps_are_computed_once_per_video_and_network(bench, tmp
                         features="segmenter:fcn8-small")
     video = spec.videos()[0]
     exact, _, _ = pooled_vectors(spec, "val", video)
-    corrupted, _, masks = pooled_vectors(spec.replace(mask_settings=RefineSpec.settings_tuple({"strength": 0.5})),
+    corrupted, _, masks = pooled_vectors(spec.replace(mask_settings=resolve_masklet_settings("oracle", strength=0.5)),
                                          "val", video)
     assert source.calls == 1  # the second masklet source pooled from the cached maps
     assert len(list((tmp_path / "c" / "features").rglob("*.npz"))) == 1

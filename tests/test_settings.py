@@ -43,7 +43,7 @@ def test_paper_setting_loads_and_refines_named_predictions() -> None:
     assert baseline_names(settings) == ["predictions:cffm", "predictions:mrcfa", "predictions:tv3s"]
     spec = refine_spec(settings, "predictions:tv3s", "sam2")
     assert spec.predictions == str(ROOT / "predictions" / "tv3s") and spec.segmenter is None
-    assert dict(spec.mask_settings)["checkpoint"] == str(ROOT / "checkpoints" / "sam2.1_hiera_large.pt")
+    assert spec.mask_settings.checkpoint == str(ROOT / "checkpoints" / "sam2.1_hiera_large.pt")
 
 
 def test_one_translation_to_masklet_settings() -> None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from .io import save_npz_atomic, write_json_atomic
 
-__all__ = ["stable_hash", "fingerprint_files", "ProductCache", "default_cache_root", "NOT_IN_KEY"]
+__all__ = ["stable_hash", "fingerprint_files", "ProductCache", "default_cache_root", "NOT_IN_KEY", "key_fields"]
 
 
 NOT_IN_KEY = "not_in_key"
@@ -35,20 +35,22 @@ a file's path beside the digest of its bytes (``field(metadata={NOT_IN_KEY: True
 is found wherever the repository is cloned."""
 
 
-def _fields(obj: Any) -> Any:
-    """``dataclasses.asdict`` without the fields flagged :data:`NOT_IN_KEY`, at every level."""
+def key_fields(obj: Any) -> Any:
+    """``dataclasses.asdict`` without the fields flagged :data:`NOT_IN_KEY`, at every level: a settings
+    dataclass as the plain values that identify it."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _fields(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not f.metadata.get(NOT_IN_KEY)}
+        return {f.name: key_fields(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not f.metadata.get(NOT_IN_KEY)}
     if isinstance(obj, (list, tuple)):
-        return [_fields(v) for v in obj]
+        return [key_fields(v) for v in obj]
     if isinstance(obj, dict):
-        return {k: _fields(v) for k, v in obj.items()}
+        return {k: key_fields(v) for k, v in obj.items()}
     return obj
 
 
 def _canonical(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {"__type__": type(obj).__name__, **{k: _canonical(v) for k, v in _fields(obj).items()}}
+        return {"__type__": type(obj).__name__, **{k: _canonical(v) for k, v in key_fields(obj).items()}}
     if isinstance(obj, Mapping):
         return {str(k): _canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
     if isinstance(obj, (list, tuple)):

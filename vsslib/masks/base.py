@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..data import Video
 
 __all__ = ["MaskletSource", "paint", "check_frames", "unique_ids", "relabel_sequential", "knob_paths",
+           "resolve_masklet_settings", "masklet_settings_type",
            "merge_settings", "register_masklet_source", "create_masklet_source", "list_masklet_sources",
            "masklet_knobs", "knob_declarations"]
 
@@ -203,13 +204,16 @@ _REGISTRY: dict[str, Callable[..., MaskletSource]] = {}
 def register_masklet_source(name: str) -> Callable[[Callable[..., MaskletSource]], Callable[..., MaskletSource]]:
     """Class decorator: make a masklet source creatable by ``name`` with :func:`create_masklet_source`.
 
-    The class declares its settings dataclass as ``settings_type`` (its keywords: :func:`masklet_knobs`) and
-    may name keywords it handles itself in ``extra_knobs``.
+    The class declares its settings dataclass as ``settings_type`` (its keywords: :func:`masklet_knobs`), a
+    classmethod ``resolve_settings(settings=None, **keywords)`` that returns the settings it would hold
+    (:func:`resolve_masklet_settings`), and may name keywords it handles itself in ``extra_knobs``.
     """
 
     def decorate(factory: Callable[..., MaskletSource]) -> Callable[..., MaskletSource]:
         if not dataclasses.is_dataclass(getattr(factory, "settings_type", None)):
             raise TypeError(f"masklet source {name!r}: {factory!r} declares no settings_type dataclass")
+        if not callable(getattr(factory, "resolve_settings", None)):
+            raise TypeError(f"masklet source {name!r}: {factory!r} has no resolve_settings classmethod")
         _REGISTRY[name] = factory
         return factory
 
@@ -275,3 +279,27 @@ def create_masklet_source(name: str, **settings: Any) -> MaskletSource:
         An unknown name (listing the valid ones) or an unknown or impossible setting.
     """
     return _factory(name)(**settings)
+
+
+def masklet_settings_type(name: str) -> type:
+    """The settings dataclass of masklet source ``name`` (its ``settings_type``).
+
+    Raises
+    ------
+    ParameterError
+        An unknown name, listing the valid ones.
+    """
+    return _factory(name).settings_type
+
+
+def resolve_masklet_settings(name: str, **keywords: Any) -> Any:
+    """The settings dataclass masklet source ``name`` holds when created with ``keywords`` (those of
+    :func:`masklet_knobs`), validated, without creating the source: what a run's spec stores, and what
+    ``create_masklet_source(name, settings=...)`` takes back.
+
+    Raises
+    ------
+    ParameterError
+        An unknown name or an unknown or impossible setting, as :func:`create_masklet_source`.
+    """
+    return _factory(name).resolve_settings(**keywords)

@@ -180,12 +180,19 @@ class OracleMasklets:
 
     def __init__(self, settings: OracleSettings | None = None, *, strength: float | None = None,
                  progress: bool = False, **overrides: Any) -> None:
+        self.settings = self.resolve_settings(settings, strength=strength, **overrides)
+        self.progress = progress
+
+    @classmethod
+    def resolve_settings(cls, settings: OracleSettings | None = None, *, strength: float | None = None,
+                         **overrides: Any) -> OracleSettings:
+        """The settings this source holds when created with these arguments: ``strength`` sets all four
+        corruptions (:meth:`OracleSettings.from_strength`), then explicit fields of ``overrides`` win."""
         base = settings or OracleSettings()
         if strength is not None:
             base = OracleSettings.from_strength(strength, seed=base.seed, jitter_scale=base.jitter_scale,
                                                 use_instances=base.use_instances)
-        self.settings = merge_settings(base, overrides, source="oracle", extra=("strength", "progress"))
-        self.progress = progress
+        return merge_settings(base, overrides, source="oracle", extra=("strength", "progress"))
 
     def __repr__(self) -> str:
         return f"OracleMasklets({self.settings})"

@@ -238,8 +238,14 @@ class WindowedMasklets:
     desc: ClassVar[str] = "masklets"
 
     def __init__(self, settings: Any = None, *, progress: bool = False, **overrides: Any) -> None:
-        self.settings = merge_settings(settings or self.settings_type(), overrides, source=self.name)
+        self.settings = self.resolve_settings(settings, **overrides)
         self.progress = progress
+
+    @classmethod
+    def resolve_settings(cls, settings: Any = None, **overrides: Any) -> Any:
+        """The settings this source holds when created with ``settings`` (default: ``settings_type()``) and flat
+        keyword ``overrides``; validated (:func:`vsslib.masks.base.merge_settings`)."""
+        return merge_settings(settings or cls.settings_type(), overrides, source=cls.name)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.settings})"

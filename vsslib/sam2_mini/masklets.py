@@ -119,13 +119,19 @@ class SAM2MiniMasklets(WindowedMasklets):
     settings: SAM2MiniSettings
 
     def __init__(self, settings: SAM2MiniSettings | None = None, *, progress: bool = False, **overrides: Any) -> None:
-        if settings is None:  # the files first: the default ones need not exist when others are given
-            settings = SAM2MiniSettings(**{key: overrides.pop(key) for key in ("weights", "config") if key in overrides})
         super().__init__(settings, progress=progress, **overrides)
         self.device = "cpu"
         self.timings: dict[str, float] = dict.fromkeys(("build", "generate", "generate_frames", "propagate",
                                                          "propagate_frames", "propagate_object_frames"), 0.0)
         self._built: dict[str, Any] = {}
+
+    @classmethod
+    def resolve_settings(cls, settings: SAM2MiniSettings | None = None, **overrides: Any) -> SAM2MiniSettings:
+        """As :meth:`WindowedMasklets.resolve_settings`; without ``settings``, the weights and config files are
+        taken from ``overrides`` first, so the default files need not exist when others are given."""
+        if settings is None:
+            settings = SAM2MiniSettings(**{key: overrides.pop(key) for key in ("weights", "config") if key in overrides})
+        return super().resolve_settings(settings, **overrides)
 
     @property
     def model(self) -> Any:

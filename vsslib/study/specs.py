@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..base.errors import ParameterError
-from ..masks import knob_declarations
+from ..masks import knob_declarations, resolve_masklet_settings
 from .runs import ClassifySpec, RefineSpec
 from .settings import MASKLET_SECTIONS, StudySettings
 
@@ -109,7 +109,7 @@ def _common(settings: StudySettings, baseline: str, source: str, train_seed: int
             mask_overrides: dict[str, Any]) -> dict[str, Any]:
     return {"data_root": str(settings.data_root), "cache_root": str(settings.cache), "split": settings.data.split,
             "masks": source,
-            "mask_settings": RefineSpec.settings_tuple(masklet_settings(settings, source, **mask_overrides)),
+            "mask_settings": resolve_masklet_settings(source, **masklet_settings(settings, source, **mask_overrides)),
             "dilation_ratio": settings.metrics.dilation_ratio, "max_videos": settings.data.max_videos, "out": out,
             **_baseline_fields(settings, baseline, train_seed)}
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ...base.io import read_image, save_png_atomic
-from ...base.cache import ProductCache, fingerprint_files, stable_hash
+from ...base.cache import ProductCache, fingerprint_files, key_fields, stable_hash
 from ...base.errors import DataError, ParameterError
 
 __all__ = ["RunSpec", "Product", "memoised", "open_split", "baseline_model", "masklet_source", "load_video",
@@ -57,7 +57,7 @@ class RunSpec:
     predictions: str | None = None  # or a folder of predictions <video>/<frame>.png
     train_seed: int = 0  # seed of baseline training
     masks: str = "classical"  # masklet source name (see vsslib.masks.list_masklet_sources)
-    mask_settings: tuple[tuple[str, Any], ...] = ()  # keyword settings of the source, as sorted pairs
+    mask_settings: Any = None  # the source's own settings dataclass (resolve_masklet_settings); None: its defaults
     dilation_ratio: float = 0.02  # Boundary IoU band width, ratio of the image diagonal
     max_videos: int = 0  # only the first N videos of the split (0 = all)
     out: str | None = None  # OUT/pred/<video>/<frame>.png and OUT/metrics.json (None: nothing written)
@@ -71,10 +71,19 @@ class RunSpec:
             raise ParameterError(f"dilation_ratio={self.dilation_ratio!r} must be a positive ratio of the diagonal")
         if self.max_videos < 0:
             raise ParameterError(f"max_videos={self.max_videos} must be 0 (all) or positive")
+        if self.mask_settings is not None:
+            from ...masks import masklet_settings_type
+
+            expected = masklet_settings_type(self.masks)
+            if not isinstance(self.mask_settings, expected):
+                raise ParameterError(f"mask_settings of masks={self.masks!r} must be a {expected.__name__} "
+                                     f"(resolve_masklet_settings({self.masks!r}, ...)), got "
+                                     f"{type(self.mask_settings).__name__}")
 
     @staticmethod
     def settings_tuple(settings: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-        """Keyword settings as the sorted, hashable tuple :attr:`mask_settings` stores (lists become tuples)."""
+        """Keyword settings as a sorted, hashable tuple (lists become tuples): how a classifier spec stores the
+        keywords of its feature source."""
         return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
 
     @property
@@ -92,9 +101,13 @@ class RunSpec:
         return names[: self.max_videos] if self.max_videos else names
 
     def public_settings(self) -> dict[str, Any]:
-        """The spec as plain values for ``metrics.json`` (folders of this machine left out)."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()
-                if k not in ("out", "cache_root", "data_root")}
+        """The spec as plain values for ``metrics.json`` (folders of this machine left out; the masklet source's
+        settings as :func:`~vsslib.base.cache.key_fields` give them: a file's path only where no digest stands
+        for it)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                  if f.name not in ("out", "cache_root", "data_root")}
+        return {k: key_fields(v) if k == "mask_settings" else (list(v) if isinstance(v, tuple) else v)
+                for k, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -166,11 +179,12 @@ def baseline_identity(spec: RunSpec) -> str:
                     f"{spec.cache_root}", build)
 
 
-def masklet_source(name: str, settings: tuple[tuple[str, Any], ...]) -> Any:
-    """The masklet source ``name`` with keyword ``settings`` (once per process: SAM2 loads once)."""
+def masklet_source(name: str, settings: Any = None) -> Any:
+    """The masklet source ``name`` holding ``settings``, its own settings dataclass (None: its defaults); once
+    per process for equal settings, so SAM2 loads once."""
     from ...masks import create_masklet_source
 
-    return memoised(f"masks:{name}:{settings!r}", lambda: create_masklet_source(name, **dict(settings)))
+    return memoised(f"masks:{name}:{settings!r}", lambda: create_masklet_source(name, settings=settings))
 
 
 # ------------------------------------------------------------------------------------------------ products
