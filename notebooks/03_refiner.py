@@ -325,8 +325,9 @@ for source in settings.masklets.sources:
 ordered = sweep.sort_values("strength")
 lowest, highest = ordered.iloc[0], ordered.iloc[-1]  # the sweep's two ends
 ends = (verdict(lowest, "gain_mIoU"), verdict(highest, "gain_mIoU"))
-lessons = [f"The refiner with oracle masklets (s = 0: the dataset's exact objects) at s = {lowest['strength']:g} "
-           f"changes mIoU by {interval_text(lowest, 'gain_mIoU')} ({ends[0]}); at s = {highest['strength']:g} by "
+lessons = [("The refiner with the dataset's exact objects as masklets (s = 0)" if lowest["strength"] == 0 else
+            f"The refiner with oracle masklets at s = {lowest['strength']:g} (0: the dataset's exact objects)")
+           + f" changes mIoU by {interval_text(lowest, 'gain_mIoU')} ({ends[0]}); at s = {highest['strength']:g} by "
            f"{interval_text(highest, 'gain_mIoU')} ({ends[1]})"
            + (": it passes mask quality through, both ways." if ends == ("gain", "loss") else ".")]
 exact_rows = table[(table["masklets"] == "oracle") & (table["method"] == "refined")]
