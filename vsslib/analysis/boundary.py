@@ -176,8 +176,8 @@ def errors_near_boundaries(gt: np.ndarray, pred: np.ndarray, width: int, ignore_
     if gt.shape != pred.shape or gt.ndim not in (2, 3):
         raise ParameterError(f"errors_near_boundaries: gt {gt.shape} and pred {pred.shape} must be equal (H, W) or "
                              "(T, H, W) label maps")
-    video = (gt.reshape(-1, *gt.shape[-2:]), pred.reshape(-1, *gt.shape[-2:]))  # (T, H, W) both
-    (right_near,), (near,) = (counts[0] for counts in trimap_counts([video[0]], [video[1]], [width], ignore_index))
+    gt_frames, pred_frames = gt.reshape(-1, *gt.shape[-2:]), pred.reshape(-1, *gt.shape[-2:])  # (T, H, W) both
+    (right_near,), (near,) = (counts[0] for counts in trimap_counts([gt_frames], [pred_frames], [width], ignore_index))
     scored = gt != ignore_index
     wrong = int(np.count_nonzero(scored & (pred != gt)))
     errors = float((near - right_near) / wrong) if wrong else float("nan")

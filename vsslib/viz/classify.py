@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from ..base.errors import ParameterError, require_columns
+from ..base.errors import ParameterError
 from ._draw import overlay
-from ._draw import (METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture, stack_legends,
-                    top_title)
+from ._draw import (METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture, require_columns,
+                    stack_legends, top_title)
 
 __all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks", "masklet_outlines"]
 
@@ -97,7 +97,7 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     -------
     matplotlib Figure; the legend gives each method's mean over the classes with an IoU.
     """
-    require_columns(table, ["class", "method", "iou"], "plot_per_class_iou", error=ParameterError)
+    require_columns(table, ["class", "method", "iou"], "plot_per_class_iou")
     classes = list(pd.unique(table["class"]))
     methods = list(pd.unique(table["method"]))
     wide = table.pivot_table(index="class", columns="method", values="iou", aggfunc="mean", dropna=False)
