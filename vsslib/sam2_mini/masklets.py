@@ -9,6 +9,11 @@ recorded beside the weights in ``assets/generator.json``), sam2's ``SAM2VideoPre
 (:func:`vsslib.masks.windows.run_windows`). Only the model differs: it is built from
 ``assets/sam2_mini.yaml`` and ``assets/sam2_mini.pt``, and the generator's image predictor is told the
 model's own input size (256 px, not 1024).
+
+Same masklets on every machine: a video's masklets are computed in an interpreter pinned to one set of
+kernels and ``threads`` compute threads (:class:`vsslib.base.pinned.PinnedInterpreter`, started once per
+source), unless this process already runs pinned so. A float sum that moves with the processor or the thread
+count can move a mask's edge by a pixel, and the masklets are cached by their settings alone.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ import numpy as np
 
 from ..base.cache import NOT_IN_KEY
 from ..base.errors import CheckpointError, ParameterError
-from ..masks.base import register_masklet_source
+from ..base.pinned import PinnedInterpreter, is_pinned, pinned_environment
+from ..masks.base import check_frames, register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
 from ..masks.windows import WindowedMasklets, WindowSettings
 from .model import CONFIG_PATH, GENERATOR_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
 
 
-__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest", "calibrated_generator"]
+__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest", "calibrated_generator", "pinned_masklets"]
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
@@ -74,6 +80,7 @@ class SAM2MiniSettings:
     max_objects_per_batch: int = 32  # objects propagated together (0 = all): same id map
     generator: GeneratorSettings = field(default_factory=calibrated_generator)  # filters: its own, calibrated
     windows: WindowSettings = field(default_factory=WindowSettings)
+    threads: int = 1  # compute threads of the pinned interpreter that makes the masklets: float sums follow them
     digest: str = ""  # filled on construction: SHA-256 of weights + config
 
     def __post_init__(self) -> None:
@@ -86,6 +93,7 @@ class SAM2MiniSettings:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ParameterError(f"{key}={value!r} must be an integer >= 0")
+        pinned_environment(self.threads)  # validates it
         object.__setattr__(self, "digest", file_digest(self.weights)[:16] + file_digest(self.config)[:16])
 
 
@@ -109,7 +117,7 @@ class SAM2MiniMasklets(WindowedMasklets):
     ----------
     timings : dict[str, float]
         Seconds spent: ``"build"``, ``"generate"``, ``"propagate"``; counts ``"generate_frames"``,
-        ``"propagate_frames"``, ``"propagate_object_frames"``.
+        ``"propagate_frames"``, ``"propagate_object_frames"`` (those of the pinned interpreter's work included).
     """
 
     name = "sam2-mini"
@@ -124,6 +132,18 @@ class SAM2MiniMasklets(WindowedMasklets):
         self.timings: dict[str, float] = dict.fromkeys(("build", "generate", "generate_frames", "propagate",
                                                          "propagate_frames", "propagate_object_frames"), 0.0)
         self._built: dict[str, Any] = {}
+        self._interpreter = PinnedInterpreter(self.settings.threads)
+
+    def __call__(self, frames: np.ndarray, video: Any = None) -> np.ndarray:
+        """Masklets of ``frames (T, H, W, 3) uint8``: ``(T, H, W) int32``, -1 = none (``video`` is ignored), made in the
+        pinned interpreter unless this process runs pinned to ``settings.threads`` threads."""
+        if is_pinned(self.settings.threads):
+            return super().__call__(frames, video)
+        ids, timings = self._interpreter.call(f"{__name__}:pinned_masklets", self.settings, check_frames(frames),
+                                              self.progress)
+        for key, value in timings.items():
+            self.timings[key] += value
+        return ids
 
     @classmethod
     def resolve_settings(cls, settings: SAM2MiniSettings | None = None, **overrides: Any) -> SAM2MiniSettings:
@@ -173,3 +193,26 @@ class SAM2MiniMasklets(WindowedMasklets):
         self.timings["propagate_frames"] += len(frames)
         self.timings["propagate_object_frames"] += len(frames) * len(masks)
         return out
+
+
+_pinned_sources: dict[str, SAM2MiniMasklets] = {}
+
+
+def pinned_masklets(settings: SAM2MiniSettings, frames: np.ndarray,
+                    progress: bool) -> tuple[np.ndarray, dict[str, float]]:
+    """What the pinned interpreter runs for :meth:`SAM2MiniMasklets.__call__`: the masklets of ``frames`` and the
+    timings this call added (the model is built once per interpreter and settings).
+
+    Raises
+    ------
+    RuntimeError : this process is not pinned to ``settings.threads`` threads.
+    """
+    if not is_pinned(settings.threads):
+        raise RuntimeError(f"pinned_masklets runs only under pinned_environment({settings.threads})")
+    if repr(settings) not in _pinned_sources:
+        _pinned_sources[repr(settings)] = SAM2MiniMasklets(settings)
+    source = _pinned_sources[repr(settings)]
+    source.progress = progress
+    before = dict(source.timings)
+    ids = source(frames)
+    return ids, {key: value - before[key] for key, value in source.timings.items()}

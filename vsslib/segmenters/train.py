@@ -50,6 +50,7 @@ from ..base.io import atomic_path, write_json_atomic
 from ..data.vspw import IGNORE_INDEX
 from ..base.cache import default_cache_root, stable_hash
 from ..base.errors import DataError, ParameterError
+from ..base.pinned import is_pinned, pinned_environment
 from .networks import FCNSegmenter, NetworkSettings
 
 if TYPE_CHECKING:
@@ -61,13 +62,7 @@ __all__ = ["TrainSettings", "TrainingHistory", "build_network", "fit", "train_se
 
 TRAINING_THREADS = 2  # intra-op threads of every training run: the split of each reduction follows it
 # Read by each library when it first runs, so they are set on a fresh interpreter (see the module docstring).
-TRAINING_ENVIRONMENT: dict[str, str] = {
-    "ATEN_CPU_CAPABILITY": "avx2",  # ATen's vectorised kernels; any x86-64 server since 2013 has AVX2
-    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN's convolution kernels: AVX-512 ones sum in another order
-    "MKL_CBWR": "COMPATIBLE",  # MKL's conditional numerical reproducibility: one code path on every CPU
-    "OMP_NUM_THREADS": str(TRAINING_THREADS),
-    "MKL_NUM_THREADS": str(TRAINING_THREADS),
-}
+TRAINING_ENVIRONMENT: dict[str, str] = pinned_environment(TRAINING_THREADS, "COMPATIBLE")
 
 
 @dataclass(frozen=True)
@@ -334,7 +329,7 @@ def train_segmenter(name: str, dataset: VSPWDataset, *, network_settings: Networ
 
 def environment_is_pinned() -> bool:
     """Whether this process was started under :data:`TRAINING_ENVIRONMENT`."""
-    return all(os.environ.get(key) == value for key, value in TRAINING_ENVIRONMENT.items())
+    return is_pinned(TRAINING_THREADS, "COMPATIBLE")
 
 
 def _train_in_pinned_interpreter(name: str, dataset: VSPWDataset, *, network_settings: NetworkSettings,
