@@ -49,6 +49,7 @@ from vsslib.analysis import errors_near_boundaries
 from vsslib.metrics import band_width
 from vsslib.segmenters.train import describe_fall
 from vsslib.study import Study
+from vsslib.study.lessons import as_list, baseline_lessons
 from vsslib.study.tables import readable, stats_row
 from vsslib.viz.prose import takeaway
 
@@ -140,20 +141,7 @@ takeaway(f"On this frame, {100 * next(iter(near.values()))[1]:.0f} % of the pixe
 # Read from the table and the close-up above:
 
 # %%
-apart = [name for name, row in gap.iterrows() if row.mBIoU_ci_high < row.mIoU_ci_low]  # intervals apart
-below = gap[gap["gap"] > 0]  # networks whose mBIoU lies below their mIoU
-denser = [name for name, (errors, pixels) in near.items() if errors > pixels]
-takeaway(f"- mBIoU lies below mIoU for {len(below)} of {len(gap)} networks"
-         + (f", by {below['gap'].min():.1f} to {below['gap'].max():.1f} points" if len(below) else "")
-         + f"; their 95 % intervals are apart for {len(apart)} of them"
-         + (": the networks get the layout of a scene more often right than its outlines.\n" if len(apart) == len(gap)
-            else ".\n")
-         + (f"- On the close-up frame, the wrong pixels of {len(denser)} of {len(near)} networks lie near boundaries "
-            "more densely than the pixels do"
-            + (": outlines are where masks that follow the objects could help, if they are better than the "
-               "network's." if len(denser) == len(near) else "; one frame does not say where masks could help.")
-            if denser else "- On the close-up frame, no network's wrong pixels lie near boundaries more densely than "
-            "the pixels do: this frame gives no sign that outlines are where the errors are."))
+takeaway(as_list(baseline_lessons(gap, near)))
 
 # %% [markdown]
 # ## Exercises

@@ -49,10 +49,11 @@ from IPython.display import display
 
 from vsslib import viz
 from vsslib.study import Study, mask_quality
+from vsslib.study.lessons import as_list, refiner_lessons
 from vsslib.study.settings import VOTES
 from vsslib.study.tables import interval_columns, readable, stats_row
-from vsslib.study.verdicts import (break_even, bullets, interval_text, paired_source_findings, quality_findings,
-                                   refiner_findings, sweep_findings, verdict, window_findings)
+from vsslib.study.verdicts import (break_even, bullets, paired_source_findings, quality_findings, refiner_findings,
+                                   sweep_findings, window_findings)
 from vsslib.viz.prose import takeaway
 
 study = Study.open_notebook("03_refiner", params_file, results_dir, strengths=strengths, max_videos=max_videos)
@@ -322,32 +323,14 @@ for source in settings.masklets.sources:
 # Read from the tables above:
 
 # %%
-ordered = sweep.sort_values("strength")
-lowest, highest = ordered.iloc[0], ordered.iloc[-1]  # the sweep's two ends
-ends = (verdict(lowest, "gain_mIoU"), verdict(highest, "gain_mIoU"))
-lessons = [("The refiner with the dataset's exact objects as masklets (s = 0)" if lowest["strength"] == 0 else
-            f"The refiner with oracle masklets at s = {lowest['strength']:g} (0: the dataset's exact objects)")
-           + f" changes mIoU by {interval_text(lowest, 'gain_mIoU')} ({ends[0]}); at s = {highest['strength']:g} by "
-           f"{interval_text(highest, 'gain_mIoU')} ({ends[1]})"
-           + (": it passes mask quality through, both ways." if ends == ("gain", "loss") else ".")]
-exact_rows = table[(table["masklets"] == "oracle") & (table["method"] == "refined")]
-for name, rows in exact_rows.groupby("baseline", sort=False):
-    by_vote = rows.set_index("vote")
-    if {"masklet", "frame"} <= set(by_vote.index):
-        per_masklet, per_frame = by_vote.loc["masklet"], by_vote.loc["frame"]
-        lessons.append(f"`{name}` with exact masklets: mVC16 {interval_text(per_masklet, 'gain_mVC16')} "
-                       f"({verdict(per_masklet, 'gain_mVC16')}) with one vote per masklet, which keeps a masklet's "
-                       f"label constant by construction (mVC16 {per_masklet['mVC16']:.1f}); "
-                       f"{interval_text(per_frame, 'gain_mVC16')} ({verdict(per_frame, 'gain_mVC16')}) with one vote "
-                       "per masklet and frame, which does not force it. mVCc16, which also asks for the right class: "
-                       f"{interval_text(per_masklet, 'gain_mVCc16')} and {interval_text(per_frame, 'gain_mVCc16')}.")
+lessons = refiner_lessons(sweep, table)
 lessons += ["The strength of the sweep is this study's knob; the generators are placed on measured axes (mask quality, "
             "vote ceiling), and the takeaway under that figure says on which axis the sweep predicts each "
             "generator's own sign.",
             "The window study says how much of the damage builds up while masklets are carried and how much is there "
             "when they are proposed; `05_boundary_analysis` shows where gains and losses sit, `06_failure_cases` why "
             "the losses happen."]
-takeaway("\n".join(f"- {line}" for line in lessons))
+takeaway(as_list(lessons))
 
 # %% [markdown]
 # ## Exercises

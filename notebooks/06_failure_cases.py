@@ -60,6 +60,7 @@ from IPython.display import display
 from vsslib import viz
 from vsslib.analysis import FailureSettings, diagnose, merge_reports, summarize_failures, summarize_hurt_frames
 from vsslib.study import Study
+from vsslib.study.lessons import as_list, failure_lessons
 from vsslib.study.tables import interval_columns, readable
 from vsslib.study.verdicts import cause_findings
 from vsslib.viz.failures import CAUSE_LABELS, remedy
@@ -182,23 +183,9 @@ for source in settings.masklets.sources:
 # Read from the tables above:
 
 # %%
-lessons = [f"Every damaged pixel is charged to a named cause except `other`: at most "
-           f"{per_frame.loc[per_frame['cause'] == 'other', 'pixel_share'].max():.1f} % of any source's damage. "
-           "The leading cause, where the paired interval settles it: "
-           + "; ".join(f"{f.key.split('/')[1]}: {f.verdict}" for f in cause_findings(per_frame)) + "."]
-if "oracle" in settings.masklets.sources:
-    exact = per_frame[per_frame["masklets"] == "oracle"].sort_values("pixel_share", ascending=False).iloc[0]
-    lessons.append(f"With exact masklets, `{exact['cause']}` is {exact['pixel_share']:.1f} % of the remaining damage"
-                   + (": the baseline's own wrong majority inside correct masks, so the cure is a better network, "
-                      "not better masks." if exact["cause"] == "wrong_majority" else "."))
-moves = {s: (drift.loc[(s, "frame"), "pixel_share"], drift.loc[(s, "masklet"), "pixel_share"])
-         for s in settings.masklets.sources}
-lessons.append("Charging a drifting masklet on all its frames moves drift's share from "
-               + "; ".join(f"{a:.0f} to {b:.0f} % ({s})" for s, (a, b) in moves.items())
-               + (": it overstates drift wherever drift occurs, and the per-frame charge is the one to act on."
-                  if all(b >= a for a, b in moves.values()) else "."))
+lessons = failure_lessons(per_frame, drift, settings.masklets.sources)
 lessons.append("`07_cost` asks what the refiner costs in time and memory.")
-takeaway("\n".join(f"- {line}" for line in lessons))
+takeaway(as_list(lessons))
 
 # %% [markdown]
 # ## Exercises

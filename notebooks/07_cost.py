@@ -47,6 +47,7 @@ from vsslib import viz
 from vsslib.analysis import (pipeline_summary, refiner_stages, sam2_cost_grid, sam2_memory_by_length, sam2_rates,
                              time_stages)
 from vsslib.study import Study
+from vsslib.study.lessons import as_list, cost_lessons
 from vsslib.study.specs import sam2_config
 from vsslib.viz.prose import takeaway
 
@@ -90,6 +91,8 @@ study.save_figure(fig, "cost_stage_times", caption=f"Seconds per frame of every 
 # The SAM2 sources' own counters over everything they ran above: seconds per key frame of the automatic
 # generator, and seconds per *object-frame* of propagation (one masklet carried one frame), the unit their
 # propagation cost grows with.
+# sam2-mini computes in its own pinned interpreter (`vsslib/base/pinned.py`: AVX2 kernels and its `threads` setting,
+# 1 by default, so that its masklets are the same bits on every machine); its counters are that interpreter's.
 
 # %%
 if sam2_sources:
@@ -174,13 +177,8 @@ takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} Mi
 # Read from the tables above:
 
 # %%
-takeaway(f"- The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
-         f"{100 * pipelines['vote_share'].max():.1f} % of a pipeline's time; the slowest stage is "
-         + "; ".join(f"`{stage}` in {n} of {len(pipelines)} pipelines"
-                     for stage, n in pipelines["slowest"].value_counts().items())
-         + ".\n- Windowing bounds memory: a predictor state never holds more than one window's frames, so a video "
-         f"needs the memory of its longest window (about {per_frame:.0f} MiB a frame here), not of its length.\n"
-         "- All numbers are of this machine; the tables in `results/` mark them as machine-dependent.")
+takeaway(as_list(cost_lessons(pipelines, per_frame)
+                 + ["All numbers are of this machine; the tables in `results/` mark them as machine-dependent."]))
 
 # %% [markdown]
 # ## Exercises

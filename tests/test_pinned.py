@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -42,6 +43,9 @@ def test_calls_run_under_the_pinned_variables_and_threads() -> None:
         assert pid != os.getpid() and interpreter.call("os:getpid") == pid  # one interpreter for many calls
         assert interpreter.call("builtins:print", "printed there, not mixed with the replies") is None
         np.testing.assert_array_equal(interpreter.call("numpy:cumsum", np.arange(5)), [0, 1, 3, 6, 10])
+        copy = pickle.loads(pickle.dumps(interpreter))  # a new interpreter of the same settings, started on use
+        assert copy.environment == interpreter.environment and copy.call("os:getpid") not in (pid, os.getpid())
+        copy.close()
 
 
 def test_errors_come_back_as_themselves_and_a_dead_interpreter_is_restarted() -> None:

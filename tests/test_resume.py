@@ -1,8 +1,9 @@
 """A command-line run killed with SIGKILL part-way resumes to the same bytes, and leaves no half-written file.
 
-The kill point is deterministic: ``$VSSLIB_STALL_AFTER="<kind>:<n>"`` makes the run stall right after it stores
-its n-th product of that kind (or, for ``video``, writes its n-th video's predictions); the test waits for that
-product to appear and kills the process there.
+The kill point is deterministic: the run is started through :data:`LAUNCH`, which wraps the library's product
+store and prediction writer so that the process stalls right after it stores its n-th product of a kind (or, for
+``video``, writes its n-th video's predictions); the test waits for that product to appear and kills the process
+there. The library itself has no hook for this.
 """
 
 from __future__ import annotations
@@ -19,10 +20,37 @@ import pytest
 from conftest import blocky_benchmark
 
 from vsslib.data import VSPWDataset
-from vsslib.study.runs.products import STALL_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("baseline", "masklets", "refined", "metrics")
+LAUNCH = """
+import runpy, sys, time
+from collections import Counter
+import vsslib.base.cache as cache
+import vsslib.study.runs.approach1 as approach1
+
+rule, sys.argv = sys.argv[1], ["vsslib", *sys.argv[2:]]
+wanted, _, count = rule.partition(":")
+seen = Counter()
+
+def stall(kind):
+    seen[kind] += 1
+    if kind == wanted and seen[kind] == int(count):
+        time.sleep(3600)  # the test kills the process here
+
+def save(self, video, _save=cache.ProductCache.save, **arrays):
+    path = _save(self, video, **arrays)
+    stall(self.folder.parent.name)  # <cache>/<kind>/<key>/<video>.npz
+    return path
+
+def write_predictions(*args, _write=approach1.write_predictions, **keywords):
+    written = _write(*args, **keywords)
+    stall("video")
+    return written
+
+cache.ProductCache.save, approach1.write_predictions = save, write_predictions
+runpy.run_module("vsslib", run_name="__main__", alter_sys=True)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +62,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _refine(bench: tuple[Path, Path], out: Path, cache: Path, *, stall: str | None = None) -> subprocess.Popen:
     root, preds = bench
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    env.pop(STALL_ENV, None)
-    if stall:
-        env[STALL_ENV] = stall
     return subprocess.Popen(
-        [sys.executable, "-m", "vsslib", "refine", "--data", str(root), "--predictions", str(preds), "--masks",
+        [sys.executable, "-c", LAUNCH, stall or "none:0", "refine", "--data", str(root), "--predictions", str(preds), "--masks",
          "classical", "--window", "4", "--no-progress", "--out", str(out), "--cache", str(cache)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

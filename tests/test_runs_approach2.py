@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from conftest import blocky_benchmark
 
+from vsslib.classify import resolve_feature_settings
 from vsslib.masks import resolve_masklet_settings
 from vsslib.base.errors import ParameterError
-from vsslib.study.runs import ClassifySpec, RefineSpec, run_classify
+from vsslib.study.runs import ClassifySpec, run_classify
 from vsslib.study.runs.approach2 import pooled_vectors
 
 
@@ -25,7 +26,7 @@ def _pooled_files(cache: Path) -> set[Path]:
 
 
 @pytest.mark.parametrize(("change", "expect_new"), [
-    ({"feature_settings": RefineSpec.settings_tuple({"stride": 8})}, True),  # a setting of the feature source
+    ({"feature_settings": resolve_feature_settings("appearance", stride=8)}, True),  # a setting of the feature source
     ({"mask_settings": resolve_masklet_settings("oracle", strength=0.5)}, True),  # other masklets
     ({"epochs": 3}, False),  # the classifier's settings do not shape the pooled vectors
 ])
@@ -119,3 +120,28 @@ def test_the_classifier_is_a_cached_product_keyed_by_its_settings(bench, tmp_pat
     assert again == path and again.stat().st_mtime_ns == stamp and loss_again == loss  # loaded, not retrained
     other, other_loss = train_classifier(spec.replace(epochs=3), executor=SerialExecutor(), progress=False)
     assert other.parent != path.parent and len(other_loss) == 3
+
+
+def test_a_spec_holds_its_feature_sources_own_settings(tmp_path: Path) -> None:
+    from vsslib.classify import AppearanceSettings, create_feature_source
+
+    common = {"data_root": str(tmp_path), "cache_root": str(tmp_path), "predictions": str(tmp_path)}
+    assert ClassifySpec(**common, features="appearance").feature_settings == AppearanceSettings()  # the defaults
+    wider = ClassifySpec(**common, features="appearance", feature_settings=resolve_feature_settings("appearance",
+                                                                                                   stride=8))
+    assert wider.feature_settings.stride == 8 and wider.public_settings()["feature_settings"] == {
+        "stride": 8, "roughness_window": 3}
+    with pytest.raises(ParameterError, match=r"takes AppearanceSettings .*got SAM2FeatureSettings"):
+        ClassifySpec(**common, features="appearance", feature_settings=resolve_feature_settings("sam2"))
+    with pytest.raises(ParameterError, match="takes no feature_settings"):
+        ClassifySpec(**common, features="segmenter:fcn8-small", feature_settings=AppearanceSettings())
+    assert ClassifySpec(**common, features="segmenter:fcn8-small").feature_settings is None
+    with pytest.raises(ParameterError, match="unknown feature source 'colour'"):
+        ClassifySpec(**common, features="colour")
+    with pytest.raises(ParameterError, match=r"unknown setting\(s\) \['strde'\]"):
+        resolve_feature_settings("appearance", strde=8)
+    with pytest.raises(ParameterError, match="not both"):
+        create_feature_source("appearance", settings=AppearanceSettings(), stride=8)
+    with pytest.raises(ParameterError, match="network= is for segmenter"):
+        create_feature_source("appearance", network=object())
+    assert create_feature_source("appearance", settings=AppearanceSettings(stride=2)).settings.stride == 2

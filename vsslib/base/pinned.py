@@ -84,11 +84,16 @@ class PinnedInterpreter:
 
     def __init__(self, threads: int, mkl_branch: str = "AVX2") -> None:
         self.environment = pinned_environment(threads, mkl_branch)
+        self.threads, self.mkl_branch = threads, mkl_branch
         self._process: subprocess.Popen[bytes] | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._lock = threading.Lock()
         self._calls = 0
         self._finalizer = weakref.finalize(self, PinnedInterpreter._stop, self.__dict__)
+
+    def __reduce__(self) -> tuple[type, tuple[int, str]]:
+        """A copy (or a pickle sent to another process) is a new interpreter of the same settings, not yet started."""
+        return PinnedInterpreter, (self.threads, self.mkl_branch)
 
     def __enter__(self) -> PinnedInterpreter:
         return self

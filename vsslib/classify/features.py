@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FeatureSource", "APPEARANCE_CHANNELS", "AppearanceSettings", "AppearanceFeatures",
            "SegmenterFeatureSettings", "SegmenterFeatures", "SAM2FeatureSettings", "SAM2Features",
+           "feature_settings_type", "resolve_feature_settings",
            "create_feature_source", "list_feature_sources"]
 
 APPEARANCE_CHANNELS: tuple[str, ...] = (
@@ -332,47 +332,79 @@ def list_feature_sources() -> list[str]:
     return ["appearance", "sam2", *(f"segmenter:{name}" for name in list_segmenters())]
 
 
-def create_feature_source(name: str, **settings: Any) -> FeatureSource:
+def feature_settings_type(name: str) -> type:
+    """The settings dataclass of feature source ``name``: :class:`AppearanceSettings`, :class:`SAM2FeatureSettings` or
+    :class:`SegmenterFeatureSettings` (``"segmenter:<network>"``).
+
+    Raises
+    ------
+    ParameterError : an unknown name (the message lists the valid ones).
+    """
+    if name == "appearance":
+        return AppearanceSettings
+    if name == "sam2":
+        return SAM2FeatureSettings
+    if name.startswith("segmenter:"):
+        return SegmenterFeatureSettings
+    raise ParameterError(f"unknown feature source {name!r}; valid: appearance, sam2, segmenter:<network> with "
+                         f"<network> one of the baseline networks (see list_feature_sources())")
+
+
+def resolve_feature_settings(name: str, **keywords: Any) -> Any:
+    """The settings dataclass feature source ``name`` holds when created with ``keywords`` (fields of
+    :func:`feature_settings_type`; a network's name comes from ``name``), validated, without creating the source.
+
+    Raises
+    ------
+    ParameterError : an unknown name or setting (the message lists the valid ones), or an impossible value.
+    """
+    settings_type = feature_settings_type(name)
+    keywords = dict(keywords)
+    if name.startswith("segmenter:"):
+        if "segmenter" in keywords:
+            raise ParameterError(f"feature source {name!r}: the network is named in the source name, not by "
+                                 f"segmenter={keywords['segmenter']!r}")
+        keywords["segmenter"] = name.split(":", 1)[1]
+        if keywords.get("dataset_root") is not None:
+            keywords["dataset_root"] = os.fspath(keywords["dataset_root"])
+    valid = set(settings_type.__dataclass_fields__) - {"segmenter"}
+    unknown = sorted(set(keywords) - valid - {"segmenter"})
+    if unknown:
+        raise ParameterError(f"feature source {name!r}: unknown setting(s) {unknown}; valid: "
+                             f"{', '.join(sorted(valid | ({'network'} if name.startswith('segmenter:') else set())))}")
+    return settings_type(**keywords)
+
+
+def create_feature_source(name: str, *, settings: Any = None, network: Any = None, **keywords: Any) -> FeatureSource:
     """A feature source by name.
 
     Parameters
     ----------
     name : ``"appearance"``, ``"sam2"`` or ``"segmenter:<network>"`` (see :func:`list_feature_sources`).
-    **settings : fields of the source's settings: :class:`AppearanceSettings` (``stride``,
+    settings : the source's whole settings dataclass (:func:`resolve_feature_settings`), instead of ``keywords``.
+    network : ``"segmenter:<network>"`` only: an existing network to use instead of creating one.
+    **keywords : fields of the source's settings: :class:`AppearanceSettings` (``stride``,
         ``roughness_window``); :class:`SAM2FeatureSettings` (``config``, ``checkpoint``,
         ``random_weights``, ``device``); :class:`SegmenterFeatureSettings` (``dataset_root``, ``cache_root``,
-        ``seed``), or ``network=`` an existing network.
+        ``seed``).
 
     Raises
     ------
-    ParameterError : an unknown name or setting (the message lists the valid ones).
+    ParameterError : an unknown name or setting (the message lists the valid ones), settings of another source,
+        or both ``settings`` and ``keywords``.
     CheckpointError : ``"sam2"`` without a checkpoint and without ``random_weights=True``.
     """
-    settings = dict(settings)
-    factory: Callable[[Any], FeatureSource]
+    if settings is None:
+        settings = resolve_feature_settings(name, **keywords)
+    elif keywords:
+        raise ParameterError(f"feature source {name!r}: give settings= or keywords {sorted(keywords)}, not both")
+    elif not isinstance(settings, feature_settings_type(name)):
+        raise ParameterError(f"feature source {name!r} takes {feature_settings_type(name).__name__}, got "
+                             f"{type(settings).__name__}")
+    if network is not None and not name.startswith("segmenter:"):
+        raise ParameterError(f"feature source {name!r}: network= is for segmenter:<network> sources")
     if name == "appearance":
-        settings_type: type = AppearanceSettings
-        factory = AppearanceFeatures
-    elif name == "sam2":
-        settings_type, factory = SAM2FeatureSettings, SAM2Features
-    elif name.startswith("segmenter:"):
-        network = settings.pop("network", None)
-        settings_type = SegmenterFeatureSettings
-        if "segmenter" in settings:
-            raise ParameterError(f"feature source {name!r}: the network is named in the source name, not by "
-                                 f"segmenter={settings['segmenter']!r}")
-        settings["segmenter"] = name.split(":", 1)[1]
-        if settings.get("dataset_root") is not None:
-            settings["dataset_root"] = os.fspath(settings["dataset_root"])
-
-        def factory(s: SegmenterFeatureSettings) -> FeatureSource:
-            return SegmenterFeatures(s, network=network)
-    else:
-        raise ParameterError(f"unknown feature source {name!r}; valid: appearance, sam2, segmenter:<network> with "
-                             f"<network> one of the baseline networks (see list_feature_sources())")
-    valid = set(settings_type.__dataclass_fields__) - {"segmenter"}
-    unknown = sorted(set(settings) - valid - {"segmenter"})
-    if unknown:
-        raise ParameterError(f"feature source {name!r}: unknown setting(s) {unknown}; valid: "
-                             f"{', '.join(sorted(valid | ({'network'} if name.startswith('segmenter:') else set())))}")
-    return factory(settings_type(**settings))
+        return AppearanceFeatures(settings)
+    if name == "sam2":
+        return SAM2Features(settings)
+    return SegmenterFeatures(settings, network=network)

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..base.errors import ParameterError
+from ..classify import resolve_feature_settings
 from ..masks import knob_declarations, resolve_masklet_settings
 from .runs import ClassifySpec, RefineSpec
 from .settings import MASKLET_SECTIONS, StudySettings
@@ -160,13 +161,15 @@ def classify_spec(settings: StudySettings, features: str, source: str, *, baseli
     classifier_split : the split whose masklets train the MLP (default: :func:`default_classifier_split`).
     Other parameters as :func:`refine_spec`.
     """
-    feature_settings: dict[str, Any] = {}
+    feature_settings = None
     if features == "sam2":
         sam2 = settings.masklets.sam2
-        feature_settings = {"config": sam2.config,
-                            "checkpoint": str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None,
-                            "device": sam2.device}
-    return ClassifySpec(features=features, feature_settings=RefineSpec.settings_tuple(feature_settings),
+        feature_settings = resolve_feature_settings(
+            "sam2", config=sam2.config, checkpoint=str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None,
+            device=sam2.device)
+    elif not features.startswith("segmenter:"):
+        feature_settings = resolve_feature_settings(features)
+    return ClassifySpec(features=features, feature_settings=feature_settings,
                         classifier_split=classifier_split or default_classifier_split(features),
                         epochs=settings.classifier.epochs,
                         **_common(settings, baseline or baseline_names(settings)[-1], source, train_seed, out,

@@ -22,7 +22,7 @@ from ...base.errors import ParameterError
 from ...base.executor import Executor, SerialExecutor
 from ..settings import VOTES
 from .products import (RunSpec, baseline_labels, baseline_model, cached_product, flatten_counts, load_video,
-                       masklet_ids, masklet_source, open_split, stall_point, unflatten_counts, write_predictions)
+                       masklet_ids, masklet_source, open_split, unflatten_counts, write_predictions)
 from .report import RunResult, VideoRecord, summarize, write_metrics
 
 __all__ = ["RefineSpec", "refine_video", "run_refine", "REFINE_STAGES", "REFINE_VARIANTS"]
@@ -79,7 +79,6 @@ def refine_video(spec: RefineSpec, name: str) -> VideoRecord:
     metric_counts = cached_product(counts_cache, name, fingerprint, counts)
     if spec.out is not None and spec.write_predictions:
         write_predictions(Path(spec.out) / "pred" / name, video.frame_ids, refined.arrays["labels"])
-    stall_point("video")
     return VideoRecord(video=name, frames=video.num_frames, counts=unflatten_counts(metric_counts.arrays),
                        seconds={"baseline": base.seconds, "masklets": masks.seconds, "refinement": refined.seconds},
                        peak_memory_mib=[float(v) for v in masks.arrays.get("peak_memory_mib", ())])

@@ -45,7 +45,9 @@ class ClassifySpec(RunSpec):
     """An approach-2 run: a :class:`RunSpec` (its baseline feeds ``fallback`` and ``fused``) and the classifier."""
 
     features: str = "appearance"  # feature source name (see vsslib.classify.list_feature_sources)
-    feature_settings: tuple[tuple[str, Any], ...] = ()  # keyword settings of a sam2 feature source
+    # the feature source's own settings dataclass (vsslib.classify.resolve_feature_settings; None: its defaults);
+    # None for "segmenter:<network>" sources, whose settings are this run's network, data, cache and seed
+    feature_settings: Any = None
     classifier_split: str = "train"  # split whose masklets train the MLP
     epochs: int = 60
     hidden: tuple[int, ...] = (128, 64)
@@ -54,6 +56,20 @@ class ClassifySpec(RunSpec):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        from ...classify import feature_settings_type
+
+        if self.features.startswith("segmenter:"):
+            if self.feature_settings is not None:
+                raise ParameterError(f"features={self.features!r} takes no feature_settings: the network's settings "
+                                     f"are the run's own (its data, cache and train_seed), got {self.feature_settings!r}")
+        else:
+            expected = feature_settings_type(self.features)  # ParameterError for an unknown name
+            if self.feature_settings is None:
+                object.__setattr__(self, "feature_settings", expected())
+            elif not isinstance(self.feature_settings, expected):
+                raise ParameterError(f"features={self.features!r} takes {expected.__name__} "
+                                     f"(resolve_feature_settings({self.features!r}, ...)), got "
+                                     f"{type(self.feature_settings).__name__}")
         if self.epochs < 1:
             raise ParameterError(f"epochs={self.epochs} must be at least 1")
         if self.classifier_split == self.split:
@@ -66,10 +82,10 @@ def feature_source(spec: ClassifySpec) -> Any:
     def build() -> Any:
         from ...classify import create_feature_source
 
-        settings: dict[str, Any] = dict(spec.feature_settings)
         if spec.features.startswith("segmenter:"):
-            settings = {"dataset_root": spec.data_root, "cache_root": spec.cache_root, "seed": spec.train_seed}
-        return create_feature_source(spec.features, **settings)
+            return create_feature_source(spec.features, dataset_root=spec.data_root, cache_root=spec.cache_root,
+                                         seed=spec.train_seed)
+        return create_feature_source(spec.features, settings=spec.feature_settings)
 
     return memoised(f"features:{spec.features}:{spec.feature_settings!r}:{spec.data_root}:{spec.cache_root}:"
                     f"{spec.train_seed}", build)
@@ -77,14 +93,10 @@ def feature_source(spec: ClassifySpec) -> Any:
 
 def _feature_identity(spec: ClassifySpec) -> dict[str, Any]:
     """Everything that shapes the feature vectors: the source's settings, and a network's weights."""
-    identity: dict[str, Any] = {"features": spec.features, "settings": dict(spec.feature_settings)}
     if spec.features.startswith("segmenter:"):
         network = spec.replace(segmenter=spec.features.split(":", 1)[1], predictions=None)
-        identity["settings"] = {"network": baseline_identity(network)}
-    else:
-        source_settings = getattr(feature_source(spec), "settings", None)
-        identity["settings"] = {"source": source_settings, "requested": dict(spec.feature_settings)}
-    return identity
+        return {"features": spec.features, "settings": {"network": baseline_identity(network)}}
+    return {"features": spec.features, "settings": {"source": spec.feature_settings}}
 
 
 def pooled_vectors(spec: ClassifySpec, split: str, name: str) -> tuple[dict[str, np.ndarray], Any, Any]:

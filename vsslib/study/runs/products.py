@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +33,9 @@ from ...base.errors import DataError, ParameterError
 
 __all__ = ["RunSpec", "Product", "memoised", "open_split", "baseline_model", "masklet_source", "load_video",
            "cached_product", "baseline_labels", "masklet_ids", "write_predictions", "flatten_counts",
-           "unflatten_counts", "baseline_identity", "stall_point", "STALL_ENV", "VIDEOS_KEPT"]
+           "unflatten_counts", "baseline_identity", "VIDEOS_KEPT"]
 
 T = TypeVar("T")
-
-STALL_ENV = "VSSLIB_STALL_AFTER"
-"""Test hook: ``"<kind>:<n>"`` makes a process stall after storing its n-th product of ``kind`` (a cache kind,
-or ``"video"`` once a video's predictions are written), so a test can kill a run at a known point."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +76,6 @@ class RunSpec:
                                      f"(resolve_masklet_settings({self.masks!r}, ...)), got "
                                      f"{type(self.mask_settings).__name__}")
 
-    @staticmethod
-    def settings_tuple(settings: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-        """Keyword settings as a sorted, hashable tuple (lists become tuples): how a classifier spec stores the
-        keywords of its feature source."""
-        return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
-
     @property
     def baseline_name(self) -> str:
         """How outputs name the baseline: the network's name or ``predictions:<folder name>``."""
@@ -101,12 +91,12 @@ class RunSpec:
         return names[: self.max_videos] if self.max_videos else names
 
     def public_settings(self) -> dict[str, Any]:
-        """The spec as plain values for ``metrics.json`` (folders of this machine left out; the masklet source's
-        settings as :func:`~vsslib.base.cache.key_fields` give them: a file's path only where no digest stands
+        """The spec as plain values for ``metrics.json`` (folders of this machine left out; the masklet and feature
+        sources' settings as :func:`~vsslib.base.cache.key_fields` give them: a file's path only where no digest stands
         for it)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                   if f.name not in ("out", "cache_root", "data_root")}
-        return {k: key_fields(v) if k == "mask_settings" else (list(v) if isinstance(v, tuple) else v)
+        return {k: key_fields(v) if dataclasses.is_dataclass(v) else (list(v) if isinstance(v, tuple) else v)
                 for k, v in values.items()}
 
 
@@ -121,7 +111,6 @@ class Product:
 
 # ------------------------------------------------------------------------- heavy objects, once per process
 _memo: dict[str, Any] = {}
-_stored: Counter[str] = Counter()
 _videos: OrderedDict[tuple[str, str, str], tuple[tuple, Any, str]] = OrderedDict()
 VIDEOS_KEPT = 32  # videos load_video keeps in memory per process (about 12 MB each at 48 x 128 x 224)
 
@@ -226,17 +215,6 @@ def _stat(path: Path) -> tuple[int, int]:
     return status.st_size, status.st_mtime_ns
 
 
-def stall_point(kind: str) -> None:
-    """Stall this process after its n-th ``kind`` when ``$VSSLIB_STALL_AFTER`` is ``"<kind>:<n>"`` (tests)."""
-    rule = os.environ.get(STALL_ENV)
-    if not rule:
-        return
-    _stored[kind] += 1
-    wanted, _, count = rule.partition(":")
-    if wanted == kind and _stored[kind] == int(count):
-        time.sleep(3600)  # the test kills the process here
-
-
 def cached_product(cache: ProductCache, video: str, fingerprint: str,
                    compute: Callable[[], dict[str, np.ndarray]]) -> Product:
     """``video``'s product from ``cache`` if it was made from the same inputs, else computed, timed and stored.
@@ -269,7 +247,6 @@ def cached_product(cache: ProductCache, video: str, fingerprint: str,
         arrays = compute()
         seconds = time.perf_counter() - started
         cache.save(entry, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
-    stall_point(cache.folder.parent.name)
     return Product(arrays, seconds, fingerprint)
 
 

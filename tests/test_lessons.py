@@ -1,0 +1,86 @@
+"""The notebooks' "What we learned" lines: each wording holds only under its condition, and its numbers are the
+tables' (hand-made tables here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from vsslib.base.errors import DataError
+from vsslib.study.lessons import as_list, baseline_lessons, cost_lessons, failure_lessons, refiner_lessons
+
+
+def _cells(column: str, value: float, low: float, high: float) -> dict[str, float]:
+    return {column: value, f"{column}_ci_low": low, f"{column}_ci_high": high}
+
+
+def test_baseline_lessons_count_networks_below_and_apart() -> None:
+    networks = pd.DataFrame({"mIoU": [60.0, 50.0], "mBIoU": [40.0, 47.5], "mIoU_ci_low": [55.0, 45.0],
+                             "mBIoU_ci_high": [45.0, 49.0]}, index=["a", "b"])
+    first, second = baseline_lessons(networks, {"a": (0.30, 0.10), "b": (0.05, 0.10)})
+    # both below (gaps 20 and 2.5); only a's intervals are apart (45 < 55; 49 >= 45)
+    assert first == "mBIoU lies below mIoU for 2 of 2 networks, by 2.5 to 20.0 points; their 95 % intervals are apart for 1 of them."
+    assert second == ("On the close-up frame, the wrong pixels of 1 of 2 networks lie near boundaries more densely "
+                      "than the pixels do; one frame does not say where masks could help.")
+    networks["mBIoU_ci_high"] = [45.0, 44.0]
+    first, second = baseline_lessons(networks, {"a": (0.30, 0.10), "b": (0.20, 0.10)})
+    assert first.endswith("apart for 2 of them: the networks get the layout of a scene more often right than its outlines.")
+    assert second.startswith("On the close-up frame, the wrong pixels of 2 of 2 networks") and "could help, if" in second
+    first, second = baseline_lessons(networks.assign(mBIoU=[61.0, 51.0]), {"a": (0.0, 0.1)})
+    assert first.startswith("mBIoU lies below mIoU for 0 of 2 networks; their")  # no range when none is below
+    assert second.startswith("On the close-up frame, no network's wrong pixels")
+    with pytest.raises(DataError, match="mIoU_ci_low"):
+        baseline_lessons(networks.drop(columns="mIoU_ci_low"), {})
+
+
+def test_refiner_lessons_read_the_sweeps_ends_and_the_two_votes() -> None:
+    sweep = pd.DataFrame([{"strength": s, **_cells("gain_mIoU", *g)} for s, g in
+                          [(1.0, (-3.0, -4.0, -2.0)), (0.0, (5.0, 4.0, 6.0)), (0.5, (0.1, -1.0, 1.0))]])
+    rows = [{"masklets": "oracle", "method": "refined", "baseline": "net", "vote": vote, "mVC16": mvc,
+             **_cells("gain_mVC16", *g), **_cells("gain_mVCc16", *c)}
+            for vote, mvc, g, c in [("masklet", 99.0, (8.0, 7.0, 9.0), (1.0, 0.5, 1.5)),
+                                    ("frame", 90.0, (0.2, -0.5, 0.9), (0.3, -0.1, 0.7))]]
+    rows.append({**rows[0], "masklets": "classical"})  # not an exact row
+    first, second = refiner_lessons(sweep, pd.DataFrame(rows))
+    assert first == ("The refiner with the dataset's exact objects as masklets (s = 0) changes mIoU by +5.0 [+4.0, +6.0] "
+                     "(gain); at s = 1 by -3.0 [-4.0, -2.0] (loss): it passes mask quality through, both ways.")
+    assert second.startswith("`net` with exact masklets: mVC16 +8.0 [+7.0, +9.0] (gain) with one vote per masklet")
+    assert "(mVC16 99.0); +0.2 [-0.5, +0.9] (unclear) with one vote per masklet and frame" in second
+    assert second.endswith("+1.0 [+0.5, +1.5] and +0.3 [-0.1, +0.7].")
+    (only,) = refiner_lessons(sweep[sweep["strength"] > 0], pd.DataFrame(rows[:1]))  # one vote: no vote lesson
+    assert only.startswith("The refiner with oracle masklets at s = 0.5 (0: the dataset's exact objects) changes mIoU "
+                           "by +0.1 [-1.0, +1.0] (unclear)") and only.endswith("(loss).")
+    with pytest.raises(DataError, match="no rows"):
+        refiner_lessons(sweep.iloc[:0], pd.DataFrame(rows))
+
+
+def test_failure_lessons_name_other_the_exact_remainder_and_drifts_move() -> None:
+    per_frame = pd.DataFrame([{"masklets": m, "drift_scope": "frame", "cause": c, **_cells("pixel_share", *g),
+                               **_cells("share_over_next", *d)} for m, c, g, d in [
+        ("oracle", "wrong_majority", (70.0, 65.0, 75.0), (50.0, 40.0, 60.0)),
+        ("oracle", "other", (2.5, 1.0, 4.0), (0.0, 0.0, 0.0)),
+        ("mini", "drift", (40.0, 35.0, 45.0), (5.0, -1.0, 11.0)),
+        ("mini", "other", (4.25, 3.0, 5.0), (0.0, 0.0, 0.0))]])
+    drift = pd.DataFrame({"masklets": ["oracle", "oracle", "mini", "mini"],
+                          "drift_scope": ["frame", "masklet", "frame", "masklet"],
+                          "pixel_share": [0.0, 0.0, 40.0, 55.0]}).set_index(["masklets", "drift_scope"])
+    first, exact, moves = failure_lessons(per_frame, drift, ["oracle", "mini"])
+    assert first.startswith("Every damaged pixel is charged to a named cause except `other`: at most 4.2 % of any")
+    assert first.endswith("settles it: oracle: wrong_majority leads; mini: drift tied with other.")
+    assert exact == ("With exact masklets, `wrong_majority` is 70.0 % of the remaining damage: the baseline's own "
+                     "wrong majority inside correct masks, so the cure is a better network, not better masks.")
+    assert moves == ("Charging a drifting masklet on all its frames moves drift's share from 0 to 0 % (oracle); "
+                     "40 to 55 % (mini): it overstates drift wherever drift occurs, and the per-frame charge is the one "
+                     "to act on.")
+    drift.loc[("mini", "masklet"), "pixel_share"] = 30.0
+    first, moves = failure_lessons(per_frame[per_frame["masklets"] == "mini"], drift.loc[["mini"]], ["mini"])
+    assert moves.endswith("40 to 30 % (mini).")  # no oracle source: no exact lesson
+
+
+def test_cost_lessons_read_shares_stages_and_memory() -> None:
+    pipelines = pd.DataFrame({"vote_share": [0.012, 0.3, 0.05], "slowest": ["masklets", "baseline", "masklets"]})
+    shares, memory = cost_lessons(pipelines, 12.4)
+    assert shares == ("The vote (`refinement`) takes 1.2 to 30.0 % of a pipeline's time; the slowest stage is "
+                      "`masklets` in 2 of 3 pipelines; `baseline` in 1 of 3 pipelines.")
+    assert "(about 12 MiB a frame here)" in memory
+    assert as_list([shares, memory]) == f"- {shares}\n- {memory}"

@@ -1,0 +1,133 @@
+"""The "What we learned" lines of the notebooks, composed from their tables.
+
+Each function takes the tables a notebook shows above its lessons and returns the lines (Markdown, without the
+list marker) whose numbers and directions are read from those tables, so a line changes when its table does and
+a test can hold each wording to its condition. Lines that state no number or direction stay in the notebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ..base.errors import DataError, require_columns
+from .verdicts import cause_findings, interval_text, verdict
+
+__all__ = ["as_list", "baseline_lessons", "refiner_lessons", "failure_lessons", "cost_lessons"]
+
+
+def as_list(lines: Sequence[str]) -> str:
+    """``lines`` as a Markdown list."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def baseline_lessons(networks: pd.DataFrame, near: Mapping[str, tuple[float, float]]) -> list[str]:
+    """``02_baselines``: where mBIoU sits against mIoU, and where one frame's errors sit.
+
+    Parameters
+    ----------
+    networks : one row per network (index: its name) with ``mIoU``, ``mBIoU``, ``mIoU_ci_low``, ``mBIoU_ci_high``.
+    near : per network, (share of its wrong pixels near boundaries, share of all pixels near boundaries) on the
+        close-up frame (:func:`vsslib.analysis.errors_near_boundaries`).
+    """
+    require_columns(networks, ["mIoU", "mBIoU", "mIoU_ci_low", "mBIoU_ci_high"], "baseline table")
+    gap = networks["mIoU"] - networks["mBIoU"]
+    below = gap[gap > 0]  # networks whose mBIoU lies below their mIoU
+    apart = int((networks["mBIoU_ci_high"] < networks["mIoU_ci_low"]).sum())  # intervals apart, mBIoU below
+    first = (f"mBIoU lies below mIoU for {len(below)} of {len(networks)} networks"
+             + (f", by {below.min():.1f} to {below.max():.1f} points" if len(below) else "")
+             + f"; their 95 % intervals are apart for {apart} of them"
+             + (": the networks get the layout of a scene more often right than its outlines." if apart == len(networks)
+                else "."))
+    denser = [name for name, (errors, pixels) in near.items() if errors > pixels]
+    if not denser:
+        return [first, "On the close-up frame, no network's wrong pixels lie near boundaries more densely than the "
+                       "pixels do: this frame gives no sign that outlines are where the errors are."]
+    return [first, f"On the close-up frame, the wrong pixels of {len(denser)} of {len(near)} networks lie near "
+                   "boundaries more densely than the pixels do"
+                   + (": outlines are where masks that follow the objects could help, if they are better than the "
+                      "network's." if len(denser) == len(near) else "; one frame does not say where masks could help.")]
+
+
+def refiner_lessons(sweep: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """``03_refiner``: what the corruption sweep's two ends and the exact masklets' two votes say.
+
+    Parameters
+    ----------
+    sweep : the oracle sweep, one row per ``strength`` with ``gain_mIoU`` and its interval.
+    table : the refiner table (``masklets``, ``method``, ``baseline``, ``vote``, ``mVC16`` and the intervals of
+        ``gain_mVC16`` and ``gain_mVCc16``); its refined oracle rows at strength 0 give the second lesson.
+    """
+    require_columns(sweep, ["strength", "gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"], "oracle sweep")
+    if sweep.empty:
+        raise DataError("the oracle sweep has no rows: its two ends make the first lesson")
+    ordered = sweep.sort_values("strength")
+    lowest, highest = ordered.iloc[0], ordered.iloc[-1]
+    ends = (verdict(lowest, "gain_mIoU"), verdict(highest, "gain_mIoU"))
+    lessons = [("The refiner with the dataset's exact objects as masklets (s = 0)" if lowest["strength"] == 0 else
+                f"The refiner with oracle masklets at s = {lowest['strength']:g} (0: the dataset's exact objects)")
+               + f" changes mIoU by {interval_text(lowest, 'gain_mIoU')} ({ends[0]}); at s = {highest['strength']:g} "
+               f"by {interval_text(highest, 'gain_mIoU')} ({ends[1]})"
+               + (": it passes mask quality through, both ways." if ends == ("gain", "loss") else ".")]
+    require_columns(table, ["masklets", "method", "baseline", "vote"], "refiner table")
+    exact_rows = table[(table["masklets"] == "oracle") & (table["method"] == "refined")]
+    for name, rows in exact_rows.groupby("baseline", sort=False):
+        by_vote = rows.set_index("vote")
+        if not {"masklet", "frame"} <= set(by_vote.index):
+            continue
+        per_masklet, per_frame = by_vote.loc["masklet"], by_vote.loc["frame"]
+        lessons.append(f"`{name}` with exact masklets: mVC16 {interval_text(per_masklet, 'gain_mVC16')} "
+                       f"({verdict(per_masklet, 'gain_mVC16')}) with one vote per masklet, which keeps a masklet's "
+                       f"label constant by construction (mVC16 {per_masklet['mVC16']:.1f}); "
+                       f"{interval_text(per_frame, 'gain_mVC16')} ({verdict(per_frame, 'gain_mVC16')}) with one vote "
+                       "per masklet and frame, which does not force it. mVCc16, which also asks for the right class: "
+                       f"{interval_text(per_masklet, 'gain_mVCc16')} and {interval_text(per_frame, 'gain_mVCc16')}.")
+    return lessons
+
+
+def failure_lessons(per_frame: pd.DataFrame, drift: pd.DataFrame, sources: Sequence[str]) -> list[str]:
+    """``06_failure_cases``: what is charged to ``other``, which cause leads, what remains with exact masklets, and
+    what charging drift per masklet does to its share.
+
+    Parameters
+    ----------
+    per_frame : the failure table with drift charged per frame (``masklets``, ``cause``, ``pixel_share``,
+        ``drift_scope``, ``share_over_next_ci_low``; :func:`vsslib.analysis.summarize_failures`).
+    drift : the drift rows of both charging scopes, indexed by (``masklets``, ``drift_scope``), with ``pixel_share``.
+    sources : the masklet sources, in the study's order.
+    """
+    require_columns(per_frame, ["masklets", "cause", "pixel_share"], "failure table")
+    other = per_frame.loc[per_frame["cause"] == "other", "pixel_share"].max()
+    lessons = [f"Every damaged pixel is charged to a named cause except `other`: at most {other:.1f} % of any "
+               "source's damage. The leading cause, where the paired interval settles it: "
+               + "; ".join(f"{f.key.split('/')[1]}: {f.verdict}" for f in cause_findings(per_frame)) + "."]
+    if "oracle" in sources:
+        exact = per_frame[per_frame["masklets"] == "oracle"].sort_values("pixel_share", ascending=False).iloc[0]
+        lessons.append(f"With exact masklets, `{exact['cause']}` is {exact['pixel_share']:.1f} % of the remaining damage"
+                       + (": the baseline's own wrong majority inside correct masks, so the cure is a better network, "
+                          "not better masks." if exact["cause"] == "wrong_majority" else "."))
+    moves = {s: (drift.loc[(s, "frame"), "pixel_share"], drift.loc[(s, "masklet"), "pixel_share"]) for s in sources}
+    lessons.append("Charging a drifting masklet on all its frames moves drift's share from "
+                   + "; ".join(f"{a:.0f} to {b:.0f} % ({s})" for s, (a, b) in moves.items())
+                   + (": it overstates drift wherever drift occurs, and the per-frame charge is the one to act on."
+                      if all(b >= a for a, b in moves.values()) else "."))
+    return lessons
+
+
+def cost_lessons(pipelines: pd.DataFrame, mib_per_frame: float) -> list[str]:
+    """``07_cost``: the vote's share of a pipeline's time, the slowest stages, and the memory a frame adds.
+
+    Parameters
+    ----------
+    pipelines : one row per pipeline with ``vote_share`` (fraction) and ``slowest`` (a stage name), as
+        :func:`vsslib.analysis.pipeline_summary` gives them.
+    mib_per_frame : MiB one more frame adds to a predictor state.
+    """
+    require_columns(pipelines, ["vote_share", "slowest"], "pipeline summary")
+    return [f"The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
+            f"{100 * pipelines['vote_share'].max():.1f} % of a pipeline's time; the slowest stage is "
+            + "; ".join(f"`{stage}` in {n} of {len(pipelines)} pipelines"
+                        for stage, n in pipelines["slowest"].value_counts().items()) + ".",
+            "Windowing bounds memory: a predictor state never holds more than one window's frames, so a video needs "
+            f"the memory of its longest window (about {mib_per_frame:.0f} MiB a frame here), not of its length."]
