@@ -79,3 +79,15 @@ def test_sam2_mini_masklets_are_made_in_the_pinned_interpreter() -> None:
     if not is_pinned(1):
         with pytest.raises(RuntimeError, match=r"pinned_environment\(1\)"):
             pinned_masklets(source.settings, frames, False)
+
+
+def test_an_interrupt_ends_the_interpreter_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    import signal
+
+    with PinnedInterpreter(1) as interpreter:
+        pid = interpreter.call("os:getpid")
+        os.kill(pid, signal.SIGINT)  # as a kernel's shutdown or Ctrl-C sends to the process group
+        with pytest.raises(RuntimeError, match="died with exit status 0"):  # it ended, without an error
+            interpreter.call("os:getpid")
+        assert interpreter.call("os:getpid") != pid  # the next call starts a new one
+    assert "Traceback" not in capfd.readouterr().err

@@ -181,6 +181,13 @@ def serve() -> None:
     written. Standard output is kept for the replies; anything else printed goes to standard error."""
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        _answer_each(replies)
+    except KeyboardInterrupt:  # Ctrl-C or a kernel's shutdown reaches the whole process group: the caller stops too
+        pass
+
+
+def _answer_each(replies: Any) -> None:
     for line in sys.stdin.buffer:
         with open(os.fsdecode(line.rstrip(b"\n")), "rb") as handle:
             module, name, args, reply = pickle.load(handle)
