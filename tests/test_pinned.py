@@ -91,3 +91,18 @@ def test_an_interrupt_ends_the_interpreter_quietly(capfd: pytest.CaptureFixture[
             interpreter.call("os:getpid")
         assert interpreter.call("os:getpid") != pid  # the next call starts a new one
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_call_interrupted_here_stops_the_interpreter_so_the_next_call_gets_its_own_reply() -> None:
+    import signal
+    import threading
+
+    with PinnedInterpreter(1) as interpreter:
+        pid = interpreter.call("os:getpid")
+        timer = threading.Timer(1.0, signal.raise_signal, (signal.SIGINT,))  # Ctrl-C here while time.sleep runs there
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            interpreter.call("time:sleep", 20)
+        timer.join()
+        assert interpreter.call("os:getenv", "MKL_CBWR") == "AVX2"  # a new interpreter, not the sleeper's late reply
+        assert interpreter.call("os:getpid") != pid

@@ -126,6 +126,9 @@ class PinnedInterpreter:
                 answered = process.stdout.readline()
             except BrokenPipeError:
                 answered = b""
+            except BaseException:  # interrupted while it works: its late reply would answer the next call
+                PinnedInterpreter._stop(self.__dict__, kill=True)
+                raise
             request.unlink(missing_ok=True)
             if not answered:
                 status = process.wait()
@@ -158,9 +161,12 @@ class PinnedInterpreter:
         return self._process, self._folder.name
 
     @staticmethod
-    def _stop(state: dict[str, Any]) -> None:
+    def _stop(state: dict[str, Any], kill: bool = False) -> None:
         process, folder = state.get("_process"), state.get("_folder")
         if process is not None:
+            if kill and process.poll() is None:
+                process.kill()
+                process.wait()
             if process.poll() is None and process.stdin is not None:
                 process.stdin.close()  # the child's loop ends at the end of its input
                 try:
