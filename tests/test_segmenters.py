@@ -209,7 +209,8 @@ def test_pinned_interpreter_runs_under_the_training_environment(tmp_path: Path) 
                            check=True).stdout.split()
     assert shown == ["AVX2", str(train_module.TRAINING_THREADS)]
     with pytest.raises(RuntimeError, match="runs only under TRAINING_ENVIRONMENT"):
-        train_module.run_training_request(tmp_path / "request.json")
+        train_module.train_in_this_interpreter("fcn8-small", str(tmp_path), "train", NetworkSettings(**TINY),
+                                               TrainSettings(), 0, False)
 
 
 def test_bad_training_data_raises_the_same_error_through_the_pinned_interpreter(tmp_path: Path) -> None:

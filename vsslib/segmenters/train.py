@@ -32,9 +32,6 @@ import dataclasses
 import json
 import math
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,7 +47,7 @@ from ..base.io import atomic_path, write_json_atomic
 from ..data.vspw import IGNORE_INDEX
 from ..base.cache import default_cache_root, stable_hash
 from ..base.errors import DataError, ParameterError
-from ..base.pinned import is_pinned, pinned_environment
+from ..base.pinned import PinnedInterpreter, is_pinned, pinned_environment
 from .networks import FCNSegmenter, NetworkSettings
 
 if TYPE_CHECKING:
@@ -58,7 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TrainSettings", "TrainingHistory", "build_network", "fit", "train_segmenter",
            "dataset_fingerprint", "load_or_train", "TRAINING_ENVIRONMENT", "TRAINING_THREADS",
-           "environment_is_pinned", "run_training_request", "late_drop", "describe_fall"]
+           "environment_is_pinned", "train_in_this_interpreter", "late_drop", "describe_fall"]
 
 TRAINING_THREADS = 2  # intra-op threads of every training run: the split of each reduction follows it
 # Read by each library when it first runs, so they are set on a fresh interpreter (see the module docstring).
@@ -335,40 +332,21 @@ def environment_is_pinned() -> bool:
 def _train_in_pinned_interpreter(name: str, dataset: VSPWDataset, *, network_settings: NetworkSettings,
                                  train_settings: TrainSettings, seed: int,
                                  progress: bool) -> tuple[FCNSegmenter, TrainingHistory]:
-    with tempfile.TemporaryDirectory(prefix="vsslib-train-") as folder:
-        request = Path(folder) / "request.json"
-        write_json_atomic(request, {"name": name, "root": os.fspath(Path(dataset.root).resolve()),
-                                    "split": dataset.split, "network": dataclasses.asdict(network_settings),
-                                    "train": dataclasses.asdict(train_settings), "seed": seed,
-                                    "progress": progress, "out": folder})
-        command = [sys.executable, "-c", "import sys; from vsslib.segmenters.train import run_training_request; "
-                   "run_training_request(sys.argv[1])", os.fspath(request)]
-        # the child must import this vsslib, wherever the caller's working directory is
-        package_parent = os.fspath(Path(__file__).resolve().parents[2])
-        python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
-        environment = {**os.environ, **TRAINING_ENVIRONMENT, "PYTHONPATH": python_path}
-        finished = subprocess.run(command, env=environment, stdout=subprocess.DEVNULL, check=False)
-        error_path = Path(folder) / "error.json"
-        if error_path.is_file():  # bad data or settings: the same error as in this process
-            error = json.loads(error_path.read_text())
-            raise (DataError if error["type"] == "DataError" else ParameterError)(error["message"])
-        if finished.returncode != 0:
-            raise RuntimeError(f"training {name} (seed {seed}) on {dataset.root} ({dataset.split}) failed in its "
-                               f"pinned interpreter with exit status {finished.returncode}; its error is printed "
-                               "above on standard error")
-        history = TrainingHistory.from_dict(json.loads((Path(folder) / "history.json").read_text()))
-        state = torch.load(Path(folder) / "weights.pt", map_location="cpu", weights_only=True)
+    with PinnedInterpreter(TRAINING_THREADS, "COMPATIBLE") as interpreter:  # a fresh one for every training
+        state, history = interpreter.call(f"{__name__}:train_in_this_interpreter", name,
+                                          os.fspath(Path(dataset.root).resolve()), dataset.split, network_settings,
+                                          train_settings, seed, progress)
     network = FCNSegmenter(name, dataset.num_classes, network_settings)
     network.load_state_dict(state)
     network.history = history
     return network.eval(), history
 
 
-def run_training_request(path: str | os.PathLike[str]) -> None:
-    """Entry point of the pinned training interpreter: train as ``request.json`` says, write the results.
-
-    Writes ``weights.pt`` (state dict) and ``history.json`` into the request's ``out`` folder, or
-    ``error.json`` (the type and message of a DataError or ParameterError, raised again by the caller).
+def train_in_this_interpreter(name: str, root: str, split: str, network_settings: NetworkSettings,
+                              train_settings: TrainSettings, seed: int,
+                              progress: bool) -> tuple[dict[str, torch.Tensor], TrainingHistory]:
+    """What the pinned training interpreter runs for :func:`train_segmenter`: the trained network's state dict and
+    its history (a DataError or ParameterError reaches the caller as itself).
 
     Raises
     ------
@@ -377,22 +355,10 @@ def run_training_request(path: str | os.PathLike[str]) -> None:
     from ..data import VSPWDataset
 
     if not environment_is_pinned():
-        raise RuntimeError(f"run_training_request runs only under TRAINING_ENVIRONMENT {TRAINING_ENVIRONMENT}")
-    request = json.loads(Path(path).read_text())
-    network_settings = NetworkSettings(**request["network"])
-    train_settings = TrainSettings(**request["train"])
-    out = Path(request["out"])
-    try:
-        dataset = VSPWDataset(request["root"], request["split"])
-        network, history = train_segmenter(request["name"], dataset, network_settings=network_settings,
-                                           train_settings=train_settings, seed=request["seed"],
-                                           progress=request["progress"])
-    except (DataError, ParameterError) as exc:
-        write_json_atomic(out / "error.json", {"type": type(exc).__name__, "message": str(exc)})
-        raise
-    with atomic_path(out / "weights.pt") as tmp:
-        torch.save(network.state_dict(), tmp)
-    write_json_atomic(out / "history.json", history.to_dict())
+        raise RuntimeError(f"train_in_this_interpreter runs only under TRAINING_ENVIRONMENT {TRAINING_ENVIRONMENT}")
+    network, history = train_segmenter(name, VSPWDataset(root, split), network_settings=network_settings,
+                                       train_settings=train_settings, seed=seed, progress=progress)
+    return network.state_dict(), history
 
 
 def dataset_fingerprint(dataset: VSPWDataset) -> str:
