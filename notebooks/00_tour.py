@@ -23,7 +23,7 @@
 # succeed and fail on the same frames, and the text tells you which is which. Notebooks 01-08 repeat each step
 # on the whole split and analyse it.
 #
-# **First run:** about 15 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
+# **First run:** about 25 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
 # two notebooks at a time; README, "Measured run times"), where `02_baselines` has trained the networks before it. Run
 # first by hand on an empty cache, it also generates the benchmark (under 30 s) and trains the two baseline networks
 # (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide`); all cached in `.cache/`.

@@ -21,7 +21,7 @@
 # boundaries are coarse: exactly what a refiner can fix. Training is seeded and cached: the first run trains
 # (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide` on an idle 2-core CPU), later runs load the weights.
 #
-# **First run:** about 5 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 14 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"): the benchmark, then 2
 # networks x 3 seeds.
 

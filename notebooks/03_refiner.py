@@ -22,9 +22,9 @@
 # quality of the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
 # seeds with its spread and a 95 % interval over the evaluated videos.
 #
-# **First run:** about 19 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 28 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
-# source (sam2-mini's about 35 s a video), refines every network and seed with them, then runs the corrupted oracle
+# source (sam2-mini's about 1 min a video, in its pinned one-thread interpreter), refines every network and seed with them, then runs the corrupted oracle
 # sweep; cached afterwards.
 
 # %% [markdown]

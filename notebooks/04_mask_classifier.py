@@ -22,7 +22,7 @@
 # probability is fused with the baseline's votes inside the masklet (`fused`). We compare with the baseline
 # and with approach 1, then look at where approach 2 fails: which classes, which confusions.
 #
-# **First run:** about 29 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 48 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): most of it makes sam2-mini's masklets of
 # the train and test videos, then pools every masklet kind and trains one MLP per feature source and split; cached
 # afterwards.

@@ -25,7 +25,7 @@
 # maps, and the interval is that of their difference); a claim is
 # made only where the intervals support it.
 #
-# **First run:** about 80 s in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 90 s in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached masklets and
 # runs.
 

@@ -34,7 +34,7 @@
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
 # baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
-# **First run:** about 2.5 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 3.5 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached runs.
 
 # %% [markdown]

@@ -29,9 +29,9 @@
 # moves the official checkpoint's knobs. What sam2-mini does with a knob says how SAM2's pipeline reacts on this
 # data with this small model, not how the official checkpoints would.
 #
-# **First run:** about 8 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 14 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): every value makes the masklets of its videos
-# anew with sam2-mini (about 35 s a video); cached afterwards.
+# anew with sam2-mini (about 1 min a video); cached afterwards.
 
 # %% [markdown]
 # ## Parameters

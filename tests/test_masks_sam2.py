@@ -248,3 +248,51 @@ def test_gpu_check_runs_every_stage_on_the_cpu_at_a_small_input() -> None:
     assert report["setup"]["precision"] == "float32" and report["setup"]["video"] == [2, 40, 56, 3]
     text = format_report(report)
     assert text.startswith("SAM2 GPU check on cpu") and "propagation per object" in text
+    # tiny's published 91.2 fps: 3 objects x 2 frames / 91.2 = 0.066 s, printed beside the measured seconds
+    assert (f"predicts 0.066 s for this propagation (3 objects x 2 frames); measured {whole['seconds']:.3f} s"
+            in text.splitlines()[-1])
+
+
+def test_published_propagation_seconds_is_objects_times_frames_over_the_published_speed() -> None:
+    from vsslib.study.gpu_check import published_propagation_seconds
+
+    assert published_propagation_seconds("large", 100, 71) == pytest.approx(7100 / 39.5)  # 179.7 s
+    assert published_propagation_seconds("configs/sam2.1/sam2.1_hiera_t.yaml", 16, 10) == pytest.approx(160 / 91.2)
+    assert published_propagation_seconds("configs/sam2/sam2_hiera_l.yaml", 16, 10) is None  # SAM 2.0: none published
+    with pytest.raises(ParameterError, match="unknown SAM2 config 'huge'"):
+        published_propagation_seconds("huge", 1, 1)
+    with pytest.raises(ParameterError, match="objects=0 must be an integer"):
+        published_propagation_seconds("tiny", 0, 1)
+
+
+def test_readme_gpu_estimate_is_the_published_speed_applied_to_an_average_vspw_video() -> None:
+    """The README's expected GPU time per VSPW video follows from the cited numbers: VSPW's mean length, the
+    assumed masklet count and Meta's published speeds of tiny and large."""
+    import re
+
+    from vsslib.data.vspw import VSPW_FRAMES, VSPW_VIDEOS
+    from vsslib.masks.checkpoints import OFFICIAL_CHECKPOINTS
+    from vsslib.study.gpu_check import published_propagation_seconds
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    found = re.search(r"\(about (\d+) frames \(([\d,]+) frames / ([\d,]+) videos\), (\d+) windows, about (\d+) masklets\)",
+                      readme)
+    assert found, "the README's GPU estimate sentence changed: update this test"
+    frames, total, videos, windows, masklets = found.groups()
+    assert (int(total.replace(",", "")), int(videos.replace(",", ""))) == (VSPW_FRAMES, VSPW_VIDEOS)
+    assert int(frames) == round(VSPW_FRAMES / VSPW_VIDEOS) and int(windows) == -(-int(frames) // 32)
+    speeds = re.search(r"A100, compiled: ([\d.]+) fps tiny, ([\d.]+) fps large\)", readme)
+    assert speeds and [float(v) for v in speeds.groups()] == [OFFICIAL_CHECKPOINTS[size].published_fps
+                                                              for size in ("tiny", "large")]
+    minutes = re.search(r"suggest roughly ([\d.]+)-([\d.]+) minutes of propagation per video", readme)
+    assert minutes, "the README's GPU estimate sentence changed: update this test"
+    expected = [published_propagation_seconds(size, int(masklets), VSPW_FRAMES / VSPW_VIDEOS) / 60
+                for size in ("tiny", "large")]
+    assert [float(v) for v in minutes.groups()] == [round(m, 1) for m in expected]
+    # "which puts a video at hours" on the CPU: the cost table's per-object-frame time of hiera-tiny (a lower bound)
+    assert "which puts a video at hours" in readme
+    import pandas as pd
+
+    table = pd.read_csv(Path(__file__).resolve().parents[1] / "results" / "tables" / "cost_sam2_propagation.csv")
+    per_object_frame = (table["seconds_per_frame"] / table["n_objects"]).min()
+    assert per_object_frame * int(masklets) * VSPW_FRAMES / VSPW_VIDEOS > 3600

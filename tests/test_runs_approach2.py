@@ -131,8 +131,11 @@ def test_a_spec_holds_its_feature_sources_own_settings(tmp_path: Path) -> None:
                                                                                                    stride=8))
     assert wider.feature_settings.stride == 8 and wider.public_settings()["feature_settings"] == {
         "stride": 8, "roughness_window": 3}
-    with pytest.raises(ParameterError, match=r"takes AppearanceSettings .*got SAM2FeatureSettings"):
+    message = r"feature source 'appearance' takes AppearanceSettings .*got SAM2FeatureSettings"
+    with pytest.raises(ParameterError, match=message):
         ClassifySpec(**common, features="appearance", feature_settings=resolve_feature_settings("sam2"))
+    with pytest.raises(ParameterError, match=message):  # the same check where the source is created
+        create_feature_source("appearance", settings=resolve_feature_settings("sam2"))
     with pytest.raises(ParameterError, match="takes no feature_settings"):
         ClassifySpec(**common, features="segmenter:fcn8-small", feature_settings=AppearanceSettings())
     assert ClassifySpec(**common, features="segmenter:fcn8-small").feature_settings is None

@@ -8,14 +8,14 @@ painted into a segmentation, with three rules for what decides each pixel (:mod:
 from .combine import combine, fuse, masklet_index, network_votes
 from .dataset import PooledMasklets, build_training_set, masklet_targets, pool_video
 from .features import (APPEARANCE_CHANNELS, AppearanceFeatures, AppearanceSettings, FeatureSource, SAM2Features,
-                       SAM2FeatureSettings, SegmenterFeatures, SegmenterFeatureSettings, create_feature_source,
-                       feature_settings_type, list_feature_sources, resolve_feature_settings)
+                       SAM2FeatureSettings, SegmenterFeatures, SegmenterFeatureSettings, check_feature_settings,
+                       create_feature_source, feature_settings_type, list_feature_sources, resolve_feature_settings)
 from .mlp import MaskletClassifier, MLPHistory, MLPSettings, class_weights, weighted_cross_entropy
 from .pooling import pixel_cells, pool
 
 __all__ = [
     "pool", "pixel_cells",
-    "FeatureSource", "create_feature_source", "list_feature_sources", "feature_settings_type",
+    "FeatureSource", "check_feature_settings", "create_feature_source", "list_feature_sources", "feature_settings_type",
     "resolve_feature_settings", "APPEARANCE_CHANNELS",
     "AppearanceFeatures", "AppearanceSettings", "SegmenterFeatures", "SegmenterFeatureSettings", "SAM2Features",
     "SAM2FeatureSettings",

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FeatureSource", "APPEARANCE_CHANNELS", "AppearanceSettings", "AppearanceFeatures",
            "SegmenterFeatureSettings", "SegmenterFeatures", "SAM2FeatureSettings", "SAM2Features",
-           "feature_settings_type", "resolve_feature_settings",
+           "feature_settings_type", "resolve_feature_settings", "check_feature_settings",
            "create_feature_source", "list_feature_sources"]
 
 APPEARANCE_CHANNELS: tuple[str, ...] = (
@@ -375,6 +375,20 @@ def resolve_feature_settings(name: str, **keywords: Any) -> Any:
     return settings_type(**keywords)
 
 
+def check_feature_settings(name: str, settings: Any) -> Any:
+    """``settings`` if it is the settings dataclass of feature source ``name`` (:func:`feature_settings_type`).
+
+    Raises
+    ------
+    ParameterError : an unknown name, or settings of another type (the message names both types).
+    """
+    expected = feature_settings_type(name)
+    if not isinstance(settings, expected):
+        raise ParameterError(f"feature source {name!r} takes {expected.__name__} (resolve_feature_settings({name!r}, "
+                             f"...)), got {type(settings).__name__}")
+    return settings
+
+
 def create_feature_source(name: str, *, settings: Any = None, network: Any = None, **keywords: Any) -> FeatureSource:
     """A feature source by name.
 
@@ -398,9 +412,8 @@ def create_feature_source(name: str, *, settings: Any = None, network: Any = Non
         settings = resolve_feature_settings(name, **keywords)
     elif keywords:
         raise ParameterError(f"feature source {name!r}: give settings= or keywords {sorted(keywords)}, not both")
-    elif not isinstance(settings, feature_settings_type(name)):
-        raise ParameterError(f"feature source {name!r} takes {feature_settings_type(name).__name__}, got "
-                             f"{type(settings).__name__}")
+    else:
+        check_feature_settings(name, settings)
     if network is not None and not name.startswith("segmenter:"):
         raise ParameterError(f"feature source {name!r}: network= is for segmenter:<network> sources")
     if name == "appearance":

@@ -27,10 +27,14 @@ from ..base.io import read_image
 from ..base.errors import DataError
 from .vspw_classes import VSPW_CLASSES, class_palette
 
-__all__ = ["Video", "VSPWDataset", "IGNORE_INDEX", "SPLITS", "remap_labels"]
+__all__ = ["Video", "VSPWDataset", "IGNORE_INDEX", "SPLITS", "VSPW_VIDEOS", "VSPW_FRAMES", "remap_labels"]
 
 IGNORE_INDEX = 255
 SPLITS = ("train", "val", "test")
+VSPW_VIDEOS = 3_536
+"""Videos of VSPW, all splits (ICCV 2021 challenge report, arXiv 2109.01316)."""
+VSPW_FRAMES = 251_633
+"""Annotated frames of VSPW, all splits (same source): about 71 a video."""
 _FRAME_SUFFIXES = (".jpg", ".jpeg")
 
 

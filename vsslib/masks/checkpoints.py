@@ -31,6 +31,9 @@ Sources of the table:
 - Sizes of the SAM 2.1 files: the Git LFS pointers of the Hugging Face mirror camenduru/sam2-1-hiera,
   commit cdd35a45a78a3a93bc99988f4b56db40131a823a (recorded in the project's reference notes).
 - SAM 2.0 files: no cited checksum or size; they are verified by the strict load.
+- Published speed of the SAM 2.1 files (``published_fps``): facebookresearch/sam2 ``README.md`` at commit 2b90b9f,
+  "Model Description": frames per second of single-object video tracking on one A100 (torch 2.5.1, CUDA 12.4,
+  the whole model compiled, ``vos_optimized``). None is published for many objects or for the automatic generator.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ _SHA256_SOURCE = ("computational-cell-analytics/micro-sam micro_sam/v2/util.py (
                   "05c57cce615abd66915365b7ca6c9bf552b71455")
 _BYTES_SOURCE = "Git LFS pointers of huggingface.co/camenduru/sam2-1-hiera at cdd35a45a78a3a93bc99988f4b56db40131a823a"
 _NO_SOURCE = "none published; verified by a strict load against the config"
+_FPS_SOURCE = ("facebookresearch/sam2 README.md at 2b90b9f, Model Description: single-object tracking, one A100, "
+               "torch 2.5.1, CUDA 12.4, whole model compiled")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class OfficialCheckpoint:
     sha256 : lower-case hex SHA-256, or None where none can be cited.
     num_bytes : file size, or None where none can be cited.
     sha256_source, bytes_source : where the two values come from.
+    published_fps : frames per second of single-object tracking published by Meta, or None where none is.
+    fps_source : where it comes from.
     """
 
     config: str
@@ -78,11 +85,13 @@ class OfficialCheckpoint:
     num_bytes: int | None
     sha256_source: str
     bytes_source: str
+    published_fps: float | None = None
+    fps_source: str = "none published"
 
 
-def _sam21(short: str, file: str, sha256: str, num_bytes: int) -> OfficialCheckpoint:
+def _sam21(short: str, file: str, sha256: str, num_bytes: int, fps: float) -> OfficialCheckpoint:
     return OfficialCheckpoint(f"configs/sam2.1/sam2.1_hiera_{short}.yaml", file, f"{_DOWNLOAD}092824/{file}", sha256,
-                              num_bytes, _SHA256_SOURCE, _BYTES_SOURCE)
+                              num_bytes, _SHA256_SOURCE, _BYTES_SOURCE, fps, _FPS_SOURCE)
 
 
 def _sam20(short: str, file: str) -> OfficialCheckpoint:
@@ -92,13 +101,13 @@ def _sam20(short: str, file: str) -> OfficialCheckpoint:
 
 OFFICIAL_CHECKPOINTS: dict[str, OfficialCheckpoint] = {
     "tiny": _sam21("t", "sam2.1_hiera_tiny.pt",
-                   "7402e0d864fa82708a20fbd15bc84245c2f26dff0eb43a4b5b93452deb34be69", 156_008_466),
+                   "7402e0d864fa82708a20fbd15bc84245c2f26dff0eb43a4b5b93452deb34be69", 156_008_466, 91.2),
     "small": _sam21("s", "sam2.1_hiera_small.pt",
-                    "6d1aa6f30de5c92224f8172114de081d104bbd23dd9dc5c58996f0cad5dc4d38", 184_416_285),
+                    "6d1aa6f30de5c92224f8172114de081d104bbd23dd9dc5c58996f0cad5dc4d38", 184_416_285, 84.8),
     "base_plus": _sam21("b+", "sam2.1_hiera_base_plus.pt",
-                        "a2345aede8715ab1d5d31b4a509fb160c5a4af1970f199d9054ccfb746c004c5", 323_606_802),
+                        "a2345aede8715ab1d5d31b4a509fb160c5a4af1970f199d9054ccfb746c004c5", 323_606_802, 64.1),
     "large": _sam21("l", "sam2.1_hiera_large.pt",
-                    "2647878d5dfa5098f2f8649825738a9345572bae2d4350a2468587ece47dd318", 898_083_611),
+                    "2647878d5dfa5098f2f8649825738a9345572bae2d4350a2468587ece47dd318", 898_083_611, 39.5),
     "configs/sam2/sam2_hiera_t.yaml": _sam20("t", "sam2_hiera_tiny.pt"),
     "configs/sam2/sam2_hiera_s.yaml": _sam20("s", "sam2_hiera_small.pt"),
     "configs/sam2/sam2_hiera_b+.yaml": _sam20("b+", "sam2_hiera_base_plus.pt"),

@@ -10,6 +10,9 @@ It builds SAM2 with the masklet source's settings and the shared plumbing of
   carried through the video by the shared propagation loop, ``--max-objects-per-batch`` at a time,
   reported per frame and per object and frame.
 
+The report ends with what Meta's published single-object speed of the same checkpoint predicts for the
+propagation just timed (:func:`published_propagation_seconds`), so a GPU run can be read against it.
+
 Each stage's peak memory is measured with :class:`vsslib.base.devices.PeakMemory` (CUDA ``max_memory_allocated``,
 or the resident peak on the CPU). The defaults are meant for CUDA; ``--device cpu`` with a small
 ``--image-size`` and few frames is a smoke test of the script itself. Exit status 2 with one line on
@@ -27,9 +30,30 @@ from typing import Any
 
 import numpy as np
 
-from ..base.errors import VsslibError
+from ..base.errors import ParameterError, VsslibError
 
-__all__ = ["run_gpu_check", "format_report", "main"]
+__all__ = ["run_gpu_check", "published_propagation_seconds", "format_report", "main"]
+
+
+def published_propagation_seconds(config: str, objects: int, frames: float) -> float | None:
+    """Seconds of propagation that Meta's published speed of ``config`` predicts for ``objects`` masklets carried
+    through ``frames`` frames: ``objects * frames / fps``, fps being single-object tracking on an A100 with the
+    whole model compiled (:attr:`vsslib.masks.checkpoints.OfficialCheckpoint.published_fps`). sam2 tracks each
+    object separately (1.1.0's ``propagate_in_video`` runs one forward per object and frame), so cost is linear in
+    ``objects``; the image encoder, run once per frame, is not counted separately. An estimate, not a measurement;
+    None where no speed is published (the SAM 2.0 files).
+
+    Raises
+    ------
+    ParameterError : an unknown ``config``, or ``objects`` / ``frames`` not positive.
+    """
+    from ..masks.checkpoints import official_checkpoint
+    from ..masks.sam2_model import check_number
+
+    check_number("objects", objects, low=1, integer=True)
+    check_number("frames", frames, low=1)
+    fps = official_checkpoint(config).published_fps
+    return None if fps is None else objects * frames / fps
 
 
 def run_gpu_check(*, device: str = "cuda", config: str | None = None, checkpoint: str | None = None,
@@ -127,7 +151,8 @@ def run_gpu_check(*, device: str = "cuda", config: str | None = None, checkpoint
     setup = {"device": str(target), "device_name": name, "torch": torch.__version__,
              "model": settings.resolved_config, "weights": checkpoint or "random", "image_size": image_size,
              "precision": "bfloat16 autocast" if autocast and target.type == "cuda" else "float32",
-             "vos_optimized": vos_optimized, "video": [frames, height, width, 3], "build_seconds": build_seconds,
+             "vos_optimized": vos_optimized, "video": [frames, height, width, 3], "objects": objects,
+             "build_seconds": build_seconds,
              "generator_masks_kept": kept, "torch_threads": torch.get_num_threads()}
     return {"setup": setup, "stages": stages}
 
@@ -145,6 +170,16 @@ def format_report(report: dict[str, Any]) -> str:
                      f"{row['peak_mib']:>11.0f}")
     method = report["stages"][0]["memory_method"] if report["stages"] else ""
     lines.append(f"peak memory: {method}; the generator kept {s['generator_masks_kept']} masks")
+    propagation = next((row for row in report["stages"] if row["stage"].startswith("propagation (")), None)
+    frames, objects = s["video"][0], s.get("objects")
+    if propagation is not None and objects:
+        try:
+            predicted = published_propagation_seconds(s["model"], objects, frames)
+        except ParameterError:  # a config outside the official table
+            predicted = None
+        if predicted is not None:
+            lines.append(f"published speed of this model (A100, compiled, one object) predicts {predicted:.3f} s for "
+                         f"this propagation ({objects} objects x {frames} frames); measured {propagation['seconds']:.3f} s")
     return "\n".join(lines)
 
 

@@ -56,20 +56,16 @@ class ClassifySpec(RunSpec):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        from ...classify import feature_settings_type
+        from ...classify import check_feature_settings, feature_settings_type
 
         if self.features.startswith("segmenter:"):
             if self.feature_settings is not None:
                 raise ParameterError(f"features={self.features!r} takes no feature_settings: the network's settings "
                                      f"are the run's own (its data, cache and train_seed), got {self.feature_settings!r}")
+        elif self.feature_settings is None:  # ParameterError for an unknown name
+            object.__setattr__(self, "feature_settings", feature_settings_type(self.features)())
         else:
-            expected = feature_settings_type(self.features)  # ParameterError for an unknown name
-            if self.feature_settings is None:
-                object.__setattr__(self, "feature_settings", expected())
-            elif not isinstance(self.feature_settings, expected):
-                raise ParameterError(f"features={self.features!r} takes {expected.__name__} "
-                                     f"(resolve_feature_settings({self.features!r}, ...)), got "
-                                     f"{type(self.feature_settings).__name__}")
+            check_feature_settings(self.features, self.feature_settings)
         if self.epochs < 1:
             raise ParameterError(f"epochs={self.epochs} must be at least 1")
         if self.classifier_split == self.split:
