@@ -56,7 +56,7 @@ from vsslib.segmenters.train import describe_fall
 from vsslib.study import Study
 from vsslib.study.specs import CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS
 from vsslib.study.tables import interval_columns, readable
-from vsslib.study.verdicts import classifier_findings
+from vsslib.study.lessons import as_list, classifier_lessons
 from vsslib.viz.prose import takeaway
 
 study = Study.open_notebook("04_mask_classifier", params_file, results_dir, epochs=epochs, max_videos=max_videos)
@@ -86,23 +86,7 @@ display(readable(table[["masklets", "method", "features", "variant", *interval_c
                         "n_seeds"]]))
 
 # %%
-findings = {f.key: f for f in classifier_findings(table)}
-highest = {key.split("/")[1]: f for key, f in findings.items() if key.endswith("/highest")}  # one per masklet kind
-lines = []
-for label, finding in highest.items():
-    refiner = table[(table["masklets"] == label) & (table["method"] == "approach 1")].iloc[0]
-    lines.append(f"- {finding.text}; approach 1 on the same masklets: mIoU {refiner.mIoU:.1f}.")
-signs = {label: findings[f"classifier/{label}/{f.verdict}"].verdict for label, f in highest.items()}  # their gains
-lines.append("\nThe highest row of each kind is picked on these val rows, so its interval does not cover that choice; "
-             "`make confirm` computes the picked rows once more on untouched videos (README, \"The headline on videos never looked at\"). "
-             + ("The highest rows' verdicts differ between kinds of masklets (" + ", ".join(f"{k}: {v}" for k, v in signs.items())
-                + "): a verdict for one kind does not carry over to another. " if len(set(signs.values())) > 1 else ""))
-takeaway("\n".join(lines) + "The exact-masklet rows classify the val "
-         "videos' ground-truth objects: an upper bound, not a method comparison. "
-         + ("`none` and `fallback` are equal in every row: the masklets cover every pixel, so no pixel is left for "
-            "the network's class to fill."
-            if (table[table["variant"] == "none"]["mIoU"].to_numpy() == table[table["variant"] == "fallback"]["mIoU"]
-                .to_numpy()).all() else ""))
+takeaway(as_list(classifier_lessons(table)))
 
 # %% [markdown]
 # ## One frame: masklets and the classes the MLP gave them

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from vsslib.base.errors import DataError
-from vsslib.study.lessons import as_list, baseline_lessons, cost_lessons, failure_lessons, refiner_lessons
+from vsslib.study.lessons import (as_list, baseline_lessons, classifier_lessons, cost_lessons, failure_lessons,
+                                  refiner_lessons)
 
 
 def _cells(column: str, value: float, low: float, high: float) -> dict[str, float]:
@@ -31,6 +32,37 @@ def test_baseline_lessons_count_networks_below_and_apart() -> None:
     assert second.startswith("On the close-up frame, no network's wrong pixels")
     with pytest.raises(DataError, match="mIoU_ci_low"):
         baseline_lessons(networks.drop(columns="mIoU_ci_low"), {})
+
+
+def test_classifier_lessons_pick_each_kinds_highest_row_and_compare_their_verdicts() -> None:
+    def row(masklets: str, method: str, variant: str, miou: tuple, gain: tuple, features: str = "f") -> dict:
+        return {"masklets": masklets, "method": method, "features": features, "variant": variant,
+                **_cells("mIoU", *miou), **_cells("gain_mIoU", *gain)}
+
+    table = pd.DataFrame([row("a", "approach 1", "refined", (70.0, 69, 71), (9, 8, 10), "-"),
+                          row("a", "approach 2", "none", (50.0, 49, 51), (1, 0.5, 1.5)),
+                          row("a", "approach 2", "fallback", (50.0, 49, 51), (1, 0.5, 1.5)),
+                          row("a", "approach 2", "fused", (55.0, 54, 56), (3, 2, 4)),
+                          row("b", "approach 2", "none", (40.0, 38, 42), (-1, -2, 0.5)),
+                          row("b", "approach 2", "fallback", (40.0, 38, 42), (-1, -2, 0.5)),
+                          row("b", "approach 2", "fused", (41.0, 39, 43), (-0.5, -1.5, 0.5))])
+    lines = classifier_lessons(table)
+    # a: fused (55 [54, 56]) apart from the next (50 [49, 51]); beside approach 1's 70.0
+    assert lines[0].startswith("a masklets: the highest of the 3 approach-2 rows is `fused` on f features, mIoU 55.0 "
+                               "[54.0, 56.0], a gain over the baseline network of +3.0 [+2.0, +4.0] (a gain)")
+    assert lines[0].endswith("; approach 1 on the same masklets: mIoU 70.0.")
+    # b: fused 41 [39, 43] overlaps none's 40 [38, 42]: not resolved; no approach-1 row
+    assert "so these videos do not resolve which row is highest" in lines[1] and "approach 1" not in lines[1]
+    assert lines[3] == ("The highest rows' verdicts differ between kinds of masklets (a: gain, b: unclear): a verdict "
+                        "for one kind does not carry over to another.")
+    assert lines[-1].startswith("`none` and `fallback` are equal in every row")
+    table.loc[5, "mIoU"] = 39.0  # b's fallback now differs from its none; both highest rows read gains
+    table.loc[6, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [1.0, 0.5, 1.5]
+    lines = classifier_lessons(table)
+    assert not any("differ between kinds" in line for line in lines)
+    assert not any(line.startswith("`none` and `fallback`") for line in lines)
+    with pytest.raises(DataError, match="gain_mIoU"):
+        classifier_lessons(table.drop(columns="gain_mIoU"))
 
 
 def test_refiner_lessons_read_the_sweeps_ends_and_the_two_votes() -> None:

@@ -122,10 +122,11 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
              **_cells("gain_mIoU", 9, 8, 10)},
             {"masklets": "k", "method": "approach 2", "features": "f", "variant": "none", **_cells("mIoU", 40.0, 39, 41),
              **_cells("gain_mIoU", -2, -3, -1)},
-            {"masklets": "k", "method": "approach 2", "features": "f", "variant": "fused", **_cells("mIoU", 42.0, 41, 43),
+            {"masklets": "k", "method": "approach 2", "features": "f", "variant": "fused", **_cells("mIoU", 42.0, 41.5, 43),
              **_cells("gain_mIoU", 0.5, -1, 2)}]
     findings = {f.key: f for f in classifier_findings(pd.DataFrame(rows))}
-    assert findings["classifier/k/highest"].verdict == "f/fused"  # not the approach-1 row's 99.0
+    assert findings["classifier/k/highest"].verdict == "f/fused (apart)"  # not the approach-1 row's 99.0
+    assert "overlaps" not in findings["classifier/k/highest"].text  # 41.5 above `none`'s 41: apart
     assert findings["classifier/k/f/none"].verdict == "loss"
     assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
     # the same features and variant trained on two splits: two findings, each naming its classifier's videos
@@ -134,8 +135,12 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     findings = {f.key: f for f in classifier_findings(pd.DataFrame(split))}
     assert findings["classifier/k/f/fused/test"].verdict == "unclear"
     assert findings["classifier/k/f/fused/train"].verdict == "gain"
-    assert findings["classifier/k/highest"].verdict == "f/fused/train"
+    # 44 [43, 45] against the next row's 42 [41.5, 43]: the intervals touch, so the pick is not a finding
+    assert findings["classifier/k/highest"].verdict == "highest not apart"
     assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
+    assert findings["classifier/k/highest"].text.endswith(
+        "its interval overlaps that of the next row (`fused` on f features (classifier trained on the test videos), "
+        "42.0 [41.5, 43.0]), so these videos do not resolve which row is highest")
 
 
 def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart() -> None:
@@ -143,7 +148,7 @@ def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart()
                           [("< 50", (-7.3, -10.2, -4.5)), ("200-799", (-10.7, -12.9, -8.6)),
                            (">= 3200", (-4.6, -6.0, -3.5))]])
     (finding,) = size_findings(sizes)
-    assert finding.verdict == "lowest 200-799 (overlaps)"  # -8.6 > -10.2: overlaps the smallest bin
+    assert finding.verdict == "lowest not apart"  # -8.6 > -10.2: overlaps the smallest bin, so no bin is named
     sizes.loc[0, ["gain_accuracy", "gain_accuracy_ci_low", "gain_accuracy_ci_high"]] = [-2.0, -3.0, -1.0]
     assert size_findings(sizes)[0].verdict == "lowest 200-799 (apart)"
     nan = float("nan")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from vsslib.study.settings import StudySettings
-from vsslib.study.verify import (ROUNDING, compare_results, critical_sd_ratio, critical_t, record_settings,
+from vsslib.study.verify import (ROUNDING, ColumnSpread, column_spreads, compare_results, critical_sd_ratio, critical_t, record_settings,
                                  simulate_false_alarms, tolerance_table)
 
 REPO_RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -144,12 +144,40 @@ def test_missing_table_figure_or_rows_fail(pair: tuple[Path, Path]) -> None:
 
 def test_without_a_measured_spread_numbers_are_compared_to_the_rounding(pair: tuple[Path, Path]) -> None:
     committed, fresh = pair
-    _edit(committed, "baselines_metrics", 1, "n_seeds", 1)
-    _edit(fresh, "baselines_metrics", 1, "n_seeds", 1)
+    for folder in pair:  # no row of the table measured a spread
+        for row in (0, 1):
+            _edit(folder, "baselines_metrics", row, "n_seeds", 1)
     _edit(fresh, "baselines_metrics", 1, "mBIoU", 36.36 + 2 * ROUNDING)
     report = compare_results(committed, fresh)
     assert [c.column for c in report.failures] == ["mBIoU"] and report.failures[0].tolerance == ROUNDING
     assert any("one seed, no measured spread" in note for note in report.notes)
+
+
+def test_a_row_without_its_own_spread_takes_its_columns_largest(pair: tuple[Path, Path]) -> None:
+    """Row 1 of one seed (or sd 0) in a table whose row 0 measured mBIoU_sd 0.25 over 3 seeds: t_2 sqrt(2/3) 0.25."""
+    committed, fresh = pair
+    for folder in pair:
+        _edit(folder, "baselines_metrics", 1, "n_seeds", 1)
+        _edit(folder, "baselines_metrics", 1, "mBIoU_sd", float("nan"))
+    limit = critical_t(3) * math.sqrt(2 / 3) * 0.25
+    _edit(fresh, "baselines_metrics", 1, "mBIoU", 36.36 + limit - 0.01)
+    assert compare_results(committed, fresh).ok
+    _edit(fresh, "baselines_metrics", 1, "mBIoU", 36.36 + limit + 0.01)
+    [cell] = compare_results(committed, fresh).failures
+    assert (cell.row, cell.column) == (1, "mBIoU") and cell.tolerance == pytest.approx(limit)
+
+
+def test_a_row_sd_below_its_columns_median_is_raised_to_it(pair: tuple[Path, Path]) -> None:
+    """mIoU_sd of the two rows: 0.5 and 1.0, median 0.75; row 0's tolerance is t_2 sqrt(2/3) 0.75, not 0.5."""
+    committed, fresh = pair
+    assert column_spreads(pd.read_csv(committed / "tables" / "baselines_metrics.csv"))["mIoU_sd"] == ColumnSpread(
+        largest=1.0, n_seeds=3, median=0.75)
+    limit = critical_t(3) * math.sqrt(2 / 3) * 0.75
+    _edit(fresh, "baselines_metrics", 0, "mIoU", 59.5 + limit - 0.01)
+    assert compare_results(committed, fresh).ok
+    _edit(fresh, "baselines_metrics", 0, "mIoU", 59.5 + limit + 0.01)
+    [cell] = compare_results(committed, fresh).failures
+    assert (cell.row, cell.column) == (0, "mIoU") and cell.tolerance == pytest.approx(limit)
 
 
 def test_the_committed_results_pass_against_themselves_and_fail_on_a_moved_cell(tmp_path: Path) -> None:
@@ -184,10 +212,13 @@ def test_quantiles_are_those_of_t_and_f_for_three_seeds() -> None:
 
 
 def test_reruns_with_new_seeds_raise_false_alarms_at_the_declared_rate() -> None:
-    """Mean rule alone fails a cell with probability 1e-3 by construction; with the sd rule about 2e-3."""
-    per_cell, per_run = simulate_false_alarms(n_seeds=3, cells=200, reruns=500, seed=1)
+    """With each row's own sd, the mean rule alone fails a cell with probability 1e-3 by construction; with the sd
+    rule about 2e-3. Raising small sds to the column's median can only lower that."""
+    per_cell, per_run = simulate_false_alarms(n_seeds=3, cells=200, reruns=500, seed=1, median_floor=False)
     assert 0.0005 <= per_cell <= 0.004
     assert per_run == pytest.approx(1 - (1 - per_cell) ** 200, abs=0.1)
+    floored, _ = simulate_false_alarms(n_seeds=3, cells=200, reruns=500, seed=1)
+    assert floored < per_cell
 
 
 def _gain_table(folder: Path, low: float) -> None:
@@ -251,10 +282,14 @@ def test_the_readmes_false_alarm_figures_are_those_the_simulation_prints() -> No
     import re
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    call = "simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)"
-    assert call in readme
-    stated = re.search(r"fail a cell at a rate of ([0-9.]+) and\s+at least one of 1000 independent cells in (\d+) %",
-                       readme)
+    readme = " ".join(readme.split())
+    assert "simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)" in readme
+    stated = re.search(r"with each row's own sd \(`median_floor=False`\) fail a cell at a rate of ([0-9.]+) and at "
+                       r"least one of 1000 independent cells in (\d+) % of re-runs; with the column's median as the "
+                       r"floor, (\d+) of the ([0-9,]+) simulated cells failed", readme)
     assert stated, "the README's sentence on simulated false alarms changed: update this test"
-    per_cell, per_run = simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)
+    per_cell, per_run = simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000, median_floor=False)
     assert float(stated.group(1)) == round(per_cell, 4) and int(stated.group(2)) == round(100 * per_run)
+    floored, _ = simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)
+    assert int(stated.group(4).replace(",", "")) == 1000 * 1000
+    assert int(stated.group(3)) == round(floored * 1000 * 1000)

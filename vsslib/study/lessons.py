@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ..base.errors import DataError, require_columns
-from .verdicts import cause_findings, interval_text, verdict
+from .verdicts import cause_findings, classifier_findings, highest_row, interval_text, verdict
 
-__all__ = ["as_list", "baseline_lessons", "refiner_lessons", "failure_lessons", "cost_lessons"]
+__all__ = ["as_list", "baseline_lessons", "refiner_lessons", "classifier_lessons", "failure_lessons", "cost_lessons"]
 
 
 def as_list(lines: Sequence[str]) -> str:
@@ -84,6 +84,43 @@ def refiner_lessons(sweep: pd.DataFrame, table: pd.DataFrame) -> list[str]:
                        "per masklet and frame, which does not force it. mVCc16, which also asks for the right class: "
                        f"{interval_text(per_masklet, 'gain_mVCc16')} and {interval_text(per_frame, 'gain_mVCc16')}.")
     return lessons
+
+
+def classifier_lessons(table: pd.DataFrame, *, metric: str = "mIoU") -> list[str]:
+    """``04_mask_classifier``: per kind of masklets, the highest approach-2 row (:func:`classifier_findings`) beside
+    approach 1 on the same masklets; whether the highest rows' gain verdicts differ between kinds; what the
+    exact-masklet rows are; whether ``none`` equals ``fallback`` everywhere.
+
+    Parameters
+    ----------
+    table : ``mask_classifier`` (columns ``masklets``, ``method``, ``variant``, ``<metric>`` and its gain with
+        intervals).
+    """
+    require_columns(table, ["masklets", "method", "variant", metric, f"gain_{metric}"], "mask_classifier")
+    lines, signs = [], {}
+    for finding in classifier_findings(table, metric=metric):
+        if not finding.key.endswith("/highest"):
+            continue
+        label = finding.key.split("/")[1]
+        rows = table[table["masklets"] == label]
+        refiner = rows[rows["method"] == "approach 1"]
+        lines.append(finding.text + (f"; approach 1 on the same masklets: {metric} {refiner[metric].iloc[0]:.1f}"
+                                     if len(refiner) else "") + ".")
+        signs[label] = verdict(highest_row(rows[rows["method"] == "approach 2"], metric), f"gain_{metric}")
+    lines.append("The highest row of each kind is picked on these val rows, so its interval does not cover that "
+                 "choice; `make confirm` computes the picked rows once more on untouched videos (README, \"The "
+                 "headline on videos never looked at\").")
+    if len(set(signs.values())) > 1:
+        lines.append("The highest rows' verdicts differ between kinds of masklets ("
+                     + ", ".join(f"{k}: {v}" for k, v in signs.items())
+                     + "): a verdict for one kind does not carry over to another.")
+    lines.append("The exact-masklet rows classify the val videos' ground-truth objects: an upper bound, not a method "
+                 "comparison.")
+    none, fallback = (table[table["variant"] == v][metric].to_numpy() for v in ("none", "fallback"))
+    if len(none) and len(none) == len(fallback) and (none == fallback).all():
+        lines.append("`none` and `fallback` are equal in every row: the masklets cover every pixel, so no pixel is "
+                     "left for the network's class to fill.")
+    return lines
 
 
 def failure_lessons(per_frame: pd.DataFrame, drift: pd.DataFrame, sources: Sequence[str]) -> list[str]:

@@ -249,11 +249,21 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                                     f"{metric} gain {_stated(row, f'gain_{metric}')}"))
         best = highest_row(group, metric)
         key, words = trained_on(best)
-        findings.append(Finding(f"classifier/{masklets}/highest", f"{best['features']}/{best['variant']}{key}",
-                                f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is "
-                                f"`{best['variant']}` on {best['features']} features{words}, {metric} "
-                                f"{interval_text(best, metric, signed=False)}, a gain over the baseline network "
-                                f"of {_stated(best, f'gain_{metric}')}"))
+        text = (f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is `{best['variant']}` on "
+                f"{best['features']} features{words}, {metric} {interval_text(best, metric, signed=False)}, a gain "
+                f"over the baseline network of {_stated(best, f'gain_{metric}')}")
+        others = group.drop(index=best.name)
+        token = f"{best['features']}/{best['variant']}{key}"
+        if len(others):  # the pick is a finding only where it is apart from the next row
+            runner = highest_row(others, metric)
+            if apart(best, runner, metric):
+                token += " (apart)"
+            else:
+                token = "highest not apart"
+                text += (f"; its interval overlaps that of the next row (`{runner['variant']}` on {runner['features']}"
+                         f" features{trained_on(runner)[1]}, {interval_text(runner, metric, signed=False)}), so "
+                         "these videos do not resolve which row is highest")
+        findings.append(Finding(f"classifier/{masklets}/highest", token, text))
     return findings
 
 
@@ -405,8 +415,9 @@ def size_findings(sizes: pd.DataFrame, *, column: str = "gain_accuracy") -> list
                 f"highest on {high['size_bin']} px, {_stated(high, column)}. "
                 + ("The lowest bin's interval is apart from every other bin's."
                    if alone else "The lowest bin's interval overlaps another bin's, so no size pays clearly most."))
-        findings.append(Finding(f"size/{method}",
-                                f"lowest {low['size_bin']}" + (" (apart)" if alone else " (overlaps)"), text))
+        # which bin is lowest is a finding only where it is apart from every other bin
+        findings.append(Finding(f"size/{method}", f"lowest {low['size_bin']} (apart)" if alone else "lowest not apart",
+                                text))
     return findings
 
 

@@ -13,8 +13,12 @@
     reported, not compared;
   - ``seeds``: a number that moves with the training (or corruption) seed. Its tolerance is
     ``t * sqrt(2 / n) * sd``: ``sd`` is the committed row's ``<column>_sd`` (the sample standard deviation
-    over the ``n`` = ``n_seeds`` seeds; where it is 0, the largest of that column in the table, so that no
-    seed-varying number is compared to the rounding), and if another machine acts like other seeds, the
+    over the ``n`` = ``n_seeds`` seeds), raised to the median of that column's positive sds where it is smaller
+    (a sample sd of 3 seeds falls below a tenth of the true one in 1 % of rows; the column's median, measured
+    over many rows, is a steadier estimate of the same spread); a row with no spread of its own (one seed, or
+    an sd of 0: a number whose own randomness is fixed but which still moves with the networks' weights) takes
+    the column's largest sd and the ``n`` of the row that measured it, so that no seed-varying number is
+    compared to the rounding while its table measured a spread. If another machine acts like other seeds, the
     difference of two means of ``n`` seeds divided by ``sqrt(2 / n) * sd`` is Student-t distributed with
     ``n - 1`` degrees of freedom; ``t`` is its two-sided quantile at :data:`CELL_ALPHA` (:func:`critical_t`:
     31.6 for 3 seeds, 8.6 for 5). An ``<m>_sd`` column gets ``(sqrt(F) - 1) * sd`` with ``F`` the
@@ -28,8 +32,8 @@
     classes spreads about sqrt(C) times less than one class), or relative to the value for counts.
 
   Every tolerance is at least :data:`ROUNDING` (tables are written with 4 decimals). Where no spread was
-  measured (one seed, or a missing reference) the tolerance is that floor: the cell is compared exactly,
-  and the report says so.
+  measured (no row of the column has one, or a missing reference) the tolerance is that floor: the cell is
+  compared exactly, and the report says so.
 - **findings** (:func:`vsslib.study.verdicts.study_findings`): every verdict ("a gain", "a loss", "not
   distinguishable") and every ordering the notebooks and the README state, computed from each folder's tables,
   must be equal. Cell tolerances are wide with 3 seeds (the t quantile above); a re-run that moves a gain across
@@ -57,7 +61,7 @@ import pandas as pd
 from ..base.io import write_json_atomic
 from ..base.errors import DataError
 
-__all__ = ["Kind", "ColumnRule", "TABLE_RULES", "CELL_ALPHA", "critical_t", "critical_sd_ratio",
+__all__ = ["Kind", "ColumnRule", "ColumnSpread", "column_spreads", "TABLE_RULES", "CELL_ALPHA", "critical_t", "critical_sd_ratio",
            "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
            "CellDifference", "VerifyReport", "compare_results", "record_settings", "tolerance_table"]
 
@@ -168,6 +172,7 @@ def tolerance_table() -> str:
             lines.append(f"| `{table}` | {', '.join(columns)} | {description} |")
     lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | t(n_seeds-1)·sqrt(2/n_seeds)·`<m>_sd` |")
     lines.append("| any | `<m>_sd` | (sqrt(F(n_seeds-1, n_seeds-1)) - 1)·`<m>_sd` |")
+    lines.append("| (`<m>_sd` above: at least the median of its column; a row without one: the column's largest) | | |")
     lines.append(f"| (t and F: two-sided quantiles at {CELL_ALPHA:g} per cell) | | |")
     lines.append(f"| any | `<m>_p` beside `<m>` | {DERIVED.describe()} |")
     lines.append("| any | any other | exact |")
@@ -366,16 +371,52 @@ def critical_sd_ratio(n_seeds: int, alpha: float = CELL_ALPHA) -> float:
     return math.sqrt(float(f.ppf(1 - alpha / 2, n_seeds - 1, n_seeds - 1)))
 
 
+@dataclass(frozen=True)
+class ColumnSpread:
+    """The seed spread one ``<m>_sd`` column of a committed table measured, over its rows with a positive sd.
+
+    Attributes
+    ----------
+    largest : the largest sd; a row without a spread of its own (one seed, or an sd of 0) takes it.
+    n_seeds : the seeds of the row that measured ``largest`` (its t quantile's degrees of freedom + 1).
+    median : the median sd; a row's smaller sd is raised to it (three seeds give an sd near 0 by chance).
+    """
+
+    largest: float
+    n_seeds: int
+    median: float
+
+
+def column_spreads(table: pd.DataFrame) -> dict[str, ColumnSpread]:
+    """:class:`ColumnSpread` of every ``<m>_sd`` column of ``table`` (a table with ``n_seeds``) that has a positive
+    sd in a row of at least 2 seeds."""
+    if "n_seeds" not in table.columns:
+        return {}
+    seeds = pd.to_numeric(table["n_seeds"], errors="coerce")
+    spreads = {}
+    for column in (c for c in table.columns if c.endswith("_sd")):
+        sd = pd.to_numeric(table[column], errors="coerce")
+        measured = (sd > 0) & (seeds >= 2)
+        if measured.any():
+            top = sd[measured].idxmax()
+            spreads[column] = ColumnSpread(float(sd[top]), int(seeds[top]), float(sd[measured].median()))
+    return spreads
+
+
 def _tolerance(rule: ColumnRule, column: str, row: Mapping[str, str], references: _References,
-               expected: float, column_sd: Mapping[str, float] | None = None) -> tuple[float, str | None]:
-    """(tolerance, note when no spread was measured) of one cell; ``column_sd`` holds the largest sd of each
-    ``_sd`` column of the table, used where the row's own sd is 0."""
+               expected: float, column_sd: Mapping[str, ColumnSpread] | None = None) -> tuple[float, str | None]:
+    """(tolerance, note when no spread was measured) of one cell; ``column_sd`` holds the spread each ``_sd`` column
+    of the table measured (:func:`column_spreads`): a row without its own takes the largest, a smaller one is
+    raised to the median."""
     if rule.kind is Kind.SEEDS:
         sd_column = _seed_column(column, list(row))
         sd = _number(row[sd_column]) if sd_column else None
         n = int(_number(row.get("n_seeds", "")) or 1)
-        if sd is not None and sd == 0 and column_sd and sd_column in column_sd:
-            sd = column_sd[sd_column]  # no spread in this row: the table's largest, not the rounding
+        spread = (column_sd or {}).get(sd_column or "")
+        if spread is not None and (sd is None or math.isnan(sd) or sd == 0 or n < 2):
+            sd, n = spread.largest, spread.n_seeds  # no spread in this row: its column's largest, not the rounding
+        elif spread is not None and sd is not None and sd < spread.median:
+            sd = spread.median  # a sample sd of a few seeds can be near 0 by chance: the column's median floors it
         if sd is None or math.isnan(sd) or n < 2 or sd == 0:
             return ROUNDING, f"{column}: one seed, no measured spread: compared to the rounding only"
         if column.endswith("_sd"):
@@ -391,13 +432,15 @@ def _tolerance(rule: ColumnRule, column: str, row: Mapping[str, str], references
     return max(ROUNDING, tolerance), None
 
 
-def simulate_false_alarms(*, n_seeds: int = 3, cells: int = 1000, reruns: int = 2000,
-                          seed: int = 0) -> tuple[float, float]:
+def simulate_false_alarms(*, n_seeds: int = 3, cells: int = 1000, reruns: int = 2000, seed: int = 0,
+                          median_floor: bool = True) -> tuple[float, float]:
     """How often the seed rule fails a re-run that differs from the committed one only by new seeds.
 
-    Each of ``reruns`` simulated re-runs draws, for each of ``cells`` independent cells, ``n_seeds`` committed
-    and ``n_seeds`` fresh values from one normal distribution (the same for both: nothing changed but the
-    seeds), and applies the mean rule (``t * sqrt(2 / n) * committed sd``) and the sd rule.
+    Each of ``reruns`` simulated re-runs draws, for each of ``cells`` independent cells of one column (one true
+    spread), ``n_seeds`` committed and ``n_seeds`` fresh values from one normal distribution (the same for both:
+    nothing changed but the seeds), and applies the mean rule (``t * sqrt(2 / n) * committed sd``, the sd
+    raised to the column's median sd as :func:`compare_results` does; ``median_floor=False``: the row's own sd
+    alone) and the sd rule.
 
     Returns
     -------
@@ -413,6 +456,8 @@ def simulate_false_alarms(*, n_seeds: int = 3, cells: int = 1000, reruns: int = 
         committed = rng.standard_normal((cells, n_seeds))
         fresh = rng.standard_normal((cells, n_seeds))
         sd = committed.std(axis=1, ddof=1)
+        if median_floor:
+            sd = np.maximum(sd, np.median(sd))  # the column's median floors a row's sd
         mean_fails = np.abs(committed.mean(axis=1) - fresh.mean(axis=1)) > t_limit * np.sqrt(2 / n_seeds) * sd
         sd_fails = np.abs(fresh.std(axis=1, ddof=1) - sd) > f_limit * sd
         fails = mean_fails | sd_fails
@@ -435,8 +480,7 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
         return
     report.tables += 1
     notes: set[str] = set()
-    column_sd = {c: float(v) for c in columns if c.endswith("_sd")
-                 for v in [pd.to_numeric(committed[c], errors="coerce").max()] if v == v}
+    column_sd = column_spreads(committed)
     for column in columns:
         rule = MACHINE if column in machine_columns else _rule_for(name, column, columns)
         if rule.kind is Kind.MACHINE:
