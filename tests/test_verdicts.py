@@ -127,6 +127,9 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     findings = {f.key: f for f in classifier_findings(pd.DataFrame(rows))}
     assert findings["classifier/k/highest"].verdict == "f/fused (apart)"  # not the approach-1 row's 99.0
     assert "overlaps" not in findings["classifier/k/highest"].text  # 41.5 above `none`'s 41: apart
+    tie = pd.DataFrame(rows + [{**rows[2], "variant": "fallback"}])  # equal to the last digit: named, then skipped
+    tied = {f.key: f for f in classifier_findings(tie)}["classifier/k/highest"]
+    assert tied.verdict == "f/fused (apart)" and "(tied with `fallback` on f features)" in tied.text
     assert findings["classifier/k/f/none"].verdict == "loss"
     assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
     # the same features and variant trained on two splits: two findings, each naming its classifier's videos
@@ -139,7 +142,7 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     assert findings["classifier/k/highest"].verdict == "highest not apart"
     assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
     assert findings["classifier/k/highest"].text.endswith(
-        "its interval overlaps that of the next row (`fused` on f features (classifier trained on the test videos), "
+        "its interval overlaps that of the next distinct row (`fused` on f features (classifier trained on the test videos), "
         "42.0 [41.5, 43.0]), so these videos do not resolve which row is highest")
 
 

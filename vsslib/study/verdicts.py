@@ -253,14 +253,19 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                 f"{best['features']} features{words}, {metric} {interval_text(best, metric, signed=False)}, a gain "
                 f"over the baseline network of {_stated(best, f'gain_{metric}')}")
         others = group.drop(index=best.name)
+        tied = others[others[metric] == best[metric]]  # equal to the last digit (none = fallback where masklets cover all)
+        if len(tied):
+            text += " (tied with " + ", ".join(f"`{r['variant']}` on {r['features']} features{trained_on(r)[1]}"
+                                               for _, r in tied.iterrows()) + ")"
+        others = others.drop(index=tied.index)
         token = f"{best['features']}/{best['variant']}{key}"
-        if len(others):  # the pick is a finding only where it is apart from the next row
+        if len(others):  # the pick is a finding only where it is apart from the next distinct row
             runner = highest_row(others, metric)
             if apart(best, runner, metric):
                 token += " (apart)"
             else:
                 token = "highest not apart"
-                text += (f"; its interval overlaps that of the next row (`{runner['variant']}` on {runner['features']}"
+                text += (f"; its interval overlaps that of the next distinct row (`{runner['variant']}` on {runner['features']}"
                          f" features{trained_on(runner)[1]}, {interval_text(runner, metric, signed=False)}), so "
                          "these videos do not resolve which row is highest")
         findings.append(Finding(f"classifier/{masklets}/highest", token, text))
