@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from vsslib.study.settings import StudySettings
-from vsslib.study.verify import (ROUNDING, ColumnSpread, column_spreads, compare_results, critical_sd_ratio, critical_t, record_settings,
-                                 simulate_false_alarms, tolerance_table)
+from vsslib.study.verify import (ROUNDING, ColumnSpread, column_spreads, compare_results, critical_sd_ratio, critical_t,
+                                 record_settings, simulate_false_alarms, tolerance_table)
 
 REPO_RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -153,31 +153,32 @@ def test_without_a_measured_spread_numbers_are_compared_to_the_rounding(pair: tu
     assert any("one seed, no measured spread" in note for note in report.notes)
 
 
+def _assert_tolerance(pair: tuple[Path, Path], table: str, row: int, column: str, committed_value: float,
+                      limit: float) -> None:
+    """The fresh cell moved 0.01 inside ``limit`` passes; moved 0.01 beyond it, it is the one failure, with
+    tolerance ``limit``."""
+    committed, fresh = pair
+    _edit(fresh, table, row, column, committed_value + limit - 0.01)
+    assert compare_results(committed, fresh).ok
+    _edit(fresh, table, row, column, committed_value + limit + 0.01)
+    [cell] = compare_results(committed, fresh).failures
+    assert (cell.row, cell.column) == (row, column) and cell.tolerance == pytest.approx(limit)
+
+
 def test_a_row_without_its_own_spread_takes_its_columns_largest(pair: tuple[Path, Path]) -> None:
     """Row 1 of one seed (or sd 0) in a table whose row 0 measured mBIoU_sd 0.25 over 3 seeds: t_2 sqrt(2/3) 0.25."""
-    committed, fresh = pair
     for folder in pair:
         _edit(folder, "baselines_metrics", 1, "n_seeds", 1)
         _edit(folder, "baselines_metrics", 1, "mBIoU_sd", float("nan"))
-    limit = critical_t(3) * math.sqrt(2 / 3) * 0.25
-    _edit(fresh, "baselines_metrics", 1, "mBIoU", 36.36 + limit - 0.01)
-    assert compare_results(committed, fresh).ok
-    _edit(fresh, "baselines_metrics", 1, "mBIoU", 36.36 + limit + 0.01)
-    [cell] = compare_results(committed, fresh).failures
-    assert (cell.row, cell.column) == (1, "mBIoU") and cell.tolerance == pytest.approx(limit)
+    _assert_tolerance(pair, "baselines_metrics", 1, "mBIoU", 36.36, critical_t(3) * math.sqrt(2 / 3) * 0.25)
 
 
 def test_a_row_sd_below_its_columns_median_is_raised_to_it(pair: tuple[Path, Path]) -> None:
     """mIoU_sd of the two rows: 0.5 and 1.0, median 0.75; row 0's tolerance is t_2 sqrt(2/3) 0.75, not 0.5."""
-    committed, fresh = pair
+    committed = pair[0]
     assert column_spreads(pd.read_csv(committed / "tables" / "baselines_metrics.csv"))["mIoU_sd"] == ColumnSpread(
         largest=1.0, n_seeds=3, median=0.75)
-    limit = critical_t(3) * math.sqrt(2 / 3) * 0.75
-    _edit(fresh, "baselines_metrics", 0, "mIoU", 59.5 + limit - 0.01)
-    assert compare_results(committed, fresh).ok
-    _edit(fresh, "baselines_metrics", 0, "mIoU", 59.5 + limit + 0.01)
-    [cell] = compare_results(committed, fresh).failures
-    assert (cell.row, cell.column) == (0, "mIoU") and cell.tolerance == pytest.approx(limit)
+    _assert_tolerance(pair, "baselines_metrics", 0, "mIoU", 59.5, critical_t(3) * math.sqrt(2 / 3) * 0.75)
 
 
 def test_the_committed_results_pass_against_themselves_and_fail_on_a_moved_cell(tmp_path: Path) -> None:

@@ -171,15 +171,16 @@ def format_report(report: dict[str, Any]) -> str:
     method = report["stages"][0]["memory_method"] if report["stages"] else ""
     lines.append(f"peak memory: {method}; the generator kept {s['generator_masks_kept']} masks")
     propagation = next((row for row in report["stages"] if row["stage"].startswith("propagation (")), None)
-    frames, objects = s["video"][0], s.get("objects")
-    if propagation is not None and objects:
+    frames, objects = s["video"][0], s["objects"]
+    if propagation is not None:
         try:
             predicted = published_propagation_seconds(s["model"], objects, frames)
         except ParameterError:  # a config outside the official table
             predicted = None
         if predicted is not None:
             lines.append(f"published speed of this model (A100, compiled, one object) predicts {predicted:.3f} s for "
-                         f"this propagation ({objects} objects x {frames} frames); measured {propagation['seconds']:.3f} s")
+                         f"this propagation ({objects} objects x {frames} frames); measured "
+                         f"{propagation['seconds']:.3f} s")
     return "\n".join(lines)
 
 

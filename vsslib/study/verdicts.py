@@ -253,7 +253,8 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                 f"{best['features']} features{words}, {metric} {interval_text(best, metric, signed=False)}, a gain "
                 f"over the baseline network of {_stated(best, f'gain_{metric}')}")
         others = group.drop(index=best.name)
-        tied = others[others[metric] == best[metric]]  # equal to the last digit (none = fallback where masklets cover all)
+        # equal to the last digit (none = fallback where the masklets cover every pixel): named, not compared
+        tied = others[others[metric] == best[metric]]
         if len(tied):
             text += " (tied with " + ", ".join(f"`{r['variant']}` on {r['features']} features{trained_on(r)[1]}"
                                                for _, r in tied.iterrows()) + ")"
@@ -265,9 +266,10 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                 token += " (apart)"
             else:
                 token = "highest not apart"
-                text += (f"; its interval overlaps that of the next distinct row (`{runner['variant']}` on {runner['features']}"
-                         f" features{trained_on(runner)[1]}, {interval_text(runner, metric, signed=False)}), so "
-                         "these videos do not resolve which row is highest")
+                text += (f"; its interval overlaps that of the next distinct row (`{runner['variant']}` on "
+                         f"{runner['features']} features{trained_on(runner)[1]}, "
+                         f"{interval_text(runner, metric, signed=False)}), so these videos do not resolve which row "
+                         "is highest")
         findings.append(Finding(f"classifier/{masklets}/highest", token, text))
     return findings
 

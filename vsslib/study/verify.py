@@ -61,8 +61,8 @@ import pandas as pd
 from ..base.io import write_json_atomic
 from ..base.errors import DataError
 
-__all__ = ["Kind", "ColumnRule", "ColumnSpread", "column_spreads", "TABLE_RULES", "CELL_ALPHA", "critical_t", "critical_sd_ratio",
-           "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
+__all__ = ["Kind", "ColumnRule", "ColumnSpread", "column_spreads", "TABLE_RULES", "CELL_ALPHA", "critical_t",
+           "critical_sd_ratio", "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
            "CellDifference", "VerifyReport", "compare_results", "record_settings", "tolerance_table"]
 
 CELL_ALPHA = 1e-3  # chance that one seed-varying cell fails when another machine acts like other seeds
@@ -172,7 +172,8 @@ def tolerance_table() -> str:
             lines.append(f"| `{table}` | {', '.join(columns)} | {description} |")
     lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | t(n_seeds-1)·sqrt(2/n_seeds)·`<m>_sd` |")
     lines.append("| any | `<m>_sd` | (sqrt(F(n_seeds-1, n_seeds-1)) - 1)·`<m>_sd` |")
-    lines.append("| (`<m>_sd` above: at least the median of its column; a row without one: the column's largest) | | |")
+    lines.append("| (`<m>_sd` above: at least the median of its column; a row without one: the column's largest) "
+                 "| | |")
     lines.append(f"| (t and F: two-sided quantiles at {CELL_ALPHA:g} per cell) | | |")
     lines.append(f"| any | `<m>_p` beside `<m>` | {DERIVED.describe()} |")
     lines.append("| any | any other | exact |")
@@ -404,15 +405,15 @@ def column_spreads(table: pd.DataFrame) -> dict[str, ColumnSpread]:
 
 
 def _tolerance(rule: ColumnRule, column: str, row: Mapping[str, str], references: _References,
-               expected: float, column_sd: Mapping[str, ColumnSpread] | None = None) -> tuple[float, str | None]:
-    """(tolerance, note when no spread was measured) of one cell; ``column_sd`` holds the spread each ``_sd`` column
+               expected: float, spreads: Mapping[str, ColumnSpread] | None = None) -> tuple[float, str | None]:
+    """(tolerance, note when no spread was measured) of one cell; ``spreads`` holds the spread each ``_sd`` column
     of the table measured (:func:`column_spreads`): a row without its own takes the largest, a smaller one is
     raised to the median."""
     if rule.kind is Kind.SEEDS:
         sd_column = _seed_column(column, list(row))
         sd = _number(row[sd_column]) if sd_column else None
         n = int(_number(row.get("n_seeds", "")) or 1)
-        spread = (column_sd or {}).get(sd_column or "")
+        spread = (spreads or {}).get(sd_column or "")
         if spread is not None and (sd is None or math.isnan(sd) or sd == 0 or n < 2):
             sd, n = spread.largest, spread.n_seeds  # no spread in this row: its column's largest, not the rounding
         elif spread is not None and sd is not None and sd < spread.median:
@@ -480,7 +481,7 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
         return
     report.tables += 1
     notes: set[str] = set()
-    column_sd = column_spreads(committed)
+    spreads = column_spreads(committed)
     for column in columns:
         rule = MACHINE if column in machine_columns else _rule_for(name, column, columns)
         if rule.kind is Kind.MACHINE:
@@ -497,7 +498,7 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
             if rule.kind is Kind.EXACT or x is None or y is None:
                 report.failures.append(CellDifference(rel, row, column, a, b, None, None, "exact"))
                 continue
-            tolerance, note = _tolerance(rule, column, committed.iloc[row].to_dict(), references, x, column_sd)
+            tolerance, note = _tolerance(rule, column, committed.iloc[row].to_dict(), references, x, spreads)
             if note:
                 notes.add(f"{rel}: {note}")
             difference = abs(x - y) if not (math.isnan(x) or math.isnan(y)) else math.inf
