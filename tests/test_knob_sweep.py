@@ -13,7 +13,7 @@ from conftest import blocky_benchmark
 from vsslib.base.errors import ParameterError
 from vsslib.masks import create_masklet_source
 from vsslib.study import Study
-from vsslib.study.knob_sweep import knob_sweep, masklet_statistics, sweep_source
+from vsslib.study.knob_sweep import knob_sweep, masklet_statistics, sweep_baseline, sweep_source
 from vsslib.study.settings import StudySettings
 from vsslib.study.verdicts import knob_findings
 
@@ -30,6 +30,18 @@ def test_masklet_statistics_count_masklets_per_frame_and_covered_pixels() -> Non
 def test_the_sweep_runs_on_the_first_sam2_source_of_the_settings() -> None:
     assert sweep_source(StudySettings()) == "sam2-mini"
     assert sweep_source(StudySettings().replace({"masklets.sources": ["classical", "oracle"]})) is None
+
+
+def test_the_sweep_refines_the_named_network_or_else_the_last_baseline() -> None:
+    settings = StudySettings()
+    assert sweep_baseline(settings) == settings.baselines.networks[-1] == "fcn16-wide"
+    assert sweep_baseline(settings.replace({"knob_sweep.network": "fcn8-small"})) == "fcn8-small"
+    with_folder = settings.replace({"baselines.predictions": ["/data/my_model"]})
+    assert sweep_baseline(with_folder) == "predictions:my_model"
+    with pytest.raises(ParameterError, match=r"knob_sweep.network='fcn32' is not one of the study's baselines: "
+                                             r"fcn8-small, fcn16-wide$"):
+        sweep_baseline(settings.replace({"knob_sweep.network": "fcn32"}))
+    assert "network" not in settings.knob_sweep.values()  # a choice of rows, not a knob that is swept
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,33 @@ from ..base.errors import ParameterError
 from ..masks import masklet_knobs
 from .notebook_api import Study
 from .settings import MASKLET_SECTIONS, StudySettings
+from .specs import baseline_names
 from .tables import stats_row
 
-__all__ = ["sweep_source", "masklet_statistics", "knob_sweep"]
+__all__ = ["sweep_source", "sweep_baseline", "masklet_statistics", "knob_sweep"]
 
 
 def sweep_source(settings: StudySettings) -> str | None:
     """The SAM2 source whose knobs the sweep moves: the first of ``masklets.sources`` with a section of its own
     (``sam2`` or ``sam2-mini``, :data:`~vsslib.study.settings.MASKLET_SECTIONS`); None when there is none."""
     return next((name for name in settings.masklets.sources if name in MASKLET_SECTIONS), None)
+
+
+def sweep_baseline(settings: StudySettings) -> str:
+    """The baseline whose predictions the sweep refines: ``knob_sweep.network``, or the study's last baseline
+    where it is empty.
+
+    Raises
+    ------
+    ParameterError : ``knob_sweep.network`` names none of the study's baselines (the message lists them).
+    """
+    names = baseline_names(settings)
+    wanted = settings.knob_sweep.network
+    if not wanted:
+        return names[-1]
+    if wanted not in names:
+        raise ParameterError(f"knob_sweep.network={wanted!r} is not one of the study's baselines: {', '.join(names)}")
+    return wanted
 
 
 def masklet_statistics(ids: np.ndarray) -> tuple[float, float]:

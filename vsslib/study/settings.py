@@ -195,14 +195,15 @@ class KnobSweepSettings:
     :class:`vsslib.masks.WindowSettings`); a test keeps these names among its knobs."""
 
     videos: int = 3  # the first N evaluated videos
+    network: str = ""  # the baseline whose predictions are refined ("": the last of the study's baselines)
     points_per_side: tuple[int, ...] = (8, 24)  # grid of n x n point prompts on each key frame
     pred_iou_thresh: tuple[float, ...] = (0.6,)  # the generator's predicted-IoU filter (the paper's value)
     stability_score_thresh: tuple[float, ...] = (0.8,)  # its stability filter (the paper's value)
     window: tuple[int, ...] = (16,)  # frames a masklet is carried before the next key frame
 
     def values(self) -> dict[str, tuple[Any, ...]]:
-        """``{knob: values}`` of the swept knobs (``videos`` left out), in declaration order."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "videos"}
+        """``{knob: values}`` of the swept knobs (``videos`` and ``network`` left out), in declaration order."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("videos", "network")}
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ NOTEBOOK_KNOBS: dict[str, str] = {
     "epochs": "classifier.epochs",
     "grids": "cost.grids",
     "sweep_videos": "knob_sweep.videos",
+    "sweep_network": "knob_sweep.network",
     "points_per_side": "masklets.sam2.points_per_side",
     "device": "masklets.sam2.device",
     "sam2_checkpoint": "masklets.sam2.checkpoint",
