@@ -32,7 +32,8 @@
 # - *Semantic map*: one class per pixel, from a segmentation network (here a small CNN, the *baseline*).
 # - *Masklet*: a class-agnostic object mask carried through time. SAM2 makes them from a point grid on a
 #   *key frame* and propagates them with its video memory through a *window* of frames. Without an official SAM2
-#   checkpoint this study runs *sam2-mini*, a small SAM2 trained here, beside an embedded *classical* generator
+#   checkpoint this study runs *sam2-mini* (the SAM2 architecture, trained here on the generated benchmark;
+#   not SAM 2 or SAM 2.1), beside an embedded *classical* generator
 #   (graph-based regions + optical flow).
 # - *Oracle masklets*: the dataset's own objects, exact; the best masklets any generator could give.
 # - *Refiner* (approach 1): every masklet takes the majority class of the semantic map inside it.

@@ -83,8 +83,8 @@ study.save_figure(fig, "dataset_class_frequencies", caption=f"Every class of the
 
 # %%
 ranked = frequencies.sort_values("pixel_share", ascending=False)
-takeaway(f"The most frequent class, `{ranked.iloc[0]['class']}`, holds {100 * ranked.iloc[0]['pixel_share']:.1f} % "
-         f"of the labelled pixels; the rarest, `{ranked.iloc[-1]['class']}`, {100 * ranked.iloc[-1]['pixel_share']:.2f} %. "
+takeaway(f"The most frequent class, `{ranked.iloc[0]['class']}`, holds {ranked.iloc[0]['pixel_share']:.1f} % "
+         f"of the labelled pixels; the rarest, `{ranked.iloc[-1]['class']}`, {ranked.iloc[-1]['pixel_share']:.2f} %. "
          f"Errors on the rare classes move mIoU as much as errors on the frequent ones.")
 
 # %% [markdown]

@@ -67,7 +67,8 @@ fig = viz.training.plot_loss_curves({name: net.history.epoch_loss for name, net 
                                     f"Training loss | {study.dataset('train').name}, train")
 study.save_figure(fig, "baselines_loss_curves", caption=f"Mean cross-entropy of each epoch (log scale) of every "
                   f"baseline network ({', '.join(networks)}; first training seed, "
-                  f"{len(study.dataset('train').videos)} train videos of {study.data_name}): lower is a better fit of "
+                  f"{len(study.dataset('train').videos)} train videos of {study.dataset('train').name}): lower is a "
+                  "better fit of "
                   "the training videos; a curve still falling at its last epoch could have learned more")
 
 # %%
@@ -120,10 +121,11 @@ preds = {name: net.predict(video)[t] for name, net in networks.items()}
 first, *rest = list(preds)
 fig = viz.training.plot_boundary_closeup(video.frames[t], video.labels[t], preds[first], dataset.palette, box,
                                          f"Boundary close-up | {study.data_name} | {video.name} frame {t}",
-                                         others={k: preds[k] for k in rest}, pred_name=first)
+                                         others={k: preds[k] for k in rest}, pred_name=first,
+                                         class_names=dataset.class_names)
 study.save_figure(fig, "baselines_boundary_closeup", caption=f"{video.name} frame {t} ({study.data_name}), the boxed "
                   "part enlarged: the ground truth and each network's prediction (first training seed) in the class "
-                  "colours, its wrong pixels hatched. Hatching that follows the outlines of objects is the error "
+                  "colours (legend below), its wrong pixels hatched. Hatching that follows the outlines of objects is the error "
                   "masklets with sharp outlines could remove")
 
 # %%

@@ -24,8 +24,9 @@
 #
 # **First run:** about 28 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
-# source (sam2-mini's about 1 min a video, in its pinned one-thread interpreter), refines every network and seed with them, then runs the corrupted oracle
-# sweep; cached afterwards.
+# source (sam2-mini, the SAM2 architecture trained here on the generated benchmark: about 1 min a video, in its
+# pinned one-thread interpreter), refines every network and seed with them, then runs the corrupted oracle sweep;
+# cached afterwards.
 
 # %% [markdown]
 # ## Parameters
@@ -147,8 +148,8 @@ fig = viz.metric_drawings.plot_vote_scopes(run.frames, run.baseline, run.masklet
                                            title=f"Vote scopes | {study.data_name} | {name}, {generated_source} "
                                                  f"masklet {masklet} | {study.baselines()[0]}")
 study.save_figure(fig, "refiner_vote_scopes", caption=f"One {generated_source} masklet ({name}, {study.data_name}; "
-                f"baseline {study.baselines()[0]}, first training seed) in four of its frames, cropped around it "
-                "(orange outline): the baseline's classes inside it, the refined classes with one vote over all its "
+                f"baseline {study.baselines()[0]}, first training seed) in four of its frames (orange outline), "
+                "cropped to the box that holds it in all four: the baseline's classes inside it, the refined classes with one vote over all its "
                 "frames and with one vote per frame (the winner and its share of the votes under each panel), and "
                 "the ground truth. Where the two vote rows differ, the scopes disagree")
 
@@ -171,7 +172,7 @@ takeaway(f"Masklet {masklet} votes `{votes['masklet_winner'].iloc[0]}` over all 
 #
 # First what the strength does to the masklets of one frame, for every strength of the sweep, beside the
 # masklets of the generators of the settings (classical and sam2-mini by default; corruption seed 0). Masklets are drawn as dark outlines on the grey frame;
-# a masklet washed red holds several ground-truth classes, and the vote will overwrite the minority inside it.
+# a masklet washed purple holds several ground-truth classes, and the vote will overwrite the minority inside it.
 
 # %%
 baseline = study.baselines()[-1]
@@ -265,7 +266,7 @@ takeaway("Scope: as the sweep (`" + baseline + "`, first training seed).\n\n" + 
 # ## How long can masklets be carried?
 # The window sets how many frames masklets are propagated before new proposals. The same generator with
 # shorter windows shows how much of the result depends on propagation rather than on the proposals. The sweep
-# runs the generators that cost seconds a video; sam2-mini (about half a minute a video on one CPU core, nearly
+# runs the generators that cost seconds a video; sam2-mini (about 1 min a video on one CPU core, nearly
 # all of it propagation, which a shorter window does not make cheaper) is left out to keep `make figures` short;
 # `08_sam2_knobs` moves its window (and its other knobs) on a few videos.
 

@@ -173,8 +173,8 @@ best_method = [m for m in wide.columns if m.startswith("approach 2")]
 loss = (wide[best_method].max(axis=1) - wide["baseline"]).sort_values()
 takeaway(f"Against the baseline, approach 2's lowest change is on `{loss.index[0]}` ({loss.iloc[0]:+.1f} IoU "
          f"points) and `{loss.index[1]}` ({loss.iloc[1]:+.1f}); its highest on `{loss.index[-1]}` "
-         f"({loss.iloc[-1]:+.1f}, " + ("a gain" if loss.iloc[-1] > 0 else "still a loss") + "). One training "
-         "seed, no interval: the table above has every seed.")
+         f"({loss.iloc[-1]:+.1f}). One training seed and no interval: these are differences on one run, not gains "
+         "or losses; the table above has every seed with its interval.")
 
 # %% [markdown]
 # ## Confusions of approach 2

@@ -20,10 +20,11 @@
 # This notebook tests that claim on our data: the gain as the boundary band widens (mBIoU against the
 # dilation ratio), accuracy inside bands of growing width around ground-truth boundaries (trimap curves), per
 # class, against object size, and over time. Each section says whether the claim holds here, and for which
-# masklets. Every number is a mean over the baseline's training seeds, with its sample sd over seeds and a
-# 95 % interval over seeds and videos (gains *paired*, as in `03_refiner`: one draw of seeds and videos scores both
-# maps, and the interval is that of their difference); a claim is
-# made only where the intervals support it.
+# masklets (the classical generator; sam2-mini, the SAM2 architecture trained here on the generated benchmark;
+# the exact objects). Every number is a mean over the baseline's training seeds, with its sample sd over seeds
+# and a 95 % interval over seeds and videos (gains *paired*, as in `03_refiner`: one draw of seeds and videos
+# scores both maps, and the interval is that of their difference); a claim is made only where the intervals
+# support it.
 #
 # **First run:** about 90 s in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached masklets and

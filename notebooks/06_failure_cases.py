@@ -16,21 +16,24 @@
 # %% [markdown]
 # # When refinement hurts, and what to do about it
 #
-# A *damaged* pixel is one the baseline got right and the refiner got wrong. The code sorts every damaged
+# A *damaged* pixel is one the baseline got right and the refiner got wrong, with masklets of each source (the
+# classical generator; sam2-mini, the SAM2 architecture trained here on the generated benchmark; the exact objects). The code sorts every damaged
 # pixel into the first cause that applies (see `vsslib.analysis.failures`), and each cause points to a knob:
 #
-# | cause | what happened | what to try (SAM2) | what to try (classical generator) |
+# | cause (its code in the tables) | what happened | what to try (SAM2) | what to try (classical generator) |
 # |---|---|---|---|
-# | object entered mid-window | no masklet was proposed for it before the next key frame | `discover_every`, a shorter `window` | the same |
-# | small or thin object swallowed | it fell between grid points; a larger masklet absorbed it | a denser `points_per_side` | a lower `scale`, `min_area`, `min_size` |
-# | masklet drifted off its object | propagation lost the object in this frame | a shorter `window` | a shorter `window`, `motion: masklet` |
-# | vote spoiled by drifting frames | the masklet is on its object here, but its drifting frames won its one vote | `vote: frame`, a shorter `window` | the same |
-# | masklet spans several classes | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` | a lower `scale`, a smaller `sigma` |
-# | pure masklet spilled onto a neighbour | a mostly-correct mask reached over an object's edge | tighter masks at edges | a smaller `flow.winsize` |
-# | baseline's majority wrong inside a correct masklet | the mask was right, the network's majority inside it was wrong | a better baseline network | the same |
+# | object entered mid-window (`late_entry`) | no masklet was proposed for it before the next key frame | `discover_every`, a shorter `window` | the same |
+# | small or thin object swallowed (`small_or_thin`) | it fell between grid points; a larger masklet absorbed it | a denser `points_per_side` | a lower `scale`, `min_area`, `min_size` |
+# | masklet drifted off its object (`drift`) | propagation lost the object in this frame | a shorter `window` | a shorter `window`, `motion: masklet` |
+# | vote spoiled by the masklet's drifting frames (`drift_vote`) | the masklet is on its object here, but its drifting frames won its one vote | `vote: frame`, a shorter `window` | the same |
+# | masklet spans several classes (`spanning`) | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` | a lower `scale`, a smaller `sigma` |
+# | pure masklet spilled onto a neighbour (`leak`) | a mostly-correct mask reached over an object's edge | tighter masks at edges | a smaller `flow.winsize` |
+# | baseline's majority wrong inside a correct masklet (`wrong_majority`) | the mask was right, the network's majority inside it was wrong | a better baseline network | the same |
+# | none of the above (`other`) | the vote was decided by pixels without a label | - | - |
 #
 # Drift is charged per frame: only the frames where a masklet has slid off its object. The whole-masklet
-# charge (every frame of a masklet that drifts anywhere) is shown beside it, labelled, as an upper bound.
+# charge (every frame of a masklet that drifts anywhere) is an upper bound: it is in the table's rows with
+# `drift_scope` = `masklet` and in the lessons at the end, not in the figures.
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
 # baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
@@ -44,7 +47,7 @@
 # tables to `scratch/results/`, so the committed `results/` stay as `make figures` made them.
 #
 # **Knobs to turn.** `vote` and `max_videos` (`None` keeps the settings file's value). The vote is the remedy
-# the table names against "vote spoiled by drifting frames"; the masklets are cached, so a changed vote only
+# the table names against "vote spoiled by the masklet's drifting frames"; the masklets are cached, so a changed vote only
 # votes and diagnoses again. The exercises at the end use them.
 
 # %% tags=["parameters"]
@@ -213,7 +216,7 @@ takeaway(as_list(lessons))
 #
 # </details>
 #
-# 3. Set `max_videos = 5`. Which rankings of causes do the takeaways still call "clearly the largest"?
+# 3. Set `max_videos = 5`. For which sources do the takeaways still say that a cause *leads*?
 #
 # <details><summary>Solution</summary>
 #

@@ -47,7 +47,7 @@ from vsslib import viz
 from vsslib.analysis import (pipeline_summary, refiner_stages, sam2_cost_grid, sam2_memory_by_length, sam2_rates,
                              time_stages)
 from vsslib.study import Study
-from vsslib.study.lessons import as_list, cost_lessons
+from vsslib.study.lessons import as_list, cost_lessons, memory_lesson
 from vsslib.study.specs import sam2_config
 from vsslib.viz.prose import takeaway
 
@@ -58,8 +58,9 @@ sam2 = settings.masklets.sam2
 # %% [markdown]
 # ## Time per frame of every stage
 # The baseline network, masklet generation and the vote, for every baseline and masklet source, on one video.
-# A SAM2 source (sam2-mini by default) is timed once, with the first baseline, in one call after the untimed run
-# that makes its inputs, to keep this notebook short (the others: median of 3 after a warm-up).
+# A SAM2 source (by default sam2-mini, the SAM2 architecture trained here on the generated benchmark) is timed
+# once, with the first baseline, in one call after the untimed run that makes its inputs, to keep this notebook
+# short (the others: median of 3 after a warm-up).
 
 # %%
 dataset = study.dataset()
@@ -167,17 +168,14 @@ study.save_figure(fig, "cost_sam2_memory", caption=f"Peak memory (MiB) of one SA
                   "window", machine_dependent=True)
 
 # %%
-memory = memory.sort_values("frames")
-per_frame = (memory["increase_mib"].iloc[-1] - memory["increase_mib"].iloc[0]) / max(memory["frames"].iloc[-1] - memory["frames"].iloc[0], 1)
-takeaway(f"Each further frame in a predictor state adds about {per_frame:.0f} MiB at the peak here; with "
-         f"{settings.masklets.window}-frame windows that bounds the memory of any video length.")
+takeaway(memory_lesson(memory, settings.masklets.window))
 
 # %% [markdown]
 # ## What we learned
 # Read from the tables above:
 
 # %%
-takeaway(as_list(cost_lessons(pipelines, per_frame)
+takeaway(as_list(cost_lessons(pipelines, memory, settings.masklets.window)
                  + ["All numbers are of this machine; the tables in `results/` mark them as machine-dependent."]))
 
 # %% [markdown]

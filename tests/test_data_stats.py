@@ -51,7 +51,7 @@ def test_class_frequencies() -> None:
     # class a: v1 4 + 6 + 8, v2 2 + 3 = 23 pixels; class b: v1 3 + 2 + 0, v2 4 + 2 = 11; 2 ignored.
     assert table["class"].tolist() == ["a", "b"]
     assert table["pixels"].tolist() == [23, 11]
-    np.testing.assert_allclose(table["pixel_share"], [23 / 34, 11 / 34])
+    np.testing.assert_allclose(table["pixel_share"], [100 * 23 / 34, 100 * 11 / 34])  # percent
     assert table["frames_present"].tolist() == [5, 4]  # a: 3 + 2 frames; b: 2 + 2
     assert table["videos_present"].tolist() == [2, 2]
 

@@ -8,7 +8,7 @@ import pytest
 
 from vsslib.base.errors import DataError
 from vsslib.study.lessons import (as_list, baseline_lessons, classifier_lessons, cost_lessons, failure_lessons,
-                                  refiner_lessons)
+                                  memory_lesson, refiner_lessons)
 
 
 def _cells(column: str, value: float, low: float, high: float) -> dict[str, float]:
@@ -111,8 +111,17 @@ def test_failure_lessons_name_other_the_exact_remainder_and_drifts_move() -> Non
 
 def test_cost_lessons_read_shares_stages_and_memory() -> None:
     pipelines = pd.DataFrame({"vote_share": [0.012, 0.3, 0.05], "slowest": ["masklets", "baseline", "masklets"]})
-    shares, memory = cost_lessons(pipelines, 12.4)
+    table = pd.DataFrame({"frames": [4, 1, 2], "increase_mib": [854.9, 480.4, 683.0]})  # unsorted on purpose
+    shares, memory = cost_lessons(pipelines, table, 32)
     assert shares == ("The vote (`refinement`) takes 1.2 to 30.0 % of a pipeline's time; the slowest stage is "
                       "`masklets` in 2 of 3 pipelines; `baseline` in 1 of 3 pipelines.")
-    assert "(about 12 MiB a frame here)" in memory
+    assert memory.endswith("(`cost_sam2_memory`, measured up to 4 frames; the 32-frame window's own memory is "
+                           "not measured).")
     assert as_list([shares, memory]) == f"- {shares}\n- {memory}"
+    # 683.0 - 480.4 = 202.6 -> +203; 854.9 - 683.0 = 171.9 -> +172
+    assert memory_lesson(table, 32) == (
+        "A predictor state's peak rose by 480 MiB with 1 frame, then +203 MiB from 1 to 2 frames, +172 MiB from 2 to "
+        "4 frames: measured up to 4 frames only. A state holds one window's frames at most (32 here), so a video "
+        "needs the memory of its longest window, not of its length; the memory of a 32-frame window was not "
+        "measured here, and these few points do not say how it grows beyond them.")
+    assert memory_lesson(table, 4).endswith("not of its length.")  # the window itself was measured

@@ -242,7 +242,7 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
              for s, v in (("", 80.0), ("_ci_low", 75.0), ("_ci_high", 85.0))}
     quality = pd.DataFrame([{"masklets": "oracle", "strength": s, **cells} for s in (0.0, 0.5, 1.0)]
                            + [{"masklets": g, "strength": np.nan, **cells} for g in ("classical", "sam2-mini")])
-    frequencies = pd.DataFrame({"class": BENCHMARK, "pixel_share": np.linspace(0.3, 0.001, len(BENCHMARK)),
+    frequencies = pd.DataFrame({"class": BENCHMARK, "pixel_share": np.linspace(30, 0.1, len(BENCHMARK)),
                                 "frames_present": np.linspace(96, 3, len(BENCHMARK)).astype(int),
                                 "videos_present": np.linspace(2, 1, len(BENCHMARK)).astype(int)})
     examples = [{"image": frame, "gt": gt, "baseline": pred, "refined": pred, "masklets": masklets, "video": "v",

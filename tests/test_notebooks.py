@@ -314,3 +314,10 @@ def test_each_notebook_states_the_first_run_time_the_readme_measured() -> None:
         stated = float(found.group(1)) * (60 if found.group(2) == "min" else 1)
         truth = measured[source.stem[:2]]
         assert abs(stated - truth) <= 0.1 * truth + 3, (source.name, f"states {stated} s, README measured {truth} s")
+    # the README's range names the quickest and the slowest notebook of that row, within the same margin
+    span = re.search(r"from about (\d+) s \(`(\d\d)_\w+`\) to about (\d+) min \(`(\d\d)_\w+`", " ".join(readme.split()))
+    assert span, "README: no 'from about N s (`NN_name`) to about M min (`NN_name`' range of first runs"
+    quickest, slowest = min(measured, key=measured.get), max(measured, key=measured.get)
+    assert (span.group(2), span.group(4)) == (quickest, slowest), span.group(0)
+    for stated, truth in ((int(span.group(1)), measured[quickest]), (60 * int(span.group(3)), measured[slowest])):
+        assert abs(stated - truth) <= 0.1 * truth + 3, (span.group(0), f"README measured {truth} s")

@@ -314,6 +314,9 @@ def test_boundary_closeup_titles_the_share_of_wrong_pixels() -> None:
     assert [ax.get_title() for ax in fig.axes] == ["frame", "ground truth", "prediction (6% wrong)",
                                                   "refined (0% wrong)"]
     plt.close(fig)
+    fig = plot_boundary_closeup(frame, gt, pred, palette, (2, 2, 10, 10), "close-up", class_names=["red", "blue"])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["red", "blue", "wrong pixel (hatched)"]
+    plt.close(fig)
     with pytest.raises(ParameterError, match=r"box=\(0, 0, 11, 12\) \(top, left, bottom, right\) must be"):
         plot_boundary_closeup(frame, gt, pred, palette, (0, 0, 11, 12), "close-up")
     with pytest.raises(ParameterError, match=r"prediction has shape \(10, 11\) but the frame has"):

@@ -45,13 +45,18 @@ Run `make figures`, then `make html`.
 ## Another section
 
 Not on the landing page.
+
+### The headline on videos never looked at
+
+Confirmed on untouched toys.
 """
 CAPTIONS = {"toy_line": "A rising line: value against step, on the toy data; read the slope as the gain per step",
             "toy_dots": "Two dots [left, right] on the toy data; the *right* one is the larger"}
 
 
 FINDINGS = ("Written from `{results}`:\n\n| baseline | gain |\n|---|---|\n| net | +10.0 [+9.0, +11.0] (a gain) |\n\n"
-            "- **Mask quality decides the sign of the gain.**")
+            "- **Mask quality decides the sign of the gain.** Confirmed elsewhere ({confirmation}).")
+MODEL_CARD = "# Model card: toy-mini\n\nTrained on toys.\n\n![training curves](curves.png)\n"
 """What the fixture's findings block says: the site calls :func:`vsslib.study.findings.headline` (tested in
 test_findings.py), replaced here by this stand-in so the fixture needs no study tables."""
 
@@ -102,11 +107,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _tables(results)
     _executed_notebook(results)
     (base / "README.md").write_text(README)
+    (base / "card").mkdir()
+    (base / "card" / "MODEL_CARD.md").write_text(MODEL_CARD)
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(base / "card" / "curves.png")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("vsslib.study.site.headline", lambda folder: FINDINGS.format(results=Path(folder).name))
-        index = build_site(results, readme=base / "README.md", out=base / "html")
+        patch.setattr("vsslib.study.site.headline", lambda folder, confirmation: FINDINGS.format(
+            results=Path(folder).name, confirmation=confirmation))
+        index = build_site(results, readme=base / "README.md", model_card=base / "card" / "MODEL_CARD.md",
+                           out=base / "html")
     assert index == base / "html" / "index.html"
-    assert sorted(p.name for p in base.iterdir()) == ["README.md", "html", "results"], \
+    assert sorted(p.name for p in base.iterdir()) == ["README.md", "card", "html", "results"], \
         "the build left something beside the site (MyST-NB's jupyter_execute/, a staging folder)"
     return base
 
@@ -252,6 +262,17 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert "The first 40 of its 50 rows" in tables and "<td><p>39</p></td>" in tables and "<td><p>40</p></td>" not in tables
 
     assert 'href="00_toy.html"' in text and 'href="01_more.html"' in text
+    # the whole README and the model card are pages; the findings' reference to the confirmation links into the
+    # README page (the link checker above resolves its anchor); no "By Author name not set" footer
+    assert 'href="readme.html"' in text and 'href="sam2_mini_model_card.html"' in text
+    assert 'href="readme.html#the-headline-on-videos-never-looked-at"' in text
+    readme = _parse(site / "html" / "readme.html")
+    assert "the-headline-on-videos-never-looked-at" in readme.ids
+    assert "Not on the landing page" in (site / "html" / "readme.html").read_text()
+    assert any("toy_line" in str(image.get("src")) for image in readme.images)
+    card = _parse(site / "html" / "sam2_mini_model_card.html")
+    assert [image.get("alt") for image in card.images if "_images/" in str(image.get("src"))] == ["training curves"]
+    assert all("Author name not set" not in p.read_text() for p in (site / "html").glob("*.html"))
 
 
 def test_the_landing_page_findings_come_from_the_readme_source() -> None:

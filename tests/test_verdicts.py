@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from vsslib.base.errors import DataError, ParameterError
+from vsslib.study.findings import study_findings
 from vsslib.study.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
                                    consistency_findings, per_class_findings, refiner_findings,
-                                   size_findings, study_findings, sweep_findings, verdict, window_findings)
+                                   size_findings, sweep_findings, verdict, window_findings)
 
 
 def _cells(name: str, mean: float, low: float, high: float) -> dict[str, float]:
@@ -220,6 +221,15 @@ def test_quality_findings_place_each_generator_against_the_interpolated_break_ev
     assert ceiling.verdict == "classical agrees; sam2-mini unclear"
     assert "breaks even at 90.0 %" in ceiling.text and "spans 79.0-100.0 %" in ceiling.text
     assert quality.verdict == "classical unplaced; sam2-mini unplaced"  # 40 and 31 lie below the sweep's 55
+    # mask quality: classical 38-42 above sam2-mini 29-33, gains -7..-4.6 below -0.5..2.5, both pairs apart: the
+    # order is reversed and said; vote ceiling: classical below sam2-mini like its gain, nothing said
+    reversal = ("Between classical and sam2-mini the order on this axis is the reverse of their gains' order "
+                "(classical 40.0 % and -5.8, sam2-mini 31.0 % and +1.0): here this axis does not predict which "
+                "generator gains.")
+    assert quality.text.endswith(reversal) and "reverse" not in ceiling.text
+    table.loc[5, "mask_quality_ci_high"] = 39  # the axis intervals overlap now: nothing said
+    assert "reverse" not in quality_findings(table)[1].text
+    table.loc[5, "mask_quality_ci_high"] = 33.0
     table.loc[5, ["gain_mIoU_ci_low"]] = 0.2  # now a gain above the break-even
     assert quality_findings(table)[0].verdict == "classical agrees; sam2-mini agrees"
     table.loc[4, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [3.0, 1.0, 5.0]  # a gain below it

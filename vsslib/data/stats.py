@@ -47,7 +47,7 @@ def class_frequencies(dataset: _Dataset) -> pd.DataFrame:
     Returns
     -------
     One row per class, in class order: ``class`` (name), ``pixels`` (labelled pixels of the class),
-    ``pixel_share`` (its share of all non-ignored pixels), ``frames_present`` and ``videos_present``
+    ``pixel_share`` (its share of all non-ignored pixels, percent), ``frames_present`` and ``videos_present``
     (frames and videos with at least one pixel of it).
     """
     c = dataset.num_classes
@@ -66,7 +66,7 @@ def class_frequencies(dataset: _Dataset) -> pd.DataFrame:
         videos += counts.sum(axis=0) > 0
     total = pixels.sum()
     return pd.DataFrame({"class": list(dataset.class_names), "pixels": pixels,
-                         "pixel_share": pixels / total if total else np.zeros(c),
+                         "pixel_share": 100.0 * pixels / total if total else np.zeros(c),
                          "frames_present": frames, "videos_present": videos})
 
 

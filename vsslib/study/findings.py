@@ -9,6 +9,7 @@ quoted from its abstract, never paraphrased as our result.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,12 @@ import pandas as pd
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
 from ..significance import holm_adjust
-from .verdicts import VC_CONSTANT, Finding, classifier_findings, quality_findings, sweep_findings
+from .verdicts import (VC_CONSTANT, Finding, band_findings, boundary_verdicts, cause_findings, classifier_findings,
+                       consistency_findings, knob_findings, paired_source_findings, per_class_findings,
+                       quality_findings, refiner_findings, size_findings, sweep_findings, window_findings)
 
-__all__ = ["headline", "family_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE", "HEADLINE_MARKERS"]
+__all__ = ["headline", "family_findings", "study_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE",
+           "HEADLINE_MARKERS"]
 
 PAPER_CLAIM = ("Our experiments suggest that leveraging SAM2 enhances overall performance in VSS, primarily due "
                "to its precise predictions of object boundaries.")
@@ -78,8 +82,10 @@ class _Family:
                 "shown, and every approach-2 row (the highest of each source is picked among them). Read at 95 % each, "
                 "some of so many verdicts would be wrong by chance alone; Holm's correction raises the bar for each "
                 "so that the chance of any wrong verdict in the whole family stays at the family-wise rate. As one "
-                f"family (Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided p-values from the "
-                "bootstrap standard error of the same draws, the `gain_*_p` columns of the tables): ")
+                f"family (Holm's correction at a family-wise {FAMILY_ALPHA:.0%}, on two-sided p-values: how often a "
+                "gain at least this far from zero would arise by chance if the true gain were zero, computed from the "
+                "bootstrap standard error, the spread of the gain over the same resampled draws of seeds and videos; "
+                "the `gain_*_p` columns of the tables): ")
         if any(np.isnan(p) for _, _, p in self.stated):
             return text + "not available, the tables lack p-value columns; regenerate them with `make figures`."
         kept = self.surviving()
@@ -134,14 +140,22 @@ def _vcc_text(whole: pd.Series, frame: pd.Series) -> str:
             f"{frame['mVCc16']:.1f}, {below[0]:.1f} and {below[1]:.1f} points below mVC16")
 
 
+CONFIRMATION = '"The headline on videos never looked at", below'
+"""Where the findings block says ``make confirm``'s comparison is (the README's section after the block)."""
+
+
 def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
     from ..viz.refiner import oracle_strength_note
 
     parts = [f"strength {row['strength']:g}: {family.gain(row, 'mIoU', f'sweep at strength {row.strength:g}')}"
              for _, row in sweep.iterrows()]
-    summary = sweep_findings(sweep)[-1].text
+    findings = sweep_findings(sweep)
+    summary = findings[-1].text
     n_seeds = int(sweep["n_seeds"].iloc[0])
-    return [f"- **Mask quality decides the sign of the gain** (exact masklets corrupted at growing strength; "
+    ends = [findings[i].verdict for i in (0, -2)]  # the least and the most corrupted strength
+    heading = ("Corrupting exact masklets turns the gain into a loss" if ends == ["gain", "loss"]
+               else "The gain as exact masklets are corrupted")
+    return [f"- **{heading}** (exact masklets corrupted at growing strength; "
             f"{oracle_strength_note()}; {n_seeds} corruption seeds on the first training seed of "
             f"`{sweep['baseline'].iloc[0]}`, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
 
@@ -155,12 +169,11 @@ def _quality_lines(table: pd.DataFrame, family: _Family) -> list[str]:
             "(same network and training seed as the sweep):", *(f"    - {f.text}" for f in quality_findings(table))]
 
 
-def _classifier_lines(table: pd.DataFrame, family: _Family) -> list[str]:
+def _classifier_lines(table: pd.DataFrame, family: _Family, confirmation: str) -> list[str]:
     lines = [f"  - {f.text}." for f in classifier_findings(table) if f.key.endswith("/highest")]
     if lines:
         lines.append("  - Each highest row is picked on these val rows, so its interval does not cover that choice; "
-                     "`make confirm` scores the picked rows on videos that took no part in it (\"The headline on "
-                     "videos never looked at\", below).")
+                     f"`make confirm` scores the picked rows on videos that took no part in it ({confirmation}).")
     # the highest row is picked among all approach-2 rows of its source: each of them is a verdict read
     for _, row in table[table["method"] == "approach 2"].iterrows():
         family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}")
@@ -187,7 +200,7 @@ def _paired_lines(table: pd.DataFrame, family: _Family) -> list[str]:
     return lines
 
 
-def _block(results: str | os.PathLike[str]) -> tuple[list[str], _Family]:
+def _block(results: str | os.PathLike[str], confirmation: str = CONFIRMATION) -> tuple[list[str], _Family]:
     """The headline's lines and the family of verdicts they state."""
     tables = Path(results) / "tables"
     refiner = _read(tables, "refiner")
@@ -207,21 +220,21 @@ def _block(results: str | os.PathLike[str]) -> tuple[list[str], _Family]:
     lines += _sweep_lines(_read(tables, "refiner_oracle_sweep"), family)
     if (tables / "refiner_mask_quality.csv").is_file():
         lines += _quality_lines(_read(tables, "refiner_mask_quality"), family)
-    classifier = _classifier_lines(_read(tables, "mask_classifier"), family)
+    classifier = _classifier_lines(_read(tables, "mask_classifier"), family, confirmation)
     if classifier:
         lines += ["- **Approach 2 (classifying pooled masklet features)**, by masklet source:", *classifier]
     return lines, family
 
 
-def headline(results: str | os.PathLike[str]) -> str:
+def headline(results: str | os.PathLike[str], *, confirmation: str = CONFIRMATION) -> str:
     """The README's findings block, written from ``<results>/tables/`` (refiner, refiner_oracle_sweep and
-    mask_classifier tables).
+    mask_classifier tables). ``confirmation`` says where ``make confirm``'s comparison is (the site links it).
 
     Raises
     ------
     DataError : a table is missing.
     """
-    lines, family = _block(results)
+    lines, family = _block(results, confirmation)
     sources = set(_read(Path(results) / "tables", "refiner")["masklets"])
     mini = ("; the sam2-mini rows run SAM2's architecture and pipeline with weights trained here on such scenes "
             "(quality in its model card), not SAM 2 or SAM 2.1" if "sam2-mini" in sources else "")
@@ -266,3 +279,50 @@ def update_readme(readme: str | os.PathLike[str], block: str, *,
         return False
     write_text_atomic(path, new)
     return True
+
+
+# ------------------------------------------------------------------------------ every stated finding
+_TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
+    "refiner": refiner_findings,
+    "refiner_oracle_sweep": sweep_findings,
+    "refiner_sources_paired": paired_source_findings,
+    "refiner_window_length": window_findings,
+    "mask_classifier": classifier_findings,
+    "boundary_biou_by_dilation": lambda t: band_findings(t, "mBIoU", x="ratio"),
+    "boundary_trimap": lambda t: band_findings(t, "accuracy", x="width"),
+    "boundary_gain_by_object_size": size_findings,
+    "boundary_vc8_summary": consistency_findings,
+    "failure_causes": cause_findings,
+    "refiner_mask_quality": quality_findings,
+    "sam2_knobs": knob_findings,
+}
+
+
+def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
+    """Every finding the study states, from the tables in ``<results>/tables/`` that exist (``{key: finding}``).
+
+    Raises
+    ------
+    DataError : a table lacks a column a finding needs, or two findings share a key.
+    """
+    tables = Path(results) / "tables"
+    found: dict[str, Finding] = {}
+
+    def add(name: str, findings: list[Finding]) -> None:
+        for finding in findings:
+            key = f"{name}: {finding.key}"
+            if key in found:
+                raise DataError(f"{tables}: two findings share the key {key!r}")
+            found[key] = finding
+
+    for name, read in _TABLES.items():
+        path = tables / f"{name}.csv"
+        if path.is_file():
+            add(name, read(pd.read_csv(path)))
+    curve, trimap = tables / "boundary_biou_by_dilation.csv", tables / "boundary_trimap.csv"
+    if curve.is_file() and trimap.is_file():
+        add("boundary", boundary_verdicts(pd.read_csv(curve), pd.read_csv(trimap)))
+    for path in sorted(tables.glob("boundary_per_class_*.csv")):
+        add(path.stem, per_class_findings(pd.read_csv(path), source=path.stem.removeprefix("boundary_per_class_")))
+    return found
+

@@ -14,7 +14,8 @@ import pandas as pd
 from ..base.errors import DataError, require_columns
 from .verdicts import cause_findings, classifier_findings, highest_row, interval_text, verdict
 
-__all__ = ["as_list", "baseline_lessons", "refiner_lessons", "classifier_lessons", "failure_lessons", "cost_lessons"]
+__all__ = ["as_list", "baseline_lessons", "refiner_lessons", "classifier_lessons", "failure_lessons", "cost_lessons",
+           "memory_lesson"]
 
 
 def as_list(lines: Sequence[str]) -> str:
@@ -152,14 +153,37 @@ def failure_lessons(per_frame: pd.DataFrame, drift: pd.DataFrame, sources: Seque
     return lessons
 
 
-def cost_lessons(pipelines: pd.DataFrame, mib_per_frame: float) -> list[str]:
-    """``07_cost``: the vote's share of a pipeline's time, the slowest stages, and the memory a frame adds.
+def memory_lesson(memory: pd.DataFrame, window: int) -> str:
+    """``07_cost``: how a predictor state's peak memory grew with the frames it holds, as far as it was measured,
+    and what windowing bounds.
+
+    Parameters
+    ----------
+    memory : ``cost_sam2_memory`` (``frames``, ``increase_mib``: the peak's rise over the memory held before).
+    window : the study's window (frames).
+    """
+    require_columns(memory, ["frames", "increase_mib"], "cost_sam2_memory")
+    rows = memory.sort_values("frames")
+    frames, rise = rows["frames"].astype(int).tolist(), rows["increase_mib"].astype(float).tolist()
+    steps = ", ".join(f"{b - a:+.0f} MiB from {f} to {g} frames"
+                      for f, g, a, b in zip(frames, frames[1:], rise, rise[1:], strict=False))
+    measured = (f"A predictor state's peak rose by {rise[0]:.0f} MiB with {frames[0]} frame"
+                f"{'s' if frames[0] != 1 else ''}" + (f", then {steps}" if steps else "")
+                + f": measured up to {frames[-1]} frames only. ")
+    return (measured + f"A state holds one window's frames at most ({window} here), so a video needs the memory of "
+            "its longest window, not of its length"
+            + (f"; the memory of a {window}-frame window was not measured here, and these few points do not say "
+               "how it grows beyond them." if window > frames[-1] else "."))
+
+
+def cost_lessons(pipelines: pd.DataFrame, memory: pd.DataFrame, window: int) -> list[str]:
+    """``07_cost``: the vote's share of a pipeline's time, the slowest stages, and what windowing bounds.
 
     Parameters
     ----------
     pipelines : one row per pipeline with ``vote_share`` (fraction) and ``slowest`` (a stage name), as
         :func:`vsslib.analysis.pipeline_summary` gives them.
-    mib_per_frame : MiB one more frame adds to a predictor state.
+    memory, window : see :func:`memory_lesson`.
     """
     require_columns(pipelines, ["vote_share", "slowest"], "pipeline summary")
     return [f"The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
@@ -167,4 +191,6 @@ def cost_lessons(pipelines: pd.DataFrame, mib_per_frame: float) -> list[str]:
             + "; ".join(f"`{stage}` in {n} of {len(pipelines)} pipelines"
                         for stage, n in pipelines["slowest"].value_counts().items()) + ".",
             "Windowing bounds memory: a predictor state never holds more than one window's frames, so a video needs "
-            f"the memory of its longest window (about {mib_per_frame:.0f} MiB a frame here), not of its length."]
+            f"the memory of its longest window, not of its length (`cost_sam2_memory`, measured up to "
+            f"{int(memory['frames'].max())} frames; the {window}-frame window's own memory is "
+            + ("not measured)." if window > memory["frames"].max() else "among them).")]

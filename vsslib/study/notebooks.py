@@ -418,15 +418,16 @@ def write_html(results: Path, *, readme: Path | None = None) -> Path:
     """Build the study's site from the executed notebooks in ``<results>/notebooks/`` into ``<results>/html/``
     (:func:`vsslib.study.site.build_site`: Sphinx with MyST-NB and the book theme, offline, nothing executed); returns
     its landing page ``<results>/html/index.html``. ``readme`` (the repository's README.md) supplies the landing
-    page's key figures and run instructions.
+    page's key figures and run instructions and is a page of its own, as is sam2-mini's model card.
 
     Raises
     ------
     ParameterError : no executed notebook in ``<results>/notebooks/`` (run ``make figures`` first).
     """
+    from ..sam2_mini.model import ASSETS
     from .site import build_site
 
-    return build_site(results, readme=readme or repo_root() / "README.md")
+    return build_site(results, readme=readme or repo_root() / "README.md", model_card=ASSETS / "MODEL_CARD.md")
 
 
 # ------------------------------------------------------------------------------------------ verify

@@ -190,9 +190,10 @@ class CostSettings:
 class KnobSweepSettings:
     """The study of SAM2's own knobs (``08_sam2_knobs``): each value below replaces the SAM2 source's own one
     alone (the others keep the settings of its section), on the first ``videos`` evaluated videos; every value
-    makes that source's masklets anew (sam2-mini: about 40 s a video on one core). The knobs are declared,
-    defaulted and validated by the source (:class:`vsslib.masks.GeneratorSettings`,
-    :class:`vsslib.masks.WindowSettings`); a test keeps these names among its knobs."""
+    makes that source's masklets anew (sam2-mini: about 1 min a video at its own settings on one core). The
+    knobs are declared, defaulted and validated by the source (:class:`vsslib.masks.GeneratorSettings`,
+    :class:`vsslib.masks.WindowSettings`); a test keeps these names among its knobs. ``network`` is not swept: it
+    picks the baseline whose predictions every row refines (:func:`vsslib.study.knob_sweep.sweep_baseline`)."""
 
     videos: int = 3  # the first N evaluated videos
     network: str = ""  # the baseline whose predictions are refined ("": the last of the study's baselines)

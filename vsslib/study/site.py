@@ -3,8 +3,10 @@
 :func:`build_site` (``make html``) turns ``<results>/notebooks/*.ipynb`` into ``<results>/html/``: a landing
 page with the README's key figures, its findings block (written by :func:`vsslib.study.findings.headline` from
 ``<results>/tables/``, the same source as the README's) and its run instructions (read from the README's
-sections), one page per notebook in reading order, and a page with every table of ``<results>/tables/``. The
-theme gives the contents sidebar, previous/next links and search. Notebooks are rendered as executed; nothing
+sections), one page per notebook in reading order, a page with every table of ``<results>/tables/``, and the
+whole README and (where given) the sam2-mini model card as pages of their own, so that the sections the
+notebooks cite ("Measured run times", ...) are on the site. The theme gives the contents sidebar,
+previous/next links and search. Notebooks are rendered as executed; nothing
 is run (MyST-NB's ``nb_execution_mode = "off"``).
 
 Before Sphinx reads a notebook, :func:`prepare_notebook` rewrites a copy of it: every image output becomes a
@@ -29,12 +31,17 @@ from ..base.errors import DataError, ParameterError
 from .findings import headline
 from ..viz import CAPTION_MARK, caption_markdown
 
-__all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT"]
+__all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT", "README_PAGE",
+           "MODEL_CARD_PAGE"]
 
 RUN_SECTIONS = ("Read and run the tutorials", "Two commands")
 """The README sections (``## `` headings) the landing page repeats as its run instructions."""
 KEY_FIGURE_COUNT = 2
 """How many of the README's images (``![...](results/figures/...)``) the landing page shows."""
+README_PAGE, MODEL_CARD_PAGE = "readme", "sam2_mini_model_card"
+"""The site's pages of the whole README and of the sam2-mini model card."""
+CONFIRMATION_ANCHOR = "the-headline-on-videos-never-looked-at"
+"""The README heading the findings block refers to for ``make confirm`` (MyST's anchor of it)."""
 _TABLE_ROWS_SHOWN = 40  # a longer table is shown by its first rows, with the whole file to download
 _IMAGE_TYPES = {"image/png": "png", "image/gif": "gif", "image/jpeg": "jpg"}
 _PLAIN_CAPTION = re.compile(r"^<(?:figure|animation): (.*)>$", re.DOTALL)
@@ -161,7 +168,7 @@ def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[s
 
 
 def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[str, str, str]],
-                  tables: list[str], captions: dict[str, dict]) -> str:
+                  tables: list[str], captions: dict[str, dict], *, model_card: bool) -> str:
     text = readme.read_text()
     title = text.split("\n", 1)[0].lstrip("# ").strip()
     intro = text.split("\n## ", 1)[0].split("\n", 1)[1].strip()
@@ -175,20 +182,47 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
             lines.append(_figure_directive(f"key/{file}", caption, None))
     lines += ["## What the study finds", ""]
     try:
-        lines += [headline(results), ""]
+        lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})"), ""]
     except DataError as exc:
         lines += [f"Not available: {exc}.", ""]
     lines += ["## The notebooks, in reading order", ""]
     lines += [f"{k + 1}. [{title or stem}]({stem}.ipynb): {summary}" for k, (stem, title, summary) in
               enumerate(notebooks)]
-    lines += ["", "## Run it yourself", "", readme_sections(text, RUN_SECTIONS), "", "## Tables", ""]
+    lines += ["", "## Run it yourself", "", readme_sections(text, RUN_SECTIONS), "",
+              f"The [whole README]({README_PAGE}.md) has the rest: how the embedded default differs from the paper, "
+              "the metric definitions, seeds, intervals and `make verify`, running on real VSPW, refining your own "
+              "model's predictions, and the measured run times the notebooks quote."
+              + (f" sam2-mini (SAM2 architecture, trained here on the generated benchmark) has a "
+                 f"[model card]({MODEL_CARD_PAGE}.md)." if model_card else ""), "", "## Tables", ""]
     lines += [f"[Every table](tables.md), each with a CSV to download: "
               + ", ".join(f"[`{name}`](tables.md#{name})" for name in tables) + "." if tables
               else "No table yet: run `make figures`.", ""]
     lines += ["```{toctree}", ":hidden:", ":maxdepth: 1", ":caption: Notebooks", "",
               *[stem for stem, _, _ in notebooks], "```", "",
-              "```{toctree}", ":hidden:", ":caption: Results", "", "tables", "```", ""]
+              "```{toctree}", ":hidden:", ":caption: Results", "", "tables", "```", "",
+              "```{toctree}", ":hidden:", ":caption: About", "", README_PAGE,
+              *([MODEL_CARD_PAGE] if model_card else []), "```", ""]
     return "\n".join(lines)
+
+
+def _readme_page(readme: Path, results: Path, src: Path) -> str:
+    """The README as a page: its images (``results/figures/...``) copied beside it."""
+    text = readme.read_text()
+    for _, file in _README_IMAGE.findall(text):
+        image = results / "figures" / file
+        if image.is_file():
+            (src / "key").mkdir(exist_ok=True)
+            shutil.copyfile(image, src / "key" / file)
+    return text.replace("](results/figures/", "](key/")
+
+
+def _model_card_page(card: Path, src: Path) -> str:
+    """The model card as a page, the images it links beside it (relative names, as in its folder)."""
+    text = card.read_text()
+    for file in re.findall(r"!\[[^\]]*\]\(([^)\s:]+)\)", text):
+        if (card.parent / file).is_file():
+            shutil.copyfile(card.parent / file, src / file)
+    return text
 
 
 _CONF = '''# Written by vsslib.study.site (make html); edit vsslib/study/site.py instead.
@@ -202,7 +236,8 @@ myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 html_theme = "sphinx_book_theme"
 html_theme_options = {{"home_page_in_toc": True, "show_navbar_depth": 1, "show_toc_level": 2,
-                       "use_download_button": False, "use_fullscreen_button": False}}
+                       "use_download_button": False, "use_fullscreen_button": False,
+                       "footer_content_items": []}}
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
@@ -212,9 +247,13 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 
 
 # -------------------------------------------------------------------------------------------- build
-def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str], out: Path | None = None,
+def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str],
+               model_card: str | os.PathLike[str] | None = None, out: Path | None = None,
                keep_source: Path | None = None) -> Path:
     """Build the site of the executed notebooks in ``<results>/notebooks/`` into ``out`` (``<results>/html``).
+
+    ``readme`` gives the landing page's key figures and run instructions and is a page of its own; ``model_card``
+    (a Markdown file, the images it links beside it), where given, too.
 
     The previous ``out`` is replaced only when the build succeeds. ``keep_source`` keeps the generated Sphinx
     source there (for inspection); otherwise it lives in a temporary folder.
@@ -251,7 +290,11 @@ def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str
         (src / "tables.md").write_text(tables_md)
         title = Path(readme).read_text().split("\n", 1)[0].lstrip("# ").strip()
         figure_captions = {Path(name).stem: entry for name, entry in index.get("figures", {}).items()}
-        (src / "index.md").write_text(_landing_page(results, Path(readme), src, notebooks, tables, figure_captions))
+        (src / "index.md").write_text(_landing_page(results, Path(readme), src, notebooks, tables, figure_captions,
+                                                    model_card=model_card is not None))
+        (src / f"{README_PAGE}.md").write_text(_readme_page(Path(readme), results, src))
+        if model_card is not None:
+            (src / f"{MODEL_CARD_PAGE}.md").write_text(_model_card_page(Path(model_card), src))
         (src / "conf.py").write_text(_CONF.format(title=title))
         built = Path(scratch) / "build" / out.name  # MyST-NB writes jupyter_execute/ beside it: left in scratch
         warnings = Path(scratch) / "warnings.txt"

@@ -2,7 +2,8 @@
 
 A notebook's takeaway, the README's findings and ``make verify`` read the same :class:`Finding` objects, so a
 sentence cannot say "a gain", "largest" or "falls" unless the table it describes does, and a re-run whose
-tables would change a stated verdict or ordering fails verification (:func:`study_findings`).
+tables would change a stated verdict or ordering fails verification
+(:func:`vsslib.study.findings.study_findings`).
 
 Rules, the same everywhere:
 
@@ -20,10 +21,8 @@ Each function takes a table as the notebooks write it (columns ``<m>``, ``<m>_ci
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -34,7 +33,7 @@ from ..masks.quality import crossing
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
            "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "cause_findings",
-           "quality_findings", "break_even", "study_findings", "bullets", "VC_CONSTANT"]
+           "quality_findings", "break_even", "bullets", "VC_CONSTANT"]
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
@@ -49,7 +48,8 @@ class Finding:
 
     Attributes
     ----------
-    key : where it comes from, ``"<table>/<row>/<what>"``; unique within :func:`study_findings`.
+    key : where it comes from, ``"<table>/<row>/<what>"``; unique within
+        :func:`vsslib.study.findings.study_findings`.
     verdict : the short token a re-run must reproduce (``"loss"``, ``"narrow better"``, ``"worst: 200-799"``).
     text : the Markdown sentence stating it, numbers with their intervals.
     """
@@ -328,16 +328,16 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
                        + (": the masklets' own outlines cost most" if verdict(narrow, gain) == "loss" else ""))
         text = (f"{method}: {interval_text(narrow, gain)} at {x} {narrow[x]:g}{unit} "
                 f"({_WORDS[verdict(narrow, gain)]}), {interval_text(wide, gain)} at {x} {wide[x]:g}{unit} "
-                f"({_WORDS[verdict(wide, gain)]}); across the {len(part)} bands the gain {_trend_words(trend)}; "
+                f"({_WORDS[verdict(wide, gain)]}); across the {len(part)} bands the gain "
+                f"{_TREND_WORDS.get(trend, 'does not move one way')}; "
                 f"{reading}.")
         findings.append(Finding(f"band/{column}/{method}",
                                 f"narrow {verdict(narrow, gain)}, wide {verdict(wide, gain)}; {order}; {trend}", text))
     return findings
 
 
-def _trend_words(trend: str) -> str:
-    return {"falls as the band widens": "falls at every step as the band widens",
-            "rises as the band widens": "rises at every step as the band widens"}.get(trend, "does not move one way")
+_TREND_WORDS = {"falls as the band widens": "falls at every step as the band widens",
+                "rises as the band widens": "rises at every step as the band widens"}
 
 
 def per_class_findings(per_class: pd.DataFrame, *, column: str = "gain_biou", source: str = "") -> list[Finding]:
@@ -461,9 +461,8 @@ def vc_beside_vcc(row: Mapping[str, Any] | pd.Series, vc: str = "mVC16", vcc: st
 
     Where mVC is at or above :data:`VC_CONSTANT` (constant by construction), how far mVCc lies below it (mVC -
     mVCc is the mean over windows of the share of G whose prediction is held steady on a wrong class); with
-    ``gains``, where the gain
-    verdicts of the two differ, that they do (steadier labels are not the same as more often right labels).
-    Empty where neither applies or the row lacks the columns.
+    ``gains``, where the gain verdicts of the two differ, that they do (steadier labels are not the same as more
+    often right labels). Empty where neither applies or the row lacks the columns.
     """
     if vc not in row or vcc not in row or not (math.isfinite(float(row[vc])) and math.isfinite(float(row[vcc]))):
         return ""
@@ -549,52 +548,15 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
                 else "the corruption sweep's gain does not change sign")
         findings.append(Finding(f"quality/{axis}", "; ".join(tokens) or "no generator",
                                 f"On the {label} axis, {even}; the sweep spans {low:.1f}-{high:.1f} %. "
-                                + "; ".join(parts) + "."))
+                                + "; ".join(parts) + "." + _order_against_gains(generators, axis, gain)))
     return findings
 
 
-# ------------------------------------------------------------------------------------------ the study
-_TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
-    "refiner": refiner_findings,
-    "refiner_oracle_sweep": sweep_findings,
-    "refiner_sources_paired": paired_source_findings,
-    "refiner_window_length": window_findings,
-    "mask_classifier": classifier_findings,
-    "boundary_biou_by_dilation": lambda t: band_findings(t, "mBIoU", x="ratio"),
-    "boundary_trimap": lambda t: band_findings(t, "accuracy", x="width"),
-    "boundary_gain_by_object_size": size_findings,
-    "boundary_vc8_summary": consistency_findings,
-    "failure_causes": cause_findings,
-    "refiner_mask_quality": quality_findings,
-    "sam2_knobs": knob_findings,
-}
-
-
-def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
-    """Every finding the study states, from the tables in ``<results>/tables/`` that exist (``{key: finding}``).
-
-    Raises
-    ------
-    DataError : a table lacks a column a finding needs, or two findings share a key.
-    """
-    tables = Path(results) / "tables"
-    found: dict[str, Finding] = {}
-
-    def add(name: str, findings: list[Finding]) -> None:
-        for finding in findings:
-            key = f"{name}: {finding.key}"
-            if key in found:
-                raise DataError(f"{tables}: two findings share the key {key!r}")
-            found[key] = finding
-
-    for name, read in _TABLES.items():
-        path = tables / f"{name}.csv"
-        if path.is_file():
-            add(name, read(pd.read_csv(path)))
-    curve, trimap = tables / "boundary_biou_by_dilation.csv", tables / "boundary_trimap.csv"
-    if curve.is_file() and trimap.is_file():
-        add("boundary", boundary_verdicts(pd.read_csv(curve), pd.read_csv(trimap)))
-    for path in sorted(tables.glob("boundary_per_class_*.csv")):
-        add(path.stem, per_class_findings(pd.read_csv(path), source=path.stem.removeprefix("boundary_per_class_")))
-    return found
-
+def _order_against_gains(generators: pd.DataFrame, axis: str, gain: str) -> str:
+    """A sentence per two generators whose order on ``axis`` is the reverse of their gains', both pairs apart."""
+    rows = [row for _, row in generators.iterrows()]
+    return "".join(f" Between {a['masklets']} and {b['masklets']} the order on this axis is the reverse of their "
+                   f"gains' order ({a['masklets']} {a[axis]:.1f} % and {a[gain]:+.1f}, {b['masklets']} {b[axis]:.1f} "
+                   "% and {:+.1f}): here this axis does not predict which generator gains.".format(b[gain])
+                   for i, a in enumerate(rows) for b in rows[i + 1:]
+                   if apart(a, b, axis) and apart(a, b, gain) and (a[axis] > b[axis]) != (a[gain] > b[gain]))

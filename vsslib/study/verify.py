@@ -34,7 +34,7 @@
   Every tolerance is at least :data:`ROUNDING` (tables are written with 4 decimals). Where no spread was
   measured (no row of the column has one, or a missing reference) the tolerance is that floor: the cell is
   compared exactly, and the report says so.
-- **findings** (:func:`vsslib.study.verdicts.study_findings`): every verdict ("a gain", "a loss", "not
+- **findings** (:func:`vsslib.study.findings.study_findings`): every verdict ("a gain", "a loss", "not
   distinguishable") and every ordering the notebooks and the README state, computed from each folder's tables,
   must be equal. Cell tolerances are wide with 3 seeds (the t quantile above); a re-run that moves a gain across
   zero, or changes which band, window, size or cause comes first, fails here even when every cell is within
@@ -508,10 +508,9 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
 
 
 def _compare_findings(expected: Path, actual: Path, report: VerifyReport) -> None:
-    """Every stated verdict and ordering (:func:`vsslib.study.verdicts.study_findings`) and every Holm verdict of
+    """Every stated verdict and ordering (:func:`vsslib.study.findings.study_findings`) and every Holm verdict of
     the README's family (:func:`vsslib.study.findings.family_findings`, where its tables exist) must be equal."""
-    from .findings import family_findings
-    from .verdicts import study_findings
+    from .findings import family_findings, study_findings
 
     def read(results: Path) -> dict:
         found = study_findings(results)

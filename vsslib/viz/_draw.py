@@ -3,6 +3,8 @@ legends, outlines, titles, column checks, and whether a notebook kernel shows th
 
 from __future__ import annotations
 
+import itertools
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -16,6 +18,9 @@ from ..base.errors import require_columns as require
 
 METHOD_COLOURS = {"baseline": "#8d99ae", "refined": "#2a9d8f"}
 """Fixed colours of the two maps every comparison shows; other method names get seaborn's "deep" colours."""
+SOURCE_COLOURS = {"classical": "#4c72b0", "sam2-mini": "#dd8452", "sam2": "#c44e52", "oracle": "#55a868"}
+"""One colour per masklet source in every plot of numbers (seaborn "deep" blue, orange, red, green), so a source
+is recognised from figure to figure; :func:`source_colour` finds the source a label names."""
 GAIN_UP, GAIN_DOWN = "#2a9d8f", "#e76f51"
 ERROR_COLOURS: dict[str, tuple[int, int, int]] = {"cyan": (0, 255, 255), "white": (255, 255, 255),
                                                    "lime": (0, 255, 0)}
@@ -221,13 +226,26 @@ def fade(image: np.ndarray, amount: float) -> np.ndarray:
     return ((1 - amount) * image.astype(np.float32) + amount * 255.0).round().astype(np.uint8)
 
 
+def source_colour(label: str) -> str | None:
+    """The colour of :data:`SOURCE_COLOURS` of the masklet source ``label`` names: the name itself, a name in
+    parentheses ("refined (sam2-mini)") or a name the label starts with ("oracle, s = 0.5"); None for none."""
+    text = str(label)
+    for name in sorted(SOURCE_COLOURS, key=len, reverse=True):  # sam2-mini before sam2
+        if text == name or f"({name})" in text or re.match(rf"{re.escape(name)}(?![\w-])", text):
+            return SOURCE_COLOURS[name]
+    return None
+
+
 def method_palette(names: Sequence[str]) -> dict[str, str]:
-    """Colour per method name: the fixed baseline/refined colours, seaborn "deep" for the others."""
+    """Colour per method name: the fixed baseline/refined colours, a masklet source's own colour where the name
+    names one (:func:`source_colour`), seaborn "deep" colours no source uses for the others."""
     import seaborn as sns
 
-    others = [n for n in dict.fromkeys(names) if n not in METHOD_COLOURS]
-    deep = sns.color_palette("deep", len(others) + 2).as_hex()[2:]
-    return {**{n: c for n, c in METHOD_COLOURS.items() if n in names}, **dict(zip(others, deep, strict=True))}
+    names = list(dict.fromkeys(names))
+    fixed = {n: METHOD_COLOURS.get(n) or source_colour(n) for n in names}
+    free = [c for c in sns.color_palette("deep", 10).as_hex()[4:] if c not in SOURCE_COLOURS.values()]
+    spare = itertools.cycle(free)
+    return {n: fixed[n] or next(spare) for n in names}
 
 
 def figure_title(fig: plt.Figure, title: str, **options: object) -> None:

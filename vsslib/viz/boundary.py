@@ -19,6 +19,10 @@ from ._draw import GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, method_pale
 __all__ = ["plot_biou_by_dilation", "plot_trimap", "plot_per_class_gain", "plot_size_gain", "plot_vc_over_time"]
 
 
+LEGEND_BELOW = 0.13
+"""Share of the figure's height the two-panel plots keep at the bottom for their legend."""
+
+
 def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple[int, int] | None = None,
                           default_ratio: float = 0.02) -> plt.Figure:
     """mBIoU against the band's dilation ratio, one line per method, and each refined map's gain.
@@ -40,7 +44,7 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
     from ..metrics import band_width
 
     fig, axes = _value_and_gain(table, "ratio", "mBIoU", "plot_biou_by_dilation",
-                                xlabel="dilation ratio (share of the frame diagonal)", ylabel="mBIoU (%)")
+                                xlabel="dilation ratio\n(share of the frame diagonal)", ylabel="mBIoU (%)")
     for ax in axes:
         ax.axvline(default_ratio, color="0.4", ls=":", lw=1)
     axes[0].text(default_ratio, 0.02, f" {default_ratio:g} (default)", transform=axes[0].get_xaxis_transform(),
@@ -51,7 +55,7 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
         top.set_xlabel(f"band width d (pixels, on {h} x {w} frames)", fontsize=8)
         top.set_xticks(sorted({band_width(h, w, r) for r in table["ratio"]}))
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, LEGEND_BELOW, 1, 1))
     return fig
 
 
@@ -70,7 +74,7 @@ def plot_trimap(table: pd.DataFrame, *, title: str) -> plt.Figure:
     with its paired interval, zero marked.
     """
     fig, axes = _value_and_gain(table, "width", "accuracy", "plot_trimap",
-                                xlabel="band width w (pixels, Chebyshev distance to another gt class)",
+                                xlabel="band width w (pixels; Chebyshev\ndistance to another gt class)",
                                 ylabel="pixel accuracy in the band (%)")
     widths = np.sort(table["width"].unique())
     for ax in axes:
@@ -81,7 +85,7 @@ def plot_trimap(table: pd.DataFrame, *, title: str) -> plt.Figure:
         axes[1].set_title(f"gain in the band (band of w={widths[0]}: {int(pixels):,} px)", fontsize=10,
                           fontweight="normal")
     figure_title(fig, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, LEGEND_BELOW, 1, 1))
     return fig
 
 
@@ -107,8 +111,9 @@ def _value_and_gain(table: pd.DataFrame, key: str, value: str, what: str, *, xla
     axes[1].set_title("gain over the baseline", fontsize=10, fontweight="normal")
     for ax in axes:
         ax.set_xlabel(xlabel)
-    axes[0].legend(title="line: mean over seeds\nband: 95 % interval\nover seeds and videos", title_fontsize=8.5,
-                   fontsize=8.5, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()  # below both panels: it covers no point
+    fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4), fontsize=8.5, frameon=False,
+               title="line: mean over seeds; band: 95 % interval over seeds and videos", title_fontsize=8.5)
     return fig, axes
 
 
@@ -180,8 +185,8 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
     -------
     matplotlib Figure at the page's width. Top: accuracy (0-100 %) per size bin and method, bars the mean over
     seeds, whiskers 95 % intervals over seeds and videos, objects counted under the bins. Bottom: each compared
-    method's gain over the baseline (points) with its paired interval, teal where it lies above zero, orange
-    below, grey where it holds zero.
+    method's gain over the baseline (points) with its paired interval, in the method's colour: a filled dot
+    where the interval excludes zero, a hollow one where it holds zero.
     """
     set_style()
     needed = ["method", "size_bin", "n_objects", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
@@ -200,16 +205,22 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
         errors = [np.nan_to_num(mean - part["accuracy_ci_low"].to_numpy(dtype=np.float64)),
                   np.nan_to_num(part["accuracy_ci_high"].to_numpy(dtype=np.float64) - mean)]
         ax.bar(offset, np.nan_to_num(mean), width, color=colours[method], label=method)
-        ax.errorbar(offset, np.nan_to_num(mean), yerr=errors, fmt="none", ecolor="0.2", elinewidth=0.8, capsize=2)
+        whiskers = ax.errorbar(offset, np.nan_to_num(mean), yerr=errors, fmt="none", ecolor="0.2", elinewidth=0.8,
+                               capsize=2)
+        for artist in (*whiskers.lines[1], *whiskers.lines[2]):  # a cap at 100 % drawn over the frame, not hidden
+            artist.set_clip_on(False)
+            artist.set_zorder(3)
         gain = part["gain_accuracy"].to_numpy(dtype=np.float64)
         if not np.isfinite(gain).any():
             continue
         low = part["gain_accuracy_ci_low"].to_numpy(dtype=np.float64)
         high = part["gain_accuracy_ci_high"].to_numpy(dtype=np.float64)
         for j in np.flatnonzero(np.isfinite(gain)):
-            colour = GAIN_UP if low[j] > 0 else GAIN_DOWN if high[j] < 0 else "0.5"
+            colour = colours[method]
+            settled = low[j] > 0 or high[j] < 0
             gain_ax.errorbar(offset[j], gain[j], yerr=[[gain[j] - low[j]], [high[j] - gain[j]]], fmt="o",
-                             color=colour, ecolor=colour, elinewidth=1.5, capsize=3, markersize=5)
+                             color=colour, ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
+                             markerfacecolor=colour if settled else "white", markeredgewidth=1.5)
             gain_ax.annotate(f"{gain[j]:+.1f}", (offset[j], high[j]), textcoords="offset points", xytext=(0, 3),
                              ha="center", va="bottom", fontsize=8, color=colour)
         gain_ax.plot([], [], "s", color=colours[method], label=method)
@@ -223,7 +234,8 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left", ncols=min(len(methods), 3), fontsize=8.5, frameon=True)
     fig.text(0.99, 0.005, "bars and dots: mean over seeds; whiskers: 95 % interval over seeds and videos (gains "
-             "paired); teal/orange: the interval excludes zero", ha="right", va="bottom", fontsize=8, color="0.35")
+             "paired); filled dot: the interval excludes zero, hollow: it holds zero", ha="right", va="bottom",
+             fontsize=8, color="0.35")
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig

@@ -158,7 +158,7 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
     order = np.argsort(-frequencies["pixel_share"].to_numpy(), kind="stable")
     table = frequencies.iloc[order]
     names = [str(n).replace("_", " ") for n in table["class"]]
-    share = 100 * table["pixel_share"].to_numpy()
+    share = table["pixel_share"].to_numpy()
     y = np.arange(len(table))
     with _style():
         fig, (left, right) = plt.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": (3, 2)},

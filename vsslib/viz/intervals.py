@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._draw import set_style
-from ._draw import PAGE_WIDTH_IN, figure_title, require_columns
+from ._draw import PAGE_WIDTH_IN, figure_title, method_palette, require_columns
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep", "plot_quality_axes"]
 
@@ -31,7 +31,8 @@ def plot_gain_intervals(table: pd.DataFrame, *, title: str, group: str = "maskle
     set_style()
     baselines = list(dict.fromkeys(rows["baseline"]))
     labels = list(dict.fromkeys(rows[group]))
-    colours = plt.get_cmap("tab10")(np.arange(len(labels)) % 10)
+    palette = method_palette(labels)
+    colours = [palette[label] for label in labels]
     fig, axes = plt.subplots(1, len(baselines), figsize=(4.8 * len(baselines), 3.6), squeeze=False, sharey=True)
     width = 0.8 / max(len(labels), 1)
     for ax, baseline in zip(axes[0], baselines, strict=True):
@@ -153,7 +154,8 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
     fig, panels = plt.subplots(1, len(axes), figsize=(PAGE_WIDTH_IN, 4.4), squeeze=False, sharey=True)
     oracle = table[table["strength"].notna()]
     generators = table[table["strength"].isna()]
-    colours = plt.get_cmap("tab10")(np.arange(1, len(generators) + 1))
+    palette = method_palette(list(generators["masklets"]))
+    colours = [palette[name] for name in generators["masklets"]]
     for ax, (column, label) in zip(panels[0], axes.items(), strict=True):
         rows = oracle.sort_values(column)
         ax.plot(rows[column], rows[gain], marker="o", color="0.3", label="oracle, corrupted at strength s")

@@ -343,7 +343,8 @@ def plot_vote_scopes(frames: np.ndarray, semantic: np.ndarray, masklets: np.ndar
 
     Returns
     -------
-    Figure with one column per frame (cropped around the masklet, outlined in orange) and rows: the baseline
+    Figure with one column per frame (cropped to the box that holds the masklet in every frame shown, the
+    masklet outlined in orange) and rows: the baseline
     inside the masklet; ``vote="masklet"`` (one winner over all its frames); ``vote="frame"`` (one winner per
     frame); the ground truth. Winners and their vote shares come from :func:`vsslib.refine.masklet_votes`,
     the maps from :func:`vsslib.refine.refine`.
@@ -459,7 +460,7 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
     frame : (H, W, 3) uint8. gt : (H, W) uint8. masklets : panel title -> (H, W) int32 ids (-1 = none), e.g.
         the oracle at strengths 0, 0.25, 0.5, 1 and the classical generator. palette, class_names : classes.
     purity : a masklet whose most frequent ground-truth class holds less than this share of its labelled
-        pixels is washed red: it spans several classes, and the vote will overwrite the minority.
+        pixels is washed purple: it spans several classes, and the vote will overwrite the minority.
 
     Returns
     -------

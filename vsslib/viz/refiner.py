@@ -23,7 +23,7 @@ from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colo
                     legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns, top_title)
 from .masks import masklet_outlines
 
-__all__ = ["plot_steps", "plot_gains", "plot_quality_sweep", "oracle_strength_note", "animate_refinement"]
+__all__ = ["plot_steps", "plot_quality_sweep", "oracle_strength_note", "animate_refinement"]
 
 
 def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets: np.ndarray, refined: np.ndarray,
@@ -63,37 +63,6 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
                       columnspacing=0.8)
     top_title(fig, title)
     return fig
-
-
-def plot_gains(table: pd.DataFrame, *, title: str,
-               metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> plt.Figure:
-    """Gain (refined - baseline, points) of each metric: one panel per baseline, one colour per masklet source.
-
-    Parameters
-    ----------
-    table : DataFrame[baseline, method, masklets, <metrics>]; one ``method == "baseline"`` row per baseline
-        and one ``"refined"`` row per (baseline, masklet source); metric values in points.
-    """
-    import seaborn as sns
-
-    set_style()
-    require_columns(table, ["baseline", "method", "masklets", *metrics], "plot_gains")
-    rows = []
-    for baseline, group in table.groupby("baseline", sort=False):
-        reference = group[group["method"] == "baseline"].iloc[0]
-        for _, row in group[group["method"] != "baseline"].iterrows():
-            rows.extend({"baseline": baseline, "masklets": row["masklets"], "metric": m,
-                         "gain": row[m] - reference[m]} for m in metrics)
-    gains = pd.DataFrame(rows)
-    grid = sns.catplot(data=gains, x="metric", y="gain", hue="masklets", col="baseline", kind="bar", height=3.4,
-                       aspect=1.2, palette="deep")
-    for ax in grid.axes.flat:
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_ylabel("gain over the baseline (points)")
-        for container in ax.containers:
-            ax.bar_label(container, fmt="%+.1f", fontsize=8, padding=1)
-    grid.figure.suptitle(title, y=1.04)
-    return grid.figure
 
 
 def oracle_strength_note() -> str:

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..base.errors import ParameterError
-from ._draw import PAGE_WIDTH_IN, overlay
+from ._draw import PAGE_WIDTH_IN, legend_patches, overlay
 
 __all__ = ["plot_loss_curves", "plot_boundary_closeup"]
 
@@ -53,7 +53,7 @@ def plot_loss_curves(histories: Mapping[str, Sequence[float]], title: str, *, xl
 def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, palette: np.ndarray,
                           box: tuple[int, int, int, int], title: str, *,
                           others: Mapping[str, np.ndarray] | None = None, pred_name: str = "prediction",
-                          alpha: float = 0.55) -> plt.Figure:
+                          alpha: float = 0.55, class_names: Sequence[str] | None = None) -> plt.Figure:
     """A frame with a box, then close-ups of the box: ground truth, prediction (and others), errors outlined.
 
     Parameters
@@ -67,6 +67,7 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
     others : further (H, W) label maps to show beside ``pred`` (e.g. ``{"refined": refined}``).
     pred_name : panel title of ``pred``.
     alpha : opacity of the label colours over the frame.
+    class_names : when given, a legend below the panels: the classes in the close-ups and the hatching.
 
     Returns
     -------
@@ -117,6 +118,14 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
         ax.set_yticks([])
         ax.grid(False)
     fig.suptitle(title)
-    fig.tight_layout()
+    if class_names is not None:
+        present = sorted({int(c) for labels in maps.values() for c in np.unique(labels[rows, cols])
+                          if c < len(palette)})
+        handles = [*legend_patches(class_names, palette, present),
+                   Patch(facecolor="0.55", edgecolor="white", hatch="////", label="wrong pixel (hatched)")]
+        fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 6), fontsize=9, frameon=False)
+        fig.tight_layout(rect=(0, 0.04 + 0.035 * (-(-len(handles) // 6)), 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
