@@ -114,7 +114,8 @@ entering = int(per_class["enters_mid_window"].sum())
 small = (objects["mean_area"] < 200).mean()
 takeaway(f"{len(objects):,} objects; {100 * small:.0f} % of them cover under 200 pixels on average, and "
          f"{entering:,} enter the view in the middle of a {settings.masklets.window}-frame window "
-         f"(most of them: `{per_class.loc[per_class['enters_mid_window'].idxmax(), 'class']}`). A small object can "
+         f"(the largest group: `{per_class.loc[per_class['enters_mid_window'].idxmax(), 'class']}`, "
+         f"{int(per_class['enters_mid_window'].max())} of them). A small object can "
          "fall between the grid points of a key-frame generator; an object that enters mid-window gets no masklet "
          "of its own before the next key frame.")
 

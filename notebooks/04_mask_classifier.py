@@ -54,7 +54,7 @@ from vsslib.metrics import confusion_matrix
 from vsslib.refine import masklet_votes
 from vsslib.segmenters.train import describe_fall
 from vsslib.study import Study
-from vsslib.study.specs import CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS
+from vsslib.study.specs import CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS, default_classifier_split
 from vsslib.study.tables import interval_columns, readable
 from vsslib.study.lessons import as_list, classifier_lessons
 from vsslib.viz.prose import takeaway
@@ -129,13 +129,12 @@ takeaway(f"On this frame the MLP gave {len(right)} of {len(truth.ids)} masklets 
 # A loss that flattens high means the pooled vectors of different classes overlap: no MLP can separate them.
 
 # %%
-fig = viz.training.plot_loss_curves({f: seeds[0].classifier_loss for (kind, f), seeds in runs.items()
-                                     if kind == first_kind},
-                                    f"MLP training loss | {source} masklets | {study.dataset('train').name}, train")
-losses = {f: seeds[0].classifier_loss for (kind, f), seeds in runs.items() if kind == first_kind}
+losses = {f"{f} ({default_classifier_split(f)} videos)": seeds[0].classifier_loss
+          for (kind, f), seeds in runs.items() if kind == first_kind}
+fig = viz.training.plot_loss_curves(losses, f"MLP training loss | {source} masklets | {study.dataset('train').name}")
 study.save_figure(fig, "mask_classifier_loss", caption=f"Cross-entropy of the masklet classifier (MLP) per epoch (log "
-                  f"scale), one curve per feature source ({', '.join(losses)}), trained on the pooled vectors of "
-                  f"{first_kind} masklets ({baseline}, first training seed): a curve that flattens high means the "
+                  f"scale), one curve per feature source ({', '.join(losses)}: in brackets the videos it was trained on), "
+                  f"trained on the pooled vectors of {first_kind} masklets ({baseline}, first training seed): a curve that flattens high means the "
                   "classes' pooled vectors overlap")
 
 # %%

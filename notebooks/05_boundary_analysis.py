@@ -210,7 +210,8 @@ study.save_table(sizes, "boundary_gain_by_object_size", caption="Pixel accuracy 
 fig = viz.boundary.plot_size_gain(sizes, title=f"Accuracy by object size | {baseline} | {study.data_name}")
 study.save_figure(fig, "boundary_gain_by_object_size", caption=f"Pixel accuracy (%) on ground-truth objects binned by "
                   f"their area in a frame, for the baseline and each refined map ({scope}); whiskers: 95 % intervals "
-                  "over seeds and videos, the gain over the baseline written above each bar. Read across bins: does "
+                  "over seeds and videos; below, each refined map's gain over the baseline as a dot with its paired "
+                  "interval (filled: the interval excludes zero; hollow: it holds zero). Read across bins: does "
                   "the refiner help or hurt small objects more than large ones?")
 display(readable(sizes[["method", "size_bin", "n_objects", *interval_columns("accuracy", "gain_accuracy")]]))
 
