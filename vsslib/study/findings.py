@@ -20,7 +20,7 @@ from ..base.errors import DataError
 from ..significance import holm_adjust
 from .verdicts import (VC_CONSTANT, Finding, band_findings, boundary_verdicts, cause_findings, classifier_findings,
                        consistency_findings, knob_findings, paired_source_findings, per_class_findings,
-                       quality_findings, refiner_findings, size_findings, sweep_findings, window_findings)
+                       quality_findings, refiner_findings, size_findings, sweep_findings, verdict, window_findings)
 
 __all__ = ["headline", "family_findings", "study_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE",
            "HEADLINE_MARKERS"]
@@ -149,10 +149,10 @@ def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
 
     parts = [f"strength {row['strength']:g}: {family.gain(row, 'mIoU', f'sweep at strength {row.strength:g}')}"
              for _, row in sweep.iterrows()]
-    findings = sweep_findings(sweep)
-    summary = findings[-1].text
+    summary = sweep_findings(sweep)[-1].text
     n_seeds = int(sweep["n_seeds"].iloc[0])
-    ends = [findings[i].verdict for i in (0, -2)]  # the least and the most corrupted strength
+    ordered = sweep.sort_values("strength")
+    ends = [verdict(ordered.iloc[k], "gain_mIoU") for k in (0, -1)]  # the least and the most corrupted strength
     heading = ("Corrupting exact masklets turns the gain into a loss" if ends == ["gain", "loss"]
                else "The gain as exact masklets are corrupted")
     return [f"- **{heading}** (exact masklets corrupted at growing strength; "

@@ -173,11 +173,8 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     title = text.split("\n", 1)[0].lstrip("# ").strip()
     intro = text.split("\n## ", 1)[0].split("\n", 1)[1].strip()
     lines = [f"# {title}", "", intro, ""]
-    (src / "key").mkdir(exist_ok=True)
     for alt, file in _README_IMAGE.findall(text)[:KEY_FIGURE_COUNT]:
-        image = results / "figures" / file
-        if image.is_file():
-            shutil.copyfile(image, src / "key" / file)
+        if (src / "key" / file).is_file():  # copied with the README page (:func:`_readme_page`)
             caption = captions.get(Path(file).stem, {}).get("caption") or alt
             lines.append(_figure_directive(f"key/{file}", caption, None))
     lines += ["## What the study finds", ""]
@@ -290,9 +287,9 @@ def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str
         (src / "tables.md").write_text(tables_md)
         title = Path(readme).read_text().split("\n", 1)[0].lstrip("# ").strip()
         figure_captions = {Path(name).stem: entry for name, entry in index.get("figures", {}).items()}
+        (src / f"{README_PAGE}.md").write_text(_readme_page(Path(readme), results, src))  # before the landing page
         (src / "index.md").write_text(_landing_page(results, Path(readme), src, notebooks, tables, figure_captions,
                                                     model_card=model_card is not None))
-        (src / f"{README_PAGE}.md").write_text(_readme_page(Path(readme), results, src))
         if model_card is not None:
             (src / f"{MODEL_CARD_PAGE}.md").write_text(_model_card_page(Path(model_card), src))
         (src / "conf.py").write_text(_CONF.format(title=title))

@@ -297,6 +297,10 @@ def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBI
 
 
 # --------------------------------------------------------------------------------------------- boundary
+_TREND_WORDS = {"falls as the band widens": "falls at every step as the band widens",
+                "rises as the band widens": "rises at every step as the band widens"}
+
+
 def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") -> list[Finding]:
     """For each refined method of a band table (mBIoU by dilation ratio, trimap accuracy by width): the gain
     in the narrowest and the widest band, whether they are apart, and whether the change grows steadily.
@@ -334,10 +338,6 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
         findings.append(Finding(f"band/{column}/{method}",
                                 f"narrow {verdict(narrow, gain)}, wide {verdict(wide, gain)}; {order}; {trend}", text))
     return findings
-
-
-_TREND_WORDS = {"falls as the band widens": "falls at every step as the band widens",
-                "rises as the band widens": "rises at every step as the band widens"}
 
 
 def per_class_findings(per_class: pd.DataFrame, *, column: str = "gain_biou", source: str = "") -> list[Finding]:
@@ -556,7 +556,7 @@ def _order_against_gains(generators: pd.DataFrame, axis: str, gain: str) -> str:
     """A sentence per two generators whose order on ``axis`` is the reverse of their gains', both pairs apart."""
     rows = [row for _, row in generators.iterrows()]
     return "".join(f" Between {a['masklets']} and {b['masklets']} the order on this axis is the reverse of their "
-                   f"gains' order ({a['masklets']} {a[axis]:.1f} % and {a[gain]:+.1f}, {b['masklets']} {b[axis]:.1f} "
-                   "% and {:+.1f}): here this axis does not predict which generator gains.".format(b[gain])
+                   f"gains' order ({a['masklets']} {a[axis]:.1f} % and {a[gain]:+.1f}, {b['masklets']} "
+                   f"{b[axis]:.1f} % and {b[gain]:+.1f}): here this axis does not predict which generator gains."
                    for i, a in enumerate(rows) for b in rows[i + 1:]
                    if apart(a, b, axis) and apart(a, b, gain) and (a[axis] > b[axis]) != (a[gain] > b[gain]))
