@@ -93,7 +93,7 @@ print(f"{name}: {frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]} 
 # ## 2. Baseline, masklets, refinement, for every masklet source
 # One frame through the pipeline, once per masklet source. Errors against the ground truth are outlined in a
 # colour no class uses (the panel titles and the legend name it). Masklets are drawn as dark outlines on the
-# frame in grey, so they cannot be mistaken for classes; pixels outside every masklet are washed pale orange.
+# frame in grey, so they cannot be mistaken for classes; pixels outside every masklet are faded and hatched.
 # The baseline predicts at a coarse stride and upsamples bilinearly, so its boundaries are blurred; the
 # refined map takes the baseline's majority class inside each masklet, so it inherits the masklets'
 # boundaries, good or bad. Look for the error outlines: where do they shrink, where do they grow?
@@ -105,7 +105,7 @@ for source, run in runs.items():
                                  title=f"{study.data_name} | {name} frame {t} | {baseline} + {source} masklets")
     study.save_figure(fig, f"tour_steps_{source}", caption=f"One frame through the refiner with {source} masklets "
                     f"({study.data_name}, {name} frame {t}, {baseline}, first training seed): frame, ground truth, "
-                    "baseline, masklets (dark outlines on the grey frame; pale orange: no masklet), refined map. Wrong "
+                    "baseline, masklets (dark outlines on the grey frame; hatched: no masklet), refined map. Wrong "
                     "pixels are outlined in the colour the titles name; compare the outlines of the baseline and "
                     "the refined map to see where the vote fixed or spread errors")
 
@@ -193,8 +193,8 @@ base = scores.loc["baseline"]
 verdicts = []
 for source in sources:
     row = scores.loc[f"refined ({source})"]
-    outcome = video_outcome(scores, f"refined ({source})")  # success: all metrics but one raised; failure: one or none
-    verdicts.append(f"- {source} masklets: **{outcome.verdict}**; mIoU {change(base.mIoU, row.mIoU)}, mBIoU "
+    outcome = video_outcome(scores, f"refined ({source})")  # raised: all metrics but one raised; lowered: one or none
+    verdicts.append(f"- {source} masklets: **{outcome.verdict}** on this video; mIoU {change(base.mIoU, row.mIoU)}, mBIoU "
                     f"{change(base.mBIoU, row.mBIoU)}, mVC16 {change(base.mVC16, row.mVC16)}.")
 takeaway(f"The same vote, different masklets ({name}, `{baseline}`, its first training seed; one video, so no "
          "interval: the range a score would likely take with other videos and training seeds, which the later "

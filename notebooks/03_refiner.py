@@ -172,7 +172,7 @@ takeaway(f"Masklet {masklet} votes `{votes['masklet_winner'].iloc[0]}` over all 
 #
 # First what the strength does to the masklets of one frame, for every strength of the sweep, beside the
 # masklets of the generators of the settings (classical and sam2-mini by default; corruption seed 0). Masklets are drawn as dark outlines on the grey frame;
-# a masklet washed purple holds several ground-truth classes, and the vote will overwrite the minority inside it.
+# a masklet striped dark holds several ground-truth classes, and the vote will overwrite the minority inside it.
 
 # %%
 baseline = study.baselines()[-1]
@@ -188,8 +188,8 @@ fig = viz.metric_drawings.plot_masklet_sources(run.frames[t], run.gt[t], drawn, 
                                                      f"{name} frame {t}")
 study.save_figure(fig, "refiner_masklets_by_strength", caption=f"The masklets of one frame ({name} frame {t}, "
                 f"{study.data_name}) at every corruption strength s of the sweep (corruption seed 0) and from the "
-                f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; purple wash: a masklet whose most "
-                "frequent ground-truth class holds less than 90 % of its pixels; pale orange: no masklet. "
+                f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; dark stripes: a masklet whose most "
+                "frequent ground-truth class holds less than 90 % of its pixels; faded and hatched: no masklet. "
                 + viz.refiner.oracle_strength_note())
 
 # %%
@@ -369,7 +369,7 @@ takeaway(as_list(lessons))
 #
 # The panel titles and the takeaway under the figure give the counts. Merging (a masklet joined with a
 # neighbour of another class) lowers the number of masklets and makes masklets span classes; splitting raises
-# the number without mixing classes; dropping small masks leaves their pixels in no masklet (pale orange); the
+# the number without mixing classes; dropping small masks leaves their pixels in no masklet (hatched); the
 # jitter moves every outline, so pixels near a boundary fall into the neighbouring masklet. The figure's caption
 # gives the amount of each at strength s.
 #

@@ -112,8 +112,8 @@ fig = viz.classify.plot_pooled_masks(run.frames[t], run.masklets[t], ids, np.whe
                                      f"{features} features", class_names=dataset.class_names, gt=run.gt[t])
 study.save_figure(fig, "mask_classifier_pooled_masks", caption=f"{name} frame {t} ({study.data_name}), {first_kind} "
                 f"masklets, MLP on {features} features ({baseline}, first training seed): the masklets as dark outlines "
-                "on the grey frame, each masklet painted in the class the MLP gave it, and the ground truth; pale "
-                "orange: no masklet. A masklet in the wrong colour is a whole object misclassified at once")
+                "on the grey frame, each masklet painted in the class the MLP gave it (with its outline), and the ground "
+                "truth; hatched: no masklet. A masklet in the wrong colour is a whole object misclassified at once")
 
 # %%
 truth = masklet_votes(run.gt[t][None], run.masklets[t][None], dataset.num_classes)  # each masklet's majority class

@@ -237,11 +237,11 @@ vc = vc[["video", "window_start", "vc_baseline", "vc_baseline_sd", "vc_refined",
 study.save_table(vc, "boundary_vc8_over_time", caption=f"VC8 (%) per window, baseline vs refined ({first} masklets): "
                "mean and sd over training seeds")
 fig = viz.boundary.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklets | {study.data_name}", n=8,
-                                     key_every=settings.masklets.window)
+                                     key_every=settings.masklets.window, source=first)
 study.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window against its first "
                 f"frame, for the first videos of {study.data_name} (the note under the panels says how many), baseline "
-                f"{baseline} and its refinement with {first} masklets (mean over training seeds; dashed: ± sd over "
-                "seeds). Grey: windows that hold a masklet key frame, where masklets are proposed anew; teal where "
+                f"{baseline} (grey line) and its refinement with {first} masklets (in the {first} source's colour; mean over "
+                "training seeds; dashed: ± sd over seeds). Grey bands: windows that hold a masklet key frame, where masklets are proposed anew; teal where "
                 "refinement is steadier, orange where it flickers more")
 steadier = ratio_rows(counts.steadier, "windows_steadier", {}, against=None).drop(columns=["n_seeds", "n_videos"])
 vcc_rows = ratio_rows(counts.vcc, "mVCc8", {}).drop(columns=["n_seeds", "n_videos"])  # correct consistency VCc8

@@ -19,7 +19,7 @@ from vsslib.data.vspw_classes import VSPW_PALETTE, class_palette  # noqa: E402
 from vsslib.metrics import (band_classes, band_width, biou_from_counts, boundary_counts,  # noqa: E402
                             consistency_counts, window_pixels)
 from vsslib.viz import metric_drawings as md  # noqa: E402
-from vsslib.viz._draw import (ERROR_COLOURS, MASKLET_EDGE, error_colour, masklet_picture,  # noqa: E402
+from vsslib.viz._draw import (ERROR_COLOURS, HATCH_STEP, MASKLET_EDGE, NO_MASKLET_HATCH, error_colour, masklet_picture,  # noqa: E402
                               small_texts)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,10 +182,24 @@ def test_vote_scopes_name_each_frames_winner_and_the_masklets() -> None:
     frames = np.broadcast_to(GREY, (3, 2, 2, 3)).copy()
     fig = md.plot_vote_scopes(frames, semantic, masklets, 0, [0, 1, 2], 3, class_palette(["a", "b", "c"]),
                               ["a", "b", "c"], title="t")
-    assert [ax.get_xlabel() for ax in fig.axes[3:6]] == ["c 67 % over all frames"] * 3
-    assert [ax.get_xlabel() for ax in fig.axes[6:9]] == ["b 75 % in this frame", "c 75 % in this frame",
-                                                       "c 100 % in this frame"]
+    assert [ax.get_xlabel() for ax in fig.axes[3:6]] == ["c 67 %\nover all frames"] * 3
+    assert [ax.get_xlabel() for ax in fig.axes[6:9]] == ["b 75 %\nin this frame", "c 75 %\nin this frame",
+                                                       "c 100 %\nin this frame"]
     plt.close(fig)
+
+
+def test_the_vote_scope_example_prefers_a_masklet_the_crop_can_zoom_in_on() -> None:
+    semantic = np.zeros((3, 8, 8), np.uint8)
+    masklets = np.full((3, 8, 8), -1, np.int32)
+    masklets[:, 6:, :6] = 0  # wide: its box spans 6 of the frame's 8 columns (though only 2 of its rows)
+    semantic[0, 6:, :6], semantic[1:, 6:, :6] = 1, 2  # per frame 1, 2, 2; over all frames 2 (24 to 12): 1 disagrees
+    masklets[:, 6:, 6:] = 1  # compact: a 2 x 2 box
+    semantic[:2, 6:, 6:], semantic[2, 6:, 6:] = 1, 2  # per frame 1, 1, 2; over all frames 1 (8 to 4): 1 disagrees
+    # equal disagreements: the larger masklet would win the tie; the compact one comes first
+    masklet, times = md.contested_masklet(semantic, masklets, 3, columns=3, min_pixels=1)
+    assert masklet == 1 and times == [0, 1, 2]
+    masklets[:, 6:, 6:] = 0  # one masklet left, and not compact: still the example
+    assert md.contested_masklet(semantic, masklets, 3, columns=3, min_pixels=1)[0] == 0
 
 
 def test_masklet_numbers_count_masklets_spanning_classes() -> None:
@@ -217,8 +231,12 @@ def test_masklets_are_drawn_in_greys_never_in_class_colours() -> None:
     assert (picture[..., 0] == picture[..., 1]).all() and (picture[..., 1] == picture[..., 2]).all()
     assert (picture[:, 7:9] == MASKLET_EDGE).all()  # the border between the two masklets, both sides
     ids[:2] = -1
-    tinted = masklet_picture(frame, ids)
-    assert not (tinted[0, 0, 0] == tinted[0, 0, 2])  # no masklet: washed pale orange, not grey
+    hatched = masklet_picture(frame, ids)
+    assert (hatched == hatched[..., :1]).all()  # still no hue anywhere
+    lines = (np.add.outer(np.arange(2), np.arange(16)) % HATCH_STEP) == 0  # "////" lines of the no-masklet rows
+    assert (hatched[:2][lines] == NO_MASKLET_HATCH).all()
+    faded = hatched[:2][~lines, 0].astype(int)  # between the lines: the grey frame faded 60 % towards white
+    assert (faded >= 0.6 * 255 - 1).all() and (faded >= picture[:2][~lines, 0]).all()
 
 
 def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -> None:

@@ -173,7 +173,9 @@ def test_per_class_consistency_and_largest_change() -> None:
                                ("sky", 66.0, (8.9, 5.4, 12.7))]])
     (finding,) = per_class_findings(per_class, source="k")
     assert finding.verdict == "majority: loss; lowest: car"
-    assert "2 lose" in finding.text and "1 gain and 0 are unclear" in finding.text and "`pole` (0.05 %)" in finding.text
+    assert finding.text.startswith("Boundary IoU per class with k masklets: of 3 classes 2 lose (interval below zero), "
+                                   "1 gain and 0 are unclear; the lowest gain is `car`'s, -20.0 [-23.0, -17.0] points.")
+    assert "IoU is almost zero on `pole` (0.05 %)" in finding.text
     nan = float("nan")
     vc = pd.DataFrame([{"method": "baseline", "mVC8": 92.2, **_cells("mVCc8", 80.1, 78.0, 82.0),
                         **_cells("gain_mVC8", nan, nan, nan), **_cells("gain_mVCc8", nan, nan, nan)},
@@ -242,16 +244,16 @@ def test_one_videos_outcome_counts_the_metrics_a_method_raises() -> None:
     scores = pd.DataFrame({"mIoU": [50.0, 52.0, 49.0, 51.0], "mBIoU": [40.0, 41.0, 39.0, 41.0],
                            "mVC8": [90.0, 91.0, 91.0, 89.0], "mVC16": [85.0, 84.0, 84.0, 84.0]},
                           index=["baseline", "a", "b", "c"])
-    assert video_outcome(scores, "a").verdict == "success"  # 3 of 4 raised
-    assert video_outcome(scores, "b").verdict == "failure"  # 1 of 4
+    assert video_outcome(scores, "a").verdict == "raised"  # 3 of 4 raised
+    assert video_outcome(scores, "b").verdict == "lowered"  # 1 of 4
     assert video_outcome(scores, "c").verdict == "mixed"  # 2 of 4
-    assert video_outcome(scores, "a").text == "a: success, 3 of 4 metrics raised (mIoU, mBIoU, mVC8, mVC16)"
-    two = ("mIoU", "mVC8")  # a raises both: success; b one of two: mixed; b none of mBIoU, mVC16: failure
-    assert [video_outcome(scores, m, metrics=two).verdict for m in "ab"] == ["success", "mixed"]
-    assert video_outcome(scores, "b", metrics=("mBIoU", "mVC16")).verdict == "failure"
-    assert video_outcome(scores, "a", metrics=("mVC16",)).verdict == "failure"  # 84 < 85
-    assert video_outcome(scores, "b", metrics=("mVC8",)).verdict == "success"
+    assert video_outcome(scores, "a").text == "a: raised on this video, 3 of 4 metrics raised (mIoU, mBIoU, mVC8, mVC16)"
+    two = ("mIoU", "mVC8")  # a raises both: raised; b one of two: mixed; b none of mBIoU, mVC16: lowered
+    assert [video_outcome(scores, m, metrics=two).verdict for m in "ab"] == ["raised", "mixed"]
+    assert video_outcome(scores, "b", metrics=("mBIoU", "mVC16")).verdict == "lowered"
+    assert video_outcome(scores, "a", metrics=("mVC16",)).verdict == "lowered"  # 84 < 85
+    assert video_outcome(scores, "b", metrics=("mVC8",)).verdict == "raised"
     three = ("mIoU", "mBIoU", "mVC8")  # a 3, b 1, c 2 raised
-    assert [video_outcome(scores, m, metrics=three).verdict for m in "abc"] == ["success", "failure", "success"]
+    assert [video_outcome(scores, m, metrics=three).verdict for m in "abc"] == ["raised", "lowered", "raised"]
     with pytest.raises(ParameterError, match="at least one metric"):
         video_outcome(scores, "a", metrics=())

@@ -19,19 +19,19 @@ __all__ = ["video_outcome", "largest_change"]
 def video_outcome(scores: pd.DataFrame, method: str, *, reference: str = "baseline",
                   metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC8", "mVC16")) -> Finding:
     """One video's outcome of ``method`` against ``reference`` (a table of one video's scores, index: method):
-    ``success`` when it raises all but at most one of ``metrics`` and more than half of them, ``failure`` when
-    it raises at most one and fewer than half, else ``mixed`` (of 4 metrics: 3-4 success, 2 mixed, 0-1 failure;
-    of 2: both success, one mixed, none failure). One video and one seed: no interval, a description of that
-    video only."""
+    ``raised`` when it raises all but at most one of ``metrics`` and more than half of them, ``lowered`` when
+    it raises at most one and fewer than half, else ``mixed`` (of 4 metrics: 3-4 raised, 2 mixed, 0-1 lowered;
+    of 2: both raised, one mixed, none lowered). One video and one seed: no interval, so the words describe
+    that video only and say nothing of success or failure on others."""
     if not metrics:
         raise ParameterError("video_outcome needs at least one metric")
     require_columns(scores, metrics, "per-video scores")
     base, row = scores.loc[reference], scores.loc[method]
     raised, count = sum(float(row[m]) > float(base[m]) for m in metrics), len(metrics)
-    outcome = ("success" if raised >= count - 1 and 2 * raised > count
-               else "failure" if raised <= 1 and 2 * raised < count else "mixed")
-    return Finding(f"video_outcome/{method}", outcome, f"{method}: {outcome}, {raised} of {len(metrics)} metrics "
-                   f"raised ({', '.join(metrics)})")
+    outcome = ("raised" if raised >= count - 1 and 2 * raised > count
+               else "lowered" if raised <= 1 and 2 * raised < count else "mixed")
+    return Finding(f"video_outcome/{method}", outcome, f"{method}: {outcome} on this video, {raised} of "
+                   f"{len(metrics)} metrics raised ({', '.join(metrics)})")
 
 
 def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",

@@ -32,13 +32,14 @@ from .findings import headline
 from ..viz import CAPTION_MARK, caption_markdown
 
 __all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT", "README_PAGE",
-           "MODEL_CARD_PAGE"]
+           "README_PAGE_TITLE", "MODEL_CARD_PAGE"]
 
 RUN_SECTIONS = ("Read and run the tutorials", "Two commands")
 """The README sections (``## `` headings) the landing page repeats as its run instructions."""
 KEY_FIGURE_COUNT = 2
 """How many of the README's images (``![...](results/figures/...)``) the landing page shows."""
 README_PAGE, MODEL_CARD_PAGE = "readme", "sam2_mini_model_card"
+README_PAGE_TITLE = "The README: install, run, reproduce"  # its entry in the sidebar
 """The site's pages of the whole README and of the sam2-mini model card."""
 CONFIRMATION_ANCHOR = "the-headline-on-videos-never-looked-at"
 """The README heading the findings block refers to for ``make confirm`` (MyST's anchor of it)."""
@@ -197,7 +198,8 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     lines += ["```{toctree}", ":hidden:", ":maxdepth: 1", ":caption: Notebooks", "",
               *[stem for stem, _, _ in notebooks], "```", "",
               "```{toctree}", ":hidden:", ":caption: Results", "", "tables", "```", "",
-              "```{toctree}", ":hidden:", ":caption: About", "", README_PAGE,
+              # the README page's own heading is the study's title, the landing page's too: the sidebar names it
+              "```{toctree}", ":hidden:", ":caption: About", "", f"{README_PAGE_TITLE} <{README_PAGE}>",
               *([MODEL_CARD_PAGE] if model_card else []), "```", ""]
     return "\n".join(lines)
 

@@ -340,27 +340,34 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
     return findings
 
 
+_PER_CLASS_METRICS = {"gain_biou": "Boundary IoU", "gain_iou": "IoU"}  # per_class_findings' column names
+
+
 def per_class_findings(per_class: pd.DataFrame, *, column: str = "gain_biou", source: str = "") -> list[Finding]:
     """How many classes gain, lose or are unclear on ``column`` (rows with a NaN gain left out), and the lowest.
 
-    The network's near-absent classes are named: a class the baseline almost never predicts (IoU under 5 %)
-    cannot be won by the vote, which only chooses among classes the network predicts inside a masklet.
+    The text names the metric (``gain_biou``: Boundary IoU, ``gain_iou``: IoU). Classes the baseline scores
+    almost no IoU on (under 5 %) are named: the vote only chooses among classes the network predicts inside a
+    masklet, so a class the network rarely gets right there has little to gain from it.
     """
     require_columns(per_class, ["class", column], "per-class table")
+    metric = _PER_CLASS_METRICS.get(column, f"`{column}`")
     scored = per_class.dropna(subset=[column])
     verdicts = scored.apply(lambda row: verdict(row, column), axis=1)
     counts = {v: int((verdicts == v).sum()) for v in ("gain", "loss", "unclear")}
     worst = scored.loc[scored[column].idxmin()]
     majority = next((v for v, n in counts.items() if n > len(scored) / 2), "none")
-    text = (f"{'With ' + source + ' masklets, o' if source else 'O'}f {len(scored)} classes {counts['loss']} lose "
-            f"(interval below zero), {counts['gain']} gain and {counts['unclear']} {'is' if counts['unclear'] == 1 else 'are'} unclear; the lowest gain is "
-            f"`{worst['class']}`'s, {interval_text(worst, column)} points.")
+    text = (f"{metric} per class{' with ' + source + ' masklets' if source else ''}: of {len(scored)} classes "
+            f"{counts['loss']} lose (interval below zero), {counts['gain']} gain and {counts['unclear']} "
+            f"{'is' if counts['unclear'] == 1 else 'are'} unclear; the lowest gain is `{worst['class']}`'s, "
+            f"{interval_text(worst, column)} points.")
     if "iou_baseline" in scored.columns:
         rare = scored[scored["iou_baseline"] < 5.0]
         if len(rare):
             names = ", ".join(f"`{r['class']}` ({r['iou_baseline']:.2f} %)" for _, r in rare.iterrows())
-            text += (f" The baseline almost never predicts {names} (baseline IoU): the vote can only choose a "
-                     "class the network predicts inside the masklet, so these classes cannot gain.")
+            text += (f" The baseline's IoU is almost zero on {names}: the vote can only choose a class the network "
+                     "predicts inside the masklet, so where the network rarely gets a class right, the vote has "
+                     "little to give it.")
     return [Finding(f"per_class/{source or column}", f"majority: {majority}; lowest: {worst['class']}", text)]
 
 

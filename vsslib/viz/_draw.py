@@ -30,8 +30,12 @@ MASKLET_EDGE = (20, 20, 20)
 """Masklet borders: drawn as dark outlines on a grey frame, so no masklet is coloured like a class."""
 FOCUS_COLOUR = (255, 150, 0)
 """The one masklet a figure points at (the blamed masklet, the masklet whose votes are shown): orange outline."""
-NO_MASKLET_TINT = (255, 236, 200)
-"""Pixels outside every masklet: a pale orange wash over the grey frame, named in the legend."""
+NO_MASKLET_HATCH = (165, 165, 165)
+"""Pixels outside every masklet: the grey frame faded towards white and hatched with thin lines of this grey
+("////", every :data:`HATCH_STEP` px), named in the legend; no hue, so no class and no highlight colour is near."""
+SPANNING_HATCH = (25, 25, 25)
+"""A masklet whose pixels span several ground-truth classes: dark stripes the other way ("\\\\"), 2 px wide."""
+HATCH_STEP = 5
 
 FIGURE_DPI = 150
 """Resolution of every saved PNG (and of the inline copy); the PDF beside it is vector."""
@@ -149,10 +153,22 @@ def grey(image: np.ndarray, *, lighten: float = 0.35) -> np.ndarray:
     return fade(np.repeat(luma.round().clip(0, 255).astype(np.uint8)[..., None], 3, axis=-1), lighten)
 
 
+def hatch(image: np.ndarray, where: np.ndarray, colour: tuple[int, int, int], *, rising: bool = True,
+          width: int = 1, step: int = HATCH_STEP) -> np.ndarray:
+    """``image`` (H, W, 3) uint8 with diagonal lines of ``colour`` (``width`` px, every ``step`` px) painted
+    inside the (H, W) bool region ``where``: rising ("////") or falling ("\\\\")."""
+    height, width_px = np.asarray(where).shape
+    rows, cols = np.mgrid[:height, :width_px]
+    lines = ((cols + rows) if rising else (cols - rows)) % step < width
+    out = image.copy()
+    out[np.asarray(where, bool) & lines] = colour
+    return out
+
+
 def masklet_picture(frame: np.ndarray, ids: np.ndarray, *, focus: np.ndarray | None = None) -> np.ndarray:
     """Masklets drawn as outlines, never in class colours: the frame in grey, every masklet border dark
-    (:data:`MASKLET_EDGE`), pixels outside every masklet washed pale orange (:data:`NO_MASKLET_TINT`), and
-    the ``focus`` region's border in :data:`FOCUS_COLOUR` (2 px).
+    (:data:`MASKLET_EDGE`), pixels outside every masklet faded and hatched grey (:data:`NO_MASKLET_HATCH`),
+    and the ``focus`` region's border in :data:`FOCUS_COLOUR` (2 px).
 
     Parameters
     ----------
@@ -170,7 +186,8 @@ def masklet_picture(frame: np.ndarray, ids: np.ndarray, *, focus: np.ndarray | N
         raise ParameterError(f"masklet_picture: frame {frame.shape} and ids {ids.shape} must be (H, W, 3) and (H, W)")
     out = grey(frame)
     none = ids < 0
-    out[none] = (0.5 * out[none] + 0.5 * np.asarray(NO_MASKLET_TINT, np.float32)).round().astype(np.uint8)
+    out[none] = fade(out[none], 0.6)
+    out = hatch(out, none, NO_MASKLET_HATCH)
     out[masklet_outlines(ids) & ~none] = MASKLET_EDGE
     if focus is not None and np.asarray(focus).any():
         out = mark_border(out, np.asarray(focus, bool), FOCUS_COLOUR, thickness=2)
@@ -178,12 +195,12 @@ def masklet_picture(frame: np.ndarray, ids: np.ndarray, *, focus: np.ndarray | N
 
 
 def masklet_legend(*, focus: str | None = None) -> list:
-    """Legend handles of :func:`masklet_picture`: the masklet border, the no-masklet wash and (named
+    """Legend handles of :func:`masklet_picture`: the masklet border, the hatched no-masklet pixels and (named
     ``focus``) the highlighted masklet."""
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=np.asarray(MASKLET_EDGE) / 255, lw=1.5, label="masklet border"),
-               Patch(facecolor=np.asarray(NO_MASKLET_TINT) / 255, edgecolor="0.4", label="no masklet")]
+               Patch(facecolor="white", edgecolor=np.asarray(NO_MASKLET_HATCH) / 255, hatch="////", label="no masklet")]
     if focus:
         handles.append(Line2D([], [], color=np.asarray(FOCUS_COLOUR) / 255, lw=3, label=focus))
     return handles

@@ -2,7 +2,8 @@
 
 Every function draws a table built from :mod:`vsslib.analysis.boundary` (in percent, with spread over seeds and
 95 % intervals over seeds and videos, as the notebook saves it) and returns a Matplotlib figure. Baseline and
-refined keep the fixed colours of :data:`METHOD_COLOURS` in every figure.
+refined keep the fixed colours of :data:`METHOD_COLOURS`, or a refined line takes its masklet source's colour
+(:data:`SOURCE_COLOURS`) where the figure names the source.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
 from ._draw import set_style
-from ._draw import GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, method_palette, require_columns
+from ._draw import GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, method_palette, require_columns, source_colour
 
 __all__ = ["plot_biou_by_dilation", "plot_trimap", "plot_per_class_gain", "plot_size_gain", "plot_vc_over_time"]
 
@@ -242,7 +243,7 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
 
 
 def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: int = 6,
-                      key_every: int | None = None) -> plt.Figure:
+                      key_every: int | None = None, source: str = "") -> plt.Figure:
     """VC_n of every window, one panel per video (the first ``max_videos``), baseline and refined lines.
 
     Parameters
@@ -253,6 +254,8 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
     n : the window length, for the axis label.
     key_every : the masklets' window length: the windows of n frames that contain a masklet key frame (a
         multiple of ``key_every``, not 0) are shaded grey, where masklets are proposed anew.
+    source : the masklet source of the refined line: it is labelled ``refined (source)`` and drawn in the
+        source's own colour (:func:`source_colour`), as in every other figure; "" keeps the refined colour.
 
     Returns
     -------
@@ -267,6 +270,9 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
     cols = min(3, len(videos))
     rows = -(-len(videos) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.5 * rows + 0.9), squeeze=False, sharey=True)
+    colours = {"baseline": METHOD_COLOURS["baseline"],
+               "refined": (source_colour(source) if source else None) or METHOD_COLOURS["refined"]}
+    labels = {"baseline": "baseline", "refined": f"refined ({source})" if source else "refined"}
     for ax, video in zip(axes.flat, videos):
         part = table[table["video"] == video]
         if key_every:
@@ -274,11 +280,11 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
                 ax.axvspan(key_frame - n + 0.5, key_frame + 0.5, color="0.85", lw=0, zorder=0)
         for key in ("baseline", "refined"):
             values = part[f"vc_{key}"]
-            ax.plot(part["window_start"], values, color=METHOD_COLOURS[key], lw=1.6, label=key)
+            ax.plot(part["window_start"], values, color=colours[key], lw=1.6, label=labels[key])
             if f"vc_{key}_sd" in part.columns and part[f"vc_{key}_sd"].notna().any():
                 spread = part[f"vc_{key}_sd"]
-                ax.plot(part["window_start"], values - spread, color=METHOD_COLOURS[key], lw=0.6, ls="--")
-                ax.plot(part["window_start"], values + spread, color=METHOD_COLOURS[key], lw=0.6, ls="--")
+                ax.plot(part["window_start"], values - spread, color=colours[key], lw=0.6, ls="--")
+                ax.plot(part["window_start"], values + spread, color=colours[key], lw=0.6, ls="--")
         ax.fill_between(part["window_start"], part["vc_baseline"], part["vc_refined"],
                         where=part["vc_refined"] >= part["vc_baseline"], color=GAIN_UP, alpha=0.15, lw=0)
         ax.fill_between(part["window_start"], part["vc_baseline"], part["vc_refined"],

@@ -14,11 +14,11 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from ..base.errors import ParameterError
-from ._draw import overlay
-from ._draw import (METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture, require_columns,
-                    stack_legends, top_title)
+from ._draw import (MASKLET_EDGE, METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture,
+                    overlay, require_columns, stack_legends, top_title)
+from .masks import masklet_outlines
 
-__all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks", "masklet_outlines"]
+__all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks"]
 
 _MAX_ANNOTATED = 25  # classes up to which every confusion cell is written out
 
@@ -142,18 +142,9 @@ def _method_colours(methods: Sequence[str]) -> dict[str, str]:
     return fixed
 
 
-def masklet_outlines(masklets: np.ndarray) -> np.ndarray:
-    """(H, W) bool: pixels whose right or lower neighbour belongs to another masklet (or to none)."""
-    masklets = np.asarray(masklets)
-    edges = np.zeros(masklets.shape, bool)
-    edges[:, :-1] |= masklets[:, :-1] != masklets[:, 1:]
-    edges[:-1, :] |= masklets[:-1, :] != masklets[1:, :]
-    return edges
-
-
 def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, classes: np.ndarray,
                       palette: np.ndarray, title: str, *, class_names: Sequence[str] | None = None,
-                      gt: np.ndarray | None = None, alpha: float = 0.6) -> plt.Figure:
+                      gt: np.ndarray | None = None, alpha: float = 0.85) -> plt.Figure:
     """One frame's masklets, then the same masklets painted with the class the classifier gave them.
 
     Parameters
@@ -165,12 +156,12 @@ def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, 
     title : figure title (name the dataset, video, frame, masklet and feature sources).
     class_names : C names for the legend (classes shown in the frame only).
     gt : (H, W) uint8 ground truth to show as a third panel, 255 = ignore.
-    alpha : opacity of the class colours over the frame.
+    alpha : opacity of the class colours over the frame (near 1, so they match the legend's).
 
     Returns
     -------
     matplotlib Figure at the page's width: the masklets as outlines on the grey frame, each masklet painted in
-    its predicted class, and the ground truth; pixels outside every masklet washed pale orange (legend).
+    its predicted class with its outline, and the ground truth; pixels outside every masklet hatched (legend).
     """
     from ..classify import combine
 
@@ -184,7 +175,9 @@ def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, 
     painted = combine(masklets[None], ids, classes)[0]
     none = masklets < 0
     classified = overlay(frame, painted, palette, alpha=alpha)
-    classified[none] = masklet_picture(frame, masklets)[none]  # outside every masklet: as in the masklet panel
+    outlines = masklet_picture(frame, masklets)
+    classified[none] = outlines[none]  # outside every masklet: as in the masklet panel
+    classified[masklet_outlines(masklets) & ~none] = MASKLET_EDGE  # the masklets' borders, as there
     panels = {f"masklets ({len(np.unique(masklets[~none]))})": masklet_picture(frame, masklets),
               "each masklet in the class\nthe MLP gave it": classified}
     if gt is not None:
@@ -195,7 +188,7 @@ def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, 
     handles = legend_patches(class_names, palette, [int(c) for c in shown if c < len(class_names)]) \
         if class_names is not None else []
     handles += masklet_legend()
-    ncol = min(len(handles), 6)
+    ncol = min(len(handles), 5)
     fig, axes = image_grid(1, len(panels), frame.shape[0], frame.shape[1], legend_rows=[-(-len(handles) // ncol)],
                            title_lines=2)
     for ax, (name, image) in zip(axes.flat, panels.items(), strict=True):

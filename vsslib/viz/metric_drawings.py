@@ -24,8 +24,9 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
-from ._draw import (FOCUS_COLOUR, GAIN_DOWN, GAIN_UP, error_colour, grey, image_grid, legend_patches, mark_border,
-                    masklet_legend, masklet_picture, overlay, set_style, stack_legends, top_title)
+from ._draw import (FOCUS_COLOUR, GAIN_DOWN, GAIN_UP, SPANNING_HATCH, error_colour, grey, hatch, image_grid,
+                    legend_patches, mark_border, masklet_legend, masklet_picture, overlay, set_style, stack_legends,
+                    top_title)
 
 __all__ = ["BAND_COLOURS", "band_numbers", "plot_boundary_band", "plot_trimap_band", "vc_window_numbers",
            "plot_vc_window", "contested_masklet", "vote_numbers", "plot_vote_scopes", "masklet_numbers",
@@ -42,8 +43,6 @@ def _rgb(hex_colour: str) -> np.ndarray:
     return np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)], np.uint8)
 
 
-SPANNING_TINT = (150, 40, 170)
-"""A masklet that spans classes: a purple wash, unlike the pale orange of pixels outside every masklet."""
 _KEPT = tuple(int(v) for v in _rgb(GAIN_UP))  # teal: the pixel kept its prediction / is right
 
 
@@ -297,6 +296,8 @@ def contested_masklet(semantic: np.ndarray, masklets: np.ndarray, num_classes: i
                       min_pixels: int = 150) -> tuple[int, list[int]]:
     """An example for :func:`plot_vote_scopes`: the masklet whose per-frame votes most often disagree with its
     whole-masklet vote (ties: the larger masklet), and ``columns`` of its frames (the disagreeing ones first).
+    Masklets seen in at least ``columns`` frames come first, then those whose box over all their frames spans
+    at most half the frame's height and half its width (so the figure's crop can zoom in on them).
 
     Parameters
     ----------
@@ -319,9 +320,17 @@ def contested_masklet(semantic: np.ndarray, masklets: np.ndarray, num_classes: i
     disagree = winners != np.array([winner_of[i] for i in ids.tolist()])
     candidates = np.unique(ids)
     frames_of = {i: frames[ids == i] for i in candidates.tolist()}
-    score = [(int(disagree[ids == i].sum()), len(frames_of[i]) >= columns,
+    masklets = np.asarray(masklets)
+    height, width = masklets.shape[1:]
+
+    def compact(masklet: int) -> bool:
+        where = (masklets[frames_of[masklet]] == masklet).any(axis=0)
+        rows, cols = np.flatnonzero(where.any(axis=1)), np.flatnonzero(where.any(axis=0))
+        return rows[-1] - rows[0] + 1 <= height / 2 and cols[-1] - cols[0] + 1 <= width / 2
+
+    score = [(len(frames_of[i]) >= columns, compact(i), int(disagree[ids == i].sum()),
               int(per_frame.votes[big][ids == i].sum())) for i in candidates.tolist()]
-    best = int(candidates[max(range(len(candidates)), key=lambda k: (score[k][1], score[k][0], score[k][2]))])
+    best = int(candidates[max(range(len(candidates)), key=score.__getitem__)])
     mine, odd = frames_of[best], disagree[ids == best]
     chosen = list(mine[odd][np.linspace(0, odd.sum() - 1, min(columns // 2, int(odd.sum()))).round().astype(int)]) \
         if odd.any() else []
@@ -373,8 +382,8 @@ def plot_vote_scopes(frames: np.ndarray, semantic: np.ndarray, masklets: np.ndar
                            title_lines=1, left_in=1.9, width_in=8.6)
     for c, t in enumerate(times):
         vote = votes.loc[t]
-        notes = {1: f"{vote.masklet_winner} {vote.masklet_share:.0f} % over all frames",
-                 2: f"{vote.frame_winner} {vote.frame_share:.0f} % in this frame"}
+        notes = {1: f"{vote.masklet_winner} {vote.masklet_share:.0f} %\nover all frames",  # two lines: no overlap
+                 2: f"{vote.frame_winner} {vote.frame_share:.0f} %\nin this frame"}
         for r, (name, labels) in enumerate(maps.items()):
             coloured = overlay(grey(frames[t], lighten=0.55), np.where(inside[t], labels[t], 255), palette, alpha=0.85)
             ax = axes[r, c]
@@ -460,7 +469,8 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
     frame : (H, W, 3) uint8. gt : (H, W) uint8. masklets : panel title -> (H, W) int32 ids (-1 = none), e.g.
         the oracle at strengths 0, 0.25, 0.5, 1 and the classical generator. palette, class_names : classes.
     purity : a masklet whose most frequent ground-truth class holds less than this share of its labelled
-        pixels is washed purple: it spans several classes, and the vote will overwrite the minority.
+        pixels is striped dark (:data:`SPANNING_HATCH`): it spans several classes, and the vote will overwrite
+        the minority.
 
     Returns
     -------
@@ -471,19 +481,18 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
     gt = np.asarray(gt)
     height, width = _check_frame(frame, gt, *masklets.values(), what="plot_masklet_sources")
     panels = [("ground truth", overlay(frame, gt, palette, alpha=0.6))]
-    span_rgb = np.asarray(SPANNING_TINT, np.float32)
     for name, ids in masklets.items():
         ids = np.asarray(ids)
         picture = masklet_picture(frame, ids)
         present, mixed = _spanning(gt, ids, purity, ignore_index)
         spanning = np.isin(ids, mixed)
-        picture[spanning] = (0.55 * picture[spanning] + 0.45 * span_rgb).round().astype(np.uint8)
+        picture = hatch(picture, spanning, SPANNING_HATCH, rising=False, width=2)
         panels.append((f"{name}\n{len(present)} masklets, {len(mixed)} span classes", picture))
     cols = min((3, 4, 2), key=lambda c: -len(panels) % c)  # the fewest empty slots, three a row if possible
     rows = -(-len(panels) // cols)
     present = sorted(set(np.unique(gt).tolist()) - {ignore_index})
     legends = [(legend_patches(class_names, palette, present), min(len(present), 7) or 1),
-               (masklet_legend() + [Patch(facecolor=np.asarray(SPANNING_TINT) / 255, alpha=0.6,
+               (masklet_legend() + [Patch(facecolor="white", edgecolor=np.asarray(SPANNING_HATCH) / 255, hatch="\\\\\\\\",
                                           label=f"masklet spans classes (< {100 * purity:.0f} % one class)")], 3)]
     fig, axes = image_grid(rows, cols, height, width, legend_rows=[-(-len(h) // n) for h, n in legends],
                            title_lines=2)

@@ -53,7 +53,7 @@ def plot_loss_curves(histories: Mapping[str, Sequence[float]], title: str, *, xl
 def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, palette: np.ndarray,
                           box: tuple[int, int, int, int], title: str, *,
                           others: Mapping[str, np.ndarray] | None = None, pred_name: str = "prediction",
-                          alpha: float = 0.55, class_names: Sequence[str] | None = None) -> plt.Figure:
+                          alpha: float = 0.8, class_names: Sequence[str] | None = None) -> plt.Figure:
     """A frame with a box, then close-ups of the box: ground truth, prediction (and others), errors outlined.
 
     Parameters
@@ -66,7 +66,7 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
     title : figure title (name the dataset, the network and the frame).
     others : further (H, W) label maps to show beside ``pred`` (e.g. ``{"refined": refined}``).
     pred_name : panel title of ``pred``.
-    alpha : opacity of the label colours over the frame.
+    alpha : opacity of the label colours over the frame (high, so a colour reads as the legend's class, not the frame's).
     class_names : when given, a legend below the panels: the classes in the close-ups and the hatching.
 
     Returns
