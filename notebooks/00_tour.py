@@ -20,8 +20,9 @@
 # runs the refiner with every masklet source the study has: the dataset's exact objects (*oracle*), the
 # embedded *classical* generator, *sam2-mini* (SAM2's architecture and pipeline with weights trained here on the
 # generated benchmark; not SAM 2 or SAM 2.1), and the official SAM2 when a checkpoint is configured. Side by side you see the method
-# succeed and fail on the same frames, and the text tells you which is which. Notebooks 01-08 repeat each step
-# on the whole split and analyse it.
+# help and hurt on the same frames of one video, and the text says which metrics each source raised or lowered
+# there (one video says nothing general). Notebooks 01-08 repeat each step on the whole split, with intervals,
+# and analyse it.
 #
 # **First run:** about 25 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
 # two notebooks at a time; README, "Measured run times"), where `02_baselines` has trained the networks before it. Run

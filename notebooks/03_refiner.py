@@ -20,7 +20,7 @@
 # every masklet keep the network's class. We run it for every baseline and every masklet source on the whole
 # evaluated split, name the tests that check the table's numbers against the written predictions, sweep the
 # quality of the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
-# seeds with its spread and a 95 % interval over the evaluated videos.
+# seeds with its spread and a 95 % interval over training seeds and evaluated videos together.
 #
 # **First run:** about 28 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
@@ -291,7 +291,7 @@ for source in generated:
                                              f"{study.data_name}", xlabel="masklet window (frames)")
     part = windows[windows["masklets"] == source].iloc[0]
     study.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain (points) of mIoU, mBIoU and mVC16 of the "
-                      f"refiner with {source} masklets proposed every `window` frames ({baseline}, mean over "
+                      f"refiner with {source} masklets proposed anew at the start of every window, by window length ({baseline}, mean over "
                       f"{int(part['n_seeds'])} training seeds on {int(part['n_videos'])} val videos of {study.data_name}); "
                       "bands: 95 % intervals over seeds and videos. A curve rising to the right means carrying masklets "
                       "longer helps; falling, that they go wrong while carried")

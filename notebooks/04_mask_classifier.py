@@ -82,8 +82,8 @@ with study.step("every masklet kind x method x features x seed"):  # one progres
 study.save_table(table, "mask_classifier", caption=f"Baseline ({baseline}), approach 1 and approach 2 by masklets, "
                f"features and variant | {study.data_name}: mean over training seeds, sd, 95 % video intervals, gains "
                "over the baseline", machine_dependent_columns=("fps",))
-display(readable(table[["masklets", "method", "features", "variant", *interval_columns("mIoU", "gain_mIoU"),
-                        "n_seeds"]]))
+display(readable(table[["masklets", "method", "features", "classifier_videos", "variant",
+                        *interval_columns("mIoU", "gain_mIoU"), "n_seeds"]]))
 
 # %%
 takeaway(as_list(classifier_lessons(table)))
@@ -156,14 +156,15 @@ for (kind, features), seeds in runs.items():
         continue
     result = seeds[0]
     variant = max(CLASSIFIER_VARIANTS, key=lambda v: result[v].miou)
-    methods[f"approach 2, {variant} ({features})"] = result[variant]
+    methods[f"approach 2, {variant} ({features}, {default_classifier_split(features)} videos)"] = result[variant]
 long = [{"class": c, "method": method, "iou": 100 * v} for method, scores in methods.items()  # percent
         for c, v in zip(dataset.class_names, scores.iou)]
 per_class = pd.DataFrame(long)
 fig = viz.classify.plot_per_class_iou(per_class, f"Per-class IoU | {source} masklets | {study.data_name}")
 study.save_figure(fig, "mask_classifier_per_class_iou", caption=f"IoU (%) per class on {study.data_name} ({baseline}, "
                 f"first training seed, {first_kind} masklets): the baseline, approach 1 and the best approach-2 variant of "
-                "each feature source, one bar each; the legend gives each method's mean over the classes. A class where "
+                "each feature source (the legend names the videos its MLP was trained on), one bar each; the legend gives "
+                "each method's mean over the classes. A class where "
                 "approach 2's bars fall short of the baseline's is one the pooled features do not recognise")
 
 # %%

@@ -188,8 +188,8 @@ study.save_table(per_class, f"boundary_per_class_{first}", caption=f"IoU and BIo
 fig = viz.boundary.plot_per_class_gain(per_class, title=f"Per-class gain | {baseline} + {first} masklets | {study.data_name}")
 study.save_figure(fig, f"boundary_per_class_gain_{first}", caption=f"Gain (points) of IoU and of Boundary IoU per "
                   f"class, refined with {first} masklets minus the baseline ({scope}); whiskers: 95 % intervals over "
-                  "seeds and videos, grey where the interval holds zero. A class the baseline never predicts cannot "
-                  "gain: the vote only picks classes the network predicts")
+                  "seeds and videos, grey where the interval holds zero. A class the baseline never predicts inside a "
+                  "masklet cannot gain there: the vote only picks classes the network predicts in the masklet")
 
 # %%
 takeaway(bullets(per_class_findings(per_class, source=first)).removeprefix("- ")
@@ -197,8 +197,10 @@ takeaway(bullets(per_class_findings(per_class, source=first)).removeprefix("- ")
 
 # %% [markdown]
 # ## Gain against object size
-# Mean pixel accuracy on ground-truth objects binned by their area in a frame. A masklet generator may miss a
-# small object or merge it into a neighbour; the bins show whether the refined maps lose more on small objects.
+# Mean pixel accuracy on ground-truth objects binned by their area in a frame: an object is counted once in
+# every frame it appears in (an object-frame), so the counts under the bins are object-frames, not objects. A
+# masklet generator may miss a small object or merge it into a neighbour; the bins show whether the refined maps
+# lose more on small objects.
 
 # %%
 binned = size_bins(bins)
@@ -211,7 +213,8 @@ fig = viz.boundary.plot_size_gain(sizes, title=f"Accuracy by object size | {base
 study.save_figure(fig, "boundary_gain_by_object_size", caption=f"Pixel accuracy (%) on ground-truth objects binned by "
                   f"their area in a frame, for the baseline and each refined map ({scope}); whiskers: 95 % intervals "
                   "over seeds and videos; below, each refined map's gain over the baseline as a dot with its paired "
-                  "interval (filled: the interval excludes zero; hollow: it holds zero). Read across bins: does "
+                  "interval (filled: the interval excludes zero; hollow: it holds zero); under each bin the object-frames "
+                  "it holds (an object counts once in each frame it is in). Read across bins: does "
                   "the refiner help or hurt small objects more than large ones?")
 display(readable(sizes[["method", "size_bin", "n_objects", *interval_columns("accuracy", "gain_accuracy")]]))
 
@@ -222,8 +225,8 @@ takeaway("Accuracy on objects against the baseline, by object area, [95 % interv
 # %% [markdown]
 # ## Consistency over time
 # VC8 of every 8-frame window of every video: the share of pixels whose class stays fixed in the ground truth
-# and whose prediction stays fixed too. Teal where the refiner makes the prediction steadier, orange where
-# it makes it flicker. The figure shows the first masklet source (mean over training seeds, dashed: ± sd over
+# and whose prediction stays fixed too. Shaded teal where the refiner makes the prediction steadier, salmon
+# where it makes it flicker. The figure shows the first masklet source (mean over training seeds, dashed: ± sd over
 # seeds); the summary table pools every window of every video, with intervals over seeds and videos.
 # Beside VC8 it gives VCc8, VC8 that also asks for the right class: VSPW's VC8 counts a label held steady on a
 # wrong class as consistent, so one vote per masklet can make it 100 whatever class wins.
@@ -241,8 +244,8 @@ fig = viz.boundary.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklet
 study.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window against its first "
                 f"frame, for the first videos of {study.data_name} (the note under the panels says how many), baseline "
                 f"{baseline} (grey line) and its refinement with {first} masklets (in the {first} source's colour; mean over "
-                "training seeds; dashed: ± sd over seeds). Grey bands: windows that hold a masklet key frame, where masklets are proposed anew; teal where "
-                "refinement is steadier, orange where it flickers more")
+                "training seeds; dashed: ± sd over seeds). Grey bands: windows that hold a masklet key frame, where masklets are proposed anew; the "
+                "space between the lines is shaded where refinement is steadier or flickers more (legend)")
 steadier = ratio_rows(counts.steadier, "windows_steadier", {}, against=None).drop(columns=["n_seeds", "n_videos"])
 vcc_rows = ratio_rows(counts.vcc, "mVCc8", {}).drop(columns=["n_seeds", "n_videos"])  # correct consistency VCc8
 vc_summary = ratio_rows(counts.vc, "mVC8", {}).merge(vcc_rows, on="method").merge(steadier, on="method", how="left")
@@ -267,8 +270,8 @@ takeaway(bullets(boundary_verdicts(curve, trimap) + size_findings(sizes) + consi
 # %% [markdown]
 # - A masklet source's verdict does not carry over to another: the same vote gains or loses depending on the
 #   masklets' outlines and on how they are carried. `06_failure_cases` sorts the damage into causes.
-# - A class the baseline almost never predicts cannot be won by the vote, whatever the masklets: the vote only
-#   chooses among classes the network predicts inside a masklet.
+# - A class the baseline rarely gets right (its baseline IoU almost zero, named above) has little to gain from
+#   the vote, whatever the masklets: the vote only chooses among classes the network predicts inside a masklet.
 
 # %% [markdown]
 # ## Exercises

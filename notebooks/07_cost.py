@@ -85,7 +85,7 @@ fig = viz.cost.plot_stage_times(view, title=f"Seconds per frame of each stage | 
 study.save_figure(fig, "cost_stage_times", caption=f"Seconds per frame of every stage of the pipeline (one bar per stage, "
                   f"baseline network and masklet source), timed on {video.name} ({video.num_frames} frames, "
                   f"{study.data_name}) on this machine's CPU: median of 3 runs after a warm-up (SAM2 sources: one "
-                  "run). Of one pipeline's bars, the longest is where most of its time goes (`metrics` scores the result "
+                  "run). Of one pipeline's bars, the longest is where most of its time goes (the metrics bar scores the result "
                   "and is not part of the pipeline)", machine_dependent=True)
 
 # %% [markdown]

@@ -267,6 +267,7 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert 'href="readme.html"' in text and 'href="sam2_mini_model_card.html"' in text
     assert 'href="readme.html#the-headline-on-videos-never-looked-at"' in text
     assert '<a class="reference internal" href="readme.html">The README: install, run, reproduce</a>' in text  # sidebar
+    assert "<title>The README: install, run, reproduce" in (site / "html" / "readme.html").read_text()
     readme = _parse(site / "html" / "readme.html")
     assert "the-headline-on-videos-never-looked-at" in readme.ids
     assert "Not on the landing page" in (site / "html" / "readme.html").read_text()

@@ -157,3 +157,60 @@ def test_failure_panel_row_labels_stay_beside_their_rows_and_inside_the_figure()
         if r:
             assert not _overlaps(box, boxes[r - 1])  # no label runs into the row above
     plt.close(fig)
+
+
+def test_a_per_class_bar_too_short_to_see_has_its_value_written_and_an_absent_class_reads_n_a() -> None:
+    table = pd.DataFrame([{"class": "pole", "method": "baseline", "iou": 0.04},
+                          {"class": "sky", "method": "baseline", "iou": 55.0},
+                          {"class": "boat", "method": "baseline", "iou": float("nan")}])
+    fig = viz.classify.plot_per_class_iou(table, "t")
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["0.04", "n/a"]
+    plt.close(fig)
+
+
+def test_metric_lines_never_take_a_masklet_sources_colour() -> None:
+    from matplotlib.colors import to_hex
+
+    from vsslib.viz._draw import METRIC_COLOURS, SOURCE_COLOURS
+
+    metrics = ("mIoU", "mBIoU", "mVC16")
+    sweep = pd.DataFrame([{"strength": s, **{f"gain_{m}{c}": v for m in metrics
+                                              for c, v in (("", 1.0), ("_ci_low", 0.0), ("_ci_high", 2.0))}}
+                          for s in (0.0, 0.5)])
+    fig = viz.intervals.plot_sweep_intervals(sweep, title="t", xlabel="s", metrics=metrics)
+    colours = {line.get_label(): to_hex(line.get_color()) for line in fig.axes[0].get_lines() if line.get_label() in metrics}
+    assert colours == {m: METRIC_COLOURS[m] for m in metrics}
+    assert not set(colours.values()) & set(SOURCE_COLOURS.values())
+    plt.close(fig)
+
+
+def test_vc_over_time_draws_the_refined_line_in_its_sources_colour_and_names_the_shading() -> None:
+    from matplotlib.colors import to_hex
+
+    from vsslib.viz._draw import METHOD_COLOURS, SOURCE_COLOURS
+
+    table = pd.DataFrame({"video": "v", "window_start": [0, 1, 2], "vc_baseline": [90.0, 91.0, 92.0],
+                          "vc_refined": [95.0, 89.0, 93.0]})
+    fig = viz.boundary.plot_vc_over_time(table, title="t", n=8, source="sam2-mini")
+    lines = {line.get_label(): to_hex(line.get_color()) for line in fig.axes[0].get_lines()}
+    assert lines == {"baseline": METHOD_COLOURS["baseline"], "refined (sam2-mini)": SOURCE_COLOURS["sam2-mini"]}
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["baseline", "refined (sam2-mini)", "refined steadier", "refined flickers more"]
+    plt.close(fig)
+    fig = viz.boundary.plot_vc_over_time(table, title="t", n=8)  # no source named: the fixed refined colour
+    assert to_hex(fig.axes[0].get_lines()[1].get_color()) == METHOD_COLOURS["refined"]
+    plt.close(fig)
+
+
+def test_approach_two_bars_never_take_a_masklet_sources_colour() -> None:
+    from matplotlib.colors import to_hex
+
+    from vsslib.viz._draw import METHOD_COLOURS, SOURCE_COLOURS
+
+    methods = ["baseline", "approach 1 (refiner)", *(f"approach 2, v{k}" for k in range(8))]
+    table = pd.DataFrame([{"class": "sky", "method": m, "iou": 50.0} for m in methods])
+    fig = viz.classify.plot_per_class_iou(table, "t")
+    colours = [to_hex(bars.patches[0].get_facecolor()) for bars in fig.axes[0].containers]
+    assert colours[:2] == [METHOD_COLOURS["baseline"], METHOD_COLOURS["refined"]]
+    assert not set(colours[2:]) & set(SOURCE_COLOURS.values()) and len(set(colours[2:])) == 6  # 6 free, cycled
+    plt.close(fig)

@@ -205,8 +205,11 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
 
 
 def _readme_page(readme: Path, results: Path, src: Path) -> str:
-    """The README as a page: its images (``results/figures/...``) copied beside it."""
-    text = readme.read_text()
+    """The README as a page: its images (``results/figures/...``) copied beside it, its first heading (the
+    study's title, the landing page's too) replaced by :data:`README_PAGE_TITLE`, so tabs and previous/next
+    links tell the two apart."""
+    title, _, rest = readme.read_text().partition("\n")
+    text = f"# {README_PAGE_TITLE}\n\n*{title[2:].strip()}*\n{rest}" if title.startswith("# ") else f"{title}\n{rest}"
     for _, file in _README_IMAGE.findall(text):
         image = results / "figures" / file
         if image.is_file():

@@ -21,6 +21,10 @@ METHOD_COLOURS = {"baseline": "#8d99ae", "refined": "#2a9d8f"}
 SOURCE_COLOURS = {"classical": "#4c72b0", "sam2-mini": "#dd8452", "sam2": "#c44e52", "oracle": "#55a868"}
 """One colour per masklet source in every plot of numbers (seaborn "deep" blue, orange, red, green), so a source
 is recognised from figure to figure; :func:`source_colour` finds the source a label names."""
+METRIC_COLOURS = {"mIoU": "#222222", "mBIoU": "#8172b3", "mVC8": "#937860", "mVC16": "#a0522d",
+                  "mVCc8": "#da8bc3", "mVCc16": "#b8479b"}
+"""One colour per metric where lines are metrics, not masklet sources (black, purple, browns, pinks): no hue of
+:data:`SOURCE_COLOURS`, so a blue line always means classical masklets, never a metric."""
 GAIN_UP, GAIN_DOWN = "#2a9d8f", "#e76f51"
 ERROR_COLOURS: dict[str, tuple[int, int, int]] = {"cyan": (0, 255, 255), "white": (255, 255, 255),
                                                    "lime": (0, 255, 0)}
@@ -251,6 +255,11 @@ def source_colour(label: str) -> str | None:
         if text == name or f"({name})" in text or re.match(rf"{re.escape(name)}(?![\w-])", text):
             return SOURCE_COLOURS[name]
     return None
+
+
+def metric_colour(metric: str) -> str:
+    """The colour of ``metric`` in :data:`METRIC_COLOURS` (a dark grey for a metric it does not list)."""
+    return METRIC_COLOURS.get(metric, "0.35")
 
 
 def method_palette(names: Sequence[str]) -> dict[str, str]:

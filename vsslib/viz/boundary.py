@@ -185,9 +185,10 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
     Returns
     -------
     matplotlib Figure at the page's width. Top: accuracy (0-100 %) per size bin and method, bars the mean over
-    seeds, whiskers 95 % intervals over seeds and videos, objects counted under the bins. Bottom: each compared
-    method's gain over the baseline (points) with its paired interval, in the method's colour: a filled dot
-    where the interval excludes zero, a hollow one where it holds zero.
+    seeds, whiskers 95 % intervals over seeds and videos, object-frames (an object once in each frame it is in)
+    counted under the bins. Bottom: each compared method's gain over the baseline (points) with its paired
+    interval, in the method's colour: a filled dot where the interval excludes zero, a hollow one where it
+    holds zero.
     """
     set_style()
     needed = ["method", "size_bin", "n_objects", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
@@ -226,7 +227,7 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
                              ha="center", va="bottom", fontsize=8, color=colour)
         gain_ax.plot([], [], "s", color=colours[method], label=method)
     objects = table.drop_duplicates("size_bin").set_index("size_bin")["n_objects"].reindex(bins)
-    gain_ax.set_xticks(x, [f"{b}\n{n:,.0f} objects" for b, n in zip(bins, objects, strict=True)])
+    gain_ax.set_xticks(x, [f"{b}\n{n:,.0f}\nobject-frames" for b, n in zip(bins, objects, strict=True)])
     gain_ax.set_xlabel("object area in one frame (pixels)")
     gain_ax.axhline(0, color="0.2", lw=0.8)
     gain_ax.set_ylabel("gain over the\nbaseline (points)")
@@ -298,9 +299,11 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
     for ax in axes[:, 0]:
         ax.set_ylabel(f"VC{n} (%)")
     handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles += [Patch(color=GAIN_UP, alpha=0.15, label="refined steadier"),
+                Patch(color=GAIN_DOWN, alpha=0.25, label="refined flickers more")]
     if key_every:
         handles.append(Patch(color="0.85", label=f"window holds a masklet key frame (every {key_every})"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8.5,
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), frameon=False, fontsize=8.5,
                bbox_to_anchor=(0.5, 0.04))
     total = table["video"].nunique()
     note = f"the first {len(videos)} of {total} videos; titles: mean baseline / refined"
@@ -308,6 +311,6 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
         note += "; lines: mean over seeds, dashed: mean ± sd over seeds"
     fig.text(0.5, 0.0, note, ha="center", va="bottom", fontsize=8, color="0.35")
     figure_title(fig, title)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.tight_layout(rect=(0, 0.15, 1, 1))
     return fig
 

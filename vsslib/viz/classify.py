@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from ..base.errors import ParameterError
-from ._draw import (MASKLET_EDGE, METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture,
-                    overlay, require_columns, stack_legends, top_title)
+from ._draw import (MASKLET_EDGE, METHOD_COLOURS, SOURCE_COLOURS, image_grid, legend_patches, masklet_legend,
+                    masklet_picture, overlay, require_columns, stack_legends, top_title)
 from .masks import masklet_outlines
 
 __all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks"]
@@ -90,7 +90,8 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     Parameters
     ----------
     table : long table with columns ``class``, ``method`` and ``iou`` (percent, 0-100, as every score of the
-        study; NaN = class absent, written "n/a"). Classes and methods appear in the order of their first row.
+        study; NaN = class absent, written "n/a"; an IoU under 1 % is written beside its invisible bar). Classes
+        and methods appear in the order of their first row.
     title : figure title (name the dataset and masklet source).
 
     Returns
@@ -115,10 +116,13 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
                 label=f"{method}\n(mean {mean:.1f} %)")
         for position in positions[np.isnan(values)] + offset:
             ax.text(0.5, position, "n/a", va="center", ha="left", fontsize=8, color="0.45")
+        tiny = np.isfinite(values) & (values < 1.0)  # a bar too short to see: its value written instead
+        for position, value in zip(positions[tiny] + offset, values[tiny], strict=True):
+            ax.text(0.5, position, f"{value:.2f}", va="center", ha="left", fontsize=8, color=colours[method])
     ax.set_yticks(positions, labels=[str(c) for c in classes])
     ax.invert_yaxis()  # first class on top
     ax.set_xlim(0, 100)
-    ax.set_xlabel("IoU (%; n/a: class absent from both ground truth and prediction)")
+    ax.set_xlabel("IoU (%; numbers: IoUs under 1 %; n/a: class in neither map)")
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5, labelspacing=0.9)
@@ -127,11 +131,14 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
 
 
 def _method_colours(methods: Sequence[str]) -> dict[str, str]:
-    """The baseline grey and the refiner teal as everywhere; approach-2 variants in seaborn "deep" colours."""
+    """The baseline grey and the refiner teal as everywhere; approach-2 variants in seaborn "deep" colours that
+    no masklet source uses (:data:`SOURCE_COLOURS`), cycling when there are more variants than colours."""
+    import itertools
+
     import seaborn as sns
 
     fixed = {}
-    deep = iter(sns.color_palette("deep", len(methods) + 3).as_hex()[3:])
+    deep = itertools.cycle([c for c in sns.color_palette("deep", 10).as_hex() if c not in SOURCE_COLOURS.values()])
     for method in methods:
         if method.startswith("baseline"):
             fixed[method] = METHOD_COLOURS["baseline"]

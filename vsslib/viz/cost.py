@@ -100,8 +100,10 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     ax.plot(measured["frame"], measured["seconds"], marker="o", ms=3, color="#1d3557", label="measured")
     if (~frames["measured"]).any():
         rest = frames[frames["frame"] >= measured["frame"].max()]
+        early = prop["label"].str.contains("before the memory bank filled").any()  # the analysis' own caveat
         ax.plot(rest["frame"], rest["seconds"], ls="--", color="#1d3557", alpha=0.6,
-                label="extrapolated at the flat rate (full memory bank)")
+                label="extended at the last measured rate (memory bank not yet full: a lower bound)"
+                if early else "extended at the flat rate of the frames measured with a full memory bank")
     for window in prop["window"]:
         ax.axvline(window - 0.5, color="0.6", ls=":", lw=1)
         ax.text(window - 0.5, 0.02, f"window {window} ", transform=ax.get_xaxis_transform(), fontsize=8,

@@ -8,8 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._draw import set_style
-from ._draw import PAGE_WIDTH_IN, figure_title, method_palette, require_columns
+from ._draw import PAGE_WIDTH_IN, figure_title, method_palette, metric_colour, require_columns, set_style
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep", "plot_quality_axes"]
 
@@ -72,7 +71,7 @@ def plot_sweep_intervals(sweep: pd.DataFrame, *, title: str, x: str = "strength"
                     "plot_sweep_intervals")
     set_style()
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    colours = plt.get_cmap("tab10")(np.arange(len(metrics)))
+    colours = [metric_colour(m) for m in metrics]  # not the masklet sources' colours
     ordered = sweep.sort_values(x)
     for colour, m in zip(colours, metrics, strict=True):
         ax.plot(ordered[x], ordered[f"gain_{m}"], marker="o", color=colour, label=m)
@@ -106,7 +105,7 @@ def plot_knob_sweep(table: pd.DataFrame, *, title: str, metrics: Sequence[str] =
     # one row per knob, the three measures side by side: the page's width whatever the number of knobs
     fig, axes = plt.subplots(len(knobs), 3, figsize=(PAGE_WIDTH_IN, 2.5 * len(knobs) + 0.9), squeeze=False,
                              sharex="row")
-    colours = plt.get_cmap("tab10")(np.arange(len(metrics)))
+    colours = [metric_colour(m) for m in metrics]  # not the masklet sources' colours
     for row, knob in zip(axes, knobs, strict=True):
         part = table[table["knob"] == knob].sort_values("value")
         x = part["value"].astype(float).to_numpy()
