@@ -135,6 +135,15 @@ def test_sam2_cost_grid_with_random_weights() -> None:
                                     "frames, before the memory bank filled: a lower bound)")
     per_frame = cost.per_video_frame().set_index(["points_per_side", "window"])["seconds_per_frame"]
     assert per_frame[(2, 3)] == pytest.approx((gen.loc[2, "seconds"] + rows.loc[3, "seconds"]) / 3)
+    import matplotlib.pyplot as plt
+
+    from vsslib import viz
+
+    fig = viz.cost.plot_sam2_cost(cost, title="t")  # the figure says what the table says: a lower bound
+    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
+    assert "extended at the last measured rate (memory bank not yet full: a lower bound)" in labels
+    assert not any("flat rate" in label for label in labels)
+    plt.close(fig)
     with pytest.raises(ParameterError, match="predicting \\[4\\] needs two"):
         sam2_cost_grid([1, 4], [], max_measured_grid=2)
 

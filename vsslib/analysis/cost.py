@@ -47,10 +47,13 @@ if TYPE_CHECKING:
     from ..data import Video
 
 __all__ = ["STAGES", "PeakMemory", "SAM2Cost", "peak_memory", "measure_seconds", "time_stages", "refiner_stages",
-           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks", "sam2_rates", "pipeline_summary"]
+           "sam2_cost_grid", "sam2_memory_by_length", "synthetic_frames", "seed_masks", "sam2_rates",
+           "pipeline_summary", "EARLY_EXTENSION"]
 
 STAGES = ("baseline", "proposal", "propagation", "refinement", "metrics")
 """Stage names of :func:`refiner_stages`, in pipeline order."""
+EARLY_EXTENSION = "before the memory bank filled: a lower bound"
+"""The note of a propagation row extended from frames measured before the memory bank was full."""
 
 
 
@@ -416,7 +419,7 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     if measured.size > full:
         flat, caveat = float(np.median(measured[full:])), ""
     else:
-        flat, caveat = (float(measured[-1]) if measured.size else 0.0), ", before the memory bank filled: a lower bound"
+        flat, caveat = (float(measured[-1]) if measured.size else 0.0), f", {EARLY_EXTENSION}"
     per_frame = np.concatenate([measured, np.full(longest - measured.size, flat)])
     frame_table = pd.DataFrame({"frame": np.arange(longest), "seconds": per_frame,
                                 "measured": np.arange(longest) < measured.size})

@@ -39,8 +39,9 @@ RUN_SECTIONS = ("Read and run the tutorials", "Two commands")
 KEY_FIGURE_COUNT = 2
 """How many of the README's images (``![...](results/figures/...)``) the landing page shows."""
 README_PAGE, MODEL_CARD_PAGE = "readme", "sam2_mini_model_card"
-README_PAGE_TITLE = "The README: install, run, reproduce"  # its entry in the sidebar
 """The site's pages of the whole README and of the sam2-mini model card."""
+README_PAGE_TITLE = "The README: install, run, reproduce"
+"""The README page's heading and sidebar entry (its own first heading is the study's title, the landing page's)."""
 CONFIRMATION_ANCHOR = "the-headline-on-videos-never-looked-at"
 """The README heading the findings block refers to for ``make confirm`` (MyST's anchor of it)."""
 _TABLE_ROWS_SHOWN = 40  # a longer table is shown by its first rows, with the whole file to download

@@ -158,12 +158,11 @@ def grey(image: np.ndarray, *, lighten: float = 0.35) -> np.ndarray:
 
 
 def hatch(image: np.ndarray, where: np.ndarray, colour: tuple[int, int, int], *, rising: bool = True,
-          width: int = 1, step: int = HATCH_STEP) -> np.ndarray:
-    """``image`` (H, W, 3) uint8 with diagonal lines of ``colour`` (``width`` px, every ``step`` px) painted
+          thickness: int = 1, step: int = HATCH_STEP) -> np.ndarray:
+    """``image`` (H, W, 3) uint8 with diagonal lines of ``colour`` (``thickness`` px, every ``step`` px) painted
     inside the (H, W) bool region ``where``: rising ("////") or falling ("\\\\")."""
-    height, width_px = np.asarray(where).shape
-    rows, cols = np.mgrid[:height, :width_px]
-    lines = ((cols + rows) if rising else (cols - rows)) % step < width
+    rows, cols = np.indices(np.shape(where))
+    lines = ((cols + rows) if rising else (cols - rows)) % step < thickness
     out = image.copy()
     out[np.asarray(where, bool) & lines] = colour
     return out
@@ -262,15 +261,20 @@ def metric_colour(metric: str) -> str:
     return METRIC_COLOURS.get(metric, "0.35")
 
 
+def spare_colours() -> list[str]:
+    """Seaborn's "deep" colours that no masklet source uses (:data:`SOURCE_COLOURS`), in seaborn's order: the
+    colours of methods that are neither baseline, refined nor a source."""
+    import seaborn as sns
+
+    return [c for c in sns.color_palette("deep", 10).as_hex() if c not in SOURCE_COLOURS.values()]
+
+
 def method_palette(names: Sequence[str]) -> dict[str, str]:
     """Colour per method name: the fixed baseline/refined colours, a masklet source's own colour where the name
     names one (:func:`source_colour`), seaborn "deep" colours no source uses for the others."""
-    import seaborn as sns
-
     names = list(dict.fromkeys(names))
     fixed = {n: METHOD_COLOURS.get(n) or source_colour(n) for n in names}
-    free = [c for c in sns.color_palette("deep", 10).as_hex()[4:] if c not in SOURCE_COLOURS.values()]
-    spare = itertools.cycle(free)
+    spare = itertools.cycle(spare_colours())
     return {n: fixed[n] or next(spare) for n in names}
 
 

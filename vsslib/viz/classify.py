@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from ..base.errors import ParameterError
-from ._draw import (MASKLET_EDGE, METHOD_COLOURS, SOURCE_COLOURS, image_grid, legend_patches, masklet_legend,
-                    masklet_picture, overlay, require_columns, stack_legends, top_title)
+from ._draw import (MASKLET_EDGE, METHOD_COLOURS, image_grid, legend_patches, masklet_legend, masklet_picture,
+                    overlay, require_columns, spare_colours, stack_legends, top_title)
 from .masks import masklet_outlines
 
 __all__ = ["plot_confusion", "plot_per_class_iou", "plot_pooled_masks"]
@@ -131,14 +131,12 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
 
 
 def _method_colours(methods: Sequence[str]) -> dict[str, str]:
-    """The baseline grey and the refiner teal as everywhere; approach-2 variants in seaborn "deep" colours that
-    no masklet source uses (:data:`SOURCE_COLOURS`), cycling when there are more variants than colours."""
+    """The baseline grey and the refiner teal as everywhere; approach-2 variants in the colours no masklet source
+    uses (:func:`spare_colours`), cycling when there are more variants than colours."""
     import itertools
 
-    import seaborn as sns
-
     fixed = {}
-    deep = itertools.cycle([c for c in sns.color_palette("deep", 10).as_hex() if c not in SOURCE_COLOURS.values()])
+    deep = itertools.cycle(spare_colours())
     for method in methods:
         if method.startswith("baseline"):
             fixed[method] = METHOD_COLOURS["baseline"]
@@ -182,10 +180,10 @@ def plot_pooled_masks(frame: np.ndarray, masklets: np.ndarray, ids: np.ndarray, 
     painted = combine(masklets[None], ids, classes)[0]
     none = masklets < 0
     classified = overlay(frame, painted, palette, alpha=alpha)
-    outlines = masklet_picture(frame, masklets)
-    classified[none] = outlines[none]  # outside every masklet: as in the masklet panel
+    picture = masklet_picture(frame, masklets)
+    classified[none] = picture[none]  # outside every masklet: as in the masklet panel
     classified[masklet_outlines(masklets) & ~none] = MASKLET_EDGE  # the masklets' borders, as there
-    panels = {f"masklets ({len(np.unique(masklets[~none]))})": masklet_picture(frame, masklets),
+    panels = {f"masklets ({len(np.unique(masklets[~none]))})": picture,
               "each masklet in the class\nthe MLP gave it": classified}
     if gt is not None:
         panels["ground truth"] = overlay(frame, np.asarray(gt), palette, alpha=alpha)

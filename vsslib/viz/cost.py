@@ -100,7 +100,9 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     ax.plot(measured["frame"], measured["seconds"], marker="o", ms=3, color="#1d3557", label="measured")
     if (~frames["measured"]).any():
         rest = frames[frames["frame"] >= measured["frame"].max()]
-        early = prop["label"].str.contains("before the memory bank filled").any()  # the analysis' own caveat
+        from ..analysis.cost import EARLY_EXTENSION
+
+        early = prop["label"].str.contains(EARLY_EXTENSION, regex=False).any()  # the analysis' own note
         ax.plot(rest["frame"], rest["seconds"], ls="--", color="#1d3557", alpha=0.6,
                 label="extended at the last measured rate (memory bank not yet full: a lower bound)"
                 if early else "extended at the flat rate of the frames measured with a full memory bank")

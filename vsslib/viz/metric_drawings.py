@@ -486,14 +486,15 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
         picture = masklet_picture(frame, ids)
         present, mixed = _spanning(gt, ids, purity, ignore_index)
         spanning = np.isin(ids, mixed)
-        picture = hatch(picture, spanning, SPANNING_HATCH, rising=False, width=2)
+        picture = hatch(picture, spanning, SPANNING_HATCH, rising=False, thickness=2)
         panels.append((f"{name}\n{len(present)} masklets, {len(mixed)} span classes", picture))
     cols = min((3, 4, 2), key=lambda c: -len(panels) % c)  # the fewest empty slots, three a row if possible
     rows = -(-len(panels) // cols)
     present = sorted(set(np.unique(gt).tolist()) - {ignore_index})
     legends = [(legend_patches(class_names, palette, present), min(len(present), 7) or 1),
-               (masklet_legend() + [Patch(facecolor="white", edgecolor=np.asarray(SPANNING_HATCH) / 255, hatch="\\\\\\\\",
-                                          label=f"masklet spans classes (< {100 * purity:.0f} % one class)")], 3)]
+               (masklet_legend() + [Patch(facecolor="white", edgecolor=np.asarray(SPANNING_HATCH) / 255,
+                                          hatch="\\\\\\\\", label=f"masklet spans classes (< {100 * purity:.0f} % "
+                                          "one class)")], 3)]
     fig, axes = image_grid(rows, cols, height, width, legend_rows=[-(-len(h) // n) for h, n in legends],
                            title_lines=2)
     for ax in axes.flat[len(panels):]:

@@ -66,7 +66,8 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
     title : figure title (name the dataset, the network and the frame).
     others : further (H, W) label maps to show beside ``pred`` (e.g. ``{"refined": refined}``).
     pred_name : panel title of ``pred``.
-    alpha : opacity of the label colours over the frame (high, so a colour reads as the legend's class, not the frame's).
+    alpha : opacity of the label colours over the frame (high, so a colour reads as the legend's class, not
+        the frame's).
     class_names : when given, a legend below the panels: the classes in the close-ups and the hatching.
 
     Returns
