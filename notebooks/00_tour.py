@@ -134,7 +134,7 @@ fig = viz.metric_drawings.plot_boundary_band(frames[t], run.gt[t], run.baseline[
 study.save_figure(fig, "tour_boundary_band", caption=f"The bands Boundary IoU compares, on {name} frame {t} "
                 f"({study.data_name}) at dilation ratio {settings.metrics.dilation_ratio:g} (d = {numbers['d']:.0f} px): "
                 f"each ground-truth class's band in its colour, the same for the {baseline} baseline's map, and every "
-                "band pixel by kind. Teal pixels are the intersection; teal, yellow, purple and orange together the "
+                "band pixel by kind (legend): teal pixels are the intersection, all four kinds together the "
                 "union; their ratio per class, averaged over classes, is the frame's mBIoU in the last title")
 
 # %%

@@ -171,8 +171,9 @@ study.save_figure(fig, "mask_classifier_per_class_iou", caption=f"IoU (%) per cl
 wide = per_class.pivot(index="class", columns="method", values="iou")
 best_method = [m for m in wide.columns if m.startswith("approach 2")]
 loss = (wide[best_method].max(axis=1) - wide["baseline"]).sort_values()
-takeaway(f"Against the baseline, approach 2's lowest change is on `{loss.index[0]}` ({loss.iloc[0]:+.1f} IoU "
-         f"points) and `{loss.index[1]}` ({loss.iloc[1]:+.1f}); its highest on `{loss.index[-1]}` "
+takeaway(f"Taking for each class the better of approach 2's {len(best_method)} bars (one per feature source), the "
+         f"change against the baseline is lowest on `{loss.index[0]}` ({loss.iloc[0]:+.1f} IoU "
+         f"points) and `{loss.index[1]}` ({loss.iloc[1]:+.1f}), highest on `{loss.index[-1]}` "
          f"({loss.iloc[-1]:+.1f}). One training seed and no interval: these are differences on one run, not gains "
          "or losses; the table above has every seed with its interval.")
 
@@ -191,7 +192,7 @@ for video_name in study.videos():
     counts += confusion_matrix(video.labels, pred, dataset.num_classes)
 fig = viz.classify.plot_confusion(counts, dataset.class_names, f"Approach 2 confusions | {features} features, {source} masklets")
 study.save_figure(fig, "mask_classifier_confusion", caption=f"Where each ground-truth class's pixels went (rows sum to "
-                  f"100 %), approach 2's `none` variant on {features} features with {first_kind} masklets ({baseline}, "
+                  f"100 %), approach 2's variant 'none' (pixels outside every masklet left unlabelled) on {features} features with {first_kind} masklets ({baseline}, "
                   f"first training seed, all {len(study.videos())} val videos of {study.data_name}); the last column: "
                   "pixels outside every masklet. Off the diagonal: pixels given another class")
 

@@ -95,7 +95,7 @@ scope = f"{baseline}, mean over {len(seeds)} training seeds on {len(videos)} val
 # ## mBIoU as the band widens
 # Boundary IoU scores only pixels within d of a class boundary, d = the dilation ratio times the frame
 # diagonal. A narrow band scores the boundary itself; a wide one approaches mIoU. If the gain comes from
-# boundaries, it is largest for the narrowest band.
+# boundaries, it is larger in the narrowest band than in the widest.
 
 # %%
 curve = ratio_rows(counts.band, "mBIoU", {"ratio": ratios}, class_mean=True)
@@ -244,8 +244,8 @@ fig = viz.boundary.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklet
 study.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window against its first "
                 f"frame, for the first videos of {study.data_name} (the note under the panels says how many), baseline "
                 f"{baseline} (grey line) and its refinement with {first} masklets (in the {first} source's colour; mean over "
-                "training seeds; dashed: ± sd over seeds). Grey bands: windows that hold a masklet key frame, where masklets are proposed anew; the "
-                "space between the lines is shaded where refinement is steadier or flickers more (legend)")
+                "training seeds; dashed: ± sd over seeds). Grey strips along the top: windows that span a re-proposal (frames on both sides of a masklet key frame, where "
+                "masklets are proposed anew); the space between the lines is shaded where refinement is steadier or flickers more (legend)")
 steadier = ratio_rows(counts.steadier, "windows_steadier", {}, against=None).drop(columns=["n_seeds", "n_videos"])
 vcc_rows = ratio_rows(counts.vcc, "mVCc8", {}).drop(columns=["n_seeds", "n_videos"])  # correct consistency VCc8
 vc_summary = ratio_rows(counts.vc, "mVC8", {}).merge(vcc_rows, on="method").merge(steadier, on="method", how="left")

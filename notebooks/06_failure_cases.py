@@ -32,8 +32,9 @@
 # | none of the above (`other`) | the vote was decided by pixels without a label | - | - |
 #
 # Drift is charged per frame: only the frames where a masklet has slid off its object. The whole-masklet
-# charge (every frame of a masklet that drifts anywhere) is an upper bound: it is in the table's rows with
-# `drift_scope` = `masklet` and in the lessons at the end, not in the figures.
+# charge (every frame of a masklet that drifts anywhere) is an upper bound: it is in the saved table
+# `failure_causes.csv` (its rows with `drift_scope` = `masklet`; the table shown below lists only the per-frame
+# charge) and in the takeaway after it, not in the figures.
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
 # baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
@@ -113,7 +114,8 @@ for source in settings.masklets.sources:
                       "share over the next cause lies above zero (table)")
 display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause",
                                                            *interval_columns("pixel_share", "share_over_next",
-                                                                             "miou_cost")]], digits=2))
+                                                                             "miou_cost")]].reset_index(drop=True),
+                 digits=2))
 
 # %%
 lines = []

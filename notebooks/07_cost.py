@@ -133,7 +133,8 @@ study.save_figure(fig, "cost_sam2_grid_and_window", caption=f"SAM2 ({sam2_config
                   f"{settings.data.width}, 4 seeded masks: at the top the automatic generator's seconds on one key "
                   "frame by point grid and the cost per video frame by grid and window, at the bottom propagation's "
                   "seconds per frame of a window (the frames measured and those extended at the measured rate "
-                  "marked)",
+                  "marked). A cell marked ≥ rests on a propagation extended from frames timed before the memory bank "
+                  "filled, so it is a lower bound; * marks a grid whose generator time is predicted from smaller grids",
                   machine_dependent=True)
 
 # %%

@@ -66,7 +66,9 @@ study = Study.open_notebook("08_sam2_knobs", params_file, results_dir, sweep_net
 settings = study.settings
 source = sweep_source(settings)
 baseline = sweep_baseline(settings)
-print(f"SAM2 source: {source}; baseline: {baseline}; values tried: {settings.knob_sweep.values()}")
+tried = "; ".join(f"{knob} {', '.join(f'{v:g}' for v in values)}"
+                  for knob, values in settings.knob_sweep.values().items())
+print(f"SAM2 source: {source}; baseline: {baseline}; values tried besides the source's own: {tried}")
 
 # %% [markdown]
 # ## One knob at a time
@@ -89,7 +91,8 @@ else:
                    "source's own settings; mean over training seeds, 95 % intervals over seeds and videos",
                    machine_dependent_columns=("fps",))
     display(readable(sweep[["knob", "value", "default", "masklets_per_frame", "coverage",
-                            *interval_columns("mIoU", "change_mIoU", "change_mBIoU"), "n_seeds", "n_videos"]]))
+                            *interval_columns("mIoU", "change_mIoU", "change_mBIoU"), "n_seeds", "n_videos"]]
+                     .assign(value=lambda d: d["value"].map(lambda v: f"{v:g}"))))  # 8, 0.6: not 8.0
     fig = viz.intervals.plot_knob_sweep(sweep, title=f"{source} knobs | {baseline} | {videos}")
     study.save_figure(fig, "sam2_knobs", caption=f"Each of {source}'s knobs moved alone (one row per knob; {baseline}, mean over "
                       f"{int(sweep['n_seeds'].iloc[0])} training seeds on the {videos}): masklets a frame, pixels "

@@ -89,13 +89,39 @@ def test_the_band_drawn_is_the_band_the_metric_counts() -> None:
     backdrop = _image(fig, 1)[0, 0] if gt_band[0, 0] < 0 else None
     for k, band in ((1, gt_band), (2, pred_band)):
         drawn = _image(fig, k)
-        assert np.array_equal(drawn[band >= 0], palette[band[band >= 0]])  # each band pixel in its class colour
+        edge = np.zeros(band.shape, bool)  # band pixels with a 4-neighbour of another band class or outside any
+        padded = np.pad(band, 1, mode="edge")
+        for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
+            edge |= padded[dy:dy + band.shape[0], dx:dx + band.shape[1]] != band
+        edge &= band >= 0
+        assert edge.any() and (drawn[edge] == md.BAND_EDGE).all()  # each band outlined, so a grey band shows
+        inner = (band >= 0) & ~edge
+        assert np.array_equal(drawn[inner], palette[band[inner]])  # every other band pixel in its class colour
         outside = drawn[band < 0]
         assert (outside == outside[0]).all() and (backdrop is None or (outside[0] == backdrop).all())
     kinds = _image(fig, 3)
     teal = np.array([int(md.BAND_COLOURS["same class in both bands (intersection)"][k:k + 2], 16) for k in (1, 3, 5)])
     assert np.array_equal((kinds == teal).all(axis=-1), (gt_band >= 0) & (gt_band == pred_band))
     plt.close(fig)
+
+
+def _cielab(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) sRGB 0-255 -> CIELAB (D65), by the textbook formulas."""
+    c = np.asarray(rgb, float) / 255
+    linear = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    f = (lambda t: np.where(t > 216 / 24389, np.cbrt(t), (24389 / 27 * t + 16) / 116))(xyz / [0.9505, 1.0, 1.089])
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def test_band_kinds_are_coloured_unlike_any_class_of_the_benchmark() -> None:
+    colours = {name: np.array([int(c[k:k + 2], 16) for k in (1, 3, 5)]) for name, c in md.BAND_COLOURS.items()}
+    assert tuple(colours["same class in both bands (intersection)"]) == (42, 157, 143)  # "right", as everywhere
+    classes = _cielab(class_palette(BENCHMARK))
+    nearest = {name: float(np.sqrt(((classes - _cielab(rgb)) ** 2).sum(axis=1)).min())
+               for name, rgb in colours.items() if "intersection" not in name}
+    assert min(nearest.values()) >= 40, nearest  # the old violet (38 from car) and coral (30 from person) fail
+    assert _cielab(np.array([255, 0, 0])) == pytest.approx([53.24, 80.09, 67.20], abs=0.1)  # sRGB red's Lab
 
 
 def test_trimap_band_drawn_is_the_chebyshev_band_with_right_and_wrong_pixels() -> None:

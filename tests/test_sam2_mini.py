@@ -422,3 +422,46 @@ def test_seeded_propagation_starts_from_the_objects_themselves(tmp_path):
     assert curve.shape == (4,) and curve[0] > 0.9 and np.all((curve >= 0) & (curve <= 1))
     with pytest.raises(DataError, match="fewer than window=8"):
         seeded_propagation_iou(load_model("video"), [video], window=8)
+
+
+def test_training_curve_stage_names_never_overprint_and_the_card_captions_the_figure(tmp_path):
+    import re
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from vsslib.sam2_mini.card import curves_caption
+    from vsslib.sam2_mini.export import plot_training_curves
+
+    log = [{"step": s, "stage": stage, "core_loss": 1.0, "loss_mask": 0.1, "loss_dice": 0.5, "loss_iou": 0.1,
+            "loss_class": 0.1, "lr": 1e-4, "empty": 0.0}
+           for stage, steps in (("images", range(0, 1800, 20)), ("clips", range(1800, 1920, 20)),
+                                ("memory", range(1920, 3000, 20))) for s in steps]
+    log += [{"step": s, "stage": "heldout", "best_of_3": 0.5, "picked": 0.4, "predicted": 0.4, "objects": 8}
+            for s in (0, 1800, 2900)]
+    captured = {}
+    real_savefig = plt.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        captured["fig"] = fig
+        return real_savefig(fig, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plt.Figure, "savefig", keep)
+        out = plot_training_curves(log, tmp_path / "curves.png", title="t")
+    with Image.open(out) as image:
+        assert image.size[0] > 0
+    fig = captured["fig"]  # closed after saving: drawn again on a canvas of its own
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    names = [t for t in fig.axes[0].texts if t.get_text().strip() in ("clips", "memory")]
+    assert len(names) == 2  # stages 120 steps apart: side by side, not on top of each other
+    first, second = (t.get_window_extent(renderer) for t in names)
+    assert not first.overlaps(second)
+    card = (Path(__file__).resolve().parents[1] / "vsslib" / "sam2_mini" / "assets" / "MODEL_CARD.md").read_text()
+    objects = int(re.search(r"Held-out one-click IoU during training \((\d+) objects", card).group(1))
+    assert f"![training curves](training_curves.png)\n\n*{curves_caption(objects)}*\n" in card

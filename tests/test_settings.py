@@ -191,3 +191,12 @@ def test_the_knob_sweep_moves_knobs_both_sam2_sources_declare() -> None:
     assert swept == {"points_per_side", "pred_iou_thresh", "stability_score_thresh", "window"}
     for source in ("sam2", "sam2-mini"):
         assert swept <= set(knob_declarations(source)), source
+
+
+def test_the_readme_rows_of_the_tour_and_approach_2_name_every_default_masklet_source() -> None:
+    rows = {line.split("|")[1].strip(" `"): line for line in (ROOT / "README.md").read_text().splitlines()
+            if line.startswith("| `0")}
+    sources = load_settings(ROOT / "params" / "default.yaml").masklets.sources
+    assert sources and all(isinstance(s, str) for s in sources)
+    for notebook in ("00_tour", "04_mask_classifier"):
+        assert [s for s in sources if s not in rows[notebook]] == [], (notebook, sources)

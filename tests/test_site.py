@@ -18,8 +18,11 @@ from PIL import Image
 from vsslib import viz
 from vsslib.base.errors import DataError
 from vsslib.study.site import build_site, prepare_notebook, readme_sections
+from vsslib.viz._draw import FIGURE_DPI, PAGE_WIDTH_IN, SCREEN_DPI
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+WINDOW_WIDTH = 1280
+"""The browser window the pages are checked in (the README promises full-width figures from this width on)."""
 README = """# A toy study
 
 This toy reproduces *a method* as a small library.
@@ -56,7 +59,7 @@ CAPTIONS = {"toy_line": "A rising line: value against step, on the toy data; rea
 
 FINDINGS = ("Written from `{results}`:\n\n| baseline | gain |\n|---|---|\n| net | +10.0 [+9.0, +11.0] (a gain) |\n\n"
             "- **Mask quality decides the sign of the gain.** Confirmed elsewhere ({confirmation}).")
-MODEL_CARD = "# Model card: toy-mini\n\nTrained on toys.\n\n![training curves](curves.png)\n"
+MODEL_CARD = "# Model card: toy-mini\n\nTrained on toys.\n\n![training curves](curves.png)\n\n*Loss against step, on toys.*\n"
 """What the fixture's findings block says: the site calls :func:`vsslib.study.findings.headline` (tested in
 test_findings.py), replaced here by this stand-in so the fixture needs no study tables."""
 
@@ -85,7 +88,7 @@ def _executed_notebook(results: Path) -> None:
         nbformat.v4.new_markdown_cell("## Two figures"),
         nbformat.v4.new_code_cell(
             "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nfrom vsslib import viz\n"
-            "fig, ax = plt.subplots(figsize=(2, 1.5))\nax.plot([0, 1], [0, 1])\n"
+            "fig, ax = plt.subplots(figsize=(12, 1.5))\nax.plot([0, 1], [0, 1])\n"  # wider than the page
             f"viz.save_figure(fig, 'toy_line', caption={CAPTIONS['toy_line']!r}, root=results_dir)\n"
             "fig, ax = plt.subplots(figsize=(2, 1.5))\nax.scatter([0, 1], [0, 0], s=[10, 90])\n"
             f"viz.save_figure(fig, 'toy_dots', caption={CAPTIONS['toy_dots']!r}, root=results_dir)"),
@@ -271,9 +274,14 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     readme = _parse(site / "html" / "readme.html")
     assert "the-headline-on-videos-never-looked-at" in readme.ids
     assert "Not on the landing page" in (site / "html" / "readme.html").read_text()
-    assert any("toy_line" in str(image.get("src")) for image in readme.images)
+    # the README's image is a figure with its notebook's caption under it and as alt text (not the alt it has)
+    assert [image.get("alt") for image in readme.images if "toy_line" in str(image.get("src"))] == [
+        CAPTIONS["toy_line"]]
+    assert [" ".join(c.split()).removesuffix("#") for c in readme.captions] == [CAPTIONS["toy_line"]]
     card = _parse(site / "html" / "sam2_mini_model_card.html")
-    assert [image.get("alt") for image in card.images if "_images/" in str(image.get("src"))] == ["training curves"]
+    assert [image.get("alt") for image in card.images if "_images/" in str(image.get("src"))] == [
+        "Loss against step, on toys."]
+    assert [" ".join(c.split()).removesuffix("#") for c in card.captions] == ["Loss against step, on toys."]
     assert all("Author name not set" not in p.read_text() for p in (site / "html").glob("*.html"))
 
 
@@ -293,7 +301,7 @@ def _browser(tmp_path: Path):
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000"):
+                 f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={WINDOW_WIDTH},1000"):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
 
@@ -322,6 +330,17 @@ def test_pages_render_with_images_navigation_and_search_in_chromium(site: Path, 
         assert [[alt, caption.strip().removesuffix("#")] for alt, _, caption in shown] == [[c, c] for c in
                                                                                             CAPTIONS.values()]
         assert all(width > 0 for _, width, _ in shown)
+        # figures are drawn, and their text checked legible, for a page PAGE_WIDTH_IN wide: shown no narrower
+        page_px = PAGE_WIDTH_IN * SCREEN_DPI
+        widths = browser.execute_script(
+            "return Array.from(document.querySelectorAll('article figure img')).map(i => "
+            "[i.naturalWidth, i.getBoundingClientRect().width])")
+        assert widths[0][0] * SCREEN_DPI / FIGURE_DPI > page_px  # the toy line is wider than the page
+        assert all(shown_px >= min(natural * SCREEN_DPI / FIGURE_DPI, page_px) - 1 for natural, shown_px in widths), \
+            widths
+        sidebar_contents = [a.text.strip() for a in browser.find_elements(
+            By.CSS_SELECTOR, ".bd-sidebar-primary nav.page-toc a")]
+        assert "Two figures" in sidebar_contents and "What we learned" in sidebar_contents, sidebar_contents
         assert browser.find_element(By.CSS_SELECTOR, "a.left-prev").get_attribute("href").endswith("index.html")
         assert browser.find_element(By.CSS_SELECTOR, "a.right-next").get_attribute("href").endswith("01_more.html")
         browser.get((site / "html" / "search.html").as_uri() + "?q=zebra")
@@ -332,3 +351,12 @@ def test_pages_render_with_images_navigation_and_search_in_chromium(site: Path, 
     finally:
         browser.quit()
         shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_the_readme_states_the_page_width_and_text_size_the_tests_hold_figures_to() -> None:
+    from vsslib.viz._draw import MIN_TEXT_PT
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert (f"drawn for a page {PAGE_WIDTH_IN:g} inches ({PAGE_WIDTH_IN * SCREEN_DPI:.0f} CSS pixels) wide, and no "
+            f"text in them is under {MIN_TEXT_PT:g} pt there") in readme
+    assert f"in any window {WINDOW_WIDTH} pixels wide or more" in readme

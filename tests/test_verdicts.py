@@ -48,6 +48,13 @@ def test_band_findings_say_where_the_change_sits() -> None:
     close = close.rename(columns=lambda c: c.replace("mBIoU", "accuracy"))
     finding = band_findings(close, "accuracy", x="width")[0]
     assert "not apart" in finding.verdict and "not resolved" in finding.text
+    # narrow above wide, but the peak one band in (sam2-mini with fcn16-wide: +7.6 at 0.005, +8.6 at 0.01)
+    peaked = _band("refined (m)", [0.005, 0.01, 0.05], [(7.6, 6.5, 8.7), (8.6, 7.6, 9.6), (2.9, 2.0, 3.8)])
+    text = band_findings(peaked, "mBIoU", x="ratio")[0].text
+    assert "largest at the boundary" not in text
+    assert "larger at the boundary than in the widest band, though largest at ratio 0.01 (+8.6)" in text
+    top = _band("refined (m)", [0.005, 0.01, 0.05], [(9.6, 8.5, 10.7), (8.6, 7.6, 9.6), (2.9, 2.0, 3.8)])
+    assert "the gain is largest at the boundary" in band_findings(top, "mBIoU", x="ratio")[0].text
 
 
 def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:

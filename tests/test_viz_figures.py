@@ -93,6 +93,25 @@ def test_animation_shows_ground_truth_baseline_and_refined_at_twice_the_size_wit
     assert tuple(rgb[panel_top + 8, 2]) == (200, 0, 0) and tuple(rgb[panel_top + 8, 2 * w - 3]) == (0, 0, 200)
 
 
+def test_an_animation_wider_than_the_page_draws_its_text_large_enough_to_read_8_pt_there() -> None:
+    from vsslib.viz._draw import legible_px
+
+    assert legible_px(700) == 12  # shown at its own width: 8 pt = 8/72 in = 11.1 px at 100 px per inch
+    assert legible_px(1356) == 17  # shown at 900 of its 1356 px: 11.1 / (900 / 1356) = 16.7 px
+    assert legible_px(1800) == 23
+    t, h, w = 1, 4, 226  # 3 panels of 452 px and two gaps: 1368 px wide, so 17 px text and a 24-px header
+    gt = np.ones((t, h, w), np.uint8)
+    gif = animate_refinement(np.zeros((t, h, w, 3), np.uint8), gt, gt, gt, np.zeros((t, h, w), np.int32),
+                             np.array([[200, 0, 0], [0, 0, 200]], np.uint8), ["road", "sky"], alpha=1.0)
+    with Image.open(io.BytesIO(gif)) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    assert rgb.shape[1] == 1368
+    column = rgb[:, 2 * w // 2]  # the middle of the first panel, top to bottom
+    assert (column[23] >= 240).all() and tuple(column[24]) == (0, 0, 200)  # the panel starts under a 24-px header
+    ink = np.flatnonzero((rgb[:24, :200] < 128).all(axis=-1).any(axis=1))  # the title's dark text rows
+    assert ink.max() - ink.min() + 1 >= 12  # "ground truth | frame 0" drawn at 17 px: glyphs 12+ rows tall
+
+
 def test_object_sizes_mark_the_median_of_the_objects_that_have_a_value() -> None:
     objects = pd.DataFrame({"mean_area": [10.0, 100.0, 1000.0], "speed": [np.nan, 2.0, 4.0]})
     fig = viz.dataset.plot_object_sizes(objects, "t")
@@ -117,6 +136,25 @@ def test_per_class_gain_colours_a_bar_by_what_its_interval_says() -> None:
     plt.close(fig)
 
 
+def test_per_class_gain_labels_stay_inside_their_panel_and_clear_of_the_whisker_caps() -> None:
+    table = pd.DataFrame({"class": ["car", "sky", "pole"], "iou_baseline": [80.0, 66.0, 0.0],
+                          "biou_baseline": [51.0, 51.0, 0.0], "gain_iou": [-24.4, 5.1, -0.01],
+                          "gain_iou_ci_low": [-28.0, 2.0, -0.02], "gain_iou_ci_high": [-21.0, 8.3, 0.0],
+                          "gain_biou": [-20.1, 7.9, 0.0], "gain_biou_ci_low": [-23.0, 3.0, -0.01],
+                          "gain_biou_ci_high": [-17.0, 12.3, 0.0]})
+    fig = viz.boundary.plot_per_class_gain(table, title="t")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes[:2]:
+        frame = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            assert frame.x0 < box.x0 and box.x1 < frame.x1, (text.get_text(), box, frame)  # "-24.4 (from 80)" crossed
+            tip = ax.transData.transform(text.xy)[0]  # the whisker's end the label belongs to
+            assert box.x0 >= tip + 3 or box.x1 <= tip - 3, text.get_text()  # 4 pt = 5.6 px at 100 dpi: clear
+    plt.close(fig)
+
+
 def test_biou_by_dilation_draws_each_interval_as_a_band_and_the_gains_apart() -> None:
     rows = []
     for method, level in (("baseline", 30.0), ("refined (oracle)", 40.0)):
@@ -133,6 +171,10 @@ def test_biou_by_dilation_draws_each_interval_as_a_band_and_the_gains_apart() ->
     assert [line.get_label() for line in gains.get_lines() if not line.get_label().startswith("_")] == [
         "refined (oracle)"]
     assert gains.collections[0].get_paths()[0].vertices[:, 1].min() == 9.0
+    top = values.child_axes[0]  # the band width in pixels: a tick at each plotted ratio, d = round(ratio x 258.1)
+    fig.canvas.draw()
+    assert top.get_xticks().tolist() == [0.01, 0.02]
+    assert [t.get_text() for t in top.get_xticklabels()] == ["3", "5"]
     plt.close(fig)
 
 
@@ -156,6 +198,9 @@ def test_failure_panel_row_labels_stay_beside_their_rows_and_inside_the_figure()
         assert box.x1 <= row.x0 and not _overlaps(box, fig.axes[5 * r + 1].get_window_extent(renderer))
         if r:
             assert not _overlaps(box, boxes[r - 1])  # no label runs into the row above
+    titles = [fig.axes[c].title.get_window_extent(renderer) for c in range(5)]
+    gaps = [right.x0 - left.x1 for left, right in zip(titles[:-1], titles[1:])]
+    assert min(gaps) >= 8, gaps  # column titles apart (at 56-px frames, the old two-line ones touched)
     plt.close(fig)
 
 
@@ -200,6 +245,15 @@ def test_vc_over_time_draws_the_refined_line_in_its_sources_colour_and_names_the
     fig = viz.boundary.plot_vc_over_time(table, title="t", n=8)  # no source named: the fixed refined colour
     assert to_hex(fig.axes[0].get_lines()[1].get_color()) == METHOD_COLOURS["refined"]
     plt.close(fig)
+    long = pd.DataFrame({"video": "v", "window_start": range(60), "vc_baseline": 90.0, "vc_refined": 91.0})
+    fig = viz.boundary.plot_vc_over_time(long, title="t", n=8, key_every=32)
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in fig.axes[0].patches]  # the axvspan rectangles
+    assert spans == [(24.5, 31.5), (56.5, 63.5)]  # starts 25 .. 31 hold frames on both sides of key frame 32;
+    # starts 57 .. 59 (the last drawn) those of key frame 64; the windows at 0 and at 32 stay inside one set
+    assert all(p.get_y() == 0.93 and abs(p.get_height() - 0.07) < 1e-9 for p in fig.axes[0].patches)  # a top strip
+    assert "top strip: window spans a re-proposal (new masklets every 32 frames)" in [
+        t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)
 
 
 def test_approach_two_bars_never_take_a_masklet_sources_colour() -> None:
@@ -213,4 +267,93 @@ def test_approach_two_bars_never_take_a_masklet_sources_colour() -> None:
     colours = [to_hex(bars.patches[0].get_facecolor()) for bars in fig.axes[0].containers]
     assert colours[:2] == [METHOD_COLOURS["baseline"], METHOD_COLOURS["refined"]]
     assert not set(colours[2:]) & set(SOURCE_COLOURS.values()) and len(set(colours[2:])) == 6  # 6 free, cycled
+    plt.close(fig)
+
+
+def test_size_gains_are_labelled_on_the_far_side_of_their_whisker_from_zero() -> None:
+    rows = [{"method": m, "size_bin": b, "n_objects": 10, "accuracy": 50.0, "accuracy_ci_low": 45.0,
+             "accuracy_ci_high": 55.0, "gain_accuracy": np.nan if m == "baseline" else g,
+             "gain_accuracy_ci_low": g - 5, "gain_accuracy_ci_high": g + 4}
+            for b, g in (("< 50", -7.3), ("50-199", 6.0)) for m in ("baseline", "refined (classical)")]
+    fig = viz.boundary.plot_size_gain(pd.DataFrame(rows), title="t")
+    gain_ax = fig.axes[1]
+    labels = {t.get_text(): t for t in gain_ax.texts}
+    assert labels["-7.3"].xy[1] == -12.3 and labels["-7.3"].get_va() == "top"  # under the lower whisker end
+    assert labels["+6.0"].xy[1] == 10.0 and labels["+6.0"].get_va() == "bottom"  # over the upper one
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    zero = gain_ax.transData.transform((0, 0))[1]
+    for text in labels.values():
+        box = text.get_window_extent(renderer)
+        assert not box.y0 <= zero <= box.y1  # no label across the zero line
+    plt.close(fig)
+
+
+def test_quality_axes_strength_labels_keep_off_the_sweep_line() -> None:
+    cells = lambda v, g: {**{f"vote_ceiling{s}": v + d for s, d in (("", 0), ("_ci_low", -1), ("_ci_high", 1))},  # noqa: E731
+                          **{f"gain_mIoU{s}": g + d for s, d in (("", 0), ("_ci_low", -1), ("_ci_high", 1))}}
+    quality = pd.DataFrame([{"masklets": "oracle", "strength": s, **cells(v, g)}  # a curve rising to the right
+                            for s, v, g in ((1.0, 60.0, -20.0), (0.75, 70.0, -12.0), (0.5, 80.0, -5.0),
+                                            (0.25, 90.0, 2.0), (0.0, 99.0, 12.0))]
+                           + [{"masklets": "classical", "strength": np.nan, **cells(75.0, -8.0)}])
+    fig = viz.intervals.plot_quality_axes(quality, title="t", axes={"vote_ceiling": "vote ceiling"},
+                                          break_even={"vote_ceiling": None})
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    line = ax.transData.transform(ax.get_lines()[0].get_xydata())  # the sweep's polyline in pixels
+    samples = np.concatenate([np.linspace(a, b, 200) for a, b in zip(line[:-1], line[1:])])
+    labels = [t for t in ax.texts if t.get_text().startswith("s = ")]
+    assert len(labels) == 5
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        x, y = samples[:, 0], samples[:, 1]
+        assert not ((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)).any(), text.get_text()
+    plt.close(fig)
+
+
+def test_the_close_up_box_is_drawn_in_the_focus_orange_never_a_class_yellow() -> None:
+    from vsslib.viz._draw import FOCUS_COLOUR
+
+    gt = np.zeros((32, 48), np.uint8)
+    gt[:, 20:] = 1
+    palette = np.array([[220, 220, 0], [0, 0, 142]], np.uint8)  # traffic_sign's yellow is a class colour
+    fig = viz.training.plot_boundary_closeup(np.zeros((32, 48, 3), np.uint8), gt, gt, palette, (4, 10, 28, 40), "t")
+    (box,) = [p for p in fig.axes[0].patches]
+    assert tuple(np.round(np.asarray(box.get_edgecolor()[:3]) * 255)) == FOCUS_COLOUR
+    plt.close(fig)
+
+
+def test_confusion_cells_are_percent_of_their_row_with_blank_and_tiny_cells_explained() -> None:
+    cm = np.array([[997, 3, 0], [0, 50, 50]])  # rows: 1000 and 100 pixels; last column: outside every masklet
+    fig = viz.classify.plot_confusion(cm, ["road", "car"], "t")
+    ax = fig.axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert cells == {(0, 0): "100", (0, 1): "<1", (1, 1): "50", (1, 2): "50"}  # 99.7 %, 0.3 %; zero cells blank
+    assert "blank cell: no pixel; <1: under 0.5 %" in ax.get_xlabel()
+    plt.close(fig)
+
+
+def test_stage_times_draw_the_median_with_the_spread_of_the_repeats_and_say_so() -> None:
+    table = pd.DataFrame({"stage": ["baseline", "masklets"], "frames": [4, 4], "seconds": [2.0, 8.0],
+                          "seconds_per_frame": [0.5, 2.0], "min_seconds": [1.6, 8.0], "max_seconds": [2.8, 8.0],
+                          "repeats": [3, 1]})
+    fig = viz.cost.plot_stage_times(table, title="t")
+    ax = fig.axes[0]
+    segments = ax.collections[0].get_segments()  # whiskers: min and max seconds over the frames
+    assert [(s[0][0], s[1][0]) for s in segments] == [(0.4, 0.7), (2.0, 2.0)]
+    assert "bar: median of the timed repeats; whiskers: fastest to slowest repeat" in ax.get_xlabel()
+    plt.close(fig)
+
+
+def test_knob_sweep_puts_each_measure_on_one_scale_down_its_column() -> None:
+    change = {f"change_{m}{c}": v for m in ("mIoU", "mBIoU") for c, v in (("", 0.5), ("_ci_low", -1.0),
+                                                                       ("_ci_high", 2.0))}
+    rows = [{"knob": "points_per_side", "value": v, "default": v == 16, "masklets_per_frame": m, "coverage": 80.0 + v,
+             **change} for v, m in ((8, 19.0), (16, 36.0), (24, 40.0))]
+    rows += [{"knob": "window", "value": v, "default": v == 32, "masklets_per_frame": m, "coverage": 84.0, **change}
+             for v, m in ((16, 35.0), (32, 36.0))]  # a one-masklet change: drawn flat, not zoomed to fill the panel
+    fig = viz.intervals.plot_knob_sweep(pd.DataFrame(rows), title="t")
+    axes = np.asarray(fig.axes).reshape(2, 3)
+    assert axes[0, 0].get_ylim() == axes[1, 0].get_ylim() and axes[0, 0].get_ylim()[1] - axes[0, 0].get_ylim()[0] > 20
     plt.close(fig)

@@ -77,6 +77,17 @@ def _trained(stage: dict[str, Any]) -> str:
     return "all but the Hiera trunk" if stage["freeze_trunk"] else "all"
 
 
+def curves_caption(objects: int) -> str:
+    """The caption under ``training_curves.png`` (:func:`vsslib.sam2_mini.export.plot_training_curves`), in the
+    card and on the site's card page; ``objects`` : how many held-out objects each one-click evaluation used."""
+    return (f"Training of sam2-mini against the step, stage by stage (dashed lines: stage changes, named at the top). "
+            f"Top: the weighted total training loss and its four unweighted terms (log scale, mean over 10 steps). "
+            f"Middle: one-click IoU on {objects} objects of videos never trained on (best of the three masks, the mask "
+            f"the IoU head picks, and that mask's predicted IoU), the learning rate in grey on the right axis. "
+            f"Bottom: the share of training masks that came out empty. Read a stage as learning where the middle "
+            f"lines rise; the loss jumps at stage changes because each stage weights other terms.")
+
+
 def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[str, Any]) -> str:
     """The Markdown text of ``MODEL_CARD.md``.
 
@@ -85,7 +96,8 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
     run : facts of the run: ``settings`` (TrainSettings as a dict), ``steps``, ``train_seconds``,
         ``wall_seconds`` (steps and held-out evaluations), ``hardware``, ``parameters``, ``weights_bytes``, ``image_size``, ``data`` (benchmark
         settings of the training videos), ``heldout`` (of the measured videos), ``generator`` (the filters the
-        study uses and where they come from), ``started`` / ``finished`` (UTC).
+        study uses and where they come from), ``started`` (UTC: when the run's settings.json was last written) /
+        ``finished`` (UTC).
     log : the run's ``log.jsonl`` records (training means and held-out evaluations).
     quality : :func:`vsslib.sam2_mini.quality.measure`'s result.
     """
@@ -192,7 +204,8 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         f"- Hardware: {run['hardware']}.",
         f"- Steps: {run['steps']}; training time {run['train_seconds'] / 60:.1f} min (the steps), "
         f"{run['wall_seconds'] / 60:.1f} min with the held-out evaluations (pauses between sessions not counted); "
-        f"first written {run['started']} UTC, last checkpoint {run['finished']} UTC.",
+        f"settings last written {run['started']} UTC (extending a run by further stages rewrites them, so the "
+        f"steps began earlier), last checkpoint {run['finished']} UTC.",
         "- Stages' last logged losses (weighted total): " +
         ", ".join(f"{name} {rows[-1]['core_loss']:.2f} at step {rows[-1]['step']}" for name, rows in by_stage.items())
         + "; fraction of empty training masks at the end of each stage: " +
@@ -204,6 +217,8 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
            f"{first_held['correlation']:.2f} -> {last_held['correlation']:.2f}."] if held else []),
         "",
         "![training curves](training_curves.png)",
+        "",
+        f"*{curves_caption(held[0]['objects'] if held else 0)}*",
         "",
         "## Quality on unseen generated videos",
         "",

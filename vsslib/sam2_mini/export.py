@@ -90,7 +90,8 @@ def plot_training_curves(log: list[dict[str, Any]], out: str | os.PathLike[str],
     for step, name in stages:
         for ax in (top, middle, bottom):
             ax.axvline(step, color="grey", ls="--", lw=0.7)
-        top.text(step, top.get_ylim()[1], f" {name}", va="top", fontsize=8)
+        # written upwards beside its line, so the names of stages a few steps apart never overprint
+        top.text(step, top.get_ylim()[1], f"{name} ", rotation=90, ha="right", va="top", fontsize=8)
     fig.tight_layout()
     with atomic_path(out) as tmp:
         fig.savefig(tmp, dpi=110, format="png")

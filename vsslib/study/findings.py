@@ -63,13 +63,22 @@ class _Family:
         self.stated: list[tuple[str, str, float]] = []  # (what, verdict, p)
 
     def gain(self, row: pd.Series, metric: str, what: str) -> str:
-        """:func:`_gain_text`, its verdict recorded in the family."""
-        self.stated.append((f"{what}, {metric}", _verdict(row, metric),
-                            float(row.get(f"gain_{metric}_p", float("nan")))))
+        """:func:`_gain_text`, its verdict recorded in the family under ``"<what>, <metric>"``, which must name
+        one verdict only (two rows under one name would be counted apart but listed as one).
+
+        Raises
+        ------
+        DataError : ``what`` and ``metric`` already name a verdict of the family.
+        """
+        name = f"{what}, {metric}"
+        if any(stated == name for stated, _, _ in self.stated):
+            raise DataError(f"headline: two verdicts are both named {name!r}; name what tells their rows apart")
+        self.stated.append((name, _verdict(row, metric), float(row.get(f"gain_{metric}_p", float("nan")))))
         return _gain_text(row, metric)
 
     def surviving(self) -> set[str]:
-        """The gains and losses (their ``what``) whose Holm-adjusted p-value is below :data:`FAMILY_ALPHA`."""
+        """The gains and losses (their names, one per verdict) whose Holm-adjusted p-value is below
+        :data:`FAMILY_ALPHA`."""
         adjusted = holm_adjust([p for _, _, p in self.stated])
         return {what for (what, verdict, _), a in zip(self.stated, adjusted)
                 if verdict != VERDICT_WORDS[2] and a < FAMILY_ALPHA}
@@ -176,7 +185,10 @@ def _classifier_lines(table: pd.DataFrame, family: _Family, confirmation: str) -
                      f"`make confirm` scores the picked rows on videos that took no part in it ({confirmation}).")
     # the highest row is picked among all approach-2 rows of its source: each of them is a verdict read
     for _, row in table[table["method"] == "approach 2"].iterrows():
-        family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}")
+        trained_on = f" (classifier trained on the {row['classifier_videos']} videos)" \
+            if "classifier_videos" in row.index and pd.notna(row["classifier_videos"]) else ""
+        family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}"
+                    f"{trained_on}")
     index = ["masklets", "features", *(["classifier_videos"] if "classifier_videos" in table.columns else [])]
     variants = table.pivot_table(index=index, columns="variant", values="mIoU")
     pairs = variants.dropna(subset=[c for c in ("none", "fallback") if c in variants.columns])

@@ -205,27 +205,37 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     return "\n".join(lines)
 
 
-def _readme_page(readme: Path, results: Path, src: Path) -> str:
-    """The README as a page: its images (``results/figures/...``) copied beside it, its first heading (the
-    study's title, the landing page's too) replaced by :data:`README_PAGE_TITLE`, so tabs and previous/next
-    links tell the two apart."""
+def _readme_page(readme: Path, results: Path, src: Path, captions: dict[str, dict]) -> str:
+    """The README as a page: its images (``results/figures/...``) copied beside it and shown as figures with the
+    caption their notebook gave them (``captions``: ``index.json``'s figures by name; the alt text where none), its
+    first heading (the study's title, the landing page's too) replaced by :data:`README_PAGE_TITLE`, so tabs and
+    previous/next links tell the two apart."""
     title, _, rest = readme.read_text().partition("\n")
     text = f"# {README_PAGE_TITLE}\n\n*{title[2:].strip()}*\n{rest}" if title.startswith("# ") else f"{title}\n{rest}"
-    for _, file in _README_IMAGE.findall(text):
-        image = results / "figures" / file
-        if image.is_file():
-            (src / "key").mkdir(exist_ok=True)
-            shutil.copyfile(image, src / "key" / file)
-    return text.replace("](results/figures/", "](key/")
+
+    def figure(match: re.Match) -> str:
+        alt, file = match.groups()
+        if not (results / "figures" / file).is_file():
+            return match.group(0)
+        (src / "key").mkdir(exist_ok=True)
+        shutil.copyfile(results / "figures" / file, src / "key" / file)
+        return _figure_directive(f"key/{file}", captions.get(Path(file).stem, {}).get("caption") or alt, None)
+
+    return _README_IMAGE.sub(figure, text)
+
+
+_CAPTIONED_IMAGE = re.compile(r"^!\[([^\]]*)\]\(([^)\s:]+)\)[ \t]*\n\n\*(.+)\*[ \t]*$", re.MULTILINE)
+"""A Markdown image followed, after one blank line, by a one-line italic caption (as the model card writes them)."""
 
 
 def _model_card_page(card: Path, src: Path) -> str:
-    """The model card as a page, the images it links beside it (relative names, as in its folder)."""
+    """The model card as a page, the images it links beside it (relative names, as in its folder); an image with an
+    italic caption line under it becomes a figure with that caption (under it and as its alt text)."""
     text = card.read_text()
     for file in re.findall(r"!\[[^\]]*\]\(([^)\s:]+)\)", text):
         if (card.parent / file).is_file():
             shutil.copyfile(card.parent / file, src / file)
-    return text
+    return _CAPTIONED_IMAGE.sub(lambda m: _figure_directive(m.group(2), m.group(3).replace("\\", ""), None), text)
 
 
 _CONF = '''# Written by vsslib.study.site (make html); edit vsslib/study/site.py instead.
@@ -240,13 +250,28 @@ myst_heading_anchors = 3
 html_theme = "sphinx_book_theme"
 html_theme_options = {{"home_page_in_toc": True, "show_navbar_depth": 1, "show_toc_level": 2,
                        "use_download_button": False, "use_fullscreen_button": False,
-                       "footer_content_items": []}}
+                       "footer_content_items": [], "secondary_sidebar_items": []}}
+html_sidebars = {{"**": ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html", "page-toc.html"]}}
+html_static_path = ["_static"]
+html_css_files = ["{css}"]
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 '''
+
+
+SITE_CSS = "vsslib.css"
+_CSS = """/* Written by vsslib.study.site (make html). The figures are drawn for a page PAGE_WIDTH_IN wide (900 CSS px)
+   and their text is checked legible there (vsslib.viz._draw.small_texts): the article takes the width the
+   theme's right-hand sidebar held, whose page contents move under the left-hand navigation. */
+.bd-page-width { max-width: 100rem; }
+.bd-main .bd-content .bd-article-container { max-width: 100%; }
+.bd-sidebar-primary .page-toc { margin-top: 1.5rem; font-size: 0.85rem; }
+/* captions in the text colour (the theme's muted grey read faint under large figures) */
+figure figcaption, figure figcaption p { color: var(--pst-color-text-base); }
+"""
 
 
 # -------------------------------------------------------------------------------------------- build
@@ -293,12 +318,14 @@ def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str
         (src / "tables.md").write_text(tables_md)
         title = Path(readme).read_text().split("\n", 1)[0].lstrip("# ").strip()
         figure_captions = {Path(name).stem: entry for name, entry in index.get("figures", {}).items()}
-        (src / f"{README_PAGE}.md").write_text(_readme_page(Path(readme), results, src))  # before the landing page
+        (src / f"{README_PAGE}.md").write_text(_readme_page(Path(readme), results, src, figure_captions))  # first
         (src / "index.md").write_text(_landing_page(results, Path(readme), src, notebooks, tables, figure_captions,
                                                     model_card=model_card is not None))
         if model_card is not None:
             (src / f"{MODEL_CARD_PAGE}.md").write_text(_model_card_page(Path(model_card), src))
-        (src / "conf.py").write_text(_CONF.format(title=title))
+        (src / "conf.py").write_text(_CONF.format(title=title, css=SITE_CSS))
+        (src / "_static").mkdir(exist_ok=True)
+        (src / "_static" / SITE_CSS).write_text(_CSS)
         built = Path(scratch) / "build" / out.name  # MyST-NB writes jupyter_execute/ beside it: left in scratch
         warnings = Path(scratch) / "warnings.txt"
         command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q", "-j", "1",

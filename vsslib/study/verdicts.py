@@ -321,8 +321,12 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
             order, reading = "not apart", "the two intervals overlap, so where the change sits is not resolved"
         elif narrow[gain] > wide[gain]:
             order = "narrow better"
+            peak = part.loc[part[gain].idxmax()]  # "largest" only where the narrowest band is the maximum
+            larger = ("the gain is largest at the boundary" if peak[x] == narrow[x] else
+                      f"the gain is larger at the boundary than in the widest band, though largest at {x} "
+                      f"{peak[x]:g}{unit} ({peak[gain]:+.1f})")
             reading = ("the narrowest band fares better than the widest"
-                       + (": the gain is largest at the boundary" if verdict(narrow, gain) == "gain"
+                       + (f": {larger}" if verdict(narrow, gain) == "gain"
                           and verdict(wide, gain) != "loss" else
                           ": the change is least bad at the boundary and the losses grow away from it"
                           if verdict(wide, gain) == "loss" else ""))
@@ -391,7 +395,8 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         trimap_order = trimaps[method].verdict.split("; ")[1] if method in trimaps else "absent"
         agree = "agrees" if trimap_order == order else f"reads `{trimap_order}`"
         if overall == "gain" and order == "narrow better":
-            holds, text = "holds", "the paper's claim **holds**: a gain, largest at the boundary"
+            holds, text = "holds", ("the paper's claim **holds**: a gain, larger in the narrowest band than in "
+                                    "the widest")
         elif overall == "gain" and order == "not apart":
             holds, text = "gain, unresolved", ("a gain, but the narrowest and widest bands' intervals overlap, so "
                                                "whether it comes from the boundary is not resolved here")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
-from ._draw import FIGURE_DPI, SCREEN_DPI, colorize, in_notebook, overlay, set_style
+from ._draw import FIGURE_DPI, SCREEN_DPI, colorize, in_notebook, overlay, set_style, smallest_text_pt
 
 __all__ = ["FIGURE_DPI", "CAPTION_MARK", "set_style", "colorize", "overlay", "save_figure", "save_animation",
            "save_table", "ResultsFolder", "INTERACTIVE", "in_notebook", "prune_index", "caption_markdown"]
@@ -107,12 +107,15 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
     PNG is displayed as the cell's output, so executed notebooks carry every figure; elsewhere nothing is
     shown. ``caption`` (one sentence: what the reader should see) goes into ``<results>/index.json``, from
     which ``results/summary.md`` is built. ``machine_dependent`` marks figures of measured times, which
-    ``make verify`` reports but cannot compare pixel for pixel. ``notebook`` is recorded beside the caption.
+    ``make verify`` reports but cannot compare pixel for pixel. ``notebook`` is recorded beside the caption, and
+    so is the figure's smallest text in points once shown at the page's width (``smallest_text_pt``,
+    :func:`vsslib.viz._draw.smallest_text_pt`; a test holds every committed figure to ``MIN_TEXT_PT``).
     Returns nothing, so that a notebook cell ending with this call prints no path.
     """
     _check_caption(name, caption)
     base = Path(root)
     folder = base / "figures"
+    smallest = smallest_text_pt(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
     png = buffer.getvalue()
@@ -122,7 +125,8 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
                     metadata={"Creator": None, "Producer": None, "CreationDate": None})
     plt.close(fig)
     _record(base, "figures", name, {"file": f"figures/{name}.png", "vector": f"figures/{name}.pdf",
-                                    "caption": caption, "machine_dependent": machine_dependent}, notebook)
+                                    "caption": caption, "machine_dependent": machine_dependent,
+                                    "smallest_text_pt": smallest}, notebook)
     if in_notebook():
         width_px = int.from_bytes(png[16:20], "big")  # PNG IHDR: width, then height, big-endian
         _show(png, "image/png", width=round(width_px * SCREEN_DPI / FIGURE_DPI), caption=caption)
@@ -220,9 +224,13 @@ def prune_index(base: str | os.PathLike[str], notebook: str, since: float) -> li
 
 
 def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
+    """The table as Markdown for people (the CSV beside it keeps ``nan`` and ``inf``): an empty cell (NaN: a
+    gain of the baseline itself, a class absent) reads "n/a", an unbounded one (a bin's open upper edge) "∞"."""
     def cell(value: object) -> str:
         if isinstance(value, (float, np.floating)):
-            return "nan" if np.isnan(value) else float_format % value
+            if np.isnan(value):
+                return "n/a"
+            return ("∞" if value > 0 else "-∞") if np.isinf(value) else float_format % value
         return str(value)
 
     header = "| " + " | ".join(str(c) for c in table.columns) + " |"

@@ -241,6 +241,39 @@ def small_texts(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN,
     return sorted(found, key=lambda item: item[1])
 
 
+def smallest_text_pt(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN) -> float | None:
+    """The size (points) of the smallest drawn text of ``fig`` once shown at ``page_width_in`` (as
+    :func:`small_texts` measures it); None for a figure without text."""
+    sizes = small_texts(fig, page_width_in=page_width_in, min_pt=float("inf"))
+    return sizes[0][1] if sizes else None
+
+
+def legible_px(width_px: int, *, page_width_in: float = PAGE_WIDTH_IN, min_pt: float = MIN_TEXT_PT) -> int:
+    """The font size (image pixels) text drawn into a raster image ``width_px`` wide needs to read as ``min_pt``
+    once shown: at its own width (one image pixel per CSS pixel, :data:`SCREEN_DPI` per inch) or, if wider than
+    the page, shrunk to ``page_width_in``. A 1356-px GIF: 17 px (15 px read as 7.2 pt)."""
+    shrink = min(1.0, page_width_in * SCREEN_DPI / max(int(width_px), 1))
+    return int(np.ceil(min_pt / 72.0 * SCREEN_DPI / shrink - 1e-9))
+
+
+def fit_texts(ax: plt.Axes, *, pad: float = 0.02, rounds: int = 50) -> None:
+    """Widen ``ax``'s x-limits until every text drawn in it (``ax.texts``: labels beside bars) lies inside the
+    axes, with ``pad`` of the range to spare; call it after the figure's layout is set. Rounds until it fits, since a
+    text's extent in data units changes with the limits."""
+    if not ax.texts:
+        return
+    for _ in range(rounds):
+        renderer = ax.figure.canvas.get_renderer()
+        to_data = ax.transData.inverted()
+        boxes = [text.get_window_extent(renderer).transformed(to_data) for text in ax.texts if text.get_text()]
+        x0, x1 = ax.get_xlim()
+        margin = pad * (x1 - x0)
+        low, high = min(b.x0 for b in boxes) - margin, max(b.x1 for b in boxes) + margin
+        if low >= x0 and high <= x1:
+            return
+        ax.set_xlim(min(x0, low), max(x1, high))
+
+
 def fade(image: np.ndarray, amount: float) -> np.ndarray:
     """Blend an (H, W, 3) uint8 image towards white by ``amount``."""
     return ((1 - amount) * image.astype(np.float32) + amount * 255.0).round().astype(np.uint8)

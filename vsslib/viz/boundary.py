@@ -15,7 +15,8 @@ from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
 from ._draw import set_style
-from ._draw import GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, method_palette, require_columns, source_colour
+from ._draw import (GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, fit_texts, method_palette, require_columns,
+                    source_colour)
 
 __all__ = ["plot_biou_by_dilation", "plot_trimap", "plot_per_class_gain", "plot_size_gain", "plot_vc_over_time"]
 
@@ -52,9 +53,10 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
                  fontsize=8, color="0.3")
     if frame_shape is not None:
         h, w = frame_shape
-        top = axes[0].secondary_xaxis("top", functions=(lambda r: r * np.hypot(h, w), lambda p: p / np.hypot(h, w)))
-        top.set_xlabel(f"band width d (pixels, on {h} x {w} frames)", fontsize=8)
-        top.set_xticks(sorted({band_width(h, w, r) for r in table["ratio"]}))
+        ratios = sorted(set(table["ratio"]))  # ticks at the plotted ratios, labelled with the rounded d they give
+        top = axes[0].secondary_xaxis("top", functions=(lambda r: r, lambda r: r))
+        top.set_xticks(ratios, labels=[f"{band_width(h, w, r):g}" for r in ratios])
+        top.set_xlabel(f"band width d at each ratio (pixels, on {h} x {w} frames)", fontsize=8)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, LEGEND_BELOW, 1, 1))
     return fig
@@ -157,11 +159,10 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
             if np.isfinite(v):
                 right = v >= 0
                 edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
-                ax.text(edge, k, f" {v:+.1f} (from {base:.0f})" if right else f"{v:+.1f} (from {base:.0f}) ",
-                        va="center", ha="left" if right else "right", fontsize=8, color="0.25")
+                ax.annotate(f"{v:+.1f} (from {base:.0f})", (edge, k), textcoords="offset points",
+                            xytext=(4 if right else -4, 0), va="center", ha="left" if right else "right",
+                            fontsize=8, color="0.25")  # 4 pt clear of the whisker's cap
         ax.set_xlabel(f"{name} gain (points)")
-        lo_lim, hi_lim = ax.get_xlim()
-        ax.set_xlim(lo_lim - 0.35 * (hi_lim - lo_lim), hi_lim + 0.35 * (hi_lim - lo_lim))
     axes[0].set_yticks(y, shown["class"].tolist())
     axes[0].invert_yaxis()
     handles = [Patch(color=GAIN_UP, label="interval above 0"), Patch(color=GAIN_DOWN, label="interval below 0"),
@@ -170,6 +171,8 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
                title="bars: mean over seeds; whiskers: 95 % interval over seeds and videos", title_fontsize=8)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.9 / height, 1, 1))
+    for ax in axes:
+        fit_texts(ax)
     return fig
 
 
@@ -223,8 +226,10 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
             gain_ax.errorbar(offset[j], gain[j], yerr=[[gain[j] - low[j]], [high[j] - gain[j]]], fmt="o",
                              color=colour, ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
                              markerfacecolor=colour if settled else "white", markeredgewidth=1.5)
-            gain_ax.annotate(f"{gain[j]:+.1f}", (offset[j], high[j]), textcoords="offset points", xytext=(0, 3),
-                             ha="center", va="bottom", fontsize=8, color=colour)
+            below = gain[j] < 0  # a loss is labelled under its whisker, a gain over it: never across the zero line
+            gain_ax.annotate(f"{gain[j]:+.1f}", (offset[j], low[j] if below else high[j]), textcoords="offset points",
+                             xytext=(0, -3 if below else 3), ha="center", va="top" if below else "bottom",
+                             fontsize=8, color=colour)
         gain_ax.plot([], [], "s", color=colours[method], label=method)
     objects = table.drop_duplicates("size_bin").set_index("size_bin")["n_objects"].reindex(bins)
     gain_ax.set_xticks(x, [f"{b}\n{n:,.0f}\nobject-frames" for b, n in zip(bins, objects, strict=True)])
@@ -253,8 +258,9 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
         output times 100, or its mean over seeds); optional ``vc_baseline_sd`` / ``vc_refined_sd`` (sd over
         seeds) are drawn as dashed lines at mean ± sd.
     n : the window length, for the axis label.
-    key_every : the masklets' window length: the windows of n frames that contain a masklet key frame (a
-        multiple of ``key_every``, not 0) are shaded grey, where masklets are proposed anew.
+    key_every : the masklets' window length: the windows of n frames (frames i .. i+n-1) that span a
+        re-proposal, holding frames on both sides of a masklet key frame K (a multiple of ``key_every``, not 0:
+        starts K-n+1 .. K-1), are shaded grey.
     source : the masklet source of the refined line: it is labelled ``refined (source)`` and drawn in the
         source's own colour (:func:`source_colour`), as in every other figure; "" keeps the refined colour.
 
@@ -278,7 +284,9 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
         part = table[table["video"] == video]
         if key_every:
             for key_frame in range(key_every, int(part["window_start"].max()) + n, key_every):
-                ax.axvspan(key_frame - n + 0.5, key_frame + 0.5, color="0.85", lw=0, zorder=0)
+                # windows i .. i+n-1 with frames on both sides of the key frame: starts key-n+1 .. key-1
+                ax.axvspan(key_frame - n + 0.5, key_frame - 0.5, ymin=0.93, ymax=1.0, color="0.45", lw=0,
+                           zorder=0)  # a strip along the top: no grey behind the grey baseline line
         for key in ("baseline", "refined"):
             values = part[f"vc_{key}"]
             ax.plot(part["window_start"], values, color=colours[key], lw=1.6, label=labels[key])
@@ -302,7 +310,8 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
     handles += [Patch(color=GAIN_UP, alpha=0.15, label="refined steadier"),
                 Patch(color=GAIN_DOWN, alpha=0.25, label="refined flickers more")]
     if key_every:
-        handles.append(Patch(color="0.85", label=f"window holds a masklet key frame (every {key_every})"))
+        handles.append(Patch(color="0.45", label=f"top strip: window spans a re-proposal (new masklets every "
+                                                 f"{key_every} frames)"))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), frameon=False, fontsize=8.5,
                bbox_to_anchor=(0.5, 0.04))
     total = table["video"].nunique()

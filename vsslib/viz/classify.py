@@ -69,7 +69,7 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str], title: str, *,
     ax.set_xticks(np.arange(len(columns)), labels=columns, rotation=90, fontsize=fontsize)
     ax.set_yticks(np.arange(num_classes), labels=[f"{name} ({_count(n)})" for name, n in zip(class_names, totals)],
                   fontsize=fontsize)
-    ax.set_xlabel("predicted class")
+    ax.set_xlabel("predicted class" + ("\n(blank cell: no pixel; <1: under 0.5 %)" if annotate else ""))
     ax.set_ylabel("ground-truth class (pixels)")
     ax.grid(False)
     ax.set_title(f"{title}\nrow-normalised (%)" if annotate else f"{title}\nrow-normalised")
@@ -105,7 +105,7 @@ def plot_per_class_iou(table: pd.DataFrame, title: str) -> plt.Figure:
     wide = wide.reindex(index=classes, columns=methods)
     bar = 0.8 / max(len(methods), 1)
     height = float(np.clip(0.12 * len(classes) * max(len(methods), 1) + 1.4, 3.0, 40.0))
-    fig, ax = plt.subplots(figsize=(9.5, height))
+    fig, ax = plt.subplots(figsize=(8.8, height))
     positions = np.arange(len(classes))
     colours = _method_colours(methods)
     for k, method in enumerate(methods):

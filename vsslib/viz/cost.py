@@ -45,7 +45,9 @@ def plot_stage_times(table: pd.DataFrame, *, title: str, log: bool = True) -> pl
     if log:
         ax.set_xscale("log")
         ax.set_xlim(values[values > 0].min() / 3, ends.max() * 12)
-    ax.set_xlabel("seconds per frame" + (" (log scale)" if log else ""))
+    ax.set_xlabel("seconds per frame" + (" (log scale)" if log else "")
+                  + ("\nbar: median of the timed repeats; whiskers: fastest to slowest repeat (none: timed once)"
+                     if spread is not None else ""))
     figure_title(fig, title)
     fig.tight_layout()
     return fig
@@ -73,6 +75,8 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     matplotlib Figure at the page's width: the generator's seconds per key frame by grid and the cost per video
     frame by grid and window (top), the propagation's seconds per frame of a window (bottom).
     """
+    from ..analysis.cost import EARLY_EXTENSION
+
     set_style()
     gen, frames, prop = cost.generator, cost.frames, cost.propagation
     n_objects = int(cost.settings["n_objects"])
@@ -100,8 +104,6 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     ax.plot(measured["frame"], measured["seconds"], marker="o", ms=3, color="#1d3557", label="measured")
     if (~frames["measured"]).any():
         rest = frames[frames["frame"] >= measured["frame"].max()]
-        from ..analysis.cost import EARLY_EXTENSION
-
         early = prop["label"].str.contains(EARLY_EXTENSION, regex=False).any()  # the analysis' own note
         ax.plot(rest["frame"], rest["seconds"], ls="--", color="#1d3557", alpha=0.6,
                 label="extended at the last measured rate (memory bank not yet full: a lower bound)"
@@ -120,18 +122,29 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     ax = axes[2]
     per_frame = cost.per_video_frame()
     table = per_frame.pivot(index="points_per_side", columns="window", values="seconds_per_frame")
-    guessed = per_frame.pivot(index="points_per_side", columns="window", values="extrapolated")
+    # a cell rests on the generator's time of its grid and the propagation's time of its window: "*" where the
+    # grid's time is predicted from smaller grids, ">=" where the window's propagation was extended from frames
+    # timed before the memory bank filled (the analysis' lower bound, EARLY_EXTENSION)
+    predicted_grid = dict(zip(gen["points_per_side"], predicted, strict=True))
+    bounded = prop.set_index("window")["label"].str.contains(EARLY_EXTENSION, regex=False) & \
+        prop.set_index("window")["extrapolated"].astype(bool)
+    notes = []
     if table.size:
         image = ax.imshow(table.to_numpy(), cmap="viridis_r", aspect="auto")
         for (r, c), value in np.ndenumerate(table.to_numpy()):
-            ax.text(c, r, f"{value:.1f}{'*' if guessed.to_numpy()[r, c] else ''}", ha="center", va="center",
+            grid_size, window = table.index[r], table.columns[c]
+            text = f"{'≥ ' if bounded.get(window, False) else ''}{value:.1f}{'*' if predicted_grid[grid_size] else ''}"
+            ax.text(c, r, text, ha="center", va="center",
                     fontsize=10, color="white" if value > np.nanmean(table.to_numpy()) else "black")
         ax.set_xticks(np.arange(table.shape[1]), [str(w) for w in table.columns])
         ax.set_yticks(np.arange(table.shape[0]), [f"{g} x {g}" for g in table.index])
         ax.grid(False)
         fig.colorbar(image, ax=ax, label="seconds per video frame")
-    extrapolated = bool(per_frame["extrapolated"].any())
-    ax.set_xlabel("window (frames)" + ("\n* partly extrapolated" if extrapolated else ""))
+        if bounded.reindex(table.columns, fill_value=False).any():
+            notes.append("≥ a lower bound: propagation extended\nbefore the memory bank filled")
+        if any(predicted_grid[g] for g in table.index):
+            notes.append("* generator time predicted from smaller grids")
+    ax.set_xlabel("\n".join(["window (frames)", *notes]))
     ax.set_ylabel("point grid")
     ax.set_title("(generator + propagation) / window", fontsize=10)
     figure_title(fig, title)

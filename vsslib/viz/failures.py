@@ -160,9 +160,11 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
         *masklet_legend(focus="blamed masklet"),
         Patch(facecolor="white", edgecolor="black", lw=1.5, label="damage it caused (refined)")]
     ncol = 5
-    fig, axes = image_grid(len(examples), 5, height, width, legend_rows=[-(-len(handles) // ncol)], title_lines=2,
+    fig, axes = image_grid(len(examples), 5, height, width, legend_rows=[-(-len(handles) // ncol)], title_lines=3,
                            left_in=1.75, gap_in=0.08)
-    names = ["frame", "ground truth", "baseline", "masklets\n(blamed one orange)", "refined (its damage\nbright, rest faded)"]
+    # column titles of at most 3 short lines, each narrower than its panel, so neighbours never read as one phrase
+    names = ["frame", "ground truth", "baseline", "masklets:\nthe blamed one\nin orange",
+             "refined:\nits damage bright,\nthe rest faded"]
     for r, ex in enumerate(examples):
         gt, base, ref, ids = (np.asarray(ex[k]) for k in ("gt", "baseline", "refined", "masklets"))
         damaged = (gt != 255) & (base == gt) & (ref != gt)

@@ -103,8 +103,9 @@ def plot_knob_sweep(table: pd.DataFrame, *, title: str, metrics: Sequence[str] =
     set_style()
     knobs = list(dict.fromkeys(table["knob"]))
     # one row per knob, the three measures side by side: the page's width whatever the number of knobs
+    # each measure on one scale down its column, so a knob that barely moves it draws a flat line, not a zoom
     fig, axes = plt.subplots(len(knobs), 3, figsize=(PAGE_WIDTH_IN, 2.5 * len(knobs) + 0.9), squeeze=False,
-                             sharex="row")
+                             sharex="row", sharey="col")
     colours = [metric_colour(m) for m in metrics]  # not the masklet sources' colours
     for row, knob in zip(axes, knobs, strict=True):
         part = table[table["knob"] == knob].sort_values("value")
@@ -159,9 +160,12 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
         rows = oracle.sort_values(column)
         ax.plot(rows[column], rows[gain], marker="o", color="0.3", label="oracle, corrupted at strength s")
         ax.fill_between(rows[column], rows[f"{gain}_ci_low"], rows[f"{gain}_ci_high"], color="0.3", alpha=0.15, lw=0)
-        for _, row in rows.iterrows():
+        # the curve rises to the right: labels above-left of a point (the generators' points tend to sit below
+        # and right of it), the leftmost one below-right, inside the axes
+        for k, (_, row) in enumerate(rows.iterrows()):
             ax.annotate(f"s = {row['strength']:g}", (row[column], row[gain]), textcoords="offset points",
-                        xytext=(4, 6), fontsize=8, color="0.3")
+                        xytext=(5, -5) if k == 0 else (-5, 5), ha="left" if k == 0 else "right",
+                        va="top" if k == 0 else "bottom", fontsize=8, color="0.3")
         for colour, (_, row) in zip(colours, generators.iterrows(), strict=True):
             ax.errorbar(row[column], row[gain],
                         xerr=[[row[column] - row[f"{column}_ci_low"]], [row[f"{column}_ci_high"] - row[column]]],

@@ -24,18 +24,25 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
-from ._draw import (FOCUS_COLOUR, GAIN_DOWN, GAIN_UP, SPANNING_HATCH, error_colour, grey, hatch, image_grid,
+from ._draw import (FOCUS_COLOUR, GAIN_UP, SPANNING_HATCH, error_colour, grey, hatch, image_grid,
                     legend_patches, mark_border, masklet_legend, masklet_picture, overlay, set_style, stack_legends,
                     top_title)
+from .masks import masklet_outlines
 
 __all__ = ["BAND_COLOURS", "band_numbers", "plot_boundary_band", "plot_trimap_band", "vc_window_numbers",
            "plot_vc_window", "contested_masklet", "vote_numbers", "plot_vote_scopes", "masklet_numbers",
            "plot_masklet_sources"]
 
 BAND_COLOURS: dict[str, str] = {"same class in both bands (intersection)": GAIN_UP,
-                                "ground-truth band only": "#e9c46a", "predicted band only": "#9b5de5",
-                                "both bands, different classes": GAIN_DOWN}
-"""The four kinds of band pixel of :func:`plot_boundary_band`; their union is the union Boundary IoU divides by."""
+                                "ground-truth band only": "#ff7f00", "predicted band only": "#604000",
+                                "both bands, different classes": "#00ffff"}
+"""The four kinds of band pixel of :func:`plot_boundary_band`; their union is the union Boundary IoU divides by.
+Teal is "right" as in every figure, cyan the wrong-class colour of the benchmark's palette
+(:func:`vsslib.viz._draw.error_colour`); orange and dark brown are at CIELAB distance >= 40 from every class colour of
+the benchmark, so no kind reads as a class (violet sat next to road's purple and car's blue, coral next to person's
+red)."""
+BAND_EDGE = (20, 20, 20)
+"""The outline of each class's band in the band panels, so a band coloured like the grey frame (pole) still shows."""
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -121,7 +128,8 @@ def plot_boundary_band(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, num_
     palette = np.asarray(palette, np.uint8)
 
     def classes_on(band: np.ndarray) -> np.ndarray:
-        return np.where((band >= 0)[..., None], palette[np.maximum(band, 0)], backdrop)
+        picture = np.where((band >= 0)[..., None], palette[np.maximum(band, 0)], backdrop)
+        return _paint(picture, masklet_outlines(band) & (band >= 0), BAND_EDGE)
 
     kinds = {"same class in both bands (intersection)": (gt_band >= 0) & (gt_band == pred_band),
              "ground-truth band only": (gt_band >= 0) & (pred_band < 0),

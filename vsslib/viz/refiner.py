@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
 from ._draw import overlay, set_style
-from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid,
+from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid, legible_px,
                     legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns, top_title)
 from .masks import masklet_outlines
 
@@ -167,10 +167,12 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
     if not (isinstance(scale, int) and scale >= 1) or not (isinstance(every, int) and every >= 1) or fps <= 0:
         raise ParameterError(f"animate_refinement: scale={scale!r} and every={every!r} must be positive integers "
                              f"and fps={fps!r} > 0")
-    font = ImageFont.load_default(size=15)  # the page shows the GIF narrower than its pixels
-    header, gap = 22, 6
+    gap = 6
     height, width = frames.shape[1] * scale, frames.shape[2] * scale
     total_width = 3 * width + 2 * gap
+    text_px = max(15, legible_px(total_width))  # the page may show the GIF narrower than its pixels
+    font = ImageFont.load_default(size=text_px)
+    header = text_px + 7
     present = sorted(set(np.unique(arrays["gt"]).tolist()) - {255})
     error_name, error_rgb = error_colour(palette)
     extras = [(error_rgb, f"wrong pixels ({error_name})"), (MASKLET_EDGE, "masklet border (refined)")]
@@ -206,7 +208,8 @@ def _legend_strip(present: Sequence[int], palette: np.ndarray, class_names: Sequ
     of ``extras``), wrapped to ``width``."""
     from PIL import Image, ImageDraw
 
-    box, pad, row_height = 14, 6, 22
+    size = int(getattr(font, "size", 15))
+    box, pad, row_height = size - 1, 6, size + 7
     items = [(tuple(int(v) for v in palette[c]), str(class_names[c])) for c in present]
     items += [(tuple(int(v) for v in colour), name) for colour, name in extras]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))

@@ -10,7 +10,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..base.errors import ParameterError
-from ._draw import PAGE_WIDTH_IN, legend_patches, overlay
+from ._draw import FOCUS_COLOUR, PAGE_WIDTH_IN, legend_patches, overlay
 
 __all__ = ["plot_loss_curves", "plot_boundary_closeup"]
 
@@ -99,8 +99,8 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
         ax.set_axis_off()
     axes = grid.flat[:panels]
     axes[0].imshow(frame)
-    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False,
-                                edgecolor="yellow", linewidth=1.5))
+    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False,  # the zoomed area:
+                                edgecolor=np.asarray(FOCUS_COLOUR) / 255, linewidth=2))  # orange, as every focus
     axes[0].set_title("frame")
     gt_crop = maps["ground truth"][rows, cols]
     for ax, (name, labels) in zip(axes[1:], maps.items()):
