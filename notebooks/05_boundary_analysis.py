@@ -107,7 +107,7 @@ fig = viz.boundary.plot_biou_by_dilation(curve, title=f"mBIoU vs band width | {b
 study.save_figure(fig, "boundary_biou_by_dilation", caption=f"mBIoU (%) of the baseline and of each refined map as "
                   f"the Boundary IoU band widens (dilation ratio of the frame diagonal, its width in pixels on the top "
                   f"axis; {scope}); bands: 95 % intervals over seeds and videos. A gain that comes from boundaries "
-                  "is widest at the left, the narrowest band")
+                  "is larger at the left, the narrowest band, than at the right")
 display(readable(curve[["method", "ratio", *interval_columns("mBIoU", "gain_mBIoU")]]))
 
 

@@ -278,6 +278,12 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert [image.get("alt") for image in readme.images if "toy_line" in str(image.get("src"))] == [
         CAPTIONS["toy_line"]]
     assert [" ".join(c.split()).removesuffix("#") for c in readme.captions] == [CAPTIONS["toy_line"]]
+    # the key figure at the size its notebook shows it (2/3 of its 150-dpi pixels), not stretched to the column
+    with Image.open(site / "results" / "figures" / "toy_line.png") as png:
+        shown = f"width: {round(png.width * SCREEN_DPI / FIGURE_DPI)}px"
+    for parsed in (readme, page):
+        styles = [str(i.get("style")) for i in parsed.images if "toy_line" in str(i.get("src"))]
+        assert styles and all(shown in style for style in styles), (styles, shown)
     card = _parse(site / "html" / "sam2_mini_model_card.html")
     assert [image.get("alt") for image in card.images if "_images/" in str(image.get("src"))] == [
         "Loss against step, on toys."]

@@ -80,8 +80,8 @@ def test_sweep_lists_every_group_and_only_those_present() -> None:
     assert summary.verdict == "gain: 0,0.25; loss: 1; unclear: 0.5"
     assert "holds zero at s = 0.5" in summary.text
     # 3.7 at 0.25, -0.5 at 0.5: zero at 0.25 + 0.25 * 3.7 / 4.2 = 0.470
-    assert "changes sign between s = 0.25 and s = 0.5 (the straight line between the first two crosses zero at " \
-           "s = 0.47)" in summary.text
+    assert "changes sign between s = 0.25 and s = 0.5 (the straight line between s = 0.25 and s = 0.5 crosses " \
+           "zero at s = 0.47)" in summary.text
     assert "changes sign" not in sweep_findings(sweep[sweep["strength"] < 0.5])[-1].text  # all gains positive
     sweep.loc[2, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [-3.5, -5.9, -1.3]
     summary = sweep_findings(sweep)[-1]

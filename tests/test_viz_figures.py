@@ -286,6 +286,8 @@ def test_size_gains_are_labelled_on_the_far_side_of_their_whisker_from_zero() ->
     for text in labels.values():
         box = text.get_window_extent(renderer)
         assert not box.y0 <= zero <= box.y1  # no label across the zero line
+    bars = fig.axes[0]  # the legend sits above the bars' panel, off the whiskers of the tallest bars
+    assert bars.get_legend().get_window_extent(renderer).y0 >= bars.get_window_extent(renderer).y1
     plt.close(fig)
 
 
@@ -309,6 +311,7 @@ def test_quality_axes_strength_labels_keep_off_the_sweep_line() -> None:
         box = text.get_window_extent(renderer)
         x, y = samples[:, 0], samples[:, 1]
         assert not ((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)).any(), text.get_text()
+    assert ax.get_legend().get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0  # under the panel
     plt.close(fig)
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..base.io import write_text_atomic
 from ..base.errors import DataError, ParameterError
 from .findings import headline
-from ..viz import CAPTION_MARK, caption_markdown
+from ..viz import CAPTION_MARK, FIGURE_DPI, SCREEN_DPI, caption_markdown
 
 __all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT", "README_PAGE",
            "README_PAGE_TITLE", "MODEL_CARD_PAGE"]
@@ -77,6 +77,16 @@ def _figure_directive(path: str, caption: str, width: int | None) -> str:
     if width:
         options.append(f":width: {int(width)}px")
     return "\n".join([f"{fence}{{figure}} {path}", *options, "", caption_markdown(caption), fence]) + "\n"
+
+
+def _shown_width(png: Path) -> int | None:
+    """The CSS width a saved figure is shown at, as in the notebooks (``SCREEN_DPI`` pixels per inch of its
+    ``FIGURE_DPI`` PNG); None for a file that is not a PNG. Without it a key figure filled the column, 1.5 times
+    the size of the same figure on its notebook's page."""
+    head = png.read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return round(int.from_bytes(head[16:20], "big") * SCREEN_DPI / FIGURE_DPI)
 
 
 def _caption_of(output) -> str:
@@ -150,7 +160,9 @@ def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[s
     tables = sorted((results / "tables").glob("*.csv"))
     (src / "tables").mkdir(exist_ok=True)
     lines = ["# Tables", "", "Every table the notebooks wrote to `results/tables/`, with what it shows and the "
-             "notebook that made it. Numbers are percent unless a column says otherwise.", ""]
+             "notebook that made it. Scores (IoU, Boundary IoU, VC, accuracy, coverage, shares) are in percent; "
+             "times, memory, frame rates, pixel sizes and counts are in the units their caption or column names.",
+             ""]
     for csv in tables:
         name = csv.stem
         shutil.copyfile(csv, src / "tables" / csv.name)
@@ -178,7 +190,7 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     for alt, file in _README_IMAGE.findall(text)[:KEY_FIGURE_COUNT]:
         if (src / "key" / file).is_file():  # copied with the README page (:func:`_readme_page`)
             caption = captions.get(Path(file).stem, {}).get("caption") or alt
-            lines.append(_figure_directive(f"key/{file}", caption, None))
+            lines.append(_figure_directive(f"key/{file}", caption, _shown_width(src / "key" / file)))
     lines += ["## What the study finds", ""]
     try:
         lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})"), ""]
@@ -219,7 +231,8 @@ def _readme_page(readme: Path, results: Path, src: Path, captions: dict[str, dic
             return match.group(0)
         (src / "key").mkdir(exist_ok=True)
         shutil.copyfile(results / "figures" / file, src / "key" / file)
-        return _figure_directive(f"key/{file}", captions.get(Path(file).stem, {}).get("caption") or alt, None)
+        return _figure_directive(f"key/{file}", captions.get(Path(file).stem, {}).get("caption") or alt,
+                                 _shown_width(src / "key" / file))
 
     return _README_IMAGE.sub(figure, text)
 

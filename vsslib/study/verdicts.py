@@ -183,7 +183,7 @@ def sweep_findings(sweep: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding
 
 def _sign_changes(sweep: pd.DataFrame, metric: str) -> str:
     """A sentence naming the neighbouring strengths between which the gain's point estimate changes sign, and
-    where the straight line between the first two crosses zero; empty when it never changes sign."""
+    where the straight line between the first such pair crosses zero; empty when it never changes sign."""
     ordered = sweep.dropna(subset=["strength", f"gain_{metric}"]).sort_values("strength")
     strengths, gains = ordered["strength"].to_numpy(float), ordered[f"gain_{metric}"].to_numpy(float)
     pairs = [(a, b) for a, b, ga, gb in zip(strengths, strengths[1:], gains, gains[1:]) if (ga < 0) != (gb < 0)]
@@ -192,8 +192,8 @@ def _sign_changes(sweep: pd.DataFrame, metric: str) -> str:
     first = crossing(strengths, gains)
     return (" The point estimate of the gain changes sign between "
             + " and again between ".join(f"s = {a:g} and s = {b:g}" for a, b in pairs)
-            + (f" (the straight line between the first two crosses zero at s = {first:.2f})." if first is not None
-               else "."))
+            + (f" (the straight line between s = {pairs[0][0]:g} and s = {pairs[0][1]:g} crosses zero at "
+               f"s = {first:.2f})." if first is not None else "."))
 
 
 def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:

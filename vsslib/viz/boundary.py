@@ -239,7 +239,8 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
     gain_ax.margins(y=0.25)
     ax.set_ylabel("mean pixel accuracy\non the object (%)")
     ax.set_ylim(0, 100)
-    ax.legend(loc="upper left", ncols=min(len(methods), 3), fontsize=8.5, frameon=True)
+    # above the panel: inside, it covered the whiskers of the tallest bars
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=min(len(methods), 4), fontsize=8.5, frameon=False)
     fig.text(0.99, 0.005, "bars and dots: mean over seeds; whiskers: 95 % interval over seeds and videos (gains "
              "paired); filled dot: the interval excludes zero, hollow: it holds zero", ha="right", va="bottom",
              fontsize=8, color="0.35")

@@ -177,7 +177,8 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xlabel(f"{label} (%)")
         ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=8, frameon=True)
+        # under its panel: inside, it sat on the break-even line or a generator's point
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=2, fontsize=8, frameon=False)
     panels[0][0].set_ylabel(f"{gain.removeprefix('gain_')} gain over the baseline (points)")
     figure_title(fig, title)
     fig.tight_layout()
