@@ -80,5 +80,5 @@ sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into
 	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1 --memory-steps 1200 --tracking-steps 800 --long-tracking-steps 1500
 	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout --calibrate .cache/sam2-mini-data/train
 
-confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos never looked at (params/confirm.yaml; about an hour cold on the 2-core machine, see the README's times), into results/confirm/ and the README's CONFIRM block
+confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos held out from the study (params/confirm.yaml; about an hour cold on the 2-core machine, see the README's times), into results/confirm/ and the README's CONFIRM block
 	$(PY) -m vsslib.study.confirm --params params/confirm.yaml

@@ -146,7 +146,8 @@ takeaway(f"At d = {numbers['d']:.0f} px, {100 * numbers['gt_band_px'] / numbers[
 # %% [markdown]
 # **Video consistency VC8.** A window is 8 consecutive frames. G is the set of pixels whose ground truth is the
 # same in all 8; the window scores the share of G whose prediction is also the same in all 8 (mVC8 averages
-# all windows of all videos). Pixels whose true class changes (an object passing) are not scored at all. The
+# the windows of all videos; as VSPW's script does, the windows start at frames 0 .. T-9 of a T-frame video, so
+# the last full window is left out; README, "Metric definitions"). Pixels whose true class changes (an object passing) are not scored at all. The
 # window drawn is the one where the baseline is least consistent in this video.
 
 # %%
@@ -252,7 +253,10 @@ takeaway(f"Scope changes here: this is the whole evaluated split ({len(study.vid
          f"{sources[0]} masklets and the `{approach2.baseline_name}` network, not the one video and `{baseline}` "
          f"above. The best approach-2 variant is `{best}`: mIoU {change_text} against that network. Classifying "
          "masklets from scratch must recognise each object from a single pooled vector; `04_mask_classifier` "
-         "compares every masklet source and feature over all training seeds, with intervals.")
+         "compares every masklet source and feature over all training seeds, with intervals."
+         + (f" `none` and `fallback` score the same to every digit: the {sources[0]} masklets cover every pixel, "
+            "so no pixel is left for the fallback to fill." if summary.set_index("variant").loc["none"].equals(
+                summary.set_index("variant").loc["fallback"]) else ""))
 
 # %% [markdown]
 # ## What we learned

@@ -78,7 +78,8 @@ takeaway("; ".join(f"`{name}`: {describe_fall(net.history.epoch_loss)}" for name
 
 # %% [markdown]
 # ## Evaluation on the evaluated split
-# The four metrics of every network on the evaluated split: the numbers every refinement is compared with.
+# The six metrics (mIoU, mBIoU, mVC8, mVC16 and the correct-class mVCc8, mVCc16) of every network on the
+# evaluated split: the numbers every refinement is compared with.
 # Each network is trained once per seed of `baselines.train_seeds`; cells read *mean ± sd over seeds
 # [95 % interval over seeds and videos]*.
 #
@@ -105,7 +106,8 @@ gap = table.assign(gap=table["mIoU"] - table["mBIoU"]).set_index("network")
 takeaway(" ".join(f"`{name}` (stride {int(row.stride)}) reaches {row.mIoU:.1f} mIoU but only {row.mBIoU:.1f} mBIoU, "
                   f"{row.gap:.1f} points lower on the boundaries." for name, row in gap.iterrows())
          + f" The boundary gap {'grows' if gap.sort_values('stride')['gap'].is_monotonic_increasing else 'does not grow'}"
-         " with the output stride; it is what masklets with sharp outlines can close.")
+         " with the output stride here (the networks also differ in width, so stride is not the only difference); "
+         "it is what masklets with sharp outlines can close.")
 
 # %% [markdown]
 # ## Coarse boundaries, up close

@@ -57,7 +57,7 @@ from vsslib.study import Study
 from vsslib.study.specs import CLASSIFIER_MASKLETS, CLASSIFIER_VARIANTS, default_classifier_split
 from vsslib.study.tables import interval_columns, readable
 from vsslib.study.lessons import as_list, classifier_lessons
-from vsslib.viz.prose import takeaway
+from vsslib.viz.prose import number, takeaway
 
 study = Study.open_notebook("04_mask_classifier", params_file, results_dir, epochs=epochs, max_videos=max_videos)
 settings = study.settings
@@ -172,9 +172,9 @@ wide = per_class.pivot(index="class", columns="method", values="iou")
 best_method = [m for m in wide.columns if m.startswith("approach 2")]
 loss = (wide[best_method].max(axis=1) - wide["baseline"]).sort_values()
 takeaway(f"Taking for each class the better of approach 2's {len(best_method)} bars (one per feature source), the "
-         f"change against the baseline is lowest on `{loss.index[0]}` ({loss.iloc[0]:+.1f} IoU "
-         f"points) and `{loss.index[1]}` ({loss.iloc[1]:+.1f}), highest on `{loss.index[-1]}` "
-         f"({loss.iloc[-1]:+.1f}). One training seed and no interval: these are differences on one run, not gains "
+         f"change against the baseline is lowest on `{loss.index[0]}` ({number(loss.iloc[0])} IoU "
+         f"points) and `{loss.index[1]}` ({number(loss.iloc[1])}), highest on `{loss.index[-1]}` "
+         f"({number(loss.iloc[-1])}). One training seed and no interval: these are differences on one run, not gains "
          "or losses; the table above has every seed with its interval.")
 
 # %% [markdown]

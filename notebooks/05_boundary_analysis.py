@@ -170,7 +170,8 @@ takeaway("Accuracy change against the baseline in the narrowest and the widest b
 # The per-class and per-size views below say which classes and objects are affected, not where the change sits.
 
 # %%
-takeaway(bullets(boundary_verdicts(curve, trimap)))
+takeaway(f"For `{baseline}` only ({scope}): a verdict here says nothing about the other network's refined maps "
+         "(03 and the README give both).\n" + bullets(boundary_verdicts(curve, trimap)))
 
 # %% [markdown]
 # ## Per class
@@ -265,7 +266,8 @@ takeaway("Consistency over time, [95 % interval over seeds and videos]:\n" + bul
 # verdicts are recomputed here from the tables above):
 
 # %%
-takeaway(bullets(boundary_verdicts(curve, trimap) + size_findings(sizes) + consistency_findings(vc_summary)))
+takeaway(f"For `{baseline}` only ({scope}):\n"
+         + bullets(boundary_verdicts(curve, trimap) + size_findings(sizes) + consistency_findings(vc_summary)))
 
 # %% [markdown]
 # - A masklet source's verdict does not carry over to another: the same vote gains or loses depending on the

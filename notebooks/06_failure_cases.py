@@ -31,6 +31,15 @@
 # | baseline's majority wrong inside a correct masklet (`wrong_majority`) | the mask was right, the network's majority inside it was wrong | a better baseline network | the same |
 # | none of the above (`other`) | the vote was decided by pixels without a label | - | - |
 #
+# The knobs, each declared with its default in `vsslib/masks/`: `window` (frames a masklet is carried from its
+# key frame) and `discover_every` (propose again on the area no masklet covers every k frames inside a window;
+# 0, the paper's choice, is off) belong to every source. `points_per_side`, `pred_iou_thresh` and
+# `stability_score_thresh` are SAM2's grid and filters (`08_sam2_knobs`). The classical generator proposes
+# regions with Felzenszwalb's graph segmentation, where a higher `scale` gives larger regions, `sigma` blurs the
+# frame first (px), `min_size` is the smallest region kept while merging and `min_area` the smallest proposal
+# kept (px); it carries them with Farnebäck optical flow, averaged over `flow.winsize` px (larger: smoother flow
+# that smears across object edges), either per pixel or, with `motion: masklet`, moving each masklet as a whole.
+#
 # Drift is charged per frame: only the frames where a masklet has slid off its object. The whole-masklet
 # charge (every frame of a masklet that drifts anywhere) is an upper bound: it is in the saved table
 # `failure_causes.csv` (its rows with `drift_scope` = `masklet`; the table shown below lists only the per-frame
@@ -174,9 +183,10 @@ for source in settings.masklets.sources:
         study.save_figure(fig, f"failure_examples_{source}", caption=f"The worst example of each failure cause with "
                         f"{source} masklets ({study.data_name}, {baseline}, first training seed; vote "
                         f"\"{settings.refiner.vote}\"), one row each, the cause, video, frame and damaged pixels "
-                        "written beside it: frame, ground truth, baseline, the masklets with the blamed one outlined "
-                        "in orange, and the refined map with the damage it caused bright and outlined in black (the "
-                        "rest faded)")
+                        "written above it: frame, ground truth, baseline, the masklets with the blamed one outlined "
+                        "in orange (the masklet whose vote wrote the damaged pixels: for an object no masklet was "
+                        "proposed for, the other object's masklet that covered it), and the refined map with the "
+                        "damage it caused bright and outlined in black (the rest faded)")
         takeaway(f"{source} masklets, the worst example of each cause (first training seed): "
                  + "; ".join(f"{r['cause']} damaged {int(r['pixels'])} pixels ({r['video']} frame {int(r['frame'])})"
                              for r in rows)

@@ -84,9 +84,11 @@ view = stage_times.assign(stage=stage_times["stage"] + " (" + stage_times["basel
 fig = viz.cost.plot_stage_times(view, title=f"Seconds per frame of each stage | {study.data_name} | CPU")
 study.save_figure(fig, "cost_stage_times", caption=f"Seconds per frame of every stage of the pipeline (one bar per stage, "
                   f"baseline network and masklet source), timed on {video.name} ({video.num_frames} frames, "
-                  f"{study.data_name}) on this machine's CPU: median of 3 runs after a warm-up (SAM2 sources: one "
-                  "run). Of one pipeline's bars, the longest is where most of its time goes (the metrics bar scores the result "
-                  "and is not part of the pipeline)", machine_dependent=True)
+                  f"{study.data_name}) on this machine's CPU: median of 3 runs after a warm-up, whiskers from "
+                  "the fastest to the slowest (SAM2 sources: one run, drawn hatched and without whiskers). The axis is "
+                  "logarithmic, so compare bars by where they end, not by their length: of one pipeline's bars, the "
+                  "one ending furthest right is where most of its time goes (the metrics bar scores the result and is "
+                  "not part of the pipeline)", machine_dependent=True)
 
 # %% [markdown]
 # The SAM2 sources' own counters over everything they ran above: seconds per key frame of the automatic
@@ -143,7 +145,9 @@ takeaway(f"On {sam2.device}, the generator takes {generator['seconds'].iloc[0]:.
          f"{generator['points_per_side'].iloc[0]}x{generator['points_per_side'].iloc[0]} grid and "
          f"{generator['seconds'].iloc[-1]:.1f} s with {generator['points_per_side'].iloc[-1]}x"
          f"{generator['points_per_side'].iloc[-1]}"
-         + (": the time grows with the number of prompts (points per side squared) on every grid measured."
+         + (f": {generator['candidates'].iloc[-1] / generator['candidates'].iloc[0]:.0f} times the prompts (3 per "
+            f"grid point) took {generator['seconds'].iloc[-1] / generator['seconds'].iloc[0]:.1f} times as long, "
+            f"so the time grows with the grid, less than in proportion, over the {len(generator)} grids timed."
             if generator["seconds"].is_monotonic_increasing else ": the time does not grow steadily with the grid "
             "here."))
 

@@ -42,7 +42,7 @@ def test_each_verdict_is_compared_with_its_counterpart_by_hand() -> None:
     assert [f.verdict for f in findings.values()] == ["held", "loss -> unclear", "held", "held"]
     assert findings["confirm/net/classical/masklet/mBIoU"].text == (
         "`net` + classical, mBIoU gain: -3.5 [-4.9, -2.3] (loss) on the development videos, -0.5 [-1.9, +0.8] "
-        "(unclear) on the untouched ones")
+        "(unclear) on the held-out ones")
     block = confirmation_block(dev, new, seed=7)
     assert "seed 7" in block and "**3 of 4 verdicts held.**" in block and "(**loss -> unclear**)." in block
     with pytest.raises(DataError, match=r"lacks the rows \[\('net', 'oracle', 'masklet'\)\]"):
@@ -86,7 +86,7 @@ def test_the_picked_approach2_rows_are_the_highest_of_each_kind_and_compared_by_
     assert findings["confirm/approach2/classical/mIoU"].text == (
         "approach 2 on classical masklets (`fused` on appearance features, classifier trained on the train videos), "
         "mIoU gain: -4.2 [-6.5, -1.9] (loss) on the development videos, where it was picked, -1.0 [-2.5, +0.4] "
-        "(unclear) on the untouched ones")
+        "(unclear) on the held-out ones")
     with pytest.raises(DataError, match=r"lacks the picked rows \[\('oracle \(exact\)', 'segmenter:net', 'train', "
                                         r"'none'\)\]"):
         classifier_confirmation_findings(dev, new.iloc[:2])
@@ -223,3 +223,23 @@ def test_make_confirm_runs_this_entry_point_on_the_reserved_benchmark() -> None:
     assert reserved.results == default.results / "confirm"
     assert reserved.replace({"data.seed": default.data.seed, "data.root": default.data.root,
                              "run.results_dir": default.run.results_dir}) == default  # nothing else differs
+
+
+def test_rewrite_writes_the_same_block_from_the_tables_already_there_and_computes_nothing(
+        confirmed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import vsslib.study.confirm as confirm_module
+
+    base, _, _, written, _ = confirmed
+    expected = written.read_text()
+    monkeypatch.setattr(confirm_module, "confirm", lambda *a, **k: pytest.fail("--rewrite computed the tables"))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{CONFIRM_MARKERS[0]}\nold wording\n{CONFIRM_MARKERS[1]}\nrest\n")
+    args = ["--params", str(base / "confirm.yaml"), "--development", str(base / "dev"), "--readme", str(readme),
+            "--rewrite"]
+    assert main(args) == 0
+    assert readme.read_text() == expected
+    empty = tmp_path / "empty.yaml"  # a confirmation that never ran: nothing to rewrite from
+    empty.write_text((base / "confirm.yaml").read_text().replace(str(base / "confirm"), str(tmp_path / "none")))
+    capsys.readouterr()
+    assert main(["--params", str(empty), *args[2:]]) == 2
+    assert f"no confirmation table ['{tmp_path / 'none' / 'tables' / 'refiner.csv'}'" in capsys.readouterr().err

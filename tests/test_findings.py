@@ -94,7 +94,7 @@ def test_rows_apart_only_by_their_classifier_videos_are_two_verdicts_counted_and
     # 15 + 3 verdicts, 10 + 3 claimed; the three at p 0.3 fail Holm (x at most 18 - 10 + 1 = 9 -> above 0.05)
     assert "The block rests on 18 verdicts" in text
     assert ("10 of the 13 gains and losses remain; these do not: "
-            "approach 2, oracle masklets, `none` on appearance (classifier trained on the test videos), mIoU") in text
+            "approach 2, oracle masklets, `none` on appearance (classifier trained on the test split's videos (held out, not the val videos scored)), mIoU") in text
     # (named without their classifier videos, the three failing rows hid behind their passing namesakes and the
     # line read "every one of them"); two verdicts under one name are refused
     from vsslib.study.findings import _Family

@@ -317,6 +317,29 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
     plt.close("all")
 
 
+def test_the_smallest_text_measured_on_savefigs_render_equals_a_fresh_draw() -> None:
+    import io
+
+    from vsslib.viz._draw import smallest_text_pt
+    from vsslib.viz.cost import plot_stage_times
+
+    def figures():
+        fig, ax = plt.subplots(figsize=(12, 3))  # wider than the page: its text shrinks
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("title", fontsize=9)
+        ax.annotate("a note", (0.5, 0.5), fontsize=7)
+        yield fig
+        table = pd.DataFrame({"stage": ["a", "b"], "frames": [4, 4], "seconds": [2.0, 8.0], "seconds_per_frame":
+                              [0.5, 2.0], "min_seconds": [1.6, 8.0], "max_seconds": [2.8, 8.0], "repeats": [3, 1]})
+        yield plot_stage_times(table, title="t")
+
+    for fresh, saved in zip(figures(), figures()):
+        expected = smallest_text_pt(fresh)
+        saved.savefig(io.BytesIO(), format="png", dpi=150, bbox_inches="tight")
+        assert smallest_text_pt(saved, draw=False) == expected and expected is not None
+    plt.close("all")
+
+
 def test_small_texts_measures_text_at_the_page_width() -> None:
     fig, ax = plt.subplots(figsize=(18, 3))  # twice the page: shown at half size
     fig.subplots_adjust(left=0, right=1)  # the saved (tight) figure is 18 in wide

@@ -465,3 +465,36 @@ def test_training_curve_stage_names_never_overprint_and_the_card_captions_the_fi
     card = (Path(__file__).resolve().parents[1] / "vsslib" / "sam2_mini" / "assets" / "MODEL_CARD.md").read_text()
     objects = int(re.search(r"Held-out one-click IoU during training \((\d+) objects", card).group(1))
     assert f"![training curves](training_curves.png)\n\n*{curves_caption(objects)}*\n" in card
+
+
+def test_the_card_and_curves_are_redrawn_from_the_log_the_assets_keep_once_the_run_folder_is_gone(tmp_path):
+    import json
+    import shutil
+
+    from vsslib.base.errors import CheckpointError
+    from vsslib.sam2_mini.model import ASSETS
+    from vsslib.sam2_mini.recipe import LOG_NAME, rewrite_card
+
+    workdir, assets = tmp_path / "run", tmp_path / "assets"
+    workdir.mkdir()
+    assets.mkdir()
+    for name in ("run.json", "quality.json"):
+        shutil.copyfile(ASSETS / name, assets / name)
+    with pytest.raises(CheckpointError, match=LOG_NAME):  # nothing kept yet, no run folder named
+        rewrite_card(None, assets)
+    records = [{"step": s, "stage": "images", "core_loss": 2.0 - s / 100, "loss_mask": 0.1, "loss_dice": 0.5,
+                "loss_iou": 0.1, "loss_class": 0.1, "lr": 3e-4, "empty": 0.0, "seconds": 3.5} for s in range(10, 60, 10)]
+    records += [{"step": s, "stage": "heldout", "best_of_3": b, "picked": p, "predicted": p, "correlation": c,
+                 "objects": 7, "seconds": 1.0} for s, b, p, c in ((0, 0.1, 0.05, 0.1), (50, 0.4, 0.3, 0.6))]
+    log = "".join(json.dumps(r) + "\n" for r in records)
+    (workdir / "log.jsonl").write_text(log)
+    card = rewrite_card(workdir, assets)
+    assert (assets / LOG_NAME).read_text() == log  # kept beside the weights
+    text = card.read_text()
+    assert "Held-out one-click IoU during training (7 objects of unseen videos, one click each): best of three " \
+           "0.100 at step 0 -> 0.400 at step 50" in text
+    drawn = (assets / "training_curves.png").read_bytes()
+    shutil.rmtree(workdir)
+    (assets / "training_curves.png").unlink()
+    assert rewrite_card(None, assets).read_text() == text  # the same card and curves from the kept log alone
+    assert (assets / "training_curves.png").read_bytes() == drawn

@@ -49,7 +49,7 @@ Run `make figures`, then `make html`.
 
 Not on the landing page.
 
-### The headline on videos never looked at
+### The headline on held-out videos
 
 Confirmed on untouched toys.
 """
@@ -99,7 +99,8 @@ def _executed_notebook(results: Path) -> None:
     more = nbformat.v4.new_notebook(metadata={"language_info": nb.metadata["language_info"]})
     printed = nbformat.v4.new_code_cell("print('searchable zebra')")
     printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="searchable zebra\n")]
-    more.cells = [nbformat.v4.new_markdown_cell("# More toys\n\nA second page."), printed]
+    more.cells = [nbformat.v4.new_markdown_cell("# More toys\n\nA second page.\n\n## A first part\n\nText.\n\n"
+                                                "## A second part\n\nText."), printed]
     nbformat.write(more, results / "notebooks" / "01_more.ipynb")
 
 
@@ -256,6 +257,10 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     text = index.read_text()
     assert [image.get("alt") for image in page.images if "_images/" in str(image.get("src"))] == [CAPTIONS["toy_line"]]
     assert "Written from <code" in text and "<td><p>+10.0 [+9.0, +11.0] (a gain)</p></td>" in text
+    # the words the findings use are defined before them, under the findings' heading
+    heading, terms, findings = (text.index(t) for t in ("What the study finds", "The words below, in short",
+                                                          "Written from <code"))
+    assert heading < terms < findings and "<em>mBIoU</em> scores only thin bands" in text
     assert "<strong>Mask quality decides the sign of the gain.</strong>" in text
     assert "opens the first notebook" in text and "Run <code" in text and "Not on the landing page" not in text
     for name in ("refiner", "refiner_oracle_sweep", "long"):
@@ -268,11 +273,11 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     # the whole README and the model card are pages; the findings' reference to the confirmation links into the
     # README page (the link checker above resolves its anchor); no "By Author name not set" footer
     assert 'href="readme.html"' in text and 'href="sam2_mini_model_card.html"' in text
-    assert 'href="readme.html#the-headline-on-videos-never-looked-at"' in text
+    assert 'href="readme.html#the-headline-on-held-out-videos"' in text
     assert '<a class="reference internal" href="readme.html">The README: install, run, reproduce</a>' in text  # sidebar
     assert "<title>The README: install, run, reproduce" in (site / "html" / "readme.html").read_text()
     readme = _parse(site / "html" / "readme.html")
-    assert "the-headline-on-videos-never-looked-at" in readme.ids
+    assert "the-headline-on-held-out-videos" in readme.ids
     assert "Not on the landing page" in (site / "html" / "readme.html").read_text()
     # the README's image is a figure with its notebook's caption under it and as alt text (not the alt it has)
     assert [image.get("alt") for image in readme.images if "toy_line" in str(image.get("src"))] == [
@@ -349,6 +354,26 @@ def test_pages_render_with_images_navigation_and_search_in_chromium(site: Path, 
         assert "Two figures" in sidebar_contents and "What we learned" in sidebar_contents, sidebar_contents
         assert browser.find_element(By.CSS_SELECTOR, "a.left-prev").get_attribute("href").endswith("index.html")
         assert browser.find_element(By.CSS_SELECTOR, "a.right-next").get_attribute("href").endswith("01_more.html")
+        # the navigation and the page's contents scroll in boxes of their own: both in view when a page opens, the
+        # current page's entry scrolled into its box, and the sidebar itself never longer than the window
+        browser.set_window_size(WINDOW_WIDTH, 520)
+        browser.get((site / "html" / "01_more.html").as_uri())  # its entry below the navigation's box at this height
+        boxes = browser.execute_script(
+            "const side = document.querySelector('.bd-sidebar-primary');"
+            "const link = Array.from(side.querySelectorAll('.bd-docs-nav li.current > a')).pop();"
+            "const nav = link.closest('.sidebar-primary-item');"
+            "const toc = side.querySelector('nav.page-toc').closest('.sidebar-primary-item');"
+            "const r = e => { const b = e.getBoundingClientRect(); return [b.top, b.bottom]; };"
+            "return {side: [side.scrollHeight, side.clientHeight], link: r(link), nav: r(nav), toc: r(toc),"
+            "        navScroll: [nav.scrollTop, nav.scrollHeight, nav.clientHeight], height: window.innerHeight,"
+            "        overflow: [getComputedStyle(nav).overflowY, getComputedStyle(toc).overflowY],"
+            "        linkTop: link.offsetTop}")
+        assert boxes["side"][0] <= boxes["side"][1] + 1, boxes  # nothing of the sidebar below the window
+        assert boxes["overflow"] == ["auto", "auto"], boxes
+        assert boxes["navScroll"][1] > boxes["navScroll"][2] and boxes["navScroll"][0] > 0, boxes  # it scrolled...
+        assert boxes["nav"][0] <= boxes["link"][0] and boxes["link"][1] <= boxes["nav"][1], boxes  # ...to the page
+        assert boxes["nav"][1] <= boxes["toc"][0] and boxes["toc"][1] <= boxes["height"], boxes
+        browser.set_window_size(WINDOW_WIDTH, 1000)
         browser.get((site / "html" / "search.html").as_uri() + "?q=zebra")
         WebDriverWait(browser, 20).until(
             lambda b: b.find_elements(By.CSS_SELECTOR, "ul.search li a") or "did not match" in b.page_source)

@@ -97,15 +97,16 @@ def test_window_findings_do_not_blame_drift_alone_when_the_shortest_window_loses
 
 
 def test_refiner_findings_flag_a_vc_built_in_by_the_vote() -> None:
-    row = {"baseline": "net", "masklets": "oracle", "method": "refined", "mVC16": 100.0,
+    row = {"baseline": "net", "masklets": "oracle", "method": "refined", "mVC16": 99.96,
            **_cells("mVCc16", 84.3, 82.0, 86.5),
            **_cells("gain_mIoU", 9.8, 8.3, 11.1), **_cells("gain_mBIoU", 19.7, 17.9, 21.4),
            **_cells("gain_mVC16", 6.4, 5.2, 7.6), **_cells("gain_mVCc16", 5.1, 3.9, 6.2)}
     table = pd.DataFrame([{**row, "vote": "masklet"}, {**row, "vote": "frame", "mVC16": 98.6}])
     whole, frame = refiner_findings(table)
     assert whole.verdict == frame.verdict == "mIoU gain, mBIoU gain, mVC16 gain, mVCc16 gain"
-    assert "built in" in whole.text and "built in" not in frame.text
-    # beside the built-in VC: mVCc16 with its interval and 100.0 - 84.3 = 15.7 points below it
+    assert "near 100 by construction" in whole.text and "by construction" not in frame.text
+    assert "mVC16 is 99.96:" in whole.text  # not rounded up to a perfect 100.0
+    # beside the built-in VC: mVCc16 with its interval and 99.96 - 84.3 = 15.66, 15.7 points below it
     assert "mVCc16 is 84.3 [82.0, 86.5], 15.7 points below mVC16" in whole.text
     assert "points below" not in frame.text and "reads" not in frame.text  # VC not constant, both gains agree
 
@@ -150,7 +151,7 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     assert findings["classifier/k/highest"].verdict == "highest not apart"
     assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
     assert findings["classifier/k/highest"].text.endswith(
-        "its interval overlaps that of the next distinct row (`fused` on f features (classifier trained on the test videos), "
+        "its interval overlaps that of the next distinct row (`fused` on f features (classifier trained on the test split's videos (held out, not the val videos scored)), "
         "42.0 [41.5, 43.0]), so these videos do not resolve which row is highest")
 
 

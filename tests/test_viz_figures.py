@@ -178,7 +178,7 @@ def test_biou_by_dilation_draws_each_interval_as_a_band_and_the_gains_apart() ->
     plt.close(fig)
 
 
-def test_failure_panel_row_labels_stay_beside_their_rows_and_inside_the_figure() -> None:
+def test_failure_panel_rows_sit_close_with_their_labels_above_them_and_inside_the_figure() -> None:
     from vsslib.viz.failures import CAUSE_LABELS, plot_failure_panel
 
     rng = np.random.default_rng(0)
@@ -189,16 +189,21 @@ def test_failure_panel_row_labels_stay_beside_their_rows_and_inside_the_figure()
     fig = plot_failure_panel(rows, np.array([[0, 0, 0], [255, 0, 0]], np.uint8), title="t")
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    inch = fig.dpi
     figure_box = fig.bbox
-    labels = [fig.axes[5 * r].yaxis.label for r in range(len(rows))]
-    boxes = [label.get_window_extent(renderer) for label in labels]
-    for r, box in enumerate(boxes):
-        row = fig.axes[5 * r].get_window_extent(renderer)
-        assert figure_box.x0 <= box.x0 and box.y0 >= figure_box.y0 and box.y1 <= figure_box.y1  # inside
-        assert box.x1 <= row.x0 and not _overlaps(box, fig.axes[5 * r + 1].get_window_extent(renderer))
+    panels = [[fig.axes[5 * r + c].get_window_extent(renderer) for c in range(5)] for r in range(len(rows))]
+    assert min(b.width for b in panels[0]) / inch >= 1.6  # the panels take the page's width (were 1.38 in)
+    for r, row in enumerate(rows):
+        (label,) = fig.axes[5 * r].texts
+        assert label.get_text() == (f"{r + 1}. {CAUSE_LABELS[row['cause']]}: synth_000 frame 3, 1,792 px damaged")
+        box = label.get_window_extent(renderer)
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 and box.y1 <= figure_box.y1  # inside
+        assert box.y0 >= panels[r][0].y1  # above its own row
         if r:
-            assert not _overlaps(box, boxes[r - 1])  # no label runs into the row above
+            assert box.y1 <= panels[r - 1][0].y0  # under the row above
+            assert (panels[r - 1][0].y0 - panels[r][0].y1) / inch <= 0.4  # no wide gap between rows
     titles = [fig.axes[c].title.get_window_extent(renderer) for c in range(5)]
+    assert min(t.y0 for t in titles) >= fig.axes[0].texts[0].get_window_extent(renderer).y1  # over row 1's label
     gaps = [right.x0 - left.x1 for left, right in zip(titles[:-1], titles[1:])]
     assert min(gaps) >= 8, gaps  # column titles apart (at 56-px frames, the old two-line ones touched)
     plt.close(fig)
@@ -315,6 +320,32 @@ def test_quality_axes_strength_labels_keep_off_the_sweep_line() -> None:
     plt.close(fig)
 
 
+def test_a_strength_label_moves_off_the_break_even_line_or_is_backed_in_white() -> None:
+    cells = lambda v, g: {**{f"vote_ceiling{s}": v + d for s, d in (("", 0), ("_ci_low", -1), ("_ci_high", 1))},  # noqa: E731
+                          **{f"gain_mIoU{s}": g + d for s, d in (("", 0), ("_ci_low", -1), ("_ci_high", 1))}}
+    sweep = [{"masklets": "oracle", "strength": s, **cells(v, g)}
+             for s, v, g in ((1.0, 60.0, -20.0), (0.5, 80.0, -5.0), (0.25, 90.0, 2.0), (0.0, 99.0, 12.0))]
+    for generator, moved in ((75.0, True), (91.5, False)):  # far from the 0.25 point; right under it
+        quality = pd.DataFrame(sweep + [{"masklets": "classical", "strength": np.nan, **cells(generator, 0.5)}])
+        fig = viz.intervals.plot_quality_axes(quality, title="t", axes={"vote_ceiling": "vote ceiling"},
+                                              break_even={"vote_ceiling": 89.0})  # the above-left label crosses it
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        (label,) = [t for t in ax.texts if t.get_text() == "s = 0.25"]
+        box = label.get_window_extent(renderer)
+        line_x = ax.transData.transform((89.0, 0.0))[0]
+        point = ax.transData.transform((90.0, 2.0))
+        assert bool(box.x0 > line_x) is moved  # moved clear of the line, or left where it began
+        if moved:
+            assert box.x0 >= point[0] and box.y1 <= point[1]  # below-right of its point
+        else:
+            assert box.x1 <= point[0] and box.y0 >= point[1] and box.x0 < line_x < box.x1  # above-left, on the line
+        assert all(t.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0) for t in ax.texts
+                   if t.get_text().startswith("s = "))  # each label on white: a dashed line under it stops
+        plt.close(fig)
+
+
 def test_the_close_up_box_is_drawn_in_the_focus_orange_never_a_class_yellow() -> None:
     from vsslib.viz._draw import FOCUS_COLOUR
 
@@ -337,15 +368,19 @@ def test_confusion_cells_are_percent_of_their_row_with_blank_and_tiny_cells_expl
     plt.close(fig)
 
 
-def test_stage_times_draw_the_median_with_the_spread_of_the_repeats_and_say_so() -> None:
+def test_stage_times_draw_the_median_with_the_spread_of_the_repeats_and_mark_a_stage_timed_once() -> None:
     table = pd.DataFrame({"stage": ["baseline", "masklets"], "frames": [4, 4], "seconds": [2.0, 8.0],
                           "seconds_per_frame": [0.5, 2.0], "min_seconds": [1.6, 8.0], "max_seconds": [2.8, 8.0],
                           "repeats": [3, 1]})
     fig = viz.cost.plot_stage_times(table, title="t")
     ax = fig.axes[0]
     segments = ax.collections[0].get_segments()  # whiskers: min and max seconds over the frames
-    assert [(s[0][0], s[1][0]) for s in segments] == [(0.4, 0.7), (2.0, 2.0)]
-    assert "bar: median of the timed repeats; whiskers: fastest to slowest repeat" in ax.get_xlabel()
+    assert [(s[0][0], s[1][0]) for s in segments] == [(0.4, 0.7)]  # the stage timed once has none
+    bars = {round(p.get_width(), 6): p for p in ax.patches}
+    assert bars[0.5].get_hatch() is None and bars[2.0].get_hatch() == "///"  # timed once: hatched and pale
+    assert [t.get_text() for t in ax.texts] == ["500.0 ms", "2.0 s (once)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "median of 3 timed runs; whiskers: fastest to slowest", "timed once (no spread)"]
     plt.close(fig)
 
 

@@ -51,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     probe.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt (default: the assets)")
     probe.add_argument("--videos", type=int, default=3, help="the first N unseen videos (train, val, test order)")
     probe.add_argument("--window", type=int, default=32, help="frames carried from the key frame")
-    card = sub.add_parser("card", help="rewrite MODEL_CARD.md from the committed run.json and quality.json and the "
-                                       "run's log (after a change to the card's text; nothing is measured)")
-    card.add_argument("--workdir", required=True, help="the training run's folder (its log.jsonl)")
+    card = sub.add_parser("card", help="redraw training_curves.png and rewrite MODEL_CARD.md from the committed "
+                                       "run.json and quality.json and the run's log (after a change to the card's "
+                                       "text or the curves' drawing; nothing is measured)")
+    card.add_argument("--workdir", default=None, help="the training run's folder (its log.jsonl, copied into the "
+                                                      "assets); default: the log the assets keep")
     readme = sub.add_parser("readme", help="rewrite the README's sam2-mini paragraph from the committed assets")
     readme.add_argument("--readme", default="README.md", help="the README to rewrite (between its SAM2MINI markers)")
     args = parser.parse_args(argv)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..data.vspw import SPLITS
-from ..base.io import write_json_atomic, write_text_atomic
+from ..base.io import atomic_path, write_json_atomic, write_text_atomic
 from ..base.errors import CheckpointError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
 
@@ -51,11 +52,11 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
         the first ``calibration_videos`` of its train split (:func:`.quality.calibrate_thresholds`) and written
         to ``generator.json`` (sam2-mini's defaults); None keeps the paper's filters.
 
-    Writes ``sam2_mini.pt`` (fp16), ``training_curves.png``, ``quality.json``, ``run.json``, ``generator.json``
-    and ``MODEL_CARD.md`` into ``assets`` (default: the package's ``assets/``); returns the card's path.
+    Writes ``sam2_mini.pt`` (fp16), ``training_log.jsonl`` (the run's log, :data:`LOG_NAME`: the curves and the
+    card can be redrawn without the run folder), ``training_curves.png``, ``quality.json``, ``run.json``,
+    ``generator.json`` and ``MODEL_CARD.md`` into ``assets`` (default: the package's ``assets/``); returns the
+    card's path.
     """
-    import shutil
-
     from ..data import VSPWDataset
     from ..masks import create_masklet_source
     from .card import model_card
@@ -72,7 +73,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     weights = export_weights(checkpoint, assets / "sam2_mini.pt")
     if (assets / "sam2_mini.yaml").resolve() != CONFIG_PATH.resolve():
         shutil.copyfile(CONFIG_PATH, assets / "sam2_mini.yaml")
-    log = read_log(workdir / "log.jsonl")
+    log = read_log(keep_log(workdir, assets))
     plot_training_curves(log, assets / "training_curves.png", title=f"{MODEL_NAME}: training")
     settings = json.loads((workdir / "settings.json").read_text())
     import torch
@@ -116,15 +117,34 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     return card
 
 
-def rewrite_card(workdir: str | os.PathLike[str], assets: str | os.PathLike[str] | None = None) -> Path:
-    """Rewrite ``MODEL_CARD.md`` in ``assets`` (default: the package's) from its ``run.json`` and ``quality.json``
-    and the log of the run in ``workdir``; nothing is measured again. Returns the card's path."""
+LOG_NAME = "training_log.jsonl"  # the run's log.jsonl, kept beside the weights
+
+
+def keep_log(workdir: str | os.PathLike[str], assets: str | os.PathLike[str]) -> Path:
+    """Copy the run's ``log.jsonl`` from ``workdir`` to ``assets/``:data:`LOG_NAME` (atomically) and return the
+    copy: the training curves and the card's training lines come from it, so they can be redrawn once the run
+    folder is gone (stop 32 lost one that way). A missing log is a CheckpointError."""
+    source = Path(workdir) / "log.jsonl"
+    if not source.is_file():
+        raise CheckpointError(f"training log {source} not found")
+    out = Path(assets) / LOG_NAME
+    with atomic_path(out) as tmp:
+        shutil.copyfile(source, tmp)
+    return out
+
+
+def rewrite_card(workdir: str | os.PathLike[str] | None = None, assets: str | os.PathLike[str] | None = None) -> Path:
+    """Redraw ``training_curves.png`` and rewrite ``MODEL_CARD.md`` in ``assets`` (default: the package's) from its
+    ``run.json`` and ``quality.json`` and the run's log: ``workdir``'s ``log.jsonl`` (copied into the assets) or,
+    without ``workdir``, the assets' own :data:`LOG_NAME`. Nothing is measured again. Returns the card's path."""
     from .card import model_card
-    from .export import read_log
+    from .export import plot_training_curves, read_log
 
     assets = Path(assets) if assets is not None else ASSETS
+    log = read_log(keep_log(workdir, assets) if workdir is not None else assets / LOG_NAME)
     run = json.loads((assets / "run.json").read_text())
     quality = json.loads((assets / "quality.json").read_text())
+    plot_training_curves(log, assets / "training_curves.png", title=f"{MODEL_NAME}: training")
     card = assets / "MODEL_CARD.md"
-    write_text_atomic(card, model_card(run=run, log=read_log(Path(workdir) / "log.jsonl"), quality=quality))
+    write_text_atomic(card, model_card(run=run, log=log, quality=quality))
     return card

@@ -1,4 +1,4 @@
-"""The headline once more, on generated videos never looked at while the study was built.
+"""The headline once more, on generated videos held out while the study was built.
 
 Every table of ``results/`` comes from the development benchmark (``params/default.yaml``, generator seed 0):
 the code, the settings and the wording were shaped while looking at it, so its intervals do not cover the choices
@@ -13,7 +13,8 @@ distinguishable from zero) on both and says whether it held.
 
 Run once, after the code that shapes the headline has settled: ``make confirm`` (or
 ``python -m vsslib.study.confirm``), which also writes the README's block between its ``CONFIRM`` markers. A
-benchmark that has been looked at is no longer untouched: the next confirmation takes a new seed.
+benchmark that has been looked at is no longer untouched: the next confirmation takes a new seed. After a change
+to the block's wording only, ``--rewrite`` writes it again from the tables already there.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .findings import update_readme
 from .notebook_api import Study
 from .settings import load_settings
 from .specs import ClassifierRow
-from .verdicts import Finding, highest_row, interval_text, verdict
+from .verdicts import Finding, classifier_training, highest_row, interval_text, verdict
 
 __all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "picked_rows", "confirmation_findings",
            "classifier_confirmation_findings", "confirmation_block", "main"]
@@ -128,7 +129,7 @@ def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame)
             findings.append(Finding(
                 f"confirm/{baseline}/{masklets}/{vote}/{metric}", outcome,
                 f"`{baseline}` + {masklets}, {metric} gain: {interval_text(row, column)} ({before}) on the development "
-                f"videos, {interval_text(other, column)} ({after}) on the untouched ones"))
+                f"videos, {interval_text(other, column)} ({after}) on the held-out ones"))
     return findings
 
 
@@ -156,7 +157,7 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
     findings = []
     for pick in picks:
         row, other = dev.loc[tuple(pick)], new.loc[tuple(pick)]
-        split = "" if pick.classifier_videos == "-" else f", classifier trained on the {pick.classifier_videos} videos"
+        split = "" if pick.classifier_videos == "-" else f", {classifier_training(pick.classifier_videos)}"
         for metric in _METRICS:
             column = f"gain_{metric}"
             before, after, outcome = _compared(row, other, column)
@@ -164,7 +165,7 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
                 f"confirm/approach2/{pick.masklets}/{metric}", outcome,
                 f"approach 2 on {pick.masklets} masklets (`{pick.variant}` on {pick.features} features{split}), "
                 f"{metric} gain: {interval_text(row, column)} ({before}) on the development videos, where it was "
-                f"picked, {interval_text(other, column)} ({after}) on the untouched ones"))
+                f"picked, {interval_text(other, column)} ({after}) on the held-out ones"))
     return findings
 
 
@@ -180,14 +181,15 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
     sources = "`results/tables/refiner.csv` and `results/confirm/tables/refiner.csv`" + (
         "" if classifier is None else " (approach 2: the two `mask_classifier.csv`)")
     lines = [f"Written by `make confirm` from {sources}: "
-             f"the headline's gains recomputed once on a benchmark generated with seed {seed}, never looked at while "
-             f"the study was built (same generator, settings and code; {int(counts['n_seeds'])} training seeds x "
+             f"the headline's gains recomputed once on a benchmark generated with seed {seed}, held out while the "
+             f"study was built: no setting or code was shaped on it (same generator, settings and code; "
+             f"{int(counts['n_seeds'])} training seeds x "
              f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or not distinguishable from zero, as "
              f"above. **{held} of {len(findings) + len(picked)} verdicts held.**", ""]
     lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in findings]
     if picked:
         lines += ["", "Approach 2: for each kind of masklets, the row the development study picked (the highest of "
-                  "its approach-2 rows on the development val videos), scored on the untouched videos, which took "
+                  "its approach-2 rows on the development val videos), scored on the held-out videos, which took "
                   "no part in that choice:", ""]
         lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in picked]
     return "\n".join(lines)
@@ -202,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--approach1-only", action="store_true",
                         help="confirm the approach-1 headline only (no mask_classifier table needed)")
     parser.add_argument("--readme", default="README.md", help="README whose CONFIRM block is rewritten ('' : none)")
+    parser.add_argument("--rewrite", action="store_true",
+                        help="rewrite the README block from the confirmation tables already written (in the results "
+                             "folder of --params) after a change to the block's wording: nothing is computed, and "
+                             "the untouched videos are not looked at again")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -212,8 +218,16 @@ def main(argv: list[str] | None = None) -> int:
                 raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
         development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
         _refined(development["refiner"])  # its columns, checked before anything is computed
-        refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
-                                      progress=not args.no_progress)
+        if args.rewrite:
+            written = load_settings(args.params).results / "tables"
+            refiner = written / "refiner.csv"
+            classifier = None if args.approach1_only else written / "mask_classifier.csv"
+            missing = [os.fspath(p) for p in (refiner, classifier) if p is not None and not p.is_file()]
+            if missing:
+                raise DataError(f"--rewrite: no confirmation table {missing}; run `make confirm` first")
+        else:
+            refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
+                                          progress=not args.no_progress)
         block = confirmation_block(development["refiner"], pd.read_csv(refiner),
                                    seed=load_settings(args.params).data.seed,
                                    classifier=None if classifier is None else (development["mask_classifier"],

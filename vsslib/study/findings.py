@@ -18,7 +18,8 @@ import pandas as pd
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
 from ..significance import holm_adjust
-from .verdicts import (VC_CONSTANT, Finding, band_findings, boundary_verdicts, cause_findings, classifier_findings,
+from ..viz.prose import number
+from .verdicts import (VC_CONSTANT, Finding, classifier_training, vc_text, band_findings, boundary_verdicts, cause_findings, classifier_findings,
                        consistency_findings, knob_findings, paired_source_findings, per_class_findings,
                        quality_findings, refiner_findings, size_findings, sweep_findings, verdict, window_findings)
 
@@ -53,7 +54,7 @@ def _verdict(row: pd.Series, metric: str) -> str:
 def _gain_text(row: pd.Series, metric: str) -> str:
     """A gain with its interval and what the interval supports (a verdict already counted elsewhere)."""
     low, high, mean = row[f"gain_{metric}_ci_low"], row[f"gain_{metric}_ci_high"], row[f"gain_{metric}"]
-    return f"{mean:+.1f} [{low:+.1f}, {high:+.1f}] ({_verdict(row, metric)})"
+    return f"{number(mean)} [{number(low)}, {number(high)}] ({_verdict(row, metric)})"
 
 
 class _Family:
@@ -137,7 +138,7 @@ def _vote_lines(table: pd.DataFrame, family: _Family) -> list[str]:
             lines.append(f"  - {baseline} + {masklets}: mIoU gain {_gain_text(whole, 'mIoU')} with one vote per "
                          f"masklet, {family.gain(frame, 'mIoU', f'{baseline} + {masklets}, vote per frame')} with one "
                          "vote per masklet and frame; mVC16 "
-                         f"{whole['mVC16']:.1f}{built_in} vs {frame['mVC16']:.1f}; {_vcc_text(whole, frame)}.")
+                         f"{vc_text(whole['mVC16'])}{built_in} vs {vc_text(frame['mVC16'])}; {_vcc_text(whole, frame)}.")
     return lines
 
 
@@ -149,7 +150,7 @@ def _vcc_text(whole: pd.Series, frame: pd.Series) -> str:
             f"{frame['mVCc16']:.1f}, {below[0]:.1f} and {below[1]:.1f} points below mVC16")
 
 
-CONFIRMATION = '"The headline on videos never looked at", below'
+CONFIRMATION = '"The headline on held-out videos", below'
 """Where the findings block says ``make confirm``'s comparison is (the README's section after the block)."""
 
 
@@ -185,7 +186,7 @@ def _classifier_lines(table: pd.DataFrame, family: _Family, confirmation: str) -
                      f"`make confirm` scores the picked rows on videos that took no part in it ({confirmation}).")
     # the highest row is picked among all approach-2 rows of its source: each of them is a verdict read
     for _, row in table[table["method"] == "approach 2"].iterrows():
-        trained_on = f" (classifier trained on the {row['classifier_videos']} videos)" \
+        trained_on = f" ({classifier_training(str(row['classifier_videos']))})" \
             if "classifier_videos" in row.index and pd.notna(row["classifier_videos"]) else ""
         family.gain(row, "mIoU", f"approach 2, {row['masklets']} masklets, `{row['variant']}` on {row['features']}"
                     f"{trained_on}")

@@ -110,7 +110,7 @@ def classifier_lessons(table: pd.DataFrame, *, metric: str = "mIoU") -> list[str
         signs[label] = verdict(highest_row(rows[rows["method"] == "approach 2"], metric), f"gain_{metric}")
     lines.append("The highest row of each kind is picked on these val rows, so its interval does not cover that "
                  "choice; `make confirm` computes the picked rows once more on untouched videos (README, \"The "
-                 "headline on videos never looked at\").")
+                 "headline on held-out videos\").")
     if len(set(signs.values())) > 1:
         lines.append("The highest rows' verdicts differ between kinds of masklets ("
                      + ", ".join(f"{k}: {v}" for k, v in signs.items())

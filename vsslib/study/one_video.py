@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..base.errors import ParameterError, require_columns
+from ..viz.prose import number
 from .verdicts import Finding
 
 __all__ = ["video_outcome", "largest_change"]
@@ -46,6 +47,6 @@ def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",
         most = max(moves, key=lambda m: abs(moves[m]))
         least = min(moves, key=lambda m: abs(moves[m]))
         findings.append(Finding(f"largest_change/{method}", f"most {most}; least {least}",
-                                f"{method}: the largest move is {most} ({moves[most]:+.1f}), the smallest "
-                                f"{least} ({moves[least]:+.1f})."))
+                                f"{method}: the largest move is {most} ({number(moves[most])}), the smallest "
+                                f"{least} ({number(moves[least])})."))
     return findings

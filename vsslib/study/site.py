@@ -29,7 +29,7 @@ from pathlib import Path
 from ..base.io import write_text_atomic
 from ..base.errors import DataError, ParameterError
 from .findings import headline
-from ..viz import CAPTION_MARK, FIGURE_DPI, SCREEN_DPI, caption_markdown
+from ..viz import CAPTION_MARK, caption_markdown, shown_width
 
 __all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT", "README_PAGE",
            "README_PAGE_TITLE", "MODEL_CARD_PAGE"]
@@ -42,7 +42,7 @@ README_PAGE, MODEL_CARD_PAGE = "readme", "sam2_mini_model_card"
 """The site's pages of the whole README and of the sam2-mini model card."""
 README_PAGE_TITLE = "The README: install, run, reproduce"
 """The README page's heading and sidebar entry (its own first heading is the study's title, the landing page's)."""
-CONFIRMATION_ANCHOR = "the-headline-on-videos-never-looked-at"
+CONFIRMATION_ANCHOR = "the-headline-on-held-out-videos"
 """The README heading the findings block refers to for ``make confirm`` (MyST's anchor of it)."""
 _TABLE_ROWS_SHOWN = 40  # a longer table is shown by its first rows, with the whole file to download
 _IMAGE_TYPES = {"image/png": "png", "image/gif": "gif", "image/jpeg": "jpg"}
@@ -77,16 +77,6 @@ def _figure_directive(path: str, caption: str, width: int | None) -> str:
     if width:
         options.append(f":width: {int(width)}px")
     return "\n".join([f"{fence}{{figure}} {path}", *options, "", caption_markdown(caption), fence]) + "\n"
-
-
-def _shown_width(png: Path) -> int | None:
-    """The CSS width a saved figure is shown at, as in the notebooks (``SCREEN_DPI`` pixels per inch of its
-    ``FIGURE_DPI`` PNG); None for a file that is not a PNG. Without it a key figure filled the column, 1.5 times
-    the size of the same figure on its notebook's page."""
-    head = png.read_bytes()[:24]
-    if head[:8] != b"\x89PNG\r\n\x1a\n":
-        return None
-    return round(int.from_bytes(head[16:20], "big") * SCREEN_DPI / FIGURE_DPI)
 
 
 def _caption_of(output) -> str:
@@ -181,6 +171,18 @@ def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[s
     return "\n".join(lines), [t.stem for t in tables]
 
 
+LANDING_TERMS = (
+    "**The words below, in short** (explained with drawings in `00_tour` and `03_refiner`): a *masklet* is one object's mask "
+    "proposed on a key frame and carried through the following frames; approach 1 gives each masklet the class "
+    "the network predicts most inside it, by one *vote per masklet* (all its frames) or *per masklet and frame*. "
+    "*Oracle* masklets are the exact objects, *corrupted* at a *strength s* from 0 (exact) to 1. mIoU is the "
+    "mean over classes of intersection over union; *mBIoU* scores only thin bands along the boundaries (Boundary "
+    "IoU); *mVC8* and *mVC16* (video consistency) are the share of pixels whose true class stays fixed over 8 or "
+    "16 frames that also keep one predicted class, and *mVCc* asks for the right class too. A gain is in points; "
+    "[low, high] is its 95 % interval, a bootstrap over training seeds and videos, and a verdict (a gain, a loss, "
+    "not distinguishable from zero) is what that interval supports.")
+
+
 def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[str, str, str]],
                   tables: list[str], captions: dict[str, dict], *, model_card: bool) -> str:
     text = readme.read_text()
@@ -190,8 +192,8 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     for alt, file in _README_IMAGE.findall(text)[:KEY_FIGURE_COUNT]:
         if (src / "key" / file).is_file():  # copied with the README page (:func:`_readme_page`)
             caption = captions.get(Path(file).stem, {}).get("caption") or alt
-            lines.append(_figure_directive(f"key/{file}", caption, _shown_width(src / "key" / file)))
-    lines += ["## What the study finds", ""]
+            lines.append(_figure_directive(f"key/{file}", caption, shown_width((src / "key" / file).read_bytes()[:24])))
+    lines += ["## What the study finds", "", LANDING_TERMS, ""]
     try:
         lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})"), ""]
     except DataError as exc:
@@ -232,7 +234,7 @@ def _readme_page(readme: Path, results: Path, src: Path, captions: dict[str, dic
         (src / "key").mkdir(exist_ok=True)
         shutil.copyfile(results / "figures" / file, src / "key" / file)
         return _figure_directive(f"key/{file}", captions.get(Path(file).stem, {}).get("caption") or alt,
-                                 _shown_width(src / "key" / file))
+                                 shown_width((src / "key" / file).read_bytes()[:24]))
 
     return _README_IMAGE.sub(figure, text)
 
@@ -264,9 +266,10 @@ html_theme = "sphinx_book_theme"
 html_theme_options = {{"home_page_in_toc": True, "show_navbar_depth": 1, "show_toc_level": 2,
                        "use_download_button": False, "use_fullscreen_button": False,
                        "footer_content_items": [], "secondary_sidebar_items": []}}
-html_sidebars = {{"**": ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html", "page-toc.html"]}}
+html_sidebars = {{"**": ["navbar-logo.html", "sbt-sidebar-nav.html", "page-toc.html"]}}  # search: in the top bar
 html_static_path = ["_static"]
 html_css_files = ["{css}"]
+html_js_files = ["{js}"]
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
@@ -276,12 +279,35 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 
 
 SITE_CSS = "vsslib.css"
+SITE_JS = "vsslib.js"
+_JS = """// Written by vsslib.study.site (make html): the navigation scrolls in a box of its own (vsslib.css); scroll
+// it so the current page's entry is in view, a third of the way down.
+document.addEventListener("DOMContentLoaded", () => {
+  const links = document.querySelectorAll(".bd-sidebar-primary .bd-docs-nav li.current > a");
+  if (!links.length) return;
+  const link = links[links.length - 1];
+  const nav = link.closest(".sidebar-primary-item");
+  const top = link.getBoundingClientRect().top - nav.getBoundingClientRect().top + nav.scrollTop;
+  if (top + link.offsetHeight > nav.scrollTop + nav.clientHeight) nav.scrollTop = top - nav.clientHeight / 3;
+});
+"""
 _CSS = """/* Written by vsslib.study.site (make html). The figures are drawn for a page PAGE_WIDTH_IN wide (900 CSS px)
    and their text is checked legible there (vsslib.viz._draw.small_texts): the article takes the width the
    theme's right-hand sidebar held, whose page contents move under the left-hand navigation. */
 .bd-page-width { max-width: 100rem; }
 .bd-main .bd-content .bd-article-container { max-width: 100%; }
 .bd-sidebar-primary .page-toc { margin-top: 1.5rem; font-size: 0.85rem; }
+/* the site's navigation and the page's contents scroll each in a box of its own, sharing the sidebar's height,
+   so both are in view when a page opens (in one long sidebar the theme scrolled to the current page and the
+   contents sat below the window) */
+.bd-sidebar-primary .sidebar-primary-items__start { flex: 1 1 auto; min-height: 0; display: flex;
+  flex-direction: column; }
+.bd-sidebar-primary .sidebar-primary-items__start > .sidebar-primary-item { flex: 0 0 auto; }
+.bd-sidebar-primary .sidebar-primary-item:has(.bd-docs-nav),
+.bd-sidebar-primary .sidebar-primary-item:has(nav.page-toc) { flex: 2 1 0; min-height: 6rem; overflow-y: auto;
+  overflow-x: hidden; }
+.bd-sidebar-primary .sidebar-primary-item:has(.bd-docs-nav) { flex-grow: 3; }  /* the longer list */
+.bd-sidebar-primary .logo__title { font-size: 1.1rem; }
 /* captions in the text colour (the theme's muted grey read faint under large figures) */
 figure figcaption, figure figcaption p { color: var(--pst-color-text-base); }
 """
@@ -336,9 +362,10 @@ def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str
                                                     model_card=model_card is not None))
         if model_card is not None:
             (src / f"{MODEL_CARD_PAGE}.md").write_text(_model_card_page(Path(model_card), src))
-        (src / "conf.py").write_text(_CONF.format(title=title, css=SITE_CSS))
+        (src / "conf.py").write_text(_CONF.format(title=title, css=SITE_CSS, js=SITE_JS))
         (src / "_static").mkdir(exist_ok=True)
         (src / "_static" / SITE_CSS).write_text(_CSS)
+        (src / "_static" / SITE_JS).write_text(_JS)
         built = Path(scratch) / "build" / out.name  # MyST-NB writes jupyter_execute/ beside it: left in scratch
         warnings = Path(scratch) / "warnings.txt"
         command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q", "-j", "1",

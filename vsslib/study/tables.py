@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import ParameterError
+from ..viz.prose import number
 from .runs import RunResult
 from ..statistics import VideoCounts, ratio_summary, table_columns
 
@@ -158,7 +159,9 @@ def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
                 if row[c] != row[c]:  # NaN: no such number for this row (a baseline's gain over itself)
                     return "-"
                 spread = f" ± {row[f'{c}_sd']:.{digits}f}" if row[f"{c}_sd"] == row[f"{c}_sd"] else ""
-                return f"{row[c]:.{digits}f}{spread} [{row[f'{c}_ci_low']:.{digits}f}, {row[f'{c}_ci_high']:.{digits}f}]"
+                value, low, high = (number(row[k], digits=digits, signed=False) for k in (c, f"{c}_ci_low",
+                                                                                        f"{c}_ci_high"))
+                return f"{value}{spread} [{low}, {high}]"
 
             out[column] = table.apply(cell, axis=1)
             done.update({column, low, high, sd, f"{column}_p"})

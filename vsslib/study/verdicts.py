@@ -29,14 +29,29 @@ import pandas as pd
 
 from ..base.errors import DataError, require_columns
 from ..masks.quality import crossing
+from ..viz.prose import number
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
            "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "cause_findings",
-           "quality_findings", "break_even", "bullets", "VC_CONSTANT"]
+           "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
+           "classifier_training"]
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
+
+
+def classifier_training(split: str) -> str:
+    """Which videos approach 2's classifier learned from, in words: the ``test`` split is a held-out set of
+    labelled videos, never the val videos every score is measured on, and the words say so."""
+    if split == "test":
+        return "classifier trained on the test split's videos (held out, not the val videos scored)"
+    return f"classifier trained on the {split} videos"
+
+
+def vc_text(value: float) -> str:
+    """A VC score in percent to one decimal, or to two where one would round it up to 100.0 (99.96 stays 99.96)."""
+    return f"{value:.2f}" if VC_CONSTANT <= value < 100 else f"{value:.1f}"
 """An mVC at or above this (percent) with one vote per masklet is read as constant by construction: VSPW's VC
 scores a track that keeps one label as consistent whatever class won. Correct consistency mVCc (VC that also
 asks for the right class, :mod:`vsslib.metrics.consistency`) is reported beside it: it is not built in."""
@@ -87,13 +102,14 @@ def apart(a: Mapping[str, Any] | pd.Series, b: Mapping[str, Any] | pd.Series, co
 
 def interval_text(row: Mapping[str, Any] | pd.Series, column: str, *, digits: int = 1,
                   signed: bool = True) -> str:
-    """``+1.2 [+0.3, +2.1]``: a cell with its 95 % interval (``n/a`` for NaN)."""
+    """``+1.2 [+0.3, +2.1]``: a cell with its 95 % interval (``n/a`` for NaN; no signed zero,
+    :func:`vsslib.viz.prose.number`)."""
     value, low, high = _cell(row, column)
     if not math.isfinite(value):
         return "n/a"
-    form = f"{{:+.{digits}f}}" if signed else f"{{:.{digits}f}}"
-    bounds = f" [{form.format(low)}, {form.format(high)}]" if math.isfinite(low) and math.isfinite(high) else ""
-    return form.format(value) + bounds
+    bounds = (f" [{number(low, digits=digits, signed=signed)}, {number(high, digits=digits, signed=signed)}]"
+              if math.isfinite(low) and math.isfinite(high) else "")
+    return number(value, digits=digits, signed=signed) + bounds
 
 
 _WORDS = {"gain": "a gain", "loss": "a loss", "unclear": "not distinguishable from zero"}
@@ -125,10 +141,11 @@ def refiner_findings(table: pd.DataFrame, *,
         parts = [f"{m} gain {_stated(row, f'gain_{m}')}" for m in metrics]
         text = f"`{row['baseline']}` + {row['masklets']}, one vote per {_vote(row['vote'])}: " + ", ".join(parts) + "."
         if row["vote"] == "masklet" and "mVC16" in row and float(row["mVC16"]) >= VC_CONSTANT:
-            text += (f" mVC16 is {float(row['mVC16']):.1f}: with one vote per masklet and masklets that follow the "
+            text += (f" mVC16 is {vc_text(float(row['mVC16']))}: with one vote per masklet and masklets that follow the "
                      "objects, every pixel of a track keeps one label, and VSPW's VC scores that as consistent "
-                     "whichever class won, so this mVC16 is built in, not earned; the vote per masklet and frame "
-                     "shows consistency where it can differ.")
+                     "whichever class won, so this mVC16 is near 100 by construction, not earned (a pixel can change "
+                     "label only where it passes to another masklet, or out of every masklet, within the window); "
+                     "the vote per masklet and frame shows consistency where it can differ.")
         if "mVC16" in metrics and "mVCc16" in metrics:
             text += vc_beside_vcc(row, "mVC16", "mVCc16")
         findings.append(Finding(f"refiner/{row['baseline']}/{row['masklets']}/{row['vote']}",
@@ -237,7 +254,7 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
 
     def trained_on(row: pd.Series) -> tuple[str, str]:  # (key part, words) of the classifier's training split
         split = str(row.get("classifier_videos", "-"))
-        return ("", "") if split in ("-", "", "nan") else (f"/{split}", f" (classifier trained on the {split} videos)")
+        return ("", "") if split in ("-", "", "nan") else (f"/{split}", f" ({classifier_training(split)})")
 
     findings = []
     for masklets, group in table[table["method"] == "approach 2"].groupby("masklets", sort=False):
@@ -324,7 +341,7 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
             peak = part.loc[part[gain].idxmax()]  # "largest" only where the narrowest band is the maximum
             larger = ("the gain is largest at the boundary" if peak[x] == narrow[x] else
                       f"the gain is larger at the boundary than in the widest band, though largest at {x} "
-                      f"{peak[x]:g}{unit} ({peak[gain]:+.1f})")
+                      f"{peak[x]:g}{unit} ({number(peak[gain])})")
             reading = ("the narrowest band fares better than the widest"
                        + (f": {larger}" if verdict(narrow, gain) == "gain"
                           and verdict(wide, gain) != "loss" else
@@ -452,7 +469,7 @@ def consistency_findings(vc_summary: pd.DataFrame, *, metric: str = "mVC8") -> l
     base = vc_summary[vc_summary["method"] == "baseline"].iloc[0]
     findings = []
     for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
-        text = (f"{row['method']}: mean {metric} {base[metric]:.1f} -> {row[metric]:.1f}, "
+        text = (f"{row['method']}: mean {metric} {vc_text(base[metric])} -> {vc_text(row[metric])}, "
                 f"{_stated(row, f'gain_{metric}')}; mean {correct} (VC that also asks for the right class) "
                 f"{base[correct]:.1f} -> {row[correct]:.1f}, {_stated(row, f'gain_{correct}')}")
         if "windows_steadier" in row and math.isfinite(float(row["windows_steadier"])):
@@ -568,7 +585,7 @@ def _order_against_gains(generators: pd.DataFrame, axis: str, gain: str) -> str:
     """A sentence per two generators whose order on ``axis`` is the reverse of their gains', both pairs apart."""
     rows = [row for _, row in generators.iterrows()]
     return "".join(f" Between {a['masklets']} and {b['masklets']} the order on this axis is the reverse of their "
-                   f"gains' order ({a['masklets']} {a[axis]:.1f} % and {a[gain]:+.1f}, {b['masklets']} "
-                   f"{b[axis]:.1f} % and {b[gain]:+.1f}): here this axis does not predict which generator gains."
+                   f"gains' order ({a['masklets']} {a[axis]:.1f} % and {number(a[gain])}, {b['masklets']} "
+                   f"{b[axis]:.1f} % and {number(b[gain])}): here this axis does not predict which generator gains."
                    for i, a in enumerate(rows) for b in rows[i + 1:]
                    if apart(a, b, axis) and apart(a, b, gain) and (a[axis] > b[axis]) != (a[gain] > b[gain]))

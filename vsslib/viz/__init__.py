@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ..base.io import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
-from ._draw import FIGURE_DPI, SCREEN_DPI, colorize, in_notebook, overlay, set_style, smallest_text_pt
+from ._draw import FIGURE_DPI, colorize, in_notebook, overlay, set_style, shown_width, smallest_text_pt
 
 __all__ = ["FIGURE_DPI", "CAPTION_MARK", "set_style", "colorize", "overlay", "save_figure", "save_animation",
-           "save_table", "ResultsFolder", "INTERACTIVE", "in_notebook", "prune_index", "caption_markdown"]
+           "save_table", "ResultsFolder", "INTERACTIVE", "in_notebook", "prune_index", "caption_markdown", "shown_width"]
 
 INTERACTIVE = "interactive"
 """The notebook name :func:`save_figure` and :func:`save_table` record when none is given (a hand session)."""
@@ -115,9 +115,9 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
     _check_caption(name, caption)
     base = Path(root)
     folder = base / "figures"
-    smallest = smallest_text_pt(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
+    smallest = smallest_text_pt(fig, draw=False)  # measured on the render savefig just made
     png = buffer.getvalue()
     write_bytes_atomic(folder / f"{name}.png", png)
     with atomic_path(folder / f"{name}.pdf") as tmp:
@@ -128,8 +128,7 @@ def save_figure(fig: plt.Figure, name: str, *, caption: str, root: str | os.Path
                                     "caption": caption, "machine_dependent": machine_dependent,
                                     "smallest_text_pt": smallest}, notebook)
     if in_notebook():
-        width_px = int.from_bytes(png[16:20], "big")  # PNG IHDR: width, then height, big-endian
-        _show(png, "image/png", width=round(width_px * SCREEN_DPI / FIGURE_DPI), caption=caption)
+        _show(png, "image/png", width=shown_width(png), caption=caption)
 
 
 def save_animation(gif: bytes, name: str, *, caption: str, root: str | os.PathLike[str],

@@ -44,6 +44,14 @@ HATCH_STEP = 5
 FIGURE_DPI = 150
 """Resolution of every saved PNG (and of the inline copy); the PDF beside it is vector."""
 SCREEN_DPI = 100  # inline images are shown at this many pixels per inch, so 150-dpi PNGs stay crisp
+
+
+def shown_width(png: bytes) -> int | None:
+    """The CSS width (px) a saved ``FIGURE_DPI`` PNG is shown at, in the notebooks and on the site: ``SCREEN_DPI``
+    pixels per inch of the figure; None for bytes that are not a PNG."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return round(int.from_bytes(png[16:20], "big") * SCREEN_DPI / FIGURE_DPI)  # IHDR: width, height, big-endian
 PAGE_WIDTH_IN = 9.0
 """Width (inches) of the page a figure is read at: the site's content column and a notebook's output area
 (about 900 CSS px at :data:`SCREEN_DPI`). A figure wider than this is shown shrunk to it."""
@@ -209,10 +217,11 @@ def masklet_legend(*, focus: str | None = None) -> list:
     return handles
 
 
-def small_texts(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN,
-                min_pt: float = MIN_TEXT_PT) -> list[tuple[str, float]]:
+def small_texts(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN, min_pt: float = MIN_TEXT_PT,
+                draw: bool = True) -> list[tuple[str, float]]:
     """The texts of ``fig`` smaller than ``min_pt`` once the saved figure (``bbox_inches="tight"``) is shown at
-    ``page_width_in``: a figure wider than the page is shrunk, and its text with it.
+    ``page_width_in``: a figure wider than the page is shrunk, and its text with it. ``draw=False`` measures a
+    figure ``savefig`` has just drawn without drawing it again.
 
     Returns
     -------
@@ -220,7 +229,8 @@ def small_texts(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN,
     """
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    if draw:
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width_in = fig.get_tightbbox(renderer).width
     scale = min(1.0, page_width_in / width_in) if width_in > 0 else 1.0
@@ -241,10 +251,10 @@ def small_texts(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN,
     return sorted(found, key=lambda item: item[1])
 
 
-def smallest_text_pt(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN) -> float | None:
+def smallest_text_pt(fig: plt.Figure, *, page_width_in: float = PAGE_WIDTH_IN, draw: bool = True) -> float | None:
     """The size (points) of the smallest drawn text of ``fig`` once shown at ``page_width_in`` (as
     :func:`small_texts` measures it); None for a figure without text."""
-    sizes = small_texts(fig, page_width_in=page_width_in, min_pt=float("inf"))
+    sizes = small_texts(fig, page_width_in=page_width_in, min_pt=float("inf"), draw=draw)
     return sizes[0][1] if sizes else None
 
 
@@ -318,21 +328,23 @@ def figure_title(fig: plt.Figure, title: str, **options: object) -> None:
 
 def image_grid(rows: int, cols: int, height: int, width: int, *, legend_rows: Sequence[int] = (),
                title_lines: int = 1, left_in: float = 0.05, gap_in: float = 0.12,
-               width_in: float = PAGE_WIDTH_IN) -> tuple[plt.Figure, np.ndarray]:
+               width_in: float = PAGE_WIDTH_IN, row_title_lines: int | None = None) -> tuple[plt.Figure, np.ndarray]:
     """A figure ``width_in`` wide of ``rows x cols`` image panels (frames of ``height x width`` px) placed
-    explicitly: room for ``title_lines`` of panel title above each row, ``left_in`` for row labels, and at the
-    bottom one block per legend of ``legend_rows[k]`` rows (filled by :func:`stack_legends`)."""
+    explicitly: room for ``title_lines`` of panel title above the first row and ``row_title_lines`` (default:
+    as many) above each later one, ``left_in`` for row labels, and at the bottom one block per legend of
+    ``legend_rows[k]`` rows (filled by :func:`stack_legends`)."""
     panel_w = (width_in - left_in - 0.05 - (cols - 1) * gap_in) / cols
     panel_h = panel_w * height / width
-    title_in = 0.12 + 0.2 * title_lines
+    first_in = 0.12 + 0.2 * title_lines
+    title_in = 0.12 + 0.2 * (title_lines if row_title_lines is None else row_title_lines)
     top_in = 0.5
     legend_in = sum(_legend_height(n) for n in legend_rows)
-    fig_h = top_in + rows * (panel_h + title_in) + legend_in + 0.05
+    fig_h = top_in + first_in + panel_h + (rows - 1) * (panel_h + title_in) + legend_in + 0.05
     fig = plt.figure(figsize=(width_in, fig_h))
     axes = np.empty((rows, cols), dtype=object)
     for r in range(rows):
         for c in range(cols):
-            bottom = fig_h - (top_in + r * (panel_h + title_in) + title_in + panel_h)
+            bottom = fig_h - (top_in + first_in + panel_h + r * (panel_h + title_in))
             ax = fig.add_axes(((left_in + c * (panel_w + gap_in)) / width_in, bottom / fig_h, panel_w / width_in,
                                panel_h / fig_h))
             ax.set_xticks([])

@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
 from ._draw import set_style
+from .prose import number
 from ._draw import (GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, fit_texts, method_palette, require_columns,
                     source_colour)
 
@@ -159,7 +160,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
             if np.isfinite(v):
                 right = v >= 0
                 edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
-                ax.annotate(f"{v:+.1f} (from {base:.0f})", (edge, k), textcoords="offset points",
+                ax.annotate(f"{number(v)} (from {base:.0f})", (edge, k), textcoords="offset points",
                             xytext=(4 if right else -4, 0), va="center", ha="left" if right else "right",
                             fontsize=8, color="0.25")  # 4 pt clear of the whisker's cap
         ax.set_xlabel(f"{name} gain (points)")
@@ -227,7 +228,7 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
                              color=colour, ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
                              markerfacecolor=colour if settled else "white", markeredgewidth=1.5)
             below = gain[j] < 0  # a loss is labelled under its whisker, a gain over it: never across the zero line
-            gain_ax.annotate(f"{gain[j]:+.1f}", (offset[j], low[j] if below else high[j]), textcoords="offset points",
+            gain_ax.annotate(number(gain[j]), (offset[j], low[j] if below else high[j]), textcoords="offset points",
                              xytext=(0, -3 if below else 3), ha="center", va="top" if below else "bottom",
                              fontsize=8, color=colour)
         gain_ax.plot([], [], "s", color=colours[method], label=method)

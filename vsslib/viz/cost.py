@@ -23,31 +23,47 @@ def plot_stage_times(table: pd.DataFrame, *, title: str, log: bool = True) -> pl
     """Seconds per frame of each stage (``time_stages`` output: DataFrame[stage, seconds_per_frame, ...]).
 
     An optional ``setting`` column is appended to the stage names; ``min_seconds`` / ``max_seconds`` with
-    ``frames`` draw the spread of the repeats as error bars.
+    ``frames`` draw the spread of the repeats as error bars; with ``repeats``, a stage timed once is drawn
+    hatched and pale, without whiskers, and its value says "once".
     """
+    from matplotlib.patches import Patch
+
     set_style()
     require_columns(table, ["stage", "seconds_per_frame"], "plot_stage_times")
     labels = [f"{s} [{v}]" if "setting" in table and isinstance(v, str) and v else str(s)
               for s, v in zip(table["stage"], table.get("setting", pd.Series([""] * len(table))), strict=True)]
     fig, ax = plt.subplots(figsize=(7.8, 0.45 * len(table) + 1.6))
     y = np.arange(len(table))
-    values = table["seconds_per_frame"].to_numpy()
+    values = table["seconds_per_frame"].to_numpy(dtype=np.float64)
+    once = (table["repeats"].to_numpy() == 1) if "repeats" in table else np.zeros(len(table), bool)
     spread = None
     if {"min_seconds", "max_seconds", "frames"} <= set(table.columns):
         spread = np.stack([values - table["min_seconds"] / table["frames"],
                            table["max_seconds"] / table["frames"] - values])
-    ax.barh(y, values, xerr=spread, color="#457b9d", ecolor="0.3", capsize=3)
-    ends = values if spread is None else values + spread[1]
+        spread[:, once] = np.nan  # one run has no spread: no whisker, not a zero-width one
+    repeated, pale = "#457b9d", "#a8c5d8"
+    ax.barh(y[~once], values[~once], color=repeated)
+    ax.barh(y[once], values[once], color=pale, hatch="///", edgecolor=repeated, lw=0.8)
+    if spread is not None:
+        ax.errorbar(values[~once], y[~once], xerr=spread[:, ~once], fmt="none", ecolor="0.3", capsize=3)
+    ends = values if spread is None else np.where(once, values, values + np.nan_to_num(spread[1]))
     for k, (v, end) in enumerate(zip(values, ends, strict=True)):
-        ax.text(end * (1.12 if log else 1.02), k, _seconds(v), va="center", fontsize=8)
+        ax.text(end * (1.12 if log else 1.02), k, _seconds(v) + (" (once)" if once[k] else ""), va="center",
+                fontsize=8)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     if log:
         ax.set_xscale("log")
-        ax.set_xlim(values[values > 0].min() / 3, ends.max() * 12)
-    ax.set_xlabel("seconds per frame" + (" (log scale)" if log else "")
-                  + ("\nbar: median of the timed repeats; whiskers: fastest to slowest repeat (none: timed once)"
-                     if spread is not None else ""))
+        ax.set_xlim(values[values > 0].min() / 3, ends.max() * (40 if once.any() else 12))  # room for "(once)"
+    ax.set_xlabel("seconds per frame" + (" (log scale)" if log else ""))
+    if spread is not None:
+        runs = table.loc[~once, "repeats"] if "repeats" in table else pd.Series(dtype=float)
+        many = f"median of {runs.iloc[0]:.0f} timed runs" if runs.nunique() == 1 else "median of the timed runs"
+        handles = [Patch(facecolor=repeated, label=f"{many}; whiskers: fastest to slowest")]
+        if once.any():
+            handles.append(Patch(facecolor=pale, hatch="///", edgecolor=repeated, label="timed once (no spread)"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=1,
+                  fontsize=8, frameon=False)
     figure_title(fig, title)
     fig.tight_layout()
     return fig
@@ -126,8 +142,8 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     # grid's time is predicted from smaller grids, ">=" where the window's propagation was extended from frames
     # timed before the memory bank filled (the analysis' lower bound, EARLY_EXTENSION)
     predicted_grid = dict(zip(gen["points_per_side"], predicted, strict=True))
-    bounded = prop.set_index("window")["label"].str.contains(EARLY_EXTENSION, regex=False) & \
-        prop.set_index("window")["extrapolated"].astype(bool)
+    by_window = prop.set_index("window")
+    bounded = by_window["label"].str.contains(EARLY_EXTENSION, regex=False) & by_window["extrapolated"].astype(bool)
     notes = []
     if table.size:
         image = ax.imshow(table.to_numpy(), cmap="viridis_r", aspect="auto")

@@ -132,6 +132,9 @@ def _whiskers(ax: plt.Axes, summary: pd.DataFrame, column: str, y: np.ndarray) -
     return np.fmax(values, high)
 
 
+ROW_LABEL_PT = 15  # height of a row's one-line label above its panels, in points (9-pt text and its offset)
+
+
 def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarray, *, title: str,
                        class_names: Sequence[str] | None = None) -> plt.Figure:
     """One row per failure example: frame, ground truth, baseline, masklets, refined.
@@ -145,7 +148,7 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
 
     Returns
     -------
-    Figure at the page's width, each row's cause, video, frame and damage written beside it. The masklets are
+    Figure at the page's width, each row's cause, video, frame and damage written on one line above it. The masklets are
     drawn as outlines on the grey frame (:func:`vsslib.viz._draw.masklet_picture`), the blamed one in orange;
     on the refined panel its damaged pixels (baseline right, refined wrong; all damaged pixels when no masklet
     is blamed) keep their colour, outlined in black, and the rest is faded.
@@ -160,8 +163,10 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
         *masklet_legend(focus="blamed masklet"),
         Patch(facecolor="white", edgecolor="black", lw=1.5, label="damage it caused (refined)")]
     ncol = 5
-    fig, axes = image_grid(len(examples), 5, height, width, legend_rows=[-(-len(handles) // ncol)], title_lines=3,
-                           left_in=1.75, gap_in=0.08)
+    # each row's cause on one line above it (beside it, the labels took a fifth of the width from the panels),
+    # the column titles above the first row's label
+    fig, axes = image_grid(len(examples), 5, height, width, legend_rows=[-(-len(handles) // ncol)], title_lines=4,
+                           row_title_lines=1, gap_in=0.08)
     # column titles of at most 3 short lines, each narrower than its panel, so neighbours never read as one phrase
     names = ["frame", "ground truth", "baseline", "masklets:\nthe blamed one\nin orange",
              "refined:\nits damage bright,\nthe rest faded"]
@@ -178,11 +183,11 @@ def plot_failure_panel(examples: Sequence[Mapping[str, Any]], palette: np.ndarra
             ax = axes[r, c]
             ax.imshow(image)
             if r == 0:
-                ax.set_title(names[c], fontsize=9)
-        cause = textwrap.fill(CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"])), width=24)
-        # horizontal, beside its own row: a rotated label taller than the row runs into the neighbours
-        axes[r, 0].set_ylabel(f"{cause}\n{ex['video']} frame {ex['frame']}\n{ex['pixels']:,} px damaged",
-                              fontsize=8.5, rotation=0, ha="right", va="center", labelpad=5)
+                ax.set_title(names[c], fontsize=9, pad=ROW_LABEL_PT + 6)
+        cause = CAUSE_LABELS.get(str(ex["cause"]), str(ex["cause"]))
+        axes[r, 0].annotate(f"{r + 1}. {cause}: {ex['video']} frame {ex['frame']}, {ex['pixels']:,} px damaged",
+                            (0, 1), xycoords="axes fraction", xytext=(0, 3), textcoords="offset points",
+                            ha="left", va="bottom", fontsize=9, fontweight="bold", annotation_clip=False)
     stack_legends(fig, [(handles, ncol)])
     top_title(fig, title)
     return fig

@@ -154,6 +154,7 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
     fig, panels = plt.subplots(1, len(axes), figsize=(PAGE_WIDTH_IN, 4.4), squeeze=False, sharey=True)
     oracle = table[table["strength"].notna()]
     generators = table[table["strength"].isna()]
+    crossing_labels: list[tuple[plt.Axes, float, list]] = []  # (panel, break-even, its above-left labels)
     palette = method_palette(list(generators["masklets"]))
     colours = [palette[name] for name in generators["masklets"]]
     for ax, (column, label) in zip(panels[0], axes.items(), strict=True):
@@ -162,10 +163,11 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
         ax.fill_between(rows[column], rows[f"{gain}_ci_low"], rows[f"{gain}_ci_high"], color="0.3", alpha=0.15, lw=0)
         # the curve rises to the right: labels above-left of a point (the generators' points tend to sit below
         # and right of it), the leftmost one below-right, inside the axes
-        for k, (_, row) in enumerate(rows.iterrows()):
-            ax.annotate(f"s = {row['strength']:g}", (row[column], row[gain]), textcoords="offset points",
-                        xytext=(5, -5) if k == 0 else (-5, 5), ha="left" if k == 0 else "right",
-                        va="top" if k == 0 else "bottom", fontsize=8, color="0.3")
+        labels = [ax.annotate(f"s = {row['strength']:g}", (row[column], row[gain]), textcoords="offset points",
+                              xytext=(5, -5) if k == 0 else (-5, 5), ha="left" if k == 0 else "right",
+                              va="top" if k == 0 else "bottom", fontsize=8, color="0.3", zorder=5,
+                              bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+                  for k, (_, row) in enumerate(rows.iterrows())]
         for colour, (_, row) in zip(colours, generators.iterrows(), strict=True):
             ax.errorbar(row[column], row[gain],
                         xerr=[[row[column] - row[f"{column}_ci_low"]], [row[f"{column}_ci_high"] - row[column]]],
@@ -174,6 +176,7 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
         point = break_even.get(column)
         if point is not None:
             ax.axvline(point, color="0.3", ls="--", lw=1.0, label=f"sweep breaks even ({point:.1f} %)")
+            crossing_labels.append((ax, point, labels[1:]))
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xlabel(f"{label} (%)")
         ax.grid(alpha=0.3)
@@ -182,4 +185,53 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
     panels[0][0].set_ylabel(f"{gain.removeprefix('gain_')} gain over the baseline (points)")
     figure_title(fig, title)
     fig.tight_layout()
+    _labels_off_the_break_even(fig, crossing_labels)
     return fig
+
+
+def _labels_off_the_break_even(fig: plt.Figure, crossing_labels: list[tuple[plt.Axes, float, list]]) -> None:
+    """Move an above-left strength label that the break-even line would cross to the first of below-right and
+    above-right of its point where it crosses neither that line, the sweep's line nor a generator's point or
+    whiskers; measured in pixels once the layout is final."""
+    renderer = fig.canvas.get_renderer()
+    for ax, point, labels in crossing_labels:
+        line_x = ax.transData.transform((point, 0.0))[0]
+        obstacles = []  # pixel samples of the sweep's line and of every generator's marker and whiskers
+        square = np.array([(dx, dy) for dx in np.linspace(-6, 6, 7) for dy in np.linspace(-6, 6, 7)])
+        for artist in ax.get_lines():
+            if artist.get_transform() != ax.transData:  # the zero and break-even lines span the axes
+                continue
+            xy = np.asarray(artist.get_xydata(), dtype=np.float64)
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            pixels = ax.transData.transform(xy) if len(xy) else np.empty((0, 2))
+            if artist.get_linestyle() not in ("None", "") and len(pixels) >= 2:
+                obstacles += [np.linspace(a, b, 100) for a, b in zip(pixels[:-1], pixels[1:])]
+            if artist.get_marker() not in ("None", "", None):
+                obstacles += [p + square for p in pixels]
+        for collection in ax.collections:
+            for segment in getattr(collection, "get_segments", lambda: [])():
+                if len(segment) == 2:
+                    pixels = ax.transData.transform(segment)
+                    obstacles.append(np.linspace(pixels[0], pixels[1], 50))
+        samples = np.concatenate(obstacles) if obstacles else np.empty((0, 2))
+
+        def clear(text) -> bool:
+            box = text.get_window_extent(renderer)
+            inside = ((samples[:, 0] > box.x0) & (samples[:, 0] < box.x1) & (samples[:, 1] > box.y0)
+                      & (samples[:, 1] < box.y1))
+            return not (box.x0 - 2 <= line_x <= box.x1 + 2) and not inside.any()
+
+        for text in labels:
+            box = text.get_window_extent(renderer)
+            if not box.x0 - 2 <= line_x <= box.x1 + 2:
+                continue
+            for offset, ha, va in (((5, -5), "left", "top"), ((5, 5), "left", "bottom"), ((-5, 5), "right", "bottom")):
+                text.set_position(offset)
+                text.set_horizontalalignment(ha)
+                text.set_verticalalignment(va)
+                if clear(text):
+                    break
+            else:  # nowhere clear: back above-left, where its white backing interrupts the dashed line
+                text.set_position((-5, 5))
+                text.set_horizontalalignment("right")
+                text.set_verticalalignment("bottom")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["takeaway", "points", "change", "share", "interval"]
+__all__ = ["takeaway", "number", "points", "change", "share", "interval"]
 
 
 def takeaway(text: str) -> None:
@@ -26,12 +26,26 @@ def takeaway(text: str) -> None:
         print(body)
 
 
+def number(value: float, *, digits: int = 1, signed: bool = True) -> str:
+    """``value`` to ``digits`` decimals (``+1.2``; ``signed=False``: ``1.2``), never a signed zero: a value that
+    would round to ``-0.0`` or ``+0.0`` is written to its first significant digit if that lies within two more
+    decimals (``-0.04``, ``-0.005`` for -0.00503, ``+0.003``), else as zero (``0.0``); ``n/a`` for NaN."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    if round(abs(value), digits) > 0:
+        return f"{value:{sign}.{digits}f}"
+    if value == 0:
+        return f"{0.0:.{digits}f}"
+    places = -math.floor(math.log10(abs(value)))  # the decimal of the first significant digit
+    return f"{value:{sign}.{places}f}" if places <= digits + 2 else f"{0.0:.{digits}f}"
+
+
 def points(value: float, *, digits: int = 1, signed: bool = True) -> str:
     """``+1.2 points`` / ``-0.4 points`` (``signed=False``: ``1.2 points``); ``n/a`` for NaN."""
     if value is None or not math.isfinite(value):
         return "n/a"
-    number = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
-    return f"{number} points"
+    return f"{number(value, digits=digits, signed=signed)} points"
 
 
 def change(before: float, after: float, *, digits: int = 1, unit: str = "") -> str:
@@ -43,7 +57,7 @@ def change(before: float, after: float, *, digits: int = 1, unit: str = "") -> s
     if round(delta, digits) == 0:
         return f"stays at {b}"
     verb = "rises" if delta > 0 else "falls"
-    return f"{verb} from {a} to {b} ({delta:+.{digits}f})"
+    return f"{verb} from {a} to {b} ({number(delta, digits=digits)})"
 
 
 def share(part: float, whole: float, *, digits: int = 0) -> str:
@@ -59,6 +73,6 @@ def interval(row: Any, column: str, *, digits: int = 1, signed: bool = True) -> 
     value, low, high = row[column], row[f"{column}_ci_low"], row[f"{column}_ci_high"]
     if not math.isfinite(value):
         return "n/a"
-    form = f"{{:+.{digits}f}}" if signed else f"{{:.{digits}f}}"
-    bounds = f" [{form.format(low)}, {form.format(high)}]" if math.isfinite(low) and math.isfinite(high) else ""
-    return form.format(value) + bounds
+    bounds = (f" [{number(low, digits=digits, signed=signed)}, {number(high, digits=digits, signed=signed)}]"
+              if math.isfinite(low) and math.isfinite(high) else "")
+    return number(value, digits=digits, signed=signed) + bounds

@@ -22,6 +22,7 @@ from ._draw import overlay, set_style
 from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid, legible_px,
                     legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns, top_title)
 from .masks import masklet_outlines
+from .prose import number
 
 __all__ = ["plot_steps", "plot_quality_sweep", "oracle_strength_note", "animate_refinement"]
 
@@ -112,7 +113,7 @@ def plot_quality_sweep(sweep: pd.DataFrame, *, title: str, metrics: Sequence[str
         ax.fill_between(x, b, r, where=r < b, interpolate=True, color=GAIN_DOWN, alpha=0.25, lw=0,
                         label="refiner hurts")
         for xi, bi, ri in zip(x, b, r, strict=True):
-            ax.annotate(f"{ri - bi:+.1f}", (xi, max(bi, ri)), textcoords="offset points", xytext=(0, 6),
+            ax.annotate(number(ri - bi), (xi, max(bi, ri)), textcoords="offset points", xytext=(0, 6),
                         ha="center", fontsize=8, color=GAIN_UP if ri >= bi else GAIN_DOWN, fontweight="bold")
         low, high = min(b.min(), r.min()), max(b.max(), r.max())
         ax.set_ylim(low - 0.08 * (high - low + 1), high + 0.2 * (high - low + 1))
@@ -176,7 +177,7 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
     present = sorted(set(np.unique(arrays["gt"]).tolist()) - {255})
     error_name, error_rgb = error_colour(palette)
     extras = [(error_rgb, f"wrong pixels ({error_name})"), (MASKLET_EDGE, "masklet border (refined)")]
-    legend = _legend_strip(present, palette, class_names, total_width, font, extras=extras)
+    legend = _legend_strip(present, palette, class_names, total_width, text_px, extras=extras)
     titles = {"gt": "ground truth", "baseline": "baseline", "refined": "refined"}
     pictures = []
     for t in range(0, len(frames), every):
@@ -203,13 +204,13 @@ def animate_refinement(frames: np.ndarray, gt: np.ndarray, baseline: np.ndarray,
 
 
 def _legend_strip(present: Sequence[int], palette: np.ndarray, class_names: Sequence[str], width: int,
-                  font: object, *, extras: Sequence[tuple[Sequence[int], str]] = ()) -> object:
-    """A white strip with a colour box and the name of every class in ``present`` (then each ``(colour, name)``
-    of ``extras``), wrapped to ``width``."""
-    from PIL import Image, ImageDraw
+                  text_px: int, *, extras: Sequence[tuple[Sequence[int], str]] = ()) -> object:
+    """A white strip with a colour box and the name (``text_px`` high) of every class in ``present`` (then each
+    ``(colour, name)`` of ``extras``), wrapped to ``width``."""
+    from PIL import Image, ImageDraw, ImageFont
 
-    size = int(getattr(font, "size", 15))
-    box, pad, row_height = size - 1, 6, size + 7
+    font = ImageFont.load_default(size=text_px)
+    box, pad, row_height = text_px - 1, 6, text_px + 7
     items = [(tuple(int(v) for v in palette[c]), str(class_names[c])) for c in present]
     items += [(tuple(int(v) for v in colour), name) for colour, name in extras]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
