@@ -235,7 +235,8 @@ takeaway(f"Of the {len(largest)} largest {sources[0]} vote rows (`vote=\"{settin
 # %% [markdown]
 # ## 5. The other path: classifying masklets
 # Approach 2 drops the network's map inside masklets: each masklet's pooled feature vector is classified by an
-# MLP trained on the train split's masklets. Here with the plain appearance features (colour and texture),
+# MLP trained on labelled masklets. Here with the plain appearance features (colour and texture; the MLP trained
+# on the train split's masklets; `04_mask_classifier` also classifies the network's own features),
 # in three variants: `none` leaves pixels outside every masklet unlabelled, `fallback` gives them the
 # baseline's class, `fused` mixes the MLP's probabilities with the baseline's votes.
 

@@ -105,9 +105,9 @@ display(readable(table.drop(columns=["fps"])))
 gap = table.assign(gap=table["mIoU"] - table["mBIoU"]).set_index("network")
 takeaway(" ".join(f"`{name}` (stride {int(row.stride)}) reaches {row.mIoU:.1f} mIoU but only {row.mBIoU:.1f} mBIoU, "
                   f"{row.gap:.1f} points lower on the boundaries." for name, row in gap.iterrows())
-         + f" The boundary gap {'grows' if gap.sort_values('stride')['gap'].is_monotonic_increasing else 'does not grow'}"
-         " with the output stride here (the networks also differ in width, so stride is not the only difference); "
-         "it is what masklets with sharp outlines can close.")
+         + f" Of these networks, the coarser the stride, the {'larger' if gap.sort_values('stride')['gap'].is_monotonic_increasing else 'not larger'}"
+         " the gap: a description of these networks, not an effect of stride (one network per stride, differing in "
+         "width too, and no interval on the difference). The gap is what masklets with sharp outlines can close.")
 
 # %% [markdown]
 # ## Coarse boundaries, up close
@@ -134,8 +134,9 @@ study.save_figure(fig, "baselines_boundary_closeup", caption=f"{video.name} fram
 width = band_width(h, w, settings.metrics.dilation_ratio)  # the Boundary IoU band of the study, in pixels
 near = {name: errors_near_boundaries(video.labels[t], pred, width) for name, pred in preds.items()}
 takeaway(f"On this frame, {100 * next(iter(near.values()))[1]:.0f} % of the pixels lie within {width} px of a "
-         "ground-truth boundary (as wide as the Boundary IoU band); of each network's wrong pixels, that many lie there: "
-         + "; ".join(f"`{name}` {100 * errors:.0f} % ({errors / pixels:.1f} times as dense as the pixels)"
+         "ground-truth boundary (as wide as the Boundary IoU band). The share of each network's wrong pixels that "
+         "lie in that band: "
+         + "; ".join(f"`{name}` {100 * errors:.0f} % ({errors / pixels:.1f} times the band's share of all pixels)"
                      for name, (errors, pixels) in near.items())
          + ". One frame only: the trimap curves of `05_boundary_analysis` measure accuracy near boundaries over "
          "every video.")

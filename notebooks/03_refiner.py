@@ -189,7 +189,7 @@ fig = viz.metric_drawings.plot_masklet_sources(run.frames[t], run.gt[t], drawn, 
 study.save_figure(fig, "refiner_masklets_by_strength", caption=f"The masklets of one frame ({name} frame {t}, "
                 f"{study.data_name}) at every corruption strength s of the sweep (corruption seed 0) and from the "
                 f"{' and '.join(generators)} generator{'s' if len(generators) > 1 else ''}, as dark outlines on the grey frame; dark stripes: a masklet whose most "
-                "frequent ground-truth class holds less than 90 % of its pixels; faded and hatched: no masklet. "
+                "frequent ground-truth class holds less than 90 % of its pixels; faded, with thin pale stripes: no masklet. "
                 + viz.refiner.oracle_strength_note())
 
 # %%
@@ -211,11 +211,12 @@ with study.step("every strength x corruption seed"):  # one progress bar for all
             for strength in settings.masklets.oracle.strengths]
 sweep = pd.DataFrame(rows)
 study.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle masklets corrupted at a growing strength "
-               f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % video intervals",
+               f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % intervals over corruption seeds and videos",
                machine_dependent_columns=("fps",))
 display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
 fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Mask quality vs gain | {baseline} + oracle masklets | "
-                                         f"{study.data_name}", xlabel="corruption strength s (0: exact objects)")
+                                         f"{study.data_name}", xlabel="corruption strength s (0: exact objects)",
+                                         seeds="corruption seeds")
 study.save_figure(fig, "refiner_oracle_sweep", caption=f"Gain (points) of mIoU, mBIoU and mVC16 when the refiner's "
                   f"masklets are the dataset's exact objects corrupted at strength s ({baseline}, first training seed; "
                   f"{int(sweep['n_seeds'].iloc[0])} corruption seeds x {int(sweep['n_videos'].iloc[0])} val videos of "
@@ -288,7 +289,8 @@ if len(windows):
 for source in generated:
     fig = viz.intervals.plot_sweep_intervals(windows[windows["masklets"] == source], x="window",
                                              title=f"Window length vs gain | {baseline} + {source} masklets | "
-                                             f"{study.data_name}", xlabel="masklet window (frames)")
+                                             f"{study.data_name}", xlabel="masklet window (frames)",
+                                             seeds="training seeds")
     part = windows[windows["masklets"] == source].iloc[0]
     study.save_figure(fig, f"refiner_window_length_{source}", caption=f"Gain (points) of mIoU, mBIoU and mVC16 of the "
                       f"refiner with {source} masklets proposed anew at the start of every window, by window length ({baseline}, mean over "

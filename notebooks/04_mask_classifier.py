@@ -17,9 +17,12 @@
 # # Approach 2: masklets as a segmentor
 #
 # Masklets pool feature vectors (the mean feature over all their pixels in all frames), a small MLP trained on
-# the train split's masklets classifies each vector, and every masklet's pixels take its class. Pixels outside
+# labelled masklets classifies each vector (on the train split's for appearance features; on the held-out test
+# split's for the network's features by default, see below), and every masklet's pixels take its class. Pixels outside
 # every masklet stay unlabelled (`none`), take the baseline's class (`fallback`), or the classifier's
-# probability is fused with the baseline's votes inside the masklet (`fused`). We compare with the baseline
+# probability is fused with the baseline's votes inside the masklet (`fused`: the masklet takes the class with
+# the largest log classifier probability plus log share of the network's pixels voting for it, shares smoothed by
+# one vote per class; `vsslib.classify.fuse`). We compare with the baseline
 # and with approach 1, then look at where approach 2 fails: which classes, which confusions.
 #
 # **First run:** about 48 min in a cold `make verify` (the whole study from an empty cache on the project's
@@ -80,8 +83,8 @@ baseline = study.baselines()[-1]
 with study.step("every masklet kind x method x features x seed"):  # one progress bar for all the runs
     table, runs = study.classifier_table(baseline)  # rows: baseline, approach 1, then every approach-2 row of a kind
 study.save_table(table, "mask_classifier", caption=f"Baseline ({baseline}), approach 1 and approach 2 by masklets, "
-               f"features and variant | {study.data_name}: mean over training seeds, sd, 95 % video intervals, gains "
-               "over the baseline", machine_dependent_columns=("fps",))
+               f"features and variant | {study.data_name}: mean over training seeds, sd, 95 % intervals over seeds "
+               "and videos, gains over the baseline", machine_dependent_columns=("fps",))
 display(readable(table[["masklets", "method", "features", "classifier_videos", "variant",
                         *interval_columns("mIoU", "gain_mIoU"), "n_seeds"]]))
 

@@ -175,9 +175,10 @@ takeaway(f"For `{baseline}` only ({scope}): a verdict here says nothing about th
 
 # %% [markdown]
 # ## Per class
-# IoU and Boundary IoU gain of every class with the first masklet source. If the paper's claim held for these
-# masklets, most classes would gain Boundary IoU; a class counts as gaining or losing only where its interval
-# excludes zero.
+# IoU and Boundary IoU gain of every class with one masklet source only: the first that the settings list
+# (`masklets.sources`; classical with `params/default.yaml`, named in the figure's title), where the sections
+# above cover every source. If the paper's claim held for these masklets, most classes would gain Boundary IoU;
+# a class counts as gaining or losing only where its interval excludes zero.
 
 # %%
 with study.step("every training seed"):  # one progress bar for all the runs
@@ -227,8 +228,9 @@ takeaway("Accuracy on objects against the baseline, by object area, [95 % interv
 # ## Consistency over time
 # VC8 of every 8-frame window of every video: the share of pixels whose class stays fixed in the ground truth
 # and whose prediction stays fixed too. Shaded teal where the refiner makes the prediction steadier, salmon
-# where it makes it flicker. The figure shows the first masklet source (mean over training seeds, dashed: ± sd over
-# seeds); the summary table pools every window of every video, with intervals over seeds and videos.
+# where it makes it flicker. The figure shows one masklet source, the first that the settings list (as in the
+# per-class section; mean over training seeds, dashed: ± sd over seeds); the summary table below it covers every
+# source, pooling every window of every video, with intervals over seeds and videos.
 # Beside VC8 it gives VCc8, VC8 that also asks for the right class: VSPW's VC8 counts a label held steady on a
 # wrong class as consistent, so one vote per masklet can make it 100 whatever class wins.
 

@@ -118,7 +118,10 @@ takeaway("The slowest stage of each pipeline (of its stages but `metrics`, which
 # %% [markdown]
 # ## SAM2: the point grid and the window
 # The automatic generator on one key frame for each grid, and propagation of 4 seeded masks for each window
-# length (a few frames measured, the rest extended at the measured rate; the figure says which).
+# length (a few frames measured, the rest extended at the measured rate; the figure says which). This section
+# times the official SAM2 architecture (the config named in the figure's title, random weights: no checkpoint
+# can be had here), not sam2-mini: it says what the paper's model would cost on this machine, where the stage
+# times above are those of the study's own pipelines, sam2-mini's included, which is far smaller.
 
 # %%
 checkpoint = str(settings.folder(sam2.checkpoint)) if sam2.checkpoint else None

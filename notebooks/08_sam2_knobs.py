@@ -75,7 +75,9 @@ print(f"SAM2 source: {source}; baseline: {baseline}; values tried besides the so
 # Each row refines the same baseline predictions (every training seed) on the same videos; only the masklets
 # differ. `gain_*` compares the refined map with the baseline, `change_*` with the map refined at the source's
 # own settings (the row marked `default`), so a `change` interval that excludes zero says that moving this knob
-# alone moved the result. Intervals are over seeds and videos: with three videos they are wide.
+# alone moved the result. Intervals are over seeds and videos: with three videos they are wide, and yet they may
+# be too narrow, since a bootstrap over three videos can draw them in only ten distinct ways and cannot show how
+# much a fourth video would differ. A verdict here is weaker than the same words over all the val videos in 03.
 
 # %%
 if source is None:
@@ -102,7 +104,8 @@ else:
 
 # %%
 if source is not None:
-    takeaway(f"Each knob of {source} moved alone (`{baseline}`, every training seed, {videos}):\n"
+    takeaway(f"Each knob of {source} moved alone (`{baseline}`, every training seed, {videos}"
+             + ("; with so few videos the intervals are rough, see above" if count < 10 else "") + "):\n"
              + bullets(knob_findings(sweep)))
 
 # %% [markdown]

@@ -178,6 +178,8 @@ def test_sam2_cost_grid_with_random_weights() -> None:
     expected = {f"{'≥ ' if w == 3 else ''}{per_frame[(g, w)]:.1f}{'*' if g == 4 else ''}" for g in (1, 2, 4)
                 for w in (2, 3)}
     assert cells == expected
+    colours = heatmap.images[0].norm  # from zero: cells a few percent apart do not look like opposites
+    assert colours.vmin == 0.0 and colours.vmax == pytest.approx(per_frame.max())
     assert "≥ a lower bound" in heatmap.get_xlabel() and "* generator time predicted" in heatmap.get_xlabel()
     plt.close(fig)
     with pytest.raises(ParameterError, match="predicting \\[4\\] needs two"):

@@ -79,6 +79,8 @@ def test_refiner_lessons_read_the_sweeps_ends_and_the_two_votes() -> None:
     assert second.startswith("`net` with exact masklets: mVC16 +8.0 [+7.0, +9.0] (gain) with one vote per masklet")
     assert "(mVC16 99.0); +0.2 [-0.5, +0.9] (unclear) with one vote per masklet and frame" in second
     assert second.endswith("+1.0 [+0.5, +1.5] and +0.3 [-0.1, +0.7].")
+    rows[0]["mVC16"] = 99.977  # near 100 by construction: two decimals, as the tables and findings write it
+    assert "(mVC16 99.98)" in refiner_lessons(sweep, pd.DataFrame(rows))[1]
     (only,) = refiner_lessons(sweep[sweep["strength"] > 0], pd.DataFrame(rows[:1]))  # one vote: no vote lesson
     assert only.startswith("The refiner with oracle masklets at s = 0.5 (0: the dataset's exact objects) changes mIoU "
                            "by +0.1 [-1.0, +1.0] (unclear)") and only.endswith("(loss).")
@@ -98,7 +100,7 @@ def test_failure_lessons_name_other_the_exact_remainder_and_drifts_move() -> Non
                           "pixel_share": [0.0, 0.0, 40.0, 55.0]}).set_index(["masklets", "drift_scope"])
     first, exact, moves = failure_lessons(per_frame, drift, ["oracle", "mini"])
     assert first.startswith("Every damaged pixel is charged to a named cause except `other`: at most 4.2 % of any")
-    assert first.endswith("settles it: oracle: wrong_majority leads; mini: drift tied with other.")
+    assert first.endswith("settles it: oracle: wrong_majority leads; mini: drift not apart from other.")
     assert exact == ("With exact masklets, `wrong_majority` is 70.0 % of the remaining damage: the baseline's own "
                      "wrong majority inside correct masks, so the cure is a better network, not better masks.")
     assert moves == ("Charging a drifting masklet on all its frames moves drift's share from 0 to 0 % (oracle); "

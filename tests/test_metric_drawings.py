@@ -314,6 +314,8 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
     assert figures["sizes"].axes[0].get_ylim() == (0.0, 100.0)  # an accuracy axis stops at 100 %
     assert figures["per_class_iou"].axes[0].get_xlim() == (0.0, 100.0)  # percent, as every score
     assert figures["frequencies"].axes[1].get_xlim() == (0.0, 96.0)  # no class is in more frames than the split has
+    # classes named as the tables name them ("traffic_sign", not "traffic sign")
+    assert [t.get_text() for t in figures["frequencies"].axes[0].get_yticklabels()] == BENCHMARK
     plt.close("all")
 
 

@@ -267,6 +267,10 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
         assert f'href="tables.html#{name.replace("_", "-")}"' in text  # the section's id (docutils spelling)
     tables = (site / "html" / "tables.html").read_text()
     assert "Toy refiner table: mIoU of the baseline and the refined maps" in tables
+    # a key to the shared column names comes before the first table
+    assert tables.index("Reading the columns.") < tables.index("Toy refiner table")
+    assert "<code class=\"docutils literal notranslate\"><span class=\"pre\">mIoU_ci_low</span></code>" in tables
+    assert "counts object-frames" in tables
     assert "The first 40 of its 50 rows" in tables and "<td><p>39</p></td>" in tables and "<td><p>40</p></td>" not in tables
 
     assert 'href="00_toy.html"' in text and 'href="01_more.html"' in text
@@ -294,6 +298,8 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
         "Loss against step, on toys."]
     assert [" ".join(c.split()).removesuffix("#") for c in card.captions] == ["Loss against step, on toys."]
     assert all("Author name not set" not in p.read_text() for p in (site / "html").glob("*.html"))
+    assert not (site / "html" / "genindex.html").exists()  # an empty index, linked from every page's head
+    assert all("genindex" not in p.read_text() for p in (site / "html").glob("*.html"))
 
 
 def test_the_landing_page_findings_come_from_the_readme_source() -> None:

@@ -38,7 +38,11 @@ def test_band_findings_say_where_the_change_sits() -> None:
     falling = _band("refined (a)", [0.005, 0.02, 0.05], [(1.2, 0.3, 2.0), (-3.5, -4.7, -2.5), (-5.5, -6.5, -4.7)])
     (finding,) = band_findings(falling, "mBIoU", x="ratio")
     assert finding.verdict == "narrow gain, wide loss; narrow better; falls as the band widens"
-    assert "+1.2 [+0.3, +2.0] at ratio 0.005" in finding.text and "grow away from it" in finding.text
+    assert "+1.2 [+0.3, +2.0] at ratio 0.005" in finding.text and "least bad" not in finding.text  # a gain there
+    assert "a gain at the boundary and a loss in the widest band" in finding.text
+    milder = _band("refined (a)", [0.005, 0.05], [(-1.2, -2.0, -0.3), (-5.5, -6.5, -4.7)])  # losses both ends
+    assert "least bad at the boundary and the losses grow away from it" in band_findings(milder, "mBIoU",
+                                                                                         x="ratio")[0].text
     # flip the order: the narrow band now loses most
     flipped = _band("refined (a)", [0.005, 0.02, 0.05], [(-5.5, -6.5, -4.7), (-3.5, -4.7, -2.5), (1.2, 0.3, 2.0)])
     assert band_findings(flipped, "mBIoU", x="ratio")[0].verdict == (
@@ -169,7 +173,7 @@ def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart()
                            for c, g, d in [("spanning", (28.0, 24.1, 31.9), (15.8, 12.0, 19.0)),
                                            ("drift", (35.2, 31.7, 38.9), (7.2, -0.4, 14.1)),
                                            ("leak", (12.2, 10.3, 14.3), (nan, nan, nan))]])
-    assert cause_findings(causes)[0].verdict == "drift tied with spanning"  # the paired interval reaches below 0
+    assert cause_findings(causes)[0].verdict == "drift not apart from spanning"  # the paired interval reaches below 0
     causes.loc[1, ["share_over_next_ci_low"]] = 0.3  # the marginal intervals still overlap (31.7 < 31.9)
     (finding,) = cause_findings(causes)
     assert finding.verdict == "drift leads" and "+7.2 [+0.3, +14.1] points" in finding.text

@@ -57,6 +57,12 @@ def test_failure_causes_share_axis_stops_at_100_percent() -> None:
     box = fig.axes[0].get_window_extent(renderer)
     assert all(box.x0 <= t.get_window_extent(renderer).x0 and t.get_window_extent(renderer).x1 <= box.x1
                for t in fig.axes[0].texts)  # 90 % with a whisker to 99 %: written inside its bar
+    clear = 5 * fig.dpi / 72  # a value beside its whisker sits 5 pt or more past the cap (it was about 3)
+    for ax, caps in ((fig.axes[0], [20.0]), (fig.axes[1], [0.3, 3.0])):
+        outside = [t for t in ax.texts if t.get_horizontalalignment() == "left"]
+        assert len(outside) == len(caps)
+        for text, cap in zip(outside, caps):
+            assert text.get_window_extent(renderer).x0 >= ax.transData.transform((cap, 0))[0] + clear, text.get_text()
     plt.close(fig)
 
 
@@ -151,7 +157,11 @@ def test_per_class_gain_labels_stay_inside_their_panel_and_clear_of_the_whisker_
             box = text.get_window_extent(renderer)
             assert frame.x0 < box.x0 and box.x1 < frame.x1, (text.get_text(), box, frame)  # "-24.4 (from 80)" crossed
             tip = ax.transData.transform(text.xy)[0]  # the whisker's end the label belongs to
-            assert box.x0 >= tip + 3 or box.x1 <= tip - 3, text.get_text()  # 4 pt = 5.6 px at 100 dpi: clear
+            clear = 6 * fig.dpi / 72  # 6 pt: labels 4 pt off the cap looked as if they touched it
+            assert box.x0 >= tip + clear or box.x1 <= tip - clear, text.get_text()
+    left, right = (ax.get_window_extent(renderer) for ax in fig.axes[:2])
+    # no room kept between the panels for labels that were then moved inside (it was 1.7 in)
+    assert (right.x0 - left.x1) / fig.dpi < 0.5
     plt.close(fig)
 
 
@@ -227,7 +237,8 @@ def test_metric_lines_never_take_a_masklet_sources_colour() -> None:
     sweep = pd.DataFrame([{"strength": s, **{f"gain_{m}{c}": v for m in metrics
                                               for c, v in (("", 1.0), ("_ci_low", 0.0), ("_ci_high", 2.0))}}
                           for s in (0.0, 0.5)])
-    fig = viz.intervals.plot_sweep_intervals(sweep, title="t", xlabel="s", metrics=metrics)
+    fig = viz.intervals.plot_sweep_intervals(sweep, title="t", xlabel="s", metrics=metrics, seeds="corruption seeds")
+    assert fig.axes[0].get_legend().get_title().get_text() == "mean over corruption seeds\nband: 95 % interval"
     colours = {line.get_label(): to_hex(line.get_color()) for line in fig.axes[0].get_lines() if line.get_label() in metrics}
     assert colours == {m: METRIC_COLOURS[m] for m in metrics}
     assert not set(colours.values()) & set(SOURCE_COLOURS.values())
@@ -395,3 +406,12 @@ def test_knob_sweep_puts_each_measure_on_one_scale_down_its_column() -> None:
     axes = np.asarray(fig.axes).reshape(2, 3)
     assert axes[0, 0].get_ylim() == axes[1, 0].get_ylim() and axes[0, 0].get_ylim()[1] - axes[0, 0].get_ylim()[0] > 20
     plt.close(fig)
+
+
+def test_titles_break_between_their_parts_not_inside_them() -> None:
+    from vsslib.viz._draw import wrap_title
+
+    title = "Seconds per frame of each stage | generated benchmark (not VSPW), val | CPU"
+    assert wrap_title(title, 67) == "Seconds per frame of each stage\ngenerated benchmark (not VSPW), val | CPU"
+    assert wrap_title(title, 200) == title
+    assert wrap_title("a | " + "word " * 10 + "| b", 13) == "a\nword word\nword word\nword word\nword word\nword word | b"

@@ -181,8 +181,8 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
     sources = "`results/tables/refiner.csv` and `results/confirm/tables/refiner.csv`" + (
         "" if classifier is None else " (approach 2: the two `mask_classifier.csv`)")
     lines = [f"Written by `make confirm` from {sources}: "
-             f"the headline's gains recomputed once on a benchmark generated with seed {seed}, held out while the "
-             f"study was built: no setting or code was shaped on it (same generator, settings and code; "
+             f"the headline's gains recomputed once on a benchmark generated with seed {seed}, kept apart from the "
+             f"development videos: no setting or code was changed for its results (same generator, settings and code; "
              f"{int(counts['n_seeds'])} training seeds x "
              f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or not distinguishable from zero, as "
              f"above. **{held} of {len(findings) + len(picked)} verdicts held.**", ""]

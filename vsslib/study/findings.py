@@ -18,10 +18,10 @@ import pandas as pd
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
 from ..significance import holm_adjust
-from ..viz.prose import number
-from .verdicts import (VC_CONSTANT, Finding, classifier_training, vc_text, band_findings, boundary_verdicts, cause_findings, classifier_findings,
-                       consistency_findings, knob_findings, paired_source_findings, per_class_findings,
-                       quality_findings, refiner_findings, size_findings, sweep_findings, verdict, window_findings)
+from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, band_findings, boundary_verdicts, cause_findings,
+                       classifier_findings, classifier_training, consistency_findings, interval_text, knob_findings,
+                       paired_source_findings, per_class_findings, quality_findings, refiner_findings, size_findings,
+                       stated, sweep_findings, vc_text, verdict, window_findings)
 
 __all__ = ["headline", "family_findings", "study_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE",
            "HEADLINE_MARKERS"]
@@ -34,27 +34,17 @@ PAPER_SOURCE = "Hesham et al., *Evaluating SAM2 for Video Semantic Segmentation*
 
 HEADLINE_MARKERS = ("<!-- HEADLINE:START -->", "<!-- HEADLINE:END -->")
 
-
-def _value(row: pd.Series, column: str, digits: int = 1) -> str:
-    """``m [lo, hi]`` of a metric column with its interval columns."""
-    return (f"{row[column]:.{digits}f} [{row[f'{column}_ci_low']:.{digits}f}, "
-            f"{row[f'{column}_ci_high']:.{digits}f}]")
-
-
-VERDICT_WORDS = ("a gain", "a loss", "not distinguishable from zero")
 FAMILY_ALPHA = 0.05  # family-wise error rate of the Holm correction over the block's verdicts
 
 
 def _verdict(row: pd.Series, metric: str) -> str:
-    """What the 95 % interval of ``gain_<metric>`` supports: one of :data:`VERDICT_WORDS`."""
-    low, high = row[f"gain_{metric}_ci_low"], row[f"gain_{metric}_ci_high"]
-    return VERDICT_WORDS[0] if low > 0 else VERDICT_WORDS[1] if high < 0 else VERDICT_WORDS[2]
+    """What the 95 % interval of ``gain_<metric>`` supports: one of :data:`VERDICT_WORDS`' values."""
+    return VERDICT_WORDS[verdict(row, f"gain_{metric}")]
 
 
 def _gain_text(row: pd.Series, metric: str) -> str:
     """A gain with its interval and what the interval supports (a verdict already counted elsewhere)."""
-    low, high, mean = row[f"gain_{metric}_ci_low"], row[f"gain_{metric}_ci_high"], row[f"gain_{metric}"]
-    return f"{number(mean)} [{number(low)}, {number(high)}] ({_verdict(row, metric)})"
+    return stated(row, f"gain_{metric}")
 
 
 class _Family:
@@ -82,12 +72,12 @@ class _Family:
         :data:`FAMILY_ALPHA`."""
         adjusted = holm_adjust([p for _, _, p in self.stated])
         return {what for (what, verdict, _), a in zip(self.stated, adjusted)
-                if verdict != VERDICT_WORDS[2] and a < FAMILY_ALPHA}
+                if verdict != VERDICT_WORDS["unclear"] and a < FAMILY_ALPHA}
 
     def line(self) -> str:
         """Names the family and which of its gains and losses survive Holm's correction at :data:`FAMILY_ALPHA`."""
         n = len(self.stated)
-        claimed = [(what, p) for what, verdict, p in self.stated if verdict != VERDICT_WORDS[2]]
+        claimed = [(what, p) for what, verdict, p in self.stated if verdict != VERDICT_WORDS["unclear"]]
         text = (f"The block rests on {n} verdicts read against zero, each from its own 95 % interval: the gains "
                 "shown, and every approach-2 row (the highest of each source is picked among them). Read at 95 % each, "
                 "some of so many verdicts would be wrong by chance alone; Holm's correction raises the bar for each "
@@ -119,7 +109,7 @@ def _refiner_lines(table: pd.DataFrame, family: _Family) -> list[str]:
     for _, row in rows.iterrows():
         base = table[(table["method"] == "baseline") & (table["baseline"] == row["baseline"])].iloc[0]
         what = f"{row['baseline']} + {row['masklets']}"
-        lines.append(f"| {row['baseline']} | {row['masklets']} | {_value(base, 'mIoU')} | {_value(row, 'mIoU')} | "
+        lines.append(f"| {row['baseline']} | {row['masklets']} | {interval_text(base, 'mIoU', signed=False)} | {interval_text(row, 'mIoU', signed=False)} | "
                      f"{family.gain(row, 'mIoU', what)} | {family.gain(row, 'mBIoU', what)} | "
                      f"{family.gain(row, 'mVC16', what)} | {family.gain(row, 'mVCc16', what)} | "
                      f"{int(row['n_seeds'])} x {int(row['n_videos'])} |")
@@ -197,8 +187,9 @@ def _classifier_lines(table: pd.DataFrame, family: _Family, confirmation: str) -
         lines.append("  - `none` and `fallback` are equal in every row: these masklets cover every pixel, so no "
                      "pixel is left for the network's class to fill.")
     if any("oracle" in str(m) for m in table["masklets"]):
-        lines.append("  - The oracle rows classify the val videos' ground-truth objects: an upper bound on what "
-                     "approach 2 could do with perfect masklets, not a comparison of methods.")
+        lines.append("  - The oracle rows classify the val videos' ground-truth objects (exact at s = 0, corrupted "
+                     "at higher s): the exact rows are an upper bound on what approach 2 could do with perfect "
+                     "masklets, not a comparison of methods.")
     return lines
 
 
@@ -268,7 +259,7 @@ def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
     _, family = _block(results)
     kept = family.surviving()
     return [Finding(f"holm/{what}", f"{verdict}, {'holds' if what in kept else 'does not hold'} in the family",
-                    f"{what}: {verdict}") for what, verdict, _ in family.stated if verdict != VERDICT_WORDS[2]]
+                    f"{what}: {verdict}") for what, verdict, _ in family.stated if verdict != VERDICT_WORDS["unclear"]]
 
 
 def update_readme(readme: str | os.PathLike[str], block: str, *,

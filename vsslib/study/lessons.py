@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ..base.errors import DataError, require_columns
-from .verdicts import cause_findings, classifier_findings, highest_row, interval_text, verdict
+from .verdicts import cause_findings, classifier_findings, highest_row, interval_text, vc_text, verdict
 
 __all__ = ["as_list", "baseline_lessons", "refiner_lessons", "classifier_lessons", "failure_lessons", "cost_lessons",
            "memory_lesson"]
@@ -80,7 +80,7 @@ def refiner_lessons(sweep: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         per_masklet, per_frame = by_vote.loc["masklet"], by_vote.loc["frame"]
         lessons.append(f"`{name}` with exact masklets: mVC16 {interval_text(per_masklet, 'gain_mVC16')} "
                        f"({verdict(per_masklet, 'gain_mVC16')}) with one vote per masklet, which keeps a masklet's "
-                       f"label constant by construction (mVC16 {per_masklet['mVC16']:.1f}); "
+                       f"label constant by construction (mVC16 {vc_text(per_masklet['mVC16'])}); "
                        f"{interval_text(per_frame, 'gain_mVC16')} ({verdict(per_frame, 'gain_mVC16')}) with one vote "
                        "per masklet and frame, which does not force it. mVCc16, which also asks for the right class: "
                        f"{interval_text(per_masklet, 'gain_mVCc16')} and {interval_text(per_frame, 'gain_mVCc16')}.")

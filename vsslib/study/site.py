@@ -145,6 +145,16 @@ def _notebook_title(nb) -> tuple[str, str]:
     return "", ""
 
 
+COLUMN_GUIDE = (
+    "**Reading the columns.** A metric column (say `mIoU`) is the mean over training seeds; `mIoU_sd` is the "
+    "standard deviation over those seeds; `mIoU_ci_low` and `mIoU_ci_high` bound its 95 % interval, a bootstrap "
+    "that resamples both the seeds and the videos. `gain_mIoU` is a refined map's gain over its own baseline "
+    "network in points, paired (the same seeds and videos on both sides), with `gain_mIoU_p` the bootstrap's "
+    "two-sided p-value. `n_seeds` and `n_videos` count what the intervals rest on; `n_objects` in "
+    "`boundary_gain_by_object_size` counts object-frames (an object counts once in every frame it is in).")
+"""The tables page's key to the column names the CSVs share."""
+
+
 def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[str, list[str]]:
     """The tables page (Markdown) and the table names, each with its caption, CSV download and contents."""
     tables = sorted((results / "tables").glob("*.csv"))
@@ -152,7 +162,7 @@ def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[s
     lines = ["# Tables", "", "Every table the notebooks wrote to `results/tables/`, with what it shows and the "
              "notebook that made it. Scores (IoU, Boundary IoU, VC, accuracy, coverage, shares) are in percent; "
              "times, memory, frame rates, pixel sizes and counts are in the units their caption or column names.",
-             ""]
+             "", COLUMN_GUIDE, ""]
     for csv in tables:
         name = csv.stem
         shutil.copyfile(csv, src / "tables" / csv.name)
@@ -192,7 +202,7 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     for alt, file in _README_IMAGE.findall(text)[:KEY_FIGURE_COUNT]:
         if (src / "key" / file).is_file():  # copied with the README page (:func:`_readme_page`)
             caption = captions.get(Path(file).stem, {}).get("caption") or alt
-            lines.append(_figure_directive(f"key/{file}", caption, shown_width((src / "key" / file).read_bytes()[:24])))
+            lines.append(_key_figure(src, file, caption))
     lines += ["## What the study finds", "", LANDING_TERMS, ""]
     try:
         lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})"), ""]
@@ -219,6 +229,12 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
     return "\n".join(lines)
 
 
+def _key_figure(src: Path, file: str, caption: str) -> str:
+    """The figure directive of ``src/key/<file>`` (a README image copied beside the page), at its shown width."""
+    with open(src / "key" / file, "rb") as png:
+        return _figure_directive(f"key/{file}", caption, shown_width(png.read(24)))
+
+
 def _readme_page(readme: Path, results: Path, src: Path, captions: dict[str, dict]) -> str:
     """The README as a page: its images (``results/figures/...``) copied beside it and shown as figures with the
     caption their notebook gave them (``captions``: ``index.json``'s figures by name; the alt text where none), its
@@ -233,8 +249,7 @@ def _readme_page(readme: Path, results: Path, src: Path, captions: dict[str, dic
             return match.group(0)
         (src / "key").mkdir(exist_ok=True)
         shutil.copyfile(results / "figures" / file, src / "key" / file)
-        return _figure_directive(f"key/{file}", captions.get(Path(file).stem, {}).get("caption") or alt,
-                                 shown_width((src / "key" / file).read_bytes()[:24]))
+        return _key_figure(src, file, captions.get(Path(file).stem, {}).get("caption") or alt)
 
     return _README_IMAGE.sub(figure, text)
 
@@ -271,6 +286,7 @@ html_static_path = ["_static"]
 html_css_files = ["{css}"]
 html_js_files = ["{js}"]
 html_copy_source = False
+html_use_index = False  # no general index: the pages define no index entries, it would be empty
 html_show_sourcelink = False
 html_last_updated_fmt = None
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..base.errors import DataError, require_columns
 from ..masks.quality import crossing
-from ..viz.prose import number
+from ..viz.prose import interval, number
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
            "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
@@ -39,6 +39,9 @@ __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
+"""An mVC at or above this (percent) with one vote per masklet is read as constant by construction: VSPW's VC
+scores a track that keeps one label as consistent whatever class won. Correct consistency mVCc (VC that also
+asks for the right class, :mod:`vsslib.metrics.consistency`) is reported beside it: it is not built in."""
 
 
 def classifier_training(split: str) -> str:
@@ -52,9 +55,6 @@ def classifier_training(split: str) -> str:
 def vc_text(value: float) -> str:
     """A VC score in percent to one decimal, or to two where one would round it up to 100.0 (99.96 stays 99.96)."""
     return f"{value:.2f}" if VC_CONSTANT <= value < 100 else f"{value:.1f}"
-"""An mVC at or above this (percent) with one vote per masklet is read as constant by construction: VSPW's VC
-scores a track that keeps one label as consistent whatever class won. Correct consistency mVCc (VC that also
-asks for the right class, :mod:`vsslib.metrics.consistency`) is reported beside it: it is not built in."""
 
 
 @dataclass(frozen=True)
@@ -105,19 +105,17 @@ def interval_text(row: Mapping[str, Any] | pd.Series, column: str, *, digits: in
     """``+1.2 [+0.3, +2.1]``: a cell with its 95 % interval (``n/a`` for NaN; no signed zero,
     :func:`vsslib.viz.prose.number`)."""
     value, low, high = _cell(row, column)
-    if not math.isfinite(value):
-        return "n/a"
-    bounds = (f" [{number(low, digits=digits, signed=signed)}, {number(high, digits=digits, signed=signed)}]"
-              if math.isfinite(low) and math.isfinite(high) else "")
-    return number(value, digits=digits, signed=signed) + bounds
+    return interval({column: value, f"{column}_ci_low": low, f"{column}_ci_high": high}, column,
+                    digits=digits, signed=signed)
 
 
-_WORDS = {"gain": "a gain", "loss": "a loss", "unclear": "not distinguishable from zero"}
+VERDICT_WORDS: dict[Verdict, str] = {"gain": "a gain", "loss": "a loss", "unclear": "not distinguishable from zero"}
+"""How a verdict reads in prose."""
 
 
-def _stated(row: Mapping[str, Any] | pd.Series, column: str) -> str:
+def stated(row: Mapping[str, Any] | pd.Series, column: str) -> str:
     """``+1.2 [+0.3, +2.1] (a gain)``."""
-    return f"{interval_text(row, column)} ({_WORDS[verdict(row, column)]})"
+    return f"{interval_text(row, column)} ({VERDICT_WORDS[verdict(row, column)]})"
 
 
 def bullets(findings: Sequence[Finding]) -> str:
@@ -138,7 +136,7 @@ def refiner_findings(table: pd.DataFrame, *,
     require_columns(table, ["baseline", "masklets", "vote", "method", *(f"gain_{m}" for m in metrics)], "refiner")
     findings = []
     for _, row in table[table["method"] == "refined"].iterrows():
-        parts = [f"{m} gain {_stated(row, f'gain_{m}')}" for m in metrics]
+        parts = [f"{m} gain {stated(row, f'gain_{m}')}" for m in metrics]
         text = f"`{row['baseline']}` + {row['masklets']}, one vote per {_vote(row['vote'])}: " + ", ".join(parts) + "."
         if row["vote"] == "masklet" and "mVC16" in row and float(row["mVC16"]) >= VC_CONSTANT:
             text += (f" mVC16 is {vc_text(float(row['mVC16']))}: with one vote per masklet and masklets that follow the "
@@ -162,7 +160,7 @@ def paired_source_findings(table: pd.DataFrame, *,
           "refiner_sources_paired")
     findings = []
     for _, row in table.iterrows():
-        parts = [f"{m} {_stated(row, f'gain_{m}')}" for m in metrics]
+        parts = [f"{m} {stated(row, f'gain_{m}')}" for m in metrics]
         text = (f"`{row['baseline']}` refined with {row['masklets']} minus refined with {row['reference']} masklets "
                 f"(one vote per {_vote(row['vote'])}, paired over seeds and videos): " + ", ".join(parts) + ".")
         findings.append(Finding(f"paired/{row['baseline']}/{row['masklets']}/{row['reference']}",
@@ -179,7 +177,7 @@ def sweep_findings(sweep: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding
     whose interval lies above zero, below zero, and neither (each list only when it is not empty)."""
     require_columns(sweep, ["strength", f"gain_{metric}"], "refiner_oracle_sweep")
     findings = [Finding(f"sweep/{row['strength']:g}", verdict(row, f"gain_{metric}"),
-                        f"s = {row['strength']:g}: {metric} gain {_stated(row, f'gain_{metric}')}")
+                        f"s = {row['strength']:g}: {metric} gain {stated(row, f'gain_{metric}')}")
                 for _, row in sweep.iterrows()]
     groups = {v: [f"{f.key.split('/')[1]}" for f in findings if f.verdict == v] for v in ("gain", "loss", "unclear")}
     parts = []
@@ -222,8 +220,8 @@ def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Find
     for source, part in windows.groupby("masklets", sort=False):
         part = part.sort_values("window")
         short, long = part.iloc[0], part.iloc[-1]
-        text = (f"{source}: {metric} gain {_stated(short, column)} with {int(short['window'])}-frame windows, "
-                f"{_stated(long, column)} with {int(long['window'])}-frame windows. ")
+        text = (f"{source}: {metric} gain {stated(short, column)} with {int(short['window'])}-frame windows, "
+                f"{stated(long, column)} with {int(long['window'])}-frame windows. ")
         if apart(short, long, column) and short[column] > long[column]:
             order = "shorter better"
             text += "Shorter windows lose less, so part of the damage builds up while masklets are carried (drift)"
@@ -263,12 +261,12 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
             findings.append(Finding(f"classifier/{masklets}/{row['features']}/{row['variant']}{key}",
                                     verdict(row, f"gain_{metric}"),
                                     f"{masklets} masklets, `{row['variant']}` on {row['features']} features{words}: "
-                                    f"{metric} gain {_stated(row, f'gain_{metric}')}"))
+                                    f"{metric} gain {stated(row, f'gain_{metric}')}"))
         best = highest_row(group, metric)
         key, words = trained_on(best)
         text = (f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is `{best['variant']}` on "
                 f"{best['features']} features{words}, {metric} {interval_text(best, metric, signed=False)}, a gain "
-                f"over the baseline network of {_stated(best, f'gain_{metric}')}")
+                f"over the baseline network of {stated(best, f'gain_{metric}')}")
         others = group.drop(index=best.name)
         # equal to the last digit (none = fallback where the masklets cover every pixel): named, not compared
         tied = others[others[metric] == best[metric]]
@@ -304,7 +302,7 @@ def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBI
             raise DataError(f"sam2_knobs: knob {knob!r} has {len(own)} rows marked default, expected 1")
         own = own.iloc[0]
         for _, row in part[~part["default"].astype(bool)].iterrows():
-            changes = "; ".join(f"{m} {_stated(row, f'change_{m}')}" for m in metrics)
+            changes = "; ".join(f"{m} {stated(row, f'change_{m}')}" for m in metrics)
             text = (f"`{knob}` {own['value']:g} -> {row['value']:g}: {own['masklets_per_frame']:.1f} -> "
                     f"{row['masklets_per_frame']:.1f} masklets a frame, coverage {own['coverage']:.0f} % -> "
                     f"{row['coverage']:.0f} %; refined against the source's own settings: {changes}")
@@ -342,18 +340,19 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
             larger = ("the gain is largest at the boundary" if peak[x] == narrow[x] else
                       f"the gain is larger at the boundary than in the widest band, though largest at {x} "
                       f"{peak[x]:g}{unit} ({number(peak[gain])})")
+            narrow_gain, wide_loss = verdict(narrow, gain) == "gain", verdict(wide, gain) == "loss"
             reading = ("the narrowest band fares better than the widest"
-                       + (f": {larger}" if verdict(narrow, gain) == "gain"
-                          and verdict(wide, gain) != "loss" else
+                       + (f": {larger}" if narrow_gain and not wide_loss else
+                          ": a gain at the boundary and a loss in the widest band" if narrow_gain else
                           ": the change is least bad at the boundary and the losses grow away from it"
-                          if verdict(wide, gain) == "loss" else ""))
+                          if wide_loss else ""))
         else:
             order = "narrow worse"
             reading = ("the narrowest band fares worse than the widest"
                        + (": the masklets' own outlines cost most" if verdict(narrow, gain) == "loss" else ""))
         text = (f"{method}: {interval_text(narrow, gain)} at {x} {narrow[x]:g}{unit} "
-                f"({_WORDS[verdict(narrow, gain)]}), {interval_text(wide, gain)} at {x} {wide[x]:g}{unit} "
-                f"({_WORDS[verdict(wide, gain)]}); across the {len(part)} bands the gain "
+                f"({VERDICT_WORDS[verdict(narrow, gain)]}), {interval_text(wide, gain)} at {x} {wide[x]:g}{unit} "
+                f"({VERDICT_WORDS[verdict(wide, gain)]}); across the {len(part)} bands the gain "
                 f"{_TREND_WORDS.get(trend, 'does not move one way')}; "
                 f"{reading}.")
         findings.append(Finding(f"band/{column}/{method}",
@@ -447,8 +446,8 @@ def size_findings(sizes: pd.DataFrame, *, column: str = "gain_accuracy") -> list
         part = part.reset_index(drop=True)
         low, high = part.loc[part[column].idxmin()], part.loc[part[column].idxmax()]
         alone = all(apart(low, other, column) for i, other in part.iterrows() if i != part[column].idxmin())
-        text = (f"{method}: the lowest change is on objects of {low['size_bin']} px, {_stated(low, column)}; the "
-                f"highest on {high['size_bin']} px, {_stated(high, column)}. "
+        text = (f"{method}: the lowest change is on objects of {low['size_bin']} px, {stated(low, column)}; the "
+                f"highest on {high['size_bin']} px, {stated(high, column)}. "
                 + ("The lowest bin's interval is apart from every other bin's."
                    if alone else "The lowest bin's interval overlaps another bin's, so no size pays clearly most."))
         # which bin is lowest is a finding only where it is apart from every other bin
@@ -470,8 +469,8 @@ def consistency_findings(vc_summary: pd.DataFrame, *, metric: str = "mVC8") -> l
     findings = []
     for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
         text = (f"{row['method']}: mean {metric} {vc_text(base[metric])} -> {vc_text(row[metric])}, "
-                f"{_stated(row, f'gain_{metric}')}; mean {correct} (VC that also asks for the right class) "
-                f"{base[correct]:.1f} -> {row[correct]:.1f}, {_stated(row, f'gain_{correct}')}")
+                f"{stated(row, f'gain_{metric}')}; mean {correct} (VC that also asks for the right class) "
+                f"{base[correct]:.1f} -> {row[correct]:.1f}, {stated(row, f'gain_{correct}')}")
         if "windows_steadier" in row and math.isfinite(float(row["windows_steadier"])):
             text += f"; {interval_text(row, 'windows_steadier', digits=0, signed=False)} % of the windows are steadier"
         if float(row[metric]) >= VC_CONSTANT:
@@ -504,7 +503,7 @@ def vc_beside_vcc(row: Mapping[str, Any] | pd.Series, vc: str = "mVC16", vcc: st
     if gains and f"gain_{vc}" in row and f"gain_{vcc}" in row:
         v, c = verdict(row, f"gain_{vc}"), verdict(row, f"gain_{vcc}")
         if v != c:
-            parts.append(f"the {vc} gain reads {_WORDS[v]}, the {vcc} gain {_WORDS[c]}: "
+            parts.append(f"the {vc} gain reads {VERDICT_WORDS[v]}, the {vcc} gain {VERDICT_WORDS[c]}: "
                          + ("the labels get steadier without getting right more often" if v == "gain" else
                             "more of the steady labels are right" if c == "gain" else
                             "VC and VCc do not move together here"))
@@ -531,7 +530,7 @@ def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list
                 f"{interval_text(first, 'share_over_next')} points, "
                 + ("so it leads." if leads else "an interval that reaches zero, so no cause leads."))
         findings.append(Finding(f"causes/{masklets}/{scope}",
-                                f"{first['cause']} {'leads' if leads else 'tied with ' + str(second['cause'])}", text))
+                                f"{first['cause']} {'leads' if leads else 'not apart from ' + str(second['cause'])}", text))
     return findings
 
 
@@ -571,7 +570,7 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
                           else "disagrees")
                 where = f"{where} the break-even"
             parts.append(f"{row['masklets']} at {interval_text(row, axis, signed=False)} % lies {where}, and its own "
-                         f"{gain.removeprefix('gain_')} gain is {_stated(row, gain)}")
+                         f"{gain.removeprefix('gain_')} gain is {stated(row, gain)}")
             tokens.append(f"{row['masklets']} {agrees}")
         even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)" if point is not None
                 else "the corruption sweep's gain does not change sign")

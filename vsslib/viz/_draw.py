@@ -52,6 +52,8 @@ def shown_width(png: bytes) -> int | None:
     if png[:8] != b"\x89PNG\r\n\x1a\n":
         return None
     return round(int.from_bytes(png[16:20], "big") * SCREEN_DPI / FIGURE_DPI)  # IHDR: width, height, big-endian
+
+
 PAGE_WIDTH_IN = 9.0
 """Width (inches) of the page a figure is read at: the site's content column and a notebook's output area
 (about 900 CSS px at :data:`SCREEN_DPI`). A figure wider than this is shown shrunk to it."""
@@ -211,7 +213,8 @@ def masklet_legend(*, focus: str | None = None) -> list:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=np.asarray(MASKLET_EDGE) / 255, lw=1.5, label="masklet border"),
-               Patch(facecolor="white", edgecolor=np.asarray(NO_MASKLET_HATCH) / 255, hatch="////", label="no masklet")]
+               Patch(facecolor="white", edgecolor=np.asarray(NO_MASKLET_HATCH) / 255, hatch="////",
+                     label="no masklet (faded, thin pale stripes)")]
     if focus:
         handles.append(Line2D([], [], color=np.asarray(FOCUS_COLOUR) / 255, lw=3, label=focus))
     return handles
@@ -323,7 +326,26 @@ def method_palette(names: Sequence[str]) -> dict[str, str]:
 
 def figure_title(fig: plt.Figure, title: str, **options: object) -> None:
     """Figure title, wrapped to the figure's width (``options`` go to ``fig.suptitle``)."""
-    fig.suptitle(textwrap.fill(title, width=max(int(fig.get_figwidth() * 9), 40)), **options)
+    fig.suptitle(wrap_title(title, max(int(fig.get_figwidth() * 9), 40)), **options)
+
+
+def wrap_title(title: str, width: int) -> str:
+    """``title`` in lines of at most ``width`` characters, broken between its `` | ``-separated parts (the
+    separator dropped at a break) and inside a part only where the part alone is longer than a line."""
+    lines: list[str] = []
+    current = ""
+    for part in title.split(" | "):
+        joined = f"{current} | {part}" if current else part
+        if len(joined) <= width:
+            current = joined
+            continue
+        if current:
+            lines.append(current)
+        pieces = textwrap.wrap(part, width) or [""]
+        lines += pieces[:-1]
+        current = pieces[-1]
+    lines.append(current)
+    return "\n".join(lines)
 
 
 def image_grid(rows: int, cols: int, height: int, width: int, *, legend_rows: Sequence[int] = (),

@@ -41,7 +41,7 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
 
     Returns
     -------
-    matplotlib Figure: left, each method's mBIoU (line: mean over seeds, band: 95 % video interval); right,
+    matplotlib Figure: left, each method's mBIoU (line: mean over seeds, band: 95 % interval over seeds and videos); right,
     refined minus baseline with its paired interval, zero marked.
     """
     from ..metrics import band_width
@@ -74,7 +74,7 @@ def plot_trimap(table: pd.DataFrame, *, title: str) -> plt.Figure:
 
     Returns
     -------
-    matplotlib Figure: left, accuracy per method (band: 95 % video interval); right, refined minus baseline
+    matplotlib Figure: left, accuracy per method (band: 95 % interval over seeds and videos); right, refined minus baseline
     with its paired interval, zero marked.
     """
     fig, axes = _value_and_gain(table, "width", "accuracy", "plot_trimap",
@@ -133,7 +133,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
 
     Returns
     -------
-    matplotlib Figure: bars are means over seeds, whiskers 95 % video intervals; a bar is green where its
+    matplotlib Figure: bars are means over seeds, whiskers 95 % intervals over seeds and videos; a bar is green where its
     interval lies above zero, orange where below, grey where it holds zero.
     """
     set_style()
@@ -161,8 +161,8 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
                 right = v >= 0
                 edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
                 ax.annotate(f"{number(v)} (from {base:.0f})", (edge, k), textcoords="offset points",
-                            xytext=(4 if right else -4, 0), va="center", ha="left" if right else "right",
-                            fontsize=8, color="0.25")  # 4 pt clear of the whisker's cap
+                            xytext=(7 if right else -7, 0), va="center", ha="left" if right else "right",
+                            fontsize=8, color="0.25")  # 7 pt clear of the whisker's cap (2 pt wide)
         ax.set_xlabel(f"{name} gain (points)")
     axes[0].set_yticks(y, shown["class"].tolist())
     axes[0].invert_yaxis()
@@ -171,9 +171,10 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=8,
                title="bars: mean over seeds; whiskers: 95 % interval over seeds and videos", title_fontsize=8)
     figure_title(fig, title)
-    fig.tight_layout(rect=(0, 0.9 / height, 1, 1))
-    for ax in axes:
-        fit_texts(ax)
+    for _ in range(2):  # the labels inside the axes first, so the layout keeps no room for them outside
+        fig.tight_layout(rect=(0, 0.6 / height, 1, 1))
+        for ax in axes:
+            fit_texts(ax)
     return fig
 
 

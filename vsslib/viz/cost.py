@@ -146,12 +146,14 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
     bounded = by_window["label"].str.contains(EARLY_EXTENSION, regex=False) & by_window["extrapolated"].astype(bool)
     notes = []
     if table.size:
-        image = ax.imshow(table.to_numpy(), cmap="viridis_r", aspect="auto")
+        # colours from zero, so cells a few percent apart look a few percent apart
+        top = max(float(np.nanmax(table.to_numpy())), 1e-3)
+        image = ax.imshow(table.to_numpy(), cmap="viridis_r", aspect="auto", vmin=0.0, vmax=top)
         for (r, c), value in np.ndenumerate(table.to_numpy()):
             grid_size, window = table.index[r], table.columns[c]
             text = f"{'≥ ' if bounded.get(window, False) else ''}{value:.1f}{'*' if predicted_grid[grid_size] else ''}"
             ax.text(c, r, text, ha="center", va="center",
-                    fontsize=10, color="white" if value > np.nanmean(table.to_numpy()) else "black")
+                    fontsize=10, color="white" if value > 0.5 * top else "black")
         ax.set_xticks(np.arange(table.shape[1]), [str(w) for w in table.columns])
         ax.set_yticks(np.arange(table.shape[0]), [f"{g} x {g}" for g in table.index])
         ax.grid(False)

@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from ..base.errors import ParameterError
+from ._draw import legend_patches
 
 __all__ = ["plot_samples", "plot_class_frequencies", "plot_object_sizes", "label_overlay"]
 
@@ -69,11 +69,6 @@ def label_overlay(frame: np.ndarray, labels: np.ndarray | None, palette: np.ndar
         edge[1:, :] |= labels[1:, :] != labels[:-1, :]
         out[edge] = 0.35 * out[edge] + 0.65 * 255
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
-
-
-def _legend_handles(class_names: Sequence[str], palette: np.ndarray, classes: Sequence[int]) -> list[Patch]:
-    return [Patch(facecolor=palette[c] / 255, edgecolor="0.3", linewidth=0.5, label=class_names[c].replace("_", " "))
-            for c in classes]
 
 
 def plot_samples(dataset: Any, videos: Sequence[str], frames: Sequence[int], *, alpha: float = 0.5,
@@ -127,7 +122,7 @@ def plot_samples(dataset: Any, videos: Sequence[str], frames: Sequence[int], *, 
         fig.suptitle(title or f"Sample frames with ground truth | {name}, {dataset.split} split")
         fig.tight_layout(rect=(0, 0.07 if present else 0, 1, 1))
         if present:
-            handles = _legend_handles(dataset.class_names, dataset.palette, sorted(present))
+            handles = legend_patches(dataset.class_names, dataset.palette, sorted(present))
             fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6 if cols < 3 else 10),
                        fontsize=9, handlelength=1.2, columnspacing=1.2, bbox_to_anchor=(0.5, 0.0))
     return fig
@@ -157,7 +152,7 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
                else np.tile([[0.27, 0.45, 0.62]], (len(frequencies), 1)))
     order = np.argsort(-frequencies["pixel_share"].to_numpy(), kind="stable")
     table = frequencies.iloc[order]
-    names = [str(n).replace("_", " ") for n in table["class"]]
+    names = [str(n) for n in table["class"]]
     share = table["pixel_share"].to_numpy()
     y = np.arange(len(table))
     with _style():

@@ -60,6 +60,10 @@ _CAUSE_COLOURS = {"late_entry": "#e9c46a", "small_or_thin": "#f4a261", "drift": 
                   "spanning": "#9b5de5", "leak": "#2a9d8f", "wrong_majority": "#264653", "other": "#6c757d"}
 
 
+LABEL_GAP_PT = 6
+"""Gap (points) between a whisker's cap and the value written beside it."""
+
+
 def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float | None = None) -> plt.Figure:
     """Share of the damaged pixels and the mIoU each cause costs, one bar per cause.
 
@@ -90,8 +94,9 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
     axes[0].barh(y, share, color=colours, zorder=1)
     for k in range(len(summary)):
         inside = share_high[k] + 12 > 100 and share[k] > 12  # no room right of the whisker: write in the bar
-        axes[0].text(share[k] - 1 if inside else min(share_high[k] + 1, 88), k, f"{share[k]:.1f} %", va="center",
-                     ha="right" if inside else "left", fontsize=8, color="white" if inside else "0.2")
+        axes[0].annotate(f"{share[k]:.1f} %", (share[k] if inside else min(share_high[k], 87), k),
+                         textcoords="offset points", xytext=(-4 if inside else LABEL_GAP_PT, 0), va="center",
+                         ha="right" if inside else "left", fontsize=8, color="white" if inside else "0.2")
     axes[0].set_xlim(0, 100)
     axes[0].set_xlabel("share of the damaged pixels (%)\n(damaged: baseline right,\nrefined wrong)")
     cost = summary["miou_cost"].to_numpy(dtype=np.float64)
@@ -99,7 +104,8 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
     axes[1].barh(y, cost, color=colours, zorder=1)
     top = max(np.nanmax(cost_high, initial=0.0), total_cost if total_cost is not None else 0.0, 0.01)
     for k, v in enumerate(cost):
-        axes[1].text(max(cost_high[k], v) + 0.01 * top, k, f"{v:.2f}", va="center", fontsize=8)
+        axes[1].annotate(f"{v:.2f}", (max(cost_high[k], v), k), textcoords="offset points", xytext=(LABEL_GAP_PT, 0),
+                         va="center", fontsize=8)
     axes[1].set_xlabel("mIoU cost (points)\n(regained by restoring\nthe baseline there)")
     if total_cost is not None:
         axes[1].axvline(total_cost, color="0.3", ls="--", lw=1)

@@ -60,12 +60,13 @@ def plot_gain_intervals(table: pd.DataFrame, *, title: str, group: str = "maskle
 
 
 def plot_sweep_intervals(sweep: pd.DataFrame, *, title: str, x: str = "strength", xlabel: str,
-                         metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16")) -> plt.Figure:
+                         metrics: Sequence[str] = ("mIoU", "mBIoU", "mVC16"), seeds: str = "seeds") -> plt.Figure:
     """Gain of each metric against ``x`` with its interval as a band, zero marked.
 
     Parameters
     ----------
     sweep : rows with ``x`` and ``gain_<m>``, ``gain_<m>_ci_low``, ``gain_<m>_ci_high`` for each metric.
+    seeds : what the rows' means are over, for the legend ("training seeds", "corruption seeds").
     """
     require_columns(sweep, [x, *(f"gain_{m}{s}" for m in metrics for s in ("", "_ci_low", "_ci_high"))],
                     "plot_sweep_intervals")
@@ -82,7 +83,7 @@ def plot_sweep_intervals(sweep: pd.DataFrame, *, title: str, x: str = "strength"
     ax.set_ylabel("gain over the baseline (points)")
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
-              title="mean over seeds\nband: 95 % interval")
+              title=f"mean over {seeds}\nband: 95 % interval")
     figure_title(fig, title)  # wrapped to the figure's width: a long title is not cut off
     fig.tight_layout()
     return fig
@@ -196,35 +197,22 @@ def _labels_off_the_break_even(fig: plt.Figure, crossing_labels: list[tuple[plt.
     renderer = fig.canvas.get_renderer()
     for ax, point, labels in crossing_labels:
         line_x = ax.transData.transform((point, 0.0))[0]
-        obstacles = []  # pixel samples of the sweep's line and of every generator's marker and whiskers
-        square = np.array([(dx, dy) for dx in np.linspace(-6, 6, 7) for dy in np.linspace(-6, 6, 7)])
-        for artist in ax.get_lines():
-            if artist.get_transform() != ax.transData:  # the zero and break-even lines span the axes
-                continue
-            xy = np.asarray(artist.get_xydata(), dtype=np.float64)
-            xy = xy[np.isfinite(xy).all(axis=1)]
-            pixels = ax.transData.transform(xy) if len(xy) else np.empty((0, 2))
-            if artist.get_linestyle() not in ("None", "") and len(pixels) >= 2:
-                obstacles += [np.linspace(a, b, 100) for a, b in zip(pixels[:-1], pixels[1:])]
-            if artist.get_marker() not in ("None", "", None):
-                obstacles += [p + square for p in pixels]
-        for collection in ax.collections:
-            for segment in getattr(collection, "get_segments", lambda: [])():
-                if len(segment) == 2:
-                    pixels = ax.transData.transform(segment)
-                    obstacles.append(np.linspace(pixels[0], pixels[1], 50))
-        samples = np.concatenate(obstacles) if obstacles else np.empty((0, 2))
+
+        def crosses_line(box) -> bool:
+            return box.x0 - 2 <= line_x <= box.x1 + 2
+
+        crossing = [text for text in labels if crosses_line(text.get_window_extent(renderer))]
+        if not crossing:
+            continue
+        samples = _obstacle_pixels(ax)
 
         def clear(text) -> bool:
             box = text.get_window_extent(renderer)
             inside = ((samples[:, 0] > box.x0) & (samples[:, 0] < box.x1) & (samples[:, 1] > box.y0)
                       & (samples[:, 1] < box.y1))
-            return not (box.x0 - 2 <= line_x <= box.x1 + 2) and not inside.any()
+            return not crosses_line(box) and not inside.any()
 
-        for text in labels:
-            box = text.get_window_extent(renderer)
-            if not box.x0 - 2 <= line_x <= box.x1 + 2:
-                continue
+        for text in crossing:
             for offset, ha, va in (((5, -5), "left", "top"), ((5, 5), "left", "bottom"), ((-5, 5), "right", "bottom")):
                 text.set_position(offset)
                 text.set_horizontalalignment(ha)
@@ -235,3 +223,26 @@ def _labels_off_the_break_even(fig: plt.Figure, crossing_labels: list[tuple[plt.
                 text.set_position((-5, 5))
                 text.set_horizontalalignment("right")
                 text.set_verticalalignment("bottom")
+
+
+def _obstacle_pixels(ax: plt.Axes) -> np.ndarray:
+    """(N, 2) float64 display-pixel samples of the sweep's line and of every generator's marker and whiskers in
+    ``ax`` (lines spanning the axes, such as the zero and break-even lines, left out)."""
+    obstacles = []
+    square = np.array([(dx, dy) for dx in np.linspace(-6, 6, 7) for dy in np.linspace(-6, 6, 7)])
+    for artist in ax.get_lines():
+        if artist.get_transform() != ax.transData:
+            continue
+        xy = np.asarray(artist.get_xydata(), dtype=np.float64)
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        pixels = ax.transData.transform(xy) if len(xy) else np.empty((0, 2))
+        if artist.get_linestyle() not in ("None", "") and len(pixels) >= 2:
+            obstacles += [np.linspace(a, b, 100) for a, b in zip(pixels[:-1], pixels[1:])]
+        if artist.get_marker() not in ("None", "", None):
+            obstacles += [p + square for p in pixels]
+    for collection in ax.collections:
+        for segment in getattr(collection, "get_segments", lambda: [])():
+            if len(segment) == 2:
+                pixels = ax.transData.transform(segment)
+                obstacles.append(np.linspace(pixels[0], pixels[1], 50))
+    return np.concatenate(obstacles) if obstacles else np.empty((0, 2))

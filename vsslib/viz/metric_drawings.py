@@ -501,8 +501,8 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
     present = sorted(set(np.unique(gt).tolist()) - {ignore_index})
     legends = [(legend_patches(class_names, palette, present), min(len(present), 7) or 1),
                (masklet_legend() + [Patch(facecolor="white", edgecolor=np.asarray(SPANNING_HATCH) / 255,
-                                          hatch="\\\\\\\\", label=f"masklet spans classes (< {100 * purity:.0f} % "
-                                          "one class)")], 3)]
+                                          hatch="\\\\\\\\", label=f"masklet spans classes (thick dark stripes; < "
+                                          f"{100 * purity:.0f} % one class)")], 3)]
     fig, axes = image_grid(rows, cols, height, width, legend_rows=[-(-len(h) // n) for h, n in legends],
                            title_lines=2)
     for ax in axes.flat[len(panels):]:
