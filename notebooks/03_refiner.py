@@ -63,7 +63,9 @@ settings = study.settings
 # %% [markdown]
 # ## The whole split: every baseline x masklet source
 # The main result. `fps` counts the baseline network plus masklet generation plus the vote, measured on this
-# machine (it differs from machine to machine; the scores do not).
+# machine (it differs from machine to machine; the scores do not). It is timed once per run inside this notebook,
+# beside whatever else the machine was doing, so it need not match `07_cost`'s stage times (one video, each stage
+# timed on its own, median of 3 runs after a warm-up).
 
 # %%
 dataset = study.dataset()
@@ -149,7 +151,8 @@ fig = viz.metric_drawings.plot_vote_scopes(run.frames, run.baseline, run.masklet
                                                  f"masklet {masklet} | {study.baselines()[0]}")
 study.save_figure(fig, "refiner_vote_scopes", caption=f"One {generated_source} masklet ({name}, {study.data_name}; "
                 f"baseline {study.baselines()[0]}, first training seed) in four of its frames (orange outline), "
-                "cropped to the box that holds it in all four: the baseline's classes inside it, the refined classes with one vote over all its "
+                "each panel the box that holds it in all four frames with a margin (it nearly fills the frame where the masklet "
+                "moves far between them): the baseline's classes inside it, the refined classes with one vote over all its "
                 "frames and with one vote per frame (the winner and its share of the votes under each panel), and "
                 "the ground truth. Where the two vote rows differ, the scopes disagree")
 

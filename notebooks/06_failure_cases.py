@@ -110,7 +110,8 @@ del run
 causes = pd.concat([summarize_failures(per_seed).assign(masklets=source)
                     for (source, _), per_seed in reports.items()], ignore_index=True)
 study.save_table(causes, "failure_causes", caption=f"Failure causes of the refiner per masklet source ({baseline}): "
-               "damaged pixels and events (mean and sd over training seeds), each cause's share of the damaged pixels "
+               "damaged pixels and events (an event: one cause's damaged pixels in one masklet on one frame; mean "
+               "and sd over training seeds), each cause's share of the damaged pixels "
                "(%) and the mIoU points it costs, with 95 % intervals over seeds and videos; drift_scope: drift charged per "
                "frame, or on every frame of a masklet that drifts anywhere")
 for source in settings.masklets.sources:
@@ -119,7 +120,8 @@ for source in settings.masklets.sources:
     study.save_figure(fig, f"failure_causes_{source}", caption=f"Each failure cause's share of the pixels the refiner "
                       f"damaged and the mIoU points it costs, {source} masklets, drift charged per frame ({baseline}, "
                       f"mean over {len(seeds)} training seeds on {len(study.videos())} val videos of {study.data_name}); "
-                      "whiskers: 95 % intervals over seeds and videos. A cause leads only where its interval of the "
+                      "whiskers: 95 % intervals over seeds and videos; under each cause its damaged pixels and events (an event: "
+                      "its damaged pixels in one masklet on one frame). A cause leads only where its interval of the "
                       "share over the next cause lies above zero (table)")
 display(readable(causes[causes["drift_scope"] == "frame"][["masklets", "cause",
                                                            *interval_columns("pixel_share", "share_over_next",

@@ -16,6 +16,7 @@ from vsslib.sam2_mini.card import readme_text, targets
 from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors, normalise
 from vsslib.sam2_mini.image_pass import draw_prompts, image_pass
 from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH, build_model, feature_sizes, load_weights
+from vsslib.sam2_mini.export import export_weights
 from vsslib.masks.quality import best_ious, track_ious
 from vsslib.sam2_mini.quality import oracle_position
 from vsslib.sam2_mini.train import (MEMORY_PARTS, StageSettings, Trainer, TrainSettings, heldout_iou, learning_rate,
@@ -498,3 +499,28 @@ def test_the_card_and_curves_are_redrawn_from_the_log_the_assets_keep_once_the_r
     (assets / "training_curves.png").unlink()
     assert rewrite_card(None, assets).read_text() == text  # the same card and curves from the kept log alone
     assert (assets / "training_curves.png").read_bytes() == drawn
+
+
+def test_a_run_can_start_from_exported_weights_and_resumes_from_its_own_checkpoint(tmp_path):
+    torch.set_num_threads(1)
+    first = Trainer(tiny_settings(), [boxes_video()], tmp_path / "a")
+    first.train_step()
+    first.save()
+    weights = export_weights(first.checkpoint_path, tmp_path / "w.pt")  # float16, as the committed weights
+    settings = TrainSettings(stages=tiny_settings().stages[1:], save_every=1, log_every=1, init=str(weights))
+    started = Trainer(settings, [boxes_video()], tmp_path / "b")
+    exported = torch.load(weights, map_location="cpu", weights_only=True)["model"]
+    state = started.model.state_dict()
+    assert all(torch.equal(state[k].half(), exported[k]) for k in exported)  # the weights, not a fresh draw
+    fresh = Trainer(TrainSettings(stages=settings.stages, save_every=1, log_every=1), [boxes_video()], tmp_path / "c")
+    assert not all(torch.equal(fresh.model.state_dict()[k].half(), exported[k]) for k in exported)
+    started.train_step()
+    started.save()
+    resumed = Trainer(settings, [boxes_video()], tmp_path / "b")
+    assert resumed.resume() and resumed.step == 1
+    assert all(torch.equal(resumed.model.state_dict()[k], started.model.state_dict()[k]) for k in state)
+    with pytest.raises(CheckpointError, match="other settings"):  # the same folder without init is another run
+        Trainer(TrainSettings(stages=settings.stages, save_every=1, log_every=1), [boxes_video()],
+                tmp_path / "b").resume()
+    with pytest.raises(ParameterError, match="not a file"):
+        TrainSettings(stages=settings.stages, init=str(tmp_path / "missing.pt"))

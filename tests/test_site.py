@@ -271,6 +271,9 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert tables.index("Reading the columns.") < tables.index("Toy refiner table")
     assert "<code class=\"docutils literal notranslate\"><span class=\"pre\">mIoU_ci_low</span></code>" in tables
     assert "counts object-frames" in tables
+    # the words the table columns use and no page defines: failure events and the memory peak's method
+    assert "an event is one cause\u2019s damaged pixels in one masklet on one frame" in tables
+    assert "is Linux\u2019s high-water mark of the process\u2019s resident memory" in tables
     assert "The first 40 of its 50 rows" in tables and "<td><p>39</p></td>" in tables and "<td><p>40</p></td>" not in tables
 
     assert 'href="00_toy.html"' in text and 'href="01_more.html"' in text

@@ -402,9 +402,10 @@ def sam2_cost_grid(points_per_side_list: Sequence[int], window_list: Sequence[in
     if predicted_grids:
         slope, intercept = np.polyfit([r["candidates"] for r in rows], [r["seconds"] for r in rows], 1)
         basis = ", ".join(f"{g}x{g}" for g in measured_grids)
+        slowest = max(r["seconds"] for r in rows)  # the measured grids only: predicted rows are appended below
         for grid in predicted_grids:
             seconds, how = ((float(intercept + slope * 3 * grid * grid), f"extrapolated from {basis}") if slope > 0 else
-                            (max(r["seconds"] for r in rows if not r["extrapolated"]),  # more prompts never take less
+                            (slowest,  # more prompts never take less
                              f"the measured {basis} did not take longer with more prompts (timing noise), so the "
                              "slowest of them: a lower bound"))
             rows.append({"points_per_side": grid, "candidates": 3 * grid * grid, "seconds": seconds,

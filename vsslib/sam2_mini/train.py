@@ -21,7 +21,8 @@ the weights of :data:`LOSS_WEIGHTS` and its IoU term as a squared error, as SAM 
    committed run).
 
 A finished run can be extended by further stages: :meth:`Trainer.resume` accepts a checkpoint whose stages
-are the first stages of the new settings (everything else equal).
+are the first stages of the new settings (everything else equal). A run whose checkpoint is gone is continued
+from its exported weights with ``TrainSettings.init`` (a new run: new optimiser state, stages of its own).
 
 Every ``eval_every`` steps the run measures one-click IoU on a fixed set of held-out objects (best of the
 three masks, and the one the IoU head picks) and writes it to the log, so curves cover the whole run.
@@ -166,8 +167,11 @@ class TrainSettings:
     save_every: int = 50
     log_every: int = 10
     eval_every: int = 100  # held-out one-click IoU every this many steps (0: never)
+    init: str = ""  # weights file (``{"model": state_dict}``, e.g. the committed fp16 weights) to start from; "": random
 
     def __post_init__(self) -> None:
+        if self.init and not Path(self.init).is_file():
+            raise ParameterError(f"TrainSettings: init={self.init!r} is not a file (a weights file to start from)")
         if not self.stages:
             raise ParameterError("TrainSettings needs at least one stage")
         object.__setattr__(self, "stages", tuple(s if isinstance(s, StageSettings) else StageSettings(**s)
@@ -327,6 +331,10 @@ class Trainer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(settings.seed)
         self.model = build_model("train")
+        if settings.init:  # continue from weights (a checkpoint of this run, once there is one, replaces them)
+            from .model import load_weights
+
+            load_weights(self.model, settings.init)
         self.model.rng = np.random.default_rng([settings.seed, 1])
         self.model.train()
         self.loss = make_loss()

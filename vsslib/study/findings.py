@@ -109,8 +109,8 @@ def _refiner_lines(table: pd.DataFrame, family: _Family) -> list[str]:
     for _, row in rows.iterrows():
         base = table[(table["method"] == "baseline") & (table["baseline"] == row["baseline"])].iloc[0]
         what = f"{row['baseline']} + {row['masklets']}"
-        lines.append(f"| {row['baseline']} | {row['masklets']} | {interval_text(base, 'mIoU', signed=False)} | {interval_text(row, 'mIoU', signed=False)} | "
-                     f"{family.gain(row, 'mIoU', what)} | {family.gain(row, 'mBIoU', what)} | "
+        lines.append(f"| {row['baseline']} | {row['masklets']} | {interval_text(base, 'mIoU', signed=False)} | "
+                     f"{interval_text(row, 'mIoU', signed=False)} | {family.gain(row, 'mIoU', what)} | {family.gain(row, 'mBIoU', what)} | "
                      f"{family.gain(row, 'mVC16', what)} | {family.gain(row, 'mVCc16', what)} | "
                      f"{int(row['n_seeds'])} x {int(row['n_videos'])} |")
     return lines

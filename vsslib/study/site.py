@@ -151,7 +151,11 @@ COLUMN_GUIDE = (
     "that resamples both the seeds and the videos. `gain_mIoU` is a refined map's gain over its own baseline "
     "network in points, paired (the same seeds and videos on both sides), with `gain_mIoU_p` the bootstrap's "
     "two-sided p-value. `n_seeds` and `n_videos` count what the intervals rest on; `n_objects` in "
-    "`boundary_gain_by_object_size` counts object-frames (an object counts once in every frame it is in).")
+    "`boundary_gain_by_object_size` counts object-frames (an object counts once in every frame it is in). In "
+    "`failure_causes`, an event is one cause's damaged pixels in one masklet on one frame. In `cost_sam2_memory`, "
+    "`method` says how the peak was read: `VmHWM` is Linux's high-water mark of the process's resident memory "
+    "(reset before each measurement), `ru_maxrss` the process's peak so far, `cuda max_memory_allocated` the "
+    "tensors on a GPU.")
 """The tables page's key to the column names the CSVs share."""
 
 

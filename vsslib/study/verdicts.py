@@ -31,11 +31,11 @@ from ..base.errors import DataError, require_columns
 from ..masks.quality import crossing
 from ..viz.prose import interval, number
 
-__all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings", "sweep_findings",
-           "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
+__all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings",
+           "sweep_findings", "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
            "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "cause_findings",
            "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
-           "classifier_training"]
+           "classifier_training", "VERDICT_WORDS", "stated"]
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
@@ -104,9 +104,8 @@ def interval_text(row: Mapping[str, Any] | pd.Series, column: str, *, digits: in
                   signed: bool = True) -> str:
     """``+1.2 [+0.3, +2.1]``: a cell with its 95 % interval (``n/a`` for NaN; no signed zero,
     :func:`vsslib.viz.prose.number`)."""
-    value, low, high = _cell(row, column)
-    return interval({column: value, f"{column}_ci_low": low, f"{column}_ci_high": high}, column,
-                    digits=digits, signed=signed)
+    _cell(row, column)  # a clear error when a column is missing
+    return interval(row, column, digits=digits, signed=signed)
 
 
 VERDICT_WORDS: dict[Verdict, str] = {"gain": "a gain", "loss": "a loss", "unclear": "not distinguishable from zero"}

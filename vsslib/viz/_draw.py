@@ -59,6 +59,11 @@ PAGE_WIDTH_IN = 9.0
 (about 900 CSS px at :data:`SCREEN_DPI`). A figure wider than this is shown shrunk to it."""
 MIN_TEXT_PT = 8.0
 """The smallest legible text (points) once a figure is shown at :data:`PAGE_WIDTH_IN`."""
+LABEL_GAP_PT = 7
+"""Gap (points) between a whisker's cap and the value written beside it (at 4 pt they looked as if they touched)."""
+NOTE_PT, NOTE_GREY = 8.5, "0.2"
+"""Size (points) and grey of the small notes written into a figure (reference lines, footnotes): above
+:data:`MIN_TEXT_PT` and dark enough to read on white."""
 
 
 def set_style() -> None:

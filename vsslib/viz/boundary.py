@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
-from ._draw import set_style
+from ._draw import LABEL_GAP_PT, NOTE_GREY, NOTE_PT, set_style
 from .prose import number
 from ._draw import (GAIN_DOWN, GAIN_UP, METHOD_COLOURS, figure_title, fit_texts, method_palette, require_columns,
                     source_colour)
@@ -41,8 +41,8 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
 
     Returns
     -------
-    matplotlib Figure: left, each method's mBIoU (line: mean over seeds, band: 95 % interval over seeds and videos); right,
-    refined minus baseline with its paired interval, zero marked.
+    matplotlib Figure: left, each method's mBIoU (line: mean over seeds, band: 95 % interval over seeds and
+    videos); right, refined minus baseline with its paired interval, zero marked.
     """
     from ..metrics import band_width
 
@@ -51,7 +51,7 @@ def plot_biou_by_dilation(table: pd.DataFrame, *, title: str, frame_shape: tuple
     for ax in axes:
         ax.axvline(default_ratio, color="0.4", ls=":", lw=1)
     axes[0].text(default_ratio, 0.02, f" {default_ratio:g} (default)", transform=axes[0].get_xaxis_transform(),
-                 fontsize=8, color="0.3")
+                 fontsize=NOTE_PT, color=NOTE_GREY)
     if frame_shape is not None:
         h, w = frame_shape
         ratios = sorted(set(table["ratio"]))  # ticks at the plotted ratios, labelled with the rounded d they give
@@ -74,8 +74,8 @@ def plot_trimap(table: pd.DataFrame, *, title: str) -> plt.Figure:
 
     Returns
     -------
-    matplotlib Figure: left, accuracy per method (band: 95 % interval over seeds and videos); right, refined minus baseline
-    with its paired interval, zero marked.
+    matplotlib Figure: left, accuracy per method (band: 95 % interval over seeds and videos); right, refined minus
+    baseline with its paired interval, zero marked.
     """
     fig, axes = _value_and_gain(table, "width", "accuracy", "plot_trimap",
                                 xlabel="band width w (pixels; Chebyshev\ndistance to another gt class)",
@@ -133,8 +133,8 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
 
     Returns
     -------
-    matplotlib Figure: bars are means over seeds, whiskers 95 % intervals over seeds and videos; a bar is green where its
-    interval lies above zero, orange where below, grey where it holds zero.
+    matplotlib Figure: bars are means over seeds, whiskers 95 % intervals over seeds and videos; a bar is green
+    where its interval lies above zero, orange where below, grey where it holds zero.
     """
     set_style()
     needed = ["class", "iou_baseline", "biou_baseline",
@@ -161,8 +161,8 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
                 right = v >= 0
                 edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
                 ax.annotate(f"{number(v)} (from {base:.0f})", (edge, k), textcoords="offset points",
-                            xytext=(7 if right else -7, 0), va="center", ha="left" if right else "right",
-                            fontsize=8, color="0.25")  # 7 pt clear of the whisker's cap (2 pt wide)
+                            xytext=(LABEL_GAP_PT if right else -LABEL_GAP_PT, 0), va="center",
+                            ha="left" if right else "right", fontsize=8, color="0.25")
         ax.set_xlabel(f"{name} gain (points)")
     axes[0].set_yticks(y, shown["class"].tolist())
     axes[0].invert_yaxis()
@@ -244,10 +244,10 @@ def plot_size_gain(table: pd.DataFrame, *, title: str) -> plt.Figure:
     # above the panel: inside, it covered the whiskers of the tallest bars
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=min(len(methods), 4), fontsize=8.5, frameon=False)
     fig.text(0.99, 0.005, "bars and dots: mean over seeds; whiskers: 95 % interval over seeds and videos (gains "
-             "paired); filled dot: the interval excludes zero, hollow: it holds zero", ha="right", va="bottom",
-             fontsize=8, color="0.35")
+             "paired);\nfilled dot: the interval excludes zero, hollow: it holds zero", ha="right", va="bottom",
+             fontsize=NOTE_PT, color=NOTE_GREY)
     figure_title(fig, title)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 
@@ -321,7 +321,7 @@ def plot_vc_over_time(table: pd.DataFrame, *, title: str, n: int, max_videos: in
     note = f"the first {len(videos)} of {total} videos; titles: mean baseline / refined"
     if any(f"vc_{key}_sd" in table.columns for key in ("baseline", "refined")):
         note += "; lines: mean over seeds, dashed: mean ± sd over seeds"
-    fig.text(0.5, 0.0, note, ha="center", va="bottom", fontsize=8, color="0.35")
+    fig.text(0.5, 0.0, note, ha="center", va="bottom", fontsize=NOTE_PT, color=NOTE_GREY)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.15, 1, 1))
     return fig

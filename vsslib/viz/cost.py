@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ._draw import set_style
+from ._draw import NOTE_GREY, NOTE_PT, set_style
 from ._draw import figure_title, require_columns
 
 __all__ = ["plot_stage_times", "plot_sam2_cost", "plot_memory_by_length"]
@@ -126,8 +126,8 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
                 if early else "extended at the flat rate of the frames measured with a full memory bank")
     for window in prop["window"]:
         ax.axvline(window - 0.5, color="0.6", ls=":", lw=1)
-        ax.text(window - 0.5, 0.02, f"window {window} ", transform=ax.get_xaxis_transform(), fontsize=8,
-                color="0.35", va="bottom", ha="right", rotation=90)
+        ax.text(window - 0.5, 0.02, f"window {window} ", transform=ax.get_xaxis_transform(), fontsize=NOTE_PT,
+                color=NOTE_GREY, va="bottom", ha="right", rotation=90)
     ax.set_ylim(0, frames["seconds"].max() * 1.15)
     ax.set_xlabel("frame of the window (0 = seeded key frame)")
     ax.set_ylabel("seconds")

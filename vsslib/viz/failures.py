@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
-from ._draw import colorize, set_style
+from ._draw import LABEL_GAP_PT, NOTE_GREY, NOTE_PT, colorize, set_style
 from ._draw import (fade, figure_title, image_grid, legend_patches, mark_border, masklet_legend, masklet_picture,
                     require_columns, stack_legends, top_title)
 
@@ -59,9 +59,6 @@ def remedy(cause: str, source: str) -> str:
 _CAUSE_COLOURS = {"late_entry": "#e9c46a", "small_or_thin": "#f4a261", "drift": "#e76f51", "drift_vote": "#f28482",
                   "spanning": "#9b5de5", "leak": "#2a9d8f", "wrong_majority": "#264653", "other": "#6c757d"}
 
-
-LABEL_GAP_PT = 6
-"""Gap (points) between a whisker's cap and the value written beside it."""
 
 
 def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float | None = None) -> plt.Figure:
@@ -110,7 +107,7 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
     if total_cost is not None:
         axes[1].axvline(total_cost, color="0.3", ls="--", lw=1)
         axes[1].text(total_cost, 1.0, f"all causes at once: {total_cost:.2f} ",
-                     transform=axes[1].get_xaxis_transform(), fontsize=8, va="bottom", ha="right", color="0.3")
+                     transform=axes[1].get_xaxis_transform(), fontsize=NOTE_PT, va="bottom", ha="right", color=NOTE_GREY)
     axes[1].set_xlim(min(0.0, np.nanmin(summary.get("miou_cost_ci_low", cost), initial=0.0)), top * 1.25)
     axes[0].set_yticks(y, [f"{textwrap.fill(CAUSE_LABELS.get(row.cause, str(row.cause).replace('_', ' ')), 28)}\n"
                            f"{row.pixels:,.0f} px, {row.events:,.0f} events"
@@ -120,7 +117,7 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
         ax.grid(axis="y", visible=False)
     if "pixel_share_ci_low" in summary.columns:
         fig.text(0.99, 0.01, "bars: mean over seeds; whiskers: 95 % interval over seeds and videos", ha="right",
-                 va="bottom", fontsize=8, color="0.35")
+                 va="bottom", fontsize=NOTE_PT, color=NOTE_GREY)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.03, 1, 1))  # room for the note under the panels
     return fig

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
-from ._draw import overlay, set_style
+from ._draw import NOTE_GREY, NOTE_PT, overlay, set_style
 from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid, legible_px,
                     legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns, top_title)
 from .masks import masklet_outlines
@@ -124,8 +124,8 @@ def plot_quality_sweep(sweep: pd.DataFrame, *, title: str, metrics: Sequence[str
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 0.06))
-    fig.text(0.5, 0.01, note if note is not None else oracle_strength_note(), ha="center", fontsize=8,
-             color="0.3", wrap=True)
+    fig.text(0.5, 0.01, note if note is not None else oracle_strength_note(), ha="center", fontsize=NOTE_PT,
+             color=NOTE_GREY, wrap=True)
     figure_title(fig, title)
     fig.tight_layout(rect=(0, 0.15, 1, 1))
     return fig
