@@ -169,8 +169,9 @@ takeaway(as_list(baseline_lessons(gap, near)))
 #
 # <details><summary>Solution</summary>
 #
-# Read the takeaway under the table: it prints both scores and the gap for each network. The gap comes from the
-# coarse output stride, a property of the network rather than of the videos, so the takeaway says whether it
-# keeps its sign on this subset; its size moves with the videos chosen.
+# Read the takeaway under the table: it prints both scores and the gap for each network and says whether the gap
+# keeps its sign on this subset; its size moves with the videos chosen. What causes the gap is not answered here:
+# the two networks differ in width as well as in output stride, one network per stride, and the difference has
+# no interval (the takeaway says so).
 #
 # </details>
