@@ -89,7 +89,8 @@ display(readable(table[["baseline", "masklets", "vote", *interval_columns("mIoU"
 whole = table[(table["method"] == "baseline") | (table["vote"] == "masklet")]
 fig = viz.intervals.plot_gain_intervals(whole, title=f"Gain of the refiner over each baseline | {study.data_name}")
 scope = whole.dropna(subset=["gain_mIoU"]).iloc[0]
-study.save_figure(fig, "refiner_gains", caption=f"Refined minus baseline (points) for each metric: one panel per "
+study.save_figure(fig, "refiner_gains", caption=f"Refined minus baseline (points) in mIoU, mBIoU, mVC8, mVC16 and mVCc16 (mVCc8 is "
+                  "in the table): one panel per "
                   f"baseline network ({', '.join(study.baselines())}), one bar per masklet source, one vote per masklet; "
                   f"mean over {int(scope['n_seeds'])} training seeds on {int(scope['n_videos'])} val videos of "
                   f"{study.data_name}, whiskers the 95 % interval over seeds and videos. A whisker clear of zero is a "

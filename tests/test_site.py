@@ -261,6 +261,10 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     heading, terms, findings = (text.index(t) for t in ("What the study finds", "The words below, in short",
                                                           "Written from <code"))
     assert heading < terms < findings and "<em>mBIoU</em> scores only thin bands" in text
+    # the names the pages use without defining them are defined on the landing page, before the findings
+    names = text.index("Names the pages use.")
+    assert terms < names < findings and "<em>VSPW</em> (Video Scene Parsing in the Wild)" in text
+    assert all(f"<em>{name}</em>" in text for name in ("SAM2", "VSS", "MLP", "memory bank", "linking", "papermill"))
     assert "<strong>Mask quality decides the sign of the gain.</strong>" in text
     assert "opens the first notebook" in text and "Run <code" in text and "Not on the landing page" not in text
     for name in ("refiner", "refiner_oracle_sweep", "long"):
@@ -274,6 +278,7 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     # the words the table columns use and no page defines: failure events and the memory peak's method
     assert "an event is one cause\u2019s damaged pixels in one masklet on one frame" in tables
     assert "is Linux\u2019s high-water mark of the process\u2019s resident memory" in tables
+    assert "<code class=\"docutils literal notranslate\"><span class=\"pre\">share_rank</span></code> is 1" in tables
     assert "The first 40 of its 50 rows" in tables and "<td><p>39</p></td>" in tables and "<td><p>40</p></td>" not in tables
 
     assert 'href="00_toy.html"' in text and 'href="01_more.html"' in text

@@ -47,6 +47,6 @@ def largest_change(scores: pd.DataFrame, *, reference: str = "baseline",
         most = max(moves, key=lambda m: abs(moves[m]))
         least = min(moves, key=lambda m: abs(moves[m]))
         findings.append(Finding(f"largest_change/{method}", f"most {most}; least {least}",
-                                f"{method}: the largest move is {most} ({number(moves[most])}), the smallest "
-                                f"{least} ({number(moves[least])})."))
+                                f"{method}: of {', '.join(metrics)}, the largest move is {most} "
+                                f"({number(moves[most])}), the smallest {least} ({number(moves[least])})."))
     return findings

@@ -155,7 +155,11 @@ COLUMN_GUIDE = (
     "`failure_causes`, an event is one cause's damaged pixels in one masklet on one frame. In `cost_sam2_memory`, "
     "`method` says how the peak was read: `VmHWM` is Linux's high-water mark of the process's resident memory "
     "(reset before each measurement), `ru_maxrss` the process's peak so far, `cuda max_memory_allocated` the "
-    "tensors on a GPU.")
+    "tensors on a GPU, and `tracked_frames` the frames propagated of the frames held. In the generator and "
+    "propagation cost tables, `candidates` is the masks a point grid proposes (three a point), `masks_kept` those "
+    "the filters keep (-1 where not measured), and `extrapolated` marks a row predicted from the measured ones. "
+    "In `failure_causes`, `share_rank` is 1 for the largest share and `share_over_next` its paired lead over the "
+    "next cause (percentage points).")
 """The tables page's key to the column names the CSVs share."""
 
 
@@ -194,7 +198,18 @@ LANDING_TERMS = (
     "IoU); *mVC8* and *mVC16* (video consistency) are the share of pixels whose true class stays fixed over 8 or "
     "16 frames that also keep one predicted class, and *mVCc* asks for the right class too. A gain is in points; "
     "[low, high] is its 95 % interval, a bootstrap over training seeds and videos, and a verdict (a gain, a loss, "
-    "not distinguishable from zero) is what that interval supports.")
+    "not distinguishable from zero) is what that interval supports.\n\n"
+    "**Names the pages use.** *SAM2* is Segment Anything Model 2, a promptable image and video segmenter; "
+    "*sam2-mini* is its architecture trained here (its *Hiera* image encoder scaled down), judged by *one-click "
+    "IoU* (the IoU of the mask it draws from one click inside an object). *VSPW* (Video Scene Parsing in the Wild) "
+    "is the paper's benchmark; these pages run on a generated benchmark in its layout. *VSS* is video semantic "
+    "segmentation. An *MLP* is a small fully connected network (approach 2's classifier). SAM2 carries a mask "
+    "through a window from a *memory bank*, its encodings of the last frames "
+    "and of the masks it drew on them; *linking* gives a masklet of "
+    "one 32-frame window the id of the previous window's masklet it overlaps most (mask IoU above 0.5). The "
+    "generator keeps a mask when its predicted IoU and its *stability* (the IoU between the mask cut at logit "
+    "+0.9 and at -0.9, the *offset*) pass their thresholds, then drops a mask whose box overlaps the box of "
+    "a better-scored one (*non-maximum suppression*). *papermill* is the tool that runs the notebooks with their parameters.")
 
 
 def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[str, str, str]],

@@ -408,7 +408,9 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         narrow, wide = part.iloc[0], part.iloc[-1]
         overall, order = verdict(wide, "gain_mBIoU"), band.verdict.split("; ")[1]
         trimap_order = trimaps[method].verdict.split("; ")[1] if method in trimaps else "absent"
-        agree = "agrees" if trimap_order == order else f"reads `{trimap_order}`"
+        # the trimap is compared on the order of its narrowest and widest bands only, not on their signs
+        agree = (f"agrees on the order of the narrowest and widest bands ({order}; its own signs are in "
+                 "`boundary_trimap`)" if trimap_order == order else f"reads `{trimap_order}`")
         if overall == "gain" and order == "narrow better":
             holds, text = "holds", ("the paper's claim **holds**: a gain, larger in the narrowest band than in "
                                     "the widest")

@@ -31,7 +31,7 @@ CAUSE_LABELS = {"late_entry": "object entered mid-window", "small_or_thin": "sma
 """What each cause of :data:`vsslib.analysis.failures.CAUSES` means, in the reader's words."""
 CAUSE_REMEDIES = {"late_entry": "discover new objects mid-window (discover_every) or shorten the window",
                   "small_or_thin": "a denser point grid (points_per_side), or keep small masklets out of the vote",
-                  "drift": "shorter windows (window), or stop a masklet whose overlap with its key frame falls",
+                  "drift": "shorter windows (window)",
                   "drift_vote": "a per-frame vote (vote: frame), or shorter windows",
                   "spanning": "stricter mask filters (pred_iou_thresh, stability_score_thresh)",
                   "leak": "tighter masks at object edges (a better generator or higher mask thresholds)",
