@@ -162,7 +162,8 @@ takeaway(f"- The fastest class is `{by_speed.iloc[0]['class']}` "
 #
 # Only frame 0 is a key frame, so every object that is not in the first frame enters mid-window: a generator
 # that proposes masks only on key frames would give none of them a masklet for the whole video. This is the
-# case `discover_every` (new proposals between key frames) addresses.
+# case the masklet setting `discover_every` addresses (off by default, as in the paper: every k frames inside a
+# window, propose again on the area no masklet covers; `06_failure_cases` names it among the remedies).
 #
 # </details>
 #

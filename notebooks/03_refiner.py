@@ -24,9 +24,10 @@
 #
 # **First run:** about 28 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
-# source (sam2-mini, the SAM2 architecture trained here on the generated benchmark: about 1 min a video, in its
-# pinned one-thread interpreter), refines every network and seed with them, then runs the corrupted oracle sweep;
-# cached afterwards.
+# source (sam2-mini, the SAM2 architecture trained here on the generated benchmark: about half a minute to a
+# minute a video, in its pinned one-thread interpreter: a second Python process with fixed kernels and one
+# thread, so that its masklets are the same bits on every machine, see `07_cost`), refines every network and
+# seed with them, then runs the corrupted oracle sweep; cached afterwards.
 
 # %% [markdown]
 # ## Parameters
@@ -218,14 +219,15 @@ study.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle ma
                f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % intervals over corruption seeds and videos",
                machine_dependent_columns=("fps",))
 display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
-fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Mask quality vs gain | {baseline} + oracle masklets | "
+fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Corruption strength vs gain | {baseline} + oracle masklets | "
                                          f"{study.data_name}", xlabel="corruption strength s (0: exact objects)",
                                          seeds="corruption seeds")
 study.save_figure(fig, "refiner_oracle_sweep", caption=f"Gain (points) of mIoU, mBIoU and mVC16 when the refiner's "
                   f"masklets are the dataset's exact objects corrupted at strength s ({baseline}, first training seed; "
                   f"{int(sweep['n_seeds'].iloc[0])} corruption seeds x {int(sweep['n_videos'].iloc[0])} val videos of "
                   f"{study.data_name}); bands: 95 % intervals over corruption seeds and videos. Where a band leaves "
-                  "zero, the sign of that gain is settled. " + viz.refiner.oracle_strength_note())
+                  "zero, that strength's gain is read as a gain or a loss at 95 %, one interval at a time (the "
+                  "README's headline says which of them survive Holm's correction over all its verdicts). " + viz.refiner.oracle_strength_note())
 
 # %%
 takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
@@ -244,7 +246,10 @@ takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].i
 #   approach 1 reaches with these masklets and a perfect network.
 #
 # The generators are refined with the sweep's network and training seed, so the points and the line compare like
-# with like. The sweep's break-even is interpolated between its strengths (a point estimate).
+# with like. The sweep's break-even is interpolated between its strengths (a point estimate). sam2-mini's model
+# card measures the same corrupted oracle on its own unseen videos and only on objects of at least 1 % of the
+# frame (propagated IoU by frame offset), so its numbers differ from this table's: compare positions within one
+# table, not across the two.
 
 # %%
 with study.step("mask quality of every strength x corruption seed and every generator"):
@@ -271,7 +276,7 @@ takeaway("Scope: as the sweep (`" + baseline + "`, first training seed).\n\n" + 
 # ## How long can masklets be carried?
 # The window sets how many frames masklets are propagated before new proposals. The same generator with
 # shorter windows shows how much of the result depends on propagation rather than on the proposals. The sweep
-# runs the generators that cost seconds a video; sam2-mini (about 1 min a video on one CPU core, nearly
+# runs the generators that cost seconds a video; sam2-mini (about half a minute to a minute a video on one CPU core, nearly
 # all of it propagation, which a shorter window does not make cheaper) is left out to keep `make figures` short;
 # `08_sam2_knobs` moves its window (and its other knobs) on a few videos.
 
@@ -334,8 +339,9 @@ lessons = refiner_lessons(sweep, table)
 lessons += ["The strength of the sweep is this study's knob; the generators are placed on measured axes (mask quality, "
             "vote ceiling), and the takeaway under that figure says on which axis the sweep predicts each "
             "generator's own sign.",
-            "The window study says how much of the damage builds up while masklets are carried and how much is there "
-            "when they are proposed; `05_boundary_analysis` shows where gains and losses sit, `06_failure_cases` why "
+            "The window study bounds how much of the damage is there when masklets are proposed (the shortest "
+            "window's loss), without isolating drift (a shorter window also votes over fewer frames); "
+            "`05_boundary_analysis` shows where gains and losses sit, `06_failure_cases` why "
             "the losses happen."]
 takeaway(as_list(lessons))
 

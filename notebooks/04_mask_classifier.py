@@ -168,7 +168,8 @@ study.save_figure(fig, "mask_classifier_per_class_iou", caption=f"IoU (%) per cl
                 f"first training seed, {first_kind} masklets): the baseline, approach 1 and the best approach-2 variant of "
                 "each feature source (the legend names the videos its MLP was trained on), one bar each; the legend gives "
                 "each method's mean over the classes. A class where "
-                "approach 2's bars fall short of the baseline's is one the pooled features do not recognise")
+                "approach 2's bars fall short of the baseline's is one where the pooled features are classified wrong or "
+                "where its masklets also cover other classes (one class per masklet): the bars alone do not say which")
 
 # %%
 wide = per_class.pivot(index="class", columns="method", values="iou")

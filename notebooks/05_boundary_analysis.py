@@ -54,8 +54,9 @@ from vsslib import viz
 from vsslib.analysis import collect_boundary_counts, per_class_summary, size_bins, trimap_accuracy
 from vsslib.study import Study
 from vsslib.study.tables import interval_columns, ratio_rows, readable, video_counts
-from vsslib.study.verdicts import (band_findings, boundary_verdicts, bullets, consistency_findings, per_class_findings,
-                                   size_findings)
+from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, per_class_findings,
+                                            size_findings)
+from vsslib.study.verdicts import bullets
 from vsslib.viz.prose import takeaway
 
 study = Study.open_notebook("05_boundary_analysis", params_file, results_dir, dilation_ratio=dilation_ratio, max_videos=max_videos)
@@ -244,8 +245,8 @@ study.save_table(vc, "boundary_vc8_over_time", caption=f"VC8 (%) per window, bas
                "mean and sd over training seeds")
 fig = viz.boundary.plot_vc_over_time(vc, title=f"VC8 over time | {first} masklets | {study.data_name}", n=8,
                                      key_every=settings.masklets.window, source=first)
-study.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window against its first "
-                f"frame, for the first videos of {study.data_name} (the note under the panels says how many), baseline "
+study.save_figure(fig, "boundary_vc8_over_time", caption=f"Video consistency VC8 of every 8-frame window, plotted at the "
+                f"window's first frame (x: where the window starts), for the first videos of {study.data_name} (the note under the panels says how many), baseline "
                 f"{baseline} (grey line) and its refinement with {first} masklets (in the {first} source's colour; mean over "
                 "training seeds; dashed: ± sd over seeds). Grey strips along the top: windows that span a re-proposal (frames on both sides of a masklet key frame, where "
                 "masklets are proposed anew); the space between the lines is shaded where refinement is steadier or flickers more (legend)")

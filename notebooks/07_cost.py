@@ -94,8 +94,11 @@ study.save_figure(fig, "cost_stage_times", caption=f"Seconds per frame of every 
 # The SAM2 sources' own counters over everything they ran above: seconds per key frame of the automatic
 # generator, and seconds per *object-frame* of propagation (one masklet carried one frame), the unit their
 # propagation cost grows with.
-# sam2-mini computes in its own pinned interpreter (`vsslib/base/pinned.py`: AVX2 kernels and its `threads` setting,
-# 1 by default, so that its masklets are the same bits on every machine); its counters are that interpreter's.
+# sam2-mini computes in its own *pinned interpreter*: a second Python process started with environment variables
+# that fix which compiled kernels torch and MKL use (their AVX2 versions; AVX2 is the 256-bit vector instruction
+# set of x86 processors since about 2013) and how many threads split each sum (its `threads` setting, 1 by
+# default), so that its masklets are the same bits on every machine (`vsslib/base/pinned.py`). Its counters are
+# that interpreter's.
 
 # %%
 if sam2_sources:
@@ -120,7 +123,10 @@ takeaway("The slowest stage of each pipeline (of its stages but `metrics`, which
 # The automatic generator on one key frame for each grid, and propagation of 4 seeded masks for each window
 # length (a few frames measured, the rest extended at the measured rate; the figure says which). This section
 # times the official SAM2 architecture (the config named in the figure's title, random weights: no checkpoint
-# can be had here), not sam2-mini: it says what the paper's model would cost on this machine, where the stage
+# can be had here), not sam2-mini, on small grids (those of the settings' `cost.grids`; the paper's 16 x 16 is
+# not timed) and with random weights, whose filters keep no mask, so propagation is timed on seeded masks: it shows how the cost
+# of that architecture grows with the grid and the window on this machine, a rough lower bound on the paper's
+# model (a trained checkpoint keeps masks, and each kept mask is propagated), not its measured cost. The stage
 # times above are those of the study's own pipelines, sam2-mini's included, which is far smaller.
 
 # %%

@@ -31,7 +31,7 @@
 #
 # **First run:** about 14 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"): every value makes the masklets of its videos
-# anew with sam2-mini (about 1 min a video); cached afterwards.
+# anew with sam2-mini (about half a minute to a minute a video); cached afterwards.
 
 # %% [markdown]
 # ## Parameters
@@ -117,7 +117,8 @@ if source is not None:
 # - Whether a knob moves the refined metrics is read from its `change` interval: the takeaway above states
 #   only what the intervals support on these few videos.
 # - The study's other notebooks use the source's own settings (the dashed line); `03_refiner` sweeps the window
-#   for the generators that cost seconds a video, and `07_cost` what each knob costs in time.
+#   for the generators that cost seconds a video, and `07_cost` times the official SAM2 architecture by point
+#   grid and window length (not sam2-mini's knobs, which it does not time).
 
 # %% [markdown]
 # ## Exercises
@@ -156,6 +157,7 @@ if source is not None:
 # A finer grid prompts more points, but masks that several points find are merged by the generator's
 # non-maximum suppression, and the filters drop the weak ones, so the number of masklets a frame need not
 # follow the number of prompts (4 times more at 32 than at 16): compare the `masklets_per_frame` column. The
-# cost follows the prompts (generation) and the masklets kept (propagation): `07_cost` measures both.
+# cost follows the prompts (generation) and the masklets kept (propagation): `07_cost` times both on the
+# official SAM2 architecture (generation by grid size; propagation per object-frame), not on sam2-mini.
 #
 # </details>

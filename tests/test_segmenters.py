@@ -311,8 +311,8 @@ def test_boundary_closeup_titles_the_share_of_wrong_pixels() -> None:
     pred[2:6, 5] = 1  # 4 wrong pixels inside the 8 x 8 box rows 2..9, cols 2..9 -> 4 / 64 = 6 %
     palette = np.array([[255, 0, 0], [0, 0, 255]], dtype=np.uint8)
     fig = plot_boundary_closeup(frame, gt, pred, palette, (2, 2, 10, 10), "close-up", others={"refined": gt})
-    assert [ax.get_title() for ax in fig.axes] == ["frame", "ground truth", "prediction (6% wrong)",
-                                                  "refined (0% wrong)"]
+    assert [ax.get_title() for ax in fig.axes] == ["frame", "ground truth", "prediction (6% of the box wrong)",
+                                                  "refined (0% of the box wrong)"]
     plt.close(fig)
     fig = plot_boundary_closeup(frame, gt, pred, palette, (2, 2, 10, 10), "close-up", class_names=["red", "blue"])
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["red", "blue", "wrong pixel (hatched)"]

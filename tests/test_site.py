@@ -257,10 +257,13 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     text = index.read_text()
     assert [image.get("alt") for image in page.images if "_images/" in str(image.get("src"))] == [CAPTIONS["toy_line"]]
     assert "Written from <code" in text and "<td><p>+10.0 [+9.0, +11.0] (a gain)</p></td>" in text
-    # the words the findings use are defined before them, under the findings' heading
-    heading, terms, findings = (text.index(t) for t in ("What the study finds", "The words below, in short",
-                                                          "Written from <code"))
-    assert heading < terms < findings and "<em>mBIoU</em> scores only thin bands" in text
+    # the words the key figures' captions and the findings use are defined before both
+    body = text.index("<article")  # the page itself, after the navigation (which names its headings)
+    terms, figure, heading, findings = (text.index(t, body) for t in ("The words these pages use, in short",
+                                                                      "_images/", "What the study finds",
+                                                                      "Written from <code"))
+    assert terms < figure < heading < findings and "<em>mBIoU</em> scores only thin bands" in text
+    assert "(<code class=\"docutils literal notranslate\"><span class=\"pre\">fallback</span></code>)" in text
     # the names the pages use without defining them are defined on the landing page, before the findings
     names = text.index("Names the pages use.")
     assert terms < names < findings and "<em>VSPW</em> (Video Scene Parsing in the Wild)" in text
@@ -279,6 +282,9 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert "an event is one cause\u2019s damaged pixels in one masklet on one frame" in tables
     assert "is Linux\u2019s high-water mark of the process\u2019s resident memory" in tables
     assert "<code class=\"docutils literal notranslate\"><span class=\"pre\">share_rank</span></code> is 1" in tables
+    assert "is the map refined at the knob\u2019s" in tables and "minus the map refined with its" in tables
+    for column in ("mask_quality", "vote_ceiling", "windows_steadier"):  # columns of refiner_mask_quality, boundary_vc8_summary
+        assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{column}</span></code> is the" in tables
     assert "The first 40 of its 50 rows" in tables and "<td><p>39</p></td>" in tables and "<td><p>40</p></td>" not in tables
 
     assert 'href="00_toy.html"' in text and 'href="01_more.html"' in text

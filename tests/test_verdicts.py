@@ -10,9 +10,10 @@ import pytest
 
 from vsslib.base.errors import DataError, ParameterError
 from vsslib.study.findings import study_findings
-from vsslib.study.verdicts import (apart, band_findings, boundary_verdicts, cause_findings, classifier_findings,
-                                   consistency_findings, per_class_findings, refiner_findings,
-                                   size_findings, sweep_findings, verdict, window_findings)
+from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, per_class_findings,
+                                            size_findings)
+from vsslib.study.verdicts import (apart, cause_findings, classifier_findings, refiner_findings, sweep_findings, verdict,
+                                   window_findings)
 
 
 def _cells(name: str, mean: float, low: float, high: float) -> dict[str, float]:
@@ -73,6 +74,21 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     assert verdicts["boundary/refined (b)"].verdict == "holds; narrow better"
     assert verdicts["boundary/refined (c)"].verdict == "gain elsewhere; narrow worse"
     assert all("trimap agrees on the order of the narrowest and widest bands" in f.text for f in verdicts.values())
+    assert "upper bound" not in verdicts["boundary/refined (b)"].text and "room left" not in verdicts[
+        "boundary/refined (b)"].text  # no refined scores given: no headroom sentence
+
+
+def test_a_boundary_claim_that_holds_names_the_headroom_and_the_oracle_upper_bound() -> None:
+    # oracle-like: baseline 12.4 in the narrowest band, 46.1 in the widest; refined 54.2 and 60.1
+    curve = _band("refined (oracle)", [0.005, 0.05], [(41.8, 39.3, 43.9), (14.0, 12.4, 16.0)])
+    curve["mBIoU"] = [54.2, 60.1]
+    trimap = curve.rename(columns={c: c.replace("mBIoU", "accuracy").replace("ratio", "width") for c in curve.columns})
+    (finding,) = boundary_verdicts(curve, trimap)
+    assert finding.verdict == "holds; narrow better"
+    # by hand: 41.8 / (100 - 12.4) = 47.7 %, 14.0 / (100 - 46.1) = 26.0 %
+    assert "(baseline 12.4 against 46.1), and as a share of the room left the gains are 47.7 % against 26.0 %" in (
+        finding.text)
+    assert "an upper bound, not SAM2" in finding.text and "in this test's sense" in finding.text
 
 
 def test_sweep_lists_every_group_and_only_those_present() -> None:
@@ -98,6 +114,8 @@ def test_window_findings_do_not_blame_drift_alone_when_the_shortest_window_loses
     (finding,) = window_findings(windows)
     assert finding.verdict == "shorter better; shortest loss"
     assert "4-frame" in finding.text and "when masklets are proposed" in finding.text
+    # a shorter window also proposes more often and votes over fewer frames: drift is not isolated
+    assert "does not say which of them matters" in finding.text and "(drift)" not in finding.text
 
 
 def test_refiner_findings_flag_a_vc_built_in_by_the_vote() -> None:
@@ -155,7 +173,7 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     assert findings["classifier/k/highest"].verdict == "highest not apart"
     assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
     assert findings["classifier/k/highest"].text.endswith(
-        "its interval overlaps that of the next distinct row (`fused` on f features (classifier trained on the test split's videos (held out, not the val videos scored)), "
+        "its interval overlaps that of the next distinct row (the highest of the others, leaving out rows tied with it to the last digit: `fused` on f features (classifier trained on the test split's labelled videos: extra labelled data that approach 1 never uses, and never scored (the val videos are)), "
         "42.0 [41.5, 43.0]), so these videos do not resolve which row is highest")
 
 

@@ -14,7 +14,8 @@
 
 Every count is accumulated over frames and videos before dividing, like the metrics. Each pooled analysis has a
 per-video companion that returns the counts before pooling (:func:`biou_counts_by_dilation`,
-:func:`trimap_counts`, :func:`object_size_counts`, :func:`~vsslib.analysis.consistency.consistency_counts`), the input of the seed spread
+:func:`trimap_counts`, :func:`object_size_counts`, :func:`~vsslib.analysis.consistency.consistency_counts`),
+the input of the seed spread
 and two-level (seeds and videos) bootstrap intervals of :func:`vsslib.statistics.ratio_summary`;
 :func:`collect_boundary_counts` gathers all of them over seeds, videos and masklet sources, and
 :func:`per_class_summary` gives the per-class table. Label maps:
@@ -43,8 +44,9 @@ from ._maps import positive_int as _positive_int
 from ._maps import video_list as _videos
 from .consistency import consistency_counts, consistency_over_time
 
-__all__ = ["errors_near_boundaries", "biou_by_dilation", "biou_counts_by_dilation", "boundary_distance", "trimap_accuracy", "trimap_counts",
-           "per_class_gain", "per_class_summary", "gain_by_object_size", "object_size_counts", "size_bins",
+__all__ = ["errors_near_boundaries", "biou_by_dilation", "biou_counts_by_dilation", "boundary_distance",
+           "trimap_accuracy", "trimap_counts", "per_class_gain", "per_class_summary", "gain_by_object_size",
+           "object_size_counts", "size_bins",
            "BoundaryCounts", "collect_boundary_counts"]
 
 _SQUARE = np.ones((3, 3), np.uint8)
@@ -458,8 +460,8 @@ class BoundaryCounts:
     size : :func:`object_size_counts` per size bin, (S, V, K) summed accuracies and objects.
     vc, vcc : summed VC_n (VCc_n) window scores and windows, (S, V, 1) (baseline: from the first source's run).
     steadier : windows where the refined map is steadier than the baseline, and windows, (S, V, 1).
-    windows : VC_n of every window with the first source's masklets (:func:`~vsslib.analysis.consistency.consistency_over_time`), with a
-        ``seed`` column.
+    windows : VC_n of every window with the first source's masklets
+        (:func:`~vsslib.analysis.consistency.consistency_over_time`), with a ``seed`` column.
     frame_shape : (H, W) of the frames (of the last video).
     """
 

@@ -187,8 +187,8 @@ def sam2_rates(timings: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     """
     rows = []
     for name, t in timings.items():
-        missing = [k for k in ("generate", "generate_frames", "propagate", "propagate_frames", "propagate_object_frames")
-                   if k not in t]
+        missing = [k for k in ("generate", "generate_frames", "propagate", "propagate_frames",
+                               "propagate_object_frames") if k not in t]
         if missing:
             raise ParameterError(f"timings of {name!r} lack {missing}: give a SAM2 source's .timings")
         keys, frames, objects = t["generate_frames"], t["propagate_frames"], t["propagate_object_frames"]

@@ -155,8 +155,8 @@ class PinnedInterpreter:
         # the child must import this vsslib, wherever the caller's working directory is
         package_parent = os.fspath(Path(__file__).resolve().parents[2])
         python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
-        self._process = subprocess.Popen([sys.executable, "-c", "from vsslib.base.pinned import serve; serve()"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE,
+        self._process = subprocess.Popen([sys.executable, "-c", "from vsslib.base.pinned import serve; serve()"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          env={**os.environ, **self.environment, "PYTHONPATH": python_path})
         return self._process, self._folder.name
 

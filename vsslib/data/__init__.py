@@ -7,5 +7,6 @@ from .synth import SYNTH_CLASSES, BenchmarkSettings, ensure_benchmark, generate
 from .vspw import IGNORE_INDEX, SPLITS, Video, VSPWDataset, remap_labels
 from .vspw_classes import VSPW_CLASSES, VSPW_PALETTE, class_palette, make_palette
 
-__all__ = ["read_image", "Video", "VSPWDataset", "IGNORE_INDEX", "SPLITS", "remap_labels", "VSPW_CLASSES", "VSPW_PALETTE",
-           "class_palette", "make_palette", "SYNTH_CLASSES", "BenchmarkSettings", "generate", "ensure_benchmark"]
+__all__ = ["read_image", "Video", "VSPWDataset", "IGNORE_INDEX", "SPLITS", "remap_labels", "VSPW_CLASSES",
+           "VSPW_PALETTE", "class_palette", "make_palette", "SYNTH_CLASSES", "BenchmarkSettings", "generate",
+           "ensure_benchmark"]

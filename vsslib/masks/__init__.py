@@ -22,8 +22,8 @@ from .windows import WindowedMasklets, WindowSettings, link_ids, mask_iou_matrix
 
 __all__ = ["MaskletSource", "check_frames", "create_masklet_source", "resolve_masklet_settings",
            "masklet_settings_type", "knob_paths", "list_masklet_sources", "masklet_knobs", "knob_declarations",
-           "merge_settings", "paint",
-           "relabel_sequential", "unique_ids", "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "propagate_ids",
+           "merge_settings", "paint", "relabel_sequential",
+           "unique_ids", "ClassicalMasklets", "ClassicalSettings", "FlowSettings", "propagate_ids",
            "propose_regions", "OracleMasklets", "OracleSettings", "components_in_time", "corrupt_masklets",
            "oracle_ids", "GeneratorSettings", "SAM2Masklets", "SAM2Settings", "build_sam2_model", "WindowedMasklets",
            "WindowSettings",

@@ -174,8 +174,9 @@ class SAM2Masklets(WindowedMasklets):
         if self._model is None:
             s = self.settings
             started = time.perf_counter()
-            self._model = build_sam2_model(s.resolved_config, s.checkpoint, device=s.device, random_weights=s.random_weights,
-                                           fill_hole_area=s.fill_hole_area, vos_optimized=s.vos_optimized)
+            self._model = build_sam2_model(s.resolved_config, s.checkpoint, device=s.device,
+                                           random_weights=s.random_weights, fill_hole_area=s.fill_hole_area,
+                                           vos_optimized=s.vos_optimized)
             self.timings["build"] += time.perf_counter() - started
         return self._model
 

@@ -32,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="steps of stage 5 (16-frame clips, two clip steps to one image step; 0: no such stage)")
     train.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval in steps")
     train.add_argument("--init", default="",
-                       help="weights to start from (e.g. the committed vsslib/sam2_mini/assets/sam2_mini.pt, to continue "
-                            "a run whose checkpoint is gone with further stages); default: random initialisation")
+                       help="weights to start from (e.g. the committed vsslib/sam2_mini/assets/sam2_mini.pt, "
+                            "to continue a run whose checkpoint is gone with further stages); default: random "
+                            "initialisation")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     train.add_argument("--no-progress", action="store_true")
@@ -75,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         from ..data.vspw import SPLITS
 
         settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps, args.memory_steps,
-                                                               args.tracking_steps, args.long_tracking_steps), seed=args.seed,
-                                 eval_every=args.eval_every, init=args.init)
+                                                               args.tracking_steps, args.long_tracking_steps),
+                                 seed=args.seed, eval_every=args.eval_every, init=args.init)
         heldout = load_videos(args.heldout, size, splits=SPLITS) if args.heldout else None
         trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout)
         if trainer.resume():

@@ -50,7 +50,8 @@ def targets(quality: dict[str, Any]) -> dict[str, Any]:
     "above_classical_at_every_offset", "beats_classical_recall", "met": both targets}``.
     """
     recall = quality["keyframe_recall"]
-    used = "sam2-mini (calibrated filters)" if "sam2-mini (calibrated filters)" in recall else "sam2-mini (paper filters)"
+    used = ("sam2-mini (calibrated filters)" if "sam2-mini (calibrated filters)" in recall
+            else "sam2-mini (paper filters)")
     value = recall[used]["recall"]
     above = bool(quality["above_classical_at_every_offset"])
     return {"recall": value, "recall_variant": used, "recall_met": value >= RECALL_TARGET,
@@ -94,7 +95,8 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
     Parameters
     ----------
     run : facts of the run: ``settings`` (TrainSettings as a dict), ``steps``, ``train_seconds``,
-        ``wall_seconds`` (steps and held-out evaluations), ``hardware``, ``parameters``, ``weights_bytes``, ``image_size``, ``data`` (benchmark
+        ``wall_seconds`` (steps and held-out evaluations), ``hardware``, ``parameters``, ``weights_bytes``,
+        ``image_size``, ``data`` (benchmark
         settings of the training videos), ``heldout`` (of the measured videos), ``generator`` (the filters the
         study uses and where they come from), ``started`` (UTC: when the run's settings.json was last written) /
         ``finished`` (UTC).
@@ -314,7 +316,8 @@ def readme_block(*, run: dict[str, Any], quality: dict[str, Any]) -> str:
         f"({status}): one-click IoU {click['best_of_3']:.2f} (best of three masks; {click['picked']:.2f} for the "
         f"mask its IoU head picks); key-frame recall {verdict['recall']:.2f} at its own filters (predicted IoU "
         f"> {generator['pred_iou_thresh']:g}, stability >= {generator['stability_score_thresh']:g}: "
-        f"{generator['source']}; sam2-mini's default, used in the study), {paper:.2f} at the paper's 0.6 / 0.8, {unfiltered:.2f} unfiltered, against "
+        f"{generator['source']}; sam2-mini's default, used in the study), {paper:.2f} at the paper's 0.6 / 0.8, "
+        f"{unfiltered:.2f} unfiltered, against "
         f"{recall['classical']['recall']:.2f} for the classical generator (target 0.6); mean propagated IoU over a "
         f"{quality['window']}-frame window {mini_mean:.2f} against {classical_mean:.2f} (classical), "
         f"{'above' if verdict['above_classical_at_every_offset'] else 'not above'} it at every frame offset. "

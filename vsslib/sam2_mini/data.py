@@ -103,7 +103,8 @@ class ClipSampler:
             raise ParameterError(f"min_area={min_area!r} must be in [0, 1)")
         shortest = min(v.frames.shape[0] for v in videos)
         if (frames - 1) * stride + 1 > shortest:
-            raise ParameterError(f"frames={frames} at stride={stride} do not fit the shortest video ({shortest} frames)")
+            raise ParameterError(f"frames={frames} at stride={stride} do not fit the shortest video "
+                                 f"({shortest} frames)")
         self.videos = videos
         self.frames, self.clips, self.objects = frames, clips, objects
         self.min_area, self.stride, self.flip = min_area, stride, flip

@@ -74,8 +74,10 @@ class SAM2MiniSettings:
     """Settings of :class:`SAM2MiniMasklets`. The weights and config enter cache keys by ``digest`` (their bytes),
     not by path, so the same masklets are found wherever the repository is cloned."""
 
-    weights: str = field(default=os.fspath(WEIGHTS_PATH), metadata={NOT_IN_KEY: True})  # fp16 or fp32 {"model": state_dict}
-    config: str = field(default=os.fspath(CONFIG_PATH), metadata={NOT_IN_KEY: True})  # sam2 hydra config, a "model" entry
+    # fp16 or fp32 {"model": state_dict}
+    weights: str = field(default=os.fspath(WEIGHTS_PATH), metadata={NOT_IN_KEY: True})
+    # sam2 hydra config, a "model" entry
+    config: str = field(default=os.fspath(CONFIG_PATH), metadata={NOT_IN_KEY: True})
     max_masklets: int = 0  # keep only the N largest key-frame masks (0 = all)
     max_objects_per_batch: int = 32  # objects propagated together (0 = all): same id map
     generator: GeneratorSettings = field(default_factory=calibrated_generator)  # filters: its own, calibrated
@@ -150,7 +152,8 @@ class SAM2MiniMasklets(WindowedMasklets):
         """As :meth:`WindowedMasklets.resolve_settings`; without ``settings``, the weights and config files are
         taken from ``overrides`` first, so the default files need not exist when others are given."""
         if settings is None:
-            settings = SAM2MiniSettings(**{key: overrides.pop(key) for key in ("weights", "config") if key in overrides})
+            settings = SAM2MiniSettings(**{key: overrides.pop(key) for key in ("weights", "config")
+                                           if key in overrides})
         return super().resolve_settings(settings, **overrides)
 
     @property

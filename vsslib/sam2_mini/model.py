@@ -21,8 +21,8 @@ from typing import Any
 
 from ..base.errors import CheckpointError, ParameterError
 
-__all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "MODEL_KINDS", "POSTPROCESSING", "build_model",
-           "load_weights", "load_model", "feature_sizes", "image_predictor", "count_parameters"]
+__all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "MODEL_KINDS", "POSTPROCESSING",
+           "build_model", "load_weights", "load_model", "feature_sizes", "image_predictor", "count_parameters"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CONFIG_PATH = ASSETS / "sam2_mini.yaml"

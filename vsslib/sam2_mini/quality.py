@@ -58,8 +58,8 @@ def keyframe_recall(propose: Callable[[np.ndarray], np.ndarray], videos: Sequenc
         counts.append(len(masks))
         scores.extend(best_ious(objects, masks).tolist())
     scores_array = np.asarray(scores)
-    return {"recall": float(scores_array.mean()), "objects": len(scores), "recall_at_50": float((scores_array >= 0.5).mean()),
-            "proposals": float(np.mean(counts))}
+    return {"recall": float(scores_array.mean()), "objects": len(scores),
+            "recall_at_50": float((scores_array >= 0.5).mean()), "proposals": float(np.mean(counts))}
 
 
 def first_frames(video: Video, count: int) -> Video:

@@ -107,7 +107,8 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
         "started": _utc((workdir / "settings.json").stat().st_mtime),
         "finished": _utc(checkpoint.stat().st_mtime),
         # steps and held-out evaluations; a run resumed or extended across sessions has pauses a clock would count
-        "wall_seconds": float(state["seconds"]) + sum(r.get("seconds", 0.0) for r in log if r.get("stage") == "heldout"),
+        "wall_seconds": float(state["seconds"]) + sum(r.get("seconds", 0.0) for r in log
+                                                      if r.get("stage") == "heldout"),
         "hardware": hardware, "parameters": count_parameters(model), "weights_bytes": weights.stat().st_size,
         "image_size": int(model.image_size), "data": TRAIN_DATA, "heldout": benchmark, "generator": generator,
     }

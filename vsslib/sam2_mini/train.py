@@ -49,8 +49,9 @@ from ..base.errors import CheckpointError, ParameterError
 from .data import ClipSampler, VideoTensors
 from .model import build_model
 
-__all__ = ["MEMORY_PARTS", "StageSettings", "TrainSettings", "LOSS_WEIGHTS", "OFFICIAL_LOSS_WEIGHTS", "default_stages", "make_loss",
-           "learning_rate", "stage_at", "parameter_groups", "Trainer", "heldout_iou", "FORWARDS", "read_records"]
+__all__ = ["MEMORY_PARTS", "StageSettings", "TrainSettings", "LOSS_WEIGHTS", "OFFICIAL_LOSS_WEIGHTS",
+           "default_stages", "make_loss", "learning_rate", "stage_at", "parameter_groups", "Trainer", "heldout_iou",
+           "FORWARDS", "read_records"]
 
 # The official config weights focal 20 : dice 1 : IoU 1. With dice 1 the three outputs of a small SAM2 trained
 # from scratch here stuck at "whole image" and "empty"; with dice 5 mask sizes matched the objects within ~30
@@ -107,9 +108,11 @@ class StageSettings:
         if self.forward not in FORWARDS:
             raise ParameterError(f"stage {self.name!r}: forward={self.forward!r} unknown; valid: {', '.join(FORWARDS)}")
         if self.forward == "direct" and self.frames != 1:
-            raise ParameterError(f"stage {self.name!r}: the direct image pass takes single frames, not frames={self.frames}")
+            raise ParameterError(f"stage {self.name!r}: the direct image pass takes single frames, "
+                                 f"not frames={self.frames}")
         if self.frames_to_correct > self.frames:
-            raise ParameterError(f"stage {self.name!r}: frames_to_correct={self.frames_to_correct} > frames={self.frames}")
+            raise ParameterError(f"stage {self.name!r}: frames_to_correct={self.frames_to_correct} "
+                                 f"> frames={self.frames}")
 
 
 def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_steps: int = 1200,
@@ -167,7 +170,8 @@ class TrainSettings:
     save_every: int = 50
     log_every: int = 10
     eval_every: int = 100  # held-out one-click IoU every this many steps (0: never)
-    init: str = ""  # weights file (``{"model": state_dict}``, e.g. the committed fp16 weights) to start from; "": random
+    # weights file (``{"model": state_dict}``, e.g. the committed fp16 weights) to start from; "": random
+    init: str = ""
 
     def __post_init__(self) -> None:
         if self.init and not Path(self.init).is_file():
@@ -212,7 +216,8 @@ def learning_rate(stage: StageSettings, step: int) -> float:
 
 
 def make_loss() -> Any:
-    """sam2's ``MultiStepMultiMasksAndIous``: the official config's settings, :data:`LOSS_WEIGHTS`, squared IoU error."""
+    """sam2's ``MultiStepMultiMasksAndIous``: the official config's settings, :data:`LOSS_WEIGHTS`, squared IoU
+    error."""
     from training.loss_fns import MultiStepMultiMasksAndIous
 
     return MultiStepMultiMasksAndIous(weight_dict=dict(LOSS_WEIGHTS), supervise_all_iou=True, iou_use_l1_loss=False,
@@ -220,10 +225,12 @@ def make_loss() -> Any:
 
 
 def parameter_groups(model: Any, weight_decay: float) -> list[dict[str, Any]]:
-    """AdamW groups: weight decay on weight matrices and kernels, none on 1-d parameters (biases, norms) and embeddings."""
+    """AdamW groups: weight decay on weight matrices and kernels, none on 1-d parameters (biases, norms) and
+    embeddings."""
     decay, plain = [], []
     for name, p in model.named_parameters():
-        (plain if p.ndim <= 1 or "embed" in name or "pos_" in name or name.endswith("token.weight") else decay).append(p)
+        (plain if p.ndim <= 1 or "embed" in name or "pos_" in name or name.endswith("token.weight")
+         else decay).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
 
@@ -338,7 +345,8 @@ class Trainer:
         self.model.rng = np.random.default_rng([settings.seed, 1])
         self.model.train()
         self.loss = make_loss()
-        self.optimizer = torch.optim.AdamW(parameter_groups(self.model, settings.weight_decay), lr=settings.stages[0].lr)
+        self.optimizer = torch.optim.AdamW(parameter_groups(self.model, settings.weight_decay),
+                                           lr=settings.stages[0].lr)
         self.heldout_batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         if heldout:
             sampler = ClipSampler(heldout, frames=1, clips=8, objects=8, min_area=0.01, flip=False)
@@ -443,7 +451,8 @@ class Trainer:
         state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
         mine, theirs = json.loads(json.dumps(asdict(self.settings))), state.get("settings") or {}
         done = [json.loads(json.dumps(asdict(StageSettings(**stage)))) for stage in theirs.get("stages", [])]
-        extends = ({k: v for k, v in theirs.items() if k != "stages"} == {k: v for k, v in mine.items() if k != "stages"}
+        extends = ({k: v for k, v in theirs.items() if k != "stages"}
+                   == {k: v for k, v in mine.items() if k != "stages"}
                    and 0 < len(done) <= len(mine["stages"]) and mine["stages"][:len(done)] == done)
         if not extends:
             raise CheckpointError(f"{self.checkpoint_path} was made with other settings; use another workdir, "

@@ -65,8 +65,8 @@ def _add_masklet_options(parser: argparse.ArgumentParser) -> None:
                             "the checkpoint's official file name); must match --sam2-checkpoint")
     group.add_argument("--sam2-checkpoint", default=m.sam2.checkpoint, metavar="PATH",
                        help="checkpoint matching --sam2-config, e.g. checkpoints/sam2.1_hiera_large.pt with "
-                            "--sam2-config large (default: none; required with --masks sam2; python -m vsslib sam2-checkpoint "
-                            "downloads one)")
+                            "--sam2-config large (default: none; required with --masks sam2; python -m vsslib "
+                            "sam2-checkpoint downloads one)")
     group.add_argument("--device", default=m.sam2.device, metavar="DEVICE",
                        help=f"device for SAM2: cpu, cuda or cuda:N (default: {m.sam2.device})")
     group.add_argument("--no-autocast", dest="autocast", action="store_false", default=m.sam2.autocast,
@@ -273,7 +273,8 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
     valid = list_masklet_sources()
     if args.masks not in valid:
         raise ParameterError(f"--masks {args.masks!r} is not a masklet source; valid: {', '.join(valid)}")
-    parser_defaults = {a.dest: a.default for a in build_parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
+    parser_defaults = {a.dest: a.default
+                       for a in build_parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
                        .choices[args.command]._actions}
     given = {dest for dest in parser_defaults if hasattr(args, dest) and getattr(args, dest) != parser_defaults[dest]}
     for dest in sorted(given):
@@ -292,8 +293,8 @@ def settings_from_options(args: argparse.Namespace) -> StudySettings:
     cache = args.cache or os.environ.get(CACHE_ENV) or DEFAULTS.run.cache_dir
     changes = {key: getattr(args, dest) for dest, key in keys.items() if hasattr(args, dest)}
     changes.update({
-        "data.dataset": "vspw", "data.root": str(Path(args.data).resolve()), "run.cache_dir": str(Path(cache).resolve()),
-        "masklets.oracle.seeds": [args.oracle_seed],
+        "data.dataset": "vspw", "data.root": str(Path(args.data).resolve()),
+        "run.cache_dir": str(Path(cache).resolve()), "masklets.oracle.seeds": [args.oracle_seed],
         "baselines.networks": [args.segmenter] if args.segmenter else [], "baselines.train_seeds": [args.seed],
         "baselines.predictions": [args.predictions] if getattr(args, "predictions", None) else []})
     return DEFAULTS.replace(changes, source="command line")

@@ -9,6 +9,7 @@ quoted from its abstract, never paraphrased as our result.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +19,11 @@ import pandas as pd
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
 from ..significance import holm_adjust
-from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, band_findings, boundary_verdicts, cause_findings,
-                       classifier_findings, classifier_training, consistency_findings, interval_text, knob_findings,
-                       paired_source_findings, per_class_findings, quality_findings, refiner_findings, size_findings,
-                       stated, sweep_findings, vc_text, verdict, window_findings)
+from .boundary_findings import (band_findings, boundary_verdicts, consistency_findings, per_class_findings,
+                                size_findings)
+from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, cause_findings, classifier_findings, classifier_training,
+                       interval_text, knob_findings, paired_source_findings, quality_findings, refiner_findings, stated,
+                       sweep_findings, vc_text, verdict, window_findings)
 
 __all__ = ["headline", "family_findings", "study_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE",
            "HEADLINE_MARKERS"]
@@ -52,6 +54,7 @@ class _Family:
 
     def __init__(self) -> None:
         self.stated: list[tuple[str, str, float]] = []  # (what, verdict, p)
+        self.cells: list[tuple[pd.Series, str]] = []  # (row, metric) of each verdict, in the same order
 
     def gain(self, row: pd.Series, metric: str, what: str) -> str:
         """:func:`_gain_text`, its verdict recorded in the family under ``"<what>, <metric>"``, which must name
@@ -65,7 +68,22 @@ class _Family:
         if any(stated == name for stated, _, _ in self.stated):
             raise DataError(f"headline: two verdicts are both named {name!r}; name what tells their rows apart")
         self.stated.append((name, _verdict(row, metric), float(row.get(f"gain_{metric}_p", float("nan")))))
-        return _gain_text(row, metric)
+        self.cells.append((row, metric))
+        return f"\x00{len(self.stated) - 1}\x00"  # a placeholder: :meth:`resolve` writes the verdict in
+
+    def resolve(self, lines: list[str]) -> list[str]:
+        """``lines`` with each placeholder :meth:`gain` returned replaced by its gain, interval and verdict; a gain
+        or loss that does not survive Holm's correction says so in its own parentheses (``(a loss; not after
+        Holm's correction)``), so that no label reads stronger where it stands than the family allows."""
+        kept = None if any(np.isnan(p) for _, _, p in self.stated) else self.surviving()
+
+        def text(k: int) -> str:
+            (what, verdict, _), (row, metric) = self.stated[k], self.cells[k]
+            if kept is None or verdict == VERDICT_WORDS["unclear"] or what in kept:
+                return _gain_text(row, metric)
+            return f"{interval_text(row, f'gain_{metric}')} ({verdict}; not after Holm's correction)"
+
+        return [re.sub("\x00(\\d+)\x00", lambda m: text(int(m.group(1))), line) for line in lines]
 
     def surviving(self) -> set[str]:
         """The gains and losses (their names, one per verdict) whose Holm-adjusted p-value is below
@@ -110,9 +128,13 @@ def _refiner_lines(table: pd.DataFrame, family: _Family) -> list[str]:
         base = table[(table["method"] == "baseline") & (table["baseline"] == row["baseline"])].iloc[0]
         what = f"{row['baseline']} + {row['masklets']}"
         lines.append(f"| {row['baseline']} | {row['masklets']} | {interval_text(base, 'mIoU', signed=False)} | "
-                     f"{interval_text(row, 'mIoU', signed=False)} | {family.gain(row, 'mIoU', what)} | {family.gain(row, 'mBIoU', what)} | "
+                     f"{interval_text(row, 'mIoU', signed=False)} | {family.gain(row, 'mIoU', what)} | "
+                     f"{family.gain(row, 'mBIoU', what)} | "
                      f"{family.gain(row, 'mVC16', what)} | {family.gain(row, 'mVCc16', what)} | "
                      f"{int(row['n_seeds'])} x {int(row['n_videos'])} |")
+    if any("oracle" in str(m) for m in rows["masklets"]):
+        lines += ["", "The oracle rows refine with the val videos' exact objects as masklets: a reference for what "
+                  "the vote gives with perfect masklets, not a method (no generator proposes them)."]
     return lines
 
 
@@ -128,7 +150,8 @@ def _vote_lines(table: pd.DataFrame, family: _Family) -> list[str]:
             lines.append(f"  - {baseline} + {masklets}: mIoU gain {_gain_text(whole, 'mIoU')} with one vote per "
                          f"masklet, {family.gain(frame, 'mIoU', f'{baseline} + {masklets}, vote per frame')} with one "
                          "vote per masklet and frame; mVC16 "
-                         f"{vc_text(whole['mVC16'])}{built_in} vs {vc_text(frame['mVC16'])}; {_vcc_text(whole, frame)}.")
+                         f"{vc_text(whole['mVC16'])}{built_in} vs {vc_text(frame['mVC16'])}; "
+                         f"{_vcc_text(whole, frame)}.")
     return lines
 
 
@@ -227,7 +250,7 @@ def _block(results: str | os.PathLike[str], confirmation: str = CONFIRMATION) ->
     classifier = _classifier_lines(_read(tables, "mask_classifier"), family, confirmation)
     if classifier:
         lines += ["- **Approach 2 (classifying pooled masklet features)**, by masklet source:", *classifier]
-    return lines, family
+    return family.resolve(lines), family
 
 
 def headline(results: str | os.PathLike[str], *, confirmation: str = CONFIRMATION) -> str:

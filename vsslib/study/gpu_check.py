@@ -1,8 +1,8 @@
 """``python -m vsslib.study.gpu_check``: time the real SAM2 path on a GPU, stage by stage, with peak memory.
 
 It builds SAM2 with the masklet source's settings and the shared plumbing of
-:mod:`vsslib.masks.sam2_model` (random weights, or a checkpoint when one is given), generates a video of smooth random colour fields at 480p
-(:func:`vsslib.analysis.cost.synthetic_frames`), and times, after one untimed warm-up call each:
+:mod:`vsslib.masks.sam2_model` (random weights, or a checkpoint when one is given), generates a video of smooth random
+colour fields at 480p (:func:`vsslib.analysis.cost.synthetic_frames`), and times, after one untimed warm-up call each:
 
 - **encoder**: SAM2's image encoder on every frame (``SAM2ImagePredictor.set_image``), seconds per frame;
 - **generator**: the automatic mask generator on the key frame at the study's grid (16 x 16 by default);

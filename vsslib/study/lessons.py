@@ -142,7 +142,8 @@ def failure_lessons(per_frame: pd.DataFrame, drift: pd.DataFrame, sources: Seque
                + "; ".join(f"{f.key.split('/')[1]}: {f.verdict}" for f in cause_findings(per_frame)) + "."]
     if "oracle" in sources:
         exact = per_frame[per_frame["masklets"] == "oracle"].sort_values("pixel_share", ascending=False).iloc[0]
-        lessons.append(f"With exact masklets, `{exact['cause']}` is {exact['pixel_share']:.1f} % of the remaining damage"
+        lessons.append(f"With exact masklets, `{exact['cause']}` is {exact['pixel_share']:.1f} % of the "
+                       "remaining damage"
                        + (": the baseline's own wrong majority inside correct masks, so the cure is a better network, "
                           "not better masks." if exact["cause"] == "wrong_majority" else "."))
     moves = {s: (drift.loc[(s, "frame"), "pixel_share"], drift.loc[(s, "masklet"), "pixel_share"]) for s in sources}

@@ -5,7 +5,8 @@ wants to know where the classical generator and sam2-mini sit on it. Both are pl
 the **mask quality** of :func:`vsslib.masks.masklet_quality` (each key-frame object's mean IoU with its
 masklet over its window, pooled over the objects of the evaluated videos), and beside it the **vote ceiling**
 of :func:`vsslib.refine.vote_ceiling` (the pixel accuracy the refiner reaches with these masklets when the
-network is perfect: what masklets spanning classes cost, which object IoU does not see). Each row of :func:`quality_table`
+network is perfect: what masklets spanning classes cost, which object IoU does not see). Each row of
+:func:`quality_table`
 is one kind of masklets with its mask quality (mean and sd over corruption seeds, 95 % interval over
 corruption seeds and videos) and the refiner's gains over the baseline's first training seed, the same run
 the sweep makes, so the generators are compared like with like with the sweep.

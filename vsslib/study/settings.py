@@ -145,7 +145,8 @@ MASKLET_SECTIONS: dict[str, str] = {"sam2": "sam2", "sam2-mini": "sam2_mini"}
 
 MaskletSettings = dataclasses.make_dataclass(
     "MaskletSettings",
-    [("sources", tuple[str, ...], field(default=("classical", "sam2-mini", "oracle"))),  # sources compared in the tables
+    # sources compared in the tables
+    [("sources", tuple[str, ...], field(default=("classical", "sam2-mini", "oracle"))),
      *_knobs(WindowSettings, "window", "link_iou", "discover_every"),
      ("oracle", OracleKnobs, field(default_factory=OracleKnobs)),
      ("sam2", SAM2Section, field(default_factory=SAM2Section)),
@@ -258,7 +259,8 @@ class StudySettings:
             *parents, leaf = dotted.split(".")
             for part in parents:
                 if not isinstance(node.get(part), dict):
-                    raise ParameterError(f"{source}: {dotted!r} is not a settings key; valid: {', '.join(setting_keys())}")
+                    raise ParameterError(f"{source}: {dotted!r} is not a settings key; "
+                                         f"valid: {', '.join(setting_keys())}")
                 node = node[part]
             if leaf not in node:
                 raise ParameterError(f"{source}: {dotted!r} is not a settings key; valid: {', '.join(setting_keys())}")
@@ -386,7 +388,8 @@ def _build(cls: type, values: Any, source: str, prefix: str) -> Any:
         if str(exc).startswith(source) or not prefix:
             raise
         named = any(str(exc).startswith(f"{name}=") for name in names)
-        raise ParameterError(f"{source}: {prefix}{exc}" if named else f"{source}: {prefix.rstrip('.')}: {exc}") from None
+        raise ParameterError(f"{source}: {prefix}{exc}" if named
+                             else f"{source}: {prefix.rstrip('.')}: {exc}") from None
 
 
 def _coerce(key: str, value: Any, hint: Any, source: str) -> Any:

@@ -22,8 +22,9 @@ from ..masks import knob_declarations, resolve_masklet_settings
 from .runs import ClassifySpec, RefineSpec
 from .settings import MASKLET_SECTIONS, StudySettings
 
-__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec", "default_classifier_split",
-           "classifier_splits", "PREDICTIONS_PREFIX", "CLASSIFIER_MASKLETS", "CLASSIFIER_VARIANTS", "ClassifierRow"]
+__all__ = ["masklet_settings", "sam2_config", "baseline_names", "refine_spec", "classify_spec",
+           "default_classifier_split", "classifier_splits", "PREDICTIONS_PREFIX", "CLASSIFIER_MASKLETS",
+           "CLASSIFIER_VARIANTS", "ClassifierRow"]
 
 PREDICTIONS_PREFIX = "predictions:"
 

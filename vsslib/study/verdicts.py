@@ -3,7 +3,8 @@
 A notebook's takeaway, the README's findings and ``make verify`` read the same :class:`Finding` objects, so a
 sentence cannot say "a gain", "largest" or "falls" unless the table it describes does, and a re-run whose
 tables would change a stated verdict or ordering fails verification
-(:func:`vsslib.study.findings.study_findings`).
+(:func:`vsslib.study.findings.study_findings`). The boundary analysis' verdicts (``05_boundary_analysis``)
+are in :mod:`vsslib.study.boundary_findings`, built on the rules here.
 
 Rules, the same everywhere:
 
@@ -32,9 +33,8 @@ from ..masks.quality import crossing
 from ..viz.prose import interval, number
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings",
-           "sweep_findings", "window_findings", "classifier_findings", "band_findings", "boundary_verdicts", "per_class_findings",
-           "size_findings", "consistency_findings", "knob_findings", "vc_beside_vcc", "cause_findings",
-           "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
+           "sweep_findings", "window_findings", "classifier_findings", "knob_findings", "vc_beside_vcc",
+           "cause_findings", "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
            "classifier_training", "VERDICT_WORDS", "stated"]
 
 Verdict = Literal["gain", "loss", "unclear"]
@@ -48,7 +48,8 @@ def classifier_training(split: str) -> str:
     """Which videos approach 2's classifier learned from, in words: the ``test`` split is a held-out set of
     labelled videos, never the val videos every score is measured on, and the words say so."""
     if split == "test":
-        return "classifier trained on the test split's videos (held out, not the val videos scored)"
+        return ("classifier trained on the test split's labelled videos: extra labelled data that approach 1 "
+                "never uses, and never scored (the val videos are)")
     return f"classifier trained on the {split} videos"
 
 
@@ -138,7 +139,8 @@ def refiner_findings(table: pd.DataFrame, *,
         parts = [f"{m} gain {stated(row, f'gain_{m}')}" for m in metrics]
         text = f"`{row['baseline']}` + {row['masklets']}, one vote per {_vote(row['vote'])}: " + ", ".join(parts) + "."
         if row["vote"] == "masklet" and "mVC16" in row and float(row["mVC16"]) >= VC_CONSTANT:
-            text += (f" mVC16 is {vc_text(float(row['mVC16']))}: with one vote per masklet and masklets that follow the "
+            text += (f" mVC16 is {vc_text(float(row['mVC16']))}: with one vote per masklet and masklets that "
+                     "follow the "
                      "objects, every pixel of a track keeps one label, and VSPW's VC scores that as consistent "
                      "whichever class won, so this mVC16 is near 100 by construction, not earned (a pixel can change "
                      "label only where it passes to another masklet, or out of every masklet, within the window); "
@@ -223,8 +225,11 @@ def window_findings(windows: pd.DataFrame, *, metric: str = "mIoU") -> list[Find
                 f"{stated(long, column)} with {int(long['window'])}-frame windows. ")
         if apart(short, long, column) and short[column] > long[column]:
             order = "shorter better"
-            text += "Shorter windows lose less, so part of the damage builds up while masklets are carried (drift)"
-            text += ("; the shortest window still loses, so part of it is there when masklets are proposed."
+            text += ("Shorter windows lose less. A shorter window changes three things at once: masklets are "
+                     "carried fewer frames (less room to drift), proposed more often, and each vote covers fewer "
+                     "frames, so the window alone does not say which of them matters")
+            text += ("; the shortest window still loses, so part of the damage is there when masklets are proposed "
+                     "(`06_failure_cases` charges the damage to causes one by one)."
                      if verdict(short, column) == "loss" else ".")
         elif apart(short, long, column):
             order = "longer better"
@@ -280,7 +285,8 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                 token += " (apart)"
             else:
                 token = "highest not apart"
-                text += (f"; its interval overlaps that of the next distinct row (`{runner['variant']}` on "
+                text += (f"; its interval overlaps that of the next distinct row (the highest of the others, "
+                         f"leaving out rows tied with it to the last digit: `{runner['variant']}` on "
                          f"{runner['features']} features{trained_on(runner)[1]}, "
                          f"{interval_text(runner, metric, signed=False)}), so these videos do not resolve which row "
                          "is highest")
@@ -307,180 +313,6 @@ def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBI
                     f"{row['coverage']:.0f} %; refined against the source's own settings: {changes}")
             findings.append(Finding(f"knobs/{knob}/{row['value']:g}",
                                     ", ".join(f"{m} {verdict(row, f'change_{m}')}" for m in metrics), text))
-    return findings
-
-
-# --------------------------------------------------------------------------------------------- boundary
-_TREND_WORDS = {"falls as the band widens": "falls at every step as the band widens",
-                "rises as the band widens": "rises at every step as the band widens"}
-
-
-def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") -> list[Finding]:
-    """For each refined method of a band table (mBIoU by dilation ratio, trimap accuracy by width): the gain
-    in the narrowest and the widest band, whether they are apart, and whether the change grows steadily.
-
-    ``verdict`` is ``"narrow <v>, wide <v>; <narrow better|narrow worse|not apart>; <trend>"`` with trend one of
-    ``"falls as the band widens"``, ``"rises as the band widens"``, ``"not monotone"``.
-    """
-    gain = f"gain_{column}"
-    require_columns(rows, ["method", x, gain], f"band table of {column}")
-    findings = []
-    for method, part in rows[rows["method"] != "baseline"].groupby("method", sort=False):
-        part = part.sort_values(x)
-        narrow, wide = part.iloc[0], part.iloc[-1]
-        steps = part[gain].diff().dropna()
-        trend = ("falls as the band widens" if (steps < 0).all() else
-                 "rises as the band widens" if (steps > 0).all() else "not monotone")
-        if not apart(narrow, wide, gain):
-            order, reading = "not apart", "the two intervals overlap, so where the change sits is not resolved"
-        elif narrow[gain] > wide[gain]:
-            order = "narrow better"
-            peak = part.loc[part[gain].idxmax()]  # "largest" only where the narrowest band is the maximum
-            larger = ("the gain is largest at the boundary" if peak[x] == narrow[x] else
-                      f"the gain is larger at the boundary than in the widest band, though largest at {x} "
-                      f"{peak[x]:g}{unit} ({number(peak[gain])})")
-            narrow_gain, wide_loss = verdict(narrow, gain) == "gain", verdict(wide, gain) == "loss"
-            reading = ("the narrowest band fares better than the widest"
-                       + (f": {larger}" if narrow_gain and not wide_loss else
-                          ": a gain at the boundary and a loss in the widest band" if narrow_gain else
-                          ": the change is least bad at the boundary and the losses grow away from it"
-                          if wide_loss else ""))
-        else:
-            order = "narrow worse"
-            reading = ("the narrowest band fares worse than the widest"
-                       + (": the masklets' own outlines cost most" if verdict(narrow, gain) == "loss" else ""))
-        text = (f"{method}: {interval_text(narrow, gain)} at {x} {narrow[x]:g}{unit} "
-                f"({VERDICT_WORDS[verdict(narrow, gain)]}), {interval_text(wide, gain)} at {x} {wide[x]:g}{unit} "
-                f"({VERDICT_WORDS[verdict(wide, gain)]}); across the {len(part)} bands the gain "
-                f"{_TREND_WORDS.get(trend, 'does not move one way')}; "
-                f"{reading}.")
-        findings.append(Finding(f"band/{column}/{method}",
-                                f"narrow {verdict(narrow, gain)}, wide {verdict(wide, gain)}; {order}; {trend}", text))
-    return findings
-
-
-_PER_CLASS_METRICS = {"gain_biou": "Boundary IoU", "gain_iou": "IoU"}  # per_class_findings' column names
-
-
-def per_class_findings(per_class: pd.DataFrame, *, column: str = "gain_biou", source: str = "") -> list[Finding]:
-    """How many classes gain, lose or are unclear on ``column`` (rows with a NaN gain left out), and the lowest.
-
-    The text names the metric (``gain_biou``: Boundary IoU, ``gain_iou``: IoU). Classes the baseline scores
-    almost no IoU on (under 5 %) are named: the vote only chooses among classes the network predicts inside a
-    masklet, so a class the network rarely gets right there has little to gain from it.
-    """
-    require_columns(per_class, ["class", column], "per-class table")
-    metric = _PER_CLASS_METRICS.get(column, f"`{column}`")
-    scored = per_class.dropna(subset=[column])
-    verdicts = scored.apply(lambda row: verdict(row, column), axis=1)
-    counts = {v: int((verdicts == v).sum()) for v in ("gain", "loss", "unclear")}
-    worst = scored.loc[scored[column].idxmin()]
-    majority = next((v for v, n in counts.items() if n > len(scored) / 2), "none")
-    text = (f"{metric} per class{' with ' + source + ' masklets' if source else ''}: of {len(scored)} classes "
-            f"{counts['loss']} lose (interval below zero), {counts['gain']} gain and {counts['unclear']} "
-            f"{'is' if counts['unclear'] == 1 else 'are'} unclear; the lowest gain is `{worst['class']}`'s, "
-            f"{interval_text(worst, column)} points.")
-    if "iou_baseline" in scored.columns:
-        rare = scored[scored["iou_baseline"] < 5.0]
-        if len(rare):
-            names = ", ".join(f"`{r['class']}` ({r['iou_baseline']:.2f} %)" for _, r in rare.iterrows())
-            text += (f" The baseline's IoU is almost zero on {names}: the vote can only choose a class the network "
-                     "predicts inside the masklet, so where the network rarely gets a class right, the vote has "
-                     "little to give it.")
-    return [Finding(f"per_class/{source or column}", f"majority: {majority}; lowest: {worst['class']}", text)]
-
-
-def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding]:
-    """One reconciled verdict per masklet source on the paper's question ("the gain comes primarily from
-    boundaries").
-
-    The question has two parts, answered by two angles: is there a gain at all (the widest band of the mBIoU
-    sweep, which approaches mIoU), and is it largest at the boundary (the narrowest band against the widest,
-    in the mBIoU sweep, the paper's own metric, checked class-free by the trimap). The claim holds only when
-    the widest band gains and the narrowest gains more with intervals apart. The per-class count says how
-    widespread a change is, not where it sits, so it does not enter.
-    """
-    bands = {f.key.split("/")[-1]: f for f in band_findings(curve, "mBIoU", x="ratio")}
-    trimaps = {f.key.split("/")[-1]: f for f in band_findings(trimap, "accuracy", x="width")}
-    findings = []
-    for method, band in bands.items():
-        part = curve[curve["method"] == method].sort_values("ratio")
-        narrow, wide = part.iloc[0], part.iloc[-1]
-        overall, order = verdict(wide, "gain_mBIoU"), band.verdict.split("; ")[1]
-        trimap_order = trimaps[method].verdict.split("; ")[1] if method in trimaps else "absent"
-        # the trimap is compared on the order of its narrowest and widest bands only, not on their signs
-        agree = (f"agrees on the order of the narrowest and widest bands ({order}; its own signs are in "
-                 "`boundary_trimap`)" if trimap_order == order else f"reads `{trimap_order}`")
-        if overall == "gain" and order == "narrow better":
-            holds, text = "holds", ("the paper's claim **holds**: a gain, larger in the narrowest band than in "
-                                    "the widest")
-        elif overall == "gain" and order == "not apart":
-            holds, text = "gain, unresolved", ("a gain, but the narrowest and widest bands' intervals overlap, so "
-                                               "whether it comes from the boundary is not resolved here")
-        elif overall == "gain":
-            holds, text = "gain elsewhere", ("a gain, but **not** concentrated at the boundary: the claim's "
-                                             "mechanism is not what the bands show")
-        elif overall == "loss" and order == "narrow better":
-            at_boundary = {"gain": "a small gain in the narrowest band only", "loss": "least bad at the boundary",
-                           "unclear": "no change distinguishable at the boundary"}[verdict(narrow, "gain_mBIoU")]
-            holds, text = "no gain", (f"**no gain to attribute**: a loss in the widest band, {at_boundary}, and "
-                                      "losses that grow away from the boundary, so the damage is whole regions "
-                                      "given a wrong class (leaking or drifting masklets), not their outlines")
-        elif overall == "loss":
-            holds, text = "no gain", "**no gain to attribute**: a loss, worst at or not resolved near the boundary"
-        else:
-            holds, text = "unresolved", "neither a gain nor a loss in the widest band: the claim is not settled here"
-        findings.append(Finding(
-            f"boundary/{method}", f"{holds}; {order}",
-            f"{method}: {text}. mBIoU gain {interval_text(narrow, 'gain_mBIoU')} at ratio {narrow['ratio']:g} "
-            f"against {interval_text(wide, 'gain_mBIoU')} at ratio {wide['ratio']:g} (the band sweep answers the "
-            f"question); the class-free trimap {agree}."))
-    return findings
-
-
-def size_findings(sizes: pd.DataFrame, *, column: str = "gain_accuracy") -> list[Finding]:
-    """Per refined method of the object-size table: the bin with the lowest and with the highest gain, and
-    whether the lowest is apart from every other bin (only then is it "the objects that pay most")."""
-    require_columns(sizes, ["method", "size_bin", column], "boundary_gain_by_object_size")
-    findings = []
-    for method, part in sizes[sizes["method"] != "baseline"].groupby("method", sort=False):
-        part = part.reset_index(drop=True)
-        low, high = part.loc[part[column].idxmin()], part.loc[part[column].idxmax()]
-        alone = all(apart(low, other, column) for i, other in part.iterrows() if i != part[column].idxmin())
-        text = (f"{method}: the lowest change is on objects of {low['size_bin']} px, {stated(low, column)}; the "
-                f"highest on {high['size_bin']} px, {stated(high, column)}. "
-                + ("The lowest bin's interval is apart from every other bin's."
-                   if alone else "The lowest bin's interval overlaps another bin's, so no size pays clearly most."))
-        # which bin is lowest is a finding only where it is apart from every other bin
-        findings.append(Finding(f"size/{method}", f"lowest {low['size_bin']} (apart)" if alone else "lowest not apart",
-                                text))
-    return findings
-
-
-def consistency_findings(vc_summary: pd.DataFrame, *, metric: str = "mVC8") -> list[Finding]:
-    """Per refined method of the VC summary: the verdict of the consistency gain of VSPW's VC and of correct
-    consistency beside it (``mVCc<n>`` for ``metric`` ``mVC<n>``), and (where VC is at or above
-    :data:`VC_CONSTANT`) that it is constant by construction, with how far mVCc is below it.
-
-    ``verdict`` is ``"<metric> <verdict>, <correct metric> <verdict>"``.
-    """
-    correct = "mVCc" + metric.removeprefix("mVC")
-    require_columns(vc_summary, ["method", metric, f"gain_{metric}", correct, f"gain_{correct}"], "consistency summary")
-    base = vc_summary[vc_summary["method"] == "baseline"].iloc[0]
-    findings = []
-    for _, row in vc_summary[vc_summary["method"] != "baseline"].iterrows():
-        text = (f"{row['method']}: mean {metric} {vc_text(base[metric])} -> {vc_text(row[metric])}, "
-                f"{stated(row, f'gain_{metric}')}; mean {correct} (VC that also asks for the right class) "
-                f"{base[correct]:.1f} -> {row[correct]:.1f}, {stated(row, f'gain_{correct}')}")
-        if "windows_steadier" in row and math.isfinite(float(row["windows_steadier"])):
-            text += f"; {interval_text(row, 'windows_steadier', digits=0, signed=False)} % of the windows are steadier"
-        if float(row[metric]) >= VC_CONSTANT:
-            text += ("; a VC this close to 100 is built in by one vote per masklet (a track keeps one label "
-                     "whatever class wins), not evidence that the classes are right")
-        text += vc_beside_vcc(row, metric, correct, gains=False) + "."
-        findings.append(Finding(f"consistency/{row['method']}",
-                                f"{metric} {verdict(row, f'gain_{metric}')}, {correct} {verdict(row, f'gain_{correct}')}",
-                                text))
     return findings
 
 
@@ -531,7 +363,8 @@ def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list
                 f"{interval_text(first, 'share_over_next')} points, "
                 + ("so it leads." if leads else "an interval that reaches zero, so no cause leads."))
         findings.append(Finding(f"causes/{masklets}/{scope}",
-                                f"{first['cause']} {'leads' if leads else 'not apart from ' + str(second['cause'])}", text))
+                                f"{first['cause']} {'leads' if leads else 'not apart from ' + str(second['cause'])}",
+                                text))
     return findings
 
 
@@ -573,8 +406,8 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
             parts.append(f"{row['masklets']} at {interval_text(row, axis, signed=False)} % lies {where}, and its own "
                          f"{gain.removeprefix('gain_')} gain is {stated(row, gain)}")
             tokens.append(f"{row['masklets']} {agrees}")
-        even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)" if point is not None
-                else "the corruption sweep's gain does not change sign")
+        even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)"
+                if point is not None else "the corruption sweep's gain does not change sign")
         findings.append(Finding(f"quality/{axis}", "; ".join(tokens) or "no generator",
                                 f"On the {label} axis, {even}; the sweep spans {low:.1f}-{high:.1f} %. "
                                 + "; ".join(parts) + "." + _order_against_gains(generators, axis, gain)))

@@ -170,7 +170,8 @@ def tolerance_table() -> str:
             grouped.setdefault(rule.describe(), []).append(f"`{column}`")
         for description, columns in grouped.items():
             lines.append(f"| `{table}` | {', '.join(columns)} | {description} |")
-    lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | t(n_seeds-1)·sqrt(2/n_seeds)·`<m>_sd` |")
+    lines.append("| any | `<m>`, `<m>_ci_low`, `<m>_ci_high` with an `<m>_sd` column | "
+                 "t(n_seeds-1)·sqrt(2/n_seeds)·`<m>_sd` |")
     lines.append("| any | `<m>_sd` | (sqrt(F(n_seeds-1, n_seeds-1)) - 1)·`<m>_sd` |")
     lines.append("| (`<m>_sd` above: at least the median of its column; a row without one: the column's largest) "
                  "| | |")
@@ -241,7 +242,8 @@ class VerifyReport:
         """A one-screen account: verdict, counts, the failures (largest relative move first), then notes."""
         verdict = "REPRODUCED" if self.ok else "DIFFERS"
         lines = [f"verify: {verdict}: {self.tables} tables ({self.cells} cells) and {self.figures} figures "
-                 f"compared, {self.findings} findings; {len(self.failures)} cell(s) beyond tolerance, {len(self.within_tolerance)} within, "
+                 f"compared, {self.findings} findings; {len(self.failures)} cell(s) beyond tolerance, "
+                 f"{len(self.within_tolerance)} within, "
                  f"{len(self.problems)} file problem(s), {len(self.machine_dependent)} machine-dependent "
                  "column(s) not compared"]
         lines += [f"  PROBLEM  {problem}" for problem in self.problems[:limit]]

@@ -30,7 +30,8 @@ from ..base.io import atomic_path, write_bytes_atomic, write_json_atomic, write_
 from ._draw import FIGURE_DPI, colorize, in_notebook, overlay, set_style, shown_width, smallest_text_pt
 
 __all__ = ["FIGURE_DPI", "CAPTION_MARK", "set_style", "colorize", "overlay", "save_figure", "save_animation",
-           "save_table", "ResultsFolder", "INTERACTIVE", "in_notebook", "prune_index", "caption_markdown", "shown_width"]
+           "save_table", "ResultsFolder", "INTERACTIVE", "in_notebook", "prune_index", "caption_markdown",
+           "shown_width"]
 
 INTERACTIVE = "interactive"
 """The notebook name :func:`save_figure` and :func:`save_table` record when none is given (a hand session)."""
@@ -239,5 +240,5 @@ def _to_markdown(table: pd.DataFrame, float_format: str) -> str:
 
 
 # The topic modules use the helpers above.
-from . import (boundary, classify, cost, dataset, failures, intervals, masks, metric_drawings, prose,  # noqa: E402, F401
-               refiner, training)
+from . import (boundary, classify, cost, dataset, failures, intervals, masks, metric_drawings,  # noqa: E402, F401
+               prose, refiner, training)

@@ -162,7 +162,7 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
                 edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
                 ax.annotate(f"{number(v)} (from {base:.0f})", (edge, k), textcoords="offset points",
                             xytext=(LABEL_GAP_PT if right else -LABEL_GAP_PT, 0), va="center",
-                            ha="left" if right else "right", fontsize=8, color="0.25")
+                            ha="left" if right else "right", fontsize=NOTE_PT, color=NOTE_GREY)
         ax.set_xlabel(f"{name} gain (points)")
     axes[0].set_yticks(y, shown["class"].tolist())
     axes[0].invert_yaxis()

@@ -151,7 +151,8 @@ def plot_sam2_cost(cost: Any, *, title: str) -> plt.Figure:
         image = ax.imshow(table.to_numpy(), cmap="viridis_r", aspect="auto", vmin=0.0, vmax=top)
         for (r, c), value in np.ndenumerate(table.to_numpy()):
             grid_size, window = table.index[r], table.columns[c]
-            text = f"{'≥ ' if bounded.get(window, False) else ''}{value:.1f}{'*' if predicted_grid[grid_size] else ''}"
+            text = (f"{'≥ ' if bounded.get(window, False) else ''}{value:.1f}"
+                    f"{'*' if predicted_grid[grid_size] else ''}")
             ax.text(c, r, text, ha="center", va="center",
                     fontsize=10, color="white" if value > 0.5 * top else "black")
         ax.set_xticks(np.arange(table.shape[1]), [str(w) for w in table.columns])

@@ -179,7 +179,8 @@ def plot_class_frequencies(frequencies: pd.DataFrame, title: str, *, palette: np
             right.annotate(f"{videos} video{'s' if videos != 1 else ''}", (frames, yi), xytext=(-3 if inside else 3, 0),
                            textcoords="offset points", va="center", ha="right" if inside else "left", fontsize=8,
                            color="0.15" if inside else "0.25",
-                           bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75} if inside else None)
+                           bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+                                if inside else None)
         right.set_xlabel("frames containing the class" + (f" (of {total_frames})" if total_frames else ""))
         for ax in (left, right):
             ax.grid(axis="y", visible=False)

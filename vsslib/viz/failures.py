@@ -24,7 +24,8 @@ __all__ = ["CAUSE_LABELS", "CAUSE_REMEDIES", "CLASSICAL_CAUSE_REMEDIES", "remedy
            "plot_failure_panel"]
 
 CAUSE_LABELS = {"late_entry": "object entered mid-window", "small_or_thin": "small or thin object swallowed",
-                "drift": "masklet drifted off its object", "drift_vote": "vote spoiled by the masklet's drifting frames",
+                "drift": "masklet drifted off its object",
+                "drift_vote": "vote spoiled by the masklet's drifting frames",
                 "spanning": "masklet spans several classes", "leak": "pure masklet spilled onto a neighbour",
                 "wrong_majority": "baseline's majority wrong inside a correct masklet",
                 "other": "none of the above (vote decided by unlabelled pixels)"}
@@ -107,7 +108,8 @@ def plot_failure_causes(summary: pd.DataFrame, *, title: str, total_cost: float 
     if total_cost is not None:
         axes[1].axvline(total_cost, color="0.3", ls="--", lw=1)
         axes[1].text(total_cost, 1.0, f"all causes at once: {total_cost:.2f} ",
-                     transform=axes[1].get_xaxis_transform(), fontsize=NOTE_PT, va="bottom", ha="right", color=NOTE_GREY)
+                     transform=axes[1].get_xaxis_transform(), fontsize=NOTE_PT, va="bottom", ha="right",
+                     color=NOTE_GREY)
     axes[1].set_xlim(min(0.0, np.nanmin(summary.get("miou_cost_ci_low", cost), initial=0.0)), top * 1.25)
     axes[0].set_yticks(y, [f"{textwrap.fill(CAUSE_LABELS.get(row.cause, str(row.cause).replace('_', ' ')), 28)}\n"
                            f"{row.pixels:,.0f} px, {row.events:,.0f} events"

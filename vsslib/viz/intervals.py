@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._draw import PAGE_WIDTH_IN, figure_title, method_palette, metric_colour, require_columns, set_style
+from ._draw import (NOTE_GREY, NOTE_PT, PAGE_WIDTH_IN, figure_title, method_palette, metric_colour, require_columns,
+                    set_style)
 
 __all__ = ["plot_gain_intervals", "plot_sweep_intervals", "plot_knob_sweep", "plot_quality_axes"]
 
@@ -166,7 +167,7 @@ def plot_quality_axes(table: pd.DataFrame, *, title: str, axes: dict[str, str], 
         # and right of it), the leftmost one below-right, inside the axes
         labels = [ax.annotate(f"s = {row['strength']:g}", (row[column], row[gain]), textcoords="offset points",
                               xytext=(5, -5) if k == 0 else (-5, 5), ha="left" if k == 0 else "right",
-                              va="top" if k == 0 else "bottom", fontsize=8, color="0.3", zorder=5,
+                              va="top" if k == 0 else "bottom", fontsize=NOTE_PT, color=NOTE_GREY, zorder=5,
                               bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
                   for k, (_, row) in enumerate(rows.iterrows())]
         for colour, (_, row) in zip(colours, generators.iterrows(), strict=True):

@@ -138,7 +138,8 @@ def plot_boundary_band(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, num_
     counted = backdrop.copy()
     for name, where in kinds.items():
         counted[where] = _rgb(BAND_COLOURS[name])
-    present = sorted(set(np.unique(gt_band[gt_band >= 0]).tolist()) | set(np.unique(pred_band[pred_band >= 0]).tolist()))
+    present = sorted(set(np.unique(gt_band[gt_band >= 0]).tolist())
+                     | set(np.unique(pred_band[pred_band >= 0]).tolist()))
     legends = [(legend_patches(class_names, palette, present), min(len(present), 6) or 1),
                ([Patch(facecolor=c, label=n) for n, c in BAND_COLOURS.items()], 2)]
     fig, axes = image_grid(2, 2, height, width, legend_rows=[-(-len(h) // n) for h, n in legends])
@@ -495,7 +496,7 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
         present, mixed = _spanning(gt, ids, purity, ignore_index)
         spanning = np.isin(ids, mixed)
         picture = hatch(picture, spanning, SPANNING_HATCH, rising=False, thickness=2)
-        panels.append((f"{name}\n{len(present)} masklets, {len(mixed)} span classes", picture))
+        panels.append((f"{name}\n{len(present)} masklets, {len(mixed)} of them span classes", picture))
     cols = min((3, 4, 2), key=lambda c: -len(panels) % c)  # the fewest empty slots, three a row if possible
     rows = -(-len(panels) // cols)
     present = sorted(set(np.unique(gt).tolist()) - {ignore_index})

@@ -19,8 +19,9 @@ from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
 from ._draw import NOTE_GREY, NOTE_PT, overlay, set_style
-from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid, legible_px,
-                    legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns, top_title)
+from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid,
+                    legible_px, legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns,
+                    top_title)
 from .masks import masklet_outlines
 from .prose import number
 

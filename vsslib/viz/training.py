@@ -93,8 +93,8 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
     panels = 1 + len(maps)
     columns = panels if panels <= 3 else 2  # the page's width: two panels a row beyond three
     grid_rows = -(-panels // columns)
-    fig, grid = plt.subplots(grid_rows, columns, figsize=(PAGE_WIDTH_IN, (2.6 if columns == 3 else 3.4) * grid_rows + 0.4),
-                             squeeze=False)
+    fig, grid = plt.subplots(grid_rows, columns,
+                             figsize=(PAGE_WIDTH_IN, (2.6 if columns == 3 else 3.4) * grid_rows + 0.4), squeeze=False)
     for ax in grid.flat[panels:]:
         ax.set_axis_off()
     axes = grid.flat[:panels]
@@ -112,7 +112,7 @@ def plot_boundary_closeup(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, p
                 ax.contourf(wrong.astype(np.float64), levels=[0.5, 1.5], colors="none", hatches=["////"])
             ax.contour(wrong.astype(np.float64), levels=[0.5], colors="white", linewidths=0.8)
             share = wrong.sum() / max(int((gt_crop != 255).sum()), 1)
-            name = f"{name} ({share:.0%} wrong)"
+            name = f"{name} ({share:.0%} of the box wrong)"
         ax.set_title(name)
     for ax in axes:
         ax.set_xticks([])

@@ -61,7 +61,8 @@ class ClassifySpec(RunSpec):
         if self.features.startswith("segmenter:"):
             if self.feature_settings is not None:
                 raise ParameterError(f"features={self.features!r} takes no feature_settings: the network's settings "
-                                     f"are the run's own (its data, cache and train_seed), got {self.feature_settings!r}")
+                                     f"are the run's own (its data, cache and train_seed), "
+                                     f"got {self.feature_settings!r}")
         elif self.feature_settings is None:  # ParameterError for an unknown name
             object.__setattr__(self, "feature_settings", feature_settings_type(self.features)())
         else:
