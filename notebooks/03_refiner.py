@@ -95,11 +95,14 @@ study.save_figure(fig, "refiner_gains", caption=f"Refined minus baseline (points
                   f"baseline network ({', '.join(study.baselines())}), one bar per masklet source, one vote per masklet; "
                   f"mean over {int(scope['n_seeds'])} training seeds on {int(scope['n_videos'])} val videos of "
                   f"{study.data_name}, whiskers the 95 % interval over seeds and videos. A whisker clear of zero is a "
-                  "gain (above) or a loss (below); one across zero is not distinguishable from no change")
+                  "gain (above) or a loss (below); one across zero is not distinguishable from no change. The oracle bars use "
+                  "the exact objects as masklets: a reference, not a method")
 
 # %%
 takeaway(bullets(refiner_findings(table)) + "\n\nA verdict is given only where the 95 % interval over seeds and videos "
-         "excludes zero. Where one vote per masklet makes mVC16 constant by construction, the row says so; the vote "
+         "excludes zero, each read on its own; the README's headline reads them as one family under Holm's correction "
+         "and marks those that do not survive it (`not after Holm's correction`). The oracle rows use the exact "
+         "objects as masklets: a reference for what the vote gives with perfect masklets, not a method. Where one vote per masklet makes mVC16 constant by construction, the row says so; the vote "
          "per masklet and frame is where consistency can differ, and mVCc16, which also asks for the right class, is "
          "never built in.")
 
@@ -232,7 +235,8 @@ study.save_figure(fig, "refiner_oracle_sweep", caption=f"Gain (points) of mIoU, 
 # %%
 takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
          f"(the table above used every training seed of both networks). The strength s: {viz.refiner.oracle_strength_note()}."
-         "\n\n" + bullets(sweep_findings(sweep)))
+         "\n\n" + bullets(sweep_findings(sweep)) + "\n\nEach strength's verdict is read at 95 % on its own; the README's "
+         "headline marks those that Holm's correction over all its verdicts does not keep.")
 
 # %% [markdown]
 # ## Where the generators sit on the sweep
@@ -305,7 +309,8 @@ for source in generated:
                       f"refiner with {source} masklets proposed anew at the start of every window, by window length ({baseline}, mean over "
                       f"{int(part['n_seeds'])} training seeds on {int(part['n_videos'])} val videos of {study.data_name}); "
                       "bands: 95 % intervals over seeds and videos. A curve rising to the right means carrying masklets "
-                      "longer helps; falling, that they go wrong while carried")
+                      "longer helps; falling, that shorter windows do better, which can come from less drift, "
+                      "more frequent proposals or votes over fewer frames (the figure does not separate them)")
 
 # %%
 if len(windows):
@@ -381,7 +386,8 @@ takeaway(as_list(lessons))
 #
 # The panel titles and the takeaway under the figure give the counts. Merging (a masklet joined with a
 # neighbour of another class) lowers the number of masklets and makes masklets span classes; splitting raises
-# the number without mixing classes; dropping small masks leaves their pixels in no masklet (hatched); the
+# the number without mixing classes; dropping small masks leaves their pixels in no masklet (faded, thin pale
+# stripes); the
 # jitter moves every outline, so pixels near a boundary fall into the neighbouring masklet. The figure's caption
 # gives the amount of each at strength s.
 #

@@ -17,8 +17,9 @@
 # # Approach 2: masklets as a segmentor
 #
 # Masklets pool feature vectors (the mean feature over all their pixels in all frames), a small MLP trained on
-# labelled masklets classifies each vector (on the train split's for appearance features; on the held-out test
-# split's for the network's features by default, see below), and every masklet's pixels take its class. Pixels outside
+# labelled masklets classifies each vector (on the train split's for appearance features; for the network's
+# features by default on the test split's, labelled videos that approach 1 never uses and that are never scored,
+# see below), and every masklet's pixels take its class. Pixels outside
 # every masklet stay unlabelled (`none`), take the baseline's class (`fallback`), or the classifier's
 # probability is fused with the baseline's votes inside the masklet (`fused`: the masklet takes the class with
 # the largest log classifier probability plus log share of the network's pixels voting for it, shares smoothed by

@@ -18,7 +18,10 @@
 #
 # A *damaged* pixel is one the baseline got right and the refiner got wrong, with masklets of each source (the
 # classical generator; sam2-mini, the SAM2 architecture trained here on the generated benchmark; the exact objects). The code sorts every damaged
-# pixel into the first cause that applies (see `vsslib.analysis.failures`), and each cause points to a knob:
+# pixel into the first cause that applies (see `vsslib.analysis.failures`), and each cause points to a knob to
+# turn against it.
+#
+# The causes, in the order they are tried:
 #
 # | cause (its code in the tables) | what happened | what to try (SAM2) | what to try (classical generator) |
 # |---|---|---|---|

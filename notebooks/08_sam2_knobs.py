@@ -157,7 +157,8 @@ if source is not None:
 # A finer grid prompts more points, but masks that several points find are merged by the generator's
 # non-maximum suppression, and the filters drop the weak ones, so the number of masklets a frame need not
 # follow the number of prompts (4 times more at 32 than at 16): compare the `masklets_per_frame` column. The
-# cost follows the prompts (generation) and the masklets kept (propagation): `07_cost` times both on the
-# official SAM2 architecture (generation by grid size; propagation per object-frame), not on sam2-mini.
+# cost follows the prompts (generation) and the masklets kept (propagation): `07_cost` times the generator by
+# grid size on the official SAM2 architecture, and gives sam2-mini's own seconds per key frame and per
+# object-frame (one masklet carried one frame), from which a grid's or a threshold's cost follows.
 #
 # </details>

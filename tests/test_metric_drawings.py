@@ -294,7 +294,9 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
     figures = {
         "band": md.plot_boundary_band(frame, gt, pred, 10, palette, BENCHMARK, dilation_ratio=0.02, title="t"),
         "trimap": md.plot_trimap_band(frame, gt, pred, (2, 8), palette, title="t"),
-        "sources": md.plot_masklet_sources(frame, gt, {f"s = {s}": masklets for s in (0, 0.25, 0.5, 1)}, palette,
+        # as 03 draws it: the ground truth and seven masklet sets, four panels a row
+        "sources": md.plot_masklet_sources(frame, gt, {**{f"oracle, s = {s}": masklets for s in (0, 0.25, 0.5, 0.75, 1)},
+                                                       "classical": masklets, "sam2-mini": masklets}, palette,
                                            BENCHMARK, title="t"),
         "steps": viz.refiner.plot_steps(frame, gt, pred, masklets, pred, palette, BENCHMARK, title="t"),
         "failures": viz.failures.plot_failure_panel(examples, palette, class_names=BENCHMARK, title="t"),
@@ -311,12 +313,34 @@ def test_the_drawings_and_the_mended_figures_keep_text_legible_at_page_width() -
         "frequencies": viz.dataset.plot_class_frequencies(frequencies, "t", palette=palette, total_frames=96),
     }
     assert {name: small_texts(fig) for name, fig in figures.items()} == {name: [] for name in figures}
+    assert {name: overlapping_titles(fig) for name, fig in figures.items()} == {name: [] for name in figures}
+    assert {name: covered_pictures(fig) for name, fig in figures.items()} == {name: [] for name in figures}
     assert figures["sizes"].axes[0].get_ylim() == (0.0, 100.0)  # an accuracy axis stops at 100 %
     assert figures["per_class_iou"].axes[0].get_xlim() == (0.0, 100.0)  # percent, as every score
     assert figures["frequencies"].axes[1].get_xlim() == (0.0, 96.0)  # no class is in more frames than the split has
     # classes named as the tables name them ("traffic_sign", not "traffic sign")
     assert [t.get_text() for t in figures["frequencies"].axes[0].get_yticklabels()] == BENCHMARK
     plt.close("all")
+
+
+def overlapping_titles(fig: plt.Figure) -> list[tuple[str, str]]:
+    """Pairs of panel titles whose drawn boxes overlap (neighbouring panels' titles running into each other)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    titles = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in titles]
+    return [(a.get_text(), b.get_text()) for i, (a, p) in enumerate(zip(titles, boxes))
+            for b, q in zip(titles[i + 1:], boxes[i + 1:]) if p.overlaps(q)]
+
+
+def covered_pictures(fig: plt.Figure) -> list[str]:
+    """Titles of the image panels a legend is drawn over (a legend spilling out of its own slot)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    pictures = [ax for ax in fig.axes if ax.images and ax.get_legend() is None]
+    return [ax.get_title() for ax in pictures for legend in legends
+            if legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))]
 
 
 def test_the_smallest_text_measured_on_savefigs_render_equals_a_fresh_draw() -> None:

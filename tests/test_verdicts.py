@@ -44,6 +44,10 @@ def test_band_findings_say_where_the_change_sits() -> None:
     milder = _band("refined (a)", [0.005, 0.05], [(-1.2, -2.0, -0.3), (-5.5, -6.5, -4.7)])  # losses both ends
     assert "least bad at the boundary and the losses grow away from it" in band_findings(milder, "mBIoU",
                                                                                          x="ratio")[0].text
+    # the classical trimap: least bad at 1 px, worst at 8 px, a little better again at 32 px: not "grow away"
+    bent = _band("refined (a)", [1, 8, 32], [(-1.2, -2.0, -0.3), (-6.8, -7.6, -6.0), (-5.8, -6.5, -5.0)], x="width")
+    text = band_findings(bent, "mBIoU", x="width")[0].text
+    assert "grow away" not in text and "the widest band loses more, though not more at every step" in text
     # flip the order: the narrow band now loses most
     flipped = _band("refined (a)", [0.005, 0.02, 0.05], [(-5.5, -6.5, -4.7), (-3.5, -4.7, -2.5), (1.2, 0.3, 2.0)])
     assert band_findings(flipped, "mBIoU", x="ratio")[0].verdict == (
@@ -74,6 +78,11 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     assert verdicts["boundary/refined (b)"].verdict == "holds; narrow better"
     assert verdicts["boundary/refined (c)"].verdict == "gain elsewhere; narrow worse"
     assert all("trimap agrees on the order of the narrowest and widest bands" in f.text for f in verdicts.values())
+    assert "losses that grow away from the boundary" in verdicts["boundary/refined (a)"].text  # two bands: monotone
+    bent = _band("refined (a)", [0.005, 0.02, 0.05], [(1.2, 0.3, 2.0), (-6.8, -7.6, -6.0), (-5.5, -6.5, -4.7)])
+    (finding,) = boundary_verdicts(bent, bent.rename(columns=lambda c: c.replace("mBIoU", "accuracy")
+                                                     .replace("ratio", "width")))
+    assert "a larger loss in the widest band than in the narrowest" in finding.text and "grow away" not in finding.text
     assert "upper bound" not in verdicts["boundary/refined (b)"].text and "room left" not in verdicts[
         "boundary/refined (b)"].text  # no refined scores given: no headroom sentence
 
@@ -161,6 +170,10 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     tie = pd.DataFrame(rows + [{**rows[2], "variant": "fallback"}])  # equal to the last digit: named, then skipped
     tied = {f.key: f for f in classifier_findings(tie)}["classifier/k/highest"]
     assert tied.verdict == "f/fused (apart)" and "(tied with `fallback` on f features)" in tied.text
+    # 42.04 prints as 42.0 too: tied as printed, not the next distinct row (sam2-mini's fallback 52.11 beside 52.13)
+    near = pd.DataFrame(rows + [{**rows[2], "variant": "fallback", **_cells("mIoU", 41.96, 41.4, 42.9)}])
+    near_text = {f.key: f for f in classifier_findings(near)}["classifier/k/highest"].text
+    assert "(tied with `fallback` on f features)" in near_text and "`none` on f features" not in near_text
     assert findings["classifier/k/f/none"].verdict == "loss"
     assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
     # the same features and variant trained on two splits: two findings, each naming its classifier's videos
@@ -173,7 +186,7 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     assert findings["classifier/k/highest"].verdict == "highest not apart"
     assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
     assert findings["classifier/k/highest"].text.endswith(
-        "its interval overlaps that of the next distinct row (the highest of the others, leaving out rows tied with it to the last digit: `fused` on f features (classifier trained on the test split's labelled videos: extra labelled data that approach 1 never uses, and never scored (the val videos are)), "
+        "its interval overlaps that of the next distinct row (the highest of the others, leaving out rows that print its score: `fused` on f features (classifier trained on the test split's labelled videos: extra labelled data that approach 1 never uses, and never scored (the val videos are)), "
         "42.0 [41.5, 43.0]), so these videos do not resolve which row is highest")
 
 

@@ -50,7 +50,10 @@ def band_findings(rows: pd.DataFrame, column: str, *, x: str, unit: str = "") ->
             reading = ("the narrowest band fares better than the widest"
                        + (f": {larger}" if narrow_gain and not wide_loss else
                           ": a gain at the boundary and a loss in the widest band" if narrow_gain else
-                          ": the change is least bad at the boundary and the losses grow away from it"
+                          (": the change is least bad at the boundary and the losses grow away from it"
+                           if trend == "falls as the band widens" else
+                           ": the change is least bad at the boundary and the widest band loses more, though not "
+                           "more at every step")
                           if wide_loss else ""))
         else:
             order = "narrow worse"
@@ -133,9 +136,11 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         elif overall == "loss" and order == "narrow better":
             at_boundary = {"gain": "a small gain in the narrowest band only", "loss": "least bad at the boundary",
                            "unclear": "no change distinguishable at the boundary"}[verdict(narrow, "gain_mBIoU")]
+            growth = ("losses that grow away from the boundary" if band.verdict.endswith("falls as the band widens")
+                      else "a larger loss in the widest band than in the narrowest")
             holds, text = "no gain", (f"**no gain to attribute**: a loss in the widest band, {at_boundary}, and "
-                                      "losses that grow away from the boundary, so the damage is whole regions "
-                                      "given a wrong class (leaking or drifting masklets), not their outlines")
+                                      f"{growth}, so the damage is whole regions given a wrong class (leaking or "
+                                      "drifting masklets), not their outlines")
         elif overall == "loss":
             holds, text = "no gain", "**no gain to attribute**: a loss, worst at or not resolved near the boundary"
         else:

@@ -496,7 +496,7 @@ def plot_masklet_sources(frame: np.ndarray, gt: np.ndarray, masklets: Mapping[st
         present, mixed = _spanning(gt, ids, purity, ignore_index)
         spanning = np.isin(ids, mixed)
         picture = hatch(picture, spanning, SPANNING_HATCH, rising=False, thickness=2)
-        panels.append((f"{name}\n{len(present)} masklets, {len(mixed)} of them span classes", picture))
+        panels.append((f"{name}\n{len(present)} masklets,\n{len(mixed)} of them span classes", picture))
     cols = min((3, 4, 2), key=lambda c: -len(panels) % c)  # the fewest empty slots, three a row if possible
     rows = -(-len(panels) // cols)
     present = sorted(set(np.unique(gt).tolist()) - {ignore_index})

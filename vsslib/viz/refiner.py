@@ -60,6 +60,9 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
     handles = legend_patches(class_names, palette, present) + [
         Patch(facecolor="none", edgecolor=np.asarray(error_rgb) / 255, lw=2, label=f"wrong pixels ({error_name})"),
         *masklet_legend()]
+    for handle in handles:  # the legend fills the sixth slot: a long label on two lines keeps it off the panels
+        label = handle.get_label()
+        handle.set_label(label.replace(" (", "\n(") if len(label) > 24 else label)
     axes[1, 2].set_axis_off()
     axes[1, 2].legend(handles=handles, loc="center", ncol=2, frameon=False, fontsize=9, handlelength=1.3,
                       columnspacing=0.8)
