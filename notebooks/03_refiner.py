@@ -100,8 +100,9 @@ study.save_figure(fig, "refiner_gains", caption=f"Refined minus baseline (points
 
 # %%
 takeaway(bullets(refiner_findings(table)) + "\n\nA verdict is given only where the 95 % interval over seeds and videos "
-         "excludes zero, each read on its own; the README's headline reads them as one family under Holm's correction "
-         "and marks those that do not survive it (`not after Holm's correction`). The oracle rows use the exact "
+         "excludes zero, each read on its own; the README's headline reads the verdicts it states (one vote per "
+         "masklet: mIoU, mBIoU, mVC16 and mVCc16; the frame vote's mIoU) as one family under Holm's correction and "
+         "marks those that do not survive it (`not after Holm's correction`); the others here are outside that family. The oracle rows use the exact "
          "objects as masklets: a reference for what the vote gives with perfect masklets, not a method. Where one vote per masklet makes mVC16 constant by construction, the row says so; the vote "
          "per masklet and frame is where consistency can differ, and mVCc16, which also asks for the right class, is "
          "never built in.")
@@ -205,10 +206,10 @@ exact, worst = masklet_counts.iloc[0], masklet_counts.loc[f"oracle, s = {max(set
 takeaway(f"On this frame the exact objects ({masklet_counts.index[0]}) make {int(exact['count'])} masklets, "
          f"{int(exact['spanning'])} of them spanning classes; at {worst.name} there are {int(worst['count'])}, {int(worst['spanning'])} "
          f"spanning classes over {worst['spanning_share']:.0f} % of the labelled pixels, and {worst['uncovered_share']:.0f} % "
-         "of the pixels lie in no masklet"
+         "of the labelled pixels lie in no masklet"
          + "".join(f"; the {source} generator makes {masklet_counts.loc[source, 'count']}, "
                    f"{masklet_counts.loc[source, 'spanning']} spanning classes over "
-                   f"{masklet_counts.loc[source, 'spanning_share']:.0f} % of the pixels and leaves "
+                   f"{masklet_counts.loc[source, 'spanning_share']:.0f} % of the labelled pixels and leaves "
                    f"{masklet_counts.loc[source, 'uncovered_share']:.0f} % in no masklet" for source in generators)
          + ".")
 
@@ -230,13 +231,14 @@ study.save_figure(fig, "refiner_oracle_sweep", caption=f"Gain (points) of mIoU, 
                   f"{int(sweep['n_seeds'].iloc[0])} corruption seeds x {int(sweep['n_videos'].iloc[0])} val videos of "
                   f"{study.data_name}); bands: 95 % intervals over corruption seeds and videos. Where a band leaves "
                   "zero, that strength's gain is read as a gain or a loss at 95 %, one interval at a time (the "
-                  "README's headline says which of them survive Holm's correction over all its verdicts). " + viz.refiner.oracle_strength_note())
+                  "README's headline says which of the mIoU verdicts survive Holm's correction over all its verdicts; the mBIoU "
+                  "and mVC16 bands are not in that family). " + viz.refiner.oracle_strength_note())
 
 # %%
 takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
          f"(the table above used every training seed of both networks). The strength s: {viz.refiner.oracle_strength_note()}."
          "\n\n" + bullets(sweep_findings(sweep)) + "\n\nEach strength's verdict is read at 95 % on its own; the README's "
-         "headline marks those that Holm's correction over all its verdicts does not keep.")
+         "headline marks the mIoU verdicts that Holm's correction over all its verdicts does not keep.")
 
 # %% [markdown]
 # ## Where the generators sit on the sweep

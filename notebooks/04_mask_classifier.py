@@ -18,12 +18,11 @@
 #
 # Masklets pool feature vectors (the mean feature over all their pixels in all frames), a small MLP trained on
 # labelled masklets classifies each vector (on the train split's for appearance features; for the network's
-# features by default on the test split's, labelled videos that approach 1 never uses and that are never scored,
-# see below), and every masklet's pixels take its class. Pixels outside
-# every masklet stay unlabelled (`none`), take the baseline's class (`fallback`), or the classifier's
-# probability is fused with the baseline's votes inside the masklet (`fused`: the masklet takes the class with
-# the largest log classifier probability plus log share of the network's pixels voting for it, shares smoothed by
-# one vote per class; `vsslib.classify.fuse`). We compare with the baseline
+# features by default on the test split's, labelled videos that approach 1 never uses and that are never scored),
+# and every masklet's pixels take its class. Pixels outside every masklet stay unlabelled (`none`) or take the
+# baseline's class (`fallback`); `fused` also changes the vote inside each masklet: it takes the class with the
+# largest log classifier probability plus log share of the network's pixels voting for it, shares smoothed by
+# one vote per class (`vsslib.classify.fuse`). We compare with the baseline
 # and with approach 1, then look at where approach 2 fails: which classes, which confusions.
 #
 # **First run:** about 48 min in a cold `make verify` (the whole study from an empty cache on the project's

@@ -107,16 +107,16 @@ if sam2_sources:
                    "key frame of the generator and per object-frame of propagation",
                    machine_dependent_columns=("seconds_per_key_frame", "seconds_per_object_frame", "object_frames",
                                               "objects_per_frame"))  # counts follow the masks: float-sensitive
-    display(rates)
+    display(rates.round(4))
     for _, r in rates.iterrows():
         staged = stage_times[(stage_times["masklets"] == r["masklets"]) & (stage_times["stage"] == "propagation")]
         if len(staged):
             takeaway(f"{r['masklets']}: the stage table puts propagation at {staged['seconds_per_frame'].iloc[0]:.2f} s "
                      f"a frame; the counters give {r['objects_per_frame']:.1f} object-frames a frame x "
                      f"{1e3 * r['seconds_per_object_frame']:.0f} ms = {r['objects_per_frame'] * r['seconds_per_object_frame']:.2f} "
-                     "s a frame. They time different work (the stage table: one timed run on one video, per video frame; "
-                     "the counters: every call the source made above, the untimed run included, per propagated "
-                     "frame), so read them as the same order of magnitude, not as one number.")
+                     "s a frame. They time different work (the stage table: the timed run on one video, per video frame; "
+                     "the counters: every call the source made above, per propagated frame) and are not meant to "
+                     "agree to the digit: read them as the same order of magnitude.")
 
 # %%
 pipelines = pipeline_summary(stage_times)  # per baseline x source: seconds, slowest stage, the vote's share

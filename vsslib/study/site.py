@@ -147,7 +147,8 @@ def _notebook_title(nb) -> tuple[str, str]:
 
 COLUMN_GUIDE = (
     "**Reading the columns.** A metric column (say `mIoU`) is the mean over training seeds; `mIoU_sd` is the "
-    "standard deviation over those seeds; `mIoU_ci_low` and `mIoU_ci_high` bound its 95 % interval, a bootstrap "
+    "standard deviation over those seeds (in `refiner_oracle_sweep` and the oracle rows of `refiner_mask_quality`, "
+    "over corruption seeds; a row measured once, such as a generator's there, has no spread); `mIoU_ci_low` and `mIoU_ci_high` bound its 95 % interval, a bootstrap "
     "that resamples both the seeds and the videos. `gain_mIoU` is a refined map's gain over its own baseline "
     "network in points, paired (the same seeds and videos on both sides), with `gain_mIoU_p` the bootstrap's "
     "two-sided p-value. `n_seeds` and `n_videos` count what the intervals rest on; `n_objects` in "
@@ -166,7 +167,9 @@ COLUMN_GUIDE = (
     "Two tables compare something other than the baseline: in `refiner_sources_paired`, `gain_*` is the map "
     "refined with the row's `masklets` minus the map refined with its `reference` masklets (same seeds and "
     "videos); in `sam2_knobs`, `change_*` is the map refined at the knob's `value` minus the map refined at the "
-    "source's own settings (`default` marks that row), while its `gain_*` is over the baseline as everywhere.")
+    "source's own settings (`default` marks that row), while its `gain_*` is over the baseline as everywhere; "
+    "its `masklets_per_frame` counts masklets on a frame and `coverage` is the percent of the frame's pixels "
+    "inside some masklet (both means over the videos).")
 """The tables page's key to the column names the CSVs share."""
 
 
