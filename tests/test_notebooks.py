@@ -321,3 +321,39 @@ def test_each_notebook_states_the_first_run_time_the_readme_measured() -> None:
     assert (span.group(2), span.group(4)) == (quickest, slowest), span.group(0)
     for stated, truth in ((int(span.group(1)), measured[quickest]), (60 * int(span.group(3)), measured[slowest])):
         assert abs(stated - truth) <= 0.1 * truth + 3, (span.group(0), f"README measured {truth} s")
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_again_and_other_errors_are_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two kernels started side by side once got the same TCP port in CI; no cell had run, so a new start is safe."""
+    import papermill
+
+    from vsslib.study import notebooks
+
+    monkeypatch.setattr(notebooks.time, "sleep", lambda seconds: None)
+    run = notebooks._NotebookRun(tmp_path / "a.ipynb", tmp_path / "out" / "a.ipynb", {}, "stamp")
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise RuntimeError(notebooks.KERNEL_START_FAILURE)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    assert notebooks._execute(run).error is None and len(calls) == 2
+    calls.clear()
+    def never_starts(*args, **kwargs):
+        calls.append(args[0])
+        raise RuntimeError(notebooks.KERNEL_START_FAILURE)
+
+    monkeypatch.setattr(papermill, "execute_notebook", never_starts)
+    error = notebooks._execute(run).error  # a kernel that never starts: reported after the last attempt
+    assert len(calls) == notebooks.KERNEL_START_ATTEMPTS and notebooks.KERNEL_START_FAILURE in error
+    calls.clear()
+
+    def failing_cell(*args, **kwargs):
+        calls.append(args[0])
+        raise ValueError("a cell failed")
+
+    monkeypatch.setattr(papermill, "execute_notebook", failing_cell)
+    assert notebooks._execute(run).error == "ValueError: a cell failed" and len(calls) == 1  # not started again

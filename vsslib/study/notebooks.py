@@ -338,6 +338,13 @@ def kernel_threads(jobs: int, cores: int | None = None) -> int:
     return max(1, (cores or os.cpu_count() or 1) // jobs)
 
 
+KERNEL_START_FAILURE = "Kernel died before replying to kernel_info"
+"""jupyter_client's error when a kernel exits before its first reply. Seen once in CI (2026-12-06) with two
+notebooks starting side by side: both kernels were given the same free TCP port ("Address already in use"), a
+race between picking a port and binding it. No cell has run then, so the notebook is started again."""
+KERNEL_START_ATTEMPTS = 3
+
+
 def _execute(run: _NotebookRun, threads: int | None = None) -> _Outcome:
     """Run one notebook with papermill into ``run.tmp`` (in this process; see :func:`_run_side_by_side`), its
     kernel capped at ``threads`` compute threads (None: the environment's setting)."""
@@ -347,12 +354,17 @@ def _execute(run: _NotebookRun, threads: int | None = None) -> _Outcome:
         os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     started_at = time.time()
     started = time.perf_counter()
-    try:
-        papermill.execute_notebook(str(run.notebook), str(run.tmp), parameters=run.parameters,
-                                   cwd=str(run.notebook.parent), kernel_name="python3", progress_bar=False,
-                                   log_output=False)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill's errors do not pickle)
-        return _Outcome(started_at, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+    for attempt in range(KERNEL_START_ATTEMPTS):
+        try:
+            papermill.execute_notebook(str(run.notebook), str(run.tmp), parameters=run.parameters,
+                                       cwd=str(run.notebook.parent), kernel_name="python3", progress_bar=False,
+                                       log_output=False)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill's errors do not pickle)
+            if KERNEL_START_FAILURE in str(exc) and attempt + 1 < KERNEL_START_ATTEMPTS:
+                time.sleep(1.0)  # no cell ran: start a new kernel, on new ports
+                continue
+            return _Outcome(started_at, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        break
     return _Outcome(started_at, time.perf_counter() - started, None)
 
 
