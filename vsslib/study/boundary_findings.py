@@ -124,7 +124,7 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         if overall == "gain" and order == "narrow better":
             holds, text = "holds", ("the paper's claim **holds** in this test's sense: a gain, larger in the "
                                     "narrowest band than in the widest (how much of the whole gain lies on "
-                                    "boundary pixels is not measured)" + _headroom(part))
+                                    "boundary pixels is not measured)" + _headroom(narrow, wide))
             if "oracle" in method:
                 text += "; oracle masklets are the exact objects, so this is an upper bound, not SAM2"
         elif overall == "gain" and order == "not apart":
@@ -153,12 +153,11 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
     return findings
 
 
-def _headroom(part: pd.DataFrame) -> str:
+def _headroom(narrow: pd.Series, wide: pd.Series) -> str:
     """The narrowest and widest bands' gains as shares of the room the baseline left (100 minus its score), for
-    a refined method's rows of the band sweep whose ``mBIoU - gain_mBIoU`` is the baseline; "" without them."""
-    if "mBIoU" not in part.columns:
+    rows of a refined method of the band sweep, whose ``mBIoU - gain_mBIoU`` is the baseline; "" without them."""
+    if "mBIoU" not in narrow.index:
         return ""
-    narrow, wide = part.iloc[0], part.iloc[-1]
     shares = [100 * row["gain_mBIoU"] / (100 - (row["mBIoU"] - row["gain_mBIoU"])) for row in (narrow, wide)]
     if not all(math.isfinite(x) for x in shares):
         return ""

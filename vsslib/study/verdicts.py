@@ -247,11 +247,6 @@ def highest_row(rows: pd.DataFrame, metric: str = "mIoU") -> pd.Series:
     return rows.loc[rows[metric].idxmax()]
 
 
-def _printed(value: float) -> str:
-    """A score as the findings print it (one decimal): rows that print alike are tied, not ranked."""
-    return f"{float(value):.1f}"
-
-
 def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Finding]:
     """Approach 2 per masklet source: the verdict of every approach-2 row's gain over the baseline network
     (rows whose ``method`` is ``"approach 2"``; approach-1 and baseline rows are not candidates), and the
@@ -278,7 +273,8 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                 f"over the baseline network of {stated(best, f'gain_{metric}')}")
         others = group.drop(index=best.name)
         # equal to the last digit (none = fallback where the masklets cover every pixel): named, not compared
-        tied = others[others[metric].map(_printed) == _printed(best[metric])]  # the same score as printed
+        # rows that print the same score (as interval_text prints it) are tied, not ranked
+        tied = others[others[metric].map(lambda v: number(v, signed=False)) == number(best[metric], signed=False)]
         if len(tied):
             text += " (tied with " + ", ".join(f"`{r['variant']}` on {r['features']} features{trained_on(r)[1]}"
                                                for _, r in tied.iterrows()) + ")"
