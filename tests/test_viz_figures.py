@@ -415,3 +415,20 @@ def test_titles_break_between_their_parts_not_inside_them() -> None:
     assert wrap_title(title, 67) == "Seconds per frame of each stage\ngenerated benchmark (not VSPW), val | CPU"
     assert wrap_title(title, 200) == title
     assert wrap_title("a | " + "word " * 10 + "| b", 13) == "a\nword word\nword word\nword word\nword word\nword word | b"
+
+
+def test_panel_legend_wraps_long_labels_before_their_parentheses_and_hides_the_slot_axes():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from vsslib.viz._draw import panel_legend
+
+    fig, ax = plt.subplots()
+    handles = [Patch(label="short (kept)"), Patch(label="no masklet (faded, thin pale stripes)"),
+               Patch(label="already two lines\n(left as written) (here too)")]
+    panel_legend(ax, handles, ncol=2)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["short (kept)", "no masklet\n(faded, thin pale stripes)",
+                      "already two lines\n(left as written) (here too)"]
+    assert not ax.axison and ax.get_legend()._ncols == 2 and not ax.get_legend().get_frame_on()
+    plt.close(fig)

@@ -75,15 +75,19 @@ class _Family:
         """``lines`` with each placeholder :meth:`gain` returned replaced by its gain, interval and verdict; a gain
         or loss that does not survive Holm's correction says so in its own parentheses (``(a loss; not after
         Holm's correction)``), so that no label reads stronger where it stands than the family allows."""
-        kept = None if any(np.isnan(p) for _, _, p in self.stated) else self.surviving()
+        kept = None if self.p_values_missing else self.surviving()
 
         def text(k: int) -> str:
             (what, verdict, _), (row, metric) = self.stated[k], self.cells[k]
-            if kept is None or verdict == VERDICT_WORDS["unclear"] or what in kept:
-                return _gain_text(row, metric)
-            return f"{interval_text(row, f'gain_{metric}')} ({verdict}; not after Holm's correction)"
+            dropped = kept is not None and verdict != VERDICT_WORDS["unclear"] and what not in kept
+            return stated(row, f"gain_{metric}", note="not after Holm's correction" if dropped else "")
 
         return [re.sub("\x00(\\d+)\x00", lambda m: text(int(m.group(1))), line) for line in lines]
+
+    @property
+    def p_values_missing(self) -> bool:
+        """Whether a verdict of the family has no p-value (tables written before the `gain_*_p` columns)."""
+        return any(np.isnan(p) for _, _, p in self.stated)
 
     def surviving(self) -> set[str]:
         """The gains and losses (their names, one per verdict) whose Holm-adjusted p-value is below
@@ -104,7 +108,7 @@ class _Family:
                 "gain at least this far from zero would arise by chance if the true gain were zero, computed from the "
                 "bootstrap standard error, the spread of the gain over the same resampled draws of seeds and videos; "
                 "the `gain_*_p` columns of the tables): ")
-        if any(np.isnan(p) for _, _, p in self.stated):
+        if self.p_values_missing:
             return text + "not available, the tables lack p-value columns; regenerate them with `make figures`."
         kept = self.surviving()
         lost = [what for what, _ in claimed if what not in kept]

@@ -113,9 +113,9 @@ VERDICT_WORDS: dict[Verdict, str] = {"gain": "a gain", "loss": "a loss", "unclea
 """How a verdict reads in prose."""
 
 
-def stated(row: Mapping[str, Any] | pd.Series, column: str) -> str:
-    """``+1.2 [+0.3, +2.1] (a gain)``."""
-    return f"{interval_text(row, column)} ({VERDICT_WORDS[verdict(row, column)]})"
+def stated(row: Mapping[str, Any] | pd.Series, column: str, *, note: str = "") -> str:
+    """``+1.2 [+0.3, +2.1] (a gain)``, or with a ``note``: ``+1.2 [+0.3, +2.1] (a gain; <note>)``."""
+    return f"{interval_text(row, column)} ({VERDICT_WORDS[verdict(row, column)]}{'; ' + note if note else ''})"
 
 
 def bullets(findings: Sequence[Finding]) -> str:

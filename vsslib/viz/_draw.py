@@ -212,6 +212,18 @@ def masklet_picture(frame: np.ndarray, ids: np.ndarray, *, focus: np.ndarray | N
     return out
 
 
+def panel_legend(ax: plt.Axes, handles: Sequence, *, wrap_over: int = 24, **legend_kwargs) -> None:
+    """A legend filling the grid slot ``ax`` (its axes hidden): a label longer than ``wrap_over`` characters
+    breaks before each parenthesis, so that the legend stays inside its slot and off the panels beside it.
+    ``legend_kwargs`` go to :meth:`matplotlib.axes.Axes.legend` (defaults: centred, no frame, 9 pt)."""
+    for handle in handles:
+        label = handle.get_label()
+        if len(label) > wrap_over and "\n" not in label:
+            handle.set_label(label.replace(" (", "\n("))
+    ax.set_axis_off()
+    ax.legend(handles=list(handles), **{"loc": "center", "frameon": False, "fontsize": 9, **legend_kwargs})
+
+
 def masklet_legend(*, focus: str | None = None) -> list:
     """Legend handles of :func:`masklet_picture`: the masklet border, the hatched no-masklet pixels and (named
     ``focus``) the highlighted masklet."""

@@ -25,8 +25,8 @@ from matplotlib.patches import Patch
 
 from ..base.errors import ParameterError
 from ._draw import (FOCUS_COLOUR, GAIN_UP, SPANNING_HATCH, error_colour, grey, hatch, image_grid,
-                    legend_patches, mark_border, masklet_legend, masklet_picture, overlay, set_style, stack_legends,
-                    top_title)
+                    legend_patches, mark_border, masklet_legend, masklet_picture, overlay, panel_legend, set_style,
+                    stack_legends, top_title)
 from .masks import masklet_outlines
 
 __all__ = ["BAND_COLOURS", "band_numbers", "plot_boundary_band", "plot_trimap_band", "vc_window_numbers",
@@ -295,7 +295,7 @@ def plot_vc_window(frames: np.ndarray, gt: np.ndarray, preds: Mapping[str, np.nd
     for ax in axes[1, len(preds):]:
         ax.set_axis_off()
     if legend_ax is not None:
-        legend_ax.legend(handles=handles, loc="center", frameon=False, fontsize=9, labelspacing=1.0)
+        panel_legend(legend_ax, handles, labelspacing=1.0)
     top_title(fig, title)
     return fig
 

@@ -20,8 +20,8 @@ from matplotlib.patches import Patch
 from ..base.errors import ParameterError
 from ._draw import NOTE_GREY, NOTE_PT, overlay, set_style
 from ._draw import (GAIN_DOWN, GAIN_UP, MASKLET_EDGE, METHOD_COLOURS, error_colour, figure_title, image_grid,
-                    legible_px, legend_patches, masklet_legend, masklet_picture, outline_errors, require_columns,
-                    top_title)
+                    legible_px, legend_patches, masklet_legend, masklet_picture, outline_errors, panel_legend,
+                    require_columns, top_title)
 from .masks import masklet_outlines
 from .prose import number
 
@@ -60,12 +60,7 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
     handles = legend_patches(class_names, palette, present) + [
         Patch(facecolor="none", edgecolor=np.asarray(error_rgb) / 255, lw=2, label=f"wrong pixels ({error_name})"),
         *masklet_legend()]
-    for handle in handles:  # the legend fills the sixth slot: a long label on two lines keeps it off the panels
-        label = handle.get_label()
-        handle.set_label(label.replace(" (", "\n(") if len(label) > 24 else label)
-    axes[1, 2].set_axis_off()
-    axes[1, 2].legend(handles=handles, loc="center", ncol=2, frameon=False, fontsize=9, handlelength=1.3,
-                      columnspacing=0.8)
+    panel_legend(axes[1, 2], handles, ncol=2, handlelength=1.3, columnspacing=0.8)
     top_title(fig, title)
     return fig
 
