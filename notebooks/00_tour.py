@@ -38,7 +38,8 @@
 #   checkpoint this study runs *sam2-mini* (the SAM2 architecture, trained here on the generated benchmark;
 #   not SAM 2 or SAM 2.1), beside an embedded *classical* generator
 #   (graph-based regions + optical flow).
-# - *Oracle masklets*: the dataset's own objects, exact; the best masklets any generator could give.
+# - *Oracle masklets*: the dataset's own objects, exact: what a perfect generator would propose. A reference,
+#   not a bound: one vote per exact object still paints the whole object wrong where the network's majority is.
 # - *Refiner* (approach 1): every masklet takes the majority class of the semantic map inside it.
 # - *Segmentor* (approach 2): masklets pool feature vectors and a small MLP classifies each one.
 # - *mIoU*, *mBIoU* (Boundary IoU: IoU of thin bands along class boundaries), *mVC8/16* (video

@@ -173,8 +173,9 @@ takeaway(as_list(baseline_lessons(gap, near)))
 #
 # <details><summary>Solution</summary>
 #
-# Read the takeaway under the table: it prints both scores and the gap for each network and says whether the gap
-# keeps its sign on this subset; its size moves with the videos chosen. What causes the gap is not answered here:
+# Read the takeaway under the table: it prints both scores for each network and how many points lower mBIoU is
+# ("N points lower on the boundaries"); a negative N would mean the gap changed sign on this subset. Its size
+# moves with the videos chosen. What causes the gap is not answered here:
 # the two networks differ in width as well as in output stride, one network per stride, and the difference has
 # no interval (the takeaway says so).
 #

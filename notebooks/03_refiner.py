@@ -157,10 +157,10 @@ fig = viz.metric_drawings.plot_vote_scopes(run.frames, run.baseline, run.masklet
                                                  f"masklet {masklet} | {study.baselines()[0]}")
 study.save_figure(fig, "refiner_vote_scopes", caption=f"One {generated_source} masklet ({name}, {study.data_name}; "
                 f"baseline {study.baselines()[0]}, first training seed) in four of its frames (orange outline), "
-                "each panel the box that holds it in all four frames with a margin (it nearly fills the frame where the masklet "
-                "moves far between them): the baseline's classes inside it, the refined classes with one vote over all its "
-                "frames and with one vote per frame (the winner and its share of the votes under each panel), and "
-                "the ground truth. Where the two vote rows differ, the scopes disagree")
+                "each column zoomed on the masklet in that frame (the zoom differs between columns): the baseline's "
+                "classes inside it, the refined classes with one vote over all its frames and with one vote per frame "
+                "(the winner and its share of the votes at the top left of each panel), and the ground truth. Where "
+                "the two vote rows differ, the scopes disagree")
 
 # %%
 differ = votes[votes["frame_winner"] != votes["masklet_winner"]]
@@ -249,7 +249,9 @@ takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].i
 #   window and averaged, pooled over every object of the evaluated videos;
 # - **vote ceiling**: the pixel accuracy of the refiner fed the ground truth in place of the network. A masklet
 #   inside one object costs nothing there; one that spans two classes costs its minority. It is the accuracy
-#   approach 1 reaches with these masklets and a perfect network.
+#   approach 1 reaches with these masklets and a perfect network. A pixel in no masklet keeps the network's
+#   class, here the true one, so it counts as right: a source that covers less sits higher for that alone, and
+#   the table gives each source's **coverage** (the share of labelled pixels in some masklet) beside it.
 #
 # The generators are refined with the sweep's network and training seed, so the points and the line compare like
 # with like. The sweep's break-even is interpolated between its strengths (a point estimate). sam2-mini's model
@@ -260,11 +262,13 @@ takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].i
 # %%
 with study.step("mask quality of every strength x corruption seed and every generator"):
     quality = mask_quality.quality_table(study, baseline, sweep)
-study.save_table(quality, "refiner_mask_quality", caption=f"Mask quality and vote ceiling (%) of each kind of masklets "
+study.save_table(quality, "refiner_mask_quality", caption=f"Mask quality, vote ceiling and coverage (%) of each kind of "
+               "masklets "
                f"on the evaluated videos, beside the refiner's gains ({baseline}, first training seed): oracle rows "
                "averaged over corruption seeds (sd over them), 95 % intervals over corruption seeds and videos; "
                "generator rows have one masklet set, intervals over videos")
-display(readable(quality[["masklets", *interval_columns("mask_quality", "vote_ceiling", "gain_mIoU")]]))
+display(readable(quality[["masklets", *interval_columns("mask_quality", "vote_ceiling", "labelled_coverage",
+                                                       "gain_mIoU")]]))
 axes = {"vote_ceiling": "vote ceiling", "mask_quality": "mask quality"}
 fig = viz.intervals.plot_quality_axes(quality, axes=axes, break_even={a: break_even(quality[quality["strength"].notna()], a)
                                                                       for a in axes},
@@ -344,8 +348,9 @@ for source in settings.masklets.sources:
 # %%
 lessons = refiner_lessons(sweep, table)
 lessons += ["The strength of the sweep is this study's knob; the generators are placed on measured axes (mask quality, "
-            "vote ceiling), and the takeaway under that figure says on which axis the sweep predicts each "
-            "generator's own sign.",
+            "vote ceiling), and the takeaway under that figure says where each generator's own sign matches the "
+            "sweep's, how much of a place on the vote ceiling is coverage, and that two generators agreeing with "
+            "the sweep are an observation, not a test of the axis.",
             "The window study bounds how much of the damage is there when masklets are proposed (the shortest "
             "window's loss), without isolating drift (a shorter window also votes over fewer frames); "
             "`05_boundary_analysis` shows where gains and losses sit, `06_failure_cases` why "

@@ -58,7 +58,7 @@ from vsslib import viz
 from vsslib.study import Study
 from vsslib.study.knob_sweep import knob_sweep, sweep_baseline, sweep_source
 from vsslib.study.tables import interval_columns, readable
-from vsslib.study.verdicts import bullets, knob_findings
+from vsslib.study.verdicts import FEW_VIDEOS, bullets, knob_findings
 from vsslib.viz.prose import takeaway
 
 study = Study.open_notebook("08_sam2_knobs", params_file, results_dir, sweep_network=sweep_network,
@@ -75,9 +75,10 @@ print(f"SAM2 source: {source}; baseline: {baseline}; values tried besides the so
 # Each row refines the same baseline predictions (every training seed) on the same videos; only the masklets
 # differ. `gain_*` compares the refined map with the baseline, `change_*` with the map refined at the source's
 # own settings (the row marked `default`), so a `change` interval that excludes zero says that moving this knob
-# alone moved the result. Intervals are over seeds and videos: with three videos they are wide, and yet they may
-# be too narrow, since a bootstrap over three videos can draw them in only ten distinct ways and cannot show how
-# much a fourth video would differ. A verdict here is weaker than the same words over all the val videos in 03.
+# alone moved the result on these videos. Intervals are over seeds and videos: with three videos they are wide,
+# and yet they may be too narrow, since a bootstrap over three videos can draw them in only ten distinct ways and
+# cannot show how much a fourth video would differ. A verdict here is weaker than the same words over all the val
+# videos in 03, and on so few videos the takeaway says so beside each gain or loss ("a rough interval").
 
 # %%
 if source is None:
@@ -105,7 +106,7 @@ else:
 # %%
 if source is not None:
     takeaway(f"Each knob of {source} moved alone (`{baseline}`, every training seed, {videos}"
-             + ("; with so few videos the intervals are rough, see above" if count < 10 else "") + "):\n"
+             + ("; with so few videos the intervals are rough, see above" if count < FEW_VIDEOS else "") + "):\n"
              + bullets(knob_findings(sweep)))
 
 # %% [markdown]

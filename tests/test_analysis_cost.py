@@ -233,5 +233,13 @@ def test_pipeline_summary_leaves_the_metrics_stage_out_of_each_pipeline() -> Non
     np.testing.assert_allclose(summary["vote_share"], [0.2, 0.6])
     assert list(summary["slowest"]) == ["propagation", "refinement"]
     np.testing.assert_allclose(summary["slowest_seconds_per_frame"], [0.05, 0.03])
+    # the next slowest: classical's baseline and refinement tie at 0.02 (the first in stage order is named)
+    assert list(summary["runner_up"]) == ["baseline", "baseline"]
+    np.testing.assert_allclose(summary["slowest_lead"], [0.05 / 0.02, 0.03 / 0.02])
+    alone = pipeline_summary(times[times["stage"].isin(["baseline", "metrics"])])
+    assert np.isnan(alone["slowest_lead"]).all() and list(alone["runner_up"]) == ["", ""]
+    free = times.assign(seconds_per_frame=times["seconds_per_frame"].where(times["stage"] != "baseline", 0.0))
+    assert pipeline_summary(free[free["stage"].isin(["baseline", "refinement"])])["slowest_lead"].tolist() == [
+        np.inf, np.inf]
     with pytest.raises(ParameterError, match=r"stage times: the table lacks the column\(s\) \['stage'\]"):
         pipeline_summary(times.drop(columns="stage"))

@@ -1,4 +1,4 @@
-"""``make confirm``: the headline recomputed once on an untouched benchmark, each verdict compared with the
+"""``make confirm``: the headline recomputed once on a held-out benchmark, each verdict compared with the
 development table's; run here on tiny generated benchmarks through the same entry point the Makefile calls."""
 
 from __future__ import annotations

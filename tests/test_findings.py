@@ -55,7 +55,7 @@ def test_gains_carry_their_intervals_and_verdicts(tmp_path: Path) -> None:
             "change)") in text
     assert "+7.0 [+6.0, +8.0] (a gain) with one vote per masklet and frame" in text
     assert "the highest of the 3 approach-2 rows is `fused` on appearance features, mIoU 80.0 [78.0, 82.0]" in text
-    assert "`none` and `fallback` are equal in every row" in text and "upper bound" in text
+    assert "`none` and `fallback` are equal in every row" in text and "a reference rather than a method" in text
     # the refiner's oracle rows are named a reference under the table, not left to read as a method
     assert "The oracle rows refine with the val videos' exact objects as masklets: a reference" in text
     assert text.index("| net | oracle |") < text.index("The oracle rows refine")
@@ -78,7 +78,7 @@ def test_holm_names_the_verdicts_that_do_not_survive_the_family(tmp_path: Path) 
     sweep = pd.read_csv(folder / "tables" / "refiner_oracle_sweep.csv")
     sweep.loc[sweep["strength"] == 1.0, "gain_mIoU_p"] = 0.02  # a loss by its own interval, p 0.02
     sweep.to_csv(folder / "tables" / "refiner_oracle_sweep.csv", index=False)
-    text = headline(folder)
+    text = headline(folder, terms=False)
     # sorted p: nine at 0.002, then 0.02 (10th of 15): Holm multiplies it by 15 - 10 + 1 = 6 -> 0.12 > 0.05
     assert "9 of the 10 gains and losses remain; these do not: sweep at strength 1, mIoU." in text
     # the verdict that falls says so where it stands; the others keep their plain label
@@ -87,7 +87,21 @@ def test_holm_names_the_verdicts_that_do_not_survive_the_family(tmp_path: Path) 
     for p in sorted((folder / "tables").glob("*.csv")):
         frame = pd.read_csv(p)
         frame.drop(columns=[c for c in frame.columns if c.endswith("_p")]).to_csv(p, index=False)
-    assert "the tables lack p-value columns" in headline(folder) and "not after Holm" not in headline(folder)
+    assert ("the tables lack p-value columns" in headline(folder, terms=False)
+            and "not after Holm" not in headline(folder, terms=False))
+
+
+def test_the_block_defines_its_words_before_the_table_and_the_landing_page_can_leave_them_out(tmp_path: Path) -> None:
+    from vsslib.study.findings import TERMS
+
+    folder = _write(tmp_path)
+    text, bare = headline(folder), headline(folder, terms=False)
+    assert text == TERMS + "\n\n" + bare and TERMS not in bare
+    table = text.index("| baseline | masklets |")
+    for word in ("`classical`", "`fcn8-small`", "`fcn16-wide`", "*Holm's correction*", "`none`", "`fallback`",
+                 "`fused`", "*appearance* features", "`segmenter:<network>`", "mVCc"):
+        assert text.index(word) < table, word
+    assert "stays at 5 %" in TERMS  # FAMILY_ALPHA, the rate the family line uses
 
 
 def test_rows_apart_only_by_their_classifier_videos_are_two_verdicts_counted_and_listed_apart(tmp_path: Path) -> None:

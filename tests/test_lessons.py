@@ -3,6 +3,7 @@ tables' (hand-made tables here)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -112,11 +113,16 @@ def test_failure_lessons_name_other_the_exact_remainder_and_drifts_move() -> Non
 
 
 def test_cost_lessons_read_shares_stages_and_memory() -> None:
-    pipelines = pd.DataFrame({"vote_share": [0.012, 0.3, 0.05], "slowest": ["masklets", "baseline", "masklets"]})
+    pipelines = pd.DataFrame({"vote_share": [0.012, 0.3, 0.05], "slowest": ["masklets", "baseline", "masklets"],
+                              "slowest_lead": [30.0, np.inf, 1.25]})
     table = pd.DataFrame({"frames": [4, 1, 2], "increase_mib": [854.9, 480.4, 683.0]})  # unsorted on purpose
     shares, memory = cost_lessons(pipelines, table, 32)
     assert shares == ("The vote (`refinement`) takes 1.2 to 30.0 % of a pipeline's time; the slowest stage is "
                       "`masklets` in 2 of 3 pipelines; `baseline` in 1 of 3 pipelines.")
+    # a lead under 1.25 (5.0 against 4.9 ms, as fcn16-wide + classical measured) is not a ranking
+    close, _ = cost_lessons(pipelines.assign(slowest_lead=[30.0, 5.0 / 4.9, 1.25]), table, 32)
+    assert close.endswith("the slowest stage is `masklets` in 2 of 3 pipelines; too close to call in 1 (the two "
+                          "slowest stages within a factor 1.25, less than runs of this notebook vary).")
     assert memory.endswith("(`cost_sam2_memory`, measured up to 4 frames; the 32-frame window's own memory is "
                            "not measured).")
     assert as_list([shares, memory]) == f"- {shares}\n- {memory}"

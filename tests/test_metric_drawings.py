@@ -208,9 +208,27 @@ def test_vote_scopes_name_each_frames_winner_and_the_masklets() -> None:
     frames = np.broadcast_to(GREY, (3, 2, 2, 3)).copy()
     fig = md.plot_vote_scopes(frames, semantic, masklets, 0, [0, 1, 2], 3, class_palette(["a", "b", "c"]),
                               ["a", "b", "c"], title="t")
-    assert [ax.get_xlabel() for ax in fig.axes[3:6]] == ["c 67 %\nover all frames"] * 3
-    assert [ax.get_xlabel() for ax in fig.axes[6:9]] == ["b 75 %\nin this frame", "c 75 %\nin this frame",
-                                                       "c 100 %\nin this frame"]
+    # each winner inside its own panel (a note under a panel read as the next row's); the row label says the scope
+    assert [[t.get_text() for t in ax.texts] for ax in fig.axes[3:6]] == [["c 67 %"]] * 3
+    assert [[t.get_text() for t in ax.texts] for ax in fig.axes[6:9]] == [["b 75 %"], ["c 75 %"], ["c 100 %"]]
+    assert all(not ax.texts for ax in fig.axes[:3]) and "share over all frames" in fig.axes[3].get_ylabel()
+    assert "share in this frame" in fig.axes[6].get_ylabel()
+    plt.close(fig)
+
+
+def test_each_vote_scope_column_zooms_on_the_masklet_in_its_own_frame() -> None:
+    frames = np.broadcast_to(GREY, (2, 40, 80, 3)).copy()
+    semantic = np.zeros((2, 40, 80), np.uint8)
+    masklets = np.full((2, 40, 80), -1, np.int32)
+    masklets[0, 2:6, 2:10] = 0  # small, top left
+    masklets[1, 10:30, 20:60] = 0  # large, in the middle
+    assert md._crop(masklets[0] == 0, (40, 80)) == (0, 0, 10, 20)  # the smallest box: a quarter of the frame
+    # 20 x 40 px, 35 % margins each side: 34 x 68 around the centre (19.5, 39.5), rounded half to even
+    assert md._crop(masklets[1] == 0, (40, 80)) == (2, 6, 36, 74)
+    fig = md.plot_vote_scopes(frames, semantic, masklets, 0, [0, 1], 2, class_palette(["a", "b"]), ["a", "b"],
+                              title="t")
+    shapes = {ax.images[0].get_array().shape[:2] for ax in fig.axes[:2]}
+    assert shapes == {(34, 68)}  # both columns scaled to the largest box
     plt.close(fig)
 
 

@@ -115,7 +115,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "card" / "MODEL_CARD.md").write_text(MODEL_CARD)
     Image.new("RGB", (40, 30), (200, 30, 30)).save(base / "card" / "curves.png")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("vsslib.study.site.headline", lambda folder, confirmation: FINDINGS.format(
+        patch.setattr("vsslib.study.site.headline", lambda folder, confirmation, terms: FINDINGS.format(
             results=Path(folder).name, confirmation=confirmation))
         index = build_site(results, readme=base / "README.md", model_card=base / "card" / "MODEL_CARD.md",
                            out=base / "html")
@@ -259,14 +259,15 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert "Written from <code" in text and "<td><p>+10.0 [+9.0, +11.0] (a gain)</p></td>" in text
     # the words the key figures' captions and the findings use are defined before both
     body = text.index("<article")  # the page itself, after the navigation (which names its headings)
-    terms, figure, heading, findings = (text.index(t, body) for t in ("The words these pages use, in short",
+    terms, figure, heading, findings = (text.index(t, body) for t in ("The words the study uses, in short",
                                                                       "_images/", "What the study finds",
                                                                       "Written from <code"))
     assert terms < figure < heading < findings and "<em>mBIoU</em> scores only thin bands" in text
     assert "(<code class=\"docutils literal notranslate\"><span class=\"pre\">fallback</span></code>)" in text
     # the names the pages use without defining them are defined on the landing page, before the findings
-    names = text.index("Names the pages use.")
-    assert terms < names < findings and "<em>VSPW</em> (Video Scene Parsing in the Wild)" in text
+    names = text.index("Names.</strong>")
+    assert terms < names < findings and text.count("The words the study uses, in short") == 1  # not again above the table
+    assert "<em>Holm\u2019s correction</em> reads" in text and "(output stride 8)" in text and "<em>VSPW</em> (Video Scene Parsing in the Wild)" in text
     assert all(f"<em>{name}</em>" in text for name in ("SAM2", "VSS", "MLP", "memory bank", "linking", "papermill"))
     assert "<strong>Mask quality decides the sign of the gain.</strong>" in text
     assert "opens the first notebook" in text and "Run <code" in text and "Not on the landing page" not in text
@@ -286,6 +287,7 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert "over corruption seeds; a row measured once" in tables and "is the percent of the frame\u2019s pixels" in tables
     for column in ("mask_quality", "vote_ceiling", "windows_steadier"):  # columns of refiner_mask_quality, boundary_vc8_summary
         assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{column}</span></code> is the" in tables
+    assert "the percent of labelled pixels inside some masklet" in tables and "pre\">labelled_coverage</span>" in tables
     assert "The first 40 of its 50 rows" in tables and "<td><p>39</p></td>" in tables and "<td><p>40</p></td>" not in tables
 
     assert 'href="00_toy.html"' in text and 'href="01_more.html"' in text

@@ -40,17 +40,20 @@ def test_rows_and_the_exact_oracle(placed) -> None:
     assert table["n_seeds"].tolist() == [2, 2, 1] and table["n_videos"].tolist() == [3, 3, 3]
     exact = table.iloc[0]
     assert exact["mask_quality"] == pytest.approx(100) and exact["vote_ceiling"] == pytest.approx(100)
+    assert exact["labelled_coverage"] == pytest.approx(100)  # every labelled pixel lies in some exact object
     assert exact["mask_quality_sd"] == pytest.approx(0)
     np.testing.assert_allclose(table["gain_mIoU"].iloc[:2], sweep["gain_mIoU"])  # the sweep's own gains
     corrupted = table.iloc[1]
     assert corrupted["mask_quality"] < 100 and corrupted["mask_quality_ci_low"] <= corrupted["mask_quality"]
+    # dropped small masks leave their pixels to the network: coverage falls below 100 %
+    assert corrupted["labelled_coverage_ci_low"] <= corrupted["labelled_coverage"] < 100
 
 
 def test_a_generator_row_is_its_masklets_measured_by_hand(placed) -> None:
     study, baseline, _, table = placed
     dataset = study.dataset()
     source = create_masklet_source("classical", window=5)
-    quality, objects, correct, labelled = 0.0, 0, 0, 0
+    quality, objects, correct, labelled, covered = 0.0, 0, 0, 0, 0
     for name in dataset.videos:
         video = dataset.load(name)
         ids = source(video.frames)
@@ -58,9 +61,11 @@ def test_a_generator_row_is_its_masklets_measured_by_hand(placed) -> None:
         quality, objects = quality + values.sum(), objects + len(values)
         right, total = vote_ceiling(video.labels, ids, dataset.num_classes)
         correct, labelled = correct + right, labelled + total
+        covered += sum(int(((ids[t] >= 0) & (video.labels[t] != 255)).sum()) for t in range(len(ids)))
     row = table.set_index("masklets").loc["classical"]
     assert row["mask_quality"] == pytest.approx(100 * quality / objects)
     assert row["vote_ceiling"] == pytest.approx(100 * correct / labelled)
+    assert row["labelled_coverage"] == pytest.approx(100 * covered / labelled) and covered > 0
     run = stats_row([study.refine(baseline, "classical")], "refined", against="baseline")
     assert row["gain_mIoU"] == pytest.approx(run["gain_mIoU"]) and row["gain_mBIoU"] == pytest.approx(run["gain_mBIoU"])
     assert np.isnan(row["mask_quality_sd"]) and np.isnan(row["strength"])

@@ -83,8 +83,8 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     (finding,) = boundary_verdicts(bent, bent.rename(columns=lambda c: c.replace("mBIoU", "accuracy")
                                                      .replace("ratio", "width")))
     assert "a larger loss in the widest band than in the narrowest" in finding.text and "grow away" not in finding.text
-    assert "upper bound" not in verdicts["boundary/refined (b)"].text and "room left" not in verdicts[
-        "boundary/refined (b)"].text  # no refined scores given: no headroom sentence
+    plain = verdicts["boundary/refined (b)"].text
+    assert "a reference with perfect masklets" not in plain and "room left" not in plain  # no refined scores given
 
 
 def test_a_boundary_claim_that_holds_names_the_headroom_and_the_oracle_upper_bound() -> None:
@@ -97,7 +97,7 @@ def test_a_boundary_claim_that_holds_names_the_headroom_and_the_oracle_upper_bou
     # by hand: 41.8 / (100 - 12.4) = 47.7 %, 14.0 / (100 - 46.1) = 26.0 %
     assert "(baseline 12.4 against 46.1), and as a share of the room left the gains are 47.7 % against 26.0 %" in (
         finding.text)
-    assert "an upper bound, not SAM2" in finding.text and "in this test's sense" in finding.text
+    assert "a reference with perfect masklets, not SAM2" in finding.text and "in this test's sense" in finding.text
 
 
 def test_sweep_lists_every_group_and_only_those_present() -> None:
@@ -279,6 +279,46 @@ def test_quality_findings_place_each_generator_against_the_interpolated_break_ev
     assert quality_findings(table)[0].verdict == "classical agrees; sam2-mini agrees"
     table.loc[4, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [3.0, 1.0, 5.0]  # a gain below it
     assert quality_findings(table)[0].verdict == "classical disagrees; sam2-mini agrees"
+
+
+def test_the_vote_ceiling_names_coverage_and_the_generators_that_cover_less_than_the_sweep() -> None:
+    from vsslib.study.verdicts import quality_findings
+
+    nan = float("nan")
+    rows = [("oracle, s = 0", 0.0, (100, 100, 100), (12.0, 10.0, 14.0), (100, 100, 100)),
+            ("oracle, s = 1", 1.0, (79, 78, 80), (-13.0, -15.0, -11.0), (99.2, 99.0, 99.4)),
+            ("classical", nan, (84.5, 83.0, 86.0), (-5.8, -7.0, -4.6), (99.5, 99.1, 99.8)),
+            ("sam2-mini", nan, (94.3, 93.9, 94.8), (1.0, 0.2, 2.5), (83.7, 82.0, 85.1))]
+    table = pd.DataFrame([{"masklets": m, "strength": s, **_cells("vote_ceiling", *v), **_cells("mask_quality", *v),
+                           **_cells("gain_mIoU", *g), **_cells("labelled_coverage", *c)} for m, s, v, g, c in rows])
+    ceiling, quality = quality_findings(table)
+    assert ("masklets cover 99.2-100.0 % of the labelled pixels in the sweep, classical 99.5 [99.1, 99.8] %, "
+            "sam2-mini 83.7 [82.0, 85.1] %.") in ceiling.text
+    # sam2-mini's interval (82.0-85.1) lies below the sweep's lowest coverage, 99.2; classical's reaches into it
+    assert "sam2-mini covers less than any strength of the sweep" in ceiling.text and "classical covers" not in ceiling.text
+    assert "With 2 generators, agreeing with the sweep on this axis is an observation" in ceiling.text
+    assert "cover" not in quality.text  # the mask-quality axis does not count uncovered pixels as right
+    table.loc[3, "labelled_coverage_ci_high"] = 99.3  # now within the sweep's coverage: no generator named
+    assert "less than any strength" not in quality_findings(table)[0].text
+    assert "cover" not in quality_findings(table.drop(columns="labelled_coverage"))[0].text  # older tables: nothing said
+
+
+def test_knob_verdicts_on_few_videos_say_their_interval_is_rough_where_they_stand() -> None:
+    from vsslib.study.verdicts import FEW_VIDEOS, knob_findings
+
+    def table(videos: int) -> pd.DataFrame:
+        rows = [("points_per_side", 16, True, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
+                ("points_per_side", 24, False, (0.6, 0.3, 0.9), (0.1, -0.2, 0.4))]
+        return pd.DataFrame([{"knob": k, "value": v, "default": d, "masklets_per_frame": 10.0, "coverage": 80.0,
+                              **_cells("change_mIoU", *i), **_cells("change_mBIoU", *b), "n_videos": videos}
+                             for k, v, d, i, b in rows])
+
+    few = knob_findings(table(3))[0]
+    assert "mIoU +0.6 [+0.3, +0.9] (a gain; on 3 videos only, a rough interval)" in few.text
+    assert few.text.endswith("mBIoU +0.1 [-0.2, +0.4] (not distinguishable from zero)")  # no note on no verdict
+    assert few.verdict == "mIoU gain, mBIoU unclear"  # the verdict itself is the interval's, as everywhere
+    many = knob_findings(table(FEW_VIDEOS))[0]
+    assert "mIoU +0.6 [+0.3, +0.9] (a gain);" in many.text and "rough" not in many.text
 
 
 def test_one_videos_outcome_counts_the_metrics_a_method_raises() -> None:

@@ -159,6 +159,15 @@ def test_per_class_gain_labels_stay_inside_their_panel_and_clear_of_the_whisker_
             tip = ax.transData.transform(text.xy)[0]  # the whisker's end the label belongs to
             clear = 6 * fig.dpi / 72  # 6 pt: labels 4 pt off the cap looked as if they touched it
             assert box.x0 >= tip + clear or box.x1 <= tip - clear, text.get_text()
+    # each label sits on the far side of zero from its bar, or past a whisker that crosses zero: the axis keeps
+    # the data's range (labels beside the bars' ends had widened it to -150..+130 for gains within -28..+12);
+    # rows sky, pole, car; pole's Boundary IoU gain 0 counts as a bar to the right, its whisker reaches -0.01
+    expected = {"iou": [0.0, 0.0, 0.0], "biou": [0.0, -0.01, 0.0]}
+    for ax, key in zip(fig.axes[:2], ("iou", "biou"), strict=True):
+        assert [float(text.xy[0]) for text in ax.texts] == expected[key]
+        span = max(table[f"gain_{key}_ci_high"].max(), 0) - min(table[f"gain_{key}_ci_low"].min(), 0)
+        x0, x1 = ax.get_xlim()
+        assert x1 - x0 < 1.5 * span, (key, x0, x1, span)
     left, right = (ax.get_window_extent(renderer) for ax in fig.axes[:2])
     # no room kept between the panels for labels that were then moved inside (it was 1.7 in)
     assert (right.x0 - left.x1) / fig.dpi < 0.5

@@ -201,18 +201,16 @@ def sam2_rates(timings: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
 
 
 def pipeline_summary(stage_times: pd.DataFrame) -> pd.DataFrame:
-    """Per pipeline (baseline x masklet source) of a :func:`time_stages` table: its seconds per frame over the
-    pipeline's stages (all of :data:`STAGES` but ``"metrics"``, which scores the result and is not part of a
+    """Per pipeline (baseline x masklet source) of a :func:`time_stages` table ``stage_times``
+    (DataFrame[baseline, masklets, stage, seconds_per_frame], one row per stage and pipeline): its seconds per
+    frame over its stages (all of :data:`STAGES` but ``"metrics"``, which scores the result and is not part of a
     refinement), its slowest such stage, and the share of the vote (``"refinement"``) in its time.
-
-    Parameters
-    ----------
-    stage_times : DataFrame[baseline, masklets, stage, seconds_per_frame], one row per stage and pipeline.
 
     Returns
     -------
-    DataFrame[baseline, masklets, seconds_per_frame, slowest, slowest_seconds_per_frame, vote_share] in the
-    order of first appearance; ``vote_share`` in [0, 1], NaN where the pipeline took no time.
+    DataFrame[baseline, masklets, seconds_per_frame, slowest, slowest_seconds_per_frame, runner_up, slowest_lead,
+    vote_share] in the order of first appearance: ``runner_up`` the next slowest stage, ``slowest_lead`` the
+    slowest's time over the runner-up's (inf where that is 0, NaN without one); ``vote_share`` in [0, 1].
     """
     require_columns(stage_times, ["baseline", "masklets", "stage", "seconds_per_frame"], "stage times",
                     error=ParameterError)
@@ -220,11 +218,13 @@ def pipeline_summary(stage_times: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (baseline, masklets), part in pipeline.groupby(["baseline", "masklets"], sort=False):
         total = float(part["seconds_per_frame"].sum())
-        slowest = part.loc[part["seconds_per_frame"].idxmax()]
+        ranked = part.sort_values("seconds_per_frame", ascending=False, kind="stable")
+        (first, *rest), (stage, *others) = ranked["seconds_per_frame"].astype(float), ranked["stage"]
+        lead = float("nan") if not rest else first / rest[0] if rest[0] > 0 else float("inf")
         vote = float(part.loc[part["stage"] == "refinement", "seconds_per_frame"].sum())
-        rows.append({"baseline": baseline, "masklets": masklets, "seconds_per_frame": total,
-                     "slowest": slowest["stage"], "slowest_seconds_per_frame": float(slowest["seconds_per_frame"]),
-                     "vote_share": vote / total if total > 0 else float("nan")})
+        rows.append({"baseline": baseline, "masklets": masklets, "seconds_per_frame": total, "slowest": stage,
+                     "slowest_seconds_per_frame": first, "runner_up": others[0] if others else "",
+                     "slowest_lead": lead, "vote_share": vote / total if total > 0 else float("nan")})
     return pd.DataFrame(rows)
 
 

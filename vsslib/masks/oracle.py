@@ -1,6 +1,6 @@
 """Oracle masklets: the dataset's own objects, optionally corrupted by a controlled, seeded amount.
 
-Without corruption they are the best masklets any generator could give: the instance maps of the
+Without corruption they are what a perfect generator would propose: the instance maps of the
 dataset (``Video.instances``) where it has them, and elsewhere the connected components of each
 ground-truth class in space and time (one labelling of the (T, H, W) label volume, 6-connected, so ids
 persist over frames). Ignored pixels (255) are no masklet. Where a dataset has instance maps but leaves

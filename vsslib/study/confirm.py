@@ -65,7 +65,7 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     study = Study(settings, progress=progress, notebook="confirm")
     if picks is not None:
         study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
-    name = f"{study.data_name} (seed {settings.data.seed}, untouched during development)"
+    name = f"{study.data_name} (seed {settings.data.seed}, held out from development)"
     with study.step("approach 1: every baseline x source x seed"):
         table, _ = study.refiner_table((settings.refiner.vote,))
     refiner = study.save_table(table, "refiner", caption=f"Approach 1 on {name}: mean over training seeds, sd, 95 % "
@@ -107,7 +107,7 @@ def _compared(development: pd.Series, confirmation: pd.Series, column: str) -> t
 
 def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame) -> list[Finding]:
     """One finding per refined row and headline metric of the development table with a vote the confirmation
-    computed (it computes the settings' vote only): its verdict there and on the untouched videos, ``"held"``
+    computed (it computes the settings' vote only): its verdict there and on the held-out videos, ``"held"``
     when both are the same, else ``"<dev> -> <confirm>"``.
 
     Raises
@@ -136,7 +136,7 @@ def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame)
 def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame) -> list[Finding]:
     """One finding per picked approach-2 row (:func:`picked_rows` of ``development``) and headline metric: the
     verdict of its gain over the baseline network on the development val videos (where it was picked, so that
-    interval does not cover the choice) and on the untouched ones; ``"held"`` or ``"<dev> -> <confirm>"``.
+    interval does not cover the choice) and on the held-out ones; ``"held"`` or ``"<dev> -> <confirm>"``.
 
     Raises
     ------
@@ -171,7 +171,7 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
 
 def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *, seed: int,
                        classifier: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
-    """The README's block: how many headline verdicts held on the untouched videos, and each one; with
+    """The README's block: how many headline verdicts held on the held-out videos, and each one; with
     ``classifier`` (the development and the confirmation ``mask_classifier`` tables), the picked approach-2 rows
     too."""
     findings = confirmation_findings(development, confirmation)
@@ -197,7 +197,7 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vsslib.study.confirm", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--params", default=CONFIRM_PARAMS, help="settings of the untouched benchmark")
+    parser.add_argument("--params", default=CONFIRM_PARAMS, help="settings of the held-out benchmark")
     parser.add_argument("--development", default="results",
                         help="the development study's results folder (its tables/refiner.csv and "
                              "tables/mask_classifier.csv)")
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rewrite", action="store_true",
                         help="rewrite the README block from the confirmation tables already written (in the results "
                              "folder of --params) after a change to the block's wording: nothing is computed, and "
-                             "the untouched videos are not looked at again")
+                             "the held-out videos are not looked at again")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:

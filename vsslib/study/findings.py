@@ -26,7 +26,7 @@ from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, cause_findings, clas
                        sweep_findings, vc_text, verdict, window_findings)
 
 __all__ = ["headline", "family_findings", "study_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE",
-           "HEADLINE_MARKERS"]
+           "HEADLINE_MARKERS", "TERMS"]
 
 PAPER_CLAIM = ("Our experiments suggest that leveraging SAM2 enhances overall performance in VSS, primarily due "
                "to its precise predictions of object boundaries.")
@@ -167,6 +167,39 @@ def _vcc_text(whole: pd.Series, frame: pd.Series) -> str:
             f"{frame['mVCc16']:.1f}, {below[0]:.1f} and {below[1]:.1f} points below mVC16")
 
 
+TERMS = (
+    "**The words the study uses, in short** (explained with drawings in `00_tour` and `03_refiner`): a *masklet* "
+    "is one object's mask proposed on a key frame and carried through the following frames; approach 1 gives each "
+    "masklet the class the network predicts most inside it, by one *vote per masklet* (all its frames) or *per "
+    "masklet and frame*. The masklet *sources*: `classical` (graph-based regions on each key frame, carried by "
+    "optical flow, no learning), `sam2-mini` (below) and `oracle`, the exact objects, *corrupted* at a *strength s* "
+    "from 0 (exact) to 1; the *baselines* they refine are two small CNNs trained here, `fcn8-small` (output stride "
+    "8) and `fcn16-wide` (stride 16). mIoU is the mean over classes of intersection over union; *mBIoU* scores "
+    "only thin bands along the boundaries (Boundary IoU); *mVC8* and *mVC16* (video consistency) are the share of "
+    "pixels whose true class stays fixed over 8 or 16 frames that also keep one predicted class, and *mVCc* asks "
+    "for the right class too. A gain is in points; [low, high] is its 95 % interval, a bootstrap over training "
+    "seeds and videos, and a verdict (a gain, a loss, not distinguishable from zero) is what that interval "
+    "supports. Many verdicts read at 95 % each include some wrong ones by chance: *Holm's correction* reads the "
+    "headline's verdicts as one family and raises the bar for each so that the chance of any wrong verdict in the "
+    f"family stays at {FAMILY_ALPHA * 100:g} %; a verdict it does not keep is marked `not after Holm's "
+    "correction`. Approach 2 classifies each masklet's mean feature vector (*appearance* features: colour and "
+    "texture; or a baseline network's own features, `segmenter:<network>`) and paints the masklet with that "
+    "class; pixels outside every masklet stay unlabelled (`none`) or take the network's class (`fallback`), and "
+    "`fused` also weighs the classifier's probability with the network's votes inside the masklet.\n\n"
+    "**Names.** *SAM2* is Segment Anything Model 2, a promptable image and video segmenter; *sam2-mini* is its "
+    "architecture trained here (its *Hiera* image encoder, a hierarchical vision transformer, scaled down), "
+    "judged by *one-click IoU* (the IoU of the mask it draws from one click inside an object). *VSPW* (Video Scene "
+    "Parsing in the Wild) is the paper's benchmark; the study runs on a generated benchmark in its layout. *VSS* "
+    "is video semantic segmentation. An *MLP* is a small fully connected network (approach 2's classifier). SAM2 "
+    "carries a mask through a window from a *memory bank*, its encodings of the last frames and of the masks it "
+    "drew on them; *linking* gives a masklet of one 32-frame window the id of the previous window's masklet it "
+    "overlaps most (mask IoU above 0.5). The generator keeps a mask when its predicted IoU and its *stability* "
+    "(the IoU between the mask cut at logit +0.9 and at -0.9, the *offset*) pass their thresholds, then drops a "
+    "mask whose box overlaps the box of a better-scored one (*non-maximum suppression*). *papermill* is the tool "
+    "that runs the notebooks with their parameters.")
+"""The study's words and names, in short: the landing page's and the README findings block's first paragraphs."""
+
+
 CONFIRMATION = '"The headline on held-out videos", below'
 """Where the findings block says ``make confirm``'s comparison is (the README's section after the block)."""
 
@@ -215,8 +248,8 @@ def _classifier_lines(table: pd.DataFrame, family: _Family, confirmation: str) -
                      "pixel is left for the network's class to fill.")
     if any("oracle" in str(m) for m in table["masklets"]):
         lines.append("  - The oracle rows classify the val videos' ground-truth objects (exact at s = 0, corrupted "
-                     "at higher s): the exact rows are an upper bound on what approach 2 could do with perfect "
-                     "masklets, not a comparison of methods.")
+                     "at higher s): the exact rows measure approach 2 with perfect masklets, a reference rather than a "
+                     "method (not a bound: the classifier can still be wrong about an exact object).")
     return lines
 
 
@@ -257,15 +290,17 @@ def _block(results: str | os.PathLike[str], confirmation: str = CONFIRMATION) ->
     return family.resolve(lines), family
 
 
-def headline(results: str | os.PathLike[str], *, confirmation: str = CONFIRMATION) -> str:
+def headline(results: str | os.PathLike[str], *, confirmation: str = CONFIRMATION, terms: bool = True) -> str:
     """The README's findings block, written from ``<results>/tables/`` (refiner, refiner_oracle_sweep and
-    mask_classifier tables). ``confirmation`` says where ``make confirm``'s comparison is (the site links it).
+    mask_classifier tables), after :data:`TERMS` unless ``terms`` is False (the landing page puts them before its
+    key figures). ``confirmation`` says where ``make confirm``'s comparison is (the site links it).
 
     Raises
     ------
     DataError : a table is missing.
     """
     lines, family = _block(results, confirmation)
+    lines = [TERMS, "", *lines] if terms else lines
     sources = set(_read(Path(results) / "tables", "refiner")["masklets"])
     mini = ("; the sam2-mini rows run SAM2's architecture and pipeline with weights trained here on such scenes "
             "(quality in its model card), not SAM 2 or SAM 2.1" if "sam2-mini" in sources else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..base.errors import DataError, require_columns
@@ -109,14 +110,15 @@ def classifier_lessons(table: pd.DataFrame, *, metric: str = "mIoU") -> list[str
                                      if len(refiner) else "") + ".")
         signs[label] = verdict(highest_row(rows[rows["method"] == "approach 2"], metric), f"gain_{metric}")
     lines.append("The highest row of each kind is picked on these val rows, so its interval does not cover that "
-                 "choice; `make confirm` computes the picked rows once more on untouched videos (README, \"The "
+                 "choice; `make confirm` computes the picked rows once more on held-out videos (README, \"The "
                  "headline on held-out videos\").")
     if len(set(signs.values())) > 1:
         lines.append("The highest rows' verdicts differ between kinds of masklets ("
                      + ", ".join(f"{k}: {v}" for k, v in signs.items())
                      + "): a verdict for one kind does not carry over to another.")
-    lines.append("The exact-masklet rows classify the val videos' ground-truth objects: an upper bound, not a method "
-                 "comparison.")
+    lines.append("The exact-masklet rows classify the val videos' ground-truth objects: a measurement with perfect "
+                 "masklets, a reference rather than a method (and not a bound: the classifier can still be wrong "
+                 "about an exact object).")
     none, fallback = (table[table["variant"] == v][metric].to_numpy() for v in ("none", "fallback"))
     if len(none) and len(none) == len(fallback) and (none == fallback).all():
         lines.append("`none` and `fallback` are equal in every row: the masklets cover every pixel, so no pixel is "
@@ -177,20 +179,34 @@ def memory_lesson(memory: pd.DataFrame, window: int) -> str:
                "how it grows beyond them." if window > frames[-1] else "."))
 
 
+CLEAR_LEAD = 1.25
+"""A stage is named a pipeline's slowest only when it takes at least this many times the next one: timings of the
+same code moved by about a fifth between runs of ``07_cost`` on this machine (sam2-mini 0.65 to 0.80 s a key
+frame over four runs on 2026-12-06)."""
+
+
 def cost_lessons(pipelines: pd.DataFrame, memory: pd.DataFrame, window: int) -> list[str]:
     """``07_cost``: the vote's share of a pipeline's time, the slowest stages, and what windowing bounds.
 
     Parameters
     ----------
-    pipelines : one row per pipeline with ``vote_share`` (fraction) and ``slowest`` (a stage name), as
-        :func:`vsslib.analysis.pipeline_summary` gives them.
+    pipelines : one row per pipeline with ``vote_share`` (fraction), ``slowest`` (a stage name) and
+        ``slowest_lead`` (its time over the next stage's), as :func:`vsslib.analysis.pipeline_summary` gives them;
+        a pipeline whose lead is under :data:`CLEAR_LEAD` is counted as having no clear
+        slowest stage.
     memory, window : see :func:`memory_lesson`.
     """
-    require_columns(pipelines, ["vote_share", "slowest"], "pipeline summary")
+    require_columns(pipelines, ["vote_share", "slowest", "slowest_lead"], "pipeline summary")
+    clear = pipelines["slowest_lead"].fillna(np.inf) >= CLEAR_LEAD
+    close = int((~clear).sum())
+    counts = [f"`{stage}` in {n} of {len(pipelines)} pipelines"
+              for stage, n in pipelines.loc[clear, "slowest"].value_counts().items()]
+    if close:
+        counts.append(f"too close to call in {close} (the two slowest stages within a factor {CLEAR_LEAD:g}, "
+                      "less than runs of this notebook vary)")
     return [f"The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
             f"{100 * pipelines['vote_share'].max():.1f} % of a pipeline's time; the slowest stage is "
-            + "; ".join(f"`{stage}` in {n} of {len(pipelines)} pipelines"
-                        for stage, n in pipelines["slowest"].value_counts().items()) + ".",
+            + "; ".join(counts) + ".",
             "Windowing bounds memory: a predictor state never holds more than one window's frames, so a video needs "
             f"the memory of its longest window, not of its length (`cost_sam2_memory`, measured up to "
             f"{int(memory['frames'].max())} frames; the {window}-frame window's own memory is "

@@ -5,7 +5,9 @@ wants to know where the classical generator and sam2-mini sit on it. Both are pl
 the **mask quality** of :func:`vsslib.masks.masklet_quality` (each key-frame object's mean IoU with its
 masklet over its window, pooled over the objects of the evaluated videos), and beside it the **vote ceiling**
 of :func:`vsslib.refine.vote_ceiling` (the pixel accuracy the refiner reaches with these masklets when the
-network is perfect: what masklets spanning classes cost, which object IoU does not see). Each row of
+network is perfect: what masklets spanning classes cost, which object IoU does not see), with the
+**coverage** (the share of labelled pixels in some masklet) beside it, since the ceiling counts a pixel in no
+masklet as right: a source that covers less sits higher on that axis for that alone. Each row of
 :func:`quality_table`
 is one kind of masklets with its mask quality (mean and sd over corruption seeds, 95 % interval over
 corruption seeds and videos) and the refiner's gains over the baseline's first training seed, the same run
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import DataError
+from ..data import IGNORE_INDEX
 from ..masks import masklet_quality
 from ..refine import vote_ceiling
 from ..statistics import ratio_summary
@@ -48,10 +51,11 @@ def ground_truth(study: Study) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def quality_sums(study: Study, truth: dict[str, tuple[np.ndarray, np.ndarray]], source: str,
                  **mask_overrides: Any) -> np.ndarray:
-    """``(V, 4) float64``: per video of ``truth`` (:func:`ground_truth`), from the cached masklets of ``source``
+    """``(V, 5) float64``: per video of ``truth`` (:func:`ground_truth`), from the cached masklets of ``source``
     with ``mask_overrides``: the summed mask quality of its key-frame objects and their count
-    (``masklets.window``; objects of at least 1 % of the frame), then the pixels the vote ceiling gets right
-    and the labelled pixels (:func:`vsslib.refine.vote_ceiling`, the settings' vote)."""
+    (``masklets.window``; objects of at least 1 % of the frame), then the pixels the vote ceiling gets right,
+    the labelled pixels (:func:`vsslib.refine.vote_ceiling`, the settings' vote) and the labelled pixels in
+    some masklet."""
     settings = study.settings
     num_classes = study.dataset().num_classes
     rows = []
@@ -59,7 +63,8 @@ def quality_sums(study: Study, truth: dict[str, tuple[np.ndarray, np.ndarray]], 
         masklets = study.masklets(source, name, **mask_overrides)
         values = masklet_quality(masklets, instances, window=settings.masklets.window)
         correct, labelled = vote_ceiling(labels, masklets, num_classes, vote=settings.refiner.vote)
-        rows.append((values.sum(), len(values), correct, labelled))
+        covered = np.count_nonzero((masklets >= 0) & (labels != IGNORE_INDEX))
+        rows.append((values.sum(), len(values), correct, labelled, covered))
     return np.asarray(rows, np.float64)
 
 
@@ -70,8 +75,8 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
     Returns
     -------
     DataFrame[masklets, strength, mask_quality, mask_quality_sd, mask_quality_ci_low, mask_quality_ci_high,
-    vote_ceiling(...), gain_mIoU(+_sd, _ci_low, _ci_high, _p), gain_mBIoU(...), n_seeds, n_videos]; mask quality
-    and vote ceiling in percent, ``strength``
+    vote_ceiling(...), labelled_coverage(...), gain_mIoU(+_sd, _ci_low, _ci_high, _p), gain_mBIoU(...), n_seeds,
+    n_videos]; mask quality, vote ceiling and coverage in percent, ``strength``
     NaN for a generator, ``n_seeds`` the corruption seeds (1 for a generator, whose masklets do not depend on
     a seed).
     """
@@ -81,7 +86,7 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
     rows = []
     for _, row in sweep.sort_values("strength").iterrows():
         sums = np.stack([quality_sums(study, truth, "oracle", strength=float(row["strength"]), seed=seed)
-                         for seed in settings.masklets.oracle.seeds])  # (S, V, 2)
+                         for seed in settings.masklets.oracle.seeds])  # (S, V, 5)
         rows.append({"masklets": f"oracle, s = {row['strength']:g}", "strength": float(row["strength"]),
                      **_summary(sums), **{c: row[c] for c in gains}, "n_seeds": len(sums),
                      "n_videos": sums.shape[1]})
@@ -96,11 +101,11 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
 
 
 def _summary(sums: np.ndarray) -> dict[str, float]:
-    """Mask quality and vote ceiling (percent) of ``(S, V, 4)`` sums (:func:`quality_sums`): means and sds over
+    """Mask quality, vote ceiling and coverage (percent) of ``(S, V, 5)`` sums (:func:`quality_sums`): means and sds over
     seeds and the two-level bootstrap intervals of :func:`vsslib.statistics.ratio_summary` (objects and pixels
     pooled over videos)."""
     columns = {}
-    for name, (num, den) in {"mask_quality": (0, 1), "vote_ceiling": (2, 3)}.items():
+    for name, (num, den) in {"mask_quality": (0, 1), "vote_ceiling": (2, 3), "labelled_coverage": (4, 3)}.items():
         summary = ratio_summary(sums[:, :, num:num + 1], sums[:, :, den:den + 1])
         columns.update({key: float(values[0]) for key, values in summary.columns(name).items()})
     return columns

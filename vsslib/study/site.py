@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..base.io import write_text_atomic
 from ..base.errors import DataError, ParameterError
-from .findings import headline
+from .findings import TERMS, headline
 from ..viz import CAPTION_MARK, caption_markdown, shown_width
 
 __all__ = ["build_site", "prepare_notebook", "readme_sections", "RUN_SECTIONS", "KEY_FIGURE_COUNT", "README_PAGE",
@@ -162,7 +162,8 @@ COLUMN_GUIDE = (
     "In `failure_causes`, `share_rank` is 1 for the largest share and `share_over_next` its paired lead over the "
     "next cause (percentage points). In `refiner_mask_quality`, `mask_quality` is the mean IoU of each object's "
     "masklet with the object over its window, and `vote_ceiling` is the pixel accuracy the refiner would reach fed "
-    "the ground truth instead of a network (its best with those masklets). In `boundary_vc8_summary`, "
+    "the ground truth instead of a network (its best with those masklets; a pixel in no masklet counts as right), "
+    "beside `labelled_coverage`, the percent of labelled pixels inside some masklet. In `boundary_vc8_summary`, "
     "`windows_steadier` is the share of 8-frame windows whose VC8 is higher refined than before refinement. "
     "Two tables compare something other than the baseline: in `refiner_sources_paired`, `gain_*` is the map "
     "refined with the row's `masklets` minus the map refined with its `reference` masklets (same seeds and "
@@ -199,49 +200,20 @@ def _tables_page(results: Path, src: Path, captions: dict[str, dict]) -> tuple[s
     return "\n".join(lines), [t.stem for t in tables]
 
 
-LANDING_TERMS = (
-    "**The words these pages use, in short** (explained with drawings in `00_tour` and `03_refiner`): a *masklet* is one "
-    "object's mask "
-    "proposed on a key frame and carried through the following frames; approach 1 gives each masklet the class "
-    "the network predicts most inside it, by one *vote per masklet* (all its frames) or *per masklet and frame*. "
-    "*Oracle* masklets are the exact objects, *corrupted* at a *strength s* from 0 (exact) to 1. mIoU is the "
-    "mean over classes of intersection over union; *mBIoU* scores only thin bands along the boundaries (Boundary "
-    "IoU); *mVC8* and *mVC16* (video consistency) are the share of pixels whose true class stays fixed over 8 or "
-    "16 frames that also keep one predicted class, and *mVCc* asks for the right class too. A gain is in points; "
-    "[low, high] is its 95 % interval, a bootstrap over training seeds and videos, and a verdict (a gain, a loss, "
-    "not distinguishable from zero) is what that interval supports. Approach 2 classifies each masklet's mean "
-    "feature vector (*appearance* features: colour and texture; or a baseline network's own features) and "
-    "paints the masklet with that class; pixels outside every masklet stay unlabelled (`none`) or take the "
-    "network's class (`fallback`), and `fused` also weighs the classifier's probability with the network's votes "
-    "inside the masklet.\n\n"
-    "**Names the pages use.** *SAM2* is Segment Anything Model 2, a promptable image and video segmenter; "
-    "*sam2-mini* is its architecture trained here (its *Hiera* image encoder, a hierarchical vision transformer, scaled down), judged by *one-click "
-    "IoU* (the IoU of the mask it draws from one click inside an object). *VSPW* (Video Scene Parsing in the Wild) "
-    "is the paper's benchmark; these pages run on a generated benchmark in its layout. *VSS* is video semantic "
-    "segmentation. An *MLP* is a small fully connected network (approach 2's classifier). SAM2 carries a mask "
-    "through a window from a *memory bank*, its encodings of the last frames "
-    "and of the masks it drew on them; *linking* gives a masklet of "
-    "one 32-frame window the id of the previous window's masklet it overlaps most (mask IoU above 0.5). The "
-    "generator keeps a mask when its predicted IoU and its *stability* (the IoU between the mask cut at logit "
-    "+0.9 and at -0.9, the *offset*) pass their thresholds, then drops a mask whose box overlaps the box of "
-    "a better-scored one (*non-maximum suppression*). *papermill* is the tool that runs the notebooks with their "
-    "parameters.")
-
-
 def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[str, str, str]],
                   tables: list[str], captions: dict[str, dict], *, model_card: bool) -> str:
     text = readme.read_text()
     title = text.split("\n", 1)[0].lstrip("# ").strip()
     intro = text.split("\n## ", 1)[0].split("\n", 1)[1].strip()
     # the words come before the key figures, whose captions use them
-    lines = [f"# {title}", "", intro, "", LANDING_TERMS, ""]
+    lines = [f"# {title}", "", intro, "", TERMS, ""]
     for alt, file in _README_IMAGE.findall(text)[:KEY_FIGURE_COUNT]:
         if (src / "key" / file).is_file():  # copied with the README page (:func:`_readme_page`)
             caption = captions.get(Path(file).stem, {}).get("caption") or alt
             lines.append(_key_figure(src, file, caption))
     lines += ["## What the study finds", ""]
     try:
-        lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})"), ""]
+        lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})", terms=False), ""]
     except DataError as exc:
         lines += [f"Not available: {exc}.", ""]
     lines += ["## The notebooks, in reading order", ""]

@@ -34,7 +34,7 @@ from ..viz.prose import interval, number
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings",
            "sweep_findings", "window_findings", "classifier_findings", "knob_findings", "vc_beside_vcc",
-           "cause_findings", "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
+           "cause_findings", "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text", "FEW_VIDEOS",
            "classifier_training", "VERDICT_WORDS", "stated"]
 
 Verdict = Literal["gain", "loss", "unclear"]
@@ -295,10 +295,16 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
     return findings
 
 
+FEW_VIDEOS = 10
+"""Below this many videos a video bootstrap has few distinct draws (C(2n - 1, n): 10 for 3 videos, 462 for 6) and
+cannot show how much another video would differ: verdicts on so few are marked rough where they stand."""
+
+
 def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBIoU")) -> list[Finding]:
     """One finding per moved knob value of the ``sam2_knobs`` table (:func:`vsslib.study.knob_sweep.knob_sweep`):
     masklets per frame and coverage at the source's own value and at the moved one, and the verdict of the
-    paired change of each metric against the source's own settings (``change_<m>``)."""
+    paired change of each metric against the source's own settings (``change_<m>``); on fewer than
+    :data:`FEW_VIDEOS` videos (``n_videos``) each gain or loss says in its parentheses that its interval is rough."""
     require_columns(table, ["knob", "value", "default", "masklets_per_frame", "coverage",
                   *(f"change_{m}" for m in metrics)], "sam2_knobs")
     findings = []
@@ -308,7 +314,10 @@ def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBI
             raise DataError(f"sam2_knobs: knob {knob!r} has {len(own)} rows marked default, expected 1")
         own = own.iloc[0]
         for _, row in part[~part["default"].astype(bool)].iterrows():
-            changes = "; ".join(f"{m} {stated(row, f'change_{m}')}" for m in metrics)
+            videos = int(row.get("n_videos", FEW_VIDEOS))
+            rough = f"on {videos} video{'s' if videos != 1 else ''} only, a rough interval" if videos < FEW_VIDEOS else ""
+            notes = {m: rough if verdict(row, f"change_{m}") != "unclear" else "" for m in metrics}
+            changes = "; ".join(f"{m} {stated(row, f'change_{m}', note=notes[m])}" for m in metrics)
             text = (f"`{knob}` {own['value']:g} -> {row['value']:g}: {own['masklets_per_frame']:.1f} -> "
                     f"{row['masklets_per_frame']:.1f} masklets a frame, coverage {own['coverage']:.0f} % -> "
                     f"{row['coverage']:.0f} %; refined against the source's own settings: {changes}")
@@ -409,10 +418,35 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
             tokens.append(f"{row['masklets']} {agrees}")
         even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)"
                 if point is not None else "the corruption sweep's gain does not change sign")
+        coverage = _coverage_note(oracle, generators) if axis == "vote_ceiling" else ""
         findings.append(Finding(f"quality/{axis}", "; ".join(tokens) or "no generator",
                                 f"On the {label} axis, {even}; the sweep spans {low:.1f}-{high:.1f} %. "
-                                + "; ".join(parts) + "." + _order_against_gains(generators, axis, gain)))
+                                + "; ".join(parts) + "." + coverage + _order_against_gains(generators, axis, gain)))
     return findings
+
+
+def _coverage_note(oracle: pd.DataFrame, generators: pd.DataFrame) -> str:
+    """The vote ceiling counts a labelled pixel in no masklet as right: the sweep's and each generator's coverage,
+    and the generators that cover less than every strength of the sweep (whose place on that axis is then partly
+    coverage); empty for tables without the ``labelled_coverage`` column."""
+    if "labelled_coverage" not in oracle or oracle.empty:
+        return ""
+    low, high = oracle["labelled_coverage"].min(), oracle["labelled_coverage"].max()
+    sweep = f"{low:.1f} %" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}-{high:.1f} %"
+    rows = [row for _, row in generators.iterrows()]
+    less = [row["masklets"] for row in rows if row.get("labelled_coverage_ci_high", row["labelled_coverage"]) < low]
+    text = (" The ceiling counts a labelled pixel in no masklet as right (the refiner leaves it to the network, here "
+            f"the ground truth), so covering less alone raises it: masklets cover {sweep} of the labelled pixels in "
+            "the sweep, " + ", ".join(f"{row['masklets']} {interval_text(row, 'labelled_coverage', signed=False)} %"
+                                      for row in rows) + ".")
+    if less:
+        text += (f" {' and '.join(less)} cover{'s' if len(less) == 1 else ''} less than any strength of the sweep, so "
+                 f"{'its' if len(less) == 1 else 'their'} place against the break-even is not like with like: part "
+                 "of the height is pixels the masklets leave alone.")
+    if len(rows) > 1:
+        text += (f" With {len(rows)} generators, agreeing with the sweep on this axis is an observation, not a test "
+                 "of it.")
+    return text
 
 
 def _order_against_gains(generators: pd.DataFrame, axis: str, gain: str) -> str:

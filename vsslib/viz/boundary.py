@@ -134,7 +134,8 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
     Returns
     -------
     matplotlib Figure: bars are means over seeds, whiskers 95 % intervals over seeds and videos; a bar is green
-    where its interval lies above zero, orange where below, grey where it holds zero.
+    where its interval lies above zero, orange where below, grey where it holds zero. Each gain and its baseline
+    score are written beside the zero line on the side away from the bar, so the axes keep the data's range.
     """
     set_style()
     needed = ["class", "iou_baseline", "biou_baseline",
@@ -157,9 +158,9 @@ def plot_per_class_gain(table: pd.DataFrame, *, title: str, top: int | None = No
                     fmt="none", ecolor="0.2", elinewidth=0.8, capsize=2)
         ax.axvline(0, color="black", lw=0.8)
         for k, (v, lo, hi, base) in enumerate(zip(values, low, high, shown[f"{key}_baseline"], strict=True)):
-            if np.isfinite(v):
-                right = v >= 0
-                edge = hi if right and np.isfinite(hi) else lo if np.isfinite(lo) else v
+            if np.isfinite(v):  # on the far side of zero from its bar (and whisker): the range stays the data's
+                right = v < 0
+                edge = max(0.0, hi) if right and np.isfinite(hi) else min(0.0, lo) if np.isfinite(lo) else 0.0
                 ax.annotate(f"{number(v)} (from {base:.0f})", (edge, k), textcoords="offset points",
                             xytext=(LABEL_GAP_PT if right else -LABEL_GAP_PT, 0), va="center",
                             ha="left" if right else "right", fontsize=NOTE_PT, color=NOTE_GREY)

@@ -361,12 +361,15 @@ def plot_vote_scopes(frames: np.ndarray, semantic: np.ndarray, masklets: np.ndar
 
     Returns
     -------
-    Figure with one column per frame (cropped to the box that holds the masklet in every frame shown, the
-    masklet outlined in orange) and rows: the baseline
-    inside the masklet; ``vote="masklet"`` (one winner over all its frames); ``vote="frame"`` (one winner per
-    frame); the ground truth. Winners and their vote shares come from :func:`vsslib.refine.masklet_votes`,
-    the maps from :func:`vsslib.refine.refine`.
+    Figure with one column per frame (each cropped to the box around the masklet in that frame, with a margin,
+    and scaled to one panel size, so the scale differs between columns; the masklet outlined in orange) and
+    rows: the baseline inside the masklet; ``vote="masklet"`` (one winner over all its frames); ``vote="frame"``
+    (one winner per frame); the ground truth. The winner and its share of the votes are written inside each
+    panel of the two vote rows, at its top left. Winners and shares come from
+    :func:`vsslib.refine.masklet_votes`, the maps from :func:`vsslib.refine.refine`.
     """
+    import cv2
+
     from ..refine import refine
 
     set_style()
@@ -376,33 +379,40 @@ def plot_vote_scopes(frames: np.ndarray, semantic: np.ndarray, masklets: np.ndar
     if not times or any(not inside[t].any() for t in times):
         raise ParameterError(f"plot_vote_scopes: masklet {masklet} must cover a pixel in every frame of {times}")
     maps = {"baseline inside the masklet": semantic,
-            "vote per masklet (vote=\"masklet\")": refine(semantic, masklets, num_classes, vote="masklet"),
-            "vote per masklet and frame (vote=\"frame\")": refine(semantic, masklets, num_classes, vote="frame")}
+            "vote per masklet (vote=\"masklet\";\nwinner, share over all frames)":
+                refine(semantic, masklets, num_classes, vote="masklet"),
+            "vote per masklet and frame (vote=\"frame\";\nwinner, share in this frame)":
+                refine(semantic, masklets, num_classes, vote="frame")}
     if gt is not None:
         maps["ground truth"] = np.asarray(gt)
     votes = vote_numbers(semantic, masklets, masklet, times, num_classes, class_names).set_index("frame")
-    top, left, bottom, right = _crop(inside[times], frames.shape[1:3])
+    boxes = {t: _crop(inside[t], frames.shape[1:3]) for t in times}  # (top, left, bottom, right) per frame
+    panel_h = max(bottom - top for top, _, bottom, _ in boxes.values())
+    panel_w = max(right - left for _, left, _, right in boxes.values())
     shown = sorted({int(v) for labels in maps.values() for t in times for v in np.unique(labels[t][inside[t]])}
                    - {255})
     handles = legend_patches(class_names, palette, shown) + [
         plt.Line2D([], [], color=np.asarray(FOCUS_COLOUR) / 255, lw=3, label=f"masklet {masklet}")]
     ncol = min(len(handles), 6)
-    fig, axes = image_grid(len(maps), len(times), bottom - top, right - left, legend_rows=[-(-len(handles) // ncol)],
-                           title_lines=1, left_in=1.9, width_in=8.6)
+    fig, axes = image_grid(len(maps), len(times), panel_h, panel_w, legend_rows=[-(-len(handles) // ncol)],
+                           title_lines=1, row_title_lines=0, left_in=2.1, width_in=8.8)
     for c, t in enumerate(times):
         vote = votes.loc[t]
-        notes = {1: f"{vote.masklet_winner} {vote.masklet_share:.0f} %\nover all frames",  # two lines: no overlap
-                 2: f"{vote.frame_winner} {vote.frame_share:.0f} %\nin this frame"}
+        notes = {1: f"{vote.masklet_winner} {vote.masklet_share:.0f} %", 2: f"{vote.frame_winner} {vote.frame_share:.0f} %"}
+        top, left, bottom, right = boxes[t]
         for r, (name, labels) in enumerate(maps.items()):
             coloured = overlay(grey(frames[t], lighten=0.55), np.where(inside[t], labels[t], 255), palette, alpha=0.85)
+            crop = mark_border(coloured, inside[t], FOCUS_COLOUR)[top:bottom, left:right]  # zoomed: 1 px is thick
             ax = axes[r, c]
-            ax.imshow(mark_border(coloured, inside[t], FOCUS_COLOUR, thickness=2)[top:bottom, left:right])
+            ax.imshow(cv2.resize(crop, (panel_w, panel_h), interpolation=cv2.INTER_NEAREST))
             if r == 0:
                 ax.set_title(f"frame {t}", fontsize=10)
-            if r in notes:
-                ax.set_xlabel(notes[r], fontsize=8.5, labelpad=2)
+            if r in notes:  # inside its panel: a note between two rows read as the lower row's
+                ax.text(0.03, 0.96, notes[r], transform=ax.transAxes, ha="left", va="top", fontsize=8.5,
+                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
             if c == 0:
-                ax.set_ylabel(name.replace(" (", "\n("), fontsize=9, rotation=0, ha="right", va="center", labelpad=6)
+                ax.set_ylabel(name.replace(" (", "\n(", 1), fontsize=9, rotation=0, ha="right", va="center",
+                              labelpad=6)
     stack_legends(fig, [(handles, ncol)])
     top_title(fig, title)
     return fig
@@ -451,15 +461,18 @@ def vote_numbers(semantic: np.ndarray, masklets: np.ndarray, masklet: int, times
     return pd.DataFrame(rows)
 
 
-def _crop(region: np.ndarray, shape: tuple[int, int], *, margin: float = 0.35) -> tuple[int, int, int, int]:
+def _crop(region: np.ndarray, shape: tuple[int, int], *, margin: float = 0.35,
+          smallest: float = 0.25) -> tuple[int, int, int, int]:
     """(top, left, bottom, right) of a box around ``region`` ((K, H, W) or (H, W) bool) with ``margin`` of its
-    size on each side, widened to the frame's aspect ratio and kept inside the frame."""
+    size on each side, widened to the frame's aspect ratio, at least ``smallest`` of the frame's height and width
+    (a zoom of at most 1 / ``smallest``), and kept inside the frame."""
     height, width = shape
     rows = np.flatnonzero(np.asarray(region).reshape(-1, height, width).any(axis=(0, 2)))
     cols = np.flatnonzero(np.asarray(region).reshape(-1, height, width).any(axis=(0, 1)))
     box_h = (rows[-1] - rows[0] + 1) * (1 + 2 * margin)
     box_w = (cols[-1] - cols[0] + 1) * (1 + 2 * margin)
-    box_h, box_w = max(box_h, box_w * height / width, height / 3), max(box_w, box_h * width / height, width / 3)
+    box_h = max(box_h, box_w * height / width, height * smallest)
+    box_w = max(box_w, box_h * width / height, width * smallest)
     box_h, box_w = min(int(round(box_h)), height), min(int(round(box_w)), width)
     centre_r, centre_c = (rows[0] + rows[-1]) / 2, (cols[0] + cols[-1]) / 2
     top = int(np.clip(round(centre_r - box_h / 2), 0, height - box_h))
