@@ -277,7 +277,9 @@ study.save_figure(fig, "refiner_mask_quality", caption=f"mIoU gain of the refine
                 "against the vote ceiling (left: accuracy of the refiner fed the ground truth) and the mask quality "
                 "(right: mean IoU of each object's masklet over its window), for the corrupted oracle (line, band: "
                 "95 % interval over corruption seeds and videos, points marked with s) and each generator (squares, "
-                "bars: 95 % intervals over videos); dashed: where the sweep's mean gain crosses zero")
+                "bars: 95 % intervals over videos); dashed: where the sweep's mean gain crosses zero. The vote "
+                "ceiling counts pixels in no masklet as right, so a source that covers fewer pixels sits further "
+                "right for that alone (coverage: the table above)")
 
 # %%
 takeaway("Scope: as the sweep (`" + baseline + "`, first training seed).\n\n" + bullets(quality_findings(quality)))

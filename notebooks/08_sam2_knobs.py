@@ -101,7 +101,7 @@ else:
                       f"{int(sweep['n_seeds'].iloc[0])} training seeds on the {videos}): masklets a frame, pixels "
                       "covered, and the refined mIoU and mBIoU minus those at the source's own settings (dashed line); "
                       "bands: 95 % intervals over seeds and videos. A band clear of zero is a change these videos "
-                      "resolve")
+                      "resolve" + (", read roughly on so few videos (see the text above)" if count < FEW_VIDEOS else ""))
 
 # %%
 if source is not None:
