@@ -1,4 +1,4 @@
-"""The refiner's gain against a measured mask quality: the corruption sweep and the generators on one axis.
+"""The refiner's gain against measured mask quality: the corruption sweep and the generators on two axes.
 
 The oracle sweep (``refiner_oracle_sweep``) varies the corruption strength s, a knob of this study; a reader
 wants to know where the classical generator and sam2-mini sit on it. Both are placed on one measured axis,
