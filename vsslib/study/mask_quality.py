@@ -101,7 +101,8 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
 
 
 def _summary(sums: np.ndarray) -> dict[str, float]:
-    """Mask quality, vote ceiling and coverage (percent) of ``(S, V, 5)`` sums (:func:`quality_sums`): means and sds over
+    """Mask quality, vote ceiling and coverage (percent) of ``(S, V, 5)`` sums (:func:`quality_sums`): means and sds
+    over
     seeds and the two-level bootstrap intervals of :func:`vsslib.statistics.ratio_summary` (objects and pixels
     pooled over videos)."""
     columns = {}
