@@ -47,7 +47,7 @@ from vsslib import viz
 from vsslib.analysis import (pipeline_summary, refiner_stages, sam2_cost_grid, sam2_memory_by_length, sam2_rates,
                              time_stages)
 from vsslib.study import Study
-from vsslib.study.lessons import CLEAR_LEAD, as_list, cost_lessons, memory_lesson
+from vsslib.study.lessons import as_list, cost_lessons, memory_lesson, slowest_stages
 from vsslib.study.specs import sam2_config
 from vsslib.viz.prose import takeaway
 
@@ -120,11 +120,8 @@ if sam2_sources:
 
 # %%
 pipelines = pipeline_summary(stage_times)  # per baseline x source: seconds, slowest stage, the vote's share
-takeaway("The slowest stage of each pipeline (of its stages but `metrics`, which scores the result): " + "; ".join(
-    f"{r['baseline']} + {r['masklets']}: `{r['slowest']}` ({1e3 * r['slowest_seconds_per_frame']:.1f} ms a frame"
-    + ("" if not r["slowest_lead"] < CLEAR_LEAD else f"; `{r['runner_up']}` within a factor {CLEAR_LEAD:g}, too close "
-       "to rank")
-    + ")" for _, r in pipelines.iterrows())
+takeaway("The slowest stage of each pipeline (of its stages but `metrics`, which scores the result): "
+         + slowest_stages(pipelines)
          + f". The vote (`refinement`) takes {100 * pipelines['vote_share'].min():.1f} to "
          f"{100 * pipelines['vote_share'].max():.1f} % of a pipeline's time"
          + (": it is never the slowest stage." if (pipelines["slowest"] != "refinement").all() else "."))

@@ -112,6 +112,19 @@ def test_failure_lessons_name_other_the_exact_remainder_and_drifts_move() -> Non
     assert moves.endswith("40 to 30 % (mini).")  # no oracle source: no exact lesson
 
 
+def test_slowest_stages_name_the_runner_up_where_the_lead_is_too_small_to_rank() -> None:
+    from vsslib.study.lessons import clear_slowest, slowest_stages
+
+    pipelines = pd.DataFrame({"baseline": ["a", "b", "c"], "masklets": ["classical"] * 3,
+                              "slowest": ["propagation", "baseline", "baseline"],
+                              "slowest_seconds_per_frame": [0.0051, 0.0050, 0.002], "runner_up": ["baseline",
+                              "propagation", ""], "slowest_lead": [0.0051 / 0.0027, 0.0050 / 0.0049, np.nan]})
+    assert clear_slowest(pipelines).tolist() == [True, False, True]  # 1.89, 1.02, one stage only
+    assert slowest_stages(pipelines) == ("a + classical: `propagation` (5.1 ms a frame); b + classical: `baseline` "
+                                         "(5.0 ms a frame; `propagation` within a factor 1.25, too close to rank); "
+                                         "c + classical: `baseline` (2.0 ms a frame)")
+
+
 def test_cost_lessons_read_shares_stages_and_memory() -> None:
     pipelines = pd.DataFrame({"vote_share": [0.012, 0.3, 0.05], "slowest": ["masklets", "baseline", "masklets"],
                               "slowest_lead": [30.0, np.inf, 1.25]})

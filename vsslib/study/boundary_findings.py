@@ -126,7 +126,8 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
                                     "narrowest band than in the widest (how much of the whole gain lies on "
                                     "boundary pixels is not measured)" + _headroom(narrow, wide))
             if "oracle" in method:
-                text += "; oracle masklets are the exact objects, so this is a reference with perfect masklets, not SAM2"
+                text += ("; oracle masklets are the exact objects, so this is a reference with perfect masklets, "
+                         "not SAM2")
         elif overall == "gain" and order == "not apart":
             holds, text = "gain, unresolved", ("a gain, but the narrowest and widest bands' intervals overlap, so "
                                                "whether it comes from the boundary is not resolved here")

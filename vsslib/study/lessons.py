@@ -16,7 +16,7 @@ from ..base.errors import DataError, require_columns
 from .verdicts import cause_findings, classifier_findings, highest_row, interval_text, vc_text, verdict
 
 __all__ = ["as_list", "baseline_lessons", "refiner_lessons", "classifier_lessons", "failure_lessons", "cost_lessons",
-           "memory_lesson"]
+           "clear_slowest", "slowest_stages", "memory_lesson"]
 
 
 def as_list(lines: Sequence[str]) -> str:
@@ -185,6 +185,25 @@ same code moved by about a fifth between runs of ``07_cost`` on this machine (sa
 frame over four runs on 2026-12-06)."""
 
 
+def clear_slowest(pipelines: pd.DataFrame) -> pd.Series:
+    """Per pipeline of :func:`vsslib.analysis.pipeline_summary`, whether its slowest stage leads the next by at
+    least :data:`CLEAR_LEAD` (a pipeline with one stage leads by definition): (P,) bool."""
+    require_columns(pipelines, ["slowest_lead"], "pipeline summary")
+    return pipelines["slowest_lead"].fillna(np.inf) >= CLEAR_LEAD
+
+
+def slowest_stages(pipelines: pd.DataFrame) -> str:
+    """``07_cost``'s sentence naming each pipeline's slowest stage and its time, and the runner-up where the two are
+    too close to rank (:func:`clear_slowest`)."""
+    require_columns(pipelines, ["baseline", "masklets", "slowest", "slowest_seconds_per_frame", "runner_up"],
+                    "pipeline summary")
+    clear = clear_slowest(pipelines)
+    return "; ".join(
+        f"{r['baseline']} + {r['masklets']}: `{r['slowest']}` ({1e3 * r['slowest_seconds_per_frame']:.1f} ms a frame"
+        + ("" if clear[k] else f"; `{r['runner_up']}` within a factor {CLEAR_LEAD:g}, too close to rank") + ")"
+        for k, r in pipelines.iterrows())
+
+
 def cost_lessons(pipelines: pd.DataFrame, memory: pd.DataFrame, window: int) -> list[str]:
     """``07_cost``: the vote's share of a pipeline's time, the slowest stages, and what windowing bounds.
 
@@ -192,12 +211,11 @@ def cost_lessons(pipelines: pd.DataFrame, memory: pd.DataFrame, window: int) -> 
     ----------
     pipelines : one row per pipeline with ``vote_share`` (fraction), ``slowest`` (a stage name) and
         ``slowest_lead`` (its time over the next stage's), as :func:`vsslib.analysis.pipeline_summary` gives them;
-        a pipeline whose lead is under :data:`CLEAR_LEAD` is counted as having no clear
-        slowest stage.
+        a pipeline without a clear slowest stage (:func:`clear_slowest`) is counted apart.
     memory, window : see :func:`memory_lesson`.
     """
-    require_columns(pipelines, ["vote_share", "slowest", "slowest_lead"], "pipeline summary")
-    clear = pipelines["slowest_lead"].fillna(np.inf) >= CLEAR_LEAD
+    require_columns(pipelines, ["vote_share", "slowest"], "pipeline summary")
+    clear = clear_slowest(pipelines)
     close = int((~clear).sum())
     counts = [f"`{stage}` in {n} of {len(pipelines)} pipelines"
               for stage, n in pipelines.loc[clear, "slowest"].value_counts().items()]

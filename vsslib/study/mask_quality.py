@@ -1,4 +1,4 @@
-"""The refiner's gain against a measured mask quality: the corruption sweep and the generators on one axis.
+"""The refiner's gain against measured mask quality: the corruption sweep and the generators on two axes.
 
 The oracle sweep (``refiner_oracle_sweep``) varies the corruption strength s, a knob of this study; a reader
 wants to know where the classical generator and sam2-mini sit on it. Both are placed on one measured axis,
@@ -101,7 +101,8 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
 
 
 def _summary(sums: np.ndarray) -> dict[str, float]:
-    """Mask quality, vote ceiling and coverage (percent) of ``(S, V, 5)`` sums (:func:`quality_sums`): means and sds over
+    """Mask quality, vote ceiling and coverage (percent) of ``(S, V, 5)`` sums (:func:`quality_sums`): means and sds
+    over
     seeds and the two-level bootstrap intervals of :func:`vsslib.statistics.ratio_summary` (objects and pixels
     pooled over videos)."""
     columns = {}

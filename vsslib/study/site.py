@@ -148,7 +148,8 @@ def _notebook_title(nb) -> tuple[str, str]:
 COLUMN_GUIDE = (
     "**Reading the columns.** A metric column (say `mIoU`) is the mean over training seeds; `mIoU_sd` is the "
     "standard deviation over those seeds (in `refiner_oracle_sweep` and the oracle rows of `refiner_mask_quality`, "
-    "over corruption seeds; a row measured once, such as a generator's there, has no spread); `mIoU_ci_low` and `mIoU_ci_high` bound its 95 % interval, a bootstrap "
+    "over corruption seeds; a row measured once, such as a generator's there, has no spread); `mIoU_ci_low` and "
+    "`mIoU_ci_high` bound its 95 % interval, a bootstrap "
     "that resamples both the seeds and the videos. `gain_mIoU` is a refined map's gain over its own baseline "
     "network in points, paired (the same seeds and videos on both sides), with `gain_mIoU_p` the bootstrap's "
     "two-sided p-value. `n_seeds` and `n_videos` count what the intervals rest on; `n_objects` in "
@@ -213,7 +214,8 @@ def _landing_page(results: Path, readme: Path, src: Path, notebooks: list[tuple[
             lines.append(_key_figure(src, file, caption))
     lines += ["## What the study finds", ""]
     try:
-        lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})", terms=False), ""]
+        lines += [headline(results, confirmation=f"[in the README]({README_PAGE}.md#{CONFIRMATION_ANCHOR})",
+                           terms=False), ""]
     except DataError as exc:
         lines += [f"Not available: {exc}.", ""]
     lines += ["## The notebooks, in reading order", ""]

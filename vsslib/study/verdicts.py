@@ -315,7 +315,8 @@ def knob_findings(table: pd.DataFrame, *, metrics: Sequence[str] = ("mIoU", "mBI
         own = own.iloc[0]
         for _, row in part[~part["default"].astype(bool)].iterrows():
             videos = int(row.get("n_videos", FEW_VIDEOS))
-            rough = f"on {videos} video{'s' if videos != 1 else ''} only, a rough interval" if videos < FEW_VIDEOS else ""
+            rough = (f"on {videos} video{'s' if videos != 1 else ''} only, a rough interval" if videos < FEW_VIDEOS
+                     else "")
             notes = {m: rough if verdict(row, f"change_{m}") != "unclear" else "" for m in metrics}
             changes = "; ".join(f"{m} {stated(row, f'change_{m}', note=notes[m])}" for m in metrics)
             text = (f"`{knob}` {own['value']:g} -> {row['value']:g}: {own['masklets_per_frame']:.1f} -> "

@@ -398,7 +398,8 @@ def plot_vote_scopes(frames: np.ndarray, semantic: np.ndarray, masklets: np.ndar
                            title_lines=1, row_title_lines=0, left_in=2.1, width_in=8.8)
     for c, t in enumerate(times):
         vote = votes.loc[t]
-        notes = {1: f"{vote.masklet_winner} {vote.masklet_share:.0f} %", 2: f"{vote.frame_winner} {vote.frame_share:.0f} %"}
+        notes = {1: f"{vote.masklet_winner} {vote.masklet_share:.0f} %",
+                 2: f"{vote.frame_winner} {vote.frame_share:.0f} %"}
         top, left, bottom, right = boxes[t]
         for r, (name, labels) in enumerate(maps.items()):
             coloured = overlay(grey(frames[t], lighten=0.55), np.where(inside[t], labels[t], 255), palette, alpha=0.85)
