@@ -6,6 +6,7 @@ so a run killed at any moment (``kill -9`` included) never leaves a half-written
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from .errors import DataError
 
 __all__ = [
+    "sha256_of_file",
     "atomic_path",
     "write_bytes_atomic",
     "write_text_atomic",
@@ -109,3 +111,12 @@ def read_image(path: str | os.PathLike[str], *, mode: str | None = None) -> np.n
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc})") from exc
     return array
+
+
+def sha256_of_file(path: str | os.PathLike[str]) -> str:
+    """Lower-case hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

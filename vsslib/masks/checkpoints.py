@@ -38,7 +38,6 @@ Sources of the table:
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import re
@@ -49,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CheckpointError, ParameterError
+from ..base.io import sha256_of_file  # re-exported: the checkpoint checks use it
 
 __all__ = ["OfficialCheckpoint", "OFFICIAL_CHECKPOINTS", "SAM2_SIZES", "official_checkpoint", "sha256_of_file",
            "verify_checkpoint", "fetch_checkpoint"]
@@ -137,15 +137,6 @@ def official_checkpoint(config: str) -> OfficialCheckpoint:
             return entry
     raise ParameterError(f"unknown SAM2 config {config!r}; valid: {', '.join(SAM2_SIZES)} or one of "
                          f"{', '.join(e.config for e in OFFICIAL_CHECKPOINTS.values())}")
-
-
-def sha256_of_file(path: str | os.PathLike[str]) -> str:
-    """Lower-case hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _expected(config: str, sha256: str | None) -> tuple[OfficialCheckpoint, str | None, str, int | None, str]:

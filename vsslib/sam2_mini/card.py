@@ -7,10 +7,12 @@ from typing import Any
 import numpy as np
 
 from ..base.errors import ParameterError
+from .lineage import totals
 from .model import MODEL_NAME
 from .train import LOSS_WEIGHTS, OFFICIAL_LOSS_WEIGHTS
 
-__all__ = ["RECALL_TARGET", "ATTEMPTS", "targets", "model_card", "readme_block", "readme_text", "README_MARKERS"]
+__all__ = ["RECALL_TARGET", "ATTEMPTS", "targets", "model_card", "readme_block", "readme_text", "README_MARKERS",
+           "lineage_lines"]
 
 RECALL_TARGET = 0.6  # issue 19's target for key-frame recall (mean best IoU of objects >= 1 % of the frame)
 
@@ -76,6 +78,38 @@ def _trained(stage: dict[str, Any]) -> str:
     if stage.get("train_only"):
         return "only " + ", ".join(f"`{name}`" for name in stage["train_only"])
     return "all but the Hiera trunk" if stage["freeze_trunk"] else "all"
+
+
+def lineage_lines(run: dict[str, Any]) -> list[str]:
+    """The card's section on the earlier runs these weights continue (``run.json``'s ``lineage``; none: no lines)."""
+    lineage = run.get("lineage", [])
+    if not lineage:
+        return []
+    whole = totals(run)
+    lines = ["## Earlier runs these weights continue", "",
+             "Each row is a run whose exported weights the next one started from (oldest first); its quality was "
+             "measured on the same unseen videos when it was exported.", "",
+             "| run | stages (steps) | steps | training (min) | last checkpoint (UTC) | one-click IoU at its end: best "
+             "of 3 / picked | key-frame recall (its filters) | mean propagated IoU | curves |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for e in lineage:
+        if e.get("steps") is None:
+            lines.append(f"| {e['run']} | weights with no records beside them (`{e['file']}`, SHA-256 "
+                         f"{e['sha256'][:12]}...) | ? | ? | ? | ? | ? | ? | none |")
+            continue
+        click = e.get("one_click") or {}
+        recall = e.get("recall") or {}
+        lines.append(
+            f"| {e['run']} | " + ", ".join(f"{s['name']} {s['steps']}" for s in e["stages"]) + f" | {e['steps']} | "
+            f"{e['train_seconds'] / 60:.0f} | {e['finished']} | "
+            + (f"{click['best_of_3']:.3f} / {click['picked']:.3f}" if click else "?") + " | "
+            + (f"{recall['value']:.3f} ({recall['filters']})" if recall else "?") + " | "
+            + (f"{e['propagation']:.3f}" if e.get("propagation") is not None else "?") + " | "
+            + (f"[{e['curves']}]({e['curves']})" if e.get("curves") else "none") + " |")
+    lines += ["", f"Training in all, this run included: {whole['steps']} steps in {whole['runs']} runs, "
+              f"{whole['train_seconds'] / 60:.0f} min of steps ({whole['wall_seconds'] / 60:.0f} min with the "
+              "held-out evaluations)" + ("" if whole["complete"] else ", not counting the unrecorded start") + ".", ""]
+    return lines
 
 
 def curves_caption(objects: int) -> str:
@@ -199,10 +233,14 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
                      f"x{s['final_lr_ratio']:g}) | {_trained(s)} | {prompt} | "
                      f"{step_seconds.get(s['name'], float('nan')):.2f} |")
     first_held, last_held = (held[0], held[-1]) if held else ({}, {})
+    lineage = run.get("lineage", [])
     lines += [
         "",
-        "## The run",
+        "## The last run" if lineage else "## The run",
         "",
+        *([f"These weights continue {len(lineage)} earlier run{'s' if len(lineage) > 1 else ''} (the next "
+           "section): this run started from their exported weights with a new optimiser, so its steps, log and "
+           "curves begin at 0.", ""] if lineage else []),
         f"- Hardware: {run['hardware']}.",
         f"- Steps: {run['steps']}; training time {run['train_seconds'] / 60:.1f} min (the steps), "
         f"{run['wall_seconds'] / 60:.1f} min with the held-out evaluations (pauses between sessions not counted); "
@@ -222,6 +260,7 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         "",
         f"*{curves_caption(held[0]['objects'] if held else 0)}*",
         "",
+        *lineage_lines(run),
         "## Quality on unseen generated videos",
         "",
         f"One click drawn uniformly inside each of {click['objects']} objects (>= {quality['min_fraction']:.0%} of "
@@ -283,10 +322,14 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         "",
         "## Reproduce",
         "",
-        f"`make sam2-mini` regenerates the training and measurement videos, retrains with this recipe and "
-        f"rewrites these assets; on this machine that took {run['wall_seconds'] / 60:.0f} minutes of training "
-        "plus the calibration and measurements. The run is seeded and resumable (re-running the command continues "
-        "from the last checkpoint), but CPU float32 kernels make bit-identical weights across machines unlikely.",
+        (f"`make sam2-mini` regenerates the training and measurement videos, retrains with this recipe and "
+         f"rewrites these assets; on this machine that took {run['wall_seconds'] / 60:.0f} minutes of training "
+         "plus the calibration and measurements." if not lineage else
+         "`make sam2-mini` regenerates the training and measurement videos and retrains the recipe of the first run "
+         "above; each later run continues from the weights its predecessor exported (`python -m vsslib.sam2_mini "
+         "train --init ASSETS/sam2_mini.pt` with the stages of its row, then `export`).") +
+        " A run is seeded and resumable (re-running the command continues from the last checkpoint), but CPU "
+        "float32 kernels make bit-identical weights across machines unlikely.",
         "",
     ]
     return "\n".join(lines)
@@ -306,14 +349,16 @@ def readme_block(*, run: dict[str, Any], quality: dict[str, Any]) -> str:
     unfiltered = recall["sam2-mini (unfiltered)"]["recall"]
     generator = run["generator"]
     mini_mean, classical_mean = float(np.mean(curves["sam2-mini"])), float(np.mean(curves["classical"]))
+    whole = totals(run)
     status = "targets met" if verdict["met"] else "targets not met"
     text = (
         f"`vsslib/sam2_mini/` trains a {run['parameters'] / 1e6:.1f} M-parameter SAM2 (the architecture, built and "
         "trained with sam2's own modules, loss and gradient clipping) on generated videos, and registers it as the "
         "masklet source `sam2-mini`, which goes through the same generator, propagation, windows and linking as "
-        f"`--masks sam2`. The committed weights: {run['steps']} steps, {run['train_seconds'] / 60:.0f} min of "
-        f"training on one CPU thread ({run['hardware']}). On {len(quality['videos'])} unseen generated videos "
-        f"({status}): one-click IoU {click['best_of_3']:.2f} (best of three masks; {click['picked']:.2f} for the "
+        f"`--masks sam2`. The committed weights: {whole['steps']} steps"
+        + (f" in {whole['runs']} runs, each continuing the last" if whole["runs"] > 1 else "")
+        + f", {whole['train_seconds'] / 60:.0f} min of training on one CPU thread ({run['hardware']}). On "
+        f"{len(quality['videos'])} unseen generated videos ({status}): one-click IoU {click['best_of_3']:.2f} (best of three masks; {click['picked']:.2f} for the "
         f"mask its IoU head picks); key-frame recall {verdict['recall']:.2f} at its own filters (predicted IoU "
         f"> {generator['pred_iou_thresh']:g}, stability >= {generator['stability_score_thresh']:g}: "
         f"{generator['source']}; sam2-mini's default, used in the study), {paper:.2f} at the paper's 0.6 / 0.8, "

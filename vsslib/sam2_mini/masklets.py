@@ -18,7 +18,6 @@ count can move a mask's edge by a pixel, and the masklets are cached by their se
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ import numpy as np
 
 from ..base.cache import NOT_IN_KEY
 from ..base.errors import CheckpointError, ParameterError
+from ..base.io import sha256_of_file
 from ..base.pinned import PinnedInterpreter, is_pinned, pinned_environment
 from ..masks.base import check_frames, register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
@@ -36,16 +36,7 @@ from ..masks.windows import WindowedMasklets, WindowSettings
 from .model import CONFIG_PATH, GENERATOR_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
 
 
-__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "file_digest", "calibrated_generator", "pinned_masklets"]
-
-
-def file_digest(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+__all__ = ["SAM2MiniSettings", "SAM2MiniMasklets", "calibrated_generator", "pinned_masklets"]
 
 
 def calibrated_generator(path: str | os.PathLike[str] = GENERATOR_PATH) -> GeneratorSettings:
@@ -96,7 +87,7 @@ class SAM2MiniSettings:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ParameterError(f"{key}={value!r} must be an integer >= 0")
         pinned_environment(self.threads)  # validates it
-        object.__setattr__(self, "digest", file_digest(self.weights)[:16] + file_digest(self.config)[:16])
+        object.__setattr__(self, "digest", sha256_of_file(self.weights)[:16] + sha256_of_file(self.config)[:16])
 
 
 @register_masklet_source("sam2-mini")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.vspw import SPLITS
-from ..base.io import atomic_path, write_json_atomic, write_text_atomic
+from ..base.io import atomic_path, sha256_of_file, write_json_atomic, write_text_atomic
 from ..base.errors import CheckpointError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
 
@@ -52,6 +52,9 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
         the first ``calibration_videos`` of its train split (:func:`.quality.calibrate_thresholds`) and written
         to ``generator.json`` (sam2-mini's defaults); None keeps the paper's filters.
 
+    A run started from exported weights lists the runs it continues in ``run.json``'s ``lineage``
+    (:func:`.lineage.ancestors`), their curves copied beside its own.
+
     Writes ``sam2_mini.pt`` (fp16), ``training_log.jsonl`` (the run's log, :data:`LOG_NAME`: the curves and the
     card can be redrawn without the run folder), ``training_curves.png``, ``quality.json``, ``run.json``,
     ``generator.json`` and ``MODEL_CARD.md`` into ``assets`` (default: the package's ``assets/``); returns the
@@ -61,6 +64,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     from ..masks import create_masklet_source
     from .card import model_card
     from .export import export_weights, plot_training_curves, read_log
+    from .lineage import ancestors, copy_curves
     from .model import GENERATOR_PATH
     from .quality import PAPER_THRESHOLDS, calibrate_thresholds, measure
 
@@ -74,6 +78,8 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     if (assets / "sam2_mini.yaml").resolve() != CONFIG_PATH.resolve():
         shutil.copyfile(CONFIG_PATH, assets / "sam2_mini.yaml")
     log = read_log(keep_log(workdir, assets))
+    lineage = ancestors(workdir)  # the runs whose weights this one continues, kept in workdir/parent/ at its start
+    copy_curves(workdir, assets, lineage)
     plot_training_curves(log, assets / "training_curves.png", title=f"{MODEL_NAME}: training")
     settings = json.loads((workdir / "settings.json").read_text())
     import torch
@@ -111,6 +117,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
                                                       if r.get("stage") == "heldout"),
         "hardware": hardware, "parameters": count_parameters(model), "weights_bytes": weights.stat().st_size,
         "image_size": int(model.image_size), "data": TRAIN_DATA, "heldout": benchmark, "generator": generator,
+        "weights_sha256": sha256_of_file(weights), "lineage": lineage,
     }
     write_json_atomic(assets / "run.json", run)
     card = assets / "MODEL_CARD.md"

@@ -47,6 +47,7 @@ import numpy as np
 from ..base.io import atomic_path, write_json_atomic, write_text_atomic
 from ..base.errors import CheckpointError, ParameterError
 from .data import ClipSampler, VideoTensors
+from .lineage import record_parent
 from .model import build_model
 
 __all__ = ["MEMORY_PARTS", "StageSettings", "TrainSettings", "LOSS_WEIGHTS", "OFFICIAL_LOSS_WEIGHTS",
@@ -342,6 +343,7 @@ class Trainer:
             from .model import load_weights
 
             load_weights(self.model, settings.init)
+            record_parent(settings.init, self.workdir)  # what those weights were (kept from the first start on)
         self.model.rng = np.random.default_rng([settings.seed, 1])
         self.model.train()
         self.loss = make_loss()
