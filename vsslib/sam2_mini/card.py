@@ -8,7 +8,7 @@ import numpy as np
 
 from ..base.errors import ParameterError
 from .lineage import totals
-from .model import MODEL_NAME
+from .model import MODEL_NAME, PAPER, own_filters
 from .train import LOSS_WEIGHTS, OFFICIAL_LOSS_WEIGHTS
 
 __all__ = ["RECALL_TARGET", "ATTEMPTS", "targets", "model_card", "readme_block", "readme_text", "README_MARKERS",
@@ -52,8 +52,7 @@ def targets(quality: dict[str, Any]) -> dict[str, Any]:
     "above_classical_at_every_offset", "beats_classical_recall", "met": both targets}``.
     """
     recall = quality["keyframe_recall"]
-    used = ("sam2-mini (calibrated filters)" if "sam2-mini (calibrated filters)" in recall
-            else "sam2-mini (paper filters)")
+    used = own_filters(recall)
     value = recall[used]["recall"]
     above = bool(quality["above_classical_at_every_offset"])
     return {"recall": value, "recall_variant": used, "recall_met": value >= RECALL_TARGET,
@@ -345,7 +344,7 @@ def readme_block(*, run: dict[str, Any], quality: dict[str, Any]) -> str:
     recall = quality["keyframe_recall"]
     click = quality["one_click_iou"]
     curves = quality["propagation_iou"]
-    paper = recall["sam2-mini (paper filters)"]["recall"]
+    paper = recall[PAPER]["recall"]
     unfiltered = recall["sam2-mini (unfiltered)"]["recall"]
     generator = run["generator"]
     mini_mean, classical_mean = float(np.mean(curves["sam2-mini"])), float(np.mean(curves["classical"]))
@@ -358,7 +357,8 @@ def readme_block(*, run: dict[str, Any], quality: dict[str, Any]) -> str:
         f"`--masks sam2`. The committed weights: {whole['steps']} steps"
         + (f" in {whole['runs']} runs, each continuing the last" if whole["runs"] > 1 else "")
         + f", {whole['train_seconds'] / 60:.0f} min of training on one CPU thread ({run['hardware']}). On "
-        f"{len(quality['videos'])} unseen generated videos ({status}): one-click IoU {click['best_of_3']:.2f} (best of three masks; {click['picked']:.2f} for the "
+        f"{len(quality['videos'])} unseen generated videos ({status}): one-click IoU {click['best_of_3']:.2f} (best "
+        f"of three masks; {click['picked']:.2f} for the "
         f"mask its IoU head picks); key-frame recall {verdict['recall']:.2f} at its own filters (predicted IoU "
         f"> {generator['pred_iou_thresh']:g}, stability >= {generator['stability_score_thresh']:g}: "
         f"{generator['source']}; sam2-mini's default, used in the study), {paper:.2f} at the paper's 0.6 / 0.8, "

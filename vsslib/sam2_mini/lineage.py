@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.io import atomic_path, sha256_of_file, write_json_atomic
+from .model import own_filters
 
 __all__ = ["PARENT", "record_parent", "ancestors", "copy_curves", "totals"]
 
@@ -69,8 +70,7 @@ def ancestors(workdir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     earlier = list(run.get("lineage", []))
     quality = json.loads((folder / "quality.json").read_text()) if (folder / "quality.json").is_file() else {}
     recall = quality.get("keyframe_recall", {})
-    used = next((name for name in ("sam2-mini (calibrated filters)", "sam2-mini (paper filters)") if name in recall),
-                None)
+    used = own_filters(recall)
     index = len(earlier) + 1
     return [*earlier, {
         "run": index, "steps": int(run["steps"]), "train_seconds": float(run["train_seconds"]),
@@ -94,9 +94,7 @@ def copy_curves(workdir: str | os.PathLike[str], assets: str | os.PathLike[str],
     for entry in lineage:
         if not entry.get("curves"):
             continue
-        source = folder / entry["curves"]
-        if entry is lineage[-1]:
-            source = folder / CURVES
+        source = folder / (CURVES if entry is lineage[-1] else entry["curves"])  # the parent's own curves, renamed
         with atomic_path(Path(assets) / entry["curves"]) as tmp:
             shutil.copyfile(source, tmp)
         written.append(Path(assets) / entry["curves"])

@@ -21,14 +21,20 @@ from typing import Any
 
 from ..base.errors import CheckpointError, ParameterError
 
-__all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "MODEL_KINDS", "POSTPROCESSING",
-           "build_model", "load_weights", "load_model", "feature_sizes", "image_predictor", "count_parameters"]
+__all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "PAPER", "CALIBRATED",
+           "MODEL_KINDS", "POSTPROCESSING", "own_filters", "build_model", "load_weights", "load_model", "feature_sizes",
+           "image_predictor", "count_parameters"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CONFIG_PATH = ASSETS / "sam2_mini.yaml"
 WEIGHTS_PATH = ASSETS / "sam2_mini.pt"
 GENERATOR_PATH = ASSETS / "generator.json"  # the generator filters the weights were exported with
 MODEL_NAME = "sam2-mini (SAM2 architecture, trained here on the generated benchmark)"
+
+# the rows of .quality.measure's key-frame recall for sam2-mini at the paper's filters and at its calibrated ones
+PAPER = "sam2-mini (paper filters)"
+CALIBRATED = "sam2-mini (calibrated filters)"
+
 MODEL_KINDS = {
     "base": "sam2.modeling.sam2_base.SAM2Base",
     "train": "training.model.sam2.SAM2Train",
@@ -136,3 +142,9 @@ def image_predictor(predictor: Any) -> Any:
 def count_parameters(model: Any) -> int:
     """Number of parameters of a torch module."""
     return sum(p.numel() for p in model.parameters())
+
+
+def own_filters(recall: dict[str, Any]) -> str | None:
+    """The row of ``quality["keyframe_recall"]`` measured at sam2-mini's own filters: :data:`CALIBRATED` where the
+    export calibrated them, else :data:`PAPER`; None when neither was measured."""
+    return next((name for name in (CALIBRATED, PAPER) if name in recall), None)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..base.errors import DataError, ParameterError
 from ..masks.quality import best_ious, crossing, objects_of, track_ious
+from .model import CALIBRATED, PAPER
 
 if TYPE_CHECKING:
     from ..data import Video
@@ -227,10 +228,10 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
     sampler = ClipSampler(tensors, frames=1, clips=8, objects=8, min_area=min_fraction, flip=False)
     fixed = np.random.default_rng(0)
     result["one_click_iou"] = heldout_iou(model, [sampler.draw(fixed) for _ in range(8)], rng_seed=0)
-    variants = {"sam2-mini (paper filters)": mini(**PAPER_THRESHOLDS), "sam2-mini (unfiltered)": mini(**UNFILTERED),
+    variants = {PAPER: mini(**PAPER_THRESHOLDS), "sam2-mini (unfiltered)": mini(**UNFILTERED),
                 "classical": create_masklet_source("classical", window=window)}
     if chosen != PAPER_THRESHOLDS:
-        variants["sam2-mini (calibrated filters)"] = mini(**chosen)
+        variants[CALIBRATED] = mini(**chosen)
     recall, painted, seconds = {}, {}, {}
     for name, source in tqdm(variants.items(), disable=not progress, desc="key-frame recall"):
         started = time.perf_counter()

@@ -102,8 +102,7 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
 
 def _summary(sums: np.ndarray) -> dict[str, float]:
     """Mask quality, vote ceiling and coverage (percent) of ``(S, V, 5)`` sums (:func:`quality_sums`): means and sds
-    over
-    seeds and the two-level bootstrap intervals of :func:`vsslib.statistics.ratio_summary` (objects and pixels
+    over seeds and the two-level bootstrap intervals of :func:`vsslib.statistics.ratio_summary` (objects and pixels
     pooled over videos)."""
     columns = {}
     for name, (num, den) in {"mask_quality": (0, 1), "vote_ceiling": (2, 3), "labelled_coverage": (4, 3)}.items():
