@@ -35,8 +35,9 @@
 # - *Semantic map*: one class per pixel, from a segmentation network (here a small CNN, the *baseline*).
 # - *Masklet*: a class-agnostic object mask carried through time. SAM2 makes them from a point grid on a
 #   *key frame* and propagates them with its video memory through a *window* of frames. Without an official SAM2
-#   checkpoint this study runs *sam2-mini* (the SAM2 architecture, trained here on the generated benchmark;
-#   not SAM 2 or SAM 2.1), beside an embedded *classical* generator
+#   checkpoint this study runs *sam2-mini* (the SAM2 architecture, trained here on the generated benchmark:
+#   on videos of its own, another seed of the same generator, never the study's; not SAM 2 or SAM 2.1), beside
+#   an embedded *classical* generator
 #   (graph-based regions + optical flow).
 # - *Oracle masklets*: the dataset's own objects, exact: what a perfect generator would propose. A reference,
 #   not a bound: one vote per exact object still paints the whole object wrong where the network's majority is.
@@ -68,6 +69,7 @@ from IPython.display import display
 
 from vsslib import viz
 from vsslib.metrics import MetricAccumulator, video_consistency
+from vsslib.masks.sam2_model import GeneratorSettings
 from vsslib.refine import masklet_votes
 from vsslib.study import Study
 from vsslib.study.one_video import largest_change, video_outcome
@@ -92,6 +94,12 @@ t = min(runs[sources[0]].frames.shape[0] // 2 + 3, settings.masklets.window - 1)
 frames = runs[sources[0]].frames
 print(f"{name}: {frames.shape[0]} frames of {frames.shape[2]}x{frames.shape[1]} px, {dataset.num_classes} classes; "
       f"baseline {baseline}; masklet sources {', '.join(sources)}")
+if "sam2-mini" in sources:
+    mini, paper = settings.masklets.sam2_mini, GeneratorSettings()
+    print(f"sam2-mini's generator: {mini.points_per_side}x{mini.points_per_side} point grid, keeps masks with predicted "
+          f"IoU > {mini.pred_iou_thresh:g} and stability >= {mini.stability_score_thresh:g} (its own filters, calibrated "
+          f"on training videos; the paper's: {paper.pred_iou_thresh:g} / {paper.stability_score_thresh:g}; both "
+          "compared in its model card)")
 
 # %% [markdown]
 # ## 2. Baseline, masklets, refinement, for every masklet source

@@ -21,14 +21,17 @@
 # dilation ratio), accuracy inside bands of growing width around ground-truth boundaries (trimap curves), per
 # class, against object size, and over time. Each section says whether the claim holds here, and for which
 # masklets (the classical generator; sam2-mini, the SAM2 architecture trained here on the generated benchmark;
-# the exact objects). Every number is a mean over the baseline's training seeds, with its sample sd over seeds
+# the exact objects), on one network's refined maps; the section "The same verdict on the other network" asks
+# the paper's question again on every network, and a verdict is said to hold for a masklet source only where it
+# holds on all of them. Every number is a mean over the baseline's training seeds, with its sample sd over seeds
 # and a 95 % interval over seeds and videos (gains *paired*, as in `03_refiner`: one draw of seeds and videos
 # scores both maps, and the interval is that of their difference); a claim is made only where the intervals
 # support it.
 #
 # **First run:** about 90 s in a cold `make verify` (the whole study from an empty cache on the project's
-# 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached masklets and
-# runs.
+# 2-core machine, two notebooks at a time; README, "Measured run times"), before it also counted the second
+# network's refined maps: with them, 121 s in a `make figures` with every network, masklet and run cached (two
+# notebooks at a time, 2026-12-06). It reuses `03_refiner`'s cached masklets and runs.
 
 # %% [markdown]
 # ## Parameters
@@ -53,9 +56,11 @@ from IPython.display import display
 from vsslib import viz
 from vsslib.analysis import collect_boundary_counts, per_class_summary, size_bins, trimap_accuracy
 from vsslib.study import Study
-from vsslib.study.tables import interval_columns, ratio_rows, readable, video_counts
-from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, per_class_findings,
-                                            size_findings)
+import pandas as pd
+
+from vsslib.study.tables import band_tables, interval_columns, ratio_rows, readable, video_counts
+from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, network_verdicts,
+                                            per_class_findings, size_findings)
 from vsslib.study.verdicts import bullets
 from vsslib.viz.prose import takeaway
 
@@ -99,7 +104,7 @@ scope = f"{baseline}, mean over {len(seeds)} training seeds on {len(videos)} val
 # boundaries, it is larger in the narrowest band than in the widest.
 
 # %%
-curve = ratio_rows(counts.band, "mBIoU", {"ratio": ratios}, class_mean=True)
+curve, trimap = band_tables(counts, ratios, widths)  # the band sweep, and the trimap drawn further down
 study.save_table(curve, "boundary_biou_by_dilation", caption="mBIoU (%) against the Boundary IoU dilation ratio: mean "
                "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_biou_by_dilation(curve, title=f"mBIoU vs band width | {baseline} | {study.data_name}",
@@ -149,8 +154,6 @@ takeaway(f"On this frame the {shown[0]}-px band holds {int(band_table.loc[shown[
 # Now the same accuracy over every frame of every video, for every width and map:
 
 # %%
-band_pixels = counts.trimap["baseline"][1][0].sum(axis=0)  # the bands depend on the ground truth alone
-trimap = ratio_rows(counts.trimap, "accuracy", {"width": widths, "pixels": band_pixels})
 study.save_table(trimap, "boundary_trimap", caption="Pixel accuracy (%) within w px of a ground-truth boundary: mean "
                "over training seeds, sd over seeds, 95 % interval over seeds and videos, and the paired gain over the baseline")
 fig = viz.boundary.plot_trimap(trimap, title=f"Trimap accuracy | {baseline} | {study.data_name}")
@@ -171,8 +174,44 @@ takeaway("Accuracy change against the baseline in the narrowest and the widest b
 # The per-class and per-size views below say which classes and objects are affected, not where the change sits.
 
 # %%
-takeaway(f"For `{baseline}` only ({scope}): a verdict here says nothing about the other network's refined maps "
-         "(03 and the README give both).\n" + bullets(boundary_verdicts(curve, trimap)))
+takeaway(f"For `{baseline}` only ({scope}); the next section asks the same of the other network.\n"
+         + bullets(boundary_verdicts(curve, trimap)))
+
+# %% [markdown]
+# ## The same verdict on the other network
+# Everything above reads one network's refined maps (the last the settings list; `fcn16-wide` by default). The
+# claim is about the masklets, so it should not depend on which network's predictions they refine: the same band
+# sweep and trimap on every network's refined maps (the same masklets and videos, each network's own training
+# seeds), then one line per masklet source saying whether the verdicts agree.
+
+# %%
+curves, trimaps = [curve.assign(baseline=baseline)], [trimap.assign(baseline=baseline)]
+for other in [network for network in study.baselines() if network != baseline]:
+    other_seeds = study.seeds(other)
+    with study.counting(f"counting {other}: every training seed x masklet source x video",
+                        len(other_seeds) * len(sources) * len(videos)) as tick:
+        other_counts = collect_boundary_counts(
+            lambda seed, source, video: tick(study.video_run(other, source, video, train_seed=seed)),
+            other_seeds, videos, sources, dataset.num_classes, ratios=ratios, widths=widths, bins=bins)
+    other_curve, other_trimap = band_tables(other_counts, ratios, widths)
+    curves.append(other_curve.assign(baseline=other))
+    trimaps.append(other_trimap.assign(baseline=other))
+curves = pd.concat(curves, ignore_index=True)
+trimaps = pd.concat(trimaps, ignore_index=True)
+curves, trimaps = (t[["baseline", *(c for c in t.columns if c != "baseline")]] for t in (curves, trimaps))
+study.save_table(curves, "boundary_biou_by_dilation_by_network", caption="mBIoU (%) against the Boundary IoU "
+               "dilation ratio for every network's refined maps (`boundary_biou_by_dilation` per network): mean over "
+               "the network's training seeds, sd over seeds, 95 % interval over seeds and videos, paired gain over "
+               "the network")
+study.save_table(trimaps, "boundary_trimap_by_network", caption="Pixel accuracy (%) within w px of a ground-truth "
+               "boundary for every network's refined maps (`boundary_trimap` per network): mean over the network's "
+               "training seeds, sd over seeds, 95 % interval over seeds and videos, paired gain over the network")
+by_network = network_verdicts(curves, trimaps)
+agreement = [f for f in by_network if f.key.startswith("boundary/agreement/")]
+takeaway("On the other network" + ("s" if curves["baseline"].nunique() > 2 else "") + f" ({len(videos)} val videos "
+         f"of {study.data_name}, each network's training seeds):\n"
+         + bullets([f for f in by_network if f not in agreement and not f.key.startswith(f"boundary/{baseline}/")])
+         + "\n\nPer masklet source, across the networks:\n" + bullets(agreement))
 
 # %% [markdown]
 # ## Per class
@@ -270,7 +309,8 @@ takeaway("Consistency over time, [95 % interval over seeds and videos]:\n" + bul
 
 # %%
 takeaway(f"For `{baseline}` only ({scope}):\n"
-         + bullets(boundary_verdicts(curve, trimap) + size_findings(sizes) + consistency_findings(vc_summary)))
+         + bullets(boundary_verdicts(curve, trimap) + size_findings(sizes) + consistency_findings(vc_summary))
+         + "\n\nAcross the networks (section \"The same verdict on the other network\"):\n" + bullets(agreement))
 
 # %% [markdown]
 # - A masklet source's verdict does not carry over to another: the same vote gains or loses depending on the

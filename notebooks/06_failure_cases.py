@@ -78,8 +78,8 @@ from vsslib.analysis import FailureSettings, diagnose, merge_reports, summarize_
 from vsslib.study import Study
 from vsslib.study.lessons import as_list, failure_lessons
 from vsslib.study.tables import interval_columns, readable
-from vsslib.study.verdicts import cause_findings
-from vsslib.viz.failures import CAUSE_LABELS, remedy
+from vsslib.study.verdicts import cause_findings, cause_remedies
+from vsslib.viz.failures import CAUSE_LABELS
 from vsslib.viz.prose import interval, takeaway
 
 study = Study.open_notebook("06_failure_cases", params_file, results_dir, vote=vote, max_videos=max_videos)
@@ -138,7 +138,7 @@ for finding, (source, part) in zip(cause_findings(per_frame), per_frame.groupby(
     top = part.sort_values("pixel_share", ascending=False).iloc[0]
     lines.append(f"- {finding.text} Of {part['pixels'].sum():,.0f} damaged pixels (mean over seeds), "
                  f"*{CAUSE_LABELS[top['cause']]}* costs {interval(top, 'miou_cost', digits=2, signed=False)} mIoU "
-                 f"points. What to try with {source} masklets: {remedy(top['cause'], source)}.")
+                 f"points. {cause_remedies(part, source)}")
 drift = causes[causes["cause"] == "drift"].set_index(["masklets", "drift_scope"])
 drift_lines = [f"drift is {interval(drift.loc[(s, 'frame')], 'pixel_share', digits=0, signed=False)} % of the {s} "
                f"damage per frame, {interval(drift.loc[(s, 'masklet')], 'pixel_share', digits=0, signed=False)} % "
@@ -228,8 +228,10 @@ takeaway(as_list(lessons))
 # <details><summary>Solution</summary>
 #
 # The takeaway names the leading cause and the knob against it (from the remedy table at the top, which depends
-# on the masklet source). If drift itself leads, a per-frame vote is not enough: the masklet still covers the
-# wrong pixels in its drifting frames, and the remedy is a shorter `window`.
+# on the masklet source); when no cause leads (the paired interval of the two largest shares reaches zero) it
+# names no single knob and gives the knobs against the two largest. If drift itself leads, a per-frame vote is
+# not enough: the masklet still covers the wrong pixels in its drifting frames, and the remedy is a shorter
+# `window`.
 #
 # </details>
 #

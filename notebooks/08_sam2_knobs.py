@@ -25,7 +25,9 @@
 #
 # On the embedded default the SAM2 source is **sam2-mini** (SAM2 architecture, trained here on the generated
 # benchmark); its own filters were calibrated for it (`vsslib/sam2_mini/assets/generator.json`), and the
-# paper's values (0.6 and 0.8) are among the values tried. With `params/sam2-vspw.yaml` the same notebook
+# paper's values (0.6 and 0.8) are among the values tried, each alone (the other filter at sam2-mini's own value:
+# one knob moves at a time, so the paper's pair together is not a row here; the model card's key-frame recall
+# has it). With `params/sam2-vspw.yaml` the same notebook
 # moves the official checkpoint's knobs. What sam2-mini does with a knob says how SAM2's pipeline reacts on this
 # data with this small model, not how the official checkpoints would.
 #

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -185,3 +186,13 @@ def test_the_generators_placement_on_the_sweep_joins_the_headline_and_its_family
     assert "classical at 85.0 [84.0, 86.0] % lies below the break-even" in text
     count = lambda t: int(t.split("The block rests on ", 1)[1].split(" ", 1)[0])  # noqa: E731
     assert count(text) == count(without) + 1  # the generator's gain is one more verdict of the family
+
+
+def test_the_headline_names_sam2_minis_filters_from_the_results_own_settings(tmp_path: Path) -> None:
+    from vsslib.study.findings import _mini_filters
+
+    assert _mini_filters(tmp_path) == ""  # no settings.json: nothing said
+    (tmp_path / "settings.json").write_text(json.dumps({"masklets": {"sam2_mini": {"pred_iou_thresh": 0.35,
+                                                                                   "stability_score_thresh": 0.7}}}))
+    assert _mini_filters(tmp_path) == (", with its own generator filters (predicted IoU > 0.35, stability >= 0.7; "
+                                       "calibrated on its training videos, not the paper's 0.6 / 0.8)")

@@ -81,6 +81,19 @@ def test_the_readme_numbers_are_those_of_the_kept_runs() -> None:
     assert f"on the {len(runs['sam2-mini']['videos'])} val videos ({runs['sam2-mini']['frames']} frames)" in section
     seconds = runs["sam2-mini"]["refined"]["seconds_per_frame"]["masklets"]
     assert f"sam2-mini's masklets {seconds:.2f} s a frame" in section
+    # the classes the section says the baseline never gets right, and the train videos it says it trained on
+    names = runs["sam2-mini"]["class_names"]
+    never = [names[k] for k, iou in enumerate(base["iou"]) if iou == 0]
+    assert never == ["pole", "traffic_sign", "bicycle"]
+    assert "it gets none of pole, traffic_sign and bicycle right (IoU 0)" in section
+    assert "baseline trains on this benchmark's 6 train videos" in section and "--splits 6 4 1" in section
+    study_train = json.loads((ROOT / "results" / "settings.json").read_text())["data"]["splits"][0]
+    assert f"(the study's networks on {study_train})" in section
+    import pandas as pd
+
+    refiner = pd.read_csv(ROOT / "results" / "tables" / "refiner.csv")
+    study_baseline = refiner[(refiner["baseline"] == "fcn16-wide") & (refiner["method"] == "baseline")]["mIoU"].item()
+    assert "so it scores lower than the\nstudy's `fcn16-wide`" in section and 100 * base["miou"] < study_baseline
     # the direction the section states: sam2-mini's refined maps above classical's on both metrics
     assert "sam2-mini's masklets refine better than the classical ones" in section
     for metric in ("miou", "mbiou"):

@@ -374,6 +374,27 @@ def test_targets_by_hand():
     assert verdict["recall_variant"] == "sam2-mini (calibrated filters)" and verdict["met"]
 
 
+def test_readme_words_on_painted_recall_and_offsets_by_hand():
+    """The README's comparison with the classical generator: painted recall within 0.01 reads "the same", and
+    the offsets where sam2-mini's propagated IoU is above the classical curve are counted and named."""
+    from vsslib.sam2_mini.card import _offsets_above, _painted_comparison
+
+    quality = {"keyframe_recall": {"sam2-mini (calibrated filters)": {"recall": 0.65}, "classical": {"recall": 0.54}},
+               "above_classical_at_every_offset": False,
+               "propagation_iou": {"sam2-mini": [0.6, 0.4, 0.5, 0.2], "classical": [0.5, 0.45, 0.45, 0.3]},
+               "painted_recall": {"sam2-mini (calibrated filters)": 0.542, "classical": 0.541}}
+    verdict = targets(quality)
+    assert verdict["offsets_above"] == [0, 2]
+    assert _offsets_above(verdict, 4) == "above it at 2 of 4 frame offsets (+0, +2)"
+    assert _painted_comparison(quality, verdict["recall_variant"]).endswith(
+        "0.542 against 0.541 for the classical generator: the same to within 0.01")
+    quality["painted_recall"]["classical"] = 0.50
+    assert _painted_comparison(quality, verdict["recall_variant"]).endswith(": above it")
+    quality["painted_recall"]["classical"] = 0.60
+    assert _painted_comparison(quality, verdict["recall_variant"]).endswith(": below it")
+    assert _offsets_above({**verdict, "above_classical_at_every_offset": True}, 4) == "above it at every frame offset"
+
+
 def test_readme_paragraph_is_the_one_made_from_the_committed_assets():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert readme_text(readme) == readme, "run `python -m vsslib.sam2_mini readme`"

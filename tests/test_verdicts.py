@@ -10,10 +10,10 @@ import pytest
 
 from vsslib.base.errors import DataError, ParameterError
 from vsslib.study.findings import study_findings
-from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, per_class_findings,
-                                            size_findings)
-from vsslib.study.verdicts import (apart, cause_findings, classifier_findings, refiner_findings, sweep_findings, verdict,
-                                   window_findings)
+from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, network_verdicts,
+                                            per_class_findings, size_findings)
+from vsslib.study.verdicts import (apart, cause_findings, cause_remedies, classifier_findings, refiner_findings,
+                                   sweep_findings, verdict, window_findings)
 
 
 def _cells(name: str, mean: float, low: float, high: float) -> dict[str, float]:
@@ -74,7 +74,7 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     trimap = curve.rename(columns={c: c.replace("mBIoU", "accuracy").replace("ratio", "width") for c in curve.columns})
     verdicts = {f.key: f for f in boundary_verdicts(curve, trimap)}
     assert verdicts["boundary/refined (a)"].verdict == "no gain; narrow better"
-    assert "small gain in the narrowest band only" in verdicts["boundary/refined (a)"].text
+    assert "a loss in the widest band, a gain in the narrowest band only" in verdicts["boundary/refined (a)"].text
     assert verdicts["boundary/refined (b)"].verdict == "holds; narrow better"
     assert verdicts["boundary/refined (c)"].verdict == "gain elsewhere; narrow worse"
     assert all("trimap agrees on the order of the narrowest and widest bands" in f.text for f in verdicts.values())
@@ -85,6 +85,31 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     assert "a larger loss in the widest band than in the narrowest" in finding.text and "grow away" not in finding.text
     plain = verdicts["boundary/refined (b)"].text
     assert "a reference with perfect masklets" not in plain and "room left" not in plain  # no refined scores given
+
+
+def test_the_boundary_claim_holds_for_a_source_only_where_it_holds_on_every_network() -> None:
+    # sam2-mini-like: holds on the wide network; on the small one the widest band's interval reaches zero
+    curves = pd.concat([
+        _band("refined (m)", [0.005, 0.05], [(7.6, 6.3, 8.7), (2.9, 1.4, 4.2)]).assign(baseline="wide"),
+        _band("refined (c)", [0.005, 0.05], [(1.1, 0.2, 1.9), (-5.5, -6.7, -4.5)]).assign(baseline="wide"),
+        _band("refined (m)", [0.005, 0.05], [(1.9, 1.4, 2.4), (-0.5, -1.4, 0.4)]).assign(baseline="small"),
+        _band("refined (c)", [0.005, 0.05], [(-2.0, -3.0, -1.0), (-11.1, -12.7, -9.6)]).assign(baseline="small")])
+    trimaps = curves.rename(columns={c: c.replace("mBIoU", "accuracy").replace("ratio", "width") for c in curves})
+    found = {f.key: f for f in network_verdicts(curves, trimaps)}
+    assert found["boundary/wide/refined (m)"].verdict == "holds; narrow better"
+    assert found["boundary/small/refined (m)"].verdict == "unresolved; narrow better"
+    assert found["boundary/small/refined (m)"].text.startswith("On `small`, refined (m): neither a gain nor a loss")
+    mixed = found["boundary/agreement/refined (m)"]
+    assert mixed.verdict == "depends: wide holds, small unresolved"
+    assert "not said to hold for these masklets in general" in mixed.text
+    same = found["boundary/agreement/refined (c)"]
+    assert same.verdict == "same: no gain"
+    assert same.text == "refined (c): the same verdict on every network (`no gain` on `wide`; `no gain` on `small`)."
+    # the small network's widest band now gains too: the claim holds on both
+    curves.loc[(curves["baseline"] == "small") & (curves["method"] == "refined (m)") & (curves["ratio"] == 0.05),
+               ["gain_mBIoU", "gain_mBIoU_ci_low", "gain_mBIoU_ci_high"]] = [0.8, 0.2, 1.3]
+    agreed = {f.key: f for f in network_verdicts(curves, trimaps)}["boundary/agreement/refined (m)"]
+    assert agreed.verdict == "same: holds"
 
 
 def test_a_boundary_claim_that_holds_names_the_headroom_and_the_oracle_upper_bound() -> None:
@@ -173,7 +198,15 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     # 42.04 prints as 42.0 too: tied as printed, not the next distinct row (sam2-mini's fallback 52.11 beside 52.13)
     near = pd.DataFrame(rows + [{**rows[2], "variant": "fallback", **_cells("mIoU", 41.96, 41.4, 42.9)}])
     near_text = {f.key: f for f in classifier_findings(near)}["classifier/k/highest"].text
-    assert "(tied with `fallback` on f features)" in near_text and "`none` on f features" not in near_text
+    assert "(tied with `fallback` on f features)" in near_text and "its score: `none`" not in near_text
+    # the highest row leans on the network (fused): what the masklets' classes do alone is said beside it
+    assert findings["classifier/k/highest"].text.endswith(
+        "; the masklets' classes alone (`none`: no class outside the masklets, no network votes inside them) at best, "
+        "`none` on f features: a gain of -2.0 [-3.0, -1.0] (a loss)")
+    assert findings["classifier/k/highest none"].verdict == "loss"
+    alone_best = {f.key: f for f in classifier_findings(pd.DataFrame(rows[:2]))}
+    assert "highest none" not in {k.split("/")[-1] for k in alone_best} and "alone" not in \
+        alone_best["classifier/k/highest"].text  # `none` is itself the highest row: nothing to add
     assert findings["classifier/k/f/none"].verdict == "loss"
     assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
     # the same features and variant trained on two splits: two findings, each naming its classifier's videos
@@ -185,9 +218,11 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     # 44 [43, 45] against the next row's 42 [41.5, 43]: the intervals touch, so the pick is not a finding
     assert findings["classifier/k/highest"].verdict == "highest not apart"
     assert "(classifier trained on the train videos)" in findings["classifier/k/highest"].text
-    assert findings["classifier/k/highest"].text.endswith(
-        "its interval overlaps that of the next distinct row (the highest of the others, leaving out rows that print its score: `fused` on f features (classifier trained on the test split's labelled videos: extra labelled data that approach 1 never uses, and never scored (the val videos are)), "
-        "42.0 [41.5, 43.0]), so these videos do not resolve which row is highest")
+    assert (
+        "its interval overlaps that of the next distinct row (the highest of the others, leaving out rows that print "
+        "its score: `fused` on f features (classifier trained on the test split's labelled videos: extra labelled "
+        "data that approach 1 never uses, and never scored (the val videos are)), 42.0 [41.5, 43.0]), so these videos "
+        "do not resolve which row is highest; the masklets' classes alone") in findings["classifier/k/highest"].text
 
 
 def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart() -> None:
@@ -208,6 +243,21 @@ def test_size_and_cause_findings_state_an_order_only_where_intervals_are_apart()
     causes.loc[1, ["share_over_next_ci_low"]] = 0.3  # the marginal intervals still overlap (31.7 < 31.9)
     (finding,) = cause_findings(causes)
     assert finding.verdict == "drift leads" and "+7.2 [+0.3, +14.1] points" in finding.text
+
+
+def test_a_remedy_is_named_only_for_a_cause_that_leads() -> None:
+    nan = float("nan")
+    part = pd.DataFrame([{"cause": c, **_cells("pixel_share", *g), **_cells("share_over_next", *d)}
+                         for c, g, d in [("leak", (20.0, 17.0, 23.0), (nan, nan, nan)),
+                                         ("drift", (35.2, 31.7, 38.9), (10.5, -1.0, 19.4))]])
+    text = cause_remedies(part, "sam2-mini")
+    assert text == ("No cause leads for sam2-mini masklets, so no single knob is indicated; against the two largest: "
+                    "`drift`, shorter windows (window); `leak`, tighter masks at object edges (a better generator or "
+                    "higher mask thresholds).")
+    part.loc[1, "share_over_next_ci_low"] = 0.5
+    assert cause_remedies(part, "sam2-mini") == "What to try with sam2-mini masklets: shorter windows (window)."
+    assert cause_remedies(part, "classical") == ("What to try with classical masklets: shorter windows (window), or "
+                                                 "whole-masklet motion (motion: masklet).")
 
 
 def test_per_class_consistency_and_largest_change() -> None:
@@ -272,6 +322,10 @@ def test_quality_findings_place_each_generator_against_the_interpolated_break_ev
                 "(classical 40.0 % and -5.8, sam2-mini 31.0 % and +1.0): here this axis does not predict which "
                 "generator gains.")
     assert quality.text.endswith(reversal) and "reverse" not in ceiling.text
+    assert "its own mIoU gain is -5.8" in ceiling.text  # no n_seeds column: no scope added
+    one_seed = quality_findings(table.assign(n_seeds=1))[0].text
+    assert "classical at 84.5 [83.0, 86.0] % lies below the break-even, and its own mIoU gain on that one training " \
+           "seed is -5.8 [-7.0, -4.6] (a loss)" in one_seed
     table.loc[5, "mask_quality_ci_high"] = 39  # the axis intervals overlap now: nothing said
     assert "reverse" not in quality_findings(table)[1].text
     table.loc[5, "mask_quality_ci_high"] = 33.0

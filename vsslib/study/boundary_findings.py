@@ -15,7 +15,8 @@ from ..viz.prose import number
 from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, apart, interval_text, stated, vc_beside_vcc, vc_text,
                        verdict)
 
-__all__ = ["band_findings", "boundary_verdicts", "per_class_findings", "size_findings", "consistency_findings"]
+__all__ = ["band_findings", "boundary_verdicts", "network_verdicts", "per_class_findings", "size_findings",
+           "consistency_findings"]
 
 
 _TREND_WORDS = {"falls as the band widens": "falls at every step as the band widens",
@@ -135,7 +136,7 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
             holds, text = "gain elsewhere", ("a gain, but **not** concentrated at the boundary: the claim's "
                                              "mechanism is not what the bands show")
         elif overall == "loss" and order == "narrow better":
-            at_boundary = {"gain": "a small gain in the narrowest band only", "loss": "least bad at the boundary",
+            at_boundary = {"gain": "a gain in the narrowest band only", "loss": "least bad at the boundary",
                            "unclear": "no change distinguishable at the boundary"}[verdict(narrow, "gain_mBIoU")]
             growth = ("losses that grow away from the boundary" if band.verdict.endswith("falls as the band widens")
                       else "a larger loss in the widest band than in the narrowest")
@@ -151,6 +152,45 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
             f"{method}: {text}. mBIoU gain {interval_text(narrow, 'gain_mBIoU')} at ratio {narrow['ratio']:g} "
             f"against {interval_text(wide, 'gain_mBIoU')} at ratio {wide['ratio']:g} (the band sweep answers the "
             f"question); the class-free trimap {agree}."))
+    return findings
+
+
+def network_verdicts(curves: pd.DataFrame, trimaps: pd.DataFrame) -> list[Finding]:
+    """:func:`boundary_verdicts` on each network's refined maps, then one finding per masklet source saying whether
+    the networks agree. The paper's claim is a claim about the masklets: it is said to hold for a source only where
+    it holds on every network; where the verdicts differ, each network's is named.
+
+    Parameters
+    ----------
+    curves, trimaps : the band-sweep and trimap tables of every network stacked, a ``baseline`` column naming the
+        network of each row (``boundary_biou_by_dilation_by_network``, ``boundary_trimap_by_network``).
+
+    Returns
+    -------
+    The per-network verdicts (keys ``boundary/<network>/<method>``, texts starting "On `<network>`"), then the
+    agreement per source (keys ``boundary/agreement/<method>``, verdict ``"same: <verdict>"`` or
+    ``"depends: <network> <verdict>, ..."``).
+    """
+    require_columns(curves, ["baseline", "method"], "boundary_biou_by_dilation_by_network")
+    require_columns(trimaps, ["baseline", "method"], "boundary_trimap_by_network")
+    findings, by_source = [], {}
+    for network, curve in curves.groupby("baseline", sort=False):
+        trimap = trimaps[trimaps["baseline"] == network]
+        for finding in boundary_verdicts(curve.drop(columns="baseline"), trimap.drop(columns="baseline")):
+            method = finding.key.split("/", 1)[1]
+            by_source.setdefault(method, {})[str(network)] = finding.verdict.split("; ")[0]
+            findings.append(Finding(f"boundary/{network}/{method}", finding.verdict, f"On `{network}`, {finding.text}"))
+    for method, verdicts in by_source.items():
+        named = "; ".join(f"`{v}` on `{n}`" for n, v in verdicts.items())
+        if len(set(verdicts.values())) == 1:
+            token = f"same: {next(iter(verdicts.values()))}"
+            text = f"{method}: the same verdict on every network ({named})."
+        else:
+            token = "depends: " + ", ".join(f"{n} {v}" for n, v in verdicts.items())
+            text = (f"{method}: the verdict depends on the network ({named})"
+                    + (", so the paper's claim is not said to hold for these masklets in general: it holds with one "
+                       "network's predictions, not with the other's." if "holds" in verdicts.values() else "."))
+        findings.append(Finding(f"boundary/agreement/{method}", token, text))
     return findings
 
 

@@ -8,6 +8,7 @@ quoted from its abstract, never paraphrased as our result.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -18,9 +19,10 @@ import pandas as pd
 
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
+from ..masks.sam2_model import GeneratorSettings
 from ..significance import holm_adjust
-from .boundary_findings import (band_findings, boundary_verdicts, consistency_findings, per_class_findings,
-                                size_findings)
+from .boundary_findings import (band_findings, boundary_verdicts, consistency_findings, network_verdicts,
+                                per_class_findings, size_findings)
 from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, cause_findings, classifier_findings, classifier_training,
                        interval_text, knob_findings, paired_source_findings, quality_findings, refiner_findings, stated,
                        sweep_findings, vc_text, verdict, window_findings)
@@ -308,12 +310,28 @@ def headline(results: str | os.PathLike[str], *, confirmation: str = CONFIRMATIO
     lines = [TERMS, "", *lines] if terms else lines
     sources = set(_read(Path(results) / "tables", "refiner")["masklets"])
     mini = ("; the sam2-mini rows run SAM2's architecture and pipeline with weights trained here on such scenes "
-            "(quality in its model card), not SAM 2 or SAM 2.1" if "sam2-mini" in sources else "")
+            f"(quality in its model card){_mini_filters(results)}, not SAM 2 or SAM 2.1" if "sam2-mini" in sources
+            else "")
     lines += ["", family.line(), "",
               f"The paper's abstract: \"{PAPER_CLAIM}\" ({PAPER_SOURCE}). The rows above test that mechanism "
               f"with masklets of known quality on generated scenes{mini}; they say nothing about SAM2's own "
               "masklets on VSPW."]
     return "\n".join(lines)
+
+
+def _mini_filters(results: str | os.PathLike[str]) -> str:
+    """", with its own generator filters (predicted IoU > 0.2, stability >= 0.6; ...)" from the results' own
+    ``settings.json`` (what the tables were made with); "" where it does not record them."""
+    path = Path(results) / "settings.json"
+    try:
+        mini = json.loads(path.read_text())["masklets"]["sam2_mini"]
+        filters = float(mini["pred_iou_thresh"]), float(mini["stability_score_thresh"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    paper = GeneratorSettings()  # the paper's filters are the SAM2 source's defaults
+    return (f", with its own generator filters (predicted IoU > {filters[0]:g}, stability >= {filters[1]:g}; "
+            f"calibrated on its training videos, not the paper's {paper.pred_iou_thresh:g} / "
+            f"{paper.stability_score_thresh:g})")
 
 
 def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
@@ -393,6 +411,9 @@ def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
     curve, trimap = tables / "boundary_biou_by_dilation.csv", tables / "boundary_trimap.csv"
     if curve.is_file() and trimap.is_file():
         add("boundary", boundary_verdicts(pd.read_csv(curve), pd.read_csv(trimap)))
+    curves, trimaps = tables / "boundary_biou_by_dilation_by_network.csv", tables / "boundary_trimap_by_network.csv"
+    if curves.is_file() and trimaps.is_file():
+        add("boundary_by_network", network_verdicts(pd.read_csv(curves), pd.read_csv(trimaps)))
     for path in sorted(tables.glob("boundary_per_class_*.csv")):
         add(path.stem, per_class_findings(pd.read_csv(path), source=path.stem.removeprefix("boundary_per_class_")))
     return found

@@ -30,8 +30,8 @@ from ..viz.prose import number
 from .runs import RunResult
 from ..statistics import VideoCounts, ratio_summary, table_columns
 
-__all__ = ["video_counts", "stats_row", "ratio_rows", "readable", "interval_columns", "gain_supported",
-           "HEADLINE_METRICS"]
+__all__ = ["video_counts", "stats_row", "ratio_rows", "band_tables", "readable", "interval_columns",
+           "gain_supported", "HEADLINE_METRICS"]
 
 HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16", "mvcc8", "mvcc16")
 """Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16)."""
@@ -144,6 +144,17 @@ def ratio_rows(counts: Mapping[str, tuple[np.ndarray, np.ndarray]], name: str,
         frames.append(pd.DataFrame({**columns, "n_seeds": summary.n_seeds, "n_videos": summary.n_videos}))
     return pd.concat(frames, ignore_index=True)
 
+
+
+def band_tables(counts: Any, ratios: Sequence[float], widths: Sequence[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The band sweep and the trimap of one network's boundary counts (``counts``: a
+    :class:`vsslib.analysis.BoundaryCounts` collected with these ``ratios`` and ``widths``): the tables
+    ``boundary_biou_by_dilation`` (mBIoU, class mean, by dilation ratio) and ``boundary_trimap`` (pixel accuracy by
+    band width in px, with each band's ``pixels``, which the ground truth alone fixes) of ``05_boundary_analysis``."""
+    curve = ratio_rows(counts.band, "mBIoU", {"ratio": list(ratios)}, class_mean=True)
+    band_pixels = counts.trimap["baseline"][1][0].sum(axis=0)
+    trimap = ratio_rows(counts.trimap, "accuracy", {"width": list(widths), "pixels": band_pixels})
+    return curve, trimap
 
 def readable(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
     """A table for reading: each metric as ``mean ± sd [ci_low, ci_high]`` ("-" where there is none), other

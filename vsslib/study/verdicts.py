@@ -30,11 +30,13 @@ import pandas as pd
 
 from ..base.errors import DataError, require_columns
 from ..masks.quality import crossing
+from ..viz.failures import remedy
 from ..viz.prose import interval, number
 
 __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "paired_source_findings",
            "sweep_findings", "window_findings", "classifier_findings", "knob_findings", "vc_beside_vcc",
-           "cause_findings", "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text", "FEW_VIDEOS",
+           "cause_findings", "cause_remedies", "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
+           "FEW_VIDEOS",
            "classifier_training", "VERDICT_WORDS", "stated"]
 
 Verdict = Literal["gain", "loss", "unclear"]
@@ -291,6 +293,16 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                          f"{runner['features']} features{trained_on(runner)[1]}, "
                          f"{interval_text(runner, metric, signed=False)}), so these videos do not resolve which row "
                          "is highest")
+        alone = group[group["variant"] == "none"]
+        if best["variant"] != "none" and len(alone):
+            # fallback and fused lean on the network (its class outside the masklets, its votes inside them):
+            # what the masklets' classes achieve alone is the highest `none` row
+            pure = highest_row(alone, metric)
+            text += (f"; the masklets' classes alone (`none`: no class outside the masklets, no network votes "
+                     f"inside them) at best, `none` on {pure['features']} features{trained_on(pure)[1]}: a gain of "
+                     f"{stated(pure, f'gain_{metric}')}")
+            findings.append(Finding(f"classifier/{masklets}/highest none", verdict(pure, f"gain_{metric}"),
+                                    f"{masklets} masklets, classified alone: {stated(pure, f'gain_{metric}')}"))
         findings.append(Finding(f"classifier/{masklets}/highest", token, text))
     return findings
 
@@ -379,6 +391,22 @@ def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list
     return findings
 
 
+def cause_remedies(part: pd.DataFrame, source: str, *, column: str = "pixel_share") -> str:
+    """What to try against one masklet source's failures (rows of the failure table for one source and charging
+    scope): the knob against the cause with the largest share when it leads the runner-up (the paired interval
+    ``share_over_next`` above zero, as :func:`cause_findings` reads it); otherwise no single knob is indicated,
+    and the knobs against the two largest causes are both named."""
+    require_columns(part, ["cause", column, "share_over_next_ci_low"], "failure_causes")
+    part = part.sort_values(column, ascending=False)
+    first = part.iloc[0]
+    if len(part) < 2 or first["share_over_next_ci_low"] > 0:
+        return f"What to try with {source} masklets: {remedy(first['cause'], source)}."
+    second = part.iloc[1]
+    return (f"No cause leads for {source} masklets, so no single knob is indicated; against the two largest: "
+            f"`{first['cause']}`, {remedy(first['cause'], source)}; `{second['cause']}`, "
+            f"{remedy(second['cause'], source)}.")
+
+
 _AXES = {"vote_ceiling": "vote ceiling (accuracy of the refiner fed the ground truth)",
           "mask_quality": "mask quality (mean IoU of each object's masklet over its window)"}
 
@@ -414,8 +442,10 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
                 agrees = ("agrees" if expected == observed else "unclear" if expected is None or observed == "unclear"
                           else "disagrees")
                 where = f"{where} the break-even"
+            seeds = row.get("n_seeds", float("nan"))
+            scope = " on that one training seed" if seeds == 1 else ""  # the headline's own row: over every seed
             parts.append(f"{row['masklets']} at {interval_text(row, axis, signed=False)} % lies {where}, and its own "
-                         f"{gain.removeprefix('gain_')} gain is {stated(row, gain)}")
+                         f"{gain.removeprefix('gain_')} gain{scope} is {stated(row, gain)}")
             tokens.append(f"{row['masklets']} {agrees}")
         even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)"
                 if point is not None else "the corruption sweep's gain does not change sign")

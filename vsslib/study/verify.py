@@ -151,6 +151,8 @@ TABLE_RULES: dict[str, dict[str, ColumnRule]] = {
     # what is declared here is what the ground truth alone fixes (band pixels, objects, frames).
     "boundary_biou_by_dilation": {"ratio": EXACT},
     "boundary_trimap": {"width": EXACT, "pixels": EXACT},
+    "boundary_biou_by_dilation_by_network": {"ratio": EXACT},
+    "boundary_trimap_by_network": {"width": EXACT, "pixels": EXACT},
     "boundary_gain_by_object_size": {"area_*": EXACT, "n_objects": EXACT},
     "boundary_per_class*": {"class_id": EXACT},
     "boundary_vc8_*": {"window_start": EXACT},
