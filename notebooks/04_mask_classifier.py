@@ -214,7 +214,8 @@ takeaway(f"The largest confusion: {100 * share[gt_class, pred_class]:.0f} % of t
 # - Whether classifying masklets beats the baseline network depends on the masklets it classifies: the comparison
 #   gives the verdict per kind of masklet, with its interval, and one kind's verdict does not carry over to another.
 # - `fallback` and `fused` lean on the network (its class outside the masklets, its votes inside them); what the
-#   masklets' classes do alone is the `none` rows, which the takeaway names beside each kind's highest row.
+#   masklets' classes do alone is the `none` rows, which the takeaway names beside each kind's highest row
+#   (there, pixels outside every masklet count as misses, so masklets that cover less pay for it too).
 # - A network's features may be cleaner on the videos it was trained on; training the classifier on held-out
 #   videos keeps that possible shift out of the comparison but gives approach 2 labels approach 1 never sees. The
 #   rows trained on the network's own videos use the same labels as approach 1; the table shows both, and which is

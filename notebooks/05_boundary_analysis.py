@@ -30,7 +30,7 @@
 #
 # **First run:** about 90 s in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"), before it also counted the second
-# network's refined maps: with them, 121 s in a `make figures` with every network, masklet and run cached (two
+# network's refined maps: with them, 110 s in a `make figures` with every network, masklet and run cached (two
 # notebooks at a time, 2026-12-06). It reuses `03_refiner`'s cached masklets and runs.
 
 # %% [markdown]

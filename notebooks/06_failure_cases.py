@@ -42,6 +42,8 @@
 # frame first (px), `min_size` is the smallest region kept while merging and `min_area` the smallest proposal
 # kept (px); it carries them with Farnebäck optical flow, averaged over `flow.winsize` px (larger: smoother flow
 # that smears across object edges), either per pixel or, with `motion: masklet`, moving each masklet as a whole.
+# A knob in these columns is what a cause points to, not a measured cure: for the SAM2 source, `08_sam2_knobs`
+# moves its grid, filters and window one at a time and measures the refined change; read it before turning one.
 #
 # Drift is charged per frame: only the frames where a masklet has slid off its object. The whole-masklet
 # charge (every frame of a masklet that drifts anywhere) is an upper bound: it is in the saved table

@@ -133,3 +133,43 @@ def test_a_trainer_started_from_exported_weights_keeps_their_records(tmp_path: P
     assert kept == {"file": str(weights), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
     assert json.loads((tmp_path / "b" / PARENT / "run.json").read_text())["steps"] == 1
     assert not (tmp_path / "a" / PARENT).exists()  # a run from random weights has no parent
+
+
+def _make_recipe(target: str) -> list[list[str]]:
+    """The commands of a Makefile target, variables expanded (``$(PY)`` as ``python``), split into words."""
+    import re
+    import shlex
+
+    text = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    variables = dict(re.findall(r"^([A-Z0-9_]+) :?= (.*)$", text, re.M))
+    variables["PY"] = "python"
+    body = text.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+
+    def expand(line: str) -> str:
+        while "$(" in line:
+            line = re.sub(r"\$\(([A-Z0-9_]+)\)", lambda m: variables[m.group(1)], line)
+        return line
+
+    return [shlex.split(expand(line.strip())) for line in body if line.startswith("\t") and not
+            line.strip().startswith("#")]
+
+
+def test_make_sam2_mini_retrains_the_committed_chain_of_runs() -> None:
+    """``make sam2-mini`` runs one ``train`` per run of the committed weights' lineage and then the last run, each
+    with the stages (names and steps) that run.json records, each later one starting from the weights its
+    predecessor's ``export`` wrote; the last export writes the package's assets."""
+    from vsslib.sam2_mini.__main__ import build_parser, train_stages
+
+    run = json.loads((ASSETS / "run.json").read_text())
+    recorded = [[(s["name"], s["steps"]) for s in earlier["stages"]] for earlier in run.get("lineage", [])]
+    recorded.append([(s["name"], s["steps"]) for s in run["settings"]["stages"] if s["steps"]])
+    commands = [words[words.index("vsslib.sam2_mini") + 1:] for words in _make_recipe("sam2-mini")
+                if "vsslib.sam2_mini" in words]
+    trains = [build_parser().parse_args(c) for c in commands if c[0] == "train"]
+    exports = [build_parser().parse_args(c) for c in commands if c[0] == "export"]
+    assert [[(s.name, s.steps) for s in train_stages(a) if s.steps] for a in trains] == recorded  # lineage: steps > 0
+    assert [a.workdir for a in exports] == [a.workdir for a in trains]  # each run exported after it trained
+    assert trains[0].init == "" and exports[-1].assets is None  # from random weights, into the package's assets
+    for earlier, later in zip(exports, trains[1:]):
+        assert later.init == f"{earlier.assets}/sam2_mini.pt"
+    assert trains[-1].eval_every == run["settings"]["eval_every"]  # (earlier runs' records do not keep theirs)

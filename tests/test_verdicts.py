@@ -78,7 +78,18 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     assert verdicts["boundary/refined (b)"].verdict == "holds; narrow better"
     assert verdicts["boundary/refined (c)"].verdict == "gain elsewhere; narrow worse"
     assert all("trimap agrees on the order of the narrowest and widest bands" in f.text for f in verdicts.values())
-    assert "losses that grow away from the boundary" in verdicts["boundary/refined (a)"].text  # two bands: monotone
+    # two bands, the narrow one gaining: the change falls as the band widens (not "losses that grow")
+    assert "and a change that falls at every step as the band widens, so the loss lies in whole regions" in \
+        verdicts["boundary/refined (a)"].text
+    # sam2-mini on fcn8-small: the two narrowest bands gain, the widest loses
+    two = _band("refined (m)", [0.005, 0.01, 0.05], [(4.3, 3.2, 5.1), (1.6, 0.3, 2.7), (-1.5, -2.6, -0.6)])
+    (finding,) = boundary_verdicts(two, two.rename(columns=lambda c: c.replace("mBIoU", "accuracy")
+                                                   .replace("ratio", "width")))
+    assert "a loss in the widest band, gains in the bands up to ratio 0.01, and a change that falls" in finding.text
+    losing = _band("refined (a)", [0.005, 0.05], [(-1.9, -3.1, -0.7), (-10.9, -12.4, -9.6)])
+    (finding,) = boundary_verdicts(losing, losing.rename(columns=lambda c: c.replace("mBIoU", "accuracy")
+                                                         .replace("ratio", "width")))
+    assert "least bad at the boundary, and losses that grow away from the boundary" in finding.text
     bent = _band("refined (a)", [0.005, 0.02, 0.05], [(1.2, 0.3, 2.0), (-6.8, -7.6, -6.0), (-5.5, -6.5, -4.7)])
     (finding,) = boundary_verdicts(bent, bent.rename(columns=lambda c: c.replace("mBIoU", "accuracy")
                                                      .replace("ratio", "width")))
@@ -201,8 +212,9 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
     assert "(tied with `fallback` on f features)" in near_text and "its score: `none`" not in near_text
     # the highest row leans on the network (fused): what the masklets' classes do alone is said beside it
     assert findings["classifier/k/highest"].text.endswith(
-        "; the masklets' classes alone (`none`: no class outside the masklets, no network votes inside them) at best, "
-        "`none` on f features: a gain of -2.0 [-3.0, -1.0] (a loss)")
+        "; the masklets' classes alone (`none`: no network votes inside the masklets, and pixels outside every "
+        "masklet unlabelled and scored as misses, so this row also pays for what the masklets leave uncovered) at "
+        "best, `none` on f features: a gain of -2.0 [-3.0, -1.0] (a loss)")
     assert findings["classifier/k/highest none"].verdict == "loss"
     alone_best = {f.key: f for f in classifier_findings(pd.DataFrame(rows[:2]))}
     assert "highest none" not in {k.split("/")[-1] for k in alone_best} and "alone" not in \

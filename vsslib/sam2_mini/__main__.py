@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the sub-command; returns the exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m vsslib.sam2_mini`` (sub-commands train, data, export, probe, card, readme)."""
     parser = argparse.ArgumentParser(prog="python -m vsslib.sam2_mini",
                                      description="Train and measure sam2-mini (SAM2 architecture, trained here on "
                                                  "the generated benchmark) with sam2's own training code.")
@@ -62,7 +63,20 @@ def main(argv: list[str] | None = None) -> int:
                                                       "assets); default: the log the assets keep")
     readme = sub.add_parser("readme", help="rewrite the README's sam2-mini paragraph from the committed assets")
     readme.add_argument("--readme", default="README.md", help="the README to rewrite (between its SAM2MINI markers)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def train_stages(args: argparse.Namespace) -> tuple[Any, ...]:
+    """The stages a parsed ``train`` command runs (:func:`.train.default_stages` with its step counts)."""
+    from .train import default_stages
+
+    return default_stages(args.images_steps, args.clips_steps, args.memory_steps, args.tracking_steps,
+                          args.long_tracking_steps)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the sub-command; returns the exit status."""
+    args = build_parser().parse_args(argv)
 
     import torch
 
@@ -70,14 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train":
         from .data import load_videos
         from .model import build_model
-        from .train import Trainer, TrainSettings, default_stages
+        from .train import Trainer, TrainSettings
 
         size = int(build_model("base").image_size)
         from ..data.vspw import SPLITS
 
-        settings = TrainSettings(stages=default_stages(args.images_steps, args.clips_steps, args.memory_steps,
-                                                               args.tracking_steps, args.long_tracking_steps),
-                                 seed=args.seed, eval_every=args.eval_every, init=args.init)
+        settings = TrainSettings(stages=train_stages(args), seed=args.seed, eval_every=args.eval_every, init=args.init)
         heldout = load_videos(args.heldout, size, splits=SPLITS) if args.heldout else None
         trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout)
         if trainer.resume():

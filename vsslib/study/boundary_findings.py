@@ -136,13 +136,16 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
             holds, text = "gain elsewhere", ("a gain, but **not** concentrated at the boundary: the claim's "
                                              "mechanism is not what the bands show")
         elif overall == "loss" and order == "narrow better":
-            at_boundary = {"gain": "a gain in the narrowest band only", "loss": "least bad at the boundary",
-                           "unclear": "no change distinguishable at the boundary"}[verdict(narrow, "gain_mBIoU")]
-            growth = ("losses that grow away from the boundary" if band.verdict.endswith("falls as the band widens")
+            at_narrow = verdict(narrow, "gain_mBIoU")
+            at_boundary = {"gain": _gaining_bands(part), "loss": "least bad at the boundary",
+                           "unclear": "no change distinguishable at the boundary"}[at_narrow]
+            falls = band.verdict.endswith("falls as the band widens")
+            growth = ("a change that falls at every step as the band widens" if falls and at_narrow == "gain"
+                      else "losses that grow away from the boundary" if falls
                       else "a larger loss in the widest band than in the narrowest")
             holds, text = "no gain", (f"**no gain to attribute**: a loss in the widest band, {at_boundary}, and "
-                                      f"{growth}, so the damage is whole regions given a wrong class (leaking or "
-                                      "drifting masklets), not their outlines")
+                                      f"{growth}, so the loss lies in whole regions given a wrong class, not in "
+                                      "their outlines")
         elif overall == "loss":
             holds, text = "no gain", "**no gain to attribute**: a loss, worst at or not resolved near the boundary"
         else:
@@ -153,6 +156,19 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
             f"against {interval_text(wide, 'gain_mBIoU')} at ratio {wide['ratio']:g} (the band sweep answers the "
             f"question); the class-free trimap {agree}."))
     return findings
+
+
+def _gaining_bands(part: pd.DataFrame) -> str:
+    """Which bands of one method's sweep (rows by ``ratio``, the narrowest gaining) gain: "a gain in the narrowest
+    band only", "gains in the bands up to ratio 0.01" (the gaining bands are the narrowest ones) or "a gain in the
+    narrowest band" (others gain too, not all next to it)."""
+    gains = [verdict(row, "gain_mBIoU") == "gain" for _, row in part.iterrows()]
+    count = sum(gains)
+    if count == 1:
+        return "a gain in the narrowest band only"
+    if all(gains[:count]):
+        return f"gains in the bands up to ratio {part['ratio'].iloc[count - 1]:g}"
+    return "a gain in the narrowest band"
 
 
 def network_verdicts(curves: pd.DataFrame, trimaps: pd.DataFrame) -> list[Finding]:

@@ -298,9 +298,10 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
             # fallback and fused lean on the network (its class outside the masklets, its votes inside them):
             # what the masklets' classes achieve alone is the highest `none` row
             pure = highest_row(alone, metric)
-            text += (f"; the masklets' classes alone (`none`: no class outside the masklets, no network votes "
-                     f"inside them) at best, `none` on {pure['features']} features{trained_on(pure)[1]}: a gain of "
-                     f"{stated(pure, f'gain_{metric}')}")
+            text += (f"; the masklets' classes alone (`none`: no network votes inside the masklets, and pixels "
+                     "outside every masklet unlabelled and scored as misses, so this row also pays for what the "
+                     f"masklets leave uncovered) at best, `none` on {pure['features']} features{trained_on(pure)[1]}: "
+                     f"a gain of {stated(pure, f'gain_{metric}')}")
             findings.append(Finding(f"classifier/{masklets}/highest none", verdict(pure, f"gain_{metric}"),
                                     f"{masklets} masklets, classified alone: {stated(pure, f'gain_{metric}')}"))
         findings.append(Finding(f"classifier/{masklets}/highest", token, text))
