@@ -376,11 +376,9 @@ def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list
     require_columns(causes, ["cause", "masklets", "drift_scope", column, "share_over_next_ci_low"], "failure_causes")
     findings = []
     for (masklets, scope), part in causes.groupby(["masklets", "drift_scope"], sort=False):
-        part = part.sort_values(column, ascending=False)
-        if len(part) < 2 or not part[column].iloc[0] > 0:
+        first, second, leads = _ranked_causes(part, column)
+        if second is None or not first[column] > 0:
             continue
-        first, second = part.iloc[0], part.iloc[1]
-        leads = bool(first["share_over_next_ci_low"] > 0)
         text = (f"{masklets} masklets, charged per {scope}: `{first['cause']}` has the largest share, "
                 f"{interval_text(first, column, signed=False)} %, then `{second['cause']}` "
                 f"{interval_text(second, column, signed=False)} %; the paired difference is "
@@ -392,17 +390,23 @@ def cause_findings(causes: pd.DataFrame, *, column: str = "pixel_share") -> list
     return findings
 
 
+def _ranked_causes(part: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series | None, bool]:
+    """The cause with the largest ``column`` among one source's rows, the runner-up (None with one cause), and
+    whether the first leads: the paired interval of their difference (``share_over_next``) lies above zero."""
+    part = part.sort_values(column, ascending=False)
+    first = part.iloc[0]
+    return first, (part.iloc[1] if len(part) > 1 else None), bool(first["share_over_next_ci_low"] > 0)
+
+
 def cause_remedies(part: pd.DataFrame, source: str, *, column: str = "pixel_share") -> str:
     """What to try against one masklet source's failures (rows of the failure table for one source and charging
     scope): the knob against the cause with the largest share when it leads the runner-up (the paired interval
     ``share_over_next`` above zero, as :func:`cause_findings` reads it); otherwise no single knob is indicated,
     and the knobs against the two largest causes are both named."""
     require_columns(part, ["cause", column, "share_over_next_ci_low"], "failure_causes")
-    part = part.sort_values(column, ascending=False)
-    first = part.iloc[0]
-    if len(part) < 2 or first["share_over_next_ci_low"] > 0:
+    first, second, leads = _ranked_causes(part, column)
+    if second is None or leads:
         return f"What to try with {source} masklets: {remedy(first['cause'], source)}."
-    second = part.iloc[1]
     return (f"No cause leads for {source} masklets, so no single knob is indicated; against the two largest: "
             f"`{first['cause']}`, {remedy(first['cause'], source)}; `{second['cause']}`, "
             f"{remedy(second['cause'], source)}.")
