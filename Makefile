@@ -75,10 +75,20 @@ clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 	rm -rf .cache
 
 .PHONY: sam2-mini
-sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/ (about 6 h 7 min of training on 1 CPU core, then about 10 min of calibration and measurements)
-	$(PY) -m vsslib.sam2_mini data --out .cache/sam2-mini-data
-	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data .cache/sam2-mini-data/train --heldout .cache/sam2-mini-data/heldout --workdir .cache/sam2-mini-run --threads 1 --memory-steps 1200 --tracking-steps 800 --long-tracking-steps 1500
-	OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --workdir .cache/sam2-mini-run --heldout .cache/sam2-mini-data/heldout --calibrate .cache/sam2-mini-data/train
+SAM2_MINI_DATA := .cache/sam2-mini-data
+SAM2_MINI_TRAIN := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data $(SAM2_MINI_DATA)/train --heldout $(SAM2_MINI_DATA)/heldout --threads 1
+SAM2_MINI_EXPORT := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --heldout $(SAM2_MINI_DATA)/heldout --calibrate $(SAM2_MINI_DATA)/train
+sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/: three runs, each continuing the weights the last one exported (TIME_TBD of training on 1 CPU core, then about 10 min of calibration and measurements after each run)
+	$(PY) -m vsslib.sam2_mini data --out $(SAM2_MINI_DATA)
+	# run 1: every stage from random weights
+	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run1 --memory-steps 1200 --tracking-steps 800 --long-tracking-steps 1500
+	$(SAM2_MINI_EXPORT) --workdir .cache/sam2-mini-run1 --assets .cache/sam2-mini-run1-assets
+	# run 2: the image stage again, from run 1's weights
+	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run2 --eval-every 200 --images-steps 2400 --clips-steps 0 --memory-steps 0 --tracking-steps 0 --long-tracking-steps 0 --init .cache/sam2-mini-run1-assets/sam2_mini.pt
+	$(SAM2_MINI_EXPORT) --workdir .cache/sam2-mini-run2 --assets .cache/sam2-mini-run2-assets
+	# run 3: the tracking stages, from run 2's weights, into the package's assets
+	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run3 --eval-every 200 --images-steps 0 --clips-steps 0 --memory-steps 0 --tracking-steps 800 --long-tracking-steps 1500 --init .cache/sam2-mini-run2-assets/sam2_mini.pt
+	$(SAM2_MINI_EXPORT) --workdir .cache/sam2-mini-run3
 
 confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos held out from the study (params/confirm.yaml; about an hour cold on the 2-core machine, see the README's times), into results/confirm/ and the README's CONFIRM block
 	$(PY) -m vsslib.study.confirm --params params/confirm.yaml
