@@ -51,13 +51,12 @@ dilation_ratio = None  # None: as params_file says; try 0.005: per-class Boundar
 max_videos = None  # None: as params_file says (all videos); try 5: a quicker run, wider intervals, fewer verdicts
 
 # %%
+import pandas as pd
 from IPython.display import display
 
 from vsslib import viz
 from vsslib.analysis import collect_boundary_counts, per_class_summary, size_bins, trimap_accuracy
 from vsslib.study import Study
-import pandas as pd
-
 from vsslib.study.tables import band_tables, interval_columns, ratio_rows, readable, video_counts
 from vsslib.study.boundary_findings import (band_findings, boundary_verdicts, consistency_findings, network_verdicts,
                                             per_class_findings, size_findings)

@@ -92,6 +92,7 @@ def test_weights_without_records_are_an_unrecorded_start(tmp_path: Path) -> None
 
 def test_the_card_and_the_readme_paragraph_tell_the_whole_chain() -> None:
     run = json.loads((ASSETS / "run.json").read_text())
+    run.pop("lineage", None)  # the committed weights' last run, as if it had started from random weights
     quality = json.loads((ASSETS / "quality.json").read_text())
     log = [{"step": 10, "stage": "images", "core_loss": 2.0, "empty": 0.0, "seconds": 3.0}]
     plain = model_card(run=run, log=log, quality=quality)
@@ -113,7 +114,10 @@ def test_the_card_and_the_readme_paragraph_tell_the_whole_chain() -> None:
             in card)
     # 600 + 5420 steps; (1800 + 21912) / 60 = 395.2 min of steps, (1900 + 22014) / 60 = 398.6 with evaluations
     assert "Training in all, this run included: 6020 steps in 2 runs, 395 min of steps (399 min with the" in card
-    assert "retrains the recipe of the first run above" in card
+    # (1800 + 21912) / 60 = 395.2 minutes of steps in the whole chain
+    assert "retrains the whole chain: the first run above from random weights" in card
+    assert "on this machine that took 395 minutes of training steps" in card
+    assert "| images | direct | 0 |" not in card  # a stage this run skipped is not listed
     assert "The committed weights: 6020 steps in 2 runs, each continuing the last, 395 min of training" in \
         readme_block(run=later, quality=quality)
 

@@ -59,7 +59,8 @@ CAPTIONS = {"toy_line": "A rising line: value against step, on the toy data; rea
 
 FINDINGS = ("Written from `{results}`:\n\n| baseline | gain |\n|---|---|\n| net | +10.0 [+9.0, +11.0] (a gain) |\n\n"
             "- **Mask quality decides the sign of the gain.** Confirmed elsewhere ({confirmation}).")
-MODEL_CARD = "# Model card: toy-mini\n\nTrained on toys.\n\n![training curves](curves.png)\n\n*Loss against step, on toys.*\n"
+MODEL_CARD = ("# Model card: toy-mini\n\nTrained on toys.\n\n![training curves](curves.png)\n\n*Loss against step, on toys.*\n"
+              "\n| run | curves |\n|---|---|\n| 1 | [earlier_curves.png](earlier_curves.png) |\n")
 """What the fixture's findings block says: the site calls :func:`vsslib.study.findings.headline` (tested in
 test_findings.py), replaced here by this stand-in so the fixture needs no study tables."""
 
@@ -114,6 +115,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "card").mkdir()
     (base / "card" / "MODEL_CARD.md").write_text(MODEL_CARD)
     Image.new("RGB", (40, 30), (200, 30, 30)).save(base / "card" / "curves.png")
+    Image.new("RGB", (40, 30), (30, 30, 200)).save(base / "card" / "earlier_curves.png")  # linked, not shown
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("vsslib.study.site.headline", lambda folder, confirmation, terms: FINDINGS.format(
             results=Path(folder).name, confirmation=confirmation))
@@ -314,6 +316,10 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert [image.get("alt") for image in card.images if "_images/" in str(image.get("src"))] == [
         "Loss against step, on toys."]
     assert [" ".join(c.split()).removesuffix("#") for c in card.captions] == ["Loss against step, on toys."]
+    # a plain link to a file beside the card (an earlier run's curves) becomes a download of that very file
+    (earlier,) = [link for link in card.links if link.endswith("earlier_curves.png")]
+    assert earlier.startswith("_downloads/")
+    assert (site / "html" / earlier).read_bytes() == (site / "card" / "earlier_curves.png").read_bytes()
     assert all("Author name not set" not in p.read_text() for p in (site / "html").glob("*.html"))
     assert not (site / "html" / "genindex.html").exists()  # an empty index, linked from every page's head
     assert all("genindex" not in p.read_text() for p in (site / "html").glob("*.html"))

@@ -268,13 +268,19 @@ _CAPTIONED_IMAGE = re.compile(r"^!\[([^\]]*)\]\(([^)\s:]+)\)[ \t]*\n\n\*(.+)\*[ 
 """A Markdown image followed, after one blank line, by a one-line italic caption (as the model card writes them)."""
 
 
+_FILE_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s:#]+\.(?:png|jpg|svg|pdf|json|csv))\)")
+"""A plain Markdown link (not an image) to a local file, e.g. the model card's earlier runs' training curves."""
+
+
 def _model_card_page(card: Path, src: Path) -> str:
-    """The model card as a page, the images it links beside it (relative names, as in its folder); an image with an
-    italic caption line under it becomes a figure with that caption (under it and as its alt text)."""
+    """The model card as a page, the images and files it links beside it (relative names, as in its folder); an
+    image with an italic caption line under it becomes a figure with that caption (under it and as its alt text),
+    and a plain link to a file a download link (Sphinx resolves a plain link only to another page)."""
     text = card.read_text()
-    for file in re.findall(r"!\[[^\]]*\]\(([^)\s:]+)\)", text):
+    for file in [*re.findall(r"!\[[^\]]*\]\(([^)\s:]+)\)", text), *(m[1] for m in _FILE_LINK.findall(text))]:
         if (card.parent / file).is_file():
             shutil.copyfile(card.parent / file, src / file)
+    text = _FILE_LINK.sub(lambda m: f"{{download}}`{m.group(1)} <{m.group(2)}>`", text)
     return _CAPTIONED_IMAGE.sub(lambda m: _figure_directive(m.group(2), m.group(3).replace("\\", ""), None), text)
 
 
