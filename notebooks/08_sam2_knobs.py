@@ -44,7 +44,7 @@
 # **Knobs to turn** (`None` keeps the settings file's value). `sweep_network`: the network whose predictions are
 # refined; the masklets depend on the frames only, so with a warm cache another network costs only its
 # refinement (21 s by hand; README, "Measured run times"). `sweep_videos`: more videos narrow the intervals,
-# but every value makes the masklets of the new videos anew (6 videos took 408 s by hand: 3 new videos at each
+# but every value makes the masklets of the new videos anew (6 videos took 408 s by hand, earlier weights: 3 new videos at each
 # of the 6 settings).
 
 # %% tags=["parameters"]

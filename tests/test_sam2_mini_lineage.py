@@ -98,6 +98,7 @@ def test_the_card_and_the_readme_paragraph_tell_the_whole_chain() -> None:
     plain = model_card(run=run, log=log, quality=quality)
     assert "## The run\n" in plain and "Earlier runs" not in plain  # the committed weights: one run
     assert readme_block(run=run, quality=quality).count(f"The committed weights: {run['steps']} steps, ") == 1
+    assert "has the recipe, the curves over the whole run, " in readme_block(run=run, quality=quality)
     later = copy.deepcopy(run)
     later.update(steps=600, train_seconds=1800.0, wall_seconds=1900.0,
                  lineage=[{"run": 1, "steps": 5420, "train_seconds": 21912.0, "wall_seconds": 22014.0,
@@ -119,6 +120,8 @@ def test_the_card_and_the_readme_paragraph_tell_the_whole_chain() -> None:
     assert "on this machine that took 395 minutes of training steps" in card
     assert "| images | direct | 0 |" not in card  # a stage this run skipped is not listed
     assert "The committed weights: 6020 steps in 2 runs, each continuing the last, 395 min of training" in \
+        readme_block(run=later, quality=quality)
+    assert "has the recipe, the curves of every run (the last drawn, the earlier ones linked), " in \
         readme_block(run=later, quality=quality)
 
 

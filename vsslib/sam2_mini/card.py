@@ -425,8 +425,10 @@ def readme_block(*, run: dict[str, Any], quality: dict[str, Any]) -> str:
         f"overlapping proposals allowed){_painted_comparison(quality, verdict['recall_variant'])}; mean propagated "
         f"IoU over a {quality['window']}-frame window {mini_mean:.2f} against {classical_mean:.2f} (classical), "
         f"{_offsets_above(verdict, int(quality['window']))}. "
-        "The model card (`vsslib/sam2_mini/assets/MODEL_CARD.md`) has the recipe, the curves over the whole run, "
-        "the calibration and the earlier recipes. It is not SAM 2 or SAM 2.1 and says nothing about their quality."
+        "The model card (`vsslib/sam2_mini/assets/MODEL_CARD.md`) has the recipe, "
+        + ("the curves of every run (the last drawn, the earlier ones linked), " if whole["runs"] > 1 else
+           "the curves over the whole run, ")
+        + "the calibration and the earlier recipes. It is not SAM 2 or SAM 2.1 and says nothing about their quality."
     )
     return f"{README_MARKERS[0]}\n{text}\n{README_MARKERS[1]}"
 
