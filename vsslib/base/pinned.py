@@ -36,7 +36,7 @@ from typing import Any
 
 from .errors import ParameterError
 
-__all__ = ["MKL_BRANCHES", "pinned_environment", "is_pinned", "PinnedInterpreter", "serve"]
+__all__ = ["MKL_BRANCHES", "pinned_environment", "is_pinned", "PinnedInterpreter", "shared_interpreter", "serve"]
 
 MKL_BRANCHES = ("COMPATIBLE", "AVX2")
 """MKL code paths a pinned interpreter may take (``MKL_CBWR``): the one every x86-64 processor runs, and AVX2's."""
@@ -180,6 +180,20 @@ class PinnedInterpreter:
         if folder is not None:
             folder.cleanup()
         state["_process"], state["_folder"] = None, None
+
+
+_shared: dict[tuple[int, str], PinnedInterpreter] = {}
+
+
+def shared_interpreter(threads: int, mkl_branch: str = "AVX2") -> PinnedInterpreter:
+    """This process's one :class:`PinnedInterpreter` of ``threads`` and ``mkl_branch``, for callers that would
+    otherwise each start their own (sam2-mini sources of different settings): one start, one set of libraries in
+    memory, its calls one at a time. Closing it is allowed: the next call starts it again."""
+    pinned_environment(threads, mkl_branch)  # validates both
+    key = (threads, mkl_branch)
+    if key not in _shared:
+        _shared[key] = PinnedInterpreter(threads, mkl_branch)
+    return _shared[key]
 
 
 def serve() -> None:

@@ -11,9 +11,10 @@ recorded beside the weights in ``assets/generator.json``), sam2's ``SAM2VideoPre
 model's own input size (256 px, not 1024).
 
 Same masklets on every machine: a video's masklets are computed in an interpreter pinned to one set of
-kernels and ``threads`` compute threads (:class:`vsslib.base.pinned.PinnedInterpreter`, started once per
-source), unless this process already runs pinned so. A float sum that moves with the processor or the thread
-count can move a mask's edge by a pixel, and the masklets are cached by their settings alone.
+kernels and ``threads`` compute threads (:func:`vsslib.base.pinned.shared_interpreter`: one per process and
+thread count, whatever the sources' other settings), unless this process already runs pinned so. A float sum
+that moves with the processor or the thread count can move a mask's edge by a pixel, and the masklets are cached
+by their settings alone.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 from ..base.cache import NOT_IN_KEY
 from ..base.errors import CheckpointError, ParameterError
 from ..base.io import sha256_of_file
-from ..base.pinned import PinnedInterpreter, is_pinned, pinned_environment
+from ..base.pinned import is_pinned, pinned_environment, shared_interpreter
 from ..masks.base import check_frames, register_masklet_source
 from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
 from ..masks.windows import WindowedMasklets, WindowSettings
@@ -125,7 +126,7 @@ class SAM2MiniMasklets(WindowedMasklets):
         self.timings: dict[str, float] = dict.fromkeys(("build", "generate", "generate_frames", "propagate",
                                                          "propagate_frames", "propagate_object_frames"), 0.0)
         self._built: dict[str, Any] = {}
-        self._interpreter = PinnedInterpreter(self.settings.threads)
+        self._interpreter = shared_interpreter(self.settings.threads)
 
     def __call__(self, frames: np.ndarray, video: Any = None) -> np.ndarray:
         """Masklets of ``frames (T, H, W, 3) uint8``: ``(T, H, W) int32``, -1 = none (``video`` is ignored), made in the

@@ -29,6 +29,7 @@ import pandas as pd
 from ..base.errors import DataError, VsslibError, require_columns
 from .findings import update_readme
 from .notebook_api import Study
+from .prefetch import prefetch_masklets
 from .settings import load_settings
 from .specs import ClassifierRow
 from .verdicts import Finding, classifier_training, highest_row, interval_text, verdict
@@ -42,10 +43,13 @@ _METRICS = ("mIoU", "mBIoU")
 
 
 def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development: pd.DataFrame | None = None,
-            progress: bool = True) -> tuple[Path, Path | None]:
+            progress: bool = True, jobs: int = 2) -> tuple[Path, Path | None]:
     """Compute the approach-1 table of ``params_file``'s benchmark into ``<its results>/tables/refiner.csv`` and,
     given the development study's ``mask_classifier`` table, its picked approach-2 rows (:func:`picked_rows`) into
     ``<its results>/tables/mask_classifier.csv``.
+
+    The SAM2 masklets both approaches read are made first, ``jobs`` videos at a time
+    (:func:`~vsslib.study.prefetch.prefetch_masklets`).
 
     Returns
     -------
@@ -66,6 +70,10 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     if picks is not None:
         study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
     name = f"{study.data_name} (seed {settings.data.seed}, held out from development)"
+    made = prefetch_masklets(settings, jobs=jobs, progress=progress,
+                             purposes=("evaluated",) if picks is None else ("evaluated", "classifier"))
+    if progress:
+        print(made.summary(), flush=True)
     with study.step("approach 1: every baseline x source x seed"):
         table, _ = study.refiner_table((settings.refiner.vote,))
     refiner = study.save_table(table, "refiner", caption=f"Approach 1 on {name}: mean over training seeds, sd, 95 % "
@@ -208,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="rewrite the README block from the confirmation tables already written (in the results "
                              "folder of --params) after a change to the block's wording: nothing is computed, and "
                              "the held-out videos are not looked at again")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="SAM2 masklets made at once, before the runs (default 2: one per core of the 2-core "
+                             "machines the study is sized for)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -227,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise DataError(f"--rewrite: no confirmation table {missing}; run `make confirm` first")
         else:
             refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
-                                          progress=not args.no_progress)
+                                          progress=not args.no_progress, jobs=args.jobs)
         block = confirmation_block(development["refiner"], pd.read_csv(refiner),
                                    seed=load_settings(args.params).data.seed,
                                    classifier=None if classifier is None else (development["mask_classifier"],

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import ParameterError
-from ..masks import masklet_knobs
+from ..masks import masklet_knobs, resolve_masklet_settings
 from .notebook_api import Study
 from .settings import MASKLET_SECTIONS, StudySettings
-from .specs import baseline_names
+from .specs import baseline_names, masklet_settings
 from .tables import stats_row
 
-__all__ = ["sweep_source", "sweep_baseline", "masklet_statistics", "knob_sweep"]
+__all__ = ["sweep_source", "sweep_baseline", "masklet_statistics", "sweep_points", "knob_sweep"]
 
 
 def sweep_source(settings: StudySettings) -> str | None:
@@ -63,6 +63,31 @@ def _current(settings: Any, path: tuple[str, ...]) -> Any:
     return settings
 
 
+def sweep_points(settings: StudySettings, source: str) -> list[tuple[str, Any, bool, dict[str, Any]]]:
+    """The rows of :func:`knob_sweep`, in its order: ``(knob, value, whether it is the source's own value, the
+    overrides of the source's settings that make it)``; a knob given no value is left out, its own value added.
+
+    Raises
+    ------
+    ParameterError : ``source`` does not take one of the swept knobs (the message lists those it takes).
+    """
+    sweep = settings.knob_sweep
+    paths = masklet_knobs(source)
+    unknown = [knob for knob in sweep.values() if knob not in paths]
+    if unknown:
+        raise ParameterError(f"knob_sweep: masklet source {source!r} takes no knob(s) {unknown}; it takes "
+                             f"{', '.join(sorted(paths))}")
+    own = resolve_masklet_settings(source, **masklet_settings(settings, source))
+    points = []
+    for knob, values in sweep.values().items():
+        if not values:  # a knob given no value to try is left out
+            continue
+        default = _current(own, paths[knob])
+        points += [(knob, value, value == default, {} if value == default else {knob: value})
+                   for value in sorted({default, *values})]
+    return points
+
+
 def knob_sweep(study: Study, baseline: str, source: str) -> pd.DataFrame:
     """One row per (knob, value) of ``study.settings.knob_sweep``, the source's own value of each knob included
     (a knob given no value is left out).
@@ -76,29 +101,17 @@ def knob_sweep(study: Study, baseline: str, source: str) -> pd.DataFrame:
     ------
     ParameterError : ``source`` does not take one of the swept knobs.
     """
-    sweep = study.settings.knob_sweep
-    sub = study.first_videos(sweep.videos)
-    paths = masklet_knobs(source)
-    unknown = [knob for knob in sweep.values() if knob not in paths]
-    if unknown:
-        raise ParameterError(f"knob_sweep: masklet source {source!r} takes no knob(s) {unknown}; it takes "
-                             f"{', '.join(sorted(paths))}")
-    own = sub.masklet_source(source).settings
+    points = sweep_points(study.settings, source)
+    sub = study.first_videos(study.settings.knob_sweep.videos)
     reference = sub.refine_seeds(baseline, source)
     rows = []
-    for knob, values in sweep.values().items():
-        if not values:  # a knob given no value to try is left out
-            continue
-        default = _current(own, paths[knob])
-        for value in sorted({default, *values}):
-            overrides = {} if value == default else {knob: value}
-            runs = sub.refine_seeds(baseline, source, **overrides) if overrides else reference
-            counts = [masklet_statistics(sub.masklets(source, name, **overrides)) for name in sub.videos()]
-            row = stats_row(runs, "refined", against="baseline", baseline=baseline, masklets=source, knob=knob,
-                            value=value, default=value == default,
-                            masklets_per_frame=float(np.mean([c[0] for c in counts])),
-                            coverage=float(np.mean([c[1] for c in counts])))
-            change = stats_row(runs, "refined", against="refined", against_runs=reference)
-            row.update({f"change_{k.removeprefix('gain_')}": v for k, v in change.items() if k.startswith("gain_")})
-            rows.append(row)
+    for knob, value, default, overrides in points:
+        runs = sub.refine_seeds(baseline, source, **overrides) if overrides else reference
+        counts = [masklet_statistics(sub.masklets(source, name, **overrides)) for name in sub.videos()]
+        row = stats_row(runs, "refined", against="baseline", baseline=baseline, masklets=source, knob=knob,
+                        value=value, default=default, masklets_per_frame=float(np.mean([c[0] for c in counts])),
+                        coverage=float(np.mean([c[1] for c in counts])))
+        change = stats_row(runs, "refined", against="refined", against_runs=reference)
+        row.update({f"change_{k.removeprefix('gain_')}": v for k, v in change.items() if k.startswith("gain_")})
+        rows.append(row)
     return pd.DataFrame(rows)

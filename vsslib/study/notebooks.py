@@ -39,7 +39,8 @@ from .verify import VerifyReport, compare_results, record_settings
 
 __all__ = ["KERNELSPEC", "list_notebooks", "list_sources", "notebook_parameters", "paired_notebook", "sync_notebooks",
            "pair_differences", "tidy_outputs", "run_figures", "write_summary", "write_html",
-           "verify", "FORCE_HINT", "SCHEDULE", "DEFAULT_JOBS", "NotebookFailed", "kernel_threads", "run_order"]
+           "verify", "FORCE_HINT", "SCHEDULE", "READS_MASKLETS", "DEFAULT_JOBS", "NotebookFailed", "kernel_threads",
+           "run_order"]
 
 FORCE_HINT = "make figures FORCE=1"
 """How a reader forces a re-run of every notebook."""
@@ -207,6 +208,13 @@ they share only the cache, whose products are written atomically and made under 
 notebooks that need the same product at once compute it once: the second waits for the first and reads it.
 Each kernel then gets its share of the cores (:func:`kernel_threads`)."""
 DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines the study is sized for
+READS_MASKLETS: dict[str, tuple[str, ...]] = {
+    "00_tour": ("evaluated",), "03_refiner": ("evaluated",), "04_mask_classifier": ("evaluated", "classifier"),
+    "05_boundary_analysis": ("evaluated",), "06_failure_cases": ("evaluated",),
+    "08_sam2_knobs": ("evaluated", "knob sweep")}
+"""The SAM2 masklets each notebook reads (purposes of :func:`vsslib.study.prefetch.masklet_jobs`): ``make figures``
+makes those of the notebooks it is about to run after the ``first`` stage of :data:`SCHEDULE` and before the
+others, ``jobs`` at a time (:func:`~vsslib.study.prefetch.prefetch_masklets`), so no notebook waits on another's."""
 
 
 def run_order(stems: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -225,7 +233,8 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
     Every notebook gets ``params_file`` and ``results_dir`` (the settings' results folder) as papermill
     parameters when it declares them. Inputs of a notebook: its bytes, those two values, the settings file's
     bytes and the vsslib sources; unchanged inputs and an existing executed copy skip it unless ``force``.
-    Notebooks run in the order of :data:`SCHEDULE`, up to ``jobs`` at a time (each in its own process).
+    Notebooks run in the order of :data:`SCHEDULE`, up to ``jobs`` at a time (each in its own process); after
+    the first stage, the SAM2 masklets the rest will read are made, ``jobs`` at a time (:data:`READS_MASKLETS`).
     ``tidy=False`` keeps the outputs as the kernel sent them (no :func:`tidy_outputs`), as nbval compares them.
 
     Raises
@@ -291,7 +300,15 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
 
     by_stem = {r.notebook.stem: r for r in runs}
     stages = [[by_stem[stem] for stem in stage] for stage in run_order(list(by_stem))]
-    for stage, width in zip(stages, (1, jobs, 1), strict=True):
+    purposes = {purpose for stage in stages[1:] for run in stage
+                for purpose in READS_MASKLETS.get(run.notebook.stem, ())}
+    for number, (stage, width) in enumerate(zip(stages, (1, jobs, 1), strict=True)):
+        if number == 1 and purposes:
+            from .prefetch import prefetch_masklets
+
+            made = prefetch_masklets(settings, jobs=jobs, purposes=purposes, progress=progress)
+            if progress:
+                print(f"[masklets] {made.summary()}", flush=True)
         if width == 1 or len(stage) == 1:
             for run in stage:
                 report(run, "running")

@@ -32,8 +32,8 @@ from ...base.cache import ProductCache, fingerprint_files, key_fields, stable_ha
 from ...base.errors import DataError, ParameterError
 
 __all__ = ["RunSpec", "Product", "memoised", "open_split", "baseline_model", "masklet_source", "load_video",
-           "cached_product", "baseline_labels", "masklet_ids", "write_predictions", "flatten_counts",
-           "unflatten_counts", "baseline_identity", "VIDEOS_KEPT"]
+           "video_fingerprint", "cached_product", "is_cached", "baseline_labels", "masklet_cache", "masklet_ids",
+           "write_predictions", "flatten_counts", "unflatten_counts", "baseline_identity", "VIDEOS_KEPT"]
 
 T = TypeVar("T")
 
@@ -203,11 +203,16 @@ def load_video(spec: RunSpec, name: str, split: str | None = None) -> tuple[Any,
     for array in (video.frames, video.labels, video.instances, video.raw_labels):
         if array is not None:
             array.flags.writeable = False  # shared by every caller from now on
-    fingerprint = fingerprint_files(paths)
+    fingerprint = video_fingerprint(spec, name, split)
     _videos[key] = (signature, video, fingerprint)
     while len(_videos) > VIDEOS_KEPT:
         _videos.popitem(last=False)
     return video, fingerprint
+
+
+def video_fingerprint(spec: RunSpec, name: str, split: str | None = None) -> str:
+    """The fingerprint of a video's input files (what its products are stored under), without loading it."""
+    return fingerprint_files(open_split(spec.data_root, split or spec.split).input_paths(name))
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -226,21 +231,11 @@ def cached_product(cache: ProductCache, video: str, fingerprint: str,
     (:meth:`~vsslib.base.cache.ProductCache.making`): notebooks that run side by side and need the same product
     compute it once; the second waits and reads it."""
     entry = f"{video}@{fingerprint}"
-
-    def cached() -> Product | None:
-        for name in (entry, video):
-            found = cache.load(name, only_if={"fingerprint": fingerprint})  # another input's product: left unread
-            if found is not None:
-                seconds = float(found.pop("seconds"))
-                found.pop("fingerprint")
-                return Product(found, seconds, fingerprint)
-        return None
-
-    product = cached()
+    product = _stored(cache, video, fingerprint)
     if product is not None:
         return product
     with cache.making(entry):
-        product = cached()  # made by another process while this one waited
+        product = _stored(cache, video, fingerprint)  # made by another process while this one waited
         if product is not None:
             return product
         started = time.perf_counter()
@@ -248,6 +243,21 @@ def cached_product(cache: ProductCache, video: str, fingerprint: str,
         seconds = time.perf_counter() - started
         cache.save(entry, **arrays, seconds=np.array(seconds), fingerprint=np.array(fingerprint))
     return Product(arrays, seconds, fingerprint)
+
+
+def _stored(cache: ProductCache, video: str, fingerprint: str) -> Product | None:
+    for name in (f"{video}@{fingerprint}", video):
+        found = cache.load(name, only_if={"fingerprint": fingerprint})  # another input's product: left unread
+        if found is not None:
+            seconds = float(found.pop("seconds"))
+            found.pop("fingerprint")
+            return Product(found, seconds, fingerprint)
+    return None
+
+
+def is_cached(cache: ProductCache, video: str, fingerprint: str) -> bool:
+    """Whether :func:`cached_product` would find ``video``'s product made from inputs of ``fingerprint``."""
+    return _stored(cache, video, fingerprint) is not None
 
 
 def baseline_labels(spec: RunSpec, video: Any, fingerprint: str) -> Product:
@@ -274,11 +284,17 @@ def baseline_labels(spec: RunSpec, video: Any, fingerprint: str) -> Product:
     return product
 
 
+def masklet_cache(spec: RunSpec) -> ProductCache:
+    """Where the masklets of ``spec``'s source are stored: keyed by the source's name and its resolved settings."""
+    source = masklet_source(spec.masks, spec.mask_settings)
+    return ProductCache(spec.cache_root, "masklets", {"source": spec.masks, "settings": source.settings})
+
+
 def masklet_ids(spec: RunSpec, video: Any, fingerprint: str) -> Product:
     """The masklets of one video: ``arrays["ids"]`` (T, H, W) int32, -1 = none, and ``arrays["peak_memory_mib"]``
     (W,) float64, the peak device memory of each propagated window (empty for sources that do not measure it)."""
     source = masklet_source(spec.masks, spec.mask_settings)
-    cache = ProductCache(spec.cache_root, "masklets", {"source": spec.masks, "settings": source.settings})
+    cache = masklet_cache(spec)
 
     def compute() -> dict[str, np.ndarray]:
         peaks = getattr(source, "peak_memory_mib", None)  # SAM2 sources measure each propagated window

@@ -1,0 +1,162 @@
+"""The SAM2 masklets a study will read, made before its notebooks run, ``jobs`` videos at a time.
+
+On the project's 2-core CPU nearly all of a cold ``make figures`` beyond the networks' training is the masklets of
+the SAM2 sources (the sources with a settings section of their own, ``sam2`` and ``sam2-mini``: tens of seconds a
+video on one core; the classical and oracle masklets take milliseconds a frame and are left to the notebooks).
+The notebooks make a product on first use, one video after another, and two notebooks that need the same one
+wait for each other, so left to them these masklets keep about one core busy. :func:`prefetch_masklets` makes
+every one they will ask for first, ``jobs`` at once in worker processes, through the very function the notebooks
+call (:func:`~vsslib.study.runs.products.masklet_ids`: same key, same lock, same file), so the notebooks then only
+read them. A sam2-mini video is made in a pinned interpreter of its own ``threads`` (:mod:`vsslib.base.pinned`),
+so its masklets are the same bits however many are made side by side.
+
+Which products (:func:`masklet_jobs`), by purpose:
+
+- ``"evaluated"``: every evaluated video (``data.split``, ``data.max_videos``), the source's own settings;
+- ``"classifier"``: every video of the splits approach 2 trains its classifiers on
+  (:func:`~vsslib.study.specs.classifier_splits` of each of ``classifier.features``), for the sources approach 2
+  runs on (:data:`~vsslib.study.specs.CLASSIFIER_MASKLETS`);
+- ``"knob sweep"``: the first ``knob_sweep.videos`` evaluated videos at each moved knob of ``08_sam2_knobs``
+  (:func:`~vsslib.study.knob_sweep.sweep_points`), for the source it sweeps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from ..base.errors import ParameterError
+from ..base.executor import create_executor
+from .knob_sweep import sweep_points, sweep_source
+from .notebook_api import Study
+from .runs import RefineSpec
+from .runs.products import is_cached, load_video, masklet_cache, masklet_ids, open_split, video_fingerprint
+from .settings import MASKLET_SECTIONS, StudySettings
+from .specs import CLASSIFIER_MASKLETS, baseline_names, classifier_splits, refine_spec
+
+__all__ = ["PURPOSES", "MaskletJob", "PrefetchReport", "masklet_jobs", "prefetch_masklets"]
+
+PURPOSES = ("evaluated", "classifier", "knob sweep")
+"""Why a study reads a masklet product (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class MaskletJob:
+    """One video's masklets: ``spec`` names the source and its settings (its baseline plays no part), ``split``
+    and ``video`` the input, ``purpose`` the first of :data:`PURPOSES` that reads it."""
+
+    spec: RefineSpec
+    split: str
+    video: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class PrefetchReport:
+    """What :func:`prefetch_masklets` did: products ``made`` and found ``cached``, the wall-clock ``seconds`` and
+    the ``compute_seconds`` the made products took (summed over the workers), and the ``jobs`` at a time."""
+
+    made: int
+    cached: int
+    seconds: float
+    compute_seconds: float
+    jobs: int
+
+    def summary(self) -> str:
+        """One line for a log."""
+        if not self.made:
+            return f"SAM2 masklets: all {self.cached} cached" if self.cached else "SAM2 masklets: none read"
+        return (f"SAM2 masklets: made {self.made} ({self.cached} cached) in {self.seconds:.0f} s, {self.jobs} at a "
+                f"time ({self.compute_seconds:.0f} s of computing)")
+
+
+def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSES,
+                 sources: Sequence[str] | None = None) -> list[MaskletJob]:
+    """Every masklet product the study's notebooks read for ``purposes``, each once, in the order listed in the
+    module docstring.
+
+    Parameters
+    ----------
+    settings : the study's settings; its benchmark must exist (:func:`prefetch_masklets` makes it first).
+    purposes : a subset of :data:`PURPOSES`.
+    sources : masklet sources to cover (default: those of ``masklets.sources`` with a settings section of their
+        own, :data:`~vsslib.study.settings.MASKLET_SECTIONS`).
+
+    Raises
+    ------
+    ParameterError : an unknown purpose, or a source the settings do not run.
+    """
+    unknown = sorted(set(purposes) - set(PURPOSES))
+    if unknown:
+        raise ParameterError(f"purposes {unknown} unknown; valid: {', '.join(PURPOSES)}")
+    run = settings.masklets.sources
+    if sources is None:
+        sources = [name for name in run if name in MASKLET_SECTIONS]
+    absent = [name for name in sources if name not in run]
+    if absent:
+        raise ParameterError(f"masklet source(s) {absent} are not among masklets.sources {list(run)}")
+    baseline = baseline_names(settings)[0]
+    jobs: list[MaskletJob] = []
+    seen: set[tuple[str, str, str, str]] = set()
+
+    def add(spec: RefineSpec, split: str, videos: Sequence[str], purpose: str) -> None:
+        for video in videos:
+            key = (spec.masks, repr(spec.mask_settings), split, video)
+            if key not in seen:
+                seen.add(key)
+                jobs.append(MaskletJob(spec, split, video, purpose))
+
+    for source in sources:
+        spec = refine_spec(settings, baseline, source)
+        evaluated = spec.videos()
+        if "evaluated" in purposes:
+            add(spec, spec.split, evaluated, "evaluated")
+        if "classifier" in purposes:
+            for kind, overrides in CLASSIFIER_MASKLETS.values():
+                if kind != source:
+                    continue
+                kind_spec = refine_spec(settings, baseline, source, **overrides)
+                for features in settings.classifier.features:
+                    for split in classifier_splits(features):
+                        add(kind_spec, split, list(open_split(spec.data_root, split).videos), "classifier")
+        if "knob sweep" in purposes and source == sweep_source(settings):
+            for _, _, _, overrides in sweep_points(settings, source):
+                if overrides:
+                    add(refine_spec(settings, baseline, source, **overrides), spec.split,
+                        evaluated[:settings.knob_sweep.videos], "knob sweep")
+    return jobs
+
+
+class _MakeMasklets:
+    """Picklable task: one job's masklets, made (or found) through :func:`masklet_ids`; the seconds it took."""
+
+    def __call__(self, job: MaskletJob) -> float:
+        video, fingerprint = load_video(job.spec, job.video, job.split)
+        started = time.perf_counter()
+        masklet_ids(job.spec, video, fingerprint)
+        return time.perf_counter() - started
+
+
+def prefetch_masklets(settings: StudySettings, *, jobs: int = 2, purposes: Collection[str] = PURPOSES,
+                      sources: Sequence[str] | None = None, progress: bool = True) -> PrefetchReport:
+    """Make the products of :func:`masklet_jobs` that are not cached yet, ``jobs`` at a time (worker processes;
+    1: in this process); the benchmark is generated first where it does not exist.
+
+    Raises
+    ------
+    ParameterError : ``jobs`` < 1, or as :func:`masklet_jobs`.
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs={jobs!r} must be an integer >= 1")
+    Study(settings, progress=progress).data_root  # noqa: B018 - generates the benchmark on first use
+    wanted = masklet_jobs(settings, purposes=purposes, sources=sources)
+    todo = [job for job in wanted if not is_cached(masklet_cache(job.spec), job.video,
+                                                   video_fingerprint(job.spec, job.video, job.split))]
+    started = time.perf_counter()
+    seconds: list[float] = []
+    if todo:
+        with create_executor(workers=min(jobs, len(todo))) as executor:
+            seconds = executor.map(_MakeMasklets(), todo, desc="SAM2 masklets", progress=progress)
+    return PrefetchReport(made=len(todo), cached=len(wanted) - len(todo), seconds=time.perf_counter() - started,
+                          compute_seconds=float(sum(seconds)), jobs=min(jobs, max(len(todo), 1)))
