@@ -21,7 +21,7 @@
 # view in the middle of a masklet window: exactly the case a generator that proposes masks only on key frames
 # cannot handle. Each of these numbers returns later as a reason the refiner helps or hurts.
 #
-# **First run:** about 17 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
+# **First run:** about 12 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
 # two notebooks at a time; README, "Measured run times"); it generates the benchmark (under 30 s) unless another
 # notebook did.
 

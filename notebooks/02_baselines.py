@@ -21,13 +21,12 @@
 # boundaries are coarse: exactly what a refiner can fix. Training is seeded and cached: the first run trains
 # (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide` on an idle 2-core CPU), later runs load the weights.
 #
-# **First run:** about 14 min in a cold `make verify` (the whole study from an empty cache on the project's
-# 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"). Where the time goes:
-# generating the benchmark (about 25 s), training 2 networks x 3 seeds (about 4 min together at the speeds
-# above), and each network's predictions and metrics on every val video (6 s a network alone). The rest is what
-# ran beside it: that run had `make notebook-refs` beside it for its first 6 minutes, and a network's training
-# can slow many-fold when other work shares the two cores (in a later verify, a `fcn8-small` took 9 min beside
-# a sam2-mini training, and a `fcn16-wide` 50 s once that had stopped), so on an idle machine expect less.
+# **First run:** about 7 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine; this one first and alone; README, "Measured run times"). Where the time goes: generating the
+# benchmark (about 25 s), training 2 networks x 3 seeds (about 4 min together at the speeds above, each in its own
+# pinned two-thread interpreter), and each network's predictions and metrics on every val video (6 s a network
+# alone). A network's training can slow many-fold when other work shares the two cores (in one verify, a
+# `fcn8-small` took 9 min beside a sam2-mini training, and a `fcn16-wide` 50 s once that had stopped).
 
 # %% [markdown]
 # ## Parameters

@@ -22,12 +22,14 @@
 # quality of the masks with corrupted oracle masklets, and vary how long masklets are carried. Every number is a mean over
 # seeds with its spread and a 95 % interval over training seeds and evaluated videos together.
 #
-# **First run:** about 28 min in a cold `make verify` (the whole study from an empty cache on the project's
-# 2-core machine, two notebooks at a time; README, "Measured run times"): it makes the masklets of every video and
-# source (sam2-mini, the SAM2 architecture trained here on the generated benchmark: about half a minute to a
-# minute a video, in its pinned one-thread interpreter: a second Python process with fixed kernels and one
-# thread, so that its masklets are the same bits on every machine, see `07_cost`), refines every network and
-# seed with them, then runs the corrupted oracle sweep; cached afterwards.
+# **First run:** about 6 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"), where `make figures` has made sam2-mini's
+# masklets before it (the SAM2 architecture trained here on the generated benchmark: about 40 s a video, in a
+# pinned one-thread interpreter: a second Python process with fixed kernels and one thread, so that its masklets
+# are the same bits on every machine, see `07_cost`; two videos at a time, about 18 min for all the study reads).
+# It makes the classical and oracle masklets (milliseconds a frame), refines every network and seed with every
+# source, then runs the corrupted oracle sweep; cached afterwards. Run first by hand on an empty cache, it makes
+# sam2-mini's masklets of the val videos itself, one at a time (about 14 min more).
 
 # %% [markdown]
 # ## Parameters

@@ -25,10 +25,11 @@
 # one vote per class (`vsslib.classify.fuse`). We compare with the baseline
 # and with approach 1, then look at where approach 2 fails: which classes, which confusions.
 #
-# **First run:** about 48 min in a cold `make verify` (the whole study from an empty cache on the project's
-# 2-core machine, two notebooks at a time; README, "Measured run times"): most of it makes sam2-mini's masklets of
-# the train and test videos, then pools every masklet kind and trains one MLP per feature source and split; cached
-# afterwards.
+# **First run:** about 7 min in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"), where `make figures` has made sam2-mini's
+# masklets of the train, test and val videos before it: it pools every masklet kind and trains one MLP per feature
+# source and split; cached afterwards. Run first by hand on an empty cache, it makes those masklets itself, one
+# video at a time (about 40 s a video, 40 videos).
 
 # %% [markdown]
 # ## Parameters

@@ -28,10 +28,9 @@
 # scores both maps, and the interval is that of their difference); a claim is made only where the intervals
 # support it.
 #
-# **First run:** about 90 s in a cold `make verify` (the whole study from an empty cache on the project's
-# 2-core machine, two notebooks at a time; README, "Measured run times"), before it also counted the second
-# network's refined maps: with them, 110 s in a `make figures` with every network, masklet and run cached (two
-# notebooks at a time, 2026-12-06). It reuses `03_refiner`'s cached masklets and runs.
+# **First run:** about 140 s in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"). It reuses `03_refiner`'s cached masklets
+# and runs.
 
 # %% [markdown]
 # ## Parameters
@@ -191,7 +190,8 @@ for other in [network for network in study.baselines() if network != baseline]:
                         len(other_seeds) * len(sources) * len(videos)) as tick:
         other_counts = collect_boundary_counts(
             lambda seed, source, video: tick(study.video_run(other, source, video, train_seed=seed)),
-            other_seeds, videos, sources, dataset.num_classes, ratios=ratios, widths=widths, bins=bins)
+            other_seeds, videos, sources, dataset.num_classes, ratios=ratios, widths=widths, bins=bins,
+            bands_only=True)
     other_curve, other_trimap = band_tables(other_counts, ratios, widths)
     curves.append(other_curve.assign(baseline=other))
     trimaps.append(other_trimap.assign(baseline=other))
@@ -205,11 +205,11 @@ study.save_table(curves, "boundary_biou_by_dilation_by_network", caption="mBIoU 
 study.save_table(trimaps, "boundary_trimap_by_network", caption="Pixel accuracy (%) within w px of a ground-truth "
                "boundary for every network's refined maps (`boundary_trimap` per network): mean over the network's "
                "training seeds, sd over seeds, 95 % interval over seeds and videos, paired gain over the network")
-by_network = network_verdicts(curves, trimaps)
+by_network = network_verdicts(curves, trimaps, analysed=baseline)  # its own verdicts are the ones above
 agreement = [f for f in by_network if f.key.startswith("boundary/agreement/")]
 takeaway("On the other network" + ("s" if curves["baseline"].nunique() > 2 else "") + f" ({len(videos)} val videos "
          f"of {study.data_name}, each network's training seeds):\n"
-         + bullets([f for f in by_network if f not in agreement and not f.key.startswith(f"boundary/{baseline}/")])
+         + bullets([f for f in by_network if f not in agreement])
          + "\n\nPer masklet source, across the networks:\n" + bullets(agreement))
 
 # %% [markdown]

@@ -22,7 +22,7 @@
 # on the weights, but the number of masks kept does, so propagation is timed with a fixed number of seeded
 # masks. Every number here is machine-dependent (`make verify` lists it and does not compare it).
 #
-# **First run:** about 3 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 2.5 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; this one alone; README, "Measured run times"); the SAM2 timings dominate.
 
 # %% [markdown]

@@ -31,9 +31,10 @@
 # moves the official checkpoint's knobs. What sam2-mini does with a knob says how SAM2's pipeline reacts on this
 # data with this small model, not how the official checkpoints would.
 #
-# **First run:** about 14 min in a cold `make verify` (the whole study from an empty cache on the project's
-# 2-core machine, two notebooks at a time; README, "Measured run times"): every value makes the masklets of its videos
-# anew with sam2-mini (about half a minute to a minute a video); cached afterwards.
+# **First run:** about 15 s in a cold `make verify` (the whole study from an empty cache on the project's
+# 2-core machine, two notebooks at a time; README, "Measured run times"), where `make figures` has made the
+# masklets of every value before it. Run first by hand on an empty cache, every value makes the masklets of its
+# videos anew with sam2-mini (about 40 s a video, 3 videos a value); cached afterwards.
 
 # %% [markdown]
 # ## Parameters

@@ -339,6 +339,14 @@ def test_collect_boundary_counts_stacks_seeds_videos_and_sources() -> None:
     assert counts.vcc["refined (a)"][0].tolist() == [[[0.875], [0.875]], [[1.0], [1.0]]]
     assert counts.vcc["refined (b)"][0].tolist() == [[[1.0], [1.0]], [[1.0], [1.0]]]
     assert counts.vc["baseline"][0].tolist() == [[[1.0], [1.0]], [[1.0], [1.0]]]  # one frame: VC is always 1
+    # bands only (a second network's check): the same band and trimap counts, nothing else collected
+    bands = collect_boundary_counts(load, [0, 1], ["v0", "v1"], ["a", "b"], 2, ratios=[0.1], widths=[1, 2],
+                                    bins=[10], vc_length=1, bands_only=True)
+    for analysis in ("band", "trimap"):
+        for method, (numerator, denominator) in getattr(counts, analysis).items():
+            np.testing.assert_array_equal(getattr(bands, analysis)[method][0], numerator)
+            np.testing.assert_array_equal(getattr(bands, analysis)[method][1], denominator)
+    assert bands.size == bands.vc == bands.vcc == bands.steadier == {} and bands.windows.empty
     with pytest.raises(ParameterError, match="needs seeds, videos and sources"):
         collect_boundary_counts(load, [], ["v0"], ["a"], 2, ratios=[0.1], widths=[1], bins=[10])
 

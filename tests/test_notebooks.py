@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import base64
 import json
 import os
@@ -274,9 +276,10 @@ def test_prune_index_drops_what_a_notebook_no_longer_writes_and_keeps_the_rest(t
 
 
 def test_long_notebooks_start_first_in_the_side_by_side_stage() -> None:
-    stems = ["00_tour", "01_dataset", "02_baselines", "03_refiner", "05_boundary_analysis", "07_cost", "08_sam2_knobs"]
-    assert run_order(stems) == (["02_baselines"], ["03_refiner", "08_sam2_knobs", "00_tour", "01_dataset",
-                                                    "05_boundary_analysis"], ["07_cost"])
+    stems = ["00_tour", "01_dataset", "02_baselines", "03_refiner", "05_boundary_analysis", "06_failure_cases",
+             "07_cost", "08_sam2_knobs"]
+    assert run_order(stems) == (["02_baselines"], ["03_refiner", "06_failure_cases", "00_tour", "01_dataset",
+                                                    "05_boundary_analysis", "08_sam2_knobs"], ["07_cost"])
     assert run_order(["00_tour"]) == ([], ["00_tour"], [])
 
 
@@ -321,6 +324,22 @@ def test_each_notebook_states_the_first_run_time_the_readme_measured() -> None:
     assert (span.group(2), span.group(4)) == (quickest, slowest), span.group(0)
     for stated, truth in ((int(span.group(1)), measured[quickest]), (60 * int(span.group(3)), measured[slowest])):
         assert abs(stated - truth) <= 0.1 * truth + 3, (span.group(0), f"README measured {truth} s")
+
+
+def test_the_readme_cold_cost_paragraph_quotes_the_two_cold_runs_it_names() -> None:
+    """The paragraph on what sam2-mini costs a cold run states the numbers of the README rows it cites."""
+    readme = (ROOT / "README.md").read_text()
+    text = " ".join(readme.split("**What it costs a cold `make figures`.**", 1)[1].split("\n\n", 1)[0].split())
+    rows = readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0].splitlines()
+    before = next(row for row in rows if row.startswith("| `make figures FORCE=1 JOBS=2` of commit 996634d"))
+    after = next(row for row in rows if row.startswith("| `make verify` in a fresh clone of commit c7529aa"))
+    for number, row in (("2194 s", before), ("75 %", before), ("44 min 55 s", before), ("38 min 21 s", after),
+                        ("89 %", after), ("2125", after)):
+        assert number in text and number in row, number
+    assert "55 products" in text and "55 sam2-mini products" in after and "55 products" in before
+    computing = [int(n) for n in re.findall(r"(\d+) s of computing", before + after)]
+    assert sorted(computing) == [2125, 2194] and f"at least {min(computing) / 2 / 60:.1f} min on two cores" in text
+    assert re.search(r"`02` (409|370) s", after) and "6-7 min" in text  # 370 s and 409 s
 
 
 def test_a_kernel_that_dies_before_its_first_reply_is_started_again_and_other_errors_are_not(

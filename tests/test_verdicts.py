@@ -121,6 +121,11 @@ def test_the_boundary_claim_holds_for_a_source_only_where_it_holds_on_every_netw
                ["gain_mBIoU", "gain_mBIoU_ci_low", "gain_mBIoU_ci_high"]] = [0.8, 0.2, 1.3]
     agreed = {f.key: f for f in network_verdicts(curves, trimaps)}["boundary/agreement/refined (m)"]
     assert agreed.verdict == "same: holds"
+    # the analysed network's own verdicts are stated elsewhere: left out, still read for the agreement
+    without = {f.key: f for f in network_verdicts(curves, trimaps, analysed="wide")}
+    assert sorted(without) == ["boundary/agreement/refined (c)", "boundary/agreement/refined (m)",
+                               "boundary/small/refined (c)", "boundary/small/refined (m)"]
+    assert without["boundary/agreement/refined (m)"] == agreed
 
 
 def test_a_boundary_claim_that_holds_names_the_headroom_and_the_oracle_upper_bound() -> None:
@@ -304,6 +309,28 @@ def test_study_findings_read_every_table_present(tmp_path: Path) -> None:
     found = study_findings(tmp_path)
     assert set(found) == {"refiner_oracle_sweep: sweep/0", "refiner_oracle_sweep: sweep/summary"}
     assert found["refiner_oracle_sweep: sweep/0"].verdict == "gain"
+
+
+def test_study_findings_state_the_analysed_networks_boundary_verdicts_once(tmp_path: Path) -> None:
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    wide = _band("refined (m)", [0.005, 0.05], [(7.6, 6.3, 8.7), (2.9, 1.4, 4.2)])
+    small = _band("refined (m)", [0.005, 0.05], [(1.9, 1.4, 2.4), (-0.5, -1.4, 0.4)])
+
+    def trimap(curve: pd.DataFrame) -> pd.DataFrame:
+        return curve.rename(columns={c: c.replace("mBIoU", "accuracy").replace("ratio", "width") for c in curve})
+
+    wide.to_csv(tables / "boundary_biou_by_dilation.csv", index=False)  # the analysed network's tables
+    trimap(wide).to_csv(tables / "boundary_trimap.csv", index=False)
+    both = pd.concat([wide.assign(baseline="wide"), small.assign(baseline="small")])
+    both = both[["baseline", *wide.columns]]  # as 05 writes them: the network first, then the band table's columns
+    both.to_csv(tables / "boundary_biou_by_dilation_by_network.csv", index=False)
+    trimap(both).to_csv(tables / "boundary_trimap_by_network.csv", index=False)
+    found = study_findings(tmp_path)
+    verdicts = sorted(key for key in found if key.split(":")[0] in ("boundary", "boundary_by_network"))
+    assert verdicts == ["boundary: boundary/refined (m)", "boundary_by_network: boundary/agreement/refined (m)",
+                        "boundary_by_network: boundary/small/refined (m)"]
+    assert found["boundary_by_network: boundary/agreement/refined (m)"].verdict == "depends: wide holds, small unresolved"
 
 
 def test_quality_findings_place_each_generator_against_the_interpolated_break_even() -> None:

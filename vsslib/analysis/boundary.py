@@ -478,7 +478,7 @@ class BoundaryCounts:
 def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: Sequence[int],
                             videos: Sequence[str], sources: Sequence[str], num_classes: int, *,
                             ratios: Sequence[float], widths: Sequence[int], bins: Sequence[int],
-                            vc_length: int = 8) -> BoundaryCounts:
+                            vc_length: int = 8, bands_only: bool = False) -> BoundaryCounts:
     """Every boundary analysis's per-video counts, for each training seed, video and masklet source.
 
     Parameters
@@ -491,6 +491,8 @@ def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: 
     num_classes : classes of the dataset.
     ratios, widths, bins : band dilation ratios, trimap widths, object-size bin edges (see the analyses).
     vc_length : window length n of VC_n.
+    bands_only : collect the band and trimap counts alone (``size``, ``vc``, ``vcc`` and ``steadier`` left empty,
+        ``windows`` without rows): what a second network's check of the verdicts reads.
     """
     if not seeds or not videos or not sources:
         raise ParameterError(f"collect_boundary_counts needs seeds, videos and sources, got {len(seeds)} seeds, "
@@ -511,8 +513,9 @@ def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: 
         for method, preds in maps.items():
             counts["band"][method].append(biou_counts_by_dilation(gts, preds, num_classes, ratios))
             counts["trimap"][method].append(trimap_counts(gts, preds, widths))
-            counts["size"][method].append(object_size_counts(objects, gts, preds, bins))
-        for source in sources:
+            if not bands_only:
+                counts["size"][method].append(object_size_counts(objects, gts, preds, bins))
+        for source in sources if not bands_only else ():
             vc = consistency_over_time(gts, maps["baseline"], maps[f"refined ({source})"], vc_length,
                                        videos=list(videos))
             per_video = consistency_counts(vc, videos)
@@ -532,4 +535,5 @@ def collect_boundary_counts(load: Callable[[int, str, str], _VideoMaps], seeds: 
 
     return BoundaryCounts(band=stacked("band"), trimap=stacked("trimap"), size=stacked("size"), vc=stacked("vc"),
                           vcc=stacked("vcc"), steadier=stacked("steadier"),
-                          windows=pd.concat(windows, ignore_index=True), frame_shape=frame_shape)
+                          windows=pd.concat(windows, ignore_index=True) if windows else pd.DataFrame(),
+                          frame_shape=frame_shape)

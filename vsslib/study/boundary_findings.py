@@ -171,7 +171,7 @@ def _gaining_bands(part: pd.DataFrame) -> str:
     return "a gain in the narrowest band"
 
 
-def network_verdicts(curves: pd.DataFrame, trimaps: pd.DataFrame) -> list[Finding]:
+def network_verdicts(curves: pd.DataFrame, trimaps: pd.DataFrame, *, analysed: str | None = None) -> list[Finding]:
     """:func:`boundary_verdicts` on each network's refined maps, then one finding per masklet source saying whether
     the networks agree. The paper's claim is a claim about the masklets: it is said to hold for a source only where
     it holds on every network; where the verdicts differ, each network's is named.
@@ -180,6 +180,8 @@ def network_verdicts(curves: pd.DataFrame, trimaps: pd.DataFrame) -> list[Findin
     ----------
     curves, trimaps : the band-sweep and trimap tables of every network stacked, a ``baseline`` column naming the
         network of each row (``boundary_biou_by_dilation_by_network``, ``boundary_trimap_by_network``).
+    analysed : a network whose own verdicts are stated elsewhere (:func:`boundary_verdicts` on its tables): left
+        out of the per-network verdicts, still read for the agreement.
 
     Returns
     -------
@@ -195,7 +197,9 @@ def network_verdicts(curves: pd.DataFrame, trimaps: pd.DataFrame) -> list[Findin
         for finding in boundary_verdicts(curve.drop(columns="baseline"), trimap.drop(columns="baseline")):
             method = finding.key.split("/", 1)[1]
             by_source.setdefault(method, {})[str(network)] = finding.verdict.split("; ")[0]
-            findings.append(Finding(f"boundary/{network}/{method}", finding.verdict, f"On `{network}`, {finding.text}"))
+            if str(network) != analysed:
+                findings.append(Finding(f"boundary/{network}/{method}", finding.verdict,
+                                        f"On `{network}`, {finding.text}"))
     for method, verdicts in by_source.items():
         named = "; ".join(f"`{v}` on `{n}`" for n, v in verdicts.items())
         if len(set(verdicts.values())) == 1:

@@ -409,11 +409,18 @@ def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
         if path.is_file():
             add(name, read(pd.read_csv(path)))
     curve, trimap = tables / "boundary_biou_by_dilation.csv", tables / "boundary_trimap.csv"
+    analysed = None
     if curve.is_file() and trimap.is_file():
         add("boundary", boundary_verdicts(pd.read_csv(curve), pd.read_csv(trimap)))
     curves, trimaps = tables / "boundary_biou_by_dilation_by_network.csv", tables / "boundary_trimap_by_network.csv"
     if curves.is_file() and trimaps.is_file():
-        add("boundary_by_network", network_verdicts(pd.read_csv(curves), pd.read_csv(trimaps)))
+        by_network = pd.read_csv(curves)
+        if curve.is_file() and "baseline" in by_network:  # the network whose rows are the band table's: its
+            # verdicts are the "boundary" ones above
+            band = pd.read_csv(curve)
+            analysed = next((str(network) for network, rows in by_network.groupby("baseline", sort=False)
+                             if rows.drop(columns="baseline").reset_index(drop=True).equals(band)), None)
+        add("boundary_by_network", network_verdicts(by_network, pd.read_csv(trimaps), analysed=analysed))
     for path in sorted(tables.glob("boundary_per_class_*.csv")):
         add(path.stem, per_class_findings(pd.read_csv(path), source=path.stem.removeprefix("boundary_per_class_")))
     return found

@@ -199,11 +199,12 @@ def _relative(path: Path, root: Path) -> str:
 
 
 SCHEDULE: dict[str, str] = {"02_baselines": "first", "03_refiner": "long", "04_mask_classifier": "long",
-                            "08_sam2_knobs": "long", "07_cost": "alone"}
+                            "06_failure_cases": "long", "07_cost": "alone"}
 """How ``make figures`` orders the notebooks it runs. ``first``: before any other, alone (02 generates the
 benchmark and trains every network the others read from the cache). ``alone``: after the others, with the
 machine to itself (07 measures time). Every other notebook runs ``jobs`` at a time, ``long`` ones first (those
-that take minutes on a cold cache: started early, they do not finish alone at the end), then in name order;
+that take minutes once the SAM2 masklets are made, :data:`READS_MASKLETS`: started early, they do not finish alone
+at the end; in the cold verify of c7529aa, 03 342 s, 04 412 s, 06 221 s, the others 12-141 s), then in name order;
 they share only the cache, whose products are written atomically and made under a per-product lock, so two
 notebooks that need the same product at once compute it once: the second waits for the first and reads it.
 Each kernel then gets its share of the cores (:func:`kernel_threads`)."""
