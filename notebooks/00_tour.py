@@ -28,7 +28,7 @@
 # two notebooks at a time; README, "Measured run times"), where `02_baselines` has trained the networks and `make
 # figures` has made the SAM2 masklets before it. Run
 # first by hand on an empty cache, it also generates the benchmark (under 30 s), trains the two baseline networks
-# (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide`), makes sam2-mini's masklets of its one video (about half a minute)
+# (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide`), makes sam2-mini's masklets of its one video (about 40 s)
 # and, for section 5, the first masklet source's masklets and appearance features of the train and val videos
 # and the MLP trained on them; that whole first run by hand has not been timed. All of it is cached in `.cache/`.
 #

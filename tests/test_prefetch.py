@@ -19,6 +19,7 @@ from vsslib.study import Study
 from vsslib.study.knob_sweep import knob_sweep
 from vsslib.study.prefetch import PURPOSES, masklet_jobs, prefetch_masklets
 from vsslib.study.settings import StudySettings
+from vsslib.study.specs import ClassifierRow
 
 MINI = {"window": 5, "points_per_side": 4}  # the tiny study's sam2-mini settings
 
@@ -42,10 +43,11 @@ def test_the_jobs_are_the_products_the_notebooks_read(tiny: StudySettings) -> No
     root = tiny.data_root
     val, train = VSPWDataset(root, "val").videos, VSPWDataset(root, "train").videos
     jobs = masklet_jobs(tiny)
-    # by hand: both val videos at sam2-mini's own settings; the train video (approach 2 on appearance features
-    # trains on "train"); the first val video at each moved knob of the sweep (points_per_side 2, window 10)
+    # by hand: both val videos at sam2-mini's own settings (the first one listed for the tour); the train video
+    # (approach 2 on appearance features trains on "train"); the first val video at each moved knob of the sweep
+    # (points_per_side 2, window 10; at the own settings it is listed already)
     assert [(j.spec.masks, j.split, j.video, j.purpose) for j in jobs] == [
-        ("sam2-mini", "val", val[0], "evaluated"), ("sam2-mini", "val", val[1], "evaluated"),
+        ("sam2-mini", "val", val[0], "first video"), ("sam2-mini", "val", val[1], "evaluated"),
         ("sam2-mini", "train", train[0], "classifier"),
         ("sam2-mini", "val", val[0], "knob sweep"), ("sam2-mini", "val", val[0], "knob sweep")]
     own = jobs[0].spec.mask_settings
@@ -53,14 +55,25 @@ def test_the_jobs_are_the_products_the_notebooks_read(tiny: StudySettings) -> No
     assert (jobs[3].spec.mask_settings.generator.points_per_side, jobs[3].spec.mask_settings.windows.window) == (2, 5)
     assert (jobs[4].spec.mask_settings.generator.points_per_side, jobs[4].spec.mask_settings.windows.window) == (4, 10)
     assert [j.video for j in masklet_jobs(tiny, purposes=("classifier",))] == list(train)
+    assert [(j.video, j.spec.mask_settings == own) for j in masklet_jobs(tiny, purposes=("knob sweep",))] == [
+        (val[0], True), (val[0], False), (val[0], False)]  # the sweep's reference rows read the own settings
+    assert [j.video for j in masklet_jobs(tiny, purposes=("first video",))] == [val[0]]
+    # picked approach-2 rows (make confirm): only their kind, features and split
+    picked = [ClassifierRow("sam2-mini", "appearance", "train", "fused")]
+    assert [j.video for j in masklet_jobs(tiny, purposes=("classifier",), picks=picked)] == list(train)
+    other = [ClassifierRow("classical", "appearance", "train", "fused")]
+    assert masklet_jobs(tiny, purposes=("classifier",), picks=other) == []
     # the classical source on request: no sweep of it (the sweep moves the SAM2 source's knobs)
     assert [(j.split, j.purpose) for j in masklet_jobs(tiny, sources=["classical"])] == [
-        ("val", "evaluated"), ("val", "evaluated"), ("train", "classifier")]
-    with pytest.raises(ParameterError, match=r"purposes \['sweep'\] unknown; valid: evaluated, classifier, knob sweep"):
+        ("val", "first video"), ("val", "evaluated"), ("train", "classifier")]
+    with pytest.raises(ParameterError, match=r"purposes \['sweep'\] unknown; valid: first video, evaluated, "
+                                             r"classifier, knob sweep"):
         masklet_jobs(tiny, purposes=("sweep",))
     with pytest.raises(ParameterError, match=r"\['oracle'\] are not among masklets.sources"):
         masklet_jobs(tiny, sources=["oracle"])
-    assert PURPOSES == ("evaluated", "classifier", "knob sweep")
+    assert PURPOSES == ("first video", "evaluated", "classifier", "knob sweep")
+    # the official sam2 source is not made ahead by default: it runs on the caller's device and threads
+    assert masklet_jobs(tiny.replace({"masklets.sources": ["classical", "oracle"]})) == []
 
 
 @pytest.mark.slow

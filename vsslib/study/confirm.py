@@ -48,8 +48,8 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     given the development study's ``mask_classifier`` table, its picked approach-2 rows (:func:`picked_rows`) into
     ``<its results>/tables/mask_classifier.csv``.
 
-    The SAM2 masklets both approaches read are made first, ``jobs`` videos at a time
-    (:func:`~vsslib.study.prefetch.prefetch_masklets`).
+    The sam2-mini masklets both approaches read (approach 2: the picked rows' splits) are made first, ``jobs``
+    videos at a time (:func:`~vsslib.study.prefetch.prefetch_masklets`).
 
     Returns
     -------
@@ -70,7 +70,7 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     if picks is not None:
         study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
     name = f"{study.data_name} (seed {settings.data.seed}, held out from development)"
-    made = prefetch_masklets(settings, jobs=jobs, progress=progress,
+    made = prefetch_masklets(settings, jobs=jobs, progress=progress, picks=picks,
                              purposes=("evaluated",) if picks is None else ("evaluated", "classifier"))
     if progress:
         print(made.summary(), flush=True)

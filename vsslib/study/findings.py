@@ -387,6 +387,15 @@ _TABLES: dict[str, Callable[[pd.DataFrame], list[Finding]]] = {
 }
 
 
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two tables hold the same columns and values (an integer column read as float still counts)."""
+    try:
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, check_exact=True)
+    except AssertionError:
+        return False
+    return True
+
+
 def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
     """Every finding the study states, from the tables in ``<results>/tables/`` that exist (``{key: finding}``).
 
@@ -419,7 +428,7 @@ def study_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
             # verdicts are the "boundary" ones above
             band = pd.read_csv(curve)
             analysed = next((str(network) for network, rows in by_network.groupby("baseline", sort=False)
-                             if rows.drop(columns="baseline").reset_index(drop=True).equals(band)), None)
+                             if _same_rows(rows.drop(columns="baseline").reset_index(drop=True), band)), None)
         add("boundary_by_network", network_verdicts(by_network, pd.read_csv(trimaps), analysed=analysed))
     for path in sorted(tables.glob("boundary_per_class_*.csv")):
         add(path.stem, per_class_findings(pd.read_csv(path), source=path.stem.removeprefix("boundary_per_class_")))

@@ -210,12 +210,12 @@ notebooks that need the same product at once compute it once: the second waits f
 Each kernel then gets its share of the cores (:func:`kernel_threads`)."""
 DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines the study is sized for
 READS_MASKLETS: dict[str, tuple[str, ...]] = {
-    "00_tour": ("evaluated",), "03_refiner": ("evaluated",), "04_mask_classifier": ("evaluated", "classifier"),
-    "05_boundary_analysis": ("evaluated",), "06_failure_cases": ("evaluated",),
-    "08_sam2_knobs": ("evaluated", "knob sweep")}
-"""The SAM2 masklets each notebook reads (purposes of :func:`vsslib.study.prefetch.masklet_jobs`): ``make figures``
-makes those of the notebooks it is about to run after the ``first`` stage of :data:`SCHEDULE` and before the
-others, ``jobs`` at a time (:func:`~vsslib.study.prefetch.prefetch_masklets`), so no notebook waits on another's."""
+    "00_tour": ("first video",), "03_refiner": ("evaluated",), "04_mask_classifier": ("evaluated", "classifier"),
+    "05_boundary_analysis": ("evaluated",), "06_failure_cases": ("evaluated",), "08_sam2_knobs": ("knob sweep",)}
+"""The sam2-mini masklets each notebook reads (purposes of :func:`vsslib.study.prefetch.masklet_jobs`): ``make
+figures`` makes those of the notebooks it is about to run after the ``first`` stage of :data:`SCHEDULE` and before
+the others, ``jobs`` at a time (:func:`~vsslib.study.prefetch.prefetch_masklets`), so no notebook waits on
+another's."""
 
 
 def run_order(stems: list[str]) -> tuple[list[str], list[str], list[str]]:

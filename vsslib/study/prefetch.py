@@ -1,23 +1,27 @@
-"""The SAM2 masklets a study will read, made before its notebooks run, ``jobs`` videos at a time.
+"""The sam2-mini masklets a study will read, made before its notebooks run, ``jobs`` videos at a time.
 
-On the project's 2-core CPU nearly all of a cold ``make figures`` beyond the networks' training is the masklets of
-the SAM2 sources (the sources with a settings section of their own, ``sam2`` and ``sam2-mini``: tens of seconds a
-video on one core; the classical and oracle masklets take milliseconds a frame and are left to the notebooks).
-The notebooks make a product on first use, one video after another, and two notebooks that need the same one
-wait for each other, so left to them these masklets keep about one core busy. :func:`prefetch_masklets` makes
-every one they will ask for first, ``jobs`` at once in worker processes, through the very function the notebooks
+On the project's 2-core CPU nearly all of a cold ``make figures`` beyond the networks' training is sam2-mini's
+masklets (tens of seconds a video on one core; the classical and oracle masklets take milliseconds a frame). The
+notebooks make a product on first use, one video after another, and two notebooks that need the same one wait for
+each other, so left to them these masklets kept about one core busy. :func:`prefetch_masklets` makes the products
+:func:`masklet_jobs` lists first, ``jobs`` at once in worker processes, through the very function the notebooks
 call (:func:`~vsslib.study.runs.products.masklet_ids`: same key, same lock, same file), so the notebooks then only
-read them. A sam2-mini video is made in a pinned interpreter of its own ``threads`` (:mod:`vsslib.base.pinned`),
-so its masklets are the same bits however many are made side by side.
+read them; anything a notebook reads that is not listed it still makes itself on first use. A sam2-mini video is
+made in a pinned interpreter of its own ``threads`` (:mod:`vsslib.base.pinned`), so its masklets are the same bits
+however many are made side by side. The official ``sam2`` source is left to the notebooks: it runs on the device
+and threads of the process that calls it (two workers would hold two models on one GPU, or split the CPU's cores
+differently from a notebook).
 
 Which products (:func:`masklet_jobs`), by purpose:
 
+- ``"first video"``: the first evaluated video at the source's own settings (``00_tour``);
 - ``"evaluated"``: every evaluated video (``data.split``, ``data.max_videos``), the source's own settings;
 - ``"classifier"``: every video of the splits approach 2 trains its classifiers on
-  (:func:`~vsslib.study.specs.classifier_splits` of each of ``classifier.features``), for the sources approach 2
-  runs on (:data:`~vsslib.study.specs.CLASSIFIER_MASKLETS`);
-- ``"knob sweep"``: the first ``knob_sweep.videos`` evaluated videos at each moved knob of ``08_sam2_knobs``
-  (:func:`~vsslib.study.knob_sweep.sweep_points`), for the source it sweeps.
+  (:func:`~vsslib.study.specs.classifier_splits` of each of ``classifier.features``; only the picked rows' splits
+  where ``picks`` are given, as ``make confirm`` computes), for the sources approach 2 runs on
+  (:data:`~vsslib.study.specs.CLASSIFIER_MASKLETS`);
+- ``"knob sweep"``: the first ``knob_sweep.videos`` evaluated videos at the source's own settings and at each moved
+  knob of ``08_sam2_knobs`` (:func:`~vsslib.study.knob_sweep.sweep_points`), for the source it sweeps.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ from .knob_sweep import sweep_points, sweep_source
 from .notebook_api import Study
 from .runs import RefineSpec
 from .runs.products import is_cached, load_video, masklet_cache, masklet_ids, open_split, video_fingerprint
-from .settings import MASKLET_SECTIONS, StudySettings
-from .specs import CLASSIFIER_MASKLETS, baseline_names, classifier_splits, refine_spec
+from .settings import StudySettings
+from .specs import CLASSIFIER_MASKLETS, ClassifierRow, baseline_names, classifier_splits, refine_spec
 
-__all__ = ["PURPOSES", "MaskletJob", "PrefetchReport", "masklet_jobs", "prefetch_masklets"]
+__all__ = ["PURPOSES", "PREFETCHED", "MaskletJob", "PrefetchReport", "masklet_jobs", "prefetch_masklets"]
 
-PURPOSES = ("evaluated", "classifier", "knob sweep")
+PURPOSES = ("first video", "evaluated", "classifier", "knob sweep")
+PREFETCHED = ("sam2-mini",)
+"""The masklet sources made ahead by default: those made in a pinned interpreter (see the module docstring)."""
 """Why a study reads a masklet product (see the module docstring)."""
 
 
@@ -72,7 +78,8 @@ class PrefetchReport:
 
 
 def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSES,
-                 sources: Sequence[str] | None = None) -> list[MaskletJob]:
+                 sources: Sequence[str] | None = None,
+                 picks: Collection[ClassifierRow] | None = None) -> list[MaskletJob]:
     """Every masklet product the study's notebooks read for ``purposes``, each once, in the order listed in the
     module docstring.
 
@@ -80,8 +87,9 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
     ----------
     settings : the study's settings; its benchmark must exist (:func:`prefetch_masklets` makes it first).
     purposes : a subset of :data:`PURPOSES`.
-    sources : masklet sources to cover (default: those of ``masklets.sources`` with a settings section of their
-        own, :data:`~vsslib.study.settings.MASKLET_SECTIONS`).
+    sources : masklet sources to cover (default: those of ``masklets.sources`` among :data:`PREFETCHED`).
+    picks : approach-2 rows (:class:`~vsslib.study.specs.ClassifierRow`): the ``"classifier"`` purpose covers only
+        their kinds of masklets, features and splits (None: every one the study runs).
 
     Raises
     ------
@@ -92,7 +100,7 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
         raise ParameterError(f"purposes {unknown} unknown; valid: {', '.join(PURPOSES)}")
     run = settings.masklets.sources
     if sources is None:
-        sources = [name for name in run if name in MASKLET_SECTIONS]
+        sources = [name for name in run if name in PREFETCHED]
     absent = [name for name in sources if name not in run]
     if absent:
         raise ParameterError(f"masklet source(s) {absent} are not among masklets.sources {list(run)}")
@@ -110,21 +118,25 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
     for source in sources:
         spec = refine_spec(settings, baseline, source)
         evaluated = spec.videos()
+        if "first video" in purposes:
+            add(spec, spec.split, evaluated[:1], "first video")
         if "evaluated" in purposes:
             add(spec, spec.split, evaluated, "evaluated")
         if "classifier" in purposes:
-            for kind, overrides in CLASSIFIER_MASKLETS.values():
+            for label, (kind, overrides) in CLASSIFIER_MASKLETS.items():
                 if kind != source:
                     continue
                 kind_spec = refine_spec(settings, baseline, source, **overrides)
                 for features in settings.classifier.features:
                     for split in classifier_splits(features):
-                        add(kind_spec, split, list(open_split(spec.data_root, split).videos), "classifier")
+                        if picks is None or (label, features, split) in {row[:3] for row in picks}:
+                            add(kind_spec, split, list(open_split(spec.data_root, split).videos), "classifier")
         if "knob sweep" in purposes and source == sweep_source(settings):
+            first = evaluated[:settings.knob_sweep.videos]
+            add(spec, spec.split, first, "knob sweep")  # the source's own settings: the sweep's reference rows
             for _, _, _, overrides in sweep_points(settings, source):
                 if overrides:
-                    add(refine_spec(settings, baseline, source, **overrides), spec.split,
-                        evaluated[:settings.knob_sweep.videos], "knob sweep")
+                    add(refine_spec(settings, baseline, source, **overrides), spec.split, first, "knob sweep")
     return jobs
 
 
@@ -139,7 +151,8 @@ class _MakeMasklets:
 
 
 def prefetch_masklets(settings: StudySettings, *, jobs: int = 2, purposes: Collection[str] = PURPOSES,
-                      sources: Sequence[str] | None = None, progress: bool = True) -> PrefetchReport:
+                      sources: Sequence[str] | None = None, picks: Collection[ClassifierRow] | None = None,
+                      progress: bool = True) -> PrefetchReport:
     """Make the products of :func:`masklet_jobs` that are not cached yet, ``jobs`` at a time (worker processes;
     1: in this process); the benchmark is generated first where it does not exist.
 
@@ -150,7 +163,7 @@ def prefetch_masklets(settings: StudySettings, *, jobs: int = 2, purposes: Colle
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"jobs={jobs!r} must be an integer >= 1")
     Study(settings, progress=progress).data_root  # noqa: B018 - generates the benchmark on first use
-    wanted = masklet_jobs(settings, purposes=purposes, sources=sources)
+    wanted = masklet_jobs(settings, purposes=purposes, sources=sources, picks=picks)
     todo = [job for job in wanted if not is_cached(masklet_cache(job.spec), job.video,
                                                    video_fingerprint(job.spec, job.video, job.split))]
     started = time.perf_counter()
