@@ -29,6 +29,7 @@ import pandas as pd
 from ..base.errors import DataError, VsslibError, require_columns
 from .findings import update_readme
 from .notebook_api import Study
+from .notebooks import DEFAULT_JOBS
 from .prefetch import prefetch_masklets
 from .settings import load_settings
 from .specs import ClassifierRow
@@ -43,7 +44,7 @@ _METRICS = ("mIoU", "mBIoU")
 
 
 def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development: pd.DataFrame | None = None,
-            progress: bool = True, jobs: int = 2) -> tuple[Path, Path | None]:
+            progress: bool = True, jobs: int = DEFAULT_JOBS) -> tuple[Path, Path | None]:
     """Compute the approach-1 table of ``params_file``'s benchmark into ``<its results>/tables/refiner.csv`` and,
     given the development study's ``mask_classifier`` table, its picked approach-2 rows (:func:`picked_rows`) into
     ``<its results>/tables/mask_classifier.csv``.
@@ -216,9 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="rewrite the README block from the confirmation tables already written (in the results "
                              "folder of --params) after a change to the block's wording: nothing is computed, and "
                              "the held-out videos are not looked at again")
-    parser.add_argument("--jobs", type=int, default=2,
-                        help="SAM2 masklets made at once, before the runs (default 2: one per core of the 2-core "
-                             "machines the study is sized for)")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                        help=f"sam2-mini masklets made at once, before the runs (default {DEFAULT_JOBS}, as "
+                             "make figures)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:

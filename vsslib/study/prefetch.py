@@ -42,9 +42,9 @@ from .specs import CLASSIFIER_MASKLETS, ClassifierRow, baseline_names, classifie
 __all__ = ["PURPOSES", "PREFETCHED", "MaskletJob", "PrefetchReport", "masklet_jobs", "prefetch_masklets"]
 
 PURPOSES = ("first video", "evaluated", "classifier", "knob sweep")
+"""Why a study reads a masklet product (see the module docstring)."""
 PREFETCHED = ("sam2-mini",)
 """The masklet sources made ahead by default: those made in a pinned interpreter (see the module docstring)."""
-"""Why a study reads a masklet product (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
     if absent:
         raise ParameterError(f"masklet source(s) {absent} are not among masklets.sources {list(run)}")
     baseline = baseline_names(settings)[0]
+    picked = None if picks is None else {row[:3] for row in picks}  # (masklets, features, classifier split)
     jobs: list[MaskletJob] = []
     seen: set[tuple[str, str, str, str]] = set()
 
@@ -129,7 +130,7 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
                 kind_spec = refine_spec(settings, baseline, source, **overrides)
                 for features in settings.classifier.features:
                     for split in classifier_splits(features):
-                        if picks is None or (label, features, split) in {row[:3] for row in picks}:
+                        if picks is None or (label, features, split) in picked:
                             add(kind_spec, split, list(open_split(spec.data_root, split).videos), "classifier")
         if "knob sweep" in purposes and source == sweep_source(settings):
             first = evaluated[:settings.knob_sweep.videos]
@@ -150,7 +151,7 @@ class _MakeMasklets:
         return time.perf_counter() - started
 
 
-def prefetch_masklets(settings: StudySettings, *, jobs: int = 2, purposes: Collection[str] = PURPOSES,
+def prefetch_masklets(settings: StudySettings, *, jobs: int, purposes: Collection[str] = PURPOSES,
                       sources: Sequence[str] | None = None, picks: Collection[ClassifierRow] | None = None,
                       progress: bool = True) -> PrefetchReport:
     """Make the products of :func:`masklet_jobs` that are not cached yet, ``jobs`` at a time (worker processes;
