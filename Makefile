@@ -90,5 +90,5 @@ sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into
 	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run3 --eval-every 200 --images-steps 0 --clips-steps 0 --memory-steps 0 --tracking-steps 800 --long-tracking-steps 1500 --init .cache/sam2-mini-run2-assets/sam2_mini.pt
 	$(SAM2_MINI_EXPORT) --workdir .cache/sam2-mini-run3
 
-confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos held out from the study (params/confirm.yaml; about an hour cold on the 2-core machine, see the README's times), into results/confirm/ and the README's CONFIRM block
-	$(PY) -m vsslib.study.confirm --params params/confirm.yaml
+confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos held out from the study (params/confirm.yaml, JOBS=2 sam2-mini videos at once; about an hour cold on the 2-core machine, see the README's times), into results/confirm/ and the README's CONFIRM block
+	$(PY) -m vsslib.study.confirm --params params/confirm.yaml $(if $(JOBS),--jobs $(JOBS))

@@ -24,9 +24,9 @@
 # there (one video says nothing general). Notebooks 01-08 repeat each step on the whole split, with intervals,
 # and analyse it.
 #
-# **First run:** about 22 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
+# **First run:** about 18 s in a cold `make verify` (the whole study from an empty cache on the project's 2-core machine,
 # two notebooks at a time; README, "Measured run times"), where `02_baselines` has trained the networks and `make
-# figures` has made the SAM2 masklets before it. Run
+# figures` has made the sam2-mini masklets before it. Run
 # first by hand on an empty cache, it also generates the benchmark (under 30 s), trains the two baseline networks
 # (22-25 s a `fcn8-small`, 47-51 s a `fcn16-wide`), makes sam2-mini's masklets of its one video (about 40 s)
 # and, for section 5, the first masklet source's masklets and appearance features of the train and val videos

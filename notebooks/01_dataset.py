@@ -135,8 +135,8 @@ takeaway(f"- The fastest class is `{by_speed.iloc[0]['class']}` "
          "in pixels, and mIoU weighs every class equally.")
 
 # %% [markdown]
-# - Many objects are small and many enter mid-window: the two situations in which a masklet generator that
-#   proposes only on key frames has nothing to offer, which `06_failure_cases` counts as failure causes.
+# - Small objects and objects that enter mid-window (their shares and why a key-frame generator can miss them:
+#   the object counts above) are two of the failure causes `06_failure_cases` counts.
 # - Next: `02_baselines`, the networks whose maps the masklets refine.
 
 # %% [markdown]

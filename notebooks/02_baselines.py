@@ -23,9 +23,9 @@
 #
 # **First run:** about 7 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine; this one first and alone; README, "Measured run times"). Where the time goes: generating the
-# benchmark (about 25 s), training 2 networks x 3 seeds (about 4 min together at the speeds above, each in its own
-# pinned two-thread interpreter), and each network's predictions and metrics on every val video (6 s a network
-# alone); the rest, about 2 min, is not broken down further. A network's training can slow many-fold when other
+# benchmark (about 25 s), training 2 networks x 3 seeds (about 3.5 min together at the speeds above, each in its
+# own pinned two-thread interpreter), and each network's predictions and metrics on every val video (6 s a network
+# alone); the rest, about 2.5 min, is not broken down further. A network's training can slow many-fold when other
 # work shares the two cores (in one verify, a `fcn8-small` took 9 min beside a sam2-mini training, and a
 # `fcn16-wide` 50 s once that had stopped).
 

@@ -28,8 +28,10 @@
 # pinned one-thread interpreter: a second Python process with fixed kernels and one thread, so that its masklets
 # are the same bits on every machine, see `07_cost`; two videos at a time, about 18 min for all the study reads).
 # It makes the classical and oracle masklets (milliseconds a frame), refines every network and seed with every
-# source, then runs the corrupted oracle sweep; cached afterwards. Run first by hand on an empty cache, it makes
-# sam2-mini's masklets of the val videos itself, one at a time (about 14 min more).
+# source, then runs the corrupted oracle sweep; cached afterwards. That cold run's sweep had 5 strengths on one
+# training seed; its 7 strengths on every training seed now added about 3.5 min in a `make figures` that had only
+# those runs to make (`03` 339 s, against 131 s before; README, "Measured run times"). Run first by hand on an
+# empty cache, it makes sam2-mini's masklets of the val videos itself, one at a time (about 13 min more).
 
 # %% [markdown]
 # ## Parameters
@@ -55,7 +57,7 @@ from vsslib import viz
 from vsslib.study import Study, mask_quality
 from vsslib.study.lessons import as_list, refiner_lessons
 from vsslib.study.settings import VOTES
-from vsslib.study.tables import interval_columns, readable, stats_row
+from vsslib.study.tables import interval_columns, pooled_stats_row, readable, stats_row
 from vsslib.study.verdicts import (break_even, bullets, paired_source_findings, quality_findings, refiner_findings,
                                    sweep_findings, window_findings)
 from vsslib.viz.prose import takeaway
@@ -179,7 +181,9 @@ takeaway(f"Masklet {masklet} votes `{votes['masklet_winner'].iloc[0]}` over all 
 # Oracle masklets are the dataset's own objects. Corrupting them by a growing *strength* s (defined under the
 # figure: boundary jitter, splits, merges across classes, small masks dropped) shows how good masks must be
 # for the refiner to help. The baseline does not change with s; the refined map does. Each strength is run with
-# every corruption seed of `masklets.oracle.seeds`; the interval is over corruption seeds and videos, the sd over corruption seeds.
+# every corruption seed of `masklets.oracle.seeds` on every training seed of the network; a training seed's runs
+# are pooled over its corruption seeds (as if each video were seen once per corruption seed), so the sd and the
+# 95 % interval are over training seeds and videos, like every other table of this notebook.
 #
 # First what the strength does to the masklets of one frame, for every strength of the sweep, beside the
 # masklets of the generators of the settings (classical and sam2-mini by default; corruption seed 0). Masklets are drawn as dark outlines on the grey frame;
@@ -216,29 +220,33 @@ takeaway(f"On this frame the exact objects ({masklet_counts.index[0]}) make {int
          + ".")
 
 # %%
-with study.step("every strength x corruption seed"):  # one progress bar for all the runs
-    rows = [stats_row(study.refine_corruptions(baseline, strength), "refined", against="baseline",
-                      baseline=baseline, strength=strength, method="refined")
+with study.step("every strength x training seed x corruption seed"):  # one progress bar for all the runs
+    rows = [pooled_stats_row(study.refine_corruptions(baseline, strength), "refined", against="baseline",
+                             pooled_column="n_corruption_seeds", baseline=baseline, strength=strength,
+                             method="refined")
             for strength in settings.masklets.oracle.strengths]
 sweep = pd.DataFrame(rows)
+scope = (f"{baseline}, {int(sweep['n_seeds'].iloc[0])} training seeds x "
+         f"{int(sweep['n_corruption_seeds'].iloc[0])} corruption seeds, pooled per training seed")
 study.save_table(sweep, "refiner_oracle_sweep", caption=f"Refiner with oracle masklets corrupted at a growing strength "
-               f"({baseline}, first training seed): mean and sd over corruption seeds, 95 % intervals over corruption seeds and videos",
+               f"({scope}): mean and sd over training seeds, 95 % intervals over training seeds and videos",
                machine_dependent_columns=("fps",))
-display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_videos"]]))
+display(readable(sweep[["strength", *interval_columns("mIoU", "gain_mIoU"), "n_seeds", "n_corruption_seeds",
+                        "n_videos"]]))
 fig = viz.intervals.plot_sweep_intervals(sweep, title=f"Corruption strength vs gain | {baseline} + oracle masklets | "
                                          f"{study.data_name}", xlabel="corruption strength s (0: exact objects)",
-                                         seeds="corruption seeds")
+                                         seeds="training seeds")
 study.save_figure(fig, "refiner_oracle_sweep", caption=f"Gain (points) of mIoU, mBIoU and mVC16 when the refiner's "
-                  f"masklets are the dataset's exact objects corrupted at strength s ({baseline}, first training seed; "
-                  f"{int(sweep['n_seeds'].iloc[0])} corruption seeds x {int(sweep['n_videos'].iloc[0])} val videos of "
-                  f"{study.data_name}); bands: 95 % intervals over corruption seeds and videos. Where a band leaves "
+                  f"masklets are the dataset's exact objects corrupted at strength s ({scope}; "
+                  f"{int(sweep['n_videos'].iloc[0])} val videos of "
+                  f"{study.data_name}); bands: 95 % intervals over training seeds and videos. Where a band leaves "
                   "zero, that strength's gain is read as a gain or a loss at 95 %, one interval at a time (the "
                   "README's headline says which of the mIoU verdicts survive Holm's correction over all its verdicts; the mBIoU "
                   "and mVC16 bands are not in that family). " + viz.refiner.oracle_strength_note())
 
 # %%
-takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].iloc[0])} corruption seeds per strength "
-         f"(the table above used every training seed of both networks). The strength s: {viz.refiner.oracle_strength_note()}."
+takeaway(f"Scope: `{baseline}` only ({scope}; the table above has both networks). The strength s: "
+         f"{viz.refiner.oracle_strength_note()}."
          "\n\n" + bullets(sweep_findings(sweep)) + "\n\nEach strength's verdict is read at 95 % on its own; the README's "
          "headline marks the mIoU verdicts that Holm's correction over all its verdicts does not keep.")
 
@@ -255,8 +263,8 @@ takeaway(f"Scope: `{baseline}`, its first training seed, {int(sweep['n_seeds'].i
 #   class, here the true one, so it counts as right: a source that covers less sits higher for that alone, and
 #   the table gives each source's **coverage** (the share of labelled pixels in some masklet) beside it.
 #
-# The generators are refined with the sweep's network and training seed, so the points and the line compare like
-# with like. The sweep's break-even is interpolated between its strengths (a point estimate). sam2-mini's model
+# The generators are refined with the sweep's network over the same training seeds, so the points and the line
+# compare like with like. The sweep's break-even is interpolated between its strengths (a point estimate). sam2-mini's model
 # card measures the same corrupted oracle on its own unseen videos and only on objects of at least 1 % of the
 # frame (propagated IoU by frame offset), so its numbers differ from this table's: compare positions within one
 # table, not across the two.
@@ -266,25 +274,27 @@ with study.step("mask quality of every strength x corruption seed and every gene
     quality = mask_quality.quality_table(study, baseline, sweep)
 study.save_table(quality, "refiner_mask_quality", caption=f"Mask quality, vote ceiling and coverage (%) of each kind of "
                "masklets "
-               f"on the evaluated videos, beside the refiner's gains ({baseline}, first training seed): oracle rows "
-               "averaged over corruption seeds (sd over them), 95 % intervals over corruption seeds and videos; "
-               "generator rows have one masklet set, intervals over videos")
+               f"on the evaluated videos, beside the refiner's gains ({baseline}, every training seed: mean, sd "
+               "and 95 % interval over training seeds and videos, the oracle rows' those of the sweep): the oracle "
+               "rows' quality, ceiling and coverage averaged over corruption seeds (sd over them), 95 % intervals "
+               "over corruption seeds and videos; generator rows have one masklet set, intervals over videos")
 display(readable(quality[["masklets", *interval_columns("mask_quality", "vote_ceiling", "labelled_coverage",
                                                        "gain_mIoU")]]))
 axes = {"vote_ceiling": "vote ceiling", "mask_quality": "mask quality"}
 fig = viz.intervals.plot_quality_axes(quality, axes=axes, break_even={a: break_even(quality[quality["strength"].notna()], a)
                                                                       for a in axes},
                                       title=f"Gain against measured mask quality | {baseline} | {study.data_name}")
-study.save_figure(fig, "refiner_mask_quality", caption=f"mIoU gain of the refiner ({baseline}, first training seed) "
+study.save_figure(fig, "refiner_mask_quality", caption=f"mIoU gain of the refiner ({scope}) "
                 "against the vote ceiling (left: accuracy of the refiner fed the ground truth) and the mask quality "
                 "(right: mean IoU of each object's masklet over its window), for the corrupted oracle (line, band: "
-                "95 % interval over corruption seeds and videos, points marked with s) and each generator (squares, "
-                "bars: 95 % intervals over videos); dashed: where the sweep's mean gain crosses zero. The vote "
+                "95 % interval of the gain over training seeds and videos, points marked with s) and each generator "
+                "(squares, bars: 95 % intervals of the gain over training seeds and videos, of the axis over videos); "
+                "dashed: where the sweep's mean gain crosses zero. The vote "
                 "ceiling counts pixels in no masklet as right, so a source that covers fewer pixels sits further "
                 "right for that alone (coverage: the table above)")
 
 # %%
-takeaway("Scope: as the sweep (`" + baseline + "`, first training seed).\n\n" + bullets(quality_findings(quality)))
+takeaway(f"Scope: as the sweep ({scope}).\n\n" + bullets(quality_findings(quality)))
 
 # %% [markdown]
 # ## How long can masklets be carried?

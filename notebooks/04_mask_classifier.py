@@ -72,8 +72,8 @@ settings = study.settings
 # generator (`classical`), sam2-mini (SAM2 architecture, trained here on the generated benchmark), the dataset's
 # exact objects (`oracle`, s = 0) and exact objects corrupted at s = 0.5. For each,
 # every feature source (`appearance`: colour and texture; `segmenter:<net>`: the network's penultimate features)
-# and every variant, over the network's training seeds. A network's features on the videos it was trained on are
-# cleaner than on new videos, so the classifier on network features is trained on the held-out `test` split
+# and every variant, over the network's training seeds. A network's features on the videos it was trained on may
+# be cleaner than on new videos (not measured here), so the classifier on network features is trained on the held-out `test` split
 # (`classifier_videos` = test: labels of 8 videos approach 1 never uses); a second row trains it on the network's
 # own `train` videos, the only labels approach 1 and the appearance classifier use: the comparison with equal
 # labels. Gains are over the baseline network, with 95 % intervals.

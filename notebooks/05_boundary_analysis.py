@@ -28,7 +28,7 @@
 # scores both maps, and the interval is that of their difference); a claim is made only where the intervals
 # support it.
 #
-# **First run:** about 140 s in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 110 s in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"). It reuses `03_refiner`'s cached masklets
 # and runs.
 

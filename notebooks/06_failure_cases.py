@@ -29,7 +29,7 @@
 # | small or thin object swallowed (`small_or_thin`) | it fell between grid points; a larger masklet absorbed it | a denser `points_per_side` | a lower `scale`, `min_area`, `min_size` |
 # | masklet drifted off its object (`drift`) | propagation lost the object in this frame | a shorter `window` | a shorter `window`, `motion: masklet` |
 # | vote spoiled by the masklet's drifting frames (`drift_vote`) | the masklet is on its object here, but its drifting frames won its one vote | `vote: frame`, a shorter `window` | the same |
-# | masklet spans several classes (`spanning`) | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` | a lower `scale`, a smaller `sigma` |
+# | masklet spans several classes (`spanning`) | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` (`08_sam2_knobs` measures both on sam2-mini) | a lower `scale`, a smaller `sigma` |
 # | pure masklet spilled onto a neighbour (`leak`) | a mostly-correct mask reached over an object's edge | tighter masks at edges | a smaller `flow.winsize` |
 # | baseline's majority wrong inside a correct masklet (`wrong_majority`) | the mask was right, the network's majority inside it was wrong | a better baseline network | the same |
 # | none of the above (`other`) | the vote was decided by pixels without a label | - | - |
@@ -52,7 +52,7 @@
 # Each cause gets a count, the mIoU it costs, and its worst example. Counts, shares and costs are means over the
 # baseline's training seeds, with their sd over seeds and 95 % intervals over seeds and videos.
 #
-# **First run:** about 3.5 min in a cold `make verify` (the whole study from an empty cache on the project's
+# **First run:** about 3 min in a cold `make verify` (the whole study from an empty cache on the project's
 # 2-core machine, two notebooks at a time; README, "Measured run times"); it reuses `03_refiner`'s cached runs.
 
 # %% [markdown]

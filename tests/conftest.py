@@ -22,3 +22,23 @@ def blocky_benchmark(base: Path, *, n_val: int, seed: int) -> tuple[Path, Path]:
         blocky = np.repeat(np.repeat(video.labels[:, ::8, ::8], 8, axis=1), 8, axis=2)
         save_predictions(base / "preds", name, video.frame_ids, blocky)
     return root, base / "preds"
+
+
+PARAMETERS_CELL = '# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n'
+"""The parameters cell every study notebook opens with (the two values ``make figures`` injects)."""
+
+
+def toy_repository(base: Path, notebooks: dict[str, str]) -> Path:
+    """A repository root that ``repo_root()`` accepts (``pyproject.toml`` and ``vsslib/``) holding ``params.yaml``
+    (results into ``out/``) and, for each ``name: code`` of ``notebooks``, ``notebooks/<name>.py`` made of
+    :data:`PARAMETERS_CELL` and one code cell of ``code``, paired to its ``.ipynb``. Returns ``base``."""
+    from vsslib.study.notebooks import sync_notebooks
+
+    (base / "pyproject.toml").write_text("")
+    (base / "vsslib").mkdir()
+    (base / "notebooks").mkdir()
+    (base / "params.yaml").write_text("run:\n  results_dir: out\n")
+    for name, code in notebooks.items():
+        (base / "notebooks" / f"{name}.py").write_text(f"{PARAMETERS_CELL}# %%\n{code}")
+    sync_notebooks(base)
+    return base

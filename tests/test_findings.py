@@ -36,8 +36,8 @@ def _write(folder: Path) -> Path:
         {"baseline": "net", "masklets": "classical", "vote": "masklet", "method": "refined",
          **_stats(49.5, -0.5)},
     ]).to_csv(tables / "refiner.csv", index=False)
-    pd.DataFrame([{"baseline": "net", "strength": s, "method": "refined", **_stats(60 - 20 * s, g)}
-                  for s, g in ((0.0, 10.0), (0.5, 0.2), (1.0, -8.0))]).to_csv(
+    pd.DataFrame([{"baseline": "net", "strength": s, "method": "refined", **_stats(60 - 20 * s, g),
+                   "n_corruption_seeds": 5} for s, g in ((0.0, 10.0), (0.5, 0.2), (1.0, -8.0))]).to_csv(
         tables / "refiner_oracle_sweep.csv", index=False)
     pd.DataFrame([{"masklets": "oracle", "method": "approach 1", "features": "-", "variant": "refined",
                    **_stats(90.0, 40.0)}]  # not an approach-2 row: never "the highest"
@@ -52,6 +52,7 @@ def test_gains_carry_their_intervals_and_verdicts(tmp_path: Path) -> None:
     assert "| net | oracle | 50.0 [48.0, 52.0] | 60.0 [58.0, 62.0] | +10.0 [+9.0, +11.0] (a gain)" in text
     assert "| net | classical |" in text and "-0.5 [-1.5, +0.5] (not distinguishable from zero)" in text
     assert "strength 1: -8.0 [-9.0, -7.0] (a loss)" in text
+    assert "`net`, 3 training seeds x 5 corruption seeds pooled per training seed, mIoU gain over that network" in text
     assert ("above zero at s = 0, below zero at s = 1, and holds zero at s = 0.5 (not distinguishable from no "
             "change)") in text
     assert "+7.0 [+6.0, +8.0] (a gain) with one vote per masklet and frame" in text
@@ -171,7 +172,7 @@ def test_the_paired_source_rows_join_the_block_and_its_family(tmp_path: Path) ->
     assert "the sam2-mini rows run SAM2's architecture and pipeline with weights trained here" in text
 
 
-def test_the_generators_placement_on_the_sweep_joins_the_headline_and_its_family(tmp_path: Path) -> None:
+def test_the_generators_placement_on_the_sweep_joins_the_headline_but_not_again_its_family(tmp_path: Path) -> None:
     folder = _write(tmp_path)
     without = headline(folder)
     rows = [{"masklets": m, "strength": s, "mask_quality": q, "mask_quality_ci_low": q - 2, "mask_quality_ci_high": q + 2,
@@ -185,7 +186,8 @@ def test_the_generators_placement_on_the_sweep_joins_the_headline_and_its_family
     assert f"breaks even at {100 - 20 * 10 / 18:.1f} %" in text
     assert "classical at 85.0 [84.0, 86.0] % lies below the break-even" in text
     count = lambda t: int(t.split("The block rests on ", 1)[1].split(" ", 1)[0])  # noqa: E731
-    assert count(text) == count(without) + 1  # the generator's gain is one more verdict of the family
+    # the generator's gain there is the refiner table's row of the same runs, counted once in the family already
+    assert count(text) == count(without) > 0
 
 
 def test_the_headline_names_sam2_minis_filters_from_the_results_own_settings(tmp_path: Path) -> None:

@@ -152,14 +152,19 @@ def test_strength_maps_to_all_four_corruptions() -> None:
     assert OracleMasklets(strength=0.5, seed=2).settings == OracleSettings(jitter=2.0, split=0.15, merge=0.15,
                                                                             drop_below=20, seed=2)
     assert OracleMasklets(strength=1.0, jitter=0.0).settings.jitter == 0.0  # explicit keys win
+    # the top of the range: split and merge 0.3 x 3 = 0.9, still probabilities
+    assert OracleMasklets(strength=3.0).settings == OracleSettings(jitter=12.0, split=0.3 * 3.0, merge=0.3 * 3.0,
+                                                                   drop_below=120)
     video = street()
     np.testing.assert_array_equal(OracleMasklets(strength=0.0)(video.frames, video),
                                   OracleMasklets()(video.frames, video))
 
 
 def test_errors_name_the_value_and_the_fix() -> None:
-    with pytest.raises(ParameterError, match=r"strength=1.5 must lie in \[0, 1\]"):
-        OracleMasklets(strength=1.5)
+    with pytest.raises(ParameterError, match=r"strength=3.5 must lie in \[0, 3\]"):
+        OracleMasklets(strength=3.5)
+    with pytest.raises(ParameterError, match=r"strength=-0.1 must lie in \[0, 3\]"):
+        OracleMasklets(strength=-0.1)
     with pytest.raises(ParameterError, match=r"split=2.0 must be a probability in \[0, 1\]"):
         OracleMasklets(split=2.0)
     with pytest.raises(ParameterError, match=r"unknown oracle masklet setting\(s\) \['jiter'\]"):

@@ -14,12 +14,13 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import toy_repository
 from PIL import Image
 
 from vsslib import viz
-from vsslib.study.notebooks import (FORCE_HINT, NotebookFailed, kernel_threads, list_notebooks, list_sources, main,
-                                    pair_differences, run_figures, run_order, sync_notebooks, tidy_outputs,
-                                    write_summary)
+from vsslib.study.notebooks import (FORCE_HINT, READS_MASKLETS, SCHEDULE, NotebookFailed, kernel_threads,
+                                    list_notebooks, list_sources, main, pair_differences, run_figures, run_order,
+                                    sync_notebooks, tidy_outputs, write_summary)
 from vsslib.study.settings import StudySettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,16 +154,10 @@ def test_figures_and_animations_show_inline_in_an_executed_notebook(tmp_path: Pa
 @pytest.mark.slow
 def test_make_figures_runs_once_then_says_nothing_to_do_and_how_to_force(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "vsslib").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
-    (tmp_path / "notebooks" / "00_toy.py").write_text(
-        '# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n'
-        "# %%\nfrom pathlib import Path\n"
-        "Path('../' + results_dir, 'seen.txt').write_text(params_file + ' ' + results_dir)\n")
+    seen = ("from pathlib import Path\n"
+            "Path('../' + results_dir, 'seen.txt').write_text(params_file + ' ' + results_dir)\n")
+    toy_repository(tmp_path, {"00_toy": seen})
     monkeypatch.chdir(tmp_path)
-    sync_notebooks(tmp_path)
     assert main(["figures", "--params", "params.yaml"]) == 0
     assert "ran 1 notebook(s)" in capsys.readouterr().out
     assert (tmp_path / "out" / "seen.txt").read_text() == "params.yaml out"
@@ -195,14 +190,9 @@ def test_summary_lists_headline_tables_and_every_file(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_make_figures_runs_the_first_notebook_alone_then_the_others_side_by_side(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "vsslib").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
     # Each toy notebook logs when it starts and ends; the two of the middle stage wait for each other, so they
     # can only both finish if they run at the same time.
-    cell = ('# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n'
-            "# %%\nimport time\nfrom pathlib import Path\nlog = Path('../' + results_dir, 'log.txt')\n"
+    cell = ("import time\nfrom pathlib import Path\nlog = Path('../' + results_dir, 'log.txt')\n"
             "log.parent.mkdir(exist_ok=True)\n"
             "with log.open('a') as f: f.write('start {name}\\n')\n{body}\n"
             "with log.open('a') as f: f.write('end {name}\\n')\n"
@@ -214,10 +204,9 @@ def test_make_figures_runs_the_first_notebook_alone_then_the_others_side_by_side
     bodies = {"02_baselines": "time.sleep(0.5)", "07_cost": "time.sleep(0.5)",
               "03_a": wait_for_other.format(name="03_a", other="04_b"),
               "04_b": wait_for_other.format(name="04_b", other="03_a")}
-    for name, body in bodies.items():
-        (tmp_path / "notebooks" / f"{name}.py").write_text(cell.replace("{name}", name).replace("{body}", body))
+    toy_repository(tmp_path, {name: cell.replace("{name}", name).replace("{body}", body)
+                              for name, body in bodies.items()})
     monkeypatch.chdir(tmp_path)
-    sync_notebooks(tmp_path)
     assert main(["figures", "--params", "params.yaml", "--jobs", "2"]) == 0
     assert "ran 4 notebook(s)" in capsys.readouterr().out
     log = (tmp_path / "out" / "log.txt").read_text().split("\n")
@@ -237,16 +226,9 @@ def test_make_figures_runs_the_first_notebook_alone_then_the_others_side_by_side
 @pytest.mark.slow
 def test_a_notebook_that_fails_side_by_side_stops_the_run_and_keeps_its_executed_copy(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "vsslib").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
-    head = '# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n# %%\n'
-    (tmp_path / "notebooks" / "03_fine.py").write_text(head + "x = 1\n")
-    (tmp_path / "notebooks" / "04_broken.py").write_text(head + "raise ValueError('broken on purpose')\n")
-    (tmp_path / "notebooks" / "07_cost.py").write_text(head + "x = 2\n")
+    toy_repository(tmp_path, {"03_fine": "x = 1\n", "04_broken": "raise ValueError('broken on purpose')\n",
+                              "07_cost": "x = 2\n"})
     monkeypatch.chdir(tmp_path)
-    sync_notebooks(tmp_path)
     with pytest.raises(NotebookFailed, match=r"(?s)04_broken.ipynb failed:.*broken on purpose"):
         run_figures(Path("params.yaml"), jobs=2, progress=False)
     notebooks = tmp_path / "out" / "notebooks"
@@ -276,11 +258,26 @@ def test_prune_index_drops_what_a_notebook_no_longer_writes_and_keeps_the_rest(t
 
 
 def test_long_notebooks_start_first_in_the_side_by_side_stage() -> None:
-    stems = ["00_tour", "01_dataset", "02_baselines", "03_refiner", "05_boundary_analysis", "06_failure_cases",
-             "07_cost", "08_sam2_knobs"]
-    assert run_order(stems) == (["02_baselines"], ["03_refiner", "06_failure_cases", "00_tour", "01_dataset",
-                                                    "05_boundary_analysis", "08_sam2_knobs"], ["07_cost"])
+    stems = [nb.stem for nb in list_notebooks(ROOT)]
+    assert stems == ["00_tour", "01_dataset", "02_baselines", "03_refiner", "04_mask_classifier",
+                     "05_boundary_analysis", "06_failure_cases", "07_cost", "08_sam2_knobs"]
+    assert run_order(stems) == (["02_baselines"], ["03_refiner", "04_mask_classifier", "06_failure_cases", "00_tour",
+                                                    "01_dataset", "05_boundary_analysis", "08_sam2_knobs"],
+                                ["07_cost"])
     assert run_order(["00_tour"]) == ([], ["00_tour"], [])
+
+
+def test_the_schedule_and_the_masklets_each_notebook_reads_name_real_notebooks_and_purposes() -> None:
+    """A misspelt stem would leave a notebook out of its stage, or its masklets to be made after 02 by the
+    notebook itself; a misspelt purpose would fail only after 02 had run."""
+    from vsslib.study.prefetch import PURPOSES
+
+    stems = {nb.stem for nb in list_notebooks(ROOT)}
+    assert set(SCHEDULE) <= stems and set(READS_MASKLETS) <= stems
+    assert set(SCHEDULE.values()) <= {"first", "long", "alone"}
+    assert {purpose for purposes in READS_MASKLETS.values() for purpose in purposes} == set(PURPOSES)
+    # the notebooks that read no SAM2 masklets: the dataset, the networks, and cost (07 makes and times its own)
+    assert stems - set(READS_MASKLETS) == {"01_dataset", "02_baselines", "07_cost"}
 
 
 def test_each_notebook_names_itself_when_it_opens_the_study_and_a_bad_name_is_refused(tmp_path: Path) -> None:
@@ -346,6 +343,82 @@ def test_the_readme_cold_cost_paragraph_quotes_the_two_cold_runs_it_names() -> N
     assert f"at least {computing[0] / 2 / 60:.1f} min of both cores" in text
     busy, minutes = 0.89, 38 + 21 / 60
     assert f"about {round(busy * minutes)} min of both cores" in text
+    # the knob sweep left out: the products at sam2-mini's own settings (one per video of the three splits) and 02
+    settings = json.loads((ROOT / "results" / "settings.json").read_text())
+    videos = sum(settings["data"]["splits"])
+    products = int(re.search(r"(\d+) sam2-mini products", after)[1])
+    own = videos * computing[0] / products
+    first = int(re.search(r"`02` (\d+) s", after)[1])
+    assert f"are {videos} of that run's {products} products, about {own:.0f} s of its {computing[0]} s" in text
+    assert f"{own / 2 / 60:.1f} min of both cores, and with `02`'s {first} s ({first / 60:.1f} min)" in text
+    assert f"{own / 2 / 60 + first / 60:.1f} min pass before" in text
+
+
+def test_the_hand_written_costs_agree_with_the_run_and_the_table_they_cite() -> None:
+    """The costs the README and the notebooks write by hand: the masklets stage and the seconds a sam2-mini video
+    against the README's reference cold run (its first `make verify` row), 02's breakdown against its own speeds
+    and that run, and the classical masklets' row against the committed ``cost_stages.csv``."""
+    readme = (ROOT / "README.md").read_text()
+    times = readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0]
+    row = next(line for line in times.splitlines() if line.startswith("| `make verify` in a fresh clone"))
+    found = re.search(r"the masklets stage (\d+) s \((\d+) sam2-mini products, (\d+) s of computing", row)
+    assert found, row
+    stage, products, computing = (int(g) for g in found.groups())
+    a_video = computing / products
+
+    def text(name: str) -> str:
+        source = (ROOT / "notebooks" / f"{name}.py").read_text()
+        return " ".join(" ".join(line[2:] for line in source.splitlines() if line.startswith("# ")).split())
+
+    def near(stated: float, truth: float) -> bool:
+        return abs(stated - truth) <= 0.1 * truth
+
+    flat = " ".join(readme.split())
+    for where in (flat, text("03_refiner")):
+        minutes = re.search(r"about (\d+) min (?:cold, two videos at a time|for all the study reads)", where)
+        assert minutes and near(60 * int(minutes.group(1)), stage), (minutes, stage)
+    for name in ("03_refiner", "04_mask_classifier", "08_sam2_knobs"):
+        seconds = re.search(r"about (\d+) s a video", text(name))
+        assert seconds and near(int(seconds.group(1)), a_video), (name, a_video)
+    settings = json.loads((ROOT / "results" / "settings.json").read_text())
+    val_videos = settings["data"]["splits"][1]
+    by_hand = re.search(r"masklets of the val videos itself, one at a time \(about (\d+) min more\)",
+                        text("03_refiner"))
+    assert by_hand and near(60 * int(by_hand.group(1)), val_videos * a_video), val_videos * a_video
+    # 03: what the grown corruption sweep added, against the two warm runs of the README it cites
+    grown = re.search(r"added about (\d+(?:\.\d)?) min in a `make figures` that had only those runs to make \(`03` "
+                      r"(\d+) s, against (\d+) s before", text("03_refiner"))
+    assert grown, "03: no cost of the grown sweep"
+    assert near(60 * float(grown[1]), int(grown[2]) - int(grown[3]))
+    warm = [line for line in times.splitlines() if line.startswith("| `make figures JOBS=2`")]
+    assert any(f"`03` {grown[2]} s" in line and "sweep" in line for line in warm)
+    assert any(f"`03` {grown[3]} s" in line for line in warm)
+    # 02: 3 seeds of each network at the speeds it quotes, and the rest of its cold run
+    baselines = text("02_baselines")
+    speeds = re.search(r"\((\d+)-(\d+) s a `fcn8-small`, (\d+)-(\d+) s a `fcn16-wide`", baselines)
+    assert speeds, "02: no training speeds"
+    seeds = len(settings["baselines"]["train_seeds"])
+    low, high = seeds * (int(speeds[1]) + int(speeds[3])), seeds * (int(speeds[2]) + int(speeds[4]))
+    training = re.search(r"training 2 networks x (\d) seeds \(about (\d+(?:\.\d)?) min together", baselines)
+    assert training and int(training[1]) == seeds and low <= 60 * float(training[2]) <= high + 0.1 * high
+    parts = re.search(r"benchmark \(about (\d+) s\).*\((\d+) s a network alone\); the rest, about (\d+(?:\.\d)?) min",
+                      baselines)
+    assert parts, "02: no breakdown"
+    whole = int(re.search(r"`02` (\d+) s", row)[1])
+    rest = whole - int(parts[1]) - (low + high) / 2 - 2 * int(parts[2])
+    assert abs(60 * float(parts[3]) - rest) <= 30, (parts[3], rest)
+    # the classical masklets' costs, against the committed 07 (mean over the networks' rows)
+    stages = pd.read_csv(ROOT / "results" / "tables" / "cost_stages.csv")
+    classical = stages[stages["masklets"] == "classical"].groupby("stage")["seconds_per_frame"].mean()
+    quoted = re.search(r"propagation about (\d+) ms a frame; proposals about (\d+\.\d) ms a frame averaged over every "
+                       r"frame, about (\d+) ms a key frame \(two key frames a (\d+)-frame video", flat)
+    assert quoted, "README: no classical masklets row"
+    frames, window = settings["data"]["frames"], settings["masklets"]["window"]
+    assert int(quoted[4]) == frames and -(-frames // window) == 2
+    assert abs(int(quoted[1]) - 1000 * classical["propagation"]) <= 0.25 * 1000 * classical["propagation"] + 0.5
+    assert abs(float(quoted[2]) - 1000 * classical["proposal"]) <= 0.25 * 1000 * classical["proposal"] + 0.05
+    per_key_frame = 1000 * classical["proposal"] * frames / 2
+    assert abs(int(quoted[3]) - per_key_frame) <= 0.25 * per_key_frame + 0.5
 
 
 def test_a_kernel_that_dies_before_its_first_reply_is_started_again_and_other_errors_are_not(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import blocky_benchmark
+from conftest import blocky_benchmark, toy_repository
 
 from vsslib.base.errors import ParameterError
 from vsslib.base.pinned import shared_interpreter
@@ -73,7 +73,18 @@ def test_the_jobs_are_the_products_the_notebooks_read(tiny: StudySettings) -> No
         masklet_jobs(tiny, sources=["oracle"])
     assert PURPOSES == ("first video", "evaluated", "classifier", "knob sweep")
     # the official sam2 source is not made ahead by default: it runs on the caller's device and threads
-    assert masklet_jobs(tiny.replace({"masklets.sources": ["classical", "oracle"]})) == []
+    official = tiny.replace({"masklets.sources": ["classical", "sam2"],
+                             "masklets.sam2.checkpoint": "nowhere/sam2.1_hiera_tiny.pt"})
+    assert masklet_jobs(official) == [] and masklet_jobs(tiny.replace({"masklets.sources": ["oracle"]})) == []
+    with pytest.raises(ParameterError, match=r"jobs=0 must be an integer >= 1"):
+        prefetch_masklets(official, jobs=0, progress=False)
+    with pytest.raises(ParameterError, match=r"jobs=True must be an integer >= 1"):
+        prefetch_masklets(official, jobs=True, progress=False)
+    # nothing to make ahead: the report says why rather than that nothing is read
+    report = prefetch_masklets(official, jobs=2, progress=False)
+    assert (report.made, report.cached, report.sources) == (0, 0, ())
+    assert report.summary() == ("masklets made ahead: none (only sam2-mini's are, and the settings do not run it; "
+                                "the notebooks make their masklets on first use)")
 
 
 @pytest.mark.slow
@@ -81,7 +92,10 @@ def test_made_ahead_in_workers_then_only_read(tiny: StudySettings, monkeypatch: 
     made = prefetch_masklets(tiny, jobs=2, progress=False)
     assert (made.made, made.cached, made.jobs) == (5, 0, 2) and made.compute_seconds > 0
     again = prefetch_masklets(tiny, jobs=2, progress=False)
-    assert (again.made, again.cached) == (0, 5) and again.summary() == "SAM2 masklets: all 5 cached"
+    assert made.sources == ("sam2-mini",)
+    assert made.summary().startswith("sam2-mini masklets made ahead: 5 made (0 cached) in ")
+    assert made.summary().endswith(" s, 2 at a time (%.0f s of computing)" % made.compute_seconds)
+    assert (again.made, again.cached) == (0, 5) and again.summary() == "sam2-mini masklets made ahead: all 5 cached"
     # the workers' masklets are the bits a source made here gives (both pinned to one thread)
     study = Study(tiny, progress=False)
     video = study.dataset().load(study.dataset().videos[1])
@@ -116,15 +130,10 @@ def test_make_figures_makes_the_masklets_after_the_first_stage_for_the_notebooks
     from vsslib.study import notebooks, prefetch
     from vsslib.study.prefetch import PrefetchReport
 
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "vsslib").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "params.yaml").write_text("run:\n  results_dir: out\n")
-    head = ('# %% tags=["parameters"]\nparams_file = "params/default.yaml"\nresults_dir = "scratch/results"\n\n'
-            "# %%\nfrom pathlib import Path\nlog = Path('../' + results_dir, 'log.txt')\n"
-            "log.parent.mkdir(exist_ok=True)\n")
-    for name in ("02_baselines", "04_mask_classifier", "07_cost"):
-        (tmp_path / "notebooks" / f"{name}.py").write_text(head + f"with log.open('a') as f: f.write('{name}\\n')\n")
+    log_cell = ("from pathlib import Path\nlog = Path('../' + results_dir, 'log.txt')\n"
+                "log.parent.mkdir(exist_ok=True)\nwith log.open('a') as f: f.write('{name}\\n')\n")
+    toy_repository(tmp_path, {name: log_cell.replace("{name}", name)
+                              for name in ("02_baselines", "04_mask_classifier", "07_cost")})
     calls = []
 
     def record(settings: StudySettings, *, jobs: int, purposes: set[str], progress: bool) -> PrefetchReport:
@@ -134,7 +143,6 @@ def test_make_figures_makes_the_masklets_after_the_first_stage_for_the_notebooks
 
     monkeypatch.setattr(prefetch, "prefetch_masklets", record)
     monkeypatch.chdir(tmp_path)
-    notebooks.sync_notebooks(tmp_path)
     notebooks.run_figures(Path("params.yaml"), jobs=2, progress=False)
     assert calls == [(2, ["classifier", "evaluated"], ["02_baselines"])]  # after 02, before 04
     notebooks.run_figures(Path("params.yaml"), jobs=2, progress=False, force=True, only=["07_cost"])

@@ -129,6 +129,8 @@ def test_overrides_are_dotted_keys_and_typos_list_the_valid_ones() -> None:
     ({"knob_sweep.pred_iou_thresh": [0.2, 1.5]},
      r"knob_sweep.pred_iou_thresh=\[0.2, 1.5\] holds a value GeneratorSettings refuses: pred_iou_thresh=1.5"),
     ({"knob_sweep.window": [0]}, "knob_sweep.window=\\[0\\] holds a value WindowSettings refuses"),
+    ({"masklets.oracle.strengths": [0.0, 3.5]},
+     r"masklets.oracle.strengths=\[0.0, 3.5\] holds a bad value: strength=3.5 must lie in \[0, 3\]"),
 ])
 def test_impossible_values_are_named(changes: dict, message: str) -> None:
     with pytest.raises(ParameterError, match=message):

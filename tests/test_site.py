@@ -286,7 +286,7 @@ def test_landing_page_has_key_figure_findings_run_instructions_and_every_table(s
     assert "is Linux\u2019s high-water mark of the process\u2019s resident memory" in tables
     assert "<code class=\"docutils literal notranslate\"><span class=\"pre\">share_rank</span></code> is 1" in tables
     assert "is the map refined at the knob\u2019s" in tables and "minus the map refined with its" in tables
-    assert "over corruption seeds; a row measured once" in tables and "is the percent of the frame\u2019s pixels" in tables
+    assert "corruption seeds into one run; in" in tables and "is the percent of the frame\u2019s pixels" in tables
     for column in ("mask_quality", "vote_ceiling", "windows_steadier"):  # columns of refiner_mask_quality, boundary_vc8_summary
         assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{column}</span></code> is the" in tables
     assert "the percent of labelled pixels inside some masklet" in tables and "pre\">labelled_coverage</span>" in tables

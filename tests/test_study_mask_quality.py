@@ -14,7 +14,7 @@ from vsslib.refine import vote_ceiling
 from vsslib.study import Study
 from vsslib.study.mask_quality import quality_table
 from vsslib.study.settings import StudySettings
-from vsslib.study.tables import stats_row
+from vsslib.study.tables import pooled_stats_row, stats_row
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +29,17 @@ def placed(tmp_path_factory: pytest.TempPathFactory):
         "run": {"cache_dir": str(base / "cache"), "results_dir": str(base / "results")}})
     study = Study(settings, progress=False)
     baseline = study.baselines()[0]
-    sweep = pd.DataFrame([stats_row(study.refine_corruptions(baseline, s), "refined", against="baseline", strength=s)
-                          for s in (0.0, 1.0)])
+    sweep = pd.DataFrame([pooled_stats_row(study.refine_corruptions(baseline, s), "refined", against="baseline",
+                                           strength=s) for s in (0.0, 1.0)])
     return study, baseline, sweep, quality_table(study, baseline, sweep)
 
 
 def test_rows_and_the_exact_oracle(placed) -> None:
     _, _, sweep, table = placed
     assert table["masklets"].tolist() == ["oracle, s = 0", "oracle, s = 1", "classical"]
-    assert table["n_seeds"].tolist() == [2, 2, 1] and table["n_videos"].tolist() == [3, 3, 3]
+    # a predictions folder has one "training seed"; the oracle rows' quality pools the 2 corruption seeds
+    assert table["n_seeds"].tolist() == [1, 1, 1] and table["n_corruption_seeds"].tolist() == [2, 2, 1]
+    assert table["n_videos"].tolist() == [3, 3, 3]
     exact = table.iloc[0]
     assert exact["mask_quality"] == pytest.approx(100) and exact["vote_ceiling"] == pytest.approx(100)
     assert exact["labelled_coverage"] == pytest.approx(100)  # every labelled pixel lies in some exact object
@@ -66,6 +68,6 @@ def test_a_generator_row_is_its_masklets_measured_by_hand(placed) -> None:
     assert row["mask_quality"] == pytest.approx(100 * quality / objects)
     assert row["vote_ceiling"] == pytest.approx(100 * correct / labelled)
     assert row["labelled_coverage"] == pytest.approx(100 * covered / labelled) and covered > 0
-    run = stats_row([study.refine(baseline, "classical")], "refined", against="baseline")
+    run = stats_row(study.refine_seeds(baseline, "classical"), "refined", against="baseline")
     assert row["gain_mIoU"] == pytest.approx(run["gain_mIoU"]) and row["gain_mBIoU"] == pytest.approx(run["gain_mBIoU"])
     assert np.isnan(row["mask_quality_sd"]) and np.isnan(row["strength"])

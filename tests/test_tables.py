@@ -11,7 +11,8 @@ from vsslib.study.runs import RunResult, VideoRecord
 from vsslib.study.runs.report import summarize
 from vsslib.base.errors import ParameterError
 from vsslib.statistics import ratio_summary
-from vsslib.study.tables import gain_supported, interval_columns, ratio_rows, readable, stats_row
+from vsslib.study.tables import (gain_supported, interval_columns, pooled_counts, pooled_stats_row, ratio_rows, readable,
+                                 stats_row, video_counts)
 
 
 def _run(rng: np.random.Generator, flip: float) -> RunResult:
@@ -123,3 +124,50 @@ def test_a_row_against_other_runs_is_the_paired_difference_of_two_sources() -> N
         stats_row(runs, "refined", against="refined", against_runs=others[::-1])  # seeds crossed
     with pytest.raises(ParameterError, match="one reference run per run: 2 runs, 1 references"):
         stats_row(runs, "refined", against="refined", against_runs=others[:1])
+
+
+def test_a_pooled_row_pools_each_group_video_by_video_and_takes_its_seed_level_over_the_groups() -> None:
+    """Three 'training seeds', each with two 'corruption seeds': by hand, a group's mIoU is that of its runs'
+    confusion counts added over runs and videos, and mVC8 its window sums over its window counts; the row's mean
+    and sd are over the three groups."""
+    rng = np.random.default_rng(3)
+    groups = [[_run(rng, 0.2 + 0.1 * g), _run(rng, 0.25 + 0.1 * g)] for g in range(3)]
+
+    def by_hand(group: list[RunResult], variant: str) -> tuple[float, float]:
+        confusion = sum(r.counts[variant]["confusion"].astype(np.int64) for run in group for r in run.records)
+        hits, gt, pred = np.diag(confusion[:, :3]), confusion.sum(axis=1), confusion[:, :3].sum(axis=0)
+        union = gt + pred - hits
+        miou = float(np.mean(hits[union > 0] / union[union > 0]))
+        sums, windows = 0.0, 0
+        for run in group:
+            for r in run.records:
+                numerators, denominators = r.counts[variant]["vc8_numerators"], r.counts[variant]["vc8_denominators"]
+                defined = denominators > 0
+                sums += float(np.sum(numerators[defined] / denominators[defined]))
+                windows += int(defined.sum())
+        return 100 * miou, 100 * sums / windows
+
+    row = pooled_stats_row(groups, "refined", against="baseline", pooled_column="n_corruption_seeds", strength=1.0)
+    refined = np.array([by_hand(group, "refined") for group in groups])
+    gains = refined - np.array([by_hand(group, "baseline") for group in groups])
+    assert (row["strength"], row["n_seeds"], row["n_corruption_seeds"], row["n_videos"]) == (1.0, 3, 2, 3)
+    assert row["mIoU"] == pytest.approx(refined[:, 0].mean(), abs=1e-9)
+    assert row["mIoU_sd"] == pytest.approx(np.std(refined[:, 0], ddof=1), abs=1e-9)
+    assert row["mVC8"] == pytest.approx(refined[:, 1].mean(), abs=1e-9)
+    assert row["gain_mIoU"] == pytest.approx(gains[:, 0].mean(), abs=1e-9)
+    assert row["gain_mIoU_sd"] == pytest.approx(np.std(gains[:, 0], ddof=1), abs=1e-9)
+    assert row["gain_mIoU_ci_low"] <= row["gain_mIoU"] <= row["gain_mIoU_ci_high"]
+    # one group of one run is the plain row
+    single = pooled_stats_row([groups[0][:1]], "refined", against="baseline")
+    plain = stats_row(groups[0][:1], "refined", against="baseline")
+    assert single.pop("n_runs") == 1 and single == pytest.approx(plain, nan_ok=True)
+    with pytest.raises(ParameterError, match=r"groups of the same number of runs, at least one; got sizes \[2, 1\]"):
+        pooled_stats_row([groups[0], groups[1][:1]], "refined", against="baseline")
+    import dataclasses
+
+    counts = video_counts(groups[0][0], "refined")
+    with pytest.raises(ParameterError, match=r"runs to pool must cover the same videos with the same settings: "
+                                             r"\['v0', 'v1', 'v2'\]"):
+        pooled_counts([counts, dataclasses.replace(counts, videos=("a", "b", "c"))])
+    with pytest.raises(ParameterError, match="pooled_counts needs the counts of at least one run"):
+        pooled_counts([])

@@ -362,16 +362,23 @@ def test_quality_findings_place_each_generator_against_the_interpolated_break_ev
                 "generator gains.")
     assert quality.text.endswith(reversal) and "reverse" not in ceiling.text
     assert "its own mIoU gain is -5.8" in ceiling.text  # no n_seeds column: no scope added
+    # the sweep's gain at the generator's position: 84.5 lies between 86 (-4) and 79 (-13): -13 + 9 * 5.5 / 7
+    assert (f"classical at 84.5 [83.0, 86.0] % lies below the break-even (the sweep's gain there: "
+            f"{-13 + 9 * 5.5 / 7:+.1f}, interpolated), and its own mIoU gain is -5.8") in ceiling.text
+    assert "gain there" not in quality.text  # both generators lie outside the sweep's range on that axis
     one_seed = quality_findings(table.assign(n_seeds=1))[0].text
-    assert "classical at 84.5 [83.0, 86.0] % lies below the break-even, and its own mIoU gain on that one training " \
-           "seed is -5.8 [-7.0, -4.6] (a loss)" in one_seed
+    assert "classical at 84.5 [83.0, 86.0] % lies below the break-even (the sweep's gain there: -5.9, " \
+           "interpolated), and its own mIoU gain on that one training seed is -5.8 [-7.0, -4.6] (a loss)" in one_seed
     table.loc[5, "mask_quality_ci_high"] = 39  # the axis intervals overlap now: nothing said
     assert "reverse" not in quality_findings(table)[1].text
     table.loc[5, "mask_quality_ci_high"] = 33.0
     table.loc[5, ["gain_mIoU_ci_low"]] = 0.2  # now a gain above the break-even
     assert quality_findings(table)[0].verdict == "classical agrees; sam2-mini agrees"
     table.loc[4, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [3.0, 1.0, 5.0]  # a gain below it
-    assert quality_findings(table)[0].verdict == "classical disagrees; sam2-mini agrees"
+    ceiling = quality_findings(table)[0]
+    assert ceiling.verdict == "classical disagrees; sam2-mini agrees"
+    assert ("classical lies below the break-even yet its gain is a gain: on this axis the sweep's sign does not "
+            "hold for it.") in ceiling.text and "sam2-mini lies above the break-even yet" not in ceiling.text
 
 
 def test_the_vote_ceiling_names_coverage_and_the_generators_that_cover_less_than_the_sweep() -> None:

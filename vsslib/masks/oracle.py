@@ -19,8 +19,9 @@ Corruptions, applied in this order, show how the refiner's gain depends on mask 
 - ``drop_below``: a masklet with fewer than this many pixels in a frame is dropped in that frame (small
   objects lost).
 
-``strength`` in [0, 1] sets all four at once: jitter 4 s px, split 0.3 s, merge 0.3 s, drop_below 40 s px.
-The random draws depend on ``seed`` and the video's name only.
+``strength`` s in [0, 3] (:data:`MAX_STRENGTH`) sets all four at once: jitter 4 s px, split 0.3 s, merge
+0.3 s, drop_below 40 s px; at s = 3 a masklet is split, and merged, with probability 0.9. The random draws
+depend on ``seed`` and the video's name only.
 """
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ from .base import check_frames, merge_settings, register_masklet_source, unique_
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["OracleSettings", "OracleMasklets", "components_in_time", "oracle_ids", "corrupt_masklets"]
+__all__ = ["MAX_STRENGTH", "OracleSettings", "OracleMasklets", "components_in_time", "oracle_ids", "corrupt_masklets"]
 
+
+
+MAX_STRENGTH = 3.0
+"""The largest corruption strength: split and merge probabilities 0.3 s stay below 1 (0.9 at s = 3)."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,9 @@ class OracleSettings:
     @classmethod
     def from_strength(cls, strength: float, *, seed: int = 0, **overrides: Any) -> OracleSettings:
         """One knob for all four corruptions: jitter 4 s px, split 0.3 s, merge 0.3 s, drop_below round(40 s) px."""
-        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
-            raise ParameterError(f"strength={strength!r} must lie in [0, 1]")
+        if (isinstance(strength, bool) or not isinstance(strength, (int, float))
+                or not 0.0 <= strength <= MAX_STRENGTH):
+            raise ParameterError(f"strength={strength!r} must lie in [0, {MAX_STRENGTH:g}]")
         return cls(**{"jitter": 4.0 * strength, "split": 0.3 * strength, "merge": 0.3 * strength,
                       "drop_below": int(round(40 * strength)), "seed": seed, **overrides})
 

@@ -120,7 +120,8 @@ def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int =
     return np.concatenate(rows, axis=0).mean(axis=0)
 
 
-ORACLE_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the corruption sweep of the study (refiner_oracle_sweep)
+ORACLE_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the card's propagated-IoU sweep of the corrupted oracle (the
+# study's own sweep, masklets.oracle.strengths, reaches further)
 
 
 def oracle_position(value: float, strengths: Sequence[float], values: Sequence[float]) -> float | None:

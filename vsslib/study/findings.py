@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..base.io import write_text_atomic
 from ..base.errors import DataError
+from ..masks.oracle import MAX_STRENGTH
 from ..masks.sam2_model import GeneratorSettings
 from ..significance import holm_adjust
 from .boundary_findings import (band_findings, boundary_verdicts, consistency_findings, network_verdicts,
@@ -175,14 +176,14 @@ TERMS = (
     "masklet the class the network predicts most inside it, by one *vote per masklet* (all its frames) or *per "
     "masklet and frame*. The masklet *sources*: `classical` (graph-based regions on each key frame, carried by "
     "optical flow, no learning), `sam2-mini` (below) and `oracle`, the exact objects, *corrupted* at a *strength s* "
-    "from 0 (exact) to 1; the *baselines* they refine are two small CNNs trained here, `fcn8-small` (output stride "
+    f"from 0 (exact) to {MAX_STRENGTH:g}; the *baselines* they refine are two small CNNs trained here, `fcn8-small` (output stride "
     "8) and `fcn16-wide` (stride 16). mIoU is the mean over classes of intersection over union; *mBIoU* scores "
     "only thin bands along the boundaries (Boundary IoU); *mVC8* and *mVC16* (video consistency) are the share of "
     "pixels whose true class stays fixed over 8 or 16 frames that also keep one predicted class, and *mVCc* asks "
     "for the right class too. Every score is on the val videos; the benchmark's train and test videos train the "
     "networks and approach 2's classifiers. A gain is in points; [low, high] is its 95 % interval, a bootstrap "
-    "over training seeds and videos (over corruption seeds and videos in the corruption sweep, over videos where "
-    "one set of masklets is measured), and a verdict (a gain, a loss, not distinguishable from zero) is what that "
+    "over training seeds and videos (the corruption sweep pools each training seed's corruption seeds; over videos "
+    "where one set of masklets is measured), and a verdict (a gain, a loss, not distinguishable from zero) is what that "
     "interval supports. Many verdicts read at 95 % each include some wrong ones by chance: *Holm's correction* "
     "reads the headline's verdicts as one family and raises the bar for each so that the chance of any wrong "
     f"verdict in the family stays at {FAMILY_ALPHA * 100:g} %; a verdict it does not keep is marked `not after Holm's "
@@ -217,23 +218,22 @@ def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
     parts = [f"strength {row['strength']:g}: {family.gain(row, 'mIoU', f'sweep at strength {row.strength:g}')}"
              for _, row in sweep.iterrows()]
     summary = sweep_findings(sweep)[-1].text
-    n_seeds = int(sweep["n_seeds"].iloc[0])
+    n_seeds, n_corruptions = int(sweep["n_seeds"].iloc[0]), int(sweep["n_corruption_seeds"].iloc[0])
     ordered = sweep.sort_values("strength")
     ends = [verdict(ordered.iloc[k], "gain_mIoU") for k in (0, -1)]  # the least and the most corrupted strength
     heading = ("Corrupting exact masklets turns the gain into a loss" if ends == ["gain", "loss"]
                else "The gain as exact masklets are corrupted")
     return [f"- **{heading}** (exact masklets corrupted at growing strength; "
-            f"{oracle_strength_note()}; {n_seeds} corruption seeds on the first training seed of "
-            f"`{sweep['baseline'].iloc[0]}`, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
+            f"{oracle_strength_note()}; `{sweep['baseline'].iloc[0]}`, {n_seeds} training seeds x {n_corruptions} "
+            "corruption seeds pooled per training seed, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
 
 
-def _quality_lines(table: pd.DataFrame, family: _Family) -> list[str]:
-    """Where the generators sit on the sweep's measured axes (``refiner_mask_quality``); each generator's gain,
-    read against zero there, joins the family."""
-    for _, row in table[table["strength"].isna()].iterrows():
-        family.gain(row, "mIoU", f"{row['masklets']}, first training seed (mask-quality placement)")
+def _quality_lines(table: pd.DataFrame) -> list[str]:
+    """Where the generators sit on the sweep's measured axes (``refiner_mask_quality``). Each generator's gain there
+    is the refiner table's row of the same network, source and vote over every training seed (the same runs),
+    already in the family, so it does not join it again."""
     return ["  - **Where the generators sit on the sweep**, measured on two axes against the dataset's objects "
-            "(same network and training seed as the sweep):", *(f"    - {f.text}" for f in quality_findings(table))]
+            "(same network and training seeds as the sweep):", *(f"    - {f.text}" for f in quality_findings(table))]
 
 
 def _classifier_lines(table: pd.DataFrame, family: _Family, confirmation: str) -> list[str]:
@@ -290,7 +290,7 @@ def _block(results: str | os.PathLike[str], confirmation: str = CONFIRMATION) ->
                       f"{masklets}):", *_paired_lines(group, family)]
     lines += _sweep_lines(_read(tables, "refiner_oracle_sweep"), family)
     if (tables / "refiner_mask_quality.csv").is_file():
-        lines += _quality_lines(_read(tables, "refiner_mask_quality"), family)
+        lines += _quality_lines(_read(tables, "refiner_mask_quality"))
     classifier = _classifier_lines(_read(tables, "mask_classifier"), family, confirmation)
     if classifier:
         lines += ["- **Approach 2 (classifying pooled masklet features)**, by masklet source:", *classifier]

@@ -10,8 +10,9 @@ network is perfect: what masklets spanning classes cost, which object IoU does n
 masklet as right: a source that covers less sits higher on that axis for that alone. Each row of
 :func:`quality_table`
 is one kind of masklets with its mask quality (mean and sd over corruption seeds, 95 % interval over
-corruption seeds and videos) and the refiner's gains over the baseline's first training seed, the same run
-the sweep makes, so the generators are compared like with like with the sweep.
+corruption seeds and videos) and the refiner's gains over the baseline, over every training seed of its network
+as in the sweep (the oracle rows' gains are the sweep's), so the generators are compared like with like with the
+sweep.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
     -------
     DataFrame[masklets, strength, mask_quality, mask_quality_sd, mask_quality_ci_low, mask_quality_ci_high,
     vote_ceiling(...), labelled_coverage(...), gain_mIoU(+_sd, _ci_low, _ci_high, _p), gain_mBIoU(...), n_seeds,
-    n_videos]; mask quality, vote ceiling and coverage in percent, ``strength``
-    NaN for a generator, ``n_seeds`` the corruption seeds (1 for a generator, whose masklets do not depend on
-    a seed).
+    n_corruption_seeds, n_videos]; mask quality, vote ceiling and coverage in percent, ``strength`` NaN for a
+    generator; ``n_seeds`` the training seeds of the gains, ``n_corruption_seeds`` those of the mask quality,
+    vote ceiling and coverage (1 for a generator, whose masklets do not depend on a seed).
     """
     settings = study.settings
     truth = ground_truth(study)
@@ -88,15 +89,15 @@ def quality_table(study: Study, baseline: str, sweep: pd.DataFrame) -> pd.DataFr
         sums = np.stack([quality_sums(study, truth, "oracle", strength=float(row["strength"]), seed=seed)
                          for seed in settings.masklets.oracle.seeds])  # (S, V, 5)
         rows.append({"masklets": f"oracle, s = {row['strength']:g}", "strength": float(row["strength"]),
-                     **_summary(sums), **{c: row[c] for c in gains}, "n_seeds": len(sums),
-                     "n_videos": sums.shape[1]})
+                     **_summary(sums), **{c: row[c] for c in gains}, "n_seeds": int(row["n_seeds"]),
+                     "n_corruption_seeds": len(sums), "n_videos": sums.shape[1]})
     for source in settings.masklets.sources:
         if source == "oracle":
             continue
         sums = quality_sums(study, truth, source)[None]
-        run = stats_row([study.refine(baseline, source)], "refined", against="baseline")
+        run = stats_row(study.refine_seeds(baseline, source), "refined", against="baseline")
         rows.append({"masklets": source, "strength": np.nan, **_summary(sums), **{c: run[c] for c in gains},
-                     "n_seeds": 1, "n_videos": sums.shape[1]})
+                     "n_seeds": run["n_seeds"], "n_corruption_seeds": 1, "n_videos": sums.shape[1]})
     return pd.DataFrame(rows)
 
 

@@ -277,11 +277,12 @@ class Study:
         """Approach 1 once per training seed of ``baseline`` (see :meth:`refine` for the options)."""
         return [self.refine(baseline, source, train_seed=seed, **options) for seed in self.seeds(baseline)]
 
-    def refine_corruptions(self, baseline: str, strength: float, **options: Any) -> list[RunResult]:
-        """Approach 1 with oracle masklets corrupted at ``strength``, once per ``masklets.oracle.seeds`` seed
-        (the baseline's first training seed)."""
-        return [self.refine(baseline, "oracle", strength=strength, seed=seed, **options)
-                for seed in self.settings.masklets.oracle.seeds]
+    def refine_corruptions(self, baseline: str, strength: float, **options: Any) -> list[list[RunResult]]:
+        """Approach 1 with oracle masklets corrupted at ``strength``: for each training seed of ``baseline``, one
+        run per ``masklets.oracle.seeds`` seed (the masklets are the same for every training seed; see
+        :func:`vsslib.study.tables.pooled_stats_row` for the table row)."""
+        return [[self.refine(baseline, "oracle", train_seed=train_seed, strength=strength, seed=seed, **options)
+                 for seed in self.settings.masklets.oracle.seeds] for train_seed in self.seeds(baseline)]
 
     def refiner_table(self, votes: tuple[str, ...] | None = None
                       ) -> tuple[pd.DataFrame, dict[tuple[str, str, str], list[RunResult]]]:

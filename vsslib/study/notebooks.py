@@ -203,12 +203,13 @@ SCHEDULE: dict[str, str] = {"02_baselines": "first", "03_refiner": "long", "04_m
 """How ``make figures`` orders the notebooks it runs. ``first``: before any other, alone (02 generates the
 benchmark and trains every network the others read from the cache). ``alone``: after the others, with the
 machine to itself (07 measures time). Every other notebook runs ``jobs`` at a time, ``long`` ones first (those
-that take minutes once the SAM2 masklets are made, :data:`READS_MASKLETS`: started early, they do not finish alone
+that take minutes once the sam2-mini masklets are made, :data:`READS_MASKLETS`: started early, they do not finish alone
 at the end; in the cold verify of c7529aa, 03 342 s, 04 412 s, 06 221 s, the others 12-141 s), then in name order;
 they share only the cache, whose products are written atomically and made under a per-product lock, so two
 notebooks that need the same product at once compute it once: the second waits for the first and reads it.
 Each kernel then gets its share of the cores (:func:`kernel_threads`)."""
-DEFAULT_JOBS = 2  # notebooks run at once: one per core of the 2-core machines the study is sized for
+DEFAULT_JOBS = 2  # processes at once, notebooks or videos whose masklets are made ahead: one per core of the
+# 2-core machines the study is sized for
 READS_MASKLETS: dict[str, tuple[str, ...]] = {
     "00_tour": ("first video",), "03_refiner": ("evaluated",), "04_mask_classifier": ("evaluated", "classifier"),
     "05_boundary_analysis": ("evaluated",), "06_failure_cases": ("evaluated",), "08_sam2_knobs": ("knob sweep",)}
@@ -235,7 +236,7 @@ def run_figures(params_file: Path, *, force: bool = False, only: list[str] | Non
     parameters when it declares them. Inputs of a notebook: its bytes, those two values, the settings file's
     bytes and the vsslib sources; unchanged inputs and an existing executed copy skip it unless ``force``.
     Notebooks run in the order of :data:`SCHEDULE`, up to ``jobs`` at a time (each in its own process); after
-    the first stage, the SAM2 masklets the rest will read are made, ``jobs`` at a time (:data:`READS_MASKLETS`).
+    the first stage, the sam2-mini masklets the rest will read are made, ``jobs`` at a time (:data:`READS_MASKLETS`).
     ``tidy=False`` keeps the outputs as the kernel sent them (no :func:`tidy_outputs`), as nbval compares them.
 
     Raises

@@ -60,20 +60,26 @@ class MaskletJob:
 
 @dataclass(frozen=True)
 class PrefetchReport:
-    """What :func:`prefetch_masklets` did: products ``made`` and found ``cached``, the wall-clock ``seconds`` and
-    the ``compute_seconds`` the made products took (summed over the workers), and the ``jobs`` at a time."""
+    """What :func:`prefetch_masklets` did: the masklet ``sources`` it covered, products ``made`` and found
+    ``cached``, the wall-clock ``seconds`` and the ``compute_seconds`` the made products took (summed over the
+    workers), and the ``jobs`` at a time."""
 
     made: int
     cached: int
     seconds: float
     compute_seconds: float
     jobs: int
+    sources: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for a log."""
+        if not self.sources:
+            return (f"masklets made ahead: none (only {', '.join(PREFETCHED)}'s are, and the settings do not run "
+                    "it; the notebooks make their masklets on first use)")
+        what = f"{' and '.join(self.sources)} masklets made ahead"
         if not self.made:
-            return f"SAM2 masklets: all {self.cached} cached" if self.cached else "SAM2 masklets: none read"
-        return (f"SAM2 masklets: made {self.made} ({self.cached} cached) in {self.seconds:.0f} s, {self.jobs} at a "
+            return f"{what}: all {self.cached} cached" if self.cached else f"{what}: none read"
+        return (f"{what}: {self.made} made ({self.cached} cached) in {self.seconds:.0f} s, {self.jobs} at a "
                 f"time ({self.compute_seconds:.0f} s of computing)")
 
 
@@ -98,12 +104,7 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
     unknown = sorted(set(purposes) - set(PURPOSES))
     if unknown:
         raise ParameterError(f"purposes {unknown} unknown; valid: {', '.join(PURPOSES)}")
-    run = settings.masklets.sources
-    if sources is None:
-        sources = [name for name in run if name in PREFETCHED]
-    absent = [name for name in sources if name not in run]
-    if absent:
-        raise ParameterError(f"masklet source(s) {absent} are not among masklets.sources {list(run)}")
+    sources = _sources(settings, sources)
     baseline = baseline_names(settings)[0]
     picked = None if picks is None else {row[:3] for row in picks}  # (masklets, features, classifier split)
     jobs: list[MaskletJob] = []
@@ -141,6 +142,21 @@ def masklet_jobs(settings: StudySettings, *, purposes: Collection[str] = PURPOSE
     return jobs
 
 
+def _sources(settings: StudySettings, sources: Sequence[str] | None) -> tuple[str, ...]:
+    """``sources``, or by default those of ``masklets.sources`` among :data:`PREFETCHED`; each one the settings run.
+
+    Raises
+    ------
+    ParameterError : a source the settings do not run.
+    """
+    run = settings.masklets.sources
+    chosen = tuple(name for name in run if name in PREFETCHED) if sources is None else tuple(sources)
+    absent = [name for name in chosen if name not in run]
+    if absent:
+        raise ParameterError(f"masklet source(s) {absent} are not among masklets.sources {list(run)}")
+    return chosen
+
+
 class _MakeMasklets:
     """Picklable task: one job's masklets, made (or found) through :func:`masklet_ids`; the seconds it took."""
 
@@ -164,6 +180,7 @@ def prefetch_masklets(settings: StudySettings, *, jobs: int, purposes: Collectio
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"jobs={jobs!r} must be an integer >= 1")
     Study(settings, progress=progress).data_root  # noqa: B018 - generates the benchmark on first use
+    sources = _sources(settings, sources)
     wanted = masklet_jobs(settings, purposes=purposes, sources=sources, picks=picks)
     todo = [job for job in wanted if not is_cached(masklet_cache(job.spec), job.video,
                                                    video_fingerprint(job.spec, job.video, job.split))]
@@ -171,6 +188,7 @@ def prefetch_masklets(settings: StudySettings, *, jobs: int, purposes: Collectio
     seconds: list[float] = []
     if todo:
         with create_executor(workers=min(jobs, len(todo))) as executor:
-            seconds = executor.map(_MakeMasklets(), todo, desc="SAM2 masklets", progress=progress)
+            seconds = executor.map(_MakeMasklets(), todo, desc=f"{' and '.join(sources)} masklets",
+                                   progress=progress)
     return PrefetchReport(made=len(todo), cached=len(wanted) - len(todo), seconds=time.perf_counter() - started,
-                          compute_seconds=float(sum(seconds)), jobs=min(jobs, max(len(todo), 1)))
+                          compute_seconds=float(sum(seconds)), jobs=min(jobs, max(len(todo), 1)), sources=sources)

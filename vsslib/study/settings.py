@@ -36,7 +36,8 @@ import yaml
 
 from ..data.vspw import SPLITS
 from ..base.errors import ParameterError
-from ..masks import GeneratorSettings, SAM2Settings, WindowSettings, knob_paths, list_masklet_sources, merge_settings
+from ..masks import (GeneratorSettings, OracleSettings, SAM2Settings, WindowSettings, knob_paths, list_masklet_sources,
+                     merge_settings)
 from ..refine import Vote
 from ..sam2_mini.masklets import SAM2MiniSettings
 from ..segmenters import list_segmenters
@@ -83,7 +84,9 @@ class BaselineSettings:
 class OracleKnobs:
     """The oracle masklets (the dataset's own objects) and their corruption sweep."""
 
-    strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)  # corruption strengths in [0, 1]
+    # corruption strengths s (OracleSettings.from_strength); past 1 so that the sweep's mask quality reaches down
+    # to the generators' (03_refiner places them on it)
+    strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # corruption seeds
 
 
@@ -458,9 +461,11 @@ def _validate(s: StudySettings) -> None:
         fail("baselines.train_seeds", [], "must name at least one seed")
     if not s.masklets.oracle.seeds:
         fail("masklets.oracle.seeds", [], "must name at least one seed")
-    for strength in s.masklets.oracle.strengths:
-        if not 0.0 <= strength <= 1.0:
-            fail("masklets.oracle.strengths", list(s.masklets.oracle.strengths), "must hold values in [0, 1]")
+    for strength in s.masklets.oracle.strengths:  # each checked by the component that declares its range
+        try:
+            OracleSettings.from_strength(strength)
+        except ParameterError as error:
+            fail("masklets.oracle.strengths", list(s.masklets.oracle.strengths), f"holds a bad value: {error}")
     if s.knob_sweep.videos < 1:
         fail("knob_sweep.videos", s.knob_sweep.videos, "must be at least 1")
     for knob, values in s.knob_sweep.values().items():  # each value checked by the component that declares it

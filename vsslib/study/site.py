@@ -147,8 +147,9 @@ def _notebook_title(nb) -> tuple[str, str]:
 
 COLUMN_GUIDE = (
     "**Reading the columns.** A metric column (say `mIoU`) is the mean over training seeds; `mIoU_sd` is the "
-    "standard deviation over those seeds (in `refiner_oracle_sweep` and the oracle rows of `refiner_mask_quality`, "
-    "over corruption seeds; a row measured once, such as a generator's there, has no spread); `mIoU_ci_low` and "
+    "standard deviation over those seeds (`refiner_oracle_sweep` pools each training seed's `n_corruption_seeds` "
+    "corruption seeds into one run; in `refiner_mask_quality` the mask quality, vote ceiling and coverage of an "
+    "oracle row are over its corruption seeds, and a generator's, measured once, have no spread); `mIoU_ci_low` and "
     "`mIoU_ci_high` bound its 95 % interval, a bootstrap "
     "that resamples both the seeds and the videos. `gain_mIoU` is a refined map's gain over its own baseline "
     "network in points, paired (the same seeds and videos on both sides), with `gain_mIoU_p` the bootstrap's "

@@ -1,7 +1,7 @@
 """The study's table rows: metrics in percent with their spread over seeds and intervals over seeds and videos.
 
 A row summarises one method over several runs that differ only in a seed (a network's training seed, or a
-corruption seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``,
+corruption seed; :func:`pooled_stats_row` pools the corruption seeds of each training seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``,
 ``mVC16`` (VSPW's video consistency) and ``mVCc8``, ``mVCc16`` (correct consistency: VC that also asks for the
 right class, :mod:`vsslib.metrics.consistency`) (see :func:`vsslib.statistics.summarize_runs` for the
 construction):
@@ -30,7 +30,7 @@ from ..viz.prose import number
 from .runs import RunResult
 from ..statistics import VideoCounts, ratio_summary, table_columns
 
-__all__ = ["video_counts", "stats_row", "ratio_rows", "band_tables", "readable", "interval_columns",
+__all__ = ["video_counts", "pooled_counts", "stats_row", "pooled_stats_row", "ratio_rows", "band_tables", "readable", "interval_columns",
            "gain_supported", "HEADLINE_METRICS"]
 
 HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16", "mvcc8", "mvcc16")
@@ -42,6 +42,37 @@ def video_counts(result: RunResult, variant: str) -> VideoCounts:
     if variant not in result.scores:
         raise ParameterError(f"variant {variant!r} is not one of the run's {sorted(result.scores)}")
     return VideoCounts.from_arrays({r.video: r.counts[variant] for r in result.records})
+
+
+def pooled_counts(runs: Sequence[VideoCounts]) -> VideoCounts:
+    """The counts of ``runs`` (same videos in the same order, same settings) added video by video: each video's
+    metrics then pool the runs' pixels and windows, as if every run were a copy of the video (the runs of one
+    network under several corruption seeds, made one run of that network).
+
+    Raises
+    ------
+    ParameterError : no runs, or runs of other videos or settings.
+    """
+    runs = list(runs)
+    if not runs:
+        raise ParameterError("pooled_counts needs the counts of at least one run")
+    for run in runs[1:]:
+        if run.videos != runs[0].videos or run.settings != runs[0].settings:
+            raise ParameterError(f"runs to pool must cover the same videos with the same settings: "
+                                 f"{list(runs[0].videos)[:3]}... ({runs[0].settings}) and {list(run.videos)[:3]}... "
+                                 f"({run.settings})")
+
+    def total(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.sum(np.stack(arrays), axis=0)
+
+    def totals(name: str) -> dict[int, np.ndarray]:
+        return {n: total([getattr(run, name)[n] for run in runs]) for n in getattr(runs[0], name)}
+
+    return VideoCounts(videos=runs[0].videos, settings=runs[0].settings,
+                       **{name: total([getattr(run, name) for run in runs])
+                          for name in ("hits", "gt_pixels", "pred_pixels", "band_intersection", "band_union")},
+                       window_sums=totals("window_sums"), window_counts=totals("window_counts"),
+                       correct_window_sums=totals("correct_window_sums"))
 
 
 def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = None,
@@ -71,6 +102,32 @@ def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = N
         gains = table_columns(counts, reference, metrics=HEADLINE_METRICS, seed=seed)
         row.update({f"gain_{k}": v for k, v in gains.items() if k not in ("n_seeds", "n_videos")})
     row["fps"] = float(np.mean([r.scores[scored].fps for r in runs]))
+    return row
+
+
+def pooled_stats_row(groups: Sequence[Sequence[RunResult]], scored: str, *, against: str, seed: int = 0,
+                     pooled_column: str = "n_runs", **labels: Any) -> dict[str, Any]:
+    """:func:`stats_row` of runs in groups, each group pooled into one run (:func:`pooled_counts`, the
+    ``scored`` and the ``against`` variant alike): one group per training seed of a network, its runs those of
+    the corruption seeds. The seed level of the interval and ``n_seeds`` are then the groups (training seeds),
+    the corruption draws are averaged inside each, and ``pooled_column`` says how many runs each group pooled.
+
+    Raises
+    ------
+    ParameterError : no groups, an empty group, or groups of different sizes.
+    """
+    groups = [list(group) for group in groups]
+    sizes = {len(group) for group in groups}
+    if not groups or 0 in sizes or len(sizes) > 1:
+        raise ParameterError(f"pooled_stats_row needs groups of the same number of runs, at least one; got sizes "
+                             f"{[len(group) for group in groups]}")
+    counts = [pooled_counts([video_counts(r, scored) for r in group]) for group in groups]
+    reference = [pooled_counts([video_counts(r, against) for r in group]) for group in groups]
+    row: dict[str, Any] = {**labels, **table_columns(counts, metrics=HEADLINE_METRICS, seed=seed)}
+    gains = table_columns(counts, reference, metrics=HEADLINE_METRICS, seed=seed)
+    row.update({f"gain_{k}": v for k, v in gains.items() if k not in ("n_seeds", "n_videos")})
+    row[pooled_column] = sizes.pop()
+    row["fps"] = float(np.mean([r.scores[scored].fps for group in groups for r in group]))
     return row
 
 

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from ..base.errors import DataError, require_columns
@@ -425,7 +426,8 @@ def break_even(oracle: pd.DataFrame, axis: str, gain: str = "gain_mIoU") -> floa
 def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Finding]:
     """Per measured axis of ``refiner_mask_quality``: where the oracle sweep breaks even, and for each generator
     whether its position (its interval above or below that point, or inside the sweep's range at all) agrees
-    with the sign of its own gain. The break-even is an interpolated point estimate."""
+    with the sign of its own gain, and the sweep's gain at that position. The break-even and the sweep's gain at a
+    position are interpolated point estimates (linear between neighbouring strengths)."""
     require_columns(table, ["masklets", "strength", gain, *(f"{a}_ci_high" for a in _AXES)], "refiner_mask_quality")
     oracle = table[table["strength"].notna()]
     generators = table[table["strength"].isna()]
@@ -433,7 +435,7 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
     for axis, label in _AXES.items():
         point = break_even(oracle, axis, gain)
         low, high = oracle[axis].min(), oracle[axis].max()
-        parts, tokens = [], []
+        parts, tokens, against = [], [], []
         for _, row in generators.iterrows():
             value, lo, hi = _cell(row, axis)
             observed = verdict(row, gain)
@@ -449,15 +451,24 @@ def quality_findings(table: pd.DataFrame, *, gain: str = "gain_mIoU") -> list[Fi
                 where = f"{where} the break-even"
             seeds = row.get("n_seeds", float("nan"))
             scope = " on that one training seed" if seeds == 1 else ""  # the headline's own row: over every seed
-            parts.append(f"{row['masklets']} at {interval_text(row, axis, signed=False)} % lies {where}, and its own "
-                         f"{gain.removeprefix('gain_')} gain{scope} is {stated(row, gain)}")
+            there = ""
+            if low <= value <= high:  # the sweep's own gain at this position, for a reader to set beside the row's
+                ordered = oracle.sort_values(axis)
+                expected_gain = np.interp(value, ordered[axis].to_numpy(float), ordered[gain].to_numpy(float))
+                there = f" (the sweep's gain there: {number(float(expected_gain))}, interpolated)"
+            parts.append(f"{row['masklets']} at {interval_text(row, axis, signed=False)} % lies {where}{there}, and "
+                         f"its own {gain.removeprefix('gain_')} gain{scope} is {stated(row, gain)}")
             tokens.append(f"{row['masklets']} {agrees}")
+            if agrees == "disagrees":
+                against.append(f" {row['masklets']} lies {where} yet its gain is {VERDICT_WORDS[observed]}: on this "
+                               "axis the sweep's sign does not hold for it.")
         even = (f"the corruption sweep breaks even at {point:.1f} % (interpolated between strengths)"
                 if point is not None else "the corruption sweep's gain does not change sign")
         coverage = _coverage_note(oracle, generators) if axis == "vote_ceiling" else ""
         findings.append(Finding(f"quality/{axis}", "; ".join(tokens) or "no generator",
                                 f"On the {label} axis, {even}; the sweep spans {low:.1f}-{high:.1f} %. "
-                                + "; ".join(parts) + "." + coverage + _order_against_gains(generators, axis, gain)))
+                                + "; ".join(parts) + "." + "".join(against) + coverage
+                                + _order_against_gains(generators, axis, gain)))
     return findings
 
 

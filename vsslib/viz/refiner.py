@@ -67,11 +67,11 @@ def plot_steps(frame: np.ndarray, gt: np.ndarray, baseline: np.ndarray, masklets
 
 def oracle_strength_note() -> str:
     """What the corruption strength s of the oracle masklets does, read from ``OracleSettings.from_strength``."""
-    from ..masks.oracle import OracleSettings
+    from ..masks.oracle import MAX_STRENGTH, OracleSettings
 
     full = OracleSettings.from_strength(1.0)
-    return (f"strength s in [0, 1] scales four corruptions of the exact objects at once: boundaries jittered by up "
-            f"to {full.jitter:g}s px, a masklet split in two with probability {full.split:g}s, merged with a "
+    return (f"strength s in [0, {MAX_STRENGTH:g}] scales four corruptions of the exact objects at once: boundaries "
+            f"jittered by up to {full.jitter:g}s px, a masklet split in two with probability {full.split:g}s, merged with a "
             f"neighbour of another class with probability {full.merge:g}s, masks under {full.drop_below}s px "
             f"dropped")
 
