@@ -30,8 +30,9 @@
 # It makes the classical and oracle masklets (milliseconds a frame), refines every network and seed with every
 # source, then runs the corrupted oracle sweep; cached afterwards. That cold run's sweep had 5 strengths on one
 # training seed; its 7 strengths on every training seed now added about 3.5 min in a `make figures` that had only
-# those runs to make (`03` 339 s, against 131 s before; README, "Measured run times"). Run first by hand on an
-# empty cache, it makes sam2-mini's masklets of the val videos itself, one at a time (about 13 min more).
+# those runs to make (`03` 339 s, against 131 s before; 183 s once they are cached too; README, "Measured run
+# times"). Run first by hand on an empty cache, it makes sam2-mini's masklets of the val videos itself, one at a
+# time (about 13 min more).
 
 # %% [markdown]
 # ## Parameters
@@ -183,7 +184,7 @@ takeaway(f"Masklet {masklet} votes `{votes['masklet_winner'].iloc[0]}` over all 
 # for the refiner to help. The baseline does not change with s; the refined map does. Each strength is run with
 # every corruption seed of `masklets.oracle.seeds` on every training seed of the network; a training seed's runs
 # are pooled over its corruption seeds (as if each video were seen once per corruption seed), so the sd and the
-# 95 % interval are over training seeds and videos, like every other table of this notebook.
+# 95 % interval are over training seeds and videos, like those of the refiner table above.
 #
 # First what the strength does to the masklets of one frame, for every strength of the sweep, beside the
 # masklets of the generators of the settings (classical and sam2-mini by default; corruption seed 0). Masklets are drawn as dark outlines on the grey frame;

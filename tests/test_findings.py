@@ -37,7 +37,7 @@ def _write(folder: Path) -> Path:
          **_stats(49.5, -0.5)},
     ]).to_csv(tables / "refiner.csv", index=False)
     pd.DataFrame([{"baseline": "net", "strength": s, "method": "refined", **_stats(60 - 20 * s, g),
-                   "n_corruption_seeds": 5} for s, g in ((0.0, 10.0), (0.5, 0.2), (1.0, -8.0))]).to_csv(
+                   "n_corruption_seeds": 5} for s, g in ((0.0, 10.5), (0.5, 0.2), (1.0, -8.0))]).to_csv(
         tables / "refiner_oracle_sweep.csv", index=False)
     pd.DataFrame([{"masklets": "oracle", "method": "approach 1", "features": "-", "variant": "refined",
                    **_stats(90.0, 40.0)}]  # not an approach-2 row: never "the highest"
@@ -198,3 +198,20 @@ def test_the_headline_names_sam2_minis_filters_from_the_results_own_settings(tmp
                                                                                    "stability_score_thresh": 0.7}}}))
     assert _mini_filters(tmp_path) == (", with its own generator filters (predicted IoU > 0.35, stability >= 0.7; "
                                        "calibrated on its training videos, not the paper's 0.6 / 0.8)")
+
+
+def test_the_sweep_at_s_0_is_the_refiner_tables_oracle_row_and_counts_once_in_the_family(tmp_path: Path) -> None:
+    """With every training seed pooled, the sweep's exact masklets (s = 0) are the refiner table's oracle runs: the
+    same numbers are one verdict, stated in both places with the same words and counted once."""
+    folder = _write(tmp_path / "apart")
+    count = lambda t: int(t.split("The block rests on ", 1)[1].split(" ", 1)[0])  # noqa: E731
+    apart = headline(folder)
+    sweep = pd.read_csv(folder / "tables" / "refiner_oracle_sweep.csv")
+    refiner = pd.read_csv(folder / "tables" / "refiner.csv")
+    oracle = refiner[(refiner["masklets"] == "oracle") & (refiner["vote"] == "masklet")].iloc[0]
+    for column in [c for c in sweep.columns if c.startswith("gain_") or c in ("n_seeds", "n_videos")]:
+        sweep.loc[sweep["strength"] == 0.0, column] = oracle[column]
+    sweep.to_csv(folder / "tables" / "refiner_oracle_sweep.csv", index=False)
+    same = headline(folder)
+    assert count(same) == count(apart) - 1
+    assert "strength 0: +10.0 [+9.0, +11.0] (a gain)" in same and "strength 0: +10.5" in apart

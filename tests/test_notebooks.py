@@ -338,9 +338,12 @@ def test_the_readme_cold_cost_paragraph_quotes_the_two_cold_runs_it_names() -> N
     for number in ("38 min 21 s", "89 % busy"):
         assert number in new_run and number.split(" busy")[0] in after, number
     assert "55 products" in old_run and "55 products" in before and "55 sam2-mini products" in after
+    cold = [row for row in rows if row.startswith(("| `make verify` in a fresh clone of commit",
+                                                   "| `make figures FORCE=1 JOBS=2` of commit"))]
+    every = sorted(int(n) for row in cold for n in re.findall(r"(\d+) s of computing", row))
+    assert len(every) == 3 and f"{every[0]}-{every[-1]} s of computing in the three cold runs" in text
+    assert f"at least {every[0] / 2 / 60:.1f} min of both cores" in text
     computing = sorted(int(n) for n in re.findall(r"(\d+) s of computing", before + after))
-    assert computing == [2125, 2194] and f"{computing[0]}-{computing[1]} s of computing" in text
-    assert f"at least {computing[0] / 2 / 60:.1f} min of both cores" in text
     busy, minutes = 0.89, 38 + 21 / 60
     assert f"about {round(busy * minutes)} min of both cores" in text
     # the knob sweep left out: the products at sam2-mini's own settings (one per video of the three splits) and 02
@@ -415,10 +418,12 @@ def test_the_hand_written_costs_agree_with_the_run_and_the_table_they_cite() -> 
     assert quoted, "README: no classical masklets row"
     frames, window = settings["data"]["frames"], settings["masklets"]["window"]
     assert int(quoted[4]) == frames and -(-frames // window) == 2
-    assert abs(int(quoted[1]) - 1000 * classical["propagation"]) <= 0.25 * 1000 * classical["propagation"] + 0.5
-    assert abs(float(quoted[2]) - 1000 * classical["proposal"]) <= 0.25 * 1000 * classical["proposal"] + 0.05
-    per_key_frame = 1000 * classical["proposal"] * frames / 2
-    assert abs(int(quoted[3]) - per_key_frame) <= 0.25 * per_key_frame + 0.5
+    # "about": the rounding, or a tenth where that is wider (07 re-times them on every run)
+    propagation, proposal = 1000 * classical["propagation"], 1000 * classical["proposal"]
+    assert abs(int(quoted[1]) - propagation) <= max(0.5, 0.1 * propagation), propagation
+    assert abs(float(quoted[2]) - proposal) <= max(0.05, 0.1 * proposal), proposal
+    per_key_frame = proposal * frames / 2
+    assert abs(int(quoted[3]) - per_key_frame) <= max(0.5, 0.1 * per_key_frame), per_key_frame
 
 
 def test_a_kernel_that_dies_before_its_first_reply_is_started_again_and_other_errors_are_not(

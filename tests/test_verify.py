@@ -294,3 +294,19 @@ def test_the_readmes_false_alarm_figures_are_those_the_simulation_prints() -> No
     floored, _ = simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)
     assert int(stated.group(4).replace(",", "")) == 1000 * 1000
     assert int(stated.group(3)) == round(floored * 1000 * 1000)
+
+
+def test_the_mask_quality_axes_take_the_corruption_seeds_and_the_gains_the_training_seeds(
+        pair: tuple[Path, Path]) -> None:
+    """In ``refiner_mask_quality`` the axes' sd is over the oracle's 5 corruption seeds, the gains' over 3 training
+    seeds: t_4 sqrt(2/5) sd for the first, t_2 sqrt(2/3) sd for the second (the wider one would let a mask quality
+    move by 26 sds)."""
+    for folder in pair:
+        pd.DataFrame({"masklets": ["oracle, s = 1"], "strength": [1.0], "mask_quality": [55.0],
+                      "mask_quality_sd": [2.0], "gain_mIoU": [-13.0], "gain_mIoU_sd": [1.0], "n_seeds": [3],
+                      "n_corruption_seeds": [5], "n_videos": [20]}).to_csv(
+            folder / "tables" / "refiner_mask_quality.csv", index=False, float_format="%.4f")
+    _assert_tolerance(pair, "refiner_mask_quality", 0, "mask_quality", 55.0, critical_t(5) * math.sqrt(2 / 5) * 2.0)
+    _edit(pair[1], "refiner_mask_quality", 0, "mask_quality", 55.0)
+    _assert_tolerance(pair, "refiner_mask_quality", 0, "gain_mIoU", -13.0, critical_t(3) * math.sqrt(2 / 3) * 1.0)
+    assert "t(n_corruption_seeds-1)" in tolerance_table()

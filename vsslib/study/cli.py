@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..base.errors import ParameterError, VsslibError
+from ..masks.oracle import MAX_STRENGTH
 from .runs import RunResult
 from .settings import MASKLET_SECTIONS, SPLITS, VOTES, StudySettings, setting_keys
 
@@ -98,7 +99,7 @@ def _add_masklet_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--discover-every", type=int, default=m.discover_every, metavar="K",
                        help="add masklets on uncovered area every k frames (default: 0 = off, the paper's)")
     group.add_argument("--oracle-strength", type=float, default=0.0, metavar="S",
-                       help="oracle corruption strength in [0, 1] (default: 0 = exact objects)")
+                       help=f"oracle corruption strength in [0, {MAX_STRENGTH:g}] (default: 0 = exact objects)")
     group.add_argument("--oracle-seed", type=int, default=m.oracle.seeds[0], metavar="N",
                        help=f"oracle corruption seed (default: {m.oracle.seeds[0]})")
 

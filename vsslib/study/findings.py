@@ -74,6 +74,17 @@ class _Family:
         self.cells.append((row, metric))
         return f"\x00{len(self.stated) - 1}\x00"  # a placeholder: :meth:`resolve` writes the verdict in
 
+    def again(self, row: pd.Series, metric: str, what: str) -> str:
+        """:meth:`gain`, unless an earlier verdict of the family rests on the same numbers (gain, interval,
+        p-value, seeds and videos: the same runs in another table, such as the sweep at s = 0 and the refiner
+        table's oracle row of its network), whose placeholder is then returned: one verdict counted once."""
+        cells = [f"gain_{metric}", f"gain_{metric}_ci_low", f"gain_{metric}_ci_high", f"gain_{metric}_p", "n_seeds",
+                 "n_videos"]
+        for k, (earlier, earlier_metric) in enumerate(self.cells):
+            if earlier_metric == metric and all(earlier.get(c) == row.get(c) for c in cells):
+                return f"\x00{k}\x00"
+        return self.gain(row, metric, what)
+
     def resolve(self, lines: list[str]) -> list[str]:
         """``lines`` with each placeholder :meth:`gain` returned replaced by its gain, interval and verdict; a gain
         or loss that does not survive Holm's correction says so in its own parentheses (``(a loss; not after
@@ -176,17 +187,19 @@ TERMS = (
     "masklet the class the network predicts most inside it, by one *vote per masklet* (all its frames) or *per "
     "masklet and frame*. The masklet *sources*: `classical` (graph-based regions on each key frame, carried by "
     "optical flow, no learning), `sam2-mini` (below) and `oracle`, the exact objects, *corrupted* at a *strength s* "
-    f"from 0 (exact) to {MAX_STRENGTH:g}; the *baselines* they refine are two small CNNs trained here, `fcn8-small` (output stride "
-    "8) and `fcn16-wide` (stride 16). mIoU is the mean over classes of intersection over union; *mBIoU* scores "
-    "only thin bands along the boundaries (Boundary IoU); *mVC8* and *mVC16* (video consistency) are the share of "
-    "pixels whose true class stays fixed over 8 or 16 frames that also keep one predicted class, and *mVCc* asks "
+    f"from 0 (exact) to {MAX_STRENGTH:g}; the *baselines* they refine are two small CNNs trained here, "
+    "`fcn8-small` (output stride 8) and `fcn16-wide` (stride 16). mIoU is the mean over classes of intersection "
+    "over union; *mBIoU* scores only thin bands along the boundaries (Boundary IoU); *mVC8* and *mVC16* (video "
+    "consistency) are the share of pixels whose true class stays fixed over 8 or 16 frames that also keep one "
+    "predicted class, and *mVCc* asks "
     "for the right class too. Every score is on the val videos; the benchmark's train and test videos train the "
     "networks and approach 2's classifiers. A gain is in points; [low, high] is its 95 % interval, a bootstrap "
-    "over training seeds and videos (the corruption sweep pools each training seed's corruption seeds; over videos "
-    "where one set of masklets is measured), and a verdict (a gain, a loss, not distinguishable from zero) is what that "
-    "interval supports. Many verdicts read at 95 % each include some wrong ones by chance: *Holm's correction* "
-    "reads the headline's verdicts as one family and raises the bar for each so that the chance of any wrong "
-    f"verdict in the family stays at {FAMILY_ALPHA * 100:g} %; a verdict it does not keep is marked `not after Holm's "
+    "over training seeds and videos (the corruption sweep pools each training seed's corruption seeds; over "
+    "videos where one set of masklets is measured), and a verdict (a gain, a loss, not distinguishable from zero) "
+    "is what that interval supports. Many verdicts read at 95 % each include some wrong ones by chance: *Holm's "
+    "correction* reads the headline's verdicts as one family and raises the bar for each so that the chance of "
+    f"any wrong verdict in the family stays at {FAMILY_ALPHA * 100:g} %; a verdict it does not keep is marked "
+    "`not after Holm's "
     "correction`. Approach 2 classifies each masklet's mean feature vector (*appearance* features: colour and "
     "texture; or a baseline network's own features, `segmenter:<network>`) and paints the masklet with that "
     "class; pixels outside every masklet stay unlabelled (`none`) or take the network's class (`fallback`), and "
@@ -215,7 +228,7 @@ CONFIRMATION = '"The headline on held-out videos", below'
 def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
     from ..viz.refiner import oracle_strength_note
 
-    parts = [f"strength {row['strength']:g}: {family.gain(row, 'mIoU', f'sweep at strength {row.strength:g}')}"
+    parts = [f"strength {row['strength']:g}: {family.again(row, 'mIoU', f'sweep at strength {row.strength:g}')}"
              for _, row in sweep.iterrows()]
     summary = sweep_findings(sweep)[-1].text
     n_seeds, n_corruptions = int(sweep["n_seeds"].iloc[0]), int(sweep["n_corruption_seeds"].iloc[0])
@@ -225,7 +238,8 @@ def _sweep_lines(sweep: pd.DataFrame, family: _Family) -> list[str]:
                else "The gain as exact masklets are corrupted")
     return [f"- **{heading}** (exact masklets corrupted at growing strength; "
             f"{oracle_strength_note()}; `{sweep['baseline'].iloc[0]}`, {n_seeds} training seeds x {n_corruptions} "
-            "corruption seeds pooled per training seed, mIoU gain over that network): " + "; ".join(parts) + f". {summary}"]
+            "corruption seeds pooled per training seed, mIoU gain over that network): " + "; ".join(parts)
+            + f". {summary}"]
 
 
 def _quality_lines(table: pd.DataFrame) -> list[str]:

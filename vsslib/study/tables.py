@@ -1,9 +1,10 @@
 """The study's table rows: metrics in percent with their spread over seeds and intervals over seeds and videos.
 
 A row summarises one method over several runs that differ only in a seed (a network's training seed, or a
-corruption seed; :func:`pooled_stats_row` pools the corruption seeds of each training seed) on the same videos. Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``,
-``mVC16`` (VSPW's video consistency) and ``mVCc8``, ``mVCc16`` (correct consistency: VC that also asks for the
-right class, :mod:`vsslib.metrics.consistency`) (see :func:`vsslib.statistics.summarize_runs` for the
+corruption seed; :func:`pooled_stats_row` pools the corruption seeds of each training seed) on the same videos.
+Its columns, per metric ``m`` of ``mIoU``, ``mBIoU``, ``mVC8``, ``mVC16`` (VSPW's video consistency) and
+``mVCc8``, ``mVCc16`` (correct consistency: VC that also asks for the right class,
+:mod:`vsslib.metrics.consistency`) (see :func:`vsslib.statistics.summarize_runs` for the
 construction):
 
 - ``m``, ``m_sd``: mean over seeds and sample standard deviation over seeds;
@@ -30,8 +31,8 @@ from ..viz.prose import number
 from .runs import RunResult
 from ..statistics import VideoCounts, ratio_summary, table_columns
 
-__all__ = ["video_counts", "pooled_counts", "stats_row", "pooled_stats_row", "ratio_rows", "band_tables", "readable", "interval_columns",
-           "gain_supported", "HEADLINE_METRICS"]
+__all__ = ["video_counts", "pooled_counts", "stats_row", "pooled_stats_row", "ratio_rows", "band_tables", "readable",
+           "interval_columns", "gain_supported", "HEADLINE_METRICS"]
 
 HEADLINE_METRICS = ("miou", "mbiou", "mvc8", "mvc16", "mvcc8", "mvcc16")
 """Metric keys every table reports (column names: mIoU, mBIoU, mVC8, mVC16, mVCc8, mVCc16)."""

@@ -13,7 +13,8 @@
     reported, not compared;
   - ``seeds``: a number that moves with the training (or corruption) seed. Its tolerance is
     ``t * sqrt(2 / n) * sd``: ``sd`` is the committed row's ``<column>_sd`` (the sample standard deviation
-    over the ``n`` = ``n_seeds`` seeds), raised to the median of that column's positive sds where it is smaller
+    over the ``n`` = ``n_seeds`` seeds, or the rule's count column: ``n_corruption_seeds`` for the axes of
+    ``refiner_mask_quality``), raised to the median of that column's positive sds where it is smaller
     (a sample sd of 3 seeds falls below a tenth of the true one in 1 % of rows; the column's median, measured
     over many rows, is a steadier estimate of the same spread); a row with no spread of its own (one seed, or
     an sd of 0: a number whose own randomness is fixed but which still moves with the networks' weights) takes
@@ -95,12 +96,14 @@ class ColumnRule:
     scale : ``REFERENCE`` only: multiplies the reference sd (units, per-class spread).
     relative : ``REFERENCE`` only: the tolerance is relative, ``scale * t * sqrt(2) * sd / mean`` of the
         reference times the committed value (counts and shares).
+    seeds : ``SEEDS`` only: the column that counts the seeds the row's ``_sd`` is over.
     """
 
     kind: Kind
     reference: str = ""
     scale: float = 1.0
     relative: bool = False
+    seeds: str = "n_seeds"
 
     def describe(self) -> str:
         if self.kind is Kind.EXACT:
@@ -110,7 +113,7 @@ class ColumnRule:
         if self.kind is Kind.DERIVED:
             return "a p-value of the compared interval's draws: not compared; its verdicts are (findings)"
         if self.kind is Kind.SEEDS:
-            return "t(n_seeds-1)·sqrt(2/n_seeds)·<column>_sd of the row"
+            return f"t({self.seeds}-1)·sqrt(2/{self.seeds})·<column>_sd of the row"
         if self.relative:
             return f"|value|·{self.scale:.3g}·t(2)·sqrt(2)·max {self.reference} / mean of that metric"
         return f"{self.scale:.3g}·t(2)·sqrt(2)·max {self.reference}"
@@ -120,6 +123,7 @@ EXACT = ColumnRule(Kind.EXACT)
 MACHINE = ColumnRule(Kind.MACHINE)
 SEEDS = ColumnRule(Kind.SEEDS)
 DERIVED = ColumnRule(Kind.DERIVED)
+CORRUPTIONS = ColumnRule(Kind.SEEDS, seeds="n_corruption_seeds")  # an sd over corruption seeds, not training seeds
 
 
 def _network(column: str = "*", *, scale: float = 1.0, relative: bool = False) -> ColumnRule:
@@ -136,6 +140,8 @@ TABLE_RULES: dict[str, dict[str, ColumnRule]] = {
     # any other column not declared is compared exactly.
     "dataset_*": {},  # the generated data: every cell exact
     "baselines_*": {**TIMING},
+    "refiner_mask_quality": {**TIMING, "mask_quality*": CORRUPTIONS, "vote_ceiling*": CORRUPTIONS,
+                             "labelled_coverage*": CORRUPTIONS},
     "refiner*": {**TIMING, "mIoU": _network("mIoU_sd"), "mBIoU": _network("mBIoU_sd"),
                  "mVC8": _network("mVC8_sd"), "mVC16": _network("mVC16_sd"),
                  "mVCc8": _network("mVCc8_sd"), "mVCc16": _network("mVCc16_sd")},
@@ -392,14 +398,14 @@ class ColumnSpread:
     median: float
 
 
-def column_spreads(table: pd.DataFrame) -> dict[str, ColumnSpread]:
-    """:class:`ColumnSpread` of every ``<m>_sd`` column of ``table`` (a table with ``n_seeds``) that has a positive
-    sd in a row of at least 2 seeds."""
+def column_spreads(table: pd.DataFrame, counts: Mapping[str, str] | None = None) -> dict[str, ColumnSpread]:
+    """:class:`ColumnSpread` of every ``<m>_sd`` column of ``table`` (with ``n_seeds``) with a positive sd in a row
+    of at least 2 seeds (counted by ``n_seeds``, or by ``counts[<m>_sd]``: :attr:`ColumnRule.seeds`)."""
     if "n_seeds" not in table.columns:
         return {}
-    seeds = pd.to_numeric(table["n_seeds"], errors="coerce")
     spreads = {}
     for column in (c for c in table.columns if c.endswith("_sd")):
+        seeds = pd.to_numeric(table[(counts or {}).get(column, "n_seeds")], errors="coerce")
         sd = pd.to_numeric(table[column], errors="coerce")
         measured = (sd > 0) & (seeds >= 2)
         if measured.any():
@@ -416,7 +422,7 @@ def _tolerance(rule: ColumnRule, column: str, row: Mapping[str, str], references
     if rule.kind is Kind.SEEDS:
         sd_column = _seed_column(column, list(row))
         sd = _number(row[sd_column]) if sd_column else None
-        n = int(_number(row.get("n_seeds", "")) or 1)
+        n = int(_number(row.get(rule.seeds, "")) or 1)
         spread = (spreads or {}).get(sd_column or "")
         if spread is not None and (sd is None or math.isnan(sd) or sd == 0 or n < 2):
             sd, n = spread.largest, spread.n_seeds  # no spread in this row: its column's largest, not the rounding
@@ -485,9 +491,11 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
         return
     report.tables += 1
     notes: set[str] = set()
-    spreads = column_spreads(committed)
+    rules = {column: _rule_for(name, column, columns) for column in columns}
+    spreads = column_spreads(committed, {column: rule.seeds for column, rule in rules.items()
+                                         if rule.kind is Kind.SEEDS and column.endswith("_sd")})
     for column in columns:
-        rule = MACHINE if column in machine_columns else _rule_for(name, column, columns)
+        rule = MACHINE if column in machine_columns else rules[column]
         if rule.kind is Kind.MACHINE:
             report.machine_dependent.append(f"{rel}: {column}")
             continue
@@ -547,8 +555,7 @@ def compare_results(expected: Path, actual: Path) -> VerifyReport:
 
     Parameters
     ----------
-    expected, actual : results folders, each with ``settings.json``, ``index.json``, ``tables/*.csv`` and
-        ``figures/``.
+    expected, actual : results folders (``settings.json``, ``index.json``, ``tables/*.csv``, ``figures/``).
 
     Returns
     -------

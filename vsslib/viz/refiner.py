@@ -71,8 +71,8 @@ def oracle_strength_note() -> str:
 
     full = OracleSettings.from_strength(1.0)
     return (f"strength s in [0, {MAX_STRENGTH:g}] scales four corruptions of the exact objects at once: boundaries "
-            f"jittered by up to {full.jitter:g}s px, a masklet split in two with probability {full.split:g}s, merged with a "
-            f"neighbour of another class with probability {full.merge:g}s, masks under {full.drop_below}s px "
+            f"jittered by up to {full.jitter:g}s px, a masklet split in two with probability {full.split:g}s, merged "
+            f"with a neighbour of another class with probability {full.merge:g}s, masks under {full.drop_below}s px "
             f"dropped")
 
 
