@@ -296,14 +296,24 @@ def test_each_notebook_names_itself_when_it_opens_the_study_and_a_bad_name_is_re
     assert json.loads((tmp_path / "index.json").read_text())["tables"]["by_hand"]["notebook"] == viz.INTERACTIVE
 
 
+def _times(readme: str) -> str:
+    """The README's "Measured run times" section (between its TIMES markers)."""
+    return readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0]
+
+
+def _reference_row(times: str) -> str:
+    """The reference cold run: the first `make verify` in a fresh clone row, which the First-run lines follow."""
+    return next(line for line in times.splitlines() if line.startswith("| `make verify` in a fresh clone"))
+
+
 def test_each_notebook_states_the_first_run_time_the_readme_measured() -> None:
     """The "First run" line of every notebook is within 10 % (+ 3 s) of the README's cold ``make verify`` row, so
     a notebook whose first run grows or shrinks by more than that fails until its line is updated."""
     import re
 
     readme = (ROOT / "README.md").read_text()
-    times = readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0]
-    row = next(line for line in times.splitlines() if line.startswith("| `make verify` in a fresh clone"))
+    times = _times(readme)
+    row = _reference_row(times)
     measured = {number: int(seconds) for number, seconds in re.findall(r"`(\d\d)[a-z0-9_]*` (\d+) s", row)}
     sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
     assert sorted(measured) == sorted(s.stem[:2] for s in sources), row  # the row times every notebook
@@ -328,7 +338,7 @@ def test_the_readme_cold_cost_paragraph_quotes_the_two_cold_runs_it_names() -> N
     bounds are computed from them."""
     readme = (ROOT / "README.md").read_text()
     text = " ".join(readme.split("**What it costs a cold `make figures`.**", 1)[1].split("\n\n", 1)[0].split())
-    rows = readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0].splitlines()
+    rows = _times(readme).splitlines()
     before = next(row for row in rows if row.startswith("| `make figures FORCE=1 JOBS=2` of commit 996634d"))
     after = next(row for row in rows if row.startswith("| `make verify` in a fresh clone of commit c7529aa"))
     old_run = text[text.index("In the cold run of commit 996634d"):text.index("`make figures` now makes them")]
@@ -363,8 +373,8 @@ def test_the_hand_written_costs_agree_with_the_run_and_the_table_they_cite() -> 
     against the README's reference cold run (its first `make verify` row), 02's breakdown against its own speeds
     and that run, and the classical masklets' row against the committed ``cost_stages.csv``."""
     readme = (ROOT / "README.md").read_text()
-    times = readme.split("<!-- TIMES:START -->", 1)[1].split("<!-- TIMES:END -->", 1)[0]
-    row = next(line for line in times.splitlines() if line.startswith("| `make verify` in a fresh clone"))
+    times = _times(readme)
+    row = _reference_row(times)
     found = re.search(r"the masklets stage (\d+) s \((\d+) sam2-mini products, (\d+) s of computing", row)
     assert found, row
     stage, products, computing = (int(g) for g in found.groups())
