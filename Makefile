@@ -76,9 +76,9 @@ clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 
 .PHONY: sam2-mini
 SAM2_MINI_DATA := .cache/sam2-mini-data
-SAM2_MINI_TRAIN := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data $(SAM2_MINI_DATA)/train --heldout $(SAM2_MINI_DATA)/heldout --threads 1
+SAM2_MINI_TRAIN := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data $(SAM2_MINI_DATA)/train --heldout $(SAM2_MINI_DATA)/heldout --threads 1 --probe-videos 0
 SAM2_MINI_EXPORT := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --heldout $(SAM2_MINI_DATA)/heldout --calibrate $(SAM2_MINI_DATA)/train
-sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/: three runs, each continuing the weights the last one exported (about 11 h of training on 1 CPU core: 365 + 116 + 177 min measured here, then about 10 min of calibration and measurements after each run)
+sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/: three runs, each continuing the weights the last one exported (about 11 h of training on 1 CPU core: 365 + 116 + 177 min measured here, then about 10 min of calibration and measurements after each run; the runs log one-click IoU only, as they were made: --probe-videos 0)
 	$(PY) -m vsslib.sam2_mini data --out $(SAM2_MINI_DATA)
 	# run 1: every stage from random weights
 	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run1 --memory-steps 1200 --tracking-steps 800 --long-tracking-steps 1500
@@ -90,5 +90,5 @@ sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into
 	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run3 --eval-every 200 --images-steps 0 --clips-steps 0 --memory-steps 0 --tracking-steps 800 --long-tracking-steps 1500 --init .cache/sam2-mini-run2-assets/sam2_mini.pt
 	$(SAM2_MINI_EXPORT) --workdir .cache/sam2-mini-run3
 
-confirm: $(STAMP)  ## the headline and approach 2's picked rows once more on generated videos held out from the study (params/confirm.yaml, JOBS=2 sam2-mini videos at once; about an hour cold on the 2-core machine, see the README's times), into results/confirm/ and the README's CONFIRM block
+confirm: $(STAMP)  ## the whole study (every notebook) once more on generated videos held out from it (params/confirm.yaml, a seed used once), into results/confirm/: every stated verdict and ordering compared with the development results' (results/confirm/findings.csv) and the README's CONFIRM block; JOBS as make figures; a cold study's time, see the README's times
 	$(PY) -m vsslib.study.confirm --params params/confirm.yaml $(if $(JOBS),--jobs $(JOBS))

@@ -264,8 +264,9 @@ takeaway(f"Scope: `{baseline}` only ({scope}; the table above has both networks)
 #   class, here the true one, so it counts as right: a source that covers less sits higher for that alone, and
 #   the table gives each source's **coverage** (the share of labelled pixels in some masklet) beside it.
 #
-# The generators are refined with the sweep's network over the same training seeds, so the points and the line
-# compare like with like. The sweep's break-even is interpolated between its strengths (a point estimate). sam2-mini's model
+# The generators are refined with the sweep's network over the same training seeds and videos, so network,
+# seeds and videos are the same for the points and the line; coverage is not (the table's coverage column, and the
+# takeaway below, say where that matters). The sweep's break-even is interpolated between its strengths (a point estimate). sam2-mini's model
 # card measures the same corrupted oracle on its own unseen videos and only on objects of at least 1 % of the
 # frame (propagated IoU by frame offset), so its numbers differ from this table's: compare positions within one
 # table, not across the two.
@@ -300,7 +301,8 @@ takeaway(f"Scope: as the sweep ({scope}).\n\n" + bullets(quality_findings(qualit
 # %% [markdown]
 # ## How long can masklets be carried?
 # The window sets how many frames masklets are propagated before new proposals. The same generator with
-# shorter windows shows how much of the result depends on propagation rather than on the proposals. The sweep
+# shorter windows carries masklets less far, but also proposes more often and votes over fewer frames, so the
+# curve says how the result moves with the window, not which of the three moves it. The sweep
 # runs the generators that cost seconds a video; sam2-mini (about half a minute to a minute a video on one CPU core, nearly
 # all of it propagation, which a shorter window does not make cheaper) is left out to keep `make figures` short;
 # `08_sam2_knobs` moves its window (and its other knobs) on a few videos.
@@ -366,10 +368,10 @@ lessons += ["The strength of the sweep is this study's knob; the generators are 
             "vote ceiling), and the takeaway under that figure says where each generator's own sign matches the "
             "sweep's, how much of a place on the vote ceiling is coverage, and that two generators agreeing with "
             "the sweep are an observation, not a test of the axis.",
-            "The window study bounds how much of the damage is there when masklets are proposed (the shortest "
-            "window's loss), without isolating drift (a shorter window also votes over fewer frames); "
-            "`05_boundary_analysis` shows where gains and losses sit, `06_failure_cases` why "
-            "the losses happen."]
+            "The window study moves three things at once (how far masklets are carried, how often they are "
+            "proposed, how many frames a vote spans), so it isolates neither drift nor proposals; "
+            "`05_boundary_analysis` shows where gains and losses sit, `06_failure_cases` why the losses happen "
+            f"(on {study.baselines()[-1]}, where this window study ran on {baseline})."]
 takeaway(as_list(lessons))
 
 # %% [markdown]

@@ -70,7 +70,9 @@ settings = study.settings
 # ## The comparison
 # Approach 2 depends on the masklets it classifies, so it is run on every kind the settings name: the stand-in
 # generator (`classical`), sam2-mini (SAM2 architecture, trained here on the generated benchmark), the dataset's
-# exact objects (`oracle`, s = 0) and exact objects corrupted at s = 0.5. For each,
+# exact objects (`oracle`, s = 0) and exact objects corrupted at s = 0.5 with one corruption seed (the
+# oracle's default, seed 0: `03_refiner`'s sweep pools five corruption seeds, so its approach-1 row at s = 0.5
+# differs from this table's and has a narrower interval). For each,
 # every feature source (`appearance`: colour and texture; `segmenter:<net>`: the network's penultimate features)
 # and every variant, over the network's training seeds. A network's features on the videos it was trained on may
 # be cleaner than on new videos (not measured here), so the classifier on network features is trained on the held-out `test` split

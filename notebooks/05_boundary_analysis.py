@@ -20,8 +20,9 @@
 # This notebook tests that claim on our data: the gain as the boundary band widens (mBIoU against the
 # dilation ratio), accuracy inside bands of growing width around ground-truth boundaries (trimap curves), per
 # class, against object size, and over time. Each section says whether the claim holds here, and for which
-# masklets (the classical generator; sam2-mini, the SAM2 architecture trained here on the generated benchmark;
-# the exact objects), on one network's refined maps; the section "The same verdict on the other network" asks
+# masklets (the band, trimap and size sections: the classical generator; sam2-mini, the SAM2 architecture
+# trained here on the generated benchmark; the exact objects; the per-class and over-time sections: the first
+# source, as they say), on one network's refined maps; the section "The same verdict on the other network" asks
 # the paper's question again on every network, and a verdict is said to hold for a masklet source only where it
 # holds on all of them. Every number is a mean over the baseline's training seeds, with its sample sd over seeds
 # and a 95 % interval over seeds and videos (gains *paired*, as in `03_refiner`: one draw of seeds and videos
@@ -168,7 +169,9 @@ takeaway("Accuracy change against the baseline in the narrowest and the widest b
 # The band sweep and the trimap look at one question from two angles. The paper's claim has two parts: a gain,
 # and a gain that comes mainly from the boundaries. The widest band of the mBIoU sweep (close to mIoU) says
 # whether there is a gain at all; the narrowest band against the widest says whether the change is largest at
-# the boundary. The mBIoU sweep is the paper's own metric, so it answers; the trimap, without classes, checks it.
+# the boundary. The mBIoU sweep is the paper's own metric, so it answers; the trimap, without classes, checks only
+# its ordering (narrowest band against widest), not its sign: at the same width the two can disagree on gain or
+# loss, and the verdicts below say so where they do.
 # The per-class and per-size views below say which classes and objects are affected, not where the change sits.
 
 # %%

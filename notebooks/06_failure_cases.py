@@ -23,13 +23,13 @@
 #
 # The causes, in the order they are tried:
 #
-# | cause (its code in the tables) | what happened | what to try (SAM2) | what to try (classical generator) |
+# | cause (its code in the tables) | what happened | what to try (SAM2 sources) | what to try (classical generator) |
 # |---|---|---|---|
 # | object entered mid-window (`late_entry`) | no masklet was proposed for it before the next key frame | `discover_every`, a shorter `window` | the same |
-# | small or thin object swallowed (`small_or_thin`) | it fell between grid points; a larger masklet absorbed it | a denser `points_per_side` | a lower `scale`, `min_area`, `min_size` |
+# | small or thin object swallowed (`small_or_thin`) | it fell between grid points (SAM2) or under the smallest region kept (classical); a larger masklet absorbed it | a denser `points_per_side` | a lower `scale`, `min_area`, `min_size` |
 # | masklet drifted off its object (`drift`) | propagation lost the object in this frame | a shorter `window` | a shorter `window`, `motion: masklet` |
 # | vote spoiled by the masklet's drifting frames (`drift_vote`) | the masklet is on its object here, but its drifting frames won its one vote | `vote: frame`, a shorter `window` | the same |
-# | masklet spans several classes (`spanning`) | one mask covered two objects; the vote overwrote the minority | stricter `pred_iou_thresh` / `stability_score_thresh` (`08_sam2_knobs` measures both on sam2-mini) | a lower `scale`, a smaller `sigma` |
+# | masklet spans several classes (`spanning`) | one mask covered two objects; the vote overwrote the minority | the filters `pred_iou_thresh` / `stability_score_thresh` (`08_sam2_knobs` measures what each does on sam2-mini: read it before turning one) | a lower `scale`, a smaller `sigma` |
 # | pure masklet spilled onto a neighbour (`leak`) | a mostly-correct mask reached over an object's edge | tighter masks at edges | a smaller `flow.winsize` |
 # | baseline's majority wrong inside a correct masklet (`wrong_majority`) | the mask was right, the network's majority inside it was wrong | a better baseline network | the same |
 # | none of the above (`other`) | the vote was decided by pixels without a label | - | - |
@@ -146,7 +146,8 @@ drift_lines = [f"drift is {interval(drift.loc[(s, 'frame')], 'pixel_share', digi
                f"damage per frame, {interval(drift.loc[(s, 'masklet')], 'pixel_share', digits=0, signed=False)} % "
                "when a drifting masklet is charged on all its frames"
                for s in settings.masklets.sources]
-takeaway("Shares and costs with their 95 % interval over seeds and videos:\n" + "\n".join(lines) + "\n\nCharging drift: "
+takeaway(f"`{baseline}` refined, {len(study.seeds(baseline))} training seeds on the val videos; shares and costs with "
+         "their 95 % interval over seeds and videos:\n" + "\n".join(lines) + "\n\nCharging drift: "
          + "; ".join(drift_lines) + ".")
 
 # %% [markdown]
@@ -162,7 +163,7 @@ study.save_table(hurt, "failure_hurt_frames", caption="Frames where refinement l
 display(readable(hurt))
 
 # %%
-takeaway(" ".join(f"{row['masklets']} masklets hurt {row['hurt_frames']:.0f} of {row['frames']} frames "
+takeaway(f"`{baseline}` refined: " + " ".join(f"{row['masklets']} masklets hurt {row['hurt_frames']:.0f} of {row['frames']} frames "
                   f"({interval(row, 'hurt_share', digits=0, signed=False)} %, 95 % interval over seeds and videos)."
                   for _, row in hurt.iterrows()))
 
@@ -207,7 +208,7 @@ for source in settings.masklets.sources:
 # %%
 lessons = failure_lessons(per_frame, drift, settings.masklets.sources)
 lessons.append("`07_cost` asks what the refiner costs in time and memory.")
-takeaway(as_list(lessons))
+takeaway(f"On `{baseline}`'s refined maps (the other network's are not analysed here):\n\n" + as_list(lessons))
 
 # %% [markdown]
 # ## Exercises

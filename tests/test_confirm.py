@@ -115,7 +115,7 @@ def confirmed(tmp_path_factory: pytest.TempPathFactory):
     readme = base / "README.md"
     readme.write_text(f"intro\n{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\nrest\n")
     code = main(["--params", str(params), "--development", str(development), "--readme", str(readme),
-                 "--no-progress"])
+                 "--headline-only", "--no-progress"])
     return base, code, dev_table, readme, classifier_table
 
 
@@ -187,10 +187,12 @@ def test_a_malformed_development_table_fails_before_anything_is_computed(confirm
     dev = pd.read_csv(base / "dev" / "tables" / "mask_classifier.csv")
     dev.loc[dev["method"] == "approach 2", "features"] = "sam2"  # rows of a feature source the study does not run
     dev.to_csv(development / "tables" / "mask_classifier.csv", index=False)
-    capsys.readouterr()
-    assert main(["--params", str(params), "--development", str(development), "--readme", "", "--no-progress"]) == 2
-    assert "not rows of this study's mask_classifier table" in capsys.readouterr().err
-    assert not (tmp_path / "out" / "tables").exists()
+    for mode in ([], ["--headline-only"]):  # the whole study and the headline alone both check first
+        capsys.readouterr()
+        assert main(["--params", str(params), "--development", str(development), "--readme", "", "--no-progress",
+                     *mode]) == 2
+        assert "not rows of this study's mask_classifier table" in capsys.readouterr().err
+        assert not (tmp_path / "out" / "tables").exists()
 
 
 def test_a_pick_the_study_does_not_run_is_refused(confirmed) -> None:
@@ -243,3 +245,64 @@ def test_rewrite_writes_the_same_block_from_the_tables_already_there_and_compute
     capsys.readouterr()
     assert main(["--params", str(empty), *args[2:]]) == 2
     assert f"no confirmation table ['{tmp_path / 'none' / 'tables' / 'refiner.csv'}'" in capsys.readouterr().err
+
+
+def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding_is_compared(
+        confirmed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --headline-only every notebook runs on the held-out benchmark (run_figures, here a stand-in that
+    writes what 03 and 04 write: the development tables, with one gain moved across zero), then every finding
+    the study states is compared key by key: the moved gain's own findings, and only those, did not hold."""
+    import vsslib.study.confirm as confirm_module
+    from vsslib.study.findings import stated_findings
+
+    base, _, dev_table, _, classifier_table = confirmed
+    settings = yaml.safe_load((base / "confirm.yaml").read_text())
+    settings["run"]["results_dir"] = str(tmp_path / "whole")
+    params = tmp_path / "confirm.yaml"
+    params.write_text(yaml.safe_dump(settings))
+    moved = (dev_table["method"] == "refined") & (dev_table["masklets"] == "oracle") & (dev_table["vote"] == "masklet")
+    assert moved.sum() == 1 and dev_table.loc[moved, "gain_mIoU_ci_low"].item() > 0  # a gain on the development videos
+    ran = []
+
+    def notebooks(params_file: Path, *, progress: bool, jobs: int) -> list[str]:
+        ran.append((Path(params_file), jobs))
+        tables = load_settings(params_file).results / "tables"
+        tables.mkdir(parents=True)
+        table = dev_table.copy()
+        table.loc[moved, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [0.2, -0.9, 1.3]
+        table.to_csv(tables / "refiner.csv", index=False)
+        classifier_table.to_csv(tables / "mask_classifier.csv", index=False)
+        return ["03_refiner.ipynb", "04_mask_classifier.ipynb"]
+
+    monkeypatch.setattr(confirm_module, "run_figures", notebooks)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\n")
+    assert main(["--params", str(params), "--development", str(base / "dev"), "--readme", str(readme), "--jobs", "3",
+                 "--no-progress"]) == 0
+    assert ran == [(params, 3)]
+    found = pd.read_csv(tmp_path / "whole" / "findings.csv", keep_default_na=False)
+    stated = stated_findings(base / "dev")
+    assert len(stated) > 10 and list(found["key"]) == sorted(stated)
+    changed = found[~found["held"]]
+    # the moved row's mIoU gain: the refiner table's verdict on it, nothing else
+    assert list(changed["key"]) == ["refiner: refiner/predictions:preds/oracle/masklet"]
+    (row,) = changed.itertuples()
+    assert row.development.startswith("mIoU gain, mBIoU gain") and row.confirmation.startswith("mIoU unclear, mBIoU gain")
+    assert row.development_text == stated[row.key].text and "mIoU gain +0.2 [-0.9, +1.3]" in row.confirmation_text
+    text = readme.read_text()
+    assert f"Of the {len(found)} verdicts and orderings the study states" in text
+    assert f"**{len(found) - len(changed)} held** (each in `{tmp_path / 'whole'}/findings.csv`); these did not:" in text
+    assert f"- `{row.key}`: {row.development} -> **{row.confirmation}**. Development: `predictions:preds`" in text
+    assert ".." not in text
+    # the headline block reads the same tables, whose refiner table now has both votes: 4 refined rows x 2
+    # metrics (2 with the settings' vote alone under --headline-only) and the 6 approach-2 verdicts; the moved
+    # gain did not hold
+    assert (dev_table["method"] == "refined").sum() == 4 and text.count("(**gain -> unclear**).") == 1
+    assert "**13 of 14 verdicts held.**" in text
+    # --rewrite writes the same block again from findings.csv, running nothing
+    monkeypatch.setattr(confirm_module, "run_figures", lambda *a, **k: pytest.fail("--rewrite ran notebooks"))
+    again = tmp_path / "again.md"
+    again.write_text(f"{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\n")
+    assert main(["--params", str(params), "--development", str(base / "dev"), "--readme", str(again),
+                 "--rewrite"]) == 0
+    assert again.read_text() == text

@@ -455,23 +455,14 @@ def test_seeded_propagation_starts_from_the_objects_themselves(tmp_path):
         seeded_propagation_iou(load_model("video"), [video], window=8)
 
 
-def test_training_curve_stage_names_never_overprint_and_the_card_captions_the_figure(tmp_path):
-    import re
-
+def _drawn_curves(log: list[dict], out: Path):
+    """plot_training_curves(log, out) and the figure it saved (caught at savefig)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from PIL import Image
 
-    from vsslib.sam2_mini.card import curves_caption
     from vsslib.sam2_mini.export import plot_training_curves
 
-    log = [{"step": s, "stage": stage, "core_loss": 1.0, "loss_mask": 0.1, "loss_dice": 0.5, "loss_iou": 0.1,
-            "loss_class": 0.1, "lr": 1e-4, "empty": 0.0}
-           for stage, steps in (("images", range(0, 1800, 20)), ("clips", range(1800, 1920, 20)),
-                                ("memory", range(1920, 3000, 20))) for s in steps]
-    log += [{"step": s, "stage": "heldout", "best_of_3": 0.5, "picked": 0.4, "predicted": 0.4, "objects": 8}
-            for s in (0, 1800, 2900)]
     captured = {}
     real_savefig = plt.Figure.savefig
 
@@ -481,10 +472,27 @@ def test_training_curve_stage_names_never_overprint_and_the_card_captions_the_fi
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(plt.Figure, "savefig", keep)
-        out = plot_training_curves(log, tmp_path / "curves.png", title="t")
+        path = plot_training_curves(log, out, title="t")
+    return path, captured["fig"]
+
+
+def test_training_curve_stage_names_never_overprint_and_the_card_captions_the_figure(tmp_path):
+    import re
+
+    from PIL import Image
+
+    from vsslib.sam2_mini.card import curves_caption
+
+    log = [{"step": s, "stage": stage, "core_loss": 1.0, "loss_mask": 0.1, "loss_dice": 0.5, "loss_iou": 0.1,
+            "loss_class": 0.1, "lr": 1e-4, "empty": 0.0}
+           for stage, steps in (("images", range(0, 1800, 20)), ("clips", range(1800, 1920, 20)),
+                                ("memory", range(1920, 3000, 20))) for s in steps]
+    log += [{"step": s, "stage": "heldout", "best_of_3": 0.5, "picked": 0.4, "predicted": 0.4, "objects": 8}
+            for s in (0, 1800, 2900)]
+    out, fig = _drawn_curves(log, tmp_path / "curves.png")
     with Image.open(out) as image:
         assert image.size[0] > 0
-    fig = captured["fig"]  # closed after saving: drawn again on a canvas of its own
+    # fig: closed after saving, drawn again on a canvas of its own
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
@@ -554,3 +562,48 @@ def test_a_run_can_start_from_exported_weights_and_resumes_from_its_own_checkpoi
                 tmp_path / "b").resume()
     with pytest.raises(ParameterError, match="not a file"):
         TrainSettings(stages=settings.stages, init=str(tmp_path / "missing.pt"))
+
+
+def test_a_probe_logs_the_propagation_of_the_weights_being_trained(tmp_path):
+    """The trainer's probe measures the weights as they are at that step: its numbers equal
+    seeded_propagation_iou of a video predictor loaded from the checkpoint saved at the same step, and measuring
+    neither moves the weights nor leaves the model out of training mode."""
+    from vsslib.data import VSPWDataset, generate
+    from vsslib.sam2_mini.quality import heldout_videos, propagation_probe, seeded_propagation_iou
+
+    torch.set_num_threads(1)
+    root = generate(tmp_path / "data", n_videos=3, n_frames=6, height=32, width=48, seed=3, split_counts=(1, 1, 1))
+    videos = heldout_videos(root, 2)  # the first two unseen videos, split by split
+    assert [v.name for v in videos] == [VSPWDataset(root, "train").videos[0], VSPWDataset(root, "val").videos[0]]
+    trainer = Trainer(tiny_settings(), [boxes_video()], tmp_path / "run", heldout=[boxes_video()],
+                      probe=propagation_probe(videos, window=4))
+    trainer.train_step()
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    record = trainer.evaluate()
+    assert trainer.model.training
+    assert all(torch.equal(before[k], v) for k, v in trainer.model.state_dict().items())
+    trainer.save()
+    predictor = build_model("video")
+    predictor.load_state_dict(torch.load(trainer.checkpoint_path, weights_only=False)["model"], strict=True)
+    curve = seeded_propagation_iou(predictor.float().eval(), videos, window=4)
+    assert record["step"] == 1 and record["stage"] == "heldout"
+    assert record["propagated_by_offset"] == pytest.approx(curve.tolist(), abs=1e-6)
+    assert record["propagated"] == pytest.approx(curve.mean())
+    with pytest.raises(DataError, match="fewer than window=8"):
+        propagation_probe(videos, window=8)
+
+
+def test_a_probed_run_draws_its_propagated_iou_and_captions_it(tmp_path):
+    from vsslib.sam2_mini.card import curves_caption
+
+    log = [{"step": s, "stage": "long-tracking", "core_loss": 1.0, "loss_mask": 0.1, "loss_dice": 0.5,
+            "loss_iou": 0.1, "loss_class": 0.1, "lr": 1e-4, "empty": 0.0} for s in range(10, 310, 10)]
+    log += [{"step": s, "stage": "heldout", "best_of_3": 0.5, "picked": 0.4, "predicted": 0.4, "objects": 8,
+             "propagated": p, "propagated_by_offset": [p] * 32, "probe_videos": 3}
+            for s, p in ((0, 0.486), (100, 0.512), (200, 0.47))]
+    _, fig = _drawn_curves(log, tmp_path / "curves.png")
+    lines = [line for line in fig.axes[1].get_lines() if "propagated" in line.get_label()]
+    assert len(lines) == 1 and "mean of 32 frames" in lines[0].get_label()
+    assert list(lines[0].get_xdata()) == [0, 100, 200]
+    assert list(lines[0].get_ydata()) == [0.486, 0.512, 0.47]
+    assert "3 unseen videos" in curves_caption(8, 3) and "red line" not in curves_caption(8)

@@ -272,6 +272,12 @@ def test_readme_quotes_the_measured_coverage() -> None:
         assert f"{100 * coverage.rate:.1f} %" in readme, coverage
         assert f"{100 * coverage.rate_videos_only:.1f} %" in readme, coverage
     assert f"{result['level'].studies} simulated studies" in readme
+    # the simulated seed sd is compared with the table's own: the fcn16-wide baseline's mIoU_sd in refiner.csv
+    import pandas as pd
+
+    table = pd.read_csv(Path(__file__).resolve().parents[1] / "results" / "tables" / "refiner.csv")
+    row = table[(table["baseline"] == "fcn16-wide") & (table["method"] == "baseline")].iloc[0]
+    assert f"close to the fcn16-wide baseline's seed sd, {row['mIoU_sd']:.2f} in `refiner.csv`" in readme
 
 
 def test_seed_spread_is_mean_and_sample_sd() -> None:

@@ -171,3 +171,10 @@ def test_a_pooled_row_pools_each_group_video_by_video_and_takes_its_seed_level_o
         pooled_counts([counts, dataclasses.replace(counts, videos=("a", "b", "c"))])
     with pytest.raises(ParameterError, match="pooled_counts needs the counts of at least one run"):
         pooled_counts([])
+    with pytest.raises(ParameterError, match=r"same window_sums keys: \[\[8, 16\], \[8\]\]"):
+        pooled_counts([counts, dataclasses.replace(counts, window_sums={8: counts.window_sums[8]})])
+    # every field adds up, the mappings key by key
+    twice = pooled_counts([counts, counts])
+    assert np.array_equal(twice.hits, 2 * counts.hits) and np.array_equal(twice.band_union, 2 * counts.band_union)
+    assert all(np.array_equal(twice.window_counts[n], 2 * counts.window_counts[n]) for n in (8, 16))
+    assert np.array_equal(twice.correct_window_sums[16], 2 * counts.correct_window_sums[16])

@@ -96,6 +96,16 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     assert "a larger loss in the widest band than in the narrowest" in finding.text and "grow away" not in finding.text
     plain = verdicts["boundary/refined (b)"].text
     assert "a reference with perfect masklets" not in plain and "room left" not in plain  # no refined scores given
+    assert all("sign" not in f.verdict for f in verdicts.values())  # the trimap's signs were the sweep's
+    # the classical masklets on fcn16-wide: the sweep gains at its narrowest band (ratio 0.005, a 1-px band),
+    # the trimap loses at 1 px: same order, other sign at the boundary; said, and part of the verdict verify reads
+    sweep = _band("refined (a)", [0.005, 0.05], [(1.1, 0.2, 1.9), (-5.5, -6.7, -4.5)])
+    bands = _band("refined (a)", [1, 32], [(-1.3, -2.3, -0.5), (-5.8, -6.5, -5.0)], x="width")
+    (finding,) = boundary_verdicts(sweep, bands.rename(columns=lambda c: c.replace("mBIoU", "accuracy")))
+    assert finding.verdict == "no gain; narrow better; trimap sign differs at the boundary"
+    assert ("agrees on the order of the narrowest and widest bands (narrow better), but not on the sign at the "
+            "boundary: accuracy in its narrowest band (1 px) -1.3 [-2.3, -0.5] (a loss) against a gain in mBIoU "
+            "at ratio 0.005") in finding.text
 
 
 def test_the_boundary_claim_holds_for_a_source_only_where_it_holds_on_every_network() -> None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,21 +18,29 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Train and measure sam2-mini (SAM2 architecture, trained here on "
                                                  "the generated benchmark) with sam2's own training code.")
     sub = parser.add_subparsers(dest="command", required=True)
+    from .train import default_stages
+
+    steps = {name: p.default for name, p in inspect.signature(default_stages).parameters.items()}
     train = sub.add_parser("train", help="train (or resume) a run in WORKDIR on a generated benchmark")
     train.add_argument("--data", required=True, help="generated benchmark root (its train split is used)")
     train.add_argument("--workdir", required=True, help="checkpoint.pt, log.jsonl and settings.json go here")
     train.add_argument("--heldout", default=None,
                        help="generated benchmark of unseen videos: one-click IoU every --eval-every steps")
-    train.add_argument("--images-steps", type=int, default=1800, help="steps of stage 1 (single frames)")
-    train.add_argument("--clips-steps", type=int, default=120, help="steps of stage 2 (clips, trunk frozen)")
-    train.add_argument("--memory-steps", type=int, default=1200,
+    train.add_argument("--images-steps", type=int, default=steps["images_steps"],
+                       help="steps of stage 1 (single frames)")
+    train.add_argument("--clips-steps", type=int, default=steps["clips_steps"],
+                       help="steps of stage 2 (clips, trunk frozen)")
+    train.add_argument("--memory-steps", type=int, default=steps["memory_steps"],
                        help="steps of stage 3 (8-frame clips, only the memory path trained; 0: no such stage)")
-    train.add_argument("--tracking-steps", type=int, default=800,
+    train.add_argument("--tracking-steps", type=int, default=steps["tracking_steps"],
                        help="steps of stage 4 (the memory stage's clips, the mask decoder trained with the memory "
                             "path; 0: no such stage)")
-    train.add_argument("--long-tracking-steps", type=int, default=0,
+    train.add_argument("--long-tracking-steps", type=int, default=steps["long_tracking_steps"],
                        help="steps of stage 5 (16-frame clips, two clip steps to one image step; 0: no such stage)")
     train.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval in steps")
+    train.add_argument("--probe-videos", type=int, default=3,
+                       help="at each held-out evaluation also the propagated IoU of the first N unseen videos' own "
+                            "key-frame objects over 32 frames (the memory path alone; 0: not measured)")
     train.add_argument("--init", default="",
                        help="weights to start from (e.g. the committed vsslib/sam2_mini/assets/sam2_mini.pt, "
                             "to continue a run whose checkpoint is gone with further stages); default: random "
@@ -91,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = TrainSettings(stages=train_stages(args), seed=args.seed, eval_every=args.eval_every, init=args.init)
         heldout = load_videos(args.heldout, size, splits=SPLITS) if args.heldout else None
-        trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout)
+        probe = None
+        if args.heldout and args.probe_videos > 0:
+            from .quality import heldout_videos, propagation_probe
+
+            probe = propagation_probe(heldout_videos(args.heldout, args.probe_videos))
+        trainer = Trainer(settings, load_videos(args.data, size), args.workdir, heldout=heldout, probe=probe)
         if trainer.resume():
             print(f"resumed at step {trainer.step} of {settings.total_steps}", flush=True)
         trainer.run(progress=not args.no_progress)
@@ -102,20 +116,14 @@ def main(argv: list[str] | None = None) -> int:
         for path in make_data(args.out):
             print(path)
     elif args.command == "probe":
-        from ..data import VSPWDataset
         from .model import load_model
-        from .quality import seeded_propagation_iou
+        from .quality import heldout_videos, seeded_propagation_iou
 
         model = load_model("video")
         if args.checkpoint:
             state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
             model.load_state_dict(state.get("model", state), strict=True)
-        from ..data.vspw import SPLITS
-
-        videos = []  # the unseen videos of every split, in split order, the first N
-        for split in SPLITS:
-            dataset = VSPWDataset(args.heldout, split=split)
-            videos += [dataset.load(name) for name in dataset.videos[:max(0, args.videos - len(videos))]]
+        videos = heldout_videos(args.heldout, args.videos)
         curve = seeded_propagation_iou(model, videos, window=args.window)
         shown = [k for k in (0, 1, 2, 4, 8, 16, 31) if k < len(curve)]
         print(f"{args.checkpoint or 'committed weights'}: {len(videos)} videos, mean {curve.mean():.3f}; by offset "

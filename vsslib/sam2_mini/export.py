@@ -50,8 +50,9 @@ def plot_training_curves(log: list[dict[str, Any]], out: str | os.PathLike[str],
     """Plot a run's curves against the step and save a PNG.
 
     Three panels: the weighted total loss and its four unweighted terms (log scale); the held-out one-click IoU
-    (best of the three masks, the mask the IoU head picks, and the picked mask's predicted IoU) with the
-    learning rate on a second axis; the fraction of empty (min-loss) training masks. Stage changes are dashed.
+    (best of the three masks, the mask the IoU head picks, and the picked mask's predicted IoU) and, where the
+    run logged a propagation probe, the propagated IoU of unseen videos' own objects, with the learning rate on
+    a second axis; the fraction of empty (min-loss) training masks. Stage changes are dashed.
     """
     import matplotlib
 
@@ -75,6 +76,11 @@ def plot_training_curves(log: list[dict[str, Any]], out: str | os.PathLike[str],
         middle.plot(h_steps, [r["best_of_3"] for r in held], "o-", ms=3, label="IoU, best of the 3 masks")
         middle.plot(h_steps, [r["picked"] for r in held], "s-", ms=3, label="IoU of the mask the IoU head picks")
         middle.plot(h_steps, [r["predicted"] for r in held], ":", label="predicted IoU of that mask")
+        probed = [r for r in held if "propagated" in r]  # runs with a propagation probe (run 4 on)
+        if probed:
+            middle.plot([r["step"] for r in probed], [r["propagated"] for r in probed], "^-", ms=3, color="C3",
+                        label=f"propagated IoU, mean of {len(probed[0]['propagated_by_offset'])} frames "
+                              "(seeded by the objects)")
         middle.set_ylim(0, 1)
         middle.legend(fontsize=8, loc="upper left")
     middle.set_ylabel(f"held-out one-click IoU\n({held[0]['objects'] if held else 0} objects, unseen videos)")

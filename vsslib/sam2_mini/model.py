@@ -3,8 +3,8 @@
 One config (``assets/sam2_mini.yaml``, the hiera-tiny SAM 2.1 config scaled down to 256 px) serves three
 builds of sam2's own classes, which share one state dict:
 
-- ``"train"``: ``training.model.sam2.SAM2Train`` (sam2's training package) with the prompt and
-  correction-click sampling of :class:`~vsslib.sam2_mini.train.PromptSettings`;
+- ``"train"``: ``training.model.sam2.SAM2Train`` (sam2's training package), its prompt and correction-click
+  sampling set per stage from :class:`~vsslib.sam2_mini.train.StageSettings`;
 - ``"video"``: ``sam2.sam2_video_predictor.SAM2VideoPredictor``, with the post-processing overrides of
   ``build_sam2_video_predictor`` (``fill_hole_area`` 0: hole filling needs the CUDA extension);
 - ``"base"``: ``sam2.modeling.sam2_base.SAM2Base``.

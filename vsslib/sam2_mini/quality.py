@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..base.errors import DataError, ParameterError
+from ..masks.oracle import SWEEP_STRENGTHS
+from ..masks.sam2_model import GeneratorSettings
 from ..masks.quality import best_ious, crossing, objects_of, track_ious
 from .model import CALIBRATED, PAPER
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ORACLE_STRENGTHS", "PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GRID",
            "keyframe_recall", "painted_recall", "calibrate_thresholds", "propagation_iou", "seeded_propagation_iou",
+           "propagation_probe", "heldout_videos",
            "oracle_position", "first_frames", "measure"]
 
 
@@ -120,8 +123,44 @@ def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int =
     return np.concatenate(rows, axis=0).mean(axis=0)
 
 
-ORACLE_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the card's propagated-IoU sweep of the corrupted oracle (the
-# study's own sweep, masklets.oracle.strengths, reaches further)
+def heldout_videos(root: str, count: int) -> list[Video]:
+    """The first ``count`` videos of a generated benchmark of unseen videos, every split in split order."""
+    from ..data import VSPWDataset
+    from ..data.vspw import SPLITS
+
+    videos: list[Video] = []
+    for split in SPLITS:
+        dataset = VSPWDataset(root, split=split)
+        videos += [dataset.load(name) for name in dataset.videos[:max(0, count - len(videos))]]
+    return videos
+
+
+def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[[Any], dict[str, Any]]:
+    """A held-out measurement for :class:`vsslib.sam2_mini.train.Trainer`: :func:`seeded_propagation_iou` of the
+    training model's current weights on ``videos``, so a run's log follows the memory path it trains.
+
+    The returned function takes the training model (``SAM2Train``), copies its weights into one video predictor
+    (made once) and returns ``{"propagated": mean over offsets, "propagated_by_offset": [window floats],
+    "probe_videos": len(videos)}``.
+    """
+    from .model import build_model
+
+    for video in videos:
+        _check_window(video, window)
+    predictor: list[Any] = []
+
+    def probe(model: Any) -> dict[str, Any]:
+        if not predictor:
+            predictor.append(build_model("video").float().eval())
+        predictor[0].load_state_dict(model.state_dict(), strict=True)
+        curve = seeded_propagation_iou(predictor[0], videos, window=window)
+        return {"propagated": float(curve.mean()), "propagated_by_offset": [round(float(v), 6) for v in curve],
+                "probe_videos": len(videos)}
+
+    return probe
+
+
+ORACLE_STRENGTHS = SWEEP_STRENGTHS  # the card's propagated-IoU sweep of the corrupted oracle: the study's
 
 
 def oracle_position(value: float, strengths: Sequence[float], values: Sequence[float]) -> float | None:
@@ -130,7 +169,8 @@ def oracle_position(value: float, strengths: Sequence[float], values: Sequence[f
     return crossing(strengths, values, value)
 
 
-PAPER_THRESHOLDS = {"pred_iou_thresh": 0.6, "stability_score_thresh": 0.8}  # the paper's generator filters
+# the paper's generator filters: GeneratorSettings' defaults (the official source's), declared there
+PAPER_THRESHOLDS = {name: getattr(GeneratorSettings(), name) for name in ("pred_iou_thresh", "stability_score_thresh")}
 UNFILTERED = {"pred_iou_thresh": 0.0, "stability_score_thresh": 0.0}  # every mask the grid gives (after NMS)
 CALIBRATION_GRID = {"pred_iou_thresh": (0.0, 0.2, 0.4, 0.6), "stability_score_thresh": (0.0, 0.4, 0.6, 0.8)}
 

@@ -3,7 +3,8 @@
 sam2's ``Trainer`` assumes torch.distributed, CUDA and bfloat16; this loop keeps what shapes the model (the
 model class ``training.model.sam2.SAM2Train``, the loss ``training.loss_fns.MultiStepMultiMasksAndIous`` with
 the weights of :data:`LOSS_WEIGHTS` and its IoU term as a squared error, as SAM trains it, and
-``training.optimizer.GradientClipper``) and runs it in float32 on one process. Two stages, one after the other:
+``training.optimizer.GradientClipper``) and runs it in float32 on one process. Up to five stages, one after the
+other (:func:`default_stages`; a run may start at any of them from earlier weights, ``TrainSettings.init``):
 
 1. ``images`` (``forward="direct"``): single frames, many objects per frame (down to 0.5 % of the frame),
    one prompt each (a click, or a noisy box), through the direct image pass of :mod:`.image_pass`: the
@@ -19,13 +20,17 @@ the weights of :data:`LOSS_WEIGHTS` and its IoU term as a squared error, as SAM 
    and the memory's own embeddings), so carrying masks through time cannot undo what the image stage
    learned (the clip stage with a trainable decoder lowered held-out one-click IoU 0.586 -> 0.567 in the
    committed run).
+4. ``tracking`` and 5. ``long-tracking`` (``forward="sam2train"``): the memory stage's clips (16-frame clips
+   for the long one), the mask decoder trained beside the memory path, every second (third) step a batch of
+   the image stage through the direct pass, so what the automatic generator needs is kept.
 
 A finished run can be extended by further stages: :meth:`Trainer.resume` accepts a checkpoint whose stages
 are the first stages of the new settings (everything else equal). A run whose checkpoint is gone is continued
 from its exported weights with ``TrainSettings.init`` (a new run: new optimiser state, stages of its own).
 
 Every ``eval_every`` steps the run measures one-click IoU on a fixed set of held-out objects (best of the
-three masks, and the one the IoU head picks) and writes it to the log, so curves cover the whole run.
+three masks, and the one the IoU head picks), and with a ``probe`` the propagated IoU of unseen videos' own
+key-frame objects, and writes them to the log, so curves cover the whole run.
 
 A run is seeded (numpy generator for the data, torch seed, ``SAM2Train.rng``), saves a resumable
 checkpoint (model, optimiser, every generator state, loss history) atomically every ``save_every`` steps,
@@ -118,7 +123,8 @@ class StageSettings:
 
 def default_stages(images_steps: int = 1800, clips_steps: int = 120, memory_steps: int = 1200,
                    tracking_steps: int = 800, long_tracking_steps: int = 0) -> tuple[StageSettings, ...]:
-    """The recipe of the committed weights, with the step counts as parameters.
+    """The recipe's stages, with the step counts as parameters (the committed weights come from three runs of
+    them, each with its own counts: the Makefile's ``sam2-mini`` target).
 
     Image stage: E4's measured recipe (../shared/reference.md): 8 frames x up to 8 objects of at least 0.5 %
     of the frame = 64 prompts a step, 25 % noisy boxes, lr 3e-4 after a 30-step warm-up, held for the first
@@ -226,8 +232,10 @@ def make_loss() -> Any:
 
 
 def parameter_groups(model: Any, weight_decay: float) -> list[dict[str, Any]]:
-    """AdamW groups: weight decay on weight matrices and kernels, none on 1-d parameters (biases, norms) and
-    embeddings."""
+    """AdamW groups: weight decay on weight matrices and kernels, none on 1-d parameters (biases, norms) and on
+    parameters named as embeddings or position encodings (``embed``, ``pos_``, ``*token.weight``): by that rule
+    also the patch-embedding convolution (``trunk.patch_embed.proj.weight``) and the object pointers' temporal
+    projection (``obj_ptr_tpos_proj.weight``), as every committed run was trained."""
     decay, plain = [], []
     for name, p in model.named_parameters():
         (plain if p.ndim <= 1 or "embed" in name or "pos_" in name or name.endswith("token.weight")
@@ -327,10 +335,14 @@ class Trainer:
     workdir : where ``checkpoint.pt``, ``log.jsonl`` and ``settings.json`` go.
     heldout : unseen videos at the model's input size for :func:`heldout_iou` every ``eval_every`` steps
         (4 fixed batches of 8 frames x up to 8 objects of at least 1 % of the frame); None: no evaluation.
+    probe : a further held-out measurement at each evaluation, called with the training model and returning
+        numbers for the log (e.g. :func:`vsslib.sam2_mini.quality.propagation_probe`); it reads the weights
+        and changes nothing, so a run resumed without it continues alike.
     """
 
     def __init__(self, settings: TrainSettings, videos: list[VideoTensors], workdir: str | os.PathLike[str],
-                 heldout: list[VideoTensors] | None = None) -> None:
+                 heldout: list[VideoTensors] | None = None,
+                 probe: Callable[[Any], dict[str, Any]] | None = None) -> None:
         import torch
 
         self.settings = settings
@@ -349,6 +361,7 @@ class Trainer:
         self.loss = make_loss()
         self.optimizer = torch.optim.AdamW(parameter_groups(self.model, settings.weight_decay),
                                            lr=settings.stages[0].lr)
+        self.probe = probe
         self.heldout_batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         if heldout:
             sampler = ClipSampler(heldout, frames=1, clips=8, objects=8, min_area=0.01, flip=False)
@@ -424,12 +437,16 @@ class Trainer:
         self.step += 1
         return record
 
-    def evaluate(self) -> dict[str, float]:
-        """:func:`heldout_iou` on the fixed held-out batches, tagged with the step; {} without held-out videos."""
+    def evaluate(self) -> dict[str, Any]:
+        """:func:`heldout_iou` on the fixed held-out batches and the ``probe``'s numbers, tagged with the step;
+        {} without held-out videos."""
         if not self.heldout_batches:
             return {}
         started = time.perf_counter()
-        result = heldout_iou(self.model, self.heldout_batches, rng_seed=self.settings.seed)
+        result: dict[str, Any] = heldout_iou(self.model, self.heldout_batches, rng_seed=self.settings.seed)
+        if self.probe is not None:
+            result.update(self.probe(self.model))
+            self.model.train()
         return {"step": self.step, "stage": "heldout", **result, "seconds": time.perf_counter() - started}
 
     def save(self) -> Path:

@@ -120,8 +120,17 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         overall, order = verdict(wide, "gain_mBIoU"), band.verdict.split("; ")[1]
         trimap_order = trimaps[method].verdict.split("; ")[1] if method in trimaps else "absent"
         # the trimap is compared on the order of its narrowest and widest bands only, not on their signs
-        agree = (f"agrees on the order of the narrowest and widest bands ({order}; its own signs are in "
-                 "`boundary_trimap`)" if trimap_order == order else f"reads `{trimap_order}`")
+        agree = (f"agrees on the order of the narrowest and widest bands ({order})" if trimap_order == order
+                 else f"reads `{trimap_order}`")
+        # and on the sign right at the boundary: its narrowest band against the sweep's
+        rows = trimap[trimap["method"] == method].sort_values("width") if "gain_accuracy" in trimap else trimap[:0]
+        sign = ""
+        if len(rows) and verdict(rows.iloc[0], "gain_accuracy") != verdict(narrow, "gain_mBIoU"):
+            first = rows.iloc[0]
+            sign = "; trimap sign differs at the boundary"
+            agree += (f", but not on the sign at the boundary: accuracy in its narrowest band ({first['width']:g} px) "
+                      f"{interval_text(first, 'gain_accuracy')} ({VERDICT_WORDS[verdict(first, 'gain_accuracy')]}) "
+                      f"against {VERDICT_WORDS[verdict(narrow, 'gain_mBIoU')]} in mBIoU at ratio {narrow['ratio']:g}")
         if overall == "gain" and order == "narrow better":
             holds, text = "holds", ("the paper's claim **holds** in this test's sense: a gain, larger in the "
                                     "narrowest band than in the widest (how much of the whole gain lies on "
@@ -151,7 +160,7 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         else:
             holds, text = "unresolved", "neither a gain nor a loss in the widest band: the claim is not settled here"
         findings.append(Finding(
-            f"boundary/{method}", f"{holds}; {order}",
+            f"boundary/{method}", f"{holds}; {order}{sign}",
             f"{method}: {text}. mBIoU gain {interval_text(narrow, 'gain_mBIoU')} at ratio {narrow['ratio']:g} "
             f"against {interval_text(wide, 'gain_mBIoU')} at ratio {wide['ratio']:g} (the band sweep answers the "
             f"question); the class-free trimap {agree}."))

@@ -58,8 +58,8 @@ def _add_masklet_options(parser: argparse.ArgumentParser) -> None:
     m = DEFAULTS.masklets
     group = parser.add_argument_group("masklets")
     group.add_argument("--masks", required=True, metavar="SOURCE",
-                       help="masklet source: sam2 (real SAM2, needs --sam2-checkpoint), sam2-mini (the SAM2 trained "
-                            "here on the generated benchmark), classical (graph-based regions + optical flow), "
+                       help="masklet source: sam2 (real SAM2, needs --sam2-checkpoint), sam2-mini (SAM2 architecture, "
+                            "trained here on the generated benchmark), classical (graph-based regions + optical flow), "
                             "oracle (the dataset's own objects)")
     group.add_argument("--sam2-config", default=m.sam2.config, metavar="SIZE",
                        help="SAM2.1 Hiera size of the checkpoint: tiny, small, base_plus, large (default: taken from "

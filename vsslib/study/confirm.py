@@ -11,8 +11,15 @@ on videos that played no part in it) into ``results/confirm/tables/mask_classifi
 :func:`confirmation_findings` reads each headline verdict (the gain of mIoU and mBIoU, gain / loss / not
 distinguishable from zero) on both and says whether it held.
 
-Run once, after the code that shapes the headline has settled: ``make confirm`` (or
-``python -m vsslib.study.confirm``), which also writes the README's block between its ``CONFIRM`` markers. A
+:func:`confirm_study` goes further: it runs every notebook on that benchmark (the whole study, into
+``results/confirm/``), so every table is computed once more on videos that shaped nothing, and
+:func:`study_confirmation` compares every verdict and ordering the study states
+(:func:`vsslib.study.findings.stated_findings`, what ``make verify`` compares) with the development results'.
+The headline's two tables are then the notebooks' own.
+
+Run once, after the code that shapes the study has settled: ``make confirm`` (or
+``python -m vsslib.study.confirm``; ``--headline-only`` for the two headline tables alone), which also writes
+the README's block between its ``CONFIRM`` markers and ``findings.csv`` beside the confirmation's tables. A
 benchmark that has been looked at is no longer untouched: the next confirmation takes a new seed. After a change
 to the block's wording only, ``--rewrite`` writes it again from the tables already there.
 """
@@ -27,16 +34,19 @@ from pathlib import Path
 import pandas as pd
 
 from ..base.errors import DataError, VsslibError, require_columns
-from .findings import update_readme
+from ..base.io import write_text_atomic
+from .findings import stated_findings, update_readme
 from .notebook_api import Study
-from .notebooks import DEFAULT_JOBS
+from .notebooks import DEFAULT_JOBS, run_figures
 from .prefetch import prefetch_masklets
 from .settings import load_settings
 from .specs import ClassifierRow
 from .verdicts import Finding, classifier_training, highest_row, interval_text, verdict
 
-__all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "picked_rows", "confirmation_findings",
-           "classifier_confirmation_findings", "confirmation_block", "main"]
+__all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "confirm_study", "picked_rows", "confirmation_findings",
+           "classifier_confirmation_findings", "STUDY_COLUMNS", "study_confirmation", "write_study_confirmation",
+           "confirmation_block",
+           "main"]
 
 CONFIRM_PARAMS = "params/confirm.yaml"
 CONFIRM_MARKERS = ("<!-- CONFIRM:START -->", "<!-- CONFIRM:END -->")
@@ -64,9 +74,7 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     """
     settings = load_settings(params_file)
     picks = None if development is None else picked_rows(development)  # a malformed table fails before hours of work
-    if settings.results.resolve() == settings.folder("results").resolve():
-        raise DataError(f"{params_file}: run.results_dir is results/, the development study's; a confirmation "
-                        "writes to its own folder (results/confirm in params/confirm.yaml)")
+    _own_results(params_file)
     study = Study(settings, progress=progress, notebook="confirm")
     if picks is not None:
         study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
@@ -89,6 +97,60 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
                                   "(the highest there), mean over training seeds, sd, 95 % intervals over seeds and "
                                   "videos, gains over the baseline", machine_dependent_columns=("fps",))
     return refiner, classifier
+
+
+def _own_results(params_file: str | os.PathLike[str]) -> Path:
+    """The confirmation's results folder; a DataError when it is the development study's ``results/``."""
+    settings = load_settings(params_file)
+    if settings.results.resolve() == settings.folder("results").resolve():
+        raise DataError(f"{params_file}: run.results_dir is results/, the development study's; a confirmation "
+                        "writes to its own folder (results/confirm in params/confirm.yaml)")
+    return settings.results
+
+
+def confirm_study(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, progress: bool = True,
+                  jobs: int = DEFAULT_JOBS) -> tuple[Path, Path]:
+    """Run every notebook on ``params_file``'s benchmark into its results folder
+    (:func:`vsslib.study.notebooks.run_figures`: resumable, a notebook already run with the same inputs is
+    skipped); returns its ``refiner`` and ``mask_classifier`` tables, which the headline block compares.
+
+    Raises
+    ------
+    DataError : the settings' results folder is ``results/``; a headline table was not written.
+    NotebookFailed : a notebook failed (its executed copy says where).
+    """
+    results = _own_results(params_file)
+    run_figures(Path(params_file), progress=progress, jobs=jobs)
+    tables = [results / "tables" / f"{name}.csv" for name in ("refiner", "mask_classifier")]
+    missing = [os.fspath(t) for t in tables if not t.is_file()]
+    if missing:
+        raise DataError(f"the whole study on {params_file} wrote no {missing}")
+    return tables[0], tables[1]
+
+
+STUDY_COLUMNS = ["key", "development", "confirmation", "held", "development_text", "confirmation_text"]
+
+
+def study_confirmation(development: str | os.PathLike[str], confirmation: str | os.PathLike[str]) -> pd.DataFrame:
+    """Every verdict and ordering the study states (:func:`vsslib.study.findings.stated_findings`) on the
+    development results and on the confirmation's whole study, one row per key (:data:`STUDY_COLUMNS`): each
+    side's verdict (``"<absent>"`` where it states none) and sentence, and whether the verdict held."""
+    before, after = stated_findings(development), stated_findings(confirmation)
+    rows = []
+    for key in sorted(before.keys() | after.keys()):
+        old = before[key].verdict if key in before else "<absent>"
+        new = after[key].verdict if key in after else "<absent>"
+        rows.append({"key": key, "development": old, "confirmation": new, "held": old == new,
+                     "development_text": before[key].text if key in before else "",
+                     "confirmation_text": after[key].text if key in after else ""})
+    return pd.DataFrame(rows, columns=STUDY_COLUMNS)
+
+
+def write_study_confirmation(table: pd.DataFrame, results: str | os.PathLike[str]) -> Path:
+    """Write :func:`study_confirmation`'s table to ``<results>/findings.csv`` (atomically)."""
+    path = Path(results) / "findings.csv"
+    write_text_atomic(path, table.to_csv(index=False))
+    return path
 
 
 def picked_rows(development: pd.DataFrame, metric: str = "mIoU") -> list[ClassifierRow]:
@@ -179,10 +241,12 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
 
 
 def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *, seed: int,
-                       classifier: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+                       classifier: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                       study: pd.DataFrame | None = None, folder: str = "results/confirm") -> str:
     """The README's block: how many headline verdicts held on the held-out videos, and each one; with
     ``classifier`` (the development and the confirmation ``mask_classifier`` tables), the picked approach-2 rows
-    too."""
+    too; with ``study`` (:func:`study_confirmation`), how many of the whole study's stated verdicts and orderings
+    held, and each one that did not (``folder``: where the confirmation's results are, as the text names it)."""
     findings = confirmation_findings(development, confirmation)
     picked = [] if classifier is None else classifier_confirmation_findings(*classifier)
     held = sum(f.verdict == "held" for f in findings + picked)
@@ -201,6 +265,18 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
                   "its approach-2 rows on the development val videos), scored on the held-out videos, which took "
                   "no part in that choice:", ""]
         lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in picked]
+    if study is not None:
+        changed = study[~study["held"].astype(bool)]
+        lines += ["", f"Every notebook was run on the held-out benchmark as well (`{folder}/`), so every table "
+                  f"of the study was computed once more on videos that shaped nothing. Of the {len(study)} verdicts "
+                  f"and orderings the study states (those `make verify` compares, README's Holm verdicts included), "
+                  f"**{len(study) - len(changed)} held** (each in `{folder}/findings.csv`)"
+                  + ("." if changed.empty else "; these did not:")]
+        if not changed.empty:
+            lines.append("")
+        lines += [f"- `{row.key}`: {row.development} -> **{row.confirmation}**. Development: "
+                  f"{str(row.development_text).rstrip('.') or '(not stated)'}. Held-out: "
+                  f"{str(row.confirmation_text).rstrip('.') or '(not stated)'}." for row in changed.itertuples()]
     return "\n".join(lines)
 
 
@@ -208,20 +284,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vsslib.study.confirm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", default=CONFIRM_PARAMS, help="settings of the held-out benchmark")
     parser.add_argument("--development", default="results",
-                        help="the development study's results folder (its tables/refiner.csv and "
-                             "tables/mask_classifier.csv)")
+                        help="the development study's results folder (its tables, and every finding they state)")
+    parser.add_argument("--headline-only", action="store_true",
+                        help="compute the headline's two tables only (approach 1, approach 2's picked rows), not "
+                             "the whole study")
     parser.add_argument("--approach1-only", action="store_true",
-                        help="confirm the approach-1 headline only (no mask_classifier table needed)")
+                        help="confirm the approach-1 headline only (no mask_classifier table needed; implies "
+                             "--headline-only)")
     parser.add_argument("--readme", default="README.md", help="README whose CONFIRM block is rewritten ('' : none)")
     parser.add_argument("--rewrite", action="store_true",
                         help="rewrite the README block from the confirmation tables already written (in the results "
                              "folder of --params) after a change to the block's wording: nothing is computed, and "
                              "the held-out videos are not looked at again")
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
-                        help=f"sam2-mini masklets made at once, before the runs (default {DEFAULT_JOBS}, as "
+                        help=f"notebooks (and sam2-mini masklets) made at once (default {DEFAULT_JOBS}, as "
                              "make figures)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    whole = not (args.headline_only or args.approach1_only)
     try:
         tables = Path(args.development) / "tables"
         names = ["refiner"] + ([] if args.approach1_only else ["mask_classifier"])
@@ -230,20 +310,29 @@ def main(argv: list[str] | None = None) -> int:
                 raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
         development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
         _refined(development["refiner"])  # its columns, checked before anything is computed
+        results = _own_results(args.params)
         if args.rewrite:
-            written = load_settings(args.params).results / "tables"
+            written = results / "tables"
             refiner = written / "refiner.csv"
             classifier = None if args.approach1_only else written / "mask_classifier.csv"
             missing = [os.fspath(p) for p in (refiner, classifier) if p is not None and not p.is_file()]
             if missing:
                 raise DataError(f"--rewrite: no confirmation table {missing}; run `make confirm` first")
+            whole = whole and (results / "findings.csv").is_file()  # a headline-only confirmation has none
+        elif whole:
+            # the development table's columns, and picks this study runs, checked before hours of work
+            Study(load_settings(args.params), progress=False).check_picks(picked_rows(development["mask_classifier"]))
+            refiner, classifier = confirm_study(args.params, progress=not args.no_progress, jobs=args.jobs)
+            write_study_confirmation(study_confirmation(args.development, results), results)
         else:
             refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
                                           progress=not args.no_progress, jobs=args.jobs)
+        study = pd.read_csv(results / "findings.csv", keep_default_na=False) if whole else None
         block = confirmation_block(development["refiner"], pd.read_csv(refiner),
                                    seed=load_settings(args.params).data.seed,
                                    classifier=None if classifier is None else (development["mask_classifier"],
-                                                                               pd.read_csv(classifier)))
+                                                                               pd.read_csv(classifier)),
+                                   study=study, folder=_shown(results))
     except VsslibError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -253,6 +342,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.readme}: {'rewrote' if changed else 'unchanged'} the block between {CONFIRM_MARKERS[0]} and "
               f"{CONFIRM_MARKERS[1]}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder where it lies inside it (as the README names folders)."""
+    try:
+        return os.fspath(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return os.fspath(path)
 
 
 if __name__ == "__main__":

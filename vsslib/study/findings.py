@@ -28,8 +28,8 @@ from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, cause_findings, clas
                        interval_text, knob_findings, paired_source_findings, quality_findings, refiner_findings, stated,
                        sweep_findings, vc_text, verdict, window_findings)
 
-__all__ = ["headline", "family_findings", "study_findings", "update_readme", "PAPER_CLAIM", "PAPER_SOURCE",
-           "HEADLINE_MARKERS", "TERMS"]
+__all__ = ["headline", "family_findings", "study_findings", "stated_findings", "update_readme", "PAPER_CLAIM",
+           "PAPER_SOURCE", "HEADLINE_MARKERS", "TERMS"]
 
 PAPER_CLAIM = ("Our experiments suggest that leveraging SAM2 enhances overall performance in VSS, primarily due "
                "to its precise predictions of object boundaries.")
@@ -359,6 +359,17 @@ def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
     kept = family.surviving()
     return [Finding(f"holm/{what}", f"{verdict}, {'holds' if what in kept else 'does not hold'} in the family",
                     f"{what}: {verdict}") for what, verdict, _ in family.stated if verdict != VERDICT_WORDS["unclear"]]
+
+
+def stated_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
+    """Every verdict and ordering the notebooks and the README state, from ``<results>/tables/``: those of
+    :func:`study_findings` and, where the headline's tables exist, each Holm verdict of the README's family
+    (:func:`family_findings`, keys ``"README: holm/..."``); what :mod:`.verify` and :mod:`.confirm` compare."""
+    found = study_findings(results)
+    tables = Path(results) / "tables"
+    if all((tables / f"{name}.csv").is_file() for name in ("refiner", "refiner_oracle_sweep", "mask_classifier")):
+        found.update({f"README: {f.key}": f for f in family_findings(results)})
+    return found
 
 
 def update_readme(readme: str | os.PathLike[str], block: str, *,

@@ -346,7 +346,7 @@ class Study:
         For every kind of :data:`~vsslib.study.specs.CLASSIFIER_MASKLETS` whose source the settings name: a
         ``baseline`` row, the ``approach 1`` row on the same masklets, then one ``approach 2`` row per feature
         source x classifier split (:func:`~vsslib.study.specs.classifier_splits`) x variant, each over the
-        baseline's training seeds with its gains over the baseline network.
+        baseline's training seeds with its gains over the baseline network (named in the ``baseline`` column).
 
         Parameters
         ----------
@@ -374,10 +374,10 @@ class Study:
                 continue
             if wanted is None:
                 approach1 = self.refine_seeds(baseline, source, **overrides)
-                rows.append(stats_row(approach1, "baseline", masklets=label, method="baseline", features="-",
-                                      variant="baseline", classifier_videos="-"))
-                rows.append(stats_row(approach1, "refined", against="baseline", masklets=label, method="approach 1",
-                                      features="-", variant="refined", classifier_videos="-"))
+                rows.append(stats_row(approach1, "baseline", baseline=baseline, masklets=label, method="baseline",
+                                      features="-", variant="baseline", classifier_videos="-"))
+                rows.append(stats_row(approach1, "refined", against="baseline", baseline=baseline, masklets=label,
+                                      method="approach 1", features="-", variant="refined", classifier_videos="-"))
             first = True
             for features in self.settings.classifier.features:
                 for split in classifier_splits(features):
@@ -390,11 +390,12 @@ class Study:
                     if split == default_classifier_split(features):
                         runs[(label, features)] = seeds
                     if first and wanted is not None:
-                        rows.append(stats_row(seeds, "baseline", masklets=label, method="baseline", features="-",
-                                              variant="baseline", classifier_videos="-"))
+                        rows.append(stats_row(seeds, "baseline", baseline=baseline, masklets=label, method="baseline",
+                                              features="-", variant="baseline", classifier_videos="-"))
                     first = False
-                    rows.extend(stats_row(seeds, variant, against="baseline", masklets=label, method="approach 2",
-                                          features=features, variant=variant, classifier_videos=split)
+                    rows.extend(stats_row(seeds, variant, against="baseline", baseline=baseline, masklets=label,
+                                          method="approach 2", features=features, variant=variant,
+                                          classifier_videos=split)
                                 for variant in variants)
         return pd.DataFrame(rows), runs
 

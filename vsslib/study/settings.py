@@ -38,6 +38,7 @@ from ..data.vspw import SPLITS
 from ..base.errors import ParameterError
 from ..masks import (GeneratorSettings, OracleSettings, SAM2Settings, WindowSettings, knob_paths, list_masklet_sources,
                      merge_settings)
+from ..masks.oracle import SWEEP_STRENGTHS
 from ..refine import Vote
 from ..sam2_mini.masklets import SAM2MiniSettings
 from ..segmenters import list_segmenters
@@ -84,9 +85,8 @@ class BaselineSettings:
 class OracleKnobs:
     """The oracle masklets (the dataset's own objects) and their corruption sweep."""
 
-    # corruption strengths s (OracleSettings.from_strength); past 1 so that the sweep's mask quality reaches down
-    # to the generators' (03_refiner places them on it)
-    strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+    # corruption strengths s (OracleSettings.from_strength; 03_refiner places the generators on the sweep)
+    strengths: tuple[float, ...] = SWEEP_STRENGTHS
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # corruption seeds
 
 

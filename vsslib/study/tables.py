@@ -63,17 +63,18 @@ def pooled_counts(runs: Sequence[VideoCounts]) -> VideoCounts:
                                  f"{list(runs[0].videos)[:3]}... ({runs[0].settings}) and {list(run.videos)[:3]}... "
                                  f"({run.settings})")
 
-    def total(arrays: list[np.ndarray]) -> np.ndarray:
-        return np.sum(np.stack(arrays), axis=0)
-
-    def totals(name: str) -> dict[int, np.ndarray]:
-        return {n: total([getattr(run, name)[n] for run in runs]) for n in getattr(runs[0], name)}
+    def total(name: str) -> Any:  # one field of the counts, added over the runs (a mapping: key by key)
+        values = [getattr(run, name) for run in runs]
+        if isinstance(values[0], np.ndarray):
+            return np.sum(np.stack(values), axis=0)
+        if any(set(value) != set(values[0]) for value in values):
+            raise ParameterError(f"runs to pool must have the same {name} keys: "
+                                 f"{[sorted(value) for value in values]}")
+        return {n: np.sum(np.stack([value[n] for value in values]), axis=0) for n in values[0]}
 
     return VideoCounts(videos=runs[0].videos, settings=runs[0].settings,
-                       **{name: total([getattr(run, name) for run in runs])
-                          for name in ("hits", "gt_pixels", "pred_pixels", "band_intersection", "band_union")},
-                       window_sums=totals("window_sums"), window_counts=totals("window_counts"),
-                       correct_window_sums=totals("correct_window_sums"))
+                       **{f.name: total(f.name) for f in dataclasses.fields(VideoCounts)
+                          if f.name not in ("videos", "settings")})
 
 
 def stats_row(runs: Sequence[RunResult], scored: str, *, against: str | None = None,

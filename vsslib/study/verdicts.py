@@ -271,9 +271,12 @@ def classifier_findings(table: pd.DataFrame, *, metric: str = "mIoU") -> list[Fi
                                     f"{metric} gain {stated(row, f'gain_{metric}')}"))
         best = highest_row(group, metric)
         key, words = trained_on(best)
+        network = f" (`{best['baseline']}`)" if "baseline" in best.index else ""
+        scope = (f" ({int(best['n_seeds'])} training seeds x {int(best['n_videos'])} videos)"
+                 if {"n_seeds", "n_videos"} <= set(best.index) else "")
         text = (f"{masklets} masklets: the highest of the {len(group)} approach-2 rows is `{best['variant']}` on "
-                f"{best['features']} features{words}, {metric} {interval_text(best, metric, signed=False)}, a gain "
-                f"over the baseline network of {stated(best, f'gain_{metric}')}")
+                f"{best['features']} features{words}, {metric} {interval_text(best, metric, signed=False)}{scope}, a "
+                f"gain over the baseline network{network} of {stated(best, f'gain_{metric}')}")
         others = group.drop(index=best.name)
         # equal to the last digit (none = fallback where the masklets cover every pixel): named, not compared
         # rows that print the same score (as interval_text prints it) are tied, not ranked
