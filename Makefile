@@ -78,7 +78,7 @@ clean-cache:  ## drop cached datasets, models and per-video products (.cache/)
 SAM2_MINI_DATA := .cache/sam2-mini-data
 SAM2_MINI_TRAIN := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini train --data $(SAM2_MINI_DATA)/train --heldout $(SAM2_MINI_DATA)/heldout --threads 1 --probe-videos 0
 SAM2_MINI_EXPORT := OMP_NUM_THREADS=1 $(PY) -m vsslib.sam2_mini export --heldout $(SAM2_MINI_DATA)/heldout --calibrate $(SAM2_MINI_DATA)/train
-sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/: three runs, each continuing the weights the last one exported (about 11 h of training on 1 CPU core: 365 + 116 + 177 min measured here, then about 10 min of calibration and measurements after each run; the runs log one-click IoU only, as they were made: --probe-videos 0)
+sam2-mini: $(STAMP)  ## retrain sam2-mini (SAM2 architecture, trained here) into vsslib/sam2_mini/assets/: three runs, each continuing the weights the last one exported (about 11 h of training on 1 CPU core: 365 + 116 + 177 min measured here, then about 10 min of calibration and measurements after each run, measured when the card swept 5 oracle strengths (it now sweeps the study's 7); the runs log one-click IoU only, as they were made: --probe-videos 0)
 	$(PY) -m vsslib.sam2_mini data --out $(SAM2_MINI_DATA)
 	# run 1: every stage from random weights
 	$(SAM2_MINI_TRAIN) --workdir .cache/sam2-mini-run1 --memory-steps 1200 --tracking-steps 800 --long-tracking-steps 1500

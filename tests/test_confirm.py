@@ -161,7 +161,11 @@ def test_approach1_only_confirms_the_headline_without_an_approach2_table(confirm
     shutil.copy(base / "dev" / "tables" / "refiner.csv", development / "tables")  # no mask_classifier.csv
     readme = tmp_path / "README.md"
     readme.write_text(f"{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\n")
-    assert main(["--params", str(base / "confirm.yaml"), "--development", str(development), "--readme", str(readme),
+    settings = yaml.safe_load((base / "confirm.yaml").read_text())
+    settings["run"]["results_dir"] = str(tmp_path / "again")  # the fixture's folder holds a finished confirmation
+    params = tmp_path / "confirm.yaml"
+    params.write_text(yaml.safe_dump(settings))
+    assert main(["--params", str(params), "--development", str(development), "--readme", str(readme),
                  "--approach1-only", "--no-progress"]) == 0
     text = readme.read_text()
     # the fixture's 10 verdicts less the 6 of approach 2 (3 kinds x 2 metrics)
@@ -266,8 +270,11 @@ def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding
 
     def notebooks(params_file: Path, *, progress: bool, jobs: int) -> list[str]:
         ran.append((Path(params_file), jobs))
-        tables = load_settings(params_file).results / "tables"
+        results = load_settings(params_file).results
+        tables = results / "tables"
         tables.mkdir(parents=True)
+        (results / "notebooks").mkdir()
+        (results / "notebooks" / "stamps.json").write_text("{}")  # as run_figures leaves it
         table = dev_table.copy()
         table.loc[moved, ["gain_mIoU", "gain_mIoU_ci_low", "gain_mIoU_ci_high"]] = [0.2, -0.9, 1.3]
         table.to_csv(tables / "refiner.csv", index=False)
@@ -299,10 +306,55 @@ def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding
     # gain did not hold
     assert (dev_table["method"] == "refined").sum() == 4 and text.count("(**gain -> unclear**).") == 1
     assert "**13 of 14 verdicts held.**" in text
-    # --rewrite writes the same block again from findings.csv, running nothing
+    # --rewrite writes the same block again, running nothing: the comparison is read from the tables again (a
+    # findings.csv gone out of date is written anew), not trusted from the file
     monkeypatch.setattr(confirm_module, "run_figures", lambda *a, **k: pytest.fail("--rewrite ran notebooks"))
+    found.assign(held=True).to_csv(tmp_path / "whole" / "findings.csv", index=False)
     again = tmp_path / "again.md"
     again.write_text(f"{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\n")
     assert main(["--params", str(params), "--development", str(base / "dev"), "--readme", str(again),
                  "--rewrite"]) == 0
     assert again.read_text() == text
+    assert pd.read_csv(tmp_path / "whole" / "findings.csv", keep_default_na=False).equals(found)
+    # the folder now holds a finished confirmation: a second run on the same videos is refused, whole or not
+    for mode in ([], ["--headline-only"]):
+        assert main(["--params", str(params), "--development", str(base / "dev"), "--readme", "", *mode]) == 2
+    # a headline-only confirmation in a folder that held a whole study drops the whole study's marks
+    (tmp_path / "whole" / "findings.csv").unlink()
+    (tmp_path / "whole" / "tables" / "refiner.csv").unlink()
+    monkeypatch.setattr(confirm_module, "run_figures", lambda *a, **k: pytest.fail("--headline-only ran notebooks"))
+    assert main(["--params", str(params), "--development", str(base / "dev"), "--readme", "", "--headline-only",
+                 "--no-progress"]) == 0
+    assert not (tmp_path / "whole" / "notebooks" / "stamps.json").exists()
+    assert not (tmp_path / "whole" / "findings.csv").exists()
+
+
+def test_a_finished_confirmation_is_not_run_again(confirmed, capsys: pytest.CaptureFixture[str]) -> None:
+    base = confirmed[0]  # the fixture confirmed into base/confirm: its videos have been looked at
+    capsys.readouterr()
+    assert main(["--params", str(base / "confirm.yaml"), "--development", str(base / "dev"), "--readme", "",
+                 "--headline-only", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{base / 'confirm'} holds a finished confirmation" in err and "a new data.seed and data.root" in err
+
+
+def test_a_holm_verdict_the_family_drops_reads_as_not_claimed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's family lists gains and losses only: a gain that turns unclear leaves it, which the comparison
+    names as not claimed (unclear), not as a finding gone missing; a key only one side's tables state is absent."""
+    import vsslib.study.confirm as confirm_module
+    from vsslib.study.verdicts import Finding
+
+    sides = {"dev": {"refiner: a": Finding("a", "mIoU gain", "a gain"),
+                     "README: holm/a": Finding("holm/a", "a gain, holds in the family", "a: a gain"),
+                     "sizes: s": Finding("s", "worst: 200-799", "worst bin")},
+             "new": {"refiner: a": Finding("a", "mIoU unclear", "unclear"),
+                     "sizes: s": Finding("s", "worst: 200-799", "worst bin"),
+                     "classes: c": Finding("c", "more", "more classes")}}
+    monkeypatch.setattr(confirm_module, "stated_findings", lambda results: sides[str(results)])
+    table = confirm_module.study_confirmation("dev", "new").set_index("key")
+    assert list(table.index) == ["README: holm/a", "classes: c", "refiner: a", "sizes: s"]
+    assert table.loc["README: holm/a", ["development", "confirmation"]].tolist() == [
+        "a gain, holds in the family", "not claimed (unclear)"]
+    assert table.loc["classes: c", ["development", "confirmation"]].tolist() == ["<absent>", "more"]
+    assert table["held"].tolist() == [False, False, False, True]
+    assert table.loc["classes: c", "development_text"] == "" and table.loc["sizes: s", "confirmation_text"] == "worst bin"

@@ -579,8 +579,9 @@ def test_a_probe_logs_the_propagation_of_the_weights_being_trained(tmp_path):
                       probe=propagation_probe(videos, window=4))
     trainer.train_step()
     before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    generator = torch.get_rng_state()
     record = trainer.evaluate()
-    assert trainer.model.training
+    assert trainer.model.training and torch.equal(torch.get_rng_state(), generator)
     assert all(torch.equal(before[k], v) for k, v in trainer.model.state_dict().items())
     trainer.save()
     predictor = build_model("video")
@@ -607,3 +608,23 @@ def test_a_probed_run_draws_its_propagated_iou_and_captions_it(tmp_path):
     assert list(lines[0].get_xdata()) == [0, 100, 200]
     assert list(lines[0].get_ydata()) == [0.486, 0.512, 0.47]
     assert "3 unseen videos" in curves_caption(8, 3) and "red line" not in curves_caption(8)
+
+
+def test_a_probe_leaves_training_as_it_would_have_gone(tmp_path):
+    """Measuring changes nothing a run depends on: with a probe at each evaluation the weights after the clip
+    stage (whose memory attention draws dropout from torch's generator) equal those of the same run without it."""
+    from vsslib.data import generate
+    from vsslib.sam2_mini.quality import heldout_videos, propagation_probe
+
+    torch.set_num_threads(1)
+    root = generate(tmp_path / "data", n_videos=3, n_frames=4, height=32, width=48, seed=3, split_counts=(1, 1, 1))
+    probe = propagation_probe(heldout_videos(root, 1), window=4)
+    states = []
+    for name, measure in (("plain", None), ("probed", probe)):
+        trainer = Trainer(tiny_settings(), [boxes_video()], tmp_path / name, heldout=[boxes_video()], probe=measure)
+        for _ in range(3):
+            trainer.evaluate()
+            trainer.train_step()
+        states.append(trainer.model.state_dict())
+    plain, probed = states
+    assert all(torch.equal(plain[k], probed[k]) for k in plain)

@@ -103,7 +103,7 @@ def test_boundary_verdict_needs_a_gain_largest_at_the_boundary() -> None:
     bands = _band("refined (a)", [1, 32], [(-1.3, -2.3, -0.5), (-5.8, -6.5, -5.0)], x="width")
     (finding,) = boundary_verdicts(sweep, bands.rename(columns=lambda c: c.replace("mBIoU", "accuracy")))
     assert finding.verdict == "no gain; narrow better; trimap sign differs at the boundary"
-    assert ("agrees on the order of the narrowest and widest bands (narrow better), but not on the sign at the "
+    assert ("agrees on the order of the narrowest and widest bands (narrow better); it differs on the sign at the "
             "boundary: accuracy in its narrowest band (1 px) -1.3 [-2.3, -0.5] (a loss) against a gain in mBIoU "
             "at ratio 0.005") in finding.text
 
@@ -236,6 +236,11 @@ def test_classifier_findings_take_approach_2_rows_only() -> None:
         alone_best["classifier/k/highest"].text  # `none` is itself the highest row: nothing to add
     assert findings["classifier/k/f/none"].verdict == "loss"
     assert "of the 2 approach-2 rows" in findings["classifier/k/highest"].text
+    assert "a gain over the baseline network of +0.5" in findings["classifier/k/highest"].text  # no network named
+    # a table that names its baseline network and its seeds and videos: the sentence says them
+    scoped = pd.DataFrame([{**row, "baseline": "net", "n_seeds": 3, "n_videos": 20} for row in rows])
+    assert ("mIoU 42.0 [41.5, 43.0] (3 training seeds x 20 videos), a gain over the baseline network (`net`) of +0.5"
+            in {f.key: f for f in classifier_findings(scoped)}["classifier/k/highest"].text)
     # the same features and variant trained on two splits: two findings, each naming its classifier's videos
     split = [{**row, "classifier_videos": v} for row, v in zip(rows, ("-", "test", "test"), strict=True)]
     split.append({**rows[2], "classifier_videos": "train", **_cells("mIoU", 44.0, 43, 45), **_cells("gain_mIoU", 2, 1, 3)})

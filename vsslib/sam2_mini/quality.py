@@ -141,8 +141,12 @@ def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[
 
     The returned function takes the training model (``SAM2Train``), copies its weights into one video predictor
     (made once) and returns ``{"propagated": mean over offsets, "propagated_by_offset": [window floats],
-    "probe_videos": len(videos)}``.
+    "probe_videos": len(videos)}``. It runs inside ``torch.random.fork_rng``: building the predictor draws from
+    torch's generator, which the training's dropout and prompt noise also draw from, so without it a probed run
+    (and a run resumed, which builds the predictor again) would train differently.
     """
+    import torch
+
     from .model import build_model
 
     for video in videos:
@@ -150,10 +154,11 @@ def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[
     predictor: list[Any] = []
 
     def probe(model: Any) -> dict[str, Any]:
-        if not predictor:
-            predictor.append(build_model("video").float().eval())
-        predictor[0].load_state_dict(model.state_dict(), strict=True)
-        curve = seeded_propagation_iou(predictor[0], videos, window=window)
+        with torch.random.fork_rng(devices=[]):
+            if not predictor:
+                predictor.append(build_model("video").float().eval())
+            predictor[0].load_state_dict(model.state_dict(), strict=True)
+            curve = seeded_propagation_iou(predictor[0], videos, window=window)
         return {"propagated": float(curve.mean()), "propagated_by_offset": [round(float(v), 6) for v in curve],
                 "probe_videos": len(videos)}
 

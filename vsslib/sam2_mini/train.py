@@ -336,8 +336,9 @@ class Trainer:
     heldout : unseen videos at the model's input size for :func:`heldout_iou` every ``eval_every`` steps
         (4 fixed batches of 8 frames x up to 8 objects of at least 1 % of the frame); None: no evaluation.
     probe : a further held-out measurement at each evaluation, called with the training model and returning
-        numbers for the log (e.g. :func:`vsslib.sam2_mini.quality.propagation_probe`); it reads the weights
-        and changes nothing, so a run resumed without it continues alike.
+        numbers for the log (e.g. :func:`vsslib.sam2_mini.quality.propagation_probe`); it must read the weights
+        and leave the model, its mode and torch's generator as they were, so that a probed run trains as it
+        would without it.
     """
 
     def __init__(self, settings: TrainSettings, videos: list[VideoTensors], workdir: str | os.PathLike[str],
@@ -446,7 +447,6 @@ class Trainer:
         result: dict[str, Any] = heldout_iou(self.model, self.heldout_batches, rng_seed=self.settings.seed)
         if self.probe is not None:
             result.update(self.probe(self.model))
-            self.model.train()
         return {"step": self.step, "stage": "heldout", **result, "seconds": time.perf_counter() - started}
 
     def save(self) -> Path:

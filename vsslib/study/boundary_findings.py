@@ -119,18 +119,19 @@ def boundary_verdicts(curve: pd.DataFrame, trimap: pd.DataFrame) -> list[Finding
         narrow, wide = part.iloc[0], part.iloc[-1]
         overall, order = verdict(wide, "gain_mBIoU"), band.verdict.split("; ")[1]
         trimap_order = trimaps[method].verdict.split("; ")[1] if method in trimaps else "absent"
-        # the trimap is compared on the order of its narrowest and widest bands only, not on their signs
+        # the trimap checks the order of its narrowest and widest bands, and the sign at the boundary: its
+        # narrowest band against the sweep's
         agree = (f"agrees on the order of the narrowest and widest bands ({order})" if trimap_order == order
-                 else f"reads `{trimap_order}`")
-        # and on the sign right at the boundary: its narrowest band against the sweep's
-        rows = trimap[trimap["method"] == method].sort_values("width") if "gain_accuracy" in trimap else trimap[:0]
+                 else f"reads `{trimap_order}` for the order of its narrowest and widest bands")
+        rows = trimap[trimap["method"] == method].sort_values("width")
         sign = ""
         if len(rows) and verdict(rows.iloc[0], "gain_accuracy") != verdict(narrow, "gain_mBIoU"):
             first = rows.iloc[0]
             sign = "; trimap sign differs at the boundary"
-            agree += (f", but not on the sign at the boundary: accuracy in its narrowest band ({first['width']:g} px) "
-                      f"{interval_text(first, 'gain_accuracy')} ({VERDICT_WORDS[verdict(first, 'gain_accuracy')]}) "
-                      f"against {VERDICT_WORDS[verdict(narrow, 'gain_mBIoU')]} in mBIoU at ratio {narrow['ratio']:g}")
+            there, here = VERDICT_WORDS[verdict(first, "gain_accuracy")], VERDICT_WORDS[verdict(narrow, "gain_mBIoU")]
+            agree += (f"; it differs on the sign at the boundary: accuracy in its narrowest band "
+                      f"({first['width']:g} px) {interval_text(first, 'gain_accuracy')} ({there}) "
+                      f"against {here} in mBIoU at ratio {narrow['ratio']:g}")
         if overall == "gain" and order == "narrow better":
             holds, text = "holds", ("the paper's claim **holds** in this test's sense: a gain, larger in the "
                                     "narrowest band than in the widest (how much of the whole gain lies on "

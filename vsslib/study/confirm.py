@@ -37,7 +37,7 @@ from ..base.errors import DataError, VsslibError, require_columns
 from ..base.io import write_text_atomic
 from .findings import stated_findings, update_readme
 from .notebook_api import Study
-from .notebooks import DEFAULT_JOBS, run_figures
+from .notebooks import DEFAULT_JOBS, NotebookFailed, run_figures
 from .prefetch import prefetch_masklets
 from .settings import load_settings
 from .specs import ClassifierRow
@@ -74,7 +74,7 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     """
     settings = load_settings(params_file)
     picks = None if development is None else picked_rows(development)  # a malformed table fails before hours of work
-    _own_results(params_file)
+    results = _own_results(params_file)
     study = Study(settings, progress=progress, notebook="confirm")
     if picks is not None:
         study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
@@ -96,6 +96,10 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
                                   "masklets the baseline and the approach-2 row picked on the development val videos "
                                   "(the highest there), mean over training seeds, sd, 95 % intervals over seeds and "
                                   "videos, gains over the baseline", machine_dependent_columns=("fps",))
+    # the folder's headline tables are now this run's, not a whole study's: drop what says otherwise, so that a
+    # later whole-study run executes every notebook again and no block reads a stale comparison
+    for stale in (results / "findings.csv", results / "notebooks" / "stamps.json"):
+        stale.unlink(missing_ok=True)
     return refiner, classifier
 
 
@@ -134,12 +138,19 @@ STUDY_COLUMNS = ["key", "development", "confirmation", "held", "development_text
 def study_confirmation(development: str | os.PathLike[str], confirmation: str | os.PathLike[str]) -> pd.DataFrame:
     """Every verdict and ordering the study states (:func:`vsslib.study.findings.stated_findings`) on the
     development results and on the confirmation's whole study, one row per key (:data:`STUDY_COLUMNS`): each
-    side's verdict (``"<absent>"`` where it states none) and sentence, and whether the verdict held."""
+    side's verdict (``"<absent>"`` where it states none; for a Holm verdict of the README's family, which lists
+    gains and losses only, ``"not claimed (unclear)"``) and sentence, and whether the verdict held."""
     before, after = stated_findings(development), stated_findings(confirmation)
+
+    def read(found: dict[str, Finding], key: str) -> str:
+        if key in found:
+            return found[key].verdict
+        # the README's family lists only gains and losses: a key it lacks is a verdict read as unclear
+        return "not claimed (unclear)" if key.startswith("README: holm/") else "<absent>"
+
     rows = []
     for key in sorted(before.keys() | after.keys()):
-        old = before[key].verdict if key in before else "<absent>"
-        new = after[key].verdict if key in after else "<absent>"
+        old, new = read(before, key), read(after, key)
         rows.append({"key": key, "development": old, "confirmation": new, "held": old == new,
                      "development_text": before[key].text if key in before else "",
                      "confirmation_text": after[key].text if key in after else ""})
@@ -251,9 +262,10 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
     picked = [] if classifier is None else classifier_confirmation_findings(*classifier)
     held = sum(f.verdict == "held" for f in findings + picked)
     counts = _refined(confirmation)[["n_seeds", "n_videos"]].iloc[0]
-    sources = "`results/tables/refiner.csv` and `results/confirm/tables/refiner.csv`" + (
+    sources = f"`results/tables/refiner.csv` and `{folder}/tables/refiner.csv`" + (
         "" if classifier is None else " (approach 2: the two `mask_classifier.csv`)")
-    lines = [f"Written by `make confirm` from {sources}: "
+    writer = "`make confirm`" if study is not None else "`python -m vsslib.study.confirm --headline-only`"
+    lines = [f"Written by {writer} from {sources}: "
              f"the headline's gains recomputed once on a benchmark generated with seed {seed}, kept apart from the "
              f"development videos: no setting or code was changed for its results (same generator, settings and code; "
              f"{int(counts['n_seeds'])} training seeds x "
@@ -319,21 +331,27 @@ def main(argv: list[str] | None = None) -> int:
             if missing:
                 raise DataError(f"--rewrite: no confirmation table {missing}; run `make confirm` first")
             whole = whole and (results / "findings.csv").is_file()  # a headline-only confirmation has none
-        elif whole:
-            # the development table's columns, and picks this study runs, checked before hours of work
-            Study(load_settings(args.params), progress=False).check_picks(picked_rows(development["mask_classifier"]))
-            refiner, classifier = confirm_study(args.params, progress=not args.no_progress, jobs=args.jobs)
-            write_study_confirmation(study_confirmation(args.development, results), results)
         else:
-            refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
-                                          progress=not args.no_progress, jobs=args.jobs)
-        study = pd.read_csv(results / "findings.csv", keep_default_na=False) if whole else None
+            _check_untouched(results, args.params)
+            if whole:
+                # the development table's columns, and picks this study runs, checked before hours of work
+                picks = picked_rows(development["mask_classifier"])
+                Study(load_settings(args.params), progress=False).check_picks(picks)
+                refiner, classifier = confirm_study(args.params, progress=not args.no_progress, jobs=args.jobs)
+            else:
+                refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
+                                              progress=not args.no_progress, jobs=args.jobs)
+        # read from the tables each time (--rewrite too: after the development results or the findings' wording
+        # changed, the comparison follows them; the held-out tables themselves are only read)
+        study = study_confirmation(args.development, results) if whole else None
+        if study is not None:
+            write_study_confirmation(study, results)
         block = confirmation_block(development["refiner"], pd.read_csv(refiner),
                                    seed=load_settings(args.params).data.seed,
                                    classifier=None if classifier is None else (development["mask_classifier"],
                                                                                pd.read_csv(classifier)),
                                    study=study, folder=_shown(results))
-    except VsslibError as error:
+    except (VsslibError, NotebookFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(block)
@@ -342,6 +360,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.readme}: {'rewrote' if changed else 'unchanged'} the block between {CONFIRM_MARKERS[0]} and "
               f"{CONFIRM_MARKERS[1]}")
     return 0
+
+
+def _check_untouched(results: Path, params_file: str | os.PathLike[str]) -> None:
+    """Raise a DataError when ``results`` holds a finished confirmation: its videos have been looked at.
+
+    Finished: a whole study compared (``findings.csv``), or headline tables without a whole study's stamps. A
+    whole study stopped before its comparison (stamps, no ``findings.csv``) is resumed."""
+    tables = results / "tables" / "refiner.csv"
+    finished = (results / "findings.csv").is_file() or (tables.is_file()
+                                                        and not (results / "notebooks" / "stamps.json").is_file())
+    if finished:
+        raise DataError(f"{results} holds a finished confirmation (of {params_file}'s benchmark): its videos have "
+                        "been looked at. Give the next confirmation a new data.seed and data.root in "
+                        f"{params_file} and move {results} away (or use --rewrite to rewrite the README block)")
 
 
 def _shown(path: Path) -> str:
