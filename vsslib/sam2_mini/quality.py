@@ -14,6 +14,7 @@ the frame; on the generated benchmark every pixel belongs to an instance, stuff 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from .model import CALIBRATED, PAPER
 if TYPE_CHECKING:
     from ..data import Video
 
-__all__ = ["ORACLE_STRENGTHS", "PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GRID",
+__all__ = ["PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GRID",
            "keyframe_recall", "painted_recall", "calibrate_thresholds", "propagation_iou", "seeded_propagation_iou",
            "propagation_probe", "heldout_videos",
            "oracle_position", "first_frames", "measure"]
@@ -123,15 +124,17 @@ def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int =
     return np.concatenate(rows, axis=0).mean(axis=0)
 
 
-def heldout_videos(root: str, count: int) -> list[Video]:
-    """The first ``count`` videos of a generated benchmark of unseen videos, every split in split order."""
+def heldout_videos(root: str | os.PathLike[str], count: int | None = None) -> list[Video]:
+    """The first ``count`` videos (None: all) of a generated benchmark of unseen videos, every split in split
+    order; only those are loaded."""
     from ..data import VSPWDataset
     from ..data.vspw import SPLITS
 
     videos: list[Video] = []
     for split in SPLITS:
         dataset = VSPWDataset(root, split=split)
-        videos += [dataset.load(name) for name in dataset.videos[:max(0, count - len(videos))]]
+        names = dataset.videos if count is None else dataset.videos[:max(0, count - len(videos))]
+        videos += [dataset.load(name) for name in names]
     return videos
 
 
@@ -165,7 +168,6 @@ def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[
     return probe
 
 
-ORACLE_STRENGTHS = SWEEP_STRENGTHS  # the card's propagated-IoU sweep of the corrupted oracle: the study's
 
 
 def oracle_position(value: float, strengths: Sequence[float], values: Sequence[float]) -> float | None:
@@ -293,7 +295,7 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
         if name == "sam2-mini":
             result["sam2-mini timings"] = dict(source.timings)
     oracle = {}
-    for strength in ORACLE_STRENGTHS:
+    for strength in SWEEP_STRENGTHS:  # the card's propagated-IoU sweep of the corrupted oracle: the study's
         source = create_masklet_source("oracle", strength=strength)
         oracle[str(strength)] = propagation_iou(source, videos, window=window, min_fraction=min_fraction).tolist()
     mini_mean = float(np.mean(curves["sam2-mini"]))
@@ -302,7 +304,7 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
                   mean_propagation_iou={**{k: float(np.mean(v)) for k, v in curves.items()},
                                         **{f"oracle {k}": float(np.mean(v)) for k, v in oracle.items()}},
                   oracle_strength_equivalent=oracle_position(
-                      mini_mean, ORACLE_STRENGTHS, [float(np.mean(oracle[str(s)])) for s in ORACLE_STRENGTHS]),
+                      mini_mean, SWEEP_STRENGTHS, [float(np.mean(oracle[str(s)])) for s in SWEEP_STRENGTHS]),
                   above_classical_at_every_offset=bool(np.all(np.asarray(curves["sam2-mini"])
                                                               > np.asarray(curves["classical"]))))
     return result

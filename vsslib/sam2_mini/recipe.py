@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..data.vspw import SPLITS
 from ..base.io import atomic_path, sha256_of_file, write_json_atomic, write_text_atomic
 from ..base.errors import CheckpointError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
@@ -66,7 +65,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     from .export import export_weights, plot_training_curves, read_log
     from .lineage import ancestors, copy_curves
     from .model import GENERATOR_PATH
-    from .quality import PAPER_THRESHOLDS, calibrate_thresholds, measure
+    from .quality import PAPER_THRESHOLDS, calibrate_thresholds, heldout_videos, measure
 
     workdir = Path(workdir)
     assets = Path(assets) if assets is not None else ASSETS
@@ -98,9 +97,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
                      "source": f"calibrated on {len(train_videos)} training videos (painted key-frame recall)",
                      "calibration": found, "seconds": time.perf_counter() - started}
     write_json_atomic(assets / GENERATOR_PATH.name, generator)
-    videos = [v for split in SPLITS for v in VSPWDataset(heldout, split=split)]
-    if max_videos:
-        videos = videos[:max_videos]
+    videos = heldout_videos(heldout, max_videos or None)
     started = time.perf_counter()
     thresholds = {k: generator[k] for k in PAPER_THRESHOLDS}
     quality = measure(videos, weights=os.fspath(weights), config=config, thresholds=thresholds)

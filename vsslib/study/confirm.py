@@ -39,14 +39,13 @@ from .findings import stated_findings, update_readme
 from .notebook_api import Study
 from .notebooks import DEFAULT_JOBS, NotebookFailed, run_figures
 from .prefetch import prefetch_masklets
-from .settings import load_settings
+from .settings import StudySettings, load_settings
 from .specs import ClassifierRow
 from .verdicts import Finding, classifier_training, highest_row, interval_text, verdict
 
 __all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "confirm_study", "picked_rows", "confirmation_findings",
            "classifier_confirmation_findings", "STUDY_COLUMNS", "study_confirmation", "write_study_confirmation",
-           "confirmation_block",
-           "main"]
+           "confirmation_block", "main"]
 
 CONFIRM_PARAMS = "params/confirm.yaml"
 CONFIRM_MARKERS = ("<!-- CONFIRM:START -->", "<!-- CONFIRM:END -->")
@@ -74,7 +73,7 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     """
     settings = load_settings(params_file)
     picks = None if development is None else picked_rows(development)  # a malformed table fails before hours of work
-    results = _own_results(params_file)
+    results = _own_results(settings, params_file)
     study = Study(settings, progress=progress, notebook="confirm")
     if picks is not None:
         study.check_picks(picks)  # a pick this study cannot run stops before approach 1 is computed
@@ -103,9 +102,9 @@ def confirm(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, development
     return refiner, classifier
 
 
-def _own_results(params_file: str | os.PathLike[str]) -> Path:
-    """The confirmation's results folder; a DataError when it is the development study's ``results/``."""
-    settings = load_settings(params_file)
+def _own_results(settings: StudySettings, params_file: str | os.PathLike[str]) -> Path:
+    """The confirmation's results folder (``settings``, loaded from ``params_file``); a DataError when it is the
+    development study's ``results/``."""
     if settings.results.resolve() == settings.folder("results").resolve():
         raise DataError(f"{params_file}: run.results_dir is results/, the development study's; a confirmation "
                         "writes to its own folder (results/confirm in params/confirm.yaml)")
@@ -123,7 +122,7 @@ def confirm_study(params_file: str | os.PathLike[str] = CONFIRM_PARAMS, *, progr
     DataError : the settings' results folder is ``results/``; a headline table was not written.
     NotebookFailed : a notebook failed (its executed copy says where).
     """
-    results = _own_results(params_file)
+    results = _own_results(load_settings(params_file), params_file)
     run_figures(Path(params_file), progress=progress, jobs=jobs)
     tables = [results / "tables" / f"{name}.csv" for name in ("refiner", "mask_classifier")]
     missing = [os.fspath(t) for t in tables if not t.is_file()]
@@ -322,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
         development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
         _refined(development["refiner"])  # its columns, checked before anything is computed
-        results = _own_results(args.params)
+        settings = load_settings(args.params)
+        results = _own_results(settings, args.params)
         if args.rewrite:
             written = results / "tables"
             refiner = written / "refiner.csv"
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             if whole:
                 # the development table's columns, and picks this study runs, checked before hours of work
                 picks = picked_rows(development["mask_classifier"])
-                Study(load_settings(args.params), progress=False).check_picks(picks)
+                Study(settings, progress=False).check_picks(picks)
                 refiner, classifier = confirm_study(args.params, progress=not args.no_progress, jobs=args.jobs)
             else:
                 refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         if study is not None:
             write_study_confirmation(study, results)
         block = confirmation_block(development["refiner"], pd.read_csv(refiner),
-                                   seed=load_settings(args.params).data.seed,
+                                   seed=settings.data.seed,
                                    classifier=None if classifier is None else (development["mask_classifier"],
                                                                                pd.read_csv(classifier)),
                                    study=study, folder=_shown(results))
