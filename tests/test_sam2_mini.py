@@ -636,6 +636,21 @@ def test_a_probed_run_draws_its_propagated_iou_and_captions_it(tmp_path):
     assert "3 unseen videos" in curves_caption(8, 3) and "red line" not in curves_caption(8)
 
 
+def test_the_probe_count_comes_from_the_records_that_logged_it():
+    """Run 4's first probed records (steps 0-300) predate the ``probe_videos`` key; the card exported from its log
+    failed on them (KeyError). The count is read from the records that have it; none: unknown, not made up."""
+    from vsslib.sam2_mini.card import curves_caption, probe_count
+
+    early = [{"step": s, "stage": "heldout", "propagated": 0.5} for s in (0, 100)]
+    late = [{"step": 200, "stage": "heldout", "propagated": 0.5, "probe_videos": 3}]
+    plain = [{"step": 0, "stage": "heldout", "best_of_3": 0.5}]
+    assert probe_count(early + late) == 3
+    assert probe_count(plain) == 0 and probe_count([]) == 0
+    assert probe_count(early) is None
+    assert "key-frame objects of unseen videos" in curves_caption(8, None)
+    assert "red line" in curves_caption(8, None) and "red line" not in curves_caption(8, 0)
+
+
 def test_a_probe_leaves_training_as_it_would_have_gone(tmp_path):
     """Measuring changes nothing a run depends on: with a probe at each evaluation the weights after the clip
     stage (whose memory attention draws dropout from torch's generator) equal those of the same run without it."""
