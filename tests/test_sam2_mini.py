@@ -13,7 +13,8 @@ import torch
 
 from vsslib.base.errors import CheckpointError, DataError, ParameterError
 from vsslib.sam2_mini.card import readme_text, target_status, targets
-from vsslib.sam2_mini.data import IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors, normalise
+from vsslib.sam2_mini.data import (IMAGENET_MEAN, IMAGENET_STD, ClipSampler, VideoTensors, evaluation_batches,
+                                  normalise)
 from vsslib.sam2_mini.image_pass import draw_prompts, image_pass
 from vsslib.sam2_mini.model import CONFIG_PATH, WEIGHTS_PATH, build_model, feature_sizes, load_weights
 from vsslib.sam2_mini.export import export_weights
@@ -75,6 +76,31 @@ def test_sampler_keeps_only_objects_above_min_area():
     with pytest.raises(ParameterError, match="frames=3"):
         ClipSampler([VideoTensors("v", np.zeros((2, 10, 10, 3), np.uint8), np.zeros((2, 10, 10), np.int32))],
                     frames=3, clips=1, objects=1)
+
+
+def test_evaluation_batches_are_unmirrored_single_frames_of_objects_above_the_floor():
+    video = boxes_video(6, 64)  # boxes drift right: a mirrored frame would match none of the video's frames
+    batches = evaluation_batches([video], 3, np.random.default_rng(5), min_area=0.05)
+    assert len(batches) == 3
+    again = evaluation_batches([video], 3, np.random.default_rng(5), min_area=0.05)
+    for (images, masks, owner), (images2, masks2, owner2) in zip(batches, again):  # fixed by the generator
+        assert np.array_equal(images, images2) and np.array_equal(masks, masks2) and np.array_equal(owner, owner2)
+        assert images.shape == (1, 8, 3, 64, 64)  # 8 single frames
+        restored = np.rint((np.moveaxis(images[0], 1, -1) * IMAGENET_STD + IMAGENET_MEAN) * 255).astype(np.uint8)
+        for o in range(masks.shape[1]):
+            frame = next(t for t in range(6) if np.array_equal(restored[owner[o]], video.frames[t]))
+            # every object is one whole instance of that (unmirrored) frame, at least 5 % of it
+            instance = np.unique(video.instances[frame][masks[0, o]])
+            assert len(instance) == 1 and np.array_equal(masks[0, o], video.instances[frame] == instance[0])
+            assert masks[0, o].sum() >= 0.05 * 64 * 64
+        assert np.bincount(owner, minlength=8).max() <= 8
+    # the floor is passed on: at 0.3 each frame keeps exactly its instances covering 30 % of it
+    (images, masks, owner), = evaluation_batches([video], 1, np.random.default_rng(5), min_area=0.3)
+    restored = np.rint((np.moveaxis(images[0], 1, -1) * IMAGENET_STD + IMAGENET_MEAN) * 255).astype(np.uint8)
+    for b in range(8):
+        frame = next(t for t in range(6) if np.array_equal(restored[b], video.frames[t]))
+        areas = np.bincount(video.instances[frame].ravel()) / 64 ** 2
+        assert (owner == b).sum() == (areas >= 0.3).sum() >= 1
 
 
 def test_learning_rate_schedule_and_stages_by_hand():
@@ -608,6 +634,21 @@ def test_a_probed_run_draws_its_propagated_iou_and_captions_it(tmp_path):
     assert list(lines[0].get_xdata()) == [0, 100, 200]
     assert list(lines[0].get_ydata()) == [0.486, 0.512, 0.47]
     assert "3 unseen videos" in curves_caption(8, 3) and "red line" not in curves_caption(8)
+
+
+def test_the_probe_count_comes_from_the_records_that_logged_it():
+    """Run 4's first probed records (steps 0-300) predate the ``probe_videos`` key; the card exported from its log
+    failed on them (KeyError). The count is read from the records that have it; none: unknown, not made up."""
+    from vsslib.sam2_mini.card import curves_caption, probe_count
+
+    early = [{"step": s, "stage": "heldout", "propagated": 0.5} for s in (0, 100)]
+    late = [{"step": 200, "stage": "heldout", "propagated": 0.5, "probe_videos": 3}]
+    plain = [{"step": 0, "stage": "heldout", "best_of_3": 0.5}]
+    assert probe_count(early + late) == 3
+    assert probe_count(plain) == 0 and probe_count([]) == 0
+    assert probe_count(early) is None
+    assert "key-frame objects of unseen videos" in curves_caption(8, None)
+    assert "red line" in curves_caption(8, None) and "red line" not in curves_caption(8, 0)
 
 
 def test_a_probe_leaves_training_as_it_would_have_gone(tmp_path):

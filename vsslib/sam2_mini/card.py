@@ -165,13 +165,29 @@ def lineage_lines(run: dict[str, Any]) -> list[str]:
     return lines
 
 
-def curves_caption(objects: int, probed: int = 0) -> str:
+def probe_count(held: list[dict[str, Any]]) -> int | None:
+    """How many unseen videos a run's propagation probe followed, from its held-out records (``"probe_videos"``,
+    the latest that says); 0 when no record has a probe, None when the probe's records predate that key (the
+    first 400 steps of run 4 logged ``"propagated"`` without it)."""
+    probed = [r for r in held if "propagated" in r]
+    if not probed:
+        return 0
+    return next((int(r["probe_videos"]) for r in reversed(probed) if "probe_videos" in r), None)
+
+
+def _videos(count: int | None) -> str:
+    """``"3 unseen videos"``, or ``"unseen videos"`` where the count is not known."""
+    return "unseen videos" if count is None else f"{count} unseen videos"
+
+
+def curves_caption(objects: int, probed: int | None = 0) -> str:
     """The caption under ``training_curves.png`` (:func:`vsslib.sam2_mini.export.plot_training_curves`), in the
     card and on the site's card page; ``objects`` : how many held-out objects each one-click evaluation used;
-    ``probed`` : how many unseen videos the run's propagation probe followed (0: no probe)."""
-    probe = (f" The red line: propagated IoU of the key-frame objects of {probed} unseen videos given to the memory "
+    ``probed`` : how many unseen videos the run's propagation probe followed (0: no probe; None: a probe whose
+    records do not say, see :func:`probe_count`)."""
+    probe = (f" The red line: propagated IoU of the key-frame objects of {_videos(probed)} given to the memory "
              f"path as masks and carried over 32 frames (mean over the frames; the generator plays no part)."
-             if probed else "")
+             if probed != 0 else "")
     return (f"Training of sam2-mini against the step, stage by stage (dashed lines: stage changes, named at the top). "
             f"Top: the weighted total training loss and its four unweighted terms (log scale, mean over 10 steps). "
             f"Middle: one-click IoU on {objects} objects of videos never trained on (best of the three masks, the mask "
@@ -329,7 +345,7 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
            f"{last_held['best_of_3']:.3f} at step {last_held['step']}; the mask the IoU head picks "
            f"{first_held['picked']:.3f} -> {last_held['picked']:.3f}; correlation of predicted and true IoU "
            f"{first_held['correlation']:.2f} -> {last_held['correlation']:.2f}."] if held else []),
-        *([f"- Propagated IoU during training (the key-frame objects of {probed[0]['probe_videos']} unseen videos "
+        *([f"- Propagated IoU during training (the key-frame objects of {_videos(probe_count(held))} "
            f"given as masks, carried over {len(probed[0]['propagated_by_offset'])} frames, mean over the frames): "
            f"{probed[0]['propagated']:.3f} at step {probed[0]['step']} -> {probed[-1]['propagated']:.3f} at step "
            f"{probed[-1]['step']} (highest {max(r['propagated'] for r in probed):.3f}); these videos are among "
@@ -337,7 +353,7 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         "",
         "![training curves](training_curves.png)",
         "",
-        f"*{curves_caption(held[0]['objects'] if held else 0, probed[0]['probe_videos'] if probed else 0)}*",
+        f"*{curves_caption(held[0]['objects'] if held else 0, probe_count(held))}*",
         "",
         *lineage_lines(run),
         "## Quality on unseen generated videos",

@@ -18,8 +18,8 @@ import numpy as np
 
 from ..base.errors import DataError, ParameterError
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "VideoTensors", "ClipSampler", "load_videos", "resize_video",
-           "normalise"]
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "VideoTensors", "ClipSampler", "evaluation_batches", "load_videos",
+           "resize_video", "normalise"]
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -47,6 +47,17 @@ def resize_video(frames: np.ndarray, instances: np.ndarray, size: int) -> tuple[
     out_ids = np.stack([np.asarray(Image.fromarray(i.astype(np.int32)).resize((size, size), Image.NEAREST))
                         for i in instances]).astype(np.int32)
     return out_frames, out_ids
+
+
+def evaluation_batches(videos: list[VideoTensors], count: int, rng: np.random.Generator, *,
+                       min_area: float = 0.01) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``count`` fixed batches for one-click evaluation (``vsslib.sam2_mini.train.heldout_iou``): 8 single
+    frames each, up to 8 objects a frame covering at least ``min_area`` of it, unflipped, drawn with ``rng``.
+
+    The trainer's held-out curve and the model card draw them alike (only the count, generator and floor
+    differ), so the two measure the same kind of prompt."""
+    sampler = ClipSampler(videos, frames=1, clips=8, objects=8, min_area=min_area, flip=False)
+    return [sampler.draw(rng) for _ in range(count)]
 
 
 def load_videos(root: str | os.PathLike[str], size: int, *, splits: tuple[str, ...] = ("train",)) -> list[VideoTensors]:

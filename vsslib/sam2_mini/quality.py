@@ -259,7 +259,7 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
     from tqdm.std import tqdm  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
 
     from ..masks import create_masklet_source
-    from .data import ClipSampler, resize_video, VideoTensors
+    from .data import evaluation_batches, resize_video, VideoTensors
     from .model import load_model
     from .train import heldout_iou
 
@@ -273,9 +273,8 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
     model = load_model("base", weights=weights, config=config)
     size = int(model.image_size)
     tensors = [VideoTensors(v.name, *resize_video(v.frames, v.instances, size)) for v in videos]
-    sampler = ClipSampler(tensors, frames=1, clips=8, objects=8, min_area=min_fraction, flip=False)
-    fixed = np.random.default_rng(0)
-    result["one_click_iou"] = heldout_iou(model, [sampler.draw(fixed) for _ in range(8)], rng_seed=0)
+    batches = evaluation_batches(tensors, 8, np.random.default_rng(0), min_area=min_fraction)
+    result["one_click_iou"] = heldout_iou(model, batches, rng_seed=0)
     variants = {PAPER: mini(**PAPER_THRESHOLDS), "sam2-mini (unfiltered)": mini(**UNFILTERED),
                 "classical": create_masklet_source("classical", window=window)}
     if chosen != PAPER_THRESHOLDS:

@@ -51,7 +51,7 @@ import numpy as np
 
 from ..base.io import atomic_path, write_json_atomic, write_text_atomic
 from ..base.errors import CheckpointError, ParameterError
-from .data import ClipSampler, VideoTensors
+from .data import ClipSampler, evaluation_batches, VideoTensors
 from .lineage import record_parent
 from .model import build_model
 
@@ -365,9 +365,7 @@ class Trainer:
         self.probe = probe
         self.heldout_batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         if heldout:
-            sampler = ClipSampler(heldout, frames=1, clips=8, objects=8, min_area=0.01, flip=False)
-            fixed = np.random.default_rng([settings.seed, 2])
-            self.heldout_batches = [sampler.draw(fixed) for _ in range(4)]
+            self.heldout_batches = evaluation_batches(heldout, 4, np.random.default_rng([settings.seed, 2]))
         from training.optimizer import GradientClipper
 
         self.clipper = GradientClipper(max_norm=settings.clip_norm)
