@@ -41,7 +41,7 @@ def test_each_verdict_is_compared_with_its_counterpart_by_hand() -> None:
     findings = {f.key: f for f in confirmation_findings(dev, new)}
     assert [f.verdict for f in findings.values()] == ["held", "loss -> unclear", "held", "held"]
     assert findings["confirm/net/classical/masklet/mBIoU"].text == (
-        "`net` + classical, mBIoU gain: -3.5 [-4.9, -2.3] (loss) on the development videos, -0.5 [-1.9, +0.8] "
+        "`net` + classical, one vote per masklet, mBIoU gain: -3.5 [-4.9, -2.3] (loss) on the development videos, -0.5 [-1.9, +0.8] "
         "(unclear) on the held-out ones")
     block = confirmation_block(dev, new, seed=7)
     assert "seed 7" in block and "**3 of 4 verdicts held.**" in block and "(**loss -> unclear**)." in block
@@ -306,6 +306,10 @@ def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding
     # gain did not hold
     assert (dev_table["method"] == "refined").sum() == 4 and text.count("(**gain -> unclear**).") == 1
     assert "**13 of 14 verdicts held.**" in text
+    # each headline line names its vote scope, so no two of its lines read alike
+    headline = [line for line in text.splitlines() if line.startswith("- `") and "on the held-out ones" in line]
+    assert len(headline) == 8 and len({line.split(" gain:")[0] for line in headline}) == 8
+    assert sum("one vote per masklet and frame," in line for line in headline) == 4
     # --rewrite writes the same block again, running nothing: the comparison is read from the tables again (a
     # findings.csv gone out of date is written anew), not trusted from the file
     monkeypatch.setattr(confirm_module, "run_figures", lambda *a, **k: pytest.fail("--rewrite ran notebooks"))

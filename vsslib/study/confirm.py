@@ -186,6 +186,10 @@ def _compared(development: pd.Series, confirmation: pd.Series, column: str) -> t
     return before, after, "held" if before == after else f"{before} -> {after}"
 
 
+_SCOPES = {"masklet": "one vote per masklet", "frame": "one vote per masklet and frame"}
+"""How the block names each vote scope of :class:`vsslib.refine.Vote` (a whole study computes both)."""
+
+
 def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame) -> list[Finding]:
     """One finding per refined row and headline metric of the development table with a vote the confirmation
     computed (it computes the settings' vote only): its verdict there and on the held-out videos, ``"held"``
@@ -209,7 +213,8 @@ def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame)
             baseline, masklets, vote = key
             findings.append(Finding(
                 f"confirm/{baseline}/{masklets}/{vote}/{metric}", outcome,
-                f"`{baseline}` + {masklets}, {metric} gain: {interval_text(row, column)} ({before}) on the development "
+                f"`{baseline}` + {masklets}, {_SCOPES.get(vote, f'vote {vote}')}, {metric} gain: "
+                f"{interval_text(row, column)} ({before}) on the development "
                 f"videos, {interval_text(other, column)} ({after}) on the held-out ones"))
     return findings
 
