@@ -300,6 +300,7 @@ def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding
     assert f"Of the {len(found)} verdicts and orderings the study states" in text
     assert f"**{len(found) - len(changed)} held** (each in `{tmp_path / 'whole'}/findings.csv`); these did not:" in text
     assert f"- `{row.key}`: {row.development} -> **{row.confirmation}**. Development: `predictions:preds`" in text
+    assert "`" not in row.key  # a plain key keeps one backtick; one naming a `variant` gets two (below)
     assert ".." not in text
     # the headline block reads the same tables, whose refiner table now has both votes: 4 refined rows x 2
     # metrics (2 with the settings' vote alone under --headline-only) and the 6 approach-2 verdicts; the moved
@@ -362,3 +363,12 @@ def test_a_holm_verdict_the_family_drops_reads_as_not_claimed(monkeypatch: pytes
     assert table.loc["classes: c", ["development", "confirmation"]].tolist() == ["<absent>", "more"]
     assert table["held"].tolist() == [False, False, False, True]
     assert table.loc["classes: c", "development_text"] == "" and table.loc["sizes: s", "confirmation_text"] == "worst bin"
+
+
+def test_a_key_with_backticks_is_one_code_span():
+    """Keys of the README's Holm family name variants in backticks; fenced with one backtick they broke the span."""
+    from vsslib.study.confirm import _code
+
+    assert _code("refiner: a/b") == "`refiner: a/b`"
+    key = "README: holm/approach 2, classical masklets, `fused` on appearance, mIoU"
+    assert _code(key) == "`` README: holm/approach 2, classical masklets, `fused` on appearance, mIoU ``"

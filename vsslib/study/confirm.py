@@ -273,7 +273,7 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
              f"the headline's gains recomputed once on a benchmark generated with seed {seed}, kept apart from the "
              f"development videos: no setting or code was changed for its results (same generator, settings and code; "
              f"{int(counts['n_seeds'])} training seeds x "
-             f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or not distinguishable from zero, as "
+             f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or unclear (not distinguishable from zero), as "
              f"above. **{held} of {len(findings) + len(picked)} verdicts held.**", ""]
     lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in findings]
     if picked:
@@ -290,7 +290,7 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
                   + ("." if changed.empty else "; these did not:")]
         if not changed.empty:
             lines.append("")
-        lines += [f"- `{row.key}`: {row.development} -> **{row.confirmation}**. Development: "
+        lines += [f"- {_code(row.key)}: {row.development} -> **{row.confirmation}**. Development: "
                   f"{str(row.development_text).rstrip('.') or '(not stated)'}. Held-out: "
                   f"{str(row.confirmation_text).rstrip('.') or '(not stated)'}." for row in changed.itertuples()]
     return "\n".join(lines)
@@ -379,6 +379,12 @@ def _check_untouched(results: Path, params_file: str | os.PathLike[str]) -> None
         raise DataError(f"{results} holds a finished confirmation (of {params_file}'s benchmark): its videos have "
                         "been looked at. Give the next confirmation a new data.seed and data.root in "
                         f"{params_file} and move {results} away (or use --rewrite to rewrite the README block)")
+
+
+def _code(text: str) -> str:
+    """``text`` as a markdown code span; a text that holds backticks (a key naming a `variant`) is fenced with two,
+    so its own backticks do not end the span."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def _shown(path: Path) -> str:
