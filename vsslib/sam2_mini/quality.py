@@ -168,8 +168,6 @@ def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[
     return probe
 
 
-
-
 def oracle_position(value: float, strengths: Sequence[float], values: Sequence[float]) -> float | None:
     """The corruption strength at which the oracle's value equals ``value`` (linear interpolation between
     strengths, :func:`vsslib.masks.quality.crossing`); None when ``value`` lies outside their range."""

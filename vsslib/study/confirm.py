@@ -41,7 +41,7 @@ from .notebooks import DEFAULT_JOBS, NotebookFailed, run_figures
 from .prefetch import prefetch_masklets
 from .settings import StudySettings, load_settings
 from .specs import ClassifierRow
-from .verdicts import Finding, classifier_training, highest_row, interval_text, verdict
+from .verdicts import VOTE_SCOPES, Finding, classifier_training, highest_row, interval_text, verdict
 
 __all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "confirm_study", "picked_rows", "confirmation_findings",
            "classifier_confirmation_findings", "STUDY_COLUMNS", "study_confirmation", "write_study_confirmation",
@@ -186,10 +186,6 @@ def _compared(development: pd.Series, confirmation: pd.Series, column: str) -> t
     return before, after, "held" if before == after else f"{before} -> {after}"
 
 
-_SCOPES = {"masklet": "one vote per masklet", "frame": "one vote per masklet and frame"}
-"""How the block names each vote scope of :class:`vsslib.refine.Vote` (a whole study computes both)."""
-
-
 def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame) -> list[Finding]:
     """One finding per refined row and headline metric of the development table with a vote the confirmation
     computed (it computes the settings' vote only): its verdict there and on the held-out videos, ``"held"``
@@ -213,7 +209,7 @@ def confirmation_findings(development: pd.DataFrame, confirmation: pd.DataFrame)
             baseline, masklets, vote = key
             findings.append(Finding(
                 f"confirm/{baseline}/{masklets}/{vote}/{metric}", outcome,
-                f"`{baseline}` + {masklets}, {_SCOPES.get(vote, f'vote {vote}')}, {metric} gain: "
+                f"`{baseline}` + {masklets}, {VOTE_SCOPES.get(vote, f'vote {vote}')}, {metric} gain: "
                 f"{interval_text(row, column)} ({before}) on the development "
                 f"videos, {interval_text(other, column)} ({after}) on the held-out ones"))
     return findings
@@ -273,8 +269,8 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
              f"the headline's gains recomputed once on a benchmark generated with seed {seed}, kept apart from the "
              f"development videos: no setting or code was changed for its results (same generator, settings and code; "
              f"{int(counts['n_seeds'])} training seeds x "
-             f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or unclear (not distinguishable from zero), as "
-             f"above. **{held} of {len(findings) + len(picked)} verdicts held.**", ""]
+             f"{int(counts['n_videos'])} val videos). A verdict is gain, loss or unclear (not distinguishable from "
+             f"zero), as above. **{held} of {len(findings) + len(picked)} verdicts held.**", ""]
     lines += [f"- {f.text}" + ("" if f.verdict == "held" else f" (**{f.verdict}**)") + "." for f in findings]
     if picked:
         lines += ["", "Approach 2: for each kind of masklets, the row the development study picked (the highest of "

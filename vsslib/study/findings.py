@@ -24,9 +24,9 @@ from ..masks.sam2_model import GeneratorSettings
 from ..significance import holm_adjust
 from .boundary_findings import (band_findings, boundary_verdicts, consistency_findings, network_verdicts,
                                 per_class_findings, size_findings)
-from .verdicts import (VC_CONSTANT, VERDICT_WORDS, Finding, cause_findings, classifier_findings, classifier_training,
-                       interval_text, knob_findings, paired_source_findings, quality_findings, refiner_findings, stated,
-                       sweep_findings, vc_text, verdict, window_findings)
+from .verdicts import (VC_CONSTANT, VERDICT_WORDS, VOTE_SCOPES, Finding, cause_findings, classifier_findings,
+                       classifier_training, interval_text, knob_findings, paired_source_findings, quality_findings,
+                       refiner_findings, stated, sweep_findings, vc_text, verdict, window_findings)
 
 __all__ = ["headline", "family_findings", "study_findings", "stated_findings", "update_readme", "PAPER_CLAIM",
            "PAPER_SOURCE", "HEADLINE_MARKERS", "TERMS"]
@@ -165,9 +165,10 @@ def _vote_lines(table: pd.DataFrame, family: _Family) -> list[str]:
             frame = group[group["vote"] == "frame"].iloc[0]
             built_in = (" (built in: with one vote per masklet every track keeps one label, which VSPW's VC scores "
                         "as consistent whatever class won)" if whole["mVC16"] >= VC_CONSTANT else "")
-            lines.append(f"  - {baseline} + {masklets}: mIoU gain {_gain_text(whole, 'mIoU')} with one vote per "
-                         f"masklet, {family.gain(frame, 'mIoU', f'{baseline} + {masklets}, vote per frame')} with one "
-                         "vote per masklet and frame; mVC16 "
+            lines.append(f"  - {baseline} + {masklets}: mIoU gain {_gain_text(whole, 'mIoU')} with "
+                         f"{VOTE_SCOPES['masklet']}, "
+                         f"{family.gain(frame, 'mIoU', f'{baseline} + {masklets}, vote per frame')} with "
+                         f"{VOTE_SCOPES['frame']}; mVC16 "
                          f"{vc_text(whole['mVC16'])}{built_in} vs {vc_text(frame['mVC16'])}; "
                          f"{_vcc_text(whole, frame)}.")
     return lines

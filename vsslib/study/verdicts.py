@@ -38,7 +38,7 @@ __all__ = ["Finding", "verdict", "apart", "interval_text", "refiner_findings", "
            "sweep_findings", "window_findings", "classifier_findings", "knob_findings", "vc_beside_vcc",
            "cause_findings", "cause_remedies", "quality_findings", "break_even", "bullets", "VC_CONSTANT", "vc_text",
            "FEW_VIDEOS",
-           "classifier_training", "VERDICT_WORDS", "stated"]
+           "classifier_training", "VERDICT_WORDS", "VOTE_SCOPES", "stated"]
 
 Verdict = Literal["gain", "loss", "unclear"]
 VC_CONSTANT = 99.95
@@ -114,6 +114,9 @@ def interval_text(row: Mapping[str, Any] | pd.Series, column: str, *, digits: in
 
 VERDICT_WORDS: dict[Verdict, str] = {"gain": "a gain", "loss": "a loss", "unclear": "not distinguishable from zero"}
 """How a verdict reads in prose."""
+
+VOTE_SCOPES: dict[str, str] = {"masklet": "one vote per masklet", "frame": "one vote per masklet and frame"}
+"""How each vote scope of :class:`vsslib.refine.Vote` reads in prose."""
 
 
 def stated(row: Mapping[str, Any] | pd.Series, column: str, *, note: str = "") -> str:
