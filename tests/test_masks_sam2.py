@@ -20,8 +20,8 @@ import torch
 
 from vsslib.base.errors import CheckpointError, ParameterError
 from vsslib.masks import SAM2Masklets, SAM2Settings, create_masklet_source, paint
-from vsslib.masks.sam2_model import (build_sam2_model, checkpoint_url, config_of_checkpoint, paint_over,
-                                     propagate_masks, resolve_config)
+from vsslib.masks.sam2_model import (PropagationSettings, build_sam2_model, checkpoint_url, config_of_checkpoint,
+                                     paint_highest, paint_over, propagate_masks, resolve_config)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,50 @@ def test_painting_in_batches_gives_the_map_painted_at_once() -> None:
     np.testing.assert_array_equal(out, paint(boxes, np.arange(9)))
 
 
+def test_the_highest_logit_takes_each_pixel_by_hand_and_in_any_batches() -> None:
+    """:func:`paint_highest`: each pixel goes to the object with the highest logit above the threshold (ties: the
+    earlier object), painted at once or batch by batch."""
+    logits = np.array([[[2.0, 1.0, -1.0],
+                        [0.5, -3.0, 4.0]],
+                       [[1.0, 3.0, -2.0],
+                        [0.5, -1.0, 4.0]],
+                       [[-5.0, 3.0, -0.5],
+                        [0.2, 0.0, 5.0]]], np.float32)
+    ids = np.array([10, 11, 12])
+    # (0,0): 2 > 1; (0,1): 3 ties, object 11 first; (0,2): nothing above 0; (1,0): 0.5 ties, 10 first;
+    # (1,1): the best, 0.0, is not above the threshold 0; (1,2): 5 wins
+    expected = np.array([[10, 11, -1],
+                         [10, -1, 12]])
+    for batch in (1, 2, 3):
+        out = np.full((2, 3), -1, np.int32)
+        score = np.full((2, 3), -np.inf, np.float32)
+        for first in range(0, 3, batch):
+            paint_highest(out, score, logits[first:first + batch], ids[first:first + batch])
+        np.testing.assert_array_equal(out, expected, err_msg=f"batches of {batch}")
+    out = np.full((2, 3), -1, np.int32)
+    paint_highest(out, np.full((2, 3), -np.inf, np.float32), logits, ids, threshold=1.5)
+    np.testing.assert_array_equal(out, [[10, 11, -1], [-1, -1, 12]])
+
+
+def test_the_overlap_rule_is_one_knob_of_both_sam2_sources_and_says_what_it_takes() -> None:
+    from vsslib.masks import knob_declarations
+    from vsslib.sam2_mini.masklets import SAM2MiniMasklets
+    from vsslib.study.settings import StudySettings
+
+    assert PropagationSettings().overlap == "logit"
+    assert knob_declarations("sam2")["overlap"] == knob_declarations("sam2-mini")["overlap"] == (
+        PropagationSettings, "overlap")
+    assert SAM2MiniMasklets.resolve_settings(overlap="area").propagation.overlap == "area"
+    assert "overlap" not in knob_declarations("classical")
+    with pytest.raises(ParameterError, match=r"overlap='middle' is not a rule; valid: logit, area"):
+        SAM2MiniMasklets.resolve_settings(overlap="middle")
+    with pytest.raises(ParameterError, match=r"overlap='middle'"):
+        StudySettings().replace({"masklets.sam2_mini.overlap": "middle"})
+    assert StudySettings().masklets.sam2_mini.overlap == StudySettings().masklets.sam2.overlap == "logit"
+    with pytest.raises(ParameterError, match=r"overlap='none'"):
+        propagate_masks(None, np.zeros((2, 8, 8, 3), np.uint8), np.ones((1, 8, 8), bool), np.array([0]), overlap="none")
+
+
 @pytest.mark.sam2
 def test_batched_propagation_equals_unbatched_whatever_the_batch_size() -> None:
     torch.manual_seed(0)
@@ -119,15 +163,26 @@ def test_batched_propagation_equals_unbatched_whatever_the_batch_size() -> None:
     masks[3, 25:45, 30:62] = True
     masks[4, 10:30, 8:28] = True
     ids = np.array([40, 41, 42, 43, 44])
-    whole = propagate_masks(model, frames, masks, ids, max_objects_per_batch=0)
-    assert whole.shape == (3, 48, 64) and whole.dtype == np.int32
-    # frame 0 gives back the seeds (resized to 256 px and back: up to a few boundary pixels differ)
-    assert (whole[0] == paint(masks, ids)).mean() > 0.95
-    # not a trivial map: several masklets survive to the last frame
-    assert len(np.unique(whole[-1][whole[-1] >= 0])) >= 3
-    for batch in (1, 2):  # five batches of one; batches of 2, 2 and 1
-        np.testing.assert_array_equal(propagate_masks(model, frames, masks, ids, max_objects_per_batch=batch), whole,
-                                      err_msg=f"max_objects_per_batch={batch}")
+    alone = np.stack([propagate_masks(model, frames, masks[k:k + 1], ids[k:k + 1], overlap="area") == ids[k]
+                      for k in range(len(ids))])  # (N, L, H, W): each object's own foreground, tracked alone
+    for overlap in ("area", "logit"):
+        whole = propagate_masks(model, frames, masks, ids, max_objects_per_batch=0, overlap=overlap)
+        assert whole.shape == (3, 48, 64) and whole.dtype == np.int32
+        # not a trivial map: several masklets survive to the last frame
+        assert len(np.unique(whole[-1][whole[-1] >= 0])) >= 3
+        # a pixel is painted where some object's own foreground lies, with an object whose foreground it is
+        np.testing.assert_array_equal(whole >= 0, alone.any(axis=0))
+        for k, obj in enumerate(ids):
+            assert alone[k][whole == obj].all(), (overlap, obj)
+        for batch in (1, 2) if overlap == "logit" else (2,):  # five batches of one; batches of 2, 2 and 1
+            np.testing.assert_array_equal(
+                propagate_masks(model, frames, masks, ids, max_objects_per_batch=batch, overlap=overlap), whole,
+                err_msg=f"overlap={overlap}, max_objects_per_batch={batch}")
+        if overlap == "area":
+            # frame 0 gives back the seeds (resized to 256 px and back: up to a few boundary pixels differ)
+            assert (whole[0] == paint(masks, ids)).mean() > 0.95
+            by_area = whole
+    assert (whole != by_area).any()  # the seeds overlap: the two rules part somewhere
 
 
 def test_missing_checkpoint_says_what_to_get_and_how() -> None:

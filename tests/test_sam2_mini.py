@@ -651,6 +651,51 @@ def test_the_probe_count_comes_from_the_records_that_logged_it():
     assert "red line" in curves_caption(8, None) and "red line" not in curves_caption(8, 0)
 
 
+def test_the_probe_caption_names_the_overlap_rule_the_records_were_painted_with():
+    """Probes logged before the highest-logit rule (no ``probe_overlap`` key) painted the smaller mask over the
+    larger; the caption says which rule the run's latest probe used."""
+    from vsslib.sam2_mini.card import curves_caption, probe_overlap
+
+    old = [{"step": 0, "stage": "heldout", "propagated": 0.5, "probe_videos": 3}]
+    new = [{"step": 100, "stage": "heldout", "propagated": 0.6, "probe_videos": 3, "probe_overlap": "logit"}]
+    assert probe_overlap(old) == "area" and probe_overlap(old + new) == "logit" and probe_overlap([]) == "area"
+    assert "the smaller mask takes the pixel" in curves_caption(8, 3, "area")
+    assert "the highest logit takes the pixel" in curves_caption(8, 3, "logit")
+
+
+def test_the_card_and_readme_set_the_default_overlap_rule_beside_painting_by_area():
+    """With the area-overlap curve measured, the card's propagation table has its row and both texts give its mean
+    beside the default's; a measurement without it reads as before."""
+    from vsslib.sam2_mini.card import _overlap_note
+    from vsslib.sam2_mini.model import AREA_OVERLAP
+
+    curves = {"sam2-mini": [0.6, 0.5], AREA_OVERLAP: [0.5, 0.3], "classical": [0.55, 0.45]}
+    assert _overlap_note(curves) == (" (where carried masks overlap, the highest logit takes the pixel, sam2's "
+                                     "`non_overlap_masks`; 0.40 when the smaller mask does, the key frames' rule)")
+    assert _overlap_note(curves, 3).startswith(" (") and "0.400 when the smaller mask does" in _overlap_note(curves, 3)
+    assert _overlap_note({"sam2-mini": [0.6], "classical": [0.5]}) == ""
+
+
+def test_remeasuring_refuses_missing_assets_and_another_heldout_benchmark(tmp_path):
+    import json
+
+    from vsslib.sam2_mini.model import ASSETS
+    from vsslib.sam2_mini.recipe import remeasure
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    with pytest.raises(CheckpointError, match=r"sam2_mini\.pt.*not found"):
+        remeasure(tmp_path, assets)
+    for name in ("sam2_mini.pt", "sam2_mini.yaml", "generator.json", "run.json"):
+        shutil.copyfile(ASSETS / name, assets / name)
+    recorded = json.loads((assets / "run.json").read_text())["heldout"]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "benchmark.json").write_text(json.dumps({**recorded, "seed": recorded["seed"] + 1}))
+    with pytest.raises(DataError, match=rf"other/benchmark\.json is not the held-out benchmark .*run\.json records "
+                                        rf"\(seed {recorded['seed']}, 6 videos; found seed {recorded['seed'] + 1}"):
+        remeasure(tmp_path / "other", assets)
+
+
 def test_a_probe_leaves_training_as_it_would_have_gone(tmp_path):
     """Measuring changes nothing a run depends on: with a probe at each evaluation the weights after the clip
     stage (whose memory attention draws dropout from torch's generator) equal those of the same run without it."""

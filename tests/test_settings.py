@@ -12,7 +12,7 @@ import yaml
 
 from vsslib.base.errors import ParameterError
 from vsslib.masks import (GeneratorSettings, SAM2Settings, WindowSettings, create_masklet_source, knob_declarations,
-                          list_masklet_sources)
+                          knob_paths, list_masklet_sources)
 from vsslib.sam2_mini.masklets import SAM2MiniSettings, calibrated_generator
 from vsslib.sam2_mini.model import GENERATOR_PATH
 from vsslib.study.settings import NOTEBOOK_KNOBS, SAM2Section, StudySettings, load_settings, repo_root, setting_keys
@@ -62,7 +62,8 @@ def test_one_translation_to_masklet_settings() -> None:
     mini = masklet_settings(changed, "sam2-mini")
     assert mini == {"window": 8, "link_iou": 0.5, "discover_every": 0, "max_objects_per_batch": 32,
                     "points_per_side": 8, "pred_iou_thresh": calibrated["pred_iou_thresh"],
-                    "stability_score_thresh": calibrated["stability_score_thresh"], "stability_score_offset": 0.9}
+                    "stability_score_thresh": calibrated["stability_score_thresh"], "stability_score_offset": 0.9,
+                    "overlap": "logit"}
     assert masklet_settings(changed, "sam2")["pred_iou_thresh"] == 0.7
     assert masklet_settings(changed, "sam2")["points_per_side"] == 16
     made = create_masklet_source("sam2-mini", **mini).settings
@@ -83,13 +84,16 @@ def test_masklet_sections_are_the_components_declarations() -> None:
             owner, name = f.metadata["declared_in"]
             declared = next(d for d in dataclasses.fields(owner) if d.name == name)
             component = own_defaults.get(prefix)
-            default = (getattr(component.generator, name) if owner is GeneratorSettings else getattr(component, name)
-                       ) if component is not None else declared.default
+            default = declared.default
+            if component is not None:  # the component's own value, down the knob's path (generator.*, ...)
+                default = component
+                for part in knob_paths(type(component))[name]:
+                    default = getattr(default, part)
             assert (f.name, f.default) == (name, default), f.name
             assert typing.get_type_hints(type(section))[f.name] == typing.get_type_hints(owner)[name], f.name
             assert any(knob_declarations(src).get(name) == (owner, name) for src in list_masklet_sources()), name
             seen += 1
-    assert seen == 18  # window, link_iou, discover_every + 10 SAM2 knobs + 5 sam2-mini knobs
+    assert seen == 20  # window, link_iou, discover_every + 11 SAM2 knobs + 6 sam2-mini knobs
     assert masklets.sam2_mini.pred_iou_thresh == json.loads(GENERATOR_PATH.read_text())["pred_iou_thresh"]
     assert masklets.sam2 == SAM2Section() and masklets.window == WindowSettings().window
     assert masklets.sam2.points_per_side == GeneratorSettings().points_per_side == 16

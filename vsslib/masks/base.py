@@ -8,7 +8,9 @@ output).
 Overlap rule: where proposals overlap, larger masks are painted first and smaller ones on top, so a small
 object proposed inside a large region (a sign on a building) keeps its own masklet. This is the order
 Semantic Segment Anything uses; SAM2's own alternative, the highest logit (``non_overlap_masks``), would
-let a confident large mask swallow the small ones.
+let a confident large mask swallow the small ones. It applies to the proposals on key frames; once those
+are painted they are a partition, and where the SAM2 sources' propagated masks overlap again, the highest
+logit takes the pixel by default (:class:`vsslib.masks.sam2_model.PropagationSettings`).
 """
 
 from __future__ import annotations

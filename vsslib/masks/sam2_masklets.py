@@ -10,7 +10,8 @@ most ``max_objects_per_batch`` objects at a time. Windows, linking and discovery
 
 - One model serves the generator and the propagation; it is built once per source, on first use, and
   reused across videos. Each window's predictor state is dropped when the window is done.
-- Frames' masks are painted larger first, smaller on top.
+- Key frames' proposals are painted larger first, smaller on top; on the frames they are carried to, each pixel
+  goes to the object with the highest logit (:class:`~vsslib.masks.sam2_model.PropagationSettings`).
 - ``min_mask_region_area`` (the generator's hole and sprinkle removal) and ``fill_hole_area`` (the
   predictor's hole filling) need the CUDA-only ``_C`` extension and stay 0 unless it is there.
 - The config can be left out when the checkpoint has its official file name (``sam2.1_hiera_large.pt``
@@ -32,6 +33,7 @@ from .base import register_masklet_source
 from .sam2_model import (
     SAM2_CONFIGS,
     GeneratorSettings,
+    PropagationSettings,
     build_mask_generator,
     build_sam2_model,
     check_checkpoint,
@@ -47,8 +49,8 @@ from .sam2_model import (
 from .windows import WindowedMasklets, WindowSettings
 
 
-__all__ = ["SAM2Settings", "GeneratorSettings", "SAM2Masklets", "SAM2_CONFIGS", "resolve_config", "checkpoint_url",
-           "check_checkpoint", "build_sam2_model", "has_sam2_extension"]
+__all__ = ["SAM2Settings", "GeneratorSettings", "PropagationSettings", "SAM2Masklets", "SAM2_CONFIGS", "resolve_config",
+           "checkpoint_url", "check_checkpoint", "build_sam2_model", "has_sam2_extension"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class SAM2Settings:
     fill_hole_area: int = 0  # the predictor's hole filling (px; the package's builder: 8); > 0 needs _C and CUDA
     max_masklets: int = 0  # keep only the N largest key-frame masks (0 = all); propagation cost is linear in N
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    propagation: PropagationSettings = field(default_factory=PropagationSettings)
     windows: WindowSettings = field(default_factory=WindowSettings)
 
     def __post_init__(self) -> None:
@@ -218,7 +221,7 @@ class SAM2Masklets(WindowedMasklets):
 
         Returns
         -------
-        (L, H, W) int32, each frame's masks painted larger first, -1 = none.
+        (L, H, W) int32, each frame's masks painted by the ``overlap`` rule (:class:`PropagationSettings`), -1 = none.
         """
         length = len(frames)
         if not len(masks):
@@ -228,7 +231,8 @@ class SAM2Masklets(WindowedMasklets):
         started = time.perf_counter()
         with PeakMemory(self.device) as seen:
             out = propagate_masks(model, frames, masks, ids, threshold=s.generator.mask_threshold,
-                                  max_objects_per_batch=s.max_objects_per_batch, autocast=s.autocast,
+                                  max_objects_per_batch=s.max_objects_per_batch, overlap=s.propagation.overlap,
+                                  autocast=s.autocast,
                                   offload_video=s.offload_video_to_cpu, offload_state=s.offload_state_to_cpu)
         self.peak_memory_mib.append(seen.peak_mib)
         self.memory_method = seen.method

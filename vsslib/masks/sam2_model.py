@@ -29,8 +29,10 @@ How it meets the package's habits:
   objects in the window's state (``reset_state`` between batches keeps the loaded frames and drops every
   object, prompt and output), and the state is dropped (and CUDA's cached blocks returned,
   facebookresearch/sam2 #258) when the window is done. Each object is tracked independently of the
-  others, and batches are painted with the same larger-first rule, so the id map is the same whatever
-  the batch size; the image encoder then runs once per frame per batch.
+  others, and the id map is painted across batches by one rule (:class:`PropagationSettings`: by default each
+  pixel goes to the object with the highest logit, the rule of the predictor's ``non_overlap_masks``, which
+  sam2's ``tools/vos_inference.py`` turns on; or larger masks first), so it is the same whatever the batch
+  size; the image encoder then runs once per frame per batch.
 - ``propagate_in_video`` tracks ``max_frame_num_to_track + 1`` frames, so a window of L frames passes L - 1.
 - Masks come back as logits; foreground = logit > ``mask_threshold`` (0).
 - sam2 1.1.0 scripts its image transforms with ``torch.jit.script``, deprecated in recent torch: the one
@@ -63,12 +65,13 @@ from .base import paint
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["GeneratorSettings", "SAM2_CONFIGS", "resolve_config", "config_of_checkpoint",
-           "generated_masks", "checkpoint_url",
+__all__ = ["GeneratorSettings", "PropagationSettings", "OVERLAP_RULES", "SAM2_CONFIGS", "resolve_config",
+           "config_of_checkpoint", "generated_masks", "checkpoint_url",
            "check_number", "has_sam2_extension", "sam2_warnings", "check_checkpoint", "load_sam2_weights",
            "strict_load_check",
            "build_sam2_model", "build_mask_generator", "build_image_predictor", "inference", "write_frames",
-           "video_state", "add_masks", "propagate_frames", "paint_over", "propagate_masks", "JPEG_QUALITY"]
+           "video_state", "add_masks", "propagate_frames", "paint_over", "paint_highest", "propagate_masks",
+           "JPEG_QUALITY"]
 
 SAM2_CONFIGS: dict[str, tuple[str, str]] = {size: (OFFICIAL_CHECKPOINTS[size].config, OFFICIAL_CHECKPOINTS[size].file)
                                             for size in SAM2_SIZES}
@@ -96,6 +99,28 @@ def check_number(key: str, value: Any, *, low: float = -math.inf, high: float = 
     if not ok:
         what = "an integer" if integer else "a number"
         raise ParameterError(f"{key}={value!r} must be {what} in {'(' if low_open else '['}{low}, {high}]")
+
+
+OVERLAP_RULES = ("logit", "area")
+"""How overlapping propagated masks share a pixel: the highest logit, or the smaller mask (painted last)."""
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    """How the video predictor's masks, one per object and frame, become one id map on each propagated frame.
+
+    The key frame's proposals are painted larger first (:func:`vsslib.masks.paint`, every source's rule) before
+    they are propagated, so the masks start as a partition; carried on, they overlap again.
+    """
+
+    # "logit": each pixel goes to the object whose logit there is highest (and above the mask threshold), the
+    # rule of sam2's SAM2VideoPredictor(non_overlap_masks=True), which its tools/vos_inference.py uses;
+    # "area": larger masks first and smaller ones on top, the key frames' rule
+    overlap: str = "logit"
+
+    def __post_init__(self) -> None:
+        if self.overlap not in OVERLAP_RULES:
+            raise ParameterError(f"overlap={self.overlap!r} is not a rule; valid: {', '.join(OVERLAP_RULES)}")
 
 
 @dataclass(frozen=True)
@@ -461,9 +486,34 @@ def paint_over(id_map: np.ndarray, area_map: np.ndarray, masks: np.ndarray, ids:
     area_map[take] = painted_area[take]
 
 
+def paint_highest(id_map: np.ndarray, score_map: np.ndarray, logits: np.ndarray, ids: np.ndarray, *,
+                  threshold: float = 0.0) -> None:
+    """Paint each pixel in place with the object whose logit there is highest, above ``threshold`` and above the
+    logit already painted there (``score_map``).
+
+    Painting batches of objects one after another this way gives the map of all of them at once (ties: the
+    earlier object, so the earlier batch), which is what sam2's ``_apply_non_overlapping_constraints`` keeps
+    (``argmax`` over the objects) followed by the mask threshold.
+
+    Parameters
+    ----------
+    id_map : (H, W) int32, -1 = none; updated.
+    score_map : (H, W) float32, the logit of the object painted at each pixel (``-inf`` where none); updated.
+    logits : (N, H, W) float32, one map per object.
+    ids : (N,) int.
+    """
+    if not len(logits):
+        return
+    best = np.argmax(logits, axis=0)
+    top = np.take_along_axis(logits, best[None], axis=0)[0]
+    take = (top > threshold) & (top > score_map)
+    id_map[take] = np.asarray(ids)[best[take]]
+    score_map[take] = top[take]
+
+
 def propagate_masks(model: Any, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray, *, threshold: float = 0.0,
-                    max_objects_per_batch: int = 0, autocast: bool = True, offload_video: bool = False,
-                    offload_state: bool = False) -> np.ndarray:
+                    max_objects_per_batch: int = 0, overlap: str = "logit", autocast: bool = True,
+                    offload_video: bool = False, offload_state: bool = False) -> np.ndarray:
     """Carry masks given on ``frames[0]`` through ``frames``, at most ``max_objects_per_batch`` objects at a time.
 
     Parameters
@@ -474,27 +524,36 @@ def propagate_masks(model: Any, frames: np.ndarray, masks: np.ndarray, ids: np.n
     ids : (N,) int, the masks' ids.
     threshold : foreground = logit > threshold.
     max_objects_per_batch : objects tracked together (0: all); the id map does not depend on it.
+    overlap : where masks overlap, ``"logit"``: the highest logit wins (:func:`paint_highest`); ``"area"``: the
+        smaller mask (:func:`paint_over`). See :class:`PropagationSettings`.
     autocast : bfloat16 autocast on CUDA.
     offload_video, offload_state : see :func:`video_state`.
 
     Returns
     -------
-    (L, H, W) int32: each frame's masks painted larger first, smaller on top; -1 = none.
+    (L, H, W) int32: each frame's masks painted by the ``overlap`` rule; -1 = none.
     """
     check_number("max_objects_per_batch", max_objects_per_batch, low=0, integer=True)
+    PropagationSettings(overlap)  # validates it
     length = len(frames)
     out = np.full(frames.shape[:3], -1, np.int32)
     if not len(masks):
         return out
     ids = np.asarray(ids, np.int64)
-    area = np.full(frames.shape[:3], np.iinfo(np.int64).max, np.int64)
+    # what each rule compares at a pixel: the painted mask's area (smaller wins) or its logit (higher wins)
+    area = np.full(frames.shape[:3], np.iinfo(np.int64).max, np.int64) if overlap == "area" else None
+    score = np.full(frames.shape[:3], -np.inf, np.float32) if overlap == "logit" else None
     step = max_objects_per_batch or len(masks)
     with inference(model.device, autocast=autocast), video_state(model, frames, offload_video=offload_video,
                                                                   offload_state=offload_state) as state:
         for first in range(0, len(masks), step):
             add_masks(model, state, masks[first:first + step], ids[first:first + step])
             for frame_idx, obj_ids, logits in propagate_frames(model, state, length):
-                foreground = (logits[:, 0] > threshold).cpu().numpy()
-                paint_over(out[frame_idx], area[frame_idx], foreground, np.asarray(obj_ids, np.int64))
+                obj_ids = np.asarray(obj_ids, np.int64)
+                if score is not None:
+                    paint_highest(out[frame_idx], score[frame_idx], logits[:, 0].float().cpu().numpy(), obj_ids,
+                                  threshold=threshold)
+                else:
+                    paint_over(out[frame_idx], area[frame_idx], (logits[:, 0] > threshold).cpu().numpy(), obj_ids)
     return out
 

@@ -13,7 +13,8 @@ from typing import Any
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m vsslib.sam2_mini`` (sub-commands train, data, export, probe, card, readme)."""
+    """The command line of ``python -m vsslib.sam2_mini`` (sub-commands train, data, export, measure, probe, card,
+    readme)."""
     parser = argparse.ArgumentParser(prog="python -m vsslib.sam2_mini",
                                      description="Train and measure sam2-mini (SAM2 architecture, trained here on "
                                                  "the generated benchmark) with sam2's own training code.")
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="generated benchmark of training videos: calibrate the generator's filters on its train "
                              "split (default: keep the paper's 0.6 / 0.8)")
     export.add_argument("--hardware", default="2-core CPU shared with other jobs, 1 torch thread, no GPU")
+    again = sub.add_parser("measure", help="measure the exported weights again (quality.json and the card) with the "
+                                           "current masklet path and measurement code; nothing is trained")
+    again.add_argument("--heldout", required=True, help="the generated benchmark of unseen videos run.json records")
+    again.add_argument("--assets", default=None, help="the exported assets (default: the package's assets/)")
+    again.add_argument("--videos", type=int, default=0, help="measure on the first N unseen videos (0: all)")
     probe = sub.add_parser("probe", help="propagated IoU of the unseen videos' own key-frame objects (the memory path "
                                          "alone) for a checkpoint or the committed weights")
     probe.add_argument("--heldout", required=True, help="generated benchmark of unseen videos (all splits)")
@@ -138,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         from .recipe import rewrite_card
 
         print(f"wrote {rewrite_card(args.workdir)}")
+    elif args.command == "measure":
+        from .recipe import remeasure
+
+        print(f"wrote {remeasure(args.heldout, args.assets, max_videos=args.videos)}")
     elif args.command == "export":
         from .recipe import export_run
 

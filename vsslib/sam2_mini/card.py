@@ -9,7 +9,7 @@ import numpy as np
 from ..base.errors import ParameterError
 from ..masks.oracle import SWEEP_STRENGTHS
 from .lineage import totals
-from .model import MODEL_NAME, PAPER, own_filters
+from .model import AREA_OVERLAP, MODEL_NAME, PAPER, own_filters
 from .train import LOSS_WEIGHTS, OFFICIAL_LOSS_WEIGHTS
 
 __all__ = ["RECALL_TARGET", "ATTEMPTS", "targets", "model_card", "readme_block", "readme_text", "README_MARKERS",
@@ -97,6 +97,15 @@ def _painted_unfiltered(quality: dict[str, Any]) -> str:
     return "" if value is None else f" (painted: {float(value):.2f}, its overlapping proposals covering each other)"
 
 
+def _overlap_note(curves: dict[str, Any], digits: int = 2) -> str:
+    """" (where carried masks overlap, the highest logit takes the pixel, sam2's `non_overlap_masks`; 0.41 when the
+    smaller mask does, the key frames' rule)", or "" for a measurement without the area-overlap curve."""
+    if AREA_OVERLAP not in curves:
+        return ""
+    return (" (where carried masks overlap, the highest logit takes the pixel, sam2's `non_overlap_masks`; "
+            f"{np.mean(curves[AREA_OVERLAP]):.{digits}f} when the smaller mask does, the key frames' rule)")
+
+
 def _painted_comparison(quality: dict[str, Any], used: str) -> str:
     """sam2-mini's painted key-frame recall at its own filters against the classical generator's, in words: the
     recall the study's id maps see (each pixel given to one proposal), where overlapping proposals cannot help."""
@@ -175,19 +184,27 @@ def probe_count(held: list[dict[str, Any]]) -> int | None:
     return next((int(r["probe_videos"]) for r in reversed(probed) if "probe_videos" in r), None)
 
 
+def probe_overlap(held: list[dict[str, Any]]) -> str:
+    """The overlap rule a run's propagation probe painted with (``"probe_overlap"``, the latest record that says);
+    ``"area"`` for records that predate the key (every run before the highest-logit rule, 2026-12-07)."""
+    probed = [r for r in held if "propagated" in r]
+    return next((str(r["probe_overlap"]) for r in reversed(probed) if "probe_overlap" in r), "area")
+
+
 def _videos(count: int | None) -> str:
     """``"3 unseen videos"``, or ``"unseen videos"`` where the count is not known."""
     return "unseen videos" if count is None else f"{count} unseen videos"
 
 
-def curves_caption(objects: int, probed: int | None = 0) -> str:
+def curves_caption(objects: int, probed: int | None = 0, overlap: str = "logit") -> str:
     """The caption under ``training_curves.png`` (:func:`vsslib.sam2_mini.export.plot_training_curves`), in the
     card and on the site's card page; ``objects`` : how many held-out objects each one-click evaluation used;
     ``probed`` : how many unseen videos the run's propagation probe followed (0: no probe; None: a probe whose
-    records do not say, see :func:`probe_count`)."""
+    records do not say, see :func:`probe_count`); ``overlap`` : the rule it painted with (:func:`probe_overlap`)."""
+    rule = "the highest logit" if overlap == "logit" else "the smaller mask"
     probe = (f" The red line: propagated IoU of the key-frame objects of {_videos(probed)} given to the memory "
-             f"path as masks and carried over 32 frames (mean over the frames; the generator plays no part)."
-             if probed != 0 else "")
+             f"path as masks and carried over 32 frames (mean over the frames; where carried masks overlap, {rule} "
+             "takes the pixel; the generator plays no part)." if probed != 0 else "")
     return (f"Training of sam2-mini against the step, stage by stage (dashed lines: stage changes, named at the top). "
             f"Top: the weighted total training loss and its four unweighted terms (log scale, mean over 10 steps). "
             f"Middle: one-click IoU on {objects} objects of videos never trained on (best of the three masks, the mask "
@@ -353,7 +370,7 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         "",
         "![training curves](training_curves.png)",
         "",
-        f"*{curves_caption(held[0]['objects'] if held else 0, probe_count(held))}*",
+        f"*{curves_caption(held[0]['objects'] if held else 0, probe_count(held), probe_overlap(held))}*",
         "",
         *lineage_lines(run),
         "## Quality on unseen generated videos",
@@ -394,12 +411,15 @@ def model_card(*, run: dict[str, Any], log: list[dict[str, Any]], quality: dict[
         "| masklets | " + " | ".join(f"+{k}" for k in offsets) + " | mean |",
         "|---|" + "---|" * (len(offsets) + 1),
     ]
-    for name in ("sam2-mini", "classical"):
-        lines.append(f"| {name} | {_row(curves[name], offsets)} | {np.mean(curves[name]):.3f} |")
+    for name in ("sam2-mini", AREA_OVERLAP, "classical"):
+        if name in curves:
+            lines.append(f"| {name} | {_row(curves[name], offsets)} | {np.mean(curves[name]):.3f} |")
     for strength, curve in quality["oracle_propagation_iou"].items():
         lines.append(f"| oracle, corruption {float(strength):.2f} | {_row(curve, offsets)} | {np.mean(curve):.3f} |")
     lines += [
         "",
+        *([f"sam2-mini's mean propagated IoU {np.mean(curves['sam2-mini']):.3f}{_overlap_note(curves, 3)}.", ""]
+          if AREA_OVERLAP in curves else []),
         "On the exact-masklet corruption sweep's mask-quality axis (mean propagated IoU), sam2-mini sits " +
         (f"at corruption strength {position:.2f}." if position is not None else _outside_sweep(quality)),
         "",
@@ -465,7 +485,8 @@ def readme_block(*, run: dict[str, Any], quality: dict[str, Any]) -> str:
         f"{unfiltered:.2f} unfiltered{_painted_unfiltered(quality)}, against "
         f"{recall['classical']['recall']:.2f} for the classical generator (target 0.6; each object's best proposal, "
         f"overlapping proposals allowed){_painted_comparison(quality, verdict['recall_variant'])}; mean propagated "
-        f"IoU over a {quality['window']}-frame window {mini_mean:.2f} against {classical_mean:.2f} (classical), "
+        f"IoU over a {quality['window']}-frame window {mini_mean:.2f}{_overlap_note(curves)} against "
+        f"{classical_mean:.2f} (classical), "
         f"{_offsets_above(verdict, int(quality['window']))}. "
         "The model card (`vsslib/sam2_mini/assets/MODEL_CARD.md`) has the recipe, "
         + ("the curves of every run (the last drawn, the earlier ones linked), " if whole["runs"] > 1 else

@@ -32,7 +32,8 @@ from ..base.errors import CheckpointError, ParameterError
 from ..base.io import sha256_of_file
 from ..base.pinned import is_pinned, pinned_environment, shared_interpreter
 from ..masks.base import check_frames, register_masklet_source
-from ..masks.sam2_model import GeneratorSettings, build_mask_generator, generated_masks, inference, propagate_masks
+from ..masks.sam2_model import (GeneratorSettings, PropagationSettings, build_mask_generator, generated_masks,
+                                inference, propagate_masks)
 from ..masks.windows import WindowedMasklets, WindowSettings
 from .model import CONFIG_PATH, GENERATOR_PATH, MODEL_NAME, WEIGHTS_PATH, image_predictor, load_model
 
@@ -73,6 +74,7 @@ class SAM2MiniSettings:
     max_masklets: int = 0  # keep only the N largest key-frame masks (0 = all)
     max_objects_per_batch: int = 32  # objects propagated together (0 = all): same id map
     generator: GeneratorSettings = field(default_factory=calibrated_generator)  # filters: its own, calibrated
+    propagation: PropagationSettings = field(default_factory=PropagationSettings)
     windows: WindowSettings = field(default_factory=WindowSettings)
     threads: int = 1  # compute threads of the pinned interpreter that makes the masklets: float sums follow them
     digest: str = ""  # filled on construction: SHA-256 of weights + config
@@ -183,7 +185,8 @@ class SAM2MiniMasklets(WindowedMasklets):
             return np.full(frames.shape[:3], -1, np.int32)
         started = time.perf_counter()
         out = propagate_masks(self.model, frames, masks, ids, threshold=self.settings.generator.mask_threshold,
-                              max_objects_per_batch=self.settings.max_objects_per_batch, autocast=False)
+                              max_objects_per_batch=self.settings.max_objects_per_batch,
+                              overlap=self.settings.propagation.overlap, autocast=False)
         self.timings["propagate"] += time.perf_counter() - started
         self.timings["propagate_frames"] += len(frames)
         self.timings["propagate_object_frames"] += len(frames) * len(masks)

@@ -22,8 +22,8 @@ from typing import Any
 from ..base.errors import CheckpointError, ParameterError
 
 __all__ = ["ASSETS", "CONFIG_PATH", "WEIGHTS_PATH", "GENERATOR_PATH", "MODEL_NAME", "PAPER", "CALIBRATED",
-           "MODEL_KINDS", "POSTPROCESSING", "own_filters", "build_model", "load_weights", "load_model", "feature_sizes",
-           "image_predictor", "count_parameters"]
+           "AREA_OVERLAP", "MODEL_KINDS", "POSTPROCESSING", "own_filters", "build_model", "load_weights", "load_model",
+           "feature_sizes", "image_predictor", "count_parameters"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CONFIG_PATH = ASSETS / "sam2_mini.yaml"
@@ -34,6 +34,7 @@ MODEL_NAME = "sam2-mini (SAM2 architecture, trained here on the generated benchm
 # the rows of .quality.measure's key-frame recall for sam2-mini at the paper's filters and at its calibrated ones
 PAPER = "sam2-mini (paper filters)"
 CALIBRATED = "sam2-mini (calibrated filters)"
+AREA_OVERLAP = "sam2-mini (area overlap)"  # its propagated frames painted larger masks first, not by logit
 
 MODEL_KINDS = {
     "base": "sam2.modeling.sam2_base.SAM2Base",

@@ -22,9 +22,9 @@ import numpy as np
 
 from ..base.errors import DataError, ParameterError
 from ..masks.oracle import SWEEP_STRENGTHS
-from ..masks.sam2_model import GeneratorSettings
+from ..masks.sam2_model import GeneratorSettings, PropagationSettings
 from ..masks.quality import best_ious, crossing, objects_of, track_ious
-from .model import CALIBRATED, PAPER
+from .model import AREA_OVERLAP, CALIBRATED, PAPER
 
 if TYPE_CHECKING:
     from ..data import Video
@@ -100,13 +100,13 @@ def propagation_iou(source: Callable[..., np.ndarray], videos: Sequence[Video], 
     return np.concatenate(rows, axis=0).mean(axis=0)
 
 
-def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int = 32,
-                           min_fraction: float = 0.01) -> np.ndarray:
+def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int = 32, min_fraction: float = 0.01,
+                           overlap: str = "logit") -> np.ndarray:
     """Mean IoU by frame offset (``(window,) float64``) of each video's own key-frame objects carried by the
     memory path alone: every object of frame 0 is given as a mask prompt (as masklets cover the frame),
-    propagated over the first ``window`` frames (:func:`vsslib.masks.sam2_model.propagate_masks`, masks painted
-    larger first), and each object covering ``min_fraction`` of frame 0 is compared with its masklet frame by
-    frame (:func:`vsslib.masks.quality.track_ious`).
+    propagated over the first ``window`` frames (:func:`vsslib.masks.sam2_model.propagate_masks`, ``overlap``
+    deciding who takes a pixel several carried masks cover), and each object covering ``min_fraction`` of frame 0
+    is compared with its masklet frame by frame (:func:`vsslib.masks.quality.track_ious`).
 
     The generator plays no part, so this isolates the tracking the clip stages train (what the training log's
     one-click IoU does not see); ``model`` is the video predictor (:func:`vsslib.sam2_mini.model.load_model`).
@@ -119,7 +119,8 @@ def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int =
         instances = video.instances[:window]
         objects = objects_of(instances[0], 0.0)
         masks = instances[0][None] == objects[:, None, None]
-        carried = propagate_masks(model, video.frames[:window], masks, np.arange(len(objects)), autocast=False)
+        carried = propagate_masks(model, video.frames[:window], masks, np.arange(len(objects)), overlap=overlap,
+                                  autocast=False)
         rows.append(track_ious(carried, instances, min_fraction))
     return np.concatenate(rows, axis=0).mean(axis=0)
 
@@ -144,9 +145,9 @@ def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[
 
     The returned function takes the training model (``SAM2Train``), copies its weights into one video predictor
     (made once) and returns ``{"propagated": mean over offsets, "propagated_by_offset": [window floats],
-    "probe_videos": len(videos)}``. It runs inside ``torch.random.fork_rng``: building the predictor draws from
-    torch's generator, which the training's dropout and prompt noise also draw from, so without it a probed run
-    (and a run resumed, which builds the predictor again) would train differently.
+    "probe_videos": len(videos), "probe_overlap": the overlap rule}``. It runs inside ``torch.random.fork_rng``:
+    building the predictor draws from torch's generator, which the training's dropout and prompt noise also draw
+    from, so without it a probed run (and a run resumed, which builds the predictor again) would train differently.
     """
     import torch
 
@@ -163,7 +164,7 @@ def propagation_probe(videos: Sequence[Video], *, window: int = 32) -> Callable[
             predictor[0].load_state_dict(model.state_dict(), strict=True)
             curve = seeded_propagation_iou(predictor[0], videos, window=window)
         return {"propagated": float(curve.mean()), "propagated_by_offset": [round(float(v), 6) for v in curve],
-                "probe_videos": len(videos)}
+                "probe_videos": len(videos), "probe_overlap": PropagationSettings().overlap}
 
     return probe
 
@@ -249,7 +250,8 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
 
     Returns a JSON-ready dict: one-click IoU (best of three, IoU-head pick); key-frame recall of the automatic
     generator at the paper's filters, unfiltered and at ``thresholds``, and of the classical generator;
-    painted key-frame recall; propagated IoU by offset for sam2-mini, the classical generator and the oracle
+    painted key-frame recall; propagated IoU by offset for sam2-mini (its propagated frames painted by the
+    highest logit, its default, and by area: :data:`AREA_OVERLAP`), the classical generator and the oracle
     corruption sweep; sam2-mini's position on that sweep's axis.
     """
     import time
@@ -285,7 +287,8 @@ def measure(videos: Sequence[Video], *, weights: str, config: str, window: int =
         painted[name] = painted_recall(propose, videos, window=window, min_fraction=min_fraction)
         seconds[name] = time.perf_counter() - started
     curves = {}
-    for name, source in (("sam2-mini", mini(**chosen)), ("classical", variants["classical"])):
+    for name, source in (("sam2-mini", mini(**chosen)), (AREA_OVERLAP, mini(**chosen, overlap="area")),
+                         ("classical", variants["classical"])):
         started = time.perf_counter()
         curves[name] = propagation_iou(source, videos, window=window, min_fraction=min_fraction).tolist()
         seconds[f"{name} propagation"] = time.perf_counter() - started

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..base.io import atomic_path, sha256_of_file, write_json_atomic, write_text_atomic
-from ..base.errors import CheckpointError
+from ..base.errors import CheckpointError, DataError
 from .model import ASSETS, CONFIG_PATH, MODEL_NAME, build_model, count_parameters
 
-__all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "export_run", "rewrite_card"]
+__all__ = ["TRAIN_DATA", "HELDOUT_DATA", "make_data", "export_run", "remeasure", "rewrite_card"]
 
 # The training videos and the unseen measurement videos; the study's own benchmark uses seed 0.
 TRAIN_DATA: dict[str, Any] = {"n_videos": 40, "n_frames": 48, "height": 128, "width": 224, "seed": 1201,
@@ -153,3 +153,40 @@ def rewrite_card(workdir: str | os.PathLike[str] | None = None, assets: str | os
     card = assets / "MODEL_CARD.md"
     write_text_atomic(card, model_card(run=run, log=log, quality=quality))
     return card
+
+
+def remeasure(heldout: str | os.PathLike[str], assets: str | os.PathLike[str] | None = None, *,
+              max_videos: int = 0) -> Path:
+    """Measure the exported weights in ``assets`` (default: the package's) again on ``heldout``, with the current
+    masklet path and measurement code and the weights' own generator filters (``generator.json``), and rewrite
+    ``quality.json`` and the card (:func:`rewrite_card`); the weights, ``run.json`` and the calibration stay as
+    they are. For a change in how masklets are made or measured (the overlap rule of propagated frames, say) once
+    the training run's folder is gone. Returns the card's path.
+
+    Raises
+    ------
+    CheckpointError : ``assets`` lacks the weights, the config or ``generator.json``.
+    DataError : ``heldout`` is not the benchmark ``run.json`` records (its ``benchmark.json`` differs).
+    """
+    from .model import GENERATOR_PATH
+    from .quality import PAPER_THRESHOLDS, heldout_videos, measure
+
+    assets = Path(assets) if assets is not None else ASSETS
+    needed = [assets / name for name in ("sam2_mini.pt", "sam2_mini.yaml", GENERATOR_PATH.name, "run.json")]
+    missing = [str(path) for path in needed if not path.is_file()]
+    if missing:
+        raise CheckpointError(f"cannot measure the exported weights again: {', '.join(missing)} not found")
+    recorded = json.loads((assets / "run.json").read_text()).get("heldout")
+    found = json.loads((Path(heldout) / "benchmark.json").read_text())
+    if recorded is not None and found != recorded:
+        raise DataError(f"{Path(heldout) / 'benchmark.json'} is not the held-out benchmark {assets / 'run.json'} "
+                        f"records (seed {recorded.get('seed')}, {recorded.get('n_videos')} videos; found seed "
+                        f"{found.get('seed')}, {found.get('n_videos')} videos)")
+    generator = json.loads((assets / GENERATOR_PATH.name).read_text())
+    videos = heldout_videos(heldout, max_videos or None)
+    started = time.perf_counter()
+    quality = measure(videos, weights=os.fspath(assets / "sam2_mini.pt"), config=os.fspath(assets / "sam2_mini.yaml"),
+                      thresholds={key: float(generator[key]) for key in PAPER_THRESHOLDS})
+    quality["measure_seconds"] = time.perf_counter() - started
+    write_json_atomic(assets / "quality.json", quality)
+    return rewrite_card(assets=assets)

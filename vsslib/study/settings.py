@@ -125,17 +125,18 @@ def _checked_by(component: type) -> Any:
 SAM2Section = dataclasses.make_dataclass(
     "SAM2Section",
     _knobs(SAM2Settings, "config", "checkpoint", "device", "autocast", "vos_optimized", "max_objects_per_batch",
-           "points_per_side", "pred_iou_thresh", "stability_score_thresh", "stability_score_offset"),
+           "points_per_side", "pred_iou_thresh", "stability_score_thresh", "stability_score_offset", "overlap"),
     frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(SAM2Settings), "__doc__": (
-        "The SAM2 masklet sources' knobs: fields of :class:`vsslib.masks.SAM2Settings` and its "
-        ":class:`~vsslib.masks.GeneratorSettings` (declared, defaulted and validated there). ``sam2`` takes "
+        "The SAM2 masklet sources' knobs: fields of :class:`vsslib.masks.SAM2Settings`, its "
+        ":class:`~vsslib.masks.GeneratorSettings` and its propagation's overlap rule (declared, defaulted and "
+        "validated there). ``sam2`` takes "
         "all of them, and only ``sam2`` takes them.")})
 
 
 SAM2MiniSection = dataclasses.make_dataclass(
     "SAM2MiniSection",
     _knobs(SAM2MiniSettings, "max_objects_per_batch", "points_per_side", "pred_iou_thresh",
-           "stability_score_thresh", "stability_score_offset"),
+           "stability_score_thresh", "stability_score_offset", "overlap"),
     frozen=True, namespace={"__module__": __name__, "__post_init__": _checked_by(SAM2MiniSettings), "__doc__": (
         "sam2-mini's knobs (SAM2 architecture, trained here): fields of "
         ":class:`vsslib.sam2_mini.masklets.SAM2MiniSettings` and its generator settings, with its defaults: the "
