@@ -240,15 +240,28 @@ def test_rewrite_writes_the_same_block_from_the_tables_already_there_and_compute
     monkeypatch.setattr(confirm_module, "confirm", lambda *a, **k: pytest.fail("--rewrite computed the tables"))
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{CONFIRM_MARKERS[0]}\nold wording\n{CONFIRM_MARKERS[1]}\nrest\n")
-    args = ["--params", str(base / "confirm.yaml"), "--development", str(base / "dev"), "--readme", str(readme),
-            "--rewrite"]
-    assert main(args) == 0
+    # the development results it was compared with are kept beside the confirmation; once they move on (a change
+    # of the study's code regenerates them), --rewrite still compares the held-out run with the copy
+    kept = base / "confirm" / "development"
+    assert sorted(p.name for p in (kept / "tables").iterdir()) == sorted(p.name for p in (base / "dev" / "tables").iterdir())
+    assert (kept / "tables" / "refiner.csv").read_bytes() == (base / "dev" / "tables" / "refiner.csv").read_bytes()
+    development = base / "dev" / "tables" / "refiner.csv"
+    original = development.read_bytes()
+    moved = pd.read_csv(development)
+    moved.loc[moved["method"] == "refined", [c for c in moved if c.startswith("gain_")]] *= -1
+    moved.to_csv(development, index=False)
+    args = ["--params", str(base / "confirm.yaml"), "--readme", str(readme), "--rewrite"]
+    try:
+        assert main(args) == 0
+    finally:
+        development.write_bytes(original)  # the fixture is shared
     assert readme.read_text() == expected
+    assert f"`{kept}/tables/refiner.csv` and `{base / 'confirm'}/tables/refiner.csv`" in expected
     empty = tmp_path / "empty.yaml"  # a confirmation that never ran: nothing to rewrite from
     empty.write_text((base / "confirm.yaml").read_text().replace(str(base / "confirm"), str(tmp_path / "none")))
     capsys.readouterr()
     assert main(["--params", str(empty), *args[2:]]) == 2
-    assert f"no confirmation table ['{tmp_path / 'none' / 'tables' / 'refiner.csv'}'" in capsys.readouterr().err
+    assert f"no table ['{tmp_path / 'none' / 'tables' / 'refiner.csv'}'" in capsys.readouterr().err
 
 
 def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding_is_compared(
@@ -317,8 +330,7 @@ def test_the_whole_study_runs_on_the_held_out_benchmark_and_every_stated_finding
     found.assign(held=True).to_csv(tmp_path / "whole" / "findings.csv", index=False)
     again = tmp_path / "again.md"
     again.write_text(f"{CONFIRM_MARKERS[0]}\nold\n{CONFIRM_MARKERS[1]}\n")
-    assert main(["--params", str(params), "--development", str(base / "dev"), "--readme", str(again),
-                 "--rewrite"]) == 0
+    assert main(["--params", str(params), "--readme", str(again), "--rewrite"]) == 0
     assert again.read_text() == text
     assert pd.read_csv(tmp_path / "whole" / "findings.csv", keep_default_na=False).equals(found)
     # the folder now holds a finished confirmation: a second run on the same videos is refused, whole or not
@@ -343,16 +355,17 @@ def test_a_finished_confirmation_is_not_run_again(confirmed, capsys: pytest.Capt
     assert f"{base / 'confirm'} holds a finished confirmation" in err and "a new data.seed and data.root" in err
 
 
-def test_a_holm_verdict_the_family_drops_reads_as_not_claimed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's family lists gains and losses only: a gain that turns unclear leaves it, which the comparison
-    names as not claimed (unclear), not as a finding gone missing; a key only one side's tables state is absent."""
+def test_a_key_only_one_side_states_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both sides list every verdict of the README's Holm family (:func:`family_findings`); a key only one side's
+    tables state reads as absent, with no sentence."""
     import vsslib.study.confirm as confirm_module
     from vsslib.study.verdicts import Finding
 
     sides = {"dev": {"refiner: a": Finding("a", "mIoU gain", "a gain"),
-                     "README: holm/a": Finding("holm/a", "a gain, holds in the family", "a: a gain"),
+                     "README: holm/a": Finding("holm/a", "a gain, holds in the family", "a: +1.0 [+0.5, +1.5]"),
                      "sizes: s": Finding("s", "worst: 200-799", "worst bin")},
              "new": {"refiner: a": Finding("a", "mIoU unclear", "unclear"),
+                     "README: holm/a": Finding("holm/a", "not claimed (unclear)", "a: +0.2 [-0.3, +0.7]"),
                      "sizes: s": Finding("s", "worst: 200-799", "worst bin"),
                      "classes: c": Finding("c", "more", "more classes")}}
     monkeypatch.setattr(confirm_module, "stated_findings", lambda results: sides[str(results)])
@@ -363,6 +376,11 @@ def test_a_holm_verdict_the_family_drops_reads_as_not_claimed(monkeypatch: pytes
     assert table.loc["classes: c", ["development", "confirmation"]].tolist() == ["<absent>", "more"]
     assert table["held"].tolist() == [False, False, False, True]
     assert table.loc["classes: c", "development_text"] == "" and table.loc["sizes: s", "confirmation_text"] == "worst bin"
+    one = pd.DataFrame([_row("net", "oracle", {"mIoU": (12.1, 10.2, 13.8), "mBIoU": (25.3, 22.7, 27.7)})])
+    block = confirmation_block(one, one, seed=1, study=table.reset_index())
+    assert "- `classes: c`: <absent> -> **more**. Development: (absent). Held-out: more classes." in block
+    assert ("- `README: holm/a`: a gain, holds in the family -> **not claimed (unclear)**. Development: a: +1.0 "
+            "[+0.5, +1.5]. Held-out: a: +0.2 [-0.3, +0.7].") in block
 
 
 def test_a_key_with_backticks_is_one_code_span():
@@ -372,3 +390,18 @@ def test_a_key_with_backticks_is_one_code_span():
     assert _code("refiner: a/b") == "`refiner: a/b`"
     key = "README: holm/approach 2, classical masklets, `fused` on appearance, mIoU"
     assert _code(key) == "`` README: holm/approach 2, classical masklets, `fused` on appearance, mIoU ``"
+
+
+def test_the_readme_block_is_the_one_the_committed_confirmation_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's CONFIRM block is what ``--rewrite`` writes from the committed held-out tables and the development
+    results they were compared with (kept in ``results/confirm/development/``), and ``findings.csv`` its table."""
+    from vsslib.study.confirm import study_confirmation, written_block
+
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    block = written_block(ROOT / "params" / "confirm.yaml", record=False)
+    assert f"{CONFIRM_MARKERS[0]}\n{block}\n{CONFIRM_MARKERS[1]}" in readme, \
+        "run `python -m vsslib.study.confirm --rewrite`"
+    committed = pd.read_csv(ROOT / "results" / "confirm" / "findings.csv", keep_default_na=False)
+    recomputed = study_confirmation(ROOT / "results" / "confirm" / "development", ROOT / "results" / "confirm")
+    assert committed.equals(recomputed.astype(committed.dtypes.to_dict()))

@@ -75,6 +75,24 @@ def test_gains_carry_their_intervals_and_verdicts(tmp_path: Path) -> None:
     assert PAPER_CLAIM in text
 
 
+def test_the_family_findings_list_every_verdict_with_its_interval_and_adjusted_p(tmp_path: Path) -> None:
+    """Every verdict of the README's family, unclear ones too (so a held-out run that turns one into a gain is a
+    change, and both sides of a comparison have a sentence): _write's 15, 10 claimed at p 0.002 (Holm: the
+    smallest x 15 = 0.03, and never below an earlier one: all 0.03), 5 unclear at p 0.5 (Holm: the 11th smallest x 5 -> 1, and never below an earlier one)."""
+    from vsslib.study.findings import NOT_CLAIMED, family_findings
+
+    found = {f.key: f for f in family_findings(_write(tmp_path))}
+    assert len(found) == 15
+    assert sum(f.verdict == NOT_CLAIMED for f in found.values()) == 5
+    classical = found["holm/net + classical, mIoU"]
+    assert classical.verdict == NOT_CLAIMED
+    assert classical.text == ("net + classical, mIoU: -0.5 [-1.5, +0.5] (not distinguishable from zero), "
+                              "Holm-adjusted p 1")
+    sweep = found["holm/sweep at strength 1, mIoU"]
+    assert sweep.verdict == "a loss, holds in the family"
+    assert sweep.text == "sweep at strength 1, mIoU: -8.0 [-9.0, -7.0] (a loss), Holm-adjusted p 0.03"
+
+
 def test_holm_names_the_verdicts_that_do_not_survive_the_family(tmp_path: Path) -> None:
     folder = _write(tmp_path)
     sweep = pd.read_csv(folder / "tables" / "refiner_oracle_sweep.csv")

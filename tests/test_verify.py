@@ -276,7 +276,7 @@ def test_p_values_are_compared_through_the_holm_verdicts_of_the_readme(tmp_path:
     assert not report.failures and not report.ok
     assert report.problems == ["finding README: holm/sweep at strength 0, mIoU: committed 'a gain, holds in the "
                                "family', fresh 'a gain, does not hold in the family' (sweep at strength 0, mIoU: "
-                               "a gain)"]
+                               "+10.5 [+9.5, +11.5] (a gain), Holm-adjusted p 0.12)"]
 
 
 def test_the_readmes_false_alarm_figures_are_those_the_simulation_prints() -> None:

@@ -21,13 +21,16 @@ Run once, after the code that shapes the study has settled: ``make confirm`` (or
 ``python -m vsslib.study.confirm``; ``--headline-only`` for the two headline tables alone), which also writes
 the README's block between its ``CONFIRM`` markers and ``findings.csv`` beside the confirmation's tables. A
 benchmark that has been looked at is no longer untouched: the next confirmation takes a new seed. After a change
-to the block's wording only, ``--rewrite`` writes it again from the tables already there.
+to the block's wording only, ``--rewrite`` writes it again from the tables already there. The development results
+a confirmation is compared with are kept beside it (:func:`keep_development`), so its block still compares the same
+two sides once the development results have been made again with later code.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -45,7 +48,7 @@ from .verdicts import VOTE_SCOPES, Finding, classifier_training, highest_row, in
 
 __all__ = ["CONFIRM_MARKERS", "CONFIRM_PARAMS", "confirm", "confirm_study", "picked_rows", "confirmation_findings",
            "classifier_confirmation_findings", "STUDY_COLUMNS", "study_confirmation", "write_study_confirmation",
-           "confirmation_block", "main"]
+           "confirmation_block", "DEVELOPMENT_COPY", "keep_development", "written_block", "main"]
 
 CONFIRM_PARAMS = "params/confirm.yaml"
 CONFIRM_MARKERS = ("<!-- CONFIRM:START -->", "<!-- CONFIRM:END -->")
@@ -137,15 +140,11 @@ STUDY_COLUMNS = ["key", "development", "confirmation", "held", "development_text
 def study_confirmation(development: str | os.PathLike[str], confirmation: str | os.PathLike[str]) -> pd.DataFrame:
     """Every verdict and ordering the study states (:func:`vsslib.study.findings.stated_findings`) on the
     development results and on the confirmation's whole study, one row per key (:data:`STUDY_COLUMNS`): each
-    side's verdict (``"<absent>"`` where it states none; for a Holm verdict of the README's family, which lists
-    gains and losses only, ``"not claimed (unclear)"``) and sentence, and whether the verdict held."""
+    side's verdict (``"<absent>"`` where it states none) and sentence, and whether the verdict held."""
     before, after = stated_findings(development), stated_findings(confirmation)
 
     def read(found: dict[str, Finding], key: str) -> str:
-        if key in found:
-            return found[key].verdict
-        # the README's family lists only gains and losses: a key it lacks is a verdict read as unclear
-        return "not claimed (unclear)" if key.startswith("README: holm/") else "<absent>"
+        return found[key].verdict if key in found else "<absent>"
 
     rows = []
     for key in sorted(before.keys() | after.keys()):
@@ -253,16 +252,18 @@ def classifier_confirmation_findings(development: pd.DataFrame, confirmation: pd
 
 def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *, seed: int,
                        classifier: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-                       study: pd.DataFrame | None = None, folder: str = "results/confirm") -> str:
+                       study: pd.DataFrame | None = None, folder: str = "results/confirm",
+                       development_folder: str = "results") -> str:
     """The README's block: how many headline verdicts held on the held-out videos, and each one; with
     ``classifier`` (the development and the confirmation ``mask_classifier`` tables), the picked approach-2 rows
     too; with ``study`` (:func:`study_confirmation`), how many of the whole study's stated verdicts and orderings
-    held, and each one that did not (``folder``: where the confirmation's results are, as the text names it)."""
+    held, and each one that did not (``folder``, ``development_folder``: where the confirmation's results and the
+    development results it is compared with are, as the text names them)."""
     findings = confirmation_findings(development, confirmation)
     picked = [] if classifier is None else classifier_confirmation_findings(*classifier)
     held = sum(f.verdict == "held" for f in findings + picked)
     counts = _refined(confirmation)[["n_seeds", "n_videos"]].iloc[0]
-    sources = f"`results/tables/refiner.csv` and `{folder}/tables/refiner.csv`" + (
+    sources = f"`{development_folder}/tables/refiner.csv` and `{folder}/tables/refiner.csv`" + (
         "" if classifier is None else " (approach 2: the two `mask_classifier.csv`)")
     writer = "`make confirm`" if study is not None else "`python -m vsslib.study.confirm --headline-only`"
     lines = [f"Written by {writer} from {sources}: "
@@ -287,16 +288,17 @@ def confirmation_block(development: pd.DataFrame, confirmation: pd.DataFrame, *,
         if not changed.empty:
             lines.append("")
         lines += [f"- {_code(row.key)}: {row.development} -> **{row.confirmation}**. Development: "
-                  f"{str(row.development_text).rstrip('.') or '(not stated)'}. Held-out: "
-                  f"{str(row.confirmation_text).rstrip('.') or '(not stated)'}." for row in changed.itertuples()]
+                  f"{str(row.development_text).rstrip('.') or '(absent)'}. Held-out: "
+                  f"{str(row.confirmation_text).rstrip('.') or '(absent)'}." for row in changed.itertuples()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vsslib.study.confirm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", default=CONFIRM_PARAMS, help="settings of the held-out benchmark")
-    parser.add_argument("--development", default="results",
-                        help="the development study's results folder (its tables, and every finding they state)")
+    parser.add_argument("--development", default=None,
+                        help="the development study's results folder (its tables, and every finding they state); "
+                             "default: results, or with --rewrite the copy kept beside the confirmation")
     parser.add_argument("--headline-only", action="store_true",
                         help="compute the headline's two tables only (approach 1, approach 2's picked rows), not "
                              "the whole study")
@@ -315,43 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     whole = not (args.headline_only or args.approach1_only)
     try:
-        tables = Path(args.development) / "tables"
-        names = ["refiner"] + ([] if args.approach1_only else ["mask_classifier"])
-        for name in names:
-            if not (tables / f"{name}.csv").is_file():
-                raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
-        development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
-        _refined(development["refiner"])  # its columns, checked before anything is computed
-        settings = load_settings(args.params)
-        results = _own_results(settings, args.params)
         if args.rewrite:
-            written = results / "tables"
-            refiner = written / "refiner.csv"
-            classifier = None if args.approach1_only else written / "mask_classifier.csv"
-            missing = [os.fspath(p) for p in (refiner, classifier) if p is not None and not p.is_file()]
-            if missing:
-                raise DataError(f"--rewrite: no confirmation table {missing}; run `make confirm` first")
-            whole = whole and (results / "findings.csv").is_file()  # a headline-only confirmation has none
+            block = written_block(args.params, args.development, approach1_only=args.approach1_only)
         else:
-            _check_untouched(results, args.params)
-            if whole:
-                # the development table's columns, and picks this study runs, checked before hours of work
-                picks = picked_rows(development["mask_classifier"])
-                Study(settings, progress=False).check_picks(picks)
-                refiner, classifier = confirm_study(args.params, progress=not args.no_progress, jobs=args.jobs)
-            else:
-                refiner, classifier = confirm(args.params, development=development.get("mask_classifier"),
-                                              progress=not args.no_progress, jobs=args.jobs)
-        # read from the tables each time (--rewrite too: after the development results or the findings' wording
-        # changed, the comparison follows them; the held-out tables themselves are only read)
-        study = study_confirmation(args.development, results) if whole else None
-        if study is not None:
-            write_study_confirmation(study, results)
-        block = confirmation_block(development["refiner"], pd.read_csv(refiner),
-                                   seed=settings.data.seed,
-                                   classifier=None if classifier is None else (development["mask_classifier"],
-                                                                               pd.read_csv(classifier)),
-                                   study=study, folder=_shown(results))
+            block = _confirm_and_compare(args, whole)
     except (VsslibError, NotebookFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -361,6 +330,86 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.readme}: {'rewrote' if changed else 'unchanged'} the block between {CONFIRM_MARKERS[0]} and "
               f"{CONFIRM_MARKERS[1]}")
     return 0
+
+
+DEVELOPMENT_COPY = "development"
+"""The folder inside a confirmation's results that keeps the development results it was compared with."""
+
+
+def keep_development(development: str | os.PathLike[str], results: str | os.PathLike[str]) -> Path:
+    """Copy the development results' ``tables/*.csv`` and ``settings.json`` (all that
+    :func:`~vsslib.study.findings.stated_findings` reads) into ``<results>/``:data:`DEVELOPMENT_COPY`, replacing an
+    earlier copy only once the new one is complete: the comparison's other side, kept beside the confirmation, so
+    its block can be written again (``--rewrite``) after the development results have moved on. Returns the copy."""
+    development, results = Path(development), Path(results)
+    target, partial = results / DEVELOPMENT_COPY, results / f".{DEVELOPMENT_COPY}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    (partial / "tables").mkdir(parents=True)
+    for table in sorted((development / "tables").glob("*.csv")):
+        shutil.copyfile(table, partial / "tables" / table.name)
+    if (development / "settings.json").is_file():
+        shutil.copyfile(development / "settings.json", partial / "settings.json")
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target
+
+
+def _confirm_and_compare(args: argparse.Namespace, whole: bool) -> str:
+    """``main`` without ``--rewrite``: compute the confirmation, keep the development results it is compared with
+    (:func:`keep_development`) and return the block."""
+    development_folder = Path(args.development or "results")
+    tables = development_folder / "tables"
+    names = ["refiner"] + ([] if args.approach1_only else ["mask_classifier"])
+    for name in names:
+        if not (tables / f"{name}.csv").is_file():
+            raise DataError(f"{tables / name}.csv: the development table is missing; run `make figures` first")
+    development = {name: pd.read_csv(tables / f"{name}.csv") for name in names}
+    _refined(development["refiner"])  # its columns, checked before anything is computed
+    settings = load_settings(args.params)
+    results = _own_results(settings, args.params)
+    _check_untouched(results, args.params)
+    if whole:
+        # the development table's columns, and picks this study runs, checked before hours of work
+        Study(settings, progress=False).check_picks(picked_rows(development["mask_classifier"]))
+        confirm_study(args.params, progress=not args.no_progress, jobs=args.jobs)
+    else:
+        confirm(args.params, development=development.get("mask_classifier"), progress=not args.no_progress,
+                jobs=args.jobs)
+    kept = keep_development(development_folder, results)
+    if whole and not (results / "findings.csv").is_file():  # marks the whole study compared (see _check_untouched)
+        write_study_confirmation(study_confirmation(kept, results), results)
+    return written_block(args.params, kept, approach1_only=args.approach1_only)
+
+
+def written_block(params_file: str | os.PathLike[str] = CONFIRM_PARAMS,
+                  development: str | os.PathLike[str] | None = None, *, approach1_only: bool = False,
+                  record: bool = True) -> str:
+    """The README block of the finished confirmation of ``params_file``, from the tables already written (what
+    ``--rewrite`` writes; nothing is computed). Its development side is ``development``, by default the copy kept
+    beside the confirmation (:func:`keep_development`), else ``results``. ``record``: write the whole study's
+    comparison to ``findings.csv`` anew (:func:`write_study_confirmation`).
+
+    Raises
+    ------
+    DataError : a confirmation or development table is missing.
+    """
+    settings = load_settings(params_file)
+    results = _own_results(settings, params_file)
+    if development is None:
+        development = results / DEVELOPMENT_COPY if (results / DEVELOPMENT_COPY).is_dir() else Path("results")
+    tables, written = Path(development) / "tables", results / "tables"
+    names = ["refiner"] + ([] if approach1_only else ["mask_classifier"])
+    missing = [os.fspath(folder / f"{name}.csv") for folder in (tables, written) for name in names
+               if not (folder / f"{name}.csv").is_file()]
+    if missing:
+        raise DataError(f"no table {missing}: run `make figures` (development) or `make confirm` (held-out) first")
+    read = {name: (pd.read_csv(tables / f"{name}.csv"), pd.read_csv(written / f"{name}.csv")) for name in names}
+    # a headline-only confirmation has no findings.csv: its block compares the headline alone
+    study = study_confirmation(development, results) if (results / "findings.csv").is_file() else None
+    if study is not None and record:
+        write_study_confirmation(study, results)
+    return confirmation_block(*read["refiner"], seed=settings.data.seed, classifier=read.get("mask_classifier"),
+                              study=study, folder=_shown(results), development_folder=_shown(Path(development)))
 
 
 def _check_untouched(results: Path, params_file: str | os.PathLike[str]) -> None:

@@ -28,8 +28,8 @@ from .verdicts import (VC_CONSTANT, VERDICT_WORDS, VOTE_SCOPES, Finding, cause_f
                        classifier_training, interval_text, knob_findings, paired_source_findings, quality_findings,
                        refiner_findings, stated, sweep_findings, vc_text, verdict, window_findings)
 
-__all__ = ["headline", "family_findings", "study_findings", "stated_findings", "update_readme", "PAPER_CLAIM",
-           "PAPER_SOURCE", "HEADLINE_MARKERS", "TERMS"]
+__all__ = ["headline", "family_findings", "NOT_CLAIMED", "study_findings", "stated_findings", "update_readme",
+           "PAPER_CLAIM", "PAPER_SOURCE", "HEADLINE_MARKERS", "TERMS"]
 
 PAPER_CLAIM = ("Our experiments suggest that leveraging SAM2 enhances overall performance in VSS, primarily due "
                "to its precise predictions of object boundaries.")
@@ -349,8 +349,14 @@ def _mini_filters(results: str | os.PathLike[str]) -> str:
             f"{paper.stability_score_thresh:g})")
 
 
+NOT_CLAIMED = "not claimed (unclear)"
+"""The outcome of a verdict of the README's Holm family whose interval reaches zero: the block claims nothing."""
+
+
 def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
-    """For :mod:`.verify`: each gain or loss the headline claims, and whether it survives Holm's correction.
+    """For :mod:`.verify` and :mod:`.confirm`: each verdict of the README's Holm family, a gain or loss with
+    whether it survives Holm's correction, an unclear one as :data:`NOT_CLAIMED`; the text gives the gain, its
+    interval and its Holm-adjusted p-value.
 
     Raises
     ------
@@ -358,8 +364,19 @@ def family_findings(results: str | os.PathLike[str]) -> list[Finding]:
     """
     _, family = _block(results)
     kept = family.surviving()
-    return [Finding(f"holm/{what}", f"{verdict}, {'holds' if what in kept else 'does not hold'} in the family",
-                    f"{what}: {verdict}") for what, verdict, _ in family.stated if verdict != VERDICT_WORDS["unclear"]]
+    adjusted = holm_adjust([p for _, _, p in family.stated])
+    found = []
+    for (what, verdict, _), (row, metric), p in zip(family.stated, family.cells, adjusted, strict=True):
+        outcome = (NOT_CLAIMED if verdict == VERDICT_WORDS["unclear"] else
+                   f"{verdict}, {'holds' if what in kept else 'does not hold'} in the family")
+        found.append(Finding(f"holm/{what}", outcome, f"{what}: {stated(row, f'gain_{metric}')}"
+                             + ("" if np.isnan(p) else f", Holm-adjusted p {_p_text(p)}")))
+    return found
+
+
+def _p_text(p: float) -> str:
+    """``0.003``, ``< 0.001`` or ``1``: a p-value as the block reads it."""
+    return "< 0.001" if p < 0.001 else f"{p:.3g}"
 
 
 def stated_findings(results: str | os.PathLike[str]) -> dict[str, Finding]:
