@@ -101,3 +101,25 @@ def test_the_readme_numbers_are_those_of_the_kept_runs() -> None:
     # the command that made them is the README's
     for source, metrics in runs.items():
         assert metrics["settings"]["masks"] == source and metrics["settings"]["segmenter"] == "fcn16-wide"
+    # the same command with the earlier overlap rule, kept beside them, and the comparison the section draws
+    area = json.loads((ROOT / "results" / "cli" / "unseen-sam2-mini-area-overlap.json").read_text())
+    same = ("iou", "miou", "biou", "mbiou")  # the same predictions scored (the timing columns are the runs' own)
+    assert {k: area["baseline"][k] for k in same} == {k: base[k] for k in same}
+    assert "propagation" not in area["settings"]["mask_settings"]
+
+    def earlier(metric: str) -> str:
+        value = 100 * area["refined"][metric]
+        return f"{value:.1f} ({value - 100 * base[metric]:+.1f})"
+
+    assert (f"the sam2-mini command gave mIoU {earlier('miou')}, mBIoU {earlier('mbiou')} on 2026-12-06" in
+            " ".join(section.split()))
+    assert "on these 4 videos the new rule is not better" in section
+    assert area["refined"]["miou"] >= runs["sam2-mini"]["refined"]["miou"]
+    # made with the committed weights and the current propagation rule: a kept run made before either changed is
+    # stale, and its numbers are no longer what the command gives
+    from vsslib.masks.sam2_model import PropagationSettings
+    from vsslib.sam2_mini.masklets import SAM2MiniSettings
+
+    mini = runs["sam2-mini"]["settings"]["mask_settings"]
+    assert mini["digest"] == SAM2MiniSettings().digest
+    assert mini.get("propagation") == {"overlap": PropagationSettings().overlap}
