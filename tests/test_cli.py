@@ -58,7 +58,7 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
      "error: --dilation-ratio -0.1: metrics.dilation_ratio=-0.1 must lie in (0, 1)"),
     (["--masks", "sam2-mini", "--device", "cuda"],
      "error: --device is a setting of sam2, not of --masks sam2-mini (which takes --discover-every, --link-iou, "
-     "--max-objects-per-batch, --points-per-side, --pred-iou-thresh, --stability-score-offset, "
+     "--max-objects-per-batch, --overlap, --points-per-side, --pred-iou-thresh, --stability-score-offset, "
      "--stability-score-thresh, --window)"),
     (["--masks", "classical", "--pred-iou-thresh", "0.5"],
      "error: --pred-iou-thresh is a setting of sam2 and sam2-mini, not of --masks classical (which takes "
@@ -226,7 +226,7 @@ def test_masklet_options_are_the_masklet_settings_knobs() -> None:
              for f in dataclasses.fields(section) if "declared_in" in f.metadata}
     shared = {key for key in knobs if key.rsplit(".", 1)[-1] in SECTION_OPTIONS}
     assert set(SECTION_OPTIONS) == {"max_objects_per_batch", "points_per_side", "pred_iou_thresh",
-                                    "stability_score_thresh", "stability_score_offset"}
+                                    "stability_score_thresh", "stability_score_offset", "overlap"}
     assert all(sources == ["sam2", "sam2-mini"] for sources in SECTION_OPTIONS.values())
     commands = build_parser()._subparsers._group_actions[0].choices
     for name in ("refine", "classify"):
@@ -255,3 +255,7 @@ def test_a_sam2_option_sets_the_chosen_sources_own_knob(tmp_path: Path) -> None:
     assert plain.sam2_mini == StudySettings().masklets.sam2_mini and plain.sam2_mini.stability_score_thresh == 0.6
     official = settings("--masks", "sam2", "--stability-score-thresh", "0.9")
     assert official.sam2.stability_score_thresh == 0.9 and official.sam2_mini == plain.sam2_mini
+    area = settings("--masks", "sam2-mini", "--overlap", "area")
+    assert (area.sam2_mini.overlap, area.sam2.overlap, plain.sam2_mini.overlap) == ("area", "logit", "logit")
+    with pytest.raises(SystemExit):  # argparse names the choices
+        settings("--masks", "sam2-mini", "--overlap", "middle")

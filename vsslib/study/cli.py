@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 from ..base.errors import ParameterError, VsslibError
 from ..masks.oracle import MAX_STRENGTH
+from ..masks.sam2_model import OVERLAP_RULES
 from .runs import RunResult
 from .settings import MASKLET_SECTIONS, SPLITS, VOTES, StudySettings, setting_keys
 
@@ -91,6 +92,10 @@ def _add_masklet_options(parser: argparse.ArgumentParser) -> None:
         group.add_argument(f"--{leaf.replace('_', '-')}", type=int if metavar in "KN" else float, default=None,
                            metavar=metavar, help=f"SAM2 sources (--masks sam2 or sam2-mini): {text} (default: the "
                                                  f"source's own: {defaults(leaf)})")
+    group.add_argument("--overlap", choices=list(OVERLAP_RULES), default=None,
+                       help="SAM2 sources: where masks carried from a key frame overlap, which one takes the pixel: "
+                            "logit (the highest logit, as sam2's non_overlap_masks) or area (the smaller mask, the "
+                            f"key frames' rule) (default: the source's own: {defaults('overlap')})")
     group.add_argument("--window", type=int, default=m.window, metavar="N",
                        help=f"frames per window: key frame + propagation (default: {m.window}, the paper's)")
     group.add_argument("--link-iou", type=float, default=m.link_iou, metavar="IOU",
