@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vsslib.base.io import atomic_path, read_image, save_png_atomic, write_json_atomic
+from vsslib.base.io import atomic_folder, atomic_path, read_image, save_png_atomic, write_json_atomic
 from vsslib.base.cache import ProductCache, fingerprint_files, stable_hash
 from vsslib.base.errors import DataError
 
@@ -22,6 +22,28 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path: Path) -> None:
             raise RuntimeError("killed")
     assert target.read_text() == '{\n  "a": 1\n}\n'  # the earlier, complete file survives
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_atomic_folder_replaces_a_folder_whole_and_keeps_it_whole_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    with atomic_folder(target) as staged:  # no folder there yet
+        assert staged.parent == tmp_path and staged.is_dir() and not any(staged.iterdir())
+        (staged / "a.txt").write_text("first")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (target / "a.txt").read_text() == "first"
+
+    with pytest.raises(RuntimeError, match="killed"):
+        with atomic_folder(target) as staged:
+            (staged / "b.txt").write_text("half")
+            assert not (target / "b.txt").exists()  # the old folder stays as it was while the new one is made
+            raise RuntimeError("killed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no temporary folder left beside it
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"] and (target / "a.txt").read_text() == "first"
+
+    with atomic_folder(target) as staged:
+        (staged / "b.txt").write_text("second")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # the old one deleted once replaced
+    assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
 
 
 def test_png_round_trip_uint8_and_uint16(tmp_path: Path) -> None:

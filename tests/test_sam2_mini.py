@@ -620,6 +620,35 @@ def test_a_probe_logs_the_propagation_of_the_weights_being_trained(tmp_path):
         propagation_probe(videos, window=8)
 
 
+def test_the_probe_command_measures_with_the_overlap_rule_it_names(tmp_path, capsys, monkeypatch):
+    """``python -m vsslib.sam2_mini probe --overlap area`` (how stop 45 compared the two rules): the rule reaches
+    seeded_propagation_iou, and the printed figures are that function's on the same videos and weights."""
+    from vsslib.data import generate
+    from vsslib.sam2_mini import quality
+    from vsslib.sam2_mini.__main__ import main
+    from vsslib.sam2_mini.model import load_model
+
+    torch.set_num_threads(1)
+    root = generate(tmp_path / "data", n_videos=3, n_frames=5, height=32, width=48, seed=4, split_counts=(1, 1, 1))
+    asked = []
+    measured = quality.seeded_propagation_iou
+
+    def spy(model, videos, **options):
+        asked.append(options["overlap"])
+        return measured(model, videos, **options)
+
+    monkeypatch.setattr(quality, "seeded_propagation_iou", spy)
+    assert main(["probe", "--heldout", str(root), "--videos", "2", "--window", "4", "--overlap", "area"]) == 0
+    out = capsys.readouterr().out
+    curve = measured(load_model("video"), quality.heldout_videos(root, 2), window=4, overlap="area")
+    assert asked == ["area"]
+    figures = f"mean {curve.mean():.3f}; by offset +0 {curve[0]:.3f}, +1 {curve[1]:.3f}"
+    assert f"2 videos, overlap rule area, {figures}" in out
+    with pytest.raises(SystemExit):
+        main(["probe", "--heldout", str(root), "--overlap", "largest"])
+    assert "invalid choice: 'largest'" in capsys.readouterr().err
+
+
 def test_a_probed_run_draws_its_propagated_iou_and_captions_it(tmp_path):
     from vsslib.sam2_mini.card import curves_caption
 

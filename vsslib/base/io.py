@@ -1,7 +1,9 @@
 """Atomic file writing and image reading shared by every module.
 
 Every file vsslib writes goes to a temporary name in the same folder first and is renamed into place,
-so a run killed at any moment (``kill -9`` included) never leaves a half-written file under a final name.
+so a run killed at any moment (``kill -9`` included) never leaves a half-written file under a final name;
+a folder written as a whole (a generated benchmark, the site, a kept copy of tables) is built the same way
+(:func:`atomic_folder`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +26,7 @@ from .errors import DataError
 __all__ = [
     "sha256_of_file",
     "atomic_path",
+    "atomic_folder",
     "write_bytes_atomic",
     "write_text_atomic",
     "write_json_atomic",
@@ -46,6 +50,34 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a new empty folder beside ``path``; on success it takes ``path``'s place, on error it is deleted.
+
+    A folder already at ``path`` stays there, whole, until the new one is complete: it is moved aside, the new one
+    renamed onto ``path`` (moved back if that fails) and only then deleted. A run killed meanwhile leaves at most a
+    ``.<name>.*.tmp`` or ``.<name>.*.old`` folder beside ``path``, which may be deleted.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    stale = path.with_name(f".{path.name}.{os.getpid()}.old")
+    try:
+        yield tmp
+        if path.exists() or path.is_symlink():
+            os.replace(path, stale)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            if stale.exists():
+                os.replace(stale, path)
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

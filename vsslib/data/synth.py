@@ -37,8 +37,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..base.io import atomic_path, save_png_atomic, write_json_atomic, write_text_atomic
+from ..base.io import atomic_folder, atomic_path, save_png_atomic, write_json_atomic, write_text_atomic
 from ..base.errors import ParameterError
 from .synth_scene import (
     CAR,
@@ -275,9 +273,7 @@ def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int 
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ParameterError(f"{root}: exists and is not empty; generate into a new folder, or call "
                              "ensure_benchmark to reuse or replace a generated benchmark")
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
-    try:
+    with atomic_folder(root) as tmp:
         splits = _video_names(settings)
         write_text_atomic(tmp / "classes.txt", "\n".join(SYNTH_CLASSES) + "\n")
         for split, members in splits.items():
@@ -299,12 +295,6 @@ def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int 
                 save_png_atomic(folder / "mask" / f"{stem}.png", labels[t] + np.uint8(1))
                 save_png_atomic(folder / "instance" / f"{stem}.png", instances[t].astype(np.uint16))
         write_json_atomic(tmp / "benchmark.json", settings.to_json())
-        if root.exists():
-            root.rmdir()
-        os.replace(tmp, root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return root
 
 
@@ -347,15 +337,8 @@ def ensure_benchmark(root: str | os.PathLike[str], *, progress: bool = False, **
             if _recorded(record) == wanted.to_json():  # another process finished the same benchmark first
                 return root
             raise
-    fresh = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".new", dir=root.parent)) / "benchmark"
-    try:
+    with atomic_folder(root) as fresh:  # the old benchmark stays whole until the new one is complete
         generate(fresh, progress=progress, **asdict(wanted))
-        stale = root.with_name(f".{root.name}.{os.getpid()}.old")
-        os.replace(root, stale)
-        os.replace(fresh, root)
-        shutil.rmtree(stale, ignore_errors=True)
-    finally:
-        shutil.rmtree(fresh.parent, ignore_errors=True)
     return root
 
 

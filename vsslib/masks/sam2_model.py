@@ -512,7 +512,7 @@ def paint_highest(id_map: np.ndarray, score_map: np.ndarray, logits: np.ndarray,
 
 
 def propagate_masks(model: Any, frames: np.ndarray, masks: np.ndarray, ids: np.ndarray, *, threshold: float = 0.0,
-                    max_objects_per_batch: int = 0, overlap: str = "logit", autocast: bool = True,
+                    max_objects_per_batch: int = 0, overlap: str = PropagationSettings.overlap, autocast: bool = True,
                     offload_video: bool = False, offload_state: bool = False) -> np.ndarray:
     """Carry masks given on ``frames[0]`` through ``frames``, at most ``max_objects_per_batch`` objects at a time.
 

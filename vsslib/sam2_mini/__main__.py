@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Train and measure sam2-mini (SAM2 architecture, trained here on "
                                                  "the generated benchmark) with sam2's own training code.")
     sub = parser.add_subparsers(dest="command", required=True)
+    from ..masks.sam2_model import OVERLAP_RULES, PropagationSettings
     from .train import default_stages
 
     steps = {name: p.default for name, p in inspect.signature(default_stages).parameters.items()}
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt (default: the assets)")
     probe.add_argument("--videos", type=int, default=3, help="the first N unseen videos (train, val, test order)")
     probe.add_argument("--window", type=int, default=32, help="frames carried from the key frame")
+    probe.add_argument("--overlap", choices=OVERLAP_RULES, default=PropagationSettings.overlap,
+                       help="who takes a pixel several carried masks cover: the highest logit or the smaller mask "
+                            "(PropagationSettings)")
     card = sub.add_parser("card", help="redraw training_curves.png and rewrite MODEL_CARD.md from the committed "
                                        "run.json and quality.json and the run's log (after a change to the card's "
                                        "text or the curves' drawing; nothing is measured)")
@@ -83,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def train_stages(args: argparse.Namespace) -> tuple[Any, ...]:
     """The stages a parsed ``train`` command runs (:func:`.train.default_stages` with its step counts)."""
+    from ..masks.sam2_model import OVERLAP_RULES, PropagationSettings
     from .train import default_stages
 
     return default_stages(args.images_steps, args.clips_steps, args.memory_steps, args.tracking_steps,
@@ -130,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
             model.load_state_dict(state.get("model", state), strict=True)
         videos = heldout_videos(args.heldout, args.videos)
-        curve = seeded_propagation_iou(model, videos, window=args.window)
+        curve = seeded_propagation_iou(model, videos, window=args.window, overlap=args.overlap)
         shown = [k for k in (0, 1, 2, 4, 8, 16, 31) if k < len(curve)]
-        print(f"{args.checkpoint or 'committed weights'}: {len(videos)} videos, mean {curve.mean():.3f}; by offset "
+        print(f"{args.checkpoint or 'committed weights'}: {len(videos)} videos, overlap rule {args.overlap}, "
+              f"mean {curve.mean():.3f}; by offset "
               + ", ".join(f"+{k} {curve[k]:.3f}" for k in shown))
     elif args.command == "readme":
         from .card import readme_text

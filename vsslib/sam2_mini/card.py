@@ -8,6 +8,7 @@ import numpy as np
 
 from ..base.errors import ParameterError
 from ..masks.oracle import SWEEP_STRENGTHS
+from ..masks.sam2_model import PropagationSettings
 from .lineage import totals
 from .model import AREA_OVERLAP, MODEL_NAME, PAPER, own_filters
 from .train import LOSS_WEIGHTS, OFFICIAL_LOSS_WEIGHTS
@@ -174,21 +175,33 @@ def lineage_lines(run: dict[str, Any]) -> list[str]:
     return lines
 
 
+NO_PROBE = object()
+"""What :func:`_latest_probe` returns for a run without a propagation probe."""
+
+
+def _latest_probe(held: list[dict[str, Any]], key: str) -> Any:
+    """The value of ``key`` in the latest held-out record of a run's propagation probe that has it: None when
+    no probe record does, :data:`NO_PROBE` when no record has a probe at all."""
+    probed = [r for r in held if "propagated" in r]
+    if not probed:
+        return NO_PROBE
+    return next((r[key] for r in reversed(probed) if key in r), None)
+
+
 def probe_count(held: list[dict[str, Any]]) -> int | None:
     """How many unseen videos a run's propagation probe followed, from its held-out records (``"probe_videos"``,
     the latest that says); 0 when no record has a probe, None when the probe's records predate that key (the
     first 400 steps of run 4 logged ``"propagated"`` without it)."""
-    probed = [r for r in held if "propagated" in r]
-    if not probed:
-        return 0
-    return next((int(r["probe_videos"]) for r in reversed(probed) if "probe_videos" in r), None)
+    found = _latest_probe(held, "probe_videos")
+    return 0 if found is NO_PROBE else None if found is None else int(found)
 
 
 def probe_overlap(held: list[dict[str, Any]]) -> str:
     """The overlap rule a run's propagation probe painted with (``"probe_overlap"``, the latest record that says);
-    ``"area"`` for records that predate the key (every run before the highest-logit rule, 2026-12-07)."""
-    probed = [r for r in held if "propagated" in r]
-    return next((str(r["probe_overlap"]) for r in reversed(probed) if "probe_overlap" in r), "area")
+    ``"area"`` for records that predate the key (every run before the highest-logit rule, 2026-12-07) and for a
+    run without a probe."""
+    found = _latest_probe(held, "probe_overlap")
+    return "area" if found is NO_PROBE or found is None else str(found)
 
 
 def _videos(count: int | None) -> str:
@@ -196,7 +209,7 @@ def _videos(count: int | None) -> str:
     return "unseen videos" if count is None else f"{count} unseen videos"
 
 
-def curves_caption(objects: int, probed: int | None = 0, overlap: str = "logit") -> str:
+def curves_caption(objects: int, probed: int | None = 0, overlap: str = PropagationSettings.overlap) -> str:
     """The caption under ``training_curves.png`` (:func:`vsslib.sam2_mini.export.plot_training_curves`), in the
     card and on the site's card page; ``objects`` : how many held-out objects each one-click evaluation used;
     ``probed`` : how many unseen videos the run's propagation probe followed (0: no probe; None: a probe whose

@@ -101,7 +101,7 @@ def propagation_iou(source: Callable[..., np.ndarray], videos: Sequence[Video], 
 
 
 def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int = 32, min_fraction: float = 0.01,
-                           overlap: str = "logit") -> np.ndarray:
+                           overlap: str = PropagationSettings.overlap) -> np.ndarray:
     """Mean IoU by frame offset (``(window,) float64``) of each video's own key-frame objects carried by the
     memory path alone: every object of frame 0 is given as a mask prompt (as masklets cover the frame),
     propagated over the first ``window`` frames (:func:`vsslib.masks.sam2_model.propagate_masks`, ``overlap``

@@ -65,7 +65,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
     from .export import export_weights, plot_training_curves, read_log
     from .lineage import ancestors, copy_curves
     from .model import GENERATOR_PATH
-    from .quality import PAPER_THRESHOLDS, calibrate_thresholds, heldout_videos, measure
+    from .quality import PAPER_THRESHOLDS, calibrate_thresholds
 
     workdir = Path(workdir)
     assets = Path(assets) if assets is not None else ASSETS
@@ -97,12 +97,7 @@ def export_run(workdir: str | os.PathLike[str], heldout: str | os.PathLike[str],
                      "source": f"calibrated on {len(train_videos)} training videos (painted key-frame recall)",
                      "calibration": found, "seconds": time.perf_counter() - started}
     write_json_atomic(assets / GENERATOR_PATH.name, generator)
-    videos = heldout_videos(heldout, max_videos or None)
-    started = time.perf_counter()
-    thresholds = {k: generator[k] for k in PAPER_THRESHOLDS}
-    quality = measure(videos, weights=os.fspath(weights), config=config, thresholds=thresholds)
-    quality["measure_seconds"] = time.perf_counter() - started
-    write_json_atomic(assets / "quality.json", quality)
+    quality = _measure_into(assets, heldout, generator, max_videos)
     benchmark = json.loads((Path(heldout) / "benchmark.json").read_text())
     model = build_model("base")
     run = {
@@ -169,7 +164,6 @@ def remeasure(heldout: str | os.PathLike[str], assets: str | os.PathLike[str] | 
     DataError : ``heldout`` is not the benchmark ``run.json`` records (its ``benchmark.json`` differs).
     """
     from .model import GENERATOR_PATH
-    from .quality import PAPER_THRESHOLDS, heldout_videos, measure
 
     assets = Path(assets) if assets is not None else ASSETS
     needed = [assets / name for name in ("sam2_mini.pt", "sam2_mini.yaml", GENERATOR_PATH.name, "run.json")]
@@ -182,11 +176,21 @@ def remeasure(heldout: str | os.PathLike[str], assets: str | os.PathLike[str] | 
         raise DataError(f"{Path(heldout) / 'benchmark.json'} is not the held-out benchmark {assets / 'run.json'} "
                         f"records (seed {recorded.get('seed')}, {recorded.get('n_videos')} videos; found seed "
                         f"{found.get('seed')}, {found.get('n_videos')} videos)")
-    generator = json.loads((assets / GENERATOR_PATH.name).read_text())
+    _measure_into(assets, heldout, json.loads((assets / GENERATOR_PATH.name).read_text()), max_videos)
+    return rewrite_card(assets=assets)
+
+
+def _measure_into(assets: Path, heldout: str | os.PathLike[str], generator: dict[str, Any],
+                  max_videos: int) -> dict[str, Any]:
+    """Measure the weights in ``assets`` (``sam2_mini.pt`` with ``sam2_mini.yaml``) on the first ``max_videos``
+    (0: all) videos of ``heldout`` with ``generator``'s filters (:func:`.quality.measure`), write the figures
+    and their seconds to ``assets/quality.json`` (atomically) and return them."""
+    from .quality import PAPER_THRESHOLDS, heldout_videos, measure
+
     videos = heldout_videos(heldout, max_videos or None)
     started = time.perf_counter()
     quality = measure(videos, weights=os.fspath(assets / "sam2_mini.pt"), config=os.fspath(assets / "sam2_mini.yaml"),
                       thresholds={key: float(generator[key]) for key in PAPER_THRESHOLDS})
     quality["measure_seconds"] = time.perf_counter() - started
     write_json_atomic(assets / "quality.json", quality)
-    return rewrite_card(assets=assets)
+    return quality

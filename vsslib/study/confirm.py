@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..base.errors import DataError, VsslibError, require_columns
-from ..base.io import write_text_atomic
+from ..base.io import atomic_folder, write_text_atomic
 from .findings import stated_findings, update_readme
 from .notebook_api import Study
 from .notebooks import DEFAULT_JOBS, NotebookFailed, run_figures
@@ -341,16 +341,13 @@ def keep_development(development: str | os.PathLike[str], results: str | os.Path
     :func:`~vsslib.study.findings.stated_findings` reads) into ``<results>/``:data:`DEVELOPMENT_COPY`, replacing an
     earlier copy only once the new one is complete: the comparison's other side, kept beside the confirmation, so
     its block can be written again (``--rewrite``) after the development results have moved on. Returns the copy."""
-    development, results = Path(development), Path(results)
-    target, partial = results / DEVELOPMENT_COPY, results / f".{DEVELOPMENT_COPY}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    (partial / "tables").mkdir(parents=True)
-    for table in sorted((development / "tables").glob("*.csv")):
-        shutil.copyfile(table, partial / "tables" / table.name)
-    if (development / "settings.json").is_file():
-        shutil.copyfile(development / "settings.json", partial / "settings.json")
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
+    development, target = Path(development), Path(results) / DEVELOPMENT_COPY
+    with atomic_folder(target) as partial:
+        (partial / "tables").mkdir()
+        for table in sorted((development / "tables").glob("*.csv")):
+            shutil.copyfile(table, partial / "tables" / table.name)
+        if (development / "settings.json").is_file():
+            shutil.copyfile(development / "settings.json", partial / "settings.json")
     return target
 
 
@@ -376,18 +373,19 @@ def _confirm_and_compare(args: argparse.Namespace, whole: bool) -> str:
         confirm(args.params, development=development.get("mask_classifier"), progress=not args.no_progress,
                 jobs=args.jobs)
     kept = keep_development(development_folder, results)
-    if whole and not (results / "findings.csv").is_file():  # marks the whole study compared (see _check_untouched)
-        write_study_confirmation(study_confirmation(kept, results), results)
-    return written_block(args.params, kept, approach1_only=args.approach1_only)
+    # a whole study's findings.csv, written here, marks it compared (see _check_untouched)
+    return written_block(args.params, kept, approach1_only=args.approach1_only, whole=whole)
 
 
 def written_block(params_file: str | os.PathLike[str] = CONFIRM_PARAMS,
                   development: str | os.PathLike[str] | None = None, *, approach1_only: bool = False,
-                  record: bool = True) -> str:
+                  whole: bool | None = None, record: bool = True) -> str:
     """The README block of the finished confirmation of ``params_file``, from the tables already written (what
     ``--rewrite`` writes; nothing is computed). Its development side is ``development``, by default the copy kept
-    beside the confirmation (:func:`keep_development`), else ``results``. ``record``: write the whole study's
-    comparison to ``findings.csv`` anew (:func:`write_study_confirmation`).
+    beside the confirmation (:func:`keep_development`), else ``results``. ``whole``: compare the whole study too
+    (:func:`study_confirmation`); None: where it was compared before (``findings.csv`` is there), a headline-only
+    confirmation compares the headline alone. ``record``: write the whole study's comparison to ``findings.csv``
+    anew (:func:`write_study_confirmation`).
 
     Raises
     ------
@@ -404,8 +402,9 @@ def written_block(params_file: str | os.PathLike[str] = CONFIRM_PARAMS,
     if missing:
         raise DataError(f"no table {missing}: run `make figures` (development) or `make confirm` (held-out) first")
     read = {name: (pd.read_csv(tables / f"{name}.csv"), pd.read_csv(written / f"{name}.csv")) for name in names}
-    # a headline-only confirmation has no findings.csv: its block compares the headline alone
-    study = study_confirmation(development, results) if (results / "findings.csv").is_file() else None
+    if whole is None:
+        whole = (results / "findings.csv").is_file()
+    study = study_confirmation(development, results) if whole else None
     if study is not None and record:
         write_study_confirmation(study, results)
     return confirmation_block(*read["refiner"], seed=settings.data.seed, classifier=read.get("mask_classifier"),

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..base.io import write_text_atomic
+from ..base.io import atomic_folder, write_text_atomic
 from ..base.errors import DataError, ParameterError
 from .findings import TERMS, headline
 from ..viz import CAPTION_MARK, caption_markdown, shown_width
@@ -412,12 +412,7 @@ def build_site(results: str | os.PathLike[str], *, readme: str | os.PathLike[str
         if (built / "_sources").is_dir() and not any((built / "_sources").iterdir()):
             (built / "_sources").rmdir()  # html_copy_source is off; Sphinx leaves the folder empty
         (built / ".buildinfo").unlink(missing_ok=True)
-        staged = out.with_name(f".{out.name}.building")  # beside out, so the swap below is one rename
-        if staged.exists():
-            shutil.rmtree(staged)
-        shutil.copytree(built, staged)
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(staged, out)
+        with atomic_folder(out) as staged:  # beside out, so the old site stays whole until the new one is
+            shutil.copytree(built, staged, dirs_exist_ok=True)
     write_text_atomic(out / ".nojekyll", "")  # a static host serves the _static/ and _images/ folders as they are
     return out / "index.html"
