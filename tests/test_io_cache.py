@@ -46,6 +46,20 @@ def test_atomic_folder_replaces_a_folder_whole_and_keeps_it_whole_on_error(tmp_p
     assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
 
 
+def test_atomic_folder_without_replace_takes_an_empty_place_only(tmp_path: Path) -> None:
+    target = tmp_path / "benchmark"
+    target.mkdir()  # an empty folder is taken over
+    with atomic_folder(target, replace=False) as staged:
+        (staged / "a.txt").write_text("mine")
+    assert (target / "a.txt").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["benchmark"]
+
+    with pytest.raises(OSError):
+        with atomic_folder(target, replace=False) as staged:  # another process's benchmark stands there
+            (staged / "b.txt").write_text("second")
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"] and (target / "a.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["benchmark"]  # the new folder deleted
+
+
 def test_png_round_trip_uint8_and_uint16(tmp_path: Path) -> None:
     labels = np.array([[0, 1, 255], [7, 7, 3]], dtype=np.uint8)
     save_png_atomic(tmp_path / "l.png", labels)

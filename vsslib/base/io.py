@@ -53,12 +53,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_folder(path: str | os.PathLike[str], *, replace: bool = True) -> Iterator[Path]:
     """Yield a new empty folder beside ``path``; on success it takes ``path``'s place, on error it is deleted.
 
     A folder already at ``path`` stays there, whole, until the new one is complete: it is moved aside, the new one
     renamed onto ``path`` (moved back if that fails) and only then deleted. A run killed meanwhile leaves at most a
-    ``.<name>.*.tmp`` or ``.<name>.*.old`` folder beside ``path``, which may be deleted.
+    ``.<name>.*.tmp`` or ``.<name>.*.old`` folder beside ``path``, which may be deleted. ``replace=False``: the new
+    folder takes the place of nothing or of an empty folder only; where something else stands at ``path`` when it
+    is complete (written meanwhile by another process, say), an OSError, and that stays as it is.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +68,7 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     stale = path.with_name(f".{path.name}.{os.getpid()}.old")
     try:
         yield tmp
-        if path.exists() or path.is_symlink():
+        if replace and (path.exists() or path.is_symlink()):
             os.replace(path, stale)
         try:
             os.replace(tmp, path)

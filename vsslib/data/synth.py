@@ -242,6 +242,31 @@ def _save_jpeg(path: Path, frame: np.ndarray) -> None:
         Image.fromarray(frame).save(tmp, format="JPEG", quality=90, subsampling="4:2:0", optimize=False)
 
 
+def _write_benchmark(out: Path, settings: BenchmarkSettings, progress: bool) -> None:
+    """Write the benchmark of ``settings`` into the empty folder ``out`` (``benchmark.json`` last)."""
+    splits = _video_names(settings)
+    write_text_atomic(out / "classes.txt", "\n".join(SYNTH_CLASSES) + "\n")
+    for split, members in splits.items():
+        write_text_atomic(out / f"{split}.txt", "\n".join(members) + "\n")
+    names = [name for members in splits.values() for name in members]
+    iterator: Any = range(settings.n_videos)
+    if progress:
+        from tqdm.std import (
+            tqdm,  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
+        )
+
+        iterator = tqdm(iterator, desc="generating videos", unit="video")
+    for k in iterator:
+        frames, labels, instances = render_video(settings, k)
+        folder = out / "data" / names[k]
+        for t in range(settings.n_frames):
+            stem = f"{t:08d}"
+            _save_jpeg(folder / "origin" / f"{stem}.jpg", frames[t])
+            save_png_atomic(folder / "mask" / f"{stem}.png", labels[t] + np.uint8(1))
+            save_png_atomic(folder / "instance" / f"{stem}.png", instances[t].astype(np.uint16))
+    write_json_atomic(out / "benchmark.json", settings.to_json())
+
+
 def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int = 48, height: int = 128,
              width: int = 224, seed: int = 0, split_counts: tuple[int, int, int] | None = None,
              progress: bool = False) -> Path:
@@ -273,28 +298,8 @@ def generate(root: str | os.PathLike[str], *, n_videos: int = 20, n_frames: int 
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ParameterError(f"{root}: exists and is not empty; generate into a new folder, or call "
                              "ensure_benchmark to reuse or replace a generated benchmark")
-    with atomic_folder(root) as tmp:
-        splits = _video_names(settings)
-        write_text_atomic(tmp / "classes.txt", "\n".join(SYNTH_CLASSES) + "\n")
-        for split, members in splits.items():
-            write_text_atomic(tmp / f"{split}.txt", "\n".join(members) + "\n")
-        names = [name for members in splits.values() for name in members]
-        iterator: Any = range(settings.n_videos)
-        if progress:
-            from tqdm.std import (
-                tqdm,  # text bar: tqdm.auto warns (TqdmWarning) in kernels without ipywidgets
-            )
-
-            iterator = tqdm(iterator, desc="generating videos", unit="video")
-        for k in iterator:
-            frames, labels, instances = render_video(settings, k)
-            folder = tmp / "data" / names[k]
-            for t in range(settings.n_frames):
-                stem = f"{t:08d}"
-                _save_jpeg(folder / "origin" / f"{stem}.jpg", frames[t])
-                save_png_atomic(folder / "mask" / f"{stem}.png", labels[t] + np.uint8(1))
-                save_png_atomic(folder / "instance" / f"{stem}.png", instances[t].astype(np.uint16))
-        write_json_atomic(tmp / "benchmark.json", settings.to_json())
+    with atomic_folder(root, replace=False) as tmp:  # OSError where a benchmark appeared meanwhile
+        _write_benchmark(tmp, settings, progress)
     return root
 
 
@@ -338,7 +343,7 @@ def ensure_benchmark(root: str | os.PathLike[str], *, progress: bool = False, **
                 return root
             raise
     with atomic_folder(root) as fresh:  # the old benchmark stays whole until the new one is complete
-        generate(fresh, progress=progress, **asdict(wanted))
+        _write_benchmark(fresh, wanted, progress)
     return root
 
 

@@ -87,7 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def train_stages(args: argparse.Namespace) -> tuple[Any, ...]:
     """The stages a parsed ``train`` command runs (:func:`.train.default_stages` with its step counts)."""
-    from ..masks.sam2_model import OVERLAP_RULES, PropagationSettings
     from .train import default_stages
 
     return default_stages(args.images_steps, args.clips_steps, args.memory_steps, args.tracking_steps,

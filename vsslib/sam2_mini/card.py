@@ -175,25 +175,20 @@ def lineage_lines(run: dict[str, Any]) -> list[str]:
     return lines
 
 
-NO_PROBE = object()
-"""What :func:`_latest_probe` returns for a run without a propagation probe."""
-
-
 def _latest_probe(held: list[dict[str, Any]], key: str) -> Any:
-    """The value of ``key`` in the latest held-out record of a run's propagation probe that has it: None when
-    no probe record does, :data:`NO_PROBE` when no record has a probe at all."""
-    probed = [r for r in held if "propagated" in r]
-    if not probed:
-        return NO_PROBE
-    return next((r[key] for r in reversed(probed) if key in r), None)
+    """The value of ``key`` in the latest held-out record of a run's propagation probe that has it; None when none
+    has it."""
+    return next((r[key] for r in reversed(held) if "propagated" in r and key in r), None)
 
 
 def probe_count(held: list[dict[str, Any]]) -> int | None:
     """How many unseen videos a run's propagation probe followed, from its held-out records (``"probe_videos"``,
     the latest that says); 0 when no record has a probe, None when the probe's records predate that key (the
     first 400 steps of run 4 logged ``"propagated"`` without it)."""
+    if not any("propagated" in r for r in held):
+        return 0
     found = _latest_probe(held, "probe_videos")
-    return 0 if found is NO_PROBE else None if found is None else int(found)
+    return None if found is None else int(found)
 
 
 def probe_overlap(held: list[dict[str, Any]]) -> str:
@@ -201,7 +196,7 @@ def probe_overlap(held: list[dict[str, Any]]) -> str:
     ``"area"`` for records that predate the key (every run before the highest-logit rule, 2026-12-07) and for a
     run without a probe."""
     found = _latest_probe(held, "probe_overlap")
-    return "area" if found is NO_PROBE or found is None else str(found)
+    return "area" if found is None else str(found)
 
 
 def _videos(count: int | None) -> str:
