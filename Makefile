@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# disk the set-up of .venv needs (GiB), checked first, so that a full disk is named before pip meets it half-way
+VENV_GIB ?= 8
 PARAMS ?= params/default.yaml
 # Thread count fixed so that results do not depend on the machine's core count.
 export OMP_NUM_THREADS ?= 2
@@ -19,6 +21,8 @@ help:  ## list the targets
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }
+	@free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); if [ "$$free" -lt $(VENV_GIB) ]; then \
+		echo "error: $$free GiB free on the disk of $$(pwd); .venv needs about $(VENV_GIB) GiB while it is set up (torch with its CUDA libraries: 6.4 GiB installed, plus pip's unpacking). Free some space and run make again."; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0"
 	$(VENV)/bin/pip install --quiet -c constraints.txt "torch==2.14.1" "torchvision==0.29.1"

@@ -46,3 +46,26 @@ def test_no_top_level_training_module() -> None:
     import training  # the one sam2 installs
 
     assert "site-packages" in str(Path(training.__file__))
+
+
+def test_venv_set_up_refuses_a_disk_without_room_before_writing_anything(tmp_path: Path) -> None:
+    """`make venv` checks the free disk first (VENV_GIB) and names it: the CI run of 2026-12-07 ran out of space
+    half-way through pip (Errno 28) instead."""
+    import shutil
+    import subprocess
+
+    venv = tmp_path / "venv"
+    done = subprocess.run(["make", "-C", str(ROOT), f"VENV={venv}", "VENV_GIB=1000000", "venv"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    free = int(re.search(r"error: (\d+) GiB free on the disk of ", done.stdout).group(1))
+    assert abs(free - shutil.disk_usage(ROOT).free // 2**30) <= 1  # df's figure, checked by another route
+    assert "needs about 1000000 GiB" in done.stdout
+    assert not venv.exists()
+
+
+def test_readme_states_the_disk_the_makefile_checks() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    gib = re.search(r"^VENV_GIB \?= (\d+)$", makefile, re.M).group(1)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"It needs about {gib} GiB of free disk" in readme
