@@ -405,3 +405,32 @@ def test_the_readme_block_is_the_one_the_committed_confirmation_writes(monkeypat
     committed = pd.read_csv(ROOT / "results" / "confirm" / "findings.csv", keep_default_na=False)
     recomputed = study_confirmation(ROOT / "results" / "confirm" / "development", ROOT / "results" / "confirm")
     assert committed.equals(recomputed.astype(committed.dtypes.to_dict()))
+
+
+def test_the_readme_reads_the_retired_whole_study_confirmation_from_its_tables() -> None:
+    """The README's figures of the first whole-study confirmation (kept in ``results/confirm-20261207/``) and of the
+    findings that failed on both held-out benchmarks are those of the committed tables."""
+    import re
+
+    from vsslib.study.confirm import confirmation_findings
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    said = re.search(r"there (\d+) of (\d+) headline verdicts and (\d+) of (\d+) stated verdicts and orderings held\. "
+                     r"Of the (\d+) that did not hold below, (\d+) did not hold on that first held-out benchmark "
+                     r"either", readme)
+    assert said, "the README's sentence on the first whole-study confirmation is gone or reworded"
+    old = ROOT / "results" / "confirm-20261207"
+
+    def tables(folder: Path, name: str) -> pd.DataFrame:
+        return pd.read_csv(folder / "tables" / f"{name}.csv")
+
+    headline = confirmation_findings(tables(old / "development", "refiner"), tables(old, "refiner"))
+    headline += classifier_confirmation_findings(tables(old / "development", "mask_classifier"),
+                                                 tables(old, "mask_classifier"))
+    before = pd.read_csv(old / "findings.csv", keep_default_na=False)
+    now = pd.read_csv(ROOT / "results" / "confirm" / "findings.csv", keep_default_na=False)
+    failed_before = set(before["key"][~before["held"].astype(bool)])
+    failed_now = set(now["key"][~now["held"].astype(bool)])
+    assert [int(n) for n in said.groups()] == [
+        sum(f.verdict == "held" for f in headline), len(headline), int(before["held"].astype(bool).sum()),
+        len(before), len(failed_now), len(failed_now & failed_before)]
