@@ -40,6 +40,17 @@ ATTEMPTS = (
     "from 0.343 to 0.474 on average (+1 frame: 0.44 -> 0.69), but held-out one-click IoU fell from 0.567 to 0.507 "
     "(best of three): the decoder forgot part of what the automatic generator needs, so the tracking stage "
     "interleaves image batches",
+    "after these weights were exported, 1500 more long-tracking steps from them (16-frame clips x 4 objects, lr 1e-4, "
+    "the memory path and the mask decoder, image batches interleaved; 2026-12-07): the probe (ground-truth key-frame "
+    "masks of 3 unseen videos carried 32 frames) rose from 0.486 to 0.533, but the generator-seeded propagated IoU "
+    "fell from 0.403 to 0.395 (both with the area overlap rule then in use), above classical at 8 of 32 offsets "
+    "(these weights: 14): not adopted",
+    "after these weights were exported, 1500 steps of the memory path alone from them (8-frame clips, lr 3e-4 on a "
+    "cosine; 2026-12-07): the training loss stayed flat and the probe ended where it began (0.549 -> 0.548); "
+    "propagated IoU 0.409 with the highest-logit rule (these weights: 0.420; classical 0.410), above classical at "
+    "17 of 32 offsets (these weights: 18): not adopted. What the tracker loses at +1 frame is not the 64 x 64 "
+    "low-resolution mask: cut from the unseen key-frame objects themselves, such masks reach a mean IoU of 0.973; "
+    "the loss is in the memory-conditioned decode",
 )
 
 
