@@ -22,7 +22,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }
 	@free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); if [ "$$free" -lt $(VENV_GIB) ]; then \
-		echo "error: $$free GiB free on the disk of $$(pwd); .venv needs about $(VENV_GIB) GiB while it is set up (torch with its CUDA libraries: 6.4 GiB installed, plus pip's unpacking). Free some space and run make again."; exit 1; fi
+		echo "error: $$free GiB free on the disk of $$(pwd); .venv needs about $(VENV_GIB) GiB while it is set up (mostly torch with its CUDA libraries, plus pip's unpacking; the README says how much it keeps). Free some space and run make again."; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0"
 	$(VENV)/bin/pip install --quiet -c constraints.txt "torch==2.14.1" "torchvision==0.29.1"

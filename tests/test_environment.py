@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -69,3 +71,16 @@ def test_readme_states_the_disk_the_makefile_checks() -> None:
     gib = re.search(r"^VENV_GIB \?= (\d+)$", makefile, re.M).group(1)
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert f"It needs about {gib} GiB of free disk" in readme
+
+
+def test_readme_states_the_disk_the_environment_keeps() -> None:
+    """The README's "`.venv` keeps N GiB" is the disk this test's own environment (``sys.prefix``: the Makefile's
+    ``.venv``) takes, counted in allocated blocks as ``du`` counts them, to the README's one decimal."""
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    stated = float(re.search(r"once installed, `\.venv` keeps (\d+\.\d) GiB", readme).group(1))
+    used = 0
+    for folder, _, files in os.walk(sys.prefix):
+        for name in files:
+            stat = os.lstat(os.path.join(folder, name))
+            used += stat.st_blocks * 512
+    assert abs(used / 2**30 - stated) <= 0.1, f"{sys.prefix} takes {used / 2**30:.2f} GiB; the README says {stated}"

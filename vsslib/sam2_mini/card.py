@@ -19,12 +19,12 @@ __all__ = ["RECALL_TARGET", "ATTEMPTS", "targets", "model_card", "readme_block",
 RECALL_TARGET = 0.6  # issue 19's target for key-frame recall (mean best IoU of objects >= 1 % of the frame)
 
 # Earlier recipes, measured on this project's 2-core CPUs (../shared/reference.md, E4-E6, and the model card of
-# the weights these replace). Each line: what was run, what was seen.
+# the weights committed before the run of 2026-12-04). Each line: what was run, what was seen.
 ATTEMPTS = (
     "SAM2Train's forward (point or box drawn once per batch, a correction click, object-score gating), focal 1 / "
     "dice 1 / L1 IoU, zero-initialised mask heads, 8 frames x 4 objects >= 5 % of the frame, lr 1e-3 decayed over "
-    "420 steps, then 80 clip steps (the weights committed before these, 22 min): every mask empty at the end of "
-    "the image stage; key-frame recall 0.000 at the paper's filters",
+    "420 steps, then 80 clip steps (the weights committed before the run of 2026-12-04, 22 min): every mask empty "
+    "at the end of the image stage; key-frame recall 0.000 at the paper's filters",
     "the same forward with E4's settings (8 x 8 objects >= 0.5 %, focal 20 / dice 5 / L1 IoU 2, lr 3e-4, cosine over "
     "the run; E5, 714 steps, 43 min): masks empty by step 40, climbing out from step ~280; best-of-3 one-click IoU "
     "0.22 at the end; the IoU head dead under the L1 loss (predicted IoU about 5e-5), so 0 proposals at every "
@@ -40,17 +40,24 @@ ATTEMPTS = (
     "from 0.343 to 0.474 on average (+1 frame: 0.44 -> 0.69), but held-out one-click IoU fell from 0.567 to 0.507 "
     "(best of three): the decoder forgot part of what the automatic generator needs, so the tracking stage "
     "interleaves image batches",
-    "after these weights were exported, 1500 more long-tracking steps from them (16-frame clips x 4 objects, lr 1e-4, "
-    "the memory path and the mask decoder, image batches interleaved; 2026-12-07): the probe (ground-truth key-frame "
-    "masks of 3 unseen videos carried 32 frames) rose from 0.486 to 0.533, but the generator-seeded propagated IoU "
-    "fell from 0.403 to 0.395 (both with the area overlap rule then in use), above classical at 8 of 32 offsets "
-    "(these weights: 14): not adopted",
-    "after these weights were exported, 1500 steps of the memory path alone from them (8-frame clips, lr 3e-4 on a "
-    "cosine; 2026-12-07): the training loss stayed flat and the probe ended where it began (0.549 -> 0.548); "
-    "propagated IoU 0.409 with the highest-logit rule (these weights: 0.420; classical 0.410), above classical at "
-    "17 of 32 offsets (these weights: 18): not adopted. What the tracker loses at +1 frame is not the 64 x 64 "
-    "low-resolution mask: cut from the unseen key-frame objects themselves, such masks reach a mean IoU of 0.973; "
-    "the loss is in the memory-conditioned decode",
+    "from the weights of the run finished 2026-12-06 16:14 UTC (committed), 1500 more long-tracking steps (16-frame "
+    "clips x 4 objects, lr 1e-4, the memory path and the mask decoder, image batches interleaved; 2026-12-07): the "
+    "probe (ground-truth key-frame masks of 3 unseen videos carried 32 frames) rose from 0.486 to 0.533, but the "
+    "generator-seeded propagated IoU fell from 0.403 to 0.395 (both with the area overlap rule then in use), above "
+    "classical at 8 of 32 offsets (the run of 2026-12-06: 14): not adopted",
+    "from the same weights, 1500 steps of the memory path alone (8-frame clips, lr 3e-4 on a cosine; 2026-12-07): "
+    "the training loss stayed flat and the probe ended where it began (0.549 -> 0.548); propagated IoU 0.409 with "
+    "the highest-logit rule (the run of 2026-12-06: 0.420; classical 0.410), above classical at 17 of 32 offsets "
+    "(the run of 2026-12-06: 18): not adopted. What the tracker loses at +1 frame is not the 64 x 64 low-resolution "
+    "mask: cut from the unseen key-frame objects themselves, such masks reach a mean IoU of 0.973; the loss is in "
+    "the memory-conditioned decode",
+    "no training, the weights of the run of 2026-12-06 (2026-12-07): is it the IoU head's pick among the three masks "
+    "sam2 decodes on every propagated frame? Replacing the pick, on every propagated frame, by the mask closest to "
+    "the object (an oracle; a one-off measurement that patches sam2's `_forward_sam_heads`, not part of `vsslib`) "
+    "lifts the probe from 0.549 to 0.606 (3 unseen videos; the `probe` command gives the first), but the "
+    "generator-seeded propagated IoU only from 0.420 to 0.423, above classical at 22 of 32 offsets and still below "
+    "it at every offset from +1 to +10: a better IoU head would not reach the target; the masks decoded from "
+    "memory would have to improve"
 )
 
 
