@@ -18,6 +18,11 @@ def _normalise(requirement: str) -> tuple[str, str]:
     return re.sub(r"[-_.]+", "-", name).lower(), version
 
 
+def _readme_words() -> str:
+    """The README with every run of whitespace made one space (its sentences wrap anywhere)."""
+    return " ".join((ROOT / "README.md").read_text().split())
+
+
 def test_pyproject_and_environment_yml_pin_the_same_packages() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pinned = dict(_normalise(r) for r in pyproject["project"]["dependencies"])
@@ -69,14 +74,14 @@ def test_venv_set_up_refuses_a_disk_without_room_before_writing_anything(tmp_pat
 def test_readme_states_the_disk_the_makefile_checks() -> None:
     makefile = (ROOT / "Makefile").read_text()
     gib = re.search(r"^VENV_GIB \?= (\d+)$", makefile, re.M).group(1)
-    readme = " ".join((ROOT / "README.md").read_text().split())
+    readme = _readme_words()
     assert f"It needs about {gib} GiB of free disk" in readme
 
 
 def test_readme_states_the_disk_the_environment_keeps() -> None:
     """The README's "`.venv` keeps N GiB" is the disk this test's own environment (``sys.prefix``: the Makefile's
     ``.venv``) takes, counted in allocated blocks as ``du`` counts them, to the README's one decimal."""
-    readme = " ".join((ROOT / "README.md").read_text().split())
+    readme = _readme_words()
     stated = float(re.search(r"once installed, `\.venv` keeps (\d+\.\d) GiB", readme).group(1))
     used = 0
     for folder, _, files in os.walk(sys.prefix):
