@@ -9,6 +9,13 @@ import numpy as np
 from vsslib.data import VSPWDataset, generate
 from vsslib.segmenters import save_predictions
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_words() -> str:
+    """The README with every run of whitespace made one space: its sentences wrap anywhere, tests match them whole."""
+    return " ".join(README.read_text().split())
+
 
 def blocky_benchmark(base: Path, *, n_val: int, seed: int) -> tuple[Path, Path]:
     """A tiny generated benchmark (1 train / ``n_val`` val / 1 test videos of 10 frames at 32x48) and, as

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import blocky_benchmark
+from conftest import blocky_benchmark, readme_words
 
 from vsslib.base.errors import DataError, ParameterError
 from vsslib.study import Study
@@ -414,7 +414,7 @@ def test_the_readme_reads_the_retired_whole_study_confirmation_from_its_tables()
 
     from vsslib.study.confirm import confirmation_findings
 
-    readme = " ".join((ROOT / "README.md").read_text().split())
+    readme = readme_words()
     said = re.search(r"there (\d+) of (\d+) headline verdicts and (\d+) of (\d+) stated verdicts and orderings held\. "
                      r"Of the (\d+) that did not hold below, (\d+) did not hold on that first held-out benchmark "
                      r"either", readme)

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from conftest import readme_words
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,11 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def _normalise(requirement: str) -> tuple[str, str]:
     name, version = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*", requirement).groups()
     return re.sub(r"[-_.]+", "-", name).lower(), version
-
-
-def _readme_words() -> str:
-    """The README with every run of whitespace made one space (its sentences wrap anywhere)."""
-    return " ".join((ROOT / "README.md").read_text().split())
 
 
 def test_pyproject_and_environment_yml_pin_the_same_packages() -> None:
@@ -74,14 +70,14 @@ def test_venv_set_up_refuses_a_disk_without_room_before_writing_anything(tmp_pat
 def test_readme_states_the_disk_the_makefile_checks() -> None:
     makefile = (ROOT / "Makefile").read_text()
     gib = re.search(r"^VENV_GIB \?= (\d+)$", makefile, re.M).group(1)
-    readme = _readme_words()
+    readme = readme_words()
     assert f"It needs about {gib} GiB of free disk" in readme
 
 
 def test_readme_states_the_disk_the_environment_keeps() -> None:
     """The README's "`.venv` keeps N GiB" is the disk this test's own environment (``sys.prefix``: the Makefile's
     ``.venv``) takes, counted in allocated blocks as ``du`` counts them, to the README's one decimal."""
-    readme = _readme_words()
+    readme = readme_words()
     stated = float(re.search(r"once installed, `\.venv` keeps (\d+\.\d) GiB", readme).group(1))
     used = 0
     for folder, _, files in os.walk(sys.prefix):

@@ -743,3 +743,60 @@ def test_a_probe_leaves_training_as_it_would_have_gone(tmp_path):
         states.append(trainer.model.state_dict())
     plain, probed = states
     assert all(torch.equal(plain[k], probed[k]) for k in plain)
+
+
+def test_the_seeded_comparison_scores_three_carriers_on_the_same_objects(tmp_path, capsys):
+    """``probe --compare``: the key-frame masks held still score the IoU of each object with itself k frames later
+    (computed here pixel by pixel), the classical row is the classical flow's own masklets scored by track_ious, the
+    sam2-mini row is seeded_propagation_iou's curve, and the size bins split the same objects."""
+    from vsslib.data import generate
+    from vsslib.masks.classical import ClassicalMasklets
+    from vsslib.masks.quality import track_ious
+    from vsslib.sam2_mini import quality
+    from vsslib.sam2_mini.__main__ import main
+    from vsslib.sam2_mini.model import load_model
+
+    torch.set_num_threads(1)
+    root = generate(tmp_path / "data", n_videos=3, n_frames=5, height=32, width=48, seed=4, split_counts=(1, 1, 1))
+    videos = quality.heldout_videos(root, 2)
+    still, areas = [], []
+    for video in videos:
+        key = video.instances[0]
+        for obj in np.unique(key):
+            if (key == obj).mean() < 0.01:
+                continue
+            areas.append((key == obj).mean())
+            inter = ((key == obj)[None] & (video.instances[:4] == obj)).sum(axis=(1, 2))
+            union = ((key == obj)[None] | (video.instances[:4] == obj)).sum(axis=(1, 2))
+            still.append(np.where(union > 0, inter / np.maximum(union, 1), 1.0))
+    still, areas = np.array(still), np.array(areas)
+    bins = (0.01, 0.05, 1.0)
+    model = load_model("video")
+    classical = ClassicalMasklets()
+    table = quality.seeded_comparison({"sam2-mini": quality.sam2_carrier(model), "classical flow": classical.propagate,
+                                       "held still": quality.held_still}, videos, window=4, bins=bins)
+    offsets = [f"+{k}" for k in range(4)]
+    row = table.set_index(["carrier", "area"])
+    np.testing.assert_allclose(row.loc[("held still", "all"), offsets].to_numpy(float), still.mean(axis=0))
+    assert row.loc[("held still", "all"), "+0"] == 1.0 and row.loc[("held still", "all"), "objects"] == len(areas)
+    small = areas < 0.05
+    np.testing.assert_allclose(row.loc[("held still", "1-5 %"), offsets].to_numpy(float), still[small].mean(axis=0))
+    np.testing.assert_allclose(row.loc[("held still", "5-100 %"), offsets].to_numpy(float), still[~small].mean(axis=0))
+    assert row.loc[("held still", "1-5 %"), "objects"] == small.sum() > 0 and (~small).sum() > 0
+    np.testing.assert_allclose(row.loc[("sam2-mini", "all"), offsets].to_numpy(float),
+                               quality.seeded_propagation_iou(model, videos, window=4))
+    flow = []
+    for video in videos:
+        objects = np.unique(video.instances[0])
+        masks = video.instances[0][None] == objects[:, None, None]
+        carried = classical.propagate(video.frames[:4], masks, np.arange(len(objects)))
+        flow.append(track_ious(carried, video.instances[:4], 0.01))
+    np.testing.assert_allclose(row.loc[("classical flow", "all"), offsets].to_numpy(float),
+                               np.concatenate(flow).mean(axis=0))
+    # the command prints the same table (default size bins)
+    assert main(["probe", "--heldout", str(root), "--videos", "2", "--window", "4", "--compare"]) == 0
+    out = capsys.readouterr().out
+    printed = quality.seeded_comparison({"held still": quality.held_still}, videos, window=4).iloc[0]
+    assert "carried three ways" in out
+    assert any(line.split()[:3] == ["held", "still", "all"] and line.split()[3:6] ==
+               [str(len(areas)), f"{printed['mean']:.3f}", "1.000"] for line in out.splitlines())

@@ -180,3 +180,18 @@ def test_make_sam2_mini_retrains_the_committed_chain_of_runs() -> None:
     for earlier, later in zip(exports, trains[1:]):
         assert later.init == f"{earlier.assets}/sam2_mini.pt"
     assert trains[-1].eval_every == run["settings"]["eval_every"]  # (earlier runs' records do not keep theirs)
+
+
+def test_the_card_lists_recipes_and_diagnoses_apart() -> None:
+    """A measurement that trained nothing is listed under the diagnoses, every recipe under the earlier recipes."""
+    from vsslib.sam2_mini.card import ATTEMPTS, DIAGNOSES
+
+    run = json.loads((ASSETS / "run.json").read_text())
+    quality = json.loads((ASSETS / "quality.json").read_text())
+    log = [{"step": 10, "stage": "images", "core_loss": 2.0, "empty": 0.0, "seconds": 3.0}]
+    card = model_card(run=run, log=log, quality=quality)
+    recipes = card.split("## Earlier recipes (measured here)\n")[1].split("\n## ")[0]
+    diagnoses = card.split("## Diagnoses (measured here, nothing trained)\n")[1].split("\n## ")[0]
+    assert recipes.count("\n- ") == len(ATTEMPTS) and diagnoses.count("\n- ") == len(DIAGNOSES) >= 1
+    assert all(f"- {d}." in diagnoses and d not in recipes for d in DIAGNOSES)
+    assert all(f"- {a}." in recipes for a in ATTEMPTS)

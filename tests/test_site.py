@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pandas as pd
 import pytest
+from conftest import readme_words
 from PIL import Image
 
 from vsslib import viz
@@ -416,7 +417,7 @@ def test_pages_render_with_images_navigation_and_search_in_chromium(site: Path, 
 def test_the_readme_states_the_page_width_and_text_size_the_tests_hold_figures_to() -> None:
     from vsslib.viz._draw import MIN_TEXT_PT
 
-    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    readme = readme_words()
     assert (f"drawn for a page {PAGE_WIDTH_IN:g} inches ({PAGE_WIDTH_IN * SCREEN_DPI:.0f} CSS pixels) wide, and no "
             f"text in them is under {MIN_TEXT_PT:g} pt there") in readme
     assert f"in any window {WINDOW_WIDTH} pixels wide or more" in readme

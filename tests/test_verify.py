@@ -310,3 +310,38 @@ def test_the_mask_quality_axes_take_the_corruption_seeds_and_the_gains_the_train
     _edit(pair[1], "refiner_mask_quality", 0, "mask_quality", 55.0)
     _assert_tolerance(pair, "refiner_mask_quality", 0, "gain_mIoU", -13.0, critical_t(3) * math.sqrt(2 / 3) * 1.0)
     assert "t(n_corruption_seeds-1)" in tolerance_table()
+
+
+def test_the_readme_states_the_comparison_with_the_third_processor_as_its_tables_give_it(tmp_path: Path) -> None:
+    """The AMD EPYC run kept in ``results/machines/amd-epyc-20261207/`` (tables, index, settings; its figures were
+    the same files by name) compared with ``results/``: the README's counts, cells and verdict are this comparison's."""
+    from conftest import readme_words
+
+    root = Path(__file__).resolve().parents[1]
+    other = root / "results" / "machines" / "amd-epyc-20261207"
+    fresh = tmp_path / "fresh"
+    shutil.copytree(other, fresh)
+    (fresh / "figures").mkdir()
+    for figure in (root / "results" / "figures").glob("*"):
+        (fresh / "figures" / figure.name).write_bytes(b"")  # figures are compared by presence only
+    report = compare_results(root / "results", fresh)
+    readme = readme_words()
+    assert not report.ok and report.figures > 0
+    beyond = sorted((c.file, c.column, c.rule, c.expected, c.actual) for c in report.failures)
+    assert beyond == [("tables/failure_causes.csv", "share_rank", "exact", "4", "6"),
+                      ("tables/failure_causes.csv", "share_rank", "exact", "6", "4"),
+                      ("tables/sam2_knobs.csv", "coverage", "exact", "85.6706", "85.6707")]
+    changed = [p for p in report.problems if p.startswith("finding ")]
+    assert len(changed) == len(report.problems) == 2
+    assert all("fcn8-small + sam2-mini, mVC16" in p or "refiner/fcn8-small/sam2-mini/masklet" in p for p in changed)
+    assert all("+0.8 [-0.1, +1.6] (not distinguishable from zero)" in p for p in changed)
+    mine = pd.read_csv(root / "results" / "tables" / "baselines_metrics.csv").set_index("network")
+    theirs = pd.read_csv(other / "tables" / "baselines_metrics.csv").set_index("network")
+    assert (f"`fcn8-small` mIoU {theirs.loc['fcn8-small', 'mIoU']:.4f} there, "
+            f"{mine.loc['fcn8-small', 'mIoU']:.4f} in `results/`") in readme
+    assert (f"{len(report.within_tolerance)} of {report.cells} cells within their tolerances, "
+            f"{len(report.failures)} beyond them, all under the exact rule") in readme
+    assert f"and {len(changed)} of {report.findings} findings changed" in readme
+    mvc = pd.read_csv(root / "results" / "tables" / "refiner.csv")
+    row = mvc[(mvc.baseline == "fcn8-small") & (mvc.masklets == "sam2-mini") & (mvc.vote == "masklet")].iloc[0]
+    assert f"mVC16 gain: +{row.gain_mVC16:.1f} [+{row.gain_mVC16_ci_low:.2f}, +{row.gain_mVC16_ci_high:.1f}]" in readme

@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--overlap", choices=OVERLAP_RULES, default=PropagationSettings.overlap,
                        help="who takes a pixel several carried masks cover: the highest logit or the smaller mask "
                             "(PropagationSettings)")
+    probe.add_argument("--compare", action="store_true",
+                       help="also carry the same masks with the classical masklets' flow and hold them still (no "
+                            "motion), and split every curve by the objects' key-frame area")
     card = sub.add_parser("card", help="redraw training_curves.png and rewrite MODEL_CARD.md from the committed "
                                        "run.json and quality.json and the run's log (after a change to the card's "
                                        "text or the curves' drawing; nothing is measured)")
@@ -134,11 +137,25 @@ def main(argv: list[str] | None = None) -> int:
             state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
             model.load_state_dict(state.get("model", state), strict=True)
         videos = heldout_videos(args.heldout, args.videos)
-        curve = seeded_propagation_iou(model, videos, window=args.window, overlap=args.overlap)
+        if args.compare:
+            from ..masks.classical import ClassicalMasklets
+            from .quality import held_still, sam2_carrier, seeded_comparison
+
+            carriers = {"sam2-mini": sam2_carrier(model, args.overlap), "classical flow": ClassicalMasklets().propagate,
+                        "held still": held_still}
+            table = seeded_comparison(carriers, videos, window=args.window)
+            curve = table.query("carrier == 'sam2-mini' and area == 'all'").filter(like="+").to_numpy()[0]
+        else:
+            curve = seeded_propagation_iou(model, videos, window=args.window, overlap=args.overlap)
         shown = [k for k in (0, 1, 2, 4, 8, 16, 31) if k < len(curve)]
         print(f"{args.checkpoint or 'committed weights'}: {len(videos)} videos, overlap rule {args.overlap}, "
               f"mean {curve.mean():.3f}; by offset "
               + ", ".join(f"+{k} {curve[k]:.3f}" for k in shown))
+        if args.compare:
+            print("The same key-frame objects (>= 1 % of the frame) carried three ways; mean IoU by frame offset, "
+                  "overall and by the objects' share of the key frame:")
+            print(table[["carrier", "area", "objects", "mean", *(f"+{k}" for k in shown)]]
+                  .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     elif args.command == "readme":
         from .card import readme_text
 

@@ -27,12 +27,14 @@ from ..masks.quality import best_ious, crossing, objects_of, track_ious
 from .model import AREA_OVERLAP, CALIBRATED, PAPER
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..data import Video
 
 __all__ = ["PAPER_THRESHOLDS", "UNFILTERED", "CALIBRATION_GRID",
            "keyframe_recall", "painted_recall", "calibrate_thresholds", "propagation_iou", "seeded_propagation_iou",
-           "propagation_probe", "heldout_videos",
-           "oracle_position", "first_frames", "measure"]
+           "sam2_carrier", "held_still", "seeded_ious", "SIZE_BINS", "seeded_comparison", "propagation_probe",
+           "heldout_videos", "oracle_position", "first_frames", "measure"]
 
 
 def _key_frame_proposals(propose: Callable[[np.ndarray], np.ndarray], videos: Sequence[Video], window: int,
@@ -111,18 +113,83 @@ def seeded_propagation_iou(model: Any, videos: Sequence[Video], *, window: int =
     The generator plays no part, so this isolates the tracking the clip stages train (what the training log's
     one-click IoU does not see); ``model`` is the video predictor (:func:`vsslib.sam2_mini.model.load_model`).
     """
+    ious, _ = seeded_ious(sam2_carrier(model, overlap), videos, window=window, min_fraction=min_fraction)
+    return ious.mean(axis=0)
+
+
+Carrier = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (frames, masks, ids) -> (L, H, W) int ids
+
+
+def sam2_carrier(model: Any, overlap: str = PropagationSettings.overlap) -> Carrier:
+    """Masks given on frame 0 carried by sam2's video predictor ``model`` (float32, no autocast)."""
     from ..masks.sam2_model import propagate_masks
 
-    rows = []
+    def carry(frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        return propagate_masks(model, frames, masks, ids, overlap=overlap, autocast=False)
+
+    return carry
+
+
+def held_still(frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The no-motion reference: frame 0's masks ``(N, H, W) bool`` painted unchanged on every frame of ``frames``
+    ``(L, H, W, 3)``, later masks over earlier ones; ``(L, H, W) int32``, -1 = none."""
+    painted = np.full(masks.shape[1:], -1, np.int32)
+    for mask, obj_id in zip(masks, ids, strict=True):
+        painted[mask] = obj_id
+    return np.repeat(painted[None], len(frames), axis=0)
+
+
+def seeded_ious(carry: Carrier, videos: Sequence[Video], *, window: int = 32,
+                min_fraction: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Each video's own key-frame objects (every instance of frame 0, as masks) carried through its first
+    ``window`` frames by ``carry``, scored against the instances frame by frame (:func:`track_ious`).
+
+    Returns
+    -------
+    ious : (K, window) float64, one row per object covering ``min_fraction`` of its key frame (videos in order,
+        ascending instance id within a video).
+    areas : (K,) float64, each such object's fraction of its key frame.
+    """
+    rows, areas = [], []
     for video in videos:
         _check_window(video, window)
         instances = video.instances[:window]
         objects = objects_of(instances[0], 0.0)
         masks = instances[0][None] == objects[:, None, None]
-        carried = propagate_masks(model, video.frames[:window], masks, np.arange(len(objects)), overlap=overlap,
-                                  autocast=False)
-        rows.append(track_ious(carried, instances, min_fraction))
-    return np.concatenate(rows, axis=0).mean(axis=0)
+        rows.append(track_ious(carry(video.frames[:window], masks, np.arange(len(objects))), instances,
+                               min_fraction))
+        scored = objects_of(instances[0], min_fraction)
+        areas.append((instances[0][None] == scored[:, None, None]).mean(axis=(1, 2)))
+    return np.concatenate(rows, axis=0), np.concatenate(areas)
+
+
+SIZE_BINS = (0.01, 0.02, 0.05, 0.15, 1.0)  # key-frame area fractions (bin edges) the seeded comparison splits by
+
+
+def seeded_comparison(carriers: dict[str, Carrier], videos: Sequence[Video], *, window: int = 32,
+                      min_fraction: float = 0.01, bins: Sequence[float] = SIZE_BINS) -> pd.DataFrame:
+    """:func:`seeded_ious` of several carriers over the same objects, overall and by key-frame area.
+
+    Returns
+    -------
+    DataFrame[carrier, area, objects, mean, +0, +1, ..., +window-1]: one row per carrier and area bin ("all" first,
+    then ``"a-b %"`` for each pair of ``bins``, the last including its upper edge); ``mean`` over offsets and
+    objects, ``+k`` the mean IoU of the bin's objects k frames after the key frame (NaN for an empty bin).
+    """
+    import pandas as pd
+
+    rows = []
+    for name, carry in carriers.items():
+        ious, areas = seeded_ious(carry, videos, window=window, min_fraction=min_fraction)
+        groups = [("all", np.ones(len(areas), bool))]
+        for k, (low, high) in enumerate(zip(bins[:-1], bins[1:], strict=True)):
+            inside = (areas >= low) & ((areas <= high) if k == len(bins) - 2 else (areas < high))
+            groups.append((f"{100 * low:g}-{100 * high:g} %", inside))
+        for label, inside in groups:
+            curve = ious[inside].mean(axis=0) if inside.any() else np.full(window, np.nan)
+            rows.append({"carrier": name, "area": label, "objects": int(inside.sum()), "mean": float(curve.mean()),
+                         **{f"+{k}": float(v) for k, v in enumerate(curve)}})
+    return pd.DataFrame(rows)
 
 
 def heldout_videos(root: str | os.PathLike[str], count: int | None = None) -> list[Video]:
