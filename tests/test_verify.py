@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import readme_words
 
 from vsslib.study.settings import StudySettings
 from vsslib.study.verify import (ROUNDING, ColumnSpread, column_spreads, compare_results, critical_sd_ratio, critical_t,
@@ -282,8 +283,7 @@ def test_p_values_are_compared_through_the_holm_verdicts_of_the_readme(tmp_path:
 def test_the_readmes_false_alarm_figures_are_those_the_simulation_prints() -> None:
     import re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    readme = " ".join(readme.split())
+    readme = readme_words()
     assert "simulate_false_alarms(n_seeds=3, cells=1000, reruns=1000)" in readme
     stated = re.search(r"with each row's own sd \(`median_floor=False`\) fail a cell at a rate of ([0-9.]+) and at "
                        r"least one of 1000 independent cells in (\d+) % of re-runs; with the column's median as the "
@@ -315,8 +315,6 @@ def test_the_mask_quality_axes_take_the_corruption_seeds_and_the_gains_the_train
 def test_the_readme_states_the_comparison_with_the_third_processor_as_its_tables_give_it(tmp_path: Path) -> None:
     """The AMD EPYC run kept in ``results/machines/amd-epyc-20261207/`` (tables, index, settings; its figures were
     the same files by name) compared with ``results/``: the README's counts, cells and verdict are this comparison's."""
-    from conftest import readme_words
-
     root = Path(__file__).resolve().parents[1]
     other = root / "results" / "machines" / "amd-epyc-20261207"
     fresh = tmp_path / "fresh"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..base.errors import DataError, ParameterError
+from ..masks.base import paint
 from ..masks.oracle import SWEEP_STRENGTHS
 from ..masks.sam2_model import GeneratorSettings, PropagationSettings
 from ..masks.quality import best_ious, crossing, objects_of, track_ious
@@ -131,12 +132,10 @@ def sam2_carrier(model: Any, overlap: str = PropagationSettings.overlap) -> Carr
 
 
 def held_still(frames: np.ndarray, masks: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """The no-motion reference: frame 0's masks ``(N, H, W) bool`` painted unchanged on every frame of ``frames``
-    ``(L, H, W, 3)``, later masks over earlier ones; ``(L, H, W) int32``, -1 = none."""
-    painted = np.full(masks.shape[1:], -1, np.int32)
-    for mask, obj_id in zip(masks, ids, strict=True):
-        painted[mask] = obj_id
-    return np.repeat(painted[None], len(frames), axis=0)
+    """The no-motion reference: frame 0's masks ``(N, H, W) bool`` painted as the key frames are
+    (:func:`vsslib.masks.base.paint`: smaller over larger) and repeated unchanged on every frame of ``frames``
+    ``(L, H, W, 3)``; ``(L, H, W) int32``, -1 = none."""
+    return np.repeat(paint(masks, ids)[None], len(frames), axis=0)
 
 
 def seeded_ious(carry: Carrier, videos: Sequence[Video], *, window: int = 32,
