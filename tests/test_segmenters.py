@@ -127,6 +127,31 @@ def test_fit_rejects_bad_labels_and_crops() -> None:
         fit(network, frames, labels[:, :4], progress=False)
 
 
+def test_adam_is_the_fused_kernel_by_default_and_the_unfused_one_trains_to_other_weights(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fused_adam`` reaches torch's Adam; the fused kernel (its own exact square root) and the unfused step (through
+    torch.sqrt) give other weights from the same start, so the setting must be, and is, part of the cache key."""
+    frames, labels, _ = _two_colour_frames(4, seed=0)
+    made: list[object] = []
+    adam = torch.optim.Adam
+
+    def recording_adam(*args: object, **kwargs: object) -> torch.optim.Adam:
+        made.append(kwargs.get("fused"))
+        return adam(*args, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "Adam", recording_adam)
+    weights = {}
+    for fused in (True, False):
+        network = build_network("t", 2, NetworkSettings(**TINY), seed=0)
+        fit(network, frames, labels, settings=TrainSettings(epochs=2, batch_size=2, fused_adam=fused), progress=False)
+        weights[fused] = torch.cat([p.detach().reshape(-1) for p in network.parameters()])
+    assert made == [True, False] and TrainSettings().fused_adam is True
+    assert not torch.equal(weights[True], weights[False])
+    assert torch.allclose(weights[True], weights[False], atol=1e-3)  # the same algorithm: the last bits differ
+    with pytest.raises(ParameterError, match="fused_adam='yes' must be true or false"):
+        TrainSettings(fused_adam="yes")  # type: ignore[arg-type]
+
+
 # --- training from a dataset, and the weight cache -------------------------------------------------------
 def test_same_seed_gives_identical_weights_and_predictions(tmp_path: Path) -> None:
     root = _write_dataset(tmp_path / "data")
@@ -167,9 +192,11 @@ def test_weights_are_cached_and_reloaded(tmp_path: Path, monkeypatch: pytest.Mon
     assert loaded.history == trained.history and not loaded.training
     monkeypatch.undo()
 
-    # another setting is another entry; a corrupt entry is retrained and replaced
+    # another setting is another entry (the Adam kernel too); a corrupt entry is retrained and replaced
     create_segmenter("fcn8-small", **{**options, "epochs": 2})
     assert len(list((cache / "segmenters").glob("*.pt"))) == 2
+    create_segmenter("fcn8-small", **{**options, "fused_adam": False})
+    assert len(list((cache / "segmenters").glob("*.pt"))) == 3
     weights[0].write_bytes(b"truncated")
     again = create_segmenter("fcn8-small", **options)
     for key, value in trained.state_dict().items():

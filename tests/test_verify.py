@@ -8,10 +8,12 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import readme_words
 
+from vsslib.study.finding_reruns import move_in_seed_units
 from vsslib.study.settings import StudySettings
 from vsslib.study.verify import (ROUNDING, ColumnSpread, column_spreads, compare_results, critical_sd_ratio, critical_t,
                                  record_settings, simulate_false_alarms, tolerance_table)
@@ -312,17 +314,24 @@ def test_the_mask_quality_axes_take_the_corruption_seeds_and_the_gains_the_train
     assert "t(n_corruption_seeds-1)" in tolerance_table()
 
 
-def test_the_readme_states_the_comparison_with_the_third_processor_as_its_tables_give_it(tmp_path: Path) -> None:
-    """The AMD EPYC run kept in ``results/machines/amd-epyc-20261207/`` (tables, index, settings; its figures were
-    the same files by name) compared with ``results/``: the README's counts, cells and verdict are this comparison's."""
-    root = Path(__file__).resolve().parents[1]
-    other = root / "results" / "machines" / "amd-epyc-20261207"
-    fresh = tmp_path / "fresh"
-    shutil.copytree(other, fresh)
-    (fresh / "figures").mkdir()
+def _kept_study(root: Path, name: str, into: Path) -> Path:
+    """A study kept in ``results/machines/<name>/`` (tables, index, settings) copied to ``into``, with the figures of
+    ``results/`` as empty files (figures are compared by presence only)."""
+    shutil.copytree(root / "results" / "machines" / name, into)
+    (into / "figures").mkdir()
     for figure in (root / "results" / "figures").glob("*"):
-        (fresh / "figures" / figure.name).write_bytes(b"")  # figures are compared by presence only
-    report = compare_results(root / "results", fresh)
+        (into / "figures" / figure.name).write_bytes(b"")
+    return into
+
+
+def test_the_readme_states_the_comparison_with_the_third_processor_as_its_tables_give_it(tmp_path: Path) -> None:
+    """The Intel Xeon's study and the AMD EPYC's, both of the same code (Adam unfused), kept in
+    ``results/machines/``: the AMD EPYC's read as a fresh run against the Intel Xeon's; the README's counts, cells,
+    changed verdict and the size of the move are this comparison's."""
+    root = Path(__file__).resolve().parents[1]
+    intel = _kept_study(root, "intel-xeon-20261207", tmp_path / "intel")
+    amd = _kept_study(root, "amd-epyc-20261207", tmp_path / "amd")
+    report = compare_results(intel, amd)
     readme = readme_words()
     assert not report.ok and report.figures > 0
     beyond = sorted((c.file, c.column, c.rule, c.expected, c.actual) for c in report.failures)
@@ -333,13 +342,44 @@ def test_the_readme_states_the_comparison_with_the_third_processor_as_its_tables
     assert len(changed) == len(report.problems) == 2
     assert all("fcn8-small + sam2-mini, mVC16" in p or "refiner/fcn8-small/sam2-mini/masklet" in p for p in changed)
     assert all("+0.8 [-0.1, +1.6] (not distinguishable from zero)" in p for p in changed)
-    mine = pd.read_csv(root / "results" / "tables" / "baselines_metrics.csv").set_index("network")
-    theirs = pd.read_csv(other / "tables" / "baselines_metrics.csv").set_index("network")
-    assert (f"`fcn8-small` mIoU {theirs.loc['fcn8-small', 'mIoU']:.4f} there, "
-            f"{mine.loc['fcn8-small', 'mIoU']:.4f} in `results/`") in readme
+    theirs = pd.read_csv(amd / "tables" / "baselines_metrics.csv").set_index("network")
+    mine = pd.read_csv(intel / "tables" / "baselines_metrics.csv").set_index("network")
+    assert (f"`fcn8-small` mIoU {mine.loc['fcn8-small', 'mIoU']:.4f} on the Intel Xeon, "
+            f"{theirs.loc['fcn8-small', 'mIoU']:.4f} on the AMD EPYC") in readme
     assert (f"{len(report.within_tolerance)} of {report.cells} cells within their tolerances, "
             f"{len(report.failures)} beyond them, all under the exact rule") in readme
     assert f"and {len(changed)} of {report.findings} findings changed" in readme
-    mvc = pd.read_csv(root / "results" / "tables" / "refiner.csv")
+    mvc = pd.read_csv(intel / "tables" / "refiner.csv")
     row = mvc[(mvc.baseline == "fcn8-small") & (mvc.masklets == "sam2-mini") & (mvc.vote == "masklet")].iloc[0]
     assert f"mVC16 gain: +{row.gain_mVC16:.1f} [+{row.gain_mVC16_ci_low:.2f}, +{row.gain_mVC16_ci_high:.1f}]" in readme
+    moves = np.abs(move_in_seed_units(intel, amd))
+    assert (f"by a median of {np.median(moves):.2f} such standard deviations (new seeds: 0.67), and "
+            f"{100 * np.mean(moves > 1.96):.1f} % of them beyond 1.96 (new seeds: 5 %; {moves.size} cells)") in readme
+
+
+def test_the_readme_states_what_the_fused_adam_changed_as_the_tables_give_it(tmp_path: Path) -> None:
+    """``results/`` (Adam fused) against the AMD EPYC's study with Adam unfused (same processor, code otherwise):
+    the README's counts of cells and findings are this comparison's, and ``fcn8-small``'s baseline mIoU both sides'."""
+    root = Path(__file__).resolve().parents[1]
+    unfused = _kept_study(root, "amd-epyc-20261207", tmp_path / "unfused")
+    report = compare_results(unfused, root / "results")
+    readme = readme_words()
+    changed = [p for p in report.problems if p.startswith("finding ")]
+    other = [p for p in report.problems if not p.startswith("finding ")]
+    assert other == [f"settings.json: setting train.fused_adam is '<absent>' in the committed results but True in "
+                     "the fresh ones"] or other == []
+    assert (f"{len(report.within_tolerance)} of {report.cells} cells within their tolerances, "
+            f"{len(report.failures)} beyond them") in readme
+    assert f"{len(changed)} of {report.findings} findings changed" in readme
+    before = pd.read_csv(unfused / "tables" / "baselines_metrics.csv").set_index("network")
+    after = pd.read_csv(root / "results" / "tables" / "baselines_metrics.csv").set_index("network")
+    assert (f"`fcn8-small` mIoU {before.loc['fcn8-small', 'mIoU']:.4f} unfused, "
+            f"{after.loc['fcn8-small', 'mIoU']:.4f} fused") in readme
+    assert sorted({(c.file, c.column) for c in report.failures}) == [("tables/failure_causes.csv", "share_rank")]
+    assert all("fcn8-small + sam2-mini, mVC16" in p or "refiner/fcn8-small/sam2-mini/masklet" in p for p in changed)
+    mvc = pd.read_csv(root / "results" / "tables" / "refiner.csv")
+    row = mvc[(mvc.baseline == "fcn8-small") & (mvc.masklets == "sam2-mini") & (mvc.vote == "masklet")].iloc[0]
+    assert row.gain_mVC16_ci_low > 0 and f"now +{row.gain_mVC16:.1f} [+{row.gain_mVC16_ci_low:.3f}, " in readme
+    moves = np.abs(move_in_seed_units(unfused, root / "results"))
+    assert (f"the cells moved by a median of {np.median(moves):.2f} new-seed standard deviations, "
+            f"{100 * np.mean(moves > 1.96):.1f} % of them beyond 1.96") in readme

@@ -15,9 +15,14 @@ thread); oneDNN's convolutions differed between its AVX-512 and AVX2 kernels (5e
 changed with ``MKL_CBWR=COMPATIBLE`` (5e-5) and do not follow ``MKL_ENABLE_INSTRUCTIONS`` on this processor;
 1 against 2 threads differed (4e-4); ``torch.use_deterministic_algorithms`` changed nothing. Under the
 pinned environment every emulated variant (ATen ``avx2``/``avx512``, MKL ISA SSE4.2/AVX2/native,
-``OMP_NUM_THREADS=1``) gave bit-identical weights. Left open: processors without AVX2 (ATen falls back to
-its ``default`` kernels there), and any choice oneDNN makes from cache sizes rather than the ISA, which an
-emulation on one machine cannot reach.
+``OMP_NUM_THREADS=1``) gave bit-identical weights. Yet the Intel Xeon and the AMD EPYC whose studies the repository
+keeps trained to other weights. Under qemu-user 7.2, which can say it is another processor (an Intel Haswell, an
+AMD EPYC), a few steps gave the same weights for both identities, with oneDNN on or off, but not the hardware's;
+of 26 float32 ops tried, only ``torch.sqrt`` (``pow(x, 0.5)``, ``_foreach_sqrt``) differed from the hardware's, and
+the hardware's is not the correctly rounded root (82 % of 4096 values are): an approximation whose last bit can
+follow the processor. Adam's step takes that square root unless fused, so training uses the fused kernel
+(``TrainSettings.fused_adam``); with it the weights under qemu equalled the hardware's. Untested: whether two real
+kinds of processor now agree (no second kind was at hand), and processors without AVX2.
 
 Weights are cached as ``<cache_root>/segmenters/<key>.pt`` beside ``<key>.json`` (the resolved settings
 and the loss history). The key hashes the network name, both settings, the seed, the training environment
@@ -74,8 +79,11 @@ class TrainSettings:
     crop: tuple[int, int] | None = None  # random crop (rows, cols) per batch; None = whole frames
     flip: bool = True  # random horizontal flips
     frame_step: int = 1  # train on every k-th frame of each video (neighbouring frames are near duplicates)
+    fused_adam: bool = True  # Adam's fused kernel, whose square root is exact (torch.sqrt's is not: module docstring)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.fused_adam, bool):
+            raise ParameterError(f"fused_adam={self.fused_adam!r} must be true or false")
         if self.crop is not None:
             object.__setattr__(self, "crop", tuple(int(c) for c in self.crop))
             if len(self.crop) != 2 or min(self.crop) < 1:
@@ -197,7 +205,7 @@ def fit(network: FCNSegmenter, frames: np.ndarray, labels: np.ndarray, *, settin
     steps_per_epoch = -(-len(frames) // settings.batch_size)
     total_steps = settings.epochs * steps_per_epoch
     optimizer = torch.optim.Adam(network.parameters(), lr=settings.learning_rate,
-                                 weight_decay=settings.weight_decay)
+                                 weight_decay=settings.weight_decay, fused=settings.fused_adam)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: (1.0 - step / total_steps) ** settings.poly_power)
 

@@ -62,9 +62,10 @@ import pandas as pd
 from ..base.io import write_json_atomic
 from ..base.errors import DataError
 
-__all__ = ["Kind", "ColumnRule", "ColumnSpread", "column_spreads", "TABLE_RULES", "CELL_ALPHA", "critical_t",
-           "critical_sd_ratio", "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE", "UNCOMPARED_SETTINGS",
-           "CellDifference", "VerifyReport", "compare_results", "record_settings", "tolerance_table"]
+__all__ = ["Kind", "ColumnRule", "ColumnSpread", "column_spreads", "rule_for", "TABLE_RULES", "CELL_ALPHA",
+           "critical_t", "critical_sd_ratio", "simulate_false_alarms", "ROUNDING", "SETTINGS_FILE",
+           "UNCOMPARED_SETTINGS", "CellDifference", "VerifyReport", "compare_results", "record_settings",
+           "tolerance_table"]
 
 CELL_ALPHA = 1e-3  # chance that one seed-varying cell fails when another machine acts like other seeds
 REFERENCE_SEEDS = 3  # seeds behind a borrowed spread (the baseline networks' training seeds)
@@ -265,6 +266,9 @@ class VerifyReport:
             worst = max(self.within_tolerance, key=lambda c: c.difference / c.tolerance if c.tolerance else 0.0)
             lines.append(f"  largest move within tolerance: {worst.describe()}")
         lines += [f"  note: {note}" for note in self.notes[:limit]]
+        if any(problem.startswith("finding ") for problem in self.problems):
+            lines.append("  read: a changed finding fails verify however little it moved; how often new seeds alone "
+                         "change one: `python -m vsslib.study.finding_reruns` (README, Reproducing the numbers)")
         return "\n".join(lines)
 
 
@@ -303,7 +307,8 @@ def _compare_settings(expected: Path, actual: Path, report: VerifyReport) -> Non
 
 
 # ------------------------------------------------------------------------------------------------ tables
-def _rule_for(table: str, column: str, columns: list[str]) -> ColumnRule:
+def rule_for(table: str, column: str, columns: list[str]) -> ColumnRule:
+    """The rule :func:`compare_results` applies to ``column`` of table ``table`` (whose columns are ``columns``)."""
     if column in ("n_seeds", "n_videos"):
         return EXACT
     if column.endswith("_p") and column[:-2] in columns:
@@ -491,7 +496,7 @@ def _compare_table(name: str, expected_path: Path, actual_path: Path, machine_co
         return
     report.tables += 1
     notes: set[str] = set()
-    rules = {column: _rule_for(name, column, columns) for column in columns}
+    rules = {column: rule_for(name, column, columns) for column in columns}
     spreads = column_spreads(committed, {column: rule.seeds for column, rule in rules.items()
                                          if rule.kind is Kind.SEEDS and column.endswith("_sd")})
     for column in columns:
