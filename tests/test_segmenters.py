@@ -152,6 +152,29 @@ def test_adam_is_the_fused_kernel_by_default_and_the_unfused_one_trains_to_other
         TrainSettings(fused_adam="yes")  # type: ignore[arg-type]
 
 
+def test_the_fused_adam_step_takes_the_correctly_rounded_square_root() -> None:
+    """One Adam step (beta1 0, eps 0) moves each weight by -lr * g / (sqrt(v) / sqrt(1 - beta2)), v = (1 - beta2) g^2:
+    the fused kernel's result is that float32 formula with the correctly rounded root (np.sqrt in float64, rounded),
+    value for value; the unfused step's is the same formula with torch.sqrt, which on a CPU is an approximation."""
+    grad = torch.randn(4096, generator=torch.Generator().manual_seed(0))
+    beta2, lr = 0.999, 1e-3
+    moved, squares = {}, {}
+    for fused in (True, False):
+        weight = torch.zeros(4096, requires_grad=True)
+        optimiser = torch.optim.Adam([weight], lr=lr, betas=(0.0, beta2), eps=0.0, fused=fused)
+        weight.grad = grad.clone()
+        optimiser.step()
+        moved[fused], squares[fused] = weight.detach().numpy(), optimiser.state[weight]["exp_avg_sq"].numpy()
+    np.testing.assert_array_equal(squares[True], squares[False])
+
+    def step(root: np.ndarray) -> np.ndarray:
+        return -(np.float32(lr) * grad.numpy() / (root / np.float32(math.sqrt(1 - beta2))))
+
+    exact = np.sqrt(squares[True].astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(moved[True], step(exact))
+    np.testing.assert_array_equal(moved[False], step(torch.from_numpy(squares[False]).sqrt().numpy()))
+
+
 # --- training from a dataset, and the weight cache -------------------------------------------------------
 def test_same_seed_gives_identical_weights_and_predictions(tmp_path: Path) -> None:
     root = _write_dataset(tmp_path / "data")
