@@ -146,7 +146,9 @@ def test_adam_is_the_fused_kernel_by_default_and_the_unfused_one_trains_to_other
         fit(network, frames, labels, settings=TrainSettings(epochs=2, batch_size=2, fused_adam=fused), progress=False)
         weights[fused] = torch.cat([p.detach().reshape(-1) for p in network.parameters()])
     assert made == [True, False] and TrainSettings().fused_adam is True
-    assert not torch.equal(weights[True], weights[False])
+    roots = torch.rand(4096, generator=torch.Generator().manual_seed(1)) + 0.1
+    if not np.array_equal(roots.sqrt().numpy(), np.sqrt(roots.numpy().astype(np.float64)).astype(np.float32)):
+        assert not torch.equal(weights[True], weights[False])  # torch.sqrt approximates here: the kernels differ
     assert torch.allclose(weights[True], weights[False], atol=1e-3)  # the same algorithm: the last bits differ
     with pytest.raises(ParameterError, match="fused_adam='yes' must be true or false"):
         TrainSettings(fused_adam="yes")  # type: ignore[arg-type]
