@@ -8,21 +8,22 @@ torch runs in deterministic mode on a fixed number of threads (:data:`TRAINING_T
 Same weights on every x86-64 machine: the float results of a CPU training step depend on which kernels the
 libraries pick for the processor at hand, and those choices are fixed when each library first runs, so
 :func:`train_segmenter` trains in a fresh interpreter started with :data:`TRAINING_ENVIRONMENT` (unless this
-process already runs under it). Measured on a 2-core AMD EPYC with AVX-512 by emulating other processors
-through these variables (6 epochs of a small network; max abs weight difference against the same run):
-ATen's kernels gave identical weights for ``avx2`` and ``avx512`` but not for ``default`` (2e-4 at one
-thread); oneDNN's convolutions differed between its AVX-512 and AVX2 kernels (5e-3); MKL's matrix products
-changed with ``MKL_CBWR=COMPATIBLE`` (5e-5) and do not follow ``MKL_ENABLE_INSTRUCTIONS`` on this processor;
-1 against 2 threads differed (4e-4); ``torch.use_deterministic_algorithms`` changed nothing. Under the
-pinned environment every emulated variant (ATen ``avx2``/``avx512``, MKL ISA SSE4.2/AVX2/native,
-``OMP_NUM_THREADS=1``) gave bit-identical weights. Yet the Intel Xeon and the AMD EPYC whose studies the repository
-keeps trained to other weights. Under qemu-user 7.2, which can say it is another processor (an Intel Haswell, an
-AMD EPYC), a few steps gave the same weights for both identities, with oneDNN on or off, but not the hardware's;
-of 26 float32 ops tried, only ``torch.sqrt`` (``pow(x, 0.5)``, ``_foreach_sqrt``) differed from the hardware's, and
-the hardware's is not the correctly rounded root (82 % of 4096 values are): an approximation whose last bit can
-follow the processor. Adam's step takes that square root unless fused, so training uses the fused kernel
-(``TrainSettings.fused_adam``); with it the weights under qemu equalled the hardware's. Untested: whether two real
-kinds of processor now agree (no second kind was at hand), and processors without AVX2.
+process already runs under it). Measured on a 2-core AMD EPYC with AVX-512 by emulating other processors through
+these variables (6 epochs of a small network; max abs weight difference against the same run): ATen's kernels
+gave identical weights for ``avx2`` and ``avx512`` but not for ``default`` (2e-4 at one thread); oneDNN's
+convolutions differed between its AVX-512 and AVX2 kernels (5e-3); MKL's matrix products changed with
+``MKL_CBWR=COMPATIBLE`` (5e-5) and do not follow ``MKL_ENABLE_INSTRUCTIONS`` on this processor; 1 against 2
+threads differed (4e-4); ``torch.use_deterministic_algorithms`` changed nothing. Under the pinned environment
+every emulated variant (ATen ``avx2``/``avx512``, MKL ISA SSE4.2/AVX2/native, ``OMP_NUM_THREADS=1``) gave
+bit-identical weights. Yet the Intel Xeon and the AMD EPYC whose studies the repository keeps trained to other
+weights. Under qemu-user 7.2, which can say it is another processor (an Intel Haswell, an AMD EPYC), a few steps
+gave the same weights for both identities, with oneDNN on or off, but not the hardware's; of the 30 float32 ops
+of ``docs/processor_probe.py``, only ``torch.sqrt`` (``pow(x, 0.5)``, ``_foreach_sqrt``) differed, and neither
+root is the correctly rounded one (82.5 % of 4096 values are on the hardware, 84.5 % under qemu): an
+approximation whose last bit can follow the processor. Adam's step takes that square root unless fused, so
+training uses the fused kernel (``TrainSettings.fused_adam``); with it the weights under qemu equalled the
+hardware's. Untested: whether two real kinds of processor now agree (no second kind was at hand), and processors
+without AVX2.
 
 Weights are cached as ``<cache_root>/segmenters/<key>.pt`` beside ``<key>.json`` (the resolved settings
 and the loss history). The key hashes the network name, both settings, the seed, the training environment
@@ -79,7 +80,7 @@ class TrainSettings:
     crop: tuple[int, int] | None = None  # random crop (rows, cols) per batch; None = whole frames
     flip: bool = True  # random horizontal flips
     frame_step: int = 1  # train on every k-th frame of each video (neighbouring frames are near duplicates)
-    fused_adam: bool = True  # Adam's fused kernel, whose square root is exact (torch.sqrt's is not: module docstring)
+    fused_adam: bool = True  # Adam's fused kernel: correctly rounded square root (torch.sqrt's is not: see above)
 
     def __post_init__(self) -> None:
         if not isinstance(self.fused_adam, bool):

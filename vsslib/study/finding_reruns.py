@@ -6,22 +6,27 @@ findings'. A verify fails whenever one stated verdict or ordering (:func:`vsslib
 differs, however little its interval moved, so a verdict whose interval ends near zero fails verify on a fair
 share of honest re-runs. :func:`simulate_finding_changes` says how large that share is and which findings cause it.
 
-The model of a re-run, per table row and seed-varying column ``m`` (verify's seed rule, :func:`rule_for`): the
-re-run's mean over its ``n`` seeds differs from the committed one by ``delta ~ N(0, 2 s^2 / n)``, with ``s`` the row's
-seed sd (unbiased for the variance; a row without a spread of its own takes its column's largest and that row's
-seeds, as verify does; verify's median floor is left out, so that equal cells of two tables move alike); ``m``,
-``m_ci_low`` and ``m_ci_high`` all move by ``delta`` (the interval keeps its width), and a bootstrap p-value ``m_p``
-is scaled by the ratio of two normal-approximation p-values (after and before the move), so an unmoved cell keeps
-its p. Cells are drawn independently of each other: in a real re-run the rows of one network and masklet source move
-together (its bands, object sizes, strengths), so orderings among them change less often than here; the rate
-overstates changes of orderings; a verdict against zero rests on one cell and is modelled fairly. A cell that
-appears in two tables with the same values (the analysed network's rows of the by-network boundary tables) draws the
-same ``delta`` in both, because each draw is a hash of the cell's committed values, its column and the re-run's
-number. Cells without a seed spread (one-seed rows of borrowed spread, counts, ground-truth numbers) do not move.
+The model of a re-run, per table row and seed-varying column ``m`` (verify's seed rule, :func:`rule_for`): the re-
+run's mean over its ``n`` seeds differs from the committed one by ``delta ~ N(0, 2 sigma^2 / n)``, with the true
+seed sd ``sigma`` drawn from what the row's sample sd ``s`` says of it (``sigma^2 = s^2 (n - 1) / chi2(n - 1)``), so
+``delta / (s sqrt(2 / n))`` follows Student's t with ``n - 1`` degrees of freedom: with 3 seeds an ``s`` near zero
+by chance does not pin its cell. A row without a spread of its own (one seed, or an sd of 0) takes its column's
+largest sd and that row's seeds, as verify does. ``m``, ``m_ci_low`` and ``m_ci_high`` all move by ``delta`` (the
+interval keeps its width), and a bootstrap p-value ``m_p`` is read as a normal z-score and moved by ``delta`` over
+the standard error the interval implies (a p written as 0.0000 read as half the tables' resolution), so an unmoved
+cell keeps its p. Cells are drawn independently of each other, although in a real re-run the cells of one network
+and masklet source move together (its bands, sizes, strengths, metrics, a gain and the means it is the difference
+of, the p-values of one Holm family): changes of orderings between rows that move together are overstated, verdicts
+that combine several cells are modelled only roughly, and a moved table can hold combinations a real one cannot. A
+cell that appears in two tables with the same values (the analysed network's rows of the by-network boundary tables,
+the sweep at s = 0 and the refiner's oracle row) draws the same ``delta`` in both, because each draw is keyed by a
+hash of the cell's column and committed values and the re-run's number (rows without a spread of their own would
+break this: their fallback sd is their table's; none is shared today). Columns of tables without ``<m>_sd`` columns
+(one- seed numbers, counts, ground-truth numbers) do not move.
 
 Is a re-run on another processor like one with new seeds? :func:`move_in_seed_units` measures how far a second
-results folder moved from the first in the units of this model (about N(0, 1) for new seeds); the README gives it
-for the two processors whose tables the repository keeps.
+results folder moved from the first in the units of this model (Student's t with ``n - 1`` degrees of freedom for
+new seeds); the README gives it for the processors and Adam kernels whose tables the repository keeps.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ RECORD = "finding_reruns.json"
 """Where :func:`main` keeps a simulation of ``<results>/tables/``, beside them: what the README quotes."""
 
 _NORMAL_95 = 1.959963984540054  # two-sided 95 % normal quantile: an interval's half-width in standard errors
+P_RESOLUTION = 1e-4  # the tables write p-values with 4 decimals
 
 
 @dataclass
@@ -61,8 +67,11 @@ class FindingReruns:
     reruns : simulated re-runs.
     findings : stated findings of the committed tables.
     failed_reruns : re-runs in which at least one finding changed (verify would fail on its findings).
-    changes : {finding key: re-runs in which it changed}.
+    changes : {finding key: re-runs in which it changed} (a key stated by a re-run but not by the committed tables,
+        such as another row found highest, counts as changed).
     seed : seed of the draws.
+    scale : the factor every move was multiplied by (1: new seeds).
+    changed : per re-run, the sorted keys of the findings that changed.
     """
 
     reruns: int
@@ -71,7 +80,7 @@ class FindingReruns:
     changes: Counter[str] = field(default_factory=Counter)
     seed: int = 0
     scale: float = 1.0
-    changed: list[list[str]] = field(default_factory=list)  # the keys that changed, per re-run
+    changed: list[list[str]] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -96,36 +105,54 @@ class FindingReruns:
         return "\n".join(lines)
 
 
-def _standard_normal(keys: np.ndarray, rerun: int, seed: int) -> np.ndarray:
-    """One N(0, 1) draw per uint64 cell key for re-run ``rerun``: a splitmix64 mix of key, re-run and seed,
-    mapped through the normal quantile (the same key gives the same draw in every table)."""
-    from scipy.stats import norm
-
+def _uniforms(keys: np.ndarray, rerun: int, seed: int, stream: int) -> np.ndarray:
+    """One uniform (0, 1) draw per uint64 cell key for re-run ``rerun`` and draw ``stream``: a splitmix64 mix of key,
+    re-run, seed and stream (the same key gives the same draw in every table)."""
+    mix = (rerun * 0x9E3779B97F4A7C15 + seed * 0xD1B54A32D192ED03 + stream * 0xA0761D6478BD642F) % 2**64
     with np.errstate(over="ignore"):
-        x = keys ^ np.uint64((rerun * 0x9E3779B97F4A7C15 + seed * 0xD1B54A32D192ED03) % 2**64)
+        x = keys ^ np.uint64(mix)
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x = x ^ (x >> np.uint64(31))
-    uniform = ((x >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
-    return norm.ppf(uniform)
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
 
 
 def _cell_keys(table: pd.DataFrame, column: str) -> np.ndarray:
-    """uint64 key of each row's cell of ``column``: a hash of the column's name and the row's committed mean and
-    interval (to the tables' 4 decimals), so identical cells in two tables share their draws."""
+    """uint64 key of each row's cell of ``column``: the first 8 bytes of the sha256 of the column's name and the
+    row's committed mean and interval as the tables write them (4 decimals), so identical cells in two tables share
+    their draws, whatever the pandas version."""
     parts = [c for c in (column, f"{column}_ci_low", f"{column}_ci_high") if c in table.columns]
-    values = table[parts].apply(pd.to_numeric, errors="coerce").round(4).reset_index(drop=True)
-    values.columns = range(len(parts))
-    rows = pd.util.hash_pandas_object(values, index=False).to_numpy(np.uint64)
-    name = pd.util.hash_pandas_object(pd.Series([column]), index=False).to_numpy(np.uint64)[0]
-    return rows ^ name
+    values = table[parts].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    texts = ("|".join([column, *(f"{v:.4f}" for v in row)]) for row in values)
+    return np.array([int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts], np.uint64)
 
 
-def _p_normal(value: np.ndarray, standard_error: np.ndarray) -> np.ndarray:
+def _student_moves(keys: np.ndarray, n: np.ndarray, rerun: int, seed: int) -> np.ndarray:
+    """Moves in units of ``s * sqrt(2 / n)`` (``s`` the committed sample sd of ``n`` seeds): a normal draw divided by
+    sqrt(chi2(n - 1) / (n - 1)), i.e. the true sd drawn from what ``s`` says of it, so the moves follow Student's t
+    with ``n - 1`` degrees of freedom, as a re-run's mean over new seeds does around the committed one."""
+    from scipy.stats import chi2, norm
+
+    normal = norm.ppf(_uniforms(keys, rerun, seed, 0))
+    dof = np.maximum(n - 1, 1)
+    return normal / np.sqrt(chi2.ppf(_uniforms(keys, rerun, seed, 1), dof) / dof)
+
+
+def _moved_p(table: pd.DataFrame, column: str, mean: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """The bootstrap p-values of ``column`` after its means moved by ``delta``: each p read as a normal z-score (a p
+    written as 0.0000 as half the tables' resolution), moved by ``delta`` over the standard error its interval
+    implies, and read back; an unmoved cell keeps its p, one whose interval gives no standard error too."""
     from scipy.stats import norm
 
+    p = np.maximum(pd.to_numeric(table[f"{column}_p"], errors="coerce").to_numpy(float), P_RESOLUTION / 2)
+    low = pd.to_numeric(table[f"{column}_ci_low"], errors="coerce").to_numpy(float)
+    high = pd.to_numeric(table[f"{column}_ci_high"], errors="coerce").to_numpy(float)
+    error = (high - low) / (2 * _NORMAL_95)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 2 * norm.sf(np.abs(value) / standard_error)
+        z = np.where(mean < 0, -1.0, 1.0) * norm.isf(p / 2) + delta / error
+        moved = 2 * norm.sf(np.abs(z))
+    original = pd.to_numeric(table[f"{column}_p"], errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(moved) & (error > 0) & (delta != 0), np.clip(moved, 0.0, 1.0), original)
 
 
 def perturbed_table(name: str, table: pd.DataFrame, rerun: int, *, seed: int = 0, scale: float = 1.0) -> pd.DataFrame:
@@ -150,20 +177,13 @@ def perturbed_table(name: str, table: pd.DataFrame, rerun: int, *, seed: int = 0
         sd = np.where(own, sd, spread.largest)
         n = np.where(own, n, spread.n_seeds)
         mean = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
-        delta = scale * sd * np.sqrt(2.0 / n) * _standard_normal(_cell_keys(table, column), rerun, seed)
+        delta = scale * sd * np.sqrt(2.0 / n) * _student_moves(_cell_keys(table, column), n, rerun, seed)
         delta = np.where(np.isfinite(mean), delta, 0.0)
         for moved in (column, f"{column}_ci_low", f"{column}_ci_high"):
             if moved in columns:
                 out[moved] = pd.to_numeric(table[moved], errors="coerce") + delta
         if f"{column}_p" in columns and f"{column}_ci_low" in columns:
-            p = pd.to_numeric(table[f"{column}_p"], errors="coerce").to_numpy(float)
-            low = pd.to_numeric(table[f"{column}_ci_low"], errors="coerce").to_numpy(float)
-            high = pd.to_numeric(table[f"{column}_ci_high"], errors="coerce").to_numpy(float)
-            error = (high - low) / (2 * _NORMAL_95)
-            before, after = _p_normal(mean, error), _p_normal(mean + delta, error)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(before > 0, after / before, 1.0)
-            out[f"{column}_p"] = np.clip(p * ratio, 0.0, 1.0)
+            out[f"{column}_p"] = _moved_p(table, column, mean, delta)
     return out
 
 
@@ -205,12 +225,18 @@ def simulate_finding_changes(results: str | Path, *, reruns: int = 200, seed: in
     return outcome
 
 
-def move_in_seed_units(expected: str | Path, actual: str | Path) -> np.ndarray:
+def move_in_seed_units(expected: str | Path, actual: str | Path) -> pd.DataFrame:
     """How far each seed-varying mean cell of ``<actual>/tables/`` moved from ``<expected>/tables/``, in units of
-    the standard deviation a re-run with new seeds would give it (``sqrt(2 / n) * s``, ``s`` the expected row's
-    seed sd, rows with ``s > 0`` and ``n >= 2`` only): about N(0, 1) if ``actual`` were a re-run with new seeds.
-    Tables missing from either side, or of another length, are left out."""
-    moves = []
+    ``sqrt(2 / n) * s`` (``s`` the expected row's seed sd over its ``n`` seeds; rows with ``s > 0`` and ``n >= 2``):
+    Student's t with ``n - 1`` degrees of freedom if ``actual`` were a re-run with new seeds.
+
+    Returns
+    -------
+    DataFrame : one row per cell: ``table``, ``column``, ``row``, ``move``, ``n_seeds``, and ``value`` (the expected
+        cell, with ``sd``: a cell that several tables repeat appears once per table). Tables missing from either
+        side, or of other rows or columns, are left out.
+    """
+    parts = []
     for path in sorted((Path(expected) / "tables").glob("*.csv")):
         other = Path(actual) / "tables" / path.name
         if not other.is_file():
@@ -227,10 +253,15 @@ def move_in_seed_units(expected: str | Path, actual: str | Path) -> np.ndarray:
                 continue
             sd = pd.to_numeric(before[f"{column}_sd"], errors="coerce")
             n = pd.to_numeric(before[rule.seeds], errors="coerce")
-            move = pd.to_numeric(after[column], errors="coerce") - pd.to_numeric(before[column], errors="coerce")
+            value = pd.to_numeric(before[column], errors="coerce")
+            move = pd.to_numeric(after[column], errors="coerce") - value
             kept = (sd > 0) & (n >= 2) & move.notna()
-            moves.append((move[kept] / (sd[kept] * np.sqrt(2.0 / n[kept]))).to_numpy(float))
-    return np.concatenate(moves) if moves else np.zeros(0)
+            parts.append(pd.DataFrame({"table": path.stem, "column": column, "row": np.flatnonzero(kept),
+                                       "move": (move[kept] / (sd[kept] * np.sqrt(2.0 / n[kept]))).to_numpy(float),
+                                       "n_seeds": n[kept].to_numpy(int), "value": value[kept].to_numpy(float),
+                                       "sd": sd[kept].to_numpy(float)}))
+    columns = ["table", "column", "row", "move", "n_seeds", "value", "sd"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def tables_digest(results: str | Path) -> str:
