@@ -6,8 +6,8 @@ findings'. A verify fails whenever one stated verdict or ordering (:func:`vsslib
 differs, however little its interval moved, so a verdict whose interval ends near zero fails verify on a fair
 share of honest re-runs. :func:`simulate_finding_changes` says how large that share is and which findings cause it.
 
-The model of a re-run, per table row and seed-varying column ``m`` (verify's seed rule, :func:`rule_for`): the re-
-run's mean over its ``n`` seeds differs from the committed one by ``delta ~ N(0, 2 sigma^2 / n)``, with the true
+The model of a re-run, per table row and seed-varying column ``m`` (verify's seed rule, :func:`rule_for`): the
+re-run's mean over its ``n`` seeds differs from the committed one by ``delta ~ N(0, 2 sigma^2 / n)``, with the true
 seed sd ``sigma`` drawn from what the row's sample sd ``s`` says of it (``sigma^2 = s^2 (n - 1) / chi2(n - 1)``), so
 ``delta / (s sqrt(2 / n))`` follows Student's t with ``n - 1`` degrees of freedom: with 3 seeds an ``s`` near zero
 by chance does not pin its cell. A row without a spread of its own (one seed, or an sd of 0) takes its column's
@@ -22,7 +22,7 @@ cell that appears in two tables with the same values (the analysed network's row
 the sweep at s = 0 and the refiner's oracle row) draws the same ``delta`` in both, because each draw is keyed by a
 hash of the cell's column and committed values and the re-run's number (rows without a spread of their own would
 break this: their fallback sd is their table's; none is shared today). Columns of tables without ``<m>_sd`` columns
-(one- seed numbers, counts, ground-truth numbers) do not move.
+(one-seed numbers, counts, ground-truth numbers) do not move.
 
 Is a re-run on another processor like one with new seeds? :func:`move_in_seed_units` measures how far a second
 results folder moved from the first in the units of this model (Student's t with ``n - 1`` degrees of freedom for
@@ -46,7 +46,7 @@ import pandas as pd
 from ..base.errors import DataError, ParameterError
 from ..base.io import write_json_atomic
 from .findings import stated_findings
-from .verify import Kind, column_spreads, rule_for
+from .verify import ColumnRule, Kind, column_spreads, rule_for
 
 __all__ = ["FindingReruns", "simulate_finding_changes", "perturbed_table", "tables_digest", "RECORD", "read_record",
            "move_in_seed_units", "main"]
@@ -66,21 +66,28 @@ class FindingReruns:
     ----------
     reruns : simulated re-runs.
     findings : stated findings of the committed tables.
-    failed_reruns : re-runs in which at least one finding changed (verify would fail on its findings).
-    changes : {finding key: re-runs in which it changed} (a key stated by a re-run but not by the committed tables,
-        such as another row found highest, counts as changed).
     seed : seed of the draws.
     scale : the factor every move was multiplied by (1: new seeds).
-    changed : per re-run, the sorted keys of the findings that changed.
+    changed : per re-run, the sorted keys of the findings that changed (a key stated by a re-run but not by the
+        committed tables, such as another row found highest, counts as changed); :attr:`failed_reruns` (verify would
+        fail on its findings) and :attr:`changes` follow from it.
     """
 
     reruns: int
     findings: int
-    failed_reruns: int
-    changes: Counter[str] = field(default_factory=Counter)
     seed: int = 0
     scale: float = 1.0
     changed: list[list[str]] = field(default_factory=list)
+
+    @property
+    def failed_reruns(self) -> int:
+        """Re-runs in which at least one finding changed."""
+        return sum(map(bool, self.changed))
+
+    @property
+    def changes(self) -> Counter[str]:
+        """{finding key: re-runs in which it changed}."""
+        return Counter(key for keys in self.changed for key in keys)
 
     @property
     def rate(self) -> float:
@@ -144,15 +151,21 @@ def _moved_p(table: pd.DataFrame, column: str, mean: np.ndarray, delta: np.ndarr
     implies, and read back; an unmoved cell keeps its p, one whose interval gives no standard error too."""
     from scipy.stats import norm
 
-    p = np.maximum(pd.to_numeric(table[f"{column}_p"], errors="coerce").to_numpy(float), P_RESOLUTION / 2)
+    original = pd.to_numeric(table[f"{column}_p"], errors="coerce").to_numpy(float)
+    p = np.maximum(original, P_RESOLUTION / 2)
     low = pd.to_numeric(table[f"{column}_ci_low"], errors="coerce").to_numpy(float)
     high = pd.to_numeric(table[f"{column}_ci_high"], errors="coerce").to_numpy(float)
     error = (high - low) / (2 * _NORMAL_95)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(mean < 0, -1.0, 1.0) * norm.isf(p / 2) + delta / error
         moved = 2 * norm.sf(np.abs(z))
-    original = pd.to_numeric(table[f"{column}_p"], errors="coerce").to_numpy(float)
     return np.where(np.isfinite(moved) & (error > 0) & (delta != 0), np.clip(moved, 0.0, 1.0), original)
+
+
+def _seed_varying(columns: list[str], rules: dict[str, ColumnRule]) -> list[str]:
+    """The mean columns that move with the seeds: a ``<m>_sd`` sibling and verify's seed rule (``rules``)."""
+    return [column for column in columns if not column.endswith(("_sd", "_ci_low", "_ci_high", "_p"))
+            and f"{column}_sd" in columns and rules[column].kind is Kind.SEEDS]
 
 
 def perturbed_table(name: str, table: pd.DataFrame, rerun: int, *, seed: int = 0, scale: float = 1.0) -> pd.DataFrame:
@@ -165,10 +178,9 @@ def perturbed_table(name: str, table: pd.DataFrame, rerun: int, *, seed: int = 0
     counts = {c: r.seeds for c, r in rules.items() if r.kind is Kind.SEEDS and c.endswith("_sd")}
     spreads = column_spreads(table, counts)
     out = table.copy()
-    for column in columns:
+    for column in _seed_varying(columns, rules):
         sd_column = f"{column}_sd"
-        if (column.endswith(("_sd", "_ci_low", "_ci_high", "_p")) or sd_column not in columns
-                or rules[column].kind is not Kind.SEEDS or sd_column not in spreads):
+        if sd_column not in spreads:
             continue
         spread = spreads[sd_column]
         sd = pd.to_numeric(table[sd_column], errors="coerce").to_numpy(float)
@@ -207,19 +219,21 @@ def simulate_finding_changes(results: str | Path, *, reruns: int = 200, seed: in
     if not committed:
         raise DataError(f"{source}: the tables state no finding")
     tables = {path.stem: pd.read_csv(path) for path in paths}
-    outcome = FindingReruns(reruns, len(committed), 0, Counter(), seed, scale)
+    outcome = FindingReruns(reruns, len(committed), seed, scale)
+    moving = {name: table for name, table in tables.items() if "n_seeds" in table.columns}
     with tempfile.TemporaryDirectory(prefix="finding-reruns-") as folder:
         (Path(folder) / "tables").mkdir()
+        for path in paths:
+            if path.stem not in moving:  # tables that never move are copied once
+                (Path(folder) / "tables" / path.name).write_bytes(path.read_bytes())
         for rerun in range(reruns):
-            for name, table in tables.items():
+            for name, table in moving.items():
                 perturbed_table(name, table, rerun, seed=seed, scale=scale).to_csv(
                     Path(folder) / "tables" / f"{name}.csv", index=False, float_format="%.4f")
             fresh = stated_findings(folder)
-            changed = [key for key in committed.keys() | fresh.keys()
-                       if key not in committed or key not in fresh or committed[key].verdict != fresh[key].verdict]
-            outcome.changes.update(changed)
-            outcome.changed.append(sorted(changed))
-            outcome.failed_reruns += bool(changed)
+            outcome.changed.append(sorted(
+                key for key in committed.keys() | fresh.keys()
+                if key not in committed or key not in fresh or committed[key].verdict != fresh[key].verdict))
             if progress and (rerun + 1) % 20 == 0:
                 print(f"{rerun + 1}/{reruns} re-runs: {outcome.failed_reruns} with a changed finding", flush=True)
     return outcome
@@ -245,12 +259,9 @@ def move_in_seed_units(expected: str | Path, actual: str | Path) -> pd.DataFrame
         columns = list(before.columns)
         if "n_seeds" not in columns or len(before) != len(after) or list(after.columns) != columns:
             continue
-        for column in columns:
-            if column.endswith(("_sd", "_ci_low", "_ci_high", "_p")) or f"{column}_sd" not in columns:
-                continue
-            rule = rule_for(path.stem, column, columns)
-            if rule.kind is not Kind.SEEDS:
-                continue
+        rules = {column: rule_for(path.stem, column, columns) for column in columns}
+        for column in _seed_varying(columns, rules):
+            rule = rules[column]
             sd = pd.to_numeric(before[f"{column}_sd"], errors="coerce")
             n = pd.to_numeric(before[rule.seeds], errors="coerce")
             value = pd.to_numeric(before[column], errors="coerce")
